@@ -1,0 +1,48 @@
+# rentflow — every command README, .ci/run and developers use. `make help` lists them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PACKAGES := python3 python3-venv python3-dev build-essential \
+	libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+	poppler-utils zbar-tools libzbar0 postgresql redis-server chromium
+
+.PHONY: help system venv install install-dev serve test test-unit lint format
+
+help:  ## list the targets
+	@awk 'BEGIN{FS=":.*## "} /^[a-z-]+:.*## /{printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+system:  ## install the Debian packages rentflow needs (WeasyPrint, zbar, PostgreSQL, Redis, chromium)
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(APT_PACKAGES)
+
+venv:
+	[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+install: system venv  ## install rentflow and its runtime dependencies
+	$(BIN)/pip install -q -e .
+
+install-dev: system venv  ## install rentflow with the test and lint tools
+	$(BIN)/pip install -q -e '.[dev]'
+
+serve: install  ## run web + worker + beat on embedded defaults with the sandbox seeded
+	$(BIN)/rentflow serve
+
+test: install-dev  ## run linters and the whole test suite (SQLite, plus PostgreSQL/Redis when up)
+	$(MAKE) lint
+	bash scripts/test-services.sh $(BIN)/pytest
+
+test-unit:  ## unit tests only, no services
+	$(BIN)/pytest tests/unit -q
+
+lint:  ## ruff, mypy, import-linter
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy backend crm_mappings documents jobs sandbox
+	$(BIN)/lint-imports
+
+format:  ## reformat the code
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .

@@ -1,0 +1,1 @@
+"""rentflow: lease billing for commercial landlords inside Bitrix24 and amoCRM."""

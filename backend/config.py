@@ -1,0 +1,125 @@
+"""Settings: the one place that reads the environment (``Settings.from_env``).
+
+Every variable has a safe embedded default: SQLite under ``var/``, the kombu SQLAlchemy
+broker on its own SQLite file, documents on local disk, mail to ``var/outbox/`` when no
+SMTP server is configured.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Typed settings; build once with ``from_env`` or directly in tests."""
+
+    var_dir: Path = Path("var")
+    database_url: str = ""
+    celery_broker_url: str = ""
+    secret_key: str = ""
+    fernet_key: str = ""
+    public_base_url: str = "http://127.0.0.1:8000"
+    smtp_url: str = ""
+    mail_from_address: str = "robot@rentflow.local"
+    storage_dir: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    sandbox: bool = True
+    bitrix24_client_id: str = "local.rentflow"
+    bitrix24_client_secret: str = "sandbox-secret"  # noqa: S105 - the sandbox portal's own
+    bitrix24_oauth_url: str = ""
+    amocrm_client_id: str = "rentflow-sandbox"
+    amocrm_client_secret: str = "sandbox-secret"  # noqa: S105 - the sandbox account's own
+    amocrm_redirect_uri: str = ""
+    billing_hour_utc: int = 0
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        var = Path(self.var_dir)
+        object.__setattr__(self, "var_dir", var)
+        if not self.database_url:
+            object.__setattr__(self, "database_url", f"sqlite:///{var / 'rentflow.db'}")
+        if not self.celery_broker_url:
+            broker = f"sqla+sqlite:///{var / 'broker.sqlite'}"
+            object.__setattr__(self, "celery_broker_url", broker)
+        if self.storage_dir is None:
+            object.__setattr__(self, "storage_dir", var / "documents")
+
+    @property
+    def documents_dir(self) -> Path:
+        assert self.storage_dir is not None  # set in __post_init__
+        return self.storage_dir
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.var_dir / "outbox"
+
+    @property
+    def embedded_broker(self) -> bool:
+        """True when Celery runs on the single-node SQLite broker (``rentflow serve``)."""
+        return self.celery_broker_url.startswith("sqla+")
+
+    def with_(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read ``RENTFLOW_*`` and the conventional variables; missing ones take defaults."""
+        env = os.environ if environ is None else environ
+        var_dir = Path(env.get("RENTFLOW_VAR_DIR", "var"))
+        secret_key = env.get("SECRET_KEY") or _persistent_secret(var_dir / "secret_key")
+        fernet_key = env.get("FERNET_KEY") or _persistent_fernet_key(var_dir / "fernet_key")
+        storage = env.get("STORAGE_DIR")
+        return cls(
+            var_dir=var_dir,
+            database_url=env.get("DATABASE_URL", ""),
+            celery_broker_url=env.get("CELERY_BROKER_URL", ""),
+            secret_key=secret_key,
+            fernet_key=fernet_key,
+            public_base_url=env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+            smtp_url=env.get("SMTP_URL", ""),
+            mail_from_address=env.get("MAIL_FROM_ADDRESS", "robot@rentflow.local"),
+            storage_dir=Path(storage) if storage else None,
+            host=env.get("RENTFLOW_HOST", "127.0.0.1"),
+            port=int(env.get("RENTFLOW_PORT", "8000")),
+            sandbox=_bool(env.get("RENTFLOW_SANDBOX", "1")),
+            bitrix24_client_id=env.get("BITRIX24_CLIENT_ID", "local.rentflow"),
+            bitrix24_client_secret=env.get("BITRIX24_CLIENT_SECRET", "sandbox-secret"),
+            bitrix24_oauth_url=env.get("BITRIX24_OAUTH_URL", ""),
+            amocrm_client_id=env.get("AMOCRM_CLIENT_ID", "rentflow-sandbox"),
+            amocrm_client_secret=env.get("AMOCRM_CLIENT_SECRET", "sandbox-secret"),
+            amocrm_redirect_uri=env.get("AMOCRM_REDIRECT_URI", ""),
+            billing_hour_utc=int(env.get("BILLING_HOUR_UTC", "0")),
+        )
+
+
+def _persistent_secret(path: Path) -> str:
+    """A random key kept under var/ so sessions and links survive restarts in embedded mode."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def _persistent_fernet_key(path: Path) -> str:
+    if path.exists():
+        return path.read_text().strip()
+    from cryptography.fernet import Fernet
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = Fernet.generate_key().decode()
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

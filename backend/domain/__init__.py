@@ -1,0 +1,1 @@
+"""Pure business rules of lease billing: no I/O, no frameworks, no ORM."""

@@ -1,0 +1,52 @@
+"""Issued documents: invoices (счёт на оплату) and acts (акт оказанных услуг)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+from backend.domain.billing import BillingPeriod, DocumentKind, DocumentLine
+from backend.domain.money import Money
+
+
+class InvoiceStatus(StrEnum):
+    ISSUED = "issued"  # выставлен
+    SENT = "sent"  # отправлен арендатору
+    PARTIALLY_PAID = "partially_paid"
+    PAID = "paid"
+    CANCELLED = "cancelled"  # отменён
+
+
+class ActStatus(StrEnum):
+    ISSUED = "issued"
+    ON_SIGNING = "on_signing"  # на подписании
+    SIGNED = "signed"  # оригинал получен
+    CANCELLED = "cancelled"
+
+
+@dataclass
+class IssuedDocument:
+    """An invoice or act as issued: its number, date, period, lines and money state."""
+
+    lease_id: int
+    kind: DocumentKind
+    number: str
+    issued_on: date
+    period: BillingPeriod
+    lines: tuple[DocumentLine, ...]
+    net: Money
+    vat: Money
+    total: Money
+    due_on: date | None = None
+    status: str = InvoiceStatus.ISSUED
+    paid: Money | None = None
+    sent_at: datetime | None = None
+    public_token: str = ""
+    id: int | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def outstanding(self) -> Money:
+        paid = self.paid if self.paid is not None else Money.zero(self.total.currency)
+        return self.total - paid

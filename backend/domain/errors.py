@@ -1,0 +1,39 @@
+"""Domain errors: each names what is wrong so the edges can say it plainly."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every rule violation the domain reports."""
+
+
+class InvalidLease(DomainError):
+    """A lease (or addendum) whose data breaks a rule; ``field`` names the culprit."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+class IllegalTransition(DomainError):
+    """A lease status change that the lease cycle does not allow."""
+
+    def __init__(self, current: str, target: str, reason: str) -> None:
+        super().__init__(f"cannot move lease from {current} to {target}: {reason}")
+        self.current = current
+        self.target = target
+        self.reason = reason
+
+
+class InvalidRequisites(DomainError):
+    """Bank or tax requisites that fail their format or control-digit check."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+class CurrencyMismatch(DomainError):
+    """Arithmetic across two currencies."""

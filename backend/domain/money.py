@@ -1,0 +1,115 @@
+"""Money: ``Decimal`` amounts with a currency, two places, one rounding rule."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from backend.domain.errors import CurrencyMismatch
+
+CENT = Decimal("0.01")
+DEFAULT_CURRENCY = "RUB"
+
+
+def round_money(value: Decimal) -> Decimal:
+    """Round to kopecks the one way rentflow rounds: half up (as 1C does)."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True, order=True)
+class Money:
+    """An amount of one currency, always held to two decimal places."""
+
+    amount: Decimal
+    currency: str = DEFAULT_CURRENCY
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.amount, Decimal):
+            # floats carry binary noise (2.675 -> 2.67499...); ints and strings are exact
+            if isinstance(self.amount, float):
+                raise TypeError("Money needs a Decimal, int or str amount, not float")
+            object.__setattr__(self, "amount", Decimal(self.amount))
+        if not self.amount.is_finite():
+            raise ValueError(f"amount must be finite, got {self.amount}")
+        object.__setattr__(self, "amount", round_money(self.amount))
+        if len(self.currency) != 3 or not self.currency.isalpha() or not self.currency.isupper():
+            raise ValueError(f"currency must be an ISO 4217 code, got {self.currency!r}")
+
+    @classmethod
+    def zero(cls, currency: str = DEFAULT_CURRENCY) -> Money:
+        return cls(Decimal(0), currency)
+
+    @classmethod
+    def from_minor(cls, minor: int, currency: str = DEFAULT_CURRENCY) -> Money:
+        """Build from minor units (kopecks)."""
+        return cls(Decimal(minor) / 100, currency)
+
+    @property
+    def minor(self) -> int:
+        """The amount in minor units (kopecks), as payment QR codes want it."""
+        return int(self.amount * 100)
+
+    def _check(self, other: Money) -> None:
+        if self.currency != other.currency:
+            raise CurrencyMismatch(f"{self.currency} and {other.currency} do not mix")
+
+    def __add__(self, other: Money) -> Money:
+        self._check(other)
+        return Money(self.amount + other.amount, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._check(other)
+        return Money(self.amount - other.amount, self.currency)
+
+    def __neg__(self) -> Money:
+        return Money(-self.amount, self.currency)
+
+    def times(self, factor: Decimal | int) -> Money:
+        """Multiply and round once, at the end."""
+        return Money(self.amount * Decimal(factor), self.currency)
+
+    def is_zero(self) -> bool:
+        return self.amount == 0
+
+    def is_positive(self) -> bool:
+        return self.amount > 0
+
+    def is_negative(self) -> bool:
+        return self.amount < 0
+
+    def __str__(self) -> str:
+        return f"{self.amount:.2f} {self.currency}"
+
+
+def money_sum(amounts: Sequence[Money], currency: str = DEFAULT_CURRENCY) -> Money:
+    """Add up amounts of one currency (the empty sum is zero)."""
+    total = Money.zero(amounts[0].currency if amounts else currency)
+    for amount in amounts:
+        total = total + amount
+    return total
+
+
+def split_by_weights(total: Money, weights: Sequence[int]) -> list[Money]:
+    """Split ``total`` in proportion to integer ``weights`` so the parts add up exactly.
+
+    Largest-remainder method on kopecks: every part gets the floor of its share, and the
+    kopecks left over go, one each, to the parts with the largest remainders (ties to the
+    earlier part). Used for proration by days, where weights are day counts.
+    """
+    if not weights:
+        raise ValueError("need at least one weight")
+    if any(w < 0 for w in weights):
+        raise ValueError("weights must not be negative")
+    weight_total = sum(weights)
+    if weight_total == 0:
+        raise ValueError("weights must not all be zero")
+    sign = -1 if total.minor < 0 else 1
+    minor_total = abs(total.minor)
+    floors = [minor_total * w // weight_total for w in weights]
+    remainders = [minor_total * w % weight_total for w in weights]
+    left = minor_total - sum(floors)
+    order = sorted(range(len(weights)), key=lambda i: (-remainders[i], i))
+    for i in order[:left]:
+        floors[i] += 1
+    return [Money.from_minor(sign * part, total.currency) for part in floors]

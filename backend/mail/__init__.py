@@ -1,0 +1,1 @@
+"""Mail: the outbox, the SMTP sender and the email templates."""

@@ -1,0 +1,1 @@
+"""1C: bank statement files (1CClientBankExchange), the OData client, exports."""

@@ -1,0 +1,46 @@
+"""Small interfaces the services depend on; adapters implement them at the edges."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Protocol
+
+
+class Clock(Protocol):
+    """Where services get "now" from, so tests control time without sleeping."""
+
+    def now(self) -> datetime:
+        """The current moment, timezone-aware UTC."""
+        ...
+
+    def today(self) -> date:
+        """Today's date in UTC (billing runs at 00:00 UTC, seed 000)."""
+        ...
+
+
+class SystemClock:
+    """The real clock."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def today(self) -> date:
+        return self.now().date()
+
+
+class FixedClock:
+    """A clock that says what it is told; ``advance`` moves it on."""
+
+    def __init__(self, moment: datetime) -> None:
+        if moment.tzinfo is None:
+            raise ValueError("FixedClock needs an aware datetime")
+        self.moment = moment
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def today(self) -> date:
+        return self.moment.date()
+
+    def set(self, moment: datetime) -> None:
+        self.moment = moment

@@ -1,0 +1,1 @@
+"""Use cases: each takes a unit of work and ports, and is the only place that orchestrates."""

@@ -1,0 +1,1 @@
+"""The CRM side: the port every CRM adapter implements, stage mapping, and the adapters."""

@@ -1,0 +1,1 @@
+"""Bitrix24 adapter: REST client and the CRM port over it."""

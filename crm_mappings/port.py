@@ -1,0 +1,164 @@
+"""The CRM port: what rentflow needs from a CRM, whichever it is (Bitrix24 deal, amoCRM lead).
+
+Adapters (``crm_mappings.bitrix24``, ``crm_mappings.amocrm``) implement ``CrmPort`` over
+``requests``; services depend only on this module. A "deal" here is a Bitrix24 deal or an
+amoCRM lead; a "pipeline" is a Bitrix24 deal category or an amoCRM pipeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+
+class CrmKind(StrEnum):
+    BITRIX24 = "bitrix24"
+    AMOCRM = "amocrm"
+
+
+class LeaseField(StrEnum):
+    """rentflow's custom fields on a deal, created at install and reused on reinstall."""
+
+    LEASE_STATUS = "lease_status"
+    LEASE_URL = "lease_url"
+    INVOICE_ID = "invoice_id"
+    INVOICE_URL = "invoice_url"
+    QR_URL = "qr_url"
+    QR_INVOICE_URL = "qr_invoice_url"
+    ACT_URL = "act_url"
+    NEXT_INVOICE_DATE = "next_invoice_date"
+    DEBT = "debt"
+
+
+class StageSemantics(StrEnum):
+    PROCESS = "process"
+    SUCCESS = "success"  # Bitrix24 "S" / amoCRM 142
+    FAILURE = "failure"  # Bitrix24 "F" / amoCRM 143
+
+
+@dataclass(frozen=True)
+class Stage:
+    id: str
+    name: str
+    pipeline_id: str
+    sort: int = 0
+    semantics: StageSemantics = StageSemantics.PROCESS
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    id: str
+    name: str
+    stages: tuple[Stage, ...] = ()
+    is_default: bool = False
+
+
+@dataclass(frozen=True)
+class Deal:
+    """A CRM deal/lead as rentflow reads it."""
+
+    id: str
+    title: str
+    pipeline_id: str
+    stage_id: str
+    responsible_user_id: str = ""
+    amount: str = ""
+    company_id: str = ""
+    contact_ids: tuple[str, ...] = ()
+    fields: Mapping[LeaseField, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DealUpdate:
+    """A change to one deal: a stage move and/or rentflow fields. Empty parts are not sent."""
+
+    deal_id: str
+    stage_id: str | None = None
+    fields: Mapping[LeaseField, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DealComment:
+    """A timeline comment (Bitrix24) or a note (amoCRM) on a deal."""
+
+    deal_id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class CrmTask:
+    """A task for a CRM user, tied to a deal."""
+
+    deal_id: str
+    responsible_user_id: str
+    title: str
+    text: str
+    deadline: datetime
+
+
+@dataclass(frozen=True)
+class NewDeal:
+    """A deal to create, e.g. the billing deal of one period (seed 001)."""
+
+    title: str
+    pipeline_id: str
+    stage_id: str
+    responsible_user_id: str = ""
+    amount: str = ""
+    company_id: str = ""
+    contact_ids: tuple[str, ...] = ()
+    parent_deal_id: str = ""
+
+
+class CrmError(Exception):
+    """A CRM call failed for good (bad request, not found, access denied)."""
+
+
+class CrmUnavailable(CrmError):
+    """A transient failure (rate limit, 5xx, timeout, network): retry later, lose nothing."""
+
+
+class CrmAuthLost(CrmError):
+    """The portal's refresh token is dead: the portal must be re-authorised by its admin."""
+
+
+class CrmNotFound(CrmError):
+    """The deal (or other object) does not exist in the CRM."""
+
+
+class CrmPort(Protocol):
+    """What a CRM adapter does for one portal. Writes are batched by the adapter.
+
+    Guarantees every adapter keeps: calls stay within the CRM's rate limit; transient
+    failures are retried with backoff and, if they persist, raised as ``CrmUnavailable``
+    with nothing half-applied that a retry would duplicate.
+    """
+
+    kind: CrmKind
+
+    def list_pipelines(self) -> list[Pipeline]:
+        """Every deal pipeline with its stages, in CRM sort order."""
+        ...
+
+    def get_deal(self, deal_id: str) -> Deal:
+        """Read one deal; raises ``CrmNotFound`` if it is gone."""
+        ...
+
+    def update_deals(self, updates: Sequence[DealUpdate]) -> None:
+        """Apply stage moves and field writes, batched (≤ 50 per call)."""
+        ...
+
+    def add_comments(self, comments: Sequence[DealComment]) -> None:
+        """Add timeline comments / notes, batched."""
+        ...
+
+    def add_tasks(self, tasks: Sequence[CrmTask]) -> None:
+        """Create tasks for users, batched."""
+        ...
+
+    def create_deal(self, deal: NewDeal) -> str:
+        """Create a deal and return its id."""
+        ...

@@ -1,0 +1,48 @@
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from backend.domain.errors import CurrencyMismatch
+from backend.domain.money import Money, split_by_weights
+
+
+def test_amounts_are_rounded_half_up_to_kopecks() -> None:
+    assert Money(Decimal("2.675")).amount == Decimal("2.68")
+    assert Money(Decimal("-2.675")).amount == Decimal("-2.68")
+
+
+def test_float_amounts_are_refused() -> None:
+    with pytest.raises(TypeError):
+        Money(2.675)  # type: ignore[arg-type]
+
+
+def test_currencies_do_not_mix() -> None:
+    with pytest.raises(CurrencyMismatch):
+        Money(Decimal(1), "RUB") + Money(Decimal(1), "EUR")
+
+
+def test_minor_units_are_kopecks() -> None:
+    assert Money(Decimal("123456.78")).minor == 12345678
+    assert Money.from_minor(12345678) == Money(Decimal("123456.78"))
+
+
+def test_split_by_days_gives_the_leftover_kopeck_to_the_largest_remainder() -> None:
+    parts = split_by_weights(Money(Decimal("100.00")), [1, 1, 1])
+    assert parts == [Money(Decimal("33.34")), Money(Decimal("33.33")), Money(Decimal("33.33"))]
+
+
+@given(
+    total=st.integers(min_value=-(10**12), max_value=10**12),
+    weights=st.lists(st.integers(min_value=0, max_value=366), min_size=1, max_size=40).filter(
+        lambda ws: sum(ws) > 0
+    ),
+)
+def test_split_parts_always_add_up_to_the_whole(total: int, weights: list[int]) -> None:
+    whole = Money.from_minor(total)
+    parts = split_by_weights(whole, weights)
+    assert sum(p.minor for p in parts) == whole.minor
+    for part, weight in zip(parts, weights, strict=True):
+        exact = Decimal(total) * weight / sum(weights)
+        assert abs(Decimal(part.minor) - exact) < 1

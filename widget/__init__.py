@@ -1,0 +1,1 @@
+"""Widget assets shipped as package data: amocrm/ and bitrix24/."""
