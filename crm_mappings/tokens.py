@@ -70,14 +70,7 @@ class MemoryTokenStore:
         self._tokens = tokens
 
     def refresh_lock(self) -> AbstractContextManager[None]:
-        from contextlib import contextmanager
-
-        @contextmanager
-        def held():  # type: ignore[no-untyped-def]
-            with self._lock:
-                yield
-
-        return held()  # type: ignore[no-any-return]
+        return self._lock
 
     def mark_auth_lost(self, reason: str) -> None:
         self.auth_lost = reason
