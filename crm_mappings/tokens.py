@@ -40,7 +40,7 @@ class TokenStore(Protocol):
         """Persist a new pair at once (committed before the caller uses it)."""
         ...
 
-    def refresh_lock(self) -> AbstractContextManager[None]:
+    def refresh_lock(self) -> AbstractContextManager[object]:
         """Hold while refreshing: one refresh at a time per portal, across processes."""
         ...
 
@@ -69,7 +69,7 @@ class MemoryTokenStore:
     def save(self, tokens: OAuthTokens) -> None:
         self._tokens = tokens
 
-    def refresh_lock(self) -> AbstractContextManager[None]:
+    def refresh_lock(self) -> AbstractContextManager[object]:
         return self._lock
 
     def mark_auth_lost(self, reason: str) -> None:
