@@ -1,2 +1,79 @@
-"""Composition root: builds settings, the unit-of-work factory, CRM registry, renderer, mailer
-and clock for the web app, the jobs and the tests."""
+"""Composition root: builds settings, the unit-of-work factory, the CRM registry, the clock and
+the other adapters once, for the web app, the jobs, the CLI and the tests.
+
+Nothing here runs at import time; ``bootstrap()`` is called by each entry point.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine
+
+from backend.config import Settings
+from backend.db.base import make_engine
+from backend.db.crypto import TokenCipher
+from backend.db.token_store import DbTokenStore
+from backend.db.uow import UnitOfWorkFactory
+from backend.domain.portal import Portal
+from backend.ports import Clock, SystemClock
+from crm_mappings.port import CrmPort
+
+CrmFactory = Callable[["Container", Portal], CrmPort]
+
+
+@dataclass
+class Container:
+    """Everything an entry point needs, built once per process."""
+
+    settings: Settings
+    engine: Engine
+    uow: UnitOfWorkFactory
+    clock: Clock
+    cipher: TokenCipher
+    crm_factories: dict[str, CrmFactory] = field(default_factory=dict)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def token_store(self, portal_id: int) -> DbTokenStore:
+        return DbTokenStore(self.uow.session_factory, portal_id, self.cipher)
+
+    def crm(self, portal: Portal) -> CrmPort:
+        """The CRM adapter for ``portal``, chosen by its kind (redash-style registry)."""
+        try:
+            factory = self.crm_factories[portal.kind]
+        except KeyError:
+            raise LookupError(f"no CRM adapter registered for {portal.kind!r}") from None
+        return factory(self, portal)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def bootstrap(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    crm_factories: dict[str, CrmFactory] | None = None,
+) -> Container:
+    """Build the container; tests pass settings, a fixed clock and fake CRM factories."""
+    settings = settings or Settings.from_env()
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.database_url)
+    container = Container(
+        settings=settings,
+        engine=engine,
+        uow=UnitOfWorkFactory(engine),
+        clock=clock or SystemClock(),
+        cipher=TokenCipher(settings.fernet_key),
+    )
+    container.crm_factories.update(
+        default_crm_factories() if crm_factories is None else crm_factories
+    )
+    return container
+
+
+def default_crm_factories() -> dict[str, CrmFactory]:
+    """The real adapters, by portal kind. Each adapter package contributes its factory."""
+    return {}

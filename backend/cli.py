@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from backend import cli_runtime
+
 
 @click.group()
 def main() -> None:
@@ -16,3 +18,12 @@ def version() -> None:
     from importlib.metadata import version as dist_version
 
     click.echo(dist_version("rentflow"))
+
+
+main.add_command(cli_runtime.db)
+main.add_command(cli_runtime.serve)
+main.add_command(cli_runtime.worker)
+main.add_command(cli_runtime.beat)
+
+if __name__ == "__main__":
+    main()

@@ -37,3 +37,17 @@ class InvalidRequisites(DomainError):
 
 class CurrencyMismatch(DomainError):
     """Arithmetic across two currencies."""
+
+
+class AlreadyIssued(DomainError):
+    """A document for this lease, kind and period exists already (the idempotency key)."""
+
+    def __init__(self, lease_id: int, kind: str, period_start: object) -> None:
+        super().__init__(f"lease {lease_id} already has a {kind} for the period {period_start}")
+        self.lease_id = lease_id
+        self.kind = kind
+        self.period_start = period_start
+
+
+class NotFound(DomainError):
+    """The thing asked for does not exist in this portal."""

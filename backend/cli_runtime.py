@@ -1,0 +1,110 @@
+"""``rentflow db upgrade``, ``serve``, ``worker``, ``beat``: running the service."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import threading
+from types import FrameType
+
+import click
+
+from backend.config import Settings
+
+
+@click.group()
+def db() -> None:
+    """Database migrations."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply the Alembic migrations to DATABASE_URL."""
+    from backend.db.migrate import upgrade
+
+    settings = Settings.from_env()
+    upgrade(settings.database_url, revision)
+    click.echo(f"database at {revision}: {settings.database_url}")
+
+
+def _worker_argv(settings: Settings, *, beat: bool, concurrency: int) -> list[str]:
+    argv = ["worker", "--loglevel=INFO", f"--concurrency={concurrency}", "--without-gossip"]
+    if settings.embedded_broker:
+        # the SQLite broker has no fanout: no remote control or mingle (research/style.md §5)
+        argv += ["--without-mingle", "--without-heartbeat", "--pool=threads"]
+    if beat:
+        argv += ["--beat", f"--schedule={settings.var_dir / 'celerybeat-schedule'}"]
+    return argv
+
+
+@click.command()
+@click.option("--beat/--no-beat", default=False, help="Embed beat (single-node only).")
+@click.option("--concurrency", default=2, show_default=True)
+def worker(beat: bool, concurrency: int) -> None:
+    """Run a Celery worker (scale out: many of these, and one `rentflow beat`)."""
+    from jobs.celery_app import make_celery
+
+    settings = Settings.from_env()
+    make_celery(settings).worker_main(
+        argv=_worker_argv(settings, beat=beat, concurrency=concurrency)
+    )
+
+
+@click.command()
+def beat() -> None:
+    """Run the one beat process of a scaled-out deployment."""
+    from jobs.celery_app import make_celery
+
+    settings = Settings.from_env()
+    app = make_celery(settings)
+    app.start(
+        argv=["beat", "--loglevel=INFO", f"--schedule={settings.var_dir / 'celerybeat-schedule'}"]
+    )
+
+
+@click.command()
+@click.option("--no-worker", is_flag=True, help="Web only (the worker runs elsewhere).")
+def serve(no_worker: bool) -> None:
+    """Run web + worker + beat as one process tree on the embedded defaults; Ctrl-C stops all."""
+    from waitress import create_server
+
+    from backend.db.migrate import upgrade
+    from backend.web.app import create_app
+
+    settings = Settings.from_env()
+    upgrade(settings.database_url)
+    app = create_app(settings)
+    child = None
+    if not no_worker:
+        args = ["--beat"] if settings.embedded_broker else []
+        child = subprocess.Popen([sys.executable, "-m", "backend.cli", "worker", *args])  # noqa: S603
+    server = create_server(app, host=settings.host, port=settings.port, threads=8)
+    stopping = threading.Event()
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        if stopping.is_set():
+            return
+        stopping.set()
+        click.echo(f"stopping (signal {signum})", err=True)
+        if child is not None and child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+        server.close()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    click.echo(
+        f"rentflow on http://{settings.host}:{settings.port}  (database {settings.database_url})"
+    )
+    try:
+        server.run()
+    except OSError:
+        if not stopping.is_set():
+            raise
+    finally:
+        if child is not None:
+            try:
+                child.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                child.kill()

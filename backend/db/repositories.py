@@ -1,0 +1,843 @@
+"""Repositories: the only doors to the tables. Each is bound to one portal (except portals)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from backend.db import lease_mapping as lm
+from backend.db.tables import (
+    AddendumRow,
+    AllocationRow,
+    AuditRow,
+    BillingRunRow,
+    DocumentRow,
+    LandlordRow,
+    LeaseRow,
+    OutboxRow,
+    PaymentRow,
+    PortalRow,
+    PremisesRow,
+    StageMappingRow,
+    TenantRow,
+    UserRow,
+)
+from backend.domain.billing import BillingPeriod, DocumentKind, DocumentLine
+from backend.domain.documents import IssuedDocument
+from backend.domain.errors import AlreadyIssued, NotFound
+from backend.domain.lease import Addendum, Lease, LeaseStatus
+from backend.domain.messages import Attachment, MessageStatus, OutboxMessage
+from backend.domain.money import Money
+from backend.domain.parties import LandlordEntity, Person, Premises, Tenant
+from backend.domain.payments import Allocation, Payment
+from backend.domain.portal import Portal, PortalStatus
+
+
+def _portal_from_row(row: PortalRow) -> Portal:
+    return Portal(
+        id=row.id,
+        kind=row.kind,
+        external_id=row.external_id,
+        domain=row.domain,
+        name=row.name,
+        status=PortalStatus(row.status),
+        settings=dict(row.settings or {}),
+    )
+
+
+class PortalRepository:
+    """Installations. Not portal-scoped: it is how a request finds its portal."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, portal: Portal, installed_at: datetime) -> Portal:
+        row = PortalRow(
+            kind=portal.kind,
+            external_id=portal.external_id,
+            domain=portal.domain,
+            name=portal.name,
+            status=portal.status.value,
+            settings=dict(portal.settings),
+            installed_at=installed_at,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return _portal_from_row(row)
+
+    def get(self, portal_id: int) -> Portal:
+        row = self.session.get(PortalRow, portal_id)
+        if row is None:
+            raise NotFound(f"portal {portal_id}")
+        return _portal_from_row(row)
+
+    def find(self, kind: str, external_id: str) -> Portal | None:
+        row = self.session.scalar(
+            select(PortalRow).where(PortalRow.kind == kind, PortalRow.external_id == external_id)
+        )
+        return None if row is None else _portal_from_row(row)
+
+    def list(self, *, active_only: bool = True) -> list[Portal]:
+        query = select(PortalRow).order_by(PortalRow.id)
+        if active_only:
+            query = query.where(PortalRow.status == PortalStatus.ACTIVE.value)
+        return [_portal_from_row(r) for r in self.session.scalars(query)]
+
+    def save(self, portal: Portal, *, reason: str = "", at: datetime | None = None) -> None:
+        row = self.session.get(PortalRow, portal.id)
+        if row is None:
+            raise NotFound(f"portal {portal.id}")
+        row.domain, row.name = portal.domain, portal.name
+        row.settings = dict(portal.settings)
+        if row.status != portal.status.value:
+            row.status, row.status_reason = portal.status.value, reason
+            if portal.status is PortalStatus.UNINSTALLED:
+                row.auth_encrypted, row.uninstalled_at = "", at
+            if portal.status is PortalStatus.ACTIVE:
+                row.installed_at, row.uninstalled_at = at or row.installed_at, None
+
+
+class _Scoped:
+    def __init__(self, session: Session, portal_id: int) -> None:
+        self.session = session
+        self.portal_id = portal_id
+
+    def _get(self, model: Any, row_id: int) -> Any:
+        row = self.session.get(model, row_id)
+        if row is None or row.portal_id != self.portal_id:
+            raise NotFound(f"{model.__tablename__} {row_id}")
+        return row
+
+
+class PartyRepository(_Scoped):
+    """Landlord entities, tenants, premises and people of one portal."""
+
+    def add_landlord(self, entity: LandlordEntity, settings: dict[str, Any] | None = None) -> int:
+        row = LandlordRow(portal_id=self.portal_id, settings=settings or {})
+        lm.landlord_to_row(entity, row)
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def landlord(self, landlord_id: int) -> LandlordEntity:
+        return lm.landlord_from_row(self._get(LandlordRow, landlord_id))
+
+    def landlord_settings(self, landlord_id: int) -> dict[str, Any]:
+        return dict(self._get(LandlordRow, landlord_id).settings or {})
+
+    def landlords(self) -> list[LandlordEntity]:
+        rows = self.session.scalars(
+            select(LandlordRow)
+            .where(LandlordRow.portal_id == self.portal_id)
+            .order_by(LandlordRow.id)
+        )
+        return [lm.landlord_from_row(r) for r in rows]
+
+    def add_tenant(self, tenant: Tenant, external_id: str = "") -> int:
+        row = TenantRow(portal_id=self.portal_id, external_id=external_id)
+        lm.tenant_to_row(tenant, row)
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def tenant(self, tenant_id: int) -> Tenant:
+        return lm.tenant_from_row(self._get(TenantRow, tenant_id))
+
+    def tenants_by_inn(self, inn: str) -> list[Tenant]:
+        rows = self.session.scalars(
+            select(TenantRow).where(TenantRow.portal_id == self.portal_id, TenantRow.inn == inn)
+        )
+        return [lm.tenant_from_row(r) for r in rows]
+
+    def add_premises(self, premises: Premises) -> int:
+        row = PremisesRow(
+            portal_id=self.portal_id,
+            code=premises.code,
+            name=premises.name,
+            area_m2=premises.area_m2,
+            kind=premises.kind.value,
+            floor=premises.floor,
+            building=premises.building,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def premises(self, ids: Sequence[int]) -> tuple[Premises, ...]:
+        if not ids:
+            return ()
+        rows = self.session.scalars(
+            select(PremisesRow).where(
+                PremisesRow.portal_id == self.portal_id, PremisesRow.id.in_(ids)
+            )
+        )
+        by_id = {r.id: lm.premises_from_row(r) for r in rows}
+        return tuple(by_id[i] for i in ids if i in by_id)
+
+    def add_person(self, person: Person) -> int:
+        row = UserRow(
+            portal_id=self.portal_id,
+            name=person.name,
+            email=person.email,
+            crm_user_id=person.crm_user_id,
+            position=person.position,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def person_by_crm_id(self, crm_user_id: str) -> tuple[int, Person] | None:
+        row = self.session.scalar(
+            select(UserRow).where(
+                UserRow.portal_id == self.portal_id, UserRow.crm_user_id == crm_user_id
+            )
+        )
+        person = lm.person_from_row(row)
+        return None if row is None or person is None else (row.id, person)
+
+
+class LeaseRepository(_Scoped):
+    """Leases with their parties and addenda, as domain ``Lease`` objects."""
+
+    def add(
+        self,
+        lease: Lease,
+        *,
+        landlord_id: int,
+        tenant_id: int,
+        premises_ids: Sequence[int] = (),
+        manager_id: int | None = None,
+        supervisor_id: int | None = None,
+        crm_deal_id: str | None = None,
+        crm_pipeline_id: str = "",
+        now: datetime | None = None,
+    ) -> int:
+        row = LeaseRow(
+            portal_id=self.portal_id,
+            landlord_id=landlord_id,
+            tenant_id=tenant_id,
+            premises_ids=list(premises_ids),
+            manager_id=manager_id,
+            supervisor_id=supervisor_id,
+            crm_deal_id=crm_deal_id,
+            crm_pipeline_id=crm_pipeline_id,
+            created_at=now,
+            updated_at=now,
+        )
+        lm.lease_terms_to_row(lease, row)
+        self.session.add(row)
+        self.session.flush()
+        for addendum in lease.addenda:
+            self._add_addendum_row(row.id, addendum, None)
+        lease.id = row.id
+        return row.id
+
+    def add_addendum(
+        self, lease_id: int, addendum: Addendum, premises_ids: Sequence[int] | None = None
+    ) -> int:
+        self._get(LeaseRow, lease_id)
+        return self._add_addendum_row(lease_id, addendum, premises_ids)
+
+    def _add_addendum_row(
+        self, lease_id: int, addendum: Addendum, premises_ids: Sequence[int] | None
+    ) -> int:
+        rent = addendum.rent
+        row = AddendumRow(
+            portal_id=self.portal_id,
+            lease_id=lease_id,
+            number=addendum.number,
+            effective_from=addendum.effective_from,
+            signed_on=addendum.signed_on,
+            rent_amount=None if rent is None else rent.amount,
+            rent_basis=None if rent is None else rent.basis.value,
+            end=addendum.end,
+            premises_ids=None if premises_ids is None else list(premises_ids),
+            reminder_days=addendum.reminder_days,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def get(self, lease_id: int) -> Lease:
+        return self._assemble(self._get(LeaseRow, lease_id))
+
+    def by_deal(self, deal_id: str) -> Lease | None:
+        row = self.session.scalar(
+            select(LeaseRow).where(
+                LeaseRow.portal_id == self.portal_id, LeaseRow.crm_deal_id == deal_id
+            )
+        )
+        return None if row is None else self._assemble(row)
+
+    def deal_of(self, lease_id: int) -> tuple[str | None, str]:
+        """(deal id, pipeline id) of the lease's CRM deal."""
+        row = self._get(LeaseRow, lease_id)
+        return row.crm_deal_id, row.crm_pipeline_id
+
+    def ids(self, *, statuses: Sequence[LeaseStatus] | None = None) -> list[int]:
+        query = (
+            select(LeaseRow.id).where(LeaseRow.portal_id == self.portal_id).order_by(LeaseRow.id)
+        )
+        if statuses is not None:
+            query = query.where(LeaseRow.status.in_([s.value for s in statuses]))
+        return list(self.session.scalars(query))
+
+    def list(self, *, statuses: Sequence[LeaseStatus] | None = None) -> list[Lease]:
+        return [self.get(i) for i in self.ids(statuses=statuses)]
+
+    def save(self, lease: Lease, now: datetime | None = None) -> None:
+        """Write back the lease's own terms, status and flags (not its parties)."""
+        if lease.id is None:
+            raise NotFound("lease without id")
+        row = self._get(LeaseRow, lease.id)
+        lm.lease_terms_to_row(lease, row)
+        row.updated_at = now or row.updated_at
+
+    def link_deal(self, lease_id: int, deal_id: str, pipeline_id: str) -> None:
+        row = self._get(LeaseRow, lease_id)
+        row.crm_deal_id, row.crm_pipeline_id = deal_id, pipeline_id
+
+    def _assemble(self, row: LeaseRow) -> Lease:
+        parties = PartyRepository(self.session, self.portal_id)
+        premises = parties.premises(row.premises_ids or [])
+        addendum_rows = self.session.scalars(
+            select(AddendumRow)
+            .where(AddendumRow.lease_id == row.id)
+            .order_by(AddendumRow.effective_from)
+        ).all()
+        extra_ids = {i for a in addendum_rows for i in (a.premises_ids or [])}
+        by_id = {p.id: p for p in parties.premises(sorted(extra_ids)) if p.id is not None}
+        by_id.update({p.id: p for p in premises if p.id is not None})
+        return lm.lease_from_row(
+            row,
+            parties.landlord(row.landlord_id),
+            parties.tenant(row.tenant_id),
+            premises,
+            [lm.addendum_from_row(a, by_id) for a in addendum_rows],
+            lm.person_from_row(
+                self.session.get(UserRow, row.manager_id) if row.manager_id else None
+            ),
+            lm.person_from_row(
+                self.session.get(UserRow, row.supervisor_id) if row.supervisor_id else None
+            ),
+        )
+
+
+def _line_to_json(line: DocumentLine) -> dict[str, Any]:
+    return {
+        "description": line.description,
+        "start": line.period.start.isoformat(),
+        "end": line.period.end.isoformat(),
+        "quantity": line.quantity,
+        "unit": line.unit,
+        "price": str(line.price.amount),
+        "amount": str(line.amount.amount),
+        "vat": str(line.vat.amount),
+        "premises_code": line.premises_code,
+    }
+
+
+def _line_from_json(data: dict[str, Any], currency: str) -> DocumentLine:
+    return DocumentLine(
+        description=data["description"],
+        period=BillingPeriod(date.fromisoformat(data["start"]), date.fromisoformat(data["end"])),
+        quantity=int(data["quantity"]),
+        unit=data["unit"],
+        price=Money(Decimal(data["price"]), currency),
+        amount=Money(Decimal(data["amount"]), currency),
+        vat=Money(Decimal(data["vat"]), currency),
+        premises_code=data.get("premises_code", ""),
+    )
+
+
+def _document_from_row(row: DocumentRow) -> IssuedDocument:
+    cur = row.currency
+    return IssuedDocument(
+        id=row.id,
+        lease_id=row.lease_id,
+        kind=DocumentKind(row.kind),
+        number=row.number,
+        issued_on=row.issued_on,
+        period=BillingPeriod(row.period_start, row.period_end),
+        lines=tuple(_line_from_json(x, cur) for x in row.lines or []),
+        net=Money(Decimal(row.net), cur),
+        vat=Money(Decimal(row.vat), cur),
+        total=Money(Decimal(row.total), cur),
+        due_on=row.due_on,
+        status=row.status,
+        paid=Money(Decimal(row.paid), cur),
+        sent_at=row.sent_at,
+        public_token=row.public_token,
+        extra={k: str(v) for k, v in (row.files or {}).items()},
+    )
+
+
+class DocumentRepository(_Scoped):
+    """Issued invoices and acts. ``add`` is where "never twice" is enforced."""
+
+    def add(
+        self, doc: IssuedDocument, *, manual: bool = False, now: datetime | None = None
+    ) -> IssuedDocument:
+        """Insert; raise ``AlreadyIssued`` if the lease already has this kind for this period.
+
+        Runs in a savepoint so the caller's transaction survives the duplicate.
+        """
+        self._get(LeaseRow, doc.lease_id)
+        row = DocumentRow(
+            portal_id=self.portal_id,
+            lease_id=doc.lease_id,
+            kind=doc.kind.value,
+            number=doc.number,
+            issued_on=doc.issued_on,
+            period_start=doc.period.start,
+            period_end=doc.period.end,
+            due_on=doc.due_on,
+            net=doc.net.amount,
+            vat=doc.vat.amount,
+            total=doc.total.amount,
+            paid=Decimal(0) if doc.paid is None else doc.paid.amount,
+            currency=doc.total.currency,
+            status=str(doc.status),
+            lines=[_line_to_json(x) for x in doc.lines],
+            files=dict(doc.extra),
+            public_token=doc.public_token,
+            manual=manual,
+            created_at=now,
+        )
+        try:
+            with self.session.begin_nested():
+                self.session.add(row)
+                self.session.flush()
+        except IntegrityError as exc:
+            raise AlreadyIssued(doc.lease_id, doc.kind.value, doc.period.start) from exc
+        return _document_from_row(row)
+
+    def get(self, document_id: int) -> IssuedDocument:
+        return _document_from_row(self._get(DocumentRow, document_id))
+
+    def by_token(self, token: str) -> IssuedDocument | None:
+        row = self.session.scalar(
+            select(DocumentRow).where(
+                DocumentRow.portal_id == self.portal_id, DocumentRow.public_token == token
+            )
+        )
+        return None if row is None else _document_from_row(row)
+
+    def for_lease(self, lease_id: int, kind: DocumentKind | None = None) -> list[IssuedDocument]:
+        query = select(DocumentRow).where(
+            DocumentRow.portal_id == self.portal_id, DocumentRow.lease_id == lease_id
+        )
+        if kind is not None:
+            query = query.where(DocumentRow.kind == kind.value)
+        return [
+            _document_from_row(r)
+            for r in self.session.scalars(query.order_by(DocumentRow.period_start))
+        ]
+
+    def issued_periods(self, lease_id: int) -> list[tuple[DocumentKind, BillingPeriod]]:
+        """What the lease already has, manual or automatic, cancelled ones excluded."""
+        rows = self.session.execute(
+            select(DocumentRow.kind, DocumentRow.period_start, DocumentRow.period_end).where(
+                DocumentRow.portal_id == self.portal_id,
+                DocumentRow.lease_id == lease_id,
+                DocumentRow.status != "cancelled",
+            )
+        )
+        return [(DocumentKind(k), BillingPeriod(s, e)) for k, s, e in rows]
+
+    def list(
+        self, *, kind: DocumentKind | None = None, statuses: Sequence[str] | None = None
+    ) -> list[IssuedDocument]:
+        query = select(DocumentRow).where(DocumentRow.portal_id == self.portal_id)
+        if kind is not None:
+            query = query.where(DocumentRow.kind == kind.value)
+        if statuses is not None:
+            query = query.where(DocumentRow.status.in_(list(statuses)))
+        return [_document_from_row(r) for r in self.session.scalars(query.order_by(DocumentRow.id))]
+
+    def save(self, doc: IssuedDocument) -> None:
+        """Write back the mutable state: status, paid, sent_at, files, public token."""
+        if doc.id is None:
+            raise NotFound("document without id")
+        row = self._get(DocumentRow, doc.id)
+        row.status = str(doc.status)
+        row.paid = Decimal(0) if doc.paid is None else doc.paid.amount
+        row.sent_at = doc.sent_at
+        row.public_token = doc.public_token
+        row.files = dict(doc.extra)
+
+    def mark(self, document_id: int, **values: Any) -> None:
+        """Set bookkeeping columns (crm_synced_at, exported_at, ...)."""
+        row = self._get(DocumentRow, document_id)
+        for name, value in values.items():
+            if not hasattr(DocumentRow, name):
+                raise AttributeError(name)
+            setattr(row, name, value)
+
+
+def _payment_from_row(row: PaymentRow) -> Payment:
+    return Payment(
+        id=row.id,
+        number=row.number,
+        paid_on=row.paid_on,
+        amount=Money(Decimal(row.amount), row.currency),
+        payer_name=row.payer_name,
+        payer_inn=row.payer_inn,
+        payer_account=row.payer_account,
+        payee_account=row.payee_account,
+        purpose=row.purpose,
+        source=row.source,
+        external_id=row.external_id,
+    )
+
+
+class PaymentRepository(_Scoped):
+    """Incoming payments (unique by identity) and their allocations."""
+
+    def add(self, payment: Payment, now: datetime | None = None) -> Payment | None:
+        """Insert; return None (and change nothing) when the payment is known already."""
+        exists = self.session.scalar(
+            select(PaymentRow.id).where(
+                PaymentRow.portal_id == self.portal_id, PaymentRow.identity == payment.identity
+            )
+        )
+        if exists is not None:
+            return None
+        row = PaymentRow(
+            portal_id=self.portal_id,
+            identity=payment.identity,
+            number=payment.number,
+            paid_on=payment.paid_on,
+            amount=payment.amount.amount,
+            currency=payment.amount.currency,
+            payer_name=payment.payer_name,
+            payer_inn=payment.payer_inn,
+            payer_account=payment.payer_account,
+            payee_account=payment.payee_account,
+            purpose=payment.purpose,
+            source=payment.source,
+            external_id=payment.external_id,
+            created_at=now,
+        )
+        try:
+            with self.session.begin_nested():
+                self.session.add(row)
+                self.session.flush()
+        except IntegrityError:
+            return None
+        return _payment_from_row(row)
+
+    def get(self, payment_id: int) -> Payment:
+        return _payment_from_row(self._get(PaymentRow, payment_id))
+
+    def allocated(self, payment_id: int) -> Money:
+        row = self._get(PaymentRow, payment_id)
+        return Money(Decimal(row.allocated), row.currency)
+
+    def not_fully_allocated(self) -> list[Payment]:
+        rows = self.session.scalars(
+            select(PaymentRow)
+            .where(PaymentRow.portal_id == self.portal_id, PaymentRow.allocated < PaymentRow.amount)
+            .order_by(PaymentRow.paid_on, PaymentRow.id)
+        )
+        return [_payment_from_row(r) for r in rows]
+
+    def allocate(
+        self, allocation: Allocation, by: str = "auto", now: datetime | None = None
+    ) -> None:
+        """Record an allocation and keep the payment's and the invoice's totals in step."""
+        payment = self._get(PaymentRow, allocation.payment_id)
+        amount = allocation.amount.amount
+        if payment.allocated + amount > payment.amount:
+            raise ValueError(f"payment {payment.id} would be over-allocated")
+        self.session.add(
+            AllocationRow(
+                portal_id=self.portal_id,
+                payment_id=allocation.payment_id,
+                invoice_id=allocation.invoice_id,
+                lease_id=allocation.lease_id,
+                amount=amount,
+                by=by,
+                created_at=now,
+            )
+        )
+        payment.allocated = payment.allocated + amount
+        if allocation.invoice_id is not None:
+            self.session.execute(
+                update(DocumentRow)
+                .where(
+                    DocumentRow.id == allocation.invoice_id, DocumentRow.portal_id == self.portal_id
+                )
+                .values(paid=DocumentRow.paid + amount)
+            )
+        self.session.flush()
+
+    def allocations(
+        self, *, invoice_id: int | None = None, lease_id: int | None = None
+    ) -> list[Allocation]:
+        query = select(AllocationRow).where(AllocationRow.portal_id == self.portal_id)
+        if invoice_id is not None:
+            query = query.where(AllocationRow.invoice_id == invoice_id)
+        if lease_id is not None:
+            query = query.where(AllocationRow.lease_id == lease_id)
+        result = []
+        for row in self.session.scalars(query.order_by(AllocationRow.id)):
+            currency = self._get(PaymentRow, row.payment_id).currency
+            result.append(
+                Allocation(
+                    payment_id=row.payment_id,
+                    amount=Money(Decimal(row.amount), currency),
+                    invoice_id=row.invoice_id,
+                    lease_id=row.lease_id,
+                )
+            )
+        return result
+
+
+def _message_from_row(row: OutboxRow) -> OutboxMessage:
+    return OutboxMessage(
+        id=row.id,
+        portal_id=row.portal_id,
+        dedup_key=row.dedup_key,
+        channel=row.channel,
+        kind=row.kind,
+        sender_name=row.sender_name,
+        reply_to=row.reply_to,
+        recipients=tuple(row.recipients or ()),
+        subject=row.subject,
+        body_text=row.body_text,
+        body_html=row.body_html,
+        attachments=tuple(Attachment(**a) for a in row.attachments or []),
+        status=MessageStatus(row.status),
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        last_error=row.last_error,
+        sent_at=row.sent_at,
+    )
+
+
+class OutboxRepository:
+    """Messages waiting to be sent. Global (the sender serves every portal)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, message: OutboxMessage, now: datetime) -> bool:
+        """Queue once: returns False (and queues nothing) when the dedup key is known."""
+        if self.session.scalar(
+            select(OutboxRow.id).where(OutboxRow.dedup_key == message.dedup_key)
+        ):
+            return False
+        row = OutboxRow(
+            portal_id=message.portal_id,
+            dedup_key=message.dedup_key,
+            channel=message.channel,
+            kind=message.kind,
+            sender_name=message.sender_name,
+            reply_to=message.reply_to,
+            recipients=list(message.recipients),
+            subject=message.subject,
+            body_text=message.body_text,
+            body_html=message.body_html,
+            attachments=[
+                {"name": a.name, "storage_key": a.storage_key, "mime": a.mime}
+                for a in message.attachments
+            ],
+            next_attempt_at=now,
+            created_at=now,
+        )
+        try:
+            with self.session.begin_nested():
+                self.session.add(row)
+                self.session.flush()
+        except IntegrityError:
+            return False
+        return True
+
+    def due(self, now: datetime, limit: int = 100) -> list[OutboxMessage]:
+        rows = self.session.scalars(
+            select(OutboxRow)
+            .where(
+                OutboxRow.status == MessageStatus.PENDING.value, OutboxRow.next_attempt_at <= now
+            )
+            .order_by(OutboxRow.id)
+            .limit(limit)
+        )
+        return [_message_from_row(r) for r in rows]
+
+    def get(self, message_id: int) -> OutboxMessage:
+        row = self.session.get(OutboxRow, message_id)
+        if row is None:
+            raise NotFound(f"message {message_id}")
+        return _message_from_row(row)
+
+    def claim(self, message_id: int, until: datetime) -> bool:
+        """Take a message for sending: pushes its next attempt to ``until`` so no one else does."""
+        result = self.session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == message_id, OutboxRow.status == MessageStatus.PENDING.value)
+            .values(next_attempt_at=until, attempts=OutboxRow.attempts + 1)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def mark_sent(self, message_id: int, at: datetime) -> None:
+        self.session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == message_id)
+            .values(status=MessageStatus.SENT.value, sent_at=at, last_error="")
+        )
+
+    def mark_failed(self, message_id: int, error: str, retry_at: datetime | None) -> None:
+        """Record a failed attempt; ``retry_at`` None means give up."""
+        values: dict[str, Any] = {"last_error": error[:2000]}
+        if retry_at is None:
+            values["status"] = MessageStatus.FAILED.value
+        else:
+            values["next_attempt_at"] = retry_at
+        self.session.execute(update(OutboxRow).where(OutboxRow.id == message_id).values(**values))
+
+    def list(
+        self, *, status: MessageStatus | None = None, portal_id: int | None = None
+    ) -> list[OutboxMessage]:
+        query = select(OutboxRow).order_by(OutboxRow.id)
+        if status is not None:
+            query = query.where(OutboxRow.status == status.value)
+        if portal_id is not None:
+            query = query.where(OutboxRow.portal_id == portal_id)
+        return [_message_from_row(r) for r in self.session.scalars(query)]
+
+
+class MappingRepository(_Scoped):
+    """Stage mappings per pipeline, as plain dicts (``crm_mappings.mapping`` builds the model)."""
+
+    def get(self, pipeline_id: str) -> tuple[dict[str, str], dict[str, str]] | None:
+        row = self._row(pipeline_id)
+        return None if row is None else (dict(row.statuses), dict(row.events))
+
+    def all(self) -> dict[str, tuple[dict[str, str], dict[str, str]]]:
+        rows = self.session.scalars(
+            select(StageMappingRow).where(StageMappingRow.portal_id == self.portal_id)
+        )
+        return {r.pipeline_id: (dict(r.statuses), dict(r.events)) for r in rows}
+
+    def save(self, pipeline_id: str, statuses: dict[str, str], events: dict[str, str]) -> None:
+        row = self._row(pipeline_id)
+        if row is None:
+            row = StageMappingRow(portal_id=self.portal_id, pipeline_id=pipeline_id)
+            self.session.add(row)
+        row.statuses, row.events = dict(statuses), dict(events)
+        self.session.flush()
+
+    def _row(self, pipeline_id: str) -> StageMappingRow | None:
+        return self.session.scalar(
+            select(StageMappingRow).where(
+                StageMappingRow.portal_id == self.portal_id,
+                StageMappingRow.pipeline_id == pipeline_id,
+            )
+        )
+
+
+class AuditRepository:
+    """Append-only log of changes."""
+
+    def __init__(self, session: Session, portal_id: int | None) -> None:
+        self.session = session
+        self.portal_id = portal_id
+
+    def record(
+        self,
+        at: datetime,
+        action: str,
+        entity: str,
+        entity_id: object = "",
+        details: dict[str, Any] | None = None,
+        actor: str = "system",
+    ) -> None:
+        self.session.add(
+            AuditRow(
+                portal_id=self.portal_id,
+                at=at,
+                actor=actor,
+                action=action,
+                entity=entity,
+                entity_id=str(entity_id),
+                details=details or {},
+            )
+        )
+
+    def entries(self, entity: str | None = None, entity_id: object = None) -> list[dict[str, Any]]:
+        query = select(AuditRow).order_by(AuditRow.id)
+        if self.portal_id is not None:
+            query = query.where(AuditRow.portal_id == self.portal_id)
+        if entity is not None:
+            query = query.where(AuditRow.entity == entity)
+        if entity_id is not None:
+            query = query.where(AuditRow.entity_id == str(entity_id))
+        return [
+            {
+                "at": r.at,
+                "actor": r.actor,
+                "action": r.action,
+                "entity": r.entity,
+                "entity_id": r.entity_id,
+                "details": r.details,
+            }
+            for r in self.session.scalars(query)
+        ]
+
+
+class BillingRunRepository:
+    """Billing run records: counts and errors, shown in the app."""
+
+    def __init__(self, session: Session, portal_id: int | None) -> None:
+        self.session = session
+        self.portal_id = portal_id
+
+    def start(self, run_on: date, at: datetime) -> int:
+        row = BillingRunRow(portal_id=self.portal_id, run_on=run_on, started_at=at)
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def finish(
+        self,
+        run_id: int,
+        at: datetime,
+        *,
+        issued: int,
+        sent: int,
+        failed: int,
+        errors: list[dict[str, Any]],
+    ) -> None:
+        row = self.session.get(BillingRunRow, run_id)
+        if row is None:
+            raise NotFound(f"billing run {run_id}")
+        row.finished_at, row.issued, row.sent, row.failed = at, issued, sent, failed
+        row.errors = errors
+        row.status = "failed" if failed else "done"
+
+    def recent(self, limit: int = 20) -> list[dict[str, Any]]:
+        query = select(BillingRunRow).order_by(BillingRunRow.id.desc()).limit(limit)
+        if self.portal_id is not None:
+            query = query.where(BillingRunRow.portal_id == self.portal_id)
+        return [
+            {
+                "id": r.id,
+                "portal_id": r.portal_id,
+                "run_on": r.run_on,
+                "started_at": r.started_at,
+                "finished_at": r.finished_at,
+                "status": r.status,
+                "issued": r.issued,
+                "sent": r.sent,
+                "failed": r.failed,
+                "errors": r.errors,
+            }
+            for r in self.session.scalars(query)
+        ]

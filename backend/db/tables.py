@@ -1,0 +1,305 @@
+"""The tables. Every customer row carries ``portal_id``; repositories scope every query by it.
+
+Unique keys that make the service idempotent:
+- documents: (lease_id, kind, period_start) — one invoice and one act per lease + period;
+- payments: (portal_id, identity) — 1C's Ref_Key or account + number + date + amount + payer;
+- outbox: dedup_key — what + whom + date;
+- leases: (portal_id, crm_deal_id) — one lease per deal.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.db.base import Base
+
+
+class PortalRow(Base):
+    __tablename__ = "portals"
+    __table_args__ = (UniqueConstraint("kind", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(120))
+    domain: Mapped[str] = mapped_column(String(255), default="")
+    name: Mapped[str] = mapped_column(String(255), default="")
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+    auth_encrypted: Mapped[str] = mapped_column(Text, default="")  # Fernet(JSON of tokens)
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    lock_version: Mapped[int] = mapped_column(default=0)  # bumped to take the refresh lock
+    installed_at: Mapped[datetime | None] = mapped_column(default=None)
+    uninstalled_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class UserRow(Base):
+    """A person of the landlord's side: manager, supervisor, accountant."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    portal_id: Mapped[int] = mapped_column(ForeignKey("portals.id"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str] = mapped_column(String(255), default="")
+    crm_user_id: Mapped[str] = mapped_column(String(64), default="")
+    position: Mapped[str] = mapped_column(String(255), default="")
+
+
+class LandlordRow(Base):
+    __tablename__ = "landlords"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    portal_id: Mapped[int] = mapped_column(ForeignKey("portals.id"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    inn: Mapped[str] = mapped_column(String(12))
+    kpp: Mapped[str] = mapped_column(String(9), default="")
+    ogrn: Mapped[str] = mapped_column(String(15), default="")
+    address: Mapped[str] = mapped_column(Text, default="")
+    email: Mapped[str] = mapped_column(String(255), default="")
+    phone: Mapped[str] = mapped_column(String(64), default="")
+    bank_name: Mapped[str] = mapped_column(String(255))
+    bic: Mapped[str] = mapped_column(String(9))
+    account: Mapped[str] = mapped_column(String(20))
+    corr_account: Mapped[str] = mapped_column(String(20), default="")
+    director_name: Mapped[str] = mapped_column(String(255), default="")
+    director_position: Mapped[str] = mapped_column(String(255), default="")
+    accountant_name: Mapped[str] = mapped_column(String(255), default="")
+    vat_payer: Mapped[bool] = mapped_column(default=True)
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)  # prefixes, template overrides
+
+
+class TenantRow(Base):
+    __tablename__ = "tenants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    portal_id: Mapped[int] = mapped_column(ForeignKey("portals.id"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(20), default="legal_entity")
+    inn: Mapped[str] = mapped_column(String(12), default="", index=True)
+    kpp: Mapped[str] = mapped_column(String(9), default="")
+    address: Mapped[str] = mapped_column(Text, default="")
+    emails: Mapped[list[Any]] = mapped_column(default=list)
+    phone: Mapped[str] = mapped_column(String(64), default="")
+    external_id: Mapped[str] = mapped_column(String(120), default="")
+
+
+class PremisesRow(Base):
+    __tablename__ = "premises"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    portal_id: Mapped[int] = mapped_column(ForeignKey("portals.id"), index=True)
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(255), default="")
+    area_m2: Mapped[Decimal] = mapped_column(default=Decimal(0))
+    kind: Mapped[str] = mapped_column(String(20), default="office")
+    floor: Mapped[str] = mapped_column(String(32), default="")
+    building: Mapped[str] = mapped_column(String(255), default="")
+
+
+class LeaseRow(Base):
+    __tablename__ = "leases"
+    __table_args__ = (UniqueConstraint("portal_id", "crm_deal_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    portal_id: Mapped[int] = mapped_column(ForeignKey("portals.id"), index=True)
+    number: Mapped[str] = mapped_column(String(64))
+    signed_on: Mapped[date]
+    landlord_id: Mapped[int] = mapped_column(ForeignKey("landlords.id"))
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    start: Mapped[date]
+    end: Mapped[date]
+    rent_amount: Mapped[Decimal]
+    rent_basis: Mapped[str] = mapped_column(String(20))
+    currency: Mapped[str] = mapped_column(String(3), default="RUB")
+    vat_rate: Mapped[Decimal | None] = mapped_column(default=None)
+    vat_included: Mapped[bool] = mapped_column(default=True)
+    billing_unit: Mapped[str] = mapped_column(String(10), default="month")
+    billing_every: Mapped[int] = mapped_column(default=1)
+    issue_anchor: Mapped[str] = mapped_column(String(20), default="before_start")
+    issue_days: Mapped[int] = mapped_column(default=0)
+    due_anchor: Mapped[str] = mapped_column(String(20), default="after_issue")
+    due_days: Mapped[int] = mapped_column(default=5)
+    timing: Mapped[str] = mapped_column(String(10), default="prepay")
+    auto_send: Mapped[bool] = mapped_column(default=False)
+    reminder_days: Mapped[int] = mapped_column(default=30)
+    deposit: Mapped[Decimal | None] = mapped_column(default=None)
+    indexation_percent: Mapped[Decimal | None] = mapped_column(default=None)
+    indexation_first_on: Mapped[date | None] = mapped_column(default=None)
+    penalty_rate_per_day: Mapped[Decimal | None] = mapped_column(default=None)
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    original_received: Mapped[bool] = mapped_column(default=False)
+    crm_deal_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    crm_pipeline_id: Mapped[str] = mapped_column(String(64), default="")
+    premises_ids: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime | None] = mapped_column(default=None)
+    updated_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class AddendumRow(Base):
+    __tablename__ = "addenda"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    portal_id: Mapped[int] = mapped_column(ForeignKey("portals.id"), index=True)
+    lease_id: Mapped[int] = mapped_column(ForeignKey("leases.id"), index=True)
+    number: Mapped[str] = mapped_column(String(64))
+    effective_from: Mapped[date]
+    signed_on: Mapped[date | None] = mapped_column(default=None)
+    rent_amount: Mapped[Decimal | None] = mapped_column(default=None)
+    rent_basis: Mapped[str | None] = mapped_column(String(20), default=None)
+    end: Mapped[date | None] = mapped_column(default=None)
+    premises_ids: Mapped[list[Any] | None] = mapped_column(default=None)
+    reminder_days: Mapped[int] = mapped_column(default=0)
+
+
+class DocumentRow(Base):
+    """An issued invoice or act; (lease, kind, period start) is the idempotency key."""
+
+    __tablename__ = "documents"
+    __table_args__ = (
+        UniqueConstraint("lease_id", "kind", "period_start"),
+        Index("ix_documents_portal_status", "portal_id", "kind", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    portal_id: Mapped[int] = mapped_column(ForeignKey("portals.id"))
+    lease_id: Mapped[int] = mapped_column(ForeignKey("leases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    number: Mapped[str] = mapped_column(String(64))
+    issued_on: Mapped[date]
+    period_start: Mapped[date]
+    period_end: Mapped[date]
+    due_on: Mapped[date | None] = mapped_column(default=None)
+    net: Mapped[Decimal]
+    vat: Mapped[Decimal]
+    total: Mapped[Decimal]
+    paid: Mapped[Decimal] = mapped_column(default=Decimal(0))
+    currency: Mapped[str] = mapped_column(String(3), default="RUB")
+    status: Mapped[str] = mapped_column(String(20), default="issued")
+    lines: Mapped[list[Any]] = mapped_column(default=list)
+    files: Mapped[dict[str, Any]] = mapped_column(default=dict)  # role -> storage key
+    public_token: Mapped[str] = mapped_column(String(64), default="")
+    manual: Mapped[bool] = mapped_column(default=False)
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    crm_synced_at: Mapped[datetime | None] = mapped_column(default=None)
+    exported_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class NumberCounterRow(Base):
+    """The last number used per landlord entity, document kind and year."""
+
+    __tablename__ = "number_counters"
+
+    portal_id: Mapped[int] = mapped_column(ForeignKey("portals.id"), primary_key=True)
+    landlord_id: Mapped[int] = mapped_column(ForeignKey("landlords.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last_value: Mapped[int] = mapped_column(default=0)
+
+
+class PaymentRow(Base):
+    __tablename__ = "payments"
+    __table_args__ = (UniqueConstraint("portal_id", "identity"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    portal_id: Mapped[int] = mapped_column(ForeignKey("portals.id"))
+    identity: Mapped[str] = mapped_column(String(255))
+    number: Mapped[str] = mapped_column(String(64))
+    paid_on: Mapped[date]
+    amount: Mapped[Decimal]
+    currency: Mapped[str] = mapped_column(String(3), default="RUB")
+    allocated: Mapped[Decimal] = mapped_column(default=Decimal(0))
+    payer_name: Mapped[str] = mapped_column(Text, default="")
+    payer_inn: Mapped[str] = mapped_column(String(12), default="")
+    payer_account: Mapped[str] = mapped_column(String(20), default="")
+    payee_account: Mapped[str] = mapped_column(String(20), default="")
+    purpose: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(20), default="bank_statement")
+    external_id: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class AllocationRow(Base):
+    __tablename__ = "allocations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    portal_id: Mapped[int] = mapped_column(ForeignKey("portals.id"), index=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), index=True)
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), default=None)
+    lease_id: Mapped[int | None] = mapped_column(ForeignKey("leases.id"), default=None)
+    amount: Mapped[Decimal]
+    by: Mapped[str] = mapped_column(String(64), default="auto")
+    created_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class OutboxRow(Base):
+    """A message to deliver; rows first, sent by a task; ``dedup_key`` keeps it single."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    portal_id: Mapped[int | None] = mapped_column(ForeignKey("portals.id"), default=None)
+    dedup_key: Mapped[str] = mapped_column(String(255), unique=True)
+    channel: Mapped[str] = mapped_column(String(20), default="email")
+    kind: Mapped[str] = mapped_column(String(40), default="")
+    sender_name: Mapped[str] = mapped_column(String(255), default="")
+    reply_to: Mapped[str] = mapped_column(String(255), default="")
+    recipients: Mapped[list[Any]] = mapped_column(default=list)
+    subject: Mapped[str] = mapped_column(Text, default="")
+    body_text: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    attachments: Mapped[list[Any]] = mapped_column(default=list)  # [{name, key, mime}]
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime | None] = mapped_column(default=None)
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class StageMappingRow(Base):
+    __tablename__ = "stage_mappings"
+    __table_args__ = (UniqueConstraint("portal_id", "pipeline_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    portal_id: Mapped[int] = mapped_column(ForeignKey("portals.id"))
+    pipeline_id: Mapped[str] = mapped_column(String(64))
+    statuses: Mapped[dict[str, Any]] = mapped_column(default=dict)  # stage id -> lease status
+    events: Mapped[dict[str, Any]] = mapped_column(default=dict)  # lease event -> stage id
+
+
+class AuditRow(Base):
+    """Who changed what, when: every state change of a lease, document or payment."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    portal_id: Mapped[int | None] = mapped_column(ForeignKey("portals.id"), index=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(120), default="system")
+    action: Mapped[str] = mapped_column(String(60))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str] = mapped_column(String(64), default="")
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class BillingRunRow(Base):
+    __tablename__ = "billing_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    portal_id: Mapped[int | None] = mapped_column(ForeignKey("portals.id"), index=True)
+    run_on: Mapped[date]
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    issued: Mapped[int] = mapped_column(default=0)
+    sent: Mapped[int] = mapped_column(default=0)
+    failed: Mapped[int] = mapped_column(default=0)
+    errors: Mapped[list[Any]] = mapped_column(default=list)

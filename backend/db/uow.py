@@ -1,0 +1,95 @@
+"""The SQLAlchemy unit of work: one transaction, repositories bound to one portal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from backend.db.repositories import (
+    AuditRepository,
+    BillingRunRepository,
+    DocumentRepository,
+    LeaseRepository,
+    MappingRepository,
+    OutboxRepository,
+    PartyRepository,
+    PaymentRepository,
+    PortalRepository,
+)
+from backend.domain.errors import NotFound
+
+
+class SqlUnitOfWork:
+    """``with uow:`` opens a session; ``commit()`` ends the transaction; leaving rolls back.
+
+    Bound to ``portal_id``: every scoped repository filters by it, so code running for one
+    portal cannot reach another's rows. ``portal_id`` None gives only the global repositories
+    (portals, outbox, audit, runs) and raises on scoped ones.
+    """
+
+    def __init__(
+        self, session_factory: sessionmaker[Session], portal_id: int | None = None
+    ) -> None:
+        self._session_factory = session_factory
+        self.portal_id = portal_id
+        self._after_commit: list[Callable[[], None]] = []
+
+    def __enter__(self) -> Self:
+        self.session = self._session_factory()
+        self.portals = PortalRepository(self.session)
+        self.outbox = OutboxRepository(self.session)
+        self.audit = AuditRepository(self.session, self.portal_id)
+        self.runs = BillingRunRepository(self.session, self.portal_id)
+        if self.portal_id is not None:
+            pid = self.portal_id
+            self.parties = PartyRepository(self.session, pid)
+            self.leases = LeaseRepository(self.session, pid)
+            self.documents = DocumentRepository(self.session, pid)
+            self.payments = PaymentRepository(self.session, pid)
+            self.mappings = MappingRepository(self.session, pid)
+        return self
+
+    def __getattr__(self, name: str) -> object:
+        # only reached for repositories not set because no portal was given
+        if name in {"parties", "leases", "documents", "payments", "mappings"}:
+            raise NotFound(f"the {name} repository needs a portal-scoped unit of work")
+        raise AttributeError(name)
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.session.rollback()
+        self.session.close()
+        self._after_commit.clear()
+
+    def commit(self) -> None:
+        self.session.commit()
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+        self._after_commit.clear()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once this transaction commits (e.g. send a Celery task)."""
+        self._after_commit.append(callback)
+
+
+class UnitOfWorkFactory:
+    """Makes units of work on one engine; ``factory(portal_id)``."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.session_factory = sessionmaker(engine, expire_on_commit=False)
+
+    def __call__(self, portal_id: int | None = None) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.session_factory, portal_id)

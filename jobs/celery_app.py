@@ -1,0 +1,32 @@
+"""The Celery application: embedded (SQLite broker, beat inside the worker) or Redis."""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from backend.config import Settings
+from jobs.schedule import beat_schedule
+
+
+def make_celery(settings: Settings) -> Celery:
+    """Build the Celery app for ``settings``; nothing connects until a worker or send runs."""
+    app = Celery("rentflow", broker=settings.celery_broker_url, include=["jobs.tasks"])
+    app.conf.update(
+        task_serializer="json",
+        accept_content=["json"],
+        task_ignore_result=True,
+        task_acks_late=True,  # a task killed mid-run is redelivered; services are idempotent
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        worker_hijack_root_logger=False,
+        timezone="UTC",
+        enable_utc=True,
+        beat_schedule=beat_schedule(settings),
+        beat_schedule_filename=str(settings.var_dir / "celerybeat-schedule"),
+        broker_connection_retry_on_startup=True,
+    )
+    if settings.embedded_broker:
+        # kombu's SQLAlchemy transport (single node only, research/style.md §5) keeps its
+        # queue in its own SQLite file under var/, apart from the app database
+        settings.var_dir.mkdir(parents=True, exist_ok=True)
+    return app
