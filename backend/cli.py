@@ -24,6 +24,7 @@ main.add_command(cli_runtime.db)
 main.add_command(cli_runtime.serve)
 main.add_command(cli_runtime.worker)
 main.add_command(cli_runtime.beat)
+main.add_command(cli_runtime.doctor)
 
 if __name__ == "__main__":
     main()

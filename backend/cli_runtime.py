@@ -108,3 +108,30 @@ def serve(no_worker: bool) -> None:
                 child.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 child.kill()
+
+
+@click.command()
+@click.option("--wait", default=30.0, show_default=True, help="Seconds to wait for the worker.")
+def doctor(wait: float) -> None:
+    """Check the whole stack: send a task through the broker and wait for a worker to run it."""
+    import time
+    import uuid
+
+    from backend.bootstrap import bootstrap
+    from backend.services.health import pings
+    from jobs import tasks
+    from jobs.celery_app import make_celery
+
+    settings = Settings.from_env()
+    container = bootstrap(settings)
+    app = make_celery(settings)
+    note = f"doctor-{uuid.uuid4().hex[:8]}"
+    with app.connection_for_write() as conn:
+        tasks.ping.apply_async(args=[note], connection=conn)
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        if note in pings(container.uow):
+            click.echo(f"ok: a worker ran {note} via {settings.celery_broker_url}")
+            return
+        time.sleep(0.5)
+    raise click.ClickException(f"no worker ran {note} within {wait:.0f}s; is `rentflow worker` up?")

@@ -1,0 +1,56 @@
+"""A real Celery worker runs a real task through each broker: the embedded SQLite transport
+and, when TEST_REDIS_URL is set, Redis. No eager mode."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+
+from backend.bootstrap import Container
+from backend.services.health import pings
+from jobs import runtime, tasks
+from jobs.celery_app import make_celery
+
+
+@pytest.fixture
+def worker_container(container: Container) -> Iterator[Container]:
+    runtime.set_container(container)
+    yield container
+    runtime.set_container(None)
+
+
+def _wait_for(container: Container, note: str, timeout: float = 20.0) -> list[str]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        seen = pings(container.uow)
+        if note in seen:
+            return seen
+        time.sleep(0.1)
+    return pings(container.uow)
+
+
+def _run_ping_through(container: Container, broker_url: str, note: str) -> list[str]:
+    app = make_celery(replace(container.settings, celery_broker_url=broker_url))
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        with app.connection_for_write() as conn:
+            tasks.ping.apply_async(args=[note], connection=conn)
+        return _wait_for(container, note)
+
+
+def test_a_task_runs_through_the_embedded_sqlite_broker(worker_container: Container) -> None:
+    broker = worker_container.settings.celery_broker_url
+    assert broker.startswith("sqla+sqlite:///")
+    assert _run_ping_through(worker_container, broker, "sqlite-broker") == ["sqlite-broker"]
+
+
+@pytest.mark.redis
+def test_a_task_runs_through_a_real_redis_broker(worker_container: Container) -> None:
+    redis_url = os.environ.get("TEST_REDIS_URL")
+    if not redis_url:
+        pytest.skip("TEST_REDIS_URL not set (scripts/test-services.sh starts Redis)")
+    assert _run_ping_through(worker_container, redis_url, "redis-broker") == ["redis-broker"]
