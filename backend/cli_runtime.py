@@ -126,8 +126,7 @@ def doctor(wait: float) -> None:
     container = bootstrap(settings)
     app = make_celery(settings)
     note = f"doctor-{uuid.uuid4().hex[:8]}"
-    with app.connection_for_write() as conn:
-        tasks.ping.apply_async(args=[note], connection=conn)
+    app.send_task(tasks.ping.name, args=(note,))
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         if note in pings(container.uow):

@@ -37,8 +37,7 @@ def _wait_for(container: Container, note: str, timeout: float = 20.0) -> list[st
 def _run_ping_through(container: Container, broker_url: str, note: str) -> list[str]:
     app = make_celery(replace(container.settings, celery_broker_url=broker_url))
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        with app.connection_for_write() as conn:
-            tasks.ping.apply_async(args=[note], connection=conn)
+        app.send_task(tasks.ping.name, args=(note,))
         return _wait_for(container, note)
 
 
