@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 from types import FrameType
+from typing import Any
 
 import click
 
@@ -64,6 +65,16 @@ def beat() -> None:
     )
 
 
+def _with_sandbox(app: Any, settings: Settings) -> Any:
+    """Mount the sandbox emulators under /sandbox/... beside the app (embedded mode)."""
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+    from sandbox.mount import sandbox_apps
+
+    mounts = {s.prefix: s.app for s in sandbox_apps(settings)}
+    return DispatcherMiddleware(app, mounts) if mounts else app
+
+
 @click.command()
 @click.option("--no-worker", is_flag=True, help="Web only (the worker runs elsewhere).")
 def serve(no_worker: bool) -> None:
@@ -75,7 +86,7 @@ def serve(no_worker: bool) -> None:
 
     settings = Settings.from_env()
     upgrade(settings.database_url)
-    app = create_app(settings)
+    app = _with_sandbox(create_app(settings), settings)
     child = None
     if not no_worker:
         args = ["--beat"] if settings.embedded_broker else []

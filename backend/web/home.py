@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template
+from flask.typing import ResponseReturnValue
 
 bp = Blueprint("home", __name__)
 
 
 @bp.get("/")
-def index() -> str:
+def index() -> ResponseReturnValue:
+    from sandbox.mount import sandbox_apps
+
     settings = current_app.config["RENTFLOW_SETTINGS"]
-    return render_template("home.html", settings=settings)
+    links = [
+        (rule.endpoint, rule.rule)
+        for rule in current_app.url_map.iter_rules()
+        if rule.endpoint in {"attention.page", "attention.api"}
+    ]
+    return render_template(
+        "home.html", settings=settings, sandbox=sandbox_apps(settings), links=links
+    )
 
 
 @bp.get("/healthz")
-def healthz():  # type: ignore[no-untyped-def]
+def healthz() -> ResponseReturnValue:
     return jsonify(status="ok")

@@ -1,0 +1,30 @@
+"""The sandbox emulators mounted beside rentflow in embedded mode (``RENTFLOW_SANDBOX=1``).
+
+Each emulator is a WSGI app served under ``/sandbox/<name>`` by ``rentflow serve``, so a
+newcomer can click through a Bitrix24 portal, an amoCRM account and a 1C base without any.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from backend.config import Settings
+
+WsgiApp = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class SandboxApp:
+    name: str
+    title: str
+    prefix: str  # mounted at this path
+    app: WsgiApp
+
+
+def sandbox_apps(settings: Settings) -> list[SandboxApp]:
+    """The emulators to mount for ``settings`` (none when the sandbox is off)."""
+    if not settings.sandbox:
+        return []
+    return []
