@@ -27,4 +27,19 @@ def sandbox_apps(settings: Settings) -> list[SandboxApp]:
     """The emulators to mount for ``settings`` (none when the sandbox is off)."""
     if not settings.sandbox:
         return []
-    return []
+    from sandbox.bitrix24.app import create_emulator
+    from sandbox.bitrix24.state import PortalState
+
+    return [
+        SandboxApp(
+            name="bitrix24",
+            title="Bitrix24 portal",
+            prefix="/sandbox/bitrix24",
+            app=create_emulator(
+                PortalState(
+                    client_id=settings.bitrix24_client_id,
+                    client_secret=settings.bitrix24_client_secret,
+                )
+            ),
+        )
+    ]
