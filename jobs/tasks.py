@@ -5,7 +5,10 @@ from __future__ import annotations
 from celery import shared_task
 
 from backend.services import health
-from jobs.runtime import container
+from backend.services.crm_sync import apply_deal_stage
+from backend.services.robots import Robot, answer_robot
+from crm_mappings.port import CrmUnavailable
+from jobs.runtime import active_portal, bitrix24_return_robot, container
 
 
 @shared_task(acks_late=True)
@@ -17,3 +20,30 @@ def ping(note: str) -> None:
 @shared_task(acks_late=True)
 def deliver_outbox() -> None:
     """Send due outbox messages (filled in by the mail service)."""
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(CrmUnavailable,),
+    retry_backoff=30,
+    retry_backoff_max=900,
+    max_retries=30,  # about six hours of a portal being down before we give up
+)
+def bitrix24_deal_changed(portal_id: int, deal_id: str) -> None:
+    """ONCRMDEALUPDATE: read the deal and let its stage drive the lease (shared sync)."""
+    c = container()
+    portal = active_portal(c, portal_id)
+    if portal is not None:
+        apply_deal_stage(c.uow(portal_id), c.clock, c.crm(portal), deal_id)
+
+
+@shared_task(acks_late=True, autoretry_for=(CrmUnavailable,), retry_backoff=10, max_retries=10)
+def bitrix24_robot(portal_id: int, code: str, deal_id: str, event_token: str) -> None:
+    """A robot fired: compute its values and return them to the business process."""
+    c = container()
+    portal = active_portal(c, portal_id)
+    if portal is not None:
+        values = answer_robot(
+            c.uow(portal_id), c.clock, Robot(code), deal_id, c.settings.public_base_url
+        )
+        bitrix24_return_robot(c, portal, event_token, values)

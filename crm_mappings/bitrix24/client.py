@@ -275,3 +275,29 @@ class Bitrix24Client:
 
 class _Expired(Exception):
     """Internal: the access token expired; ``call`` refreshes and repeats once."""
+
+
+def auth_id_is_valid(
+    client_endpoint: str, auth_id: str, client_id: str, timeout: float = 15.0
+) -> bool:
+    """True when ``auth_id`` is a live token of our app on the portal at ``client_endpoint``.
+
+    How a placement or app-page request is checked: call ``app.info`` with the token it carries
+    (api-reference/common/system/app-info: ``CODE`` is the app's client_id). The endpoint must
+    be the one stored for the portal, never one named by the request.
+    """
+    if not client_endpoint or not auth_id:
+        return False
+    try:
+        response = requests.post(
+            f"{client_endpoint}app.info", json={"auth": auth_id}, timeout=timeout
+        )
+    except (requests.Timeout, requests.ConnectionError):
+        return False
+    if not response.ok:
+        return False
+    try:
+        result = response.json().get("result") or {}
+    except ValueError:
+        return False
+    return str(result.get("CODE", "")) == client_id

@@ -42,9 +42,19 @@ def endpoints(state: PortalState) -> dict[str, str]:
     return {
         "client_endpoint": f"{root}rest/",
         "server_endpoint": f"{root}rest/",  # this emulator is its own OAuth server
-        "domain": state.domain,
+        "domain": portal_domain(),
         "member_id": state.member_id,
     }
+
+
+def portal_domain() -> str:
+    """The emulator's DOMAIN: host and mount point, so ``{scheme}://{DOMAIN}/rest/`` works."""
+    return f"{request.host}{request.script_root}"
+
+
+def _query(lang: str = "ru") -> dict[str, str]:
+    return {"DOMAIN": portal_domain(), "PROTOCOL": "1" if request.scheme == "https" else "0",
+            "LANG": lang, "APP_SID": secrets.token_hex(8)}  # fmt: skip
 
 
 def _auth(state: PortalState, *, with_tokens: bool = True) -> dict[str, Any]:
@@ -87,7 +97,7 @@ def install() -> ResponseReturnValue:
         "APPLICATION_TOKEN": state.application_token,
         "APPLICATION_SCOPE": "crm,bizproc,placement,task",
     }
-    query = {"DOMAIN": state.domain, "PROTOCOL": "1", "LANG": "ru", "APP_SID": secrets.token_hex(8)}
+    query = _query()
     if body.get("event_url"):
         event_tokens = state.issue_tokens()
         auth = _auth(state, with_tokens=False)
@@ -189,7 +199,7 @@ def open_placement(placement: str) -> ResponseReturnValue:
         "PLACEMENT": placement,
         "PLACEMENT_OPTIONS": json.dumps(body.get("options", {})),
     }
-    query = {"DOMAIN": state.domain, "PROTOCOL": "1", "LANG": body.get("lang", "ru")}
+    query = _query(body.get("lang", "ru"))
     return _answer(_post(url, form, query))
 
 

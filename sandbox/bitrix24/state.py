@@ -96,7 +96,6 @@ class PortalState:
     """One portal. Every public method takes the lock: the emulator serves threads."""
 
     member_id: str = "a223c6b3710f85df22e9377d6c4f7553"
-    domain: str = "rentflow-demo.bitrix24.ru"
     client_id: str = "local.rentflow"
     client_secret: str = "sandbox-secret"
     application_token: str = field(default_factory=lambda: secrets.token_hex(16))
