@@ -76,6 +76,7 @@ def call(name: str) -> ResponseReturnValue:
             status, code, description = state.fail_next.pop(0)
             return _error(status, code, description)
         if not state.bucket.take():
+            state.refused += 1
             return _error(503, "QUERY_LIMIT_EXCEEDED", "Too many requests")
         params = _params()
         denied = _check_auth(state, str(params.pop("auth", "") or ""))

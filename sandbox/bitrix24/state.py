@@ -116,6 +116,7 @@ class PortalState:
     event_tokens: set[str] = field(default_factory=set)
     installed: bool = False
     refreshes: int = 0  # successful OAuth refreshes
+    refused: int = 0  # calls answered 503 QUERY_LIMIT_EXCEEDED by the limiter
     calls: list[str] = field(default_factory=list)  # every HTTP request's method, in order
     inner_calls: list[str] = field(default_factory=list)  # methods run, batch commands included
     fail_next: list[tuple[int, str, str]] = field(default_factory=list)  # injected failures
