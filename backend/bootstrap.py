@@ -93,5 +93,6 @@ def bitrix24_crm(container: Container, portal: Portal) -> CrmPort:
         client_secret=settings.bitrix24_client_secret,
         oauth_token_url=settings.bitrix24_oauth_url,
         limiter=bucket_for(portal.external_id),
+        now=container.clock.now,
     )
     return Bitrix24Adapter(client)

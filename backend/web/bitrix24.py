@@ -28,7 +28,8 @@ from backend.services.portals import uninstall_portal
 from backend.services.robots import Robot
 from backend.web import bitrix24_flows as flows
 from crm_mappings.bitrix24 import phpquery
-from crm_mappings.bitrix24.client import Bitrix24Client, bucket_for
+from crm_mappings.bitrix24.adapter import Bitrix24Adapter
+from crm_mappings.bitrix24.client import Bitrix24Client
 from crm_mappings.bitrix24.setup import HandlerUrls, setup_portal
 from crm_mappings.mapping import BillingMode, LeaseEvent, StageMapping, default_mapping
 
@@ -97,15 +98,11 @@ def _urls() -> HandlerUrls:
     )
 
 
-def _client(portal_id: int, member_id: str) -> Bitrix24Client:
-    c = container()
-    return Bitrix24Client(
-        c.token_store(portal_id),
-        client_id=c.settings.bitrix24_client_id,
-        client_secret=c.settings.bitrix24_client_secret,
-        oauth_token_url=c.settings.bitrix24_oauth_url,
-        limiter=bucket_for(member_id),
-    )
+def _client(portal: Portal) -> Bitrix24Client:
+    crm = container().crm(portal)
+    if not isinstance(crm, Bitrix24Adapter):
+        raise LookupError(f"portal {portal.id} has no Bitrix24 adapter")
+    return crm.client
 
 
 # --- install --------------------------------------------------------------------------------
@@ -130,7 +127,7 @@ def install() -> ResponseReturnValue:
     except flows.Forbidden as err:
         return _unauthorized(err)
     assert portal.id is not None
-    added = setup_portal(_client(portal.id, portal.external_id), _urls())
+    added = setup_portal(_client(portal), _urls())
     log.info("bitrix24 portal %s installed, bound %s", portal.external_id, added)
     return render_template("bitrix24/install.html", lang=_lang(), t=_texts()[_lang()])
 

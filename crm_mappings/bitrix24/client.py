@@ -124,8 +124,10 @@ class Bitrix24Client:
         retries: int = 5,
         backoff: float = 1.0,
         timeout: float = 30.0,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.tokens = tokens
+        self._now = now
         self._client_id, self._client_secret = client_id, client_secret
         self._oauth_url = oauth_token_url
         self._http = session or requests.Session()
@@ -136,8 +138,11 @@ class Bitrix24Client:
 
     # --- calls ------------------------------------------------------------------------------
     def call(self, method: str, params: Mapping[str, Any] | None = None) -> Answer:
-        """Call ``method``; refresh once on ``expired_token``; retry transient failures."""
+        """Call ``method``; refresh shortly before expiry and once on ``expired_token``; retry
+        transient failures."""
         tokens = self.tokens.load()
+        if tokens.expires_soon(self._now()):
+            tokens = self._refresh(tokens)
         try:
             return self._with_retries(method, params or {}, tokens)
         except _Expired:
@@ -261,7 +266,7 @@ class Bitrix24Client:
             fresh = OAuthTokens(
                 access_token=body["access_token"],
                 refresh_token=body["refresh_token"],
-                expires_at=datetime.now(UTC) + timedelta(seconds=int(body.get("expires_in", 3600))),
+                expires_at=self._now() + timedelta(seconds=int(body.get("expires_in", 3600))),
                 extra={
                     **current.extra,
                     **{

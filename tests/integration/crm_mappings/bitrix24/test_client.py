@@ -132,3 +132,24 @@ def test_an_unknown_method_is_a_definite_error(client: Bitrix24Client) -> None:
         client.call("crm.nothing.here")
     assert caught.value.code == "ERROR_METHOD_NOT_FOUND"
     assert caught.value.status == 404
+
+
+def test_a_token_about_to_expire_is_refreshed_before_the_call(
+    portal: PortalState, portal_url: str
+) -> None:
+    from dataclasses import replace
+    from datetime import UTC, datetime, timedelta
+
+    from tests.integration.crm_mappings.bitrix24.conftest import tokens_for
+
+    soon = replace(
+        tokens_for(portal, portal_url), expires_at=datetime.now(UTC) + timedelta(minutes=1)
+    )
+    store = MemoryTokenStore(soon)
+    client = Bitrix24Client(store, client_id="local.rentflow", client_secret="sandbox-secret")
+
+    client.call("profile")
+
+    assert portal.refreshes == 1
+    assert store.load().access_token != soon.access_token
+    assert portal.calls == ["profile"]  # one call: no 401 round trip was needed
