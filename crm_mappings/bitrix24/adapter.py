@@ -153,11 +153,9 @@ class Bitrix24Adapter:
         )  # fmt: skip
 
     def create_deal(self, deal: NewDeal) -> str:
-        fields: dict[str, Any] = {
-            "title": deal.title,
-            "categoryId": deal.pipeline_id,
-            "stageId": deal.stage_id,
-        }
+        fields: dict[str, Any] = {"title": deal.title, "categoryId": deal.pipeline_id}
+        if deal.stage_id:  # else the pipeline's first stage
+            fields["stageId"] = deal.stage_id
         if deal.responsible_user_id:
             fields["assignedById"] = deal.responsible_user_id
         if deal.amount:
