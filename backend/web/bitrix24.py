@@ -20,13 +20,17 @@ from flask import Blueprint, abort, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 
 from backend.bootstrap import Container, bootstrap
+from backend.domain.errors import DomainError
 from backend.domain.lease import LeaseStatus
+from backend.domain.parties import Person
 from backend.domain.portal import Portal, PortalStatus
 from backend.services.crm_sync import STATUS_LABELS_RU, load_mapping, save_mapping
 from backend.services.deal_card import deal_card, mark_original_received
+from backend.services.leases import register_lease
 from backend.services.portals import uninstall_portal
 from backend.services.robots import Robot
 from backend.web import bitrix24_flows as flows
+from backend.web.bitrix24_lease_form import VAT_CHOICES, lease_from_form
 from crm_mappings.bitrix24 import phpquery
 from crm_mappings.bitrix24.adapter import Bitrix24Adapter
 from crm_mappings.bitrix24.client import Bitrix24Client
@@ -304,10 +308,12 @@ def _render_tab(portal_id: int, deal_id: str, frame: str, message: str) -> Respo
     c = container()
     with c.uow(portal_id) as uow:
         card = deal_card(uow, c.clock, deal_id)
+        landlords = uow.parties.landlords() if card is None else []
     lang = _lang()
     return render_template(
         "bitrix24/deal_tab.html", lang=lang, t=_texts()[lang], frame=frame, card=card,
-        message=message, base_url=c.settings.public_base_url,
+        message=message, base_url=c.settings.public_base_url, landlords=landlords,
+        vat_choices=VAT_CHOICES, form=request.form,
         status_labels=STATUS_LABELS_RU if lang == "ru" else {s: s.value for s in LeaseStatus},
     )  # fmt: skip
 
@@ -330,3 +336,32 @@ def deal_tab_action() -> ResponseReturnValue:
             uow.commit()
         message = texts["done"] if done else texts["no_lease"]
     return _render_tab(portal_id, deal_id, frame, message)
+
+
+@bp.post("/deal-tab/lease")
+def create_lease() -> ResponseReturnValue:
+    """Create the deal's lease from the tab's short form, linked to the deal."""
+    c = container()
+    frame = request.form.get("frame", "")
+    try:
+        portal_id, deal_id = flows.read_frame(c, frame)
+    except flows.Forbidden as err:
+        return _unauthorized(err)
+    with c.uow() as uow:
+        portal = uow.portals.get(portal_id)
+    deal = c.crm(portal).get_deal(deal_id)
+    with c.uow(portal_id) as uow:
+        try:
+            landlord = uow.parties.landlord(int(request.form.get("landlord_id", "0") or 0))
+            manager = Person(name=deal.responsible_user_id, crm_user_id=deal.responsible_user_id)
+            lease = lease_from_form(
+                request.form, landlord, manager if deal.responsible_user_id else None
+            )
+            register_lease(
+                uow, c.clock, lease, crm_deal_id=deal_id, crm_pipeline_id=deal.pipeline_id,
+                landlord_id=landlord.id,
+            )  # fmt: skip
+        except (DomainError, ValueError) as err:
+            return _render_tab(portal_id, deal_id, frame, str(err))
+        uow.commit()
+    return _render_tab(portal_id, deal_id, frame, _texts()[_lang()]["done"])

@@ -198,3 +198,37 @@ def _invoice(lease_id: int) -> IssuedDocument:
         due_on=date(2026, 2, 5),
         public_token="tok-1",
     )
+
+
+def test_a_lease_is_created_from_the_deal_tab(world: World) -> None:
+    portal = _install(world)
+    deal_id = str(world.portal.add_deal({"title": "Склад 7", "assignedById": 7})["id"])
+    with world.container.uow(portal.id) as uow:
+        uow.parties.add_landlord(factories.landlord())
+        uow.commit()
+    tab = world.act("placements/CRM_DEAL_DETAIL_TAB/open", options={"ID": deal_id})
+    assert "Создать договор из сделки" in tab["body"]
+    frame = re.search(r'name="frame" value="([^"]+)"', tab["body"])
+    assert frame is not None
+    landlord = re.search(r'name="landlord_id"><option value="(\d+)"', tab["body"])
+    assert landlord is not None
+
+    created = requests.post(
+        f"{world.app_url}bitrix24/deal-tab/lease",
+        data={
+            "frame": frame.group(1), "landlord_id": landlord.group(1), "number": "С-7/2026",
+            "signed_on": "2026-01-20", "start": "2026-02-01", "end": "2026-12-31",
+            "rent": "80000", "vat": "22", "vat_included": "1", "premises_code": "7",
+            "area": "120", "tenant_name": 'ООО "Василёк"', "tenant_inn": "7728168971",
+        },
+        timeout=60,
+    )  # fmt: skip
+
+    assert created.status_code == 200
+    assert "С-7/2026" in created.text
+    with world.container.uow(portal.id) as uow:
+        lease = uow.leases.by_deal(deal_id)
+    assert lease is not None
+    assert lease.status is LeaseStatus.DRAFT
+    assert lease.manager is not None
+    assert lease.manager.crm_user_id == "7"
