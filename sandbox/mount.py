@@ -39,6 +39,7 @@ def sandbox_apps(settings: Settings) -> list[SandboxApp]:
                 PortalState(
                     client_id=settings.bitrix24_client_id,
                     client_secret=settings.bitrix24_client_secret,
+                    app_url=settings.public_base_url,
                 )
             ),
         )

@@ -239,6 +239,7 @@ def _render_app(portal_id: int, frame: str, *, saved: bool) -> ResponseReturnVal
     lang = _lang()
     return render_template(
         "bitrix24/app.html", lang=lang, t=_texts()[lang], frame=frame, saved=saved,
+        base_url=c.settings.public_base_url,
         pipelines=pipelines, mappings=mappings, statuses=[s.value for s in _STORED],
         events=[e.value for e in LeaseEvent],
         status_labels=STATUS_LABELS_RU if lang == "ru" else {s: s.value for s in LeaseStatus},

@@ -14,7 +14,7 @@ import re
 import time
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, jsonify, request
+from flask import Blueprint, Flask, current_app, jsonify, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
 from crm_mappings.bitrix24 import phpquery
@@ -200,4 +200,5 @@ def create_emulator(state: PortalState | None = None) -> Flask:
     app.config["B24_PORTAL"] = state or PortalState()
     app.register_blueprint(rest)
     app.register_blueprint(portal_actions.bp)
+    app.add_url_rule("/", "index", lambda: redirect(url_for("b24_portal.index")))
     return app

@@ -21,7 +21,7 @@ import time
 from typing import Any
 
 import requests
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
 from crm_mappings.bitrix24 import phpquery
@@ -244,6 +244,13 @@ def control() -> ResponseReturnValue:
     if "down" in body:
         state.down = bool(body["down"])
     return jsonify(ok=True)
+
+
+@bp.get("/")
+def index() -> ResponseReturnValue:
+    """A page to click through the portal: install, deals and their stages, the lease tab."""
+    state = _state()
+    return render_template("portal.html", state=state, app_url=state.app_url)
 
 
 @bp.get("/state")
