@@ -5,9 +5,10 @@ from __future__ import annotations
 from celery import shared_task
 
 from backend.services import health
+from backend.services.auth_lost import notify_auth_lost
 from backend.services.crm_sync import apply_deal_stage
 from backend.services.robots import Robot, answer_robot
-from crm_mappings.port import CrmUnavailable
+from crm_mappings.port import CrmAuthLost, CrmUnavailable
 from jobs.runtime import active_portal, bitrix24_return_robot, container
 
 
@@ -33,8 +34,12 @@ def bitrix24_deal_changed(portal_id: int, deal_id: str) -> None:
     """ONCRMDEALUPDATE: read the deal and let its stage drive the lease (shared sync)."""
     c = container()
     portal = active_portal(c, portal_id)
-    if portal is not None:
+    if portal is None:
+        return
+    try:
         apply_deal_stage(c.uow(portal_id), c.clock, c.crm(portal), deal_id)
+    except CrmAuthLost:
+        notify_auth_lost(c.uow(), c.clock, portal_id)
 
 
 @shared_task(acks_late=True, autoretry_for=(CrmUnavailable,), retry_backoff=10, max_retries=10)

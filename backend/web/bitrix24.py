@@ -131,7 +131,13 @@ def install() -> ResponseReturnValue:
     except flows.Forbidden as err:
         return _unauthorized(err)
     assert portal.id is not None
-    added = setup_portal(_client(portal), _urls())
+    client = _client(portal)
+    added = setup_portal(client, _urls())
+    admin = client.call("user.current").result  # who to tell if access is ever lost
+    with container().uow() as uow:
+        changes = {"admin_email": str(admin.get("EMAIL", ""))}
+        uow.portals.save(flows.with_settings(uow.portals.get(portal.id), changes))
+        uow.commit()
     log.info("bitrix24 portal %s installed, bound %s", portal.external_id, added)
     return render_template("bitrix24/install.html", lang=_lang(), t=_texts()[_lang()])
 

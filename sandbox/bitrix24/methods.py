@@ -77,6 +77,13 @@ def app_info(portal: PortalState, params: dict[str, Any]) -> Any:
     }
 
 
+@method("user.current")
+def user_current(portal: PortalState, params: dict[str, Any]) -> Any:
+    # EN api-reference/user/user-current
+    return {"ID": "1", "ACTIVE": True, "NAME": "Анна", "LAST_NAME": "Админова",
+            "EMAIL": portal.admin_email}  # fmt: skip
+
+
 @method("profile")
 def profile(portal: PortalState, params: dict[str, Any]) -> Any:
     return {"ID": "1", "ADMIN": True, "NAME": "Анна", "LAST_NAME": "Админова"}

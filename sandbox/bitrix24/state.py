@@ -98,6 +98,7 @@ class PortalState:
     member_id: str = "a223c6b3710f85df22e9377d6c4f7553"
     client_id: str = "local.rentflow"
     client_secret: str = "sandbox-secret"
+    admin_email: str = "admin@portal.example"
     app_url: str = "http://127.0.0.1:8000"  # rentflow, as the portal's app settings name it
     application_token: str = field(default_factory=lambda: secrets.token_hex(16))
     bucket: LeakyBucket = field(default_factory=LeakyBucket)

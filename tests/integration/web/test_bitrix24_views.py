@@ -174,3 +174,29 @@ def test_a_dead_refresh_token_marks_the_portal_and_reopening_the_app_restores_it
     assert page.status_code == 200
     assert "pipeline settings" in page.get_data(as_text=True)
     assert _portal_status(setup) is PortalStatus.ACTIVE
+
+
+def test_a_deal_update_on_a_portal_that_lost_access_emails_its_admin_once(
+    setup: Setup,
+) -> None:
+    from jobs import runtime, tasks
+
+    setup.install()
+    with setup.container.uow() as uow:
+        portal = uow.portals.find("bitrix24", setup.portal.member_id)
+    assert portal is not None
+    assert portal.settings["admin_email"] == setup.portal.admin_email
+    setup.portal.expire_access_tokens()
+    setup.portal.revoke_refresh_tokens()
+    runtime.set_container(setup.container)
+    try:
+        tasks.bitrix24_deal_changed(portal.id, "1")
+        tasks.bitrix24_deal_changed(portal.id, "1")  # the portal is no longer active: no-op
+    finally:
+        runtime.set_container(None)
+
+    with setup.container.uow() as uow:
+        mails = uow.outbox.list()
+    assert _portal_status(setup) is PortalStatus.AUTH_LOST
+    assert [m.recipients for m in mails] == [(setup.portal.admin_email,)]
+    assert "потерял доступ" in mails[0].subject
