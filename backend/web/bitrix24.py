@@ -130,13 +130,13 @@ def install() -> ResponseReturnValue:
         portal = flows.install(container(), auth)
     except flows.Forbidden as err:
         return _unauthorized(err)
-    assert portal.id is not None
+    pid = flows.portal_id(portal)
     client = _client(portal)
     added = setup_portal(client, _urls())
     admin = client.call("user.current").result  # who to tell if access is ever lost
     with container().uow() as uow:
         changes = {"admin_email": str(admin.get("EMAIL", ""))}
-        uow.portals.save(flows.with_settings(uow.portals.get(portal.id), changes))
+        uow.portals.save(flows.with_settings(uow.portals.get(pid), changes))
         uow.commit()
     log.info("bitrix24 portal %s installed, bound %s", portal.external_id, added)
     return render_template("bitrix24/install.html", lang=_lang(), t=_texts()[_lang()])
@@ -157,14 +157,14 @@ def events() -> ResponseReturnValue:
         portal = flows.event_portal(c, auth)
     except flows.Forbidden as err:
         return _unauthorized(err)
-    assert portal.id is not None
+    pid = flows.portal_id(portal)
     deal_id = str(((form.get("data") or {}).get("FIELDS") or {}).get("ID", ""))
     if event == "ONAPPUNINSTALL":
         with c.uow() as uow:
-            uninstall_portal(uow, c.clock, portal.id)
+            uninstall_portal(uow, c.clock, pid)
             uow.commit()
     elif event in {"ONCRMDEALUPDATE", "ONCRMDEALADD"} and deal_id and portal.active:
-        dispatch(DEAL_TASK, (portal.id, deal_id))
+        dispatch(DEAL_TASK, (pid, deal_id))
     else:
         log.info("bitrix24 portal %s: %s %s ignored", portal.external_id, event, deal_id)
     return {"ok": True}
@@ -197,7 +197,7 @@ def robots() -> ResponseReturnValue:
     code = str(form.get("code", ""))
     if not deal.startswith("DEAL_") or not form.get("event_token") or code not in _ROBOTS:
         return {"error": "not a rentflow deal robot call"}, 400
-    args = (portal.id, code, deal.removeprefix("DEAL_"), str(form["event_token"]))
+    args = (flows.portal_id(portal), code, deal.removeprefix("DEAL_"), str(form["event_token"]))
     dispatch(ROBOT_TASK, args)
     return {"ok": True}
 
@@ -231,8 +231,8 @@ def app_page() -> ResponseReturnValue:
         portal = _frame_portal()
     except flows.Forbidden as err:
         return _unauthorized(err)
-    assert portal.id is not None
-    return _render_app(portal.id, flows.sign_frame(container(), portal.id), saved=False)
+    pid = flows.portal_id(portal)
+    return _render_app(pid, flows.sign_frame(container(), pid), saved=False)
 
 
 def _render_app(portal_id: int, frame: str, *, saved: bool) -> ResponseReturnValue:
@@ -302,13 +302,13 @@ def deal_tab() -> ResponseReturnValue:
         portal = _frame_portal()
     except flows.Forbidden as err:
         return _unauthorized(err)
-    assert portal.id is not None
+    pid = flows.portal_id(portal)
     try:
         deal_id = str(json.loads(request.form.get("PLACEMENT_OPTIONS") or "{}").get("ID", ""))
     except ValueError:
         abort(400)
-    frame = flows.sign_frame(container(), portal.id, deal_id)
-    return _render_tab(portal.id, deal_id, frame, "")
+    frame = flows.sign_frame(container(), pid, deal_id)
+    return _render_tab(pid, deal_id, frame, "")
 
 
 def _render_tab(portal_id: int, deal_id: str, frame: str, message: str) -> ResponseReturnValue:

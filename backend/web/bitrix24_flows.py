@@ -52,6 +52,13 @@ class PortalAuth:
     lang: str = "ru"
 
 
+def portal_id(portal: Portal) -> int:
+    """The id of a stored portal (repositories always return one)."""
+    if portal.id is None:
+        raise LookupError(f"portal {portal.external_id} is not stored")
+    return portal.id
+
+
 def token_hash(application_token: str) -> str:
     return hashlib.sha256(application_token.encode()).hexdigest()
 
@@ -94,8 +101,7 @@ def install(container: Container, auth: PortalAuth) -> Portal:
             domain=auth.domain, settings=settings,
         )  # fmt: skip
         uow.commit()
-    assert portal.id is not None  # stored above
-    container.token_store(portal.id).save(
+    container.token_store(portal_id(portal)).save(
         OAuthTokens(
             access_token=auth.access_token,
             refresh_token=auth.refresh_token,

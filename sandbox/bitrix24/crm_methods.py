@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.bitrix24.methods import DEAL, Page, RestError, _int, _page, method
+from sandbox.bitrix24.methods import DEAL, Page, RestError, int_param, method, page_of
 from sandbox.bitrix24.state import PortalState
 
 _UF_TYPES = {
@@ -20,7 +20,7 @@ _UF_TYPES = {
 
 
 def _entity_type(params: dict[str, Any]) -> int:
-    entity = _int(params, "entityTypeId")
+    entity = int_param(params, "entityTypeId")
     if entity != DEAL:
         raise RestError(400, "NOT_FOUND", "Smart process not found")
     return entity
@@ -29,7 +29,7 @@ def _entity_type(params: dict[str, Any]) -> int:
 @method("crm.category.list")
 def category_list(portal: PortalState, params: dict[str, Any]) -> Any:
     _entity_type(params)
-    rows, total, nxt = _page([dict(c, entityTypeId=DEAL) for c in portal.categories], params)
+    rows, total, nxt = page_of([dict(c, entityTypeId=DEAL) for c in portal.categories], params)
     return Page({"categories": rows}, total, nxt)
 
 
@@ -37,7 +37,7 @@ def category_list(portal: PortalState, params: dict[str, Any]) -> Any:
 def status_list(portal: PortalState, params: dict[str, Any]) -> Any:
     wanted = (params.get("filter") or {}).get("ENTITY_ID")
     rows = [dict(s) for s in portal.stages if wanted in (None, s["ENTITY_ID"])]
-    items, total, nxt = _page(rows, params)
+    items, total, nxt = page_of(rows, params)
     return Page(items, total, nxt)
 
 
@@ -75,7 +75,7 @@ def item_list(portal: PortalState, params: dict[str, Any]) -> Any:
         for _, d in sorted(portal.deals.items())
         if all(str(d.get(k.lstrip("=@"))) == str(v) for k, v in filters.items())
     ]
-    items, total, nxt = _page(rows, params)
+    items, total, nxt = page_of(rows, params)
     return Page({"items": items}, total, nxt)
 
 
@@ -147,7 +147,7 @@ def userfield_add(portal: PortalState, params: dict[str, Any]) -> Any:
 
 @method("crm.deal.userfield.list")
 def userfield_list(portal: PortalState, params: dict[str, Any]) -> Any:
-    items, total, nxt = _page([dict(f) for f in portal.userfields.values()], params)
+    items, total, nxt = page_of([dict(f) for f in portal.userfields.values()], params)
     return Page(items, total, nxt)
 
 
@@ -168,7 +168,7 @@ def comment_add(portal: PortalState, params: dict[str, Any]) -> Any:
 def comment_list(portal: PortalState, params: dict[str, Any]) -> Any:
     wanted = params.get("filter") or {}
     rows = [c for c in portal.comments if all(str(c.get(k)) == str(v) for k, v in wanted.items())]
-    items, total, nxt = _page(rows, params)
+    items, total, nxt = page_of(rows, params)
     return Page(items, total, nxt)
 
 

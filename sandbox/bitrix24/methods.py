@@ -44,7 +44,7 @@ def method(name: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def _page(rows: list[Any], params: dict[str, Any]) -> tuple[list[Any], int, int | None]:
+def page_of(rows: list[Any], params: dict[str, Any]) -> tuple[list[Any], int, int | None]:
     start = int(params.get("start", 0) or 0)
     if start < 0:  # start=-1: no count, the "huge data" mode (settings/performance/huge-data)
         return rows[:PAGE], 0, None
@@ -53,7 +53,7 @@ def _page(rows: list[Any], params: dict[str, Any]) -> tuple[list[Any], int, int 
     return chunk, len(rows), nxt
 
 
-def _int(params: dict[str, Any], key: str) -> int:
+def int_param(params: dict[str, Any], key: str) -> int:
     try:
         return int(params[key])
     except (KeyError, TypeError, ValueError):
