@@ -17,6 +17,7 @@ from backend.domain.errors import IllegalTransition
 from backend.domain.lease import LeaseStatus
 from backend.domain.status import transition
 from backend.ports import Clock
+from backend.services.leases import refresh_schedule
 from backend.services.unit_of_work import UnitOfWork
 from crm_mappings.mapping import LeaseEvent, StageMapping
 from crm_mappings.port import CrmPort, DealComment, DealUpdate, LeaseField
@@ -134,6 +135,7 @@ def _apply(
             StageChange.UNCHANGED, deal_id, stage_id, lease.id, before, before
         )
     uow.leases.save(lease, now=clock.now())
+    refresh_schedule(uow, lease.id)
     uow.audit.record(
         clock.now(), "lease.status", "lease", lease.id,
         {"from": str(before), "to": str(moved.after), "deal": deal_id, "stage": stage_id},
