@@ -41,6 +41,7 @@ class Settings:
     amocrm_client_secret: str = "sandbox-secret"  # noqa: S105 - the sandbox account's own
     amocrm_redirect_uri: str = ""
     billing_hour_utc: int = 0
+    admin_token: str = ""  # operator pages (needs attention across portals); open in sandbox
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -99,6 +100,7 @@ class Settings:
             amocrm_client_secret=env.get("AMOCRM_CLIENT_SECRET", "sandbox-secret"),
             amocrm_redirect_uri=env.get("AMOCRM_REDIRECT_URI", ""),
             billing_hour_utc=int(env.get("BILLING_HOUR_UTC", "0")),
+            admin_token=env.get("ADMIN_TOKEN", ""),
         )
 
 

@@ -19,7 +19,6 @@ from celery import Celery
 from flask import Blueprint, abort, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 
-from backend.bootstrap import Container, bootstrap
 from backend.domain.errors import DomainError
 from backend.domain.lease import LeaseStatus
 from backend.domain.parties import Person
@@ -31,6 +30,7 @@ from backend.services.portals import uninstall_portal
 from backend.services.robots import Robot
 from backend.web import bitrix24_flows as flows
 from backend.web.bitrix24_lease_form import VAT_CHOICES, lease_from_form
+from backend.web.deps import container
 from crm_mappings.bitrix24 import phpquery
 from crm_mappings.bitrix24.adapter import Bitrix24Adapter
 from crm_mappings.bitrix24.client import Bitrix24Client
@@ -63,15 +63,6 @@ def _texts() -> dict[str, dict[str, str]]:
 def _lang() -> str:
     lang = (request.args.get("LANG") or request.form.get("lang") or "ru").lower()
     return lang if lang in _texts() else "en"
-
-
-def container() -> Container:
-    """The web process's container, built once per app (tests put their own in config)."""
-    config = current_app.config
-    if "RENTFLOW_CONTAINER" not in config:
-        config["RENTFLOW_CONTAINER"] = bootstrap(config["RENTFLOW_SETTINGS"])
-    built: Container = config["RENTFLOW_CONTAINER"]
-    return built
 
 
 def dispatch(name: str, args: Sequence[Any]) -> None:

@@ -64,8 +64,7 @@ def world(settings: Settings, clock: FixedClock) -> Iterator[World]:
     portal = PortalState(
         client_id=settings.bitrix24_client_id, client_secret=settings.bitrix24_client_secret
     )
-    app = create_app(settings)
-    app.config["RENTFLOW_CONTAINER"] = container
+    app = create_app(container=container)
     worker_app = make_celery(settings)
     try:
         with (

@@ -60,8 +60,7 @@ def setup(settings: Settings, clock: FixedClock) -> Iterator[Setup]:
     portal = PortalState(
         client_id=settings.bitrix24_client_id, client_secret=settings.bitrix24_client_secret
     )
-    app = create_app(settings)
-    app.config["RENTFLOW_CONTAINER"] = container
+    app = create_app(container=container)
     with serve(create_emulator(portal)) as url:
         built = Setup(container, portal, url, app.test_client())
         app.config["RENTFLOW_DISPATCH"] = lambda name, args: built.queued.append(
