@@ -7,9 +7,15 @@ widget, so it lives here once and knows no CRM.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
 
-from backend.domain.billing import DocumentKind
+from backend.domain.attention import (
+    AttentionItem,
+    PlannedDocument,
+    Rule,
+    Snapshot,
+    needs_attention,
+)
+from backend.domain.billing import DocumentKind, ScheduleItem
 from backend.domain.documents import InvoiceStatus, IssuedDocument
 from backend.domain.lease import Lease, LeaseStatus
 from backend.domain.money import Money
@@ -31,7 +37,13 @@ class DealCard:
     acts: tuple[IssuedDocument, ...]
     allocations: tuple[Allocation, ...]
     debt: Money
-    flags: tuple[str, ...]  # codes of what needs attention: "overdue", "original_missing"
+    schedule: tuple[ScheduleItem, ...]  # every planned invoice and act (the stored schedule)
+    flags: tuple[AttentionItem, ...]  # the needs-attention rules (seed 000) for this lease
+
+    @property
+    def overdue(self) -> bool:
+        """An open invoice is past its due date."""
+        return any(f.rule in {Rule.LEASE_OVERDUE_DEBT, Rule.INVOICE_UNPAID} for f in self.flags)
 
 
 def _debt(invoices: tuple[IssuedDocument, ...], currency: str) -> Money:
@@ -40,15 +52,6 @@ def _debt(invoices: tuple[IssuedDocument, ...], currency: str) -> Money:
         if doc.status in _OPEN:
             total = total + doc.outstanding
     return total
-
-
-def _flags(lease: Lease, invoices: tuple[IssuedDocument, ...], today: date) -> tuple[str, ...]:
-    flags = []
-    if any(d.status in _OPEN and d.due_on is not None and d.due_on < today for d in invoices):
-        flags.append("overdue")
-    if lease.status in {LeaseStatus.SIGNED, LeaseStatus.REGISTERED} and not lease.original_received:
-        flags.append("original_missing")
-    return tuple(flags)
 
 
 def deal_card(uow: UnitOfWork, clock: Clock, deal_id: str) -> DealCard | None:
@@ -60,6 +63,10 @@ def deal_card(uow: UnitOfWork, clock: Clock, deal_id: str) -> DealCard | None:
     invoices = tuple(d for d in docs if d.kind is DocumentKind.INVOICE)
     acts = tuple(d for d in docs if d.kind is DocumentKind.ACT)
     today = clock.today()
+    planned = [
+        PlannedDocument(lease.id, item) for lid, item in uow.schedule.due(today) if lid == lease.id
+    ]
+    snapshot = Snapshot(leases=[lease], documents=docs, planned=planned)
     return DealCard(
         lease=lease,
         status=effective_status(lease, today),
@@ -67,7 +74,8 @@ def deal_card(uow: UnitOfWork, clock: Clock, deal_id: str) -> DealCard | None:
         acts=acts,
         allocations=tuple(uow.payments.allocations(lease_id=lease.id)),
         debt=_debt(invoices, lease.currency),
-        flags=_flags(lease, invoices, today),
+        schedule=tuple(uow.schedule.for_lease(lease.id)),
+        flags=tuple(needs_attention(snapshot, today)),
     )
 
 

@@ -35,9 +35,7 @@ def answer_robot(
     if card is None:
         return {"status": "no_lease"}
     if robot is Robot.CHECK_PAYMENT:
-        status = (
-            "paid" if card.debt.amount <= 0 else ("overdue" if "overdue" in card.flags else "due")
-        )
+        status = "paid" if card.debt.amount <= 0 else ("overdue" if card.overdue else "due")
         return {"status": status, "debt": str(card.debt.amount)}
     kind = DocumentKind.ACT if robot is Robot.ISSUE_ACT else DocumentKind.INVOICE
     docs = card.acts if kind is DocumentKind.ACT else card.invoices

@@ -42,11 +42,14 @@ def _install(world: World) -> Portal:
     return portal
 
 
-def _lease_on_new_deal(world: World, portal: Portal) -> tuple[str, int]:
+def _lease_on_new_deal(
+    world: World, portal: Portal, status: LeaseStatus = LeaseStatus.DRAFT
+) -> tuple[str, int]:
     deal_id = str(world.portal.add_deal({"title": "Аренда офиса 101"})["id"])
     with world.container.uow(portal.id) as uow:
+        lease = factories.lease(status=status)
         registered = register_lease(
-            uow, world.container.clock, factories.lease(), crm_deal_id=deal_id, crm_pipeline_id="0"
+            uow, world.container.clock, lease, crm_deal_id=deal_id, crm_pipeline_id="0"
         )
         uow.commit()
     return deal_id, registered.lease_id
@@ -120,7 +123,7 @@ def test_moving_the_deal_moves_the_lease_and_a_forged_event_changes_nothing(
 
 def test_an_issued_invoice_shows_on_the_deal_and_in_the_tab(world: World) -> None:
     portal = _install(world)
-    deal_id, lease_id = _lease_on_new_deal(world, portal)
+    deal_id, lease_id = _lease_on_new_deal(world, portal, LeaseStatus.SIGNED)
     _map_stages(world)
     with world.container.uow(portal.id) as uow:
         invoice = uow.documents.add(_invoice(lease_id))
@@ -144,6 +147,8 @@ def test_an_issued_invoice_shows_on_the_deal_and_in_the_tab(world: World) -> Non
     assert "А-15/2026" in tab["body"]
     assert "С-7" in tab["body"]
     assert "Issue the next invoice now" in tab["body"]
+    assert "01.03.2026 — 31.03.2026" in tab["body"]  # the stored schedule
+    assert 'data-rule="lease_without_original"' in tab["body"]  # needs attention
 
 
 def test_a_robot_returns_its_values_to_the_business_process(world: World) -> None:
