@@ -6,6 +6,7 @@ from celery import shared_task
 
 from backend.services import health
 from backend.services.auth_lost import notify_auth_lost
+from backend.services.crm_push import push_document_issued
 from backend.services.crm_sync import apply_deal_stage
 from backend.services.robots import Robot, answer_robot
 from crm_mappings.port import CrmAuthLost, CrmUnavailable
@@ -52,3 +53,18 @@ def bitrix24_robot(portal_id: int, code: str, deal_id: str, event_token: str) ->
             c.uow(portal_id), c.clock, Robot(code), deal_id, c.settings.public_base_url
         )
         bitrix24_return_robot(c, portal, event_token, values)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(CrmUnavailable,),
+    retry_backoff=30,
+    retry_backoff_max=900,
+    max_retries=30,
+)
+def crm_document_issued(portal_id: int, document_id: int, url: str) -> None:
+    """Tell the deal about an issued invoice or act (retried while the CRM is down)."""
+    c = container()
+    portal = active_portal(c, portal_id)
+    if portal is not None:
+        push_document_issued(c.uow(portal_id), c.clock, c.crm(portal), document_id, url)

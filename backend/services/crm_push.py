@@ -88,15 +88,11 @@ def push_document_issued(
     created = ""
     updates: tuple[DealUpdate, ...]
     if target.per_period and doc.kind is DocumentKind.INVOICE:
-        stage = billing_map.stage_for(LeaseEvent.INVOICE_ISSUED) if billing_map else None
-        created = crm.create_deal(
-            NewDeal(
-                title=f"{target.lease_number}: счёт {doc.number} за {doc.period.start:%m.%Y}",
-                pipeline_id=target.billing_pipeline,
-                stage_id=stage or "",
-                amount=str(doc.total.amount),
-                parent_deal_id=target.lease_deal,
-            )
+        created = doc.extra.get(BILLING_DEAL, "") or _open_billing_deal(
+            uow,
+            crm,
+            target,
+            billing_map.stage_for(LeaseEvent.INVOICE_ISSUED) if billing_map else None,
         )
         updates = (
             DealUpdate(created, fields=fields),
@@ -116,9 +112,6 @@ def push_document_issued(
     crm.update_deals(list(updates))
     crm.add_comments([DealComment(comment_on, f"{text}\n{url}")])
     with uow:
-        if created:
-            issued = uow.documents.get(document_id)
-            uow.documents.save(replace(issued, extra={**issued.extra, BILLING_DEAL: created}))
         uow.documents.mark(document_id, crm_synced_at=clock.now())
         uow.audit.record(
             clock.now(), "document.crm_synced", "document", document_id,
@@ -126,6 +119,26 @@ def push_document_issued(
         )  # fmt: skip
         uow.commit()
     return Pushed(comment_on, updates, text, created)
+
+
+def _open_billing_deal(uow: UnitOfWork, crm: CrmPort, target: _Target, stage: str | None) -> str:
+    """Create the period's billing deal and remember it with the invoice at once, so a retry
+    after a failed write reuses it instead of opening a second one."""
+    doc = target.doc
+    created = crm.create_deal(
+        NewDeal(
+            title=f"{target.lease_number}: счёт {doc.number} за {doc.period.start:%m.%Y}",
+            pipeline_id=target.billing_pipeline,
+            stage_id=stage or "",
+            amount=str(doc.total.amount),
+            parent_deal_id=target.lease_deal,
+        )
+    )
+    with uow:
+        issued = uow.documents.get(doc.id or 0)
+        uow.documents.save(replace(issued, extra={**issued.extra, BILLING_DEAL: created}))
+        uow.commit()
+    return created
 
 
 def push_lease_event(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -16,7 +17,7 @@ from backend.services.crm_sync import save_mapping
 from backend.services.leases import register_lease
 from backend.services.portals import install_portal
 from crm_mappings.mapping import LeaseEvent, StageMapping
-from crm_mappings.port import Deal, LeaseField
+from crm_mappings.port import CrmUnavailable, Deal, DealUpdate, LeaseField
 from tests import factories
 from tests.fakes import FakeCrm
 
@@ -151,3 +152,31 @@ def test_a_lease_without_a_deal_pushes_nothing(container: Container, crm: FakeCr
         push_document_issued(container.uow(portal_id), container.clock, crm, invoice, "u") is None
     )
     assert crm.updates == []
+
+
+class _FlakyCrm(FakeCrm):
+    """Fails the first batch of deal updates, as a portal under its rate limit would."""
+
+    failures: int = 1
+
+    def update_deals(self, updates: Sequence[DealUpdate]) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise CrmUnavailable("503 QUERY_LIMIT_EXCEEDED")
+        super().update_deals(updates)
+
+
+def test_a_retried_push_reuses_the_billing_deal_it_opened(container: Container) -> None:
+    crm = _FlakyCrm()
+    crm.deals["42"] = Deal("42", "Офис 101", "0", "SIGNED")
+    portal_id = _portal(container, {"billing_mode": "deal_per_period", "billing_pipeline": "1"})
+    invoice = _document(container, portal_id, DocumentKind.INVOICE, "С-1")
+
+    with pytest.raises(CrmUnavailable):
+        push_document_issued(container.uow(portal_id), container.clock, crm, invoice, "u1")
+    retried = push_document_issued(container.uow(portal_id), container.clock, crm, invoice, "u1")
+
+    assert retried is not None
+    billing_deals = [d for d in crm.deals.values() if d.pipeline_id == "1"]
+    assert [d.id for d in billing_deals] == [retried.created_deal]
+    assert billing_deals[0].fields[LeaseField.INVOICE_ID] == "С-1"
