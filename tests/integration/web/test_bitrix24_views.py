@@ -199,3 +199,22 @@ def test_a_deal_update_on_a_portal_that_lost_access_emails_its_admin_once(
     assert _portal_status(setup) is PortalStatus.AUTH_LOST
     assert [m.recipients for m in mails] == [(setup.portal.admin_email,)]
     assert "потерял доступ" in mails[0].subject
+
+
+def test_frame_posts_without_a_valid_signed_token_get_401_and_save_nothing(setup: Setup) -> None:
+    setup.install()
+
+    mapping = setup.web.post(
+        "/bitrix24/app/mapping", data={"frame": "forged", "status:0:NEW": "signed"}
+    )
+    action = setup.web.post(
+        "/bitrix24/deal-tab/action", data={"frame": "forged", "action": "mark_original_received"}
+    )
+    lease = setup.web.post("/bitrix24/deal-tab/lease", data={"frame": "", "number": "X"})
+
+    assert [mapping.status_code, action.status_code, lease.status_code] == [401, 401, 401]
+    with setup.container.uow() as uow:
+        portal = uow.portals.find("bitrix24", setup.portal.member_id)
+    assert portal is not None
+    with setup.container.uow(portal.id) as uow:
+        assert uow.mappings.all() == {}
