@@ -23,8 +23,8 @@ def render_bundle(request: RenderRequest, renderer: DocumentRenderer) -> dict[st
         request.language,
         request.template_key,
     )
+    plain = build_view(lease, invoice, lang)  # checks the requisites, naming the input field
     qr = payment_qr(lease, invoice, request.qr_encoding)
-    plain = build_view(lease, invoice, lang)
     with_qr = build_view(lease, invoice, lang, qr_data_uri=qr.images.png_data_uri())
     files = {
         INVOICE_PDF: renderer.render_pdf("invoice", plain, key),

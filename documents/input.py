@@ -134,6 +134,7 @@ def _document(
         vat=money_sum([v for _, v, _ in parts], currency),
         total=money_sum([gross for _, _, gross in parts], currency),
         due_on=_day(data["due_on"], f"{field}.due_on") if "due_on" in data else None,
+        extra={"purpose": data["purpose"]} if "purpose" in data else {},
     )
 
 

@@ -23,7 +23,9 @@ class PaymentQr:
 
 
 def purpose_text(lease: Lease, document: IssuedDocument) -> str:
-    """Назначение платежа: the invoice, its date and the VAT statement 1C-style."""
+    """Назначение платежа: the invoice's own, else its number, date and VAT 1C-style."""
+    if document.extra.get("purpose"):
+        return document.extra["purpose"]
     base = f"Оплата по счету № {document.number} от {document.issued_on:%d.%m.%Y} за аренду"
     if lease.vat.rate is None:
         return f"{base}. Без НДС"
