@@ -9,6 +9,7 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from backend.db.numbering import NumberCounterRepository
 from backend.db.repositories import (
     AuditRepository,
     BillingRunRepository,
@@ -51,11 +52,12 @@ class SqlUnitOfWork:
             self.documents = DocumentRepository(self.session, pid)
             self.payments = PaymentRepository(self.session, pid)
             self.mappings = MappingRepository(self.session, pid)
+            self.numbers = NumberCounterRepository(self.session, pid)
         return self
 
     def __getattr__(self, name: str) -> object:
         # only reached for repositories not set because no portal was given
-        if name in {"parties", "leases", "documents", "payments", "mappings"}:
+        if name in {"parties", "leases", "documents", "payments", "mappings", "numbers"}:
             raise NotFound(f"the {name} repository needs a portal-scoped unit of work")
         raise AttributeError(name)
 
