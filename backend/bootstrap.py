@@ -20,6 +20,7 @@ from backend.db.uow import UnitOfWorkFactory
 from backend.domain.portal import Portal
 from backend.ports import Clock, SystemClock
 from crm_mappings.port import CrmPort
+from documents.storage import DocumentStorage, LocalDiskStorage
 
 CrmFactory = Callable[["Container", Portal], CrmPort]
 
@@ -46,6 +47,14 @@ class Container:
         except KeyError:
             raise LookupError(f"no CRM adapter registered for {portal.kind!r}") from None
         return factory(self, portal)
+
+    def document_storage(self) -> DocumentStorage:
+        """Where rendered documents are stored: local disk unless ``extras`` holds another."""
+        storage = self.extras.get("document_storage")
+        if storage is None:
+            storage = LocalDiskStorage(self.settings.documents_dir)
+            self.extras["document_storage"] = storage
+        return storage
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -9,6 +9,7 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from backend.db.links import DocumentLinkRepository
 from backend.db.numbering import NumberCounterRepository
 from backend.db.repositories import (
     AuditRepository,
@@ -45,6 +46,7 @@ class SqlUnitOfWork:
         self.outbox = OutboxRepository(self.session)
         self.audit = AuditRepository(self.session, self.portal_id)
         self.runs = BillingRunRepository(self.session, self.portal_id)
+        self.links = DocumentLinkRepository(self.session)
         if self.portal_id is not None:
             pid = self.portal_id
             self.parties = PartyRepository(self.session, pid)

@@ -1,0 +1,67 @@
+"""Publishing rendered documents under public links, and revoking those links (use cases)."""
+
+from __future__ import annotations
+
+import secrets
+
+from backend.domain.errors import NotFound
+from backend.domain.links import ROLES, DocumentLink, LinkRevoked, document_filename
+from backend.ports import Clock
+from backend.services.unit_of_work import UnitOfWork
+from documents.storage import DocumentStorage
+
+
+def publish_document(
+    uow: UnitOfWork,
+    storage: DocumentStorage,
+    clock: Clock,
+    *,
+    document_id: int,
+    role: str,
+    content: bytes,
+) -> DocumentLink:
+    """Store ``content`` (a rendered PDF) for the document and give it a new public link.
+
+    The token is 32 random URL-safe characters (192 bits): nothing sequential reaches a URL.
+    The file is written before the caller commits; a rolled-back publish leaves an orphan
+    file, never a link to a missing file.
+    """
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {ROLES}, got {role!r}")
+    portal_id = uow.portal_id
+    if portal_id is None:
+        raise NotFound("publishing a document needs a portal-scoped unit of work")
+    document = uow.documents.get(document_id)
+    token = secrets.token_urlsafe(24)
+    key = f"{portal_id}/{document_id}/{role}-{secrets.token_hex(8)}.pdf"
+    storage.put(key, content)
+    link = DocumentLink(
+        token=token,
+        portal_id=portal_id,
+        document_id=document_id,
+        role=role,
+        storage_key=key,
+        filename=document_filename(document),
+        created_at=clock.now(),
+    )
+    uow.links.add(link)
+    return link
+
+
+def revoke_document_links(uow: UnitOfWork, clock: Clock, document_id: int) -> int:
+    """Revoke every public link of the document (e.g. when it is cancelled)."""
+    portal_id = uow.portal_id
+    if portal_id is None:
+        raise NotFound("revoking links needs a portal-scoped unit of work")
+    uow.documents.get(document_id)  # NotFound for another portal's document
+    return uow.links.revoke(portal_id, document_id, clock.now())
+
+
+def resolve_link(uow: UnitOfWork, token: str) -> DocumentLink:
+    """The active link for ``token``; ``NotFound`` if unknown, ``LinkRevoked`` if revoked."""
+    link = uow.links.get(token)
+    if link is None:
+        raise NotFound("no such document link")
+    if not link.active:
+        raise LinkRevoked("this document link was revoked")
+    return link

@@ -1,0 +1,52 @@
+"""Public document links: ``GET /d/<signed token>`` streams the PDF (no login, no IDs)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, stream_with_context
+from flask.typing import ResponseReturnValue
+
+from backend.bootstrap import Container, bootstrap
+from backend.domain.errors import NotFound
+from backend.domain.links import LinkRevoked
+from backend.services.document_links import resolve_link
+from documents.links import LinkSigner, content_disposition
+from documents.storage import FileMissing
+
+bp = Blueprint("documents", __name__)
+CONTAINER_KEY = "rentflow.container"
+
+
+def _container() -> Container:
+    """The app's container, built on first use (tests put their own in app.extensions)."""
+    container = current_app.extensions.get(CONTAINER_KEY)
+    if container is None:
+        container = bootstrap(current_app.config["RENTFLOW_SETTINGS"])
+        current_app.extensions[CONTAINER_KEY] = container
+    return container
+
+
+@bp.get("/d/<signed>")
+def download(signed: str) -> ResponseReturnValue:
+    container = _container()
+    token = LinkSigner(container.settings.secret_key).unsign(signed)
+    if token is None:
+        abort(404)
+    with container.uow() as uow:
+        try:
+            link = resolve_link(uow, token)
+        except NotFound:
+            abort(404)
+        except LinkRevoked:
+            abort(410)
+    storage = container.document_storage()
+    try:
+        size = storage.size(link.storage_key)
+        chunks = storage.stream(link.storage_key)
+    except FileMissing:
+        abort(404)
+    response = Response(stream_with_context(chunks), mimetype=link.content_type)
+    response.headers["Content-Length"] = str(size)
+    response.headers["Content-Disposition"] = content_disposition(link.filename)
+    response.headers["Cache-Control"] = "private, no-store"  # a revoked link must stop working
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
