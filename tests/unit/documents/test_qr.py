@@ -162,3 +162,7 @@ def test_nbu_rejects_a_short_purpose() -> None:
         NbuPayment(name="ТОВ", iban="UA213223130000026007233566001", payee_code="12345678",
                    purpose="оренда").payload()  # fmt: skip
     assert caught.value.field == "qr.Purpose"
+
+
+def test_qr_is_encoded_at_error_correction_m() -> None:
+    assert render_qr(PAYMENT.payload()).error == "M"
