@@ -56,6 +56,17 @@ class Container:
             self.extras["document_storage"] = storage
         return storage
 
+    def document_rendering(self) -> Any:
+        """The PDF renderer, built once per process (WeasyPrint is imported only here)."""
+        rendering = self.extras.get("document_rendering")
+        if rendering is None:
+            from documents.publishing import PdfDocuments
+            from documents.render import DocumentRenderer
+
+            rendering = PdfDocuments(DocumentRenderer(self.settings.document_templates_dir))
+            self.extras["document_rendering"] = rendering
+        return rendering
+
     def dispose(self) -> None:
         self.engine.dispose()
 

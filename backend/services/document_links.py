@@ -3,12 +3,45 @@
 from __future__ import annotations
 
 import secrets
+from typing import Protocol
 
+from backend.domain.billing import DocumentKind
+from backend.domain.documents import IssuedDocument
 from backend.domain.errors import NotFound
+from backend.domain.lease import Lease
 from backend.domain.links import ROLES, DocumentLink, LinkRevoked, document_filename
 from backend.ports import Clock
 from backend.services.unit_of_work import UnitOfWork
 from documents.storage import DocumentStorage
+
+
+class DocumentRendering(Protocol):
+    """Turns an issued document into PDF bytes (``documents.publishing.PdfDocuments``)."""
+
+    def render(self, lease: Lease, document: IssuedDocument, role: str) -> bytes: ...
+
+
+def publish_issued_document(
+    uow: UnitOfWork,
+    rendering: DocumentRendering,
+    storage: DocumentStorage,
+    clock: Clock,
+    document_id: int,
+) -> list[DocumentLink]:
+    """Render an issued document and publish each of its files under a new link.
+
+    An invoice gives two files (plain, and with the payment QR code), an act one.
+    """
+    document = uow.documents.get(document_id)
+    lease = uow.leases.get(document.lease_id)
+    roles = ("invoice", "invoice_qr") if document.kind is DocumentKind.INVOICE else ("act",)
+    return [
+        publish_document(
+            uow, storage, clock, document_id=document_id, role=role,
+            content=rendering.render(lease, document, role),
+        )
+        for role in roles
+    ]  # fmt: skip
 
 
 def publish_document(

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from decimal import Decimal
 from urllib.parse import unquote
 
 import pytest
 from flask.testing import FlaskClient
+from pypdf import PdfReader
 
 from backend.bootstrap import Container
 from backend.domain.billing import BillingPeriod, DocumentKind, DocumentLine
 from backend.domain.documents import IssuedDocument
 from backend.domain.errors import NotFound
 from backend.domain.money import Money
-from backend.services.document_links import publish_document, revoke_document_links
+from backend.services.document_links import (
+    publish_document,
+    publish_issued_document,
+    revoke_document_links,
+)
 from backend.services.leases import register_lease
 from backend.services.portals import install_portal
 from backend.web.app import create_app
@@ -122,3 +128,23 @@ def test_a_portal_cannot_publish_or_revoke_another_portals_document(
             uow, container.document_storage(), container.clock,
             document_id=document_id, role="invoice", content=PDF,
         )  # fmt: skip
+
+
+def test_issued_invoice_is_rendered_and_published_as_plain_and_qr_pdfs(
+    container: Container, client: FlaskClient
+) -> None:
+    portal_id, document_id = _portal_with_invoice(container, "member-1")
+    with container.uow(portal_id) as uow:
+        links = publish_issued_document(
+            uow, container.document_rendering(), container.document_storage(), container.clock,
+            document_id,
+        )  # fmt: skip
+        uow.commit()
+    assert [link.role for link in links] == ["invoice", "invoice_qr"]
+    signer = LinkSigner(container.settings.secret_key)
+    pdfs = {link.role: client.get(signer.url("", link.token)).data for link in links}
+    text = " ".join(PdfReader(io.BytesIO(pdfs["invoice_qr"])).pages[0].extract_text().split())
+    assert "Счет на оплату № СЧ-2026/7 от «1» февраля 2026 г." in text
+    assert "Двенадцать тысяч триста сорок пять рублей 07 копеек" in text
+    with container.uow(portal_id) as uow:
+        assert len(uow.links.for_document(portal_id, document_id)) == 2

@@ -180,3 +180,32 @@ def test_view_and_qr_agree_on_the_total() -> None:
     qr = payment_qr(request.lease, request.invoice)
     assert view.grand_total == "12\u00a0345,07"
     assert parse_gost(qr.payload)["Sum"] == str(request.invoice.total.minor)
+
+
+def test_euro_invoice_carries_an_epc_girocode(renderer: DocumentRenderer, tmp_path: Path) -> None:
+    data = _input(currency="EUR", language="en")
+    data["landlord"].update(
+        name="Rentflow GmbH", inn="DE123456789", kpp="",
+        bank={"bank_name": "Deutsche Bank", "bic": "DEUTDEFFXXX",
+              "account": "DE89370400440532013000"},
+    )  # fmt: skip
+    files = render_bundle(parse_request(data), renderer)
+    scanned = _scan_pdf(files["invoice-qr.pdf"], tmp_path).decode()
+    assert scanned.split("\n")[:8] == [
+        "BCD", "002", "1", "SCT", "DEUTDEFFXXX", "Rentflow GmbH", "DE89370400440532013000",
+        "EUR12345.07",
+    ]  # fmt: skip
+    assert "Total: 12,345.07" in _text(files["invoice.pdf"])
+
+
+def test_hryvnia_invoice_carries_an_nbu_link(renderer: DocumentRenderer, tmp_path: Path) -> None:
+    data = _input(currency="UAH")
+    data["landlord"].update(
+        name="ТОВ «Оренда Плюс»", inn="12345678", kpp="",
+        bank={"bank_name": "ПриватБанк", "bic": "", "account": "UA213223130000026007233566001"},
+    )  # fmt: skip
+    files = render_bundle(parse_request(data), renderer)
+    scanned = _scan_pdf(files["invoice-qr.pdf"], tmp_path)
+    assert scanned == files["qr-payload.txt"]
+    assert scanned.startswith(b"https://bank.gov.ua/qr/")
+    assert "Двенадцать тысяч триста сорок пять гривен 07 копеек" in _text(files["invoice.pdf"])
