@@ -110,13 +110,15 @@ def _buyer(tenant: Tenant, labels: dict[str, str]) -> PartyView:
     return _party(tenant.name, tenant.inn, tenant.kpp, tenant.address, labels)
 
 
-def _vat(lease: Lease, document: IssuedDocument, labels: dict[str, str]) -> tuple[str, str]:
+def _vat(lease: Lease, document: IssuedDocument, lang: str) -> tuple[str, str]:
+    """The VAT row: "В том числе НДС (22%)" / "Сумма НДС (22%)" / "Без налога (НДС)"."""
+    labels = LABELS[lang]
     rate = lease.vat.rate
     if rate is None:
         return labels["no_vat"], "—"
     label = labels["vat_included"] if lease.vat.included else labels["vat_on_top"]
     return f"{label} ({format_quantity(Decimal(rate), 'en')}%)", format_amount(
-        document.vat.amount, labels["_lang"]
+        document.vat.amount, lang
     )
 
 
@@ -153,12 +155,12 @@ def build_view(
     if document.total.currency == "RUB":  # Russian requisites apply to rouble invoices
         check_landlord(lease.landlord)
     _check_amounts(document)
-    labels = {**LABELS[lang], "_lang": lang}
+    labels = LABELS[lang]
     currency = CURRENCY_SHORT[lang].get(document.total.currency, document.total.currency)
     title = labels["invoice_title" if document.kind is DocumentKind.INVOICE else "act_title"]
     date_text = long_date(document.issued_on, lang)
     heading = f"{title} {labels['number']} {document.number} {labels['from']} {date_text}"
-    vat_label, vat_amount = _vat(lease, document, labels)
+    vat_label, vat_amount = _vat(lease, document, lang)
     grand_total = format_amount(document.total.amount, lang)
     count_key = "items_count" if document.kind is DocumentKind.INVOICE else "services_count"
     lines = tuple(
@@ -172,7 +174,6 @@ def build_view(
         )
         for index, line in enumerate(document.lines, start=1)
     )
-    words_lang = "ru" if lang == "ru" else "en"
     return DocumentView(
         kind=document.kind.value,
         lang=lang,
@@ -195,7 +196,7 @@ def build_view(
         vat_amount=vat_amount,
         grand_total=grand_total,
         count_line=labels[count_key].format(count=len(lines), total=f"{grand_total} {currency}"),
-        amount_words=amount_in_words(document.total, words_lang),
+        amount_words=amount_in_words(document.total, lang),
         due=short_date(document.due_on) if document.due_on else "",
         signatories=_signatories(document.kind, lease.landlord, tenant_signatory, lang),
         currency=currency,
