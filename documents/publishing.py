@@ -17,11 +17,16 @@ class PdfDocuments:
         self.language = language
 
     def render(self, lease: Lease, document: IssuedDocument, role: str) -> bytes:
-        """``role``: invoice, invoice_qr (with the payment QR code) or act."""
+        """``role``: invoice, invoice_qr (with the payment QR code), qr_png, qr_svg or act."""
         key = str(lease.landlord.id) if lease.landlord.id is not None else ""
         qr_uri = ""
-        if role == "invoice_qr":
-            qr_uri = payment_qr(lease, document).images.png_data_uri()
+        if role in ("invoice_qr", "qr_png", "qr_svg"):
+            images = payment_qr(lease, document).images
+            if role == "qr_png":
+                return images.png
+            if role == "qr_svg":
+                return images.svg
+            qr_uri = images.png_data_uri()
         view = build_view(lease, document, self.language, qr_data_uri=qr_uri)
         template = "act" if role == "act" else "invoice"
         return self.renderer.render_pdf(template, view, key)

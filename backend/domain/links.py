@@ -9,7 +9,16 @@ from backend.domain.billing import DocumentKind
 from backend.domain.documents import IssuedDocument
 from backend.domain.errors import DomainError
 
-ROLES = ("invoice", "invoice_qr", "act")
+# role -> (content type, file extension); the QR code also goes out as its own image
+ROLES = {
+    "invoice": ("application/pdf", "pdf"),
+    "invoice_qr": ("application/pdf", "pdf"),
+    "act": ("application/pdf", "pdf"),
+    "qr_png": ("image/png", "png"),
+    "qr_svg": ("image/svg+xml", "svg"),
+}
+INVOICE_ROLES = ("invoice", "invoice_qr", "qr_png", "qr_svg")
+ACT_ROLES = ("act",)
 
 
 class LinkRevoked(DomainError):
@@ -18,7 +27,7 @@ class LinkRevoked(DomainError):
 
 @dataclass(frozen=True)
 class DocumentLink:
-    """A link to one stored file (``role``: invoice, invoice_qr, act) of an issued document."""
+    """A link to one stored file (``role``: one of ``ROLES``) of an issued document."""
 
     token: str
     portal_id: int
@@ -35,8 +44,11 @@ class DocumentLink:
         return self.revoked_at is None
 
 
-def document_filename(document: IssuedDocument) -> str:
+def document_filename(document: IssuedDocument, role: str = "invoice") -> str:
     """The Russian file name a browser saves: "Счет на оплату № 7 от 01.02.2026.pdf"."""
     title = "Счет на оплату" if document.kind is DocumentKind.INVOICE else "Акт"
+    if role.startswith("qr_"):
+        title = "QR-код для оплаты счета"
     number = document.number.replace("/", "-").replace("\\", "-")
-    return f"{title} № {number} от {document.issued_on:%d.%m.%Y}.pdf"
+    extension = ROLES[role][1]
+    return f"{title} № {number} от {document.issued_on:%d.%m.%Y}.{extension}"

@@ -9,14 +9,24 @@ from backend.domain.billing import DocumentKind
 from backend.domain.documents import IssuedDocument
 from backend.domain.errors import NotFound
 from backend.domain.lease import Lease
-from backend.domain.links import ROLES, DocumentLink, LinkRevoked, document_filename
+from backend.domain.links import (
+    ACT_ROLES,
+    INVOICE_ROLES,
+    ROLES,
+    DocumentLink,
+    LinkRevoked,
+    document_filename,
+)
 from backend.ports import Clock
 from backend.services.unit_of_work import UnitOfWork
 from documents.storage import DocumentStorage
 
 
 class DocumentRendering(Protocol):
-    """Turns an issued document into PDF bytes (``documents.publishing.PdfDocuments``)."""
+    """Turns an issued document into the bytes of one role's file (PDF or QR image).
+
+    Implemented by ``documents.publishing.PdfDocuments``.
+    """
 
     def render(self, lease: Lease, document: IssuedDocument, role: str) -> bytes: ...
 
@@ -30,11 +40,12 @@ def publish_issued_document(
 ) -> list[DocumentLink]:
     """Render an issued document and publish each of its files under a new link.
 
-    An invoice gives two files (plain, and with the payment QR code), an act one.
+    An invoice gives four files (plain PDF, PDF with the payment QR code, the QR code as PNG
+    and SVG), an act one.
     """
     document = uow.documents.get(document_id)
     lease = uow.leases.get(document.lease_id)
-    roles = ("invoice", "invoice_qr") if document.kind is DocumentKind.INVOICE else ("act",)
+    roles = INVOICE_ROLES if document.kind is DocumentKind.INVOICE else ACT_ROLES
     return [
         publish_document(
             uow, storage, clock, document_id=document_id, role=role,
@@ -53,20 +64,21 @@ def publish_document(
     role: str,
     content: bytes,
 ) -> DocumentLink:
-    """Store ``content`` (a rendered PDF) for the document and give it a new public link.
+    """Store ``content`` (a rendered file) for the document and give it a new public link.
 
     The token is 32 random URL-safe characters (192 bits): nothing sequential reaches a URL.
     The file is written before the caller commits; a rolled-back publish leaves an orphan
     file, never a link to a missing file.
     """
     if role not in ROLES:
-        raise ValueError(f"role must be one of {ROLES}, got {role!r}")
+        raise ValueError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
     portal_id = uow.portal_id
     if portal_id is None:
         raise NotFound("publishing a document needs a portal-scoped unit of work")
     document = uow.documents.get(document_id)
     token = secrets.token_urlsafe(24)
-    key = f"{portal_id}/{document_id}/{role}-{secrets.token_hex(8)}.pdf"
+    content_type, extension = ROLES[role]
+    key = f"{portal_id}/{document_id}/{role}-{secrets.token_hex(8)}.{extension}"
     storage.put(key, content)
     link = DocumentLink(
         token=token,
@@ -74,8 +86,9 @@ def publish_document(
         document_id=document_id,
         role=role,
         storage_key=key,
-        filename=document_filename(document),
+        filename=document_filename(document, role),
         created_at=clock.now(),
+        content_type=content_type,
     )
     uow.links.add(link)
     return link

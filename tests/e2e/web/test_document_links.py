@@ -9,7 +9,9 @@ from urllib.parse import unquote
 
 import pytest
 from flask.testing import FlaskClient
+from PIL import Image
 from pypdf import PdfReader
+from pyzbar.pyzbar import decode
 
 from backend.bootstrap import Container
 from backend.domain.billing import BillingPeriod, DocumentKind, DocumentLine
@@ -26,6 +28,7 @@ from backend.services.portals import install_portal
 from backend.web.app import create_app
 from backend.web.documents import CONTAINER_KEY
 from documents.links import LinkSigner
+from documents.qr.gost import parse_gost
 from tests import factories
 
 PDF = b"%PDF-1.7\n" + b"0" * 200_000
@@ -140,11 +143,23 @@ def test_issued_invoice_is_rendered_and_published_as_plain_and_qr_pdfs(
             document_id,
         )  # fmt: skip
         uow.commit()
-    assert [link.role for link in links] == ["invoice", "invoice_qr"]
+    assert [link.role for link in links] == ["invoice", "invoice_qr", "qr_png", "qr_svg"]
     signer = LinkSigner(container.settings.secret_key)
-    pdfs = {link.role: client.get(signer.url("", link.token)).data for link in links}
+    served = {}
+    for link in links:
+        response = client.get(signer.url("", link.token))
+        served[link.role] = (response.mimetype, response.headers["Content-Disposition"],
+                             response.data)  # fmt: skip
+    assert served["qr_png"][0] == "image/png"
+    assert served["qr_svg"][0] == "image/svg+xml"
+    assert unquote(served["qr_png"][1].split("''")[1]) == (
+        "QR-код для оплаты счета № СЧ-2026-7 от 01.02.2026.png"
+    )
+    scanned = decode(Image.open(io.BytesIO(served["qr_png"][2])))[0].data
+    assert parse_gost(scanned.decode())["Sum"] == "1234507"
+    pdfs = {role: data for role, (_, _, data) in served.items()}
     text = " ".join(PdfReader(io.BytesIO(pdfs["invoice_qr"])).pages[0].extract_text().split())
     assert "Счет на оплату № СЧ-2026/7 от «1» февраля 2026 г." in text
     assert "Двенадцать тысяч триста сорок пять рублей 07 копеек" in text
     with container.uow(portal_id) as uow:
-        assert len(uow.links.for_document(portal_id, document_id)) == 2
+        assert len(uow.links.for_document(portal_id, document_id)) == 4
