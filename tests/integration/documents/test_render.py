@@ -13,8 +13,10 @@ import pytest
 from pypdf import PdfReader
 
 from documents.bundle import render_bundle
+from documents.errors import InvalidDocumentData
 from documents.input import parse_request
 from documents.payment_qr import payment_qr
+from documents.qr import render_qr
 from documents.qr.gost import parse_gost
 from documents.render import DocumentRenderer, LocalOnlyFetcher
 from documents.view import build_view
@@ -209,3 +211,41 @@ def test_hryvnia_invoice_carries_an_nbu_link(renderer: DocumentRenderer, tmp_pat
     assert scanned == files["qr-payload.txt"]
     assert scanned.startswith(b"https://bank.gov.ua/qr/")
     assert "Двенадцать тысяч триста сорок пять гривен 07 копеек" in _text(files["invoice.pdf"])
+
+
+def test_landlord_logo_is_loaded_from_their_own_directory(tmp_path: Path) -> None:
+    own = tmp_path / "romashka"
+    own.mkdir()
+    (own / "logo.png").write_bytes(render_qr("logo").png)
+    (own / "layout.html").write_text(
+        '{% extends "default/layout.html" %}'
+        '{% block logo %}<img class="logo" src="logo.png" alt="">{% endblock %}',
+        encoding="utf-8",
+    )
+    renderer = DocumentRenderer(override_root=tmp_path)
+    act = render_bundle(parse_request(_input(template_key="romashka")), renderer)["act.pdf"]
+    assert len(PdfReader(io.BytesIO(act)).pages[0].images) == 1
+
+
+def test_template_key_cannot_point_outside_the_override_root(tmp_path: Path) -> None:
+    renderer = DocumentRenderer(override_root=tmp_path / "templates")
+    request = parse_request(_input())
+    view = build_view(request.lease, request.invoice)
+    with pytest.raises(InvalidDocumentData) as caught:
+        renderer.render_html("invoice", view, "../etc")
+    assert caught.value.field == "template_key"
+
+
+def test_a_template_cannot_embed_files_from_outside_its_directory(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.png"
+    outside.write_bytes(render_qr("secret").png)
+    own = tmp_path / "templates" / "romashka"
+    own.mkdir(parents=True)
+    (own / "layout.html").write_text(
+        '{% extends "default/layout.html" %}'
+        f'{{% block logo %}}<img src="{outside.as_uri()}" alt="">{{% endblock %}}',
+        encoding="utf-8",
+    )
+    renderer = DocumentRenderer(override_root=tmp_path / "templates")
+    act = render_bundle(parse_request(_input(template_key="romashka")), renderer)["act.pdf"]
+    assert len(PdfReader(io.BytesIO(act)).pages[0].images) == 0
