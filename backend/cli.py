@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from backend import cli_lease, cli_runtime
+from documents.cli import documents
 
 
 @click.group()
@@ -26,6 +27,7 @@ main.add_command(cli_runtime.worker)
 main.add_command(cli_runtime.beat)
 main.add_command(cli_runtime.doctor)
 main.add_command(cli_lease.schedule)
+main.add_command(documents)
 
 if __name__ == "__main__":
     main()

@@ -31,6 +31,7 @@ class Settings:
     smtp_url: str = ""
     mail_from_address: str = "robot@rentflow.local"
     storage_dir: Path | None = None
+    document_templates_dir: Path | None = None  # per-landlord overrides: <dir>/<landlord id>/
     host: str = "127.0.0.1"
     port: int = 8000
     sandbox: bool = True
@@ -80,6 +81,7 @@ class Settings:
         secret_key = env.get("SECRET_KEY") or _persistent_secret(var_dir / "secret_key")
         fernet_key = env.get("FERNET_KEY") or _persistent_fernet_key(var_dir / "fernet_key")
         storage = env.get("STORAGE_DIR")
+        templates = env.get("DOCUMENT_TEMPLATES_DIR")
         return cls(
             var_dir=var_dir,
             database_url=env.get("DATABASE_URL", ""),
@@ -90,6 +92,7 @@ class Settings:
             smtp_url=env.get("SMTP_URL", ""),
             mail_from_address=env.get("MAIL_FROM_ADDRESS", "robot@rentflow.local"),
             storage_dir=Path(storage) if storage else None,
+            document_templates_dir=Path(templates) if templates else None,
             host=env.get("RENTFLOW_HOST", "127.0.0.1"),
             port=int(env.get("RENTFLOW_PORT", "8000")),
             sandbox=_bool(env.get("RENTFLOW_SANDBOX", "1")),
