@@ -113,3 +113,20 @@ def split_by_weights(total: Money, weights: Sequence[int]) -> list[Money]:
     for i in order[:left]:
         floors[i] += 1
     return [Money.from_minor(sign * part, total.currency) for part in floors]
+
+
+def prorate(total: Money, start: int, end: int, whole: int) -> Money:
+    """The share of ``total`` for units ``start < k <= end`` out of ``whole`` equal units.
+
+    Cumulative rounding: with C(k) = total x k / whole rounded half up, the share is
+    C(end) - C(start). Each share is within a kopeck of its exact value, a share depends only
+    on its own range (not on how the rest of the whole was cut), and any parts that tile the
+    whole add up to ``total`` exactly, even when they are billed at different times.
+    """
+    if not 0 <= start <= end <= whole or whole <= 0:
+        raise ValueError(f"need 0 <= start <= end <= whole, got {start}, {end}, {whole}")
+
+    def cumulative(k: int) -> Decimal:
+        return round_money(total.amount * k / whole)
+
+    return Money(cumulative(end) - cumulative(start), total.currency)

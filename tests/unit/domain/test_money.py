@@ -1,3 +1,4 @@
+import itertools
 from decimal import Decimal
 
 import pytest
@@ -5,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from backend.domain.errors import CurrencyMismatch
-from backend.domain.money import Money, split_by_weights
+from backend.domain.money import Money, prorate, split_by_weights
 
 
 def test_amounts_are_rounded_half_up_to_kopecks() -> None:
@@ -46,3 +47,31 @@ def test_split_parts_always_add_up_to_the_whole(total: int, weights: list[int]) 
     for part, weight in zip(parts, weights, strict=True):
         exact = Decimal(total) * weight / sum(weights)
         assert abs(Decimal(part.minor) - exact) < 1
+
+
+def test_prorate_takes_seed_000s_ten_of_twenty_nine_days() -> None:
+    february = Money(Decimal("100000.00"))
+    assert prorate(february, 19, 29, 29) == Money(Decimal("34482.76"))
+    assert prorate(february, 0, 19, 29) == Money(Decimal("65517.24"))
+
+
+def test_prorate_refuses_a_range_outside_the_whole() -> None:
+    with pytest.raises(ValueError, match="start <= end"):
+        prorate(Money(Decimal(1)), 3, 40, 31)
+
+
+@given(
+    amount=st.decimals(min_value=Decimal("-99999.99"), max_value=Decimal("9999999.99"), places=2),
+    whole=st.integers(1, 400),
+    data=st.data(),
+)
+def test_prorated_parts_tile_the_whole_exactly_and_stay_within_a_kopeck(
+    amount: Decimal, whole: int, data: st.DataObject
+) -> None:
+    cuts = sorted(data.draw(st.sets(st.integers(1, whole - 1), max_size=10)) if whole > 1 else [])
+    bounds = [0, *cuts, whole]
+    total = Money(amount)
+    parts = [prorate(total, a, b, whole) for a, b in itertools.pairwise(bounds)]
+    assert sum((p.amount for p in parts), Decimal(0)) == amount
+    for (a, b), part in zip(itertools.pairwise(bounds), parts, strict=True):
+        assert abs(part.amount - amount * (b - a) / whole) < Decimal("0.01")

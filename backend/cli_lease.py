@@ -1,0 +1,48 @@
+"""``rentflow schedule LEASE.json``: print a lease's schedule as JSON (docs/lease-input.md)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from typing import IO
+
+import click
+
+from backend.domain.errors import InvalidLease
+
+
+def fail(message: str) -> None:
+    """One line on stderr and exit code 2: bad input, not a crash."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+@click.command()
+@click.argument("lease_file", type=click.File("r", encoding="utf-8"))
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Date the status is shown at.")
+@click.option("--all/--remaining", "show_all", default=False, help="Ignore `issued` documents.")
+def schedule(lease_file: IO[str], today: datetime | None, show_all: bool) -> None:
+    """Print the schedule of the lease in LEASE_FILE ('-' for stdin) as JSON.
+
+    Periods, planned issue and due dates, amounts and VAT of every invoice and act still to
+    issue; documents listed under `issued` are not planned again.
+    """
+    from backend.domain.schedule import plan
+    from backend.ports import SystemClock
+    from backend.services.lease_json import loads, parse_lease, schedule_json
+
+    name = getattr(lease_file, "name", "LEASE")
+    try:
+        data = loads(lease_file.read())
+    except json.JSONDecodeError as err:
+        fail(f"{name}: not valid JSON: {err.msg} at line {err.lineno} column {err.colno}")
+    except UnicodeDecodeError:
+        fail(f"{name}: not UTF-8 text")
+    try:
+        lease, issued = parse_lease(data)
+    except InvalidLease as err:
+        fail(str(err))
+    items = plan(lease, () if show_all else issued)
+    day = today.date() if today is not None else SystemClock().today()
+    click.echo(json.dumps(schedule_json(lease, items, day), ensure_ascii=False, indent=2))

@@ -1,0 +1,1 @@
+"""JSON Schemas of rentflow's input formats (documented in docs/)."""

@@ -1,0 +1,63 @@
+"""In-memory fakes of the ports, for tests of services (STYLE: fakes, not mocks)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from crm_mappings.port import (
+    CrmKind,
+    CrmNotFound,
+    CrmTask,
+    Deal,
+    DealComment,
+    DealUpdate,
+    NewDeal,
+    Pipeline,
+)
+
+
+@dataclass
+class FakeCrm:
+    """A CRM holding deals in memory; records comments, tasks and applied updates."""
+
+    kind: CrmKind = CrmKind.BITRIX24
+    pipelines: list[Pipeline] = field(default_factory=list)
+    deals: dict[str, Deal] = field(default_factory=dict)
+    comments: list[DealComment] = field(default_factory=list)
+    tasks: list[CrmTask] = field(default_factory=list)
+    updates: list[DealUpdate] = field(default_factory=list)
+
+    def list_pipelines(self) -> list[Pipeline]:
+        return list(self.pipelines)
+
+    def get_deal(self, deal_id: str) -> Deal:
+        try:
+            return self.deals[deal_id]
+        except KeyError:
+            raise CrmNotFound(f"deal {deal_id} not found") from None
+
+    def update_deals(self, updates: Sequence[DealUpdate]) -> None:
+        for update in updates:
+            deal = self.get_deal(update.deal_id)
+            fields = {**deal.fields, **update.fields}
+            stage = update.stage_id or deal.stage_id
+            self.deals[deal.id] = replace(deal, stage_id=stage, fields=fields)
+            self.updates.append(update)
+
+    def add_comments(self, comments: Sequence[DealComment]) -> None:
+        self.comments.extend(comments)
+
+    def add_tasks(self, tasks: Sequence[CrmTask]) -> None:
+        self.tasks.extend(tasks)
+
+    def create_deal(self, deal: NewDeal) -> str:
+        deal_id = str(len(self.deals) + 1000)
+        self.deals[deal_id] = Deal(
+            id=deal_id, title=deal.title, pipeline_id=deal.pipeline_id, stage_id=deal.stage_id
+        )
+        return deal_id
+
+    def move(self, deal_id: str, stage_id: str) -> None:
+        """What a manager does when they drag the deal to another stage."""
+        self.deals[deal_id] = replace(self.deals[deal_id], stage_id=stage_id)
