@@ -244,6 +244,7 @@ def amocrm_factory(container: Container, portal: Portal) -> AmoCrm:
         client_id=settings.amocrm_client_id,
         client_secret=settings.amocrm_client_secret,
         redirect_uri=redirect_uri(settings.amocrm_redirect_uri, settings.public_base_url),
+        now=container.clock.now,
     )
     stored = portal.settings.get(FIELDS_SETTING, {})
     return AmoCrm(client, {LeaseField(k): int(v) for k, v in stored.items()})

@@ -43,7 +43,7 @@ class AmoAccount:
     account_id: int = 30_000_001
     subdomain: str = "rentflow-sandbox"
     client_id: str = "rentflow-sandbox"
-    client_secret: str = "sandbox-secret"
+    client_secret: str = "sandbox-amocrm-integration-secret-0123456789abcdef0123456789abcd"
     access_ttl: int = 86_400  # seconds, as amoCRM gives (expires_in: 86400)
     rate_limit: int = 7  # requests per second
     clock: Callable[[], float] = time.time

@@ -1,0 +1,265 @@
+"""Install rentflow on an emulated amoCRM account and drive it like amoCRM does, over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import requests
+
+from backend.bootstrap import Container, bootstrap
+from backend.config import Settings
+from backend.domain.lease import LeaseStatus
+from backend.ports import FixedClock
+from backend.services.crm_sync import deal_update_for_event, load_mapping
+from backend.services.leases import register_lease
+from backend.web.amocrm import DP_ACTION_TASK, LEAD_CHANGED_TASK
+from backend.web.app import create_app
+from crm_mappings.amocrm.disposable_token import issue_widget_token
+from crm_mappings.amocrm.lifecycle import disable_signature
+from crm_mappings.mapping import LeaseEvent
+from crm_mappings.port import DealComment, LeaseField
+from jobs import tasks
+from jobs.runtime import set_container
+from sandbox.amocrm.app import create_emulator
+from sandbox.amocrm.sender import digital_pipeline_call, move_lead, status_webhook_form
+from sandbox.amocrm.state import AmoAccount
+from tests import factories
+from tests.loopback import serve
+
+PIPELINE = "7001"
+
+
+@dataclass
+class World:
+    account: AmoAccount
+    container: Container
+    rentflow: str
+    queued: list[tuple[Any, ...]]
+    clock: FixedClock
+
+    def token(self, **overrides: Any) -> str:
+        values: dict[str, Any] = {
+            "secret": self.container.settings.amocrm_client_secret,
+            "audience": self.rentflow,
+            "account_id": str(self.account.account_id),
+            "user_id": "9001",
+            "subdomain": self.account.subdomain,
+            "now": self.clock.now(),
+        }
+        values.update(overrides)
+        return issue_widget_token(**values)
+
+    def run_queued(self) -> None:
+        set_container(self.container)
+        try:
+            while self.queued:
+                name, *args = self.queued.pop(0)
+                runners = {
+                    LEAD_CHANGED_TASK: tasks.amocrm_lead_changed,
+                    DP_ACTION_TASK: tasks.amocrm_dp_action,
+                }
+                runners[name](*args)
+        finally:
+            set_container(None)
+
+
+class _Dispatch:
+    """A WSGI app whose target is set once the server's port (and so the settings) is known."""
+
+    def __init__(self) -> None:
+        self.target: Any = None
+
+    def __call__(self, environ: Any, start_response: Any) -> Any:
+        return self.target(environ, start_response)
+
+
+@pytest.fixture
+def world(settings: Settings, clock: FixedClock) -> Iterator[World]:
+    account = AmoAccount()
+    queued: list[tuple[Any, ...]] = []
+    dispatch = _Dispatch()
+    with serve(create_emulator(account)) as amo_url, serve(dispatch) as rentflow_url:
+        real = settings.with_(
+            amocrm_base_url=amo_url,
+            amocrm_client_id=account.client_id,
+            amocrm_client_secret=account.client_secret,
+            public_base_url=rentflow_url,
+        )
+        container = bootstrap(real, clock=clock)
+        app = create_app(real)
+        app.extensions["rentflow_container"] = container
+        app.config["RENTFLOW_ENQUEUE"] = lambda *call: queued.append(call)
+        dispatch.target = app
+        account.webhook_urls.append(f"{rentflow_url}/amocrm/webhook")
+        yield World(account, container, rentflow_url, queued, clock)
+        container.dispose()
+
+
+def _install(world: World) -> int:
+    answer = requests.get(
+        f"{world.rentflow}/amocrm/oauth",
+        params={"code": world.account.issue_code(), "referer": "rentflow-sandbox.amocrm.ru"},
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+    portal_id: int = answer.json()["portal_id"]
+    return portal_id
+
+
+def _lease_on_lead(world: World, portal_id: int, lead_id: int) -> int:
+    with world.container.uow(portal_id) as uow:
+        registered = register_lease(
+            uow, world.clock, factories.lease(), crm_deal_id=str(lead_id), crm_pipeline_id=PIPELINE
+        )
+        uow.commit()
+    return int(registered.lease_id)
+
+
+def _lease_status(world: World, portal_id: int, lease_id: int) -> LeaseStatus:
+    with world.container.uow(portal_id) as uow:
+        return uow.leases.get(lease_id).status
+
+
+def _save_mapping(world: World, token: str) -> requests.Response:
+    return requests.post(
+        f"{world.rentflow}/amocrm/widget/mapping",
+        json={
+            "pipeline_id": PIPELINE,
+            "statuses": {
+                "10002": "booked",
+                "10003": "on_signing",
+                "10004": "signed",
+                "143": "cancelled",
+            },
+            "events": {"invoice_issued": "10005", "paid": "10006"},
+        },
+        headers={"X-Auth-Token": token},
+        timeout=30,
+    )
+
+
+def test_install_map_move_and_the_lease_follows(world: World) -> None:
+    portal_id = _install(world)
+    assert len(world.account.custom_fields) == len(LeaseField)
+    lead = world.account.add_lead("Аренда офиса 101")
+    lease_id = _lease_on_lead(world, portal_id, lead)
+    assert _save_mapping(world, world.token()).status_code == 200
+
+    assert move_lead(world.account, lead, 10004) == [200]
+    world.run_queued()
+    assert _lease_status(world, portal_id, lease_id) is LeaseStatus.SIGNED
+
+    # a signed lease cannot go back to booked: not forced, explained in a note on the lead
+    assert move_lead(world.account, lead, 10002) == [200]
+    world.run_queued()
+    assert _lease_status(world, portal_id, lease_id) is LeaseStatus.SIGNED
+    assert "не переведён" in world.account.notes[-1]["params"]["text"]
+
+
+def test_a_lease_event_writes_fields_a_note_and_moves_the_lead(world: World) -> None:
+    portal_id = _install(world)
+    lead = world.account.add_lead("Аренда склада")
+    _save_mapping(world, world.token())
+    with world.container.uow(portal_id) as uow:
+        portal = uow.portals.get(portal_id)
+        mapping = load_mapping(uow, PIPELINE)
+    crm = world.container.crm(portal)
+    update = deal_update_for_event(
+        mapping, str(lead), LeaseEvent.INVOICE_ISSUED,
+        {LeaseField.INVOICE_ID: "СЧ-7", LeaseField.INVOICE_URL: "https://r.example/d/abc"},
+    )  # fmt: skip
+    crm.update_deals([update])
+    crm.add_comments([DealComment(str(lead), "rentflow: выставлен счёт СЧ-7")])
+    invoice_field = world.account.field_id("RENTFLOW_INVOICE_ID")
+    assert invoice_field is not None
+    assert world.account.field_value(lead, invoice_field) == "СЧ-7"
+    assert world.account.leads[lead]["status_id"] == 10005
+    assert world.account.notes[-1]["params"]["text"] == "rentflow: выставлен счёт СЧ-7"
+
+
+def test_reinstall_reuses_the_fields(world: World) -> None:
+    first = _install(world)
+    again = _install(world)
+    assert first == again
+    assert len(world.account.custom_fields) == len(LeaseField)
+
+
+def test_forged_or_expired_jwt_changes_nothing(world: World) -> None:
+    portal_id = _install(world)
+    forged = world.token(secret="not-the-integration-secret-but-32-bytes-long")
+    other_audience = world.token(audience="https://evil.example")
+    expired = world.token(now=world.clock.now() - timedelta(hours=2))
+    unknown_account = world.token(account_id="123")
+    answers = [_save_mapping(world, t).status_code for t in (forged, other_audience, expired,
+                                                              unknown_account, "")]  # fmt: skip
+    assert answers == [401] * 5
+    with world.container.uow(portal_id) as uow:
+        assert uow.mappings.all() == {}
+
+
+def test_webhook_for_an_unknown_account_changes_nothing(world: World) -> None:
+    portal_id = _install(world)
+    lead = world.account.add_lead("L")
+    lease_id = _lease_on_lead(world, portal_id, lead)
+    _save_mapping(world, world.token())
+    world.account.leads[lead]["status_id"] = 10004
+    form = status_webhook_form(world.account, lead, 10001)
+    form["account[id]"] = "999"
+    answer = requests.post(f"{world.rentflow}/amocrm/webhook", data=form, timeout=30)
+    assert answer.status_code == 401
+    assert world.queued == []
+    assert _lease_status(world, portal_id, lease_id) is LeaseStatus.DRAFT
+
+
+def test_digital_pipeline_call_is_queued_for_a_known_account(world: World) -> None:
+    portal_id = _install(world)
+    lead = world.account.add_lead("L", status_id=10005)
+    url = f"{world.rentflow}/amocrm/dp"
+    answer = digital_pipeline_call(world.account, url, lead, {"action": "issue_invoice"})
+    assert answer.status_code == 200
+    assert world.queued == [(DP_ACTION_TASK, portal_id, str(lead), "issue_invoice")]
+    world.run_queued()
+    with world.container.uow(portal_id) as uow:
+        assert uow.audit.entries("deal", str(lead))[-1]["details"] == {"action": "issue_invoice"}
+
+
+def test_widget_panel_shows_the_lease_of_the_lead(world: World) -> None:
+    portal_id = _install(world)
+    lead = world.account.add_lead("L")
+    _lease_on_lead(world, portal_id, lead)
+    answer = requests.get(
+        f"{world.rentflow}/amocrm/widget/lead/{lead}",
+        headers={"X-Auth-Token": world.token()},
+        timeout=30,
+    )
+    assert answer.status_code == 200
+    assert answer.json()["lease"]["number"] == "А-15/2026"
+    assert answer.json()["debt"] == "0.00"
+
+
+def test_disable_hook_uninstalls_and_later_webhooks_are_refused(world: World) -> None:
+    _install(world)
+    account_id = str(world.account.account_id)
+    secret = world.container.settings.amocrm_client_secret
+    bad = requests.get(
+        f"{world.rentflow}/amocrm/disable",
+        params={"account_id": account_id, "client_uuid": "u", "signature": "x"},
+        timeout=30,
+    )
+    good = requests.get(
+        f"{world.rentflow}/amocrm/disable",
+        params={"account_id": account_id, "client_uuid": "u",
+                "signature": disable_signature("u", account_id, secret)},
+        timeout=30,
+    )  # fmt: skip
+    lead = world.account.add_lead("L")
+    webhook = requests.post(
+        f"{world.rentflow}/amocrm/webhook",
+        data=status_webhook_form(world.account, lead, 10001),
+        timeout=30,
+    )
+    assert (bad.status_code, good.status_code, webhook.status_code) == (401, 200, 401)
