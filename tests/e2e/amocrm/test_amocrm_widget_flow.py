@@ -2,121 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
-import pytest
 import requests
 
-from backend.bootstrap import Container, bootstrap
-from backend.config import Settings
 from backend.domain.lease import LeaseStatus
-from backend.ports import FixedClock
 from backend.services.crm_sync import deal_update_for_event, load_mapping
-from backend.services.leases import register_lease
-from backend.web.amocrm import DP_ACTION_TASK, LEAD_CHANGED_TASK
-from backend.web.app import create_app
-from crm_mappings.amocrm.disposable_token import issue_widget_token
+from backend.web.amocrm import DP_ACTION_TASK
 from crm_mappings.amocrm.lifecycle import disable_signature
 from crm_mappings.mapping import LeaseEvent
 from crm_mappings.port import DealComment, LeaseField
-from jobs import tasks
-from jobs.runtime import set_container
-from sandbox.amocrm.app import create_emulator
 from sandbox.amocrm.sender import digital_pipeline_call, move_lead, status_webhook_form
-from sandbox.amocrm.state import AmoAccount
-from tests import factories
-from tests.loopback import serve
-
-PIPELINE = "7001"
-
-
-@dataclass
-class World:
-    account: AmoAccount
-    container: Container
-    rentflow: str
-    queued: list[tuple[Any, ...]]
-    clock: FixedClock
-
-    def token(self, **overrides: Any) -> str:
-        values: dict[str, Any] = {
-            "secret": self.container.settings.amocrm_client_secret,
-            "audience": self.rentflow,
-            "account_id": str(self.account.account_id),
-            "user_id": "9001",
-            "subdomain": self.account.subdomain,
-            "now": self.clock.now(),
-        }
-        values.update(overrides)
-        return issue_widget_token(**values)
-
-    def run_queued(self) -> None:
-        set_container(self.container)
-        try:
-            while self.queued:
-                name, *args = self.queued.pop(0)
-                runners = {
-                    LEAD_CHANGED_TASK: tasks.amocrm_lead_changed,
-                    DP_ACTION_TASK: tasks.amocrm_dp_action,
-                }
-                runners[name](*args)
-        finally:
-            set_container(None)
-
-
-class _Dispatch:
-    """A WSGI app whose target is set once the server's port (and so the settings) is known."""
-
-    def __init__(self) -> None:
-        self.target: Any = None
-
-    def __call__(self, environ: Any, start_response: Any) -> Any:
-        return self.target(environ, start_response)
-
-
-@pytest.fixture
-def world(settings: Settings, clock: FixedClock) -> Iterator[World]:
-    account = AmoAccount()
-    queued: list[tuple[Any, ...]] = []
-    dispatch = _Dispatch()
-    with serve(create_emulator(account)) as amo_url, serve(dispatch) as rentflow_url:
-        real = settings.with_(
-            amocrm_base_url=amo_url,
-            amocrm_client_id=account.client_id,
-            amocrm_client_secret=account.client_secret,
-            public_base_url=rentflow_url,
-        )
-        container = bootstrap(real, clock=clock)
-        app = create_app(real)
-        app.extensions["rentflow_container"] = container
-        app.config["RENTFLOW_ENQUEUE"] = lambda *call: queued.append(call)
-        dispatch.target = app
-        account.webhook_urls.append(f"{rentflow_url}/amocrm/webhook")
-        yield World(account, container, rentflow_url, queued, clock)
-        container.dispose()
-
-
-def _install(world: World) -> int:
-    answer = requests.get(
-        f"{world.rentflow}/amocrm/oauth",
-        params={"code": world.account.issue_code(), "referer": "rentflow-sandbox.amocrm.ru"},
-        timeout=30,
-    )
-    assert answer.status_code == 200, answer.text
-    portal_id: int = answer.json()["portal_id"]
-    return portal_id
-
-
-def _lease_on_lead(world: World, portal_id: int, lead_id: int) -> int:
-    with world.container.uow(portal_id) as uow:
-        registered = register_lease(
-            uow, world.clock, factories.lease(), crm_deal_id=str(lead_id), crm_pipeline_id=PIPELINE
-        )
-        uow.commit()
-    return int(registered.lease_id)
+from tests.e2e.amocrm.world import PIPELINE, World, install, lease_on_lead
 
 
 def _lease_status(world: World, portal_id: int, lease_id: int) -> LeaseStatus:
@@ -143,10 +40,10 @@ def _save_mapping(world: World, token: str) -> requests.Response:
 
 
 def test_install_map_move_and_the_lease_follows(world: World) -> None:
-    portal_id = _install(world)
+    portal_id = install(world)
     assert len(world.account.custom_fields) == len(LeaseField)
     lead = world.account.add_lead("Аренда офиса 101")
-    lease_id = _lease_on_lead(world, portal_id, lead)
+    lease_id = lease_on_lead(world, portal_id, lead)
     assert _save_mapping(world, world.token()).status_code == 200
 
     assert move_lead(world.account, lead, 10004) == [200]
@@ -161,7 +58,7 @@ def test_install_map_move_and_the_lease_follows(world: World) -> None:
 
 
 def test_a_lease_event_writes_fields_a_note_and_moves_the_lead(world: World) -> None:
-    portal_id = _install(world)
+    portal_id = install(world)
     lead = world.account.add_lead("Аренда склада")
     _save_mapping(world, world.token())
     with world.container.uow(portal_id) as uow:
@@ -182,14 +79,14 @@ def test_a_lease_event_writes_fields_a_note_and_moves_the_lead(world: World) -> 
 
 
 def test_reinstall_reuses_the_fields(world: World) -> None:
-    first = _install(world)
-    again = _install(world)
+    first = install(world)
+    again = install(world)
     assert first == again
     assert len(world.account.custom_fields) == len(LeaseField)
 
 
 def test_forged_or_expired_jwt_changes_nothing(world: World) -> None:
-    portal_id = _install(world)
+    portal_id = install(world)
     forged = world.token(secret="not-the-integration-secret-but-32-bytes-long")
     other_audience = world.token(audience="https://evil.example")
     expired = world.token(now=world.clock.now() - timedelta(hours=2))
@@ -202,9 +99,9 @@ def test_forged_or_expired_jwt_changes_nothing(world: World) -> None:
 
 
 def test_webhook_for_an_unknown_account_changes_nothing(world: World) -> None:
-    portal_id = _install(world)
+    portal_id = install(world)
     lead = world.account.add_lead("L")
-    lease_id = _lease_on_lead(world, portal_id, lead)
+    lease_id = lease_on_lead(world, portal_id, lead)
     _save_mapping(world, world.token())
     world.account.leads[lead]["status_id"] = 10004
     form = status_webhook_form(world.account, lead, 10001)
@@ -216,7 +113,7 @@ def test_webhook_for_an_unknown_account_changes_nothing(world: World) -> None:
 
 
 def test_digital_pipeline_call_is_queued_for_a_known_account(world: World) -> None:
-    portal_id = _install(world)
+    portal_id = install(world)
     lead = world.account.add_lead("L", status_id=10005)
     url = f"{world.rentflow}/amocrm/dp"
     answer = digital_pipeline_call(world.account, url, lead, {"action": "issue_invoice"})
@@ -228,9 +125,9 @@ def test_digital_pipeline_call_is_queued_for_a_known_account(world: World) -> No
 
 
 def test_widget_panel_shows_the_lease_of_the_lead(world: World) -> None:
-    portal_id = _install(world)
+    portal_id = install(world)
     lead = world.account.add_lead("L")
-    _lease_on_lead(world, portal_id, lead)
+    lease_on_lead(world, portal_id, lead)
     answer = requests.get(
         f"{world.rentflow}/amocrm/widget/lead/{lead}",
         headers={"X-Auth-Token": world.token()},
@@ -242,7 +139,7 @@ def test_widget_panel_shows_the_lease_of_the_lead(world: World) -> None:
 
 
 def test_disable_hook_uninstalls_and_later_webhooks_are_refused(world: World) -> None:
-    _install(world)
+    install(world)
     account_id = str(world.account.account_id)
     secret = world.container.settings.amocrm_client_secret
     bad = requests.get(
