@@ -62,6 +62,8 @@ def _guard() -> Response | None:
         return None
     if not acc.admit():
         return _problem(429, "Too many requests")
+    if acc.faults:
+        return _problem(acc.faults.popleft(), "Injected fault")
     token = request.headers.get("Authorization", "").removeprefix("Bearer ")
     if not acc.access_ok(token):
         return _problem(401, "Unauthorized")

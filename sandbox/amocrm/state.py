@@ -54,6 +54,7 @@ class AmoAccount:
     tasks: list[dict[str, Any]] = field(default_factory=list)
     calls: list[tuple[str, str, int]] = field(default_factory=list)  # method, path, status
     webhook_urls: list[str] = field(default_factory=list)
+    faults: deque[int] = field(default_factory=deque)  # statuses the next API calls answer
     _codes: set[str] = field(default_factory=set)
     _access: dict[str, float] = field(default_factory=dict)  # token -> expires at
     _refresh: set[str] = field(default_factory=set)

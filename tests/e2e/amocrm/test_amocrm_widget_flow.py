@@ -8,7 +8,7 @@ import requests
 
 from backend.domain.lease import LeaseStatus
 from backend.services.crm_sync import deal_update_for_event, load_mapping
-from backend.web.amocrm import DP_ACTION_TASK
+from backend.web.amocrm import DP_ACTION_TASK, LEAD_CHANGED_TASK
 from crm_mappings.amocrm.lifecycle import disable_signature
 from crm_mappings.mapping import LeaseEvent
 from crm_mappings.port import DealComment, LeaseField
@@ -160,3 +160,22 @@ def test_disable_hook_uninstalls_and_later_webhooks_are_refused(world: World) ->
         timeout=30,
     )
     assert (bad.status_code, good.status_code, webhook.status_code) == (401, 200, 401)
+
+
+def test_one_webhook_with_several_leads_queues_each_lead_once(world: World) -> None:
+    portal_id = install(world)
+    form = {
+        "leads[status][0][id]": "11",
+        "leads[status][0][status_id]": "10004",
+        "leads[status][1][id]": "12",
+        "leads[update][0][id]": "11",
+        "leads[delete][0][id]": "13",
+        "account[id]": str(world.account.account_id),
+        "account[subdomain]": world.account.subdomain,
+    }
+    answer = requests.post(f"{world.rentflow}/amocrm/webhook", data=form, timeout=30)
+    assert answer.status_code == 200
+    assert world.queued == [
+        (LEAD_CHANGED_TASK, portal_id, "11"),
+        (LEAD_CHANGED_TASK, portal_id, "12"),
+    ]

@@ -15,6 +15,7 @@ from crm_mappings.amocrm.adapter import AmoCrm, ensure_fields
 from crm_mappings.amocrm.client import AmoClient, RateLimiter, exchange_code, tokens_from_grant
 from crm_mappings.port import (
     CrmAuthLost,
+    CrmError,
     CrmNotFound,
     CrmTask,
     CrmUnavailable,
@@ -203,3 +204,22 @@ def test_a_refused_refresh_marks_the_portal_auth_lost(
         row = session.get(PortalRow, portal_id)
         assert row is not None
         assert row.status == "auth_lost"
+
+
+def test_5xx_answers_are_retried_and_no_update_is_lost(
+    account: AmoAccount, store: MemoryTokenStore
+) -> None:
+    crm = AmoCrm(_client(account, store, sleep=lambda _s: None))
+    crm.field_ids  # noqa: B018 - fields looked up before the faults
+    leads = [account.add_lead(f"L{n}") for n in range(60)]
+    account.faults.extend([503, 502, 500])
+    crm.update_deals([DealUpdate(str(i), stage_id="10003") for i in leads])
+    assert all(account.leads[i]["status_id"] == 10003 for i in leads)
+    assert [c[2] for c in account.calls if c[0] == "PATCH"] == [503, 502, 500, 200, 200]
+
+
+def test_a_400_is_an_error_not_a_retry(crm: AmoCrm, account: AmoAccount) -> None:
+    lead = account.add_lead("L")
+    with pytest.raises(CrmError, match="400"):
+        crm.update_deals([DealUpdate(str(lead), stage_id="1")])
+    assert [c[2] for c in account.calls if c[0] == "PATCH"] == [400]
