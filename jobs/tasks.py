@@ -37,3 +37,11 @@ def amocrm_dp_action(portal_id: int, lead_id: str, action: str) -> None:
     with built.uow(portal_id) as uow:
         uow.audit.record(built.clock.now(), "amocrm.dp_action", "deal", lead_id, {"action": action})
         uow.commit()
+
+
+@shared_task(acks_late=True)
+def amocrm_refresh_tokens() -> None:
+    """Keep idle amoCRM accounts' single-use refresh tokens alive."""
+    from crm_mappings.amocrm.lifecycle import refresh_idle_accounts
+
+    refresh_idle_accounts(container())

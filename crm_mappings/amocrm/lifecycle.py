@@ -11,17 +11,21 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from backend.domain.portal import Portal
 from backend.services.portals import install_portal, uninstall_portal
 from crm_mappings.amocrm.adapter import FIELDS_SETTING, AmoCrm, ensure_fields, redirect_uri
 from crm_mappings.amocrm.client import AmoClient, exchange_code, tokens_from_grant
-from crm_mappings.port import CrmKind
+from crm_mappings.port import CrmError, CrmKind
 from crm_mappings.tokens import MemoryTokenStore
 
 if TYPE_CHECKING:
     from backend.bootstrap import Container
+
+log = logging.getLogger(__name__)
 
 
 def api_base_url(configured: str, referer: str) -> str:
@@ -90,3 +94,25 @@ def uninstall_account(container: Container, account_id: str) -> Portal | None:
         stopped = uninstall_portal(uow, container.clock, portal.id)
         uow.commit()
     return stopped
+
+
+def refresh_idle_accounts(container: Container, within: timedelta = timedelta(hours=12)) -> int:
+    """Refresh every active account whose access token ends within ``within``.
+
+    An account nobody touches would otherwise let its refresh token lapse (amoCRM refresh
+    tokens live three months, https://www.amocrm.ru/developers/content/oauth/step-by-step);
+    a refused refresh marks the portal AUTH_LOST like any other. Returns how many refreshed.
+    """
+    with container.uow() as uow:
+        portals = [p for p in uow.portals.list() if p.kind == CrmKind.AMOCRM.value]
+    refreshed = 0
+    for portal in portals:
+        client = adapter_for(container, portal).client
+        try:
+            tokens = client.store.load()
+            if tokens.expires_at - within <= container.clock.now():
+                client.refresh(tokens.access_token)
+                refreshed += 1
+        except CrmError as exc:
+            log.warning("amoCRM account %s: token refresh failed: %s", portal.external_id, exc)
+    return refreshed

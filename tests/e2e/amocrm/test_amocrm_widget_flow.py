@@ -9,7 +9,7 @@ import requests
 from backend.domain.lease import LeaseStatus
 from backend.services.crm_sync import deal_update_for_event, load_mapping
 from backend.web.amocrm import DP_ACTION_TASK, LEAD_CHANGED_TASK
-from crm_mappings.amocrm.lifecycle import disable_signature
+from crm_mappings.amocrm.lifecycle import disable_signature, refresh_idle_accounts
 from crm_mappings.mapping import LeaseEvent
 from crm_mappings.port import DealComment, LeaseField
 from sandbox.amocrm.sender import digital_pipeline_call, move_lead, status_webhook_form
@@ -179,3 +179,14 @@ def test_one_webhook_with_several_leads_queues_each_lead_once(world: World) -> N
         (LEAD_CHANGED_TASK, portal_id, "11"),
         (LEAD_CHANGED_TASK, portal_id, "12"),
     ]
+
+
+def test_idle_accounts_are_refreshed_before_their_token_ends(world: World) -> None:
+    portal_id = install(world)
+    before = world.container.token_store(portal_id).load()
+    assert refresh_idle_accounts(world.container) == 0
+    world.clock.moment = before.expires_at - timedelta(hours=1)
+    assert refresh_idle_accounts(world.container) == 1
+    after = world.container.token_store(portal_id).load()
+    assert after.refresh_token != before.refresh_token
+    assert after.expires_at > before.expires_at
