@@ -21,9 +21,11 @@ from flask.typing import ResponseReturnValue
 
 from backend.bootstrap import Container, bootstrap
 from backend.config import Settings
+from backend.domain.errors import InvalidLease
 from backend.domain.lease import LeaseStatus
 from backend.domain.portal import Portal
 from backend.services.crm_sync import load_mapping, save_mapping
+from backend.services.deal_lease import DealHasLease, create_lease_for_deal
 from backend.services.deal_panel import deal_panel
 from crm_mappings.amocrm import lifecycle
 from crm_mappings.amocrm.adapter import redirect_uri
@@ -33,7 +35,7 @@ from crm_mappings.amocrm.disposable_token import (
     verify_widget_token,
 )
 from crm_mappings.mapping import LeaseEvent, StageMapping, default_mapping
-from crm_mappings.port import CrmError, CrmKind
+from crm_mappings.port import CrmError, CrmKind, CrmNotFound
 
 log = logging.getLogger(__name__)
 bp = Blueprint("amocrm", __name__, url_prefix="/amocrm")
@@ -181,6 +183,28 @@ def widget_lead(lead_id: str) -> ResponseReturnValue:
     with container.uow(portal.id) as uow:
         panel = deal_panel(uow, container.clock.today(), lead_id, _settings().public_base_url)
     return jsonify(panel)
+
+
+@bp.post("/widget/lead/<lead_id>/lease")
+def widget_create_lease(lead_id: str) -> ResponseReturnValue:
+    """The panel's "create lease" action: lease JSON in, a lease linked to the lead out."""
+    portal = _caller_portal()
+    container = _container()
+    try:
+        lease_id = create_lease_for_deal(
+            container.uow(portal.id),
+            container.clock,
+            container.crm(portal),
+            lead_id,
+            request.get_json(silent=True),
+        )
+    except InvalidLease as exc:
+        return jsonify(error=str(exc), field=exc.field), 400
+    except DealHasLease as exc:
+        return jsonify(error=str(exc)), 409
+    except CrmNotFound:
+        return jsonify(error=f"lead {lead_id} not found"), 404
+    return jsonify(lease_id=lease_id), 201
 
 
 @bp.get("/widget/mapping")

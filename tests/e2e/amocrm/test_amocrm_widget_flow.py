@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 import requests
 
 from backend.domain.lease import LeaseStatus
-from backend.services.crm_sync import deal_update_for_event, load_mapping
+from backend.services.crm_sync import STATUS_LABELS_RU, deal_update_for_event, load_mapping
 from backend.web.amocrm import DP_ACTION_TASK, LEAD_CHANGED_TASK
 from crm_mappings.amocrm.lifecycle import disable_signature, refresh_idle_accounts
 from crm_mappings.mapping import LeaseEvent
@@ -190,3 +194,30 @@ def test_idle_accounts_are_refreshed_before_their_token_ends(world: World) -> No
     after = world.container.token_store(portal_id).load()
     assert after.refresh_token != before.refresh_token
     assert after.expires_at > before.expires_at
+
+
+def _lease_example() -> dict[str, Any]:
+    doc = Path(__file__).resolve().parents[3] / "docs" / "lease-input.md"
+    match = re.search(r"```json\n(.*?)```", doc.read_text("utf-8"), re.DOTALL)
+    assert match is not None
+    data: dict[str, Any] = json.loads(match.group(1))
+    return data
+
+
+def test_a_lease_is_created_from_the_lead_card(world: World) -> None:
+    portal_id = install(world)
+    lead = world.account.add_lead("Аренда офиса 7")
+    url = f"{world.rentflow}/amocrm/widget/lead/{lead}/lease"
+    headers = {"X-Auth-Token": world.token()}
+    created = requests.post(url, json=_lease_example(), headers=headers, timeout=30)
+    again = requests.post(url, json=_lease_example(), headers=headers, timeout=30)
+    bad = requests.post(url, json={"number": "x"}, headers=headers, timeout=30)
+    assert created.status_code == 201, created.text
+    assert (again.status_code, bad.status_code) == (409, 400)
+    with world.container.uow(portal_id) as uow:
+        lease = uow.leases.by_deal(str(lead))
+    assert lease is not None
+    assert lease.id == created.json()["lease_id"]
+    status_field = world.account.field_id("RENTFLOW_LEASE_STATUS")
+    assert status_field is not None
+    assert world.account.field_value(lead, status_field) == STATUS_LABELS_RU[lease.status]
