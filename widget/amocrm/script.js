@@ -43,7 +43,11 @@ define(['jquery'], function ($) {
 
     function panelHtml(data) {
       if (!data.lease) {
-        return '<div class="rentflow-panel" data-state="empty">' + esc(t('panel.no_lease')) + '</div>';
+        return '<div class="rentflow-panel" data-state="empty">' + esc(t('panel.no_lease')) +
+          '<form class="rentflow-create" data-lead="' + esc(data.deal_id) + '">' +
+          '<textarea name="lease" rows="8" placeholder="' + esc(t('panel.lease_json')) + '"></textarea>' +
+          '<button type="submit">' + esc(t('panel.create')) + '</button>' +
+          '<span class="rentflow-error"></span></form></div>';
       }
       var lease = data.lease;
       var docs = (data.documents || []).map(function (d) {
@@ -77,6 +81,22 @@ define(['jquery'], function ($) {
           render: '<div class="rentflow-panel" data-state="error">' + esc(t('panel.error')) + '</div>'
         });
       });
+    }
+
+    function createLease(form) {
+      var body;
+      try {
+        body = JSON.parse(form.find('textarea[name=lease]').val());
+      } catch (err) {
+        form.find('.rentflow-error').text(String(err));
+        return;
+      }
+      call('/amocrm/widget/lead/' + encodeURIComponent(form.data('lead')) + '/lease', 'POST', body)
+        .done(function () { renderPanel(); })
+        .fail(function (xhr) {
+          var answer = xhr.responseJSON || {};
+          form.find('.rentflow-error').text(answer.error || t('panel.error'));
+        });
     }
 
     function mappingHtml(data) {
@@ -130,6 +150,9 @@ define(['jquery'], function ($) {
         $(document).off('submit.rentflow').on('submit.rentflow', 'form.rentflow-mapping', function (e) {
           e.preventDefault();
           saveMapping($(this));
+        }).on('submit.rentflow', 'form.rentflow-create', function (e) {
+          e.preventDefault();
+          createLease($(this));
         });
         return true;
       },

@@ -115,3 +115,23 @@ def test_advanced_settings_save_the_stage_mapping(world: World, browser: object)
     assert statuses["10004"] == "signed"
     # the admin's choice, saved with the suggestion the page pre-filled ("Оплачено" -> paid)
     assert events == {"invoice_issued": "10005", "paid": "10006"}
+
+
+def test_a_lease_created_in_the_panel_then_shows(world: World, browser: object) -> None:
+    portal_id = install(world)
+    lead = world.account.add_lead("Аренда офиса 7")
+    doc = Path(__file__).resolve().parents[3] / "docs" / "lease-input.md"
+    example = doc.read_text("utf-8").split("```json\n", 1)[1].split("```", 1)[0]
+    with serve(_page_app(world, lead, "lcard")) as page_url:
+        page = browser.new_page()  # type: ignore[attr-defined]
+        page.goto(page_url)
+        page.wait_for_selector(".rentflow-panel[data-state=empty]")
+        page.fill("form.rentflow-create textarea", example)
+        page.click("form.rentflow-create button[type=submit]")
+        page.wait_for_selector(".rentflow-panel[data-state=lease]")
+        number = page.inner_text(".rentflow-number")
+        page.close()
+    with world.container.uow(portal_id) as uow:
+        lease = uow.leases.by_deal(str(lead))
+    assert lease is not None
+    assert number == lease.number
