@@ -43,6 +43,7 @@ class Settings:
     amocrm_redirect_uri: str = ""
     amocrm_base_url: str = ""  # API base for every account (the sandbox); "" = https://<referer>
     billing_hour_utc: int = 0
+    admin_token: str = ""  # operator pages (needs attention across portals); open in sandbox
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -102,6 +103,7 @@ class Settings:
             amocrm_redirect_uri=env.get("AMOCRM_REDIRECT_URI", ""),
             amocrm_base_url=env.get("AMOCRM_BASE_URL", ""),
             billing_hour_utc=int(env.get("BILLING_HOUR_UTC", "0")),
+            admin_token=env.get("ADMIN_TOKEN", ""),
         )
 
 

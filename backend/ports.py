@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Protocol
+
+from backend.domain.messages import Attachment, OutboxMessage
 
 
 class Clock(Protocol):
@@ -44,3 +47,25 @@ class FixedClock:
 
     def set(self, moment: datetime) -> None:
         self.moment = moment
+
+
+class BlobStore(Protocol):
+    """Where rendered files live (local disk by default, S3-compatible later)."""
+
+    def read(self, key: str) -> bytes:
+        """The bytes stored under ``key``; ``KeyError`` if there are none."""
+        ...
+
+
+class MailError(Exception):
+    """Sending failed. ``permanent`` failures (a refused mailbox) are not retried."""
+
+    def __init__(self, reason: str, *, permanent: bool = False) -> None:
+        super().__init__(reason)
+        self.permanent = permanent
+
+
+class Mailer(Protocol):
+    """Delivers one outbox message with its attachments, or raises ``MailError``."""
+
+    def send(self, message: OutboxMessage, files: Sequence[tuple[Attachment, bytes]]) -> None: ...

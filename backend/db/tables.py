@@ -192,6 +192,34 @@ class DocumentRow(Base):
     created_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
+class ScheduleItemRow(Base):
+    """A planned document not issued yet, kept current by ``services.leases.refresh_schedule``.
+
+    Derived from the lease, its addenda and its issued documents; stored so the nightly run
+    and needs-attention find due items with one indexed query instead of planning every lease.
+    """
+
+    __tablename__ = "schedule_items"
+    __table_args__ = (
+        UniqueConstraint("lease_id", "kind", "period_start"),
+        Index("ix_schedule_items_portal_issue_on", "portal_id", "issue_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    portal_id: Mapped[int] = mapped_column(ForeignKey("portals.id"))
+    lease_id: Mapped[int] = mapped_column(ForeignKey("leases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    period_start: Mapped[date]
+    period_end: Mapped[date]
+    issue_on: Mapped[date]
+    due_on: Mapped[date | None] = mapped_column(default=None)
+    net: Mapped[Decimal]
+    vat: Mapped[Decimal]
+    total: Mapped[Decimal]
+    currency: Mapped[str] = mapped_column(String(3), default="RUB")
+    lines: Mapped[list[Any]] = mapped_column(default=list)
+
+
 class NumberCounterRow(Base):
     """The last number used per landlord entity, document kind and year."""
 

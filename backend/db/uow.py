@@ -20,6 +20,7 @@ from backend.db.repositories import (
     PaymentRepository,
     PortalRepository,
 )
+from backend.db.schedule_repo import ScheduleRepository
 from backend.domain.errors import NotFound
 
 
@@ -51,11 +52,12 @@ class SqlUnitOfWork:
             self.documents = DocumentRepository(self.session, pid)
             self.payments = PaymentRepository(self.session, pid)
             self.mappings = MappingRepository(self.session, pid)
+            self.schedule = ScheduleRepository(self.session, pid)
         return self
 
     def __getattr__(self, name: str) -> object:
         # only reached for repositories not set because no portal was given
-        if name in {"parties", "leases", "documents", "payments", "mappings"}:
+        if name in {"parties", "leases", "documents", "payments", "mappings", "schedule"}:
             raise NotFound(f"the {name} repository needs a portal-scoped unit of work")
         raise AttributeError(name)
 

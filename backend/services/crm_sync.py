@@ -17,6 +17,7 @@ from backend.domain.errors import IllegalTransition
 from backend.domain.lease import LeaseStatus
 from backend.domain.status import transition
 from backend.ports import Clock
+from backend.services.leases import refresh_schedule
 from backend.services.unit_of_work import UnitOfWork
 from crm_mappings.mapping import LeaseEvent, StageMapping
 from crm_mappings.port import CrmPort, DealComment, DealUpdate, LeaseField
@@ -134,6 +135,7 @@ def _apply(
             StageChange.UNCHANGED, deal_id, stage_id, lease.id, before, before
         )
     uow.leases.save(lease, now=clock.now())
+    refresh_schedule(uow, lease.id)
     uow.audit.record(
         clock.now(), "lease.status", "lease", lease.id,
         {"from": str(before), "to": str(moved.after), "deal": deal_id, "stage": stage_id},
@@ -150,3 +152,57 @@ def deal_update_for_event(
     """The deal update a lease event causes: the mapped stage (if any) plus rentflow fields."""
     stage = mapping.stage_for(event) if mapping is not None else None
     return DealUpdate(deal_id=deal_id, stage_id=stage, fields=dict(fields or {}))
+
+
+def stage_for_status(mapping: StageMapping, status: LeaseStatus) -> str | None:
+    """The first stage (in mapping order) an admin mapped to ``status``, if any."""
+    return next((stage for stage, mapped in mapping.statuses.items() if mapped is status), None)
+
+
+def set_lease_status(
+    uow: UnitOfWork, clock: Clock, crm: CrmPort, lease_id: int, target: LeaseStatus
+) -> StageChangeOutcome:
+    """Change the lease's status in rentflow and move its deal to the mapped stage.
+
+    The lease is saved first; the deal is then brought in line by ``push_lease_to_deal``,
+    which is idempotent, so a CRM that is down (``CrmUnavailable``) is retried by the caller
+    without touching the lease again. An illegal move raises ``IllegalTransition``.
+    """
+    with uow:
+        lease = uow.leases.get(lease_id)
+        before = lease.status
+        moved = transition(lease, target, clock.today())
+        if moved.changed:
+            uow.leases.save(lease, now=clock.now())
+            refresh_schedule(uow, lease_id)
+            uow.audit.record(
+                clock.now(), "lease.status", "lease", lease_id,
+                {"from": str(before), "to": str(moved.after), "by": "rentflow"},
+            )  # fmt: skip
+        deal_id, _ = uow.leases.deal_of(lease_id)
+        uow.commit()
+    result = StageChange.APPLIED if moved.changed else StageChange.UNCHANGED
+    outcome = StageChangeOutcome(result, deal_id or "", "", lease_id, before, moved.after)
+    if deal_id:
+        push_lease_to_deal(uow, crm, lease_id)
+    return outcome
+
+
+def push_lease_to_deal(uow: UnitOfWork, crm: CrmPort, lease_id: int) -> DealUpdate | None:
+    """Write the lease's status to its deal: the status field, and the stage mapped for that
+    status in the deal's pipeline unless the deal already stands in a stage that means it.
+    Safe to repeat."""
+    with uow:
+        lease = uow.leases.get(lease_id)
+        deal_id, _ = uow.leases.deal_of(lease_id)
+    if not deal_id:
+        return None
+    deal = crm.get_deal(deal_id)  # the deal may have moved pipeline since the lease was made
+    with uow:
+        mapping = load_mapping(uow, deal.pipeline_id)
+    stage = None
+    if mapping is not None and mapping.status_for(deal.stage_id) is not lease.status:
+        stage = stage_for_status(mapping, lease.status)
+    update = DealUpdate(deal_id, stage, {LeaseField.LEASE_STATUS: STATUS_LABELS_RU[lease.status]})
+    crm.update_deals([update])
+    return update

@@ -1,11 +1,14 @@
-"""Lease use cases: register a lease with its parties, read it back."""
+"""Lease use cases: register a lease with its parties, add addenda, keep its schedule current."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from backend.domain.lease import Lease
+from backend.domain.billing import ScheduleItem
+from backend.domain.lease import Addendum, Lease
 from backend.domain.parties import Person
+from backend.domain.schedule import plan
+from backend.domain.status import SIGNED_STATES
 from backend.ports import Clock
 from backend.services.unit_of_work import UnitOfWork
 
@@ -48,7 +51,48 @@ def register_lease(
         now=clock.now(),
     )
     uow.audit.record(clock.now(), "lease.registered", "lease", lease_id, {"number": lease.number})
+    refresh_schedule(uow, lease_id)
     return RegisteredLease(lease_id, landlord_id, tenant_id)
+
+
+def add_addendum(
+    uow: UnitOfWork, clock: Clock, lease_id: int, addendum: Addendum
+) -> list[ScheduleItem]:
+    """Attach an addendum (доп. соглашение) and re-plan the lease; the caller commits.
+
+    The lease's rules are checked with the addendum in place (``InvalidLease`` names the
+    field), so an addendum that starts before the lease or ends before it takes effect is
+    refused before anything is stored.
+    """
+    lease = uow.leases.get(lease_id)
+    lease.addenda.append(addendum)
+    lease.validate()
+    premises_ids = (
+        [uow.parties.add_premises(p) for p in addendum.premises]
+        if addendum.premises is not None
+        else None
+    )
+    uow.leases.add_addendum(lease_id, addendum, premises_ids)
+    uow.audit.record(
+        clock.now(), "lease.addendum", "lease", lease_id,
+        {"number": addendum.number, "effective_from": addendum.effective_from.isoformat()},
+    )  # fmt: skip
+    return refresh_schedule(uow, lease_id)
+
+
+def refresh_schedule(uow: UnitOfWork, lease_id: int) -> list[ScheduleItem]:
+    """Re-plan the lease from its terms, addenda and issued documents; store and return it.
+
+    Only signed and registered leases plan documents: a draft has nothing to bill yet, and
+    a terminated or cancelled lease nothing more. Call it after anything that changes the
+    lease, its addenda or its documents.
+    """
+    lease = uow.leases.get(lease_id)
+    items = (
+        plan(lease, uow.documents.issued_periods(lease_id)) if lease.status in SIGNED_STATES else []
+    )
+    uow.schedule.replace(lease_id, items)
+    return items
 
 
 def _person_id(uow: UnitOfWork, person: Person | None) -> int | None:

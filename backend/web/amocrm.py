@@ -19,7 +19,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from backend.bootstrap import Container, bootstrap
+from backend.bootstrap import Container
 from backend.config import Settings
 from backend.domain.errors import InvalidLease
 from backend.domain.lease import LeaseStatus
@@ -53,10 +53,8 @@ def _settings() -> Settings:
 
 
 def _container() -> Container:
-    """The process's container, built on first use (tests put their own in extensions)."""
-    found = current_app.extensions.get("rentflow_container")
-    if found is None:
-        found = current_app.extensions["rentflow_container"] = bootstrap(_settings())
+    """The container ``create_app`` built (or was given)."""
+    found = current_app.extensions["rentflow"]
     assert isinstance(found, Container)
     return found
 

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 from flask import Flask
 
+from backend.bootstrap import Container, bootstrap
 from backend.config import Settings
 
 
-def create_app(settings: Settings | None = None) -> Flask:
-    """Build the web app; tests pass ``settings`` instead of touching the environment."""
-    settings = settings or Settings.from_env()
+def create_app(settings: Settings | None = None, container: Container | None = None) -> Flask:
+    """Build the web app; tests pass ``settings`` (or a whole ``container``) instead of
+    touching the environment."""
+    if container is None:
+        container = bootstrap(settings or Settings.from_env())
+    settings = container.settings
     app = Flask(__name__)
     app.config["SECRET_KEY"] = settings.secret_key or "dev-only"
     app.config["RENTFLOW_SETTINGS"] = settings
+    app.extensions["rentflow"] = container
 
-    from backend.web import amocrm, home
+    from backend.web import amocrm, attention, home
 
     app.register_blueprint(home.bp)
+    app.register_blueprint(attention.bp)
     app.register_blueprint(amocrm.bp)
     return app

@@ -83,8 +83,7 @@ def world(settings: Settings, clock: FixedClock) -> Iterator[World]:
             public_base_url=rentflow_url,
         )
         container = bootstrap(real, clock=clock)
-        app = create_app(real)
-        app.extensions["rentflow_container"] = container
+        app = create_app(container=container)
         app.config["RENTFLOW_ENQUEUE"] = lambda *call: queued.append(call)
         dispatch.target = app
         account.webhook_urls.append(f"{rentflow_url}/amocrm/webhook")

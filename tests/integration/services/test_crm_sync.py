@@ -5,18 +5,21 @@ from __future__ import annotations
 import pytest
 
 from backend.bootstrap import Container
+from backend.domain.errors import IllegalTransition
 from backend.domain.lease import LeaseStatus
 from backend.services.crm_sync import (
     StageChange,
     apply_deal_stage,
     deal_update_for_event,
     load_mapping,
+    push_lease_to_deal,
     save_mapping,
+    set_lease_status,
 )
 from backend.services.leases import register_lease
 from backend.services.portals import install_portal
 from crm_mappings.mapping import LeaseEvent, StageMapping, default_mapping
-from crm_mappings.port import Deal, Pipeline, Stage, StageSemantics
+from crm_mappings.port import Deal, LeaseField, Pipeline, Stage, StageSemantics
 from tests import factories
 from tests.fakes import FakeCrm
 
@@ -144,3 +147,58 @@ def test_mapping_round_trips_and_drives_event_updates(container: Container, port
         uow.commit()
     with container.uow(portal_id) as uow:
         assert load_mapping(uow, "0") == edited
+
+
+def _lease_id(container: Container, portal_id: int) -> int:
+    with container.uow(portal_id) as uow:
+        lease = uow.leases.by_deal("42")
+        assert lease is not None
+        assert lease.id is not None
+        return lease.id
+
+
+def test_a_status_set_in_rentflow_moves_the_deal_to_the_mapped_stage(
+    container: Container, portal_id: int, crm: FakeCrm
+) -> None:
+    lease_id = _lease_id(container, portal_id)
+    outcome = set_lease_status(
+        container.uow(portal_id), container.clock, crm, lease_id, S.ON_SIGNING
+    )
+    assert outcome.result is StageChange.APPLIED
+    assert crm.deals["42"].stage_id == "EXECUTING"
+    assert crm.deals["42"].fields[LeaseField.LEASE_STATUS] == "На подписании"
+    assert _status(container, portal_id) is S.ON_SIGNING
+
+
+def test_pushing_again_does_not_move_a_deal_already_in_a_matching_stage(
+    container: Container, portal_id: int, crm: FakeCrm
+) -> None:
+    lease_id = _lease_id(container, portal_id)
+    set_lease_status(container.uow(portal_id), container.clock, crm, lease_id, S.SIGNED)
+    update = push_lease_to_deal(container.uow(portal_id), crm, lease_id)
+    assert update is not None
+    assert update.stage_id is None
+    assert crm.deals["42"].stage_id == "WON"
+
+
+def test_an_illegal_status_in_rentflow_is_refused_and_the_deal_stays(
+    container: Container, portal_id: int, crm: FakeCrm
+) -> None:
+    lease_id = _lease_id(container, portal_id)
+    set_lease_status(container.uow(portal_id), container.clock, crm, lease_id, S.SIGNED)
+    with pytest.raises(IllegalTransition, match="terminated, not cancelled"):
+        set_lease_status(container.uow(portal_id), container.clock, crm, lease_id, S.CANCELLED)
+    assert crm.deals["42"].stage_id == "WON"
+    assert _status(container, portal_id) is S.SIGNED
+
+
+def test_signing_in_the_crm_plans_the_lease_s_documents(
+    container: Container, portal_id: int, crm: FakeCrm
+) -> None:
+    lease_id = _lease_id(container, portal_id)
+    with container.uow(portal_id) as uow:
+        assert uow.schedule.for_lease(lease_id) == []
+    crm.move("42", "WON")
+    apply_deal_stage(container.uow(portal_id), container.clock, crm, "42")
+    with container.uow(portal_id) as uow:
+        assert len(uow.schedule.for_lease(lease_id)) == 22

@@ -1,0 +1,77 @@
+"""The stored schedule: planned documents not issued yet, one row per lease + kind + period."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import delete, select
+
+from backend.db.repositories import _line_from_json, _line_to_json, _Scoped
+from backend.db.tables import LeaseRow, ScheduleItemRow
+from backend.domain.billing import BillingPeriod, DocumentKind, ScheduleItem
+from backend.domain.money import Money
+
+
+def _item_from_row(row: ScheduleItemRow) -> ScheduleItem:
+    cur = row.currency
+    return ScheduleItem(
+        kind=DocumentKind(row.kind),
+        period=BillingPeriod(row.period_start, row.period_end),
+        issue_on=row.issue_on,
+        due_on=row.due_on,
+        lines=tuple(_line_from_json(x, cur) for x in row.lines),
+        net=Money(row.net, cur),
+        vat=Money(row.vat, cur),
+        total=Money(row.total, cur),
+    )
+
+
+class ScheduleRepository(_Scoped):
+    """Planned documents of the portal's leases."""
+
+    def replace(self, lease_id: int, items: Sequence[ScheduleItem]) -> None:
+        """Make ``items`` the lease's whole plan (the schedule is derived; it is never edited)."""
+        self._get(LeaseRow, lease_id)
+        self.session.execute(
+            delete(ScheduleItemRow).where(
+                ScheduleItemRow.portal_id == self.portal_id, ScheduleItemRow.lease_id == lease_id
+            )
+        )
+        self.session.add_all(
+            ScheduleItemRow(
+                portal_id=self.portal_id,
+                lease_id=lease_id,
+                kind=item.kind.value,
+                period_start=item.period.start,
+                period_end=item.period.end,
+                issue_on=item.issue_on,
+                due_on=item.due_on,
+                net=item.net.amount,
+                vat=item.vat.amount,
+                total=item.total.amount,
+                currency=item.total.currency,
+                lines=[_line_to_json(line) for line in item.lines],
+            )
+            for item in items
+        )
+        self.session.flush()
+
+    def for_lease(self, lease_id: int) -> list[ScheduleItem]:
+        rows = self.session.scalars(
+            select(ScheduleItemRow)
+            .where(
+                ScheduleItemRow.portal_id == self.portal_id, ScheduleItemRow.lease_id == lease_id
+            )
+            .order_by(ScheduleItemRow.period_start, ScheduleItemRow.kind.desc())
+        )
+        return [_item_from_row(r) for r in rows]
+
+    def due(self, today: date) -> list[tuple[int, ScheduleItem]]:
+        """(lease id, item) of every planned document with an issue date today or earlier."""
+        rows = self.session.scalars(
+            select(ScheduleItemRow)
+            .where(ScheduleItemRow.portal_id == self.portal_id, ScheduleItemRow.issue_on <= today)
+            .order_by(ScheduleItemRow.issue_on, ScheduleItemRow.lease_id, ScheduleItemRow.id)
+        )
+        return [(r.lease_id, _item_from_row(r)) for r in rows]

@@ -1,0 +1,143 @@
+"""Email delivery: over SMTP (``SMTP_URL``) or, with none configured, as .eml files on disk.
+
+Tenant mail goes out as ``Robot {landlord} <MAIL_FROM_ADDRESS>`` with ``Reply-To`` set to the
+landlord's address, so a tenant who presses "Reply" writes to the landlord (seed 000,
+"E-mail отправителя счетов и актов арендаторам").
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from collections.abc import Sequence
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate, make_msgid
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from backend.domain.messages import Attachment, OutboxMessage
+from backend.ports import MailError
+
+TIMEOUT_SECONDS = 30
+
+
+def compose(
+    message: OutboxMessage, files: Sequence[tuple[Attachment, bytes]], from_address: str
+) -> EmailMessage:
+    """The MIME message: text (and HTML) body, attachments with their (Cyrillic) names."""
+    mail = EmailMessage()
+    name = f"Robot {message.sender_name}" if message.sender_name else "rentflow"
+    mail["From"] = formataddr((name, from_address))
+    mail["To"] = ", ".join(message.recipients)
+    if message.reply_to:
+        mail["Reply-To"] = message.reply_to
+    mail["Subject"] = message.subject
+    mail["Date"] = formatdate(usegmt=True)
+    mail["Message-ID"] = make_msgid(domain=from_address.rpartition("@")[2] or "rentflow.local")
+    mail["X-Rentflow-Key"] = message.dedup_key
+    mail.set_content(message.body_text)
+    if message.body_html:
+        mail.add_alternative(message.body_html, subtype="html")
+    for attachment, data in files:
+        maintype, _, subtype = attachment.mime.partition("/")
+        mail.add_attachment(data, maintype=maintype, subtype=subtype, filename=attachment.name)
+    return mail
+
+
+@dataclass(frozen=True)
+class SmtpUrl:
+    """``smtp://user:pass@host:587?starttls=1`` or ``smtps://user:pass@host:465``."""
+
+    host: str
+    port: int
+    user: str
+    password: str
+    implicit_tls: bool
+    starttls: bool
+
+    @classmethod
+    def parse(cls, url: str) -> SmtpUrl:
+        parts = urlsplit(url)
+        if parts.scheme not in {"smtp", "smtps"}:
+            raise ValueError(f"SMTP_URL must start with smtp:// or smtps://, got {parts.scheme!r}")
+        if not parts.hostname:
+            raise ValueError("SMTP_URL has no host")
+        query = parse_qs(parts.query)
+        implicit = parts.scheme == "smtps"
+        return cls(
+            host=parts.hostname,
+            port=parts.port or (465 if implicit else 25),
+            user=unquote(parts.username or ""),
+            password=unquote(parts.password or ""),
+            implicit_tls=implicit,
+            starttls=query.get("starttls", ["0"])[0] in {"1", "true", "yes"},
+        )
+
+
+class SmtpMailer:
+    """Sends through an SMTP server; 4xx and connection trouble are temporary, 5xx refusals of
+    every recipient permanent."""
+
+    def __init__(self, url: str, from_address: str) -> None:
+        self.url = SmtpUrl.parse(url)
+        self.from_address = from_address
+
+    def send(self, message: OutboxMessage, files: Sequence[tuple[Attachment, bytes]]) -> None:
+        mail = compose(message, files, self.from_address)
+        try:
+            with self._connect() as server:
+                if self.url.user:
+                    server.login(self.url.user, self.url.password)
+                server.send_message(
+                    mail, from_addr=self.from_address, to_addrs=list(message.recipients)
+                )
+        except smtplib.SMTPRecipientsRefused as err:
+            codes = [code for code, _ in err.recipients.values()]
+            raise MailError(
+                f"recipients refused: {err.recipients}", permanent=all(c >= 500 for c in codes)
+            ) from err
+        except smtplib.SMTPResponseException as err:
+            text = (
+                err.smtp_error.decode(errors="replace")
+                if isinstance(err.smtp_error, bytes)
+                else str(err.smtp_error)
+            )
+            raise MailError(
+                f"SMTP {err.smtp_code}: {text}",
+                permanent=err.smtp_code >= 500 and err.smtp_code != 554,
+            ) from err
+        except (OSError, smtplib.SMTPException) as err:
+            raise MailError(f"SMTP server unreachable: {err}") from err
+
+    def _connect(self) -> smtplib.SMTP:
+        context = ssl.create_default_context()
+        if self.url.implicit_tls:
+            return smtplib.SMTP_SSL(
+                self.url.host, self.url.port, timeout=TIMEOUT_SECONDS, context=context
+            )
+        server = smtplib.SMTP(self.url.host, self.url.port, timeout=TIMEOUT_SECONDS)
+        if self.url.starttls:
+            server.starttls(context=context)
+        return server
+
+
+class EmlDirMailer:
+    """With no SMTP server configured, each message becomes ``<dir>/<id>-<key>.eml``."""
+
+    def __init__(self, directory: Path, from_address: str) -> None:
+        self.directory = directory
+        self.from_address = from_address
+
+    def send(self, message: OutboxMessage, files: Sequence[tuple[Attachment, bytes]]) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in message.dedup_key)[:120]
+        path = self.directory / f"{message.id or 0:08d}-{safe}.eml"
+        path.write_bytes(bytes(compose(message, files, self.from_address)))
+
+
+def mailer_for(smtp_url: str, from_address: str, outbox_dir: Path) -> SmtpMailer | EmlDirMailer:
+    """The mailer the settings ask for."""
+    return (
+        SmtpMailer(smtp_url, from_address) if smtp_url else EmlDirMailer(outbox_dir, from_address)
+    )
