@@ -33,6 +33,7 @@ class World:
     rentflow: str
     queued: list[tuple[Any, ...]]
     clock: FixedClock
+    app: Any = None
 
     def token(self, **overrides: Any) -> str:
         values: dict[str, Any] = {
@@ -87,7 +88,7 @@ def world(settings: Settings, clock: FixedClock) -> Iterator[World]:
         app.config["RENTFLOW_ENQUEUE"] = lambda *call: queued.append(call)
         dispatch.target = app
         account.webhook_urls.append(f"{rentflow_url}/amocrm/webhook")
-        yield World(account, container, rentflow_url, queued, clock)
+        yield World(account, container, rentflow_url, queued, clock, app)
         container.dispose()
 
 
