@@ -1,4 +1,5 @@
-"""What a CRM card panel shows for a deal: its lease, documents with links, debt (seed 000).
+"""What a CRM card panel shows for a deal: its lease, schedule, documents with links, payments,
+debt and needs-attention flags (seed 000).
 
 Shared by the amoCRM lead-card widget and the Bitrix24 deal tab: both call ``deal_panel``.
 """
@@ -9,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from backend.domain.attention import PlannedDocument, Snapshot, needs_attention
 from backend.domain.billing import DocumentKind
 from backend.domain.documents import InvoiceStatus
 from backend.domain.status import effective_status
@@ -19,8 +21,22 @@ def deal_panel(uow: UnitOfWork, today: date, deal_id: str, public_base_url: str)
     """The panel of one deal as JSON-ready data; ``{"lease": None}`` when it has no lease."""
     lease = uow.leases.by_deal(deal_id)
     if lease is None or lease.id is None:
-        return {"deal_id": deal_id, "lease": None, "documents": [], "debt": "0.00"}
+        return {
+            "deal_id": deal_id,
+            "lease": None,
+            "schedule": [],
+            "documents": [],
+            "payments": [],
+            "debt": "0.00",
+            "attention": [],
+        }
     documents = uow.documents.for_lease(lease.id)
+    planned = [
+        PlannedDocument(lease_id, item)
+        for lease_id, item in uow.schedule.due(today)
+        if lease_id == lease.id
+    ]
+    flags = needs_attention(Snapshot([lease], documents, planned), today)
     debt = sum(
         (
             d.outstanding.amount
@@ -40,6 +56,15 @@ def deal_panel(uow: UnitOfWork, today: date, deal_id: str, public_base_url: str)
             "end": lease.end.isoformat(),
             "tenant": lease.tenant.name,
         },
+        "schedule": [
+            {
+                "kind": str(item.kind),
+                "period": [item.period.start.isoformat(), item.period.end.isoformat()],
+                "issue_on": item.issue_on.isoformat(),
+                "total": str(item.total.amount),
+            }
+            for item in uow.schedule.for_lease(lease.id)
+        ],
         "documents": [
             {
                 "kind": str(d.kind),
@@ -52,5 +77,10 @@ def deal_panel(uow: UnitOfWork, today: date, deal_id: str, public_base_url: str)
             }
             for d in documents
         ],
+        "payments": [
+            {"payment_id": a.payment_id, "invoice_id": a.invoice_id, "amount": str(a.amount.amount)}
+            for a in uow.payments.allocations(lease_id=lease.id)
+        ],
         "debt": str(debt),
+        "attention": [{"rule": str(f.rule), "detail": f.detail} for f in flags],
     }

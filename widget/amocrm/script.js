@@ -54,12 +54,25 @@ define(['jquery'], function ($) {
         var label = esc(d.kind) + ' ' + esc(d.number) + ' — ' + esc(d.total) + ' (' + esc(d.status) + ')';
         return '<li>' + (d.url ? '<a target="_blank" href="' + esc(d.url) + '">' + label + '</a>' : label) + '</li>';
       }).join('');
+      var schedule = (data.schedule || []).slice(0, 6).map(function (item) {
+        return '<li>' + esc(item.kind) + ' ' + esc(item.period[0]) + ' — ' + esc(item.period[1]) +
+          ': ' + esc(item.total) + ' (' + esc(item.issue_on) + ')</li>';
+      }).join('');
+      var payments = (data.payments || []).map(function (p) {
+        return '<li>' + esc(p.amount) + (p.invoice_id ? ' → #' + esc(p.invoice_id) : '') + '</li>';
+      }).join('');
+      var flags = (data.attention || []).map(function (f) {
+        return '<li data-rule="' + esc(f.rule) + '">' + esc(f.detail || f.rule) + '</li>';
+      }).join('');
       return '<div class="rentflow-panel" data-state="lease">' +
         '<div><b>' + esc(t('panel.lease')) + ':</b> <span class="rentflow-number">' + esc(lease.number) + '</span></div>' +
         '<div><b>' + esc(t('panel.status')) + ':</b> <span class="rentflow-status">' + esc(lease.effective_status) + '</span></div>' +
         '<div><b>' + esc(t('panel.period')) + ':</b> ' + esc(lease.start) + ' — ' + esc(lease.end) + '</div>' +
         '<div><b>' + esc(t('panel.debt')) + ':</b> <span class="rentflow-debt">' + esc(data.debt) + '</span></div>' +
+        (flags ? '<div><b>' + esc(t('panel.attention')) + ':</b><ul class="rentflow-attention">' + flags + '</ul></div>' : '') +
+        '<div><b>' + esc(t('panel.schedule')) + ':</b><ul class="rentflow-schedule">' + schedule + '</ul></div>' +
         '<div><b>' + esc(t('panel.documents')) + ':</b><ul class="rentflow-documents">' + docs + '</ul></div>' +
+        '<div><b>' + esc(t('panel.payments')) + ':</b><ul class="rentflow-payments">' + payments + '</ul></div>' +
         '</div>';
     }
 

@@ -128,18 +128,38 @@ def test_digital_pipeline_call_is_queued_for_a_known_account(world: World) -> No
         assert uow.audit.entries("deal", str(lead))[-1]["details"] == {"action": "issue_invoice"}
 
 
-def test_widget_panel_shows_the_lease_of_the_lead(world: World) -> None:
-    portal_id = install(world)
-    lead = world.account.add_lead("L")
-    lease_on_lead(world, portal_id, lead)
+def _panel(world: World, lead: int) -> dict[str, Any]:
     answer = requests.get(
         f"{world.rentflow}/amocrm/widget/lead/{lead}",
         headers={"X-Auth-Token": world.token()},
         timeout=30,
     )
     assert answer.status_code == 200
-    assert answer.json()["lease"]["number"] == "А-15/2026"
-    assert answer.json()["debt"] == "0.00"
+    panel: dict[str, Any] = answer.json()
+    return panel
+
+
+def test_widget_panel_shows_a_draft_lease_and_flags_it(world: World) -> None:
+    portal_id = install(world)
+    lead = world.account.add_lead("L")
+    lease_on_lead(world, portal_id, lead)
+    panel = _panel(world, lead)
+    assert panel["lease"]["number"] == "А-15/2026"
+    assert panel["debt"] == "0.00"
+    assert panel["schedule"] == []  # a draft plans nothing yet
+    assert "lease_not_active" in {flag["rule"] for flag in panel["attention"]}
+
+
+def test_widget_panel_shows_the_schedule_of_a_signed_lease(world: World) -> None:
+    portal_id = install(world)
+    lead = world.account.add_lead("L")
+    lease_on_lead(world, portal_id, lead, status=LeaseStatus.SIGNED)
+    panel = _panel(world, lead)
+    assert panel["lease"]["effective_status"] == "active"
+    assert panel["schedule"][0]["kind"] == "invoice"
+    assert panel["schedule"][0]["period"][0] == "2026-02-01"
+    assert "lease_not_active" not in {flag["rule"] for flag in panel["attention"]}
+    assert _panel(world, world.account.add_lead("no lease"))["lease"] is None
 
 
 def test_disable_hook_uninstalls_and_later_webhooks_are_refused(world: World) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from flask import Flask, Response
 
+from backend.domain.lease import LeaseStatus
 from crm_mappings.amocrm.widget_package import widget_files
 from tests.e2e.amocrm.world import PIPELINE, World, install, lease_on_lead
 from tests.loopback import serve
@@ -87,15 +88,17 @@ def browser() -> Iterator[object]:
 def test_lead_card_panel_shows_the_lease(world: World, browser: object) -> None:
     portal_id = install(world)
     lead = world.account.add_lead("Аренда офиса 101")
-    lease_on_lead(world, portal_id, lead)
+    lease_on_lead(world, portal_id, lead, status=LeaseStatus.SIGNED)
     with serve(_page_app(world, lead, "lcard")) as page_url:
         page = browser.new_page()  # type: ignore[attr-defined]
         page.goto(page_url)
         page.wait_for_selector(".rentflow-panel[data-state=lease]")
         number = page.inner_text(".rentflow-number")
         debt = page.inner_text(".rentflow-debt")
+        planned = page.locator(".rentflow-schedule li").count()
         page.close()
     assert (number, debt) == ("А-15/2026", "0.00")
+    assert planned == 6  # the first six planned documents
 
 
 def test_advanced_settings_save_the_stage_mapping(world: World, browser: object) -> None:

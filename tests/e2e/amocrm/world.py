@@ -103,10 +103,14 @@ def install(world: World) -> int:
     return portal_id
 
 
-def lease_on_lead(world: World, portal_id: int, lead_id: int) -> int:
+def lease_on_lead(world: World, portal_id: int, lead_id: int, **overrides: Any) -> int:
     with world.container.uow(portal_id) as uow:
         registered = register_lease(
-            uow, world.clock, factories.lease(), crm_deal_id=str(lead_id), crm_pipeline_id=PIPELINE
+            uow,
+            world.clock,
+            factories.lease(**overrides),
+            crm_deal_id=str(lead_id),
+            crm_pipeline_id=PIPELINE,
         )
         uow.commit()
     return int(registered.lease_id)
