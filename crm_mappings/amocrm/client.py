@@ -138,10 +138,6 @@ class AmoClient:
         self._now = now
         self.calls = 0  # requests sent (the benchmark reports it)
 
-    @property
-    def base_url(self) -> str:
-        return self.store.load().extra["base_url"].rstrip("/")
-
     def request(
         self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None
     ) -> Any:
