@@ -96,4 +96,6 @@ def bootstrap(
 
 def default_crm_factories() -> dict[str, CrmFactory]:
     """The real adapters, by portal kind. Each adapter package contributes its factory."""
-    return {}
+    from crm_mappings.amocrm.adapter import amocrm_factory
+
+    return {"amocrm": amocrm_factory}

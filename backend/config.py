@@ -39,8 +39,10 @@ class Settings:
     bitrix24_client_secret: str = "sandbox-secret"  # noqa: S105 - the sandbox portal's own
     bitrix24_oauth_url: str = ""
     amocrm_client_id: str = "rentflow-sandbox"
-    amocrm_client_secret: str = "sandbox-secret"  # noqa: S105 - the sandbox account's own
+    # amoCRM secrets are 64 characters; HS256 wants >= 32 bytes
+    amocrm_client_secret: str = "sandbox-amocrm-integration-secret-0123456789abcdef0123456789abcd"  # noqa: S105
     amocrm_redirect_uri: str = ""
+    amocrm_base_url: str = ""  # API base for every account (the sandbox); "" = https://<referer>
     billing_hour_utc: int = 0
     admin_token: str = ""  # operator pages (needs attention across portals); open in sandbox
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -100,8 +102,9 @@ class Settings:
             bitrix24_client_secret=env.get("BITRIX24_CLIENT_SECRET", "sandbox-secret"),
             bitrix24_oauth_url=env.get("BITRIX24_OAUTH_URL", ""),
             amocrm_client_id=env.get("AMOCRM_CLIENT_ID", "rentflow-sandbox"),
-            amocrm_client_secret=env.get("AMOCRM_CLIENT_SECRET", "sandbox-secret"),
+            amocrm_client_secret=env.get("AMOCRM_CLIENT_SECRET", Settings.amocrm_client_secret),
             amocrm_redirect_uri=env.get("AMOCRM_REDIRECT_URI", ""),
+            amocrm_base_url=env.get("AMOCRM_BASE_URL", ""),
             billing_hour_utc=int(env.get("BILLING_HOUR_UTC", "0")),
             admin_token=env.get("ADMIN_TOKEN", ""),
         )

@@ -27,4 +27,10 @@ def sandbox_apps(settings: Settings) -> list[SandboxApp]:
     """The emulators to mount for ``settings`` (none when the sandbox is off)."""
     if not settings.sandbox:
         return []
-    return []
+    from sandbox.amocrm.app import create_emulator
+    from sandbox.amocrm.state import AmoAccount
+
+    amo = AmoAccount(
+        client_id=settings.amocrm_client_id, client_secret=settings.amocrm_client_secret
+    )
+    return [SandboxApp("amocrm", "amoCRM account", "/sandbox/amocrm", create_emulator(amo))]
