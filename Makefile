@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_RUNTIME := python3 python3-venv python3-dev build-essential \
 	libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 # what the tests need besides: QR decoding from PDFs, PostgreSQL, Redis, a browser
-APT_TEST := poppler-utils zbar-tools libzbar0 postgresql redis-server chromium
+APT_TEST := poppler-utils zbar-tools libzbar0 postgresql redis-server chromium libjs-jquery
 
 .PHONY: help system system-test venv install install-dev serve test test-unit lint format
 

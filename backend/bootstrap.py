@@ -20,6 +20,7 @@ from backend.db.uow import UnitOfWorkFactory
 from backend.domain.portal import Portal
 from backend.ports import Clock, SystemClock
 from crm_mappings.port import CrmPort
+from documents.storage import DocumentStorage, LocalDiskStorage
 
 CrmFactory = Callable[["Container", Portal], CrmPort]
 
@@ -46,6 +47,25 @@ class Container:
         except KeyError:
             raise LookupError(f"no CRM adapter registered for {portal.kind!r}") from None
         return factory(self, portal)
+
+    def document_storage(self) -> DocumentStorage:
+        """Where rendered documents are stored: local disk unless ``extras`` holds another."""
+        storage = self.extras.get("document_storage")
+        if storage is None:
+            storage = LocalDiskStorage(self.settings.documents_dir)
+            self.extras["document_storage"] = storage
+        return storage
+
+    def document_rendering(self) -> Any:
+        """The PDF renderer, built once per process (WeasyPrint is imported only here)."""
+        rendering = self.extras.get("document_rendering")
+        if rendering is None:
+            from documents.publishing import PdfDocuments
+            from documents.render import DocumentRenderer
+
+            rendering = PdfDocuments(DocumentRenderer(self.settings.document_templates_dir))
+            self.extras["document_rendering"] = rendering
+        return rendering
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -76,7 +96,9 @@ def bootstrap(
 
 def default_crm_factories() -> dict[str, CrmFactory]:
     """The real adapters, by portal kind. Each adapter package contributes its factory."""
-    return {"bitrix24": bitrix24_crm}
+    from crm_mappings.amocrm.adapter import amocrm_factory
+
+    return {"amocrm": amocrm_factory, "bitrix24": bitrix24_crm}
 
 
 def bitrix24_crm(container: Container, portal: Portal) -> CrmPort:

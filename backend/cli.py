@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from backend import cli_lease, cli_runtime
+from backend import cli_lease, cli_runtime, cli_widget
+from documents.cli import documents
 
 
 @click.group()
@@ -25,7 +26,9 @@ main.add_command(cli_runtime.serve)
 main.add_command(cli_runtime.worker)
 main.add_command(cli_runtime.beat)
 main.add_command(cli_runtime.doctor)
+main.add_command(cli_widget.widget)
 main.add_command(cli_lease.schedule)
+main.add_command(documents)
 
 if __name__ == "__main__":
     main()

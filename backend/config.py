@@ -31,6 +31,7 @@ class Settings:
     smtp_url: str = ""
     mail_from_address: str = "robot@rentflow.local"
     storage_dir: Path | None = None
+    document_templates_dir: Path | None = None  # per-landlord overrides: <dir>/<landlord id>/
     host: str = "127.0.0.1"
     port: int = 8000
     sandbox: bool = True
@@ -38,8 +39,10 @@ class Settings:
     bitrix24_client_secret: str = "sandbox-secret"  # noqa: S105 - the sandbox portal's own
     bitrix24_oauth_url: str = ""
     amocrm_client_id: str = "rentflow-sandbox"
-    amocrm_client_secret: str = "sandbox-secret"  # noqa: S105 - the sandbox account's own
+    # amoCRM secrets are 64 characters; HS256 wants >= 32 bytes
+    amocrm_client_secret: str = "sandbox-amocrm-integration-secret-0123456789abcdef0123456789abcd"  # noqa: S105
     amocrm_redirect_uri: str = ""
+    amocrm_base_url: str = ""  # API base for every account (the sandbox); "" = https://<referer>
     billing_hour_utc: int = 0
     admin_token: str = ""  # operator pages (needs attention across portals); open in sandbox
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -80,6 +83,7 @@ class Settings:
         secret_key = env.get("SECRET_KEY") or _persistent_secret(var_dir / "secret_key")
         fernet_key = env.get("FERNET_KEY") or _persistent_fernet_key(var_dir / "fernet_key")
         storage = env.get("STORAGE_DIR")
+        templates = env.get("DOCUMENT_TEMPLATES_DIR")
         return cls(
             var_dir=var_dir,
             database_url=env.get("DATABASE_URL", ""),
@@ -90,6 +94,7 @@ class Settings:
             smtp_url=env.get("SMTP_URL", ""),
             mail_from_address=env.get("MAIL_FROM_ADDRESS", "robot@rentflow.local"),
             storage_dir=Path(storage) if storage else None,
+            document_templates_dir=Path(templates) if templates else None,
             host=env.get("RENTFLOW_HOST", "127.0.0.1"),
             port=int(env.get("RENTFLOW_PORT", "8000")),
             sandbox=_bool(env.get("RENTFLOW_SANDBOX", "1")),
@@ -97,8 +102,9 @@ class Settings:
             bitrix24_client_secret=env.get("BITRIX24_CLIENT_SECRET", "sandbox-secret"),
             bitrix24_oauth_url=env.get("BITRIX24_OAUTH_URL", ""),
             amocrm_client_id=env.get("AMOCRM_CLIENT_ID", "rentflow-sandbox"),
-            amocrm_client_secret=env.get("AMOCRM_CLIENT_SECRET", "sandbox-secret"),
+            amocrm_client_secret=env.get("AMOCRM_CLIENT_SECRET", Settings.amocrm_client_secret),
             amocrm_redirect_uri=env.get("AMOCRM_REDIRECT_URI", ""),
+            amocrm_base_url=env.get("AMOCRM_BASE_URL", ""),
             billing_hour_utc=int(env.get("BILLING_HOUR_UTC", "0")),
             admin_token=env.get("ADMIN_TOKEN", ""),
         )

@@ -10,4 +10,5 @@ from backend.config import Settings
 def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
     return {
         "deliver-outbox": {"task": "jobs.tasks.deliver_outbox", "schedule": 60.0},
+        "amocrm-refresh-tokens": {"task": "jobs.tasks.amocrm_refresh_tokens", "schedule": 3600.0},
     }

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from backend.services import health
+from backend.services import crm_sync, health
 from backend.services.auth_lost import notify_auth_lost
 from backend.services.crm_push import push_document_issued
-from backend.services.crm_sync import apply_deal_stage
 from backend.services.robots import Robot, answer_robot
 from crm_mappings.port import CrmAuthLost, CrmUnavailable
 from jobs.runtime import active_portal, bitrix24_return_robot, container
@@ -38,7 +37,7 @@ def bitrix24_deal_changed(portal_id: int, deal_id: str) -> None:
     if portal is None:
         return
     try:
-        apply_deal_stage(c.uow(portal_id), c.clock, c.crm(portal), deal_id)
+        crm_sync.apply_deal_stage(c.uow(portal_id), c.clock, c.crm(portal), deal_id)
     except CrmAuthLost:
         notify_auth_lost(c.uow(), c.clock, portal_id)
 
@@ -68,3 +67,30 @@ def crm_document_issued(portal_id: int, document_id: int, url: str) -> None:
     portal = active_portal(c, portal_id)
     if portal is not None:
         push_document_issued(c.uow(portal_id), c.clock, c.crm(portal), document_id, url)
+
+
+@shared_task(acks_late=True, autoretry_for=(CrmUnavailable,), retry_backoff=True, max_retries=12)
+def amocrm_lead_changed(portal_id: int, lead_id: str) -> None:
+    """An amoCRM lead changed: read it and apply its status to the lease (crm_sync)."""
+    built = container()
+    with built.uow() as uow:
+        portal = uow.portals.get(portal_id)
+    if portal.active:
+        crm_sync.apply_deal_stage(built.uow(portal_id), built.clock, built.crm(portal), lead_id)
+
+
+@shared_task(acks_late=True)
+def amocrm_dp_action(portal_id: int, lead_id: str, action: str) -> None:
+    """A digital-pipeline action on a lead; recorded until the issuing service lands."""
+    built = container()
+    with built.uow(portal_id) as uow:
+        uow.audit.record(built.clock.now(), "amocrm.dp_action", "deal", lead_id, {"action": action})
+        uow.commit()
+
+
+@shared_task(acks_late=True)
+def amocrm_refresh_tokens() -> None:
+    """Keep idle amoCRM accounts' single-use refresh tokens alive."""
+    from crm_mappings.amocrm.lifecycle import refresh_idle_accounts
+
+    refresh_idle_accounts(container())

@@ -27,20 +27,20 @@ def sandbox_apps(settings: Settings) -> list[SandboxApp]:
     """The emulators to mount for ``settings`` (none when the sandbox is off)."""
     if not settings.sandbox:
         return []
-    from sandbox.bitrix24.app import create_emulator
+    from sandbox.amocrm.app import create_emulator as amocrm_emulator
+    from sandbox.amocrm.state import AmoAccount
+    from sandbox.bitrix24.app import create_emulator as bitrix24_emulator
     from sandbox.bitrix24.state import PortalState
 
+    amo = AmoAccount(
+        client_id=settings.amocrm_client_id, client_secret=settings.amocrm_client_secret
+    )
+    b24 = PortalState(
+        client_id=settings.bitrix24_client_id,
+        client_secret=settings.bitrix24_client_secret,
+        app_url=settings.public_base_url,
+    )
     return [
-        SandboxApp(
-            name="bitrix24",
-            title="Bitrix24 portal",
-            prefix="/sandbox/bitrix24",
-            app=create_emulator(
-                PortalState(
-                    client_id=settings.bitrix24_client_id,
-                    client_secret=settings.bitrix24_client_secret,
-                    app_url=settings.public_base_url,
-                )
-            ),
-        )
+        SandboxApp("amocrm", "amoCRM account", "/sandbox/amocrm", amocrm_emulator(amo)),
+        SandboxApp("bitrix24", "Bitrix24 portal", "/sandbox/bitrix24", bitrix24_emulator(b24)),
     ]

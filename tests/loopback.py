@@ -1,4 +1,4 @@
-"""Serve a WSGI app on 127.0.0.1 in a thread, for tests that talk real HTTP."""
+"""Serve a WSGI app on 127.0.0.1 in a thread for tests that need real HTTP."""
 
 from __future__ import annotations
 
@@ -12,13 +12,14 @@ from werkzeug.serving import make_server
 
 @contextmanager
 def serve(app: Any, port: int = 0) -> Iterator[str]:
-    """Yield the base URL (``http://127.0.0.1:PORT/``) while ``app`` answers on it."""
+    """Yield the base URL of ``app`` (no trailing slash) served on loopback, on ``port`` or a
+    free one (threaded)."""
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}/"
+        yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
-        thread.join(timeout=10)
+        thread.join()
         server.server_close()

@@ -232,6 +232,22 @@ class NumberCounterRow(Base):
     last_value: Mapped[int] = mapped_column(default=0)
 
 
+class DocumentLinkRow(Base):
+    """A public link to one rendered file of a document; ``token`` is random, never an ID."""
+
+    __tablename__ = "document_links"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    portal_id: Mapped[int] = mapped_column(ForeignKey("portals.id"), index=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20))  # invoice, invoice_qr, act
+    storage_key: Mapped[str] = mapped_column(String(255))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100), default="application/pdf")
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
 class PaymentRow(Base):
     __tablename__ = "payments"
     __table_args__ = (UniqueConstraint("portal_id", "identity"),)

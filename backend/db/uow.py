@@ -9,6 +9,8 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from backend.db.links import DocumentLinkRepository
+from backend.db.numbering import NumberCounterRepository
 from backend.db.repositories import (
     AuditRepository,
     BillingRunRepository,
@@ -45,6 +47,7 @@ class SqlUnitOfWork:
         self.outbox = OutboxRepository(self.session)
         self.audit = AuditRepository(self.session, self.portal_id)
         self.runs = BillingRunRepository(self.session, self.portal_id)
+        self.links = DocumentLinkRepository(self.session)
         if self.portal_id is not None:
             pid = self.portal_id
             self.parties = PartyRepository(self.session, pid)
@@ -53,11 +56,20 @@ class SqlUnitOfWork:
             self.payments = PaymentRepository(self.session, pid)
             self.mappings = MappingRepository(self.session, pid)
             self.schedule = ScheduleRepository(self.session, pid)
+            self.numbers = NumberCounterRepository(self.session, pid)
         return self
 
     def __getattr__(self, name: str) -> object:
         # only reached for repositories not set because no portal was given
-        if name in {"parties", "leases", "documents", "payments", "mappings", "schedule"}:
+        if name in {
+            "parties",
+            "leases",
+            "documents",
+            "payments",
+            "mappings",
+            "schedule",
+            "numbers",
+        }:
             raise NotFound(f"the {name} repository needs a portal-scoped unit of work")
         raise AttributeError(name)
 

@@ -14,6 +14,7 @@ from typing import Any, Protocol, Self
 from backend.domain.billing import BillingPeriod, DocumentKind, ScheduleItem
 from backend.domain.documents import IssuedDocument
 from backend.domain.lease import Addendum, Lease, LeaseStatus
+from backend.domain.links import DocumentLink
 from backend.domain.messages import MessageStatus, OutboxMessage
 from backend.domain.money import Money
 from backend.domain.parties import LandlordEntity, Person, Premises, Tenant
@@ -141,6 +142,22 @@ class MappingRepo(Protocol):
     def save(self, pipeline_id: str, statuses: dict[str, str], events: dict[str, str]) -> None: ...
 
 
+class NumberCounterRepo(Protocol):
+    """Document number counters per landlord, kind and year; ``next_value`` never repeats."""
+
+    def next_value(self, landlord_id: int, kind: str, year: int) -> int: ...
+    def current(self, landlord_id: int, kind: str, year: int) -> int: ...
+
+
+class DocumentLinkRepo(Protocol):
+    """Public links to stored document files. Global: a public URL names no portal."""
+
+    def add(self, link: DocumentLink) -> None: ...
+    def get(self, token: str) -> DocumentLink | None: ...
+    def for_document(self, portal_id: int, document_id: int) -> list[DocumentLink]: ...
+    def revoke(self, portal_id: int, document_id: int, at: datetime) -> int: ...
+
+
 class AuditRepo(Protocol):
     """Append-only log of changes."""
 
@@ -196,6 +213,10 @@ class UnitOfWork(Protocol):
     def outbox(self) -> OutboxRepo: ...
     @property
     def mappings(self) -> MappingRepo: ...
+    @property
+    def numbers(self) -> NumberCounterRepo: ...
+    @property
+    def links(self) -> DocumentLinkRepo: ...
     @property
     def audit(self) -> AuditRepo: ...
     @property

@@ -72,7 +72,7 @@ def world(settings: Settings, clock: FixedClock) -> Iterator[World]:
             serve(app, port=port) as app_url,
             start_worker(worker_app, pool="solo", perform_ping_check=False, shutdown_timeout=10),
         ):
-            yield World(container, portal, portal_url, app_url)
+            yield World(container, portal, f"{portal_url}/", f"{app_url}/")
     finally:
         runtime.set_container(None)
         container.dispose()

@@ -20,7 +20,7 @@ def portal() -> PortalState:
 @pytest.fixture
 def url(portal: PortalState) -> Iterator[str]:
     with serve(create_emulator(portal)) as base:
-        yield base
+        yield f"{base}/"
 
 
 def _call(url: str, method: str, **params: object) -> requests.Response:

@@ -62,7 +62,7 @@ def setup(settings: Settings, clock: FixedClock) -> Iterator[Setup]:
     )
     app = create_app(container=container)
     with serve(create_emulator(portal)) as url:
-        built = Setup(container, portal, url, app.test_client())
+        built = Setup(container, portal, f"{url}/", app.test_client())
         app.config["RENTFLOW_DISPATCH"] = lambda name, args: built.queued.append(
             (name, tuple(args))
         )

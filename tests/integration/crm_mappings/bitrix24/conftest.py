@@ -22,7 +22,7 @@ def portal() -> PortalState:
 @pytest.fixture
 def portal_url(portal: PortalState) -> Iterator[str]:
     with serve(create_emulator(portal)) as url:
-        yield url
+        yield f"{url}/"
 
 
 def tokens_for(portal: PortalState, url: str) -> OAuthTokens:

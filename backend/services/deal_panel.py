@@ -1,0 +1,86 @@
+"""What a CRM card panel shows for a deal: its lease, schedule, documents with links, payments,
+debt and needs-attention flags (seed 000).
+
+Shared by the amoCRM lead-card widget and the Bitrix24 deal tab: both call ``deal_panel``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from backend.domain.attention import PlannedDocument, Snapshot, needs_attention
+from backend.domain.billing import DocumentKind
+from backend.domain.documents import InvoiceStatus
+from backend.domain.status import effective_status
+from backend.services.unit_of_work import UnitOfWork
+
+
+def deal_panel(uow: UnitOfWork, today: date, deal_id: str, public_base_url: str) -> dict[str, Any]:
+    """The panel of one deal as JSON-ready data; ``{"lease": None}`` when it has no lease."""
+    lease = uow.leases.by_deal(deal_id)
+    if lease is None or lease.id is None:
+        return {
+            "deal_id": deal_id,
+            "lease": None,
+            "schedule": [],
+            "documents": [],
+            "payments": [],
+            "debt": "0.00",
+            "attention": [],
+        }
+    documents = uow.documents.for_lease(lease.id)
+    planned = [
+        PlannedDocument(lease_id, item)
+        for lease_id, item in uow.schedule.due(today)
+        if lease_id == lease.id
+    ]
+    flags = needs_attention(Snapshot([lease], documents, planned), today)
+    debt = sum(
+        (
+            d.outstanding.amount
+            for d in documents
+            if d.kind is DocumentKind.INVOICE and d.status != InvoiceStatus.CANCELLED
+        ),
+        Decimal("0.00"),
+    )
+    return {
+        "deal_id": deal_id,
+        "lease": {
+            "id": lease.id,
+            "number": lease.number,
+            "status": str(lease.status),
+            "effective_status": str(effective_status(lease, today)),
+            "start": lease.start.isoformat(),
+            "end": lease.end.isoformat(),
+            "tenant": lease.tenant.name,
+        },
+        "schedule": [
+            {
+                "kind": str(item.kind),
+                "period": [item.period.start.isoformat(), item.period.end.isoformat()],
+                "issue_on": item.issue_on.isoformat(),
+                "total": str(item.total.amount),
+            }
+            for item in uow.schedule.for_lease(lease.id)
+        ],
+        "documents": [
+            {
+                "kind": str(d.kind),
+                "number": d.number,
+                "issued_on": d.issued_on.isoformat(),
+                "period": [d.period.start.isoformat(), d.period.end.isoformat()],
+                "total": str(d.total.amount),
+                "status": str(d.status),
+                "url": f"{public_base_url}/d/{d.public_token}" if d.public_token else "",
+            }
+            for d in documents
+        ],
+        "payments": [
+            {"payment_id": a.payment_id, "invoice_id": a.invoice_id, "amount": str(a.amount.amount)}
+            for a in uow.payments.allocations(lease_id=lease.id)
+        ],
+        "debt": str(debt),
+        "attention": [{"rule": str(f.rule), "detail": f.detail} for f in flags],
+    }

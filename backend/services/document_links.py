@@ -1,0 +1,113 @@
+"""Publishing rendered documents under public links, and revoking those links (use cases)."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Protocol
+
+from backend.domain.billing import DocumentKind
+from backend.domain.documents import IssuedDocument
+from backend.domain.errors import NotFound
+from backend.domain.lease import Lease
+from backend.domain.links import (
+    ACT_ROLES,
+    INVOICE_ROLES,
+    ROLES,
+    DocumentLink,
+    LinkRevoked,
+    document_filename,
+)
+from backend.ports import Clock
+from backend.services.unit_of_work import UnitOfWork
+from documents.storage import DocumentStorage
+
+
+class DocumentRendering(Protocol):
+    """Turns an issued document into the bytes of one role's file (PDF or QR image).
+
+    Implemented by ``documents.publishing.PdfDocuments``.
+    """
+
+    def render(self, lease: Lease, document: IssuedDocument, role: str) -> bytes: ...
+
+
+def publish_issued_document(
+    uow: UnitOfWork,
+    rendering: DocumentRendering,
+    storage: DocumentStorage,
+    clock: Clock,
+    document_id: int,
+) -> list[DocumentLink]:
+    """Render an issued document and publish each of its files under a new link.
+
+    An invoice gives four files (plain PDF, PDF with the payment QR code, the QR code as PNG
+    and SVG), an act one.
+    """
+    document = uow.documents.get(document_id)
+    lease = uow.leases.get(document.lease_id)
+    roles = INVOICE_ROLES if document.kind is DocumentKind.INVOICE else ACT_ROLES
+    return [
+        publish_document(
+            uow, storage, clock, document_id=document_id, role=role,
+            content=rendering.render(lease, document, role),
+        )
+        for role in roles
+    ]  # fmt: skip
+
+
+def publish_document(
+    uow: UnitOfWork,
+    storage: DocumentStorage,
+    clock: Clock,
+    *,
+    document_id: int,
+    role: str,
+    content: bytes,
+) -> DocumentLink:
+    """Store ``content`` (a rendered file) for the document and give it a new public link.
+
+    The token is 32 random URL-safe characters (192 bits): nothing sequential reaches a URL.
+    The file is written before the caller commits; a rolled-back publish leaves an orphan
+    file, never a link to a missing file.
+    """
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+    portal_id = uow.portal_id
+    if portal_id is None:
+        raise NotFound("publishing a document needs a portal-scoped unit of work")
+    document = uow.documents.get(document_id)
+    token = secrets.token_urlsafe(24)
+    content_type, extension = ROLES[role]
+    key = f"{portal_id}/{document_id}/{role}-{secrets.token_hex(8)}.{extension}"
+    storage.put(key, content)
+    link = DocumentLink(
+        token=token,
+        portal_id=portal_id,
+        document_id=document_id,
+        role=role,
+        storage_key=key,
+        filename=document_filename(document, role),
+        created_at=clock.now(),
+        content_type=content_type,
+    )
+    uow.links.add(link)
+    return link
+
+
+def revoke_document_links(uow: UnitOfWork, clock: Clock, document_id: int) -> int:
+    """Revoke every public link of the document (e.g. when it is cancelled)."""
+    portal_id = uow.portal_id
+    if portal_id is None:
+        raise NotFound("revoking links needs a portal-scoped unit of work")
+    uow.documents.get(document_id)  # NotFound for another portal's document
+    return uow.links.revoke(portal_id, document_id, clock.now())
+
+
+def resolve_link(uow: UnitOfWork, token: str) -> DocumentLink:
+    """The active link for ``token``; ``NotFound`` if unknown, ``LinkRevoked`` if revoked."""
+    link = uow.links.get(token)
+    if link is None:
+        raise NotFound("no such document link")
+    if not link.active:
+        raise LinkRevoked("this document link was revoked")
+    return link

@@ -1,0 +1,22 @@
+"""Issuing document numbers (use case): the landlord's format, the counter of the year."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from backend.domain.billing import DocumentKind
+from backend.domain.numbering import NumberFormat
+from backend.services.unit_of_work import UnitOfWork
+
+
+def next_document_number(
+    uow: UnitOfWork, landlord_id: int, kind: DocumentKind, issued_on: date
+) -> str:
+    """Take the next number of ``kind`` for the landlord in the year of ``issued_on``.
+
+    Runs inside the caller's transaction, so the number is committed together with the
+    document that carries it; the counter restarts at 1 on 1 January.
+    """
+    number_format = NumberFormat.from_settings(uow.parties.landlord_settings(landlord_id), kind)
+    value = uow.numbers.next_value(landlord_id, kind.value, issued_on.year)
+    return number_format.format(issued_on.year, value)

@@ -1,0 +1,255 @@
+"""``CrmPort`` for amoCRM: leads are deals, pipelines with statuses are pipelines with stages.
+
+Payloads (API v4):
+- leads: GET /api/v4/leads/{id}, PATCH /api/v4/leads with at most 50 leads per call, POST
+  /api/v4/leads (https://www.amocrm.ru/developers/content/crm_platform/leads-api);
+- ``custom_fields_values: [{"field_id": .., "values": [{"value": ..}]}]`` and POST
+  /api/v4/leads/custom_fields (https://www.amocrm.ru/developers/content/crm_platform/custom-fields);
+- pipelines: GET /api/v4/leads/pipelines, statuses 142 (won) and 143 (lost) in every pipeline
+  (https://www.amocrm.ru/developers/content/crm_platform/leads_pipelines);
+- notes: POST /api/v4/leads/notes with ``note_type: "common"``
+  (https://www.amocrm.ru/developers/content/crm_platform/events-and-notes);
+- tasks: POST /api/v4/tasks with ``entity_type: "leads"`` and ``complete_till``
+  (https://www.amocrm.ru/developers/content/crm_platform/tasks-api).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from crm_mappings.amocrm.client import AmoClient
+from crm_mappings.port import (
+    CrmKind,
+    CrmNotFound,
+    CrmTask,
+    Deal,
+    DealComment,
+    DealUpdate,
+    LeaseField,
+    NewDeal,
+    Pipeline,
+    Stage,
+    StageSemantics,
+)
+
+if TYPE_CHECKING:
+    from backend.bootstrap import Container
+    from backend.domain.portal import Portal
+
+BATCH = 50  # amoCRM accepts at most 50 entities per PATCH/POST
+WON, LOST = "142", "143"
+FIELDS_SETTING = "amocrm_fields"  # portal.settings key: LeaseField value -> custom field id
+
+_FIELD_NAMES = {
+    LeaseField.LEASE_STATUS: "rentflow: статус договора",
+    LeaseField.LEASE_URL: "rentflow: договор",
+    LeaseField.INVOICE_ID: "rentflow: номер счёта",
+    LeaseField.INVOICE_URL: "rentflow: счёт",
+    LeaseField.QR_URL: "rentflow: QR-код",
+    LeaseField.QR_INVOICE_URL: "rentflow: счёт с QR",
+    LeaseField.ACT_URL: "rentflow: акт",
+    LeaseField.NEXT_INVOICE_DATE: "rentflow: следующий счёт",
+    LeaseField.DEBT: "rentflow: долг",
+}
+_URL_FIELDS = {
+    LeaseField.LEASE_URL,
+    LeaseField.INVOICE_URL,
+    LeaseField.QR_URL,
+    LeaseField.QR_INVOICE_URL,
+    LeaseField.ACT_URL,
+}
+
+T = TypeVar("T")
+
+
+def field_code(lease_field: LeaseField) -> str:
+    """The custom field ``code`` we create and look our fields up by on reinstall."""
+    return f"RENTFLOW_{lease_field.name}"
+
+
+def _chunks(items: Sequence[T], size: int = BATCH) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def ensure_fields(client: AmoClient) -> dict[LeaseField, int]:
+    """Find rentflow's lead custom fields by code, create the missing ones in one call."""
+    found: dict[LeaseField, int] = {}
+    by_code = {field_code(f): f for f in LeaseField}
+    page: int | None = 1
+    while page is not None:
+        answer = client.request(
+            "GET", "/api/v4/leads/custom_fields", params={"page": page, "limit": 250}
+        )
+        if answer is None:
+            break
+        for spec in answer["_embedded"]["custom_fields"]:
+            if spec.get("code") in by_code:
+                found[by_code[spec["code"]]] = int(spec["id"])
+        page = page + 1 if "next" in answer.get("_links", {}) else None
+    missing = [f for f in LeaseField if f not in found]
+    if missing:
+        body = [
+            {
+                "name": _FIELD_NAMES[f],
+                "type": "url" if f in _URL_FIELDS else "text",
+                "code": field_code(f),
+                "sort": 600 + n,
+            }
+            for n, f in enumerate(missing)
+        ]
+        created = client.request("POST", "/api/v4/leads/custom_fields", json=body)
+        for spec in created["_embedded"]["custom_fields"]:
+            found[by_code[spec["code"]]] = int(spec["id"])
+    return found
+
+
+class AmoCrm:
+    """The amoCRM adapter of one account."""
+
+    kind = CrmKind.AMOCRM
+
+    def __init__(self, client: AmoClient, field_ids: Mapping[LeaseField, int] | None = None):
+        self.client = client
+        self._field_ids: dict[LeaseField, int] = dict(field_ids or {})
+
+    @property
+    def field_ids(self) -> dict[LeaseField, int]:
+        """Our custom field ids, looked up (or created) on first need."""
+        if len(self._field_ids) < len(LeaseField):
+            self._field_ids = ensure_fields(self.client)
+        return self._field_ids
+
+    def list_pipelines(self) -> list[Pipeline]:
+        answer = self.client.request("GET", "/api/v4/leads/pipelines") or {}
+        pipelines = []
+        for raw in answer.get("_embedded", {}).get("pipelines", []):
+            pid = str(raw["id"])
+            stages = tuple(
+                Stage(
+                    id=str(s["id"]),
+                    name=str(s["name"]),
+                    pipeline_id=pid,
+                    sort=int(s.get("sort", 0)),
+                    semantics=_semantics(str(s["id"])),
+                )
+                for s in sorted(raw["_embedded"]["statuses"], key=lambda s: s.get("sort", 0))
+            )
+            pipelines.append(Pipeline(pid, str(raw["name"]), stages, bool(raw.get("is_main"))))
+        return pipelines
+
+    def get_deal(self, deal_id: str) -> Deal:
+        raw = self.client.request("GET", f"/api/v4/leads/{int(deal_id)}")
+        if raw is None:
+            raise CrmNotFound(f"amoCRM lead {deal_id} not found")
+        ours = {v: k for k, v in self._field_ids.items()}
+        fields = {
+            ours[item["field_id"]]: str(item["values"][0]["value"])
+            for item in raw.get("custom_fields_values") or []
+            if item.get("field_id") in ours and item.get("values")
+        }
+        embedded = raw.get("_embedded", {})
+        companies = embedded.get("companies") or []
+        return Deal(
+            id=str(raw["id"]),
+            title=str(raw.get("name", "")),
+            pipeline_id=str(raw["pipeline_id"]),
+            stage_id=str(raw["status_id"]),
+            responsible_user_id=str(raw.get("responsible_user_id", "")),
+            amount=str(raw.get("price") or ""),
+            company_id=str(companies[0]["id"]) if companies else "",
+            contact_ids=tuple(str(c["id"]) for c in embedded.get("contacts") or []),
+            fields=fields,
+        )
+
+    def update_deals(self, updates: Sequence[DealUpdate]) -> None:
+        merged: dict[str, dict[str, Any]] = {}
+        for update in updates:  # later updates of one lead win, and it is sent once
+            body = merged.setdefault(update.deal_id, {"id": int(update.deal_id)})
+            if update.stage_id is not None:
+                body["status_id"] = int(update.stage_id)
+            if update.fields:
+                values = body.setdefault("_fields", {})
+                for lease_field, value in update.fields.items():
+                    values[self.field_ids[lease_field]] = value
+        bodies = [_lead_body(body) for body in merged.values()]
+        for chunk in _chunks(bodies):
+            self.client.request("PATCH", "/api/v4/leads", json=list(chunk))
+
+    def add_comments(self, comments: Sequence[DealComment]) -> None:
+        notes = [
+            {"entity_id": int(c.deal_id), "note_type": "common", "params": {"text": c.text}}
+            for c in comments
+        ]
+        for chunk in _chunks(notes):
+            self.client.request("POST", "/api/v4/leads/notes", json=list(chunk))
+
+    def add_tasks(self, tasks: Sequence[CrmTask]) -> None:
+        bodies = [
+            {
+                "text": f"{t.title}\n{t.text}".strip(),
+                "complete_till": int(t.deadline.timestamp()),
+                "entity_id": int(t.deal_id),
+                "entity_type": "leads",
+                "task_type_id": 1,  # "Связаться"
+                **(
+                    {"responsible_user_id": int(t.responsible_user_id)}
+                    if t.responsible_user_id
+                    else {}
+                ),
+            }
+            for t in tasks
+        ]
+        for chunk in _chunks(bodies):
+            self.client.request("POST", "/api/v4/tasks", json=list(chunk))
+
+    def create_deal(self, deal: NewDeal) -> str:
+        body: dict[str, Any] = {
+            "name": deal.title,
+            "pipeline_id": int(deal.pipeline_id),
+            "status_id": int(deal.stage_id),
+        }
+        if deal.amount:
+            body["price"] = int(float(deal.amount))
+        if deal.responsible_user_id:
+            body["responsible_user_id"] = int(deal.responsible_user_id)
+        answer = self.client.request("POST", "/api/v4/leads", json=[body])
+        return str(answer["_embedded"]["leads"][0]["id"])
+
+
+def _semantics(status_id: str) -> StageSemantics:
+    if status_id == WON:
+        return StageSemantics.SUCCESS
+    if status_id == LOST:
+        return StageSemantics.FAILURE
+    return StageSemantics.PROCESS
+
+
+def _lead_body(body: dict[str, Any]) -> dict[str, Any]:
+    values = body.pop("_fields", {})
+    if values:
+        body["custom_fields_values"] = [
+            {"field_id": fid, "values": [{"value": value}]} for fid, value in values.items()
+        ]
+    return body
+
+
+def amocrm_factory(container: Container, portal: Portal) -> AmoCrm:
+    """Build the adapter of ``portal`` from the container (registered in bootstrap)."""
+    assert portal.id is not None  # a stored portal
+    settings = container.settings
+    client = AmoClient(
+        container.token_store(portal.id),
+        client_id=settings.amocrm_client_id,
+        client_secret=settings.amocrm_client_secret,
+        redirect_uri=redirect_uri(settings.amocrm_redirect_uri, settings.public_base_url),
+        now=container.clock.now,
+    )
+    stored = portal.settings.get(FIELDS_SETTING, {})
+    return AmoCrm(client, {LeaseField(k): int(v) for k, v in stored.items()})
+
+
+def redirect_uri(configured: str, public_base_url: str) -> str:
+    """The OAuth redirect URI registered for the integration."""
+    return configured or f"{public_base_url.rstrip('/')}/amocrm/oauth"

@@ -1,0 +1,118 @@
+"""An amoCRM account's lifecycle: install (code exchange, fields, portal) and uninstall.
+
+Install: amoCRM redirects the admin to our redirect_uri with ``code`` and ``referer`` (the
+account's host); the code is exchanged at ``https://<referer>/oauth2/access_token``
+(https://www.amocrm.ru/developers/content/oauth/step-by-step), the account is read from
+GET /api/v4/account, our lead fields are created or found, then the portal and its tokens are
+stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from backend.domain.portal import Portal
+from backend.services.portals import install_portal, uninstall_portal
+from crm_mappings.amocrm.adapter import FIELDS_SETTING, AmoCrm, ensure_fields, redirect_uri
+from crm_mappings.amocrm.client import AmoClient, exchange_code, tokens_from_grant
+from crm_mappings.port import CrmError, CrmKind
+from crm_mappings.tokens import MemoryTokenStore
+
+if TYPE_CHECKING:
+    from backend.bootstrap import Container
+
+log = logging.getLogger(__name__)
+
+
+def api_base_url(configured: str, referer: str) -> str:
+    """Where an account's API lives: the configured base (sandbox) or https://<referer>."""
+    return configured.rstrip("/") if configured else f"https://{referer.strip('/')}"
+
+
+def install_account(container: Container, *, code: str, referer: str) -> Portal:
+    """Exchange the install code, prepare the fields and store the portal with its tokens."""
+    settings = container.settings
+    base = api_base_url(settings.amocrm_base_url, referer)
+    answer = exchange_code(
+        base,
+        client_id=settings.amocrm_client_id,
+        client_secret=settings.amocrm_client_secret,
+        redirect_uri=redirect_uri(settings.amocrm_redirect_uri, settings.public_base_url),
+        code=code,
+    )
+    tokens = tokens_from_grant(answer, container.clock.now(), {"base_url": base})
+    memory = MemoryTokenStore(tokens)
+    client = AmoClient(
+        memory,
+        client_id=settings.amocrm_client_id,
+        client_secret=settings.amocrm_client_secret,
+        redirect_uri=redirect_uri(settings.amocrm_redirect_uri, settings.public_base_url),
+        now=container.clock.now,
+    )
+    info = client.request("GET", "/api/v4/account")
+    fields = ensure_fields(client)
+    with container.uow() as uow:
+        portal = install_portal(
+            uow,
+            container.clock,
+            kind=CrmKind.AMOCRM.value,
+            external_id=str(info["id"]),
+            domain=referer,
+            settings={FIELDS_SETTING: {str(k): v for k, v in fields.items()}},
+        )
+        uow.commit()
+    assert portal.id is not None  # stored
+    container.token_store(portal.id).save(memory.load())
+    return portal
+
+
+def adapter_for(container: Container, portal: Portal) -> AmoCrm:
+    """The adapter of an installed account (typed, for the web views)."""
+    crm = container.crm(portal)
+    assert isinstance(crm, AmoCrm)
+    return crm
+
+
+def disable_signature(client_uuid: str, account_id: str, secret: str) -> str:
+    """HMAC-SHA256 of ``client_uuid|account_id`` with the integration secret, as amoCRM signs
+    its "integration disabled" hook (amoCRM OAuth docs; not found in our doc search, see the
+    issue note: verify against a live account)."""
+    message = f"{client_uuid}|{account_id}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def uninstall_account(container: Container, account_id: str) -> Portal | None:
+    """Stop an account: the portal is marked uninstalled, its tokens are no longer used."""
+    with container.uow() as uow:
+        portal = uow.portals.find(CrmKind.AMOCRM.value, account_id)
+        if portal is None or portal.id is None:
+            return None
+        stopped = uninstall_portal(uow, container.clock, portal.id)
+        uow.commit()
+    return stopped
+
+
+def refresh_idle_accounts(container: Container, within: timedelta = timedelta(hours=12)) -> int:
+    """Refresh every active account whose access token ends within ``within``.
+
+    An account nobody touches would otherwise let its refresh token lapse (amoCRM refresh
+    tokens live three months, https://www.amocrm.ru/developers/content/oauth/step-by-step);
+    a refused refresh marks the portal AUTH_LOST like any other. Returns how many refreshed.
+    """
+    with container.uow() as uow:
+        portals = [p for p in uow.portals.list() if p.kind == CrmKind.AMOCRM.value]
+    refreshed = 0
+    for portal in portals:
+        client = adapter_for(container, portal).client
+        try:
+            tokens = client.store.load()
+            if tokens.expires_at - within <= container.clock.now():
+                client.refresh(tokens.access_token)
+                refreshed += 1
+        except CrmError as exc:
+            log.warning("amoCRM account %s: token refresh failed: %s", portal.external_id, exc)
+    return refreshed

@@ -1,0 +1,82 @@
+"""Where rendered files live: an interface, and local disk as the default implementation.
+
+An S3-compatible store implements the same three methods later (put with a key, open for
+streaming, delete); keys are relative paths like ``12/345/invoice-1a2b.pdf``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+_KEY = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*(/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*")
+CHUNK = 64 * 1024
+
+
+class StorageKeyError(ValueError):
+    """A key that is not a plain relative path (``..``, absolute, odd characters)."""
+
+
+class FileMissing(LookupError):
+    """No file is stored under the key."""
+
+
+class DocumentStorage(Protocol):
+    """Stores and streams document files by key."""
+
+    def put(self, key: str, content: bytes) -> None: ...
+    def stream(self, key: str) -> Iterator[bytes]: ...
+    def size(self, key: str) -> int: ...
+    def delete(self, key: str) -> None: ...
+
+
+class LocalDiskStorage:
+    """Files under one directory; writes are atomic (temporary file, then rename)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def _path(self, key: str) -> Path:
+        if not _KEY.fullmatch(key) or ".." in key.split("/"):
+            raise StorageKeyError(f"not a storage key: {key!r}")
+        return self.root / key
+
+    def put(self, key: str, content: bytes) -> None:
+        """Write ``content`` under ``key``, replacing what was there, never half-written."""
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(content)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def stream(self, key: str) -> Iterator[bytes]:
+        """The file's bytes in chunks (raises ``FileMissing`` before the first chunk)."""
+        path = self._path(key)
+        if not path.is_file():
+            raise FileMissing(key)
+        handle = path.open("rb")
+        return _chunks(handle)
+
+    def size(self, key: str) -> int:
+        path = self._path(key)
+        if not path.is_file():
+            raise FileMissing(key)
+        return path.stat().st_size
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+
+def _chunks(handle: BinaryIO) -> Iterator[bytes]:
+    with handle:
+        while chunk := handle.read(CHUNK):
+            yield chunk

@@ -1,0 +1,302 @@
+"""The amoCRM emulator as a Flask app: OAuth token endpoint and API v4 endpoints rentflow uses.
+
+Shapes: https://www.amocrm.ru/developers/content/crm_platform/leads-api (leads, PATCH of a
+list, ``_links.next`` pagination, 204 when nothing is found),
+https://www.amocrm.ru/developers/content/crm_platform/custom-fields,
+https://www.amocrm.ru/developers/content/crm_platform/events-and-notes (notes),
+https://www.amocrm.ru/developers/content/crm_platform/tasks-api,
+https://www.amocrm.ru/developers/content/crm_platform/api-reference (errors are
+``application/problem+json`` with ``validation-errors``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
+
+from sandbox.amocrm.state import AmoAccount, OAuthRejected
+
+MAX_PATCH = 50  # leads per PATCH call (leads-api: "не более 50 сделок")
+MAX_LIMIT = 250
+
+
+def _problem(status: int, detail: str, errors: list[dict[str, Any]] | None = None) -> Response:
+    body: dict[str, Any] = {
+        "title": {400: "Bad Request", 401: "Unauthorized", 429: "Too Many Requests"}.get(
+            status, "Error"
+        ),
+        "type": f"https://httpstatus.es/{status}",
+        "status": status,
+        "detail": detail,
+    }
+    if errors:
+        body["validation-errors"] = errors
+    answer = jsonify(body)
+    answer.status_code = status
+    answer.mimetype = "application/problem+json"
+    return answer
+
+
+def create_emulator(account: AmoAccount | None = None) -> Flask:
+    """A WSGI app emulating one amoCRM account (``app.config["AMO_ACCOUNT"]``)."""
+    app = Flask(__name__)
+    app.config["AMO_ACCOUNT"] = account or AmoAccount()
+    app.register_blueprint(bp)
+    return app
+
+
+bp = Blueprint("amocrm_emulator", __name__)
+
+
+def _acc() -> AmoAccount:
+    account: AmoAccount = current_app.config["AMO_ACCOUNT"]
+    return account
+
+
+@bp.before_app_request
+def _guard() -> Response | None:
+    acc = _acc()
+    if not request.path.startswith("/api/v4/"):
+        return None
+    if not acc.admit():
+        return _problem(429, "Too many requests")
+    if acc.faults:
+        return _problem(acc.faults.popleft(), "Injected fault")
+    token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+    if not acc.access_ok(token):
+        return _problem(401, "Unauthorized")
+    return None
+
+
+@bp.after_app_request
+def _log(answer: Response) -> Response:
+    acc = _acc()
+    if request.path.startswith(("/api/v4/", "/oauth2/")):
+        with acc._lock:
+            acc.calls.append((request.method, request.path, answer.status_code))
+    return answer
+
+
+@bp.post("/oauth2/access_token")
+def access_token() -> Any:
+    acc = _acc()
+    data = request.get_json(silent=True) or request.form.to_dict()
+    try:
+        return jsonify(acc.grant({k: str(v) for k, v in data.items()}))
+    except OAuthRejected as exc:
+        return _problem(400, str(exc))
+
+
+@bp.get("/api/v4/account")
+def account_info() -> Any:
+    acc = _acc()
+    return jsonify(
+        {
+            "id": acc.account_id,
+            "name": "Sandbox",
+            "subdomain": acc.subdomain,
+            "country": "RU",
+            "currency": "RUB",
+        }
+    )
+
+
+@bp.get("/api/v4/leads/<int:lead_id>")
+def get_lead(lead_id: int) -> Any:
+    acc = _acc()
+    lead = acc.leads.get(lead_id)
+    if lead is None:
+        return Response(status=204)
+    return jsonify(lead)
+
+
+@bp.get("/api/v4/leads")
+def list_leads() -> Any:
+    acc = _acc()
+    page = max(int(request.args.get("page", 1)), 1)
+    limit = min(max(int(request.args.get("limit", 50)), 1), MAX_LIMIT)
+    ids = sorted(acc.leads)
+    chunk = ids[(page - 1) * limit : page * limit]
+    if not chunk:
+        return Response(status=204)
+    links: dict[str, Any] = {"self": {"href": f"/api/v4/leads?page={page}&limit={limit}"}}
+    if page * limit < len(ids):
+        links["next"] = {"href": f"/api/v4/leads?page={page + 1}&limit={limit}"}
+    return jsonify(
+        {
+            "_page": page,
+            "_links": links,
+            "_embedded": {"leads": [acc.leads[i] for i in chunk]},
+        }
+    )
+
+
+@bp.post("/api/v4/leads")
+def add_leads() -> Any:
+    acc = _acc()
+    items = request.get_json(silent=True)
+    if not isinstance(items, list) or not items or len(items) > MAX_PATCH:
+        return _problem(400, "Request validation failed")
+    created = []
+    for n, item in enumerate(items):
+        lead_id = acc.add_lead(
+            str(item.get("name", "")),
+            int(item.get("status_id", 10001)),
+            int(item.get("pipeline_id", 7001)),
+        )
+        created.append({"id": lead_id, "request_id": str(n)})
+    return jsonify({"_embedded": {"leads": created}})
+
+
+@bp.patch("/api/v4/leads")
+def patch_leads() -> Any:
+    acc = _acc()
+    items = request.get_json(silent=True)
+    if not isinstance(items, list) or not items:
+        return _problem(400, "Request validation failed")
+    if len(items) > MAX_PATCH:
+        return _problem(400, f"Too many entities: at most {MAX_PATCH} per request")
+    errors = [e for n, item in enumerate(items) if (e := _lead_errors(acc, n, item))]
+    if errors:
+        return _problem(400, "Request validation failed", errors)
+    done = [_apply_patch(acc, item) for item in items]
+    return jsonify({"_links": {"self": {"href": "/api/v4/leads"}}, "_embedded": {"leads": done}})
+
+
+@bp.get("/api/v4/leads/pipelines")
+def pipelines() -> Any:
+    acc = _acc()
+    return jsonify(
+        {
+            "_total_items": len(acc.pipelines),
+            "_links": {"self": {"href": "/api/v4/leads/pipelines"}},
+            "_embedded": {"pipelines": acc.pipelines},
+        }
+    )
+
+
+@bp.get("/api/v4/leads/custom_fields")
+def list_fields() -> Any:
+    acc = _acc()
+    fields = sorted(acc.custom_fields.values(), key=lambda f: f["id"])
+    if not fields:
+        return Response(status=204)
+    return jsonify(
+        {
+            "_total_items": len(fields),
+            "_page": 1,
+            "_links": {"self": {"href": "/api/v4/leads/custom_fields"}},
+            "_embedded": {"custom_fields": fields},
+        }
+    )
+
+
+@bp.post("/api/v4/leads/custom_fields")
+def add_fields() -> Any:
+    acc = _acc()
+    items = request.get_json(silent=True)
+    if not isinstance(items, list) or not items:
+        return _problem(400, "Request validation failed")
+    created = []
+    for n, item in enumerate(items):
+        if not item.get("name") or item.get("type") not in {"text", "url", "date", "numeric"}:
+            return _problem(
+                400,
+                "Request validation failed",
+                [
+                    {
+                        "request_id": str(n),
+                        "errors": [
+                            {"code": "NotSupportedChoice", "path": "type", "detail": "bad type"}
+                        ],
+                    }
+                ],
+            )
+        field_id = acc.new_id()
+        spec = {
+            "id": field_id,
+            "name": item["name"],
+            "type": item["type"],
+            "code": item.get("code"),
+            "sort": item.get("sort", 500),
+            "entity_type": "leads",
+            "is_api_only": bool(item.get("is_api_only", False)),
+            "account_id": acc.account_id,
+            "request_id": str(n),
+        }
+        acc.custom_fields[field_id] = spec
+        created.append(spec)
+    return jsonify({"_embedded": {"custom_fields": created}})
+
+
+@bp.post("/api/v4/leads/notes")
+def add_notes() -> Any:
+    acc = _acc()
+    return _create(acc, "notes", acc.notes, lambda i: i.get("note_type") == "common")
+
+
+@bp.post("/api/v4/tasks")
+def add_tasks() -> Any:
+    acc = _acc()
+    return _create(acc, "tasks", acc.tasks, lambda i: bool(i.get("text")) and "complete_till" in i)
+
+
+def _create(
+    acc: AmoAccount, name: str, store: list[dict[str, Any]], valid: Callable[[Any], bool]
+) -> Response:
+    items = request.get_json(silent=True)
+    if not isinstance(items, list) or not items or len(items) > MAX_PATCH:
+        return _problem(400, "Request validation failed")
+    bad = [n for n, item in enumerate(items) if not isinstance(item, dict) or not valid(item)]
+    if bad or any(int(i.get("entity_id", 0)) not in acc.leads for i in items):
+        return _problem(400, "Request validation failed")
+    out = []
+    for n, item in enumerate(items):
+        row = {**item, "id": acc.new_id(), "request_id": str(n)}
+        with acc._lock:
+            store.append(row)
+        out.append({"id": row["id"], "entity_id": item.get("entity_id"), "request_id": str(n)})
+    return jsonify({"_embedded": {name: out}})
+
+
+def _lead_errors(acc: AmoAccount, n: int, item: Any) -> dict[str, Any] | None:
+    def err(path: str, detail: str) -> dict[str, Any]:
+        code = "NotSupportedChoice"
+        return {"request_id": str(n), "errors": [{"code": code, "path": path, "detail": detail}]}
+
+    if not isinstance(item, dict) or not isinstance(item.get("id"), int):
+        return err("id", "This value should be of type int.")
+    lead = acc.leads.get(item["id"])
+    if lead is None:
+        return err("id", "Entity not found")
+    if "status_id" in item:
+        pipeline = int(item.get("pipeline_id", lead["pipeline_id"]))
+        if item["status_id"] not in acc.status_ids(pipeline):
+            return err("status_id", "The value you selected is not a valid choice.")
+    for value in item.get("custom_fields_values") or []:
+        if value.get("field_id") not in acc.custom_fields:
+            return err("custom_fields_values.field_id", "The field does not exist.")
+    return None
+
+
+def _apply_patch(acc: AmoAccount, item: dict[str, Any]) -> dict[str, Any]:
+    with acc._lock:
+        lead = acc.leads[item["id"]]
+        for key in ("name", "price", "status_id", "pipeline_id", "responsible_user_id"):
+            if key in item:
+                lead[key] = item[key]
+        if item.get("custom_fields_values"):
+            current = {v["field_id"]: v for v in lead.get("custom_fields_values") or []}
+            for value in item["custom_fields_values"]:
+                current[value["field_id"]] = {
+                    "field_id": value["field_id"],
+                    "field_name": acc.custom_fields[value["field_id"]]["name"],
+                    "field_code": acc.custom_fields[value["field_id"]].get("code"),
+                    "field_type": acc.custom_fields[value["field_id"]]["type"],
+                    "values": value["values"],
+                }
+            lead["custom_fields_values"] = list(current.values())
+        lead["updated_at"] = int(acc.clock())
+        return {"id": lead["id"], "updated_at": lead["updated_at"], "_links": {}}

@@ -1,0 +1,67 @@
+"""What the emulated account sends to rentflow: status-change webhooks and digital-pipeline calls.
+
+Webhook: x-www-form-urlencoded ``leads[status][0][id]=..`` with ``account[id]`` and
+``account[subdomain]`` (https://www.amocrm.ru/developers/content/crm_platform/webhooks-format).
+Digital pipeline: JSON ``{"event": {"type": 15, "type_code": "lead_appeared_in_status",
+"data": {...}}, "action": {"settings": {"widget": {"settings": {...}}}}, "subdomain",
+"account_id"}`` (https://developers.kommo.com/docs/widgets-dp).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+from sandbox.amocrm.state import AmoAccount
+
+TIMEOUT = 10
+
+
+def status_webhook_form(acc: AmoAccount, lead_id: int, old_status_id: int) -> dict[str, str]:
+    """The form fields amoCRM posts when a lead changes status."""
+    lead = acc.leads[lead_id]
+    prefix = "leads[status][0]"
+    return {
+        f"{prefix}[id]": str(lead_id),
+        f"{prefix}[status_id]": str(lead["status_id"]),
+        f"{prefix}[pipeline_id]": str(lead["pipeline_id"]),
+        f"{prefix}[old_status_id]": str(old_status_id),
+        f"{prefix}[old_pipeline_id]": str(lead["pipeline_id"]),
+        "account[id]": str(acc.account_id),
+        "account[subdomain]": acc.subdomain,
+    }
+
+
+def move_lead(acc: AmoAccount, lead_id: int, status_id: int) -> list[int]:
+    """Move a lead as a user would in the UI and post the webhook to every subscriber."""
+    with acc._lock:
+        lead = acc.leads[lead_id]
+        old, lead["status_id"] = lead["status_id"], status_id
+    form = status_webhook_form(acc, lead_id, old)
+    return [requests.post(url, data=form, timeout=TIMEOUT).status_code for url in acc.webhook_urls]
+
+
+def digital_pipeline_call(
+    acc: AmoAccount, url: str, lead_id: int, settings: dict[str, Any]
+) -> requests.Response:
+    """Post the digital-pipeline event for a lead that entered a status with our action."""
+    lead = acc.leads[lead_id]
+    body = {
+        "event": {
+            "type": 15,
+            "type_code": "lead_appeared_in_status",
+            "data": {
+                "id": lead_id,
+                "element_type": 2,
+                "status_id": lead["status_id"],
+                "pipeline_id": lead["pipeline_id"],
+                "direction_of_movement": "went_to_trigger",
+            },
+            "time": int(acc.clock()),
+        },
+        "action": {"settings": {"widget": {"settings": settings}}},
+        "subdomain": acc.subdomain,
+        "account_id": acc.account_id,
+    }
+    return requests.post(url, json=body, timeout=TIMEOUT)

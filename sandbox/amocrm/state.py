@@ -1,0 +1,216 @@
+"""The state of one emulated amoCRM account: leads, pipelines, fields, notes, tasks, OAuth.
+
+Shapes follow amoCRM API v4 (https://www.amocrm.ru/developers/content/crm_platform/leads-api,
+.../custom-fields, .../events-and-notes, .../tasks-api) and OAuth 2.0
+(https://www.amocrm.ru/developers/content/oauth/step-by-step): access tokens expire, refresh
+tokens are single-use (a used one answers 400), the rate limit is 7 requests/s per account
+(https://www.amocrm.ru/developers/content/api/recommendations) and is answered with 429.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+WON_STATUS_ID = 142  # "Успешно реализовано": present in every pipeline
+LOST_STATUS_ID = 143  # "Закрыто и не реализовано"
+
+_DEFAULT_STATUSES = (
+    (10001, "Неразобранное", 0, 1),
+    (10002, "Бронь", 10, 0),
+    (10003, "Подписание договора", 20, 0),
+    (10004, "Договор подписан", 30, 0),
+    (10005, "Счёт выставлен", 40, 0),
+    (10006, "Оплачено", 50, 0),
+    (WON_STATUS_ID, "Успешно реализовано", 10000, 0),
+    (LOST_STATUS_ID, "Закрыто и не реализовано", 11000, 0),
+)
+
+
+class OAuthRejected(Exception):
+    """The token endpoint refuses the grant (bad client, used or unknown code/refresh token)."""
+
+
+@dataclass
+class AmoAccount:
+    """One account; every method is thread-safe (the emulator serves threads)."""
+
+    account_id: int = 30_000_001
+    subdomain: str = "rentflow-sandbox"
+    client_id: str = "rentflow-sandbox"
+    client_secret: str = "sandbox-amocrm-integration-secret-0123456789abcdef0123456789abcd"
+    access_ttl: int = 86_400  # seconds, as amoCRM gives (expires_in: 86400)
+    rate_limit: int = 7  # requests per second
+    clock: Callable[[], float] = time.time
+    leads: dict[int, dict[str, Any]] = field(default_factory=dict)
+    pipelines: list[dict[str, Any]] = field(default_factory=list)
+    custom_fields: dict[int, dict[str, Any]] = field(default_factory=dict)
+    notes: list[dict[str, Any]] = field(default_factory=list)
+    tasks: list[dict[str, Any]] = field(default_factory=list)
+    calls: list[tuple[str, str, int]] = field(default_factory=list)  # method, path, status
+    webhook_urls: list[str] = field(default_factory=list)
+    faults: deque[int] = field(default_factory=deque)  # statuses the next API calls answer
+    _codes: set[str] = field(default_factory=set)
+    _access: dict[str, float] = field(default_factory=dict)  # token -> expires at
+    _refresh: set[str] = field(default_factory=set)
+    _window: deque[float] = field(default_factory=deque)
+    _next_id: int = 50_000_000
+    _lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def __post_init__(self) -> None:
+        if not self.pipelines:
+            self.pipelines.append(self._pipeline(7001, "Аренда", is_main=True))
+
+    def _pipeline(self, pipeline_id: int, name: str, *, is_main: bool) -> dict[str, Any]:
+        statuses = [
+            {
+                "id": sid,
+                "name": sname,
+                "sort": sort,
+                "is_editable": sid not in (WON_STATUS_ID, LOST_STATUS_ID),
+                "pipeline_id": pipeline_id,
+                "color": "#99ccff",
+                "type": stype,
+                "account_id": self.account_id,
+            }
+            for sid, sname, sort, stype in _DEFAULT_STATUSES
+        ]
+        return {
+            "id": pipeline_id,
+            "name": name,
+            "sort": 1,
+            "is_main": is_main,
+            "is_unsorted_on": True,
+            "is_archive": False,
+            "account_id": self.account_id,
+            "_embedded": {"statuses": statuses},
+        }
+
+    def new_id(self) -> int:
+        with self._lock:
+            self._next_id += 1
+            return self._next_id
+
+    @property
+    def base_url_host(self) -> str:
+        return f"{self.subdomain}.amocrm.ru"
+
+    # --- OAuth ------------------------------------------------------------------------------
+
+    def issue_code(self) -> str:
+        """An authorization code, as amoCRM hands to the redirect_uri on install."""
+        code = "def502" + secrets.token_hex(16)
+        with self._lock:
+            self._codes.add(code)
+        return code
+
+    def grant(self, data: dict[str, str]) -> dict[str, Any]:
+        """Answer POST /oauth2/access_token; raises ``OAuthRejected``."""
+        if (
+            data.get("client_id") != self.client_id
+            or data.get("client_secret") != self.client_secret
+        ):
+            raise OAuthRejected("Client authentication failed")
+        kind = data.get("grant_type")
+        with self._lock:
+            if kind == "authorization_code":
+                code = data.get("code", "")
+                if code not in self._codes:
+                    raise OAuthRejected("Authorization code has been revoked")
+                self._codes.discard(code)
+            elif kind == "refresh_token":
+                token = data.get("refresh_token", "")
+                if token not in self._refresh:
+                    raise OAuthRejected("Token has been revoked")
+                self._refresh.discard(token)  # single-use
+            else:
+                raise OAuthRejected("The authorization grant type is not supported")
+            access, refresh = "acc-" + secrets.token_hex(16), "ref-" + secrets.token_hex(16)
+            self._access[access] = self.clock() + self.access_ttl
+            self._refresh.add(refresh)
+        return {
+            "token_type": "Bearer",
+            "expires_in": self.access_ttl,
+            "access_token": access,
+            "refresh_token": refresh,
+        }
+
+    def access_ok(self, token: str) -> bool:
+        with self._lock:
+            expires = self._access.get(token)
+            return expires is not None and expires > self.clock()
+
+    def expire_access_tokens(self) -> None:
+        """Make every access token expired (tests of the 401 -> refresh path)."""
+        with self._lock:
+            for token in self._access:
+                self._access[token] = 0.0
+
+    def revoke_all(self) -> None:
+        """Integration disabled: every token dies."""
+        with self._lock:
+            self._access.clear()
+            self._refresh.clear()
+
+    def admit(self) -> bool:
+        """Count one API request in the sliding one-second window; False means 429."""
+        with self._lock:
+            now = self.clock()
+            while self._window and self._window[0] <= now - 1.0:
+                self._window.popleft()
+            if len(self._window) >= self.rate_limit:
+                return False
+            self._window.append(now)
+            return True
+
+    # --- data helpers ------------------------------------------------------------------------
+
+    def status_ids(self, pipeline_id: int) -> set[int]:
+        for pipeline in self.pipelines:
+            if pipeline["id"] == pipeline_id:
+                return {s["id"] for s in pipeline["_embedded"]["statuses"]}
+        return set()
+
+    def add_lead(self, name: str, status_id: int = 10001, pipeline_id: int = 7001) -> int:
+        """Create a lead directly (seeding and tests)."""
+        lead_id = self.new_id()
+        now = int(self.clock())
+        with self._lock:
+            self.leads[lead_id] = {
+                "id": lead_id,
+                "name": name,
+                "price": 0,
+                "responsible_user_id": 9001,
+                "group_id": 0,
+                "status_id": status_id,
+                "pipeline_id": pipeline_id,
+                "loss_reason_id": None,
+                "created_by": 9001,
+                "updated_by": 9001,
+                "created_at": now,
+                "updated_at": now,
+                "closed_at": None,
+                "is_deleted": False,
+                "custom_fields_values": None,
+                "account_id": self.account_id,
+                "_embedded": {"tags": [], "companies": [], "contacts": []},
+            }
+        return lead_id
+
+    def field_value(self, lead_id: int, field_id: int) -> Any:
+        """The first value of a custom field on a lead, or None."""
+        for item in self.leads[lead_id].get("custom_fields_values") or []:
+            if item["field_id"] == field_id:
+                return item["values"][0]["value"]
+        return None
+
+    def field_id(self, code: str) -> int | None:
+        for fid, spec in self.custom_fields.items():
+            if spec.get("code") == code:
+                return fid
+        return None

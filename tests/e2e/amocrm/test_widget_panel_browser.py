@@ -1,0 +1,140 @@
+"""script.js in a real browser: the lead-card panel and the advanced settings page against the
+backend, with amoCRM's SDK calls stood in by a small page (jQuery from Debian, AMD ``define``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask, Response
+
+from backend.domain.lease import LeaseStatus
+from crm_mappings.amocrm.widget_package import widget_files
+from tests.e2e.amocrm.world import PIPELINE, World, install, lease_on_lead
+from tests.loopback import serve
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+JQUERY = Path("/usr/share/javascript/jquery/jquery.min.js")
+
+PAGE = """<!doctype html><html><head><meta charset="utf-8">
+<script src="/jquery.js"></script>
+<script>
+  var Widget = null;
+  function define(deps, factory) { Widget = factory(window.jQuery); }
+  var AMOCRM = {data: {current_card: {id: %(lead)s}}};
+</script>
+<script src="/script.js"></script>
+</head><body><div id="panel"></div><div id="work-area-rentflow"></div>
+<script>
+  var texts = %(texts)s;
+  var w = new Widget();
+  w.get_settings = function () { return {widget_code: 'rentflow'}; };
+  w.i18n = function (section) { return texts[section]; };
+  w.system = function () { return {area: '%(area)s'}; };
+  w.render_template = function (t) { $('#panel').html(t.render); };
+  w.$authorizedAjax = function (options) {
+    options.headers = {'X-Auth-Token': '%(token)s'};
+    return $.ajax(options);
+  };
+  w.callbacks.init(); w.callbacks.bind_actions();
+  if ('%(area)s' === 'advanced_settings') { w.callbacks.advancedSettings(); }
+  else { w.callbacks.render(); }
+</script></body></html>"""
+
+
+def _page_app(world: World, lead: int, area: str) -> Flask:
+    files = widget_files(world.rentflow)
+    app = Flask(__name__)
+    html = PAGE % {
+        "lead": lead,
+        "texts": files["i18n/ru.json"].decode(),
+        "area": area,
+        "token": world.token(),
+    }
+
+    @app.get("/")
+    def index() -> Response:
+        return Response(html, mimetype="text/html")
+
+    @app.get("/jquery.js")
+    def jquery() -> Response:
+        return Response(JQUERY.read_bytes(), mimetype="application/javascript")
+
+    @app.get("/script.js")
+    def script() -> Response:
+        return Response(files["script.js"], mimetype="application/javascript")
+
+    return app
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists() or not JQUERY.exists():
+        pytest.skip("needs Debian's chromium and libjs-jquery")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield launched
+        launched.close()
+
+
+def test_lead_card_panel_shows_the_lease(world: World, browser: object) -> None:
+    portal_id = install(world)
+    lead = world.account.add_lead("Аренда офиса 101")
+    lease_on_lead(world, portal_id, lead, status=LeaseStatus.SIGNED)
+    with serve(_page_app(world, lead, "lcard")) as page_url:
+        page = browser.new_page()  # type: ignore[attr-defined]
+        page.goto(page_url)
+        page.wait_for_selector(".rentflow-panel[data-state=lease]")
+        number = page.inner_text(".rentflow-number")
+        debt = page.inner_text(".rentflow-debt")
+        planned = page.locator(".rentflow-schedule li").count()
+        page.close()
+    assert (number, debt) == ("А-15/2026", "0.00")
+    assert planned == 6  # the first six planned documents
+
+
+def test_advanced_settings_save_the_stage_mapping(world: World, browser: object) -> None:
+    portal_id = install(world)
+    with serve(_page_app(world, 0, "advanced_settings")) as page_url:
+        page = browser.new_page()  # type: ignore[attr-defined]
+        page.goto(page_url)
+        form = f"form.rentflow-mapping[data-pipeline='{PIPELINE}']"
+        page.wait_for_selector(form)
+        page.select_option(f"{form} select[data-status='10004']", "signed")
+        page.select_option(f"{form} select[data-event='invoice_issued']", "10005")
+        page.click(f"{form} button[type=submit]")
+        page.wait_for_selector(f"{form} .rentflow-saved:has-text('Сохранено')")
+        page.close()
+    with world.container.uow(portal_id) as uow:
+        statuses, events = uow.mappings.get(PIPELINE) or ({}, {})
+    assert statuses["10004"] == "signed"
+    # the admin's choice, saved with the suggestion the page pre-filled ("Оплачено" -> paid)
+    assert events == {"invoice_issued": "10005", "paid": "10006"}
+
+
+def test_a_lease_created_in_the_panel_then_shows(world: World, browser: object) -> None:
+    portal_id = install(world)
+    lead = world.account.add_lead("Аренда офиса 7")
+    doc = Path(__file__).resolve().parents[3] / "docs" / "lease-input.md"
+    example = doc.read_text("utf-8").split("```json\n", 1)[1].split("```", 1)[0]
+    with serve(_page_app(world, lead, "lcard")) as page_url:
+        page = browser.new_page()  # type: ignore[attr-defined]
+        page.goto(page_url)
+        page.wait_for_selector(".rentflow-panel[data-state=empty]")
+        page.fill("form.rentflow-create textarea", example)
+        page.click("form.rentflow-create button[type=submit]")
+        page.wait_for_selector(".rentflow-panel[data-state=lease]")
+        number = page.inner_text(".rentflow-number")
+        page.close()
+    with world.container.uow(portal_id) as uow:
+        lease = uow.leases.by_deal(str(lead))
+    assert lease is not None
+    assert number == lease.number

@@ -1,0 +1,116 @@
+"""The emulated amoCRM account and rentflow served side by side on loopback (e2e fixture)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import requests
+
+from backend.bootstrap import Container, bootstrap
+from backend.config import Settings
+from backend.ports import FixedClock
+from backend.services.leases import register_lease
+from backend.web.amocrm import DP_ACTION_TASK, LEAD_CHANGED_TASK
+from backend.web.app import create_app
+from crm_mappings.amocrm.disposable_token import issue_widget_token
+from jobs import tasks
+from jobs.runtime import set_container
+from sandbox.amocrm.app import create_emulator
+from sandbox.amocrm.state import AmoAccount
+from tests import factories
+from tests.loopback import serve
+
+PIPELINE = "7001"
+
+
+@dataclass
+class World:
+    account: AmoAccount
+    container: Container
+    rentflow: str
+    queued: list[tuple[Any, ...]]
+    clock: FixedClock
+    app: Any = None
+
+    def token(self, **overrides: Any) -> str:
+        values: dict[str, Any] = {
+            "secret": self.container.settings.amocrm_client_secret,
+            "audience": self.rentflow,
+            "account_id": str(self.account.account_id),
+            "user_id": "9001",
+            "subdomain": self.account.subdomain,
+            "now": self.clock.now(),
+        }
+        values.update(overrides)
+        return issue_widget_token(**values)
+
+    def run_queued(self) -> None:
+        set_container(self.container)
+        try:
+            while self.queued:
+                name, *args = self.queued.pop(0)
+                runners = {
+                    LEAD_CHANGED_TASK: tasks.amocrm_lead_changed,
+                    DP_ACTION_TASK: tasks.amocrm_dp_action,
+                }
+                runners[name](*args)
+        finally:
+            set_container(None)
+
+
+class _Dispatch:
+    """A WSGI app whose target is set once the server's port (and so the settings) is known."""
+
+    def __init__(self) -> None:
+        self.target: Any = None
+
+    def __call__(self, environ: Any, start_response: Any) -> Any:
+        return self.target(environ, start_response)
+
+
+@pytest.fixture
+def world(settings: Settings, clock: FixedClock) -> Iterator[World]:
+    account = AmoAccount()
+    queued: list[tuple[Any, ...]] = []
+    dispatch = _Dispatch()
+    with serve(create_emulator(account)) as amo_url, serve(dispatch) as rentflow_url:
+        real = settings.with_(
+            amocrm_base_url=amo_url,
+            amocrm_client_id=account.client_id,
+            amocrm_client_secret=account.client_secret,
+            public_base_url=rentflow_url,
+        )
+        container = bootstrap(real, clock=clock)
+        app = create_app(container=container)
+        app.config["RENTFLOW_ENQUEUE"] = lambda *call: queued.append(call)
+        dispatch.target = app
+        account.webhook_urls.append(f"{rentflow_url}/amocrm/webhook")
+        yield World(account, container, rentflow_url, queued, clock, app)
+        container.dispose()
+
+
+def install(world: World) -> int:
+    answer = requests.get(
+        f"{world.rentflow}/amocrm/oauth",
+        params={"code": world.account.issue_code(), "referer": "rentflow-sandbox.amocrm.ru"},
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+    portal_id: int = answer.json()["portal_id"]
+    return portal_id
+
+
+def lease_on_lead(world: World, portal_id: int, lead_id: int, **overrides: Any) -> int:
+    with world.container.uow(portal_id) as uow:
+        registered = register_lease(
+            uow,
+            world.clock,
+            factories.lease(**overrides),
+            crm_deal_id=str(lead_id),
+            crm_pipeline_id=PIPELINE,
+        )
+        uow.commit()
+    return int(registered.lease_id)

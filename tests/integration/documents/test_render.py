@@ -1,0 +1,251 @@
+"""Rendered PDFs, read back the way an accountant's tools read them: text and a QR scan."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+
+from documents.bundle import render_bundle
+from documents.errors import InvalidDocumentData
+from documents.input import parse_request
+from documents.payment_qr import payment_qr
+from documents.qr import render_qr
+from documents.qr.gost import parse_gost
+from documents.render import DocumentRenderer, LocalOnlyFetcher
+from documents.view import build_view
+
+EXAMPLE = Path(__file__).parents[3] / "docs" / "examples" / "documents-input.json"
+
+
+@pytest.fixture(scope="module")
+def renderer() -> DocumentRenderer:
+    return DocumentRenderer()
+
+
+def _input(**changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    for path, value in changes.items():
+        target = data
+        *parents, last = path.split("__")
+        for part in parents:
+            target = target[part]
+        target[last] = value
+    return copy.deepcopy(data)
+
+
+def _text(pdf: bytes) -> str:
+    reader = PdfReader(io.BytesIO(pdf))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    return " ".join(text.replace("\u00a0", " ").split())
+
+
+def _scan_pdf(pdf: bytes, tmp_path: Path) -> bytes:
+    (tmp_path / "doc.pdf").write_bytes(pdf)
+    subprocess.run(
+        ["pdftoppm", "-r", "150", "-png", "-singlefile", "doc.pdf", "page"],
+        cwd=tmp_path, check=True,
+    )  # fmt: skip
+    scan = subprocess.run(
+        ["zbarimg", "--quiet", "--raw", "page.png"], cwd=tmp_path, check=False, capture_output=True
+    )
+    assert scan.returncode in (0, 4), scan.stderr  # 4: zbarimg found no symbol
+    return scan.stdout.removesuffix(b"\n")
+
+
+def test_invoice_prints_requisites_totals_vat_and_amount_in_words(
+    renderer: DocumentRenderer,
+) -> None:
+    files = render_bundle(parse_request(_input()), renderer)
+    text = _text(files["invoice.pdf"])
+    for expected in [
+        "ПАО СБЕРБАНК", "БИК 044525225", "30101810400000000225", "40702810938000000001",
+        "ИНН 7707083893", "КПП 773601001", "Счет на оплату № СЧ-2026-00001 от «1» февраля 2026 г.",
+        "ООО «Василёк», ИНН 7728168971, КПП 772801001",
+        "Договор аренды № А-15/2026 от 15.01.2026",
+        "Аренда помещения 101 за февраль 2026", "10 000,00", "2 345,07",
+        "Итого: 12 345,07", "В том числе НДС (22%): 2 226,16", "Всего к оплате: 12 345,07",
+        "Всего наименований 2, на сумму 12 345,07 руб.",
+        "Двенадцать тысяч триста сорок пять рублей 07 копеек",
+        "Оплатить не позднее 05.02.2026", "Иванов И. И.", "Петрова А. С.",
+    ]:  # fmt: skip
+        assert expected in text
+
+
+def test_qr_invoice_scans_to_the_payload_of_the_invoice(
+    renderer: DocumentRenderer, tmp_path: Path
+) -> None:
+    request = parse_request(_input())
+    files = render_bundle(request, renderer)
+    scanned = _scan_pdf(files["invoice-qr.pdf"], tmp_path)
+    assert scanned == files["qr-payload.txt"]
+    fields = parse_gost(scanned.decode())
+    assert fields["Sum"] == "1234507"
+    assert fields["DocNo"] == "СЧ-2026-00001"
+    assert fields["PersonalAcc"] == "40702810938000000001"
+    assert fields["Purpose"].endswith("В т.ч. НДС 22% - 2226.16 руб.")
+    assert _scan_pdf(files["invoice.pdf"], tmp_path) == b""  # the plain invoice has no QR
+
+
+def test_qr_images_are_png_and_svg_of_the_same_payload(renderer: DocumentRenderer) -> None:
+    files = render_bundle(parse_request(_input()), renderer)
+    assert files["qr.png"].startswith(b"\x89PNG")
+    assert b"<svg" in files["qr.svg"]
+    assert files["qr-payload.txt"].startswith("ST00012|Name=ООО «Ромашка»".encode())
+
+
+def test_untaxed_lease_prints_without_vat(renderer: DocumentRenderer, tmp_path: Path) -> None:
+    files = render_bundle(parse_request(_input(lease__vat_rate=None)), renderer)
+    assert "Без налога (НДС): —" in _text(files["invoice.pdf"])
+    assert parse_gost(_scan_pdf(files["invoice-qr.pdf"], tmp_path).decode())["Purpose"].endswith(
+        "Без НДС"
+    )
+
+
+def test_vat_on_top_adds_to_the_amount_due(renderer: DocumentRenderer) -> None:
+    files = render_bundle(parse_request(_input(lease__vat_included=False)), renderer)
+    text = _text(files["invoice.pdf"])
+    assert "Итого: 12 345,07" in text
+    assert "Сумма НДС (22%): 2 715,92" in text
+    assert "Всего к оплате: 15 060,99" in text
+    assert "Пятнадцать тысяч шестьдесят рублей 99 копеек" in text
+
+
+def test_act_carries_the_requisites_of_402_fz(renderer: DocumentRenderer) -> None:
+    text = _text(render_bundle(parse_request(_input()), renderer)["act.pdf"])
+    for expected in [
+        "Акт № АКТ-2026-00001 от «28» февраля 2026 г.",
+        "Исполнитель: ООО «Ромашка», ИНН 7707083893",
+        "Заказчик: ООО «Василёк», ИНН 7728168971",
+        "Аренда помещения 101 за февраль 2026",
+        "Всего к оплате: 12 345,07", "В том числе НДС (22%): 2 226,16",
+        "Всего оказано услуг 2, на сумму 12 345,07 руб.",
+        "Генеральный директор", "Иванов И. И.", "Директор", "Смирнов А. В.",
+    ]:  # fmt: skip
+        assert expected in text
+
+
+def test_partial_period_lines_name_the_dates(renderer: DocumentRenderer) -> None:
+    data = _input(period={"start": "2026-02-20", "end": "2026-02-28"})
+    text = _text(render_bundle(parse_request(data), renderer)["invoice.pdf"])
+    assert "Аренда помещения 101 за 20.02.2026–28.02.2026" in text
+
+
+def test_english_template(renderer: DocumentRenderer) -> None:
+    text = _text(render_bundle(parse_request(_input(language="en")), renderer)["invoice.pdf"])
+    assert "Invoice No. СЧ-2026-00001 of 1 February 2026" in text
+    assert "Rent of premises 101 for February 2026" in text
+    assert "twelve thousand, three hundred and forty-five roubles 07 kopeks".capitalize() in text
+
+
+def test_pdfs_stay_small(renderer: DocumentRenderer) -> None:
+    files = render_bundle(parse_request(_input()), renderer)
+    assert len(files["invoice-qr.pdf"]) < 100_000
+    assert len(files["act.pdf"]) < 100_000
+
+
+def test_landlord_overrides_layout_and_style_without_touching_others(tmp_path: Path) -> None:
+    own = tmp_path / "romashka"
+    own.mkdir()
+    (own / "layout.html").write_text(
+        '{% extends "default/layout.html" %}'
+        "{% block footer %}Ромашка: аренда с 1998 года{% endblock %}",
+        encoding="utf-8",
+    )
+    (own / "style.css").write_text(".footer { color: #c00; }", encoding="utf-8")
+    renderer = DocumentRenderer(override_root=tmp_path)
+    request = parse_request(_input(template_key="romashka"))
+    assert "Ромашка: аренда с 1998 года" in _text(render_bundle(request, renderer)["act.pdf"])
+    other = parse_request(_input(template_key="vasilek"))
+    assert "1998" not in _text(render_bundle(other, renderer)["act.pdf"])
+
+
+def test_documents_cannot_load_files_outside_fonts_and_templates(tmp_path: Path) -> None:
+    fetcher = LocalOnlyFetcher([tmp_path])
+    with pytest.raises(ValueError, match="may not load"):
+        fetcher.fetch("file:///etc/passwd")
+    with pytest.raises(ValueError, match="disallowed protocol"):
+        fetcher.fetch("http://127.0.0.1/logo.png")
+    (tmp_path / "logo.txt").write_text("ok", encoding="utf-8")
+    assert fetcher.fetch((tmp_path / "logo.txt").as_uri()).read() == b"ok"
+
+
+def test_view_and_qr_agree_on_the_total() -> None:
+    request = parse_request(_input())
+    view = build_view(request.lease, request.invoice)
+    qr = payment_qr(request.lease, request.invoice)
+    assert view.grand_total == "12\u00a0345,07"
+    assert parse_gost(qr.payload)["Sum"] == str(request.invoice.total.minor)
+
+
+def test_euro_invoice_carries_an_epc_girocode(renderer: DocumentRenderer, tmp_path: Path) -> None:
+    data = _input(currency="EUR", language="en")
+    data["landlord"].update(
+        name="Rentflow GmbH", inn="DE123456789", kpp="",
+        bank={"bank_name": "Deutsche Bank", "bic": "DEUTDEFFXXX",
+              "account": "DE89370400440532013000"},
+    )  # fmt: skip
+    files = render_bundle(parse_request(data), renderer)
+    scanned = _scan_pdf(files["invoice-qr.pdf"], tmp_path).decode()
+    assert scanned.split("\n")[:8] == [
+        "BCD", "002", "1", "SCT", "DEUTDEFFXXX", "Rentflow GmbH", "DE89370400440532013000",
+        "EUR12345.07",
+    ]  # fmt: skip
+    assert "Total: 12,345.07" in _text(files["invoice.pdf"])
+
+
+def test_hryvnia_invoice_carries_an_nbu_link(renderer: DocumentRenderer, tmp_path: Path) -> None:
+    data = _input(currency="UAH")
+    data["landlord"].update(
+        name="ТОВ «Оренда Плюс»", inn="12345678", kpp="",
+        bank={"bank_name": "ПриватБанк", "bic": "", "account": "UA213223130000026007233566001"},
+    )  # fmt: skip
+    files = render_bundle(parse_request(data), renderer)
+    scanned = _scan_pdf(files["invoice-qr.pdf"], tmp_path)
+    assert scanned == files["qr-payload.txt"]
+    assert scanned.startswith(b"https://bank.gov.ua/qr/")
+    assert "Двенадцать тысяч триста сорок пять гривен 07 копеек" in _text(files["invoice.pdf"])
+
+
+def test_landlord_logo_is_loaded_from_their_own_directory(tmp_path: Path) -> None:
+    own = tmp_path / "romashka"
+    own.mkdir()
+    (own / "logo.png").write_bytes(render_qr("logo").png)
+    (own / "layout.html").write_text(
+        '{% extends "default/layout.html" %}'
+        '{% block logo %}<img class="logo" src="logo.png" alt="">{% endblock %}',
+        encoding="utf-8",
+    )
+    renderer = DocumentRenderer(override_root=tmp_path)
+    act = render_bundle(parse_request(_input(template_key="romashka")), renderer)["act.pdf"]
+    assert len(PdfReader(io.BytesIO(act)).pages[0].images) == 1
+
+
+def test_template_key_cannot_point_outside_the_override_root(tmp_path: Path) -> None:
+    renderer = DocumentRenderer(override_root=tmp_path / "templates")
+    request = parse_request(_input())
+    view = build_view(request.lease, request.invoice)
+    with pytest.raises(InvalidDocumentData) as caught:
+        renderer.render_html("invoice", view, "../etc")
+    assert caught.value.field == "template_key"
+
+
+def test_a_template_cannot_embed_files_from_outside_its_directory(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.png"
+    outside.write_bytes(render_qr("secret").png)
+    own = tmp_path / "templates" / "romashka"
+    own.mkdir(parents=True)
+    (own / "layout.html").write_text(
+        '{% extends "default/layout.html" %}'
+        f'{{% block logo %}}<img src="{outside.as_uri()}" alt="">{{% endblock %}}',
+        encoding="utf-8",
+    )
+    renderer = DocumentRenderer(override_root=tmp_path / "templates")
+    act = render_bundle(parse_request(_input(template_key="romashka")), renderer)["act.pdf"]
+    assert len(PdfReader(io.BytesIO(act)).pages[0].images) == 0

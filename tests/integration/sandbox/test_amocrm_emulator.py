@@ -1,0 +1,185 @@
+"""The amoCRM emulator answers like amoCRM: OAuth grants, 401/429, PATCH limits and shapes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from sandbox.amocrm.app import create_emulator
+from sandbox.amocrm.state import AmoAccount
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_700_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def account(clock: Clock) -> AmoAccount:
+    return AmoAccount(clock=clock, rate_limit=1000)
+
+
+@pytest.fixture
+def client(account: AmoAccount) -> FlaskClient:
+    return create_emulator(account).test_client()
+
+
+def _tokens(client: FlaskClient, account: AmoAccount) -> dict[str, Any]:
+    answer = client.post(
+        "/oauth2/access_token",
+        json={
+            "client_id": account.client_id,
+            "client_secret": account.client_secret,
+            "grant_type": "authorization_code",
+            "code": account.issue_code(),
+            "redirect_uri": "http://127.0.0.1/amocrm/oauth",
+        },
+    )
+    assert answer.status_code == 200
+    return dict(answer.json or {})
+
+
+def _auth(tokens: dict[str, Any]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
+def test_code_exchange_gives_a_bearer_pair_and_the_code_is_spent(
+    client: FlaskClient, account: AmoAccount
+) -> None:
+    code = account.issue_code()
+    form = {
+        "client_id": account.client_id,
+        "client_secret": account.client_secret,
+        "grant_type": "authorization_code",
+        "code": code,
+    }
+    first = client.post("/oauth2/access_token", data=form)
+    second = client.post("/oauth2/access_token", data=form)
+    assert first.status_code == 200
+    assert first.json is not None
+    assert first.json["token_type"] == "Bearer"
+    assert first.json["expires_in"] == 86_400
+    assert second.status_code == 400
+
+
+def test_refresh_token_works_once(client: FlaskClient, account: AmoAccount) -> None:
+    tokens = _tokens(client, account)
+    form = {
+        "client_id": account.client_id,
+        "client_secret": account.client_secret,
+        "grant_type": "refresh_token",
+        "refresh_token": tokens["refresh_token"],
+    }
+    assert client.post("/oauth2/access_token", json=form).status_code == 200
+    assert client.post("/oauth2/access_token", json=form).status_code == 400
+
+
+def test_expired_access_token_is_answered_401(
+    client: FlaskClient, account: AmoAccount, clock: Clock
+) -> None:
+    tokens = _tokens(client, account)
+    assert client.get("/api/v4/account", headers=_auth(tokens)).status_code == 200
+    clock.now += 86_401
+    assert client.get("/api/v4/account", headers=_auth(tokens)).status_code == 401
+
+
+def test_more_than_seven_requests_in_a_second_get_429(clock: Clock) -> None:
+    account = AmoAccount(clock=clock)
+    client = create_emulator(account).test_client()
+    headers = _auth(_tokens(client, account))
+    codes = [client.get("/api/v4/account", headers=headers).status_code for _ in range(8)]
+    clock.now += 1.0
+    later = client.get("/api/v4/account", headers=headers).status_code
+    assert codes == [200] * 7 + [429]
+    assert later == 200
+
+
+def test_patch_updates_status_and_custom_fields(client: FlaskClient, account: AmoAccount) -> None:
+    headers = _auth(_tokens(client, account))
+    created = client.post(
+        "/api/v4/leads/custom_fields",
+        json=[{"name": "rentflow: debt", "type": "text", "code": "RENTFLOW_DEBT"}],
+        headers=headers,
+    )
+    assert created.json is not None
+    field_id = created.json["_embedded"]["custom_fields"][0]["id"]
+    lead_id = account.add_lead("Аренда офиса 12")
+    answer = client.patch(
+        "/api/v4/leads",
+        json=[
+            {
+                "id": lead_id,
+                "status_id": 10004,
+                "custom_fields_values": [{"field_id": field_id, "values": [{"value": "100.00"}]}],
+            }
+        ],
+        headers=headers,
+    )
+    assert answer.status_code == 200
+    assert account.leads[lead_id]["status_id"] == 10004
+    assert account.field_value(lead_id, field_id) == "100.00"
+
+
+def test_patch_of_51_leads_or_unknown_status_is_400(
+    client: FlaskClient, account: AmoAccount
+) -> None:
+    headers = _auth(_tokens(client, account))
+    lead_id = account.add_lead("L")
+    too_many = client.patch("/api/v4/leads", json=[{"id": lead_id}] * 51, headers=headers)
+    bad_status = client.patch(
+        "/api/v4/leads", json=[{"id": lead_id, "status_id": 1}], headers=headers
+    )
+    assert too_many.status_code == 400
+    assert bad_status.status_code == 400
+    assert bad_status.json is not None
+    assert bad_status.json["validation-errors"][0]["errors"][0]["path"] == "status_id"
+    assert account.leads[lead_id]["status_id"] == 10001
+
+
+def test_lead_list_pages_with_links_next(client: FlaskClient, account: AmoAccount) -> None:
+    headers = _auth(_tokens(client, account))
+    for n in range(3):
+        account.add_lead(f"L{n}")
+    first = client.get("/api/v4/leads?limit=2", headers=headers)
+    assert first.json is not None
+    second = client.get(first.json["_links"]["next"]["href"], headers=headers)
+    assert second.json is not None
+    assert len(first.json["_embedded"]["leads"]) == 2
+    assert len(second.json["_embedded"]["leads"]) == 1
+    assert "next" not in second.json["_links"]
+    assert client.get("/api/v4/leads/1", headers=headers).status_code == 204
+
+
+def test_pipelines_carry_won_and_lost_statuses(client: FlaskClient, account: AmoAccount) -> None:
+    answer = client.get("/api/v4/leads/pipelines", headers=_auth(_tokens(client, account)))
+    assert answer.json is not None
+    statuses = answer.json["_embedded"]["pipelines"][0]["_embedded"]["statuses"]
+    assert {142, 143} <= {s["id"] for s in statuses}
+
+
+def test_notes_and_tasks_are_stored_for_a_lead(client: FlaskClient, account: AmoAccount) -> None:
+    headers = _auth(_tokens(client, account))
+    lead_id = account.add_lead("L")
+    note = client.post(
+        "/api/v4/leads/notes",
+        json=[{"entity_id": lead_id, "note_type": "common", "params": {"text": "hi"}}],
+        headers=headers,
+    )
+    task = client.post(
+        "/api/v4/tasks",
+        json=[{"entity_id": lead_id, "entity_type": "leads", "text": "call", "complete_till": 1}],
+        headers=headers,
+    )
+    assert (note.status_code, task.status_code) == (200, 200)
+    assert account.notes[0]["params"]["text"] == "hi"
+    assert account.tasks[0]["text"] == "call"
