@@ -1,17 +1,21 @@
 """Robots (Bitrix24 automation rules): what each one answers about a deal's lease.
 
 The values go back to the business process (Bitrix24 ``bizproc.event.send`` RETURN_VALUES,
-keys declared in the robot's RETURN_PROPERTIES); this module knows no CRM.
+keys declared in the robot's RETURN_PROPERTIES); this module knows no CRM and reads the lease
+through ``deal_panel``, as the CRM cards do.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import StrEnum
 
-from backend.domain.billing import DocumentKind
+from backend.domain.attention import Rule
 from backend.ports import Clock
-from backend.services.deal_card import deal_card
+from backend.services.deal_panel import deal_panel
 from backend.services.unit_of_work import UnitOfWork
+
+_OVERDUE = {Rule.LEASE_OVERDUE_DEBT.value, Rule.INVOICE_UNPAID.value}
 
 
 class Robot(StrEnum):
@@ -31,19 +35,21 @@ def answer_robot(
     "none", and the send robot reports "queued" only when there is something to send.
     """
     with uow:
-        card = deal_card(uow, clock, deal_id)
-    if card is None:
+        panel = deal_panel(uow, clock.today(), deal_id, base_url)
+    if panel["lease"] is None:
         return {"status": "no_lease"}
     if robot is Robot.CHECK_PAYMENT:
-        status = "paid" if card.debt.amount <= 0 else ("overdue" if card.overdue else "due")
-        return {"status": status, "debt": str(card.debt.amount)}
-    kind = DocumentKind.ACT if robot is Robot.ISSUE_ACT else DocumentKind.INVOICE
-    docs = card.acts if kind is DocumentKind.ACT else card.invoices
+        overdue = any(flag["rule"] in _OVERDUE for flag in panel["attention"])
+        paid = Decimal(panel["debt"]) <= 0
+        return {
+            "status": "paid" if paid else "overdue" if overdue else "due",
+            "debt": panel["debt"],
+        }
+    kind = "act" if robot is Robot.ISSUE_ACT else "invoice"
+    docs = [d for d in panel["documents"] if d["kind"] == kind]
     if not docs:
         return {"status": "none"}
-    last = docs[-1]
-    url = f"{base_url}/documents/{last.public_token}" if last.public_token else ""
     if robot is Robot.SEND_DOCUMENTS:
         return {"status": "queued"}
-    prefix = "act" if kind is DocumentKind.ACT else "invoice"
-    return {"status": "issued", f"{prefix}_id": last.number, f"{prefix}_url": url}
+    last = docs[-1]
+    return {"status": "issued", f"{kind}_id": last["number"], f"{kind}_url": last["url"]}

@@ -24,7 +24,8 @@ from backend.domain.lease import LeaseStatus
 from backend.domain.parties import Person
 from backend.domain.portal import Portal, PortalStatus
 from backend.services.crm_sync import STATUS_LABELS_RU, load_mapping, save_mapping
-from backend.services.deal_card import deal_card, mark_original_received
+from backend.services.deal_actions import mark_original_received
+from backend.services.deal_panel import deal_panel
 from backend.services.leases import register_lease
 from backend.services.portals import uninstall_portal
 from backend.services.robots import Robot
@@ -40,6 +41,13 @@ from crm_mappings.mapping import BillingMode, LeaseEvent, StageMapping, default_
 log = logging.getLogger(__name__)
 _TEMPLATES = str(files("widget").joinpath("bitrix24", "templates"))
 bp = Blueprint("bitrix24", __name__, url_prefix="/bitrix24", template_folder=_TEMPLATES)
+
+
+@bp.app_template_filter("b24_date")
+def _b24_date(iso: str) -> str:
+    """``2026-02-01`` as the portal's users write it: ``01.02.2026``."""
+    return ".".join(reversed(iso.split("-"))) if iso else ""
+
 
 DEAL_TASK = "jobs.tasks.bitrix24_deal_changed"
 ROBOT_TASK = "jobs.tasks.bitrix24_robot"
@@ -305,11 +313,11 @@ def deal_tab() -> ResponseReturnValue:
 def _render_tab(portal_id: int, deal_id: str, frame: str, message: str) -> ResponseReturnValue:
     c = container()
     with c.uow(portal_id) as uow:
-        card = deal_card(uow, c.clock, deal_id)
-        landlords = uow.parties.landlords() if card is None else []
+        panel = deal_panel(uow, c.clock.today(), deal_id, c.settings.public_base_url)
+        landlords = uow.parties.landlords() if panel["lease"] is None else []
     lang = _lang()
     return render_template(
-        "bitrix24/deal_tab.html", lang=lang, t=_texts()[lang], frame=frame, card=card,
+        "bitrix24/deal_tab.html", lang=lang, t=_texts()[lang], frame=frame, panel=panel,
         message=message, base_url=c.settings.public_base_url, landlords=landlords,
         vat_choices=VAT_CHOICES, form=request.form,
         status_labels=STATUS_LABELS_RU if lang == "ru" else {s: s.value for s in LeaseStatus},

@@ -1,4 +1,4 @@
-"""The deal card and the robots' answers read the lease behind a deal."""
+"""Card actions and the robots' answers on the lease behind a deal."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from backend.domain.billing import BillingPeriod, DocumentKind
 from backend.domain.documents import InvoiceStatus, IssuedDocument
 from backend.domain.lease import LeaseStatus
 from backend.domain.money import Money
-from backend.services.deal_card import deal_card, mark_original_received
+from backend.services.deal_actions import mark_original_received
+from backend.services.deal_panel import deal_panel
 from backend.services.leases import register_lease
 from backend.services.portals import install_portal
 from backend.services.robots import Robot, answer_robot
@@ -43,37 +44,26 @@ def portal_id(container: Container) -> int:
     return portal.id
 
 
-def test_the_card_shows_debt_schedule_and_what_needs_attention(
-    container: Container, portal_id: int
-) -> None:
-    with container.uow(portal_id) as uow:
-        card = deal_card(uow, container.clock, "42")
-
-    assert card is not None
-    assert card.status is LeaseStatus.ACTIVE  # signed and started on 1 Feb (the clock's today)
-    assert card.debt == Money(Decimal(600))
-    assert card.schedule
-    assert card.overdue
-    assert Rule.LEASE_WITHOUT_ORIGINAL in {f.rule for f in card.flags}
-
-
 def test_marking_the_original_received_clears_its_flag(
     container: Container, portal_id: int
 ) -> None:
+    today = container.clock.today()
     with container.uow(portal_id) as uow:
+        before = {f["rule"] for f in deal_panel(uow, today, "42", "https://r.example")["attention"]}
         assert mark_original_received(uow, container.clock, "42")
         uow.commit()
     with container.uow(portal_id) as uow:
-        card = deal_card(uow, container.clock, "42")
+        after = {f["rule"] for f in deal_panel(uow, today, "42", "https://r.example")["attention"]}
+        lease = uow.leases.by_deal("42")
 
-    assert card is not None
-    assert card.lease.original_received
-    assert Rule.LEASE_WITHOUT_ORIGINAL not in {f.rule for f in card.flags}
+    assert Rule.LEASE_WITHOUT_ORIGINAL.value in before
+    assert Rule.LEASE_WITHOUT_ORIGINAL.value not in after
+    assert lease is not None
+    assert lease.original_received
 
 
-def test_a_deal_without_a_lease_has_no_card(container: Container, portal_id: int) -> None:
+def test_a_deal_without_a_lease_has_nothing_to_mark(container: Container, portal_id: int) -> None:
     with container.uow(portal_id) as uow:
-        assert deal_card(uow, container.clock, "999") is None
         assert not mark_original_received(uow, container.clock, "999")
 
 
@@ -82,8 +72,9 @@ def test_a_deal_without_a_lease_has_no_card(container: Container, portal_id: int
     [
         (Robot.CHECK_PAYMENT, {"status": "overdue", "debt": "600.00"}),
         (Robot.ISSUE_INVOICE, {"status": "issued", "invoice_id": "С-1",
-                               "invoice_url": "https://r.example/documents/t1"}),
+                               "invoice_url": "https://r.example/d/t1"}),
         (Robot.ISSUE_ACT, {"status": "none"}),
+        (Robot.SEND_DOCUMENTS, {"status": "queued"}),
     ],
 )  # fmt: skip
 def test_robots_answer_from_the_lease(
@@ -93,3 +84,10 @@ def test_robots_answer_from_the_lease(
         container.uow(portal_id), container.clock, robot, "42", "https://r.example"
     )
     assert answer == expected
+
+
+def test_a_deal_without_a_lease_answers_no_lease(container: Container, portal_id: int) -> None:
+    answer = answer_robot(
+        container.uow(portal_id), container.clock, Robot.CHECK_PAYMENT, "999", "https://r.example"
+    )
+    assert answer == {"status": "no_lease"}
