@@ -1,0 +1,396 @@
+"""Streaming reader of 1C's bank statement file, ``1CClientBankExchange`` format 1.03.
+
+The format is 1C's "Стандарт обмена с системами «Клиент банка»" 1.03
+(v8.1c.ru/edi/edi_stnd/100/101.htm); keys, encodings and the incoming/outgoing rule are
+summarised in research/accounting.md §1. A file is read line by line, so a 100,000-document
+statement never sits in memory: ``BankStatementReader.payments()`` yields one ``Payment`` per
+good document and fills ``report`` as it goes. A broken document is an error that names its
+line and is skipped; the good documents of the file still come through.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import BinaryIO
+
+from backend.domain.money import Money
+from backend.domain.payments import Payment
+
+MAGIC = "1CClientBankExchange"
+DEFAULT_MAX_BYTES = 200 * 1024 * 1024  # a year of a busy account is ~50 MB
+MAX_LINE_BYTES = 64 * 1024
+MAX_ISSUES = 200  # kept in the report; beyond that only counted
+
+# "Кодировка" values of the standard (only these two) plus the non-standard UTF-8 some
+# tools write [Xini1/client-bank-exchange Encoding.java; research/accounting.md §1].
+ENCODINGS = {"windows": "cp1251", "dos": "cp866", "utf-8": "utf-8", "utf8": "utf-8"}
+
+HEADER_KEYS = frozenset(
+    {
+        "ВерсияФормата", "Кодировка", "Отправитель", "Получатель", "ДатаСоздания",
+        "ВремяСоздания", "ДатаНачала", "ДатаКонца", "РасчСчет", "Документ",
+    }
+)  # fmt: skip
+ACCOUNT_KEYS = frozenset(
+    {
+        "ДатаНачала", "ДатаКонца", "РасчСчет", "НачальныйОстаток", "ВсегоПоступило",
+        "ВсегоСписано", "КонечныйОстаток",
+    }
+)  # fmt: skip
+# Every documented key of СекцияДокумент [kilylabs/client-bank-exchange-php
+# DocumentSection.php; kimaero/client_bank_exchange_1c schema].
+_PARTY_KEYS = (
+    "Счет", "ИНН", "КПП", "РасчСчет", "Банк1", "Банк2", "БИК", "Корсчет",
+    "1", "2", "3", "4", "",
+)  # fmt: skip
+DOCUMENT_KEYS = frozenset(
+    {
+        "Номер", "Дата", "Сумма", "КвитанцияДата", "КвитанцияВремя", "КвитанцияСодержание",
+        "ДатаСписано", "ДатаПоступило", "ВидПлатежа", "ВидОплаты", "Код", "НазначениеПлатежа",
+        "Очередность", "СтатусСоставителя", "ПоказательКБК", "ОКАТО", "ПоказательОснования",
+        "ПоказательПериода", "ПоказательНомера", "ПоказательДаты", "ПоказательТипа",
+        "СрокАкцепта", "ВидАккредитива", "СрокПлатежа", "УсловиеОплаты1", "УсловиеОплаты2",
+        "УсловиеОплаты3", "ПлатежПоПредст", "ДополнУсловия", "НомерСчетаПоставщика",
+        "ДатаОтсылкиДок", "КодНазПлатежа", "ИдентификаторПлатежа",
+    }
+    | {f"НазначениеПлатежа{i}" for i in range(1, 7)}
+    | {f"Плательщик{suffix}" for suffix in _PARTY_KEYS}
+    | {f"Получатель{suffix}" for suffix in _PARTY_KEYS}
+)  # fmt: skip
+REQUIRED_DOCUMENT_KEYS = ("Номер", "Дата", "Сумма")
+
+_DATE_RE = re.compile(r"^\d{2}\.\d{2}\.\d{4}$")
+
+
+class StatementError(Exception):
+    """The file cannot be read as a bank statement at all."""
+
+
+class NotAStatement(StatementError):
+    """The first line is not ``1CClientBankExchange``."""
+
+
+class StatementTooLarge(StatementError):
+    """The file (or one of its lines) is over the size limit."""
+
+
+class BrokenDocument(StatementError):
+    """One document of the file is unusable; ``line`` is where its trouble is."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(f"line {line}: {reason}")
+        self.line = line
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class StatementIssue:
+    """A warning or an error, with the line of the file it is about."""
+
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+@dataclass(frozen=True)
+class AccountBalance:
+    """A ``СекцияРасчСчет``: the balances of one account over the statement's dates."""
+
+    account: str
+    opening: Decimal | None
+    received: Decimal | None
+    written_off: Decimal | None
+    closing: Decimal | None
+
+
+@dataclass
+class StatementReport:
+    """What the reader learnt about the file besides its payments."""
+
+    encoding: str = ""
+    header: dict[str, str] = field(default_factory=dict)
+    accounts: list[str] = field(default_factory=list)
+    balances: list[AccountBalance] = field(default_factory=list)
+    document_kinds: dict[str, int] = field(default_factory=dict)
+    documents: int = 0
+    good_documents: int = 0
+    warnings: list[StatementIssue] = field(default_factory=list)
+    errors: list[StatementIssue] = field(default_factory=list)
+    warning_count: int = 0
+    error_count: int = 0
+    complete: bool = False  # КонецФайла seen
+
+    def warn(self, line: int, message: str) -> None:
+        self.warning_count += 1
+        if len(self.warnings) < MAX_ISSUES:
+            self.warnings.append(StatementIssue(line, message))
+
+    def error(self, line: int, message: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_ISSUES:
+            self.errors.append(StatementIssue(line, message))
+
+
+def detect_encoding(head: bytes) -> tuple[str, str | None]:
+    """The codec of a statement from its first bytes, and a warning when unsure.
+
+    ``Кодировка`` names the codec, but the bytes have the last word: a key that is only
+    found when decoded with cp866 means DOS whatever the header says. Without the key, the
+    codec whose decoding gives the most Cyrillic letters wins; UTF-8 only when the bytes are
+    valid UTF-8 (decoding cp1251 bytes as UTF-8 silently yields "0 documents").
+    """
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8", None
+    for codec in ("utf-8", "cp1251", "cp866"):
+        marker = "Кодировка=".encode(codec)
+        at = head.find(marker)
+        if at < 0:
+            continue
+        end = head.find(b"\n", at)
+        raw = head[at + len(marker) : end if end >= 0 else len(head)]
+        declared = raw.decode("ascii", "replace").strip().lower()
+        named = ENCODINGS.get(declared)
+        if named is None:
+            return codec, f"unknown Кодировка={declared!r}; the bytes look like {codec}"
+        if named != codec:
+            return codec, f"Кодировка says {named} but the bytes are {codec}"
+        return codec, None
+    return _guess_codec(head), "no Кодировка in the header; the codec was guessed from the bytes"
+
+
+def _guess_codec(head: bytes) -> str:
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        if any("а" <= ch.lower() <= "я" for ch in text):
+            return "utf-8"
+    scores = {}
+    for codec in ("cp1251", "cp866"):
+        text = head.decode(codec, "replace")
+        scores[codec] = sum(1 for ch in text if "а" <= ch <= "я")
+    return max(scores, key=lambda c: (scores[c], c == "cp1251"))
+
+
+def _amount(value: str) -> Decimal:
+    try:
+        amount = Decimal(value.strip().replace(",", ".").replace(" ", ""))
+    except InvalidOperation:
+        raise ValueError(f"not an amount: {value!r}") from None
+    if not amount.is_finite():
+        raise ValueError(f"not an amount: {value!r}")
+    return amount
+
+
+def _date(value: str) -> date:
+    text = value.strip()
+    if not _DATE_RE.match(text):
+        raise ValueError(f"not a date дд.мм.гггг: {value!r}")
+    return datetime.strptime(text, "%d.%m.%Y").date()  # noqa: DTZ007 - a calendar date
+
+
+@dataclass
+class _Document:
+    kind: str
+    line: int
+    fields: dict[str, str] = field(default_factory=dict)
+    broken: BrokenDocument | None = None
+
+    def fail(self, line: int, reason: str) -> None:
+        if self.broken is None:
+            self.broken = BrokenDocument(line, reason)
+
+
+def document_payment(kind: str, fields: dict[str, str], line: int) -> Payment:
+    """Turn one document's keys into a ``Payment``; ``BrokenDocument`` names what is wrong."""
+    for key in REQUIRED_DOCUMENT_KEYS:
+        if not fields.get(key, "").strip():
+            raise BrokenDocument(line, f"{kind}: {key} is missing")
+    try:
+        amount = _amount(fields["Сумма"])
+        doc_date = _date(fields["Дата"])
+        received = fields.get("ДатаПоступило", "").strip()
+        paid_on = _date(received) if received else doc_date
+    except ValueError as exc:
+        raise BrokenDocument(line, f"{kind} № {fields['Номер']}: {exc}") from None
+    if amount <= 0:
+        raise BrokenDocument(line, f"{kind} № {fields['Номер']}: amount must be positive")
+    purpose = fields.get("НазначениеПлатежа", "").strip()
+    if not purpose:
+        # 1.03: the purpose may come split over НазначениеПлатежа1..6
+        parts = (fields.get(f"НазначениеПлатежа{i}", "").strip() for i in range(1, 7))
+        purpose = " ".join(p for p in parts if p)
+    return Payment(
+        number=fields["Номер"].strip(),
+        paid_on=paid_on,
+        amount=Money(amount),
+        payer_name=(fields.get("Плательщик1") or fields.get("Плательщик", "")).strip(),
+        payer_inn=fields.get("ПлательщикИНН", "").strip(),
+        payer_account=_first(fields, "ПлательщикСчет", "ПлательщикРасчСчет"),
+        payee_account=_first(fields, "ПолучательСчет", "ПолучательРасчСчет"),
+        purpose=purpose,
+        source="bank_statement",
+    )
+
+
+def _first(fields: dict[str, str], *keys: str) -> str:
+    for key in keys:
+        value = fields.get(key, "").strip()
+        if value:
+            return value
+    return ""
+
+
+class BankStatementReader:
+    """Reads a statement from a binary stream, lazily; iterate ``payments()`` once.
+
+    ``max_bytes`` bounds the whole file: beyond it ``StatementTooLarge`` is raised, so a
+    huge upload is refused instead of filling the disk or the database.
+    """
+
+    def __init__(self, stream: BinaryIO, *, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self._stream = stream
+        self._max_bytes = max_bytes
+        self._read = 0
+        self._section = "header"  # header | account | document | end
+        self._account: dict[str, str] = {}
+        self._document: _Document | None = None
+        self.report = StatementReport()
+
+    def _lines(self) -> Iterator[tuple[int, str]]:
+        head = self._stream.read(8192)
+        codec, warning = detect_encoding(head)
+        self.report.encoding = codec
+        buffered = io.BytesIO(head[3:] if head.startswith(b"\xef\xbb\xbf") else head)
+        number = 0
+        while True:
+            raw = buffered.readline(MAX_LINE_BYTES)
+            if not raw:
+                raw = self._stream.readline(MAX_LINE_BYTES)
+            elif not raw.endswith(b"\n"):  # the head ended mid-line
+                raw += self._stream.readline(MAX_LINE_BYTES - len(raw))
+            if not raw:
+                return
+            number += 1
+            self._read += len(raw)
+            if self._read > self._max_bytes:
+                raise StatementTooLarge(
+                    f"the file is over the limit of {self._max_bytes} bytes (at line {number})"
+                )
+            if len(raw) >= MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                raise StatementTooLarge(f"line {number} is over {MAX_LINE_BYTES} bytes")
+            if number == 1 and warning:
+                self.report.warn(1, warning)
+            yield number, raw.decode(codec, "replace").strip()
+
+    def payments(self) -> Iterator[Payment]:
+        """Yield a ``Payment`` for every good document, in file order."""
+        lines = self._lines()
+        first = next(lines, None)
+        if first is None or first[1].lstrip("\ufeff") != MAGIC:
+            raise NotAStatement(f"the first line is not {MAGIC}: this is not a 1C bank statement")
+        last = 1
+        for number, text in lines:
+            last = number
+            if not text:
+                continue
+            if self._section == "end":
+                self.report.warn(number, "text after КонецФайла is ignored")
+                break
+            payment = self._feed(number, text)
+            if payment is not None:
+                yield payment
+        if self._document is not None:
+            kind = self._document.kind
+            self.report.error(self._document.line, f"{kind}: the file ends inside the document")
+        if not self.report.complete:
+            self.report.warn(last, "no КонецФайла: the file may be cut short")
+
+    def _feed(self, number: int, text: str) -> Payment | None:
+        key, sep, value = text.partition("=")
+        key = key.strip()
+        report, document = self.report, self._document
+        if key == "СекцияДокумент":
+            if document is not None:
+                report.error(document.line, f"{document.kind}: no КонецДокумента")
+            kind = value.strip() or "документ"
+            report.documents += 1
+            report.document_kinds[kind] = report.document_kinds.get(kind, 0) + 1
+            self._document, self._section = _Document(kind, number), "document"
+        elif key == "КонецДокумента" and document is not None:
+            self._document, self._section = None, "header"
+            return self._finish(document)
+        elif key == "СекцияРасчСчет":
+            self._account, self._section = {}, "account"
+        elif key == "КонецРасчСчет" and self._section == "account":
+            self._balance(self._account, number)
+            self._section = "header"
+        elif key == "КонецФайла":
+            report.complete, self._section = True, "end"
+        elif not sep:
+            if document is not None:
+                document.fail(number, f"unexpected line {text[:60]!r}")
+            else:
+                report.warn(number, f"unexpected line {text[:60]!r} ignored")
+        else:
+            self._field(number, key, value)
+        return None
+
+    def _field(self, number: int, key: str, value: str) -> None:
+        if self._document is not None:
+            if key not in DOCUMENT_KEYS:
+                self.report.warn(number, f"unknown key {key} in a document")
+            self._document.fields[key] = value
+        elif self._section == "account":
+            if key not in ACCOUNT_KEYS:
+                self.report.warn(number, f"unknown key {key} in СекцияРасчСчет")
+            self._account[key] = value.strip()
+        else:
+            self._header(key, value.strip(), number)
+
+    def _finish(self, document: _Document) -> Payment | None:
+        try:
+            if document.broken is not None:
+                raise document.broken
+            payment = document_payment(document.kind, document.fields, document.line)
+        except BrokenDocument as exc:
+            line = exc.line
+            self.report.error(line, f"broken document (from line {document.line}): {exc.reason}")
+            return None
+        self.report.good_documents += 1
+        return payment
+
+    def _balance(self, account: dict[str, str], line: int) -> None:
+        def amount(key: str) -> Decimal | None:
+            value = account.get(key, "")
+            try:
+                return _amount(value) if value else None
+            except ValueError:
+                self.report.warn(line, f"СекцияРасчСчет: {key} is not an amount")
+                return None
+
+        self.report.balances.append(
+            AccountBalance(
+                account=account.get("РасчСчет", ""),
+                opening=amount("НачальныйОстаток"),
+                received=amount("ВсегоПоступило"),
+                written_off=amount("ВсегоСписано"),
+                closing=amount("КонечныйОстаток"),
+            )
+        )
+
+    def _header(self, key: str, value: str, line: int) -> None:
+        if key not in HEADER_KEYS:
+            self.report.warn(line, f"unknown key {key} in the header")
+        if key == "РасчСчет":
+            self.report.accounts.append(value)
+        else:
+            self.report.header[key] = value
