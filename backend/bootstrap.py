@@ -47,6 +47,13 @@ class Container:
             raise LookupError(f"no CRM adapter registered for {portal.kind!r}") from None
         return factory(self, portal)
 
+    def crm_or_none(self, portal: Portal) -> CrmPort | None:
+        """The portal's CRM adapter, or None when no adapter is registered for its kind."""
+        try:
+            return self.crm(portal)
+        except LookupError:
+            return None
+
     def dispose(self) -> None:
         self.engine.dispose()
 

@@ -41,6 +41,8 @@ class Settings:
     amocrm_client_secret: str = "sandbox-secret"  # noqa: S105 - the sandbox account's own
     amocrm_redirect_uri: str = ""
     billing_hour_utc: int = 0
+    onec_watch_dir: Path | None = None  # bank statements dropped in <dir>/<portal id>/
+    statement_max_mb: int = 200  # bigger bank statement files are refused
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -99,6 +101,8 @@ class Settings:
             amocrm_client_secret=env.get("AMOCRM_CLIENT_SECRET", "sandbox-secret"),
             amocrm_redirect_uri=env.get("AMOCRM_REDIRECT_URI", ""),
             billing_hour_utc=int(env.get("BILLING_HOUR_UTC", "0")),
+            onec_watch_dir=Path(env["ONEC_WATCH_DIR"]) if env.get("ONEC_WATCH_DIR") else None,
+            statement_max_mb=int(env.get("STATEMENT_MAX_MB", "200")),
         )
 
 

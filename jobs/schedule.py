@@ -8,6 +8,12 @@ from backend.config import Settings
 
 
 def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
-    return {
+    schedule: dict[str, dict[str, Any]] = {
         "deliver-outbox": {"task": "jobs.tasks.deliver_outbox", "schedule": 60.0},
     }
+    if settings.onec_watch_dir is not None:
+        schedule["import-statement-folder"] = {
+            "task": "jobs.tasks.import_statement_folder",
+            "schedule": 60.0,
+        }
+    return schedule

@@ -17,3 +17,13 @@ def ping(note: str) -> None:
 @shared_task(acks_late=True)
 def deliver_outbox() -> None:
     """Send due outbox messages (filled in by the mail service)."""
+
+
+@shared_task(acks_late=True)
+def import_statement_folder() -> None:
+    """Import the bank statements dropped in ONEC_WATCH_DIR/<portal id>/."""
+    from backend.services.statement_folder import import_folder
+
+    built = container()
+    if built.settings.onec_watch_dir is not None:
+        import_folder(built.uow, built.clock, built.settings.onec_watch_dir, built.crm_or_none)

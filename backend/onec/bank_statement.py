@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import BinaryIO
+from typing import IO
 
 from backend.domain.money import Money
 from backend.domain.payments import Payment
@@ -256,7 +256,7 @@ class BankStatementReader:
     huge upload is refused instead of filling the disk or the database.
     """
 
-    def __init__(self, stream: BinaryIO, *, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+    def __init__(self, stream: IO[bytes], *, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self._stream = stream
         self._max_bytes = max_bytes
         self._read = 0

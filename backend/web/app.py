@@ -14,7 +14,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["SECRET_KEY"] = settings.secret_key or "dev-only"
     app.config["RENTFLOW_SETTINGS"] = settings
 
-    from backend.web import home
+    from backend.web import home, payments
 
     app.register_blueprint(home.bp)
+    app.register_blueprint(payments.bp)
     return app

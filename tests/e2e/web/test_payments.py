@@ -1,0 +1,41 @@
+"""Uploading a bank statement through the web app."""
+
+from __future__ import annotations
+
+import io
+
+from backend.bootstrap import Container
+from backend.config import Settings
+from backend.web.app import create_app
+from tests.payments_world import build_world, statement_file
+
+
+def test_an_uploaded_statement_is_imported_and_its_leftovers_listed_for_review(
+    container: Container, settings: Settings
+) -> None:
+    world = build_world(container)
+    app = create_app(settings)
+    app.extensions["rentflow.container"] = container
+    client = app.test_client()
+    url = f"/portals/{world.portal_id}/payments"
+    answer = client.post(
+        f"{url}/statements", data={"file": (io.BytesIO(statement_file("DOS")), "kl_to_1c.txt")}
+    )
+    assert answer.status_code == 200
+    assert answer.get_json()["invoices_paid"] == ["БП-000101", "БП-000103"]
+    review = client.get(f"{url}/review").get_json()
+    assert [item["unallocated"] for item in review] == ["5000.00"]
+
+
+def test_an_upload_that_is_not_a_statement_is_a_400_with_the_reason(
+    container: Container, settings: Settings
+) -> None:
+    world = build_world(container)
+    app = create_app(settings)
+    app.extensions["rentflow.container"] = container
+    answer = app.test_client().post(
+        f"/portals/{world.portal_id}/payments/statements",
+        data={"file": (io.BytesIO(b"%PDF-1.7"), "x.pdf")},
+    )
+    assert answer.status_code == 400
+    assert "not a 1C bank statement" in answer.get_json()["error"]
