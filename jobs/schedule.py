@@ -11,6 +11,7 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
     schedule: dict[str, dict[str, Any]] = {
         "deliver-outbox": {"task": "jobs.tasks.deliver_outbox", "schedule": 60.0},
     }
+    schedule["poll-onec-payments"] = {"task": "jobs.tasks.poll_onec_all", "schedule": 900.0}
     if settings.onec_watch_dir is not None:
         schedule["import-statement-folder"] = {
             "task": "jobs.tasks.import_statement_folder",

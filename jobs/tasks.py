@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+from celery import Task, shared_task
 
 from backend.services import health
 from jobs.runtime import container
@@ -27,3 +27,24 @@ def import_statement_folder() -> None:
     built = container()
     if built.settings.onec_watch_dir is not None:
         import_folder(built.uow, built.clock, built.settings.onec_watch_dir, built.crm_or_none)
+
+
+@shared_task(acks_late=True)
+def poll_onec_all() -> None:
+    """Fan out one OData payment poll per portal with 1C polling on."""
+    from backend.onec.polling import portals_to_poll
+
+    for portal_id in portals_to_poll(container()):
+        poll_onec_payments.delay(portal_id)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=8)
+def poll_onec_payments(self: Task, portal_id: int) -> None:  # type: ignore[type-arg]
+    """Read new payments of one portal from 1C; 1C being down is retried with backoff."""
+    from backend.onec.odata import OneCUnavailable
+    from backend.onec.polling import poll_portal
+
+    try:
+        poll_portal(container(), portal_id)
+    except OneCUnavailable as exc:
+        raise self.retry(exc=exc, countdown=min(3600, 60 * 2**self.request.retries)) from exc

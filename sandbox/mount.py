@@ -27,4 +27,13 @@ def sandbox_apps(settings: Settings) -> list[SandboxApp]:
     """The emulators to mount for ``settings`` (none when the sandbox is off)."""
     if not settings.sandbox:
         return []
-    return []
+    from sandbox.onec.odata_app import create_onec_app
+
+    return [
+        SandboxApp(
+            name="onec",
+            title="1C:Бухгалтерия (OData, login odata/odata)",
+            prefix="/sandbox/onec",
+            app=create_onec_app(),
+        ),
+    ]

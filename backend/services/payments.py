@@ -83,11 +83,11 @@ class Ledger:
         self.paid: list[IssuedDocument] = []
         self.partially_paid: dict[int, IssuedDocument] = {}
 
-    def allocate(self, payment: Payment) -> Match:
-        """Match ``payment`` and record what the match decided."""
+    def allocate(self, payment: Payment, available: Money | None = None) -> Match:
+        """Match ``payment`` (or its ``available`` part) and record what the match decided."""
         if payment.id is None:
             raise NotFound("a payment must be stored before it is allocated")
-        result = match_payment(payment, self.invoices, self.leases)
+        result = match_payment(payment, self.invoices, self.leases, available=available)
         for planned in result.allocations:
             self.record(payment.id, planned)
         return result
