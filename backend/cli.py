@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from backend import cli_payments, cli_runtime
+from backend import cli_onec, cli_payments, cli_runtime
 
 
 @click.group()
@@ -26,6 +26,7 @@ main.add_command(cli_runtime.worker)
 main.add_command(cli_runtime.beat)
 main.add_command(cli_runtime.doctor)
 main.add_command(cli_payments.payments)
+main.add_command(cli_onec.onec)
 
 if __name__ == "__main__":
     main()

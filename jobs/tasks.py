@@ -48,3 +48,20 @@ def poll_onec_payments(self: Task, portal_id: int) -> None:  # type: ignore[type
         poll_portal(container(), portal_id)
     except OneCUnavailable as exc:
         raise self.retry(exc=exc, countdown=min(3600, 60 * 2**self.request.retries)) from exc
+
+
+@shared_task(acks_late=True)
+def export_onec_all() -> None:
+    """On the 1st: fan out one EnterpriseData export of the previous month per portal."""
+    from backend.onec.exporting import portals_to_export
+
+    for portal_id in portals_to_export(container()):
+        export_onec_month.delay(portal_id)
+
+
+@shared_task(acks_late=True)
+def export_onec_month(portal_id: int) -> None:
+    """Export one portal's previous month to 1C (documents never go twice)."""
+    from backend.onec.exporting import export_portal
+
+    export_portal(container(), portal_id)

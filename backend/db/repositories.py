@@ -472,6 +472,11 @@ class DocumentRepository(_Scoped):
         row.public_token = doc.public_token
         row.files = dict(doc.extra)
 
+    def exported_at(self, document_id: int) -> datetime | None:
+        """When the document last went to 1C (None: never exported)."""
+        exported: datetime | None = self._get(DocumentRow, document_id).exported_at
+        return exported
+
     def mark(self, document_id: int, **values: Any) -> None:
         """Set bookkeeping columns (crm_synced_at, exported_at, ...)."""
         row = self._get(DocumentRow, document_id)

@@ -14,8 +14,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["SECRET_KEY"] = settings.secret_key or "dev-only"
     app.config["RENTFLOW_SETTINGS"] = settings
 
-    from backend.web import home, payments
+    from backend.web import home, onec, payments
 
     app.register_blueprint(home.bp)
     app.register_blueprint(payments.bp)
+    app.register_blueprint(onec.bp)
     return app

@@ -39,3 +39,19 @@ def test_an_upload_that_is_not_a_statement_is_a_400_with_the_reason(
     )
     assert answer.status_code == 400
     assert "not a 1C bank statement" in answer.get_json()["error"]
+
+
+def test_a_month_exported_on_demand_can_be_downloaded(
+    container: Container, settings: Settings
+) -> None:
+    world = build_world(container)
+    app = create_app(settings)
+    app.extensions["rentflow.container"] = container
+    client = app.test_client()
+    made = client.post(f"/portals/{world.portal_id}/onec/exports", json={"month": "2026-02"})
+    assert made.status_code == 200
+    key = made.get_json()["storage_key"]
+    download = client.get(f"/portals/{world.portal_id}/onec/exports/{key.rsplit('/', 1)[1]}")
+    assert download.status_code == 200
+    assert "БП-000101" in download.get_data(as_text=True)
+    assert client.get(f"/portals/{world.portal_id}/onec/exports/..%2F..%2Fx").status_code == 404
