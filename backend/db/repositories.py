@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -502,6 +503,20 @@ def _payment_from_row(row: PaymentRow) -> Payment:
     )
 
 
+def _payment_values(
+    portal_id: int, identity: str, payment: Payment, now: datetime | None
+) -> dict[str, Any]:
+    return {
+        "portal_id": portal_id, "identity": identity, "number": payment.number,
+        "paid_on": payment.paid_on, "amount": payment.amount.amount,
+        "currency": payment.amount.currency, "payer_name": payment.payer_name,
+        "payer_inn": payment.payer_inn, "payer_account": payment.payer_account,
+        "payee_account": payment.payee_account, "purpose": payment.purpose,
+        "source": payment.source, "external_id": payment.external_id, "created_at": now,
+        "allocated": Decimal(0),
+    }  # fmt: skip
+
+
 class PaymentRepository(_Scoped):
     """Incoming payments (unique by identity) and their allocations."""
 
@@ -537,6 +552,91 @@ class PaymentRepository(_Scoped):
         except IntegrityError:
             return None
         return _payment_from_row(row)
+
+    def add_many(
+        self, payments: Sequence[Payment], now: datetime | None = None
+    ) -> list[Payment | None]:
+        """``add`` for a batch, in a few statements: None where the payment is known already.
+
+        Used by the bank statement import (100,000 documents). A concurrent import of the
+        same payments makes the batch fall back to one-by-one ``add``.
+        """
+        keyed = [(p.identity, p) for p in payments]  # identity is computed, compute it once
+        identities = list({identity for identity, _ in keyed})
+        known: set[str] = set()
+        for start in range(0, len(identities), 500):
+            known.update(
+                self.session.scalars(
+                    select(PaymentRow.identity).where(
+                        PaymentRow.portal_id == self.portal_id,
+                        PaymentRow.identity.in_(identities[start : start + 500]),
+                    )
+                )
+            )
+        fresh: dict[str, Payment] = {}
+        for identity, payment in keyed:
+            if identity not in known:
+                fresh.setdefault(identity, payment)
+        if not fresh:
+            return [None] * len(payments)
+        rows = [_payment_values(self.portal_id, i, p, now) for i, p in fresh.items()]
+        try:
+            with self.session.begin_nested():
+                result = self.session.execute(
+                    insert(PaymentRow).returning(PaymentRow.identity, PaymentRow.id), rows
+                )
+                ids: dict[str, int] = {row[0]: row[1] for row in result}
+        except IntegrityError:
+            return [self.add(p, now) for p in payments]
+        answer: list[Payment | None] = []
+        for identity, payment in keyed:
+            payment_id = ids.pop(identity, None)
+            answer.append(None if payment_id is None else replace(payment, id=payment_id))
+        return answer
+
+    def allocate_many(
+        self, allocations: Sequence[Allocation], by: str = "auto", now: datetime | None = None
+    ) -> None:
+        """Record allocations in bulk; the caller has checked none over-allocates."""
+        if not allocations:
+            return
+        self.session.flush()
+        self.session.execute(
+            insert(AllocationRow),
+            [
+                {
+                    "portal_id": self.portal_id, "payment_id": a.payment_id,
+                    "invoice_id": a.invoice_id, "lease_id": a.lease_id,
+                    "amount": a.amount.amount, "by": by, "created_at": now,
+                }
+                for a in allocations
+            ],
+        )  # fmt: skip
+        per_payment: dict[int, Decimal] = {}
+        per_invoice: dict[int, Decimal] = {}
+        for a in allocations:
+            per_payment[a.payment_id] = per_payment.get(a.payment_id, Decimal(0)) + a.amount.amount
+            if a.invoice_id is not None:
+                per_invoice[a.invoice_id] = (
+                    per_invoice.get(a.invoice_id, Decimal(0)) + a.amount.amount
+                )
+        payments = cast(Table, PaymentRow.__table__)
+        documents = cast(Table, DocumentRow.__table__)
+        connection = self.session.connection()
+        connection.execute(
+            update(payments)
+            .where(payments.c.id == bindparam("b_id"), payments.c.portal_id == self.portal_id)
+            .values(allocated=payments.c.allocated + bindparam("b_amount")),
+            [{"b_id": k, "b_amount": v} for k, v in per_payment.items()],
+        )
+        if per_invoice:
+            connection.execute(
+                update(documents)
+                .where(documents.c.id == bindparam("b_id"), documents.c.portal_id == self.portal_id)
+                .values(paid=documents.c.paid + bindparam("b_amount")),
+                [{"b_id": k, "b_amount": v} for k, v in per_invoice.items()],
+            )
+        self.session.expire_all()
 
     def get(self, payment_id: int) -> Payment:
         return _payment_from_row(self._get(PaymentRow, payment_id))

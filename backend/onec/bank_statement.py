@@ -14,9 +14,9 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import IO
+from typing import IO, Any
 
 from backend.domain.money import Money
 from backend.domain.payments import Payment
@@ -194,7 +194,10 @@ def _date(value: str) -> date:
     text = value.strip()
     if not _DATE_RE.match(text):
         raise ValueError(f"not a date дд.мм.гггг: {value!r}")
-    return datetime.strptime(text, "%d.%m.%Y").date()  # noqa: DTZ007 - a calendar date
+    try:
+        return date(int(text[6:10]), int(text[3:5]), int(text[0:2]))
+    except ValueError:
+        raise ValueError(f"not a calendar date: {value!r}") from None
 
 
 @dataclass
@@ -249,6 +252,30 @@ def _first(fields: dict[str, str], *keys: str) -> str:
     return ""
 
 
+class _CountingReader(io.RawIOBase):
+    """The head already read, then the rest of the stream; refuses to pass ``limit`` bytes."""
+
+    def __init__(self, head: bytes, stream: IO[bytes], limit: int) -> None:
+        self._head, self._stream, self._limit, self._count = head, stream, limit, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        if self._head:
+            size = min(len(view), len(self._head))
+            view[:size], self._head = self._head[:size], self._head[size:]
+        else:
+            data = self._stream.read(len(view))
+            size = len(data)
+            view[:size] = data
+        self._count += size
+        if self._count > self._limit:
+            raise StatementTooLarge(f"the file is over the limit of {self._limit} bytes")
+        return size
+
+
 class BankStatementReader:
     """Reads a statement from a binary stream, lazily; iterate ``payments()`` once.
 
@@ -269,27 +296,27 @@ class BankStatementReader:
         head = self._stream.read(8192)
         codec, warning = detect_encoding(head)
         self.report.encoding = codec
-        buffered = io.BytesIO(head[3:] if head.startswith(b"\xef\xbb\xbf") else head)
+        if head.startswith(b"\xef\xbb\xbf"):
+            head = head[3:]
+        raw = _CountingReader(head, self._stream, self._max_bytes)
+        # C-speed line splitting and decoding; newline=None folds CRLF and LF alike
+        text = io.TextIOWrapper(
+            io.BufferedReader(raw, 65536), encoding=codec, errors="replace", newline=None
+        )
+        if warning:
+            self.report.warn(1, warning)
         number = 0
         while True:
-            raw = buffered.readline(MAX_LINE_BYTES)
-            if not raw:
-                raw = self._stream.readline(MAX_LINE_BYTES)
-            elif not raw.endswith(b"\n"):  # the head ended mid-line
-                raw += self._stream.readline(MAX_LINE_BYTES - len(raw))
-            if not raw:
+            try:
+                line = text.readline(MAX_LINE_BYTES)
+            except StatementTooLarge as exc:
+                raise StatementTooLarge(f"{exc} (near line {number + 1})") from None
+            if not line:
                 return
             number += 1
-            self._read += len(raw)
-            if self._read > self._max_bytes:
-                raise StatementTooLarge(
-                    f"the file is over the limit of {self._max_bytes} bytes (at line {number})"
-                )
-            if len(raw) >= MAX_LINE_BYTES and not raw.endswith(b"\n"):
-                raise StatementTooLarge(f"line {number} is over {MAX_LINE_BYTES} bytes")
-            if number == 1 and warning:
-                self.report.warn(1, warning)
-            yield number, raw.decode(codec, "replace").strip()
+            if len(line) >= MAX_LINE_BYTES and not line.endswith("\n"):
+                raise StatementTooLarge(f"line {number} is over {MAX_LINE_BYTES} characters")
+            yield number, line.strip()
 
     def payments(self) -> Iterator[Payment]:
         """Yield a ``Payment`` for every good document, in file order."""
@@ -302,6 +329,13 @@ class BankStatementReader:
             last = number
             if not text:
                 continue
+            document = self._document
+            if document is not None:
+                # the hot path: a known key inside a document
+                key, sep, value = text.partition("=")
+                if sep and key in DOCUMENT_KEYS:
+                    document.fields[key] = value
+                    continue
             if self._section == "end":
                 self.report.warn(number, "text after КонецФайла is ignored")
                 break

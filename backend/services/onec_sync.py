@@ -17,11 +17,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from backend.domain.matching import PlannedAllocation, normalise_number
+from backend.domain.matching import PlannedAllocation
 from backend.domain.money import Money
 from backend.domain.payments import Payment
 from backend.ports import Clock
-from backend.services.payments import Ledger, move_paid_deals
+from backend.services.ledger import Ledger
+from backend.services.payments import move_paid_deals
 from backend.services.unit_of_work import UnitOfWork
 from crm_mappings.port import CrmPort
 
@@ -125,6 +126,7 @@ def poll_payments(
         left = _apply_breakdown(onec, lookups, ledger, stored)
         if left.is_positive() and ledger.allocate(stored, available=left).needs_review:
             summary.to_review += 1
+    ledger.flush()
     summary.invoices_paid = [i.number for i in ledger.paid]
     summary.invoices_partially_paid = [i.number for i in ledger.partially_paid.values()]
     move_paid_deals(uow, crm, ledger.paid)
@@ -143,8 +145,7 @@ def _apply_breakdown(
         key = str(row.get("СчетНаОплату_Key") or EMPTY_REF)
         if key == EMPTY_REF or not left.is_positive():
             continue
-        number = normalise_number(str(lookups.invoice(key).get("Number", "")))
-        ours = [i for i in ledger.invoices if normalise_number(i.number) == number]
+        ours = ledger.by_number(str(lookups.invoice(key).get("Number", "")))
         if not ours:
             continue
         invoice = ours[0]

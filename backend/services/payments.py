@@ -11,29 +11,22 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import IO, Any
 
-from backend.domain.billing import DocumentKind
-from backend.domain.documents import InvoiceStatus, IssuedDocument
-from backend.domain.errors import DomainError, NotFound
-from backend.domain.matching import (
-    OPEN_STATUSES,
-    LeaseParty,
-    Match,
-    PlannedAllocation,
-    match_payment,
-)
+from backend.domain.documents import IssuedDocument
+from backend.domain.matching import PlannedAllocation
 from backend.domain.money import Money
-from backend.domain.payments import Allocation, Payment
+from backend.domain.payments import Payment
 from backend.onec.bank_statement import DEFAULT_MAX_BYTES, BankStatementReader
 from backend.ports import Clock
+from backend.services.ledger import AllocationRefused, Ledger
 from backend.services.unit_of_work import UnitOfWork
 from crm_mappings.mapping import LeaseEvent
 from crm_mappings.port import CrmError, CrmPort, DealUpdate
 
 log = logging.getLogger(__name__)
-
-
-class AllocationRefused(DomainError):
-    """A manual allocation that would over-allocate the payment or the invoice."""
+BATCH = 1000  # payments stored and allocated per round trip
+__all__ = [
+    "AllocationRefused", "ImportSummary", "Ledger", "allocate_manually", "import_statement",
+]  # fmt: skip
 
 
 @dataclass
@@ -69,78 +62,6 @@ class ReviewItem:
     unallocated: Money
 
 
-class Ledger:
-    """The portal's open invoices and leases, kept in step while payments are allocated."""
-
-    def __init__(self, uow: UnitOfWork, clock: Clock, *, actor: str = "auto") -> None:
-        self.uow, self.clock, self.actor = uow, clock, actor
-        self.invoices = uow.documents.list(kind=DocumentKind.INVOICE, statuses=list(OPEN_STATUSES))
-        self.leases = {
-            lease.id: LeaseParty(lease.id, lease.tenant.inn, lease.number)
-            for lease in uow.leases.list()
-            if lease.id is not None
-        }
-        self.paid: list[IssuedDocument] = []
-        self.partially_paid: dict[int, IssuedDocument] = {}
-
-    def allocate(self, payment: Payment, available: Money | None = None) -> Match:
-        """Match ``payment`` (or its ``available`` part) and record what the match decided."""
-        if payment.id is None:
-            raise NotFound("a payment must be stored before it is allocated")
-        result = match_payment(payment, self.invoices, self.leases, available=available)
-        for planned in result.allocations:
-            self.record(payment.id, planned)
-        return result
-
-    def record(self, payment_id: int, planned: PlannedAllocation) -> None:
-        """Write one allocation and the invoice's new paid amount and status."""
-        now = self.clock.now()
-        self.uow.payments.allocate(
-            Allocation(payment_id, planned.amount, planned.invoice_id, planned.lease_id),
-            by=self.actor,
-            now=now,
-        )
-        details = {"payment_id": payment_id, "amount": str(planned.amount.amount)}
-        if planned.invoice_id is None:
-            self.uow.audit.record(
-                now, "payment.advance", "lease", planned.lease_id, details, actor=self.actor
-            )
-            return
-        invoice = self.open_invoice(planned.invoice_id)
-        paid = invoice.paid if invoice.paid is not None else Money.zero(invoice.total.currency)
-        invoice.paid = paid + planned.amount
-        status = InvoiceStatus.PARTIALLY_PAID
-        if not invoice.outstanding.is_positive():
-            status = InvoiceStatus.PAID
-        invoice.status = status
-        self.uow.documents.mark(planned.invoice_id, status=status.value)
-        self.uow.audit.record(
-            now,
-            f"invoice.{status.value}",
-            "document",
-            planned.invoice_id,
-            details,
-            actor=self.actor,
-        )
-        if status is InvoiceStatus.PAID:
-            self.invoices.remove(invoice)
-            self.partially_paid.pop(planned.invoice_id, None)
-            self.paid.append(invoice)
-        else:
-            self.partially_paid[planned.invoice_id] = invoice
-
-    def open_invoice(self, invoice_id: int) -> IssuedDocument:
-        """The invoice, if it still waits for money; ``AllocationRefused`` otherwise."""
-        for invoice in self.invoices:
-            if invoice.id == invoice_id:
-                return invoice
-        invoice = self.uow.documents.get(invoice_id)
-        if invoice.kind is not DocumentKind.INVOICE or invoice.status not in OPEN_STATUSES:
-            raise AllocationRefused(f"invoice {invoice.number} is not open for payment")
-        self.invoices.append(invoice)
-        return invoice
-
-
 def landlord_accounts(uow: UnitOfWork) -> set[str]:
     """The settlement accounts of the portal's landlord entities: where incoming money lands."""
     return {entity.bank.account for entity in uow.parties.landlords() if entity.bank.account}
@@ -166,12 +87,43 @@ def import_statement(
     ledger = Ledger(uow, clock)
     summary = ImportSummary()
     allocated = advances = Money.zero()
+    batch: list[Payment] = []
     for payment in reader.payments():
         if payment.payee_account not in ours:
             summary.not_ours += 1
             continue
-        summary.incoming += 1
-        stored = uow.payments.add(payment, clock.now())
+        batch.append(payment)
+        if len(batch) >= BATCH:
+            allocated, advances = _import_batch(
+                uow, clock, ledger, batch, summary, allocated, advances
+            )
+            batch = []
+    allocated, advances = _import_batch(uow, clock, ledger, batch, summary, allocated, advances)
+    ledger.flush()
+    report = reader.report
+    summary.encoding, summary.documents = report.encoding, report.documents
+    summary.warnings = [str(w) for w in report.warnings]
+    summary.errors = [str(e) for e in report.errors]
+    summary.allocated, summary.advances = f"{allocated.amount:.2f}", f"{advances.amount:.2f}"
+    summary.invoices_paid = [i.number for i in ledger.paid]
+    summary.invoices_partially_paid = [i.number for i in ledger.partially_paid.values()]
+    summary.deals_to_move = move_paid_deals(uow, crm, ledger.paid)
+    counts = {k: v for k, v in summary.as_dict().items() if isinstance(v, int)}
+    uow.audit.record(clock.now(), "payments.imported", "statement", "", counts)
+    return summary
+
+
+def _import_batch(
+    uow: UnitOfWork,
+    clock: Clock,
+    ledger: Ledger,
+    batch: list[Payment],
+    summary: ImportSummary,
+    allocated: Money,
+    advances: Money,
+) -> tuple[Money, Money]:
+    summary.incoming += len(batch)
+    for stored in uow.payments.add_many(batch, clock.now()):
         if stored is None:
             summary.duplicates += 1
             continue
@@ -184,17 +136,8 @@ def import_statement(
                 advances = advances + planned.amount
             else:
                 allocated = allocated + planned.amount
-    report = reader.report
-    summary.encoding, summary.documents = report.encoding, report.documents
-    summary.warnings = [str(w) for w in report.warnings]
-    summary.errors = [str(e) for e in report.errors]
-    summary.allocated, summary.advances = f"{allocated.amount:.2f}", f"{advances.amount:.2f}"
-    summary.invoices_paid = [i.number for i in ledger.paid]
-    summary.invoices_partially_paid = [i.number for i in ledger.partially_paid.values()]
-    summary.deals_to_move = move_paid_deals(uow, crm, ledger.paid)
-    counts = {k: v for k, v in summary.as_dict().items() if isinstance(v, int)}
-    uow.audit.record(clock.now(), "payments.imported", "statement", "", counts)
-    return summary
+    ledger.flush(statuses=False)
+    return allocated, advances
 
 
 def move_paid_deals(
@@ -257,6 +200,7 @@ def allocate_manually(
         raise AllocationRefused("name an invoice or a lease for the money")
     uow.leases.get(lease_id)  # NotFound for another portal's lease
     ledger.record(payment_id, PlannedAllocation(amount, lease_id, invoice_id))
+    ledger.flush()
     move_paid_deals(uow, crm, ledger.paid)
 
 
