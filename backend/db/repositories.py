@@ -582,8 +582,9 @@ class PaymentRepository(_Scoped):
         rows = [_payment_values(self.portal_id, i, p, now) for i, p in fresh.items()]
         try:
             with self.session.begin_nested():
-                result = self.session.execute(
-                    insert(PaymentRow).returning(PaymentRow.identity, PaymentRow.id), rows
+                table = cast(Table, PaymentRow.__table__)  # Core: no ORM work per row
+                result = self.session.connection().execute(
+                    insert(table).returning(table.c.identity, table.c.id), rows
                 )
                 ids: dict[str, int] = {row[0]: row[1] for row in result}
         except IntegrityError:
@@ -601,8 +602,8 @@ class PaymentRepository(_Scoped):
         if not allocations:
             return
         self.session.flush()
-        self.session.execute(
-            insert(AllocationRow),
+        self.session.connection().execute(
+            insert(cast(Table, AllocationRow.__table__)),
             [
                 {
                     "portal_id": self.portal_id, "payment_id": a.payment_id,
