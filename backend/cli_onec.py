@@ -16,6 +16,16 @@ def onec() -> None:
     """1C: EnterpriseData export of documents, OData payment poll."""
 
 
+def _month(text: str | None) -> tuple[int | None, int | None]:
+    if not text:
+        return None, None
+    try:
+        year, month = (int(part) for part in text.split("-"))
+    except ValueError as exc:
+        raise click.BadParameter("use YYYY-MM", param_hint="--month") from exc
+    return year, month
+
+
 @onec.command("export")
 @click.option("--month", help="YYYY-MM (default: the previous month).")
 @click.option("--portal", "portal_id", type=int)
@@ -24,12 +34,7 @@ def export(month: str | None, portal_id: int | None, reexport: bool) -> None:
     """Export a month's invoices and acts as EnterpriseData XML and email it."""
     from backend.onec.exporting import export_portal
 
-    year = number = None
-    if month:
-        try:
-            year, number = (int(part) for part in month.split("-"))
-        except ValueError as exc:
-            raise click.BadParameter("use YYYY-MM", param_hint="--month") from exc
+    year, number = _month(month)
     container = bootstrap()
     try:
         portal = pick_portal(container, portal_id)
@@ -61,3 +66,25 @@ def poll(portal_id: int | None) -> None:
     if summary is None:
         raise click.ClickException("the portal has no 1C OData settings (settings.onec.odata_url)")
     click.echo(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
+
+
+@onec.command("drafts")
+@click.option("--month", help="YYYY-MM (default: the previous month).")
+@click.option("--portal", "portal_id", type=int)
+def drafts(month: str | None, portal_id: int | None) -> None:
+    """Write the month's invoices and acts to 1C as draft documents over OData."""
+    from backend.onec.exporting import push_portal_drafts
+
+    year, number = _month(month)
+    container = bootstrap()
+    try:
+        portal = pick_portal(container, portal_id)
+        assert portal.id is not None
+        result = push_portal_drafts(container, portal.id, year=year, month=number)
+    finally:
+        container.dispose()
+    if result is None:
+        raise click.ClickException("OData writing is off for this portal (settings.onec)")
+    click.echo(json.dumps(asdict(result), ensure_ascii=False, indent=2))
+    if result.error:
+        raise click.ClickException(result.error)

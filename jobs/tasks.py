@@ -61,7 +61,9 @@ def export_onec_all() -> None:
 
 @shared_task(acks_late=True)
 def export_onec_month(portal_id: int) -> None:
-    """Export one portal's previous month to 1C (documents never go twice)."""
-    from backend.onec.exporting import export_portal
+    """Export one portal's previous month to 1C (documents never go twice), and write it as
+    draft 1C documents over OData where the portal enables that."""
+    from backend.onec.exporting import export_portal, push_portal_drafts
 
     export_portal(container(), portal_id)
+    push_portal_drafts(container(), portal_id)

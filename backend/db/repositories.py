@@ -478,6 +478,11 @@ class DocumentRepository(_Scoped):
         exported: datetime | None = self._get(DocumentRow, document_id).exported_at
         return exported
 
+    def onec_ref(self, document_id: int) -> str:
+        """The Ref_Key of the draft 1C document made for it over OData ("" when none)."""
+        ref: str = self._get(DocumentRow, document_id).onec_ref
+        return ref
+
     def mark(self, document_id: int, **values: Any) -> None:
         """Set bookkeeping columns (crm_synced_at, exported_at, ...)."""
         row = self._get(DocumentRow, document_id)

@@ -18,19 +18,11 @@ from urllib.parse import quote
 
 import requests
 
+from backend.onec.errors import OneCAuthFailed, OneCError, OneCUnavailable
+
+__all__ = ["ODataClient", "ODataSettings", "OneCAuthFailed", "OneCError", "OneCUnavailable"]
+
 _SAFE = "()'=,$"  # OData keys and literals stay readable in the path
-
-
-class OneCError(Exception):
-    """1C answered with an error that a retry will not fix."""
-
-
-class OneCUnavailable(OneCError):
-    """1C is down, overloaded or unreachable: retry later."""
-
-
-class OneCAuthFailed(OneCError):
-    """1C refused the OData user's login or password."""
 
 
 @dataclass(frozen=True)

@@ -140,3 +140,39 @@ def test_the_emulator_index_is_public_and_the_data_is_not(base_url: str) -> None
     root = base_url.removesuffix("/odata/standard.odata")
     assert "standard.odata" in requests.get(f"{root}/", timeout=5).text
     assert requests.get(f"{base_url}/{PAYMENTS}", timeout=5).status_code == 401
+
+
+def test_drafts_of_the_month_are_written_once_and_unposted(
+    container: Container, base_url: str, store: OneCStore
+) -> None:
+    from backend.services.onec_drafts import push_drafts
+
+    world = build_world(container)
+    with container.uow(world.portal_id) as uow:
+        first = push_drafts(uow, container.clock, _client(base_url), year=2026, month=2)
+        uow.commit()
+    assert first.created == ["БП-000101"]
+    assert first.error == ""
+    (draft,) = store.sets[INVOICES][2:]
+    assert draft["Posted"] is False
+    assert draft["Контрагент_Key"] == store.sets["Catalog_Контрагенты"][0]["Ref_Key"]  # by ИНН
+    assert draft["Товары"][0]["СтавкаНДС"] == "НДС22"
+    with container.uow(world.portal_id) as uow:
+        again = push_drafts(uow, container.clock, _client(base_url), year=2026, month=2)
+        uow.commit()
+    assert (again.created, again.already) == ([], 1)
+    assert len(store.sets[INVOICES]) == 3
+
+
+def test_drafts_stop_at_1c_going_down_and_keep_what_was_made(
+    container: Container, base_url: str, store: OneCStore
+) -> None:
+    from backend.services.onec_drafts import push_drafts
+
+    world = build_world(container)
+    store.fail_next = 100
+    with container.uow(world.portal_id) as uow:
+        result = push_drafts(uow, container.clock, _client(base_url), year=2026, month=2)
+        uow.commit()
+    assert result.created == []
+    assert "unavailable" in result.error
