@@ -644,6 +644,26 @@ class PaymentRepository(_Scoped):
             )
         self.session.expire_all()
 
+    def twin_keys(
+        self, start: date, end: date, *, exclude_source: str
+    ) -> set[tuple[str, date, Decimal, str]]:
+        """(number, date, amount, payer INN) of payments from other sources in [start, end].
+
+        The same money can reach rentflow twice — from a bank statement and from 1C's
+        OData — under different identities; these keys let the import recognise it.
+        """
+        rows = self.session.execute(
+            select(
+                PaymentRow.number, PaymentRow.paid_on, PaymentRow.amount, PaymentRow.payer_inn
+            ).where(
+                PaymentRow.portal_id == self.portal_id,
+                PaymentRow.source != exclude_source,
+                PaymentRow.paid_on >= start,
+                PaymentRow.paid_on <= end,
+            )
+        )
+        return {(n, d, Decimal(a).quantize(Decimal("0.01")), i) for n, d, a, i in rows}
+
     def get(self, payment_id: int) -> Payment:
         return _payment_from_row(self._get(PaymentRow, payment_id))
 

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 
 from backend.domain.billing import DocumentKind
@@ -89,6 +90,12 @@ class Match:
     def needs_review(self) -> bool:
         """Money nobody could place: it goes to the manual-review list."""
         return self.unallocated.is_positive()
+
+
+def twin_key(payment: Payment) -> tuple[str, date, Decimal, str]:
+    """What the same money looks like from any source: its payer's document number, date,
+    amount and payer INN (a statement and 1C's OData give it different identities)."""
+    return (payment.number, payment.paid_on, payment.amount.amount, payment.payer_inn)
 
 
 def normalise_number(number: str) -> str:

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from backend.domain.matching import PlannedAllocation
+from backend.domain.matching import PlannedAllocation, twin_key
 from backend.domain.money import Money
 from backend.domain.payments import Payment
 from backend.ports import Clock
@@ -115,10 +115,16 @@ def poll_payments(
     """
     since = date.fromordinal(clock.today().toordinal() - days)
     lookups, ledger, summary = _Lookups(onec), Ledger(uow, clock, actor="1c"), PollSummary()
+    # the same money imported from a bank statement is not added again
+    twins = uow.payments.twin_keys(since, date.max, exclude_source="odata")
     for entity in onec.query(PAYMENTS, filter=_filter_since(since)):
         summary.read += 1
         payer = lookups.counterparty(str(entity.get("Контрагент_Key", "")))
-        stored = uow.payments.add(payment_from_odata(entity, payer), clock.now())
+        payment = payment_from_odata(entity, payer)
+        if twin_key(payment) in twins:
+            summary.duplicates += 1
+            continue
+        stored = uow.payments.add(payment, clock.now())
         if stored is None or stored.id is None:
             summary.duplicates += 1
             continue

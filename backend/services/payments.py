@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import IO, Any
 
 from backend.domain.documents import IssuedDocument
-from backend.domain.matching import PlannedAllocation
+from backend.domain.matching import PlannedAllocation, twin_key
 from backend.domain.money import Money
 from backend.domain.payments import Payment
 from backend.onec.bank_statement import DEFAULT_MAX_BYTES, BankStatementReader
@@ -123,6 +123,14 @@ def _import_batch(
     advances: Money,
 ) -> tuple[Money, Money]:
     summary.incoming += len(batch)
+    if batch:
+        # money 1C's OData already reported is the same money: do not count it twice
+        days = [p.paid_on for p in batch]
+        twins = uow.payments.twin_keys(min(days), max(days), exclude_source="bank_statement")
+        if twins:
+            fresh = [p for p in batch if twin_key(p) not in twins]
+            summary.duplicates += len(batch) - len(fresh)
+            batch = fresh
     for stored in uow.payments.add_many(batch, clock.now()):
         if stored is None:
             summary.duplicates += 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from types import TracebackType
 from typing import Any, Protocol, Self
 
@@ -106,6 +107,9 @@ class PaymentRepo(Protocol):
         self, payments: Sequence[Payment], now: datetime | None = None
     ) -> list[Payment | None]: ...
     def get(self, payment_id: int) -> Payment: ...
+    def twin_keys(
+        self, start: date, end: date, *, exclude_source: str
+    ) -> set[tuple[str, date, Decimal, str]]: ...
     def allocated(self, payment_id: int) -> Money: ...
     def not_fully_allocated(self) -> list[Payment]: ...
     def allocate(

@@ -176,3 +176,46 @@ def test_drafts_stop_at_1c_going_down_and_keep_what_was_made(
         uow.commit()
     assert result.created == []
     assert "unavailable" in result.error
+
+
+def test_money_already_imported_from_the_bank_statement_is_not_counted_again(
+    container: Container, base_url: str
+) -> None:
+    import io
+
+    from backend.services.payments import import_statement
+    from tests.payments_world import doc, statement_file
+
+    world = build_world(container)
+    statement = statement_file(docs=[doc("105", "100000.00", "Оплата по счету № 101")])
+    with container.uow(world.portal_id) as uow:
+        assert import_statement(uow, container.clock, io.BytesIO(statement)).added == 1
+        uow.commit()
+    with container.uow(world.portal_id) as uow:
+        summary = poll_payments(uow, container.clock, _client(base_url), days=30)
+        uow.commit()
+        paid = uow.documents.get(world.invoices["БП-000101"]).paid
+    assert (summary.added, summary.duplicates) == (1, 1)
+    assert paid == Money(Decimal("100000.00"))
+
+
+def test_a_statement_after_the_poll_does_not_count_1c_payments_again(
+    container: Container, base_url: str
+) -> None:
+    import io
+
+    from backend.services.payments import import_statement
+    from tests.payments_world import doc, statement_file
+
+    world = build_world(container)
+    with container.uow(world.portal_id) as uow:
+        poll_payments(uow, container.clock, _client(base_url), days=30)
+        uow.commit()
+    statement = statement_file(
+        docs=[doc("106", "40000.00", "Оплата аренды", on=date(2026, 2, 10)),
+              doc("107", "1000.00", "Оплата по счету № 103")]
+    )  # fmt: skip
+    with container.uow(world.portal_id) as uow:
+        summary = import_statement(uow, container.clock, io.BytesIO(statement))
+        uow.commit()
+    assert (summary.added, summary.duplicates) == (1, 1)
