@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from typing import IO, Any
 
 from backend.domain.documents import IssuedDocument
@@ -84,27 +85,24 @@ def import_statement(
     """
     reader = BankStatementReader(stream, max_bytes=max_bytes)
     ours = landlord_accounts(uow)
-    ledger = Ledger(uow, clock)
-    summary = ImportSummary()
-    allocated = advances = Money.zero()
+    run = _ImportRun(uow, clock)
     batch: list[Payment] = []
     for payment in reader.payments():
         if payment.payee_account not in ours:
-            summary.not_ours += 1
+            run.summary.not_ours += 1
             continue
         batch.append(payment)
         if len(batch) >= BATCH:
-            allocated, advances = _import_batch(
-                uow, clock, ledger, batch, summary, allocated, advances
-            )
+            run.add(batch)
             batch = []
-    allocated, advances = _import_batch(uow, clock, ledger, batch, summary, allocated, advances)
-    ledger.flush()
-    report = reader.report
+    run.add(batch)
+    run.ledger.flush()
+    summary, ledger, report = run.summary, run.ledger, reader.report
     summary.encoding, summary.documents = report.encoding, report.documents
     summary.warnings = [str(w) for w in report.warnings]
     summary.errors = [str(e) for e in report.errors]
-    summary.allocated, summary.advances = f"{allocated.amount:.2f}", f"{advances.amount:.2f}"
+    summary.allocated = f"{run.allocated.amount:.2f}"
+    summary.advances = f"{run.advances.amount:.2f}"
     summary.invoices_paid = [i.number for i in ledger.paid]
     summary.invoices_partially_paid = [i.number for i in ledger.partially_paid.values()]
     summary.deals_to_move = move_paid_deals(uow, crm, ledger.paid)
@@ -113,39 +111,38 @@ def import_statement(
     return summary
 
 
-def _import_batch(
-    uow: UnitOfWork,
-    clock: Clock,
-    ledger: Ledger,
-    batch: list[Payment],
-    summary: ImportSummary,
-    allocated: Money,
-    advances: Money,
-) -> tuple[Money, Money]:
-    summary.incoming += len(batch)
-    if batch:
-        # money 1C's OData already reported is the same money: do not count it twice
-        days = [p.paid_on for p in batch]
-        twins = uow.payments.twin_keys(min(days), max(days), exclude_source="bank_statement")
-        if twins:
-            fresh = [p for p in batch if twin_key(p) not in twins]
+class _ImportRun:
+    """One statement import: stores and allocates the incoming payments batch by batch."""
+
+    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+        self.uow, self.clock = uow, clock
+        self.ledger = Ledger(uow, clock)
+        self.summary = ImportSummary()
+        self.allocated = self.advances = Money.zero()
+        # money 1C's OData already reported is the same money: it is not counted twice
+        self.twins = uow.payments.twin_keys(date.min, date.max, exclude_source="bank_statement")
+
+    def add(self, batch: list[Payment]) -> None:
+        summary = self.summary
+        summary.incoming += len(batch)
+        if self.twins:
+            fresh = [p for p in batch if twin_key(p) not in self.twins]
             summary.duplicates += len(batch) - len(fresh)
             batch = fresh
-    for stored in uow.payments.add_many(batch, clock.now()):
-        if stored is None:
-            summary.duplicates += 1
-            continue
-        summary.added += 1
-        result = ledger.allocate(stored)
-        summary.matched += 0 if result.needs_review else 1
-        summary.to_review += 1 if result.needs_review else 0
-        for planned in result.allocations:
-            if planned.invoice_id is None:
-                advances = advances + planned.amount
-            else:
-                allocated = allocated + planned.amount
-    ledger.flush(statuses=False)
-    return allocated, advances
+        for stored in self.uow.payments.add_many(batch, self.clock.now()):
+            if stored is None:
+                summary.duplicates += 1
+                continue
+            summary.added += 1
+            result = self.ledger.allocate(stored)
+            summary.matched += 0 if result.needs_review else 1
+            summary.to_review += 1 if result.needs_review else 0
+            for planned in result.allocations:
+                if planned.invoice_id is None:
+                    self.advances = self.advances + planned.amount
+                else:
+                    self.allocated = self.allocated + planned.amount
+        self.ledger.flush(statuses=False)
 
 
 def move_paid_deals(
