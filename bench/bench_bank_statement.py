@@ -56,7 +56,7 @@ def _import(path: Path, workdir: Path) -> dict[str, object]:
     from backend.services.payments import import_statement
     from backend.services.portals import install_portal
     from tests.factories import lease
-    from tests.payments_world import _invoice
+    from tests.payments_world import make_invoice
 
     url = f"sqlite:///{workdir / 'bench.db'}"
     upgrade(url)
@@ -75,7 +75,7 @@ def _import(path: Path, workdir: Path) -> dict[str, object]:
         for n in range(1, 201):
             # one invoice per (kind, period start): one-day periods over the year
             day = date.fromordinal(date(2026, 1, 1).toordinal() + n)
-            doc = _invoice(lease_id, f"БП-{n:06d}", 1, "150000.00")
+            doc = make_invoice(lease_id, f"БП-{n:06d}", 1, "150000.00")
             uow.documents.add(replace(doc, issued_on=day, period=BillingPeriod(day, day)))
         uow.commit()
     started = time.perf_counter()

@@ -58,7 +58,7 @@ class World:
     invoices: dict[str, int]  # number -> id
 
 
-def _invoice(lease_id: int, number: str, month: int, total: str) -> IssuedDocument:
+def make_invoice(lease_id: int, number: str, month: int, total: str) -> IssuedDocument:
     period = BillingPeriod(date(2026, month, 1), date(2026, month, 28))
     amount = Money(Decimal(total))
     line = DocumentLine("Аренда помещения 101", period, 1, "мес.", amount, amount, Money.zero())
@@ -81,7 +81,7 @@ def build_world(container: Container) -> World:
         ).lease_id
         uow.mappings.save("0", {}, {"paid": "WON"})
         invoices = {
-            number: uow.documents.add(_invoice(lease_id, number, month, total)).id or 0
+            number: uow.documents.add(make_invoice(lease_id, number, month, total)).id or 0
             for number, month, total in (
                 ("БП-000101", 2, "100000.00"),
                 ("БП-000102", 3, "100000.00"),

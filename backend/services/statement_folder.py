@@ -1,7 +1,8 @@
 """The watched folder: statements dropped in ``<folder>/<portal id>/`` are imported.
 
-Each file is imported in its own transaction, then moved to ``done/`` with its JSON summary
-beside it, or to ``failed/`` with the reason, so nothing is read twice and nothing is lost.
+Each file is first claimed (renamed into ``processing/``), imported in its own transaction,
+then moved to ``done/`` with its JSON summary beside it, or to ``failed/`` with the reason.
+A file left in ``processing/`` by a crash can be put back: imports are idempotent.
 """
 
 from __future__ import annotations
@@ -65,14 +66,19 @@ def _import_one(
     assert portal.id is not None  # listed portals are stored ones
     stamp = clock.now().strftime("%Y%m%dT%H%M%S")
     try:
-        with uow_factory(portal.id) as uow, path.open("rb") as stream:
+        # claim the file: a rename is atomic, so two workers never import the same file
+        claimed = _move(path, path.parent / "processing", stamp)
+    except FileNotFoundError:
+        return FolderResult(path, portal.id, error="taken by another worker")
+    try:
+        with uow_factory(portal.id) as uow, claimed.open("rb") as stream:
             summary = import_statement(uow, clock, stream, crm=crm)
             uow.commit()
     except (StatementError, DomainError) as exc:
-        target = _move(path, path.parent / "failed", stamp)
+        target = _move(claimed, path.parent / "failed", "")
         target.with_name(target.name + ".error.txt").write_text(str(exc), encoding="utf-8")
         return FolderResult(path, portal.id, error=str(exc))
-    target = _move(path, path.parent / "done", stamp)
+    target = _move(claimed, path.parent / "done", "")
     text = json.dumps(summary.as_dict(), ensure_ascii=False, indent=2)
     target.with_name(target.name + ".json").write_text(text, encoding="utf-8")
     return FolderResult(path, portal.id, summary=summary)
@@ -80,6 +86,6 @@ def _import_one(
 
 def _move(path: Path, folder: Path, stamp: str) -> Path:
     folder.mkdir(exist_ok=True)
-    target = folder / f"{stamp}-{path.name}"
+    target = folder / (f"{stamp}-{path.name}" if stamp else path.name)
     path.replace(target)
     return target
