@@ -213,3 +213,26 @@ def write_statement(
     for line in statement_lines(documents, account=account, start=start, end=end):
         written += out.write((line + "\r\n").encode("cp1251"))
     return written
+
+
+def main() -> None:
+    """``python -m sandbox.onec.bank_files OUT [--documents N] [--account A]``."""
+    import argparse
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--documents", type=int, default=100)
+    parser.add_argument("--account", default="40702810938000000001")
+    parser.add_argument("--inn", default="7707083893")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    docs = random_documents(args.documents, payee=('ООО "Ромашка"', args.inn, args.account),
+                            start=date(2026, 2, 1), seed=args.seed)  # fmt: skip
+    with args.out.open("wb") as out:
+        write_statement(out, docs, account=args.account, start=date(2026, 2, 1),
+                        end=date(2026, 2, 28))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

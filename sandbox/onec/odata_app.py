@@ -149,8 +149,32 @@ def create_onec_app(
             "<h1>1C:Бухгалтерия emulator</h1><p>OData v3 at "
             f"<code>{request.script_root}{ROOT}/</code>, HTTP Basic login "
             f"<code>{user}</code>.</p><ul>{names}</ul>"
+            f'<p><a href="{request.script_root}/statement.txt">A bank statement file</a>'
+            " (1CClientBankExchange, cp1251) to import.</p>"
         )
         return Response(page, mimetype="text/html")
+
+    @app.get("/statement.txt")
+    def statement() -> Response:
+        """A generated cp1251 bank statement: ?documents=N&account=...&inn=...&seed=..."""
+        from datetime import date
+
+        from sandbox.onec.bank_files import random_documents, render_statement
+
+        account = request.args.get("account", "40702810938000000001")
+        payee = ('ООО "Ромашка"', request.args.get("inn", "7707083893"), account)
+        count = min(int(request.args.get("documents", 20)), 10_000)
+        docs = random_documents(count, payee=payee, start=date(2026, 2, 1),
+                                seed=int(request.args.get("seed", 0)))  # fmt: skip
+        data = render_statement(
+            docs, account=account, start=date(2026, 2, 1), end=date(2026, 2, 28)
+        )
+        disposition = 'attachment; filename="kl_to_1c.txt"'
+        return Response(
+            data,
+            mimetype="text/plain; charset=windows-1251",
+            headers={"Content-Disposition": disposition},
+        )
 
     @app.get(f"{ROOT}/$metadata")
     def metadata() -> Response:

@@ -219,3 +219,18 @@ def test_a_statement_after_the_poll_does_not_count_1c_payments_again(
         summary = import_statement(uow, container.clock, io.BytesIO(statement))
         uow.commit()
     assert (summary.added, summary.duplicates) == (1, 1)
+
+
+def test_the_emulator_hands_out_a_statement_file_the_reader_accepts(base_url: str) -> None:
+    import io
+
+    import requests
+
+    from backend.onec.bank_statement import BankStatementReader
+
+    root = base_url.removesuffix("/odata/standard.odata")
+    data = requests.get(f"{root}/statement.txt?documents=30", timeout=5).content
+    reader = BankStatementReader(io.BytesIO(data))
+    assert len(list(reader.payments())) == 30
+    assert reader.report.encoding == "cp1251"
+    assert reader.report.warnings == []
