@@ -158,7 +158,7 @@ def document_payment(kind: str, fields: dict[str, str], line: int) -> Payment:
         # 1.03: the purpose may come split over НазначениеПлатежа1..6
         parts = (fields.get(f"НазначениеПлатежа{i}", "").strip() for i in range(1, 7))
         purpose = " ".join(p for p in parts if p)
-    return Payment(
+    payment = Payment(
         number=fields["Номер"].strip(),
         paid_on=paid_on,
         amount=Money(amount),
@@ -169,6 +169,26 @@ def document_payment(kind: str, fields: dict[str, str], line: int) -> Payment:
         purpose=purpose,
         source="bank_statement",
     )
+    _check_sizes(payment, kind, line)
+    return payment
+
+
+# An ИНН has 10 or 12 digits (budget payments write "0"); accounts have 20 digits: longer
+# values are not requisites but damage, and would not fit the payments table either.
+_LIMITS = (
+    ("number", "Номер", 64),
+    ("payer_inn", "ПлательщикИНН", 12),
+    ("payer_account", "ПлательщикСчет", 20),
+    ("payee_account", "ПолучательСчет", 20),
+)
+
+
+def _check_sizes(payment: Payment, kind: str, line: int) -> None:
+    for attribute, key, limit in _LIMITS:
+        if len(getattr(payment, attribute)) > limit:
+            raise BrokenDocument(
+                line, f"{kind} № {payment.number[:20]}: {key} is over {limit} characters"
+            )
 
 
 def _first(fields: dict[str, str], *keys: str) -> str:

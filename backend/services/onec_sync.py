@@ -90,11 +90,11 @@ class _Lookups:
 def payment_from_odata(entity: Mapping[str, Any], payer: Mapping[str, Any]) -> Payment:
     """A 1C ``ПоступлениеНаРасчетныйСчет`` as a ``Payment`` keyed by its ``Ref_Key``."""
     return Payment(
-        number=str(entity.get("НомерВходящегоДокумента") or entity.get("Number", "")),
+        number=str(entity.get("НомерВходящегоДокумента") or entity.get("Number", ""))[:64],
         paid_on=datetime.fromisoformat(str(entity["Date"])).date(),
         amount=Money(Decimal(str(entity["СуммаДокумента"]))),
         payer_name=str(payer.get("Description", "")),
-        payer_inn=str(payer.get("ИНН", "")),
+        payer_inn=str(payer.get("ИНН", ""))[:12],
         purpose=str(entity.get("НазначениеПлатежа", "")),
         source="odata",
         external_id=str(entity["Ref_Key"]),

@@ -11,7 +11,7 @@ from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from backend.bootstrap import Container, bootstrap
-from backend.domain.errors import DomainError
+from backend.domain.errors import DomainError, NotFound
 from backend.onec.bank_statement import StatementError, StatementTooLarge
 
 bp = Blueprint("payments", __name__, url_prefix="/portals/<int:portal_id>/payments")
@@ -38,8 +38,11 @@ def upload_statement(portal_id: int) -> ResponseReturnValue:
     upload = request.files.get("file")
     if upload is None:
         return jsonify(error="send the statement as the form field 'file'"), 400
-    with container.uow(None) as uow:
-        portal = uow.portals.get(portal_id)
+    try:
+        with container.uow(None) as uow:
+            portal = uow.portals.get(portal_id)
+    except NotFound:
+        return jsonify(error=f"no portal {portal_id}"), 404
     crm = container.crm_or_none(portal)
     try:
         with container.uow(portal_id) as uow:

@@ -219,3 +219,12 @@ def test_generated_files_read_back_as_written() -> None:
     assert reader.report.warnings == []
     assert [p.amount.amount for p in payments] == [Decimal("1500.50") * n for n in range(1, 5)]
     assert [p.purpose for p in payments] == [d.purpose for d in docs]
+
+
+def test_requisites_too_long_to_be_real_make_the_document_broken() -> None:
+    text = SAMPLE.format(encoding="Windows").replace(
+        "ПлательщикИНН=7719617469", "ПлательщикИНН=77196174697719617469"
+    )
+    payments, reader = _read(text.encode("cp1251"))
+    assert [p.number for p in payments] == ["7"]
+    assert "ПлательщикИНН is over 12" in reader.report.errors[0].message
