@@ -67,6 +67,13 @@ class Container:
             self.extras["document_rendering"] = rendering
         return rendering
 
+    def crm_or_none(self, portal: Portal) -> CrmPort | None:
+        """The portal's CRM adapter, or None when no adapter is registered for its kind."""
+        try:
+            return self.crm(portal)
+        except LookupError:
+            return None
+
     def dispose(self) -> None:
         self.engine.dispose()
 

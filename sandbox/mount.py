@@ -29,8 +29,17 @@ def sandbox_apps(settings: Settings) -> list[SandboxApp]:
         return []
     from sandbox.amocrm.app import create_emulator
     from sandbox.amocrm.state import AmoAccount
+    from sandbox.onec.odata_app import create_onec_app
 
     amo = AmoAccount(
         client_id=settings.amocrm_client_id, client_secret=settings.amocrm_client_secret
     )
-    return [SandboxApp("amocrm", "amoCRM account", "/sandbox/amocrm", create_emulator(amo))]
+    return [
+        SandboxApp("amocrm", "amoCRM account", "/sandbox/amocrm", create_emulator(amo)),
+        SandboxApp(
+            name="onec",
+            title="1C:Бухгалтерия (OData, login odata/odata)",
+            prefix="/sandbox/onec",
+            app=create_onec_app(),
+        ),
+    ]

@@ -19,10 +19,12 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.config["RENTFLOW_SETTINGS"] = settings
     app.extensions["rentflow"] = container
 
-    from backend.web import amocrm, attention, documents, home
+    from backend.web import amocrm, attention, documents, home, onec, payments
 
     app.register_blueprint(home.bp)
     app.register_blueprint(attention.bp)
     app.register_blueprint(documents.bp)
     app.register_blueprint(amocrm.bp)
+    app.register_blueprint(payments.bp)
+    app.register_blueprint(onec.bp)
     return app
