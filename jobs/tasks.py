@@ -17,7 +17,31 @@ def ping(note: str) -> None:
 
 @shared_task(acks_late=True)
 def deliver_outbox() -> None:
-    """Send due outbox messages (filled in by the mail service)."""
+    """Send the outbox messages that are due (each once; failures back off)."""
+    from backend.services.outbox import deliver_due
+
+    built = container()
+    deliver_due(built.uow, built.clock, built.mailer(), built.document_storage())
+
+
+@shared_task(acks_late=True)
+def billing_run() -> None:
+    """The nightly run: fan out one billing task per active portal."""
+    built = container()
+    with built.uow() as uow:
+        portal_ids = [p.id for p in uow.portals.list() if p.id is not None]
+    for portal_id in portal_ids:
+        billing_run_portal.delay(portal_id, built.clock.today().isoformat())
+
+
+@shared_task(acks_late=True)
+def billing_run_portal(portal_id: int, day: str) -> None:
+    """Issue one portal's due documents for ``day`` (idempotent: a redelivery adds nothing)."""
+    from datetime import date
+
+    from backend.services.billing import run_portal
+
+    run_portal(container().billing_ports(), portal_id, date.fromisoformat(day))
 
 
 @shared_task(acks_late=True, autoretry_for=(CrmUnavailable,), retry_backoff=True, max_retries=12)
