@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
@@ -18,9 +18,12 @@ from backend.db.crypto import TokenCipher
 from backend.db.token_store import DbTokenStore
 from backend.db.uow import UnitOfWorkFactory
 from backend.domain.portal import Portal
-from backend.ports import Clock, SystemClock
+from backend.ports import Clock, Mailer, SystemClock
 from crm_mappings.port import CrmPort
 from documents.storage import DocumentStorage, LocalDiskStorage
+
+if TYPE_CHECKING:
+    from backend.services.billing import BillingPorts
 
 CrmFactory = Callable[["Container", Portal], CrmPort]
 
@@ -66,6 +69,38 @@ class Container:
             rendering = PdfDocuments(DocumentRenderer(self.settings.document_templates_dir))
             self.extras["document_rendering"] = rendering
         return rendering
+
+    def link_url(self, token: str) -> str:
+        """The public URL of a document link token (signed with ``SECRET_KEY``)."""
+        from documents.links import LinkSigner
+
+        return LinkSigner(self.settings.secret_key).url(self.settings.public_base_url, token)
+
+    def billing_ports(self) -> BillingPorts:
+        """What the billing run needs, from this container."""
+        from backend.services.billing import BillingPorts
+
+        return BillingPorts(
+            uow=self.uow,
+            clock=self.clock,
+            rendering=self.document_rendering(),
+            storage=self.document_storage(),
+            link_url=self.link_url,
+        )
+
+    def mailer(self) -> Mailer:
+        """SMTP when ``SMTP_URL`` is set, else .eml files under ``var/outbox``."""
+        from backend.mail.smtp import mailer_for
+
+        settings = self.settings
+        return mailer_for(settings.smtp_url, settings.mail_from_address, settings.outbox_dir)
+
+    def crm_or_none(self, portal: Portal) -> CrmPort | None:
+        """The portal's CRM adapter, or None when no adapter is registered for its kind."""
+        try:
+            return self.crm(portal)
+        except LookupError:
+            return None
 
     def dispose(self) -> None:
         self.engine.dispose()

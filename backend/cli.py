@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from backend import cli_lease, cli_runtime, cli_widget
+from backend import cli_billing, cli_lease, cli_onec, cli_payments, cli_runtime, cli_widget
 from documents.cli import documents
 
 
@@ -28,7 +28,10 @@ main.add_command(cli_runtime.beat)
 main.add_command(cli_runtime.doctor)
 main.add_command(cli_widget.widget)
 main.add_command(cli_lease.schedule)
+main.add_command(cli_billing.billing)
 main.add_command(documents)
+main.add_command(cli_payments.payments)
+main.add_command(cli_onec.onec)
 
 if __name__ == "__main__":
     main()

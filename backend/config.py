@@ -45,6 +45,8 @@ class Settings:
     amocrm_base_url: str = ""  # API base for every account (the sandbox); "" = https://<referer>
     billing_hour_utc: int = 0
     admin_token: str = ""  # operator pages (needs attention across portals); open in sandbox
+    onec_watch_dir: Path | None = None  # bank statements dropped in <dir>/<portal id>/
+    statement_max_mb: int = 200  # bigger bank statement files are refused
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -107,6 +109,8 @@ class Settings:
             amocrm_base_url=env.get("AMOCRM_BASE_URL", ""),
             billing_hour_utc=int(env.get("BILLING_HOUR_UTC", "0")),
             admin_token=env.get("ADMIN_TOKEN", ""),
+            onec_watch_dir=Path(env["ONEC_WATCH_DIR"]) if env.get("ONEC_WATCH_DIR") else None,
+            statement_max_mb=int(env.get("STATEMENT_MAX_MB", "200")),
         )
 
 

@@ -49,14 +49,6 @@ class FixedClock:
         self.moment = moment
 
 
-class BlobStore(Protocol):
-    """Where rendered files live (local disk by default, S3-compatible later)."""
-
-    def read(self, key: str) -> bytes:
-        """The bytes stored under ``key``; ``KeyError`` if there are none."""
-        ...
-
-
 class MailError(Exception):
     """Sending failed. ``permanent`` failures (a refused mailbox) are not retried."""
 

@@ -4,11 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
+from celery.schedules import crontab
+
 from backend.config import Settings
 
 
 def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
-    return {
+    schedule: dict[str, dict[str, Any]] = {
         "deliver-outbox": {"task": "jobs.tasks.deliver_outbox", "schedule": 60.0},
         "amocrm-refresh-tokens": {"task": "jobs.tasks.amocrm_refresh_tokens", "schedule": 3600.0},
+        # documents are issued at 00:00 UTC (seed 000 "Документы формируются в 00:00UTC+0")
+        "billing-run": {
+            "task": "jobs.tasks.billing_run",
+            "schedule": crontab(minute=0, hour=settings.billing_hour_utc),
+        },
     }
+    schedule["export-onec-month"] = {
+        "task": "jobs.tasks.export_onec_all",
+        # the 1st of each month, an hour after the billing run (seed 000)
+        "schedule": crontab(minute=0, hour=(settings.billing_hour_utc + 1) % 24, day_of_month=1),
+    }
+    schedule["poll-onec-payments"] = {"task": "jobs.tasks.poll_onec_all", "schedule": 900.0}
+    if settings.onec_watch_dir is not None:
+        schedule["import-statement-folder"] = {
+            "task": "jobs.tasks.import_statement_folder",
+            "schedule": 60.0,
+        }
+    return schedule

@@ -31,6 +31,7 @@ def sandbox_apps(settings: Settings) -> list[SandboxApp]:
     from sandbox.amocrm.state import AmoAccount
     from sandbox.bitrix24.app import create_emulator as bitrix24_emulator
     from sandbox.bitrix24.state import PortalState
+    from sandbox.onec.odata_app import create_onec_app
 
     amo = AmoAccount(
         client_id=settings.amocrm_client_id, client_secret=settings.amocrm_client_secret
@@ -42,5 +43,11 @@ def sandbox_apps(settings: Settings) -> list[SandboxApp]:
     )
     return [
         SandboxApp("amocrm", "amoCRM account", "/sandbox/amocrm", amocrm_emulator(amo)),
+        SandboxApp(
+            name="onec",
+            title="1C:Бухгалтерия (OData, login odata/odata)",
+            prefix="/sandbox/onec",
+            app=create_onec_app(),
+        ),
         SandboxApp("bitrix24", "Bitrix24 portal", "/sandbox/bitrix24", bitrix24_emulator(b24)),
     ]

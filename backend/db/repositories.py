@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -472,6 +473,16 @@ class DocumentRepository(_Scoped):
         row.public_token = doc.public_token
         row.files = dict(doc.extra)
 
+    def exported_at(self, document_id: int) -> datetime | None:
+        """When the document last went to 1C (None: never exported)."""
+        exported: datetime | None = self._get(DocumentRow, document_id).exported_at
+        return exported
+
+    def onec_ref(self, document_id: int) -> str:
+        """The Ref_Key of the draft 1C document made for it over OData ("" when none)."""
+        ref: str = self._get(DocumentRow, document_id).onec_ref
+        return ref
+
     def mark(self, document_id: int, **values: Any) -> None:
         """Set bookkeeping columns (crm_synced_at, exported_at, ...)."""
         row = self._get(DocumentRow, document_id)
@@ -495,6 +506,20 @@ def _payment_from_row(row: PaymentRow) -> Payment:
         source=row.source,
         external_id=row.external_id,
     )
+
+
+def _payment_values(
+    portal_id: int, identity: str, payment: Payment, now: datetime | None
+) -> dict[str, Any]:
+    return {
+        "portal_id": portal_id, "identity": identity, "number": payment.number,
+        "paid_on": payment.paid_on, "amount": payment.amount.amount,
+        "currency": payment.amount.currency, "payer_name": payment.payer_name,
+        "payer_inn": payment.payer_inn, "payer_account": payment.payer_account,
+        "payee_account": payment.payee_account, "purpose": payment.purpose,
+        "source": payment.source, "external_id": payment.external_id, "created_at": now,
+        "allocated": Decimal(0),
+    }  # fmt: skip
 
 
 class PaymentRepository(_Scoped):
@@ -532,6 +557,112 @@ class PaymentRepository(_Scoped):
         except IntegrityError:
             return None
         return _payment_from_row(row)
+
+    def add_many(
+        self, payments: Sequence[Payment], now: datetime | None = None
+    ) -> list[Payment | None]:
+        """``add`` for a batch, in a few statements: None where the payment is known already.
+
+        Used by the bank statement import (100,000 documents). A concurrent import of the
+        same payments makes the batch fall back to one-by-one ``add``.
+        """
+        keyed = [(p.identity, p) for p in payments]  # identity is computed, compute it once
+        identities = list({identity for identity, _ in keyed})
+        known: set[str] = set()
+        for start in range(0, len(identities), 500):
+            known.update(
+                self.session.scalars(
+                    select(PaymentRow.identity).where(
+                        PaymentRow.portal_id == self.portal_id,
+                        PaymentRow.identity.in_(identities[start : start + 500]),
+                    )
+                )
+            )
+        fresh: dict[str, Payment] = {}
+        for identity, payment in keyed:
+            if identity not in known:
+                fresh.setdefault(identity, payment)
+        if not fresh:
+            return [None] * len(payments)
+        rows = [_payment_values(self.portal_id, i, p, now) for i, p in fresh.items()]
+        try:
+            with self.session.begin_nested():
+                table = cast(Table, PaymentRow.__table__)  # Core: no ORM work per row
+                result = self.session.connection().execute(
+                    insert(table).returning(table.c.identity, table.c.id), rows
+                )
+                ids: dict[str, int] = {row[0]: row[1] for row in result}
+        except IntegrityError:
+            return [self.add(p, now) for p in payments]
+        answer: list[Payment | None] = []
+        for identity, payment in keyed:
+            payment_id = ids.pop(identity, None)
+            answer.append(None if payment_id is None else replace(payment, id=payment_id))
+        return answer
+
+    def allocate_many(
+        self, allocations: Sequence[Allocation], by: str = "auto", now: datetime | None = None
+    ) -> None:
+        """Record allocations in bulk; the caller has checked none over-allocates."""
+        if not allocations:
+            return
+        self.session.flush()
+        self.session.connection().execute(
+            insert(cast(Table, AllocationRow.__table__)),
+            [
+                {
+                    "portal_id": self.portal_id, "payment_id": a.payment_id,
+                    "invoice_id": a.invoice_id, "lease_id": a.lease_id,
+                    "amount": a.amount.amount, "by": by, "created_at": now,
+                }
+                for a in allocations
+            ],
+        )  # fmt: skip
+        per_payment: dict[int, Decimal] = {}
+        per_invoice: dict[int, Decimal] = {}
+        for a in allocations:
+            per_payment[a.payment_id] = per_payment.get(a.payment_id, Decimal(0)) + a.amount.amount
+            if a.invoice_id is not None:
+                per_invoice[a.invoice_id] = (
+                    per_invoice.get(a.invoice_id, Decimal(0)) + a.amount.amount
+                )
+        payments = cast(Table, PaymentRow.__table__)
+        documents = cast(Table, DocumentRow.__table__)
+        connection = self.session.connection()
+        connection.execute(
+            update(payments)
+            .where(payments.c.id == bindparam("b_id"), payments.c.portal_id == self.portal_id)
+            .values(allocated=payments.c.allocated + bindparam("b_amount")),
+            [{"b_id": k, "b_amount": v} for k, v in per_payment.items()],
+        )
+        if per_invoice:
+            connection.execute(
+                update(documents)
+                .where(documents.c.id == bindparam("b_id"), documents.c.portal_id == self.portal_id)
+                .values(paid=documents.c.paid + bindparam("b_amount")),
+                [{"b_id": k, "b_amount": v} for k, v in per_invoice.items()],
+            )
+        self.session.expire_all()
+
+    def twin_keys(
+        self, start: date, end: date, *, exclude_source: str
+    ) -> set[tuple[str, date, Decimal, str]]:
+        """(number, date, amount, payer INN) of payments from other sources in [start, end].
+
+        The same money can reach rentflow twice — from a bank statement and from 1C's
+        OData — under different identities; these keys let the import recognise it.
+        """
+        rows = self.session.execute(
+            select(
+                PaymentRow.number, PaymentRow.paid_on, PaymentRow.amount, PaymentRow.payer_inn
+            ).where(
+                PaymentRow.portal_id == self.portal_id,
+                PaymentRow.source != exclude_source,
+                PaymentRow.paid_on >= start,
+                PaymentRow.paid_on <= end,
+            )
+        )
+        return {(n, d, Decimal(a).quantize(Decimal("0.01")), i) for n, d, a, i in rows}
 
     def get(self, payment_id: int) -> Payment:
         return _payment_from_row(self._get(PaymentRow, payment_id))

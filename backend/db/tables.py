@@ -189,6 +189,7 @@ class DocumentRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
     crm_synced_at: Mapped[datetime | None] = mapped_column(default=None)
     exported_at: Mapped[datetime | None] = mapped_column(default=None)
+    onec_ref: Mapped[str] = mapped_column(String(64), default="")  # draft created in 1C
     created_at: Mapped[datetime | None] = mapped_column(default=None)
 
 

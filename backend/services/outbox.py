@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from backend.domain.messages import Attachment
-from backend.ports import BlobStore, Clock, Mailer, MailError
+from backend.ports import Clock, Mailer, MailError
 from backend.services.unit_of_work import UnitOfWorkFactory
+from documents.storage import DocumentStorage, FileMissing
 
 # Waits after the 1st, 2nd, ... failed attempt: 27.9 hours in all, then the message fails.
 BACKOFF = tuple(timedelta(minutes=m) for m in (1, 5, 15, 30, 60, 120, 240, 240, 240, 240, 240, 240))
@@ -33,7 +34,7 @@ def retry_delay(attempts: int) -> timedelta | None:
 
 
 def deliver_due(
-    uow: UnitOfWorkFactory, clock: Clock, mailer: Mailer, blobs: BlobStore, limit: int = 100
+    uow: UnitOfWorkFactory, clock: Clock, mailer: Mailer, files: DocumentStorage, limit: int = 100
 ) -> DeliveryReport:
     """Send every message whose next attempt is due; record each result as it happens."""
     report = DeliveryReport()
@@ -49,8 +50,8 @@ def deliver_due(
             continue  # another worker has it
         attempts = message.attempts + 1
         try:
-            files = [(a, _read(blobs, a)) for a in message.attachments]
-            mailer.send(message, files)
+            attached = [(a, _read(files, a)) for a in message.attachments]
+            mailer.send(message, attached)
         except MailError as err:
             delay = None if err.permanent else retry_delay(attempts)
             with uow(None) as work:
@@ -67,10 +68,10 @@ def deliver_due(
     return report
 
 
-def _read(blobs: BlobStore, attachment: Attachment) -> bytes:
+def _read(files: DocumentStorage, attachment: Attachment) -> bytes:
     try:
-        return blobs.read(attachment.storage_key)
-    except KeyError:
+        return b"".join(files.stream(attachment.storage_key))
+    except FileMissing:
         raise MailError(
             f"attachment {attachment.name} is missing from storage", permanent=True
         ) from None

@@ -19,11 +19,13 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.config["RENTFLOW_SETTINGS"] = settings
     app.extensions["rentflow"] = container
 
-    from backend.web import amocrm, attention, bitrix24, documents, home
+    from backend.web import amocrm, attention, bitrix24, documents, home, onec, payments
 
     app.register_blueprint(home.bp)
     app.register_blueprint(attention.bp)
     app.register_blueprint(documents.bp)
     app.register_blueprint(amocrm.bp)
+    app.register_blueprint(payments.bp)
+    app.register_blueprint(onec.bp)
     app.register_blueprint(bitrix24.bp)
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -11,14 +12,28 @@ from backend.domain.messages import Attachment, MessageStatus, OutboxMessage
 from backend.mail.smtp import EmlDirMailer, SmtpMailer, SmtpUrl
 from backend.ports import FixedClock
 from backend.services.outbox import BACKOFF, deliver_due, retry_delay
+from documents.storage import FileMissing
 from tests.smtp_sink import smtp_sink
 
 PDF = b"%PDF-1.7 fake but bytes"
 
 
 class Blobs(dict[str, bytes]):
-    def read(self, key: str) -> bytes:
-        return self[key]
+    """An in-memory ``DocumentStorage``."""
+
+    def put(self, key: str, content: bytes) -> None:
+        self[key] = content
+
+    def stream(self, key: str) -> Iterator[bytes]:
+        if key not in self:
+            raise FileMissing(key)
+        yield self[key]
+
+    def size(self, key: str) -> int:
+        return len(self[key])
+
+    def delete(self, key: str) -> None:
+        self.pop(key, None)
 
 
 def _queue(container: Container, key: str, **overrides: object) -> None:

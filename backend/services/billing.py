@@ -1,0 +1,303 @@
+"""The billing run (seed 000 "Автовыставление", seed 001): issue every due planned document.
+
+Per portal, in phases that can each be repeated safely:
+1. issue — each due schedule item becomes a numbered document, rendered, stored and linked,
+   in one transaction of its own; the (lease, kind, period start) key makes a second issue
+   of the same document impossible, so re-runs, retries and concurrent workers add nothing;
+2. tenant mail — documents of auto-send leases not yet mailed go out, one email per lease
+   (the new invoice with the act of the period before, seed 001), queued in the outbox;
+3. manager summary — one email per manager listing what was issued for their leases.
+A run killed at any point is finished by the next one: each phase looks at what the store
+says is left, not at what the killed run meant to do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from backend.domain.billing import DocumentKind, ScheduleItem
+from backend.domain.documents import IssuedDocument
+from backend.domain.errors import AlreadyIssued, DomainError
+from backend.domain.lease import Lease
+from backend.domain.links import DocumentLink
+from backend.domain.messages import Attachment, OutboxMessage
+from backend.ports import Clock
+from backend.services.document_links import DocumentRendering, publish_issued_document
+from backend.services.leases import refresh_schedule
+from backend.services.numbering import next_document_number
+from backend.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from documents.storage import DocumentStorage
+
+log = logging.getLogger(__name__)
+
+TENANT_MAIL = "tenant_mail"  # IssuedDocument.extra: the dedup key of the email it went in
+ATTACHED_ROLES = ("invoice", "invoice_qr", "act")
+
+
+@dataclass(frozen=True)
+class BillingPorts:
+    """What the run needs besides the store: rendering, file storage, link URLs, the clock."""
+
+    uow: UnitOfWorkFactory
+    clock: Clock
+    rendering: DocumentRendering
+    storage: DocumentStorage
+    link_url: Callable[[str], str]  # a link token -> its public URL
+
+
+@dataclass
+class PortalRun:
+    """What one portal's run did: ids of issued documents, queued emails, failures."""
+
+    portal_id: int
+    issued: list[int] = field(default_factory=list)
+    mailed: int = 0
+    failed: list[dict[str, str]] = field(default_factory=list)
+
+
+def run_portal(ports: BillingPorts, portal_id: int, today: date) -> PortalRun:
+    """Issue, mail and summarise one portal's due documents; records the run."""
+    with ports.uow(portal_id) as uow:
+        run_id = uow.runs.start(today, ports.clock.now())
+        uow.commit()
+    result = PortalRun(portal_id)
+    issue_due(ports, portal_id, today, result)
+    result.mailed = queue_tenant_mail(ports, portal_id)
+    queue_manager_summaries(ports, portal_id, today, result.issued)
+    with ports.uow(portal_id) as uow:
+        uow.runs.finish(
+            run_id, ports.clock.now(), issued=len(result.issued), sent=result.mailed,
+            failed=len(result.failed), errors=result.failed,
+        )  # fmt: skip
+        uow.commit()
+    return result
+
+
+def issue_due(ports: BillingPorts, portal_id: int, today: date, result: PortalRun) -> None:
+    """Issue every planned document due by ``today``; one that fails (broken requisites,
+    say) is reported and the others go on."""
+    with ports.uow(portal_id) as uow:
+        due = uow.schedule.due(today)
+    for lease_id, item in due:
+        try:
+            document_id = issue_item(ports, portal_id, lease_id, item, today)
+        except DomainError as err:
+            log.warning(
+                "portal %s lease %s %s %s: %s", portal_id, lease_id, item.kind, item.period, err
+            )
+            result.failed.append(
+                {
+                    "lease_id": str(lease_id),
+                    "kind": str(item.kind),
+                    "period": str(item.period),
+                    "error": str(err),
+                }
+            )
+            with ports.uow(portal_id) as uow:
+                uow.audit.record(
+                    ports.clock.now(), "document.issue_failed", "lease", lease_id,
+                    {"kind": str(item.kind), "period": str(item.period), "error": str(err)},
+                )  # fmt: skip
+                uow.commit()
+            continue
+        if document_id is not None:
+            result.issued.append(document_id)
+
+
+def issue_item(
+    ports: BillingPorts, portal_id: int, lease_id: int, item: ScheduleItem, today: date
+) -> int | None:
+    """Issue one planned document in one transaction: number, row, files, links, new plan.
+
+    Returns the document id, or None when the document exists already (another worker, or
+    a run that crashed after committing it). Raises a ``DomainError`` for data that cannot
+    make a document; then nothing of it is kept, its number included.
+    """
+    with ports.uow(portal_id) as uow:
+        lease = uow.leases.get(lease_id)
+        if lease.landlord.id is None:
+            raise DomainError(f"lease {lease.number} has no stored landlord")
+        number = next_document_number(uow, lease.landlord.id, item.kind, today)
+        try:
+            document = uow.documents.add(
+                _document(lease_id, item, number, today), now=ports.clock.now()
+            )
+        except AlreadyIssued:
+            return None
+        if document.id is None:
+            return None
+        publish_issued_document(uow, ports.rendering, ports.storage, ports.clock, document.id)
+        refresh_schedule(uow, lease_id)
+        details = {"lease": lease.number, "kind": str(item.kind), "number": number}
+        details["period"] = str(item.period)
+        uow.audit.record(ports.clock.now(), "document.issued", "document", document.id, details)
+        uow.commit()
+        return document.id
+
+
+def _document(lease_id: int, item: ScheduleItem, number: str, today: date) -> IssuedDocument:
+    """The document for a planned item, dated today. An invoice issued later than planned
+    keeps its payment term: its due date moves by the delay rather than lying in the past."""
+    due_on = item.due_on
+    if due_on is not None and due_on < today:
+        due_on = today + (due_on - item.issue_on)
+    return IssuedDocument(
+        lease_id=lease_id, kind=item.kind, number=number, issued_on=today, period=item.period,
+        lines=item.lines, net=item.net, vat=item.vat, total=item.total, due_on=due_on,
+    )  # fmt: skip
+
+
+def queue_tenant_mail(ports: BillingPorts, portal_id: int) -> int:
+    """Queue one email per lease for its documents not mailed yet, where the lease has
+    auto-send on and the tenant has addresses. Returns the number of emails queued."""
+    queued = 0
+    with ports.uow(portal_id) as uow:
+        pending: dict[int, list[IssuedDocument]] = defaultdict(list)
+        for document in uow.documents.list():
+            if TENANT_MAIL not in document.extra and document.status != "cancelled":
+                pending[document.lease_id].append(document)
+        for lease_id, documents in sorted(pending.items()):
+            lease = uow.leases.get(lease_id)
+            if not lease.auto_send or not lease.tenant.emails:
+                continue
+            message = tenant_message(uow, ports, portal_id, lease, documents)
+            if uow.outbox.add(message, ports.clock.now()):
+                queued += 1
+            for document in documents:
+                if document.id is not None:
+                    uow.documents.mark(
+                        document.id, files={**document.extra, TENANT_MAIL: message.dedup_key}
+                    )
+        uow.commit()
+    return queued
+
+
+def _links(uow: UnitOfWork, portal_id: int, document: IssuedDocument) -> list[DocumentLink]:
+    return [link for link in uow.links.for_document(portal_id, document.id or 0) if link.active]
+
+
+def tenant_message(
+    uow: UnitOfWork,
+    ports: BillingPorts,
+    portal_id: int,
+    lease: Lease,
+    documents: Sequence[IssuedDocument],
+) -> OutboxMessage:
+    """The email to the tenant: from ``Robot {landlord}`` with Reply-To the landlord (seed
+    000), the PDFs attached and linked."""
+    ids = sorted(d.id or 0 for d in documents)
+    key = f"tenant:{portal_id}:{lease.id}:{hashlib.sha256(repr(ids).encode()).hexdigest()[:16]}"
+    attachments: list[Attachment] = []
+    lines: list[str] = []
+    for document in sorted(
+        documents, key=lambda d: (d.kind != DocumentKind.INVOICE, d.period.start)
+    ):
+        title = "Счёт на оплату" if document.kind is DocumentKind.INVOICE else "Акт"
+        lines.append(
+            f"{title} № {document.number} от {document.issued_on:%d.%m.%Y} за {document.period}"
+            f" на сумму {document.total.amount:.2f} {document.total.currency}"
+            + (f", оплатить до {document.due_on:%d.%m.%Y}" if document.due_on else "")
+        )
+        for link in _links(uow, portal_id, document):
+            if link.role in ATTACHED_ROLES:
+                attachments.append(Attachment(link.filename, link.storage_key, link.content_type))
+                lines.append(f"  {link.filename}: {ports.link_url(link.token)}")
+    body = (
+        f"Добрый день!\n\nПо договору аренды № {lease.number} от {lease.signed_on:%d.%m.%Y}"
+        f" направляем документы:\n\n"
+        + "\n".join(lines)
+        + f"\n\nС уважением,\n{lease.landlord.name}\n"
+    )
+    subject = f"Документы по договору № {lease.number}: " + ", ".join(
+        f"{'счёт' if d.kind is DocumentKind.INVOICE else 'акт'} № {d.number}" for d in documents
+    )
+    return OutboxMessage(
+        dedup_key=key, recipients=tuple(lease.tenant.emails), subject=subject, body_text=body,
+        kind="tenant_documents", sender_name=lease.landlord.name, reply_to=lease.landlord.email,
+        attachments=tuple(attachments), portal_id=portal_id,
+    )  # fmt: skip
+
+
+def queue_manager_summaries(
+    ports: BillingPorts, portal_id: int, today: date, issued: Sequence[int]
+) -> int:
+    """One email per manager listing the documents this run issued for their leases."""
+    if not issued:
+        return 0
+    by_manager: dict[str, list[str]] = defaultdict(list)
+    with ports.uow(portal_id) as uow:
+        for document_id in issued:
+            document = uow.documents.get(document_id)
+            lease = uow.leases.get(document.lease_id)
+            if lease.manager is None or not lease.manager.email:
+                continue
+            title = "Счёт" if document.kind is DocumentKind.INVOICE else "Акт"
+            urls = [
+                ports.link_url(link.token)
+                for link in _links(uow, portal_id, document)
+                if link.role in ("invoice_qr", "act")
+            ]
+            by_manager[lease.manager.email].append(
+                f"{title} № {document.number} — договор {lease.number}, {lease.tenant.name},"
+                f" {document.period}, {document.total.amount:.2f} {document.total.currency}"
+                + (f"\n  {urls[0]}" if urls else "")
+            )
+        queued = 0
+        for email, lines in sorted(by_manager.items()):
+            digest = hashlib.sha256(repr(sorted(issued)).encode()).hexdigest()[:16]
+            message = OutboxMessage(
+                dedup_key=f"summary:{portal_id}:{email}:{today.isoformat()}:{digest}",
+                recipients=(email,),
+                subject=f"rentflow: выставлено документов — {len(lines)} ({today:%d.%m.%Y})",
+                body_text="Выставлены документы по вашим договорам:\n\n" + "\n".join(lines) + "\n",
+                kind="manager_summary", portal_id=portal_id,
+            )  # fmt: skip
+            queued += uow.outbox.add(message, ports.clock.now())
+        uow.commit()
+    return queued
+
+
+@dataclass
+class RunSummary:
+    """A whole run over the portals: one ``PortalRun`` each, and what stopped a portal."""
+
+    day: date
+    portals: list[PortalRun] = field(default_factory=list)
+
+    @property
+    def issued(self) -> int:
+        return sum(len(p.issued) for p in self.portals)
+
+    @property
+    def failed(self) -> int:
+        return sum(len(p.failed) for p in self.portals)
+
+
+def run_billing(
+    ports: BillingPorts,
+    today: date,
+    portal_ids: Sequence[int] | None = None,
+    progress: Callable[[PortalRun], None] | None = None,
+) -> RunSummary:
+    """Run billing for every active portal (or the ones given); a portal whose run breaks
+    is reported and the next one goes on."""
+    with ports.uow(None) as uow:
+        portals = [p.id for p in uow.portals.list() if p.id is not None]
+    summary = RunSummary(today)
+    for portal_id in portals:
+        if portal_ids is not None and portal_id not in portal_ids:
+            continue
+        try:
+            result = run_portal(ports, portal_id, today)
+        except Exception as err:
+            log.exception("billing run of portal %s failed", portal_id)
+            result = PortalRun(portal_id, failed=[{"error": f"{type(err).__name__}: {err}"}])
+        summary.portals.append(result)
+        if progress is not None:
+            progress(result)
+    return summary

@@ -1,0 +1,218 @@
+"""Payments in: import a bank statement, allocate (разноска) to invoices, manual allocation.
+
+A fully paid invoice moves its lease's deal to the stage mapped to ``LeaseEvent.PAID``
+(seed 000/001); the CRM call is made after the commit, so a rolled-back import moves nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import IO, Any
+
+from backend.domain.documents import IssuedDocument
+from backend.domain.matching import PlannedAllocation, twin_key
+from backend.domain.money import Money
+from backend.domain.payments import Payment
+from backend.onec.bank_statement import DEFAULT_MAX_BYTES, BankStatementReader
+from backend.ports import Clock
+from backend.services.ledger import AllocationRefused, Ledger
+from backend.services.unit_of_work import UnitOfWork
+from crm_mappings.mapping import LeaseEvent
+from crm_mappings.port import CrmError, CrmPort, DealUpdate
+
+log = logging.getLogger(__name__)
+BATCH = 1000  # payments stored and allocated per round trip
+__all__ = [
+    "AllocationRefused", "ImportSummary", "Ledger", "allocate_manually", "import_statement",
+]  # fmt: skip
+
+
+@dataclass
+class ImportSummary:
+    """What an import did, printed as JSON by ``rentflow payments import``."""
+
+    encoding: str = ""
+    documents: int = 0
+    incoming: int = 0
+    added: int = 0
+    duplicates: int = 0
+    not_ours: int = 0
+    matched: int = 0
+    to_review: int = 0
+    allocated: str = "0.00"
+    advances: str = "0.00"
+    invoices_paid: list[str] = field(default_factory=list)
+    invoices_partially_paid: list[str] = field(default_factory=list)
+    deals_to_move: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """A payment with money nobody could place: the manual-review list."""
+
+    payment: Payment
+    unallocated: Money
+
+
+def landlord_accounts(uow: UnitOfWork) -> set[str]:
+    """The settlement accounts of the portal's landlord entities: where incoming money lands."""
+    return {entity.bank.account for entity in uow.parties.landlords() if entity.bank.account}
+
+
+def import_statement(
+    uow: UnitOfWork,
+    clock: Clock,
+    stream: IO[bytes],
+    *,
+    crm: CrmPort | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> ImportSummary:
+    """Read a ``1CClientBankExchange`` file, store its incoming payments and allocate them.
+
+    Incoming means the payee account is one of the landlord's accounts (research/
+    accounting.md §1). Payments are unique by identity, so a file imported twice adds
+    nothing. Broken documents are reported and skipped. The caller commits; deals of fully
+    paid invoices are moved through ``crm`` after that commit.
+    """
+    reader = BankStatementReader(stream, max_bytes=max_bytes)
+    ours = landlord_accounts(uow)
+    run = _ImportRun(uow, clock)
+    batch: list[Payment] = []
+    for payment in reader.payments():
+        if payment.payee_account not in ours:
+            run.summary.not_ours += 1
+            continue
+        batch.append(payment)
+        if len(batch) >= BATCH:
+            run.add(batch)
+            batch = []
+    run.add(batch)
+    run.ledger.flush()
+    summary, ledger, report = run.summary, run.ledger, reader.report
+    summary.encoding, summary.documents = report.encoding, report.documents
+    summary.warnings = [str(w) for w in report.warnings]
+    summary.errors = [str(e) for e in report.errors]
+    summary.allocated = f"{run.allocated.amount:.2f}"
+    summary.advances = f"{run.advances.amount:.2f}"
+    summary.invoices_paid = [i.number for i in ledger.paid]
+    summary.invoices_partially_paid = [i.number for i in ledger.partially_paid.values()]
+    summary.deals_to_move = move_paid_deals(uow, crm, ledger.paid)
+    counts = {k: v for k, v in summary.as_dict().items() if isinstance(v, int)}
+    uow.audit.record(clock.now(), "payments.imported", "statement", "", counts)
+    return summary
+
+
+class _ImportRun:
+    """One statement import: stores and allocates the incoming payments batch by batch."""
+
+    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+        self.uow, self.clock = uow, clock
+        self.ledger = Ledger(uow, clock)
+        self.summary = ImportSummary()
+        self.allocated = self.advances = Money.zero()
+        # money 1C's OData already reported is the same money: it is not counted twice
+        self.twins = uow.payments.twin_keys(date.min, date.max, exclude_source="bank_statement")
+
+    def add(self, batch: list[Payment]) -> None:
+        summary = self.summary
+        summary.incoming += len(batch)
+        if self.twins:
+            fresh = [p for p in batch if twin_key(p) not in self.twins]
+            summary.duplicates += len(batch) - len(fresh)
+            batch = fresh
+        for stored in self.uow.payments.add_many(batch, self.clock.now()):
+            if stored is None:
+                summary.duplicates += 1
+                continue
+            summary.added += 1
+            result = self.ledger.allocate(stored)
+            summary.matched += 0 if result.needs_review else 1
+            summary.to_review += 1 if result.needs_review else 0
+            for planned in result.allocations:
+                if planned.invoice_id is None:
+                    self.advances = self.advances + planned.amount
+                else:
+                    self.allocated = self.allocated + planned.amount
+        self.ledger.flush(statuses=False)
+
+
+def move_paid_deals(
+    uow: UnitOfWork, crm: CrmPort | None, invoices: Iterable[IssuedDocument]
+) -> list[str]:
+    """Queue the move of each paid invoice's deal to its pipeline's "paid" stage.
+
+    The move runs once the unit of work commits. Returns the deal ids that will move;
+    pipelines with no stage mapped to ``LeaseEvent.PAID`` are left alone.
+    """
+    updates: dict[str, DealUpdate] = {}
+    for invoice in invoices:
+        deal_id, pipeline_id = uow.leases.deal_of(invoice.lease_id)
+        mapping = uow.mappings.get(pipeline_id) if deal_id else None
+        stage_id = mapping[1].get(LeaseEvent.PAID.value) if mapping else None
+        if deal_id and stage_id:
+            updates[deal_id] = DealUpdate(deal_id, stage_id=stage_id)
+    if crm is not None and updates:
+        batch = list(updates.values())
+
+        def send() -> None:
+            try:
+                crm.update_deals(batch)
+            except CrmError:
+                log.exception("moving paid deals %s failed", [u.deal_id for u in batch])
+
+        uow.after_commit(send)
+    return sorted(updates)
+
+
+def allocate_manually(
+    uow: UnitOfWork,
+    clock: Clock,
+    payment_id: int,
+    amount: Money,
+    *,
+    invoice_id: int | None = None,
+    lease_id: int | None = None,
+    by: str = "manager",
+    crm: CrmPort | None = None,
+) -> None:
+    """A manager places (part of) a payment: on an invoice, or as an advance on a lease.
+
+    Refuses to allocate more than the payment has left or the invoice still owes. The caller
+    commits.
+    """
+    if not amount.is_positive():
+        raise AllocationRefused("the amount must be positive")
+    payment = uow.payments.get(payment_id)
+    left = payment.amount - uow.payments.allocated(payment_id)
+    if amount > left:
+        raise AllocationRefused(f"payment {payment.number} has only {left} left to allocate")
+    ledger = Ledger(uow, clock, actor=by)
+    if invoice_id is not None:
+        invoice = ledger.open_invoice(invoice_id)
+        if amount > invoice.outstanding:
+            raise AllocationRefused(f"invoice {invoice.number} owes only {invoice.outstanding}")
+        lease_id = invoice.lease_id
+    if lease_id is None:
+        raise AllocationRefused("name an invoice or a lease for the money")
+    uow.leases.get(lease_id)  # NotFound for another portal's lease
+    ledger.record(payment_id, PlannedAllocation(amount, lease_id, invoice_id))
+    ledger.flush()
+    move_paid_deals(uow, crm, ledger.paid)
+
+
+def review_list(uow: UnitOfWork) -> list[ReviewItem]:
+    """Payments not fully allocated (needs attention: "money not fully allocated")."""
+    return [
+        ReviewItem(p, p.amount - uow.payments.allocated(p.id))
+        for p in uow.payments.not_fully_allocated()
+        if p.id is not None
+    ]

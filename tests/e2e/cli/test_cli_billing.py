@@ -1,0 +1,53 @@
+"""``rentflow billing run``: issues what is due, prints a JSON summary; a re-run adds nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from backend.bootstrap import Container
+from backend.domain.lease import LeaseStatus
+from backend.services.leases import register_lease
+from backend.services.portals import install_portal
+from tests import factories
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _run(container: Container, *args: str) -> subprocess.CompletedProcess[str]:
+    settings = container.settings
+    env = {
+        **os.environ,
+        "RENTFLOW_VAR_DIR": str(settings.var_dir),
+        "DATABASE_URL": settings.database_url,
+        "SECRET_KEY": settings.secret_key,
+        "FERNET_KEY": settings.fernet_key,
+        "STORAGE_DIR": str(settings.documents_dir),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "backend.cli", "billing", "run", *args],
+        capture_output=True, text=True, env=env, cwd=ROOT, check=False, timeout=300,
+    )  # fmt: skip
+
+
+def test_billing_run_on_demand_issues_once_and_reports(container: Container) -> None:
+    with container.uow() as uow:
+        portal = install_portal(uow, container.clock, kind="bitrix24", external_id="cli")
+        uow.commit()
+    assert portal.id is not None
+    with container.uow(portal.id) as uow:
+        register_lease(uow, container.clock, factories.lease(status=LeaseStatus.SIGNED))
+        uow.commit()
+    first = _run(container, "--date", "2026-02-24", "--portal", str(portal.id))
+    assert first.returncode == 0, first.stderr
+    summary = json.loads(first.stdout)
+    # February's invoice (due 27.01) and act (24.02), and March's invoice (24.02)
+    assert summary["issued"] == 3
+    assert summary["portals"] == [{"portal": portal.id, "issued": 3, "mailed": 0, "failed": []}]
+    again = json.loads(_run(container, "--date", "2026-02-24").stdout)
+    assert again["issued"] == 0
+    with container.uow(portal.id) as uow:
+        assert len(uow.documents.list()) == 3

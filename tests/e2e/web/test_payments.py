@@ -1,0 +1,81 @@
+"""Uploading a bank statement through the web app."""
+
+from __future__ import annotations
+
+import io
+
+from backend.bootstrap import Container
+from backend.config import Settings
+from backend.web.app import create_app
+from tests.payments_world import build_world, statement_file
+
+
+def test_an_uploaded_statement_is_imported_and_its_leftovers_listed_for_review(
+    container: Container, settings: Settings
+) -> None:
+    world = build_world(container)
+    app = create_app(container=container)
+    client = app.test_client()
+    url = f"/portals/{world.portal_id}/payments"
+    answer = client.post(
+        f"{url}/statements", data={"file": (io.BytesIO(statement_file("DOS")), "kl_to_1c.txt")}
+    )
+    assert answer.status_code == 200
+    assert answer.get_json()["invoices_paid"] == ["БП-000101", "БП-000103"]
+    review = client.get(f"{url}/review").get_json()
+    assert [item["unallocated"] for item in review] == ["5000.00"]
+
+
+def test_an_upload_that_is_not_a_statement_is_a_400_with_the_reason(
+    container: Container, settings: Settings
+) -> None:
+    world = build_world(container)
+    app = create_app(container=container)
+    answer = app.test_client().post(
+        f"/portals/{world.portal_id}/payments/statements",
+        data={"file": (io.BytesIO(b"%PDF-1.7"), "x.pdf")},
+    )
+    assert answer.status_code == 400
+    assert "not a 1C bank statement" in answer.get_json()["error"]
+
+
+def test_a_month_exported_on_demand_can_be_downloaded(
+    container: Container, settings: Settings
+) -> None:
+    world = build_world(container)
+    app = create_app(container=container)
+    client = app.test_client()
+    made = client.post(f"/portals/{world.portal_id}/onec/exports", json={"month": "2026-02"})
+    assert made.status_code == 200
+    key = made.get_json()["storage_key"]
+    download = client.get(f"/portals/{world.portal_id}/onec/exports/{key.rsplit('/', 1)[1]}")
+    assert download.status_code == 200
+    assert "БП-000101" in download.get_data(as_text=True)
+    assert client.get(f"/portals/{world.portal_id}/onec/exports/..%2F..%2Fx").status_code == 404
+
+
+def test_outside_the_sandbox_uploads_and_exports_need_the_operator_token(
+    container: Container, settings: Settings
+) -> None:
+    from dataclasses import replace
+
+    world = build_world(container)
+    closed = replace(container, settings=settings.with_(sandbox=False, admin_token="t0ken"))
+    client = create_app(container=closed).test_client()
+    upload = client.post(
+        f"/portals/{world.portal_id}/payments/statements",
+        data={"file": (io.BytesIO(statement_file("DOS")), "kl_to_1c.txt")},
+    )
+    assert upload.status_code == 401
+    assert (
+        client.post(
+            f"/portals/{world.portal_id}/onec/exports", json={"month": "2026-02"}
+        ).status_code
+        == 401
+    )
+    with container.uow(world.portal_id) as uow:
+        assert uow.payments.not_fully_allocated() == []
+    allowed = client.get(
+        f"/portals/{world.portal_id}/payments/review", headers={"Authorization": "Bearer t0ken"}
+    )
+    assert allowed.status_code == 200

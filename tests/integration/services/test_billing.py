@@ -1,0 +1,226 @@
+"""The billing run on SQLite and PostgreSQL, with real PDFs, storage, links and outbox rows."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from backend.bootstrap import Container
+from backend.domain.billing import DocumentKind
+from backend.domain.documents import IssuedDocument
+from backend.domain.lease import Lease, LeaseStatus
+from backend.domain.parties import BankRequisites
+from backend.services.billing import PortalRun, run_billing, run_portal
+from backend.services.leases import register_lease
+from backend.services.portals import install_portal
+from tests import factories
+
+JAN_27 = date(2026, 1, 27)  # February's invoice is issued 5 days before February
+FEB_24 = date(2026, 2, 24)  # February's act and March's invoice
+
+
+def _portal(container: Container, external_id: str = "m-1") -> int:
+    with container.uow() as uow:
+        portal = install_portal(uow, container.clock, kind="bitrix24", external_id=external_id)
+        uow.commit()
+    assert portal.id is not None
+    return portal.id
+
+
+def _lease(
+    container: Container, portal_id: int, landlord_id: int | None = None, **overrides: object
+) -> int:
+    values: dict[str, object] = {"status": LeaseStatus.SIGNED, "auto_send": True}
+    values.update(overrides)
+    with container.uow(portal_id) as uow:
+        lease = factories.lease(**values)
+        lease_id = register_lease(uow, container.clock, lease, landlord_id=landlord_id).lease_id
+        uow.commit()
+    return lease_id
+
+
+def _leases_of_one_landlord(container: Container, portal_id: int, count: int) -> list[int]:
+    first = _lease(container, portal_id, number="L-0")
+    with container.uow(portal_id) as uow:
+        landlord_id = uow.leases.get(first).landlord.id
+    return [first] + [
+        _lease(container, portal_id, landlord_id, number=f"L-{n}") for n in range(1, count)
+    ]
+
+
+def _documents(container: Container, portal_id: int) -> list[IssuedDocument]:
+    with container.uow(portal_id) as uow:
+        return uow.documents.list()
+
+
+def test_a_due_invoice_is_issued_rendered_linked_and_mailed_once(container: Container) -> None:
+    portal_id = _portal(container)
+    _lease(container, portal_id)
+    ports = container.billing_ports()
+    first = run_portal(ports, portal_id, JAN_27)
+    again = run_portal(ports, portal_id, JAN_27)
+    assert len(first.issued) == 1
+    assert again.issued == []
+    (invoice,) = _documents(container, portal_id)
+    assert invoice.kind is DocumentKind.INVOICE
+    assert invoice.number == "1"
+    assert invoice.issued_on == JAN_27
+    assert str(invoice.period) == "01.02.2026–28.02.2026"
+    assert invoice.total.amount == Decimal("100000.00")
+    assert invoice.due_on == date(2026, 2, 1)
+    with container.uow(portal_id) as uow:
+        links = uow.links.for_document(portal_id, invoice.id or 0)
+        planned = [(i.kind, i.period.start) for i in uow.schedule.for_lease(invoice.lease_id)]
+    assert sorted(link.role for link in links) == ["invoice", "invoice_qr", "qr_png", "qr_svg"]
+    pdf = b"".join(container.document_storage().stream(links[0].storage_key))
+    assert pdf.startswith(b"%PDF")
+    assert (DocumentKind.INVOICE, date(2026, 2, 1)) not in planned
+    with container.uow() as uow:
+        messages = uow.outbox.list(portal_id=portal_id)
+    tenant = [m for m in messages if m.kind == "tenant_documents"]
+    summary = [m for m in messages if m.kind == "manager_summary"]
+    assert len(tenant) == 1
+    assert tenant[0].recipients == ("buh@vasilek.example", "director@vasilek.example")
+    assert tenant[0].sender_name == 'ООО "Ромашка"'
+    assert tenant[0].reply_to == "rent@romashka.example"
+    assert sorted(a.name for a in tenant[0].attachments) == [
+        "Счет на оплату № 1 от 27.01.2026.pdf",
+        "Счет на оплату № 1 от 27.01.2026.pdf",
+    ]
+    assert "http://127.0.0.1:8000/d/" in tenant[0].body_text
+    assert len(summary) == 1
+    assert summary[0].recipients == ("manager@romashka.example",)
+    assert "Счёт № 1 — договор А-15/2026" in summary[0].body_text
+
+
+def test_the_next_invoice_and_the_act_go_to_the_tenant_in_one_email(container: Container) -> None:
+    portal_id = _portal(container)
+    _lease(container, portal_id)
+    ports = container.billing_ports()
+    run_portal(ports, portal_id, JAN_27)
+    later = run_portal(ports, portal_id, FEB_24)
+    assert len(later.issued) == 2
+    assert later.mailed == 1
+    documents = _documents(container, portal_id)
+    assert [(d.kind, d.number, d.period.start) for d in documents] == [
+        (DocumentKind.INVOICE, "1", date(2026, 2, 1)),
+        (DocumentKind.ACT, "1", date(2026, 2, 1)),
+        (DocumentKind.INVOICE, "2", date(2026, 3, 1)),
+    ]
+    with container.uow() as uow:
+        tenant = [m for m in uow.outbox.list(portal_id=portal_id) if m.kind == "tenant_documents"]
+    assert len(tenant) == 2
+    assert "акт № 1" in tenant[1].subject
+    assert "счёт № 2" in tenant[1].subject
+
+
+def test_a_lease_without_auto_send_is_issued_but_not_mailed(container: Container) -> None:
+    portal_id = _portal(container)
+    _lease(container, portal_id, auto_send=False)
+    result = run_portal(container.billing_ports(), portal_id, JAN_27)
+    assert len(result.issued) == 1
+    assert result.mailed == 0
+
+
+def test_broken_requisites_fail_alone_with_a_clear_error(container: Container) -> None:
+    portal_id = _portal(container)
+    broken = factories.landlord(bank=BankRequisites("Банк", "04452522", "40702810938000000001"))
+    bad = _lease(container, portal_id, number="B-1", landlord=broken)
+    _lease(container, portal_id)
+    result = run_portal(container.billing_ports(), portal_id, JAN_27)
+    assert len(result.issued) == 1
+    assert len(result.failed) == 1
+    assert result.failed[0]["lease_id"] == str(bad)
+    assert "bic" in result.failed[0]["error"].lower()
+    with container.uow(portal_id) as uow:
+        (run,) = uow.runs.recent()
+        assert not [d for d in uow.documents.list() if d.lease_id == bad]
+    assert (run["issued"], run["failed"]) == (1, 1)
+
+
+def test_a_run_killed_mid_way_is_finished_by_the_next_without_duplicates(
+    container: Container,
+) -> None:
+    portal_id = _portal(container)
+    _leases_of_one_landlord(container, portal_id, 3)
+    ports = container.billing_ports()
+    calls = {"n": 0}
+    real = ports.rendering
+
+    class DiesOnTheSecondDocument:
+        def render(self, lease: Lease, document: IssuedDocument, role: str) -> bytes:
+            if document.number == "2":
+                calls["n"] += 1
+                raise SystemExit("worker killed")  # not an error any layer catches
+            return real.render(lease, document, role)
+
+    with pytest.raises(SystemExit):
+        run_portal(replace(ports, rendering=DiesOnTheSecondDocument()), portal_id, JAN_27)
+    assert [d.number for d in _documents(container, portal_id)] == ["1"]
+    finished = run_portal(ports, portal_id, JAN_27)
+    assert len(finished.issued) == 2
+    numbers = sorted(d.number for d in _documents(container, portal_id))
+    assert numbers == ["1", "2", "3"]
+    with container.uow() as uow:
+        tenant = [m for m in uow.outbox.list(portal_id=portal_id) if m.kind == "tenant_documents"]
+    assert len(tenant) == 3  # one per lease, none twice
+
+
+def test_concurrent_runs_issue_each_document_once(container: Container) -> None:
+    portal_id = _portal(container)
+    _leases_of_one_landlord(container, portal_id, 3)
+    ports = container.billing_ports()
+    results: list[PortalRun] = []
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            results.append(run_portal(ports, portal_id, JAN_27))
+        except BaseException as err:  # the assertion below shows what went wrong
+            errors.append(err)
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    documents = _documents(container, portal_id)
+    assert len(documents) == 3
+    assert sorted(d.number for d in documents) == ["1", "2", "3"]
+    assert errors == []
+    assert sum(len(r.issued) for r in results) == 3
+
+
+def test_every_portal_runs_and_a_broken_one_does_not_stop_the_others(container: Container) -> None:
+    first, second = _portal(container, "a"), _portal(container, "b")
+    _lease(container, first)
+    _lease(container, second)
+
+    class Broken:
+        def render(self, lease: Lease, document: IssuedDocument, role: str) -> bytes:
+            if lease.number == "broken":
+                raise RuntimeError("renderer crashed")
+            raise AssertionError("unused")
+
+    with container.uow(first) as uow:
+        lease = uow.leases.list()[0]
+        lease.number = "broken"
+        uow.leases.save(lease)
+        uow.commit()
+    ports = container.billing_ports()
+    real = ports.rendering
+
+    class Switch:
+        def render(self, lease: Lease, document: IssuedDocument, role: str) -> bytes:
+            if lease.number == "broken":
+                return Broken().render(lease, document, role)
+            return real.render(lease, document, role)
+
+    summary = run_billing(replace(ports, rendering=Switch()), JAN_27)
+    assert [len(p.issued) for p in summary.portals] == [0, 1]
+    assert "renderer crashed" in summary.portals[0].failed[0]["error"]
+    assert summary.issued == 1

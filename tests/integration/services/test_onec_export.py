@@ -1,0 +1,80 @@
+"""A month's invoices and acts out to 1C: the EnterpriseData file, the email, never twice."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from backend.bootstrap import Container
+from backend.domain.billing import BillingPeriod, DocumentKind, DocumentLine
+from backend.domain.documents import IssuedDocument
+from backend.domain.money import Money
+from backend.onec.enterprise_data import validate
+from backend.onec.files import LocalFileStore
+from backend.services.onec_export import export_month, previous_month
+from tests.payments_world import World, build_world
+
+
+def _world_with_an_act(container: Container) -> World:
+    world = build_world(container)
+    period = BillingPeriod(date(2026, 2, 1), date(2026, 2, 28))
+    amount = Money(Decimal("100000.00"))
+    line = DocumentLine("Аренда помещения 101", period, 1, "мес.", amount, amount, Money.zero())
+    act = IssuedDocument(
+        lease_id=world.lease_id, kind=DocumentKind.ACT, number="БП-000055",
+        issued_on=date(2026, 2, 28), period=period, lines=(line,), net=amount,
+        vat=Money.zero(), total=amount,
+    )  # fmt: skip
+    with container.uow(world.portal_id) as uow:
+        uow.documents.add(act)
+        portal = uow.portals.get(world.portal_id)
+        uow.portals.save(
+            replace(portal, settings={"onec": {"accountant_email": "buh@romashka.example"}})
+        )
+        uow.commit()
+    return world
+
+
+def test_a_month_is_exported_once_stored_valid_and_emailed(
+    container: Container, tmp_path: Path
+) -> None:
+    world = _world_with_an_act(container)
+    store = LocalFileStore(tmp_path / "files")
+    with container.uow(world.portal_id) as uow:
+        result = export_month(uow, container.clock, store, year=2026, month=2)
+        uow.commit()
+    assert (result.invoices, result.acts) == (1, 1)
+    assert result.emailed_to == ("buh@romashka.example",)
+    assert result.storage_key is not None
+    data = store.get(result.storage_key)
+    validate(data)
+    assert "БП-000101".encode() in data
+    assert "БП-000102".encode() not in data  # a March invoice
+    with container.uow(None) as uow:
+        (message,) = uow.outbox.list(portal_id=world.portal_id)
+    assert message.recipients == ("buh@romashka.example",)
+    assert message.attachments[0].storage_key == result.storage_key
+    assert message.attachments[0].mime == "application/xml"
+    with container.uow(world.portal_id) as uow:
+        again = export_month(uow, container.clock, store, year=2026, month=2)
+        uow.commit()
+    assert (again.documents, again.already_exported, again.storage_key) == (0, 2, None)
+
+
+def test_a_re_export_includes_what_went_before(container: Container, tmp_path: Path) -> None:
+    world = _world_with_an_act(container)
+    store = LocalFileStore(tmp_path / "files")
+    with container.uow(world.portal_id) as uow:
+        export_month(uow, container.clock, store, year=2026, month=2)
+        uow.commit()
+    with container.uow(world.portal_id) as uow:
+        again = export_month(uow, container.clock, store, year=2026, month=2, reexport=True)
+        uow.commit()
+    assert again.documents == 2
+
+
+def test_the_scheduled_export_covers_the_previous_month() -> None:
+    assert previous_month(date(2026, 3, 1)) == (2026, 2)
+    assert previous_month(date(2026, 1, 1)) == (2025, 12)
