@@ -14,6 +14,7 @@ The billing deal's id is kept with the invoice (``IssuedDocument.extra[BILLING_D
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from backend.domain.billing import DocumentKind
@@ -65,8 +66,42 @@ def _target(uow: UnitOfWork, document_id: int) -> _Target | None:
     )  # fmt: skip
 
 
+# link role -> the deal field its public URL goes to (roles: backend.domain.links.ROLES)
+_LINK_FIELDS = {
+    "invoice": LeaseField.INVOICE_URL,
+    "invoice_qr": LeaseField.QR_INVOICE_URL,
+    "qr_png": LeaseField.QR_URL,
+    "act": LeaseField.ACT_URL,
+}
+
+
+def document_urls(
+    uow: UnitOfWork, document_id: int, link_url: Callable[[str], str]
+) -> dict[str, str]:
+    """Role -> public URL of the document's live links (``document_links`` publishes them)."""
+    links = uow.links.for_document(uow.portal_id or 0, document_id)
+    return {link.role: link_url(link.token) for link in links if link.revoked_at is None}
+
+
+def push_published_document(
+    uow: UnitOfWork, clock: Clock, crm: CrmPort, document_id: int, link_url: Callable[[str], str]
+) -> Pushed | None:
+    """``push_document_issued`` with the document's own public links (billing run, robots):
+    the main file's link, plus the QR invoice and QR image links when it has them."""
+    with uow:
+        urls = document_urls(uow, document_id, link_url)
+    main = urls.get("invoice") or urls.get("act") or ""
+    more = {field: urls[role] for role, field in _LINK_FIELDS.items() if role in urls}
+    return push_document_issued(uow, clock, crm, document_id, main, more)
+
+
 def push_document_issued(
-    uow: UnitOfWork, clock: Clock, crm: CrmPort, document_id: int, url: str
+    uow: UnitOfWork,
+    clock: Clock,
+    crm: CrmPort,
+    document_id: int,
+    url: str,
+    more: Mapping[LeaseField, str] | None = None,
 ) -> Pushed | None:
     """Write the document's number and link to the deal, move it to the stage mapped for
     "invoice issued", comment on it; in ``deal_per_period`` mode an invoice first creates the
@@ -80,7 +115,7 @@ def push_document_issued(
     doc = target.doc
     date = f"{doc.issued_on:%d.%m.%Y}"
     if doc.kind is DocumentKind.INVOICE:
-        fields = {LeaseField.INVOICE_ID: doc.number, LeaseField.INVOICE_URL: url}
+        fields = {LeaseField.INVOICE_ID: doc.number, LeaseField.INVOICE_URL: url, **(more or {})}
         text = f"rentflow: выставлен счёт № {doc.number} от {date} на {doc.total}"
     else:
         fields = {LeaseField.ACT_URL: url}

@@ -7,11 +7,14 @@ through ``deal_panel``, as the CRM cards do.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from enum import StrEnum
 
 from backend.domain.attention import Rule
+from backend.domain.billing import DocumentKind
 from backend.ports import Clock
+from backend.services.crm_push import document_urls
 from backend.services.deal_panel import deal_panel
 from backend.services.unit_of_work import UnitOfWork
 
@@ -26,16 +29,22 @@ class Robot(StrEnum):
 
 
 def answer_robot(
-    uow: UnitOfWork, clock: Clock, robot: Robot, deal_id: str, base_url: str
+    uow: UnitOfWork, clock: Clock, robot: Robot, deal_id: str, link_url: Callable[[str], str]
 ) -> dict[str, str]:
     """The return values of ``robot`` for the deal's lease; ``status`` is always present.
 
-    Issuing and sending documents belong to the billing service: until it is wired in, the
-    invoice/act robots report the latest document of that kind (``status`` "issued") or
-    "none", and the send robot reports "queued" only when there is something to send.
+    The invoice and act robots report the latest document of that kind (``status``
+    "issued") or "none" — the "issue invoice" task issues the next planned invoice first
+    (``deal_actions.issue_next_invoice``); acts are issued by the billing run on their date.
+    The send robot reports "queued" when there is something to send (the billing run mails
+    auto-send leases; resending on demand is not wired yet).
     """
     with uow:
-        panel = deal_panel(uow, clock.today(), deal_id, base_url)
+        panel = deal_panel(uow, clock.today(), deal_id, "")
+        lease = uow.leases.by_deal(deal_id)
+        kind = DocumentKind.ACT if robot is Robot.ISSUE_ACT else DocumentKind.INVOICE
+        docs = uow.documents.for_lease(lease.id, kind) if lease and lease.id else []
+        urls = document_urls(uow, docs[-1].id or 0, link_url) if docs else {}
     if panel["lease"] is None:
         return {"status": "no_lease"}
     if robot is Robot.CHECK_PAYMENT:
@@ -45,11 +54,13 @@ def answer_robot(
             "status": "paid" if paid else "overdue" if overdue else "due",
             "debt": panel["debt"],
         }
-    kind = "act" if robot is Robot.ISSUE_ACT else "invoice"
-    docs = [d for d in panel["documents"] if d["kind"] == kind]
     if not docs:
         return {"status": "none"}
     if robot is Robot.SEND_DOCUMENTS:
         return {"status": "queued"}
-    last = docs[-1]
-    return {"status": "issued", f"{kind}_id": last["number"], f"{kind}_url": last["url"]}
+    prefix = str(kind)
+    return {
+        "status": "issued",
+        f"{prefix}_id": docs[-1].number,
+        f"{prefix}_url": urls.get(prefix, ""),
+    }

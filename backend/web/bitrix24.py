@@ -24,7 +24,7 @@ from backend.domain.lease import LeaseStatus
 from backend.domain.parties import Person
 from backend.domain.portal import Portal, PortalStatus
 from backend.services.crm_sync import STATUS_LABELS_RU, load_mapping, save_mapping
-from backend.services.deal_actions import mark_original_received
+from backend.services.deal_actions import issue_next_invoice, mark_original_received
 from backend.services.deal_panel import deal_panel
 from backend.services.leases import register_lease
 from backend.services.portals import uninstall_portal
@@ -51,6 +51,7 @@ def _b24_date(iso: str) -> str:
 
 DEAL_TASK = "jobs.tasks.bitrix24_deal_changed"
 ROBOT_TASK = "jobs.tasks.bitrix24_robot"
+DOCUMENT_TASK = "jobs.tasks.crm_document_issued"
 Dispatch = Callable[[str, Sequence[Any]], None]
 _ROBOTS = {r.value for r in Robot}
 EVENT_LABELS_EN = {e: e.value.replace("_", " ") for e in LeaseEvent}
@@ -341,6 +342,14 @@ def deal_tab_action() -> ResponseReturnValue:
             done = mark_original_received(uow, c.clock, deal_id)
             uow.commit()
         message = texts["done"] if done else texts["no_lease"]
+    elif action == "issue_next_invoice":
+        try:
+            issued = issue_next_invoice(c.billing_ports(), portal_id, deal_id, c.clock.today())
+        except DomainError as err:
+            return _render_tab(portal_id, deal_id, frame, str(err))
+        if issued is not None:
+            dispatch(DOCUMENT_TASK, (portal_id, issued))
+        message = texts["done"] if issued is not None else texts["nothing_planned"]
     return _render_tab(portal_id, deal_id, frame, message)
 
 

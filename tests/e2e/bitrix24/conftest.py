@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import requests
+from celery import Celery
 from celery.contrib.testing.worker import start_worker
 
 from backend.bootstrap import Container, bootstrap
@@ -36,6 +37,7 @@ class World:
     portal: PortalState
     portal_url: str  # the emulated portal
     app_url: str  # rentflow
+    celery: Celery  # sends tasks to the running worker
 
     def act(self, path: str, **body: Any) -> dict[str, Any]:
         """Make the portal act (``/_portal/...``) and return its JSON answer."""
@@ -72,7 +74,7 @@ def world(settings: Settings, clock: FixedClock) -> Iterator[World]:
             serve(app, port=port) as app_url,
             start_worker(worker_app, pool="solo", perform_ping_check=False, shutdown_timeout=10),
         ):
-            yield World(container, portal, f"{portal_url}/", f"{app_url}/")
+            yield World(container, portal, f"{portal_url}/", f"{app_url}/", worker_app)
     finally:
         runtime.set_container(None)
         container.dispose()

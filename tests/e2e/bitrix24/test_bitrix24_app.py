@@ -151,6 +151,25 @@ def test_an_issued_invoice_shows_on_the_deal_and_in_the_tab(world: World) -> Non
     assert 'data-rule="lease_without_original"' in tab["body"]  # needs attention
 
 
+def test_the_billing_run_issues_the_invoice_and_the_deal_gets_its_number_links_and_stage(
+    world: World,
+) -> None:
+    portal = _install(world)
+    deal_id, _ = _lease_on_new_deal(world, portal, LeaseStatus.SIGNED)
+    _map_stages(world)
+
+    world.celery.send_task("jobs.tasks.billing_run_portal", args=(portal.id, "2026-02-01"))
+
+    deal = world.portal.deals[int(deal_id)]
+    assert wait_for(lambda: deal.get("UF_CRM_RENTFLOW_INVOICE_ID"), timeout=120)
+    assert deal["stageId"] == "FINAL_INVOICE"
+    assert deal["UF_CRM_RENTFLOW_INVOICE_URL"].startswith(f"{world.app_url}d/")
+    assert deal["UF_CRM_RENTFLOW_QR_INVOICE_URL"].startswith(f"{world.app_url}d/")
+    pdf = requests.get(deal["UF_CRM_RENTFLOW_INVOICE_URL"], timeout=60)
+    assert pdf.headers["Content-Type"] == "application/pdf"
+    assert deal["UF_CRM_RENTFLOW_INVOICE_ID"] in world.portal.comments[-1]["COMMENT"]
+
+
 def test_a_robot_returns_its_values_to_the_business_process(world: World) -> None:
     portal = _install(world)
     deal_id, lease_id = _lease_on_new_deal(world, portal)
@@ -166,6 +185,26 @@ def test_a_robot_returns_its_values_to_the_business_process(world: World) -> Non
         "STATUS": "due",
         "DEBT": "122000.00",
     }
+
+
+def test_the_issue_invoice_robot_issues_the_next_invoice_and_returns_its_number_and_link(
+    world: World,
+) -> None:
+    portal = _install(world)
+    deal_id, lease_id = _lease_on_new_deal(world, portal, LeaseStatus.SIGNED)
+
+    answer = world.act("robots/rentflow_issue_invoice/run", deal_id=deal_id)
+
+    assert answer["status"] == 200
+    assert wait_for(lambda: world.portal.bizproc_events, timeout=120)
+    values = world.portal.bizproc_events[0]["return_values"]
+    with world.container.uow(portal.id) as uow:
+        invoices = uow.documents.for_lease(lease_id, DocumentKind.INVOICE)
+    assert [i.number for i in invoices] == [values["INVOICE_ID"]]
+    assert values["STATUS"] == "issued"
+    assert values["INVOICE_URL"].startswith(f"{world.app_url}d/")
+    deal = world.portal.deals[int(deal_id)]
+    assert wait_for(lambda: deal.get("UF_CRM_RENTFLOW_INVOICE_ID") == values["INVOICE_ID"])
 
 
 def test_foreign_frames_and_robot_calls_get_401(world: World) -> None:

@@ -218,3 +218,40 @@ def test_frame_posts_without_a_valid_signed_token_get_401_and_save_nothing(setup
     assert portal is not None
     with setup.container.uow(portal.id) as uow:
         assert uow.mappings.all() == {}
+
+
+def test_the_tab_button_issues_the_next_invoice_and_queues_the_deal_update(setup: Setup) -> None:
+    import re
+
+    from backend.domain.lease import LeaseStatus
+    from backend.services.leases import register_lease
+    from tests import factories
+
+    setup.install()
+    with setup.container.uow() as uow:
+        portal = uow.portals.find("bitrix24", setup.portal.member_id)
+    assert portal is not None
+    with setup.container.uow(portal.id) as uow:
+        lease = factories.lease(status=LeaseStatus.SIGNED)
+        lease_id = register_lease(uow, setup.container.clock, lease, crm_deal_id="5").lease_id
+        uow.commit()
+    token = setup.portal.issue_tokens()["access_token"]
+    tab = setup.web.post(
+        "/bitrix24/deal-tab?LANG=en",
+        data={"AUTH_ID": token, "member_id": setup.portal.member_id,
+              "PLACEMENT": "CRM_DEAL_DETAIL_TAB", "PLACEMENT_OPTIONS": '{"ID": "5"}'},
+    )  # fmt: skip
+    frame = re.search(r'name="frame" value="([^"]+)"', tab.get_data(as_text=True))
+    assert frame is not None
+
+    pressed = setup.web.post(
+        "/bitrix24/deal-tab/action?LANG=en",
+        data={"frame": frame.group(1), "action": "issue_next_invoice", "lang": "en"},
+    )
+
+    assert pressed.status_code == 200
+    with setup.container.uow(portal.id) as uow:
+        invoices = uow.documents.for_lease(lease_id)
+    assert len(invoices) == 1
+    assert invoices[0].number in pressed.get_data(as_text=True)
+    assert setup.queued == [("jobs.tasks.crm_document_issued", (portal.id, invoices[0].id))]
