@@ -18,11 +18,11 @@ import hashlib
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from backend.domain.billing import DocumentKind, ScheduleItem
-from backend.domain.documents import IssuedDocument
+from backend.domain.documents import ActStatus, InvoiceStatus, IssuedDocument
 from backend.domain.errors import AlreadyIssued, DomainError
 from backend.domain.lease import Lease
 from backend.domain.links import DocumentLink
@@ -309,3 +309,28 @@ def run_billing(
         if progress is not None:
             progress(result)
     return summary
+
+
+def documents_mailed(uow: UnitOfWorkFactory, clock: Clock, message: OutboxMessage) -> list[int]:
+    """The tenant email ``message`` was delivered: its invoices are now sent, its acts on
+    signing (waiting for the signed original). Returns the documents changed."""
+    if message.kind != "tenant_documents" or message.portal_id is None:
+        return []
+    _, _, lease_id, _ = message.dedup_key.split(":", 3)
+    changed: list[int] = []
+    with uow(message.portal_id) as work:
+        for document in work.documents.for_lease(int(lease_id)):
+            if document.extra.get(TENANT_MAIL) != message.dedup_key or document.sent_at is not None:
+                continue
+            status = (
+                InvoiceStatus.SENT
+                if document.kind is DocumentKind.INVOICE
+                else ActStatus.ON_SIGNING
+            )
+            keep = document.kind is DocumentKind.INVOICE and document.status != InvoiceStatus.ISSUED
+            work.documents.save(
+                replace(document, sent_at=clock.now(), status=document.status if keep else status)
+            )
+            changed.append(document.id or 0)
+        work.commit()
+    return changed
