@@ -86,7 +86,14 @@ class Container:
             rendering=self.document_rendering(),
             storage=self.document_storage(),
             link_url=self.link_url,
+            crm_for=self.crm_for_portal,
         )
+
+    def crm_for_portal(self, portal_id: int) -> CrmPort | None:
+        """The CRM adapter of an active portal, or None (no adapter, or not active)."""
+        with self.uow() as uow:
+            portal = uow.portals.get(portal_id)
+        return self.crm_or_none(portal) if portal.active else None
 
     def mailer(self) -> Mailer:
         """SMTP when ``SMTP_URL`` is set, else .eml files under ``var/outbox``."""

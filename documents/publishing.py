@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from backend.domain.documents import IssuedDocument
 from backend.domain.lease import Lease
-from documents.payment_qr import payment_qr
+from documents.payment_qr import PaymentQr, payment_qr
 from documents.render import DocumentRenderer
 from documents.view import build_view
 
@@ -15,13 +15,23 @@ class PdfDocuments:
     def __init__(self, renderer: DocumentRenderer, language: str = "ru") -> None:
         self.renderer = renderer
         self.language = language
+        # an invoice is rendered role by role (QR PDF, PNG, SVG): encode its QR symbol once
+        self._last_qr: tuple[object, PaymentQr] | None = None
+
+    def _qr(self, lease: Lease, document: IssuedDocument) -> PaymentQr:
+        key = (document.id, document.number, document.total, lease.landlord)
+        cached = self._last_qr  # one read: another thread may replace it meanwhile
+        if cached is None or cached[0] != key:
+            cached = (key, payment_qr(lease, document))
+            self._last_qr = cached
+        return cached[1]
 
     def render(self, lease: Lease, document: IssuedDocument, role: str) -> bytes:
         """``role``: invoice, invoice_qr (with the payment QR code), qr_png, qr_svg or act."""
         key = str(lease.landlord.id) if lease.landlord.id is not None else ""
         qr_uri = ""
         if role in ("invoice_qr", "qr_png", "qr_svg"):
-            images = payment_qr(lease, document).images
+            images = self._qr(lease, document).images
             if role == "qr_png":
                 return images.png
             if role == "qr_svg":

@@ -22,10 +22,14 @@ def ping(note: str) -> None:
 @shared_task(acks_late=True)
 def deliver_outbox() -> None:
     """Send the outbox messages that are due (each once; failures back off)."""
+    from backend.services.billing import documents_mailed
     from backend.services.outbox import deliver_due
 
     built = container()
-    deliver_due(built.uow, built.clock, built.mailer(), built.document_storage())
+    deliver_due(
+        built.uow, built.clock, built.mailer(), built.document_storage(),
+        on_sent=lambda message: documents_mailed(built.uow, built.clock, message),
+    )  # fmt: skip
 
 
 @shared_task(acks_late=True)

@@ -47,6 +47,8 @@ class DocumentLink:
 def document_filename(document: IssuedDocument, role: str = "invoice") -> str:
     """The Russian file name a browser saves: "Счет на оплату № 7 от 01.02.2026.pdf"."""
     title = "Счет на оплату" if document.kind is DocumentKind.INVOICE else "Акт"
+    if role == "invoice_qr":
+        title = "Счет на оплату с QR-кодом"
     if role.startswith("qr_"):
         title = "QR-код для оплаты счета"
     number = document.number.replace("/", "-").replace("\\", "-")

@@ -6,7 +6,8 @@ Per portal, in phases that can each be repeated safely:
    of the same document impossible, so re-runs, retries and concurrent workers add nothing;
 2. tenant mail — documents of auto-send leases not yet mailed go out, one email per lease
    (the new invoice with the act of the period before, seed 001), queued in the outbox;
-3. manager summary — one email per manager listing what was issued for their leases.
+3. manager summary — one email per manager listing what was issued for their leases;
+4. reminders — addendum start, lease end and the overdue chain (``notifications``).
 A run killed at any point is finished by the next one: each phase looks at what the store
 says is left, not at what the killed run meant to do.
 """
@@ -17,11 +18,11 @@ import hashlib
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from backend.domain.billing import DocumentKind, ScheduleItem
-from backend.domain.documents import IssuedDocument
+from backend.domain.documents import ActStatus, InvoiceStatus, IssuedDocument
 from backend.domain.errors import AlreadyIssued, DomainError
 from backend.domain.lease import Lease
 from backend.domain.links import DocumentLink
@@ -29,8 +30,10 @@ from backend.domain.messages import Attachment, OutboxMessage
 from backend.ports import Clock
 from backend.services.document_links import DocumentRendering, publish_issued_document
 from backend.services.leases import refresh_schedule
+from backend.services.notifications import notify_portal
 from backend.services.numbering import next_document_number
 from backend.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from crm_mappings.port import CrmPort
 from documents.storage import DocumentStorage
 
 log = logging.getLogger(__name__)
@@ -48,6 +51,7 @@ class BillingPorts:
     rendering: DocumentRendering
     storage: DocumentStorage
     link_url: Callable[[str], str]  # a link token -> its public URL
+    crm_for: Callable[[int], CrmPort | None] = lambda portal_id: None  # for tasks and deals
 
 
 @dataclass
@@ -57,6 +61,7 @@ class PortalRun:
     portal_id: int
     issued: list[int] = field(default_factory=list)
     mailed: int = 0
+    reminders: int = 0
     failed: list[dict[str, str]] = field(default_factory=list)
 
 
@@ -69,6 +74,9 @@ def run_portal(ports: BillingPorts, portal_id: int, today: date) -> PortalRun:
     issue_due(ports, portal_id, today, result)
     result.mailed = queue_tenant_mail(ports, portal_id)
     queue_manager_summaries(ports, portal_id, today, result.issued)
+    notified = notify_portal(ports.uow, ports.clock, portal_id, today, ports.crm_for(portal_id))
+    result.reminders = notified.queued
+    result.failed.extend({"error": error} for error in notified.errors)
     with ports.uow(portal_id) as uow:
         uow.runs.finish(
             run_id, ports.clock.now(), issued=len(result.issued), sent=result.mailed,
@@ -301,3 +309,28 @@ def run_billing(
         if progress is not None:
             progress(result)
     return summary
+
+
+def documents_mailed(uow: UnitOfWorkFactory, clock: Clock, message: OutboxMessage) -> list[int]:
+    """The tenant email ``message`` was delivered: its invoices are now sent, its acts on
+    signing (waiting for the signed original). Returns the documents changed."""
+    if message.kind != "tenant_documents" or message.portal_id is None:
+        return []
+    _, _, lease_id, _ = message.dedup_key.split(":", 3)
+    changed: list[int] = []
+    with uow(message.portal_id) as work:
+        for document in work.documents.for_lease(int(lease_id)):
+            if document.extra.get(TENANT_MAIL) != message.dedup_key or document.sent_at is not None:
+                continue
+            status = (
+                InvoiceStatus.SENT
+                if document.kind is DocumentKind.INVOICE
+                else ActStatus.ON_SIGNING
+            )
+            keep = document.kind is DocumentKind.INVOICE and document.status != InvoiceStatus.ISSUED
+            work.documents.save(
+                replace(document, sent_at=clock.now(), status=document.status if keep else status)
+            )
+            changed.append(document.id or 0)
+        work.commit()
+    return changed

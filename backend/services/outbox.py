@@ -8,10 +8,11 @@ before the message is given up (DESIGN "Notifications").
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from backend.domain.messages import Attachment
+from backend.domain.messages import Attachment, OutboxMessage
 from backend.ports import Clock, Mailer, MailError
 from backend.services.unit_of_work import UnitOfWorkFactory
 from documents.storage import DocumentStorage, FileMissing
@@ -34,9 +35,15 @@ def retry_delay(attempts: int) -> timedelta | None:
 
 
 def deliver_due(
-    uow: UnitOfWorkFactory, clock: Clock, mailer: Mailer, files: DocumentStorage, limit: int = 100
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    mailer: Mailer,
+    files: DocumentStorage,
+    limit: int = 100,
+    on_sent: Callable[[OutboxMessage], object] | None = None,
 ) -> DeliveryReport:
-    """Send every message whose next attempt is due; record each result as it happens."""
+    """Send every message whose next attempt is due; record each result as it happens.
+    ``on_sent`` runs after a message is recorded as sent (documents become "sent")."""
     report = DeliveryReport()
     with uow(None) as work:
         due = work.outbox.due(clock.now(), limit)
@@ -65,6 +72,8 @@ def deliver_due(
             work.outbox.mark_sent(message.id, clock.now())
             work.commit()
         report.sent.append(message.id)
+        if on_sent is not None:
+            on_sent(message)
     return report
 
 

@@ -88,7 +88,7 @@ def test_link_streams_the_pdf_with_a_russian_file_name(
     assert response.headers["Content-Length"] == str(len(PDF))
     disposition = response.headers["Content-Disposition"]
     assert unquote(disposition.split("filename*=UTF-8''")[1]) == (
-        "Счет на оплату № СЧ-2026-7 от 01.02.2026.pdf"
+        "Счет на оплату с QR-кодом № СЧ-2026-7 от 01.02.2026.pdf"
     )
 
 

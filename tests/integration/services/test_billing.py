@@ -88,7 +88,7 @@ def test_a_due_invoice_is_issued_rendered_linked_and_mailed_once(container: Cont
     assert tenant[0].sender_name == 'ООО "Ромашка"'
     assert tenant[0].reply_to == "rent@romashka.example"
     assert sorted(a.name for a in tenant[0].attachments) == [
-        "Счет на оплату № 1 от 27.01.2026.pdf",
+        "Счет на оплату с QR-кодом № 1 от 27.01.2026.pdf",
         "Счет на оплату № 1 от 27.01.2026.pdf",
     ]
     assert "http://127.0.0.1:8000/d/" in tenant[0].body_text
@@ -224,3 +224,40 @@ def test_every_portal_runs_and_a_broken_one_does_not_stop_the_others(container: 
     assert [len(p.issued) for p in summary.portals] == [0, 1]
     assert "renderer crashed" in summary.portals[0].failed[0]["error"]
     assert summary.issued == 1
+
+
+def test_delivered_mail_marks_invoices_sent_and_acts_on_signing(container: Container) -> None:
+    from backend.domain.documents import ActStatus, InvoiceStatus
+    from backend.mail.smtp import SmtpMailer
+    from backend.services.billing import documents_mailed
+    from backend.services.outbox import deliver_due
+    from tests.smtp_sink import smtp_sink
+
+    portal_id = _portal(container)
+    _lease(container, portal_id)
+    ports = container.billing_ports()
+    run_portal(ports, portal_id, FEB_24)  # Feb invoice, Feb act, Mar invoice: one tenant email
+    with smtp_sink() as (sink, port):
+        report = deliver_due(
+            container.uow, container.clock, SmtpMailer(f"smtp://127.0.0.1:{port}", "r@x.example"),
+            container.document_storage(),
+            on_sent=lambda message: documents_mailed(container.uow, container.clock, message),
+        )  # fmt: skip
+    assert len(report.sent) == 2  # the tenant's email and the manager's summary
+    tenant = next(m for m in sink.messages if "Документы по договору" in m["Subject"])
+    names = sorted(a.get_filename() for a in tenant.iter_attachments())
+    assert names == [
+        "Акт № 1 от 24.02.2026.pdf",
+        "Счет на оплату с QR-кодом № 1 от 24.02.2026.pdf",
+        "Счет на оплату с QR-кодом № 2 от 24.02.2026.pdf",
+        "Счет на оплату № 1 от 24.02.2026.pdf",
+        "Счет на оплату № 2 от 24.02.2026.pdf",
+    ]
+    assert all(a.get_content().startswith(b"%PDF") for a in tenant.iter_attachments())
+    statuses = sorted((d.kind.value, d.number, d.status) for d in _documents(container, portal_id))
+    assert statuses == [
+        ("act", "1", ActStatus.ON_SIGNING),
+        ("invoice", "1", InvoiceStatus.SENT),
+        ("invoice", "2", InvoiceStatus.SENT),
+    ]
+    assert all(d.sent_at is not None for d in _documents(container, portal_id))

@@ -1,0 +1,82 @@
+"""Reminders and the overdue chain through the billing run: emails once, CRM task, stop on pay."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from backend.bootstrap import Container
+from backend.domain.documents import InvoiceStatus
+from backend.domain.lease import LeaseStatus
+from backend.services.billing import BillingPorts, run_portal
+from backend.services.leases import register_lease
+from backend.services.portals import install_portal
+from crm_mappings.port import Deal
+from tests import factories
+from tests.fakes import FakeCrm
+
+
+def _world(container: Container) -> tuple[int, BillingPorts, FakeCrm]:
+    with container.uow() as uow:
+        portal = install_portal(
+            uow, container.clock, kind="bitrix24", external_id="n-1",
+            settings={"onec": {"accountant_email": "buh@romashka.example"}},
+        )  # fmt: skip
+        uow.commit()
+    assert portal.id is not None
+    with container.uow(portal.id) as uow:
+        lease = factories.lease(status=LeaseStatus.SIGNED, end=date(2026, 12, 31), reminder_days=30)
+        register_lease(uow, container.clock, lease, crm_deal_id="42")
+        uow.commit()
+    crm = FakeCrm()
+    crm.deals["42"] = Deal("42", "Офис 101", "0", "WON")
+    ports = replace(container.billing_ports(), crm_for=lambda portal_id: crm)
+    return portal.id, ports, crm
+
+
+def _mail(container: Container, portal_id: int, kind: str) -> list[tuple[str, ...]]:
+    with container.uow() as uow:
+        return [m.recipients for m in uow.outbox.list(portal_id=portal_id) if m.kind == kind]
+
+
+def test_the_overdue_chain_escalates_once_per_step_and_stops_when_paid(
+    container: Container,
+) -> None:
+    portal_id, ports, crm = _world(container)
+    run_portal(ports, portal_id, date(2026, 1, 27))  # February's invoice, due 01.02
+    run_portal(ports, portal_id, date(2026, 2, 1))
+    assert _mail(container, portal_id, "overdue") == []
+    run_portal(ports, portal_id, date(2026, 2, 2))
+    run_portal(ports, portal_id, date(2026, 2, 2))  # twice the same day: nobody told twice
+    assert _mail(container, portal_id, "overdue") == [("manager@romashka.example",)]
+    assert [(t.deal_id, t.responsible_user_id) for t in crm.tasks] == [("42", "7")]
+    run_portal(ports, portal_id, date(2026, 2, 4))
+    assert _mail(container, portal_id, "overdue")[-1] == ("boss@romashka.example",)
+    with container.uow(portal_id) as uow:
+        (invoice,) = [d for d in uow.documents.list() if d.number == "1"]
+        uow.documents.save(replace(invoice, paid=invoice.total, status=InvoiceStatus.PAID))
+        uow.commit()
+    run_portal(ports, portal_id, date(2026, 2, 8))
+    assert len(_mail(container, portal_id, "overdue")) == 2  # the accountant step never came
+    assert len(crm.tasks) == 1
+
+
+def test_the_accountant_is_told_after_seven_days(container: Container) -> None:
+    portal_id, ports, _ = _world(container)
+    run_portal(ports, portal_id, date(2026, 1, 27))
+    run_portal(ports, portal_id, date(2026, 2, 8))  # a week of missed nights caught up at once
+    assert sorted(_mail(container, portal_id, "overdue")) == [
+        ("boss@romashka.example",),
+        ("buh@romashka.example",),
+        ("manager@romashka.example",),
+    ]
+
+
+def test_lease_end_is_announced_to_manager_and_tenant(container: Container) -> None:
+    portal_id, ports, _ = _world(container)
+    result = run_portal(ports, portal_id, date(2026, 12, 1))
+    assert result.reminders >= 2
+    assert sorted(_mail(container, portal_id, "lease_end")) == [
+        ("buh@vasilek.example", "director@vasilek.example"),
+        ("manager@romashka.example",),
+    ]
