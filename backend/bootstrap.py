@@ -140,4 +140,23 @@ def default_crm_factories() -> dict[str, CrmFactory]:
     """The real adapters, by portal kind. Each adapter package contributes its factory."""
     from crm_mappings.amocrm.adapter import amocrm_factory
 
-    return {"amocrm": amocrm_factory}
+    return {"amocrm": amocrm_factory, "bitrix24": bitrix24_crm}
+
+
+def bitrix24_crm(container: Container, portal: Portal) -> CrmPort:
+    """The Bitrix24 adapter of ``portal``: its stored tokens, one rate limiter per portal."""
+    from crm_mappings.bitrix24.adapter import Bitrix24Adapter
+    from crm_mappings.bitrix24.client import Bitrix24Client, bucket_for
+
+    if portal.id is None:
+        raise LookupError("a portal without id has no tokens")
+    settings = container.settings
+    client = Bitrix24Client(
+        container.token_store(portal.id),
+        client_id=settings.bitrix24_client_id,
+        client_secret=settings.bitrix24_client_secret,
+        oauth_token_url=settings.bitrix24_oauth_url,
+        limiter=bucket_for(portal.external_id),
+        now=container.clock.now,
+    )
+    return Bitrix24Adapter(client)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from backend.bootstrap import Container, bootstrap
 from backend.config import Settings
+from backend.domain.portal import Portal
 
 _container: Container | None = None
 
@@ -19,3 +20,22 @@ def container() -> Container:
     if _container is None:
         _container = bootstrap(Settings.from_env())
     return _container
+
+
+def active_portal(c: Container, portal_id: int) -> Portal | None:
+    """The portal if it is still active (an uninstalled portal's jobs stop)."""
+    with c.uow() as uow:
+        portal = uow.portals.get(portal_id)
+    return portal if portal.active else None
+
+
+def bitrix24_return_robot(
+    c: Container, portal: Portal, event_token: str, values: dict[str, str]
+) -> None:
+    """Send a robot's values back through the portal's Bitrix24 client."""
+    from crm_mappings.bitrix24.adapter import Bitrix24Adapter
+    from crm_mappings.bitrix24.setup import return_robot_values
+
+    crm = c.crm(portal)
+    if isinstance(crm, Bitrix24Adapter):
+        return_robot_values(crm.client, event_token, values, "rentflow")

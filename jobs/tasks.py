@@ -5,8 +5,12 @@ from __future__ import annotations
 from celery import Task, shared_task
 
 from backend.services import crm_sync, health
-from crm_mappings.port import CrmUnavailable
-from jobs.runtime import container
+from backend.services.auth_lost import notify_auth_lost
+from backend.services.crm_push import push_published_document
+from backend.services.deal_actions import issue_next_invoice
+from backend.services.robots import Robot, answer_robot
+from crm_mappings.port import CrmAuthLost, CrmUnavailable
+from jobs.runtime import active_portal, bitrix24_return_robot, container
 
 
 @shared_task(acks_late=True)
@@ -45,7 +49,59 @@ def billing_run_portal(portal_id: int, day: str) -> None:
 
     from backend.services.billing import run_portal
 
-    run_portal(container().billing_ports(), portal_id, date.fromisoformat(day))
+    result = run_portal(container().billing_ports(), portal_id, date.fromisoformat(day))
+    for document_id in result.issued:  # tell the deals, each retried on its own
+        crm_document_issued.delay(portal_id, document_id)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(CrmUnavailable,),
+    retry_backoff=30,
+    retry_backoff_max=900,
+    max_retries=30,  # about six hours of a portal being down before we give up
+)
+def bitrix24_deal_changed(portal_id: int, deal_id: str) -> None:
+    """ONCRMDEALUPDATE: read the deal and let its stage drive the lease (shared sync)."""
+    c = container()
+    portal = active_portal(c, portal_id)
+    if portal is None:
+        return
+    try:
+        crm_sync.apply_deal_stage(c.uow(portal_id), c.clock, c.crm(portal), deal_id)
+    except CrmAuthLost:
+        notify_auth_lost(c.uow(), c.clock, portal_id)
+
+
+@shared_task(acks_late=True, autoretry_for=(CrmUnavailable,), retry_backoff=10, max_retries=10)
+def bitrix24_robot(portal_id: int, code: str, deal_id: str, event_token: str) -> None:
+    """A robot fired: compute its values and return them to the business process."""
+    c = container()
+    portal = active_portal(c, portal_id)
+    if portal is None:
+        return
+    robot = Robot(code)
+    if robot is Robot.ISSUE_INVOICE:
+        issued = issue_next_invoice(c.billing_ports(), portal_id, deal_id, c.clock.today())
+        if issued is not None:
+            crm_document_issued.delay(portal_id, issued)
+    values = answer_robot(c.uow(portal_id), c.clock, robot, deal_id, c.link_url)
+    bitrix24_return_robot(c, portal, event_token, values)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(CrmUnavailable,),
+    retry_backoff=30,
+    retry_backoff_max=900,
+    max_retries=30,
+)
+def crm_document_issued(portal_id: int, document_id: int) -> None:
+    """Tell the deal about an issued invoice or act (retried while the CRM is down)."""
+    c = container()
+    portal = active_portal(c, portal_id)
+    if portal is not None and portal.kind in c.crm_factories:
+        push_published_document(c.uow(portal_id), c.clock, c.crm(portal), document_id, c.link_url)
 
 
 @shared_task(acks_late=True, autoretry_for=(CrmUnavailable,), retry_backoff=True, max_retries=12)

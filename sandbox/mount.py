@@ -27,19 +27,27 @@ def sandbox_apps(settings: Settings) -> list[SandboxApp]:
     """The emulators to mount for ``settings`` (none when the sandbox is off)."""
     if not settings.sandbox:
         return []
-    from sandbox.amocrm.app import create_emulator
+    from sandbox.amocrm.app import create_emulator as amocrm_emulator
     from sandbox.amocrm.state import AmoAccount
+    from sandbox.bitrix24.app import create_emulator as bitrix24_emulator
+    from sandbox.bitrix24.state import PortalState
     from sandbox.onec.odata_app import create_onec_app
 
     amo = AmoAccount(
         client_id=settings.amocrm_client_id, client_secret=settings.amocrm_client_secret
     )
+    b24 = PortalState(
+        client_id=settings.bitrix24_client_id,
+        client_secret=settings.bitrix24_client_secret,
+        app_url=settings.public_base_url,
+    )
     return [
-        SandboxApp("amocrm", "amoCRM account", "/sandbox/amocrm", create_emulator(amo)),
+        SandboxApp("amocrm", "amoCRM account", "/sandbox/amocrm", amocrm_emulator(amo)),
         SandboxApp(
             name="onec",
             title="1C:Бухгалтерия (OData, login odata/odata)",
             prefix="/sandbox/onec",
             app=create_onec_app(),
         ),
+        SandboxApp("bitrix24", "Bitrix24 portal", "/sandbox/bitrix24", bitrix24_emulator(b24)),
     ]

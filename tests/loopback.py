@@ -11,10 +11,11 @@ from werkzeug.serving import make_server
 
 
 @contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """Yield the base URL of ``app`` served on a free loopback port (threaded)."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+def serve(app: Any, port: int = 0) -> Iterator[str]:
+    """Yield the base URL of ``app`` (no trailing slash) served on loopback, on ``port`` or a
+    free one (threaded)."""
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"

@@ -19,7 +19,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.config["RENTFLOW_SETTINGS"] = settings
     app.extensions["rentflow"] = container
 
-    from backend.web import amocrm, attention, documents, home, onec, payments
+    from backend.web import amocrm, attention, bitrix24, documents, home, onec, payments
 
     app.register_blueprint(home.bp)
     app.register_blueprint(attention.bp)
@@ -27,4 +27,5 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.register_blueprint(amocrm.bp)
     app.register_blueprint(payments.bp)
     app.register_blueprint(onec.bp)
+    app.register_blueprint(bitrix24.bp)
     return app

@@ -1,0 +1,205 @@
+"""Lease -> CRM: a document was issued, or a lease event happened; tell the right deal.
+
+CRM-agnostic (``CrmPort`` only). Both billing modes of seed 001 / SPEC:
+- ``lease_deal``: the lease deal itself carries the invoice fields and moves through the
+  stages mapped for lease events in its pipeline;
+- ``deal_per_period``: issuing a period's invoice creates a billing deal in the portal's
+  billing pipeline (at the stage mapped to "invoice issued" there); later events of that
+  period (sent, paid, overdue, act sent, act signed) move that billing deal, so the act being
+  signed closes it, and the next period's invoice creates the next one. The lease deal still
+  gets the latest invoice's fields.
+
+The billing deal's id is kept with the invoice (``IssuedDocument.extra[BILLING_DEAL]``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+
+from backend.domain.billing import DocumentKind
+from backend.domain.documents import IssuedDocument
+from backend.ports import Clock
+from backend.services.crm_sync import load_mapping
+from backend.services.unit_of_work import UnitOfWork
+from crm_mappings.mapping import BillingMode, LeaseEvent
+from crm_mappings.port import CrmPort, DealComment, DealUpdate, LeaseField, NewDeal
+
+BILLING_DEAL = "crm_billing_deal"
+
+
+@dataclass(frozen=True)
+class Pushed:
+    """What was written: the updates sent and the deal the comment went to."""
+
+    deal_id: str
+    updates: tuple[DealUpdate, ...]
+    comment: str
+    created_deal: str = ""
+
+
+@dataclass(frozen=True)
+class _Target:
+    doc: IssuedDocument
+    invoice: IssuedDocument | None  # the period's invoice (the document itself for invoices)
+    lease_number: str
+    lease_deal: str
+    lease_pipeline: str
+    per_period: bool
+    billing_pipeline: str
+
+
+def _target(uow: UnitOfWork, document_id: int) -> _Target | None:
+    doc = uow.documents.get(document_id)
+    deal_id, pipeline_id = uow.leases.deal_of(doc.lease_id)
+    if not deal_id:
+        return None
+    settings = uow.portals.get(uow.portal_id or 0).settings
+    per_period = settings.get("billing_mode") == BillingMode.DEAL_PER_PERIOD.value
+    invoice: IssuedDocument | None = doc
+    if doc.kind is not DocumentKind.INVOICE:
+        invoices = uow.documents.for_lease(doc.lease_id, DocumentKind.INVOICE)
+        invoice = next((i for i in invoices if i.period == doc.period), None)
+    return _Target(
+        doc, invoice, uow.leases.get(doc.lease_id).number, deal_id, pipeline_id,
+        per_period, str(settings.get("billing_pipeline", "")),
+    )  # fmt: skip
+
+
+# link role -> the deal field its public URL goes to (roles: backend.domain.links.ROLES)
+_LINK_FIELDS = {
+    "invoice": LeaseField.INVOICE_URL,
+    "invoice_qr": LeaseField.QR_INVOICE_URL,
+    "qr_png": LeaseField.QR_URL,
+    "act": LeaseField.ACT_URL,
+}
+
+
+def document_urls(
+    uow: UnitOfWork, document_id: int, link_url: Callable[[str], str]
+) -> dict[str, str]:
+    """Role -> public URL of the document's live links (``document_links`` publishes them)."""
+    links = uow.links.for_document(uow.portal_id or 0, document_id)
+    return {link.role: link_url(link.token) for link in links if link.revoked_at is None}
+
+
+def push_published_document(
+    uow: UnitOfWork, clock: Clock, crm: CrmPort, document_id: int, link_url: Callable[[str], str]
+) -> Pushed | None:
+    """``push_document_issued`` with the document's own public links (billing run, robots):
+    the main file's link, plus the QR invoice and QR image links when it has them."""
+    with uow:
+        urls = document_urls(uow, document_id, link_url)
+    main = urls.get("invoice") or urls.get("act") or ""
+    more = {field: urls[role] for role, field in _LINK_FIELDS.items() if role in urls}
+    return push_document_issued(uow, clock, crm, document_id, main, more)
+
+
+def push_document_issued(
+    uow: UnitOfWork,
+    clock: Clock,
+    crm: CrmPort,
+    document_id: int,
+    url: str,
+    more: Mapping[LeaseField, str] | None = None,
+) -> Pushed | None:
+    """Write the document's number and link to the deal, move it to the stage mapped for
+    "invoice issued", comment on it; in ``deal_per_period`` mode an invoice first creates the
+    period's billing deal. None when the lease has no deal. ``uow`` is entered here."""
+    with uow:
+        target = _target(uow, document_id)
+        if target is None:
+            return None
+        lease_map = load_mapping(uow, target.lease_pipeline)
+        billing_map = load_mapping(uow, target.billing_pipeline) if target.per_period else None
+    doc = target.doc
+    date = f"{doc.issued_on:%d.%m.%Y}"
+    if doc.kind is DocumentKind.INVOICE:
+        fields = {LeaseField.INVOICE_ID: doc.number, LeaseField.INVOICE_URL: url, **(more or {})}
+        text = f"rentflow: выставлен счёт № {doc.number} от {date} на {doc.total}"
+    else:
+        fields = {LeaseField.ACT_URL: url}
+        text = f"rentflow: выставлен акт № {doc.number} от {date}"
+    created = ""
+    updates: tuple[DealUpdate, ...]
+    if target.per_period and doc.kind is DocumentKind.INVOICE:
+        created = doc.extra.get(BILLING_DEAL, "") or _open_billing_deal(
+            uow,
+            crm,
+            target,
+            billing_map.stage_for(LeaseEvent.INVOICE_ISSUED) if billing_map else None,
+        )
+        updates = (
+            DealUpdate(created, fields=fields),
+            DealUpdate(target.lease_deal, fields=fields),
+        )
+        comment_on = created
+    elif target.per_period:
+        billing = (target.invoice.extra if target.invoice else {}).get(BILLING_DEAL, "")
+        updates = tuple(DealUpdate(d, fields=fields) for d in (billing, target.lease_deal) if d)
+        comment_on = billing or target.lease_deal
+    else:
+        stage = lease_map.stage_for(LeaseEvent.INVOICE_ISSUED) if lease_map else None
+        if doc.kind is not DocumentKind.INVOICE:
+            stage = None
+        updates = (DealUpdate(target.lease_deal, stage_id=stage, fields=fields),)
+        comment_on = target.lease_deal
+    crm.update_deals(list(updates))
+    crm.add_comments([DealComment(comment_on, f"{text}\n{url}")])
+    with uow:
+        uow.documents.mark(document_id, crm_synced_at=clock.now())
+        uow.audit.record(
+            clock.now(), "document.crm_synced", "document", document_id,
+            {"deal": comment_on, "created_deal": created},
+        )  # fmt: skip
+        uow.commit()
+    return Pushed(comment_on, updates, text, created)
+
+
+def _open_billing_deal(uow: UnitOfWork, crm: CrmPort, target: _Target, stage: str | None) -> str:
+    """Create the period's billing deal and remember it with the invoice at once, so a retry
+    after a failed write reuses it instead of opening a second one."""
+    doc = target.doc
+    created = crm.create_deal(
+        NewDeal(
+            title=f"{target.lease_number}: счёт {doc.number} за {doc.period.start:%m.%Y}",
+            pipeline_id=target.billing_pipeline,
+            stage_id=stage or "",
+            amount=str(doc.total.amount),
+            parent_deal_id=target.lease_deal,
+        )
+    )
+    with uow:
+        issued = uow.documents.get(doc.id or 0)
+        uow.documents.save(replace(issued, extra={**issued.extra, BILLING_DEAL: created}))
+        uow.commit()
+    return created
+
+
+def push_lease_event(
+    uow: UnitOfWork, clock: Clock, crm: CrmPort, document_id: int, event: LeaseEvent
+) -> Pushed | None:
+    """Move the deal of ``document_id``'s period to the stage mapped for ``event`` (the
+    billing deal in ``deal_per_period`` mode: "act signed" closes it). None when nothing is
+    mapped or the lease has no deal."""
+    with uow:
+        target = _target(uow, document_id)
+        if target is None:
+            return None
+        billing = (target.invoice.extra if target.invoice else {}).get(BILLING_DEAL, "")
+        per_period = target.per_period and bool(billing)
+        pipeline = target.billing_pipeline if per_period else target.lease_pipeline
+        mapping = load_mapping(uow, pipeline)
+    stage = mapping.stage_for(event) if mapping else None
+    if stage is None:
+        return None
+    deal_id = billing if per_period else target.lease_deal
+    update = DealUpdate(deal_id, stage_id=stage)
+    crm.update_deals([update])
+    with uow:
+        uow.audit.record(
+            clock.now(), "deal.stage_pushed", "document", document_id,
+            {"deal": deal_id, "event": str(event), "stage": stage},
+        )  # fmt: skip
+        uow.commit()
+    return Pushed(deal_id, (update,), "")

@@ -1,0 +1,163 @@
+"""What the Bitrix24 endpoints do, apart from HTTP: install a portal, check that a request
+really comes from the portal it names, sign the frame's follow-up requests.
+
+Trust rules (EN apidocs.bitrix24.com):
+- events carry ``auth[application_token]``; it is compared with the one stored at install
+  (api-reference/events/safe-event-handlers). ONAPPUNINSTALL has nothing else to check
+  (common/events/on-app-uninstall);
+- placements and the app page carry ``AUTH_ID``; it is checked by calling ``app.info`` on the
+  portal's *stored* REST endpoint (widgets/_includes/widget_data.md, common/system/app-info);
+- install: the tokens are checked on the portal named by DOMAIN; a re-install of a known
+  ``member_id`` must also pass on the stored endpoint, so a look-alike portal cannot take over
+  another's record (settings/oauth/simple-way).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import Any
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from backend.bootstrap import Container
+from backend.domain.portal import Portal
+from backend.services.portals import install_portal
+from crm_mappings.bitrix24.client import auth_id_is_valid
+from crm_mappings.port import CrmKind
+from crm_mappings.tokens import OAuthTokens
+
+KIND = CrmKind.BITRIX24.value
+FRAME_TOKEN_AGE = 8 * 3600
+
+
+class Forbidden(Exception):
+    """The request does not prove it comes from the portal it names: answer 401."""
+
+
+@dataclass(frozen=True)
+class PortalAuth:
+    """Credentials a portal handed over (install POST or ONAPPINSTALL)."""
+
+    member_id: str
+    domain: str
+    client_endpoint: str
+    server_endpoint: str
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    application_token: str = ""
+    lang: str = "ru"
+
+
+def portal_id(portal: Portal) -> int:
+    """The id of a stored portal (repositories always return one)."""
+    if portal.id is None:
+        raise LookupError(f"portal {portal.external_id} is not stored")
+    return portal.id
+
+
+def token_hash(application_token: str) -> str:
+    return hashlib.sha256(application_token.encode()).hexdigest()
+
+
+def endpoint_for(domain: str, protocol: str = "1") -> str:
+    """``https://{DOMAIN}/rest/``: where the portal's REST lives (PROTOCOL 1 = https)."""
+    return f"{'https' if protocol == '1' else 'http'}://{domain}/rest/"
+
+
+def find_portal(container: Container, member_id: str) -> Portal | None:
+    with container.uow() as uow:
+        return uow.portals.find(KIND, member_id) if member_id else None
+
+
+def stored_endpoint(container: Container, portal: Portal) -> str:
+    return str(portal.settings.get("client_endpoint", ""))
+
+
+def install(container: Container, auth: PortalAuth) -> Portal:
+    """Check the tokens, then store the portal and its encrypted tokens (re-install too)."""
+    client_id = container.settings.bitrix24_client_id
+    if not auth_id_is_valid(auth.client_endpoint, auth.access_token, client_id):
+        raise Forbidden("the portal does not confirm these tokens")
+    known = find_portal(container, auth.member_id)
+    moved = known is not None and auth.client_endpoint != stored_endpoint(container, known)
+    if moved and known is not None:
+        before = stored_endpoint(container, known)
+        if not auth_id_is_valid(before, auth.access_token, client_id):
+            raise Forbidden("a re-install must be confirmed by the portal installed before")
+    settings: dict[str, Any] = {
+        "client_endpoint": auth.client_endpoint,
+        "server_endpoint": auth.server_endpoint,
+        "lang": auth.lang,
+    }
+    if auth.application_token:
+        settings["application_token_sha256"] = token_hash(auth.application_token)
+    with container.uow() as uow:
+        portal = install_portal(
+            uow, container.clock, kind=KIND, external_id=auth.member_id,
+            domain=auth.domain, settings=settings,
+        )  # fmt: skip
+        uow.commit()
+    container.token_store(portal_id(portal)).save(
+        OAuthTokens(
+            access_token=auth.access_token,
+            refresh_token=auth.refresh_token,
+            expires_at=container.clock.now() + timedelta(seconds=auth.expires_in),
+            extra={
+                "client_endpoint": auth.client_endpoint,
+                "server_endpoint": auth.server_endpoint,
+                "member_id": auth.member_id,
+                "domain": auth.domain,
+            },
+        )
+    )
+    return portal
+
+
+def event_portal(container: Container, auth: dict[str, Any]) -> Portal:
+    """The portal an event comes from, if its ``application_token`` is the stored one."""
+    portal = find_portal(container, str(auth.get("member_id", "")))
+    if portal is None:
+        raise Forbidden("unknown portal")
+    stored = str(portal.settings.get("application_token_sha256", ""))
+    given = token_hash(str(auth.get("application_token", "")))
+    if not stored or not hmac.compare_digest(stored, given):
+        raise Forbidden("application_token does not match")
+    return portal
+
+
+def frame_portal(container: Container, member_id: str, auth_id: str) -> Portal:
+    """The portal of a placement/app-page request, if its AUTH_ID is live there."""
+    portal = find_portal(container, member_id)
+    if portal is None or not portal.active:
+        raise Forbidden("unknown or inactive portal")
+    endpoint = stored_endpoint(container, portal)
+    if not auth_id_is_valid(endpoint, auth_id, container.settings.bitrix24_client_id):
+        raise Forbidden("AUTH_ID is not valid on this portal")
+    return portal
+
+
+def _serializer(container: Container) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(container.settings.secret_key, salt="bitrix24-frame")
+
+
+def sign_frame(container: Container, portal_id: int, deal_id: str = "") -> str:
+    """A token the frame's own follow-up POSTs carry instead of re-sending AUTH_ID."""
+    return _serializer(container).dumps({"p": portal_id, "d": deal_id})
+
+
+def read_frame(container: Container, token: str) -> tuple[int, str]:
+    """(portal id, deal id) of a signed frame token, or ``Forbidden``."""
+    try:
+        data = _serializer(container).loads(token, max_age=FRAME_TOKEN_AGE)
+    except BadSignature as err:
+        raise Forbidden("bad frame token") from err
+    return int(data["p"]), str(data.get("d", ""))
+
+
+def with_settings(portal: Portal, changes: dict[str, Any]) -> Portal:
+    """The portal with ``changes`` merged into its settings."""
+    return replace(portal, settings={**portal.settings, **changes})

@@ -1,0 +1,176 @@
+"""``CrmPort`` on Bitrix24: deals through ``crm.item.*`` (entityTypeId 2), writes in batches.
+
+Pages (EN apidocs.bitrix24.com): api-reference/crm/universal/crm-item-{get,add,update}
+(``useOriginalUfNames=Y`` keeps ``UF_CRM_*`` names), crm/universal/category/crm-category-list,
+crm/status/crm-status-list (``DEAL_STAGE`` / ``DEAL_STAGE_{id}``, ``EXTRA.SEMANTICS``),
+crm/timeline/comments/crm-timeline-comment-add (lowercase ``fields``), tasks/tasks-task-add
+(``UF_CRM_TASK: ["D_<id>"]`` ties a task to a deal), settings/how-to-call-rest-api/batch.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from crm_mappings.bitrix24.client import Bitrix24Client
+from crm_mappings.port import (
+    CrmError,
+    CrmKind,
+    CrmTask,
+    Deal,
+    DealComment,
+    DealUpdate,
+    LeaseField,
+    NewDeal,
+    Pipeline,
+    Stage,
+    StageSemantics,
+)
+
+log = logging.getLogger(__name__)
+DEAL = 2
+
+# rentflow's deal fields, created at install (crm.deal.userfield.add adds the UF_CRM_ prefix)
+FIELD_NAMES: Mapping[LeaseField, str] = {
+    f: f"UF_CRM_RENTFLOW_{f.value.upper()}" for f in LeaseField
+}
+FIELD_TYPES: Mapping[LeaseField, str] = {
+    LeaseField.LEASE_STATUS: "string",
+    LeaseField.LEASE_URL: "url",
+    LeaseField.INVOICE_ID: "string",
+    LeaseField.INVOICE_URL: "url",
+    LeaseField.QR_URL: "url",
+    LeaseField.QR_INVOICE_URL: "url",
+    LeaseField.ACT_URL: "url",
+    LeaseField.NEXT_INVOICE_DATE: "date",
+    LeaseField.DEBT: "double",
+}
+_SEMANTICS = {"success": StageSemantics.SUCCESS, "failure": StageSemantics.FAILURE}
+
+
+def stage_entity(category_id: str) -> str:
+    """The ``crm.status`` ENTITY_ID of a deal pipeline's stages."""
+    return "DEAL_STAGE" if str(category_id) == "0" else f"DEAL_STAGE_{category_id}"
+
+
+def _deal_from_item(item: Mapping[str, Any]) -> Deal:
+    by_name = {name: field for field, name in FIELD_NAMES.items()}
+    fields = {by_name[k]: "" if v is None else str(v) for k, v in item.items() if k in by_name}
+    return Deal(
+        id=str(item["id"]),
+        title=str(item.get("title") or ""),
+        pipeline_id=str(item.get("categoryId") or 0),
+        stage_id=str(item.get("stageId") or ""),
+        responsible_user_id=str(item.get("assignedById") or ""),
+        amount=str(item.get("opportunity") or ""),
+        company_id=str(item.get("companyId") or ""),
+        contact_ids=tuple(str(c) for c in item.get("contactIds") or ()),
+        fields=fields,
+    )
+
+
+class Bitrix24Adapter:
+    """One portal's deals. Every write goes through ``batch`` (≤ 50 commands a call)."""
+
+    kind = CrmKind.BITRIX24
+
+    def __init__(self, client: Bitrix24Client) -> None:
+        self.client = client
+
+    def list_pipelines(self) -> list[Pipeline]:
+        categories = list(
+            self.client.list_all("crm.category.list", {"entityTypeId": DEAL}, "categories")
+        )
+        commands = {
+            str(c["id"]): ("crm.status.list", {"filter": {"ENTITY_ID": stage_entity(c["id"])}})
+            for c in categories
+        }
+        stages = self.client.batch(commands).results if commands else {}
+        pipelines = []
+        for category in sorted(categories, key=lambda c: (int(c.get("sort", 0)), int(c["id"]))):
+            cid = str(category["id"])
+            rows = sorted(stages.get(cid) or [], key=lambda s: int(s.get("SORT", 0)))
+            pipelines.append(
+                Pipeline(
+                    id=cid,
+                    name=str(category["name"]),
+                    is_default=str(category.get("isDefault", "N")) == "Y",
+                    stages=tuple(
+                        Stage(
+                            id=str(s["STATUS_ID"]),
+                            name=str(s["NAME"]),
+                            pipeline_id=cid,
+                            sort=int(s.get("SORT", 0)),
+                            semantics=_SEMANTICS.get(
+                                str((s.get("EXTRA") or {}).get("SEMANTICS", "")),
+                                StageSemantics.PROCESS,
+                            ),
+                        )
+                        for s in rows
+                    ),
+                )
+            )
+        return pipelines
+
+    def get_deal(self, deal_id: str) -> Deal:
+        answer = self.client.call(
+            "crm.item.get", {"entityTypeId": DEAL, "id": deal_id, "useOriginalUfNames": "Y"}
+        )
+        return _deal_from_item(answer.result["item"])
+
+    def update_deals(self, updates: Sequence[DealUpdate]) -> None:
+        commands: list[tuple[str, str, Mapping[str, Any]]] = []
+        for update in updates:
+            fields: dict[str, Any] = {FIELD_NAMES[f]: v for f, v in update.fields.items()}
+            if update.stage_id:
+                fields["stageId"] = update.stage_id
+            if fields:
+                params = {"entityTypeId": DEAL, "id": update.deal_id, "fields": fields,
+                          "useOriginalUfNames": "Y"}  # fmt: skip
+                commands.append((f"u{len(commands)}", "crm.item.update", params))
+        self._write(commands)
+
+    def add_comments(self, comments: Sequence[DealComment]) -> None:
+        self._write(
+            [
+                (f"c{i}", "crm.timeline.comment.add",
+                 {"fields": {"ENTITY_ID": c.deal_id, "ENTITY_TYPE": "deal", "COMMENT": c.text}})
+                for i, c in enumerate(comments)
+            ]
+        )  # fmt: skip
+
+    def add_tasks(self, tasks: Sequence[CrmTask]) -> None:
+        self._write(
+            [
+                (f"t{i}", "tasks.task.add", {"fields": {
+                    "TITLE": t.title, "DESCRIPTION": t.text,
+                    "RESPONSIBLE_ID": t.responsible_user_id,
+                    "DEADLINE": t.deadline.isoformat(), "UF_CRM_TASK": [f"D_{t.deal_id}"],
+                }})
+                for i, t in enumerate(tasks)
+            ]
+        )  # fmt: skip
+
+    def create_deal(self, deal: NewDeal) -> str:
+        fields: dict[str, Any] = {"title": deal.title, "categoryId": deal.pipeline_id}
+        if deal.stage_id:  # else the pipeline's first stage
+            fields["stageId"] = deal.stage_id
+        if deal.responsible_user_id:
+            fields["assignedById"] = deal.responsible_user_id
+        if deal.amount:
+            fields["opportunity"] = deal.amount
+        if deal.company_id:
+            fields["companyId"] = deal.company_id
+        if deal.contact_ids:
+            fields["contactIds"] = list(deal.contact_ids)
+        answer = self.client.call("crm.item.add", {"entityTypeId": DEAL, "fields": fields})
+        return str(answer.result["item"]["id"])
+
+    def _write(self, commands: Sequence[tuple[str, str, Mapping[str, Any]]]) -> None:
+        if not commands:
+            return
+        answer = self.client.batch_all(commands)
+        if answer.errors:
+            detail = "; ".join(f"{k}: {e}" for k, e in sorted(answer.errors.items()))
+            raise CrmError(f"{len(answer.errors)} of {len(commands)} writes failed: {detail}")

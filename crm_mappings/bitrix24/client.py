@@ -1,0 +1,308 @@
+"""A Bitrix24 REST client for one portal, over ``requests``, with what b24pysdk lacks.
+
+Why not b24pysdk / fast-bitrix24: b24pysdk 1.3.2 builds every URL as ``https://{domain}/rest``
+and refreshes against a fixed ``https://oauth.bitrix24.tech`` (api/callers/call_method.py,
+api/requesters/bitrix_oauth_requester.py), retries only 503, has no client-side throttle and no
+lock around a refresh; fast-bitrix24 takes a ``token_func`` returning only an access token and
+leaves refresh-token storage for many portals to the app (its README, issue #41). rentflow
+needs the endpoint the portal reports (the sandbox portal is plain HTTP on loopback), a
+refresh under the per-portal DB lock with rotating refresh tokens, and a per-portal limiter, so
+the client is this thin layer.
+
+Rules it follows (EN apidocs.bitrix24.com):
+- call ``{client_endpoint}{method}`` with ``auth`` (settings/how-to-call-rest-api/index);
+- 401 ``expired_token`` -> refresh once through the OAuth server, then repeat the call
+  (settings/oauth/auto-renewal); ``invalid_grant`` means the refresh token is dead;
+- 503 ``QUERY_LIMIT_EXCEEDED`` when the leaky bucket (50 burst, 2/s drain) overflows, 429
+  ``OPERATION_TIME_LIMIT`` (limits.html): back off and retry;
+- ``batch`` of at most 50 commands (settings/how-to-call-rest-api/batch).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import requests
+
+from crm_mappings.bitrix24 import phpquery
+from crm_mappings.port import CrmAuthLost, CrmError, CrmNotFound, CrmUnavailable
+from crm_mappings.tokens import OAuthTokens, TokenStore
+
+log = logging.getLogger(__name__)
+MAX_BATCH = 50
+_TRANSIENT_CODES = {"QUERY_LIMIT_EXCEEDED", "OPERATION_TIME_LIMIT", "INTERNAL_SERVER_ERROR"}
+
+
+class Bitrix24Error(CrmError):
+    """A definite error answer from the portal: ``code`` and ``description`` as sent."""
+
+    def __init__(self, code: str, description: str, status: int = 400) -> None:
+        super().__init__(f"{code or 'error'}: {description}")
+        self.code, self.description, self.status = code, description, status
+
+
+class LeakyBucket:
+    """Client-side twin of the portal's limiter: waits instead of earning a 503."""
+
+    def __init__(
+        self,
+        burst: float = 45,
+        drain: float = 2,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.burst, self.drain = burst, drain
+        self._clock, self._sleep = clock, sleep
+        self._level = 0.0
+        self._last = clock()
+        self._lock = threading.Lock()
+
+    def acquire(self) -> None:
+        with self._lock:
+            now = self._clock()
+            self._level = max(0.0, self._level - (now - self._last) * self.drain)
+            self._last = now
+            wait = (self._level + 1 - self.burst) / self.drain
+            if wait > 0:
+                self._sleep(wait)
+                self._level = max(0.0, self._level - wait * self.drain)
+                self._last = self._clock()
+            self._level += 1
+
+
+_buckets: dict[str, LeakyBucket] = {}
+_buckets_lock = threading.Lock()
+
+
+def bucket_for(portal_key: str) -> LeakyBucket:
+    """The one limiter of a portal in this process (the portal counts per portal)."""
+    with _buckets_lock:
+        return _buckets.setdefault(portal_key, LeakyBucket())
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A successful answer: ``result`` plus ``total``/``next`` of list methods."""
+
+    result: Any
+    total: int | None = None
+    next: int | None = None
+
+
+@dataclass(frozen=True)
+class BatchAnswer:
+    results: Mapping[str, Any] = field(default_factory=dict)
+    errors: Mapping[str, Bitrix24Error] = field(default_factory=dict)
+
+
+def _keyed(value: Any) -> dict[str, Any]:
+    # PHP sends [] for an empty map and a list for keys 0..n-1 (batch.md; FB issue #44)
+    if isinstance(value, list):
+        return {str(i): v for i, v in enumerate(value)}
+    return dict(value or {})
+
+
+class Bitrix24Client:
+    """Calls one portal's REST API with the tokens in ``tokens``."""
+
+    def __init__(
+        self,
+        tokens: TokenStore,
+        *,
+        client_id: str,
+        client_secret: str,
+        oauth_token_url: str = "",
+        session: requests.Session | None = None,
+        limiter: LeakyBucket | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        retries: int = 5,
+        backoff: float = 1.0,
+        timeout: float = 30.0,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.tokens = tokens
+        self._now = now
+        self._client_id, self._client_secret = client_id, client_secret
+        self._oauth_url = oauth_token_url
+        self._http = session or requests.Session()
+        self._limiter = limiter or LeakyBucket()
+        self._sleep = sleep
+        self._retries, self._backoff, self._timeout = retries, backoff, timeout
+        self.calls = 0  # HTTP requests made, for the benchmark and the tests
+
+    # --- calls ------------------------------------------------------------------------------
+    def call(self, method: str, params: Mapping[str, Any] | None = None) -> Answer:
+        """Call ``method``; refresh shortly before expiry and once on ``expired_token``; retry
+        transient failures."""
+        tokens = self.tokens.load()
+        if tokens.expires_soon(self._now()):
+            tokens = self._refresh(tokens)
+        try:
+            return self._with_retries(method, params or {}, tokens)
+        except _Expired:
+            fresh = self._refresh(tokens)
+            try:
+                return self._with_retries(method, params or {}, fresh)
+            except _Expired as again:
+                raise CrmAuthLost(f"{method}: token expired right after a refresh") from again
+
+    def batch(
+        self, commands: Mapping[str, tuple[str, Mapping[str, Any]]], *, halt: bool = False
+    ) -> BatchAnswer:
+        """Run up to 50 commands in one ``batch`` call; per-command errors come back keyed."""
+        if len(commands) > MAX_BATCH:
+            raise ValueError(f"a batch takes at most {MAX_BATCH} commands")
+        if not commands:
+            return BatchAnswer()
+        cmd = {key: f"{method}?{phpquery.encode(p)}" for key, (method, p) in commands.items()}
+        answer = self.call("batch", {"halt": 1 if halt else 0, "cmd": cmd}).result
+        errors = {
+            key: Bitrix24Error(str(e.get("error", "")), str(e.get("error_description", "")))
+            for key, e in _keyed(answer.get("result_error")).items()
+        }
+        return BatchAnswer(_keyed(answer.get("result")), errors)
+
+    def batch_all(self, commands: Sequence[tuple[str, str, Mapping[str, Any]]]) -> BatchAnswer:
+        """Run (key, method, params) commands in batches of 50, in order."""
+        results: dict[str, Any] = {}
+        errors: dict[str, Bitrix24Error] = {}
+        for start in range(0, len(commands), MAX_BATCH):
+            chunk = commands[start : start + MAX_BATCH]
+            answer = self.batch({key: (method, params) for key, method, params in chunk})
+            results.update(answer.results)
+            errors.update(answer.errors)
+        return BatchAnswer(results, errors)
+
+    def list_all(self, method: str, params: Mapping[str, Any], key: str = "") -> Iterator[Any]:
+        """Every item of a list method, page by page (``start`` = previous ``next``)."""
+        start: int | None = 0
+        while start is not None:
+            answer = self.call(method, {**params, "start": start})
+            page = answer.result[key] if key else answer.result
+            yield from page
+            start = answer.next
+
+    # --- transport --------------------------------------------------------------------------
+    def _with_retries(self, method: str, params: Mapping[str, Any], tokens: OAuthTokens) -> Answer:
+        endpoint = tokens.extra.get("client_endpoint", "")
+        if not endpoint:
+            raise CrmAuthLost("no client_endpoint stored for this portal")
+        for attempt in range(self._retries + 1):
+            try:
+                return self._once(f"{endpoint}{method}", method, params, tokens.access_token)
+            except CrmUnavailable as err:
+                if attempt == self._retries:
+                    raise
+                delay = self._backoff * 2**attempt
+                log.info("bitrix24 %s: %s, retry in %.1fs", method, err, delay)
+                self._sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _once(self, url: str, method: str, params: Mapping[str, Any], token: str) -> Answer:
+        self._limiter.acquire()
+        self.calls += 1
+        try:
+            response = self._http.post(url, json={**params, "auth": token}, timeout=self._timeout)
+        except (requests.Timeout, requests.ConnectionError) as err:
+            raise CrmUnavailable(f"{method}: {type(err).__name__}") from err
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        if response.ok and "result" in body:
+            return Answer(body["result"], body.get("total"), body.get("next"))
+        code = str(body.get("error", "") or "")
+        description = str(body.get("error_description", "") or response.reason)
+        if code == "expired_token":
+            raise _Expired(description)
+        if response.status_code in {429, 500, 502, 503, 504} or code in _TRANSIENT_CODES:
+            raise CrmUnavailable(f"{method}: {response.status_code} {code} {description}")
+        if code in {"invalid_token", "NO_AUTH_FOUND", "INVALID_CREDENTIALS"}:
+            raise CrmAuthLost(f"{method}: {code} {description}")
+        if code == "NOT_FOUND" or description.lower() == "not found":
+            raise CrmNotFound(f"{method}: {description}")
+        raise Bitrix24Error(code, description, response.status_code)
+
+    # --- OAuth ------------------------------------------------------------------------------
+    def _token_url(self, tokens: OAuthTokens) -> str:
+        if self._oauth_url:
+            return self._oauth_url
+        server = tokens.extra.get("server_endpoint", "")
+        # "https://oauth.bitrix.info/rest/" -> "https://oauth.bitrix.info/oauth/token/"
+        return server.removesuffix("rest/") + "oauth/token/"
+
+    def _refresh(self, used: OAuthTokens) -> OAuthTokens:
+        """One refresh at a time per portal; whoever waited reuses the new pair."""
+        with self.tokens.refresh_lock():
+            current = self.tokens.load()
+            if current.access_token != used.access_token:
+                return current  # another worker refreshed while we waited
+            try:
+                response = self._http.get(
+                    self._token_url(current),
+                    params={
+                        "grant_type": "refresh_token",
+                        "client_id": self._client_id,
+                        "client_secret": self._client_secret,
+                        "refresh_token": current.refresh_token,
+                    },
+                    timeout=self._timeout,
+                )
+            except (requests.Timeout, requests.ConnectionError) as err:
+                raise CrmUnavailable(f"oauth refresh: {type(err).__name__}") from err
+            body = response.json() if response.content else {}
+            if response.status_code >= 500:
+                raise CrmUnavailable(f"oauth refresh: {response.status_code}")
+            if not response.ok or "access_token" not in body:
+                reason = f"refresh failed: {body.get('error', response.status_code)}"
+                self.tokens.mark_auth_lost(reason)
+                raise CrmAuthLost(reason)
+            fresh = OAuthTokens(
+                access_token=body["access_token"],
+                refresh_token=body["refresh_token"],
+                expires_at=self._now() + timedelta(seconds=int(body.get("expires_in", 3600))),
+                extra={
+                    **current.extra,
+                    **{
+                        k: str(body[k]) for k in ("client_endpoint", "server_endpoint") if k in body
+                    },
+                },
+            )
+            self.tokens.save(fresh)
+            return fresh
+
+
+class _Expired(Exception):
+    """Internal: the access token expired; ``call`` refreshes and repeats once."""
+
+
+def auth_id_is_valid(
+    client_endpoint: str, auth_id: str, client_id: str, timeout: float = 15.0
+) -> bool:
+    """True when ``auth_id`` is a live token of our app on the portal at ``client_endpoint``.
+
+    How a placement or app-page request is checked: call ``app.info`` with the token it carries
+    (api-reference/common/system/app-info: ``CODE`` is the app's client_id). The endpoint must
+    be the one stored for the portal, never one named by the request.
+    """
+    if not client_endpoint or not auth_id:
+        return False
+    try:
+        response = requests.post(
+            f"{client_endpoint}app.info", json={"auth": auth_id}, timeout=timeout
+        )
+    except (requests.Timeout, requests.ConnectionError):
+        return False
+    if not response.ok:
+        return False
+    try:
+        result = response.json().get("result") or {}
+    except ValueError:
+        return False
+    return str(result.get("CODE", "")) == client_id

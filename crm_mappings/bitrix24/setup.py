@@ -1,0 +1,128 @@
+"""Set a portal up for rentflow at install: event handlers, the deal tab, deal fields, robots.
+
+Re-install duplicates nothing: one batch reads what is bound already (``event.get``,
+``placement.get``, ``crm.deal.userfield.list``, ``bizproc.robot.list``) and a second adds only
+what is missing. Pages (EN apidocs.bitrix24.com): api-reference/events/event-bind,
+widgets/placement-bind (CRM_DEAL_DETAIL_TAB: widgets/crm/detail-tab),
+crm/deals/user-defined-fields/crm-deal-userfield-add, bizproc/bizproc-robot/bizproc-robot-add.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from crm_mappings.bitrix24.adapter import FIELD_NAMES, FIELD_TYPES
+from crm_mappings.bitrix24.client import Bitrix24Client
+from crm_mappings.port import CrmError, LeaseField
+
+EVENTS = ("ONCRMDEALADD", "ONCRMDEALUPDATE", "ONCRMDEALDELETE", "ONAPPUNINSTALL")
+DEAL_TAB = "CRM_DEAL_DETAIL_TAB"
+DEAL_DOCUMENT = ["crm", "CCrmDocumentDeal", "DEAL"]
+
+FIELD_LABELS: Mapping[LeaseField, tuple[str, str]] = {
+    LeaseField.LEASE_STATUS: ("Статус договора аренды", "Lease status"),
+    LeaseField.LEASE_URL: ("Договор аренды (rentflow)", "Lease (rentflow)"),
+    LeaseField.INVOICE_ID: ("Номер счёта", "Invoice number"),
+    LeaseField.INVOICE_URL: ("Ссылка на счёт", "Invoice link"),
+    LeaseField.QR_URL: ("QR-код оплаты", "Payment QR code"),
+    LeaseField.QR_INVOICE_URL: ("Счёт с QR-кодом", "Invoice with QR code"),
+    LeaseField.ACT_URL: ("Ссылка на акт", "Act link"),
+    LeaseField.NEXT_INVOICE_DATE: ("Дата следующего счёта", "Next invoice date"),
+    LeaseField.DEBT: ("Задолженность", "Debt"),
+}
+
+# robot code -> (name ru, name en, returned values)
+ROBOTS: Mapping[str, tuple[str, str, tuple[str, ...]]] = {
+    "rentflow_issue_invoice": ("Выставить счёт по аренде", "Issue rent invoice",
+                               ("invoice_id", "invoice_url", "status")),
+    "rentflow_issue_act": ("Выставить акт по аренде", "Issue rent act",
+                           ("act_id", "act_url", "status")),
+    "rentflow_send_documents": ("Отправить документы арендатору", "Send documents to tenant",
+                                ("status",)),
+    "rentflow_check_payment": ("Проверить оплату аренды", "Check rent payment",
+                               ("status", "debt")),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class HandlerUrls:
+    """rentflow's public URLs the portal calls."""
+
+    events: str
+    deal_tab: str
+    robots: str
+
+
+def _robot(code: str, url: str) -> dict[str, Any]:
+    ru, en, returns = ROBOTS[code]
+    return {
+        "CODE": code,
+        "HANDLER": url,
+        "AUTH_USER_ID": 1,
+        "USE_SUBSCRIPTION": "Y",  # the robot waits for bizproc.event.send
+        "NAME": {"ru": ru, "en": en},
+        "DOCUMENT_TYPE": DEAL_DOCUMENT,
+        "RETURN_PROPERTIES": {
+            name: {"Name": {"ru": name, "en": name}, "Type": "string"} for name in returns
+        },
+    }
+
+
+def setup_portal(client: Bitrix24Client, urls: HandlerUrls) -> dict[str, int]:
+    """Bind what is missing; returns how many of each kind were added."""
+    seen = client.batch(
+        {
+            "events": ("event.get", {}),
+            "placements": ("placement.get", {}),
+            "fields": ("crm.deal.userfield.list", {}),
+            "robots": ("bizproc.robot.list", {}),
+        }
+    ).results
+    bound_events = {(e["event"], e["handler"]) for e in seen.get("events") or []}
+    bound_tabs = {(p["placement"], p["handler"]) for p in seen.get("placements") or []}
+    fields = {f["FIELD_NAME"] for f in seen.get("fields") or []}
+    robots = set(seen.get("robots") or [])
+    commands: list[tuple[str, str, dict[str, Any]]] = []
+    for event in EVENTS:
+        if (event, urls.events) not in bound_events:
+            commands.append((f"e_{event}", "event.bind", {"event": event, "handler": urls.events}))
+    if (DEAL_TAB, urls.deal_tab) not in bound_tabs:
+        commands.append(
+            ("tab", "placement.bind", {
+                "PLACEMENT": DEAL_TAB, "HANDLER": urls.deal_tab, "TITLE": "Аренда",
+                "LANG_ALL": {"ru": {"TITLE": "Аренда"}, "en": {"TITLE": "Lease"}},
+            })
+        )  # fmt: skip
+    for field, name in FIELD_NAMES.items():
+        if name not in fields:
+            ru, en = FIELD_LABELS[field]
+            commands.append(
+                (f"f_{field.value}", "crm.deal.userfield.add", {"fields": {
+                    "FIELD_NAME": name.removeprefix("UF_CRM_"), "USER_TYPE_ID": FIELD_TYPES[field],
+                    "XML_ID": name, "EDIT_FORM_LABEL": {"ru": ru, "en": en},
+                    "LIST_COLUMN_LABEL": {"ru": ru, "en": en}, "LABEL": ru,
+                }})
+            )  # fmt: skip
+    for code in ROBOTS:
+        if code not in robots:
+            commands.append((f"r_{code}", "bizproc.robot.add", _robot(code, urls.robots)))
+    answer = client.batch_all(commands)
+    if answer.errors:
+        detail = "; ".join(f"{k}: {e}" for k, e in sorted(answer.errors.items()))
+        raise CrmError(f"portal setup failed: {detail}")
+    kinds = ("e_", "tab", "f_", "r_")
+    return {kind.rstrip("_"): sum(1 for c in commands if c[0].startswith(kind)) for kind in kinds}
+
+
+def return_robot_values(
+    client: Bitrix24Client, event_token: str, values: Mapping[str, str], log_message: str = ""
+) -> None:
+    """Hand a robot's results back to its business process (``USE_SUBSCRIPTION=Y``);
+    the portal keeps only the keys declared in RETURN_PROPERTIES
+    (EN api-reference/bizproc/bizproc-robot/bizproc-event-send)."""
+    client.call(
+        "bizproc.event.send",
+        {"EVENT_TOKEN": event_token, "RETURN_VALUES": dict(values), "LOG_MESSAGE": log_message},
+    )

@@ -1,0 +1,204 @@
+"""The emulated Bitrix24 portal as a Flask app: REST (``/rest/<method>``, ``batch``), the OAuth
+server (``/oauth/token/``) and ``/_portal/*`` buttons that make the portal act like a user or
+Bitrix24 itself would (install the app, move a deal, open the deal tab, run a robot).
+
+Answers follow the EN docs (apidocs.bitrix24.com): success ``{"result": ..., "time": {...}}``
+plus ``total``/``next`` for lists; errors ``{"error", "error_description"}`` with the HTTP
+status from _includes/system-errors (401 expired_token / NO_AUTH_FOUND, 503
+QUERY_LIMIT_EXCEEDED from limits.html); batch shapes from settings/how-to-call-rest-api/batch.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, jsonify, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+
+from crm_mappings.bitrix24 import phpquery
+from sandbox.bitrix24 import crm_methods, portal_actions
+from sandbox.bitrix24.methods import METHODS, Page, RestError
+from sandbox.bitrix24.state import PortalState
+
+_REGISTERED = crm_methods.__name__  # imported for its @method registrations
+MAX_BATCH = 50
+_REF = re.compile(r"\$result\[([^\]]+)\]((?:\[[^\]]*\])*)")
+
+rest = Blueprint("b24_rest", __name__)
+
+
+def portal() -> PortalState:
+    state: PortalState = current_app.config["B24_PORTAL"]
+    return state
+
+
+def _time() -> dict[str, Any]:
+    now = time.time()
+    return {"start": now, "finish": now, "duration": 0.0, "processing": 0.0, "operating": 0}
+
+
+def _error(status: int, code: str, description: str = "") -> ResponseReturnValue:
+    return jsonify(error=code, error_description=description), status
+
+
+def _params() -> dict[str, Any]:
+    if request.is_json:
+        body = request.get_json(silent=True) or {}
+        merged = phpquery.decode(request.query_string.decode())
+        merged.update(body)
+        return merged
+    items = list(request.args.items(multi=True)) + list(request.form.items(multi=True))
+    return phpquery.decode_pairs(items)
+
+
+def _check_auth(state: PortalState, token: str) -> RestError | None:
+    if not token:
+        return RestError(401, "NO_AUTH_FOUND", "Wrong authorization data")
+    expires = state.access_tokens.get(token)
+    if expires is None:
+        return RestError(401, "invalid_token", "Unable to get application by token")
+    if expires <= state.now():
+        return RestError(401, "expired_token", "The access token provided has expired.")
+    return None
+
+
+@rest.route("/rest/<path:name>", methods=["GET", "POST"])
+def call(name: str) -> ResponseReturnValue:
+    state = portal()
+    name = name.removesuffix(".json").lower()
+    with state.lock:
+        state.calls.append(name)
+        if state.down:
+            return _error(503, "SERVICE_UNAVAILABLE", "Portal is under maintenance")
+        if state.fail_next:
+            status, code, description = state.fail_next.pop(0)
+            return _error(status, code, description)
+        if not state.bucket.take():
+            state.refused += 1
+            return _error(503, "QUERY_LIMIT_EXCEEDED", "Too many requests")
+        params = _params()
+        denied = _check_auth(state, str(params.pop("auth", "") or ""))
+        if denied is not None:
+            return _error(denied.status, denied.code, denied.description)
+        try:
+            if name == "batch":
+                return jsonify(result=_batch(state, params), time=_time())
+            value = _run(state, name, params)
+        except RestError as err:
+            return _error(err.status, err.code, err.description)
+    if isinstance(value, Page):
+        body: dict[str, Any] = {"result": value.items, "total": value.total, "time": _time()}
+        if value.next is not None:
+            body["next"] = value.next
+        return jsonify(body)
+    return jsonify(result=value, time=_time())
+
+
+def _run(state: PortalState, name: str, params: dict[str, Any]) -> Any:
+    handler = METHODS.get(name)
+    if handler is None:
+        raise RestError(404, "ERROR_METHOD_NOT_FOUND", "Method not found!")
+    state.inner_calls.append(name)
+    return handler(state, params)
+
+
+def _resolve(value: Any, results: dict[str, Any]) -> Any:
+    """Substitute ``$result[key][field]`` references to earlier commands' results."""
+    if isinstance(value, dict):
+        return {k: _resolve(v, results) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve(v, results) for v in value]
+    if not isinstance(value, str) or "$result[" not in value:
+        return value
+
+    def lookup(match: re.Match[str]) -> str:
+        node: Any = results.get(match.group(1))
+        for part in re.findall(r"\[([^\]]*)\]", match.group(2)):
+            node = node[int(part)] if isinstance(node, list) else (node or {}).get(part)
+        return "" if node is None else str(node)
+
+    return _REF.sub(lookup, value)
+
+
+def _as_php_array(values: dict[str, Any]) -> Any:
+    """PHP turns an empty array into ``[]`` and 0..n-1 keys into a list (FB issue #44)."""
+    if not values:
+        return []
+    if all(k.isdigit() for k in values) and sorted(map(int, values)) == list(range(len(values))):
+        return [values[str(i)] for i in range(len(values))]
+    return values
+
+
+def _batch(state: PortalState, params: dict[str, Any]) -> dict[str, Any]:
+    commands = params.get("cmd") or {}
+    if isinstance(commands, list):
+        commands = {str(i): c for i, c in enumerate(commands)}
+    if len(commands) > MAX_BATCH:
+        raise RestError(400, "ERROR_BATCH_LENGTH_EXCEEDED", "Max batch length exceeded")
+    halt = str(params.get("halt", "0")) in {"1", "true", "Y"}
+    results: dict[str, Any] = {}
+    errors: dict[str, Any] = {}
+    totals: dict[str, Any] = {}
+    nexts: dict[str, Any] = {}
+    for key, command in commands.items():
+        method, _, query = str(command).partition("?")
+        method = method.strip().lower()
+        try:
+            if method == "batch":
+                raise RestError(400, "ERROR_BATCH_METHOD_NOT_ALLOWED", "Batch call is not allowed")
+            value = _run(state, method, _resolve(phpquery.decode(query), results))
+        except RestError as err:
+            errors[key] = {"error": err.code, "error_description": err.description}
+            if halt:
+                break
+            continue
+        if isinstance(value, Page):
+            results[key], totals[key] = value.items, value.total
+            if value.next is not None:
+                nexts[key] = value.next
+        else:
+            results[key] = value
+    return {
+        "result": _as_php_array(results),
+        "result_error": _as_php_array(errors),
+        "result_total": _as_php_array(totals),
+        "result_next": _as_php_array(nexts),
+        "result_time": [],
+    }
+
+
+@rest.get("/oauth/token/")
+def oauth_token() -> ResponseReturnValue:
+    """The OAuth server's refresh (settings/oauth/index.html): refresh tokens rotate."""
+    state = portal()
+    args = request.args
+    if args.get("client_id") != state.client_id or args.get("client_secret") != (
+        state.client_secret
+    ):
+        return _error(401, "invalid_client", "Invalid client")
+    if args.get("grant_type") != "refresh_token":
+        return _error(400, "invalid_request", "Unsupported grant_type")
+    with state.lock:
+        old = args.get("refresh_token", "")
+        if old not in state.refresh_tokens:
+            return _error(400, "invalid_grant", "Invalid grant")
+        state.refresh_tokens.discard(old)
+        state.refreshes += 1
+        tokens = state.issue_tokens()
+    return jsonify(
+        dict(
+            tokens, **portal_actions.endpoints(state), scope="crm,bizproc,placement,task", user_id=1
+        )
+    )
+
+
+def create_emulator(state: PortalState | None = None) -> Flask:
+    """The emulator app; tests keep ``state`` to look inside the portal."""
+    app = Flask(__name__)
+    app.config["B24_PORTAL"] = state or PortalState()
+    app.register_blueprint(rest)
+    app.register_blueprint(portal_actions.bp)
+    app.add_url_rule("/", "index", lambda: redirect(url_for("b24_portal.index")))
+    return app

@@ -1,0 +1,273 @@
+"""What the emulated portal does on its own: install the app, send events, open placements,
+run robots — each a form-encoded POST to rentflow, shaped like Bitrix24's.
+
+- install (app with UI): query DOMAIN/PROTOCOL/LANG/APP_SID, form AUTH_ID, AUTH_EXPIRES,
+  REFRESH_ID, SERVER_ENDPOINT, member_id, status, PLACEMENT=DEFAULT (EN
+  settings/oauth/simple-way.html); the page must call ``BX24.installFinish()``, and until it
+  does no event is delivered (settings/app-installation/installation-finish.html);
+- events: ``event``, ``event_handler_id``, ``data[...]``, ``ts``, ``auth[...]`` with
+  ``application_token`` (api-reference/events/index.html, crm/deals/events/on-crm-deal-update);
+- placements: the install fields plus ``PLACEMENT`` and a JSON ``PLACEMENT_OPTIONS``
+  (api-reference/widgets/_includes/widget_data.md);
+- robots: ``workflow_id``, ``code``, ``document_id[]``, ``event_token``, ``properties[...]``,
+  ``auth[...]`` (bizproc-robot-add.html; b24pysdk credentials/oauth_workflow_data.py).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from typing import Any
+
+import requests
+from flask import Blueprint, current_app, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+
+from crm_mappings.bitrix24 import phpquery
+from sandbox.bitrix24.state import PortalState
+
+bp = Blueprint("b24_portal", __name__, url_prefix="/_portal")
+TIMEOUT = 30
+
+
+def _state() -> PortalState:
+    state: PortalState = current_app.config["B24_PORTAL"]
+    return state
+
+
+def endpoints(state: PortalState) -> dict[str, str]:
+    """Where this portal's REST and OAuth server live, as Bitrix24 reports them."""
+    root = request.url_root
+    return {
+        "client_endpoint": f"{root}rest/",
+        "server_endpoint": f"{root}rest/",  # this emulator is its own OAuth server
+        "domain": portal_domain(),
+        "member_id": state.member_id,
+    }
+
+
+def portal_domain() -> str:
+    """The emulator's DOMAIN: host and mount point, so ``{scheme}://{DOMAIN}/rest/`` works."""
+    return f"{request.host}{request.script_root}"
+
+
+def _query(lang: str = "ru") -> dict[str, str]:
+    return {"DOMAIN": portal_domain(), "PROTOCOL": "1" if request.scheme == "https" else "0",
+            "LANG": lang, "APP_SID": secrets.token_hex(8)}  # fmt: skip
+
+
+def _auth(state: PortalState, *, with_tokens: bool = True) -> dict[str, Any]:
+    auth: dict[str, Any] = dict(
+        endpoints(state), status="L", application_token=state.application_token
+    )
+    if with_tokens:
+        tokens = state.issue_tokens()
+        auth.update(access_token=tokens["access_token"], expires_in=tokens["expires_in"])
+        auth["scope"] = "crm,bizproc,placement,task"
+    return auth
+
+
+def _post(url: str, form: dict[str, Any], query: dict[str, Any] | None = None) -> requests.Response:
+    return requests.post(url, params=query, data=phpquery.pairs(form), timeout=TIMEOUT)
+
+
+def _answer(response: requests.Response) -> ResponseReturnValue:
+    return jsonify(status=response.status_code, body=response.text)
+
+
+@bp.post("/install")
+def install() -> ResponseReturnValue:
+    """Open the app for the first time: POST the install form, then the ONAPPINSTALL event;
+    a page that calls ``BX24.installFinish()`` finishes the installation, as the browser would.
+    Body: ``{"url": install handler, "event_url": optional ONAPPINSTALL handler}``."""
+    state = _state()
+    body = request.get_json(force=True)
+    tokens = state.issue_tokens()
+    point = endpoints(state)
+    form = {
+        "AUTH_ID": tokens["access_token"],
+        "AUTH_EXPIRES": tokens["expires_in"],
+        "REFRESH_ID": tokens["refresh_token"],
+        "SERVER_ENDPOINT": point["server_endpoint"],
+        "member_id": state.member_id,
+        "status": "L",
+        "PLACEMENT": "DEFAULT",
+        "PLACEMENT_OPTIONS": "{}",
+        "APPLICATION_TOKEN": state.application_token,
+        "APPLICATION_SCOPE": "crm,bizproc,placement,task",
+    }
+    query = _query()
+    if body.get("event_url"):
+        event_tokens = state.issue_tokens()
+        auth = _auth(state, with_tokens=False)
+        auth.update(
+            access_token=event_tokens["access_token"],
+            refresh_token=event_tokens["refresh_token"],
+            expires_in=event_tokens["expires_in"],
+        )
+        _post(
+            body["event_url"],
+            {"event": "ONAPPINSTALL", "data": {"VERSION": "1", "ACTIVE": "Y", "INSTALLED": "Y",
+             "LANGUAGE_ID": "ru"}, "ts": str(int(time.time())), "auth": auth},
+        )  # fmt: skip
+    response = _post(body["url"], form, query)
+    if response.ok and "BX24.installFinish()" in response.text:
+        state.installed = True
+    return jsonify(status=response.status_code, body=response.text, installed=state.installed)
+
+
+def send_event(
+    state: PortalState, event: str, data: dict[str, Any], *, tokens: bool = True
+) -> list[int]:
+    """POST ``event`` to every handler bound to it; nothing is sent before installFinish."""
+    if not state.installed:
+        return []
+    codes = []
+    for index, bound in enumerate(list(state.events), start=1):
+        if bound["event"] != event.upper():
+            continue
+        form = {
+            "event": event.upper(),
+            "event_handler_id": str(index),
+            "data": data,
+            "ts": str(int(time.time())),
+            "auth": _auth(state, with_tokens=tokens),
+        }
+        codes.append(_post(bound["handler"], form).status_code)
+    return codes
+
+
+@bp.post("/deals")
+def add_deal() -> ResponseReturnValue:
+    """A user creates a deal in the UI (fires ONCRMDEALADD)."""
+    state = _state()
+    deal = state.add_deal(request.get_json(force=True) or {})
+    codes = send_event(state, "ONCRMDEALADD", {"FIELDS": {"ID": deal["id"]}})
+    return jsonify(deal=deal, delivered=codes)
+
+
+@bp.post("/deals/<int:deal_id>/move")
+def move_deal(deal_id: int) -> ResponseReturnValue:
+    """A user drags the deal to ``stageId`` on the kanban (fires ONCRMDEALUPDATE)."""
+    state = _state()
+    stage = request.get_json(force=True)["stageId"]
+    with state.lock:
+        deal = state.deals[deal_id]
+        if stage not in state.stage_ids(deal["categoryId"]):
+            return jsonify(error="bad stage"), 400
+        deal["stageId"] = stage
+    codes = send_event(state, "ONCRMDEALUPDATE", {"FIELDS": {"ID": deal_id}})
+    return jsonify(deal=deal, delivered=codes)
+
+
+@bp.post("/uninstall")
+def uninstall() -> ResponseReturnValue:
+    """The admin deletes the app: ONAPPUNINSTALL carries no tokens (on-app-uninstall.html)."""
+    state = _state()
+    codes = send_event(state, "ONAPPUNINSTALL", {"LANGUAGE_ID": "ru", "CLEAN": 0}, tokens=False)
+    with state.lock:
+        state.installed = False
+        state.events.clear()
+        state.placements.clear()
+        state.robots.clear()
+        state.access_tokens.clear()
+        state.refresh_tokens.clear()
+    return jsonify(delivered=codes)
+
+
+@bp.post("/placements/<placement>/open")
+def open_placement(placement: str) -> ResponseReturnValue:
+    """A user opens a placement (e.g. the deal tab) or the app page (``DEFAULT``)."""
+    state = _state()
+    body = request.get_json(force=True) or {}
+    if placement == "DEFAULT":
+        url = body["url"]
+    else:
+        bound = [p for p in state.placements if p["placement"] == placement]
+        if not bound:
+            return jsonify(error="placement not bound"), 404
+        url = bound[0]["handler"]
+    tokens = state.issue_tokens()
+    form = {
+        "AUTH_ID": body.get("auth_id", tokens["access_token"]),
+        "AUTH_EXPIRES": tokens["expires_in"],
+        "REFRESH_ID": tokens["refresh_token"],
+        "SERVER_ENDPOINT": endpoints(state)["server_endpoint"],
+        "member_id": body.get("member_id", state.member_id),
+        "status": "L",
+        "PLACEMENT": placement,
+        "PLACEMENT_OPTIONS": json.dumps(body.get("options", {})),
+    }
+    query = _query(body.get("lang", "ru"))
+    return _answer(_post(url, form, query))
+
+
+@bp.post("/robots/<code>/run")
+def run_robot(code: str) -> ResponseReturnValue:
+    """An automation rule reaches the robot ``code`` on deal ``deal_id``."""
+    state = _state()
+    body = request.get_json(force=True) or {}
+    robot = state.robots.get(code)
+    if robot is None:
+        return jsonify(error="robot not installed"), 404
+    token = secrets.token_hex(12)
+    state.event_tokens.add(token)
+    form = {
+        "workflow_id": secrets.token_hex(8),
+        "code": code,
+        "document_id": ["crm", "CCrmDocumentDeal", f"DEAL_{body['deal_id']}"],
+        "document_type": ["crm", "CCrmDocumentDeal", "DEAL"],
+        "event_token": token,
+        "properties": body.get("properties", {}),
+        "use_subscription": "Y",
+        "timeout_duration": "0",
+        "ts": str(int(time.time())),
+        "auth": dict(
+            _auth(state), application_token=body.get("application_token", state.application_token)
+        ),
+    }
+    return _answer(_post(robot["HANDLER"], form))
+
+
+@bp.post("/control")
+def control() -> ResponseReturnValue:
+    """Test switches: expire tokens, revoke refresh tokens, fail the next calls, go down."""
+    state = _state()
+    body = request.get_json(force=True) or {}
+    if body.get("expire_access"):
+        state.expire_access_tokens()
+    if body.get("revoke_refresh"):
+        state.revoke_refresh_tokens()
+    for _ in range(int(body.get("fail_next", 0))):
+        state.fail_next.append((503, "QUERY_LIMIT_EXCEEDED", "Too many requests"))
+    if "down" in body:
+        state.down = bool(body["down"])
+    return jsonify(ok=True)
+
+
+@bp.get("/")
+def index() -> ResponseReturnValue:
+    """A page to click through the portal: install, deals and their stages, the lease tab."""
+    state = _state()
+    return render_template("portal.html", state=state, app_url=state.app_url)
+
+
+@bp.get("/state")
+def dump() -> ResponseReturnValue:
+    """Everything the portal holds, for tests and for a person looking at the sandbox."""
+    state = _state()
+    with state.lock:
+        return jsonify(
+            member_id=state.member_id,
+            installed=state.installed,
+            deals=list(state.deals.values()),
+            userfields=list(state.userfields),
+            events=state.events,
+            placements=state.placements,
+            robots=sorted(state.robots),
+            comments=state.comments,
+            tasks=state.tasks,
+            bizproc_events=state.bizproc_events,
+            calls=len(state.calls),
+        )

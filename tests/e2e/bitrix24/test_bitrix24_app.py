@@ -1,0 +1,278 @@
+"""rentflow installed on an emulated Bitrix24 portal, driven the way a portal drives it."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+
+import requests
+
+from backend.domain.billing import BillingPeriod, DocumentKind
+from backend.domain.documents import IssuedDocument
+from backend.domain.lease import LeaseStatus
+from backend.domain.money import Money
+from backend.domain.portal import Portal, PortalStatus
+from backend.services.crm_push import push_document_issued
+from backend.services.leases import register_lease
+from tests import factories
+from tests.e2e.bitrix24.conftest import World, wait_for
+
+MAPPING = {
+    "status:0:NEW": "draft",
+    "status:0:PREPARATION": "booked",
+    "status:0:PREPAYMENT_INVOICE": "on_signing",
+    "status:0:EXECUTING": "signed",
+    "status:0:LOSE": "cancelled",
+    "event:0:invoice_issued": "FINAL_INVOICE",
+}
+
+
+def _install(world: World) -> Portal:
+    answer = world.act(
+        "install",
+        url=f"{world.app_url}bitrix24/install",
+        event_url=f"{world.app_url}bitrix24/events",
+    )
+    assert answer["status"] == 200
+    assert answer["installed"] is True  # the page called BX24.installFinish()
+    with world.container.uow() as uow:
+        portal = uow.portals.find("bitrix24", world.portal.member_id)
+    assert portal is not None
+    return portal
+
+
+def _lease_on_new_deal(
+    world: World, portal: Portal, status: LeaseStatus = LeaseStatus.DRAFT
+) -> tuple[str, int]:
+    deal_id = str(world.portal.add_deal({"title": "Аренда офиса 101"})["id"])
+    with world.container.uow(portal.id) as uow:
+        lease = factories.lease(status=status)
+        registered = register_lease(
+            uow, world.container.clock, lease, crm_deal_id=deal_id, crm_pipeline_id="0"
+        )
+        uow.commit()
+    return deal_id, registered.lease_id
+
+
+def _lease_status(world: World, portal: Portal, lease_id: int) -> LeaseStatus:
+    with world.container.uow(portal.id) as uow:
+        return uow.leases.get(lease_id).status
+
+
+def _map_stages(world: World) -> str:
+    page = world.act("placements/DEFAULT/open", url=f"{world.app_url}bitrix24/app")
+    assert page["status"] == 200
+    assert "Счета аренды" in page["body"]  # both pipelines are offered
+    frame = re.search(r'name="frame" value="([^"]+)"', page["body"])
+    assert frame is not None
+    saved = requests.post(
+        f"{world.app_url}bitrix24/app/mapping",
+        data={"frame": frame.group(1), **MAPPING},
+        timeout=60,
+    )
+    assert saved.status_code == 200
+    return frame.group(1)
+
+
+def test_install_binds_the_portal_once_and_reinstall_duplicates_nothing(world: World) -> None:
+    _install(world)
+    _install(world)
+
+    state = requests.get(f"{world.portal_url}_portal/state", timeout=30).json()
+    assert sorted(e["event"] for e in state["events"]) == [
+        "ONAPPUNINSTALL", "ONCRMDEALADD", "ONCRMDEALDELETE", "ONCRMDEALUPDATE",
+    ]  # fmt: skip
+    assert [p["placement"] for p in state["placements"]] == ["CRM_DEAL_DETAIL_TAB"]
+    assert len(state["userfields"]) == 9
+    assert len(state["robots"]) == 4
+
+
+def test_moving_the_deal_moves_the_lease_and_a_forged_event_changes_nothing(
+    world: World,
+) -> None:
+    portal = _install(world)
+    deal_id, lease_id = _lease_on_new_deal(world, portal)
+    _map_stages(world)
+
+    world.act(f"deals/{deal_id}/move", stageId="PREPARATION")
+    assert wait_for(lambda: _lease_status(world, portal, lease_id) is LeaseStatus.BOOKED)
+    world.act(f"deals/{deal_id}/move", stageId="EXECUTING")
+    assert wait_for(lambda: _lease_status(world, portal, lease_id) is LeaseStatus.SIGNED)
+
+    # signed -> draft is not allowed: the lease stays, the deal gets a timeline comment
+    world.act(f"deals/{deal_id}/move", stageId="NEW")
+    assert wait_for(lambda: world.portal.comments)
+    assert "не переведён" in world.portal.comments[0]["COMMENT"]
+    assert _lease_status(world, portal, lease_id) is LeaseStatus.SIGNED
+
+    world.portal.deals[int(deal_id)]["stageId"] = "LOSE"
+    forged = requests.post(
+        f"{world.app_url}bitrix24/events",
+        data={
+            "event": "ONCRMDEALUPDATE",
+            "data[FIELDS][ID]": deal_id,
+            "auth[member_id]": world.portal.member_id,
+            "auth[application_token]": "not-the-token",
+        },
+        timeout=30,
+    )
+    assert forged.status_code == 401
+    assert _lease_status(world, portal, lease_id) is LeaseStatus.SIGNED
+
+
+def test_an_issued_invoice_shows_on_the_deal_and_in_the_tab(world: World) -> None:
+    portal = _install(world)
+    deal_id, lease_id = _lease_on_new_deal(world, portal, LeaseStatus.SIGNED)
+    _map_stages(world)
+    with world.container.uow(portal.id) as uow:
+        invoice = uow.documents.add(_invoice(lease_id))
+        uow.commit()
+    assert invoice.id is not None
+
+    url = f"{world.app_url}documents/tok-1"
+    push_document_issued(
+        world.container.uow(portal.id), world.container.clock,
+        world.container.crm(portal), invoice.id, url,
+    )  # fmt: skip
+
+    deal = world.portal.deals[int(deal_id)]
+    assert deal["UF_CRM_RENTFLOW_INVOICE_ID"] == "С-7"
+    assert deal["UF_CRM_RENTFLOW_INVOICE_URL"] == url
+    assert deal["stageId"] == "FINAL_INVOICE"
+    assert "счёт № С-7" in world.portal.comments[-1]["COMMENT"]
+
+    tab = world.act("placements/CRM_DEAL_DETAIL_TAB/open", options={"ID": deal_id}, lang="en")
+    assert tab["status"] == 200
+    assert "А-15/2026" in tab["body"]
+    assert "С-7" in tab["body"]
+    assert "Issue the next invoice now" in tab["body"]
+    assert "01.03.2026 — 31.03.2026" in tab["body"]  # the stored schedule
+    assert 'data-rule="lease_without_original"' in tab["body"]  # needs attention
+
+
+def test_the_billing_run_issues_the_invoice_and_the_deal_gets_its_number_links_and_stage(
+    world: World,
+) -> None:
+    portal = _install(world)
+    deal_id, _ = _lease_on_new_deal(world, portal, LeaseStatus.SIGNED)
+    _map_stages(world)
+
+    world.celery.send_task("jobs.tasks.billing_run_portal", args=(portal.id, "2026-02-01"))
+
+    deal = world.portal.deals[int(deal_id)]
+    assert wait_for(lambda: deal.get("UF_CRM_RENTFLOW_INVOICE_ID"), timeout=120)
+    assert deal["stageId"] == "FINAL_INVOICE"
+    assert deal["UF_CRM_RENTFLOW_INVOICE_URL"].startswith(f"{world.app_url}d/")
+    assert deal["UF_CRM_RENTFLOW_QR_INVOICE_URL"].startswith(f"{world.app_url}d/")
+    pdf = requests.get(deal["UF_CRM_RENTFLOW_INVOICE_URL"], timeout=60)
+    assert pdf.headers["Content-Type"] == "application/pdf"
+    assert deal["UF_CRM_RENTFLOW_INVOICE_ID"] in world.portal.comments[-1]["COMMENT"]
+
+
+def test_a_robot_returns_its_values_to_the_business_process(world: World) -> None:
+    portal = _install(world)
+    deal_id, lease_id = _lease_on_new_deal(world, portal)
+    with world.container.uow(portal.id) as uow:
+        uow.documents.add(_invoice(lease_id))
+        uow.commit()
+
+    answer = world.act("robots/rentflow_check_payment/run", deal_id=deal_id)
+
+    assert answer["status"] == 200
+    assert wait_for(lambda: world.portal.bizproc_events)
+    assert world.portal.bizproc_events[0]["return_values"] == {
+        "STATUS": "due",
+        "DEBT": "122000.00",
+    }
+
+
+def test_the_issue_invoice_robot_issues_the_next_invoice_and_returns_its_number_and_link(
+    world: World,
+) -> None:
+    portal = _install(world)
+    deal_id, lease_id = _lease_on_new_deal(world, portal, LeaseStatus.SIGNED)
+
+    answer = world.act("robots/rentflow_issue_invoice/run", deal_id=deal_id)
+
+    assert answer["status"] == 200
+    assert wait_for(lambda: world.portal.bizproc_events, timeout=120)
+    values = world.portal.bizproc_events[0]["return_values"]
+    with world.container.uow(portal.id) as uow:
+        invoices = uow.documents.for_lease(lease_id, DocumentKind.INVOICE)
+    assert [i.number for i in invoices] == [values["INVOICE_ID"]]
+    assert values["STATUS"] == "issued"
+    assert values["INVOICE_URL"].startswith(f"{world.app_url}d/")
+    deal = world.portal.deals[int(deal_id)]
+    assert wait_for(lambda: deal.get("UF_CRM_RENTFLOW_INVOICE_ID") == values["INVOICE_ID"])
+
+
+def test_foreign_frames_and_robot_calls_get_401(world: World) -> None:
+    _install(world)
+
+    tab = world.act("placements/CRM_DEAL_DETAIL_TAB/open", options={"ID": "1"}, auth_id="stolen")
+    robot = world.act("robots/rentflow_check_payment/run", deal_id="1", application_token="x")
+
+    assert tab["status"] == 401
+    assert robot["status"] == 401
+    assert world.portal.bizproc_events == []
+
+
+def test_uninstall_forgets_the_tokens_and_keeps_the_portal_row(world: World) -> None:
+    portal = _install(world)
+
+    world.act("uninstall")
+
+    with world.container.uow() as uow:
+        assert uow.portals.get(portal.id or 0).status is PortalStatus.UNINSTALLED
+
+
+def _invoice(lease_id: int) -> IssuedDocument:
+    period = BillingPeriod(date(2026, 2, 1), date(2026, 2, 28))
+    return IssuedDocument(
+        lease_id=lease_id,
+        kind=DocumentKind.INVOICE,
+        number="С-7",
+        issued_on=date(2026, 1, 27),
+        period=period,
+        lines=(),
+        net=Money(Decimal("100000.00")),
+        vat=Money(Decimal("22000.00")),
+        total=Money(Decimal("122000.00")),
+        due_on=date(2026, 2, 5),
+        public_token="tok-1",
+    )
+
+
+def test_a_lease_is_created_from_the_deal_tab(world: World) -> None:
+    portal = _install(world)
+    deal_id = str(world.portal.add_deal({"title": "Склад 7", "assignedById": 7})["id"])
+    with world.container.uow(portal.id) as uow:
+        uow.parties.add_landlord(factories.landlord())
+        uow.commit()
+    tab = world.act("placements/CRM_DEAL_DETAIL_TAB/open", options={"ID": deal_id})
+    assert "Создать договор из сделки" in tab["body"]
+    frame = re.search(r'name="frame" value="([^"]+)"', tab["body"])
+    assert frame is not None
+    landlord = re.search(r'name="landlord_id"><option value="(\d+)"', tab["body"])
+    assert landlord is not None
+
+    created = requests.post(
+        f"{world.app_url}bitrix24/deal-tab/lease",
+        data={
+            "frame": frame.group(1), "landlord_id": landlord.group(1), "number": "С-7/2026",
+            "signed_on": "2026-01-20", "start": "2026-02-01", "end": "2026-12-31",
+            "rent": "80000", "vat": "22", "vat_included": "1", "premises_code": "7",
+            "area": "120", "tenant_name": 'ООО "Василёк"', "tenant_inn": "7728168971",
+        },
+        timeout=60,
+    )  # fmt: skip
+
+    assert created.status_code == 200
+    assert "С-7/2026" in created.text
+    with world.container.uow(portal.id) as uow:
+        lease = uow.leases.by_deal(deal_id)
+    assert lease is not None
+    assert lease.status is LeaseStatus.DRAFT
+    assert lease.manager is not None
+    assert lease.manager.crm_user_id == "7"

@@ -1,0 +1,182 @@
+"""Issued documents and lease events reach the right deal, in both billing modes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from backend.bootstrap import Container
+from backend.domain.billing import BillingPeriod, DocumentKind
+from backend.domain.documents import IssuedDocument
+from backend.domain.money import Money
+from backend.services.crm_push import BILLING_DEAL, push_document_issued, push_lease_event
+from backend.services.crm_sync import save_mapping
+from backend.services.leases import register_lease
+from backend.services.portals import install_portal
+from crm_mappings.mapping import LeaseEvent, StageMapping
+from crm_mappings.port import CrmUnavailable, Deal, DealUpdate, LeaseField
+from tests import factories
+from tests.fakes import FakeCrm
+
+LEASE_MAP = StageMapping(
+    "0", events={LeaseEvent.INVOICE_ISSUED: "INVOICE", LeaseEvent.PAID: "PAID"}
+)
+BILLING_MAP = StageMapping(
+    "1", events={LeaseEvent.INVOICE_ISSUED: "C1:NEW", LeaseEvent.ACT_SIGNED: "C1:WON"}
+)
+FEB = BillingPeriod(date(2026, 2, 1), date(2026, 2, 28))
+MAR = BillingPeriod(date(2026, 3, 1), date(2026, 3, 31))
+
+
+def _portal(container: Container, settings: dict[str, str], deal: str | None = "42") -> int:
+    with container.uow() as uow:
+        portal = install_portal(uow, container.clock, kind="bitrix24", external_id="m-1",
+                                settings=settings)  # fmt: skip
+        uow.commit()
+    assert portal.id is not None
+    with container.uow(portal.id) as uow:
+        save_mapping(uow, container.clock, LEASE_MAP)
+        save_mapping(uow, container.clock, BILLING_MAP)
+        register_lease(
+            uow, container.clock, factories.lease(), crm_deal_id=deal, crm_pipeline_id="0"
+        )
+        uow.commit()
+    return portal.id
+
+
+def _document(container: Container, portal_id: int, kind: DocumentKind, number: str,
+              period: BillingPeriod = FEB) -> int:  # fmt: skip
+    with container.uow(portal_id) as uow:
+        lease_id = uow.leases.ids()[0]
+        doc = uow.documents.add(
+            IssuedDocument(
+                lease_id=lease_id, kind=kind, number=number, issued_on=period.start,
+                period=period, lines=(), net=Money(Decimal(100)), vat=Money(Decimal(0)),
+                total=Money(Decimal(100)),
+            )
+        )  # fmt: skip
+        uow.commit()
+    assert doc.id is not None
+    return doc.id
+
+
+@pytest.fixture
+def crm() -> FakeCrm:
+    fake = FakeCrm()
+    fake.deals["42"] = Deal("42", "Офис 101", "0", "SIGNED")
+    return fake
+
+
+def test_on_the_lease_deal_an_invoice_sets_fields_moves_the_stage_and_comments(
+    container: Container, crm: FakeCrm
+) -> None:
+    portal_id = _portal(container, {})
+    invoice = _document(container, portal_id, DocumentKind.INVOICE, "С-1")
+
+    pushed = push_document_issued(container.uow(portal_id), container.clock, crm, invoice, "u1")
+
+    assert pushed is not None
+    deal = crm.deals["42"]
+    assert deal.stage_id == "INVOICE"
+    assert deal.fields[LeaseField.INVOICE_ID] == "С-1"
+    assert deal.fields[LeaseField.INVOICE_URL] == "u1"
+    assert crm.comments[0].deal_id == "42"
+    assert "С-1" in crm.comments[0].text
+
+
+def test_an_act_on_the_lease_deal_sets_its_link_without_moving_the_deal(
+    container: Container, crm: FakeCrm
+) -> None:
+    portal_id = _portal(container, {})
+    act = _document(container, portal_id, DocumentKind.ACT, "А-1")
+
+    push_document_issued(container.uow(portal_id), container.clock, crm, act, "u2")
+
+    assert crm.deals["42"].stage_id == "SIGNED"
+    assert crm.deals["42"].fields[LeaseField.ACT_URL] == "u2"
+
+
+def test_a_lease_event_moves_the_lease_deal_to_its_mapped_stage_and_unmapped_ones_do_nothing(
+    container: Container, crm: FakeCrm
+) -> None:
+    portal_id = _portal(container, {})
+    invoice = _document(container, portal_id, DocumentKind.INVOICE, "С-1")
+
+    paid = push_lease_event(
+        container.uow(portal_id), container.clock, crm, invoice, LeaseEvent.PAID
+    )
+    overdue = push_lease_event(
+        container.uow(portal_id), container.clock, crm, invoice, LeaseEvent.OVERDUE
+    )
+
+    assert paid is not None
+    assert overdue is None
+    assert crm.deals["42"].stage_id == "PAID"
+
+
+def test_per_period_each_invoice_opens_a_billing_deal_and_the_signed_act_closes_it(
+    container: Container, crm: FakeCrm
+) -> None:
+    portal_id = _portal(container, {"billing_mode": "deal_per_period", "billing_pipeline": "1"})
+    feb = _document(container, portal_id, DocumentKind.INVOICE, "С-1")
+    feb_act = _document(container, portal_id, DocumentKind.ACT, "А-1")
+
+    first = push_document_issued(container.uow(portal_id), container.clock, crm, feb, "u1")
+    push_document_issued(container.uow(portal_id), container.clock, crm, feb_act, "u2")
+    push_lease_event(container.uow(portal_id), container.clock, crm, feb_act, LeaseEvent.ACT_SIGNED)
+    mar = _document(container, portal_id, DocumentKind.INVOICE, "С-2", MAR)
+    second = push_document_issued(container.uow(portal_id), container.clock, crm, mar, "u3")
+
+    assert first is not None
+    assert second is not None
+    billing = crm.deals[first.created_deal]
+    assert (billing.pipeline_id, billing.stage_id) == ("1", "C1:WON")
+    assert billing.fields[LeaseField.INVOICE_ID] == "С-1"
+    assert billing.fields[LeaseField.ACT_URL] == "u2"
+    assert crm.deals[second.created_deal].stage_id == "C1:NEW"
+    assert second.created_deal != first.created_deal
+    assert crm.deals["42"].stage_id == "SIGNED"  # the lease deal stays where it is
+    assert crm.deals["42"].fields[LeaseField.INVOICE_ID] == "С-2"
+    with container.uow(portal_id) as uow:
+        assert uow.documents.get(feb).extra[BILLING_DEAL] == first.created_deal
+
+
+def test_a_lease_without_a_deal_pushes_nothing(container: Container, crm: FakeCrm) -> None:
+    portal_id = _portal(container, {}, deal=None)
+    invoice = _document(container, portal_id, DocumentKind.INVOICE, "С-1")
+
+    assert (
+        push_document_issued(container.uow(portal_id), container.clock, crm, invoice, "u") is None
+    )
+    assert crm.updates == []
+
+
+class _FlakyCrm(FakeCrm):
+    """Fails the first batch of deal updates, as a portal under its rate limit would."""
+
+    failures: int = 1
+
+    def update_deals(self, updates: Sequence[DealUpdate]) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise CrmUnavailable("503 QUERY_LIMIT_EXCEEDED")
+        super().update_deals(updates)
+
+
+def test_a_retried_push_reuses_the_billing_deal_it_opened(container: Container) -> None:
+    crm = _FlakyCrm()
+    crm.deals["42"] = Deal("42", "Офис 101", "0", "SIGNED")
+    portal_id = _portal(container, {"billing_mode": "deal_per_period", "billing_pipeline": "1"})
+    invoice = _document(container, portal_id, DocumentKind.INVOICE, "С-1")
+
+    with pytest.raises(CrmUnavailable):
+        push_document_issued(container.uow(portal_id), container.clock, crm, invoice, "u1")
+    retried = push_document_issued(container.uow(portal_id), container.clock, crm, invoice, "u1")
+
+    assert retried is not None
+    billing_deals = [d for d in crm.deals.values() if d.pipeline_id == "1"]
+    assert [d.id for d in billing_deals] == [retried.created_deal]
+    assert billing_deals[0].fields[LeaseField.INVOICE_ID] == "С-1"

@@ -1,0 +1,257 @@
+"""The Bitrix24 endpoints: what they accept, queue and refuse (rentflow in-process, the portal
+over loopback HTTP)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+from flask.testing import FlaskClient
+
+from backend.bootstrap import Container, bootstrap
+from backend.config import Settings
+from backend.domain.portal import PortalStatus
+from backend.ports import FixedClock
+from backend.web.app import create_app
+from crm_mappings.port import CrmAuthLost
+from sandbox.bitrix24.app import create_emulator
+from sandbox.bitrix24.state import PortalState
+from tests.loopback import serve
+
+
+@dataclass
+class Setup:
+    container: Container
+    portal: PortalState
+    portal_url: str
+    web: FlaskClient
+    queued: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
+
+    def install(self, **overrides: str) -> Any:
+        tokens = self.portal.issue_tokens()
+        form = {
+            "AUTH_ID": tokens["access_token"], "AUTH_EXPIRES": "3600",
+            "REFRESH_ID": tokens["refresh_token"], "SERVER_ENDPOINT": f"{self.portal_url}rest/",
+            "member_id": self.portal.member_id, "status": "L", "PLACEMENT": "DEFAULT",
+            "APPLICATION_TOKEN": self.portal.application_token,
+        }  # fmt: skip
+        form.update(overrides)
+        domain = urlparse(self.portal_url).netloc
+        return self.web.post(f"/bitrix24/install?DOMAIN={domain}&PROTOCOL=0&LANG=ru", data=form)
+
+    def event(self, event: str, token: str | None = None, deal: str = "5") -> Any:
+        return self.web.post(
+            "/bitrix24/events",
+            data={
+                "event": event,
+                "data[FIELDS][ID]": deal,
+                "auth[member_id]": self.portal.member_id,
+                "auth[application_token]": token or self.portal.application_token,
+            },
+        )
+
+
+@pytest.fixture
+def setup(settings: Settings, clock: FixedClock) -> Iterator[Setup]:
+    container = bootstrap(settings, clock=clock)
+    portal = PortalState(
+        client_id=settings.bitrix24_client_id, client_secret=settings.bitrix24_client_secret
+    )
+    app = create_app(container=container)
+    with serve(create_emulator(portal)) as url:
+        built = Setup(container, portal, f"{url}/", app.test_client())
+        app.config["RENTFLOW_DISPATCH"] = lambda name, args: built.queued.append(
+            (name, tuple(args))
+        )
+        yield built
+    container.dispose()
+
+
+def _portal_status(setup: Setup) -> PortalStatus | None:
+    with setup.container.uow() as uow:
+        found = uow.portals.find("bitrix24", setup.portal.member_id)
+    return None if found is None else found.status
+
+
+def test_install_stores_the_portal_and_calls_install_finish(setup: Setup) -> None:
+    answer = setup.install()
+
+    assert answer.status_code == 200
+    assert "BX24.installFinish()" in answer.get_data(as_text=True)
+    assert _portal_status(setup) is PortalStatus.ACTIVE
+    assert len(setup.portal.events) == 4
+
+
+def test_install_with_tokens_the_portal_does_not_know_is_refused(setup: Setup) -> None:
+    answer = setup.install(AUTH_ID="forged")
+
+    assert answer.status_code == 401
+    assert _portal_status(setup) is None
+    assert setup.portal.events == []
+
+
+def test_a_deal_update_is_acknowledged_and_queued(setup: Setup) -> None:
+    setup.install()
+    with setup.container.uow() as uow:
+        portal = uow.portals.find("bitrix24", setup.portal.member_id)
+    assert portal is not None
+
+    answer = setup.event("ONCRMDEALUPDATE", deal="759")
+
+    assert answer.status_code == 200
+    assert setup.queued == [("jobs.tasks.bitrix24_deal_changed", (portal.id, "759"))]
+
+
+def test_events_with_a_wrong_token_or_from_an_unknown_portal_get_401(setup: Setup) -> None:
+    unknown = setup.event("ONCRMDEALUPDATE")
+    setup.install()
+    forged = setup.event("ONCRMDEALUPDATE", token="guess")
+    forged_uninstall = setup.event("ONAPPUNINSTALL", token="guess")
+
+    assert [unknown.status_code, forged.status_code, forged_uninstall.status_code] == [401] * 3
+    assert setup.queued == []
+    assert _portal_status(setup) is PortalStatus.ACTIVE
+
+
+def test_a_deleted_deal_is_acknowledged_and_not_queued(setup: Setup) -> None:
+    setup.install()
+
+    assert setup.event("ONCRMDEALDELETE").status_code == 200
+    assert setup.queued == []
+
+
+def test_uninstall_stops_the_portal_and_later_events_queue_nothing(setup: Setup) -> None:
+    setup.install()
+
+    assert setup.event("ONAPPUNINSTALL").status_code == 200
+    setup.event("ONCRMDEALUPDATE")
+
+    assert _portal_status(setup) is PortalStatus.UNINSTALLED
+    assert setup.queued == []
+
+
+def test_a_robot_call_for_an_unknown_robot_is_rejected(setup: Setup) -> None:
+    setup.install()
+    answer = setup.web.post(
+        "/bitrix24/robots",
+        data={
+            "code": "someone_elses_robot", "event_token": "t",
+            "document_id[0]": "crm", "document_id[1]": "CCrmDocumentDeal",
+            "document_id[2]": "DEAL_5", "auth[member_id]": setup.portal.member_id,
+            "auth[application_token]": setup.portal.application_token,
+        },
+    )  # fmt: skip
+
+    assert answer.status_code == 400
+    assert setup.queued == []
+
+
+def test_a_dead_refresh_token_marks_the_portal_and_reopening_the_app_restores_it(
+    setup: Setup,
+) -> None:
+    setup.install()
+    with setup.container.uow() as uow:
+        portal = uow.portals.find("bitrix24", setup.portal.member_id)
+    assert portal is not None
+    setup.portal.expire_access_tokens()
+    setup.portal.revoke_refresh_tokens()
+
+    with pytest.raises(CrmAuthLost):
+        setup.container.crm(portal).get_deal("1")
+    assert _portal_status(setup) is PortalStatus.AUTH_LOST
+
+    fresh = setup.portal.issue_tokens()
+    page = setup.web.post(
+        "/bitrix24/app?LANG=en",
+        data={"AUTH_ID": fresh["access_token"], "REFRESH_ID": fresh["refresh_token"],
+              "member_id": setup.portal.member_id, "PLACEMENT": "DEFAULT"},
+    )  # fmt: skip
+
+    assert page.status_code == 200
+    assert "pipeline settings" in page.get_data(as_text=True)
+    assert _portal_status(setup) is PortalStatus.ACTIVE
+
+
+def test_a_deal_update_on_a_portal_that_lost_access_emails_its_admin_once(
+    setup: Setup,
+) -> None:
+    from jobs import runtime, tasks
+
+    setup.install()
+    with setup.container.uow() as uow:
+        portal = uow.portals.find("bitrix24", setup.portal.member_id)
+    assert portal is not None
+    assert portal.settings["admin_email"] == setup.portal.admin_email
+    setup.portal.expire_access_tokens()
+    setup.portal.revoke_refresh_tokens()
+    runtime.set_container(setup.container)
+    try:
+        tasks.bitrix24_deal_changed(portal.id, "1")
+        tasks.bitrix24_deal_changed(portal.id, "1")  # the portal is no longer active: no-op
+    finally:
+        runtime.set_container(None)
+
+    with setup.container.uow() as uow:
+        mails = uow.outbox.list()
+    assert _portal_status(setup) is PortalStatus.AUTH_LOST
+    assert [m.recipients for m in mails] == [(setup.portal.admin_email,)]
+    assert "потерял доступ" in mails[0].subject
+
+
+def test_frame_posts_without_a_valid_signed_token_get_401_and_save_nothing(setup: Setup) -> None:
+    setup.install()
+
+    mapping = setup.web.post(
+        "/bitrix24/app/mapping", data={"frame": "forged", "status:0:NEW": "signed"}
+    )
+    action = setup.web.post(
+        "/bitrix24/deal-tab/action", data={"frame": "forged", "action": "mark_original_received"}
+    )
+    lease = setup.web.post("/bitrix24/deal-tab/lease", data={"frame": "", "number": "X"})
+
+    assert [mapping.status_code, action.status_code, lease.status_code] == [401, 401, 401]
+    with setup.container.uow() as uow:
+        portal = uow.portals.find("bitrix24", setup.portal.member_id)
+    assert portal is not None
+    with setup.container.uow(portal.id) as uow:
+        assert uow.mappings.all() == {}
+
+
+def test_the_tab_button_issues_the_next_invoice_and_queues_the_deal_update(setup: Setup) -> None:
+    import re
+
+    from backend.domain.lease import LeaseStatus
+    from backend.services.leases import register_lease
+    from tests import factories
+
+    setup.install()
+    with setup.container.uow() as uow:
+        portal = uow.portals.find("bitrix24", setup.portal.member_id)
+    assert portal is not None
+    with setup.container.uow(portal.id) as uow:
+        lease = factories.lease(status=LeaseStatus.SIGNED)
+        lease_id = register_lease(uow, setup.container.clock, lease, crm_deal_id="5").lease_id
+        uow.commit()
+    token = setup.portal.issue_tokens()["access_token"]
+    tab = setup.web.post(
+        "/bitrix24/deal-tab?LANG=en",
+        data={"AUTH_ID": token, "member_id": setup.portal.member_id,
+              "PLACEMENT": "CRM_DEAL_DETAIL_TAB", "PLACEMENT_OPTIONS": '{"ID": "5"}'},
+    )  # fmt: skip
+    frame = re.search(r'name="frame" value="([^"]+)"', tab.get_data(as_text=True))
+    assert frame is not None
+
+    pressed = setup.web.post(
+        "/bitrix24/deal-tab/action?LANG=en",
+        data={"frame": frame.group(1), "action": "issue_next_invoice", "lang": "en"},
+    )
+
+    assert pressed.status_code == 200
+    with setup.container.uow(portal.id) as uow:
+        invoices = uow.documents.for_lease(lease_id)
+    assert len(invoices) == 1
+    assert invoices[0].number in pressed.get_data(as_text=True)
+    assert setup.queued == [("jobs.tasks.crm_document_issued", (portal.id, invoices[0].id))]
