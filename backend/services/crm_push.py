@@ -21,6 +21,7 @@ from backend.domain.billing import DocumentKind
 from backend.domain.documents import IssuedDocument
 from backend.ports import Clock
 from backend.services.crm_sync import load_mapping
+from backend.services.document_links import document_urls
 from backend.services.unit_of_work import UnitOfWork
 from crm_mappings.mapping import BillingMode, LeaseEvent
 from crm_mappings.port import CrmPort, DealComment, DealUpdate, LeaseField, NewDeal
@@ -73,14 +74,6 @@ _LINK_FIELDS = {
     "qr_png": LeaseField.QR_URL,
     "act": LeaseField.ACT_URL,
 }
-
-
-def document_urls(
-    uow: UnitOfWork, document_id: int, link_url: Callable[[str], str]
-) -> dict[str, str]:
-    """Role -> public URL of the document's live links (``document_links`` publishes them)."""
-    links = uow.links.for_document(uow.portal_id or 0, document_id)
-    return {link.role: link_url(link.token) for link in links if link.revoked_at is None}
 
 
 def push_published_document(

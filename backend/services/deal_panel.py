@@ -6,6 +6,7 @@ Shared by the amoCRM lead-card widget and the Bitrix24 deal tab: both call ``dea
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -13,12 +14,19 @@ from typing import Any
 from backend.domain.attention import PlannedDocument, Snapshot, needs_attention
 from backend.domain.billing import DocumentKind
 from backend.domain.documents import InvoiceStatus
+from backend.domain.reminders import penalty
 from backend.domain.status import effective_status
+from backend.services.document_links import document_urls
 from backend.services.unit_of_work import UnitOfWork
 
 
-def deal_panel(uow: UnitOfWork, today: date, deal_id: str, public_base_url: str) -> dict[str, Any]:
-    """The panel of one deal as JSON-ready data; ``{"lease": None}`` when it has no lease."""
+def deal_panel(
+    uow: UnitOfWork, today: date, deal_id: str, link_url: Callable[[str], str]
+) -> dict[str, Any]:
+    """The panel of one deal as JSON-ready data; ``{"lease": None}`` when it has no lease.
+
+    Each document carries its public links by role and ``url``, the one a manager opens (the
+    QR invoice, or the act); unpaid invoices past due show their late-payment penalty."""
     lease = uow.leases.by_deal(deal_id)
     if lease is None or lease.id is None:
         return {
@@ -73,7 +81,9 @@ def deal_panel(uow: UnitOfWork, today: date, deal_id: str, public_base_url: str)
                 "period": [d.period.start.isoformat(), d.period.end.isoformat()],
                 "total": str(d.total.amount),
                 "status": str(d.status),
-                "url": f"{public_base_url}/d/{d.public_token}" if d.public_token else "",
+                "outstanding": str(d.outstanding.amount),
+                "penalty": str(penalty(d, today, lease.penalty_rate_per_day).amount),
+                **_links(uow, d.id or 0, link_url),
             }
             for d in documents
         ],
@@ -82,5 +92,17 @@ def deal_panel(uow: UnitOfWork, today: date, deal_id: str, public_base_url: str)
             for a in uow.payments.allocations(lease_id=lease.id)
         ],
         "debt": str(debt),
+        "penalty": str(
+            sum(
+                (penalty(d, today, lease.penalty_rate_per_day).amount for d in documents),
+                Decimal(0),
+            )
+        ),
         "attention": [{"rule": str(f.rule), "detail": f.detail} for f in flags],
     }
+
+
+def _links(uow: UnitOfWork, document_id: int, link_url: Callable[[str], str]) -> dict[str, Any]:
+    urls = document_urls(uow, document_id, link_url)
+    main = urls.get("invoice_qr") or urls.get("invoice") or urls.get("act") or ""
+    return {"url": main, "links": urls}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from typing import Protocol
 
 from backend.domain.billing import DocumentKind
@@ -111,3 +112,11 @@ def resolve_link(uow: UnitOfWork, token: str) -> DocumentLink:
     if not link.active:
         raise LinkRevoked("this document link was revoked")
     return link
+
+
+def document_urls(
+    uow: UnitOfWork, document_id: int, link_url: Callable[[str], str]
+) -> dict[str, str]:
+    """Role -> public URL of the document's live links (``publish_issued_document`` made them)."""
+    links = uow.links.for_document(uow.portal_id or 0, document_id)
+    return {link.role: link_url(link.token) for link in links if link.revoked_at is None}

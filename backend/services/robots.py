@@ -14,8 +14,8 @@ from enum import StrEnum
 from backend.domain.attention import Rule
 from backend.domain.billing import DocumentKind
 from backend.ports import Clock
-from backend.services.crm_push import document_urls
 from backend.services.deal_panel import deal_panel
+from backend.services.document_links import document_urls
 from backend.services.unit_of_work import UnitOfWork
 
 _OVERDUE = {Rule.LEASE_OVERDUE_DEBT.value, Rule.INVOICE_UNPAID.value}
@@ -40,7 +40,7 @@ def answer_robot(
     auto-send leases; resending on demand is not wired yet).
     """
     with uow:
-        panel = deal_panel(uow, clock.today(), deal_id, "")
+        panel = deal_panel(uow, clock.today(), deal_id, link_url)
         lease = uow.leases.by_deal(deal_id)
         kind = DocumentKind.ACT if robot is Robot.ISSUE_ACT else DocumentKind.INVOICE
         docs = uow.documents.for_lease(lease.id, kind) if lease and lease.id else []

@@ -179,7 +179,7 @@ def widget_lead(lead_id: str) -> ResponseReturnValue:
     portal = _caller_portal()
     container = _container()
     with container.uow(portal.id) as uow:
-        panel = deal_panel(uow, container.clock.today(), lead_id, _settings().public_base_url)
+        panel = deal_panel(uow, container.clock.today(), lead_id, container.link_url)
     return jsonify(panel)
 
 

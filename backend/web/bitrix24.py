@@ -314,7 +314,7 @@ def deal_tab() -> ResponseReturnValue:
 def _render_tab(portal_id: int, deal_id: str, frame: str, message: str) -> ResponseReturnValue:
     c = container()
     with c.uow(portal_id) as uow:
-        panel = deal_panel(uow, c.clock.today(), deal_id, c.settings.public_base_url)
+        panel = deal_panel(uow, c.clock.today(), deal_id, c.link_url)
         landlords = uow.parties.landlords() if panel["lease"] is None else []
     lang = _lang()
     return render_template(

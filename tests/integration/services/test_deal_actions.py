@@ -49,11 +49,21 @@ def test_marking_the_original_received_clears_its_flag(
 ) -> None:
     today = container.clock.today()
     with container.uow(portal_id) as uow:
-        before = {f["rule"] for f in deal_panel(uow, today, "42", "https://r.example")["attention"]}
+        before = {
+            f["rule"]
+            for f in deal_panel(uow, today, "42", lambda token: f"https://r.example/d/{token}")[
+                "attention"
+            ]
+        }
         assert mark_original_received(uow, container.clock, "42")
         uow.commit()
     with container.uow(portal_id) as uow:
-        after = {f["rule"] for f in deal_panel(uow, today, "42", "https://r.example")["attention"]}
+        after = {
+            f["rule"]
+            for f in deal_panel(uow, today, "42", lambda token: f"https://r.example/d/{token}")[
+                "attention"
+            ]
+        }
         lease = uow.leases.by_deal("42")
 
     assert Rule.LEASE_WITHOUT_ORIGINAL.value in before
