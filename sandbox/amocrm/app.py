@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from markupsafe import escape
 
 from sandbox.amocrm.state import AmoAccount, OAuthRejected
 
@@ -77,6 +78,35 @@ def _log(answer: Response) -> Response:
         with acc._lock:
             acc.calls.append((request.method, request.path, answer.status_code))
     return answer
+
+
+@bp.get("/")
+def index() -> Response:
+    """What a newcomer sees at /sandbox/amocrm/: the account, its pipelines and leads, and how
+    to install rentflow on it (the API lives under /api/v4/, OAuth at /oauth2/access_token)."""
+    acc = _acc()
+    code = acc.issue_code()
+    rows = "".join(
+        f"<li>{lead['id']}: {escape(str(lead.get('name', '')))}"
+        f" — status {lead.get('status_id')}</li>"
+        for lead in list(acc.leads.values())[:50]
+    )
+    statuses = "".join(
+        f"<li>{escape(p['name'])}: "
+        + ", ".join(f"{st['id']} {escape(st['name'])}" for st in p["_embedded"]["statuses"])
+        + "</li>"
+        for p in acc.pipelines
+    )
+    html = (
+        "<!doctype html><meta charset='utf-8'><title>amoCRM sandbox</title>"
+        f"<h1>amoCRM sandbox account {acc.account_id} ({escape(acc.base_url_host)})</h1>"
+        f"<h2>Pipelines</h2><ul>{statuses}</ul><h2>Leads</h2><ul>{rows or '<li>none yet</li>'}</ul>"
+        "<h2>Install rentflow</h2><p>Run rentflow with "
+        "<code>AMOCRM_BASE_URL=http://127.0.0.1:8000/sandbox/amocrm</code> and open "
+        f"<a href='/amocrm/oauth?code={code}&amp;referer={escape(acc.base_url_host)}'>"
+        "the install link</a> (a fresh authorization code, as amoCRM's redirect gives).</p>"
+    )
+    return Response(html, mimetype="text/html")
 
 
 @bp.post("/oauth2/access_token")

@@ -183,3 +183,21 @@ def test_notes_and_tasks_are_stored_for_a_lead(client: FlaskClient, account: Amo
     assert (note.status_code, task.status_code) == (200, 200)
     assert account.notes[0]["params"]["text"] == "hi"
     assert account.tasks[0]["text"] == "call"
+
+
+def test_the_front_page_shows_the_account_and_an_install_link_with_a_live_code(
+    client: FlaskClient, account: AmoAccount
+) -> None:
+    account.add_lead("Офис 101")
+    page = client.get("/").get_data(as_text=True)
+    assert "Аренда" in page
+    assert "Офис 101" in page
+    code = page.split("code=")[1].split("&")[0]
+    token = client.post(
+        "/oauth2/access_token",
+        json={
+            "client_id": account.client_id, "client_secret": account.client_secret,
+            "grant_type": "authorization_code", "code": code, "redirect_uri": "https://x.example",
+        },
+    )  # fmt: skip
+    assert token.status_code == 200
