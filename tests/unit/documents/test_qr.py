@@ -96,10 +96,19 @@ def test_bad_gost_field_is_named_in_the_error(change: dict, field: str, reason: 
     assert caught.value.field == field
 
 
-def test_gost_qr_scans_back_to_the_payload_at_level_m() -> None:
-    images = render_qr(PAYMENT.payload())
+@pytest.mark.parametrize("use_c", [True, False], ids=["libqrencode", "segno"])
+def test_gost_qr_scans_back_to_the_payload_at_level_m(use_c: bool) -> None:
+    images = render_qr(PAYMENT.payload(), use_c=use_c)
     assert _scan(images.png).decode("utf-8") == PAYMENT.payload()
     assert images.svg.startswith(b"<?xml")
+    assert images.error == "M"
+
+
+def test_both_encoders_pick_the_same_smallest_version() -> None:
+    assert (
+        render_qr(PAYMENT.payload(), use_c=True).version
+        == render_qr(PAYMENT.payload(), use_c=False).version
+    )
 
 
 def test_cp1251_qr_scans_back_to_the_same_bytes() -> None:
