@@ -78,3 +78,29 @@ def test_a_re_export_includes_what_went_before(container: Container, tmp_path: P
 def test_the_scheduled_export_covers_the_previous_month() -> None:
     assert previous_month(date(2026, 3, 1)) == (2026, 2)
     assert previous_month(date(2026, 1, 1)) == (2025, 12)
+
+
+def test_the_export_email_reaches_the_accountant_with_the_xml(container: Container) -> None:
+    from backend.mail.smtp import SmtpMailer
+    from backend.onec.exporting import export_store
+    from backend.services.outbox import deliver_due
+    from tests.smtp_sink import smtp_sink
+
+    world = _world_with_an_act(container)
+    with container.uow(world.portal_id) as uow:
+        result = export_month(uow, container.clock, export_store(container), year=2026, month=2)
+        uow.commit()
+    with smtp_sink() as (sink, port):
+        report = deliver_due(
+            container.uow, container.clock, SmtpMailer(f"smtp://127.0.0.1:{port}", "r@x.example"),
+            container.document_storage(),
+        )  # fmt: skip
+    assert len(report.sent) == 1
+    (mail,) = sink.messages
+    assert mail["To"] == "buh@romashka.example"
+    (attachment,) = mail.iter_attachments()
+    assert attachment.get_content_type() == "application/xml"
+    data = attachment.get_payload(decode=True)
+    assert result.storage_key is not None
+    assert data == export_store(container).get(result.storage_key)
+    validate(data)
