@@ -7,10 +7,16 @@ from celery import Task, shared_task
 from backend.services import crm_sync, health
 from backend.services.auth_lost import notify_auth_lost
 from backend.services.crm_push import push_published_document
-from backend.services.deal_actions import issue_next_invoice
+from backend.services.deal_actions import DealAction, run_deal_action
 from backend.services.robots import Robot, answer_robot
 from crm_mappings.port import CrmAuthLost, CrmUnavailable
 from jobs.runtime import active_portal, bitrix24_return_robot, container
+
+ROBOT_ACTIONS = {
+    Robot.ISSUE_INVOICE: DealAction.ISSUE_INVOICE,
+    Robot.ISSUE_ACT: DealAction.ISSUE_ACT,
+    Robot.SEND_DOCUMENTS: DealAction.SEND_DOCUMENTS,
+}
 
 
 @shared_task(acks_late=True)
@@ -81,10 +87,11 @@ def bitrix24_robot(portal_id: int, code: str, deal_id: str, event_token: str) ->
     if portal is None:
         return
     robot = Robot(code)
-    if robot is Robot.ISSUE_INVOICE:
-        issued = issue_next_invoice(c.billing_ports(), portal_id, deal_id, c.clock.today())
-        if issued is not None:
-            crm_document_issued.delay(portal_id, issued)
+    action = ROBOT_ACTIONS.get(robot)
+    if action is not None:
+        done = run_deal_action(c.billing_ports(), portal_id, deal_id, action, c.clock.today())
+        for document_id in done.issued:
+            crm_document_issued.delay(portal_id, document_id)
     values = answer_robot(c.uow(portal_id), c.clock, robot, deal_id, c.link_url)
     bitrix24_return_robot(c, portal, event_token, values)
 
@@ -116,11 +123,16 @@ def amocrm_lead_changed(portal_id: int, lead_id: str) -> None:
 
 @shared_task(acks_late=True)
 def amocrm_dp_action(portal_id: int, lead_id: str, action: str) -> None:
-    """A digital-pipeline action on a lead; recorded until the issuing service lands."""
+    """A digital-pipeline action on a lead: issue the invoice or act, or send the documents,
+    as a Bitrix24 robot does; issued documents are then written to the lead."""
     built = container()
-    with built.uow(portal_id) as uow:
-        uow.audit.record(built.clock.now(), "amocrm.dp_action", "deal", lead_id, {"action": action})
-        uow.commit()
+    if active_portal(built, portal_id) is None:
+        return
+    done = run_deal_action(
+        built.billing_ports(), portal_id, lead_id, DealAction(action), built.clock.today()
+    )
+    for document_id in done.issued:
+        crm_document_issued.delay(portal_id, document_id)
 
 
 @shared_task(acks_late=True)

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
+from enum import StrEnum
 
 from backend.domain.billing import DocumentKind
 from backend.ports import Clock
-from backend.services.billing import BillingPorts, issue_item
+from backend.services.billing import BillingPorts, issue_item, tenant_message
 from backend.services.unit_of_work import UnitOfWork
 
 
@@ -24,19 +25,79 @@ def mark_original_received(uow: UnitOfWork, clock: Clock, deal_id: str) -> bool:
     return True
 
 
-def issue_next_invoice(
-    ports: BillingPorts, portal_id: int, deal_id: str, today: date
-) -> int | None:
-    """Issue the deal's lease's next planned invoice now (the deal tab's button, the "issue
-    invoice" robot), the same way the billing run does; None when nothing is planned.
+class DealAction(StrEnum):
+    """What a Bitrix24 robot, an amoCRM digital-pipeline step or a card button asks for."""
 
-    The document is dated ``today``; its period and amount are the plan's (seed 000).
+    ISSUE_INVOICE = "issue_invoice"
+    ISSUE_ACT = "issue_act"
+    SEND_DOCUMENTS = "send_documents"
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """``issued``: documents made now (to push to the deal); ``queued``: an email was queued."""
+
+    action: DealAction
+    issued: tuple[int, ...] = ()
+    queued: bool = False
+    lease_id: int | None = None
+
+
+def run_deal_action(
+    ports: BillingPorts, portal_id: int, deal_id: str, action: DealAction, today: date
+) -> ActionResult:
+    """Do ``action`` for the deal's lease, the way the billing run would.
+
+    - issue invoice: the next planned invoice, now;
+    - issue act: the act of the earliest planned period that has started (an act closes a
+      period that ran), now;
+    - send documents: email the tenant the latest invoice and act again, whatever the
+      lease's auto-send says (asked twice the same day, it goes once).
     """
     with ports.uow(portal_id) as uow:
         lease = uow.leases.by_deal(deal_id)
         if lease is None or lease.id is None:
-            return None
-        planned = [i for i in uow.schedule.for_lease(lease.id) if i.kind is DocumentKind.INVOICE]
-    if not planned:
-        return None
-    return issue_item(ports, portal_id, lease.id, planned[0], today)
+            return ActionResult(action)
+        planned = uow.schedule.for_lease(lease.id)
+    if action is DealAction.SEND_DOCUMENTS:
+        return ActionResult(
+            action, queued=resend_documents(ports, portal_id, lease.id, today), lease_id=lease.id
+        )
+    kind = DocumentKind.INVOICE if action is DealAction.ISSUE_INVOICE else DocumentKind.ACT
+    candidates = [
+        i
+        for i in planned
+        if i.kind is kind and (kind is DocumentKind.INVOICE or i.period.start <= today)
+    ]
+    if not candidates:
+        return ActionResult(action, lease_id=lease.id)
+    issued = issue_item(ports, portal_id, lease.id, candidates[0], today)
+    return ActionResult(action, () if issued is None else (issued,), lease_id=lease.id)
+
+
+def resend_documents(ports: BillingPorts, portal_id: int, lease_id: int, today: date) -> bool:
+    """Queue an email to the tenant with the lease's latest invoice and act; False when there
+    is nothing to send or nobody to send it to."""
+    with ports.uow(portal_id) as uow:
+        lease = uow.leases.get(lease_id)
+        documents = [d for d in uow.documents.for_lease(lease_id) if d.status != "cancelled"]
+        latest = [
+            max(
+                (d for d in documents if d.kind is kind), key=lambda d: d.period.start, default=None
+            )
+            for kind in (DocumentKind.INVOICE, DocumentKind.ACT)
+        ]
+        chosen = [d for d in latest if d is not None]
+        if not chosen or not lease.tenant.emails:
+            return False
+        message = tenant_message(uow, ports, portal_id, lease, chosen)
+        ids = "-".join(str(d.id) for d in chosen)
+        resent = replace(
+            message, dedup_key=f"resend:{portal_id}:{lease_id}:{ids}:{today.isoformat()}"
+        )
+        added = uow.outbox.add(resent, ports.clock.now())
+        uow.audit.record(
+            ports.clock.now(), "documents.resent", "lease", lease_id, {"documents": ids}
+        )
+        uow.commit()
+    return added

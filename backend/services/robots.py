@@ -34,10 +34,9 @@ def answer_robot(
     """The return values of ``robot`` for the deal's lease; ``status`` is always present.
 
     The invoice and act robots report the latest document of that kind (``status``
-    "issued") or "none" — the "issue invoice" task issues the next planned invoice first
-    (``deal_actions.issue_next_invoice``); acts are issued by the billing run on their date.
-    The send robot reports "queued" when there is something to send (the billing run mails
-    auto-send leases; resending on demand is not wired yet).
+    "issued") or "none" — the robot task first issues the next planned one
+    (``deal_actions.run_deal_action``). The send robot reports "queued" when there is
+    something to send; the task has queued the tenant's email by then.
     """
     with uow:
         panel = deal_panel(uow, clock.today(), deal_id, link_url)

@@ -24,7 +24,7 @@ from backend.domain.lease import LeaseStatus
 from backend.domain.parties import Person
 from backend.domain.portal import Portal, PortalStatus
 from backend.services.crm_sync import STATUS_LABELS_RU, load_mapping, save_mapping
-from backend.services.deal_actions import issue_next_invoice, mark_original_received
+from backend.services.deal_actions import DealAction, mark_original_received, run_deal_action
 from backend.services.deal_panel import deal_panel
 from backend.services.leases import register_lease
 from backend.services.portals import uninstall_portal
@@ -342,14 +342,22 @@ def deal_tab_action() -> ResponseReturnValue:
             done = mark_original_received(uow, c.clock, deal_id)
             uow.commit()
         message = texts["done"] if done else texts["no_lease"]
-    elif action == "issue_next_invoice":
+    elif action in {"issue_next_invoice", "resend_documents"}:
+        wanted = (
+            DealAction.ISSUE_INVOICE
+            if action == "issue_next_invoice"
+            else DealAction.SEND_DOCUMENTS
+        )
         try:
-            issued = issue_next_invoice(c.billing_ports(), portal_id, deal_id, c.clock.today())
+            result = run_deal_action(c.billing_ports(), portal_id, deal_id, wanted, c.clock.today())
         except DomainError as err:
             return _render_tab(portal_id, deal_id, frame, str(err))
-        if issued is not None:
-            dispatch(DOCUMENT_TASK, (portal_id, issued))
-        message = texts["done"] if issued is not None else texts["nothing_planned"]
+        for document_id in result.issued:
+            dispatch(DOCUMENT_TASK, (portal_id, document_id))
+        if wanted is DealAction.SEND_DOCUMENTS:
+            message = texts["done"] if result.queued else texts["nothing_to_send"]
+        else:
+            message = texts["done"] if result.issued else texts["nothing_planned"]
     return _render_tab(portal_id, deal_id, frame, message)
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 
 from backend.domain.lease import LeaseStatus
@@ -116,16 +118,33 @@ def test_webhook_for_an_unknown_account_changes_nothing(world: World) -> None:
     assert _lease_status(world, portal_id, lease_id) is LeaseStatus.DRAFT
 
 
-def test_digital_pipeline_call_is_queued_for_a_known_account(world: World) -> None:
+@pytest.fixture
+def test_broker(world: World) -> Iterator[None]:
+    """Tasks sent while a test runs go to this test's own SQLite broker."""
+    from celery import current_app
+
+    from jobs.celery_app import make_celery
+
+    previous = current_app._get_current_object()
+    make_celery(world.container.settings).set_current()
+    yield
+    previous.set_current()
+
+
+@pytest.mark.usefixtures("test_broker")
+def test_digital_pipeline_issue_invoice_issues_the_lead_s_next_invoice(world: World) -> None:
     portal_id = install(world)
     lead = world.account.add_lead("L", status_id=10005)
+    lease_id = lease_on_lead(world, portal_id, lead, status=LeaseStatus.SIGNED)
     url = f"{world.rentflow}/amocrm/dp"
     answer = digital_pipeline_call(world.account, url, lead, {"action": "issue_invoice"})
     assert answer.status_code == 200
     assert world.queued == [(DP_ACTION_TASK, portal_id, str(lead), "issue_invoice")]
     world.run_queued()
     with world.container.uow(portal_id) as uow:
-        assert uow.audit.entries("deal", str(lead))[-1]["details"] == {"action": "issue_invoice"}
+        (invoice,) = uow.documents.for_lease(lease_id)
+    assert invoice.kind.value == "invoice"
+    assert invoice.period.start.isoformat() == "2026-02-01"
 
 
 def _panel(world: World, lead: int) -> dict[str, Any]:

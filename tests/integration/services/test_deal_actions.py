@@ -103,3 +103,35 @@ def test_a_deal_without_a_lease_answers_no_lease(container: Container, portal_id
 
 def _url(token: str) -> str:
     return f"https://r.example/d/{token}"
+
+
+def test_deal_actions_issue_the_next_invoice_and_act_and_resend_once_a_day(
+    container: Container, portal_id: int
+) -> None:
+    from backend.services.deal_actions import DealAction, run_deal_action
+
+    ports = container.billing_ports()
+    today = date(2026, 2, 3)
+    invoice = run_deal_action(ports, portal_id, "42", DealAction.ISSUE_INVOICE, today)
+    act = run_deal_action(ports, portal_id, "42", DealAction.ISSUE_ACT, today)
+    with container.uow(portal_id) as uow:
+        issued = {d.id: d for d in uow.documents.list()}
+    assert len(invoice.issued) == 1
+    assert len(act.issued) == 1
+    assert issued[invoice.issued[0]].period.start == date(2026, 2, 1)  # the next planned one
+    assert issued[act.issued[0]].kind is DocumentKind.ACT
+    assert issued[act.issued[0]].period.start == date(2026, 2, 1)  # a period that has started
+    # March has not started: no act for it yet
+    assert run_deal_action(ports, portal_id, "42", DealAction.ISSUE_ACT, today).issued == ()
+    sent = run_deal_action(ports, portal_id, "42", DealAction.SEND_DOCUMENTS, today)
+    again = run_deal_action(ports, portal_id, "42", DealAction.SEND_DOCUMENTS, today)
+    assert (sent.queued, again.queued) == (True, False)
+    with container.uow() as uow:
+        (message,) = [
+            m for m in uow.outbox.list(portal_id=portal_id) if m.dedup_key.startswith("resend:")
+        ]
+    assert message.recipients == ("buh@vasilek.example", "director@vasilek.example")
+    assert {a.name for a in message.attachments} >= {
+        f"Акт № {issued[act.issued[0]].number} от 03.02.2026.pdf"
+    }
+    assert run_deal_action(ports, portal_id, "404", DealAction.ISSUE_INVOICE, today).issued == ()
