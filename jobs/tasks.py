@@ -76,7 +76,7 @@ def bitrix24_deal_changed(portal_id: int, deal_id: str) -> None:
     try:
         crm_sync.apply_deal_stage(c.uow(portal_id), c.clock, c.crm(portal), deal_id)
     except CrmAuthLost:
-        notify_auth_lost(c.uow(), c.clock, portal_id)
+        notify_auth_lost(c.uow(portal_id), c.clock, portal_id)
 
 
 @shared_task(acks_late=True, autoretry_for=(CrmUnavailable,), retry_backoff=10, max_retries=10)
@@ -117,8 +117,12 @@ def amocrm_lead_changed(portal_id: int, lead_id: str) -> None:
     built = container()
     with built.uow() as uow:
         portal = uow.portals.get(portal_id)
-    if portal.active:
+    if not portal.active:
+        return
+    try:
         crm_sync.apply_deal_stage(built.uow(portal_id), built.clock, built.crm(portal), lead_id)
+    except CrmAuthLost:
+        notify_auth_lost(built.uow(portal_id), built.clock, portal_id)
 
 
 @shared_task(acks_late=True)

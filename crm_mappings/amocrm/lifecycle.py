@@ -16,10 +16,11 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from backend.domain.portal import Portal
+from backend.services.auth_lost import notify_auth_lost
 from backend.services.portals import install_portal, uninstall_portal
 from crm_mappings.amocrm.adapter import FIELDS_SETTING, AmoCrm, ensure_fields, redirect_uri
 from crm_mappings.amocrm.client import AmoClient, exchange_code, tokens_from_grant
-from crm_mappings.port import CrmError, CrmKind
+from crm_mappings.port import CrmAuthLost, CrmError, CrmKind
 from crm_mappings.tokens import MemoryTokenStore
 
 if TYPE_CHECKING:
@@ -113,6 +114,10 @@ def refresh_idle_accounts(container: Container, within: timedelta = timedelta(ho
             if tokens.expires_at - within <= container.clock.now():
                 client.refresh(tokens.access_token)
                 refreshed += 1
+        except CrmAuthLost as exc:
+            log.warning("amoCRM account %s: refresh refused: %s", portal.external_id, exc)
+            if portal.id is not None:
+                notify_auth_lost(container.uow(portal.id), container.clock, portal.id)
         except CrmError as exc:
             log.warning("amoCRM account %s: token refresh failed: %s", portal.external_id, exc)
     return refreshed

@@ -235,6 +235,24 @@ def test_idle_accounts_are_refreshed_before_their_token_ends(world: World) -> No
     assert after.expires_at > before.expires_at
 
 
+def test_a_lost_refresh_marks_the_account_and_tells_the_managers(world: World) -> None:
+    portal_id = install(world)
+    lead = world.account.add_lead("L")
+    lease_on_lead(world, portal_id, lead)
+    before = world.container.token_store(portal_id).load()
+    world.account.revoke_all()  # the refresh token is dead on amoCRM's side
+    world.clock.moment = before.expires_at - timedelta(hours=1)
+    assert refresh_idle_accounts(world.container) == 0
+    assert refresh_idle_accounts(world.container) == 0  # twice the same day: one email
+    with world.container.uow() as uow:
+        assert uow.portals.get(portal_id).status.value == "auth_lost"
+        (message,) = [
+            m for m in uow.outbox.list(portal_id=portal_id) if m.kind == "portal_auth_lost"
+        ]
+    assert message.recipients == ("manager@romashka.example",)
+    assert "amoCRM отклонил" in message.body_text
+
+
 def _lease_example() -> dict[str, Any]:
     doc = Path(__file__).resolve().parents[3] / "docs" / "lease-input.md"
     match = re.search(r"```json\n(.*?)```", doc.read_text("utf-8"), re.DOTALL)
