@@ -163,6 +163,7 @@ def lease_from_row(
         supervisor=supervisor,
         status=LeaseStatus(row.status),
         original_received=row.original_received,
+        act_on_payment=row.act_on_payment,
         addenda=addenda,
     )
 
@@ -188,3 +189,4 @@ def lease_terms_to_row(lease: Lease, row: LeaseRow) -> None:
     row.indexation_first_on = None if lease.indexation is None else lease.indexation.first_on
     row.penalty_rate_per_day = lease.penalty_rate_per_day
     row.status, row.original_received = lease.status.value, lease.original_received
+    row.act_on_payment = lease.act_on_payment

@@ -126,6 +126,7 @@ class LeaseRow(Base):
     due_days: Mapped[int] = mapped_column(default=5)
     timing: Mapped[str] = mapped_column(String(10), default="prepay")
     auto_send: Mapped[bool] = mapped_column(default=False)
+    act_on_payment: Mapped[bool] = mapped_column(default=False, server_default="0")
     reminder_days: Mapped[int] = mapped_column(default=30)
     deposit: Mapped[Decimal | None] = mapped_column(default=None)
     indexation_percent: Mapped[Decimal | None] = mapped_column(default=None)

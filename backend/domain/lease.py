@@ -180,6 +180,7 @@ class Lease:
     due_rule: DueRule = field(default_factory=DueRule)
     timing: PaymentTiming = PaymentTiming.PREPAY
     auto_send: bool = False
+    act_on_payment: bool = False  # issue the period's act as soon as its invoice is paid
     reminder_days: int = 30
     deposit: Money | None = None
     indexation: Indexation | None = None

@@ -4,6 +4,7 @@ Per portal, in phases that can each be repeated safely:
 1. issue — each due schedule item becomes a numbered document, rendered, stored and linked,
    in one transaction of its own; the (lease, kind, period start) key makes a second issue
    of the same document impossible, so re-runs, retries and concurrent workers add nothing;
+   a lease with ``act_on_payment`` also gets the act of each period whose invoice is paid;
 2. tenant mail — documents of auto-send leases not yet mailed go out, one email per lease
    (the new invoice with the act of the period before, seed 001), queued in the outbox;
 3. manager summary — one email per manager listing what was issued for their leases;
@@ -72,6 +73,7 @@ def run_portal(ports: BillingPorts, portal_id: int, today: date) -> PortalRun:
         uow.commit()
     result = PortalRun(portal_id)
     issue_due(ports, portal_id, today, result)
+    issue_acts_of_paid_invoices(ports, portal_id, today, result)
     result.mailed = queue_tenant_mail(ports, portal_id)
     queue_manager_summaries(ports, portal_id, today, result.issued)
     notified = notify_portal(ports.uow, ports.clock, portal_id, today, ports.crm_for(portal_id))
@@ -112,6 +114,39 @@ def issue_due(ports: BillingPorts, portal_id: int, today: date, result: PortalRu
                     {"kind": str(item.kind), "period": str(item.period), "error": str(err)},
                 )  # fmt: skip
                 uow.commit()
+            continue
+        if document_id is not None:
+            result.issued.append(document_id)
+
+
+def issue_acts_of_paid_invoices(
+    ports: BillingPorts, portal_id: int, today: date, result: PortalRun
+) -> None:
+    """Leases that close a period once it is paid (``act_on_payment``, seed 001: the act is
+    made after the payment): issue the act of every started period whose invoice is fully
+    paid, without waiting for the act's planned date."""
+    with ports.uow(portal_id) as uow:
+        wanted: list[tuple[int, ScheduleItem]] = []
+        for lease in uow.leases.list():
+            if not lease.act_on_payment or lease.id is None:
+                continue
+            paid = [
+                d.period
+                for d in uow.documents.for_lease(lease.id, DocumentKind.INVOICE)
+                if d.status == InvoiceStatus.PAID
+            ]
+            wanted += [
+                (lease.id, item)
+                for item in uow.schedule.for_lease(lease.id)
+                if item.kind is DocumentKind.ACT
+                and item.period.start <= today
+                and any(p.overlaps(item.period) for p in paid)
+            ]
+    for lease_id, item in wanted:
+        try:
+            document_id = issue_item(ports, portal_id, lease_id, item, today)
+        except DomainError as err:
+            result.failed.append({"lease_id": str(lease_id), "kind": "act", "error": str(err)})
             continue
         if document_id is not None:
             result.issued.append(document_id)

@@ -235,6 +235,7 @@ def _lease(data: Mapping[str, Any]) -> Lease:
         due_rule=DueRule(DueAnchor(due.get("anchor", "after_issue")), due.get("days", 5)),
         timing=PaymentTiming(data.get("timing", "prepay")),
         auto_send=data.get("auto_send", False),
+        act_on_payment=data.get("act_on_payment", False),
         reminder_days=data.get("reminder_days", 30),
         deposit=None if deposit is None else Money(_decimal(deposit, "deposit"), rent.currency),
         indexation=None

@@ -261,3 +261,23 @@ def test_delivered_mail_marks_invoices_sent_and_acts_on_signing(container: Conta
         ("invoice", "2", InvoiceStatus.SENT),
     ]
     assert all(d.sent_at is not None for d in _documents(container, portal_id))
+
+
+@pytest.mark.parametrize("act_on_payment", [True, False])
+def test_a_paid_invoice_brings_its_act_forward_where_the_lease_says_so(
+    container: Container, act_on_payment: bool
+) -> None:
+    from backend.domain.documents import InvoiceStatus
+
+    portal_id = _portal(container)
+    _lease(container, portal_id, act_on_payment=act_on_payment)
+    ports = container.billing_ports()
+    run_portal(ports, portal_id, JAN_27)
+    with container.uow(portal_id) as uow:
+        (invoice,) = uow.documents.list()
+        uow.documents.save(replace(invoice, paid=invoice.total, status=InvoiceStatus.PAID))
+        uow.commit()
+    early = run_portal(ports, portal_id, date(2026, 2, 5))  # the act is planned for 24.02
+    kinds = [(d.kind, d.period.start) for d in _documents(container, portal_id)]
+    assert ((DocumentKind.ACT, date(2026, 2, 1)) in kinds) is act_on_payment
+    assert len(early.issued) == (1 if act_on_payment else 0)
