@@ -111,6 +111,21 @@ def crm_document_issued(portal_id: int, document_id: int) -> None:
         push_published_document(c.uow(portal_id), c.clock, c.crm(portal), document_id, c.link_url)
 
 
+@shared_task(acks_late=True)
+def crm_push_sweep() -> None:
+    """Push every document a deal was never told about (its task was lost), per portal."""
+    from backend.services.crm_push import documents_to_push
+
+    c = container()
+    with c.uow() as uow:
+        portals = [
+            p.id for p in uow.portals.list() if p.id is not None and p.kind in c.crm_factories
+        ]
+    for portal_id in portals:
+        for document_id in documents_to_push(c.uow(portal_id), c.clock):
+            crm_document_issued.delay(portal_id, document_id)
+
+
 @shared_task(acks_late=True, autoretry_for=(CrmUnavailable,), retry_backoff=True, max_retries=12)
 def amocrm_lead_changed(portal_id: int, lead_id: str) -> None:
     """An amoCRM lead changed: read it and apply its status to the lease (crm_sync)."""

@@ -452,6 +452,23 @@ class DocumentRepository(_Scoped):
         )
         return [(DocumentKind(k), BillingPeriod(s, e)) for k, s, e in rows]
 
+    def not_synced(self, issued_before: datetime) -> list[int]:
+        """Documents of leases with a deal that the deal has not been told about, created
+        before ``issued_before`` (younger ones still have their push task on the way)."""
+        return list(
+            self.session.scalars(
+                select(DocumentRow.id)
+                .join(LeaseRow, LeaseRow.id == DocumentRow.lease_id)
+                .where(
+                    DocumentRow.portal_id == self.portal_id,
+                    DocumentRow.crm_synced_at.is_(None),
+                    DocumentRow.created_at <= issued_before,
+                    LeaseRow.crm_deal_id.is_not(None),
+                )
+                .order_by(DocumentRow.id)
+            )
+        )
+
     def list(
         self, *, kind: DocumentKind | None = None, statuses: Sequence[str] | None = None
     ) -> list[IssuedDocument]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from backend.domain.billing import DocumentKind
 from backend.domain.documents import IssuedDocument
@@ -196,3 +197,14 @@ def push_lease_event(
         )  # fmt: skip
         uow.commit()
     return Pushed(deal_id, (update,), "")
+
+
+SYNC_GRACE = timedelta(minutes=30)
+
+
+def documents_to_push(uow: UnitOfWork, clock: Clock) -> list[int]:
+    """Documents whose deal was never told about them (a worker died between issuing and its
+    push task, or they were issued from the command line), older than ``SYNC_GRACE``: the
+    periodic sweep pushes them again. ``uow`` is entered here."""
+    with uow:
+        return list(uow.documents.not_synced(clock.now() - SYNC_GRACE))

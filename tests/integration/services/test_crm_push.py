@@ -180,3 +180,35 @@ def test_a_retried_push_reuses_the_billing_deal_it_opened(container: Container) 
     billing_deals = [d for d in crm.deals.values() if d.pipeline_id == "1"]
     assert [d.id for d in billing_deals] == [retried.created_deal]
     assert billing_deals[0].fields[LeaseField.INVOICE_ID] == "С-1"
+
+
+def test_documents_the_deal_never_heard_of_are_swept_up_after_a_grace(container: Container) -> None:
+    from datetime import timedelta
+
+    from backend.domain.lease import LeaseStatus
+    from backend.services.billing import run_portal
+    from backend.services.crm_push import SYNC_GRACE, documents_to_push, push_published_document
+
+    with container.uow() as uow:
+        portal = install_portal(uow, container.clock, kind="bitrix24", external_id="sweep")
+        uow.commit()
+    assert portal.id is not None
+    with container.uow(portal.id) as uow:
+        register_lease(
+            uow, container.clock, factories.lease(status=LeaseStatus.SIGNED), crm_deal_id="42"
+        )
+        register_lease(
+            uow, container.clock, factories.lease(number="no-deal", status=LeaseStatus.SIGNED)
+        )
+        uow.commit()
+    run_portal(container.billing_ports(), portal.id, date(2026, 1, 27))  # its push task is lost
+    assert documents_to_push(container.uow(portal.id), container.clock) == []  # still in grace
+    container.clock.set(container.clock.now() + SYNC_GRACE + timedelta(minutes=1))  # type: ignore[attr-defined]
+    (lost,) = documents_to_push(container.uow(portal.id), container.clock)
+    crm = FakeCrm()
+    crm.deals["42"] = Deal("42", "Офис 101", "0", "NEW")
+    push_published_document(
+        container.uow(portal.id), container.clock, crm, lost, container.link_url
+    )
+    assert crm.deals["42"].fields[LeaseField.INVOICE_ID] == "1"
+    assert documents_to_push(container.uow(portal.id), container.clock) == []
