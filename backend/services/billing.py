@@ -94,29 +94,33 @@ def issue_due(ports: BillingPorts, portal_id: int, today: date, result: PortalRu
     with ports.uow(portal_id) as uow:
         due = uow.schedule.due(today)
     for lease_id, item in due:
-        try:
-            document_id = issue_item(ports, portal_id, lease_id, item, today)
-        except DomainError as err:
-            log.warning(
-                "portal %s lease %s %s %s: %s", portal_id, lease_id, item.kind, item.period, err
-            )
-            result.failed.append(
-                {
-                    "lease_id": str(lease_id),
-                    "kind": str(item.kind),
-                    "period": str(item.period),
-                    "error": str(err),
-                }
-            )
-            with ports.uow(portal_id) as uow:
-                uow.audit.record(
-                    ports.clock.now(), "document.issue_failed", "lease", lease_id,
-                    {"kind": str(item.kind), "period": str(item.period), "error": str(err)},
-                )  # fmt: skip
-                uow.commit()
-            continue
-        if document_id is not None:
-            result.issued.append(document_id)
+        _issue_or_report(ports, portal_id, lease_id, item, today, result)
+
+
+def _issue_or_report(
+    ports: BillingPorts,
+    portal_id: int,
+    lease_id: int,
+    item: ScheduleItem,
+    today: date,
+    result: PortalRun,
+) -> None:
+    """Issue one item into ``result``; a ``DomainError`` is logged, audited and reported
+    there instead, so the run goes on with the next item."""
+    try:
+        document_id = issue_item(ports, portal_id, lease_id, item, today)
+    except DomainError as err:
+        log.warning(
+            "portal %s lease %s %s %s: %s", portal_id, lease_id, item.kind, item.period, err
+        )
+        failure = {"kind": str(item.kind), "period": str(item.period), "error": str(err)}
+        result.failed.append({"lease_id": str(lease_id), **failure})
+        with ports.uow(portal_id) as uow:
+            uow.audit.record(ports.clock.now(), "document.issue_failed", "lease", lease_id, failure)
+            uow.commit()
+        return
+    if document_id is not None:
+        result.issued.append(document_id)
 
 
 def issue_acts_of_paid_invoices(
@@ -143,13 +147,7 @@ def issue_acts_of_paid_invoices(
                 and any(p.overlaps(item.period) for p in paid)
             ]
     for lease_id, item in wanted:
-        try:
-            document_id = issue_item(ports, portal_id, lease_id, item, today)
-        except DomainError as err:
-            result.failed.append({"lease_id": str(lease_id), "kind": "act", "error": str(err)})
-            continue
-        if document_id is not None:
-            result.issued.append(document_id)
+        _issue_or_report(ports, portal_id, lease_id, item, today, result)
 
 
 def issue_item(
@@ -291,8 +289,8 @@ def queue_manager_summaries(
                 + (f"\n  {urls[0]}" if urls else "")
             )
         queued = 0
+        digest = hashlib.sha256(repr(sorted(issued)).encode()).hexdigest()[:16]
         for email, lines in sorted(by_manager.items()):
-            digest = hashlib.sha256(repr(sorted(issued)).encode()).hexdigest()[:16]
             message = OutboxMessage(
                 dedup_key=f"summary:{portal_id}:{email}:{today.isoformat()}:{digest}",
                 recipients=(email,),
