@@ -6,7 +6,7 @@ from celery import Task, shared_task
 
 from backend.services import crm_sync, health
 from backend.services.auth_lost import notify_auth_lost
-from backend.services.crm_push import push_published_document
+from backend.services.crm_push import push_published_document, push_published_documents
 from backend.services.deal_actions import DealAction, run_deal_action
 from backend.services.robots import Robot, answer_robot
 from crm_mappings.port import CrmAuthLost, CrmUnavailable
@@ -56,8 +56,8 @@ def billing_run_portal(portal_id: int, day: str) -> None:
     from backend.services.billing import run_portal
 
     result = run_portal(container().billing_ports(), portal_id, date.fromisoformat(day))
-    for document_id in result.issued:  # tell the deals, each retried on its own
-        crm_document_issued.delay(portal_id, document_id)
+    if result.issued:  # tell the deals in the CRM's batches, retried as a whole
+        crm_documents_issued.delay(portal_id, result.issued)
 
 
 @shared_task(
@@ -111,6 +111,22 @@ def crm_document_issued(portal_id: int, document_id: int) -> None:
         push_published_document(c.uow(portal_id), c.clock, c.crm(portal), document_id, c.link_url)
 
 
+@shared_task(
+    acks_late=True,
+    autoretry_for=(CrmUnavailable,),
+    retry_backoff=30,
+    retry_backoff_max=900,
+    max_retries=30,
+)
+def crm_documents_issued(portal_id: int, document_ids: list[int]) -> None:
+    """Tell the deals about a run's documents in batched calls; a retry skips the documents
+    already pushed."""
+    c = container()
+    portal = active_portal(c, portal_id)
+    if portal is not None and portal.kind in c.crm_factories:
+        push_published_documents(c.uow(portal_id), c.clock, c.crm(portal), document_ids, c.link_url)
+
+
 @shared_task(acks_late=True)
 def crm_push_sweep() -> None:
     """Push every document a deal was never told about (its task was lost), per portal."""
@@ -122,8 +138,9 @@ def crm_push_sweep() -> None:
             p.id for p in uow.portals.list() if p.id is not None and p.kind in c.crm_factories
         ]
     for portal_id in portals:
-        for document_id in documents_to_push(c.uow(portal_id), c.clock):
-            crm_document_issued.delay(portal_id, document_id)
+        lost = documents_to_push(c.uow(portal_id), c.clock)
+        if lost:
+            crm_documents_issued.delay(portal_id, lost)
 
 
 @shared_task(acks_late=True, autoretry_for=(CrmUnavailable,), retry_backoff=True, max_retries=12)

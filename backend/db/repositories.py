@@ -452,22 +452,22 @@ class DocumentRepository(_Scoped):
         )
         return [(DocumentKind(k), BillingPeriod(s, e)) for k, s, e in rows]
 
-    def not_synced(self, issued_before: datetime) -> list[int]:
+    def not_synced(self, issued_before: datetime | None = None) -> list[int]:
         """Documents of leases with a deal that the deal has not been told about, created
-        before ``issued_before`` (younger ones still have their push task on the way)."""
-        return list(
-            self.session.scalars(
-                select(DocumentRow.id)
-                .join(LeaseRow, LeaseRow.id == DocumentRow.lease_id)
-                .where(
-                    DocumentRow.portal_id == self.portal_id,
-                    DocumentRow.crm_synced_at.is_(None),
-                    DocumentRow.created_at <= issued_before,
-                    LeaseRow.crm_deal_id.is_not(None),
-                )
-                .order_by(DocumentRow.id)
+        before ``issued_before`` (younger ones still have their push task on the way), or
+        of any age when it is None."""
+        query = (
+            select(DocumentRow.id)
+            .join(LeaseRow, LeaseRow.id == DocumentRow.lease_id)
+            .where(
+                DocumentRow.portal_id == self.portal_id,
+                DocumentRow.crm_synced_at.is_(None),
+                LeaseRow.crm_deal_id.is_not(None),
             )
         )
+        if issued_before is not None:
+            query = query.where(DocumentRow.created_at <= issued_before)
+        return list(self.session.scalars(query.order_by(DocumentRow.id)))
 
     def list(
         self, *, kind: DocumentKind | None = None, statuses: Sequence[str] | None = None

@@ -14,7 +14,7 @@ The billing deal's id is kept with the invoice (``IssuedDocument.extra[BILLING_D
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -148,6 +148,76 @@ def push_document_issued(
         )  # fmt: skip
         uow.commit()
     return Pushed(comment_on, updates, text, created)
+
+
+def push_published_documents(
+    uow: UnitOfWork,
+    clock: Clock,
+    crm: CrmPort,
+    document_ids: Sequence[int],
+    link_url: Callable[[str], str],
+) -> list[Pushed]:
+    """``push_published_document`` for many documents at once (the billing run of a portal):
+    one ``update_deals`` and one ``add_comments`` call for all of them, which the adapters
+    cut into the CRM's batches (50 commands a call), instead of two calls per document.
+
+    A deal that gets an invoice and an act the same day gets one update (the act's link
+    beside the invoice's fields, the invoice's stage) and one comment naming both; when it
+    gets several invoices (a catch-up), the latest period's fields win. Documents already
+    synced are skipped, so a retry after a failure sends only what is left. In
+    ``deal_per_period`` mode each invoice opens its own billing deal, so documents go one
+    by one through ``push_published_document``.
+    """
+    with uow:
+        per_period = uow.portals.get(uow.portal_id or 0).settings.get("billing_mode") == (
+            BillingMode.DEAL_PER_PERIOD.value
+        )
+        unsynced = set(uow.documents.not_synced())
+        wanted = [d for d in document_ids if d in unsynced]
+    if per_period:
+        pushed = [push_published_document(uow, clock, crm, d, link_url) for d in wanted]
+        return [p for p in pushed if p is not None]
+    merged: dict[str, tuple[str | None, dict[LeaseField, str], list[str]]] = {}
+    synced: list[tuple[int, str]] = []
+    with uow:
+        targets = [t for t in (_target(uow, d) for d in wanted) if t is not None]
+        targets.sort(key=lambda t: (t.doc.period.start, t.doc.kind is not DocumentKind.INVOICE))
+        for target in targets:
+            doc = target.doc
+            urls = document_urls(uow, doc.id or 0, link_url)
+            stage, fields, texts = merged.setdefault(target.lease_deal, (None, {}, []))
+            url = urls.get("invoice") or urls.get("act") or ""
+            date = f"{doc.issued_on:%d.%m.%Y}"
+            if doc.kind is DocumentKind.INVOICE:
+                fields[LeaseField.INVOICE_ID] = doc.number
+                fields.update({f: urls[r] for r, f in _LINK_FIELDS.items() if r in urls})
+                mapping = load_mapping(uow, target.lease_pipeline)
+                stage = (mapping.stage_for(LeaseEvent.INVOICE_ISSUED) if mapping else None) or stage
+                texts.append(f"rentflow: выставлен счёт № {doc.number} от {date} на {doc.total}")
+            else:
+                fields[LeaseField.ACT_URL] = url
+                texts.append(f"rentflow: выставлен акт № {doc.number} от {date}")
+            texts.append(url)
+            merged[target.lease_deal] = (stage, fields, texts)
+            synced.append((doc.id or 0, target.lease_deal))
+    if not merged:
+        return []
+    updates = {deal: DealUpdate(deal, stage_id=stage, fields=fields)
+               for deal, (stage, fields, _) in merged.items()}  # fmt: skip
+    crm.update_deals(list(updates.values()))
+    crm.add_comments(
+        [DealComment(deal, "\n".join(texts)) for deal, (_, _, texts) in merged.items()]
+    )
+    with uow:
+        for document_id, deal in synced:
+            uow.documents.mark(document_id, crm_synced_at=clock.now())
+            uow.audit.record(
+                clock.now(), "document.crm_synced", "document", document_id,
+                {"deal": deal, "created_deal": ""},
+            )  # fmt: skip
+        uow.commit()
+    return [Pushed(deal, (updates[deal],), "\n".join(texts))
+            for deal, (_, _, texts) in merged.items()]  # fmt: skip
 
 
 def _open_billing_deal(uow: UnitOfWork, crm: CrmPort, target: _Target, stage: str | None) -> str:

@@ -12,12 +12,17 @@ from backend.bootstrap import Container
 from backend.domain.billing import BillingPeriod, DocumentKind
 from backend.domain.documents import IssuedDocument
 from backend.domain.money import Money
-from backend.services.crm_push import BILLING_DEAL, push_document_issued, push_lease_event
+from backend.services.crm_push import (
+    BILLING_DEAL,
+    push_document_issued,
+    push_lease_event,
+    push_published_documents,
+)
 from backend.services.crm_sync import save_mapping
 from backend.services.leases import register_lease
 from backend.services.portals import install_portal
 from crm_mappings.mapping import LeaseEvent, StageMapping
-from crm_mappings.port import CrmUnavailable, Deal, DealUpdate, LeaseField
+from crm_mappings.port import CrmUnavailable, Deal, DealComment, DealUpdate, LeaseField
 from tests import factories
 from tests.fakes import FakeCrm
 
@@ -212,3 +217,134 @@ def test_documents_the_deal_never_heard_of_are_swept_up_after_a_grace(container:
     )
     assert crm.deals["42"].fields[LeaseField.INVOICE_ID] == "1"
     assert documents_to_push(container.uow(portal.id), container.clock) == []
+
+
+class _CountingCrm(_FlakyCrm):
+    """Counts the port calls, failing the first ``failures`` deal-update calls."""
+
+    failures = 0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[str] = []
+
+    def update_deals(self, updates: Sequence[DealUpdate]) -> None:
+        self.calls.append(f"update_deals:{len(updates)}")
+        super().update_deals(updates)
+
+    def add_comments(self, comments: Sequence[DealComment]) -> None:
+        self.calls.append(f"add_comments:{len(comments)}")
+        super().add_comments(comments)
+
+
+def _second_lease(container: Container, portal_id: int, deal: str) -> int:
+    with container.uow(portal_id) as uow:
+        lease = register_lease(
+            uow, container.clock, factories.lease(number=f"L-{deal}"), crm_deal_id=deal,
+            crm_pipeline_id="0",
+        )  # fmt: skip
+        uow.commit()
+    return lease.lease_id
+
+
+def _document_of(container: Container, portal_id: int, lease_id: int, kind: DocumentKind,
+                 number: str, period: BillingPeriod) -> int:  # fmt: skip
+    with container.uow(portal_id) as uow:
+        doc = uow.documents.add(
+            IssuedDocument(
+                lease_id=lease_id, kind=kind, number=number, issued_on=period.start,
+                period=period, lines=(), net=Money(Decimal(100)), vat=Money(Decimal(0)),
+                total=Money(Decimal(100)),
+            )
+        )  # fmt: skip
+        uow.commit()
+    assert doc.id is not None
+    return doc.id
+
+
+def test_a_run_s_documents_go_out_in_one_update_and_one_comment_call_per_batch(
+    container: Container,
+) -> None:
+    crm = _CountingCrm()
+    crm.deals["42"] = Deal("42", "Офис 101", "0", "SIGNED")
+    crm.deals["43"] = Deal("43", "Офис 102", "0", "SIGNED")
+    portal_id = _portal(container, {})
+    other = _second_lease(container, portal_id, "43")
+    ids = [
+        _document(container, portal_id, DocumentKind.ACT, "А-1"),
+        _document(container, portal_id, DocumentKind.INVOICE, "С-1", MAR),
+        _document_of(container, portal_id, other, DocumentKind.INVOICE, "С-2", MAR),
+    ]
+
+    pushed = push_published_documents(
+        container.uow(portal_id), container.clock, crm, ids, container.link_url
+    )
+
+    assert crm.calls == ["update_deals:2", "add_comments:2"]  # one update and comment per deal
+    assert sorted(p.deal_id for p in pushed) == ["42", "43"]
+    first = crm.deals["42"]
+    assert (first.stage_id, first.fields[LeaseField.INVOICE_ID]) == ("INVOICE", "С-1")
+    assert crm.deals["43"].fields[LeaseField.INVOICE_ID] == "С-2"
+    (comment,) = [c for c in crm.comments if c.deal_id == "42"]
+    assert "акт № А-1" in comment.text
+    assert "счёт № С-1" in comment.text
+
+
+def test_a_catch_up_leaves_the_latest_invoice_on_the_deal(container: Container) -> None:
+    crm = _CountingCrm()
+    crm.deals["42"] = Deal("42", "Офис 101", "0", "SIGNED")
+    portal_id = _portal(container, {})
+    mar = _document(container, portal_id, DocumentKind.INVOICE, "С-2", MAR)
+    feb = _document(container, portal_id, DocumentKind.INVOICE, "С-1", FEB)
+
+    push_published_documents(
+        container.uow(portal_id), container.clock, crm, [mar, feb], container.link_url
+    )
+
+    assert crm.deals["42"].fields[LeaseField.INVOICE_ID] == "С-2"
+
+
+def test_a_failed_batch_push_is_retried_whole_and_then_sends_nothing_more(
+    container: Container,
+) -> None:
+    crm = _CountingCrm()
+    crm.failures = 1
+    crm.deals["42"] = Deal("42", "Офис 101", "0", "SIGNED")
+    portal_id = _portal(container, {})
+    ids = [_document(container, portal_id, DocumentKind.INVOICE, "С-1")]
+
+    with pytest.raises(CrmUnavailable):
+        push_published_documents(
+            container.uow(portal_id), container.clock, crm, ids, container.link_url
+        )
+    assert crm.comments == []
+    retried = push_published_documents(
+        container.uow(portal_id), container.clock, crm, ids, container.link_url
+    )
+    again = push_published_documents(
+        container.uow(portal_id), container.clock, crm, ids, container.link_url
+    )
+
+    assert [p.deal_id for p in retried] == ["42"]
+    assert again == []
+    assert len(crm.comments) == 1
+    assert crm.deals["42"].fields[LeaseField.INVOICE_ID] == "С-1"
+
+
+def test_per_period_documents_are_pushed_one_by_one_each_opening_its_billing_deal(
+    container: Container,
+) -> None:
+    crm = _CountingCrm()
+    crm.deals["42"] = Deal("42", "Офис 101", "0", "SIGNED")
+    portal_id = _portal(container, {"billing_mode": "deal_per_period", "billing_pipeline": "1"})
+    ids = [
+        _document(container, portal_id, DocumentKind.INVOICE, "С-1", FEB),
+        _document(container, portal_id, DocumentKind.INVOICE, "С-2", MAR),
+    ]
+
+    pushed = push_published_documents(
+        container.uow(portal_id), container.clock, crm, ids, container.link_url
+    )
+
+    assert len({p.created_deal for p in pushed}) == 2
+    assert crm.deals["42"].stage_id == "SIGNED"
