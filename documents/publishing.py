@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from backend.domain.billing import DocumentKind
 from backend.domain.documents import IssuedDocument
 from backend.domain.lease import Lease
 from documents.payment_qr import PaymentQr, payment_qr
@@ -25,6 +26,14 @@ class PdfDocuments:
             cached = (key, payment_qr(lease, document))
             self._last_qr = cached
         return cached[1]
+
+    def check(self, lease: Lease, document: IssuedDocument) -> None:
+        """Build what the files are made of (the view, and an invoice's payment QR code)
+        without laying out a PDF: raises ``InvalidDocumentData`` where rendering would."""
+        qr_uri = ""
+        if document.kind is DocumentKind.INVOICE:
+            qr_uri = payment_qr(lease, document).images.png_data_uri()
+        build_view(lease, document, self.language, qr_data_uri=qr_uri)
 
     def render(self, lease: Lease, document: IssuedDocument, role: str) -> bytes:
         """``role``: invoice, invoice_qr (with the payment QR code), qr_png, qr_svg or act."""

@@ -72,6 +72,9 @@ class DocumentRenderer:
         self._environments: dict[str, jinja2.Environment] = {}
         self._override_css: dict[str, CSS | None] = {}
         self._lock = threading.Lock()
+        # WeasyPrint shares the font configuration (Pango/fontconfig) and is not safe to run
+        # from two threads at once: one layout at a time per process; processes scale out
+        self._layout_lock = threading.Lock()
 
     def _override_dir(self, key: str) -> Path | None:
         if not key or self._override_root is None:
@@ -132,15 +135,15 @@ class DocumentRenderer:
 
     def layout(self, template: str, view: DocumentView, key: str = "") -> Document:
         """Lay the document out without writing a PDF (the benchmark's baseline)."""
-        return self._html(template, view, key).render(
-            stylesheets=self._stylesheets(key), font_config=self.font_config
-        )
+        html, stylesheets = self._html(template, view, key), self._stylesheets(key)
+        with self._layout_lock:
+            return html.render(stylesheets=stylesheets, font_config=self.font_config)
 
     def render_pdf(self, template: str, view: DocumentView, key: str = "") -> bytes:
         """The document as PDF bytes."""
-        pdf = self._html(template, view, key).write_pdf(
-            stylesheets=self._stylesheets(key), font_config=self.font_config
-        )
+        html, stylesheets = self._html(template, view, key), self._stylesheets(key)
+        with self._layout_lock:
+            pdf = html.write_pdf(stylesheets=stylesheets, font_config=self.font_config)
         if pdf is None:  # write_pdf returns the bytes when given no target
             raise RuntimeError("WeasyPrint returned no PDF")
         return bytes(pdf)

@@ -56,8 +56,9 @@ def billing_run_portal(portal_id: int, day: str) -> None:
     from backend.services.billing import run_portal
 
     result = run_portal(container().billing_ports(), portal_id, date.fromisoformat(day))
-    if result.issued:  # tell the deals in the CRM's batches, retried as a whole
-        crm_documents_issued.delay(portal_id, result.issued)
+    done = [*result.published, *result.issued]
+    if done:  # tell the deals in the CRM's batches, retried as a whole
+        crm_documents_issued.delay(portal_id, done)
 
 
 @shared_task(

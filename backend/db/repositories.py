@@ -18,6 +18,7 @@ from backend.db.tables import (
     AllocationRow,
     AuditRow,
     BillingRunRow,
+    DocumentLinkRow,
     DocumentRow,
     LandlordRow,
     LeaseRow,
@@ -451,6 +452,35 @@ class DocumentRepository(_Scoped):
             )
         )
         return [(DocumentKind(k), BillingPeriod(s, e)) for k, s, e in rows]
+
+    def unpublished(self) -> list[int]:
+        """Documents (not cancelled) that never got their files and links: the worker that
+        issued them died between committing the number and publishing the PDFs."""
+        published = select(DocumentLinkRow.document_id).where(
+            DocumentLinkRow.document_id == DocumentRow.id
+        )
+        return list(
+            self.session.scalars(
+                select(DocumentRow.id)
+                .where(
+                    DocumentRow.portal_id == self.portal_id,
+                    DocumentRow.status != "cancelled",
+                    ~published.exists(),
+                )
+                .order_by(DocumentRow.id)
+            )
+        )
+
+    def lock(self, document_id: int) -> None:
+        """Hold the document's row until commit (PostgreSQL ``FOR UPDATE``; SQLite's
+        transactions hold the write lock from their start already)."""
+        found = self.session.scalar(
+            select(DocumentRow.id)
+            .where(DocumentRow.portal_id == self.portal_id, DocumentRow.id == document_id)
+            .with_for_update()
+        )
+        if found is None:
+            raise NotFound(f"document {document_id} not found")
 
     def not_synced(self, issued_before: datetime | None = None) -> list[int]:
         """Documents of leases with a deal that the deal has not been told about, created

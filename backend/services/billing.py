@@ -29,7 +29,11 @@ from backend.domain.lease import Lease
 from backend.domain.links import DocumentLink
 from backend.domain.messages import Attachment, OutboxMessage
 from backend.ports import Clock
-from backend.services.document_links import DocumentRendering, publish_issued_document
+from backend.services.document_links import (
+    DocumentRendering,
+    publish_files,
+    render_document_files,
+)
 from backend.services.leases import refresh_schedule
 from backend.services.notifications import notify_portal
 from backend.services.numbering import next_document_number
@@ -61,6 +65,7 @@ class PortalRun:
 
     portal_id: int
     issued: list[int] = field(default_factory=list)
+    published: list[int] = field(default_factory=list)  # numbered by a killed run, finished here
     mailed: int = 0
     reminders: int = 0
     failed: list[dict[str, str]] = field(default_factory=list)
@@ -72,10 +77,11 @@ def run_portal(ports: BillingPorts, portal_id: int, today: date) -> PortalRun:
         run_id = uow.runs.start(today, ports.clock.now())
         uow.commit()
     result = PortalRun(portal_id)
+    publish_pending(ports, portal_id, result)
     issue_due(ports, portal_id, today, result)
     issue_acts_of_paid_invoices(ports, portal_id, today, result)
     result.mailed = queue_tenant_mail(ports, portal_id)
-    queue_manager_summaries(ports, portal_id, today, result.issued)
+    queue_manager_summaries(ports, portal_id, today, [*result.published, *result.issued])
     notified = notify_portal(ports.uow, ports.clock, portal_id, today, ports.crm_for(portal_id))
     result.reminders = notified.queued
     result.failed.extend({"error": error} for error in notified.errors)
@@ -153,16 +159,21 @@ def issue_acts_of_paid_invoices(
 def issue_item(
     ports: BillingPorts, portal_id: int, lease_id: int, item: ScheduleItem, today: date
 ) -> int | None:
-    """Issue one planned document in one transaction: number, row, files, links, new plan.
+    """Issue one planned document: number, row and new plan in one short transaction, then
+    its files rendered outside any transaction and published in a second one.
 
     Returns the document id, or None when the document exists already (another worker, or
     a run that crashed after committing it). Raises a ``DomainError`` for data that cannot
-    make a document; then nothing of it is kept, its number included.
+    make a document, checked before a number is taken: then nothing of it is kept. The slow
+    rendering holds no lock, so workers issue in parallel (on SQLite too, whose write lock
+    is the whole database); a worker killed before publishing leaves a document without
+    files, which ``publish_pending`` finishes on the next run.
     """
     with ports.uow(portal_id) as uow:
         lease = uow.leases.get(lease_id)
         if lease.landlord.id is None:
             raise DomainError(f"lease {lease.number} has no stored landlord")
+        ports.rendering.check(lease, _document(lease_id, item, "0", today))
         number = next_document_number(uow, lease.landlord.id, item.kind, today)
         try:
             document = uow.documents.add(
@@ -172,13 +183,43 @@ def issue_item(
             return None
         if document.id is None:
             return None
-        publish_issued_document(uow, ports.rendering, ports.storage, ports.clock, document.id)
         refresh_schedule(uow, lease_id)
         details = {"lease": lease.number, "kind": str(item.kind), "number": number}
         details["period"] = str(item.period)
         uow.audit.record(ports.clock.now(), "document.issued", "document", document.id, details)
         uow.commit()
-        return document.id
+    publish_document_files(ports, portal_id, document.id)
+    return document.id
+
+
+def publish_document_files(ports: BillingPorts, portal_id: int, document_id: int) -> bool:
+    """Render an issued document's files and publish them, unless it has them already.
+    Returns whether this call published them."""
+    with ports.uow(portal_id) as uow:
+        if uow.links.for_document(portal_id, document_id):
+            return False
+        document = uow.documents.get(document_id)
+        lease = uow.leases.get(document.lease_id)
+    files = render_document_files(ports.rendering, lease, document)
+    with ports.uow(portal_id) as uow:
+        published = publish_files(uow, ports.storage, ports.clock, document_id, files)
+        uow.commit()
+    return bool(published)
+
+
+def publish_pending(ports: BillingPorts, portal_id: int, result: PortalRun) -> None:
+    """Finish the documents a killed worker numbered but never published, into
+    ``result.published`` (their deal and manager were never told either). One that cannot be
+    rendered is reported and the others go on."""
+    with ports.uow(portal_id) as uow:
+        pending = uow.documents.unpublished()
+    for document_id in pending:
+        try:
+            if publish_document_files(ports, portal_id, document_id):
+                result.published.append(document_id)
+        except DomainError as err:
+            log.warning("portal %s document %s: %s", portal_id, document_id, err)
+            result.failed.append({"document_id": str(document_id), "error": str(err)})
 
 
 def _document(lease_id: int, item: ScheduleItem, number: str, today: date) -> IssuedDocument:
@@ -199,7 +240,10 @@ def queue_tenant_mail(ports: BillingPorts, portal_id: int) -> int:
     queued = 0
     with ports.uow(portal_id) as uow:
         pending: dict[int, list[IssuedDocument]] = defaultdict(list)
+        unpublished = set(uow.documents.unpublished())  # mailed once their files exist
         for document in uow.documents.list():
+            if document.id in unpublished:
+                continue
             if TENANT_MAIL not in document.extra and document.status != "cancelled":
                 pending[document.lease_id].append(document)
         for lease_id, documents in sorted(pending.items()):

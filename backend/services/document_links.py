@@ -29,7 +29,41 @@ class DocumentRendering(Protocol):
     Implemented by ``documents.publishing.PdfDocuments``.
     """
 
+    def check(self, lease: Lease, document: IssuedDocument) -> None:
+        """Raise a ``DomainError`` naming the field if the document cannot be rendered
+        (broken requisites, a currency without a payment QR standard): cheap, no PDF."""
+        ...
+
     def render(self, lease: Lease, document: IssuedDocument, role: str) -> bytes: ...
+
+
+def render_document_files(
+    rendering: DocumentRendering, lease: Lease, document: IssuedDocument
+) -> dict[str, bytes]:
+    """Role -> rendered bytes of every file of the document: an invoice gives four (plain
+    PDF, PDF with the payment QR code, the QR code as PNG and SVG), an act one. Needs no
+    unit of work, so the slow part runs outside any transaction."""
+    roles = INVOICE_ROLES if document.kind is DocumentKind.INVOICE else ACT_ROLES
+    return {role: rendering.render(lease, document, role) for role in roles}
+
+
+def publish_files(
+    uow: UnitOfWork,
+    storage: DocumentStorage,
+    clock: Clock,
+    document_id: int,
+    files: dict[str, bytes],
+) -> list[DocumentLink]:
+    """Store rendered files and give each a link, unless the document has links already
+    (another worker published it first: then nothing is stored and [] returned). Holds the
+    document's row so two publishers cannot both go ahead."""
+    uow.documents.lock(document_id)
+    if uow.links.for_document(uow.portal_id or 0, document_id):
+        return []
+    return [
+        publish_document(uow, storage, clock, document_id=document_id, role=role, content=content)
+        for role, content in files.items()
+    ]
 
 
 def publish_issued_document(
@@ -39,21 +73,12 @@ def publish_issued_document(
     clock: Clock,
     document_id: int,
 ) -> list[DocumentLink]:
-    """Render an issued document and publish each of its files under a new link.
-
-    An invoice gives four files (plain PDF, PDF with the payment QR code, the QR code as PNG
-    and SVG), an act one.
-    """
+    """Render an issued document and publish each of its files under a new link, in the
+    caller's transaction (``render_document_files`` + ``publish_files``)."""
     document = uow.documents.get(document_id)
     lease = uow.leases.get(document.lease_id)
-    roles = INVOICE_ROLES if document.kind is DocumentKind.INVOICE else ACT_ROLES
-    return [
-        publish_document(
-            uow, storage, clock, document_id=document_id, role=role,
-            content=rendering.render(lease, document, role),
-        )
-        for role in roles
-    ]  # fmt: skip
+    files = render_document_files(rendering, lease, document)
+    return publish_files(uow, storage, clock, document_id, files)
 
 
 def publish_document(

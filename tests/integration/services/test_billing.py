@@ -148,26 +148,55 @@ def test_a_run_killed_mid_way_is_finished_by_the_next_without_duplicates(
     portal_id = _portal(container)
     _leases_of_one_landlord(container, portal_id, 3)
     ports = container.billing_ports()
-    calls = {"n": 0}
     real = ports.rendering
 
     class DiesOnTheSecondDocument:
+        def check(self, lease: Lease, document: IssuedDocument) -> None:
+            real.check(lease, document)
+
         def render(self, lease: Lease, document: IssuedDocument, role: str) -> bytes:
             if document.number == "2":
-                calls["n"] += 1
                 raise SystemExit("worker killed")  # not an error any layer catches
             return real.render(lease, document, role)
 
     with pytest.raises(SystemExit):
         run_portal(replace(ports, rendering=DiesOnTheSecondDocument()), portal_id, JAN_27)
-    assert [d.number for d in _documents(container, portal_id)] == ["1"]
+    killed = {d.number: d.id for d in _documents(container, portal_id)}
+    assert sorted(killed) == ["1", "2"]  # the second was numbered, never published
+    with container.uow(portal_id) as uow:
+        assert uow.documents.unpublished() == [killed["2"]]
+        assert uow.outbox.list(portal_id=portal_id) == []  # nothing mailed without its files
+
     finished = run_portal(ports, portal_id, JAN_27)
-    assert len(finished.issued) == 2
+
+    assert finished.published == [killed["2"]]
+    assert len(finished.issued) == 1  # the third
     numbers = sorted(d.number for d in _documents(container, portal_id))
     assert numbers == ["1", "2", "3"]
-    with container.uow() as uow:
+    with container.uow(portal_id) as uow:
+        assert uow.documents.unpublished() == []
+        roles = sorted(link.role for link in uow.links.for_document(portal_id, killed["2"]))
         tenant = [m for m in uow.outbox.list(portal_id=portal_id) if m.kind == "tenant_documents"]
+    assert roles == ["invoice", "invoice_qr", "qr_png", "qr_svg"]  # one set, not two
     assert len(tenant) == 3  # one per lease, none twice
+    assert all(len(m.attachments) == 2 for m in tenant)
+
+
+def test_two_publishers_of_one_document_leave_one_set_of_files(container: Container) -> None:
+    from backend.services.billing import publish_document_files
+
+    portal_id = _portal(container)
+    _leases_of_one_landlord(container, portal_id, 1)
+    ports = container.billing_ports()
+    real = ports.rendering
+    (document_id,) = run_portal(ports, portal_id, JAN_27).issued
+    with container.uow(portal_id) as uow:
+        links = uow.links.for_document(portal_id, document_id)
+
+    assert publish_document_files(ports, portal_id, document_id) is False
+    assert real is ports.rendering
+    with container.uow(portal_id) as uow:
+        assert uow.links.for_document(portal_id, document_id) == links
 
 
 def test_concurrent_runs_issue_each_document_once(container: Container) -> None:
@@ -201,6 +230,9 @@ def test_every_portal_runs_and_a_broken_one_does_not_stop_the_others(container: 
     _lease(container, second)
 
     class Broken:
+        def check(self, lease: Lease, document: IssuedDocument) -> None:
+            pass
+
         def render(self, lease: Lease, document: IssuedDocument, role: str) -> bytes:
             if lease.number == "broken":
                 raise RuntimeError("renderer crashed")
@@ -215,6 +247,9 @@ def test_every_portal_runs_and_a_broken_one_does_not_stop_the_others(container: 
     real = ports.rendering
 
     class Switch:
+        def check(self, lease: Lease, document: IssuedDocument) -> None:
+            real.check(lease, document)
+
         def render(self, lease: Lease, document: IssuedDocument, role: str) -> bytes:
             if lease.number == "broken":
                 return Broken().render(lease, document, role)
