@@ -33,8 +33,9 @@ def db_upgrade(revision: str) -> None:
 def _worker_argv(settings: Settings, *, beat: bool, concurrency: int) -> list[str]:
     argv = ["worker", "--loglevel=INFO", f"--concurrency={concurrency}", "--without-gossip"]
     if settings.embedded_broker:
-        # the SQLite broker has no fanout: no remote control or mingle (research/style.md §5)
-        argv += ["--without-mingle", "--without-heartbeat", "--pool=threads"]
+        # the SQLite broker has no fanout: no remote control or mingle (research/style.md §5);
+        # the pool stays prefork so PDF rendering (CPU, under the GIL) uses every core
+        argv += ["--without-mingle", "--without-heartbeat"]
     if beat:
         argv += ["--beat", f"--schedule={settings.var_dir / 'celerybeat-schedule'}"]
     return argv
