@@ -1,0 +1,305 @@
+"""One billing day, end to end, in embedded mode: the real worker, the real CRM path.
+
+Run by hand (it takes minutes)::
+
+    PYTHONPATH=. .venv/bin/python bench/bench_billing_day.py --portals 50 --leases 10000
+
+What runs:
+- ``--portals`` emulated Bitrix24 portals (``sandbox.bitrix24``, each on its own loopback
+  port with Bitrix24's own rate limit), rentflow installed on each (tokens in the store, a
+  stage mapped to "invoice issued"), ``--leases`` leases spread over them, each with a deal;
+- February's invoices are seeded as issued earlier (rows, numbers and a link; no PDF), so
+  the measured day, 25 Feb 2026, holds one invoice (March) and one act (February) per lease;
+- a real ``rentflow worker`` (embedded SQLite broker, ``--concurrency`` prefork processes)
+  gets one ``billing_run_portal`` task per portal, as the nightly fan-out sends them; its
+  ``crm_documents_issued`` tasks push to the emulators; ``deliver_outbox`` tasks mail to an
+  aiosmtpd sink on loopback until the outbox is empty.
+
+Reports the wall time of each phase (issue = every portal's run finished; CRM = every
+document pushed; mail = every message delivered), CRM HTTP calls per portal against the
+target 1.1 x ceil(writes / 50) (a write is a deal update or a timeline comment), the
+calls the emulators refused with QUERY_LIMIT_EXCEEDED and whether any push failed for
+good, and the worker processes' RSS over the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from werkzeug.serving import make_server
+
+from backend.bootstrap import Container, bootstrap
+from backend.config import Settings
+from backend.db.migrate import upgrade
+from backend.db.tables import BillingRunRow, DocumentRow, OutboxRow
+from backend.domain.lease import IssueAnchor, IssueRule, LeaseStatus
+from backend.domain.links import DocumentLink
+from backend.services import billing
+from backend.services.crm_sync import save_mapping
+from backend.services.leases import refresh_schedule, register_lease
+from backend.services.numbering import next_document_number
+from backend.services.portals import install_portal
+from backend.services.unit_of_work import UnitOfWork
+from crm_mappings.bitrix24.adapter import FIELD_NAMES
+from crm_mappings.mapping import LeaseEvent, StageMapping
+from crm_mappings.tokens import OAuthTokens
+from jobs.celery_app import make_celery
+from sandbox.bitrix24.app import create_emulator
+from sandbox.bitrix24.state import PortalState
+from tests import factories
+from tests.smtp_sink import smtp_sink
+
+DAY = date(2026, 2, 25)  # March's invoice (4 days before the start) and February's act
+SEEDED = date(2026, 1, 28)  # February's invoices went out then
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--portals", type=int, default=5)
+    parser.add_argument("--leases", type=int, default=200, help="in all, over the portals")
+    parser.add_argument("--concurrency", type=int, default=os.cpu_count() or 2)
+    args = parser.parse_args()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    var = Path(tempfile.mkdtemp(prefix="rentflow-bench-day-"))
+    with smtp_sink() as (sink, smtp_port):
+        env = {
+            **os.environ,
+            "RENTFLOW_VAR_DIR": str(var),
+            "RENTFLOW_SANDBOX": "0",
+            "SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
+        }
+        env.pop("DATABASE_URL", None)
+        env.pop("CELERY_BROKER_URL", None)
+        settings = Settings.from_env(env)
+        upgrade(settings.database_url)
+        container = bootstrap(settings)
+        began = time.perf_counter()
+        emulators = [_emulator() for _ in range(args.portals)]
+        per_portal = args.leases // args.portals
+        portal_ids = [
+            _install(container, n, state, url, per_portal)
+            for n, (state, url, _) in enumerate(emulators)
+        ]
+        print(f"seeded {args.portals} portals, {per_portal * args.portals} leases"
+              f" in {time.perf_counter() - began:.0f} s", flush=True)  # fmt: skip
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "backend.cli", "worker", f"--concurrency={args.concurrency}"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            _measure(container, settings, worker.pid, portal_ids, emulators, sink)
+        finally:
+            worker.terminate()
+            worker.wait(timeout=60)
+            for _, _, server in emulators:
+                server.shutdown()
+
+
+def _emulator() -> tuple[PortalState, str, Any]:
+    state = PortalState(member_id=secrets.token_hex(16))
+    for name in FIELD_NAMES.values():
+        state.userfields[name] = {"FIELD_NAME": name, "USER_TYPE_ID": "string"}
+    server = make_server("127.0.0.1", 0, create_emulator(state), threaded=True)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    return state, f"http://127.0.0.1:{server.server_port}/", server
+
+
+def _install(container: Container, n: int, state: PortalState, url: str, leases: int) -> int:
+    clock = container.clock
+    with container.uow() as uow:
+        portal = install_portal(uow, clock, kind="bitrix24", external_id=state.member_id)
+        uow.commit()
+    assert portal.id is not None
+    issued = state.issue_tokens()
+    container.token_store(portal.id).save(
+        OAuthTokens(
+            issued["access_token"], issued["refresh_token"], datetime.now(UTC) + timedelta(hours=1),
+            {"client_endpoint": f"{url}rest/", "server_endpoint": f"{url}rest/"},
+        )
+    )  # fmt: skip
+    with container.uow(portal.id) as uow:
+        save_mapping(uow, clock, StageMapping("0", events={LeaseEvent.INVOICE_ISSUED: "EXECUTING"}))
+        landlord_id = None
+        for i in range(leases):
+            deal = state.add_deal({"title": f"Аренда {n}-{i}", "categoryId": 0})
+            lease = factories.lease(
+                number=f"{n}-{i}", status=LeaseStatus.SIGNED, auto_send=True,
+                start=date(2026, 2, 1), issue_rule=IssueRule(IssueAnchor.BEFORE_START, 4),
+            )  # fmt: skip
+            registered = register_lease(
+                uow, clock, lease, landlord_id=landlord_id, crm_deal_id=str(deal["id"]),
+                crm_pipeline_id="0",
+            )  # fmt: skip
+            landlord_id = registered.landlord_id
+            _seed_issued(uow, portal.id, registered.lease_id)
+        uow.commit()
+    return portal.id
+
+
+def _seed_issued(uow: UnitOfWork, portal_id: int, lease_id: int) -> None:
+    """February's invoice as if issued, mailed and pushed on 28 Jan (a link, no PDF)."""
+    lease = uow.leases.get(lease_id)
+    assert lease.landlord.id is not None
+    for _, item in [d for d in uow.schedule.due(SEEDED) if d[0] == lease_id]:
+        number = next_document_number(uow, lease.landlord.id, item.kind, SEEDED)
+        doc = uow.documents.add(billing._document(lease_id, item, number, SEEDED))
+        assert doc.id is not None
+        uow.links.add(
+            DocumentLink(
+                token=secrets.token_urlsafe(24), portal_id=portal_id, document_id=doc.id,
+                role="invoice", storage_key="seed/none.pdf", filename="seed.pdf",
+                created_at=datetime.now(UTC), content_type="application/pdf",
+            )
+        )  # fmt: skip
+        uow.documents.mark(
+            doc.id, files={billing.TENANT_MAIL: "seeded"}, crm_synced_at=datetime.now(UTC)
+        )
+    refresh_schedule(uow, lease_id)
+
+
+def _measure(
+    container: Container,
+    settings: Settings,
+    worker_pid: int,
+    portal_ids: list[int],
+    emulators: list[tuple[PortalState, str, Any]],
+    sink: Any,
+) -> None:
+    celery = make_celery(settings)
+    engine = container.engine
+    calls_before = [len(state.calls) for state, _, _ in emulators]
+    with engine.connect() as conn:
+        seeded_docs = conn.scalar(select(func.count()).select_from(DocumentRow)) or 0
+    rss: list[float] = []
+    sampling = threading.Event()
+
+    def sample() -> None:
+        while not sampling.is_set():
+            rss.append(_tree_rss_mb(worker_pid))
+            time.sleep(1.0)
+
+    threading.Thread(target=sample, daemon=True).start()
+    start = time.perf_counter()
+    for portal_id in portal_ids:
+        celery.send_task("jobs.tasks.billing_run_portal", args=(portal_id, DAY.isoformat()))
+
+    def runs_done() -> bool:
+        with engine.connect() as conn:
+            done = conn.scalar(
+                select(func.count()).select_from(BillingRunRow)
+                .where(BillingRunRow.finished_at.is_not(None), BillingRunRow.run_on == DAY)
+            )  # fmt: skip
+        return done == len(portal_ids)
+
+    issue_s = _wait(runs_done, start)
+    with engine.connect() as conn:
+        docs = (conn.scalar(select(func.count()).select_from(DocumentRow)) or 0) - seeded_docs
+
+    def pushed() -> bool:
+        with engine.connect() as conn:
+            left = conn.scalar(
+                select(func.count()).select_from(DocumentRow)
+                .where(DocumentRow.crm_synced_at.is_(None))
+            )  # fmt: skip
+        return left == 0
+
+    crm_s = _wait(pushed, start)
+    mail_started = time.perf_counter()
+
+    def mailed() -> bool:
+        with engine.connect() as conn:
+            left = conn.scalar(
+                select(func.count())
+                .select_from(OutboxRow)
+                .where(OutboxRow.sent_at.is_(None), OutboxRow.status != "failed")
+            )
+        if left:
+            celery.send_task("jobs.tasks.deliver_outbox")
+        return left == 0
+
+    mail_s = _wait(mailed, start, every=2.0)
+    sampling.set()
+    total = time.perf_counter() - start
+    print(f"billing day {DAY}: {docs} documents, {len(portal_ids)} portals")
+    print(
+        f"  issue (all runs finished)   {issue_s:8.1f} s"
+        f"  ({issue_s / max(docs, 1) * 1000:.0f} ms/doc)"
+    )
+    print(f"  CRM pushed (all documents)  {crm_s:8.1f} s")
+    print(f"  mail delivered (from push)  {mail_s - (mail_started - start):8.1f} s")
+    print(f"  total                       {total:8.1f} s")
+    _report_crm(emulators, calls_before, docs)
+    received = len(getattr(sink, "messages", []))
+    print(f"  emails received by the SMTP sink: {received}")
+    if rss:
+        print(f"  worker RSS (all processes) MB: first {rss[0]:.0f}, peak {max(rss):.0f},"
+              f" last {rss[-1]:.0f}")  # fmt: skip
+
+
+def _report_crm(
+    emulators: list[tuple[PortalState, str, Any]], calls_before: list[int], docs: int
+) -> None:
+    worst = 0.0
+    refused = 0
+    for (state, _, _), before in zip(emulators, calls_before, strict=True):
+        calls = len(state.calls) - before
+        writes = sum(
+            1 for m in state.inner_calls if m in ("crm.item.update", "crm.timeline.comment.add")
+        )
+        target = 1.1 * math.ceil(writes / 50)
+        worst = max(worst, calls / target if target else 0.0)
+        refused += state.refused
+    state0 = emulators[0][0]
+    writes0 = sum(
+        1 for m in state0.inner_calls if m in ("crm.item.update", "crm.timeline.comment.add")
+    )
+    print(f"  CRM: portal 1 took {len(state0.calls) - calls_before[0]} calls for {writes0} writes"
+          f" (target <= {1.1 * math.ceil(writes0 / 50):.1f}); worst calls/target over portals"
+          f" {worst:.2f}; refused with QUERY_LIMIT_EXCEEDED {refused}")  # fmt: skip
+
+
+def _wait(done: Callable[[], bool], start: float, every: float = 0.5) -> float:
+    deadline = time.perf_counter() + 6 * 3600
+    while time.perf_counter() < deadline:
+        if done():
+            return time.perf_counter() - start
+        time.sleep(every)
+    raise TimeoutError("the worker did not finish within 6 hours")
+
+
+def _tree_rss_mb(pid: int) -> float:
+    total = 0.0
+    for p in [pid, *_children(pid)]:
+        try:
+            with open(f"/proc/{p}/statm", encoding="ascii") as statm:
+                total += int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+        except OSError:
+            continue
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    try:
+        found = [int(x) for x in path.read_text().split()]
+    except OSError:
+        return []
+    return found + [g for c in found for g in _children(c)]
+
+
+if __name__ == "__main__":
+    main()
