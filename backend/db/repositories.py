@@ -291,7 +291,45 @@ class LeaseRepository(_Scoped):
         return list(self.session.scalars(query))
 
     def list(self, *, statuses: Sequence[LeaseStatus] | None = None) -> list[Lease]:
-        return [self.get(i) for i in self.ids(statuses=statuses)]
+        """Every lease of the portal (with ``statuses``), assembled from a handful of
+        queries per 500 leases rather than several per lease."""
+        ids = self.ids(statuses=statuses)
+        leases: list[Lease] = []
+        for start in range(0, len(ids), 500):
+            leases += self._assemble_many(ids[start : start + 500])
+        return leases
+
+    def _assemble_many(self, ids: Sequence[int]) -> Sequence[Lease]:
+        """Load the rows the leases ``ids`` are made of in one query per table; the
+        session's identity map then serves ``_assemble``'s lookups."""
+        rows = {r.id: r for r in self.session.scalars(select(LeaseRow).where(LeaseRow.id.in_(ids)))}
+        addenda: dict[int, list[AddendumRow]] = {i: [] for i in ids}
+        for a in self.session.scalars(
+            select(AddendumRow)
+            .where(AddendumRow.lease_id.in_(ids))
+            .order_by(AddendumRow.effective_from)
+        ):
+            addenda[a.lease_id].append(a)
+        premises_ids = {i for r in rows.values() for i in (r.premises_ids or [])}
+        premises_ids |= {
+            i for rows_ in addenda.values() for a in rows_ for i in a.premises_ids or []
+        }
+        premises = {
+            p.id: p for p in PartyRepository(self.session, self.portal_id).premises(
+                sorted(premises_ids)
+            ) if p.id is not None
+        }  # fmt: skip
+        loaded = [  # held here: the identity map keeps rows only while referenced
+            self.session.scalars(select(table).where(table.id.in_(wanted))).all()
+            for table, wanted in (
+                (TenantRow, {r.tenant_id for r in rows.values()}),
+                (LandlordRow, {r.landlord_id for r in rows.values()}),
+                (UserRow, {u for r in rows.values() for u in (r.manager_id, r.supervisor_id) if u}),
+            )
+        ]
+        leases = [self._assemble(rows[i], addenda[i], premises) for i in ids if i in rows]
+        del loaded
+        return leases
 
     def save(self, lease: Lease, now: datetime | None = None) -> None:
         """Write back the lease's own terms, status and flags (not its parties)."""
@@ -305,17 +343,27 @@ class LeaseRepository(_Scoped):
         row = self._get(LeaseRow, lease_id)
         row.crm_deal_id, row.crm_pipeline_id = deal_id, pipeline_id
 
-    def _assemble(self, row: LeaseRow) -> Lease:
+    def _assemble(
+        self,
+        row: LeaseRow,
+        addendum_rows: Sequence[AddendumRow] | None = None,
+        known_premises: dict[int, Premises] | None = None,
+    ) -> Lease:
         parties = PartyRepository(self.session, self.portal_id)
-        premises = parties.premises(row.premises_ids or [])
-        addendum_rows = self.session.scalars(
-            select(AddendumRow)
-            .where(AddendumRow.lease_id == row.id)
-            .order_by(AddendumRow.effective_from)
-        ).all()
-        extra_ids = {i for a in addendum_rows for i in (a.premises_ids or [])}
-        by_id = {p.id: p for p in parties.premises(sorted(extra_ids)) if p.id is not None}
-        by_id.update({p.id: p for p in premises if p.id is not None})
+        if addendum_rows is None:
+            addendum_rows = self.session.scalars(
+                select(AddendumRow)
+                .where(AddendumRow.lease_id == row.id)
+                .order_by(AddendumRow.effective_from)
+            ).all()
+        wanted = [
+            *(row.premises_ids or []),
+            *(i for a in addendum_rows for i in a.premises_ids or []),
+        ]
+        by_id = dict(known_premises or {})
+        missing = sorted({i for i in wanted if i not in by_id})
+        by_id.update({p.id: p for p in parties.premises(missing) if p.id is not None})
+        premises = tuple(by_id[i] for i in row.premises_ids or [] if i in by_id)
         return lm.lease_from_row(
             row,
             parties.landlord(row.landlord_id),
