@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
 
@@ -50,6 +51,25 @@ class DocumentLinkRepository:
             .order_by(DocumentLinkRow.created_at, DocumentLinkRow.role)
         )
         return [_from_row(row) for row in rows]
+
+    def for_documents(
+        self, portal_id: int, document_ids: Sequence[int]
+    ) -> dict[int, list[DocumentLink]]:
+        """Document id -> its links (as ``for_document``), in one query per 500 documents."""
+        found: dict[int, list[DocumentLink]] = {i: [] for i in document_ids}
+        ids = sorted(found)
+        for start in range(0, len(ids), 500):
+            rows = self.session.scalars(
+                select(DocumentLinkRow)
+                .where(
+                    DocumentLinkRow.portal_id == portal_id,
+                    DocumentLinkRow.document_id.in_(ids[start : start + 500]),
+                )
+                .order_by(DocumentLinkRow.created_at, DocumentLinkRow.role)
+            )
+            for row in rows:
+                found[row.document_id].append(_from_row(row))
+        return found
 
     def revoke(self, portal_id: int, document_id: int, at: datetime) -> int:
         """Revoke every active link of the document; return how many."""

@@ -269,6 +269,16 @@ class LeaseRepository(_Scoped):
     def get(self, lease_id: int) -> Lease:
         return self._assemble(self._get(LeaseRow, lease_id))
 
+    def get_many(self, lease_ids: Sequence[int]) -> dict[int, Lease]:
+        """Lease id -> lease, for the ids of this portal (others are left out)."""
+        wanted = sorted(set(lease_ids))
+        found: dict[int, Lease] = {}
+        for start in range(0, len(wanted), 500):
+            for lease in self._assemble_many(wanted[start : start + 500]):
+                if lease.id is not None:
+                    found[lease.id] = lease
+        return found
+
     def by_deal(self, deal_id: str) -> Lease | None:
         row = self.session.scalar(
             select(LeaseRow).where(
@@ -302,7 +312,12 @@ class LeaseRepository(_Scoped):
     def _assemble_many(self, ids: Sequence[int]) -> Sequence[Lease]:
         """Load the rows the leases ``ids`` are made of in one query per table; the
         session's identity map then serves ``_assemble``'s lookups."""
-        rows = {r.id: r for r in self.session.scalars(select(LeaseRow).where(LeaseRow.id.in_(ids)))}
+        rows = {
+            r.id: r
+            for r in self.session.scalars(
+                select(LeaseRow).where(LeaseRow.portal_id == self.portal_id, LeaseRow.id.in_(ids))
+            )
+        }
         addenda: dict[int, list[AddendumRow]] = {i: [] for i in ids}
         for a in self.session.scalars(
             select(AddendumRow)

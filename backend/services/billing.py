@@ -316,16 +316,18 @@ def queue_manager_summaries(
         return 0
     by_manager: dict[str, list[str]] = defaultdict(list)
     with ports.uow(portal_id) as uow:
-        for document_id in issued:
-            document = uow.documents.get(document_id)
-            lease = uow.leases.get(document.lease_id)
+        documents = [uow.documents.get(document_id) for document_id in issued]
+        leases = uow.leases.get_many([d.lease_id for d in documents])
+        links = uow.links.for_documents(portal_id, issued)
+        for document in documents:
+            lease = leases[document.lease_id]
             if lease.manager is None or not lease.manager.email:
                 continue
             title = "Счёт" if document.kind is DocumentKind.INVOICE else "Акт"
             urls = [
                 ports.link_url(link.token)
-                for link in _links(uow, portal_id, document)
-                if link.role in ("invoice_qr", "act")
+                for link in links[document.id or 0]
+                if link.active and link.role in ("invoice_qr", "act")
             ]
             by_manager[lease.manager.email].append(
                 f"{title} № {document.number} — договор {lease.number}, {lease.tenant.name},"
