@@ -469,6 +469,27 @@ class DocumentRepository(_Scoped):
             )
         )
 
+    def awaiting_tenant_mail(self, mail_key: str) -> list[IssuedDocument]:
+        """Documents of auto-send leases that no tenant email carries yet (``mail_key`` not
+        in their files), cancelled ones excluded, in issue order.
+
+        Only documents never delivered can qualify (``sent_at`` is set on delivery), so the
+        ``(portal_id, sent_at)`` index keeps the query small however many were mailed before.
+        """
+        query = (
+            select(DocumentRow)
+            .join(LeaseRow, LeaseRow.id == DocumentRow.lease_id)
+            .where(
+                DocumentRow.portal_id == self.portal_id,
+                DocumentRow.sent_at.is_(None),
+                DocumentRow.status != "cancelled",
+                DocumentRow.files[mail_key].as_string().is_(None),
+                LeaseRow.auto_send.is_(True),
+            )
+            .order_by(DocumentRow.id)
+        )
+        return [_document_from_row(r) for r in self.session.scalars(query)]
+
     def list(
         self, *, kind: DocumentKind | None = None, statuses: Sequence[str] | None = None
     ) -> list[IssuedDocument]:

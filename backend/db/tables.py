@@ -166,6 +166,8 @@ class DocumentRow(Base):
     __table_args__ = (
         UniqueConstraint("lease_id", "kind", "period_start"),
         Index("ix_documents_portal_status", "portal_id", "kind", "status"),
+        # the run's tenant mail looks only at documents never delivered (sent_at NULL)
+        Index("ix_documents_portal_sent", "portal_id", "sent_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

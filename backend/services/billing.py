@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Protocol
 
 from backend.domain.billing import DocumentKind, ScheduleItem
 from backend.domain.documents import ActStatus, InvoiceStatus, IssuedDocument
@@ -66,13 +67,31 @@ class PortalRun:
     failed: list[dict[str, str]] = field(default_factory=list)
 
 
-def run_portal(ports: BillingPorts, portal_id: int, today: date) -> PortalRun:
+class RunProgress(Protocol):
+    """Told how far the issue phase is: how many items a portal has due, then each one done
+    (issued, found issued already, or failed). The CLI draws its progress bar from it."""
+
+    def items_due(self, portal_id: int, count: int) -> None: ...
+    def item_done(self, portal_id: int) -> None: ...
+
+
+class _Silent:
+    def items_due(self, portal_id: int, count: int) -> None:
+        pass
+
+    def item_done(self, portal_id: int) -> None:
+        pass
+
+
+def run_portal(
+    ports: BillingPorts, portal_id: int, today: date, progress: RunProgress | None = None
+) -> PortalRun:
     """Issue, mail and summarise one portal's due documents; records the run."""
     with ports.uow(portal_id) as uow:
         run_id = uow.runs.start(today, ports.clock.now())
         uow.commit()
     result = PortalRun(portal_id)
-    issue_due(ports, portal_id, today, result)
+    issue_due(ports, portal_id, today, result, progress or _Silent())
     issue_acts_of_paid_invoices(ports, portal_id, today, result)
     result.mailed = queue_tenant_mail(ports, portal_id)
     queue_manager_summaries(ports, portal_id, today, result.issued)
@@ -88,13 +107,22 @@ def run_portal(ports: BillingPorts, portal_id: int, today: date) -> PortalRun:
     return result
 
 
-def issue_due(ports: BillingPorts, portal_id: int, today: date, result: PortalRun) -> None:
+def issue_due(
+    ports: BillingPorts,
+    portal_id: int,
+    today: date,
+    result: PortalRun,
+    progress: RunProgress | None = None,
+) -> None:
     """Issue every planned document due by ``today``; one that fails (broken requisites,
     say) is reported and the others go on."""
+    progress = progress or _Silent()
     with ports.uow(portal_id) as uow:
         due = uow.schedule.due(today)
+    progress.items_due(portal_id, len(due))
     for lease_id, item in due:
         _issue_or_report(ports, portal_id, lease_id, item, today, result)
+        progress.item_done(portal_id)
 
 
 def _issue_or_report(
@@ -199,12 +227,11 @@ def queue_tenant_mail(ports: BillingPorts, portal_id: int) -> int:
     queued = 0
     with ports.uow(portal_id) as uow:
         pending: dict[int, list[IssuedDocument]] = defaultdict(list)
-        for document in uow.documents.list():
-            if TENANT_MAIL not in document.extra and document.status != "cancelled":
-                pending[document.lease_id].append(document)
+        for document in uow.documents.awaiting_tenant_mail(TENANT_MAIL):
+            pending[document.lease_id].append(document)
         for lease_id, documents in sorted(pending.items()):
             lease = uow.leases.get(lease_id)
-            if not lease.auto_send or not lease.tenant.emails:
+            if not lease.tenant.emails:
                 continue
             message = tenant_message(uow, ports, portal_id, lease, documents)
             if uow.outbox.add(message, ports.clock.now()):
@@ -324,9 +351,11 @@ def run_billing(
     today: date,
     portal_ids: Sequence[int] | None = None,
     progress: Callable[[PortalRun], None] | None = None,
+    items: RunProgress | None = None,
 ) -> RunSummary:
     """Run billing for every active portal (or the ones given); a portal whose run breaks
-    is reported and the next one goes on."""
+    is reported and the next one goes on. ``progress`` hears of each portal done, ``items``
+    of each due item."""
     with ports.uow(None) as uow:
         portals = [p.id for p in uow.portals.list() if p.id is not None]
     summary = RunSummary(today)
@@ -334,7 +363,7 @@ def run_billing(
         if portal_ids is not None and portal_id not in portal_ids:
             continue
         try:
-            result = run_portal(ports, portal_id, today)
+            result = run_portal(ports, portal_id, today, items)
         except Exception as err:
             log.exception("billing run of portal %s failed", portal_id)
             result = PortalRun(portal_id, failed=[{"error": f"{type(err).__name__}: {err}"}])

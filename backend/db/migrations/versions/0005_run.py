@@ -1,0 +1,25 @@
+"""documents: index of the not yet delivered ones, for the billing run's tenant mail
+
+Revision ID: 0005_run
+Revises: 0004
+Create Date: 2026-11-23 20:40:00
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+revision = "0005_run"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("documents", schema=None) as batch_op:
+        batch_op.create_index("ix_documents_portal_sent", ["portal_id", "sent_at"], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("documents", schema=None) as batch_op:
+        batch_op.drop_index("ix_documents_portal_sent")
