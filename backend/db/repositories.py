@@ -490,6 +490,21 @@ class DocumentRepository(_Scoped):
         )
         return [_document_from_row(r) for r in self.session.scalars(query)]
 
+    def awaiting_summary(self) -> list[IssuedDocument]:
+        """Documents the billing run issued that no manager summary listed yet, in order.
+
+        Locked for the caller's transaction, and rows another transaction holds are skipped
+        (PostgreSQL; SQLite writers are serialised anyway), so two concurrent runs never
+        list the same document.
+        """
+        query = (
+            select(DocumentRow)
+            .where(DocumentRow.portal_id == self.portal_id, DocumentRow.summary_pending.is_(True))
+            .order_by(DocumentRow.id)
+            .with_for_update(skip_locked=True)
+        )
+        return [_document_from_row(r) for r in self.session.scalars(query)]
+
     def list(
         self, *, kind: DocumentKind | None = None, statuses: Sequence[str] | None = None
     ) -> list[IssuedDocument]:

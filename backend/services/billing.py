@@ -7,7 +7,9 @@ Per portal, in phases that can each be repeated safely:
    a lease with ``act_on_payment`` also gets the act of each period whose invoice is paid;
 2. tenant mail — documents of auto-send leases not yet mailed go out, one email per lease
    (the new invoice with the act of the period before, seed 001), queued in the outbox;
-3. manager summary — one email per manager listing what was issued for their leases;
+3. manager summary — one email per manager listing what was issued for their leases (each
+   issued document carries a "summary pending" flag until a summary lists it, so what a
+   killed run issued goes into the next run's summary);
 4. reminders — addendum start, lease end and the overdue chain (``notifications``).
 A run killed at any point is finished by the next one: each phase looks at what the store
 says is left, not at what the killed run meant to do.
@@ -94,7 +96,7 @@ def run_portal(
     issue_due(ports, portal_id, today, result, progress or _Silent())
     issue_acts_of_paid_invoices(ports, portal_id, today, result)
     result.mailed = queue_tenant_mail(ports, portal_id)
-    queue_manager_summaries(ports, portal_id, today, result.issued)
+    queue_manager_summaries(ports, portal_id, today)
     notified = notify_portal(ports.uow, ports.clock, portal_id, today, ports.crm_for(portal_id))
     result.reminders = notified.queued
     result.failed.extend({"error": error} for error in notified.errors)
@@ -200,6 +202,7 @@ def issue_item(
             return None
         if document.id is None:
             return None
+        uow.documents.mark(document.id, summary_pending=True)
         publish_issued_document(uow, ports.rendering, ports.storage, ports.clock, document.id)
         refresh_schedule(uow, lease_id)
         details = {"lease": lease.number, "kind": str(item.kind), "number": number}
@@ -291,16 +294,17 @@ def tenant_message(
     )  # fmt: skip
 
 
-def queue_manager_summaries(
-    ports: BillingPorts, portal_id: int, today: date, issued: Sequence[int]
-) -> int:
-    """One email per manager listing the documents this run issued for their leases."""
-    if not issued:
-        return 0
+def queue_manager_summaries(ports: BillingPorts, portal_id: int, today: date) -> int:
+    """One email per manager listing the documents issued for their leases that no summary
+    listed yet: this run's, and those of a run killed before its summary."""
     by_manager: dict[str, list[str]] = defaultdict(list)
     with ports.uow(portal_id) as uow:
-        for document_id in issued:
-            document = uow.documents.get(document_id)
+        pending = uow.documents.awaiting_summary()
+        if not pending:
+            return 0
+        issued = [document.id or 0 for document in pending]
+        for document in pending:
+            uow.documents.mark(document.id or 0, summary_pending=False)
             lease = uow.leases.get(document.lease_id)
             if lease.manager is None or not lease.manager.email:
                 continue

@@ -166,8 +166,14 @@ def test_a_run_killed_mid_way_is_finished_by_the_next_without_duplicates(
     numbers = sorted(d.number for d in _documents(container, portal_id))
     assert numbers == ["1", "2", "3"]
     with container.uow() as uow:
-        tenant = [m for m in uow.outbox.list(portal_id=portal_id) if m.kind == "tenant_documents"]
+        messages = uow.outbox.list(portal_id=portal_id)
+    tenant = [m for m in messages if m.kind == "tenant_documents"]
     assert len(tenant) == 3  # one per lease, none twice
+    (summary,) = [m for m in messages if m.kind == "manager_summary"]
+    listed = sorted(
+        line.split(" — ")[0] for line in summary.body_text.splitlines() if " — " in line
+    )
+    assert listed == ["Счёт № 1", "Счёт № 2", "Счёт № 3"]  # the killed run's document too
 
 
 def test_concurrent_runs_issue_each_document_once(container: Container) -> None:
