@@ -3,33 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 from backend.bootstrap import Container
 from backend.domain.lease import LeaseStatus
 from backend.services.leases import register_lease
 from backend.services.portals import install_portal
 from tests import factories
-
-ROOT = Path(__file__).resolve().parents[3]
+from tests.processes import ROOT, cli_command, cli_env
 
 
 def _run(container: Container, *args: str) -> subprocess.CompletedProcess[str]:
-    settings = container.settings
-    env = {
-        **os.environ,
-        "RENTFLOW_VAR_DIR": str(settings.var_dir),
-        "DATABASE_URL": settings.database_url,
-        "SECRET_KEY": settings.secret_key,
-        "FERNET_KEY": settings.fernet_key,
-        "STORAGE_DIR": str(settings.documents_dir),
-    }
     return subprocess.run(
-        [sys.executable, "-m", "backend.cli", "billing", "run", *args],
-        capture_output=True, text=True, env=env, cwd=ROOT, check=False, timeout=300,
+        cli_command("billing", "run", *args), capture_output=True, text=True,
+        env=cli_env(container.settings), cwd=ROOT, check=False, timeout=300,
     )  # fmt: skip
 
 
