@@ -255,3 +255,30 @@ def test_the_tab_button_issues_the_next_invoice_and_queues_the_deal_update(setup
     assert len(invoices) == 1
     assert invoices[0].number in pressed.get_data(as_text=True)
     assert setup.queued == [("jobs.tasks.crm_document_issued", (portal.id, invoices[0].id))]
+
+
+def test_the_app_page_shows_the_portals_last_billing_run(setup: Setup) -> None:
+    from datetime import date
+
+    setup.install()
+    with setup.container.uow() as uow:
+        portal = uow.portals.find("bitrix24", setup.portal.member_id)
+    assert portal is not None
+
+    def open_app() -> str:
+        fresh = setup.portal.issue_tokens()
+        page = setup.web.post(
+            "/bitrix24/app?LANG=en",
+            data={"AUTH_ID": fresh["access_token"], "REFRESH_ID": fresh["refresh_token"],
+                  "member_id": setup.portal.member_id, "PLACEMENT": "DEFAULT"},
+        )  # fmt: skip
+        assert page.status_code == 200
+        return page.get_data(as_text=True)
+
+    assert "Last billing run: none yet" in open_app()
+    with setup.container.uow(portal.id) as uow:
+        run_id = uow.runs.start(date(2026, 1, 27), setup.container.clock.now())
+        uow.runs.finish(run_id, setup.container.clock.now(), issued=3, sent=2, failed=1, errors=[])
+        uow.runs.start(date(2026, 1, 28), setup.container.clock.now())
+        uow.commit()
+    assert "Last billing run: 28.01.2026 — issued 0, sent 0, failed 0 (not finished)" in open_app()
