@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 
 import pytest
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from backend.bootstrap import Container, bootstrap
 from backend.config import Settings
@@ -149,6 +150,16 @@ def test_a_robot_call_for_an_unknown_robot_is_rejected(setup: Setup) -> None:
     assert setup.queued == []
 
 
+def _open_app(setup: Setup) -> TestResponse:
+    """Open the app page from the portal's menu with fresh tokens, in English."""
+    fresh = setup.portal.issue_tokens()
+    return setup.web.post(
+        "/bitrix24/app?LANG=en",
+        data={"AUTH_ID": fresh["access_token"], "REFRESH_ID": fresh["refresh_token"],
+              "member_id": setup.portal.member_id, "PLACEMENT": "DEFAULT"},
+    )  # fmt: skip
+
+
 def test_a_dead_refresh_token_marks_the_portal_and_reopening_the_app_restores_it(
     setup: Setup,
 ) -> None:
@@ -163,12 +174,7 @@ def test_a_dead_refresh_token_marks_the_portal_and_reopening_the_app_restores_it
         setup.container.crm(portal).get_deal("1")
     assert _portal_status(setup) is PortalStatus.AUTH_LOST
 
-    fresh = setup.portal.issue_tokens()
-    page = setup.web.post(
-        "/bitrix24/app?LANG=en",
-        data={"AUTH_ID": fresh["access_token"], "REFRESH_ID": fresh["refresh_token"],
-              "member_id": setup.portal.member_id, "PLACEMENT": "DEFAULT"},
-    )  # fmt: skip
+    page = _open_app(setup)
 
     assert page.status_code == 200
     assert "pipeline settings" in page.get_data(as_text=True)
@@ -266,12 +272,7 @@ def test_the_app_page_shows_the_portals_last_billing_run(setup: Setup) -> None:
     assert portal is not None
 
     def open_app() -> str:
-        fresh = setup.portal.issue_tokens()
-        page = setup.web.post(
-            "/bitrix24/app?LANG=en",
-            data={"AUTH_ID": fresh["access_token"], "REFRESH_ID": fresh["refresh_token"],
-                  "member_id": setup.portal.member_id, "PLACEMENT": "DEFAULT"},
-        )  # fmt: skip
+        page = _open_app(setup)
         assert page.status_code == 200
         return page.get_data(as_text=True)
 
