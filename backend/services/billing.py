@@ -32,7 +32,11 @@ from backend.domain.lease import Lease
 from backend.domain.links import DocumentLink
 from backend.domain.messages import Attachment, OutboxMessage
 from backend.ports import Clock
-from backend.services.document_links import DocumentRendering, publish_issued_document
+from backend.services.document_links import (
+    DocumentRendering,
+    publish_issued_document,
+    remove_orphan_files,
+)
 from backend.services.leases import refresh_schedule
 from backend.services.notifications import notify_portal
 from backend.services.numbering import next_document_number
@@ -93,6 +97,7 @@ def run_portal(
         run_id = uow.runs.start(today, ports.clock.now())
         uow.commit()
     result = PortalRun(portal_id)
+    remove_orphan_files(ports.uow, ports.storage, ports.clock, portal_id)  # of killed runs
     issue_due(ports, portal_id, today, result, progress or _Silent())
     issue_acts_of_paid_invoices(ports, portal_id, today, result)
     result.mailed = queue_tenant_mail(ports, portal_id)

@@ -1,6 +1,7 @@
 """A real ``rentflow billing run`` process killed with SIGKILL mid-way, then run again: every
 document exists once, numbers have no gaps, every file is stored, and each tenant and manager
-gets one email through a real SMTP server (aiosmtpd), none sent twice."""
+gets one email through a real SMTP server (aiosmtpd), none sent twice; the file the killed
+document had stored is deleted once it is older than the grace period."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import signal
 import subprocess
 import time
 from collections import Counter
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, text
@@ -21,8 +22,9 @@ from backend.domain.lease import LeaseStatus
 from backend.domain.links import ACT_ROLES, INVOICE_ROLES
 from backend.domain.messages import MessageStatus
 from backend.mail.smtp import SmtpMailer
-from backend.ports import SystemClock
+from backend.ports import FixedClock, SystemClock
 from backend.services.billing import documents_mailed
+from backend.services.document_links import ORPHAN_GRACE, remove_orphan_files
 from backend.services.leases import register_lease
 from backend.services.outbox import deliver_due
 from backend.services.portals import install_portal
@@ -161,10 +163,15 @@ def test_a_run_killed_mid_way_then_run_again_issues_and_mails_everything_once(
                 stored.add(link.storage_key)
     on_disk = _files(container.settings.documents_dir)
     assert stored <= on_disk
-    # what the killed document had stored stays an orphan file, never a link to nothing
+    # what the killed document had stored is an orphan file, never a link to nothing...
     orphans = on_disk - stored
     assert len(orphans) < len(INVOICE_ROLES)
     assert len({key.rsplit("/", 1)[0] for key in orphans}) <= 1
+    # ...which the first run after the grace period deletes, and nothing else
+    later = FixedClock(datetime.now(UTC) + ORPHAN_GRACE + timedelta(minutes=1))
+    removed = remove_orphan_files(container.uow, storage, later, portal_id)
+    assert sorted(removed) == sorted(orphans)
+    assert _files(container.settings.documents_dir) == stored
 
     clock = SystemClock()  # the processes stamped the outbox with the real time
 
