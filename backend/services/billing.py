@@ -98,7 +98,7 @@ def run_portal(
         uow.commit()
     result = PortalRun(portal_id)
     remove_orphan_files(ports.uow, ports.storage, ports.clock, portal_id)  # of killed runs
-    issue_due(ports, portal_id, today, result, progress or _Silent())
+    issue_due(ports, portal_id, today, result, progress)
     issue_acts_of_paid_invoices(ports, portal_id, today, result)
     result.mailed = queue_tenant_mail(ports, portal_id)
     queue_manager_summaries(ports, portal_id, today)
