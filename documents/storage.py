@@ -10,6 +10,7 @@ import os
 import re
 import tempfile
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -32,6 +33,7 @@ class DocumentStorage(Protocol):
     def stream(self, key: str) -> Iterator[bytes]: ...
     def size(self, key: str) -> int: ...
     def delete(self, key: str) -> None: ...
+    def stored(self, prefix: str) -> Iterator[tuple[str, datetime]]: ...
 
 
 class LocalDiskStorage:
@@ -74,6 +76,17 @@ class LocalDiskStorage:
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+    def stored(self, prefix: str) -> Iterator[tuple[str, datetime]]:
+        """Each file under the folder ``prefix`` (a key without its file name) with when it
+        was last written (UTC); a write in progress is not a file yet."""
+        folder = self._path(prefix)
+        if not folder.is_dir():
+            return
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and not path.name.startswith(".tmp-"):
+                written = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+                yield path.relative_to(self.root).as_posix(), written
 
 
 def _chunks(handle: BinaryIO) -> Iterator[bytes]:

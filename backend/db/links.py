@@ -71,6 +71,11 @@ class DocumentLinkRepository:
                 found[row.document_id].append(_from_row(row))
         return found
 
+    def storage_keys(self, portal_id: int) -> set[str]:
+        """The file of every link of the portal, revoked ones included."""
+        query = select(DocumentLinkRow.storage_key).where(DocumentLinkRow.portal_id == portal_id)
+        return set(self.session.scalars(query))
+
     def revoke(self, portal_id: int, document_id: int, at: datetime) -> int:
         """Revoke every active link of the document; return how many."""
         result = self.session.execute(

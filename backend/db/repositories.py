@@ -562,6 +562,42 @@ class DocumentRepository(_Scoped):
             query = query.where(DocumentRow.created_at <= issued_before)
         return list(self.session.scalars(query.order_by(DocumentRow.id)))
 
+    def awaiting_tenant_mail(self, mail_key: str) -> list[IssuedDocument]:
+        """Documents of auto-send leases that no tenant email carries yet (``mail_key`` not
+        in their files), cancelled ones excluded, in issue order.
+
+        Only documents never delivered can qualify (``sent_at`` is set on delivery), so the
+        ``(portal_id, sent_at)`` index keeps the query small however many were mailed before.
+        """
+        query = (
+            select(DocumentRow)
+            .join(LeaseRow, LeaseRow.id == DocumentRow.lease_id)
+            .where(
+                DocumentRow.portal_id == self.portal_id,
+                DocumentRow.sent_at.is_(None),
+                DocumentRow.status != "cancelled",
+                DocumentRow.files[mail_key].as_string().is_(None),
+                LeaseRow.auto_send.is_(True),
+            )
+            .order_by(DocumentRow.id)
+        )
+        return [_document_from_row(r) for r in self.session.scalars(query)]
+
+    def awaiting_summary(self) -> list[IssuedDocument]:
+        """Documents the billing run issued that no manager summary listed yet, in order.
+
+        Locked for the caller's transaction, and rows another transaction holds are skipped
+        (PostgreSQL; SQLite writers are serialised anyway), so two concurrent runs never
+        list the same document.
+        """
+        query = (
+            select(DocumentRow)
+            .where(DocumentRow.portal_id == self.portal_id, DocumentRow.summary_pending.is_(True))
+            .order_by(DocumentRow.id)
+            .with_for_update(skip_locked=True)
+        )
+        return [_document_from_row(r) for r in self.session.scalars(query)]
+
     def list(
         self, *, kind: DocumentKind | None = None, statuses: Sequence[str] | None = None
     ) -> list[IssuedDocument]:

@@ -166,6 +166,9 @@ class DocumentRow(Base):
     __table_args__ = (
         UniqueConstraint("lease_id", "kind", "period_start"),
         Index("ix_documents_portal_status", "portal_id", "kind", "status"),
+        # the run's tenant mail looks only at documents never delivered (sent_at NULL)
+        Index("ix_documents_portal_sent", "portal_id", "sent_at"),
+        Index("ix_documents_portal_summary", "portal_id", "summary_pending"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -192,6 +195,9 @@ class DocumentRow(Base):
     exported_at: Mapped[datetime | None] = mapped_column(default=None)
     onec_ref: Mapped[str] = mapped_column(String(64), default="")  # draft created in 1C
     created_at: Mapped[datetime | None] = mapped_column(default=None)
+    # set with the issue, cleared when a manager summary lists it: a run killed before its
+    # summary leaves the flag for the next run, so no issued document is left out
+    summary_pending: Mapped[bool] = mapped_column(default=False, server_default="0")
 
 
 class ScheduleItemRow(Base):

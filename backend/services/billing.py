@@ -7,7 +7,9 @@ Per portal, in phases that can each be repeated safely:
    a lease with ``act_on_payment`` also gets the act of each period whose invoice is paid;
 2. tenant mail — documents of auto-send leases not yet mailed go out, one email per lease
    (the new invoice with the act of the period before, seed 001), queued in the outbox;
-3. manager summary — one email per manager listing what was issued for their leases;
+3. manager summary — one email per manager listing what was issued for their leases (each
+   issued document carries a "summary pending" flag until a summary lists it, so what a
+   killed run issued goes into the next run's summary);
 4. reminders — addendum start, lease end and the overdue chain (``notifications``).
 A run killed at any point is finished by the next one: each phase looks at what the store
 says is left, not at what the killed run meant to do.
@@ -21,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Protocol
 
 from backend.domain.billing import DocumentKind, ScheduleItem
 from backend.domain.documents import ActStatus, InvoiceStatus, IssuedDocument
@@ -32,6 +35,7 @@ from backend.ports import Clock
 from backend.services.document_links import (
     DocumentRendering,
     publish_files,
+    remove_orphan_files,
     render_document_files,
 )
 from backend.services.leases import refresh_schedule
@@ -71,17 +75,36 @@ class PortalRun:
     failed: list[dict[str, str]] = field(default_factory=list)
 
 
-def run_portal(ports: BillingPorts, portal_id: int, today: date) -> PortalRun:
+class RunProgress(Protocol):
+    """Told how far the issue phase is: how many items a portal has due, then each one done
+    (issued, found issued already, or failed). The CLI draws its progress bar from it."""
+
+    def items_due(self, portal_id: int, count: int) -> None: ...
+    def item_done(self, portal_id: int) -> None: ...
+
+
+class _Silent:
+    def items_due(self, portal_id: int, count: int) -> None:
+        pass
+
+    def item_done(self, portal_id: int) -> None:
+        pass
+
+
+def run_portal(
+    ports: BillingPorts, portal_id: int, today: date, progress: RunProgress | None = None
+) -> PortalRun:
     """Issue, mail and summarise one portal's due documents; records the run."""
     with ports.uow(portal_id) as uow:
         run_id = uow.runs.start(today, ports.clock.now())
         uow.commit()
     result = PortalRun(portal_id)
+    remove_orphan_files(ports.uow, ports.storage, ports.clock, portal_id)  # of killed runs
     publish_pending(ports, portal_id, result)
-    issue_due(ports, portal_id, today, result)
+    issue_due(ports, portal_id, today, result, progress)
     issue_acts_of_paid_invoices(ports, portal_id, today, result)
     result.mailed = queue_tenant_mail(ports, portal_id)
-    queue_manager_summaries(ports, portal_id, today, [*result.published, *result.issued])
+    queue_manager_summaries(ports, portal_id, today)
     notified = notify_portal(ports.uow, ports.clock, portal_id, today, ports.crm_for(portal_id))
     result.reminders = notified.queued
     result.failed.extend({"error": error} for error in notified.errors)
@@ -94,13 +117,22 @@ def run_portal(ports: BillingPorts, portal_id: int, today: date) -> PortalRun:
     return result
 
 
-def issue_due(ports: BillingPorts, portal_id: int, today: date, result: PortalRun) -> None:
+def issue_due(
+    ports: BillingPorts,
+    portal_id: int,
+    today: date,
+    result: PortalRun,
+    progress: RunProgress | None = None,
+) -> None:
     """Issue every planned document due by ``today``; one that fails (broken requisites,
     say) is reported and the others go on."""
+    progress = progress or _Silent()
     with ports.uow(portal_id) as uow:
         due = uow.schedule.due(today)
+    progress.items_due(portal_id, len(due))
     for lease_id, item in due:
         _issue_or_report(ports, portal_id, lease_id, item, today, result)
+        progress.item_done(portal_id)
 
 
 def _issue_or_report(
@@ -183,6 +215,7 @@ def issue_item(
             return None
         if document.id is None:
             return None
+        uow.documents.mark(document.id, summary_pending=True)
         refresh_schedule(uow, lease_id)
         details = {"lease": lease.number, "kind": str(item.kind), "number": number}
         details["period"] = str(item.period)
@@ -240,15 +273,15 @@ def queue_tenant_mail(ports: BillingPorts, portal_id: int) -> int:
     queued = 0
     with ports.uow(portal_id) as uow:
         pending: dict[int, list[IssuedDocument]] = defaultdict(list)
-        unpublished = set(uow.documents.unpublished())  # mailed once their files exist
-        for document in uow.documents.list():
-            if document.id in unpublished:
-                continue
-            if TENANT_MAIL not in document.extra and document.status != "cancelled":
+        waiting = uow.documents.awaiting_tenant_mail(TENANT_MAIL)
+        links = uow.links.for_documents(portal_id, [d.id or 0 for d in waiting])
+        for document in waiting:
+            if links[document.id or 0]:  # mailed once its files exist (``publish_pending``)
                 pending[document.lease_id].append(document)
+        leases = uow.leases.get_many(list(pending))
         for lease_id, documents in sorted(pending.items()):
-            lease = uow.leases.get(lease_id)
-            if not lease.auto_send or not lease.tenant.emails:
+            lease = leases[lease_id]
+            if not lease.tenant.emails:
                 continue
             message = tenant_message(uow, ports, portal_id, lease, documents)
             if uow.outbox.add(message, ports.clock.now()):
@@ -308,18 +341,19 @@ def tenant_message(
     )  # fmt: skip
 
 
-def queue_manager_summaries(
-    ports: BillingPorts, portal_id: int, today: date, issued: Sequence[int]
-) -> int:
-    """One email per manager listing the documents this run issued for their leases."""
-    if not issued:
-        return 0
+def queue_manager_summaries(ports: BillingPorts, portal_id: int, today: date) -> int:
+    """One email per manager listing the documents issued for their leases that no summary
+    listed yet: this run's, and those of a run killed before its summary."""
     by_manager: dict[str, list[str]] = defaultdict(list)
     with ports.uow(portal_id) as uow:
-        documents = [uow.documents.get(document_id) for document_id in issued]
-        leases = uow.leases.get_many([d.lease_id for d in documents])
+        pending = uow.documents.awaiting_summary()
+        if not pending:
+            return 0
+        issued = [document.id or 0 for document in pending]
+        leases = uow.leases.get_many([d.lease_id for d in pending])
         links = uow.links.for_documents(portal_id, issued)
-        for document in documents:
+        for document in pending:
+            uow.documents.mark(document.id or 0, summary_pending=False)
             lease = leases[document.lease_id]
             if lease.manager is None or not lease.manager.email:
                 continue
@@ -370,9 +404,11 @@ def run_billing(
     today: date,
     portal_ids: Sequence[int] | None = None,
     progress: Callable[[PortalRun], None] | None = None,
+    items: RunProgress | None = None,
 ) -> RunSummary:
     """Run billing for every active portal (or the ones given); a portal whose run breaks
-    is reported and the next one goes on."""
+    is reported and the next one goes on. ``progress`` hears of each portal done, ``items``
+    of each due item."""
     with ports.uow(None) as uow:
         portals = [p.id for p in uow.portals.list() if p.id is not None]
     summary = RunSummary(today)
@@ -380,7 +416,7 @@ def run_billing(
         if portal_ids is not None and portal_id not in portal_ids:
             continue
         try:
-            result = run_portal(ports, portal_id, today)
+            result = run_portal(ports, portal_id, today, items)
         except Exception as err:
             log.exception("billing run of portal %s failed", portal_id)
             result = PortalRun(portal_id, failed=[{"error": f"{type(err).__name__}: {err}"}])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Protocol
 
 from backend.domain.billing import DocumentKind
@@ -19,7 +20,7 @@ from backend.domain.links import (
     document_filename,
 )
 from backend.ports import Clock
-from backend.services.unit_of_work import UnitOfWork
+from backend.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from documents.storage import DocumentStorage
 
 
@@ -118,6 +119,32 @@ def publish_document(
     )
     uow.links.add(link)
     return link
+
+
+ORPHAN_GRACE = timedelta(hours=1)  # far longer than any issue transaction holds its files
+
+
+def remove_orphan_files(
+    uow: UnitOfWorkFactory,
+    storage: DocumentStorage,
+    clock: Clock,
+    portal_id: int,
+    grace: timedelta = ORPHAN_GRACE,
+) -> list[str]:
+    """Delete the portal's document files no link names: what a publish stored before its
+    transaction rolled back or its worker was killed. Files younger than ``grace`` may
+    belong to a publish still in progress and stay. Returns the keys deleted."""
+    with uow(portal_id) as work:
+        linked = work.links.storage_keys(portal_id)
+    cutoff = clock.now() - grace
+    orphans = [
+        key
+        for key, written in storage.stored(str(portal_id))
+        if key not in linked and written < cutoff
+    ]
+    for key in orphans:
+        storage.delete(key)
+    return orphans
 
 
 def revoke_document_links(uow: UnitOfWork, clock: Clock, document_id: int) -> int:

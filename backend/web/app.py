@@ -19,7 +19,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.config["RENTFLOW_SETTINGS"] = settings
     app.extensions["rentflow"] = container
 
-    from backend.web import amocrm, attention, bitrix24, documents, home, onec, payments
+    from backend.web import amocrm, attention, bitrix24, documents, home, onec, payments, runs
 
     app.register_blueprint(home.bp)
     app.register_blueprint(attention.bp)
@@ -28,4 +28,5 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.register_blueprint(payments.bp)
     app.register_blueprint(onec.bp)
     app.register_blueprint(bitrix24.bp)
+    app.register_blueprint(runs.bp)
     return app

@@ -242,6 +242,7 @@ def _render_app(portal_id: int, frame: str, *, saved: bool) -> ResponseReturnVal
     pipelines = c.crm(portal).list_pipelines()
     with c.uow(portal_id) as uow:
         mappings = {p.id: load_mapping(uow, p.id) or default_mapping(p) for p in pipelines}
+        last_run = next(iter(uow.runs.recent(1)), None)
     lang = _lang()
     return render_template(
         "bitrix24/app.html", lang=lang, t=_texts()[lang], frame=frame, saved=saved,
@@ -252,7 +253,7 @@ def _render_app(portal_id: int, frame: str, *, saved: bool) -> ResponseReturnVal
         event_labels=EVENT_LABELS_RU if lang == "ru" else EVENT_LABELS_EN,
         billing_modes=[m.value for m in BillingMode],
         billing_mode=portal.settings.get("billing_mode", BillingMode.LEASE_DEAL.value),
-        billing_pipeline=portal.settings.get("billing_pipeline", ""),
+        billing_pipeline=portal.settings.get("billing_pipeline", ""), last_run=last_run,
     )  # fmt: skip
 
 

@@ -16,7 +16,7 @@ def index() -> ResponseReturnValue:
     links = [
         (rule.endpoint, rule.rule)
         for rule in current_app.url_map.iter_rules()
-        if rule.endpoint in {"attention.page", "attention.api"}
+        if rule.endpoint in {"attention.page", "attention.api", "runs.page"}
     ]
     return render_template(
         "home.html", settings=settings, sandbox=sandbox_apps(settings), links=links

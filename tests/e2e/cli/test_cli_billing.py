@@ -3,33 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 from backend.bootstrap import Container
 from backend.domain.lease import LeaseStatus
 from backend.services.leases import register_lease
 from backend.services.portals import install_portal
 from tests import factories
-
-ROOT = Path(__file__).resolve().parents[3]
+from tests.processes import ROOT, cli_command, cli_env
 
 
 def _run(container: Container, *args: str) -> subprocess.CompletedProcess[str]:
-    settings = container.settings
-    env = {
-        **os.environ,
-        "RENTFLOW_VAR_DIR": str(settings.var_dir),
-        "DATABASE_URL": settings.database_url,
-        "SECRET_KEY": settings.secret_key,
-        "FERNET_KEY": settings.fernet_key,
-        "STORAGE_DIR": str(settings.documents_dir),
-    }
     return subprocess.run(
-        [sys.executable, "-m", "backend.cli", "billing", "run", *args],
-        capture_output=True, text=True, env=env, cwd=ROOT, check=False, timeout=300,
+        cli_command("billing", "run", *args), capture_output=True, text=True,
+        env=cli_env(container.settings), cwd=ROOT, check=False, timeout=300,
     )  # fmt: skip
 
 
@@ -51,3 +38,31 @@ def test_billing_run_on_demand_issues_once_and_reports(container: Container) -> 
     assert again["issued"] == 0
     with container.uow(portal.id) as uow:
         assert len(uow.documents.list()) == 3
+
+
+def test_progress_goes_to_stderr_per_portal_and_in_total_and_stdout_stays_json(
+    container: Container,
+) -> None:
+    portal_ids = []
+    for external_id in ("p-1", "p-2"):
+        with container.uow() as uow:
+            portal = install_portal(uow, container.clock, kind="bitrix24", external_id=external_id)
+            uow.commit()
+        assert portal.id is not None
+        portal_ids.append(portal.id)
+        with container.uow(portal.id) as uow:
+            register_lease(uow, container.clock, factories.lease(status=LeaseStatus.SIGNED))
+            uow.commit()
+    quiet = _run(container, "--date", "2026-01-27", "--portal", str(portal_ids[0]))
+    assert "total [" not in quiet.stderr  # not a terminal and no --progress: no bars
+    shown = _run(container, "--date", "2026-02-24", "--progress")
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["issued"] == 5  # 2 for the first portal, 3 for the second
+    lines = [line for line in shown.stderr.splitlines() if line.startswith(("portal", "total"))]
+    first, second = portal_ids
+    assert lines == [
+        f"portal {first}: 2 issued, 0 emails, 0 failed",
+        f"total [{'#' * 9}{'-' * 15}] 2/5 items, 1/2 portals · portal {first} [{'#' * 24}] 2/2",
+        f"portal {second}: 3 issued, 0 emails, 0 failed",
+        f"total [{'#' * 24}] 5/5 items, 2/2 portals · portal {second} [{'#' * 24}] 3/3",
+    ]

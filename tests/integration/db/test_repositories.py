@@ -165,3 +165,29 @@ def test_reinstall_reuses_the_portal_and_uninstall_keeps_documents(container: Co
     with container.uow(portal_id) as uow:
         assert uow.portals.get(portal_id).active
         assert len(uow.documents.for_lease(lease_id)) == 1
+
+
+def test_documents_awaiting_tenant_mail_are_the_unmailed_ones_of_auto_send_leases(
+    container: Container,
+) -> None:
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    portal_id = _portal(container)
+    auto = _lease(container, portal_id, auto_send=True)
+    with container.uow(portal_id) as uow:
+        manual = register_lease(
+            uow, container.clock, factories.lease(number="M-1", auto_send=False)
+        ).lease_id
+        months = [date(2026, m, 1) for m in range(2, 7)]
+        fresh, queued, delivered, cancelled, last = (
+            uow.documents.add(_invoice(auto, start, start.replace(day=28))) for start in months
+        )
+        uow.documents.add(_invoice(manual, date(2026, 2, 1), date(2026, 2, 28)))
+        uow.documents.save(replace(queued, extra={"tenant_mail": "tenant:1:2:abc"}))
+        uow.documents.save(replace(delivered, sent_at=datetime(2026, 2, 2, tzinfo=UTC)))
+        uow.documents.save(replace(cancelled, status="cancelled"))
+        uow.commit()
+    with container.uow(portal_id) as uow:
+        waiting = uow.documents.awaiting_tenant_mail("tenant_mail")
+    assert [d.id for d in waiting] == [fresh.id, last.id]

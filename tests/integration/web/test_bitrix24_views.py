@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 
 import pytest
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from backend.bootstrap import Container, bootstrap
 from backend.config import Settings
@@ -149,6 +150,16 @@ def test_a_robot_call_for_an_unknown_robot_is_rejected(setup: Setup) -> None:
     assert setup.queued == []
 
 
+def _open_app(setup: Setup) -> TestResponse:
+    """Open the app page from the portal's menu with fresh tokens, in English."""
+    fresh = setup.portal.issue_tokens()
+    return setup.web.post(
+        "/bitrix24/app?LANG=en",
+        data={"AUTH_ID": fresh["access_token"], "REFRESH_ID": fresh["refresh_token"],
+              "member_id": setup.portal.member_id, "PLACEMENT": "DEFAULT"},
+    )  # fmt: skip
+
+
 def test_a_dead_refresh_token_marks_the_portal_and_reopening_the_app_restores_it(
     setup: Setup,
 ) -> None:
@@ -163,12 +174,7 @@ def test_a_dead_refresh_token_marks_the_portal_and_reopening_the_app_restores_it
         setup.container.crm(portal).get_deal("1")
     assert _portal_status(setup) is PortalStatus.AUTH_LOST
 
-    fresh = setup.portal.issue_tokens()
-    page = setup.web.post(
-        "/bitrix24/app?LANG=en",
-        data={"AUTH_ID": fresh["access_token"], "REFRESH_ID": fresh["refresh_token"],
-              "member_id": setup.portal.member_id, "PLACEMENT": "DEFAULT"},
-    )  # fmt: skip
+    page = _open_app(setup)
 
     assert page.status_code == 200
     assert "pipeline settings" in page.get_data(as_text=True)
@@ -255,3 +261,25 @@ def test_the_tab_button_issues_the_next_invoice_and_queues_the_deal_update(setup
     assert len(invoices) == 1
     assert invoices[0].number in pressed.get_data(as_text=True)
     assert setup.queued == [("jobs.tasks.crm_document_issued", (portal.id, invoices[0].id))]
+
+
+def test_the_app_page_shows_the_portals_last_billing_run(setup: Setup) -> None:
+    from datetime import date
+
+    setup.install()
+    with setup.container.uow() as uow:
+        portal = uow.portals.find("bitrix24", setup.portal.member_id)
+    assert portal is not None
+
+    def open_app() -> str:
+        page = _open_app(setup)
+        assert page.status_code == 200
+        return page.get_data(as_text=True)
+
+    assert "Last billing run: none yet" in open_app()
+    with setup.container.uow(portal.id) as uow:
+        run_id = uow.runs.start(date(2026, 1, 27), setup.container.clock.now())
+        uow.runs.finish(run_id, setup.container.clock.now(), issued=3, sent=2, failed=1, errors=[])
+        uow.runs.start(date(2026, 1, 28), setup.container.clock.now())
+        uow.commit()
+    assert "Last billing run: 28.01.2026 — issued 0, sent 0, failed 0 (not finished)" in open_app()
