@@ -1,6 +1,6 @@
 /*
- * rentflow widget for amoCRM: the lead-card panel (lcard-1), the advanced settings page with the
- * stage mapping, and the digital-pipeline action settings.
+ * rentflow widget for amoCRM: the lead-card panel (lcard-1) with its buttons, the advanced
+ * settings page with the stage mapping, and the digital-pipeline action settings.
  *
  * Callbacks and helpers (render_template, i18n, get_settings, system, $authorizedAjax) follow
  * amoCRM's widget SDK: https://www.amocrm.ru/developers/content/integrations/script_js and
@@ -41,7 +41,17 @@ define(['jquery'], function ($) {
       });
     }
 
-    function panelHtml(data) {
+    var ACTIONS = ['issue_next_invoice', 'issue_act', 'resend_documents', 'mark_original_received'];
+
+    function actionsHtml(leadId, message) {
+      return '<div class="rentflow-actions" data-lead="' + esc(leadId) + '">' +
+        ACTIONS.map(function (action) {
+          return '<button type="button" data-action="' + action + '">' + esc(t('actions.' + action)) + '</button>';
+        }).join(' ') +
+        '<div class="rentflow-action-result">' + esc(message || '') + '</div></div>';
+    }
+
+    function panelHtml(data, message) {
       if (!data.lease) {
         return '<div class="rentflow-panel" data-state="empty">' + esc(t('panel.no_lease')) +
           '<form class="rentflow-create" data-lead="' + esc(data.deal_id) + '">' +
@@ -73,10 +83,11 @@ define(['jquery'], function ($) {
         '<div><b>' + esc(t('panel.schedule')) + ':</b><ul class="rentflow-schedule">' + schedule + '</ul></div>' +
         '<div><b>' + esc(t('panel.documents')) + ':</b><ul class="rentflow-documents">' + docs + '</ul></div>' +
         '<div><b>' + esc(t('panel.payments')) + ':</b><ul class="rentflow-payments">' + payments + '</ul></div>' +
+        actionsHtml(data.deal_id, message) +
         '</div>';
     }
 
-    function renderPanel() {
+    function renderPanel(message) {
       var leadId = window.AMOCRM && AMOCRM.data && AMOCRM.data.current_card ? AMOCRM.data.current_card.id : null;
       if (!leadId) {
         return;
@@ -85,7 +96,7 @@ define(['jquery'], function ($) {
         self.render_template({
           caption: {class_name: 'rentflow-caption'},
           body: '',
-          render: panelHtml(data)
+          render: panelHtml(data, message)
         });
       }).fail(function () {
         self.render_template({
@@ -109,6 +120,19 @@ define(['jquery'], function ($) {
         .fail(function (xhr) {
           var answer = xhr.responseJSON || {};
           form.find('.rentflow-error').text(answer.error || t('panel.error'));
+        });
+    }
+
+    function pressButton(button) {
+      var box = button.closest('.rentflow-actions');
+      box.find('button').prop('disabled', true);
+      call('/amocrm/widget/lead/' + encodeURIComponent(box.data('lead')) + '/action', 'POST',
+        {action: button.data('action')})
+        .done(function (answer) { renderPanel(t('actions.' + answer.outcome)); })
+        .fail(function (xhr) {
+          var answer = xhr.responseJSON || {};
+          box.find('button').prop('disabled', false);
+          box.find('.rentflow-action-result').text(answer.error || t('panel.error'));
         });
     }
 
@@ -167,6 +191,10 @@ define(['jquery'], function ($) {
           e.preventDefault();
           createLease($(this));
         });
+        $(document).off('click.rentflow').on('click.rentflow', '.rentflow-actions button[data-action]', function (e) {
+          e.preventDefault();
+          pressButton($(this));
+        });
         return true;
       },
       settings: function () {
@@ -176,7 +204,7 @@ define(['jquery'], function ($) {
         return true;
       },
       destroy: function () {
-        $(document).off('submit.rentflow');
+        $(document).off('submit.rentflow click.rentflow');
       },
       dpSettings: function () {
         return true;

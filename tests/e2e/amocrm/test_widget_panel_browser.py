@@ -138,3 +138,22 @@ def test_a_lease_created_in_the_panel_then_shows(world: World, browser: object) 
         lease = uow.leases.by_deal(str(lead))
     assert lease is not None
     assert number == lease.number
+
+
+def test_the_issue_next_invoice_button_issues_it_and_the_panel_lists_it(
+    world: World, browser: object
+) -> None:
+    portal_id = install(world)
+    lead = world.account.add_lead("Аренда офиса 101")
+    lease_id = lease_on_lead(world, portal_id, lead, status=LeaseStatus.SIGNED)
+    with serve(_page_app(world, lead, "lcard")) as page_url:
+        page = browser.new_page()  # type: ignore[attr-defined]
+        page.goto(page_url)
+        page.click(".rentflow-actions button[data-action=issue_next_invoice]")
+        page.wait_for_selector(".rentflow-action-result:has-text('Готово')")
+        listed = page.inner_text(".rentflow-documents")
+        page.close()
+    with world.container.uow(portal_id) as uow:
+        (invoice,) = uow.documents.for_lease(lease_id)
+    assert invoice.number in listed
+    assert world.queued == [("jobs.tasks.crm_document_issued", portal_id, invoice.id)]
