@@ -21,6 +21,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     from backend.web import (
         amocrm,
+        amocrm_settings,
         amocrm_widget,
         attention,
         bitrix24,
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.register_blueprint(documents.bp)
     app.register_blueprint(amocrm.bp)
     app.register_blueprint(amocrm_widget.bp)
+    app.register_blueprint(amocrm_settings.bp)
     app.register_blueprint(payments.bp)
     app.register_blueprint(onec.bp)
     app.register_blueprint(bitrix24.bp)

@@ -3,74 +3,9 @@ they refuse (rentflow in-process; the buttons themselves need no call to amoCRM)
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
-
-import pytest
-from flask.testing import FlaskClient
-
-from backend.bootstrap import Container, bootstrap
-from backend.config import Settings
 from backend.domain.billing import DocumentKind
-from backend.domain.lease import LeaseStatus
-from backend.ports import FixedClock
-from backend.services.leases import register_lease
-from backend.services.portals import install_portal
 from backend.web.amocrm_widget import DOCUMENT_TASK
-from backend.web.app import create_app
-from crm_mappings.amocrm.disposable_token import issue_widget_token
-from tests import factories
-
-ACCOUNT = "30000001"
-SECRET = "widget-test-integration-secret-0123456789abcdef"
-
-
-@dataclass
-class Widget:
-    container: Container
-    web: FlaskClient
-    portal_id: int
-    lease_id: int
-    queued: list[tuple[Any, ...]] = field(default_factory=list)
-
-    def press(self, action: str, lead: str = "42", **token: Any) -> Any:
-        claims: dict[str, Any] = {
-            "secret": SECRET,
-            "audience": self.container.settings.public_base_url,
-            "account_id": ACCOUNT,
-            "user_id": "9001",
-            "subdomain": "romashka",
-            "now": self.container.clock.now(),
-        }
-        claims.update(token)
-        return self.web.post(
-            f"/amocrm/widget/lead/{lead}/action",
-            json={"action": action},
-            headers={"X-Auth-Token": issue_widget_token(**claims)},
-        )
-
-    def documents(self, kind: DocumentKind | None = None) -> list[Any]:
-        with self.container.uow(self.portal_id) as uow:
-            return list(uow.documents.for_lease(self.lease_id, kind))
-
-
-@pytest.fixture
-def widget(settings: Settings, clock: FixedClock) -> Iterator[Widget]:
-    container = bootstrap(settings.with_(amocrm_client_secret=SECRET), clock=clock)
-    with container.uow() as uow:
-        portal = install_portal(uow, clock, kind="amocrm", external_id=ACCOUNT)
-        uow.commit()
-    assert portal.id is not None
-    with container.uow(portal.id) as uow:
-        lease = factories.lease(status=LeaseStatus.SIGNED)
-        registered = register_lease(uow, clock, lease, crm_deal_id="42", crm_pipeline_id="7001")
-        uow.commit()
-    app = create_app(container=container)
-    built = Widget(container, app.test_client(), portal.id, int(registered.lease_id))
-    app.config["RENTFLOW_ENQUEUE"] = lambda *call: built.queued.append(call)
-    yield built
-    container.dispose()
+from tests.integration.web.amocrm_account import Widget
 
 
 def test_issue_next_invoice_issues_it_and_queues_its_push_to_the_lead(widget: Widget) -> None:
