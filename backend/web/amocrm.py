@@ -9,7 +9,6 @@ own API is ``amocrm_widget`` and ``amocrm_settings``).
 
 from __future__ import annotations
 
-import hmac
 import logging
 import re
 from collections.abc import Callable
@@ -105,13 +104,16 @@ def digital_pipeline() -> ResponseReturnValue:
 
 @bp.get("/disable")
 def disable_hook() -> ResponseReturnValue:
-    """amoCRM calls this when the integration is disabled in an account."""
+    """amoCRM calls this when the integration is disabled in an account (signed GET)."""
+    settings = app_settings()
     account_id = request.args.get("account_id", "")
-    client_uuid = request.args.get("client_uuid", "")
-    expected = lifecycle.disable_signature(
-        client_uuid, account_id, app_settings().amocrm_client_secret
-    )
-    if not hmac.compare_digest(expected, request.args.get("signature", "")):
+    if not lifecycle.disable_hook_valid(
+        client_id=settings.amocrm_client_id,
+        secret=settings.amocrm_client_secret,
+        client_uuid=request.args.get("client_uuid", ""),
+        account_id=account_id,
+        signature=request.args.get("signature", ""),
+    ):
         return jsonify(error="bad signature"), 401
     lifecycle.uninstall_account(container(), account_id)
     return jsonify(uninstalled=account_id)
