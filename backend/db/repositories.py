@@ -133,6 +133,13 @@ class PartyRepository(_Scoped):
     def landlord_settings(self, landlord_id: int) -> dict[str, Any]:
         return dict(self._get(LandlordRow, landlord_id).settings or {})
 
+    def update_landlord(
+        self, landlord_id: int, entity: LandlordEntity, settings: dict[str, Any]
+    ) -> None:
+        row = self._get(LandlordRow, landlord_id)
+        lm.landlord_to_row(entity, row)
+        row.settings = dict(settings)
+
     def landlords(self) -> list[LandlordEntity]:
         rows = self.session.scalars(
             select(LandlordRow)

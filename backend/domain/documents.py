@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 
 from backend.domain.billing import BillingPeriod, DocumentKind, DocumentLine
@@ -50,3 +52,16 @@ class IssuedDocument:
     def outstanding(self) -> Money:
         paid = self.paid if self.paid is not None else Money.zero(self.total.currency)
         return self.total - paid
+
+
+def outstanding_debt(documents: Iterable[IssuedDocument]) -> Decimal:
+    """What the tenant still owes (задолженность): the unpaid rest of every invoice not
+    cancelled. The deal panel shows it and the deal's "debt" field carries it."""
+    return sum(
+        (
+            d.outstanding.amount
+            for d in documents
+            if d.kind is DocumentKind.INVOICE and d.status != InvoiceStatus.CANCELLED
+        ),
+        Decimal("0.00"),
+    )

@@ -10,6 +10,8 @@ CRM-agnostic (``CrmPort`` only). Both billing modes of seed 001 / SPEC:
   gets the latest invoice's fields.
 
 The billing deal's id is kept with the invoice (``IssuedDocument.extra[BILLING_DEAL]``).
+Every push also refreshes the lease deal's summary fields: lease status, next invoice date and
+debt (issue 5: the lead carries them).
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from backend.domain.billing import DocumentKind
-from backend.domain.documents import IssuedDocument
+from backend.domain.documents import IssuedDocument, outstanding_debt
+from backend.domain.schedule import next_invoice_date
 from backend.ports import Clock
-from backend.services.crm_sync import load_mapping
+from backend.services.crm_sync import STATUS_LABELS_RU, load_mapping
 from backend.services.document_links import document_urls
 from backend.services.unit_of_work import UnitOfWork
 from crm_mappings.mapping import BillingMode, LeaseEvent
@@ -49,6 +52,7 @@ class _Target:
     lease_pipeline: str
     per_period: bool
     billing_pipeline: str
+    summary: dict[LeaseField, str]  # the lease deal's status, next invoice date and debt
 
 
 def _target(uow: UnitOfWork, document_id: int) -> _Target | None:
@@ -62,10 +66,21 @@ def _target(uow: UnitOfWork, document_id: int) -> _Target | None:
     if doc.kind is not DocumentKind.INVOICE:
         invoices = uow.documents.for_lease(doc.lease_id, DocumentKind.INVOICE)
         invoice = next((i for i in invoices if i.period == doc.period), None)
+    lease = uow.leases.get(doc.lease_id)
     return _Target(
-        doc, invoice, uow.leases.get(doc.lease_id).number, deal_id, pipeline_id,
-        per_period, str(settings.get("billing_pipeline", "")),
+        doc, invoice, lease.number, deal_id, pipeline_id,
+        per_period, str(settings.get("billing_pipeline", "")), _summary(uow, doc.lease_id),
     )  # fmt: skip
+
+
+def _summary(uow: UnitOfWork, lease_id: int) -> dict[LeaseField, str]:
+    """The lease deal's summary fields as they stand now (an ISO date, a plain decimal)."""
+    next_on = next_invoice_date(uow.schedule.for_lease(lease_id))
+    return {
+        LeaseField.LEASE_STATUS: STATUS_LABELS_RU[uow.leases.get(lease_id).status],
+        LeaseField.NEXT_INVOICE_DATE: next_on.isoformat() if next_on else "",
+        LeaseField.DEBT: str(outstanding_debt(uow.documents.for_lease(lease_id))),
+    }
 
 
 # link role -> the deal field its public URL goes to (roles: backend.domain.links.ROLES)
@@ -125,18 +140,23 @@ def push_document_issued(
         )
         updates = (
             DealUpdate(created, fields=fields),
-            DealUpdate(target.lease_deal, fields=fields),
+            DealUpdate(target.lease_deal, fields={**fields, **target.summary}),
         )
         comment_on = created
     elif target.per_period:
         billing = (target.invoice.extra if target.invoice else {}).get(BILLING_DEAL, "")
-        updates = tuple(DealUpdate(d, fields=fields) for d in (billing, target.lease_deal) if d)
+        updates = tuple(
+            DealUpdate(d, fields={**fields, **(target.summary if d == target.lease_deal else {})})
+            for d in (billing, target.lease_deal)
+            if d
+        )
         comment_on = billing or target.lease_deal
     else:
         stage = lease_map.stage_for(LeaseEvent.INVOICE_ISSUED) if lease_map else None
         if doc.kind is not DocumentKind.INVOICE:
             stage = None
-        updates = (DealUpdate(target.lease_deal, stage_id=stage, fields=fields),)
+        summary_and_fields = {**fields, **target.summary}
+        updates = (DealUpdate(target.lease_deal, stage_id=stage, fields=summary_and_fields),)
         comment_on = target.lease_deal
     crm.update_deals(list(updates))
     crm.add_comments([DealComment(comment_on, f"{text}\n{url}")])
@@ -198,6 +218,7 @@ def push_published_documents(
                 fields[LeaseField.ACT_URL] = url
                 texts.append(f"rentflow: выставлен акт № {doc.number} от {date}")
             texts.append(url)
+            fields.update(target.summary)
             merged[target.lease_deal] = (stage, fields, texts)
             synced.append((doc.id or 0, target.lease_deal))
     if not merged:

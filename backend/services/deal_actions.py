@@ -101,3 +101,58 @@ def resend_documents(ports: BillingPorts, portal_id: int, lease_id: int, today: 
         )
         uow.commit()
     return added
+
+
+class PanelAction(StrEnum):
+    """A button of a CRM card panel (the amoCRM lead card; the Bitrix24 deal tab's are the
+    same words)."""
+
+    ISSUE_NEXT_INVOICE = "issue_next_invoice"
+    ISSUE_ACT = "issue_act"
+    RESEND_DOCUMENTS = "resend_documents"
+    MARK_ORIGINAL_RECEIVED = "mark_original_received"
+
+
+class PanelOutcome(StrEnum):
+    """What the button did, for the panel to say."""
+
+    DONE = "done"
+    NO_LEASE = "no_lease"
+    NOTHING_PLANNED = "nothing_planned"  # no invoice planned, or no started period to act on
+    NOTHING_TO_SEND = "nothing_to_send"  # no document or tenant email, or already sent today
+
+
+@dataclass(frozen=True)
+class PanelResult:
+    """The outcome and the documents issued now (the caller queues their push to the deal)."""
+
+    outcome: PanelOutcome
+    issued: tuple[int, ...] = ()
+
+
+_PANEL_DEAL_ACTIONS = {
+    PanelAction.ISSUE_NEXT_INVOICE: DealAction.ISSUE_INVOICE,
+    PanelAction.ISSUE_ACT: DealAction.ISSUE_ACT,
+    PanelAction.RESEND_DOCUMENTS: DealAction.SEND_DOCUMENTS,
+}
+
+
+def run_panel_action(
+    ports: BillingPorts, portal_id: int, deal_id: str, action: PanelAction, today: date
+) -> PanelResult:
+    """Do a panel button's ``action`` for the deal's lease: the deal actions above, or
+    recording that the signed original came back. Domain errors (broken requisites) pass."""
+    if action is PanelAction.MARK_ORIGINAL_RECEIVED:
+        with ports.uow(portal_id) as uow:
+            done = mark_original_received(uow, ports.clock, deal_id)
+            uow.commit()
+        return PanelResult(PanelOutcome.DONE if done else PanelOutcome.NO_LEASE)
+    wanted = _PANEL_DEAL_ACTIONS[action]
+    result = run_deal_action(ports, portal_id, deal_id, wanted, today)
+    if result.lease_id is None:
+        return PanelResult(PanelOutcome.NO_LEASE)
+    if wanted is DealAction.SEND_DOCUMENTS:
+        return PanelResult(PanelOutcome.DONE if result.queued else PanelOutcome.NOTHING_TO_SEND)
+    if not result.issued:
+        return PanelResult(PanelOutcome.NOTHING_PLANNED)
+    return PanelResult(PanelOutcome.DONE, result.issued)

@@ -12,8 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from backend.domain.attention import PlannedDocument, Snapshot, needs_attention
-from backend.domain.billing import DocumentKind
-from backend.domain.documents import InvoiceStatus
+from backend.domain.documents import outstanding_debt
 from backend.domain.reminders import penalty
 from backend.domain.status import effective_status
 from backend.services.document_links import document_urls
@@ -45,14 +44,7 @@ def deal_panel(
         if lease_id == lease.id
     ]
     flags = needs_attention(Snapshot([lease], documents, planned), today)
-    debt = sum(
-        (
-            d.outstanding.amount
-            for d in documents
-            if d.kind is DocumentKind.INVOICE and d.status != InvoiceStatus.CANCELLED
-        ),
-        Decimal("0.00"),
-    )
+    debt = outstanding_debt(documents)
     return {
         "deal_id": deal_id,
         "lease": {

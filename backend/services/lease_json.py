@@ -84,6 +84,22 @@ def parse_lease(data: object) -> tuple[Lease, Issued]:
     return lease, issued
 
 
+def parse_landlord(data: object) -> LandlordEntity:
+    """A landlord entity in the lease JSON's ``landlord`` shape, checked by the same schema
+    (``InvalidLease`` naming ``landlord.<field>``)."""
+    schema = lease_schema()
+    own = {**schema["properties"]["landlord"], "$defs": schema.get("$defs", {})}
+    validator = Draft202012Validator(own, format_checker=FormatChecker())
+    errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.absolute_path), e.path))
+    if errors:
+        error = _schema_error(errors[0])
+        field = "" if error.field == "lease" else error.field  # "lease": the object itself
+        raise InvalidLease(f"landlord.{field}".rstrip("."), error.reason)
+    if not isinstance(data, Mapping):
+        raise InvalidLease("landlord", "must be a JSON object")
+    return landlord_from_json(data)
+
+
 def _schema_error(error: ValidationError) -> InvalidLease:
     field = _field(error.absolute_path)
     if error.validator == "required":
@@ -163,7 +179,8 @@ def _person(data: Mapping[str, Any] | None) -> Person | None:
     )
 
 
-def _landlord(data: Mapping[str, Any]) -> LandlordEntity:
+def landlord_from_json(data: Mapping[str, Any]) -> LandlordEntity:
+    """The ``landlord`` object of a lease JSON as the domain entity (not yet validated)."""
     bank = data["bank"]
     return LandlordEntity(
         name=data["name"],
@@ -221,7 +238,7 @@ def _lease(data: Mapping[str, Any]) -> Lease:
     return Lease(
         number=data["number"],
         signed_on=_date(data["date"], "date"),
-        landlord=_landlord(data["landlord"]),
+        landlord=landlord_from_json(data["landlord"]),
         tenant=_tenant(data["tenant"]),
         premises=_premises(data.get("premises", ()), "premises"),
         start=_date(data["start"], "start"),

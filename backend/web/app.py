@@ -19,12 +19,25 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.config["RENTFLOW_SETTINGS"] = settings
     app.extensions["rentflow"] = container
 
-    from backend.web import amocrm, attention, bitrix24, documents, home, onec, payments, runs
+    from backend.web import (
+        amocrm,
+        amocrm_settings,
+        amocrm_widget,
+        attention,
+        bitrix24,
+        documents,
+        home,
+        onec,
+        payments,
+        runs,
+    )
 
     app.register_blueprint(home.bp)
     app.register_blueprint(attention.bp)
     app.register_blueprint(documents.bp)
     app.register_blueprint(amocrm.bp)
+    app.register_blueprint(amocrm_widget.bp)
+    app.register_blueprint(amocrm_settings.bp)
     app.register_blueprint(payments.bp)
     app.register_blueprint(onec.bp)
     app.register_blueprint(bitrix24.bp)

@@ -79,21 +79,43 @@ def adapter_for(container: Container, portal: Portal) -> AmoCrm:
 
 
 def disable_signature(client_uuid: str, account_id: str, secret: str) -> str:
-    """HMAC-SHA256 of ``client_uuid|account_id`` with the integration secret, as amoCRM signs
-    its "integration disabled" hook (amoCRM OAuth docs; not found in our doc search, see the
-    issue note: verify against a live account)."""
+    """The ``signature`` of amoCRM's "integration disabled" hook: HMAC-SHA256, keyed with the
+    integration's secret, of ``"<client_uuid>|<account_id>"``.
+
+    The hook is a GET to the integration's disable-hook URL with ``account_id``,
+    ``client_uuid`` (the integration id) and ``signature``; the receiver first checks that
+    ``client_uuid`` is its own integration id, then the signature
+    (https://www.amocrm.ru/developers/content/oauth/step-by-step, section on disabling the
+    integration; that section could not be read in our page store, the format was taken from
+    a digest of that page, so verify it against a live account)."""
     message = f"{client_uuid}|{account_id}".encode()
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
+def disable_hook_valid(
+    *, client_id: str, secret: str, client_uuid: str, account_id: str, signature: str
+) -> bool:
+    """Whether a disable hook comes from amoCRM for our integration."""
+    if not client_id or not hmac.compare_digest(client_uuid.encode(), client_id.encode()):
+        return False
+    expected = disable_signature(client_uuid, account_id, secret)
+    return hmac.compare_digest(expected.encode(), signature.encode())
+
+
 def uninstall_account(container: Container, account_id: str) -> Portal | None:
-    """Stop an account: the portal is marked uninstalled, its tokens are no longer used."""
+    """Stop an account: the portal is marked uninstalled, which forgets its tokens (the
+    stored pair is erased with the status change) and stops its jobs (tasks skip portals
+    that are not active). amoCRM has no token revocation endpoint we could find (its OAuth
+    docs and official PHP client offer none): disabling the integration kills the tokens on
+    amoCRM's side, so forgetting ours is the whole of revoking. None for an unknown account."""
     with container.uow() as uow:
         portal = uow.portals.find(CrmKind.AMOCRM.value, account_id)
         if portal is None or portal.id is None:
             return None
         stopped = uninstall_portal(uow, container.clock, portal.id)
         uow.commit()
+    log.info("amoCRM account %s disabled the integration: portal %s uninstalled",
+             account_id, portal.id)  # fmt: skip
     return stopped
 
 

@@ -261,6 +261,22 @@ def add_fields() -> Any:
     return jsonify({"_embedded": {"custom_fields": created}})
 
 
+@bp.get("/api/v4/leads/<int:lead_id>/notes")
+def lead_notes(lead_id: int) -> Any:
+    """GET /api/v4/{entity_type}/{entity_id}/notes (events-and-notes page): 204 when none."""
+    acc = _acc()
+    notes = [n for n in acc.notes if int(n.get("entity_id", 0)) == lead_id]
+    if not notes:
+        return Response(status=204)
+    return jsonify(
+        {
+            "_page": 1,
+            "_links": {"self": {"href": f"/api/v4/leads/{lead_id}/notes"}},
+            "_embedded": {"notes": notes},
+        }
+    )
+
+
 @bp.post("/api/v4/leads/notes")
 def add_notes() -> Any:
     acc = _acc()

@@ -1,14 +1,21 @@
-"""What the emulated account sends to rentflow: status-change webhooks and digital-pipeline calls.
+"""What the emulated account sends to rentflow: status-change webhooks, digital-pipeline calls
+and the "integration disabled" hook.
 
 Webhook: x-www-form-urlencoded ``leads[status][0][id]=..`` with ``account[id]`` and
 ``account[subdomain]`` (https://www.amocrm.ru/developers/content/crm_platform/webhooks-format).
 Digital pipeline: JSON ``{"event": {"type": 15, "type_code": "lead_appeared_in_status",
 "data": {...}}, "action": {"settings": {"widget": {"settings": {...}}}}, "subdomain",
 "account_id"}`` (https://developers.kommo.com/docs/widgets-dp).
+Disable hook: GET ``?account_id=..&client_uuid=<integration id>&signature=<HMAC-SHA256 of
+"client_uuid|account_id" keyed with the client secret>``
+(https://www.amocrm.ru/developers/content/oauth/step-by-step; see
+``crm_mappings.amocrm.lifecycle.disable_signature`` for how sure we are of it).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Any
 
 import requests
@@ -65,3 +72,14 @@ def digital_pipeline_call(
         "account_id": acc.account_id,
     }
     return requests.post(url, json=body, timeout=TIMEOUT)
+
+
+def disable_integration(acc: AmoAccount, url: str) -> requests.Response:
+    """An admin disables the integration: its tokens die at once, then the hook is sent."""
+    acc.revoke_all()
+    account_id = str(acc.account_id)
+    signature = hmac.new(
+        acc.client_secret.encode(), f"{acc.client_id}|{account_id}".encode(), hashlib.sha256
+    ).hexdigest()
+    params = {"account_id": account_id, "client_uuid": acc.client_id, "signature": signature}
+    return requests.get(url, params=params, timeout=TIMEOUT)

@@ -1,6 +1,7 @@
 /*
- * rentflow widget for amoCRM: the lead-card panel (lcard-1), the advanced settings page with the
- * stage mapping, and the digital-pipeline action settings.
+ * rentflow widget for amoCRM: the lead-card panel (lcard-1) with its buttons, the advanced
+ * settings page (stage mapping, landlord entities, 1C settings), and the digital-pipeline
+ * action settings.
  *
  * Callbacks and helpers (render_template, i18n, get_settings, system, $authorizedAjax) follow
  * amoCRM's widget SDK: https://www.amocrm.ru/developers/content/integrations/script_js and
@@ -41,7 +42,17 @@ define(['jquery'], function ($) {
       });
     }
 
-    function panelHtml(data) {
+    var ACTIONS = ['issue_next_invoice', 'issue_act', 'resend_documents', 'mark_original_received'];
+
+    function actionsHtml(leadId, message) {
+      return '<div class="rentflow-actions" data-lead="' + esc(leadId) + '">' +
+        ACTIONS.map(function (action) {
+          return '<button type="button" data-action="' + action + '">' + esc(t('actions.' + action)) + '</button>';
+        }).join(' ') +
+        '<div class="rentflow-action-result">' + esc(message || '') + '</div></div>';
+    }
+
+    function panelHtml(data, message) {
       if (!data.lease) {
         return '<div class="rentflow-panel" data-state="empty">' + esc(t('panel.no_lease')) +
           '<form class="rentflow-create" data-lead="' + esc(data.deal_id) + '">' +
@@ -73,10 +84,11 @@ define(['jquery'], function ($) {
         '<div><b>' + esc(t('panel.schedule')) + ':</b><ul class="rentflow-schedule">' + schedule + '</ul></div>' +
         '<div><b>' + esc(t('panel.documents')) + ':</b><ul class="rentflow-documents">' + docs + '</ul></div>' +
         '<div><b>' + esc(t('panel.payments')) + ':</b><ul class="rentflow-payments">' + payments + '</ul></div>' +
+        actionsHtml(data.deal_id, message) +
         '</div>';
     }
 
-    function renderPanel() {
+    function renderPanel(message) {
       var leadId = window.AMOCRM && AMOCRM.data && AMOCRM.data.current_card ? AMOCRM.data.current_card.id : null;
       if (!leadId) {
         return;
@@ -85,7 +97,7 @@ define(['jquery'], function ($) {
         self.render_template({
           caption: {class_name: 'rentflow-caption'},
           body: '',
-          render: panelHtml(data)
+          render: panelHtml(data, message)
         });
       }).fail(function () {
         self.render_template({
@@ -109,6 +121,19 @@ define(['jquery'], function ($) {
         .fail(function (xhr) {
           var answer = xhr.responseJSON || {};
           form.find('.rentflow-error').text(answer.error || t('panel.error'));
+        });
+    }
+
+    function pressButton(button) {
+      var box = button.closest('.rentflow-actions');
+      box.find('button').prop('disabled', true);
+      call('/amocrm/widget/lead/' + encodeURIComponent(box.data('lead')) + '/action', 'POST',
+        {action: button.data('action')})
+        .done(function (answer) { renderPanel(t('actions.' + answer.outcome)); })
+        .fail(function (xhr) {
+          var answer = xhr.responseJSON || {};
+          box.find('button').prop('disabled', false);
+          box.find('.rentflow-action-result').text(answer.error || t('panel.error'));
         });
     }
 
@@ -149,6 +174,105 @@ define(['jquery'], function ($) {
       });
     }
 
+    var LANDLORD_PATHS = [
+      'landlord.name', 'landlord.inn', 'landlord.kpp', 'landlord.ogrn', 'landlord.address',
+      'landlord.email', 'landlord.phone', 'landlord.bank.name', 'landlord.bank.bic',
+      'landlord.bank.account', 'landlord.bank.corr_account', 'landlord.director.name',
+      'landlord.director.position', 'landlord.accountant.name', 'numbering.invoice.prefix',
+      'numbering.act.prefix'
+    ];
+    var landlordItems = {};
+
+    function getPath(obj, path) {
+      return path.split('.').reduce(function (node, key) {
+        return node && node[key] !== undefined ? node[key] : '';
+      }, obj);
+    }
+
+    function setPath(obj, path, value) {
+      var keys = path.split('.');
+      var node = obj;
+      keys.slice(0, -1).forEach(function (key) {
+        if (!node[key] || typeof node[key] !== 'object') { node[key] = {}; }
+        node = node[key];
+      });
+      node[keys[keys.length - 1]] = value;
+    }
+
+    function landlordForm(item) {
+      var inputs = LANDLORD_PATHS.map(function (path) {
+        return '<label>' + esc(t('landlords.' + path.replace(/\./g, '_'))) +
+          ' <input name="' + path + '" value="' + esc(getPath(item, path)) + '"></label>';
+      }).join('<br>');
+      return '<form class="rentflow-landlord" data-id="' + esc(item.id || '') + '">' + inputs +
+        '<br><button type="submit">' + esc(t(item.id ? 'panel.save' : 'landlords.add')) + '</button>' +
+        '<span class="rentflow-saved"></span></form>';
+    }
+
+    function loadLandlords(box) {
+      call('/amocrm/widget/settings/landlords').done(function (data) {
+        landlordItems = {};
+        (data.landlords || []).forEach(function (item) { landlordItems[item.id] = item; });
+        box.html('<h3>' + esc(t('landlords.title')) + '</h3>' +
+          (data.landlords || []).map(landlordForm).join('<hr>') + '<hr>' +
+          landlordForm({landlord: {bank: {}, director: {name: ''}}, numbering: {}}));
+      });
+    }
+
+    function saveLandlord(form) {
+      var id = form.data('id');
+      var body = JSON.parse(JSON.stringify(landlordItems[id] || {}));
+      delete body.id;
+      form.find('input[name]').each(function () { setPath(body, this.name, this.value.trim()); });
+      call('/amocrm/widget/settings/landlords' + (id ? '/' + id : ''), 'POST', body)
+        .done(function () {
+          if (id) { form.find('.rentflow-saved').text(t('panel.saved')); }
+          else { loadLandlords(form.closest('.rentflow-landlords')); }
+        })
+        .fail(function (xhr) {
+          var answer = xhr.responseJSON || {};
+          form.find('.rentflow-saved').text(answer.error || t('panel.error'));
+        });
+    }
+
+    function onecHtml(s) {
+      var texts = ['odata_url', 'user', 'accountant_email'].map(function (key) {
+        return '<label>' + esc(t('onec.' + key)) + ' <input name="' + key + '" value="' + esc(s[key]) + '"></label>';
+      });
+      var password = '<label>' + esc(t('onec.password')) + ' <input type="password" name="password" value="" placeholder="' +
+        esc(t(s.password_set ? 'onec.password_set' : 'onec.password_not_set')) + '"></label>';
+      var flags = ['poll', 'export', 'write_drafts'].map(function (key) {
+        return '<label><input type="checkbox" name="' + key + '"' + (s[key] ? ' checked' : '') + '> ' + esc(t('onec.' + key)) + '</label>';
+      });
+      var days = '<label>' + esc(t('onec.poll_days')) + ' <input type="number" min="1" max="366" name="poll_days" value="' + esc(s.poll_days) + '"></label>';
+      return '<h3>' + esc(t('onec.title')) + '</h3><form class="rentflow-onec" data-password-set="' + (s.password_set ? '1' : '0') + '">' +
+        texts.concat([password]).concat(flags).concat([days]).join('<br>') +
+        '<br><button type="submit">' + esc(t('panel.save')) + '</button><span class="rentflow-saved"></span></form>';
+    }
+
+    function loadOnec(box, message) {
+      call('/amocrm/widget/settings/onec').done(function (data) {
+        box.html(onecHtml(data));
+        box.find('.rentflow-saved').text(message || '');
+      });
+    }
+
+    function saveOnec(form) {
+      var body = {poll_days: parseInt(form.find('input[name=poll_days]').val(), 10)};
+      form.find('input[name=odata_url], input[name=user], input[name=accountant_email]').each(function () {
+        body[this.name] = this.value.trim();
+      });
+      form.find('input[type=checkbox]').each(function () { body[this.name] = this.checked; });
+      var password = form.find('input[name=password]').val();
+      if (password) { body.password = password; }
+      call('/amocrm/widget/settings/onec', 'POST', body)
+        .done(function () { loadOnec(form.closest('.rentflow-onec-area'), t('panel.saved')); })
+        .fail(function (xhr) {
+          var answer = xhr.responseJSON || {};
+          form.find('.rentflow-saved').text(answer.error || t('panel.error'));
+        });
+    }
+
     this.callbacks = {
       init: function () {
         return true;
@@ -167,6 +291,17 @@ define(['jquery'], function ($) {
           e.preventDefault();
           createLease($(this));
         });
+        $(document).on('submit.rentflow', 'form.rentflow-landlord', function (e) {
+          e.preventDefault();
+          saveLandlord($(this));
+        }).on('submit.rentflow', 'form.rentflow-onec', function (e) {
+          e.preventDefault();
+          saveOnec($(this));
+        });
+        $(document).off('click.rentflow').on('click.rentflow', '.rentflow-actions button[data-action]', function (e) {
+          e.preventDefault();
+          pressButton($(this));
+        });
         return true;
       },
       settings: function () {
@@ -176,18 +311,23 @@ define(['jquery'], function ($) {
         return true;
       },
       destroy: function () {
-        $(document).off('submit.rentflow');
+        $(document).off('submit.rentflow click.rentflow');
       },
       dpSettings: function () {
         return true;
       },
       advancedSettings: function () {
         var area = $('#work-area-' + self.get_settings().widget_code);
+        area.html('<div class="rentflow-advanced"><div class="rentflow-mapping-area"></div>' +
+          '<div class="rentflow-landlords"></div><div class="rentflow-onec-area"></div></div>');
         call('/amocrm/widget/mapping').done(function (data) {
-          area.html('<div class="rentflow-advanced">' + mappingHtml(data) + '</div>');
+          area.find('.rentflow-mapping-area').html(mappingHtml(data));
         }).fail(function () {
-          area.html('<div class="rentflow-advanced" data-state="error">' + esc(t('panel.error')) + '</div>');
+          area.find('.rentflow-advanced').attr('data-state', 'error')
+            .find('.rentflow-mapping-area').text(t('panel.error'));
         });
+        loadLandlords(area.find('.rentflow-landlords'));
+        loadOnec(area.find('.rentflow-onec-area'));
         return true;
       }
     };

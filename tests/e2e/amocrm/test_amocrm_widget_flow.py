@@ -13,12 +13,20 @@ import pytest
 import requests
 
 from backend.domain.lease import LeaseStatus
+from backend.domain.portal import PortalStatus
 from backend.services.crm_sync import STATUS_LABELS_RU, deal_update_for_event, load_mapping
 from backend.web.amocrm import DP_ACTION_TASK, LEAD_CHANGED_TASK
 from crm_mappings.amocrm.lifecycle import disable_signature, refresh_idle_accounts
 from crm_mappings.mapping import LeaseEvent
-from crm_mappings.port import DealComment, LeaseField
-from sandbox.amocrm.sender import digital_pipeline_call, move_lead, status_webhook_form
+from crm_mappings.port import CrmAuthLost, DealComment, LeaseField
+from jobs import tasks
+from jobs.runtime import set_container
+from sandbox.amocrm.sender import (
+    digital_pipeline_call,
+    disable_integration,
+    move_lead,
+    status_webhook_form,
+)
 from tests.e2e.amocrm.world import PIPELINE, World, install, lease_on_lead
 
 
@@ -181,28 +189,45 @@ def test_widget_panel_shows_the_schedule_of_a_signed_lease(world: World) -> None
     assert _panel(world, world.account.add_lead("no lease"))["lease"] is None
 
 
-def test_disable_hook_uninstalls_and_later_webhooks_are_refused(world: World) -> None:
-    install(world)
+def test_disabling_the_integration_forgets_the_tokens_and_stops_the_account(
+    world: World,
+) -> None:
+    portal_id = install(world)
+    lead = world.account.add_lead("L")
+    lease_on_lead(world, portal_id, lead)
     account_id = str(world.account.account_id)
     secret = world.container.settings.amocrm_client_secret
-    bad = requests.get(
-        f"{world.rentflow}/amocrm/disable",
-        params={"account_id": account_id, "client_uuid": "u", "signature": "x"},
-        timeout=30,
-    )
-    good = requests.get(
-        f"{world.rentflow}/amocrm/disable",
-        params={"account_id": account_id, "client_uuid": "u",
-                "signature": disable_signature("u", account_id, secret)},
-        timeout=30,
-    )  # fmt: skip
-    lead = world.account.add_lead("L")
+    url = f"{world.rentflow}/amocrm/disable"
+    forged = [
+        {"account_id": account_id, "client_uuid": world.account.client_id, "signature": "x"},
+        {"account_id": account_id, "client_uuid": "another-integration",
+         "signature": disable_signature("another-integration", account_id, secret)},
+    ]  # fmt: skip
+    refused = [requests.get(url, params=p, timeout=30).status_code for p in forged]
+    still_active = world.container.token_store(portal_id).load()
+
+    disabled = disable_integration(world.account, url)
+
+    assert refused == [401, 401]
+    assert still_active.access_token
+    assert disabled.status_code == 200
+    with world.container.uow() as uow:
+        assert uow.portals.get(portal_id).status is PortalStatus.UNINSTALLED
+    with pytest.raises(CrmAuthLost):
+        world.container.token_store(portal_id).load()  # forgotten
     webhook = requests.post(
         f"{world.rentflow}/amocrm/webhook",
         data=status_webhook_form(world.account, lead, 10001),
         timeout=30,
     )
-    assert (bad.status_code, good.status_code, webhook.status_code) == (401, 200, 401)
+    assert webhook.status_code == 401
+    calls_before = len(world.account.calls)
+    set_container(world.container)
+    try:
+        tasks.amocrm_lead_changed(portal_id, str(lead))  # a task queued before: does nothing
+    finally:
+        set_container(None)
+    assert len(world.account.calls) == calls_before
 
 
 def test_one_webhook_with_several_leads_queues_each_lead_once(world: World) -> None:

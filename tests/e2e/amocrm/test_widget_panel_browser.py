@@ -138,3 +138,55 @@ def test_a_lease_created_in_the_panel_then_shows(world: World, browser: object) 
         lease = uow.leases.by_deal(str(lead))
     assert lease is not None
     assert number == lease.number
+
+
+def test_the_issue_next_invoice_button_issues_it_and_the_panel_lists_it(
+    world: World, browser: object
+) -> None:
+    portal_id = install(world)
+    lead = world.account.add_lead("Аренда офиса 101")
+    lease_id = lease_on_lead(world, portal_id, lead, status=LeaseStatus.SIGNED)
+    with serve(_page_app(world, lead, "lcard")) as page_url:
+        page = browser.new_page()  # type: ignore[attr-defined]
+        page.goto(page_url)
+        page.click(".rentflow-actions button[data-action=issue_next_invoice]")
+        page.wait_for_selector(".rentflow-action-result:has-text('Готово')")
+        listed = page.inner_text(".rentflow-documents")
+        page.close()
+    with world.container.uow(portal_id) as uow:
+        (invoice,) = uow.documents.for_lease(lease_id)
+    assert invoice.number in listed
+    assert world.queued == [("jobs.tasks.crm_document_issued", portal_id, invoice.id)]
+
+
+def test_advanced_settings_edit_a_landlord_and_the_1c_settings(
+    world: World, browser: object
+) -> None:
+    portal_id = install(world)
+    lease_on_lead(world, portal_id, world.account.add_lead("L"))
+    with serve(_page_app(world, 0, "advanced_settings")) as page_url:
+        page = browser.new_page()  # type: ignore[attr-defined]
+        page.goto(page_url)
+        landlord = "form.rentflow-landlord[data-id]:not([data-id=''])"
+        page.fill(f"{landlord} input[name='numbering.invoice.prefix']", "АР-")
+        page.click(f"{landlord} button[type=submit]")
+        page.wait_for_selector(f"{landlord} .rentflow-saved:has-text('Сохранено')")
+        page.fill(
+            "form.rentflow-onec input[name=odata_url]", "https://1c.example/odata/standard.odata"
+        )
+        page.fill("form.rentflow-onec input[name=password]", "s3cret-1c")
+        page.click("form.rentflow-onec button[type=submit]")
+        page.wait_for_selector("form.rentflow-onec[data-password-set='1']")
+        password_shown = page.input_value("form.rentflow-onec input[name=password]")
+        html = page.content()
+        page.close()
+    with world.container.uow() as uow:
+        onec = uow.portals.get(portal_id).settings["onec"]
+    with world.container.uow(portal_id) as uow:
+        (entity,) = uow.parties.landlords()
+        numbering = uow.parties.landlord_settings(entity.id or 0)["numbering"]
+    assert (onec["odata_url"], onec["password"]) == ("https://1c.example/odata/standard.odata",
+                                                     "s3cret-1c")  # fmt: skip
+    assert password_shown == ""
+    assert "s3cret-1c" not in html
+    assert numbering["invoice"]["prefix"] == "АР-"

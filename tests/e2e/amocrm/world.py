@@ -34,6 +34,16 @@ class World:
     queued: list[tuple[Any, ...]]
     clock: FixedClock
     app: Any = None
+    amo: str = ""  # the emulated account's base URL
+
+    def amo_get(self, portal_id: int, path: str) -> Any:
+        """Read the account back over HTTP with the portal's stored access token."""
+        token = self.container.token_store(portal_id).load().access_token
+        answer = requests.get(
+            f"{self.amo}{path}", headers={"Authorization": f"Bearer {token}"}, timeout=30
+        )
+        assert answer.status_code in (200, 204), answer.text
+        return answer.json() if answer.status_code == 200 else None
 
     def token(self, **overrides: Any) -> str:
         values: dict[str, Any] = {
@@ -88,7 +98,7 @@ def world(settings: Settings, clock: FixedClock) -> Iterator[World]:
         app.config["RENTFLOW_ENQUEUE"] = lambda *call: queued.append(call)
         dispatch.target = app
         account.webhook_urls.append(f"{rentflow_url}/amocrm/webhook")
-        yield World(account, container, rentflow_url, queued, clock, app)
+        yield World(account, container, rentflow_url, queued, clock, app, amo_url)
         container.dispose()
 
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Any
 
 import pytest
+from flask import Flask, request
 from flask.testing import FlaskClient
 
 from sandbox.amocrm.app import create_emulator
+from sandbox.amocrm.sender import disable_integration
 from sandbox.amocrm.state import AmoAccount
+from tests.loopback import serve
 
 
 class Clock:
@@ -183,6 +188,56 @@ def test_notes_and_tasks_are_stored_for_a_lead(client: FlaskClient, account: Amo
     assert (note.status_code, task.status_code) == (200, 200)
     assert account.notes[0]["params"]["text"] == "hi"
     assert account.tasks[0]["text"] == "call"
+
+
+def test_a_lead_s_notes_are_listed_and_a_lead_without_notes_answers_204(
+    client: FlaskClient, account: AmoAccount
+) -> None:
+    headers = _auth(_tokens(client, account))
+    lead_id, quiet = account.add_lead("L"), account.add_lead("Q")
+    client.post(
+        "/api/v4/leads/notes",
+        json=[{"entity_id": lead_id, "note_type": "common", "params": {"text": "hi"}}],
+        headers=headers,
+    )
+    listed = client.get(f"/api/v4/leads/{lead_id}/notes", headers=headers)
+    empty = client.get(f"/api/v4/leads/{quiet}/notes", headers=headers)
+    assert listed.status_code == 200
+    (note,) = (listed.json or {})["_embedded"]["notes"]
+    assert (note["entity_id"], note["params"]["text"]) == (lead_id, "hi")
+    assert empty.status_code == 204
+
+
+def test_disabling_the_integration_kills_its_tokens_and_sends_a_signed_hook(
+    client: FlaskClient, account: AmoAccount
+) -> None:
+    tokens = _tokens(client, account)
+    received: list[dict[str, str]] = []
+    receiver = Flask(__name__)
+
+    @receiver.get("/disable")
+    def hook() -> str:
+        received.append(request.args.to_dict())
+        return "ok"
+
+    with serve(receiver) as url:
+        answer = disable_integration(account, f"{url}/disable")
+    refresh = client.post(
+        "/oauth2/access_token",
+        json={"client_id": account.client_id, "client_secret": account.client_secret,
+              "grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+    )  # fmt: skip
+    api = client.get("/api/v4/account", headers=_auth(tokens))
+    (hook_args,) = received
+    message = f"{account.client_id}|{account.account_id}".encode()
+    expected = hmac.new(account.client_secret.encode(), message, hashlib.sha256).hexdigest()
+    assert answer.status_code == 200
+    assert hook_args == {
+        "account_id": str(account.account_id),
+        "client_uuid": account.client_id,
+        "signature": expected,
+    }
+    assert (api.status_code, refresh.status_code) == (401, 400)
 
 
 def test_the_front_page_shows_the_account_and_an_install_link_with_a_live_code(

@@ -92,6 +92,20 @@ def test_on_the_lease_deal_an_invoice_sets_fields_moves_the_stage_and_comments(
     assert "С-1" in crm.comments[0].text
 
 
+def test_an_invoice_refreshes_the_lease_deal_s_status_next_invoice_date_and_debt(
+    container: Container, crm: FakeCrm
+) -> None:
+    portal_id = _portal(container, {})
+    invoice = _document(container, portal_id, DocumentKind.INVOICE, "С-1")
+
+    push_document_issued(container.uow(portal_id), container.clock, crm, invoice, "u1")
+
+    fields = crm.deals["42"].fields
+    assert fields[LeaseField.LEASE_STATUS] == "Черновик"
+    assert fields[LeaseField.NEXT_INVOICE_DATE] == ""  # a draft lease plans nothing yet
+    assert fields[LeaseField.DEBT] == "100.00"  # the unpaid invoice
+
+
 def test_an_act_on_the_lease_deal_sets_its_link_without_moving_the_deal(
     container: Container, crm: FakeCrm
 ) -> None:

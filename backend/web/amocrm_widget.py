@@ -1,0 +1,179 @@
+"""The amoCRM widget's API: the lead-card panel (read, create a lease, buttons) and the stage
+mapping of the advanced settings page.
+
+Every call carries amoCRM's disposable token in ``X-Auth-Token``
+(https://www.amocrm.com/developers/content/oauth/one-time-tokens-for-integrations/): a JWT
+signed with the integration's secret; signature, audience, expiry and the account are checked
+before anything else.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from flask import Blueprint, Response, abort, jsonify, request
+from flask.typing import ResponseReturnValue
+
+from backend.domain.errors import DomainError, InvalidLease
+from backend.domain.lease import LeaseStatus
+from backend.domain.portal import Portal
+from backend.services.crm_sync import load_mapping, save_mapping
+from backend.services.deal_actions import PanelAction, run_panel_action
+from backend.services.deal_lease import DealHasLease, create_lease_for_deal
+from backend.services.deal_panel import deal_panel
+from backend.web.amocrm import active_account, app_settings, enqueue
+from backend.web.deps import container
+from crm_mappings.amocrm.adapter import redirect_uri
+from crm_mappings.amocrm.disposable_token import (
+    InvalidWidgetToken,
+    audience_for,
+    verify_widget_token,
+)
+from crm_mappings.mapping import LeaseEvent, StageMapping, default_mapping
+from crm_mappings.port import CrmNotFound
+
+log = logging.getLogger(__name__)
+bp = Blueprint("amocrm_widget", __name__, url_prefix="/amocrm/widget")
+
+DOCUMENT_TASK = "jobs.tasks.crm_document_issued"
+_AMO_ORIGIN = re.compile(r"^https://[\w-]+\.(amocrm\.ru|amocrm\.com|kommo\.com)$")
+
+
+def caller_portal() -> Portal:
+    """The portal of the widget call's disposable token; 401 when anything is off."""
+    settings = app_settings()
+    audience = audience_for(redirect_uri(settings.amocrm_redirect_uri, settings.public_base_url))
+    try:
+        caller = verify_widget_token(
+            request.headers.get("X-Auth-Token", ""),
+            secret=settings.amocrm_client_secret,
+            audience=audience,
+            now=container().clock.now(),
+        )
+    except InvalidWidgetToken as exc:
+        log.info("amoCRM widget call refused: %s", exc)
+        abort(Response('{"error": "invalid token"}', 401, mimetype="application/json"))
+    portal = active_account(caller.account_id)
+    if portal is None:
+        abort(Response('{"error": "unknown account"}', 401, mimetype="application/json"))
+    return portal
+
+
+def allow_amocrm_origin(answer: Response) -> Response:
+    """CORS for the widget's calls from the account's pages (any origin in the sandbox)."""
+    origin = request.headers.get("Origin", "")
+    if _AMO_ORIGIN.match(origin) or app_settings().sandbox:
+        answer.headers["Access-Control-Allow-Origin"] = origin or "*"
+        answer.headers["Access-Control-Allow-Headers"] = "X-Auth-Token, Content-Type"
+        answer.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+    return answer
+
+
+bp.after_request(allow_amocrm_origin)
+
+
+@bp.route("/<path:_any>", methods=["OPTIONS"])
+def widget_preflight(_any: str) -> ResponseReturnValue:
+    return Response(status=204)
+
+
+@bp.get("/lead/<lead_id>")
+def widget_lead(lead_id: str) -> ResponseReturnValue:
+    """The lead-card panel's data: lease, documents with links, debt."""
+    portal = caller_portal()
+    c = container()
+    with c.uow(portal.id) as uow:
+        panel = deal_panel(uow, c.clock.today(), lead_id, c.link_url)
+    return jsonify(panel)
+
+
+@bp.post("/lead/<lead_id>/lease")
+def widget_create_lease(lead_id: str) -> ResponseReturnValue:
+    """The panel's "create lease" action: lease JSON in, a lease linked to the lead out."""
+    portal = caller_portal()
+    c = container()
+    try:
+        lease_id = create_lease_for_deal(
+            c.uow(portal.id), c.clock, c.crm(portal), lead_id, request.get_json(silent=True)
+        )
+    except InvalidLease as exc:
+        return jsonify(error=str(exc), field=exc.field), 400
+    except DealHasLease as exc:
+        return jsonify(error=str(exc)), 409
+    except CrmNotFound:
+        return jsonify(error=f"lead {lead_id} not found"), 404
+    return jsonify(lease_id=lease_id), 201
+
+
+@bp.post("/lead/<lead_id>/action")
+def widget_action(lead_id: str) -> ResponseReturnValue:
+    """The panel's buttons (``{"action": "issue_next_invoice" | "issue_act" |
+    "resend_documents" | "mark_original_received"}``); issued documents are then written to
+    the lead by the push task, as after the billing run."""
+    portal = caller_portal()
+    assert portal.id is not None  # a stored portal
+    body = request.get_json(silent=True) or {}
+    try:
+        action = PanelAction(str(body.get("action", "")))
+    except ValueError:
+        return jsonify(error="unknown action"), 400
+    c = container()
+    try:
+        result = run_panel_action(c.billing_ports(), portal.id, lead_id, action, c.clock.today())
+    except DomainError as exc:
+        return jsonify(error=str(exc)), 422
+    for document_id in result.issued:
+        enqueue(DOCUMENT_TASK, portal.id, document_id)
+    return jsonify(outcome=str(result.outcome), issued=list(result.issued))
+
+
+@bp.get("/mapping")
+def widget_mapping() -> ResponseReturnValue:
+    """Pipelines with their statuses and the saved (or suggested) mapping of each."""
+    portal = caller_portal()
+    c = container()
+    pipelines = c.crm(portal).list_pipelines()
+    out = []
+    with c.uow(portal.id) as uow:
+        for pipeline in pipelines:
+            mapping = load_mapping(uow, pipeline.id)
+            out.append(
+                {
+                    "id": pipeline.id,
+                    "name": pipeline.name,
+                    "statuses": [{"id": s.id, "name": s.name} for s in pipeline.stages],
+                    "saved": mapping is not None,
+                    **_mapping_json(mapping or default_mapping(pipeline)),
+                }
+            )
+    return jsonify(pipelines=out, lease_statuses=[str(s) for s in LeaseStatus],
+                   lease_events=[str(e) for e in LeaseEvent])  # fmt: skip
+
+
+@bp.post("/mapping")
+def widget_save_mapping() -> ResponseReturnValue:
+    """Save one pipeline's mapping from the advanced settings page."""
+    portal = caller_portal()
+    body = request.get_json(silent=True) or {}
+    try:
+        mapping = StageMapping(
+            str(body["pipeline_id"]),
+            {str(k): LeaseStatus(v) for k, v in dict(body.get("statuses", {})).items()},
+            {LeaseEvent(k): str(v) for k, v in dict(body.get("events", {})).items()},
+        )
+    except (KeyError, ValueError, TypeError) as exc:
+        return jsonify(error=f"bad mapping: {exc}"), 400
+    c = container()
+    with c.uow(portal.id) as uow:
+        save_mapping(uow, c.clock, mapping)
+        uow.commit()
+    return jsonify(saved=mapping.pipeline_id)
+
+
+def _mapping_json(mapping: StageMapping) -> dict[str, Any]:
+    return {
+        "mapping": {k: str(v) for k, v in mapping.statuses.items()},
+        "events": {str(k): v for k, v in mapping.events.items()},
+    }
