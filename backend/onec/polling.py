@@ -35,7 +35,7 @@ def poll_portal(container: Container, portal_id: int) -> PollSummary | None:
     client = ODataClient(settings)
     with container.uow(portal_id) as uow:
         summary = poll_payments(
-            uow, container.clock, client, days=days, crm=container.crm_or_none(portal)
+            uow, container.clock, client, days=days, queue=container.queue_lease_event
         )
         uow.commit()
     return summary

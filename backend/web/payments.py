@@ -40,11 +40,11 @@ def upload_statement(portal_id: int) -> ResponseReturnValue:
             portal = uow.portals.get(portal_id)
     except NotFound:
         return jsonify(error=f"no portal {portal_id}"), 404
-    crm = container.crm_or_none(portal)
+    queue = container.queue_lease_event if portal.active else None
     try:
         with container.uow(portal_id) as uow:
             summary = import_statement(
-                uow, container.clock, upload.stream, crm=crm, max_bytes=max_bytes
+                uow, container.clock, upload.stream, queue=queue, max_bytes=max_bytes
             )
             uow.commit()
     except StatementTooLarge as exc:

@@ -24,7 +24,7 @@ from backend.onec.odata import (
 from backend.services.onec_sync import poll_payments
 from sandbox.onec.odata_app import create_onec_app
 from sandbox.onec.store import ACTS, INVOICES, PAYMENTS, OneCStore, demo_store
-from tests.payments_world import FakeCrm, build_world
+from tests.payments_world import FakeCrm, QueuedMoves, build_world
 
 
 @pytest.fixture
@@ -104,10 +104,11 @@ def test_a_poll_finds_the_payments_and_pays_the_invoices_once(
     container: Container, base_url: str
 ) -> None:
     world = build_world(container)
-    crm = FakeCrm()
+    crm, moves = FakeCrm(), QueuedMoves()
     with container.uow(world.portal_id) as uow:
-        first = poll_payments(uow, container.clock, _client(base_url), days=30, crm=crm)
+        first = poll_payments(uow, container.clock, _client(base_url), days=30, queue=moves)
         uow.commit()
+    moves.run(container, crm)
     assert first.added == 2
     assert first.invoices_paid == ["БП-000101"]
     assert first.invoices_partially_paid == ["БП-000102"]
