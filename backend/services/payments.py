@@ -174,7 +174,7 @@ def allocate_manually(
     if not amount.is_positive():
         raise AllocationRefused("the amount must be positive")
     payment = uow.payments.get(payment_id)
-    left = payment.amount - uow.payments.allocated(payment_id)
+    left = payment.amount - uow.payments.allocated(payment_id, lock=True)
     if amount > left:
         raise AllocationRefused(f"payment {payment.number} has only {left} left to allocate")
     ledger = Ledger(uow, clock, actor=by)
