@@ -205,9 +205,12 @@ def import_statement_folder() -> None:
 
 @shared_task(acks_late=True)
 def poll_onec_all() -> None:
-    """Fan out one OData payment poll per portal with 1C polling on."""
+    """Fan out one OData payment poll per portal with 1C polling on (sealing first any 1C
+    password still stored in plain text)."""
+    from backend.onec.credentials import seal_stored_passwords
     from backend.onec.polling import portals_to_poll
 
+    seal_stored_passwords(container())
     for portal_id in portals_to_poll(container()):
         poll_onec_payments.delay(portal_id)
 
