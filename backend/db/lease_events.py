@@ -3,9 +3,10 @@ when the CRM has been told."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -19,25 +20,30 @@ class LeaseEventRepository:
         self.session = session
         self.portal_id = portal_id
 
-    def add(self, document_id: int, event: str, now: datetime) -> bool:
-        """Record that ``event`` happened to the document; False when it already was."""
-        known = self.session.scalar(
-            select(LeaseEventRow.id).where(
-                LeaseEventRow.document_id == document_id, LeaseEventRow.event == event
+    def add_many(self, document_ids: Sequence[int], event: str, now: datetime) -> list[int]:
+        """Record that ``event`` happened to the documents, in one statement; returns those
+        newly recorded (a document already recorded for it is left out)."""
+        wanted = list(dict.fromkeys(document_ids))
+        if not wanted:
+            return []
+        known = set(
+            self.session.scalars(
+                select(LeaseEventRow.document_id).where(
+                    LeaseEventRow.document_id.in_(wanted), LeaseEventRow.event == event
+                )
             )
         )
-        if known is not None:
-            return False
-        row = LeaseEventRow(
-            portal_id=self.portal_id, document_id=document_id, event=event, created_at=now
-        )
+        fresh = [d for d in wanted if d not in known]
+        rows = [{"portal_id": self.portal_id, "document_id": d, "event": event,
+                 "created_at": now, "error": ""} for d in fresh]  # fmt: skip
+        if not rows:
+            return []
         try:
-            with self.session.begin_nested():  # a concurrent writer may have just added it
-                self.session.add(row)
-                self.session.flush()
+            with self.session.begin_nested():  # a concurrent writer may have just added one
+                self.session.execute(insert(LeaseEventRow), rows)
         except IntegrityError:
-            return False
-        return True
+            return [d for d in fresh if self.add_many([d], event, now)]
+        return fresh
 
     def mark(self, document_id: int, event: str, at: datetime, error: str = "") -> None:
         """The deal was told (or refused for good, with ``error``): the sweep leaves it."""

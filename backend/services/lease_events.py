@@ -40,8 +40,7 @@ def record_lease_events(
 ) -> list[int]:
     """Record that ``event`` happened to each document and queue the deal moves once ``uow``
     commits. Returns the documents newly recorded (one already recorded is not queued)."""
-    now = clock.now()
-    fresh = [d for d in dict.fromkeys(document_ids) if uow.lease_events.add(d, event.value, now)]
+    fresh = uow.lease_events.add_many(list(document_ids), event.value, clock.now())
     if queue is not None and fresh and uow.portal_id is not None:
         uow.after_commit(partial(_queue_all, queue, uow.portal_id, fresh, event))
     return fresh

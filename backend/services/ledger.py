@@ -71,7 +71,7 @@ class Ledger:
 
     def _lock(self, ids: Iterable[int]) -> None:
         """Lock the invoices not locked yet and take their committed paid amounts."""
-        fresh = sorted(i for i in ids if i not in self._locked)
+        fresh = sorted(set(ids) - self._locked)  # set algebra: per payment, at C speed
         if not fresh:
             return
         self._locked.update(fresh)
@@ -98,7 +98,7 @@ class Ledger:
             ids.update(self._by_number.get(ref.number, ()))
         for lease_id in self._leases_by_inn.get(payment.payer_inn, ()):
             ids.update(self._by_lease.get(lease_id, ()))
-        self._lock(ids & self._open.keys())
+        self._lock(ids)
         return [self._open[i] for i in ids if i in self._open]
 
     def allocate(self, payment: Payment, available: Money | None = None) -> Match:
