@@ -61,3 +61,41 @@ def test_two_imports_paying_the_same_invoice_at_once_do_not_over_allocate_it(
     assert paid["БП-000101"] == Money(Decimal("100000.00"))
     assert paid["БП-000102"] == Money(Decimal("100000.00"))  # the second payment: oldest open
     assert sorted(s.invoices_paid[0] for s in summaries) == ["БП-000101", "БП-000102"]
+
+
+def test_two_managers_placing_the_same_payment_at_once_place_it_once(
+    container: Container, db_url: str
+) -> None:
+    from backend.services.payments import AllocationRefused, allocate_manually, review_list
+
+    if db_url.startswith("sqlite"):
+        pytest.skip("SQLite begins every transaction IMMEDIATE: allocations cannot interleave")
+    world = build_world(container)
+    stranger = doc("81", "5000.00", "Перевод", payer_inn="500100732259", payer="ИП Смирнов")
+    with container.uow(world.portal_id) as uow:
+        import_statement(uow, container.clock, io.BytesIO(statement_file(docs=[stranger])))
+        uow.commit()
+    with container.uow(world.portal_id) as uow:
+        (item,) = review_list(uow)
+    payment_id, five = item.payment.id or 0, Money(Decimal("5000.00"))
+    outcome: list[str] = []
+
+    def second_manager() -> None:
+        try:
+            with container.uow(world.portal_id) as uow:
+                allocate_manually(uow, container.clock, payment_id, five, lease_id=world.lease_id)
+                uow.commit()
+            outcome.append("placed")
+        except AllocationRefused:
+            outcome.append("refused")
+
+    with container.uow(world.portal_id) as first:
+        allocate_manually(first, container.clock, payment_id, five, lease_id=world.lease_id)
+        thread = threading.Thread(target=second_manager)
+        thread.start()
+        thread.join(timeout=2)  # it waits on the payment's lock (or, unlocked, has finished)
+        first.commit()
+    thread.join()
+    assert outcome == ["refused"]
+    with container.uow(world.portal_id) as uow:
+        assert uow.payments.allocated(payment_id) == five
