@@ -121,7 +121,10 @@ class Container:
         if producer is None:
             from celery import Celery
 
-            producer = Celery("rentflow-producer", broker=self.settings.celery_broker_url)
+            # not the current app: in a worker, ``task.delay`` keeps using the worker's
+            producer = Celery(
+                "rentflow-producer", broker=self.settings.celery_broker_url, set_as_current=False
+            )
             self.extras["celery_producer"] = producer
         producer.send_task(name, args=list(args))
 
