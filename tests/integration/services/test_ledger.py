@@ -12,7 +12,7 @@ import pytest
 from backend.bootstrap import Container
 from backend.domain.money import Money
 from backend.services.payments import ImportSummary, import_statement
-from tests.payments_world import build_world, doc, statement_file
+from tests.payments_world import World, build_world, doc, statement_file
 
 
 class _TogetherStream(io.BytesIO):
@@ -30,12 +30,16 @@ class _TogetherStream(io.BytesIO):
         return super().read(size)
 
 
-def test_two_imports_paying_the_same_invoice_at_once_do_not_over_allocate_it(
-    container: Container, db_url: str
-) -> None:
+@pytest.fixture
+def world(container: Container, db_url: str) -> World:
     if db_url.startswith("sqlite"):
-        pytest.skip("SQLite begins every transaction IMMEDIATE: imports cannot interleave")
-    world = build_world(container)
+        pytest.skip("SQLite begins every transaction IMMEDIATE: writers cannot interleave")
+    return build_world(container)
+
+
+def test_two_imports_paying_the_same_invoice_at_once_do_not_over_allocate_it(
+    container: Container, world: World
+) -> None:
     barrier = threading.Barrier(2)
     summaries: list[ImportSummary] = []
     errors: list[BaseException] = []
@@ -64,13 +68,10 @@ def test_two_imports_paying_the_same_invoice_at_once_do_not_over_allocate_it(
 
 
 def test_two_managers_placing_the_same_payment_at_once_place_it_once(
-    container: Container, db_url: str
+    container: Container, world: World
 ) -> None:
     from backend.services.payments import AllocationRefused, allocate_manually, review_list
 
-    if db_url.startswith("sqlite"):
-        pytest.skip("SQLite begins every transaction IMMEDIATE: allocations cannot interleave")
-    world = build_world(container)
     stranger = doc("81", "5000.00", "Перевод", payer_inn="500100732259", payer="ИП Смирнов")
     with container.uow(world.portal_id) as uow:
         import_statement(uow, container.clock, io.BytesIO(statement_file(docs=[stranger])))
