@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from backend.services.billing import BillingPorts
 
 CrmFactory = Callable[["Container", Portal], CrmPort]
+LEASE_EVENT_TASK = "jobs.tasks.crm_lease_event"
 
 
 @dataclass
@@ -109,7 +110,32 @@ class Container:
         except LookupError:
             return None
 
+    def send_task(self, name: str, *args: Any) -> None:
+        """Queue a Celery task by name on the configured broker (the web app and the CLI do
+        not import ``jobs``); tests may put a callable in ``extras["send_task"]``."""
+        custom = self.extras.get("send_task")
+        if custom is not None:
+            custom(name, *args)
+            return
+        producer = self.extras.get("celery_producer")
+        if producer is None:
+            from celery import Celery
+
+            # not the current app: in a worker, ``task.delay`` keeps using the worker's
+            producer = Celery(
+                "rentflow-producer", broker=self.settings.celery_broker_url, set_as_current=False
+            )
+            self.extras["celery_producer"] = producer
+        producer.send_task(name, args=list(args))
+
+    def queue_lease_event(self, portal_id: int, document_id: int, event: str) -> None:
+        """Queue the push of a recorded deal move (``services.lease_events.EventQueue``)."""
+        self.send_task(LEASE_EVENT_TASK, portal_id, document_id, event)
+
     def dispose(self) -> None:
+        producer = self.extras.pop("celery_producer", None)
+        if producer is not None:
+            producer.close()
         self.engine.dispose()
 
 

@@ -47,6 +47,33 @@ def export(month: str | None, portal_id: int | None, reexport: bool) -> None:
     )
 
 
+@onec.command("login")
+@click.option("--portal", "portal_id", type=int)
+@click.option("--odata-url", required=True, help="http(s)://host/<base>/odata/standard.odata")
+@click.option("--user", required=True, help="The 1C user OData logs in as.")
+@click.password_option(
+    "--password", confirmation_prompt=False, help="Asked for when not given (never echoed)."
+)
+def login(portal_id: int | None, odata_url: str, user: str, password: str) -> None:
+    """Store the portal's 1C OData address and login; the password is kept encrypted."""
+    from dataclasses import replace
+
+    from backend.onec.credentials import public_onec_settings, with_odata_login
+
+    container = bootstrap()
+    try:
+        portal = pick_portal(container, portal_id)
+        settings = with_odata_login(
+            portal.settings, container.cipher, odata_url=odata_url, user=user, password=password
+        )
+        with container.uow(None) as uow:
+            uow.portals.save(replace(portal, settings=settings))
+            uow.commit()
+    finally:
+        container.dispose()
+    click.echo(json.dumps(public_onec_settings(settings), ensure_ascii=False, indent=2))
+
+
 @onec.command("poll")
 @click.option("--portal", "portal_id", type=int)
 def poll(portal_id: int | None) -> None:

@@ -50,7 +50,7 @@ def import_file(file: Path, portal_id: int | None) -> None:
         max_bytes = container.settings.statement_max_mb * 1024 * 1024
         with container.uow(portal.id) as uow, file.open("rb") as stream:
             summary = import_statement(
-                uow, container.clock, stream, crm=container.crm_or_none(portal),
+                uow, container.clock, stream, queue=container.queue_lease_event,
                 max_bytes=max_bytes,
             )  # fmt: skip
             uow.commit()
@@ -110,7 +110,7 @@ def allocate(
         with container.uow(portal.id) as uow:
             allocate_manually(
                 uow, container.clock, payment_id, money, invoice_id=invoice_id,
-                lease_id=lease_id, by=by, crm=container.crm_or_none(portal),
+                lease_id=lease_id, by=by, queue=container.queue_lease_event,
             )  # fmt: skip
             uow.commit()
     except DomainError as exc:

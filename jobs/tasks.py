@@ -8,7 +8,9 @@ from backend.services import crm_sync, health
 from backend.services.auth_lost import notify_auth_lost
 from backend.services.crm_push import push_published_document, push_published_documents
 from backend.services.deal_actions import DealAction, run_deal_action
+from backend.services.lease_events import push_recorded_event
 from backend.services.robots import Robot, answer_robot
+from crm_mappings.mapping import LeaseEvent
 from crm_mappings.port import CrmAuthLost, CrmUnavailable
 from jobs.runtime import active_portal, bitrix24_return_robot, container
 
@@ -34,7 +36,9 @@ def deliver_outbox() -> None:
     built = container()
     deliver_due(
         built.uow, built.clock, built.mailer(), built.document_storage(),
-        on_sent=lambda message: documents_mailed(built.uow, built.clock, message),
+        on_sent=lambda message: documents_mailed(
+            built.uow, built.clock, message, built.queue_lease_event
+        ),
     )  # fmt: skip
 
 
@@ -128,10 +132,33 @@ def crm_documents_issued(portal_id: int, document_ids: list[int]) -> None:
         push_published_documents(c.uow(portal_id), c.clock, c.crm(portal), document_ids, c.link_url)
 
 
+@shared_task(
+    acks_late=True,
+    autoretry_for=(CrmUnavailable,),
+    retry_backoff=30,
+    retry_backoff_max=900,
+    max_retries=30,  # then the move stays pending and the sweep queues it again
+)
+def crm_lease_event(portal_id: int, document_id: int, event: str) -> None:
+    """Move the deal for a recorded lease event (paid, invoice sent, act sent)."""
+    c = container()
+    portal = active_portal(c, portal_id)
+    if portal is None or portal.kind not in c.crm_factories:
+        return
+    try:
+        push_recorded_event(
+            c.uow(portal_id), c.clock, c.crm(portal), document_id, LeaseEvent(event)
+        )
+    except CrmAuthLost:
+        notify_auth_lost(c.uow(portal_id), c.clock, portal_id)
+
+
 @shared_task(acks_late=True)
 def crm_push_sweep() -> None:
-    """Push every document a deal was never told about (its task was lost), per portal."""
+    """Push every document a deal was never told about and every deal move still pending
+    (their task was lost or gave up), per portal."""
     from backend.services.crm_push import documents_to_push
+    from backend.services.lease_events import events_to_push
 
     c = container()
     with c.uow() as uow:
@@ -142,6 +169,8 @@ def crm_push_sweep() -> None:
         lost = documents_to_push(c.uow(portal_id), c.clock)
         if lost:
             crm_documents_issued.delay(portal_id, lost)
+        for document_id, event in events_to_push(c.uow(portal_id), c.clock):
+            crm_lease_event.delay(portal_id, document_id, event)
 
 
 @shared_task(acks_late=True, autoretry_for=(CrmUnavailable,), retry_backoff=True, max_retries=12)
@@ -187,14 +216,19 @@ def import_statement_folder() -> None:
 
     built = container()
     if built.settings.onec_watch_dir is not None:
-        import_folder(built.uow, built.clock, built.settings.onec_watch_dir, built.crm_or_none)
+        import_folder(
+            built.uow, built.clock, built.settings.onec_watch_dir, built.queue_lease_event
+        )
 
 
 @shared_task(acks_late=True)
 def poll_onec_all() -> None:
-    """Fan out one OData payment poll per portal with 1C polling on."""
+    """Fan out one OData payment poll per portal with 1C polling on (sealing first any 1C
+    password still stored in plain text)."""
+    from backend.onec.credentials import seal_stored_passwords
     from backend.onec.polling import portals_to_poll
 
+    seal_stored_passwords(container())
     for portal_id in portals_to_poll(container()):
         poll_onec_payments.delay(portal_id)
 

@@ -12,9 +12,20 @@ from backend.bootstrap import Container
 from backend.domain.billing import BillingPeriod, DocumentKind, DocumentLine
 from backend.domain.documents import IssuedDocument
 from backend.domain.money import Money
+from backend.services.lease_events import push_recorded_event
 from backend.services.leases import register_lease
 from backend.services.portals import install_portal
-from crm_mappings.port import CrmKind, CrmTask, Deal, DealComment, DealUpdate, NewDeal, Pipeline
+from crm_mappings.mapping import LeaseEvent
+from crm_mappings.port import (
+    CrmKind,
+    CrmPort,
+    CrmTask,
+    Deal,
+    DealComment,
+    DealUpdate,
+    NewDeal,
+    Pipeline,
+)
 from sandbox.onec.bank_files import StatementDocument, render_statement
 from tests import factories
 
@@ -48,6 +59,24 @@ class FakeCrm:
 
     def create_deal(self, deal: NewDeal) -> str:
         return "1"
+
+
+@dataclass
+class QueuedMoves:
+    """Stands in for the Celery queue of deal moves: keeps what was queued; ``run`` does
+    what the ``crm_lease_event`` task does with each."""
+
+    queued: list[tuple[int, int, str]] = field(default_factory=list)
+
+    def __call__(self, portal_id: int, document_id: int, event: str) -> None:
+        self.queued.append((portal_id, document_id, event))
+
+    def run(self, container: Container, crm: CrmPort) -> None:
+        while self.queued:
+            portal_id, document_id, event = self.queued.pop(0)
+            push_recorded_event(
+                container.uow(portal_id), container.clock, crm, document_id, LeaseEvent(event)
+            )
 
 
 @dataclass

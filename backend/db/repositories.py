@@ -615,6 +615,22 @@ class DocumentRepository(_Scoped):
             query = query.where(DocumentRow.status.in_(list(statuses)))
         return [_document_from_row(r) for r in self.session.scalars(query.order_by(DocumentRow.id))]
 
+    def lock_for_payment(self, document_ids: Sequence[int]) -> Sequence[IssuedDocument]:
+        """The documents as committed now, their rows locked until this transaction ends
+        (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's write transaction, begun
+        IMMEDIATE, already excludes other writers): two allocations of the same invoice
+        queue here instead of both reading what it still owes. Locked in id order."""
+        if not document_ids:
+            return []
+        rows = self.session.scalars(
+            select(DocumentRow)
+            .where(DocumentRow.portal_id == self.portal_id, DocumentRow.id.in_(document_ids))
+            .order_by(DocumentRow.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return [_document_from_row(r) for r in rows]
+
     def save(self, doc: IssuedDocument) -> None:
         """Write back the mutable state: status, paid, sent_at, files, public token."""
         if doc.id is None:
@@ -820,8 +836,20 @@ class PaymentRepository(_Scoped):
     def get(self, payment_id: int) -> Payment:
         return _payment_from_row(self._get(PaymentRow, payment_id))
 
-    def allocated(self, payment_id: int) -> Money:
-        row = self._get(PaymentRow, payment_id)
+    def allocated(self, payment_id: int, *, lock: bool = False) -> Money:
+        """What is already placed of the payment; with ``lock``, as committed now and locked
+        until this transaction ends (two managers placing the same money queue here)."""
+        if lock:
+            row = self.session.scalar(
+                select(PaymentRow)
+                .where(PaymentRow.id == payment_id, PaymentRow.portal_id == self.portal_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+            if row is None:
+                raise NotFound(f"payments {payment_id}")
+        else:
+            row = self._get(PaymentRow, payment_id)
         return Money(Decimal(row.allocated), row.currency)
 
     def not_fully_allocated(self) -> list[Payment]:

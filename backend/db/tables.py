@@ -342,6 +342,26 @@ class AuditRow(Base):
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
+class LeaseEventRow(Base):
+    """A deal move a lease event asks for (paid, invoice sent, act sent), recorded in the
+    same transaction as the event: the push task may be lost or fail for hours, the row is
+    not; the 30-minute sweep re-queues rows still pending (``services.lease_events``)."""
+
+    __tablename__ = "crm_lease_events"
+    __table_args__ = (
+        UniqueConstraint("document_id", "event"),
+        Index("ix_crm_lease_events_pending", "portal_id", "pushed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    portal_id: Mapped[int] = mapped_column(ForeignKey("portals.id"))
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    event: Mapped[str] = mapped_column(String(30))
+    created_at: Mapped[datetime]
+    pushed_at: Mapped[datetime | None] = mapped_column(default=None)
+    error: Mapped[str] = mapped_column(String(500), default="")  # a refusal not worth retrying
+
+
 class BillingRunRow(Base):
     __tablename__ = "billing_runs"
 

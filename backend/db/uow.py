@@ -9,6 +9,7 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from backend.db.lease_events import LeaseEventRepository
 from backend.db.links import DocumentLinkRepository
 from backend.db.numbering import NumberCounterRepository
 from backend.db.repositories import (
@@ -57,6 +58,7 @@ class SqlUnitOfWork:
             self.mappings = MappingRepository(self.session, pid)
             self.schedule = ScheduleRepository(self.session, pid)
             self.numbers = NumberCounterRepository(self.session, pid)
+            self.lease_events = LeaseEventRepository(self.session, pid)
         return self
 
     def __getattr__(self, name: str) -> object:
@@ -69,6 +71,7 @@ class SqlUnitOfWork:
             "mappings",
             "schedule",
             "numbers",
+            "lease_events",
         }:
             raise NotFound(f"the {name} repository needs a portal-scoped unit of work")
         raise AttributeError(name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from backend.bootstrap import Container
+from backend.onec.credentials import seal_portal_password
 from backend.onec.files import LocalFileStore
 from backend.onec.odata import ODataClient, ODataSettings
 from backend.services.onec_drafts import DraftResult, push_drafts
@@ -50,7 +51,8 @@ def push_portal_drafts(
     (``settings.onec.write_drafts`` and an ``odata_url``); None when it does not."""
     with container.uow(None) as uow:
         portal = uow.portals.get(portal_id)
-    odata = ODataSettings.from_portal(portal.settings)
+    portal = seal_portal_password(container, portal)
+    odata = ODataSettings.from_portal(portal.settings, container.cipher)
     if odata is None or not (portal.settings.get("onec") or {}).get("write_drafts"):
         return None
     if year is None or month is None:

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 import requests
@@ -23,6 +23,14 @@ from backend.onec.errors import OneCAuthFailed, OneCError, OneCUnavailable
 __all__ = ["ODataClient", "ODataSettings", "OneCAuthFailed", "OneCError", "OneCUnavailable"]
 
 _SAFE = "()'=,$"  # OData keys and literals stay readable in the path
+SEALED_PASSWORD = "password_encrypted"  # noqa: S105 - the settings key of the sealed password
+
+
+class SecretBox(Protocol):
+    """The app's Fernet cipher (``backend.db.crypto.TokenCipher``)."""
+
+    def encrypt(self, data: dict[str, Any]) -> str: ...
+    def decrypt(self, token: str) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -37,13 +45,24 @@ class ODataSettings:
     backoff: float = 0.5
 
     @classmethod
-    def from_portal(cls, settings: Mapping[str, Any]) -> ODataSettings | None:
-        """From ``portal.settings["onec"]`` (``odata_url``, ``user``, ``password``), if set."""
+    def from_portal(
+        cls, settings: Mapping[str, Any], cipher: SecretBox | None = None
+    ) -> ODataSettings | None:
+        """From ``portal.settings["onec"]``, if it has an ``odata_url``: ``user`` and the
+        password, kept encrypted with the app's key (``password_encrypted``, opened with
+        ``cipher``) or, stored before that, in plain ``password``."""
         onec = settings.get("onec") or {}
         if not onec.get("odata_url"):
             return None
-        return cls(str(onec["odata_url"]).rstrip("/"), str(onec.get("user", "")),
-                   str(onec.get("password", "")))  # fmt: skip
+        sealed = str(onec.get(SEALED_PASSWORD, ""))
+        if sealed and cipher is None:
+            raise OneCError("the 1C password is encrypted: building the client needs the key")
+        password = (
+            str(cipher.decrypt(sealed).get("password", ""))
+            if sealed and cipher is not None
+            else str(onec.get("password", ""))
+        )
+        return cls(str(onec["odata_url"]).rstrip("/"), str(onec.get("user", "")), password)
 
 
 def guid(value: str) -> str:

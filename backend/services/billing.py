@@ -38,10 +38,12 @@ from backend.services.document_links import (
     remove_orphan_files,
     render_document_files,
 )
+from backend.services.lease_events import EventQueue, record_lease_events
 from backend.services.leases import refresh_schedule
 from backend.services.notifications import notify_portal
 from backend.services.numbering import next_document_number
 from backend.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from crm_mappings.mapping import LeaseEvent
 from crm_mappings.port import CrmPort
 from documents.storage import DocumentStorage
 
@@ -426,13 +428,20 @@ def run_billing(
     return summary
 
 
-def documents_mailed(uow: UnitOfWorkFactory, clock: Clock, message: OutboxMessage) -> list[int]:
+def documents_mailed(
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    message: OutboxMessage,
+    queue: EventQueue | None = None,
+) -> list[int]:
     """The tenant email ``message`` was delivered: its invoices are now sent, its acts on
-    signing (waiting for the signed original). Returns the documents changed."""
+    signing (waiting for the signed original), and their deals move to the stages mapped to
+    "invoice sent" / "act sent" (queued through ``queue``). Returns the documents changed."""
     if message.kind != "tenant_documents" or message.portal_id is None:
         return []
     _, _, lease_id, _ = message.dedup_key.split(":", 3)
     changed: list[int] = []
+    moves: dict[LeaseEvent, list[int]] = defaultdict(list)
     with uow(message.portal_id) as work:
         for document in work.documents.for_lease(int(lease_id)):
             if document.extra.get(TENANT_MAIL) != message.dedup_key or document.sent_at is not None:
@@ -447,5 +456,11 @@ def documents_mailed(uow: UnitOfWorkFactory, clock: Clock, message: OutboxMessag
                 replace(document, sent_at=clock.now(), status=document.status if keep else status)
             )
             changed.append(document.id or 0)
+            invoice = document.kind is DocumentKind.INVOICE
+            moves[LeaseEvent.INVOICE_SENT if invoice else LeaseEvent.ACT_SENT].append(
+                document.id or 0
+            )
+        for event, document_ids in moves.items():
+            record_lease_events(work, clock, document_ids, event, queue)
         work.commit()
     return changed

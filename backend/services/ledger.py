@@ -3,11 +3,16 @@
 Matching reads only the invoices a payment can concern (the numbers in its purpose, the
 leases of its payer), so a 100,000-payment statement does not scan every invoice each time;
 allocations are buffered and written with ``flush()`` in a few statements.
+
+The index is read once, without locks; an invoice is locked and re-read as committed the
+first time a payment may be placed on it, so two imports (or an import and a manager)
+never both place the same outstanding money: the second waits, then sees what is left.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 
 from backend.domain.billing import DocumentKind
 from backend.domain.documents import InvoiceStatus, IssuedDocument
@@ -47,6 +52,7 @@ class Ledger:
             if party.tenant_inn:
                 self._leases_by_inn[party.tenant_inn].add(party.lease_id)
         self._open: dict[int, IssuedDocument] = {}
+        self._locked: set[int] = set()
         self._by_number: dict[str, list[int]] = defaultdict(list)
         self._by_lease: dict[int, list[int]] = defaultdict(list)
         for invoice in uow.documents.list(kind=DocumentKind.INVOICE, statuses=list(OPEN_STATUSES)):
@@ -63,9 +69,27 @@ class Ledger:
         self._by_number[normalise_number(invoice.number)].append(invoice.id)
         self._by_lease[invoice.lease_id].append(invoice.id)
 
+    def _lock(self, ids: Iterable[int]) -> None:
+        """Lock the invoices not locked yet and take their committed paid amounts."""
+        fresh = sorted(set(ids) - self._locked)  # set algebra: per payment, at C speed
+        if not fresh:
+            return
+        self._locked.update(fresh)
+        for invoice in self.uow.documents.lock_for_payment(fresh):
+            if invoice.id is None:
+                continue
+            if invoice.kind is DocumentKind.INVOICE and invoice.status in OPEN_STATUSES:
+                if invoice.id in self._open:
+                    self._open[invoice.id] = invoice
+                else:
+                    self._index(invoice)
+            else:  # paid meanwhile by another import or a manager
+                self._open.pop(invoice.id, None)
+
     def by_number(self, number: str) -> list[IssuedDocument]:
-        """Open invoices whose normalised number is ``number``."""
+        """Open invoices whose normalised number is ``number`` (locked from now on)."""
         ids = self._by_number.get(normalise_number(number), [])
+        self._lock(ids)
         return [self._open[i] for i in ids if i in self._open]
 
     def _candidates(self, payment: Payment) -> list[IssuedDocument]:
@@ -74,6 +98,7 @@ class Ledger:
             ids.update(self._by_number.get(ref.number, ()))
         for lease_id in self._leases_by_inn.get(payment.payer_inn, ()):
             ids.update(self._by_lease.get(lease_id, ()))
+        self._lock(ids)
         return [self._open[i] for i in ids if i in self._open]
 
     def allocate(self, payment: Payment, available: Money | None = None) -> Match:
@@ -131,6 +156,7 @@ class Ledger:
 
     def open_invoice(self, invoice_id: int) -> IssuedDocument:
         """The invoice, if it still waits for money; ``AllocationRefused`` otherwise."""
+        self._lock([invoice_id])
         if invoice_id in self._open:
             return self._open[invoice_id]
         invoice = self.uow.documents.get(invoice_id)

@@ -21,10 +21,10 @@ from backend.domain.matching import PlannedAllocation, twin_key
 from backend.domain.money import Money
 from backend.domain.payments import Payment
 from backend.ports import Clock
+from backend.services.lease_events import EventQueue
 from backend.services.ledger import Ledger
 from backend.services.payments import move_paid_deals
 from backend.services.unit_of_work import UnitOfWork
-from crm_mappings.port import CrmPort
 
 PAYMENTS = "Document_ПоступлениеНаРасчетныйСчет"
 BREAKDOWN = f"{PAYMENTS}_РасшифровкаПлатежа"
@@ -107,11 +107,12 @@ def poll_payments(
     onec: OneCReader,
     *,
     days: int = 31,
-    crm: CrmPort | None = None,
+    queue: EventQueue | None = None,
 ) -> PollSummary:
     """Read the last ``days`` days of incoming payments from 1C and allocate the new ones.
 
-    The caller commits. ``OneCUnavailable`` from the client propagates (the task retries).
+    The caller commits; the deal moves of paid invoices are queued through ``queue`` then.
+    ``OneCUnavailable`` from the client propagates (the task retries).
     """
     since = date.fromordinal(clock.today().toordinal() - days)
     lookups, ledger, summary = _Lookups(onec), Ledger(uow, clock, actor="1c"), PollSummary()
@@ -135,7 +136,7 @@ def poll_payments(
     ledger.flush()
     summary.invoices_paid = [i.number for i in ledger.paid]
     summary.invoices_partially_paid = [i.number for i in ledger.partially_paid.values()]
-    move_paid_deals(uow, crm, ledger.paid)
+    move_paid_deals(uow, clock, queue, ledger.paid)
     return summary
 
 

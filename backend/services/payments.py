@@ -1,12 +1,13 @@
 """Payments in: import a bank statement, allocate (разноска) to invoices, manual allocation.
 
 A fully paid invoice moves its lease's deal to the stage mapped to ``LeaseEvent.PAID``
-(seed 000/001); the CRM call is made after the commit, so a rolled-back import moves nothing.
+(seed 000/001): the move is recorded with the allocation and pushed by a task queued after
+the commit (``services.lease_events``), so a rolled-back import moves nothing and a CRM
+outage loses nothing.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -18,12 +19,11 @@ from backend.domain.money import Money
 from backend.domain.payments import Payment
 from backend.onec.bank_statement import DEFAULT_MAX_BYTES, BankStatementReader
 from backend.ports import Clock
+from backend.services.lease_events import EventQueue, record_lease_events
 from backend.services.ledger import AllocationRefused, Ledger
 from backend.services.unit_of_work import UnitOfWork
 from crm_mappings.mapping import LeaseEvent
-from crm_mappings.port import CrmError, CrmPort, DealUpdate
 
-log = logging.getLogger(__name__)
 BATCH = 1000  # payments stored and allocated per round trip
 __all__ = [
     "AllocationRefused", "ImportSummary", "Ledger", "allocate_manually", "import_statement",
@@ -46,7 +46,7 @@ class ImportSummary:
     advances: str = "0.00"
     invoices_paid: list[str] = field(default_factory=list)
     invoices_partially_paid: list[str] = field(default_factory=list)
-    deals_to_move: list[str] = field(default_factory=list)
+    deal_moves_queued: list[str] = field(default_factory=list)  # paid invoices' numbers
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -73,15 +73,15 @@ def import_statement(
     clock: Clock,
     stream: IO[bytes],
     *,
-    crm: CrmPort | None = None,
+    queue: EventQueue | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> ImportSummary:
     """Read a ``1CClientBankExchange`` file, store its incoming payments and allocate them.
 
     Incoming means the payee account is one of the landlord's accounts (research/
     accounting.md §1). Payments are unique by identity, so a file imported twice adds
-    nothing. Broken documents are reported and skipped. The caller commits; deals of fully
-    paid invoices are moved through ``crm`` after that commit.
+    nothing. Broken documents are reported and skipped. The caller commits; the deal moves of
+    fully paid invoices are queued through ``queue`` after that commit.
     """
     reader = BankStatementReader(stream, max_bytes=max_bytes)
     ours = landlord_accounts(uow)
@@ -105,7 +105,7 @@ def import_statement(
     summary.advances = f"{run.advances.amount:.2f}"
     summary.invoices_paid = [i.number for i in ledger.paid]
     summary.invoices_partially_paid = [i.number for i in ledger.partially_paid.values()]
-    summary.deals_to_move = move_paid_deals(uow, crm, ledger.paid)
+    summary.deal_moves_queued = move_paid_deals(uow, clock, queue, ledger.paid)
     counts = {k: v for k, v in summary.as_dict().items() if isinstance(v, int)}
     uow.audit.record(clock.now(), "payments.imported", "statement", "", counts)
     return summary
@@ -146,31 +146,13 @@ class _ImportRun:
 
 
 def move_paid_deals(
-    uow: UnitOfWork, crm: CrmPort | None, invoices: Iterable[IssuedDocument]
+    uow: UnitOfWork, clock: Clock, queue: EventQueue | None, invoices: Iterable[IssuedDocument]
 ) -> list[str]:
-    """Queue the move of each paid invoice's deal to its pipeline's "paid" stage.
-
-    The move runs once the unit of work commits. Returns the deal ids that will move;
-    pipelines with no stage mapped to ``LeaseEvent.PAID`` are left alone.
-    """
-    updates: dict[str, DealUpdate] = {}
-    for invoice in invoices:
-        deal_id, pipeline_id = uow.leases.deal_of(invoice.lease_id)
-        mapping = uow.mappings.get(pipeline_id) if deal_id else None
-        stage_id = mapping[1].get(LeaseEvent.PAID.value) if mapping else None
-        if deal_id and stage_id:
-            updates[deal_id] = DealUpdate(deal_id, stage_id=stage_id)
-    if crm is not None and updates:
-        batch = list(updates.values())
-
-        def send() -> None:
-            try:
-                crm.update_deals(batch)
-            except CrmError:
-                log.exception("moving paid deals %s failed", [u.deal_id for u in batch])
-
-        uow.after_commit(send)
-    return sorted(updates)
+    """Record the "paid" deal move of each fully paid invoice and queue its push after the
+    commit. Returns the numbers of the invoices whose move was recorded."""
+    paid = {invoice.id: invoice.number for invoice in invoices if invoice.id is not None}
+    recorded = record_lease_events(uow, clock, paid, LeaseEvent.PAID, queue)
+    return [paid[i] for i in recorded]
 
 
 def allocate_manually(
@@ -182,7 +164,7 @@ def allocate_manually(
     invoice_id: int | None = None,
     lease_id: int | None = None,
     by: str = "manager",
-    crm: CrmPort | None = None,
+    queue: EventQueue | None = None,
 ) -> None:
     """A manager places (part of) a payment: on an invoice, or as an advance on a lease.
 
@@ -192,7 +174,7 @@ def allocate_manually(
     if not amount.is_positive():
         raise AllocationRefused("the amount must be positive")
     payment = uow.payments.get(payment_id)
-    left = payment.amount - uow.payments.allocated(payment_id)
+    left = payment.amount - uow.payments.allocated(payment_id, lock=True)
     if amount > left:
         raise AllocationRefused(f"payment {payment.number} has only {left} left to allocate")
     ledger = Ledger(uow, clock, actor=by)
@@ -206,7 +188,7 @@ def allocate_manually(
     uow.leases.get(lease_id)  # NotFound for another portal's lease
     ledger.record(payment_id, PlannedAllocation(amount, lease_id, invoice_id))
     ledger.flush()
-    move_paid_deals(uow, crm, ledger.paid)
+    move_paid_deals(uow, clock, queue, ledger.paid)
 
 
 def review_list(uow: UnitOfWork) -> list[ReviewItem]:

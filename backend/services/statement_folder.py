@@ -8,7 +8,6 @@ A file left in ``processing/`` by a crash can be put back: imports are idempoten
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,9 +15,9 @@ from backend.domain.errors import DomainError
 from backend.domain.portal import Portal
 from backend.onec.bank_statement import StatementError
 from backend.ports import Clock
+from backend.services.lease_events import EventQueue
 from backend.services.payments import ImportSummary, import_statement
 from backend.services.unit_of_work import UnitOfWorkFactory
-from crm_mappings.port import CrmPort
 
 SUFFIXES = frozenset({".txt", ".1c", ".dat"})
 
@@ -37,9 +36,10 @@ def import_folder(
     uow_factory: UnitOfWorkFactory,
     clock: Clock,
     folder: Path,
-    crm_for: Callable[[Portal], CrmPort | None],
+    queue: EventQueue | None = None,
 ) -> list[FolderResult]:
-    """Import every statement waiting in the folder, oldest file first."""
+    """Import every statement waiting in the folder, oldest file first; the deal moves of
+    paid invoices are queued through ``queue``."""
     results: list[FolderResult] = []
     with uow_factory(None) as uow:
         portals = {p.id: p for p in uow.portals.list() if p.id is not None}
@@ -52,7 +52,7 @@ def import_folder(
             key=lambda f: (f.stat().st_mtime, f.name),
         )
         for path in files:
-            results.append(_import_one(uow_factory, clock, path, portal, crm_for(portal)))
+            results.append(_import_one(uow_factory, clock, path, portal, queue))
     return results
 
 
@@ -61,7 +61,7 @@ def _import_one(
     clock: Clock,
     path: Path,
     portal: Portal,
-    crm: CrmPort | None,
+    queue: EventQueue | None,
 ) -> FolderResult:
     assert portal.id is not None  # listed portals are stored ones
     stamp = clock.now().strftime("%Y%m%dT%H%M%S")
@@ -72,7 +72,7 @@ def _import_one(
         return FolderResult(path, portal.id, error="taken by another worker")
     try:
         with uow_factory(portal.id) as uow, claimed.open("rb") as stream:
-            summary = import_statement(uow, clock, stream, crm=crm)
+            summary = import_statement(uow, clock, stream, queue=queue)
             uow.commit()
     except (StatementError, DomainError) as exc:
         target = _move(claimed, path.parent / "failed", "")

@@ -5,10 +5,14 @@ A view parses the request, calls one service and shapes the answer.
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask import Blueprint, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
 from backend.domain.errors import DomainError, NotFound
+from backend.domain.money import Money
 from backend.onec.bank_statement import StatementError, StatementTooLarge
 from backend.web.deps import container as app_container
 from backend.web.deps import require_operator
@@ -40,11 +44,11 @@ def upload_statement(portal_id: int) -> ResponseReturnValue:
             portal = uow.portals.get(portal_id)
     except NotFound:
         return jsonify(error=f"no portal {portal_id}"), 404
-    crm = container.crm_or_none(portal)
+    queue = container.queue_lease_event if portal.active else None
     try:
         with container.uow(portal_id) as uow:
             summary = import_statement(
-                uow, container.clock, upload.stream, crm=crm, max_bytes=max_bytes
+                uow, container.clock, upload.stream, queue=queue, max_bytes=max_bytes
             )
             uow.commit()
     except StatementTooLarge as exc:
@@ -54,24 +58,64 @@ def upload_statement(portal_id: int) -> ResponseReturnValue:
     return jsonify(summary.as_dict())
 
 
-@bp.get("/review")
-def review(portal_id: int) -> ResponseReturnValue:
-    """Payments with money not yet allocated (needs attention)."""
+def _review_rows(portal_id: int) -> list[dict[str, Any]]:
     from backend.services.payments import review_list
 
     with app_container().uow(portal_id) as uow:
         items = review_list(uow)
-    return jsonify(
-        [
-            {
-                "payment_id": i.payment.id,
-                "number": i.payment.number,
-                "date": i.payment.paid_on.isoformat(),
-                "payer": i.payment.payer_name,
-                "inn": i.payment.payer_inn,
-                "purpose": i.payment.purpose,
-                "unallocated": f"{i.unallocated.amount:.2f}",
-            }
-            for i in items
-        ]
-    )
+    return [
+        {
+            "payment_id": i.payment.id,
+            "number": i.payment.number,
+            "date": i.payment.paid_on.isoformat(),
+            "payer": i.payment.payer_name,
+            "inn": i.payment.payer_inn,
+            "purpose": i.payment.purpose,
+            "unallocated": f"{i.unallocated.amount:.2f}",
+        }
+        for i in items
+    ]
+
+
+@bp.get("/review")
+def review(portal_id: int) -> ResponseReturnValue:
+    """Payments with money not yet allocated (needs attention)."""
+    return jsonify(_review_rows(portal_id))
+
+
+@bp.post("/<int:payment_id>/allocations")
+def allocate(portal_id: int, payment_id: int) -> ResponseReturnValue:
+    """A manager places money by hand: JSON ``{"amount": "5000.00", "invoice_id": 7}`` or
+    ``{"amount": ..., "lease_id": 3}`` (an advance on the lease)."""
+    from backend.services.payments import allocate_manually
+
+    data = request.get_json(silent=True) or {}
+    try:
+        amount = Money(Decimal(str(data.get("amount", ""))))
+        invoice_id = _optional_id(data.get("invoice_id"))
+        lease_id = _optional_id(data.get("lease_id"))
+    except (InvalidOperation, ValueError):
+        return jsonify(error="give an amount and an invoice_id or a lease_id"), 400
+    container = app_container()
+    try:
+        with container.uow(portal_id) as uow:
+            allocate_manually(
+                uow, container.clock, payment_id, amount, invoice_id=invoice_id,
+                lease_id=lease_id, by="web", queue=container.queue_lease_event,
+            )  # fmt: skip
+            uow.commit()
+    except NotFound as exc:
+        return jsonify(error=str(exc)), 404
+    except DomainError as exc:
+        return jsonify(error=str(exc)), 400
+    return jsonify(payment_id=payment_id, allocated=f"{amount.amount:.2f}")
+
+
+def _optional_id(value: object) -> int | None:
+    return None if value in (None, "") else int(str(value))
+
+
+@bp.get("/")
+def page(portal_id: int) -> ResponseReturnValue:
+    """The operator's page: upload a statement, see and place what was not matched."""
+    return render_template("payments.html", portal_id=portal_id, rows=_review_rows(portal_id))

@@ -13,6 +13,7 @@ from backend.domain.documents import IssuedDocument
 from backend.domain.lease import LeaseStatus
 from backend.domain.money import Money
 from backend.domain.portal import Portal, PortalStatus
+from backend.ports import FixedClock
 from backend.services.crm_push import push_document_issued
 from backend.services.leases import register_lease
 from tests import factories
@@ -276,3 +277,62 @@ def test_a_lease_is_created_from_the_deal_tab(world: World) -> None:
     assert lease.status is LeaseStatus.DRAFT
     assert lease.manager is not None
     assert lease.manager.crm_user_id == "7"
+
+
+def test_a_statement_uploaded_to_the_app_moves_the_paid_invoices_deal_through_the_worker(
+    world: World,
+) -> None:
+    from sandbox.onec.bank_files import render_statement
+    from tests.payments_world import doc
+
+    portal = _install(world)
+    deal_id, lease_id = _lease_on_new_deal(world, portal, LeaseStatus.SIGNED)
+    with world.container.uow(portal.id) as uow:
+        uow.mappings.save("0", {}, {"paid": "WON"})
+        uow.documents.add(_invoice(lease_id))
+        landlord = uow.leases.get(lease_id).landlord
+        uow.commit()
+    paid = doc("31", "122000.00", "Оплата по счету № С-7 от 27.01.2026 за аренду")
+    statement = render_statement(
+        [paid], account=landlord.bank.account, start=date(2026, 2, 1), end=date(2026, 2, 28)
+    )
+    answer = requests.post(
+        f"{world.app_url}portals/{portal.id}/payments/statements",
+        files={"file": ("kl_to_1c.txt", statement)},
+        timeout=60,
+    )
+    assert answer.status_code == 200
+    assert answer.json()["invoices_paid"] == ["С-7"]
+
+    deal = world.portal.deals[int(deal_id)]
+    assert wait_for(lambda: deal["stageId"] == "WON", timeout=60)
+
+
+def test_a_paid_move_whose_task_was_lost_is_pushed_by_the_sweep(
+    world: World, clock: FixedClock
+) -> None:
+    import io
+    from datetime import timedelta
+
+    from backend.services.payments import import_statement
+    from sandbox.onec.bank_files import render_statement
+    from tests.payments_world import doc
+
+    portal = _install(world)
+    deal_id, lease_id = _lease_on_new_deal(world, portal, LeaseStatus.SIGNED)
+    paid = doc("32", "122000.00", "Оплата по счету № С-7 от 27.01.2026 за аренду")
+    with world.container.uow(portal.id) as uow:
+        uow.mappings.save("0", {}, {"paid": "WON"})
+        uow.documents.add(_invoice(lease_id))
+        account = uow.leases.get(lease_id).landlord.bank.account
+        statement = render_statement(
+            [paid], account=account, start=date(2026, 2, 1), end=date(2026, 2, 28)
+        )
+        import_statement(uow, world.container.clock, io.BytesIO(statement))  # no queue: lost
+        uow.commit()
+    clock.set(clock.now() + timedelta(minutes=31))  # the world's clock: the sweep's grace
+
+    world.celery.send_task("jobs.tasks.crm_push_sweep")
+
+    deal = world.portal.deals[int(deal_id)]
+    assert wait_for(lambda: deal["stageId"] == "WON", timeout=60)

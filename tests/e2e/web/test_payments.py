@@ -79,3 +79,37 @@ def test_outside_the_sandbox_uploads_and_exports_need_the_operator_token(
         f"/portals/{world.portal_id}/payments/review", headers={"Authorization": "Bearer t0ken"}
     )
     assert allowed.status_code == 200
+
+
+def test_a_manager_places_unmatched_money_over_http_and_the_deal_move_is_queued(
+    container: Container, settings: Settings
+) -> None:
+    from tests.payments_world import doc
+
+    world = build_world(container)
+    queued: list[tuple[object, ...]] = []
+    container.extras["send_task"] = lambda name, *args: queued.append((name, *args))
+    client = create_app(container=container).test_client()
+    url = f"/portals/{world.portal_id}/payments"
+    stranger = doc("21", "100000.00", "Перевод", payer_inn="500100732259", payer="ИП Смирнов")
+    data = {"file": (io.BytesIO(statement_file(docs=[stranger])), "kl_to_1c.txt")}
+    assert client.post(f"{url}/statements", data=data).status_code == 200
+    (item,) = client.get(f"{url}/review").get_json()
+    page = client.get(f"{url}/").get_data(as_text=True)
+    assert 'type="file"' in page
+    assert f'data-payment="{item["payment_id"]}"' in page
+
+    place = f"{url}/{item['payment_id']}/allocations"
+    invoice = world.invoices["БП-000101"]
+    too_much = client.post(place, json={"amount": "100000.01", "invoice_id": invoice})
+    assert too_much.status_code == 400
+    assert "only" in too_much.get_json()["error"]
+    assert client.post(place, json={"amount": "сто", "invoice_id": invoice}).status_code == 400
+    missing = client.post(f"{url}/999999/allocations", json={"amount": "1", "lease_id": 1})
+    assert missing.status_code == 404
+    done = client.post(place, json={"amount": "100000.00", "invoice_id": str(invoice)})
+    assert done.status_code == 200
+    assert client.get(f"{url}/review").get_json() == []
+    with container.uow(world.portal_id) as uow:
+        assert uow.documents.get(invoice).status == "paid"
+    assert queued == [("jobs.tasks.crm_lease_event", world.portal_id, invoice, "paid")]

@@ -75,7 +75,7 @@ def test_the_watched_folder_imports_each_file_once_and_files_it_away(
     inbox.mkdir(parents=True)
     (inbox / "kl_to_1c.txt").write_bytes(statement_file())
     (inbox / "junk.txt").write_bytes(b"hello")
-    results = import_folder(container.uow, container.clock, tmp_path / "watch", lambda p: None)
+    results = import_folder(container.uow, container.clock, tmp_path / "watch")
     by_name = {r.path.name: r for r in results}
     assert by_name["kl_to_1c.txt"].summary is not None
     assert by_name["kl_to_1c.txt"].summary.added == 4
@@ -83,4 +83,4 @@ def test_the_watched_folder_imports_each_file_once_and_files_it_away(
     assert sorted(p.name for p in inbox.iterdir() if p.is_file()) == []
     assert len(list((inbox / "done").glob("*.json"))) == 1
     assert len(list((inbox / "failed").glob("*.error.txt"))) == 1
-    assert import_folder(container.uow, container.clock, tmp_path / "watch", lambda p: None) == []
+    assert import_folder(container.uow, container.clock, tmp_path / "watch") == []

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 
 import pytest
-from werkzeug.serving import make_server
 
 from backend.bootstrap import Container
 from backend.domain.billing import DocumentKind
@@ -22,24 +19,8 @@ from backend.onec.odata import (
     guid,
 )
 from backend.services.onec_sync import poll_payments
-from sandbox.onec.odata_app import create_onec_app
-from sandbox.onec.store import ACTS, INVOICES, PAYMENTS, OneCStore, demo_store
-from tests.payments_world import FakeCrm, build_world
-
-
-@pytest.fixture
-def store() -> OneCStore:
-    return demo_store()
-
-
-@pytest.fixture
-def base_url(store: OneCStore) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, create_onec_app(store, user="buh", password="secret"))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/odata/standard.odata"
-    server.shutdown()
-    thread.join()
+from sandbox.onec.store import ACTS, INVOICES, PAYMENTS, OneCStore
+from tests.payments_world import FakeCrm, QueuedMoves, build_world
 
 
 def _client(base_url: str, password: str = "secret", retries: int = 2) -> ODataClient:  # noqa: S107
@@ -104,10 +85,11 @@ def test_a_poll_finds_the_payments_and_pays_the_invoices_once(
     container: Container, base_url: str
 ) -> None:
     world = build_world(container)
-    crm = FakeCrm()
+    crm, moves = FakeCrm(), QueuedMoves()
     with container.uow(world.portal_id) as uow:
-        first = poll_payments(uow, container.clock, _client(base_url), days=30, crm=crm)
+        first = poll_payments(uow, container.clock, _client(base_url), days=30, queue=moves)
         uow.commit()
+    moves.run(container, crm)
     assert first.added == 2
     assert first.invoices_paid == ["БП-000101"]
     assert first.invoices_partially_paid == ["БП-000102"]

@@ -266,24 +266,41 @@ def test_every_portal_runs_and_a_broken_one_does_not_stop_the_others(container: 
     assert summary.issued == 1
 
 
-def test_delivered_mail_marks_invoices_sent_and_acts_on_signing(container: Container) -> None:
+def test_delivered_mail_marks_invoices_sent_and_acts_on_signing_and_moves_the_deal(
+    container: Container,
+) -> None:
     from backend.domain.documents import ActStatus, InvoiceStatus
     from backend.mail.smtp import SmtpMailer
     from backend.services.billing import documents_mailed
     from backend.services.outbox import deliver_due
+    from crm_mappings.port import Deal
+    from tests.fakes import FakeCrm
+    from tests.payments_world import QueuedMoves
     from tests.smtp_sink import smtp_sink
 
     portal_id = _portal(container)
-    _lease(container, portal_id)
+    lease_id = _lease(container, portal_id)
+    with container.uow(portal_id) as uow:
+        uow.leases.link_deal(lease_id, "42", "0")
+        uow.mappings.save("0", {}, {"invoice_sent": "C0:SENT", "act_sent": "C0:ACT"})
+        uow.commit()
+    moves, crm = QueuedMoves(), FakeCrm(deals={"42": Deal("42", "Аренда", "0", "C0:NEW")})
     ports = container.billing_ports()
     run_portal(ports, portal_id, FEB_24)  # Feb invoice, Feb act, Mar invoice: one tenant email
     with smtp_sink() as (sink, port):
         report = deliver_due(
             container.uow, container.clock, SmtpMailer(f"smtp://127.0.0.1:{port}", "r@x.example"),
             container.document_storage(),
-            on_sent=lambda message: documents_mailed(container.uow, container.clock, message),
+            on_sent=lambda message: documents_mailed(
+                container.uow, container.clock, message, moves
+            ),
         )  # fmt: skip
     assert len(report.sent) == 2  # the tenant's email and the manager's summary
+    assert sorted(event for _, _, event in moves.queued) == [
+        "act_sent", "invoice_sent", "invoice_sent",
+    ]  # fmt: skip
+    moves.run(container, crm)
+    assert {u.stage_id for u in crm.updates} == {"C0:SENT", "C0:ACT"}
     tenant = next(m for m in sink.messages if "Документы по договору" in m["Subject"])
     names = sorted(a.get_filename() for a in tenant.iter_attachments())
     assert names == [

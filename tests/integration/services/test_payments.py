@@ -18,7 +18,7 @@ from backend.services.payments import (
     import_statement,
     review_list,
 )
-from tests.payments_world import FakeCrm, World, build_world, statement_file
+from tests.payments_world import FakeCrm, QueuedMoves, World, build_world, statement_file
 
 
 @pytest.fixture
@@ -27,9 +27,14 @@ def world(container: Container) -> World:
 
 
 def _import(world: World, data: bytes, crm: FakeCrm | None = None, **kwargs: int) -> dict:  # type: ignore[type-arg]
+    moves = QueuedMoves()
     with world.container.uow(world.portal_id) as uow:
-        summary = import_statement(uow, world.container.clock, io.BytesIO(data), crm=crm, **kwargs)
+        summary = import_statement(
+            uow, world.container.clock, io.BytesIO(data), queue=moves, **kwargs
+        )
         uow.commit()
+    if crm is not None:  # the queued deal moves, as the worker runs them
+        moves.run(world.container, crm)
     return summary.as_dict()
 
 
@@ -55,6 +60,7 @@ def test_a_statement_pays_invoices_partly_fully_and_over_and_moves_the_deal(
     assert docs["БП-000103"].status == "paid"
     assert [a.amount.amount for a in advances if a.invoice_id is None] == [Decimal("30000.00")]
     assert crm.stages == {"42": "WON"}
+    assert summary["deal_moves_queued"] == ["БП-000101", "БП-000103"]
 
 
 def test_a_file_imported_twice_adds_nothing(world: World) -> None:
@@ -93,15 +99,17 @@ def test_unmatched_money_is_listed_for_review_and_allocated_by_hand(world: World
     assert item.payment.payer_inn == "500100732259"
     assert item.unallocated == Money(Decimal("5000.00"))
     assert item.payment.id is not None
+    moves = QueuedMoves()
     with world.container.uow(world.portal_id) as uow:
         too_much = Money(Decimal("6000.00"))
         with pytest.raises(AllocationRefused):
             allocate_manually(uow, world.container.clock, item.payment.id, too_much, lease_id=1)
         allocate_manually(
             uow, world.container.clock, item.payment.id, Money(Decimal("5000.00")),
-            invoice_id=world.invoices["БП-000102"], crm=crm,
+            invoice_id=world.invoices["БП-000102"], queue=moves,
         )  # fmt: skip
         uow.commit()
+    assert moves.queued == []  # partly paid: the deal stays where it is
     with world.container.uow(world.portal_id) as uow:
         assert review_list(uow) == []
         invoice = uow.documents.get(world.invoices["БП-000102"])

@@ -38,3 +38,29 @@ def test_settings_come_from_the_portal_only_when_a_url_is_set() -> None:
     )
     assert settings is not None
     assert settings.base_url == "http://1c/base/odata/standard.odata"
+
+
+def test_a_sealed_password_is_opened_with_the_key_and_refused_without_it() -> None:
+    from cryptography.fernet import Fernet
+
+    from backend.db.crypto import TokenCipher
+    from backend.onec.credentials import public_onec_settings, sealed_settings
+    from backend.onec.odata import OneCError
+
+    cipher = TokenCipher(Fernet.generate_key().decode())
+    plain = {"onec": {"odata_url": "http://1c/b/odata/standard.odata", "user": "u",
+                      "password": "p-1", "poll": True}}  # fmt: skip
+    sealed = sealed_settings(plain, cipher)
+    assert sealed is not None
+    assert "password" not in sealed["onec"]
+    assert "p-1" not in str(sealed)
+    opened = ODataSettings.from_portal(sealed, cipher)
+    assert opened is not None
+    assert opened.password == "p-1"
+    with pytest.raises(OneCError):
+        ODataSettings.from_portal(sealed)
+    assert sealed_settings(sealed, cipher) is None  # nothing left to seal
+    assert public_onec_settings(sealed) == {
+        "odata_url": "http://1c/b/odata/standard.odata", "user": "u", "poll": True,
+        "password_set": True,
+    }  # fmt: skip

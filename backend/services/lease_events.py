@@ -1,0 +1,93 @@
+"""Deal moves that follow documents: an invoice paid, an invoice or act emailed to the tenant.
+
+The move is recorded (``crm_lease_events``) in the same transaction as the event that asks
+for it, and a task queued after the commit pushes it through
+``crm_push.push_lease_event`` (both billing modes), retried while the CRM is down. A task
+that is lost, or gives up after hours of a CRM outage, leaves its row pending and the
+30-minute sweep queues it again: no move is lost, and a move recorded twice is one move.
+
+Services stay free of Celery: whoever commits hands in an ``EventQueue`` that sends the task.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from functools import partial
+
+from backend.ports import Clock
+from backend.services.crm_push import SYNC_GRACE, Pushed, push_lease_event
+from backend.services.unit_of_work import UnitOfWork
+from crm_mappings.mapping import LeaseEvent
+from crm_mappings.port import CrmAuthLost, CrmError, CrmPort, CrmUnavailable
+
+log = logging.getLogger(__name__)
+
+EventQueue = Callable[[int, int, str], None]
+"""Queue the push of one move: (portal id, document id, ``LeaseEvent`` value)."""
+
+# An event whose document has since gone further must not pull the deal back: an invoice
+# paid before its email was delivered stays at "paid".
+_SUPERSEDED_BY = {LeaseEvent.INVOICE_SENT: (LeaseEvent.PAID,)}
+
+
+def record_lease_events(
+    uow: UnitOfWork,
+    clock: Clock,
+    document_ids: Iterable[int],
+    event: LeaseEvent,
+    queue: EventQueue | None = None,
+) -> list[int]:
+    """Record that ``event`` happened to each document and queue the deal moves once ``uow``
+    commits. Returns the documents newly recorded (one already recorded is not queued)."""
+    fresh = uow.lease_events.add_many(list(document_ids), event.value, clock.now())
+    if queue is not None and fresh and uow.portal_id is not None:
+        uow.after_commit(partial(_queue_all, queue, uow.portal_id, fresh, event))
+    return fresh
+
+
+def _queue_all(queue: EventQueue, portal_id: int, document_ids: list[int], event: str) -> None:
+    for document_id in document_ids:
+        try:
+            queue(portal_id, document_id, event)
+        # whatever the broker raises, the event is committed and the sweep queues it again
+        except Exception:
+            log.exception("queueing %s of document %s failed", event, document_id)
+
+
+def push_recorded_event(
+    uow: UnitOfWork, clock: Clock, crm: CrmPort, document_id: int, event: LeaseEvent
+) -> Pushed | None:
+    """Move the deal for a recorded event and mark it done; None when nothing moved.
+
+    ``CrmUnavailable`` and ``CrmAuthLost`` propagate and leave the move pending (the task
+    retries, the sweep re-queues); any other refusal (a deleted deal) is recorded with the
+    move, which is then left alone. ``uow`` is entered here."""
+    with uow:
+        state = uow.lease_events.state(document_id, event.value)
+        superseded = any(
+            uow.lease_events.state(document_id, later.value) is not None
+            for later in _SUPERSEDED_BY.get(event, ())
+        )
+    if state is not None and state[0] is not None:
+        return None  # a redelivered task: already pushed
+    pushed, error = None, ""
+    if not superseded:
+        try:
+            pushed = push_lease_event(uow, clock, crm, document_id, event)
+        except (CrmUnavailable, CrmAuthLost):
+            raise
+        except CrmError as exc:
+            log.warning("the CRM refused %s of document %s: %s", event, document_id, exc)
+            error = str(exc) or type(exc).__name__
+    with uow:
+        uow.lease_events.mark(document_id, event.value, clock.now(), error)
+        uow.commit()
+    return pushed
+
+
+def events_to_push(uow: UnitOfWork, clock: Clock) -> list[tuple[int, str]]:
+    """Moves recorded more than ``SYNC_GRACE`` ago and still not pushed (their task was lost
+    or gave up): the periodic sweep queues them again. ``uow`` is entered here."""
+    with uow:
+        return uow.lease_events.pending(clock.now() - SYNC_GRACE)
