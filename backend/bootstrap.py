@@ -88,6 +88,7 @@ class Container:
             storage=self.document_storage(),
             link_url=self.link_url,
             crm_for=self.crm_for_portal,
+            queue_event=self.queue_lease_event,
         )
 
     def crm_for_portal(self, portal_id: int) -> CrmPort | None:

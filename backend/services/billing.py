@@ -63,6 +63,7 @@ class BillingPorts:
     storage: DocumentStorage
     link_url: Callable[[str], str]  # a link token -> its public URL
     crm_for: Callable[[int], CrmPort | None] = lambda portal_id: None  # for tasks and deals
+    queue_event: EventQueue | None = None  # pushes recorded deal moves (``lease_events``)
 
 
 @dataclass
@@ -107,7 +108,9 @@ def run_portal(
     issue_acts_of_paid_invoices(ports, portal_id, today, result)
     result.mailed = queue_tenant_mail(ports, portal_id)
     queue_manager_summaries(ports, portal_id, today)
-    notified = notify_portal(ports.uow, ports.clock, portal_id, today, ports.crm_for(portal_id))
+    notified = notify_portal(
+        ports.uow, ports.clock, portal_id, today, ports.crm_for(portal_id), ports.queue_event
+    )
     result.reminders = notified.queued
     result.failed.extend({"error": error} for error in notified.errors)
     with ports.uow(portal_id) as uow:

@@ -28,7 +28,10 @@ EventQueue = Callable[[int, int, str], None]
 
 # An event whose document has since gone further must not pull the deal back: an invoice
 # paid before its email was delivered stays at "paid".
-_SUPERSEDED_BY = {LeaseEvent.INVOICE_SENT: (LeaseEvent.PAID,)}
+_SUPERSEDED_BY = {
+    LeaseEvent.INVOICE_SENT: (LeaseEvent.PAID,),
+    LeaseEvent.OVERDUE: (LeaseEvent.PAID,),  # paid while its move waited for the CRM
+}
 
 
 def record_lease_events(

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from backend.domain.billing import DocumentKind
-from backend.domain.documents import IssuedDocument
+from backend.domain.documents import InvoiceStatus, IssuedDocument
 from backend.domain.lease import Lease
 from backend.domain.messages import OutboxMessage
 from backend.domain.reminders import (
@@ -27,7 +27,9 @@ from backend.domain.reminders import (
 )
 from backend.domain.status import SIGNED_STATES
 from backend.ports import Clock
+from backend.services.lease_events import EventQueue, record_lease_events
 from backend.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from crm_mappings.mapping import LeaseEvent
 from crm_mappings.port import CrmError, CrmPort, CrmTask
 
 log = logging.getLogger(__name__)
@@ -52,9 +54,16 @@ def chain_from_settings(settings: Mapping[str, Any]) -> tuple[EscalationStep, ..
 
 
 def notify_portal(
-    uow: UnitOfWorkFactory, clock: Clock, portal_id: int, today: date, crm: CrmPort | None
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    portal_id: int,
+    today: date,
+    crm: CrmPort | None,
+    queue: EventQueue | None = None,
 ) -> NotificationRun:
-    """Queue today's reminders and overdue steps; create the CRM tasks the chain asks for."""
+    """Queue today's reminders and overdue steps; create the CRM tasks the chain asks for.
+    An invoice's first overdue step also records the "overdue" deal move (pushed through
+    ``queue`` once committed, see ``lease_events``)."""
     run = NotificationRun()
     tasks: list[CrmTask] = []
     with uow(portal_id) as work:
@@ -64,14 +73,19 @@ def notify_portal(
         for lease in leases.values():
             for reminder in lease_reminders(lease, today):
                 run.queued += _queue(work, clock, portal_id, reminder, lease, None, settings)
-        for invoice in work.documents.list(kind=DocumentKind.INVOICE):
+        overdue: list[int] = []
+        unpaid = (InvoiceStatus.ISSUED, InvoiceStatus.SENT, InvoiceStatus.PARTIALLY_PAID)
+        for invoice in work.documents.list(kind=DocumentKind.INVOICE, statuses=unpaid):
             lease = leases.get(invoice.lease_id) or work.leases.get(invoice.lease_id)
             for reminder in overdue_reminders(invoice, today, chain):
                 added = _queue(work, clock, portal_id, reminder, lease, invoice, settings)
                 run.queued += added
+                if added and invoice.id is not None:
+                    overdue.append(invoice.id)
                 task = _task(work, lease, invoice, reminder, today) if added else None
                 if task is not None:
                     tasks.append(task)
+        record_lease_events(work, clock, sorted(set(overdue)), LeaseEvent.OVERDUE, queue)
         work.commit()
     if tasks and crm is not None:
         try:

@@ -80,3 +80,17 @@ def test_lease_end_is_announced_to_manager_and_tenant(container: Container) -> N
         ("buh@vasilek.example", "director@vasilek.example"),
         ("manager@romashka.example",),
     ]
+
+
+def test_an_overdue_invoice_queues_its_deal_move_once(container: Container) -> None:
+    portal_id, ports, _ = _world(container)
+    queued: list[tuple[int, int, str]] = []
+    ports = replace(ports, queue_event=lambda *move: queued.append(move))
+    run_portal(ports, portal_id, date(2026, 1, 27))  # February's invoice, due 01.02
+    run_portal(ports, portal_id, date(2026, 2, 1))
+    assert queued == []  # not late yet
+    run_portal(ports, portal_id, date(2026, 2, 2))
+    run_portal(ports, portal_id, date(2026, 2, 4))  # the supervisor's step: no second move
+    with container.uow(portal_id) as uow:
+        (invoice,) = [d for d in uow.documents.list() if d.number == "1"]
+    assert queued == [(portal_id, invoice.id, "overdue")]
