@@ -1,0 +1,110 @@
+"""The demo's landlord, its three tenants and how each of them pays.
+
+Requisites are real-shaped and valid (INN/KPP check digits, Sberbank's BIC and correspondent
+account), so the QR invoices are ones a bank app would accept. One tenant pays every invoice
+in full before its due date, one pays half of each, one pays in full ten days late: the
+three outcomes the overdue chain and the late-payment penalty (пени) are made for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+ACCOUNTANT_EMAIL = "buh@romashka.example"
+LANDLORD: dict[str, Any] = {
+    "name": 'ООО "Ромашка"',
+    "inn": "7707083893",
+    "kpp": "773601001",
+    "ogrn": "1027700132195",
+    "address": "г. Москва, ул. Вавилова, д. 19",
+    "email": "rent@romashka.example",
+    "bank": {
+        "name": "ПАО СБЕРБАНК",
+        "bic": "044525225",
+        "account": "40702810938000000001",
+        "corr_account": "30101810400000000225",
+    },
+    "director": {"name": "Иванов Иван Иванович", "position": "Генеральный директор"},
+    "accountant": {
+        "name": "Петрова Анна Сергеевна",
+        "position": "Главный бухгалтер",
+        "email": ACCOUNTANT_EMAIL,
+    },
+}
+SUPERVISOR = {"name": "Кузнецова Ольга", "email": "boss@romashka.example", "crm_user_id": "1"}
+PENALTY_RATE = "0.1"  # % of the unpaid amount per day
+
+
+class Behaviour(StrEnum):
+    """How a tenant pays its invoices."""
+
+    ON_TIME = "on_time"  # in full, two days before the due date
+    PARTIAL = "partial"  # half, on the due date; the rest stays owed
+    LATE = "late"  # in full, ten days after the due date
+
+
+@dataclass(frozen=True)
+class Payer:
+    """A tenant with its bank account and its way of paying."""
+
+    name: str
+    inn: str
+    kpp: str
+    account: str
+    email: str
+    premises: str
+    area: str
+    rent: str
+    behaviour: Behaviour
+
+    def payment(self, due_on: date, total: Decimal) -> tuple[date, Decimal]:
+        """When this tenant pays an invoice due ``due_on`` for ``total``, and how much."""
+        if self.behaviour is Behaviour.ON_TIME:
+            return due_on - timedelta(days=2), total
+        if self.behaviour is Behaviour.PARTIAL:
+            return due_on, (total / 2).quantize(Decimal("0.01"))
+        return due_on + timedelta(days=10), total
+
+
+PAYERS = (
+    Payer('ООО "Василёк"', "7728168971", "772801001", "40702810400000012345",
+          "buh@vasilek.example", "101", "50.00", "100000.00", Behaviour.ON_TIME),
+    Payer('ООО "Крокус"', "7719617469", "771901001", "40702810300180001774",
+          "finance@krokus.example", "204", "80.00", "150000.00", Behaviour.PARTIAL),
+    Payer('АО "Ландыш"', "7702070139", "770201001", "40702810700000007777",
+          "office@landysh.example", "7", "120.00", "85000.00", Behaviour.LATE),
+)  # fmt: skip
+
+
+def lease_json(payer: Payer, number: str, start: date, manager: dict[str, str]) -> dict[str, Any]:
+    """The lease of ``payer`` in the documented lease JSON (docs/lease-input.md): monthly rent
+    with VAT 22% included, invoiced on the 1st, due five days later, sent automatically."""
+    return {
+        "number": number,
+        "date": (start - timedelta(days=12)).isoformat(),
+        "status": "draft",
+        "landlord": LANDLORD,
+        "tenant": {
+            "name": payer.name,
+            "inn": payer.inn,
+            "kpp": payer.kpp,
+            "address": "г. Москва",
+            "emails": [payer.email],
+        },
+        "premises": [{"code": payer.premises, "area_m2": payer.area, "kind": "office"}],
+        "start": start.isoformat(),
+        "end": date(start.year, 12, 31).isoformat(),
+        "rent": {"amount": payer.rent, "basis": "per_month"},
+        "vat": {"rate": 22, "included": True},
+        "billing": {"unit": "month", "every": 1},
+        "issue": {"anchor": "before_start", "days": 0},
+        "due": {"anchor": "after_issue", "days": 5},
+        "auto_send": True,
+        "penalty_rate_per_day": PENALTY_RATE,
+        "manager": manager,
+        "supervisor": SUPERVISOR,
+    }
