@@ -81,6 +81,7 @@ def _lease(report: Report, lease: DemoLease, out: Path) -> dict[str, Any]:
         "number": lease.number,
         "tenant": lease.payer.name,
         "behaviour": str(lease.payer.behaviour),
+        "portal_id": lease.portal_id,
         "deal_id": lease.deal_id,
         "lease_id": lease.lease_id,
         "terms": lease.terms,
@@ -141,7 +142,7 @@ def _write_mail(report: Report, folder: Path) -> list[dict[str, str]]:
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for n, message in enumerate(report.stack.sink.messages, start=1):
-        key = str(message.get("X-Rentflow-Key", ""))
+        key = "".join(str(message.get("X-Rentflow-Key", "")).split())  # a long one is folded
         name = _safe(f"{n:03d}-{key}")[:80] + ".eml"
         (folder / name).write_bytes(message.as_bytes())
         written.append({"file": name, "key": key, "to": str(message["To"]),

@@ -2,8 +2,9 @@
 
 Requisites are real-shaped and valid (INN/KPP check digits, Sberbank's BIC and correspondent
 account), so the QR invoices are ones a bank app would accept. One tenant pays every invoice
-in full before its due date, one pays half of each, one pays in full ten days late: the
-three outcomes the overdue chain and the late-payment penalty (пени) are made for.
+in full before its due date; one pays half of each, so the overdue chain runs to its end
+(manager, supervisor, accountant) and the penalty (пени) keeps growing; one pays in full five
+days late, after the supervisor was told and before the accountant would be: the chain stops.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ LANDLORD: dict[str, Any] = {
 }
 SUPERVISOR = {"name": "Кузнецова Ольга", "email": "boss@romashka.example", "crm_user_id": "1"}
 PENALTY_RATE = "0.1"  # % of the unpaid amount per day
+LATE_DAYS = 5  # between the supervisor's step (+3) and the accountant's (+7) of the default chain
 
 
 class Behaviour(StrEnum):
@@ -44,7 +46,7 @@ class Behaviour(StrEnum):
 
     ON_TIME = "on_time"  # in full, two days before the due date
     PARTIAL = "partial"  # half, on the due date; the rest stays owed
-    LATE = "late"  # in full, ten days after the due date
+    LATE = "late"  # in full, LATE_DAYS after the due date
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ class Payer:
             return due_on - timedelta(days=2), total
         if self.behaviour is Behaviour.PARTIAL:
             return due_on, (total / 2).quantize(Decimal("0.01"))
-        return due_on + timedelta(days=10), total
+        return due_on + timedelta(days=LATE_DAYS), total
 
 
 PAYERS = (
