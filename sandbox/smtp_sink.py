@@ -11,6 +11,8 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
+from sandbox.loopback import free_port
+
 
 class Sink:
     """Collects messages; ``refuse`` makes it answer a temporary (451) failure instead."""
@@ -34,17 +36,9 @@ class Sink:
 def smtp_sink(port: int = 0) -> Iterator[tuple[Sink, int]]:
     """Run the sink on 127.0.0.1; yields it and its port."""
     sink = Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=port or _free_port())
+    controller = Controller(sink, hostname="127.0.0.1", port=port or free_port())
     controller.start()
     try:
         yield sink, controller.port
     finally:
         controller.stop()
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])

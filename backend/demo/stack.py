@@ -9,7 +9,6 @@ demo goes through the same code as the worker, only without a broker.
 from __future__ import annotations
 
 import logging
-import socket
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -31,7 +30,7 @@ from sandbox.amocrm.app import create_emulator as amocrm_emulator
 from sandbox.amocrm.state import AmoAccount
 from sandbox.bitrix24.app import create_emulator as bitrix24_emulator
 from sandbox.bitrix24.state import PortalState
-from sandbox.loopback import serve
+from sandbox.loopback import free_port, serve
 from sandbox.smtp_sink import Sink, smtp_sink
 
 BITRIX24_PREFIX = "/sandbox/bitrix24"
@@ -69,14 +68,6 @@ class Stack:
         while self.queued:
             name, args = self.queued.pop(0)
             self.run_task(name, *args)
-
-
-def free_port() -> int:
-    """A free TCP port on loopback."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @contextmanager
