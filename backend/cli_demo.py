@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +31,14 @@ def human_summary(summary: dict[str, Any], out: Path) -> str:
     lines = [f"rentflow demo, {period['from']} — {period['to']}, written to {out}/", ""]
     for lease in summary["leases"]:
         kinds = [d["kind"] for d in lease["documents"]]
-        paid = sum(float(p["amount"]) for p in lease["payments"])
+        paid = sum(Decimal(p["amount"]) for p in lease["payments"])
+        shown = sum(Decimal(p["penalty_shown_before"]) for p in lease["payments"])
+        penalty = lease["penalty_at_end"] if shown == 0 else f"{shown:.2f} before paying late"
         lines.append(
             f"  {lease['crm']:9} {lease['number']:9} {lease['tenant']:14} {lease['behaviour']:8}"
             f" invoices {kinds.count('invoice')}, acts {kinds.count('act')},"
-            f" paid {paid:,.2f}, debt {lease['debt_at_end']}, пени {lease['penalty_at_end']},"
-            f" deal: {lease['deal_stage_at_end']['name']}"
+            f" paid {paid:.2f}, debt {lease['debt_at_end']}, пени {penalty},"
+            f" deal: «{lease['deal_stage_at_end']['name']}»"
         )
     emails, documents = summary["emails"], summary["documents"]
     by_kind = ", ".join(f"{k} {v}" for k, v in emails["by_kind"].items())

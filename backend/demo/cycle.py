@@ -160,7 +160,8 @@ def today_payments(stack: Stack, lease: DemoLease, day: date) -> list[StatementD
         )
         order = StatementDocument(
             number=number, on=day, amount=amount, payer=payer.name, payer_inn=payer.inn,
-            payer_account=payer.account, payee=LANDLORD["name"], payee_inn=LANDLORD["inn"],
+            payer_account=payer.account, payer_bank=payer.bank, payer_bic=payer.bic,
+            payee=LANDLORD["name"], payee_inn=LANDLORD["inn"],
             payee_account=LANDLORD["bank"]["account"], purpose=purpose,
         )  # fmt: skip
         orders.append(order)

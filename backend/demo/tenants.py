@@ -15,6 +15,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from sandbox.onec.bank_files import PAYERS as BANK_PAYERS
+
 ACCOUNTANT_EMAIL = "buh@romashka.example"
 LANDLORD: dict[str, Any] = {
     "name": 'ООО "Ромашка"',
@@ -51,12 +53,15 @@ class Behaviour(StrEnum):
 
 @dataclass(frozen=True)
 class Payer:
-    """A tenant with its bank account and its way of paying."""
+    """A tenant with its bank account (``sandbox.onec.bank_files.PAYERS``) and its way of
+    paying."""
 
     name: str
     inn: str
-    kpp: str
     account: str
+    bank: str
+    bic: str
+    kpp: str
     email: str
     premises: str
     area: str
@@ -72,13 +77,14 @@ class Payer:
         return due_on + timedelta(days=LATE_DAYS), total
 
 
+# the payers the 1C statement generator knows: Василёк, Крокус, Ландыш
 PAYERS = (
-    Payer('ООО "Василёк"', "7728168971", "772801001", "40702810400000012345",
-          "buh@vasilek.example", "101", "50.00", "100000.00", Behaviour.ON_TIME),
-    Payer('ООО "Крокус"', "7719617469", "771901001", "40702810300180001774",
-          "finance@krokus.example", "204", "80.00", "150000.00", Behaviour.PARTIAL),
-    Payer('АО "Ландыш"', "7702070139", "770201001", "40702810700000007777",
-          "office@landysh.example", "7", "120.00", "85000.00", Behaviour.LATE),
+    Payer(*BANK_PAYERS[0], "772801001", "buh@vasilek.example", "101", "50.00", "100000.00",
+          Behaviour.ON_TIME),
+    Payer(*BANK_PAYERS[1], "771901001", "finance@krokus.example", "204", "80.00", "150000.00",
+          Behaviour.PARTIAL),
+    Payer(*BANK_PAYERS[3], "770201001", "office@landysh.example", "7", "120.00", "85000.00",
+          Behaviour.LATE),
 )  # fmt: skip
 
 
