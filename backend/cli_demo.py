@@ -19,9 +19,12 @@ def demo(out: Path, months: int) -> None:
     """Run rentflow against the sandbox Bitrix24 portal and amoCRM account, an in-process SMTP
     sink and 1C bank statements: three tenants per CRM over ``--months`` simulated months
     from 2026-01-01. Needs no network and no external service."""
-    from backend.demo.cycle import run_demo
+    from backend.demo.cycle import NotADemoFolder, run_demo
 
-    summary = run_demo(out, months)
+    try:
+        summary = run_demo(out, months)
+    except NotADemoFolder as err:
+        raise click.UsageError(str(err)) from None
     click.echo(human_summary(summary, out))
 
 

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from backend.demo.crms import AmoCrmDemo, Bitrix24Demo, DemoCrm, crm_of
+from backend.demo.crms import AmoCrmDemo, Bitrix24Demo, DemoCrm, DemoError, crm_of
 from backend.demo.report import Report, write_report
 from backend.demo.stack import Stack, running_stack
 from backend.demo.tenants import ACCOUNTANT_EMAIL, LANDLORD, PAYERS, Payer, lease_json
@@ -30,6 +30,10 @@ MANAGERS = {
 }
 LEASE_PREFIX = {"bitrix24": "Б", "amocrm": "А"}
 OWNED = ("var", "pdf", "mail", "statements", "summary.json")  # what a run replaces in DIR
+
+
+class NotADemoFolder(Exception):
+    """The output folder holds something else: the demo replaces only its own earlier output."""
 
 
 @dataclass
@@ -54,6 +58,8 @@ def add_months(day: date, months: int) -> date:
 
 def run_demo(out: Path, months: int = 3, start: date = START) -> dict[str, Any]:
     """Run the whole cycle into ``out`` and return the summary written to summary.json."""
+    if out.is_dir() and any(out.iterdir()) and not (out / "summary.json").is_file():
+        raise NotADemoFolder(f"{out} holds files but no earlier demo: pick an empty folder")
     out.mkdir(parents=True, exist_ok=True)
     for name in OWNED:
         path = out / name
@@ -106,6 +112,11 @@ def live_day(stack: Stack, leases: list[DemoLease], day: date, out: Path) -> Non
     stack.at(day, 12)
     if drop_statements(stack, leases, day, out):
         stack.run_task("jobs.tasks.import_statement_folder")
+        inbox = stack.container.settings.onec_watch_dir
+        assert inbox is not None  # the stack sets it
+        refused = sorted(inbox.glob("*/failed/*.error.txt"))
+        if refused:
+            raise DemoError(f"{refused[0].name}: {refused[0].read_text(encoding='utf-8')}")
         deliver_all(stack)
 
 

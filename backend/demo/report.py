@@ -55,6 +55,7 @@ def write_report(report: Report, out: Path) -> dict[str, Any]:
         "pdf_files": sum(len(d["pdf"]) for d in documents),
     }
     summary["escalations"] = _escalations(messages, documents)
+    summary["statement_imports"] = _imports(report)
     (out / "summary.json").write_text(
         json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
@@ -180,3 +181,23 @@ def _escalations(
 def _safe(name: str) -> str:
     """A file name without path separators or characters shells trip over."""
     return re.sub(r"[^\w.\-]+", "_", name)
+
+
+def _imports(report: Report) -> list[dict[str, Any]]:
+    """What the 1C folder import said of each statement (the JSON it leaves beside it)."""
+    inbox = report.stack.container.settings.onec_watch_dir
+    assert inbox is not None  # the stack sets it
+    found = []
+    for path in sorted(inbox.glob("*/done/*.json"), key=lambda p: (p.parent.parent.name, p.name)):
+        said = json.loads(path.read_text(encoding="utf-8"))
+        found.append(
+            {
+                "portal_id": int(path.parent.parent.name),
+                "file": path.name.removesuffix(".json"),
+                **{k: said[k] for k in ("added", "matched", "to_review", "allocated")},
+                "invoices_paid": said["invoices_paid"],
+                "invoices_partially_paid": said["invoices_partially_paid"],
+                "deals_to_move": said["deals_to_move"],
+            }
+        )
+    return found

@@ -22,8 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from pypdf import PdfReader
 
+from backend.cli import main
 from backend.demo.crms import AmoCrmDemo, Bitrix24Demo
 from backend.domain.reminders import DEFAULT_CHAIN
 from backend.domain.schedule import plan
@@ -287,3 +289,27 @@ def test_the_deals_end_in_the_stage_their_payments_earned_on_both_emulators(
         ("amocrm", "partial"): INVOICE_STAGE["amocrm"],
         ("amocrm", "late"): PAID_STAGE["amocrm"],
     }
+
+
+def test_every_payment_came_through_the_1c_folder_and_found_its_invoice(
+    demo: tuple[Path, dict[str, Any], str],
+) -> None:
+    out, summary, _ = demo
+    imports = summary["statement_imports"]
+    payments = [p for lease in summary["leases"] for p in lease["payments"]]
+    assert sum(i["added"] for i in imports) == sum(i["matched"] for i in imports) == len(payments)
+    assert all(i["to_review"] == 0 for i in imports)
+    copies = sorted((out / "statements").glob("*/*.txt"))
+    # the folder import stamps each file it claims: "20260104T120000-2026-01-04.txt"
+    assert sorted(c.name for c in copies) == sorted(i["file"].split("-", 1)[1] for i in imports)
+    assert copies[0].read_bytes().startswith("1CClientBankExchange".encode("cp1251"))
+
+
+def test_the_demo_refuses_a_folder_it_did_not_write(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+
+    result = CliRunner().invoke(main, ["demo", "--out", str(tmp_path)])
+
+    assert result.exit_code == 2
+    assert "no earlier demo" in result.output
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
