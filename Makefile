@@ -10,7 +10,7 @@ APT_RUNTIME := python3 python3-venv python3-dev build-essential \
 # what the tests need besides: QR decoding from PDFs, PostgreSQL, Redis, a browser
 APT_TEST := poppler-utils zbar-tools libzbar0 postgresql redis-server chromium libjs-jquery
 
-.PHONY: help system system-test venv install install-dev serve test test-unit lint format
+.PHONY: help system system-test venv install install-dev serve demo test test-unit lint format
 
 help:  ## list the targets
 	@awk 'BEGIN{FS=":.*## "} /^[a-z-]+:.*## /{printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -34,6 +34,9 @@ install-dev: system-test venv  ## install rentflow with the test and lint tools
 
 serve: install  ## run web + worker + beat on embedded defaults with the sandbox seeded
 	$(BIN)/rentflow serve
+
+demo: install  ## run three simulated months on the sandbox CRMs into demo-out/ (no account needed)
+	$(BIN)/rentflow demo --out demo-out
 
 test: install-dev  ## run linters and the whole test suite (SQLite, plus PostgreSQL/Redis when up)
 	$(MAKE) lint

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import click
 
-from backend import cli_billing, cli_lease, cli_onec, cli_payments, cli_runtime, cli_widget
+from backend import (
+    cli_billing,
+    cli_demo,
+    cli_lease,
+    cli_onec,
+    cli_payments,
+    cli_runtime,
+    cli_widget,
+)
 from documents.cli import documents
 
 
@@ -32,6 +40,7 @@ main.add_command(cli_billing.billing)
 main.add_command(documents)
 main.add_command(cli_payments.payments)
 main.add_command(cli_onec.onec)
+main.add_command(cli_demo.demo)
 
 if __name__ == "__main__":
     main()

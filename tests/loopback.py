@@ -1,25 +1,5 @@
-"""Serve a WSGI app on 127.0.0.1 in a thread for tests that need real HTTP."""
+"""Loopback HTTP for tests: the helper lives in ``sandbox.loopback`` (the demo uses it too)."""
 
-from __future__ import annotations
+from sandbox.loopback import free_port, serve
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
-from werkzeug.serving import make_server
-
-
-@contextmanager
-def serve(app: Any, port: int = 0) -> Iterator[str]:
-    """Yield the base URL of ``app`` (no trailing slash) served on loopback, on ``port`` or a
-    free one (threaded)."""
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join()
-        server.server_close()
+__all__ = ["free_port", "serve"]

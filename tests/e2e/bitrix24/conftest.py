@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -21,14 +20,7 @@ from jobs import runtime
 from jobs.celery_app import make_celery
 from sandbox.bitrix24.app import create_emulator
 from sandbox.bitrix24.state import PortalState
-from tests.loopback import serve
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from sandbox.loopback import free_port, serve
 
 
 @dataclass
