@@ -52,7 +52,9 @@ def landlord_from_row(row: LandlordRow) -> LandlordEntity:
         phone=row.phone,
         bank=BankRequisites(row.bank_name, row.bic, row.account, row.corr_account),
         director=Person(name=row.director_name, position=row.director_position),
-        accountant=Person(name=row.accountant_name, position="Главный бухгалтер"),
+        accountant=Person(
+            name=row.accountant_name, position="Главный бухгалтер", email=row.accountant_email
+        ),
         vat_payer=row.vat_payer,
     )
 
@@ -64,6 +66,7 @@ def landlord_to_row(entity: LandlordEntity, row: LandlordRow) -> None:
     row.account, row.corr_account = entity.bank.account, entity.bank.corr_account
     row.director_name, row.director_position = entity.director.name, entity.director.position
     row.accountant_name, row.vat_payer = entity.accountant.name, entity.vat_payer
+    row.accountant_email = entity.accountant.email
 
 
 def tenant_from_row(row: TenantRow) -> Tenant:

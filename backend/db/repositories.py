@@ -130,6 +130,20 @@ class PartyRepository(_Scoped):
     def landlord(self, landlord_id: int) -> LandlordEntity:
         return lm.landlord_from_row(self._get(LandlordRow, landlord_id))
 
+    def landlord_ids(self, inn: str, kpp: str) -> list[int]:
+        """The portal's landlord rows of one legal entity (INN and KPP), oldest first."""
+        return list(
+            self.session.scalars(
+                select(LandlordRow.id)
+                .where(
+                    LandlordRow.portal_id == self.portal_id,
+                    LandlordRow.inn == inn,
+                    LandlordRow.kpp == kpp,
+                )
+                .order_by(LandlordRow.id)
+            )
+        )
+
     def landlord_settings(self, landlord_id: int) -> dict[str, Any]:
         return dict(self._get(LandlordRow, landlord_id).settings or {})
 

@@ -56,7 +56,7 @@ class LandlordRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     portal_id: Mapped[int] = mapped_column(ForeignKey("portals.id"), index=True)
     name: Mapped[str] = mapped_column(String(255))
-    inn: Mapped[str] = mapped_column(String(12))
+    inn: Mapped[str] = mapped_column(String(12), index=True)
     kpp: Mapped[str] = mapped_column(String(9), default="")
     ogrn: Mapped[str] = mapped_column(String(15), default="")
     address: Mapped[str] = mapped_column(Text, default="")
@@ -69,6 +69,7 @@ class LandlordRow(Base):
     director_name: Mapped[str] = mapped_column(String(255), default="")
     director_position: Mapped[str] = mapped_column(String(255), default="")
     accountant_name: Mapped[str] = mapped_column(String(255), default="")
+    accountant_email: Mapped[str] = mapped_column(String(255), default="", server_default="")
     vat_payer: Mapped[bool] = mapped_column(default=True)
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)  # prefixes, template overrides
 

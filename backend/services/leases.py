@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from backend.domain.billing import ScheduleItem
 from backend.domain.lease import Addendum, Lease
-from backend.domain.parties import Person
+from backend.domain.parties import LandlordEntity, Person
 from backend.domain.schedule import plan
 from backend.domain.status import SIGNED_STATES
 from backend.ports import Clock
@@ -29,12 +29,16 @@ def register_lease(
     crm_pipeline_id: str = "",
     landlord_id: int | None = None,
 ) -> RegisteredLease:
-    """Store ``lease`` with its landlord (or reuse ``landlord_id``), tenant, premises and people.
+    """Store ``lease`` with its landlord, tenant, premises and people; the caller commits.
 
-    The caller commits. A deal already linked to a lease violates the one-lease-per-deal key.
+    The landlord is ``landlord_id``, else the portal's stored landlord with the same INN, KPP
+    and bank account (leases of one company share its row, so its numbering), else a new
+    row. A deal already linked to a lease violates the one-lease-per-deal key.
     """
     if landlord_id is None:
-        landlord_id = uow.parties.add_landlord(lease.landlord)
+        landlord_id = _same_landlord(uow, lease.landlord) or uow.parties.add_landlord(
+            lease.landlord
+        )
     tenant_id = uow.parties.add_tenant(lease.tenant)
     premises_ids = [uow.parties.add_premises(p) for p in lease.premises]
     manager_id = _person_id(uow, lease.manager)
@@ -53,6 +57,14 @@ def register_lease(
     uow.audit.record(clock.now(), "lease.registered", "lease", lease_id, {"number": lease.number})
     refresh_schedule(uow, lease_id)
     return RegisteredLease(lease_id, landlord_id, tenant_id)
+
+
+def _same_landlord(uow: UnitOfWork, landlord: LandlordEntity) -> int | None:
+    for landlord_id in uow.parties.landlord_ids(landlord.inn, landlord.kpp):
+        stored = uow.parties.landlord(landlord_id)
+        if (stored.bank.bic, stored.bank.account) == (landlord.bank.bic, landlord.bank.account):
+            return landlord_id
+    return None
 
 
 def add_addendum(

@@ -14,9 +14,13 @@ def next_document_number(
 ) -> str:
     """Take the next number of ``kind`` for the landlord in the year of ``issued_on``.
 
-    Runs inside the caller's transaction, so the number is committed together with the
-    document that carries it; the counter restarts at 1 on 1 January.
+    One legal entity has one numbering: a landlord stored twice (the same INN and KPP with
+    another bank account) counts on its oldest row, with that row's number format. Runs
+    inside the caller's transaction, so the number is committed together with the document
+    that carries it; the counter restarts at 1 on 1 January.
     """
-    number_format = NumberFormat.from_settings(uow.parties.landlord_settings(landlord_id), kind)
-    value = uow.numbers.next_value(landlord_id, kind.value, issued_on.year)
+    entity = uow.parties.landlord(landlord_id)
+    counter = next(iter(uow.parties.landlord_ids(entity.inn, entity.kpp)), landlord_id)
+    number_format = NumberFormat.from_settings(uow.parties.landlord_settings(counter), kind)
+    value = uow.numbers.next_value(counter, kind.value, issued_on.year)
     return number_format.format(issued_on.year, value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import date
 
 from backend.bootstrap import Container
@@ -49,12 +50,45 @@ def test_numbers_run_per_kind_with_prefix_and_restart_each_year(container: Conta
 def test_each_landlord_has_its_own_counter(container: Container) -> None:
     portal_id, first = _landlord(container)
     with container.uow(portal_id) as uow:
-        second = uow.parties.add_landlord(factories.landlord(name="ООО «Лютик»"))
+        second = uow.parties.add_landlord(
+            factories.landlord(name="ООО «Лютик»", inn="7728168971", kpp="772801001")
+        )
         uow.commit()
     feb = date(2026, 2, 1)
     assert _issue(container, portal_id, first, DocumentKind.INVOICE, feb) == "1"
     assert _issue(container, portal_id, second, DocumentKind.INVOICE, feb) == "1"
     assert _issue(container, portal_id, first, DocumentKind.INVOICE, feb) == "2"
+
+
+def test_one_company_stored_with_two_bank_accounts_keeps_one_numbering(
+    container: Container,
+) -> None:
+    portal_id, first = _landlord(container)
+    other_bank = replace(factories.SBER, account="40702810138000000002")
+    with container.uow(portal_id) as uow:
+        second = uow.parties.add_landlord(factories.landlord(bank=other_bank))
+        uow.commit()
+    feb = date(2026, 2, 1)
+    assert _issue(container, portal_id, first, DocumentKind.INVOICE, feb) == "1"
+    assert _issue(container, portal_id, second, DocumentKind.INVOICE, feb) == "2"
+    assert _issue(container, portal_id, second, DocumentKind.ACT, feb) == "1"
+
+
+def test_leases_of_one_landlord_registered_apart_share_its_row(container: Container) -> None:
+    from backend.services.leases import register_lease
+
+    portal_id, _ = _landlord(container)
+    with container.uow(portal_id) as uow:
+        first = register_lease(uow, container.clock, factories.lease(number="1"))
+        second = register_lease(uow, container.clock, factories.lease(number="2"))
+        other_bank = replace(factories.SBER, account="40702810138000000002")
+        third = register_lease(
+            uow, container.clock,
+            factories.lease(number="3", landlord=factories.landlord(bank=other_bank)),
+        )  # fmt: skip
+        uow.commit()
+    assert first.landlord_id == second.landlord_id
+    assert third.landlord_id != first.landlord_id  # its own account on its documents
 
 
 def test_a_rolled_back_number_is_not_counted_as_used(container: Container) -> None:
