@@ -109,6 +109,7 @@ def live_day(stack: Stack, leases: list[DemoLease], day: date, out: Path) -> Non
     stack.at(day, 0)
     stack.run_task("jobs.tasks.billing_run")
     deliver_all(stack)
+    stack.drain()  # the deal moves the delivered mail and overdue invoices asked for
     stack.at(day, 12)
     if drop_statements(stack, leases, day, out):
         stack.run_task("jobs.tasks.import_statement_folder")
@@ -118,6 +119,7 @@ def live_day(stack: Stack, leases: list[DemoLease], day: date, out: Path) -> Non
         if refused:
             raise DemoError(f"{refused[0].name}: {refused[0].read_text(encoding='utf-8')}")
         deliver_all(stack)
+        stack.drain()  # "paid" deal moves
 
 
 def deliver_all(stack: Stack) -> None:

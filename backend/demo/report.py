@@ -197,7 +197,7 @@ def _imports(report: Report) -> list[dict[str, Any]]:
                 **{k: said[k] for k in ("added", "matched", "to_review", "allocated")},
                 "invoices_paid": said["invoices_paid"],
                 "invoices_partially_paid": said["invoices_partially_paid"],
-                "deals_to_move": said["deals_to_move"],
+                "deal_moves_queued": said["deal_moves_queued"],
             }
         )
     return found

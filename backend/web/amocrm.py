@@ -44,13 +44,7 @@ def enqueue(name: str, *args: Any) -> None:
     if custom is not None:
         custom(name, *args)
         return
-    producer = current_app.extensions.get("rentflow_celery")
-    if producer is None:
-        from celery import Celery
-
-        producer = Celery("rentflow", broker=app_settings().celery_broker_url)
-        current_app.extensions["rentflow_celery"] = producer
-    producer.send_task(name, args=args)
+    container().send_task(name, *args)
 
 
 def active_account(account_id: str) -> Portal | None:

@@ -15,7 +15,6 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
-from celery import Celery
 from flask import Blueprint, abort, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 
@@ -24,7 +23,7 @@ from backend.domain.lease import LeaseStatus
 from backend.domain.parties import Person
 from backend.domain.portal import Portal, PortalStatus
 from backend.services.crm_sync import STATUS_LABELS_RU, load_mapping, save_mapping
-from backend.services.deal_actions import DealAction, mark_original_received, run_deal_action
+from backend.services.deal_actions import PanelAction, run_panel_action
 from backend.services.deal_panel import deal_panel
 from backend.services.leases import register_lease
 from backend.services.portals import uninstall_portal
@@ -80,10 +79,7 @@ def dispatch(name: str, args: Sequence[Any]) -> None:
     if custom is not None:
         custom(name, args)
         return
-    if "RENTFLOW_CELERY" not in current_app.extensions:
-        broker = container().settings.celery_broker_url
-        current_app.extensions["RENTFLOW_CELERY"] = Celery("rentflow-web", broker=broker)
-    current_app.extensions["RENTFLOW_CELERY"].send_task(name, args=list(args))
+    container().send_task(name, *args)
 
 
 def _form() -> dict[str, Any]:
@@ -336,29 +332,17 @@ def deal_tab_action() -> ResponseReturnValue:
     except flows.Forbidden as err:
         return _unauthorized(err)
     texts = _texts()[_lang()]
-    action = request.form.get("action", "")
-    message = texts["not_available"]
-    if action == "mark_original_received":
-        with c.uow(portal_id) as uow:
-            done = mark_original_received(uow, c.clock, deal_id)
-            uow.commit()
-        message = texts["done"] if done else texts["no_lease"]
-    elif action in {"issue_next_invoice", "resend_documents"}:
-        wanted = (
-            DealAction.ISSUE_INVOICE
-            if action == "issue_next_invoice"
-            else DealAction.SEND_DOCUMENTS
-        )
-        try:
-            result = run_deal_action(c.billing_ports(), portal_id, deal_id, wanted, c.clock.today())
-        except DomainError as err:
-            return _render_tab(portal_id, deal_id, frame, str(err))
-        for document_id in result.issued:
-            dispatch(DOCUMENT_TASK, (portal_id, document_id))
-        if wanted is DealAction.SEND_DOCUMENTS:
-            message = texts["done"] if result.queued else texts["nothing_to_send"]
-        else:
-            message = texts["done"] if result.issued else texts["nothing_planned"]
+    try:
+        action = PanelAction(request.form.get("action", ""))
+    except ValueError:
+        return _render_tab(portal_id, deal_id, frame, texts["not_available"])
+    try:
+        result = run_panel_action(c.billing_ports(), portal_id, deal_id, action, c.clock.today())
+    except DomainError as err:
+        return _render_tab(portal_id, deal_id, frame, str(err))
+    for document_id in result.issued:
+        dispatch(DOCUMENT_TASK, (portal_id, document_id))
+    message = texts[result.outcome.value]
     return _render_tab(portal_id, deal_id, frame, message)
 
 

@@ -263,6 +263,50 @@ def test_the_tab_button_issues_the_next_invoice_and_queues_the_deal_update(setup
     assert setup.queued == [("jobs.tasks.crm_document_issued", (portal.id, invoices[0].id))]
 
 
+def test_the_tab_issues_the_act_of_the_started_period_and_refuses_unknown_buttons(
+    setup: Setup,
+) -> None:
+    import re
+
+    from backend.domain.billing import DocumentKind
+    from backend.domain.lease import LeaseStatus
+    from backend.services.leases import register_lease
+    from tests import factories
+
+    setup.install()
+    with setup.container.uow() as uow:
+        portal = uow.portals.find("bitrix24", setup.portal.member_id)
+    assert portal is not None
+    with setup.container.uow(portal.id) as uow:
+        lease = factories.lease(status=LeaseStatus.SIGNED)  # from 1 Feb, the clock's day
+        lease_id = register_lease(uow, setup.container.clock, lease, crm_deal_id="5").lease_id
+        uow.commit()
+    token = setup.portal.issue_tokens()["access_token"]
+    tab = setup.web.post(
+        "/bitrix24/deal-tab?LANG=en",
+        data={"AUTH_ID": token, "member_id": setup.portal.member_id,
+              "PLACEMENT": "CRM_DEAL_DETAIL_TAB", "PLACEMENT_OPTIONS": '{"ID": "5"}'},
+    )  # fmt: skip
+    frame = re.search(r'name="frame" value="([^"]+)"', tab.get_data(as_text=True))
+    assert frame is not None
+
+    def press(action: str) -> str:
+        answer = setup.web.post(
+            "/bitrix24/deal-tab/action?LANG=en",
+            data={"frame": frame.group(1), "action": action, "lang": "en"},
+        )
+        assert answer.status_code == 200
+        return answer.get_data(as_text=True)
+
+    assert "Unknown action." in press("delete_everything")
+    assert setup.queued == []
+    assert "Done" in press("issue_act")
+    with setup.container.uow(portal.id) as uow:
+        (act,) = uow.documents.for_lease(lease_id, DocumentKind.ACT)
+    assert act.period.start.isoformat() == "2026-02-01"
+    assert setup.queued == [("jobs.tasks.crm_document_issued", (portal.id, act.id))]
+
+
 def test_the_app_page_shows_the_portals_last_billing_run(setup: Setup) -> None:
     from datetime import date
 
