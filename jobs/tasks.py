@@ -14,6 +14,15 @@ from crm_mappings.mapping import LeaseEvent
 from crm_mappings.port import CrmAuthLost, CrmUnavailable
 from jobs.runtime import active_portal, bitrix24_return_robot, container
 
+# talking to a portal: retried while its CRM is down, about six hours before giving up
+crm_task = shared_task(
+    acks_late=True,
+    autoretry_for=(CrmUnavailable,),
+    retry_backoff=30,
+    retry_backoff_max=900,
+    max_retries=30,
+)
+
 ROBOT_ACTIONS = {
     Robot.ISSUE_INVOICE: DealAction.ISSUE_INVOICE,
     Robot.ISSUE_ACT: DealAction.ISSUE_ACT,
@@ -65,13 +74,7 @@ def billing_run_portal(portal_id: int, day: str) -> None:
         crm_documents_issued.delay(portal_id, done)
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=(CrmUnavailable,),
-    retry_backoff=30,
-    retry_backoff_max=900,
-    max_retries=30,  # about six hours of a portal being down before we give up
-)
+@crm_task
 def bitrix24_deal_changed(portal_id: int, deal_id: str) -> None:
     """ONCRMDEALUPDATE: read the deal and let its stage drive the lease (shared sync)."""
     c = container()
@@ -101,13 +104,7 @@ def bitrix24_robot(portal_id: int, code: str, deal_id: str, event_token: str) ->
     bitrix24_return_robot(c, portal, event_token, values)
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=(CrmUnavailable,),
-    retry_backoff=30,
-    retry_backoff_max=900,
-    max_retries=30,
-)
+@crm_task
 def crm_document_issued(portal_id: int, document_id: int) -> None:
     """Tell the deal about an issued invoice or act (retried while the CRM is down)."""
     c = container()
@@ -116,13 +113,7 @@ def crm_document_issued(portal_id: int, document_id: int) -> None:
         push_published_document(c.uow(portal_id), c.clock, c.crm(portal), document_id, c.link_url)
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=(CrmUnavailable,),
-    retry_backoff=30,
-    retry_backoff_max=900,
-    max_retries=30,
-)
+@crm_task
 def crm_documents_issued(portal_id: int, document_ids: list[int]) -> None:
     """Tell the deals about a run's documents in batched calls; a retry skips the documents
     already pushed."""
@@ -132,13 +123,7 @@ def crm_documents_issued(portal_id: int, document_ids: list[int]) -> None:
         push_published_documents(c.uow(portal_id), c.clock, c.crm(portal), document_ids, c.link_url)
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=(CrmUnavailable,),
-    retry_backoff=30,
-    retry_backoff_max=900,
-    max_retries=30,  # then the move stays pending and the sweep queues it again
-)
+@crm_task  # a move that gives up stays pending; the sweep queues it again
 def crm_lease_event(portal_id: int, document_id: int, event: str) -> None:
     """Move the deal for a recorded lease event (paid, invoice sent, act sent)."""
     c = container()

@@ -53,9 +53,9 @@ def _portal(container: Container, settings: dict[str, str], deal: str | None = "
 
 
 def _document(container: Container, portal_id: int, kind: DocumentKind, number: str,
-              period: BillingPeriod = FEB) -> int:  # fmt: skip
+              period: BillingPeriod = FEB, lease_id: int | None = None) -> int:  # fmt: skip
     with container.uow(portal_id) as uow:
-        lease_id = uow.leases.ids()[0]
+        lease_id = lease_id or uow.leases.ids()[0]
         doc = uow.documents.add(
             IssuedDocument(
                 lease_id=lease_id, kind=kind, number=number, issued_on=period.start,
@@ -261,21 +261,6 @@ def _second_lease(container: Container, portal_id: int, deal: str) -> int:
     return lease.lease_id
 
 
-def _document_of(container: Container, portal_id: int, lease_id: int, kind: DocumentKind,
-                 number: str, period: BillingPeriod) -> int:  # fmt: skip
-    with container.uow(portal_id) as uow:
-        doc = uow.documents.add(
-            IssuedDocument(
-                lease_id=lease_id, kind=kind, number=number, issued_on=period.start,
-                period=period, lines=(), net=Money(Decimal(100)), vat=Money(Decimal(0)),
-                total=Money(Decimal(100)),
-            )
-        )  # fmt: skip
-        uow.commit()
-    assert doc.id is not None
-    return doc.id
-
-
 def test_a_run_s_documents_go_out_in_one_update_and_one_comment_call_per_batch(
     container: Container,
 ) -> None:
@@ -287,7 +272,7 @@ def test_a_run_s_documents_go_out_in_one_update_and_one_comment_call_per_batch(
     ids = [
         _document(container, portal_id, DocumentKind.ACT, "А-1"),
         _document(container, portal_id, DocumentKind.INVOICE, "С-1", MAR),
-        _document_of(container, portal_id, other, DocumentKind.INVOICE, "С-2", MAR),
+        _document(container, portal_id, DocumentKind.INVOICE, "С-2", MAR, lease_id=other),
     ]
 
     pushed = push_published_documents(

@@ -150,6 +150,31 @@ def test_a_robot_call_for_an_unknown_robot_is_rejected(setup: Setup) -> None:
     assert setup.queued == []
 
 
+def _installed(setup: Setup) -> int:
+    """Install the app on the emulated portal; rentflow's id of the portal."""
+    setup.install()
+    with setup.container.uow() as uow:
+        portal = uow.portals.find("bitrix24", setup.portal.member_id)
+    assert portal is not None
+    assert portal.id is not None
+    return portal.id
+
+
+def _tab_frame(setup: Setup, deal_id: str) -> str:
+    """Open the deal tab of ``deal_id`` as the portal would; the signed frame it carries."""
+    import re
+
+    token = setup.portal.issue_tokens()["access_token"]
+    tab = setup.web.post(
+        "/bitrix24/deal-tab?LANG=en",
+        data={"AUTH_ID": token, "member_id": setup.portal.member_id,
+              "PLACEMENT": "CRM_DEAL_DETAIL_TAB", "PLACEMENT_OPTIONS": f'{{"ID": "{deal_id}"}}'},
+    )  # fmt: skip
+    frame = re.search(r'name="frame" value="([^"]+)"', tab.get_data(as_text=True))
+    assert frame is not None
+    return frame.group(1)
+
+
 def _open_app(setup: Setup) -> TestResponse:
     """Open the app page from the portal's menu with fresh tokens, in English."""
     fresh = setup.portal.issue_tokens()
@@ -227,73 +252,49 @@ def test_frame_posts_without_a_valid_signed_token_get_401_and_save_nothing(setup
 
 
 def test_the_tab_button_issues_the_next_invoice_and_queues_the_deal_update(setup: Setup) -> None:
-    import re
-
     from backend.domain.lease import LeaseStatus
     from backend.services.leases import register_lease
     from tests import factories
 
-    setup.install()
-    with setup.container.uow() as uow:
-        portal = uow.portals.find("bitrix24", setup.portal.member_id)
-    assert portal is not None
-    with setup.container.uow(portal.id) as uow:
+    portal_id = _installed(setup)
+    with setup.container.uow(portal_id) as uow:
         lease = factories.lease(status=LeaseStatus.SIGNED)
         lease_id = register_lease(uow, setup.container.clock, lease, crm_deal_id="5").lease_id
         uow.commit()
-    token = setup.portal.issue_tokens()["access_token"]
-    tab = setup.web.post(
-        "/bitrix24/deal-tab?LANG=en",
-        data={"AUTH_ID": token, "member_id": setup.portal.member_id,
-              "PLACEMENT": "CRM_DEAL_DETAIL_TAB", "PLACEMENT_OPTIONS": '{"ID": "5"}'},
-    )  # fmt: skip
-    frame = re.search(r'name="frame" value="([^"]+)"', tab.get_data(as_text=True))
-    assert frame is not None
+    frame = _tab_frame(setup, "5")
 
     pressed = setup.web.post(
         "/bitrix24/deal-tab/action?LANG=en",
-        data={"frame": frame.group(1), "action": "issue_next_invoice", "lang": "en"},
+        data={"frame": frame, "action": "issue_next_invoice", "lang": "en"},
     )
 
     assert pressed.status_code == 200
-    with setup.container.uow(portal.id) as uow:
+    with setup.container.uow(portal_id) as uow:
         invoices = uow.documents.for_lease(lease_id)
     assert len(invoices) == 1
     assert invoices[0].number in pressed.get_data(as_text=True)
-    assert setup.queued == [("jobs.tasks.crm_document_issued", (portal.id, invoices[0].id))]
+    assert setup.queued == [("jobs.tasks.crm_document_issued", (portal_id, invoices[0].id))]
 
 
 def test_the_tab_issues_the_act_of_the_started_period_and_refuses_unknown_buttons(
     setup: Setup,
 ) -> None:
-    import re
-
     from backend.domain.billing import DocumentKind
     from backend.domain.lease import LeaseStatus
     from backend.services.leases import register_lease
     from tests import factories
 
-    setup.install()
-    with setup.container.uow() as uow:
-        portal = uow.portals.find("bitrix24", setup.portal.member_id)
-    assert portal is not None
-    with setup.container.uow(portal.id) as uow:
+    portal_id = _installed(setup)
+    with setup.container.uow(portal_id) as uow:
         lease = factories.lease(status=LeaseStatus.SIGNED)  # from 1 Feb, the clock's day
         lease_id = register_lease(uow, setup.container.clock, lease, crm_deal_id="5").lease_id
         uow.commit()
-    token = setup.portal.issue_tokens()["access_token"]
-    tab = setup.web.post(
-        "/bitrix24/deal-tab?LANG=en",
-        data={"AUTH_ID": token, "member_id": setup.portal.member_id,
-              "PLACEMENT": "CRM_DEAL_DETAIL_TAB", "PLACEMENT_OPTIONS": '{"ID": "5"}'},
-    )  # fmt: skip
-    frame = re.search(r'name="frame" value="([^"]+)"', tab.get_data(as_text=True))
-    assert frame is not None
+    frame = _tab_frame(setup, "5")
 
     def press(action: str) -> str:
         answer = setup.web.post(
             "/bitrix24/deal-tab/action?LANG=en",
-            data={"frame": frame.group(1), "action": action, "lang": "en"},
+            data={"frame": frame, "action": action, "lang": "en"},
         )
         assert answer.status_code == 200
         return answer.get_data(as_text=True)
@@ -301,10 +302,10 @@ def test_the_tab_issues_the_act_of_the_started_period_and_refuses_unknown_button
     assert "Unknown action." in press("delete_everything")
     assert setup.queued == []
     assert "Done" in press("issue_act")
-    with setup.container.uow(portal.id) as uow:
+    with setup.container.uow(portal_id) as uow:
         (act,) = uow.documents.for_lease(lease_id, DocumentKind.ACT)
     assert act.period.start.isoformat() == "2026-02-01"
-    assert setup.queued == [("jobs.tasks.crm_document_issued", (portal.id, act.id))]
+    assert setup.queued == [("jobs.tasks.crm_document_issued", (portal_id, act.id))]
 
 
 def test_the_app_page_shows_the_portals_last_billing_run(setup: Setup) -> None:
