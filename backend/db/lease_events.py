@@ -26,13 +26,16 @@ class LeaseEventRepository:
         wanted = list(dict.fromkeys(document_ids))
         if not wanted:
             return []
-        known = set(
-            self.session.scalars(
-                select(LeaseEventRow.document_id).where(
-                    LeaseEventRow.document_id.in_(wanted), LeaseEventRow.event == event
+        known: set[int] = set()
+        for start in range(0, len(wanted), 500):  # under SQLite's bound-variable limit
+            known.update(
+                self.session.scalars(
+                    select(LeaseEventRow.document_id).where(
+                        LeaseEventRow.document_id.in_(wanted[start : start + 500]),
+                        LeaseEventRow.event == event,
+                    )
                 )
             )
-        )
         fresh = [d for d in wanted if d not in known]
         rows = [{"portal_id": self.portal_id, "document_id": d, "event": event,
                  "created_at": now, "error": ""} for d in fresh]  # fmt: skip

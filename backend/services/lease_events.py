@@ -42,7 +42,13 @@ def record_lease_events(
     queue: EventQueue | None = None,
 ) -> list[int]:
     """Record that ``event`` happened to each document and queue the deal moves once ``uow``
-    commits. Returns the documents newly recorded (one already recorded is not queued)."""
+    commits. Returns the documents newly recorded (one already recorded is not queued).
+
+    Nothing is recorded when no pipeline of the portal maps a stage to ``event``: most
+    portals map "paid" but not "invoice sent", and a move to nowhere is not worth a task."""
+    mapped = any(events.get(event.value) for _, events in uow.mappings.all().values())
+    if not mapped:
+        return []
     fresh = uow.lease_events.add_many(list(document_ids), event.value, clock.now())
     if queue is not None and fresh and uow.portal_id is not None:
         uow.after_commit(partial(_queue_all, queue, uow.portal_id, fresh, event))

@@ -83,7 +83,13 @@ def test_lease_end_is_announced_to_manager_and_tenant(container: Container) -> N
 
 
 def test_an_overdue_invoice_queues_its_deal_move_once(container: Container) -> None:
+    from backend.services.crm_sync import save_mapping
+    from crm_mappings.mapping import LeaseEvent, StageMapping
+
     portal_id, ports, _ = _world(container)
+    with container.uow(portal_id) as uow:
+        save_mapping(uow, container.clock, StageMapping("0", events={LeaseEvent.OVERDUE: "LATE"}))
+        uow.commit()
     queued: list[tuple[int, int, str]] = []
     ports = replace(ports, queue_event=lambda *move: queued.append(move))
     run_portal(ports, portal_id, date(2026, 1, 27))  # February's invoice, due 01.02
@@ -94,3 +100,13 @@ def test_an_overdue_invoice_queues_its_deal_move_once(container: Container) -> N
     with container.uow(portal_id) as uow:
         (invoice,) = [d for d in uow.documents.list() if d.number == "1"]
     assert queued == [(portal_id, invoice.id, "overdue")]
+
+
+def test_an_event_no_pipeline_maps_is_not_recorded_or_queued(container: Container) -> None:
+    portal_id, ports, _ = _world(container)  # no stage mapped to "overdue"
+    queued: list[tuple[int, int, str]] = []
+    ports = replace(ports, queue_event=lambda *move: queued.append(move))
+    run_portal(ports, portal_id, date(2026, 1, 27))
+    run_portal(ports, portal_id, date(2026, 2, 2))
+    assert _mail(container, portal_id, "overdue") == [("manager@romashka.example",)]
+    assert queued == []
