@@ -22,6 +22,7 @@ from datetime import timedelta
 
 from backend.domain.billing import DocumentKind
 from backend.domain.documents import IssuedDocument, outstanding_debt
+from backend.domain.lease import Lease
 from backend.domain.schedule import next_invoice_date
 from backend.ports import Clock
 from backend.services.crm_sync import STATUS_LABELS_RU, load_mapping
@@ -69,15 +70,16 @@ def _target(uow: UnitOfWork, document_id: int) -> _Target | None:
     lease = uow.leases.get(doc.lease_id)
     return _Target(
         doc, invoice, lease.number, deal_id, pipeline_id,
-        per_period, str(settings.get("billing_pipeline", "")), _summary(uow, doc.lease_id),
+        per_period, str(settings.get("billing_pipeline", "")), _summary(uow, lease),
     )  # fmt: skip
 
 
-def _summary(uow: UnitOfWork, lease_id: int) -> dict[LeaseField, str]:
+def _summary(uow: UnitOfWork, lease: Lease) -> dict[LeaseField, str]:
     """The lease deal's summary fields as they stand now (an ISO date, a plain decimal)."""
+    lease_id = lease.id or 0
     next_on = next_invoice_date(uow.schedule.for_lease(lease_id))
     return {
-        LeaseField.LEASE_STATUS: STATUS_LABELS_RU[uow.leases.get(lease_id).status],
+        LeaseField.LEASE_STATUS: STATUS_LABELS_RU[lease.status],
         LeaseField.NEXT_INVOICE_DATE: next_on.isoformat() if next_on else "",
         LeaseField.DEBT: str(outstanding_debt(uow.documents.for_lease(lease_id))),
     }
@@ -98,10 +100,29 @@ def push_published_document(
     """``push_document_issued`` with the document's own public links (billing run, robots):
     the main file's link, plus the QR invoice and QR image links when it has them."""
     with uow:
-        urls = document_urls(uow, document_id, link_url)
-    main = urls.get("invoice") or urls.get("act") or ""
-    more = {field: urls[role] for role, field in _LINK_FIELDS.items() if role in urls}
+        main, more = _published_links(uow, document_id, link_url)
     return push_document_issued(uow, clock, crm, document_id, main, more)
+
+
+def _published_links(
+    uow: UnitOfWork, document_id: int, link_url: Callable[[str], str]
+) -> tuple[str, dict[LeaseField, str]]:
+    """The document's main public link, and the deal field of each of its links."""
+    urls = document_urls(uow, document_id, link_url)
+    main = urls.get("invoice") or urls.get("act") or ""
+    return main, {field: urls[role] for role, field in _LINK_FIELDS.items() if role in urls}
+
+
+def _issued_fields_and_text(
+    doc: IssuedDocument, url: str, more: Mapping[LeaseField, str] | None
+) -> tuple[dict[LeaseField, str], str]:
+    """The deal fields a newly issued document sets (an act: its link only) and the comment
+    that announces it."""
+    date = f"{doc.issued_on:%d.%m.%Y}"
+    if doc.kind is DocumentKind.INVOICE:
+        fields = {LeaseField.INVOICE_ID: doc.number, LeaseField.INVOICE_URL: url, **(more or {})}
+        return fields, f"rentflow: выставлен счёт № {doc.number} от {date} на {doc.total}"
+    return {LeaseField.ACT_URL: url}, f"rentflow: выставлен акт № {doc.number} от {date}"
 
 
 def push_document_issued(
@@ -122,13 +143,7 @@ def push_document_issued(
         lease_map = load_mapping(uow, target.lease_pipeline)
         billing_map = load_mapping(uow, target.billing_pipeline) if target.per_period else None
     doc = target.doc
-    date = f"{doc.issued_on:%d.%m.%Y}"
-    if doc.kind is DocumentKind.INVOICE:
-        fields = {LeaseField.INVOICE_ID: doc.number, LeaseField.INVOICE_URL: url, **(more or {})}
-        text = f"rentflow: выставлен счёт № {doc.number} от {date} на {doc.total}"
-    else:
-        fields = {LeaseField.ACT_URL: url}
-        text = f"rentflow: выставлен акт № {doc.number} от {date}"
+    fields, text = _issued_fields_and_text(doc, url, more)
     created = ""
     updates: tuple[DealUpdate, ...]
     if target.per_period and doc.kind is DocumentKind.INVOICE:
@@ -202,22 +217,17 @@ def push_published_documents(
     with uow:
         targets = [t for t in (_target(uow, d) for d in wanted) if t is not None]
         targets.sort(key=lambda t: (t.doc.period.start, t.doc.kind is not DocumentKind.INVOICE))
+        mappings = {p: load_mapping(uow, p) for p in {t.lease_pipeline for t in targets}}
         for target in targets:
             doc = target.doc
-            urls = document_urls(uow, doc.id or 0, link_url)
             stage, fields, texts = merged.setdefault(target.lease_deal, (None, {}, []))
-            url = urls.get("invoice") or urls.get("act") or ""
-            date = f"{doc.issued_on:%d.%m.%Y}"
+            url, more = _published_links(uow, doc.id or 0, link_url)
+            doc_fields, text = _issued_fields_and_text(doc, url, more)
+            fields.update(doc_fields)
             if doc.kind is DocumentKind.INVOICE:
-                fields[LeaseField.INVOICE_ID] = doc.number
-                fields.update({f: urls[r] for r, f in _LINK_FIELDS.items() if r in urls})
-                mapping = load_mapping(uow, target.lease_pipeline)
+                mapping = mappings[target.lease_pipeline]
                 stage = (mapping.stage_for(LeaseEvent.INVOICE_ISSUED) if mapping else None) or stage
-                texts.append(f"rentflow: выставлен счёт № {doc.number} от {date} на {doc.total}")
-            else:
-                fields[LeaseField.ACT_URL] = url
-                texts.append(f"rentflow: выставлен акт № {doc.number} от {date}")
-            texts.append(url)
+            texts += [text, url]
             fields.update(target.summary)
             merged[target.lease_deal] = (stage, fields, texts)
             synced.append((doc.id or 0, target.lease_deal))
