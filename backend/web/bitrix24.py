@@ -86,6 +86,7 @@ def _form() -> dict[str, Any]:
     return phpquery.decode_pairs(request.form.items(multi=True))
 
 
+@bp.errorhandler(flows.Forbidden)
 def _unauthorized(err: flows.Forbidden) -> ResponseReturnValue:
     log.warning("bitrix24 %s refused: %s", request.path, err)
     return {"error": "unauthorized"}, 401
@@ -122,10 +123,7 @@ def install() -> ResponseReturnValue:
         application_token=form.get("APPLICATION_TOKEN", ""),
         lang=_lang(),
     )
-    try:
-        portal = flows.install(container(), auth)
-    except flows.Forbidden as err:
-        return _unauthorized(err)
+    portal = flows.install(container(), auth)
     pid = flows.portal_id(portal)
     client = _client(portal)
     added = setup_portal(client, _urls())
@@ -146,13 +144,10 @@ def events() -> ResponseReturnValue:
     event = str(form.get("event", "")).upper()
     auth = form.get("auth") or {}
     c = container()
-    try:
-        if event == "ONAPPINSTALL":
-            flows.install(c, _auth_from_event(auth))
-            return {"ok": True}
-        portal = flows.event_portal(c, auth)
-    except flows.Forbidden as err:
-        return _unauthorized(err)
+    if event == "ONAPPINSTALL":
+        flows.install(c, _auth_from_event(auth))
+        return {"ok": True}
+    portal = flows.event_portal(c, auth)
     pid = flows.portal_id(portal)
     deal_id = str(((form.get("data") or {}).get("FIELDS") or {}).get("ID", ""))
     if event == "ONAPPUNINSTALL":
@@ -184,10 +179,7 @@ def _auth_from_event(auth: dict[str, Any]) -> flows.PortalAuth:
 def robots() -> ResponseReturnValue:
     """A robot fired (bizproc-robot-add): verify, queue, answer at once."""
     form = _form()
-    try:
-        portal = flows.event_portal(container(), form.get("auth") or {})
-    except flows.Forbidden as err:
-        return _unauthorized(err)
+    portal = flows.event_portal(container(), form.get("auth") or {})
     document = form.get("document_id") or []
     deal = str(document[2]) if len(document) > 2 else ""
     code = str(form.get("code", ""))
@@ -223,10 +215,7 @@ def _frame_portal() -> Portal:
 @bp.post("/app")
 def app_page() -> ResponseReturnValue:
     """The app page from the portal's left menu: map stages to lease statuses and back."""
-    try:
-        portal = _frame_portal()
-    except flows.Forbidden as err:
-        return _unauthorized(err)
+    portal = _frame_portal()
     pid = flows.portal_id(portal)
     return _render_app(pid, flows.sign_frame(container(), pid), saved=False)
 
@@ -260,10 +249,7 @@ _STORED = [s for s in LeaseStatus if s not in {LeaseStatus.ACTIVE, LeaseStatus.E
 def save_mapping_view() -> ResponseReturnValue:
     """Save the admin's mapping of every pipeline on the page."""
     c = container()
-    try:
-        portal_id, _ = flows.read_frame(c, request.form.get("frame", ""))
-    except flows.Forbidden as err:
-        return _unauthorized(err)
+    portal_id, _ = flows.read_frame(c, request.form.get("frame", ""))
     statuses: dict[str, dict[str, LeaseStatus]] = {}
     events: dict[str, dict[LeaseEvent, str]] = {}
     for key, value in request.form.items():
@@ -295,10 +281,7 @@ def save_mapping_view() -> ResponseReturnValue:
 @bp.post("/deal-tab")
 def deal_tab() -> ResponseReturnValue:
     """CRM_DEAL_DETAIL_TAB: the deal's lease (widgets/crm/detail-tab; PLACEMENT_OPTIONS.ID)."""
-    try:
-        portal = _frame_portal()
-    except flows.Forbidden as err:
-        return _unauthorized(err)
+    portal = _frame_portal()
     pid = flows.portal_id(portal)
     try:
         deal_id = str(json.loads(request.form.get("PLACEMENT_OPTIONS") or "{}").get("ID", ""))
@@ -327,10 +310,7 @@ def deal_tab_action() -> ResponseReturnValue:
     """The tab's buttons; the frame token says which portal and deal they are for."""
     c = container()
     frame = request.form.get("frame", "")
-    try:
-        portal_id, deal_id = flows.read_frame(c, frame)
-    except flows.Forbidden as err:
-        return _unauthorized(err)
+    portal_id, deal_id = flows.read_frame(c, frame)
     texts = _texts()[_lang()]
     try:
         action = PanelAction(request.form.get("action", ""))
@@ -351,10 +331,7 @@ def create_lease() -> ResponseReturnValue:
     """Create the deal's lease from the tab's short form, linked to the deal."""
     c = container()
     frame = request.form.get("frame", "")
-    try:
-        portal_id, deal_id = flows.read_frame(c, frame)
-    except flows.Forbidden as err:
-        return _unauthorized(err)
+    portal_id, deal_id = flows.read_frame(c, frame)
     with c.uow() as uow:
         portal = uow.portals.get(portal_id)
     deal = c.crm(portal).get_deal(deal_id)
