@@ -79,7 +79,7 @@ def main() -> None:
         t1 = time.perf_counter()
         billing.queue_tenant_mail(ports, portal_id)
         t2 = time.perf_counter()
-        billing.queue_manager_summaries(ports, portal_id, DAY, result.issued)
+        billing.queue_manager_summaries(ports, portal_id, DAY)
         t3 = time.perf_counter()
         billing.notify_portal(ports.uow, ports.clock, portal_id, DAY, None)
         t4 = time.perf_counter()
