@@ -19,7 +19,9 @@ Reports the wall time of each phase (issue = every portal's run finished; CRM = 
 document pushed; mail = every message delivered), CRM HTTP calls per portal against the
 target 1.1 x ceil(writes / 50) (a write is a deal update or a timeline comment), the
 calls the emulators refused with QUERY_LIMIT_EXCEEDED and whether any push failed for
-good, and the worker processes' RSS over the run.
+good, the worker processes' RSS over the run, and CPU seconds: the worker's (rentflow's
+own work) apart from this process's (the emulated portals, the SMTP sink, the polling), which
+on a real billing day run on other machines but here share the same cores.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import argparse
 import logging
 import math
 import os
+import resource
 import secrets
 import subprocess
 import sys
@@ -185,11 +188,14 @@ def _measure(
     with engine.connect() as conn:
         seeded_docs = conn.scalar(select(func.count()).select_from(DocumentRow)) or 0
     rss: list[float] = []
+    cpu: list[float] = [_tree_cpu_s(worker_pid)]
+    own_cpu = _own_cpu_s()
     sampling = threading.Event()
 
     def sample() -> None:
         while not sampling.is_set():
             rss.append(_tree_rss_mb(worker_pid))
+            cpu.append(_tree_cpu_s(worker_pid))
             time.sleep(1.0)
 
     threading.Thread(target=sample, daemon=True).start()
@@ -234,6 +240,7 @@ def _measure(
     mail_s = _wait(mailed, start, every=2.0)
     sampling.set()
     total = time.perf_counter() - start
+    worker_cpu, bench_cpu = _tree_cpu_s(worker_pid) - cpu[0], _own_cpu_s() - own_cpu
     print(f"billing day {DAY}: {docs} documents, {len(portal_ids)} portals")
     print(
         f"  issue (all runs finished)   {issue_s:8.1f} s"
@@ -248,6 +255,9 @@ def _measure(
     if rss:
         print(f"  worker RSS (all processes) MB: first {rss[0]:.0f}, peak {max(rss):.0f},"
               f" last {rss[-1]:.0f}")  # fmt: skip
+    print(f"  CPU: worker {worker_cpu:.0f} s ({worker_cpu / max(docs, 1) * 1000:.0f} ms/doc),"
+          f" this process (emulators, SMTP sink, polling) {bench_cpu:.0f} s,"
+          f" over {total:.0f} s of wall time on {os.cpu_count()} cores")  # fmt: skip
 
 
 def _report_crm(
@@ -290,6 +300,24 @@ def _tree_rss_mb(pid: int) -> float:
         except OSError:
             continue
     return total
+
+
+def _tree_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of ``pid`` and its live children, and of children it reaped."""
+    total = 0.0
+    for p in [pid, *_children(pid)]:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        # proc(5): utime, stime, cutime, cstime are fields 14-17 (after "pid (comm)": 12-15)
+        total += sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def _own_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _children(pid: int) -> list[int]:
