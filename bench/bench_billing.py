@@ -2,22 +2,31 @@
 
 Run by hand: ``PYTHONPATH=. .venv/bin/python bench/bench_billing.py --portals 50 --leases 10000``
 (smaller numbers extrapolate linearly: each lease costs one invoice and one act). Prints the
-time of each phase and the peak RSS.
+time of each phase, the SQL statements and commits per issued document, and the peak RSS.
+
+``--fake-render`` swaps the PDF rendering for constant bytes per role (``check()`` stays the
+real one), so what is left is the run's own overhead; ``--profile FILE`` writes a cProfile of
+the billing day (``python -m pstats FILE``).
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import resource
 import tempfile
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, event
 
 from backend.bootstrap import bootstrap
 from backend.config import Settings
 from backend.db.migrate import upgrade
-from backend.domain.lease import IssueAnchor, IssueRule, LeaseStatus
+from backend.domain.documents import IssuedDocument
+from backend.domain.lease import IssueAnchor, IssueRule, Lease, LeaseStatus
 from backend.ports import FixedClock
 from backend.services import billing
 from backend.services.leases import register_lease
@@ -31,6 +40,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--portals", type=int, default=5)
     parser.add_argument("--leases", type=int, default=200, help="in all, spread over the portals")
+    parser.add_argument("--fake-render", action="store_true", help="constant bytes, no PDF")
+    parser.add_argument("--profile", type=Path, help="write a cProfile of the billing day")
     args = parser.parse_args()
     var = Path(tempfile.mkdtemp(prefix="rentflow-bench-"))
     settings = Settings(
@@ -42,6 +53,8 @@ def main() -> None:
     upgrade(settings.database_url)
     clock = FixedClock(datetime(2026, 2, 25, tzinfo=UTC))
     container = bootstrap(settings.with_(fernet_key=_fernet()), clock=clock, crm_factories={})
+    if args.fake_render:
+        container.extras["document_rendering"] = FakeRendering(container.document_rendering())
     began = time.perf_counter()
     per_portal = args.leases // args.portals
     for p in range(args.portals):
@@ -72,6 +85,10 @@ def main() -> None:
     with container.uow() as uow:
         portal_ids = [p.id for p in uow.portals.list() if p.id is not None]
     issued = 0
+    counter = StatementCounter(container.engine)
+    profiler = cProfile.Profile() if args.profile else None
+    if profiler is not None:
+        profiler.enable()
     for portal_id in portal_ids:
         result = billing.PortalRun(portal_id)
         t0 = time.perf_counter()
@@ -79,7 +96,7 @@ def main() -> None:
         t1 = time.perf_counter()
         billing.queue_tenant_mail(ports, portal_id)
         t2 = time.perf_counter()
-        billing.queue_manager_summaries(ports, portal_id, DAY, result.issued)
+        billing.queue_manager_summaries(ports, portal_id, DAY)
         t3 = time.perf_counter()
         billing.notify_portal(ports.uow, ports.clock, portal_id, DAY, None)
         t4 = time.perf_counter()
@@ -88,6 +105,10 @@ def main() -> None:
         timings["summaries"] += t3 - t2
         timings["reminders"] += t4 - t3
         issued += len(result.issued)
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
+    counter.remove()
     total = sum(timings.values())
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     leases = per_portal * args.portals
@@ -97,7 +118,46 @@ def main() -> None:
     print(f"  billing day {DAY}: {issued} documents in {total:.1f} s ({each:.0f} ms each)")
     for phase, seconds in timings.items():
         print(f"    {phase:12} {seconds:8.2f} s")
+    per_doc = max(issued, 1)
+    print(
+        f"  per document: {counter.statements / per_doc:.1f} SQL statements,"
+        f" {counter.commits / per_doc:.2f} commits"
+    )
     print(f"  peak RSS {rss:.0f} MB")
+
+
+class FakeRendering:
+    """The real ``check()``; ``render()`` gives a few constant bytes per role, no PDF."""
+
+    def __init__(self, real: Any) -> None:
+        self._real = real
+
+    def check(self, lease: Lease, document: IssuedDocument) -> None:
+        self._real.check(lease, document)
+
+    def render(self, lease: Lease, document: IssuedDocument, role: str) -> bytes:
+        return f"fake {role}".encode()
+
+
+class StatementCounter:
+    """Counts the SQL statements and commits run on ``engine`` until ``remove()``."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.statements = 0
+        self.commits = 0
+        event.listen(engine, "before_cursor_execute", self._statement)
+        event.listen(engine, "commit", self._commit)
+
+    def _statement(self, *args: Any) -> None:
+        self.statements += 1
+
+    def _commit(self, *args: Any) -> None:
+        self.commits += 1
+
+    def remove(self) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._statement)
+        event.remove(self.engine, "commit", self._commit)
 
 
 def _fernet() -> str:

@@ -8,9 +8,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, and_, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from backend.db import lease_mapping as lm
 from backend.db.tables import (
@@ -143,6 +143,25 @@ class PartyRepository(_Scoped):
                 .order_by(LandlordRow.id)
             )
         )
+
+    def numbering_of(self, landlord_id: int) -> tuple[int, dict[str, Any]]:
+        """The row that holds the numbering of the landlord's legal entity (its oldest row with
+        the same INN and KPP) and that row's settings, in one query."""
+        me = aliased(LandlordRow)
+        row = self.session.scalar(
+            select(LandlordRow)
+            .join(me, and_(me.inn == LandlordRow.inn, me.kpp == LandlordRow.kpp))
+            .where(
+                me.id == landlord_id,
+                me.portal_id == self.portal_id,
+                LandlordRow.portal_id == self.portal_id,
+            )
+            .order_by(LandlordRow.id)
+            .limit(1)
+        )
+        if row is None:
+            raise NotFound(f"landlords {landlord_id}")
+        return row.id, dict(row.settings or {})
 
     def landlord_settings(self, landlord_id: int) -> dict[str, Any]:
         return dict(self._get(LandlordRow, landlord_id).settings or {})
@@ -465,14 +484,33 @@ def _document_from_row(row: DocumentRow) -> IssuedDocument:
 
 
 class DocumentRepository(_Scoped):
-    """Issued invoices and acts. ``add`` is where "never twice" is enforced."""
+    """Issued invoices and acts. ``add`` is where "never twice" is enforced.
+
+    Rows it added, locked or listed for marking stay referenced for the unit of work (the
+    session's identity map keeps rows only while referenced), so a later ``get`` or
+    ``mark`` of them in the same transaction reads nothing again.
+    """
+
+    def __init__(self, session: Session, portal_id: int) -> None:
+        super().__init__(session, portal_id)
+        self._held: list[DocumentRow] = []
+
+    def _hold(self, rows: Sequence[DocumentRow]) -> list[DocumentRow]:
+        self._held.extend(rows)
+        return list(rows)
 
     def add(
-        self, doc: IssuedDocument, *, manual: bool = False, now: datetime | None = None
+        self,
+        doc: IssuedDocument,
+        *,
+        manual: bool = False,
+        now: datetime | None = None,
+        summary_pending: bool = False,
     ) -> IssuedDocument:
         """Insert; raise ``AlreadyIssued`` if the lease already has this kind for this period.
 
         Runs in a savepoint so the caller's transaction survives the duplicate.
+        ``summary_pending``: a manager summary is to list it (the billing run's documents).
         """
         self._get(LeaseRow, doc.lease_id)
         row = DocumentRow(
@@ -495,6 +533,7 @@ class DocumentRepository(_Scoped):
             public_token=doc.public_token,
             manual=manual,
             created_at=now,
+            summary_pending=summary_pending,
         )
         try:
             with self.session.begin_nested():
@@ -502,6 +541,7 @@ class DocumentRepository(_Scoped):
                 self.session.flush()
         except IntegrityError as exc:
             raise AlreadyIssued(doc.lease_id, doc.kind.value, doc.period.start) from exc
+        self._hold([row])
         return _document_from_row(row)
 
     def get(self, document_id: int) -> IssuedDocument:
@@ -558,13 +598,14 @@ class DocumentRepository(_Scoped):
     def lock(self, document_id: int) -> None:
         """Hold the document's row until commit (PostgreSQL ``FOR UPDATE``; SQLite's
         transactions hold the write lock from their start already)."""
-        found = self.session.scalar(
-            select(DocumentRow.id)
+        found = self.session.scalar(  # the whole row: later reads of it need no query
+            select(DocumentRow)
             .where(DocumentRow.portal_id == self.portal_id, DocumentRow.id == document_id)
             .with_for_update()
         )
         if found is None:
             raise NotFound(f"document {document_id} not found")
+        self._hold([found])
 
     def not_synced(self, issued_before: datetime | None = None) -> list[int]:
         """Documents of leases with a deal that the deal has not been told about, created
@@ -602,7 +643,7 @@ class DocumentRepository(_Scoped):
             )
             .order_by(DocumentRow.id)
         )
-        return [_document_from_row(r) for r in self.session.scalars(query)]
+        return [_document_from_row(r) for r in self._hold(self.session.scalars(query).all())]
 
     def awaiting_summary(self) -> list[IssuedDocument]:
         """Documents the billing run issued that no manager summary listed yet, in order.
@@ -617,7 +658,7 @@ class DocumentRepository(_Scoped):
             .order_by(DocumentRow.id)
             .with_for_update(skip_locked=True)
         )
-        return [_document_from_row(r) for r in self.session.scalars(query)]
+        return [_document_from_row(r) for r in self._hold(self.session.scalars(query).all())]
 
     def list(
         self, *, kind: DocumentKind | None = None, statuses: Sequence[str] | None = None
