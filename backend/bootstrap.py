@@ -6,6 +6,7 @@ Nothing here runs at import time; ``bootstrap()`` is called by each entry point.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -161,6 +162,22 @@ def bootstrap(
         default_crm_factories() if crm_factories is None else crm_factories
     )
     return container
+
+
+# Python's cyclic collector scans every tracked object again and again while WeasyPrint
+# builds and drops a few hundred thousand per PDF: a billing worker freezes what it has loaded
+# (imports, the renderer, fonts) out of the scans and collects the youngest generation every
+# 50,000 allocations instead of 700. Measured on a lease's invoice pair + act, alternating
+# blocks in one process: 170 -> 157 ms of CPU a lease; the worker's RSS stays flat
+# (bench/bench_billing_day.py reports it).
+GC_THRESHOLDS = (50_000, 20, 100)
+
+
+def tune_gc_for_batch_work() -> None:
+    """For a process that renders documents in bulk (a worker child, ``billing run``)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def default_crm_factories() -> dict[str, CrmFactory]:

@@ -98,10 +98,11 @@ def billing() -> None:
 def run(portals: tuple[int, ...], day: datetime | None, progress: bool | None) -> None:
     """Issue every planned document due by the date (today UTC by default), render, store,
     link and queue the emails; print a JSON summary. Safe to repeat: nothing is issued twice."""
-    from backend.bootstrap import bootstrap
+    from backend.bootstrap import bootstrap, tune_gc_for_batch_work
     from backend.services.billing import run_billing
 
     container = bootstrap()
+    tune_gc_for_batch_work()
     today = day.date() if day is not None else container.clock.today()
     live = sys.stderr.isatty()
     bars: ProgressBars | None = None

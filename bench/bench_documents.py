@@ -63,11 +63,11 @@ def main() -> None:
     request = parse_request(json.loads(EXAMPLE.read_text(encoding="utf-8")))
     renderer = DocumentRenderer()
     qr = payment_qr(request.lease, request.invoice)
-    view = build_view(request.lease, request.invoice, qr_data_uri=qr.images.png_data_uri())
+    view = build_view(request.lease, request.invoice, qr_data_uri=qr.images.png_data_uri)
 
     def full() -> bytes:
         code = payment_qr(request.lease, request.invoice)
-        doc = build_view(request.lease, request.invoice, qr_data_uri=code.images.png_data_uri())
+        doc = build_view(request.lease, request.invoice, qr_data_uri=code.images.png_data_uri)
         return renderer.render_pdf("invoice", doc)
 
     for _ in range(5):  # warm-up: imports, font loading, Jinja compilation

@@ -23,12 +23,14 @@ def render_bundle(request: RenderRequest, renderer: DocumentRenderer) -> dict[st
         request.language,
         request.template_key,
     )
-    plain = build_view(lease, invoice, lang)  # checks the requisites, naming the input field
+    build_view(lease, invoice, lang)  # checks the requisites, naming the input field
     qr = payment_qr(lease, invoice, request.qr_encoding)
-    with_qr = build_view(lease, invoice, lang, qr_data_uri=qr.images.png_data_uri())
+    with_qr, plain = renderer.render_invoice_pair(
+        build_view(lease, invoice, lang, qr_data_uri=qr.images.png_data_uri), key
+    )
     files = {
-        INVOICE_PDF: renderer.render_pdf("invoice", plain, key),
-        QR_INVOICE_PDF: renderer.render_pdf("invoice", with_qr, key),
+        INVOICE_PDF: plain,
+        QR_INVOICE_PDF: with_qr,
         QR_PNG: qr.images.png,
         QR_SVG: qr.images.svg,
         QR_PAYLOAD: qr.images.data,

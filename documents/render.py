@@ -9,11 +9,18 @@ Per-landlord overrides: ``override_root/<key>/`` may hold any of the templates
 (``layout.html``, ``invoice.html``, ``act.html``, ``items.html``, ``signatures.html``), a
 ``style.css`` added after the default one, and images (a logo) the templates reference by
 relative URL. ``{% extends "default/layout.html" %}`` reaches the shipped version.
+
+An invoice and its QR invoice come from one layout (``render_invoice_pair``): the plain
+invoice is the QR invoice's pages with the ``.qr`` block left out, which saves a third of a
+lease's rendering on a billing day. That reaches past WeasyPrint's public API to the laid-out
+boxes (``Page._page_box``, ``Box.copy_with_children``, both stable since WeasyPrint 53);
+tests/integration/documents/test_render.py fails if a WeasyPrint release changes them.
 """
 
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -21,7 +28,7 @@ from urllib.request import url2pathname
 
 import jinja2
 from weasyprint import CSS, HTML
-from weasyprint.document import Document
+from weasyprint.document import Document, Page
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -29,6 +36,7 @@ from documents.errors import InvalidDocumentData
 from documents.view import DocumentView
 
 TEMPLATES = ("invoice", "act")
+QR_BLOCK = "qr"  # the class of the block that holds an invoice's payment QR code
 _PACKAGE = files("documents")
 
 
@@ -139,6 +147,27 @@ class DocumentRenderer:
         with self._layout_lock:
             return html.render(stylesheets=stylesheets, font_config=self.font_config)
 
+    def render_invoice_pair(self, view: DocumentView, key: str = "") -> tuple[bytes, bytes]:
+        """(QR invoice, plain invoice) PDFs of an invoice view that has its QR code, laid out
+        once. A landlord's template without a ``.qr`` block gets a plain one of its own."""
+        if not view.qr_data_uri:
+            raise InvalidDocumentData("qr_data_uri", "the invoice pair needs the QR code")
+        html, stylesheets = self._html("invoice", view, key), self._stylesheets(key)
+        plain: bytes | None = None
+        with self._layout_lock:
+            document = html.render(stylesheets=stylesheets, font_config=self.font_config)
+            with_qr = document.write_pdf()
+            boxes = [_without_block(page._page_box, QR_BLOCK) for page in document.pages]
+            if any(box is not None for box in boxes):
+                pages = [
+                    page if box is None else Page(box)
+                    for page, box in zip(document.pages, boxes, strict=True)
+                ]
+                plain = document.copy(pages).write_pdf()
+        if plain is None:  # no .qr block to leave out: lay the plain invoice out itself
+            plain = self.render_pdf("invoice", replace(view, qr_data_uri=""), key)
+        return bytes(with_qr), bytes(plain)
+
     def render_pdf(self, template: str, view: DocumentView, key: str = "") -> bytes:
         """The document as PDF bytes."""
         html, stylesheets = self._html(template, view, key), self._stylesheets(key)
@@ -147,3 +176,21 @@ class DocumentRenderer:
         if pdf is None:  # write_pdf returns the bytes when given no target
             raise RuntimeError("WeasyPrint returned no PDF")
         return bytes(pdf)
+
+
+def _without_block(box: Any, css_class: str) -> Any:
+    """A copy of the laid-out ``box`` without its descendants of ``css_class`` (and what they
+    hold), or None when it has none. Untouched subtrees are shared, not copied."""
+    children = getattr(box, "children", None)
+    if not children:
+        return None
+    kept, changed = [], False
+    for child in children:
+        element = child.element
+        if element is not None and css_class in (element.get("class") or "").split():
+            changed = True
+            continue
+        copy = _without_block(child, css_class)
+        changed = changed or copy is not None
+        kept.append(child if copy is None else copy)
+    return box.copy_with_children(kept) if changed else None

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from celery import Celery
+from typing import Any
 
+from celery import Celery
+from celery.signals import worker_process_init
+
+from backend.bootstrap import tune_gc_for_batch_work
 from backend.config import Settings
 from jobs.schedule import beat_schedule
 
@@ -30,3 +34,9 @@ def make_celery(settings: Settings) -> Celery:
         # queue in its own SQLite file under var/, apart from the app database
         settings.var_dir.mkdir(parents=True, exist_ok=True)
     return app
+
+
+@worker_process_init.connect
+def _tune_worker_process(**_: Any) -> None:
+    """Each prefork child renders the billing day's PDFs: tune its garbage collector."""
+    tune_gc_for_batch_work()

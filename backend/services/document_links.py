@@ -25,7 +25,7 @@ from documents.storage import DocumentStorage
 
 
 class DocumentRendering(Protocol):
-    """Turns an issued document into the bytes of one role's file (PDF or QR image).
+    """Turns an issued document into the bytes of its files (PDFs and QR images).
 
     Implemented by ``documents.publishing.PdfDocuments``.
     """
@@ -35,7 +35,9 @@ class DocumentRendering(Protocol):
         (broken requisites, a currency without a payment QR standard): cheap, no PDF."""
         ...
 
-    def render(self, lease: Lease, document: IssuedDocument, role: str) -> bytes: ...
+    def render_files(self, lease: Lease, document: IssuedDocument) -> dict[str, bytes]:
+        """Role -> bytes of each of the document's files (``INVOICE_ROLES`` / ``ACT_ROLES``)."""
+        ...
 
 
 def render_document_files(
@@ -45,7 +47,10 @@ def render_document_files(
     PDF, PDF with the payment QR code, the QR code as PNG and SVG), an act one. Needs no
     unit of work, so the slow part runs outside any transaction."""
     roles = INVOICE_ROLES if document.kind is DocumentKind.INVOICE else ACT_ROLES
-    return {role: rendering.render(lease, document, role) for role in roles}
+    files = rendering.render_files(lease, document)
+    if set(files) != set(roles):
+        raise ValueError(f"rendering gave {sorted(files)} for a {document.kind}, not {roles}")
+    return {role: files[role] for role in roles}
 
 
 def publish_files(

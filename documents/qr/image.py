@@ -1,7 +1,9 @@
 """Render a payment payload as a QR symbol: PNG and SVG, error correction M.
 
 The symbol is encoded by Debian's libqrencode (C, through ctypes) when it is installed, and by
-segno otherwise; segno draws the PNG and SVG either way. Choosing the best of the 8 data masks
+segno otherwise; segno draws the SVG and Pillow the PNG (segno's pure-Python PNG writer takes
+~14 ms for a print-size invoice code, Pillow ~3 ms, and a billing day draws one per invoice).
+Choosing the best of the 8 data masks
 (ISO/IEC 18004 §7.8.3) is most of the encoding work: ~30 ms in segno's pure Python for an
 invoice's ГОСТ payload, under 1 ms in libqrencode. Both pick the smallest version and keep
 the level at M as ГОСТ implementations and EPC069-12 require (research/accounting.md §4);
@@ -18,6 +20,7 @@ from functools import cache, cached_property
 from typing import Any, NamedTuple
 
 import segno
+from PIL import Image
 from segno import consts
 
 _QR_ECLEVEL_M = 1  # libqrencode's QRecLevel: L=0, M=1, Q=2, H=3 (qrencode.h)
@@ -77,6 +80,7 @@ def _encode_c(lib: Any, data: bytes) -> segno.QRCode:
     return segno.QRCode(code)  # type: ignore[call-arg]  # segno's stub omits this documented form
 
 
+QUIET_ZONE = 4  # light modules around the symbol (ISO/IEC 18004 §6.3.8)
 PNG_SCALE = 8  # pixels per module of the standalone PNG: ~1 mm modules at 200 dpi
 
 
@@ -95,24 +99,36 @@ class QrImages:
     def error(self) -> str:
         return str(self._qr.error)
 
-    def _save(self, kind: str, **options: object) -> bytes:
+    def _png(self, scale: int) -> bytes:
+        """A black-on-white PNG with the 4-module quiet zone, ``scale`` pixels per module."""
+        side = len(self._qr.matrix) + 2 * QUIET_ZONE
+        white = b"\xff" * side
+        margin = b"\xff" * QUIET_ZONE
+        rows = [white] * QUIET_ZONE
+        for row in self._qr.matrix:  # bit 0 of a module is dark (segno.QRCode.matrix)
+            rows.append(margin + bytes(0 if module & 1 else 255 for module in row) + margin)
+        rows += [white] * QUIET_ZONE
+        symbol = Image.frombytes("L", (side, side), b"".join(rows)).convert("1")
         buffer = io.BytesIO()
-        self._qr.save(buffer, kind=kind, border=4, **options)
+        symbol.resize((side * scale, side * scale), Image.Resampling.NEAREST).save(buffer, "PNG")
         return buffer.getvalue()
 
     @cached_property
     def png(self) -> bytes:
         """A print-size PNG for the standalone image file."""
-        return self._save("png", scale=PNG_SCALE)
+        return self._png(PNG_SCALE)
 
     @cached_property
     def svg(self) -> bytes:
         """An SVG (with XML declaration) for the standalone image file."""
-        return self._save("svg", scale=PNG_SCALE, xmldecl=True)
+        buffer = io.BytesIO()
+        self._qr.save(buffer, kind="svg", border=QUIET_ZONE, scale=PNG_SCALE, xmldecl=True)
+        return buffer.getvalue()
 
+    @cached_property
     def png_data_uri(self) -> str:
         """Two pixels per module as a data: URI (one decodes badly at 150 dpi); scaled crisply."""
-        return "data:image/png;base64," + base64.b64encode(self._save("png", scale=2)).decode()
+        return "data:image/png;base64," + base64.b64encode(self._png(2)).decode()
 
 
 def render_qr(payload: str, encoding: str = "utf-8", *, use_c: bool = True) -> QrImages:

@@ -93,6 +93,40 @@ def test_qr_invoice_scans_to_the_payload_of_the_invoice(
     assert _scan_pdf(files["invoice.pdf"], tmp_path) == b""  # the plain invoice has no QR
 
 
+def _images(pdf: bytes) -> int:
+    return sum(len(page.images) for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_plain_invoice_is_the_qr_invoice_without_its_code(renderer: DocumentRenderer) -> None:
+    files = render_bundle(parse_request(_input()), renderer)
+    with_qr, plain = _text(files["invoice-qr.pdf"]), _text(files["invoice.pdf"])
+    assert "Оплата по QR-коду" in with_qr
+    assert plain == with_qr.replace(" Оплата по QR-коду", "")  # the same words, in place
+    assert (_images(files["invoice-qr.pdf"]), _images(files["invoice.pdf"])) == (1, 0)
+    pages = [PdfReader(io.BytesIO(files[name])).pages for name in ("invoice-qr.pdf", "invoice.pdf")]
+    assert [len(p) for p in pages] == [1, 1]
+    assert pages[0][0].mediabox == pages[1][0].mediabox
+
+
+def test_a_landlord_invoice_without_a_qr_block_still_gets_a_plain_invoice(
+    tmp_path: Path,
+) -> None:
+    own = tmp_path / "romashka"
+    own.mkdir()
+    (own / "invoice.html").write_text(
+        '{% extends "default/invoice.html" %}{% block wording %}'
+        '{% if doc.qr_data_uri %}<p class="code"><img src="{{ doc.qr_data_uri }}"'
+        ' style="width: 32mm">Сканируйте</p>{% endif %}{% endblock %}',
+        encoding="utf-8",
+    )  # the shipped .qr block stays out of the default/ body: only this one is drawn
+    (own / "style.css").write_text(".qr { display: none; }", encoding="utf-8")
+    renderer = DocumentRenderer(override_root=tmp_path)
+    files = render_bundle(parse_request(_input(template_key="romashka")), renderer)
+    assert "Сканируйте" in _text(files["invoice-qr.pdf"])
+    assert "Сканируйте" not in _text(files["invoice.pdf"])
+    assert _images(files["invoice.pdf"]) == 0
+
+
 def test_qr_images_are_png_and_svg_of_the_same_payload(renderer: DocumentRenderer) -> None:
     files = render_bundle(parse_request(_input()), renderer)
     assert files["qr.png"].startswith(b"\x89PNG")

@@ -154,10 +154,10 @@ def test_a_run_killed_mid_way_is_finished_by_the_next_without_duplicates(
         def check(self, lease: Lease, document: IssuedDocument) -> None:
             real.check(lease, document)
 
-        def render(self, lease: Lease, document: IssuedDocument, role: str) -> bytes:
+        def render_files(self, lease: Lease, document: IssuedDocument) -> dict[str, bytes]:
             if document.number == "2":
                 raise SystemExit("worker killed")  # not an error any layer catches
-            return real.render(lease, document, role)
+            return real.render_files(lease, document)
 
     with pytest.raises(SystemExit):
         run_portal(replace(ports, rendering=DiesOnTheSecondDocument()), portal_id, JAN_27)
@@ -238,7 +238,7 @@ def test_every_portal_runs_and_a_broken_one_does_not_stop_the_others(container: 
         def check(self, lease: Lease, document: IssuedDocument) -> None:
             pass
 
-        def render(self, lease: Lease, document: IssuedDocument, role: str) -> bytes:
+        def render_files(self, lease: Lease, document: IssuedDocument) -> dict[str, bytes]:
             if lease.number == "broken":
                 raise RuntimeError("renderer crashed")
             raise AssertionError("unused")
@@ -255,10 +255,10 @@ def test_every_portal_runs_and_a_broken_one_does_not_stop_the_others(container: 
         def check(self, lease: Lease, document: IssuedDocument) -> None:
             real.check(lease, document)
 
-        def render(self, lease: Lease, document: IssuedDocument, role: str) -> bytes:
+        def render_files(self, lease: Lease, document: IssuedDocument) -> dict[str, bytes]:
             if lease.number == "broken":
-                return Broken().render(lease, document, role)
-            return real.render(lease, document, role)
+                return Broken().render_files(lease, document)
+            return real.render_files(lease, document)
 
     summary = run_billing(replace(ports, rendering=Switch()), JAN_27)
     assert [len(p.issued) for p in summary.portals] == [0, 1]
