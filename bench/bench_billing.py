@@ -25,8 +25,10 @@ from sqlalchemy import Engine, event
 from backend.bootstrap import bootstrap
 from backend.config import Settings
 from backend.db.migrate import upgrade
+from backend.domain.billing import DocumentKind
 from backend.domain.documents import IssuedDocument
 from backend.domain.lease import IssueAnchor, IssueRule, Lease, LeaseStatus
+from backend.domain.links import ACT_ROLES, INVOICE_ROLES
 from backend.ports import FixedClock
 from backend.services import billing
 from backend.services.leases import register_lease
@@ -89,6 +91,7 @@ def main() -> None:
     profiler = cProfile.Profile() if args.profile else None
     if profiler is not None:
         profiler.enable()
+    cpu_began = time.process_time()
     for portal_id in portal_ids:
         result = billing.PortalRun(portal_id)
         t0 = time.perf_counter()
@@ -105,6 +108,7 @@ def main() -> None:
         timings["summaries"] += t3 - t2
         timings["reminders"] += t4 - t3
         issued += len(result.issued)
+    cpu = time.process_time() - cpu_began
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(args.profile)
@@ -119,6 +123,7 @@ def main() -> None:
     for phase, seconds in timings.items():
         print(f"    {phase:12} {seconds:8.2f} s")
     per_doc = max(issued, 1)
+    print(f"  CPU (this process) {cpu:.1f} s, {cpu / per_doc * 1000:.1f} ms per document")
     print(
         f"  per document: {counter.statements / per_doc:.1f} SQL statements,"
         f" {counter.commits / per_doc:.2f} commits"
@@ -127,7 +132,7 @@ def main() -> None:
 
 
 class FakeRendering:
-    """The real ``check()``; ``render()`` gives a few constant bytes per role, no PDF."""
+    """The real ``check()``; ``render_files()`` gives a few constant bytes per role, no PDF."""
 
     def __init__(self, real: Any) -> None:
         self._real = real
@@ -135,8 +140,9 @@ class FakeRendering:
     def check(self, lease: Lease, document: IssuedDocument) -> None:
         self._real.check(lease, document)
 
-    def render(self, lease: Lease, document: IssuedDocument, role: str) -> bytes:
-        return f"fake {role}".encode()
+    def render_files(self, lease: Lease, document: IssuedDocument) -> dict[str, bytes]:
+        roles = INVOICE_ROLES if document.kind is DocumentKind.INVOICE else ACT_ROLES
+        return {role: f"fake {role}".encode() for role in roles}
 
 
 class StatementCounter:
