@@ -31,6 +31,7 @@ from backend.domain.lease import IssueAnchor, IssueRule, Lease, LeaseStatus
 from backend.domain.links import ACT_ROLES, INVOICE_ROLES
 from backend.ports import FixedClock
 from backend.services import billing
+from backend.services.crm_push import push_published_documents
 from backend.services.leases import register_lease
 from backend.services.portals import install_portal
 from tests import factories
@@ -70,7 +71,9 @@ def main() -> None:
                     number=f"{p}-{n}", status=LeaseStatus.SIGNED, auto_send=True,
                     start=date(2026, 2, 1), issue_rule=IssueRule(IssueAnchor.BEFORE_START, 4),
                 )  # fmt: skip
-                registered = register_lease(uow, clock, lease, landlord_id=landlord_id)
+                registered = register_lease(
+                    uow, clock, lease, landlord_id=landlord_id, crm_deal_id=f"{p}-{n}"
+                )
                 landlord_id = registered.landlord_id
             uow.commit()
         # February's invoice went out earlier: issue it first so the day holds invoice + act
@@ -87,6 +90,7 @@ def main() -> None:
     with container.uow() as uow:
         portal_ids = [p.id for p in uow.portals.list() if p.id is not None]
     issued = 0
+    issued_by_portal: dict[int, list[int]] = {}
     counter = StatementCounter(container.engine)
     profiler = cProfile.Profile() if args.profile else None
     if profiler is not None:
@@ -108,11 +112,22 @@ def main() -> None:
         timings["summaries"] += t3 - t2
         timings["reminders"] += t4 - t3
         issued += len(result.issued)
+        issued_by_portal[portal_id] = result.issued
     cpu = time.process_time() - cpu_began
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(args.profile)
     counter.remove()
+    crm = CountingCrm()
+    push_counter = StatementCounter(container.engine)
+    push_began, push_cpu_began = time.perf_counter(), time.process_time()
+    for portal_id, document_ids in issued_by_portal.items():
+        push_published_documents(
+            container.uow(portal_id), clock, crm, document_ids, container.link_url
+        )  # what the worker's ``crm_documents_issued`` task does, to a CRM that only counts
+    push_wall = time.perf_counter() - push_began
+    push_cpu = time.process_time() - push_cpu_began
+    push_counter.remove()
     total = sum(timings.values())
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     leases = per_portal * args.portals
@@ -128,7 +143,26 @@ def main() -> None:
         f"  per document: {counter.statements / per_doc:.1f} SQL statements,"
         f" {counter.commits / per_doc:.2f} commits"
     )
+    print(
+        f"  CRM push (in process, no HTTP): {push_wall:.1f} s, CPU"
+        f" {push_cpu / per_doc * 1000:.1f} ms and {push_counter.statements / per_doc:.1f}"
+        f" SQL statements per document; {crm.updates} deal updates, {crm.comments} comments"
+    )
     print(f"  peak RSS {rss:.0f} MB")
+
+
+class CountingCrm:
+    """Takes the batched push's deal updates and comments and only counts them."""
+
+    def __init__(self) -> None:
+        self.updates = 0
+        self.comments = 0
+
+    def update_deals(self, updates: list[Any]) -> None:
+        self.updates += len(updates)
+
+    def add_comments(self, comments: list[Any]) -> None:
+        self.comments += len(comments)
 
 
 class FakeRendering:
