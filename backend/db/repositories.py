@@ -117,6 +117,24 @@ class _Scoped:
         return row
 
 
+_SAME_ENTITY = aliased(LandlordRow)
+# built once: an aliased entity's columns cost more to build per call than the query to run
+_NUMBERING_ROW = (
+    select(LandlordRow)
+    .join(
+        _SAME_ENTITY,
+        and_(_SAME_ENTITY.inn == LandlordRow.inn, _SAME_ENTITY.kpp == LandlordRow.kpp),
+    )
+    .where(
+        _SAME_ENTITY.id == bindparam("landlord_id"),
+        _SAME_ENTITY.portal_id == bindparam("portal_id"),
+        LandlordRow.portal_id == bindparam("portal_id"),
+    )
+    .order_by(LandlordRow.id)
+    .limit(1)
+)
+
+
 class PartyRepository(_Scoped):
     """Landlord entities, tenants, premises and people of one portal."""
 
@@ -147,17 +165,8 @@ class PartyRepository(_Scoped):
     def numbering_of(self, landlord_id: int) -> tuple[int, dict[str, Any]]:
         """The row that holds the numbering of the landlord's legal entity (its oldest row with
         the same INN and KPP) and that row's settings, in one query."""
-        me = aliased(LandlordRow)
         row = self.session.scalar(
-            select(LandlordRow)
-            .join(me, and_(me.inn == LandlordRow.inn, me.kpp == LandlordRow.kpp))
-            .where(
-                me.id == landlord_id,
-                me.portal_id == self.portal_id,
-                LandlordRow.portal_id == self.portal_id,
-            )
-            .order_by(LandlordRow.id)
-            .limit(1)
+            _NUMBERING_ROW, {"landlord_id": landlord_id, "portal_id": self.portal_id}
         )
         if row is None:
             raise NotFound(f"landlords {landlord_id}")
