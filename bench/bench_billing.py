@@ -2,24 +2,36 @@
 
 Run by hand: ``PYTHONPATH=. .venv/bin/python bench/bench_billing.py --portals 50 --leases 10000``
 (smaller numbers extrapolate linearly: each lease costs one invoice and one act). Prints the
-time of each phase and the peak RSS.
+time of each phase, the SQL statements and commits per issued document, and the peak RSS.
+
+``--fake-render`` swaps the PDF rendering for constant bytes per role (``check()`` stays the
+real one), so what is left is the run's own overhead; ``--profile FILE`` writes a cProfile of
+the billing day (``python -m pstats FILE``).
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import resource
 import tempfile
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, event
 
 from backend.bootstrap import bootstrap
 from backend.config import Settings
 from backend.db.migrate import upgrade
-from backend.domain.lease import IssueAnchor, IssueRule, LeaseStatus
+from backend.domain.billing import DocumentKind
+from backend.domain.documents import IssuedDocument
+from backend.domain.lease import IssueAnchor, IssueRule, Lease, LeaseStatus
+from backend.domain.links import ACT_ROLES, INVOICE_ROLES
 from backend.ports import FixedClock
 from backend.services import billing
+from backend.services.crm_push import push_published_documents
 from backend.services.leases import register_lease
 from backend.services.portals import install_portal
 from tests import factories
@@ -31,6 +43,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--portals", type=int, default=5)
     parser.add_argument("--leases", type=int, default=200, help="in all, spread over the portals")
+    parser.add_argument("--fake-render", action="store_true", help="constant bytes, no PDF")
+    parser.add_argument("--profile", type=Path, help="write a cProfile of the billing day")
     args = parser.parse_args()
     var = Path(tempfile.mkdtemp(prefix="rentflow-bench-"))
     settings = Settings(
@@ -42,6 +56,8 @@ def main() -> None:
     upgrade(settings.database_url)
     clock = FixedClock(datetime(2026, 2, 25, tzinfo=UTC))
     container = bootstrap(settings.with_(fernet_key=_fernet()), clock=clock, crm_factories={})
+    if args.fake_render:
+        container.extras["document_rendering"] = FakeRendering(container.document_rendering())
     began = time.perf_counter()
     per_portal = args.leases // args.portals
     for p in range(args.portals):
@@ -55,7 +71,9 @@ def main() -> None:
                     number=f"{p}-{n}", status=LeaseStatus.SIGNED, auto_send=True,
                     start=date(2026, 2, 1), issue_rule=IssueRule(IssueAnchor.BEFORE_START, 4),
                 )  # fmt: skip
-                registered = register_lease(uow, clock, lease, landlord_id=landlord_id)
+                registered = register_lease(
+                    uow, clock, lease, landlord_id=landlord_id, crm_deal_id=f"{p}-{n}"
+                )
                 landlord_id = registered.landlord_id
             uow.commit()
         # February's invoice went out earlier: issue it first so the day holds invoice + act
@@ -72,6 +90,12 @@ def main() -> None:
     with container.uow() as uow:
         portal_ids = [p.id for p in uow.portals.list() if p.id is not None]
     issued = 0
+    issued_by_portal: dict[int, list[int]] = {}
+    counter = StatementCounter(container.engine)
+    profiler = cProfile.Profile() if args.profile else None
+    if profiler is not None:
+        profiler.enable()
+    cpu_began = time.process_time()
     for portal_id in portal_ids:
         result = billing.PortalRun(portal_id)
         t0 = time.perf_counter()
@@ -88,6 +112,22 @@ def main() -> None:
         timings["summaries"] += t3 - t2
         timings["reminders"] += t4 - t3
         issued += len(result.issued)
+        issued_by_portal[portal_id] = result.issued
+    cpu = time.process_time() - cpu_began
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
+    counter.remove()
+    crm = CountingCrm()
+    push_counter = StatementCounter(container.engine)
+    push_began, push_cpu_began = time.perf_counter(), time.process_time()
+    for portal_id, document_ids in issued_by_portal.items():
+        push_published_documents(
+            container.uow(portal_id), clock, crm, document_ids, container.link_url
+        )  # what the worker's ``crm_documents_issued`` task does, to a CRM that only counts
+    push_wall = time.perf_counter() - push_began
+    push_cpu = time.process_time() - push_cpu_began
+    push_counter.remove()
     total = sum(timings.values())
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     leases = per_portal * args.portals
@@ -97,7 +137,67 @@ def main() -> None:
     print(f"  billing day {DAY}: {issued} documents in {total:.1f} s ({each:.0f} ms each)")
     for phase, seconds in timings.items():
         print(f"    {phase:12} {seconds:8.2f} s")
+    per_doc = max(issued, 1)
+    print(f"  CPU (this process) {cpu:.1f} s, {cpu / per_doc * 1000:.1f} ms per document")
+    print(
+        f"  per document: {counter.statements / per_doc:.1f} SQL statements,"
+        f" {counter.commits / per_doc:.2f} commits"
+    )
+    print(
+        f"  CRM push (in process, no HTTP): {push_wall:.1f} s, CPU"
+        f" {push_cpu / per_doc * 1000:.1f} ms and {push_counter.statements / per_doc:.1f}"
+        f" SQL statements per document; {crm.updates} deal updates, {crm.comments} comments"
+    )
     print(f"  peak RSS {rss:.0f} MB")
+
+
+class CountingCrm:
+    """Takes the batched push's deal updates and comments and only counts them."""
+
+    def __init__(self) -> None:
+        self.updates = 0
+        self.comments = 0
+
+    def update_deals(self, updates: list[Any]) -> None:
+        self.updates += len(updates)
+
+    def add_comments(self, comments: list[Any]) -> None:
+        self.comments += len(comments)
+
+
+class FakeRendering:
+    """The real ``check()``; ``render_files()`` gives a few constant bytes per role, no PDF."""
+
+    def __init__(self, real: Any) -> None:
+        self._real = real
+
+    def check(self, lease: Lease, document: IssuedDocument) -> None:
+        self._real.check(lease, document)
+
+    def render_files(self, lease: Lease, document: IssuedDocument) -> dict[str, bytes]:
+        roles = INVOICE_ROLES if document.kind is DocumentKind.INVOICE else ACT_ROLES
+        return {role: f"fake {role}".encode() for role in roles}
+
+
+class StatementCounter:
+    """Counts the SQL statements and commits run on ``engine`` until ``remove()``."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.statements = 0
+        self.commits = 0
+        event.listen(engine, "before_cursor_execute", self._statement)
+        event.listen(engine, "commit", self._commit)
+
+    def _statement(self, *args: Any) -> None:
+        self.statements += 1
+
+    def _commit(self, *args: Any) -> None:
+        self.commits += 1
+
+    def remove(self) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._statement)
+        event.remove(self.engine, "commit", self._commit)
 
 
 def _fernet() -> str:

@@ -34,8 +34,7 @@ class DocumentLinkRepository:
         self.session = session
 
     def add(self, link: DocumentLink) -> None:
-        self.session.add(DocumentLinkRow(**asdict(link)))
-        self.session.flush()
+        self.session.add(DocumentLinkRow(**asdict(link)))  # inserted with the others at flush
 
     def get(self, token: str) -> DocumentLink | None:
         row = self.session.get(DocumentLinkRow, token)

@@ -8,9 +8,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, and_, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from backend.db import lease_mapping as lm
 from backend.db.tables import (
@@ -117,6 +117,24 @@ class _Scoped:
         return row
 
 
+_SAME_ENTITY = aliased(LandlordRow)
+# built once: an aliased entity's columns cost more to build per call than the query to run
+_NUMBERING_ROW = (
+    select(LandlordRow)
+    .join(
+        _SAME_ENTITY,
+        and_(_SAME_ENTITY.inn == LandlordRow.inn, _SAME_ENTITY.kpp == LandlordRow.kpp),
+    )
+    .where(
+        _SAME_ENTITY.id == bindparam("landlord_id"),
+        _SAME_ENTITY.portal_id == bindparam("portal_id"),
+        LandlordRow.portal_id == bindparam("portal_id"),
+    )
+    .order_by(LandlordRow.id)
+    .limit(1)
+)
+
+
 class PartyRepository(_Scoped):
     """Landlord entities, tenants, premises and people of one portal."""
 
@@ -143,6 +161,16 @@ class PartyRepository(_Scoped):
                 .order_by(LandlordRow.id)
             )
         )
+
+    def numbering_of(self, landlord_id: int) -> tuple[int, dict[str, Any]]:
+        """The row that holds the numbering of the landlord's legal entity (its oldest row with
+        the same INN and KPP) and that row's settings, in one query."""
+        row = self.session.scalar(
+            _NUMBERING_ROW, {"landlord_id": landlord_id, "portal_id": self.portal_id}
+        )
+        if row is None:
+            raise NotFound(f"landlords {landlord_id}")
+        return row.id, dict(row.settings or {})
 
     def landlord_settings(self, landlord_id: int) -> dict[str, Any]:
         return dict(self._get(LandlordRow, landlord_id).settings or {})
@@ -313,6 +341,20 @@ class LeaseRepository(_Scoped):
         row = self._get(LeaseRow, lease_id)
         return row.crm_deal_id, row.crm_pipeline_id
 
+    def deals_of(self, lease_ids: Sequence[int]) -> dict[int, tuple[str | None, str]]:
+        """``deal_of`` for many leases of this portal (others are left out), one query per 500."""
+        wanted = sorted(set(lease_ids))
+        found: dict[int, tuple[str | None, str]] = {}
+        for start in range(0, len(wanted), 500):
+            rows = self.session.execute(
+                select(LeaseRow.id, LeaseRow.crm_deal_id, LeaseRow.crm_pipeline_id).where(
+                    LeaseRow.portal_id == self.portal_id,
+                    LeaseRow.id.in_(wanted[start : start + 500]),
+                )
+            )
+            found.update((lease_id, (deal, pipeline)) for lease_id, deal, pipeline in rows)
+        return found
+
     def ids(self, *, statuses: Sequence[LeaseStatus] | None = None) -> list[int]:
         query = (
             select(LeaseRow.id).where(LeaseRow.portal_id == self.portal_id).order_by(LeaseRow.id)
@@ -465,14 +507,33 @@ def _document_from_row(row: DocumentRow) -> IssuedDocument:
 
 
 class DocumentRepository(_Scoped):
-    """Issued invoices and acts. ``add`` is where "never twice" is enforced."""
+    """Issued invoices and acts. ``add`` is where "never twice" is enforced.
+
+    Rows it added, locked or listed for marking stay referenced for the unit of work (the
+    session's identity map keeps rows only while referenced), so a later ``get`` or
+    ``mark`` of them in the same transaction reads nothing again.
+    """
+
+    def __init__(self, session: Session, portal_id: int) -> None:
+        super().__init__(session, portal_id)
+        self._held: list[DocumentRow] = []
+
+    def _hold(self, rows: Sequence[DocumentRow]) -> list[DocumentRow]:
+        self._held.extend(rows)
+        return list(rows)
 
     def add(
-        self, doc: IssuedDocument, *, manual: bool = False, now: datetime | None = None
+        self,
+        doc: IssuedDocument,
+        *,
+        manual: bool = False,
+        now: datetime | None = None,
+        summary_pending: bool = False,
     ) -> IssuedDocument:
         """Insert; raise ``AlreadyIssued`` if the lease already has this kind for this period.
 
         Runs in a savepoint so the caller's transaction survives the duplicate.
+        ``summary_pending``: a manager summary is to list it (the billing run's documents).
         """
         self._get(LeaseRow, doc.lease_id)
         row = DocumentRow(
@@ -495,6 +556,7 @@ class DocumentRepository(_Scoped):
             public_token=doc.public_token,
             manual=manual,
             created_at=now,
+            summary_pending=summary_pending,
         )
         try:
             with self.session.begin_nested():
@@ -502,10 +564,29 @@ class DocumentRepository(_Scoped):
                 self.session.flush()
         except IntegrityError as exc:
             raise AlreadyIssued(doc.lease_id, doc.kind.value, doc.period.start) from exc
+        self._hold([row])
         return _document_from_row(row)
 
     def get(self, document_id: int) -> IssuedDocument:
         return _document_from_row(self._get(DocumentRow, document_id))
+
+    def get_many(self, document_ids: Sequence[int]) -> dict[int, IssuedDocument]:
+        """Document id -> document, one query per 500; ``NotFound`` names one that is not
+        this portal's."""
+        wanted = sorted(set(document_ids))
+        found: dict[int, IssuedDocument] = {}
+        for start in range(0, len(wanted), 500):
+            rows = self.session.scalars(
+                select(DocumentRow).where(
+                    DocumentRow.portal_id == self.portal_id,
+                    DocumentRow.id.in_(wanted[start : start + 500]),
+                )
+            )
+            found.update((row.id, _document_from_row(row)) for row in rows)
+        missing = [i for i in wanted if i not in found]
+        if missing:
+            raise NotFound(f"documents {missing[0]}")
+        return found
 
     def by_token(self, token: str) -> IssuedDocument | None:
         row = self.session.scalar(
@@ -558,13 +639,14 @@ class DocumentRepository(_Scoped):
     def lock(self, document_id: int) -> None:
         """Hold the document's row until commit (PostgreSQL ``FOR UPDATE``; SQLite's
         transactions hold the write lock from their start already)."""
-        found = self.session.scalar(
-            select(DocumentRow.id)
+        found = self.session.scalar(  # the whole row: later reads of it need no query
+            select(DocumentRow)
             .where(DocumentRow.portal_id == self.portal_id, DocumentRow.id == document_id)
             .with_for_update()
         )
         if found is None:
             raise NotFound(f"document {document_id} not found")
+        self._hold([found])
 
     def not_synced(self, issued_before: datetime | None = None) -> list[int]:
         """Documents of leases with a deal that the deal has not been told about, created
@@ -602,7 +684,7 @@ class DocumentRepository(_Scoped):
             )
             .order_by(DocumentRow.id)
         )
-        return [_document_from_row(r) for r in self.session.scalars(query)]
+        return [_document_from_row(r) for r in self._hold(self.session.scalars(query).all())]
 
     def awaiting_summary(self) -> list[IssuedDocument]:
         """Documents the billing run issued that no manager summary listed yet, in order.
@@ -617,7 +699,7 @@ class DocumentRepository(_Scoped):
             .order_by(DocumentRow.id)
             .with_for_update(skip_locked=True)
         )
-        return [_document_from_row(r) for r in self.session.scalars(query)]
+        return [_document_from_row(r) for r in self._hold(self.session.scalars(query).all())]
 
     def list(
         self, *, kind: DocumentKind | None = None, statuses: Sequence[str] | None = None
@@ -665,6 +747,23 @@ class DocumentRepository(_Scoped):
         """The Ref_Key of the draft 1C document made for it over OData ("" when none)."""
         ref: str = self._get(DocumentRow, document_id).onec_ref
         return ref
+
+    def mark_many(self, document_ids: Sequence[int], **values: Any) -> None:
+        """``mark`` many of this portal's documents with the same values, one statement per
+        500 (documents of other portals are left alone)."""
+        for name in values:
+            if not hasattr(DocumentRow, name):
+                raise AttributeError(name)
+        wanted = sorted(set(document_ids))
+        for start in range(0, len(wanted), 500):
+            self.session.execute(
+                update(DocumentRow)
+                .where(
+                    DocumentRow.portal_id == self.portal_id,
+                    DocumentRow.id.in_(wanted[start : start + 500]),
+                )
+                .values(**values)
+            )
 
     def mark(self, document_id: int, **values: Any) -> None:
         """Set bookkeeping columns (crm_synced_at, exported_at, ...)."""

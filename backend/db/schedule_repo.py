@@ -57,6 +57,20 @@ class ScheduleRepository(_Scoped):
         )
         self.session.flush()
 
+    def remove(self, lease_id: int, item: ScheduleItem) -> bool:
+        """Delete the lease's planned row of ``item`` (same kind and period); returns whether
+        there was one."""
+        result = self.session.execute(
+            delete(ScheduleItemRow).where(
+                ScheduleItemRow.portal_id == self.portal_id,
+                ScheduleItemRow.lease_id == lease_id,
+                ScheduleItemRow.kind == item.kind.value,
+                ScheduleItemRow.period_start == item.period.start,
+                ScheduleItemRow.period_end == item.period.end,
+            )
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
     def for_lease(self, lease_id: int) -> list[ScheduleItem]:
         rows = self.session.scalars(
             select(ScheduleItemRow)

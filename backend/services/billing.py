@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Protocol
@@ -39,7 +39,7 @@ from backend.services.document_links import (
     render_document_files,
 )
 from backend.services.lease_events import EventQueue, record_lease_events
-from backend.services.leases import refresh_schedule
+from backend.services.leases import schedule_issued
 from backend.services.notifications import notify_portal
 from backend.services.numbering import next_document_number
 from backend.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 
 TENANT_MAIL = "tenant_mail"  # IssuedDocument.extra: the dedup key of the email it went in
 ATTACHED_ROLES = ("invoice", "invoice_qr", "act")
+LEASES_AT_ONCE = 200  # the issue phase loads the leases of this many due items in one go
 
 
 @dataclass(frozen=True)
@@ -135,9 +136,13 @@ def issue_due(
     with ports.uow(portal_id) as uow:
         due = uow.schedule.due(today)
     progress.items_due(portal_id, len(due))
-    for lease_id, item in due:
-        _issue_or_report(ports, portal_id, lease_id, item, today, result)
-        progress.item_done(portal_id)
+    for start in range(0, len(due), LEASES_AT_ONCE):
+        chunk = due[start : start + LEASES_AT_ONCE]
+        with ports.uow(portal_id) as uow:  # a few queries for them all, not several per item
+            leases = uow.leases.get_many([lease_id for lease_id, _ in chunk])
+        for lease_id, item in chunk:
+            _issue_or_report(ports, portal_id, lease_id, item, today, result, leases.get(lease_id))
+            progress.item_done(portal_id)
 
 
 def _issue_or_report(
@@ -147,11 +152,12 @@ def _issue_or_report(
     item: ScheduleItem,
     today: date,
     result: PortalRun,
+    lease: Lease | None = None,
 ) -> None:
     """Issue one item into ``result``; a ``DomainError`` is logged, audited and reported
     there instead, so the run goes on with the next item."""
     try:
-        document_id = issue_item(ports, portal_id, lease_id, item, today)
+        document_id = issue_item(ports, portal_id, lease_id, item, today, lease)
     except DomainError as err:
         log.warning(
             "portal %s lease %s %s %s: %s", portal_id, lease_id, item.kind, item.period, err
@@ -194,7 +200,12 @@ def issue_acts_of_paid_invoices(
 
 
 def issue_item(
-    ports: BillingPorts, portal_id: int, lease_id: int, item: ScheduleItem, today: date
+    ports: BillingPorts,
+    portal_id: int,
+    lease_id: int,
+    item: ScheduleItem,
+    today: date,
+    lease: Lease | None = None,
 ) -> int | None:
     """Issue one planned document: number, row and new plan in one short transaction, then
     its files rendered outside any transaction and published in a second one.
@@ -205,28 +216,33 @@ def issue_item(
     rendering holds no lock, so workers issue in parallel (on SQLite too, whose write lock
     is the whole database); a worker killed before publishing leaves a document without
     files, which ``publish_pending`` finishes on the next run.
+
+    ``lease`` is the lease as the caller loaded it (the run loads many at once), else it is
+    loaded here. Only the issued item leaves the stored plan (``schedule_issued``).
     """
     with ports.uow(portal_id) as uow:
-        lease = uow.leases.get(lease_id)
+        if lease is None:
+            lease = uow.leases.get(lease_id)
         if lease.landlord.id is None:
             raise DomainError(f"lease {lease.number} has no stored landlord")
         ports.rendering.check(lease, _document(lease_id, item, "0", today))
         number = next_document_number(uow, lease.landlord.id, item.kind, today)
         try:
             document = uow.documents.add(
-                _document(lease_id, item, number, today), now=ports.clock.now()
+                _document(lease_id, item, number, today),
+                now=ports.clock.now(),
+                summary_pending=True,
             )
         except AlreadyIssued:
             return None
         if document.id is None:
             return None
-        uow.documents.mark(document.id, summary_pending=True)
-        refresh_schedule(uow, lease_id)
+        schedule_issued(uow, lease_id, item)
         details = {"lease": lease.number, "kind": str(item.kind), "number": number}
         details["period"] = str(item.period)
         uow.audit.record(ports.clock.now(), "document.issued", "document", document.id, details)
         uow.commit()
-    publish_document_files(ports, portal_id, document.id)
+    _render_and_publish(ports, portal_id, lease, document)
     return document.id
 
 
@@ -238,9 +254,19 @@ def publish_document_files(ports: BillingPorts, portal_id: int, document_id: int
             return False
         document = uow.documents.get(document_id)
         lease = uow.leases.get(document.lease_id)
+    return _render_and_publish(ports, portal_id, lease, document)
+
+
+def _render_and_publish(
+    ports: BillingPorts, portal_id: int, lease: Lease, document: IssuedDocument
+) -> bool:
+    """Render outside any transaction, then publish in a short one; ``publish_files``
+    checks under the document's lock that no other worker published it first."""
+    if document.id is None:
+        return False
     files = render_document_files(ports.rendering, lease, document)
     with ports.uow(portal_id) as uow:
-        published = publish_files(uow, ports.storage, ports.clock, document_id, files)
+        published = publish_files(uow, ports.storage, ports.clock, document.id, files)
         uow.commit()
     return bool(published)
 
@@ -288,7 +314,7 @@ def queue_tenant_mail(ports: BillingPorts, portal_id: int) -> int:
             lease = leases[lease_id]
             if not lease.tenant.emails:
                 continue
-            message = tenant_message(uow, ports, portal_id, lease, documents)
+            message = tenant_message(uow, ports, portal_id, lease, documents, links)
             if uow.outbox.add(message, ports.clock.now()):
                 queued += 1
             for document in documents:
@@ -300,8 +326,16 @@ def queue_tenant_mail(ports: BillingPorts, portal_id: int) -> int:
     return queued
 
 
-def _links(uow: UnitOfWork, portal_id: int, document: IssuedDocument) -> list[DocumentLink]:
-    return [link for link in uow.links.for_document(portal_id, document.id or 0) if link.active]
+def _links(
+    uow: UnitOfWork,
+    portal_id: int,
+    document: IssuedDocument,
+    known: Mapping[int, Sequence[DocumentLink]] | None,
+) -> list[DocumentLink]:
+    found = known.get(document.id or 0) if known is not None else None
+    if found is None:
+        found = uow.links.for_document(portal_id, document.id or 0)
+    return [link for link in found if link.active]
 
 
 def tenant_message(
@@ -310,9 +344,11 @@ def tenant_message(
     portal_id: int,
     lease: Lease,
     documents: Sequence[IssuedDocument],
+    links: Mapping[int, Sequence[DocumentLink]] | None = None,
 ) -> OutboxMessage:
     """The email to the tenant: from ``Robot {landlord}`` with Reply-To the landlord (seed
-    000), the PDFs attached and linked."""
+    000), the PDFs attached and linked. ``links``: document id -> its links, when the
+    caller loaded them already (else they are read per document)."""
     ids = sorted(d.id or 0 for d in documents)
     key = f"tenant:{portal_id}:{lease.id}:{hashlib.sha256(repr(ids).encode()).hexdigest()[:16]}"
     attachments: list[Attachment] = []
@@ -326,7 +362,7 @@ def tenant_message(
             f" на сумму {document.total.amount:.2f} {document.total.currency}"
             + (f", оплатить до {document.due_on:%d.%m.%Y}" if document.due_on else "")
         )
-        for link in _links(uow, portal_id, document):
+        for link in _links(uow, portal_id, document, links):
             if link.role in ATTACHED_ROLES:
                 attachments.append(Attachment(link.filename, link.storage_key, link.content_type))
                 lines.append(f"  {link.filename}: {ports.link_url(link.token)}")

@@ -23,6 +23,7 @@ from datetime import timedelta
 from backend.domain.billing import DocumentKind
 from backend.domain.documents import IssuedDocument, outstanding_debt
 from backend.domain.lease import Lease
+from backend.domain.links import DocumentLink
 from backend.domain.schedule import next_invoice_date
 from backend.ports import Clock
 from backend.services.crm_sync import STATUS_LABELS_RU, load_mapping
@@ -57,31 +58,64 @@ class _Target:
 
 
 def _target(uow: UnitOfWork, document_id: int) -> _Target | None:
-    doc = uow.documents.get(document_id)
-    deal_id, pipeline_id = uow.leases.deal_of(doc.lease_id)
-    if not deal_id:
-        return None
+    found = _targets(uow, [document_id])
+    return found[0] if found else None
+
+
+def _targets(uow: UnitOfWork, document_ids: Sequence[int]) -> list[_Target]:
+    """What to tell about each document, in order; documents whose lease has no deal are
+    left out. The documents, leases and deals are read in batches, and each lease's
+    documents and plan once however many of its documents are pushed."""
+    docs = uow.documents.get_many(document_ids)
+    deals = uow.leases.deals_of([doc.lease_id for doc in docs.values()])
+    with_deal = sorted(lease_id for lease_id, (deal_id, _) in deals.items() if deal_id)
+    if not with_deal:
+        return []
     settings = uow.portals.get(uow.portal_id or 0).settings
     per_period = settings.get("billing_mode") == BillingMode.DEAL_PER_PERIOD.value
-    invoice: IssuedDocument | None = doc
-    if doc.kind is not DocumentKind.INVOICE:
-        invoices = uow.documents.for_lease(doc.lease_id, DocumentKind.INVOICE)
-        invoice = next((i for i in invoices if i.period == doc.period), None)
-    lease = uow.leases.get(doc.lease_id)
-    return _Target(
-        doc, invoice, lease.number, deal_id, pipeline_id,
-        per_period, str(settings.get("billing_pipeline", "")), _summary(uow, lease),
-    )  # fmt: skip
+    leases = uow.leases.get_many(with_deal)
+    lease_docs = {lease_id: uow.documents.for_lease(lease_id) for lease_id in with_deal}
+    targets: list[_Target] = []
+    summaries: dict[int, dict[LeaseField, str]] = {}
+    for document_id in document_ids:
+        doc = docs[document_id]
+        deal_id, pipeline_id = deals.get(doc.lease_id, (None, ""))
+        if not deal_id:
+            continue
+        invoice: IssuedDocument | None = doc
+        if doc.kind is not DocumentKind.INVOICE:
+            invoice = next(
+                (
+                    i
+                    for i in lease_docs[doc.lease_id]
+                    if i.kind is DocumentKind.INVOICE and i.period == doc.period
+                ),
+                None,
+            )
+        lease = leases[doc.lease_id]
+        if doc.lease_id not in summaries:
+            summaries[doc.lease_id] = _summary(uow, lease, lease_docs[doc.lease_id])
+        target = _Target(
+            doc, invoice, lease.number, deal_id, pipeline_id, per_period,
+            str(settings.get("billing_pipeline", "")), summaries[doc.lease_id],
+        )  # fmt: skip
+        targets.append(target)
+    return targets
 
 
-def _summary(uow: UnitOfWork, lease: Lease) -> dict[LeaseField, str]:
-    """The lease deal's summary fields as they stand now (an ISO date, a plain decimal)."""
+def _summary(
+    uow: UnitOfWork, lease: Lease, documents: Sequence[IssuedDocument] | None = None
+) -> dict[LeaseField, str]:
+    """The lease deal's summary fields as they stand now (an ISO date, a plain decimal);
+    ``documents``: all the lease's documents, when the caller has them."""
     lease_id = lease.id or 0
     next_on = next_invoice_date(uow.schedule.for_lease(lease_id))
+    if documents is None:
+        documents = uow.documents.for_lease(lease_id)
     return {
         LeaseField.LEASE_STATUS: STATUS_LABELS_RU[lease.status],
         LeaseField.NEXT_INVOICE_DATE: next_on.isoformat() if next_on else "",
-        LeaseField.DEBT: str(outstanding_debt(uow.documents.for_lease(lease_id))),
+        LeaseField.DEBT: str(outstanding_debt(documents)),
     }
 
 
@@ -105,10 +139,18 @@ def push_published_document(
 
 
 def _published_links(
-    uow: UnitOfWork, document_id: int, link_url: Callable[[str], str]
+    uow: UnitOfWork,
+    document_id: int,
+    link_url: Callable[[str], str],
+    links: Sequence[DocumentLink] | None = None,
 ) -> tuple[str, dict[LeaseField, str]]:
-    """The document's main public link, and the deal field of each of its links."""
-    urls = document_urls(uow, document_id, link_url)
+    """The document's main public link, and the deal field of each of its links (``links``:
+    the document's links when the caller read them already)."""
+    urls = (
+        document_urls(uow, document_id, link_url)
+        if links is None
+        else {link.role: link_url(link.token) for link in links if link.active}
+    )
     main = urls.get("invoice") or urls.get("act") or ""
     return main, {field: urls[role] for role, field in _LINK_FIELDS.items() if role in urls}
 
@@ -215,13 +257,14 @@ def push_published_documents(
     merged: dict[str, tuple[str | None, dict[LeaseField, str], list[str]]] = {}
     synced: list[tuple[int, str]] = []
     with uow:
-        targets = [t for t in (_target(uow, d) for d in wanted) if t is not None]
+        targets = _targets(uow, wanted)
         targets.sort(key=lambda t: (t.doc.period.start, t.doc.kind is not DocumentKind.INVOICE))
         mappings = {p: load_mapping(uow, p) for p in {t.lease_pipeline for t in targets}}
+        links = uow.links.for_documents(uow.portal_id or 0, [t.doc.id or 0 for t in targets])
         for target in targets:
             doc = target.doc
             stage, fields, texts = merged.setdefault(target.lease_deal, (None, {}, []))
-            url, more = _published_links(uow, doc.id or 0, link_url)
+            url, more = _published_links(uow, doc.id or 0, link_url, links[doc.id or 0])
             doc_fields, text = _issued_fields_and_text(doc, url, more)
             fields.update(doc_fields)
             if doc.kind is DocumentKind.INVOICE:
@@ -240,8 +283,10 @@ def push_published_documents(
         [DealComment(deal, "\n".join(texts)) for deal, (_, _, texts) in merged.items()]
     )
     with uow:
+        uow.documents.mark_many(
+            [document_id for document_id, _ in synced], crm_synced_at=clock.now()
+        )
         for document_id, deal in synced:
-            uow.documents.mark(document_id, crm_synced_at=clock.now())
             uow.audit.record(
                 clock.now(), "document.crm_synced", "document", document_id,
                 {"deal": deal, "created_deal": ""},

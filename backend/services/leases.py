@@ -107,6 +107,20 @@ def refresh_schedule(uow: UnitOfWork, lease_id: int) -> list[ScheduleItem]:
     return items
 
 
+def schedule_issued(uow: UnitOfWork, lease_id: int, item: ScheduleItem) -> None:
+    """Bring the stored plan up to date after ``item`` of it was issued; the caller commits.
+
+    Issuing a planned item takes exactly that item out of the plan: its period starts and
+    ends on boundaries the plan already cuts at, so ``plan`` gives the other items unchanged
+    (``tests/unit/domain/test_schedule.py`` holds it for every item of varied leases). So
+    the item's row is deleted instead of re-planning the whole lease; when the stored plan
+    has no such row (re-planned since it was read, or an item not from the stored plan) the
+    lease is re-planned in full, as ``refresh_schedule``.
+    """
+    if not uow.schedule.remove(lease_id, item):
+        refresh_schedule(uow, lease_id)
+
+
 def _person_id(uow: UnitOfWork, person: Person | None) -> int | None:
     if person is None:
         return None

@@ -19,8 +19,7 @@ def next_document_number(
     inside the caller's transaction, so the number is committed together with the document
     that carries it; the counter restarts at 1 on 1 January.
     """
-    entity = uow.parties.landlord(landlord_id)
-    counter = next(iter(uow.parties.landlord_ids(entity.inn, entity.kpp)), landlord_id)
-    number_format = NumberFormat.from_settings(uow.parties.landlord_settings(counter), kind)
+    counter, settings = uow.parties.numbering_of(landlord_id)
+    number_format = NumberFormat.from_settings(settings, kind)
     value = uow.numbers.next_value(counter, kind.value, issued_on.year)
     return number_format.format(issued_on.year, value)

@@ -191,3 +191,30 @@ def test_documents_awaiting_tenant_mail_are_the_unmailed_ones_of_auto_send_lease
     with container.uow(portal_id) as uow:
         waiting = uow.documents.awaiting_tenant_mail("tenant_mail")
     assert [d.id for d in waiting] == [fresh.id, last.id]
+
+
+def test_batched_document_and_deal_reads_and_marks_stay_within_their_portal(
+    container: Container,
+) -> None:
+    mine, theirs = _portal(container, "member-1"), _portal(container, "member-2")
+    lease_id, other_lease = _lease(container, mine), _lease(container, theirs)
+    with container.uow(mine) as uow:
+        first = uow.documents.add(_invoice(lease_id, date(2026, 2, 1), date(2026, 2, 28)))
+        second = uow.documents.add(_invoice(lease_id, date(2026, 3, 1), date(2026, 3, 31)))
+        uow.commit()
+    with container.uow(theirs) as uow:
+        foreign = uow.documents.add(_invoice(other_lease, date(2026, 2, 1), date(2026, 2, 28)))
+        uow.commit()
+    ids = [first.id or 0, second.id or 0]
+    at = container.clock.now()
+    with container.uow(mine) as uow:
+        assert uow.documents.get_many(ids) == {first.id: first, second.id: second}
+        with pytest.raises(NotFound):
+            uow.documents.get_many([*ids, foreign.id or 0])
+        assert uow.leases.deals_of([lease_id, other_lease]) == {lease_id: ("42", "")}
+        uow.documents.mark_many([*ids, foreign.id or 0], crm_synced_at=at)
+        uow.commit()
+    with container.uow(mine) as uow:
+        assert uow.documents.not_synced() == []
+    with container.uow(theirs) as uow:
+        assert uow.documents.not_synced() == [foreign.id]

@@ -8,13 +8,23 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import event
 
 from backend.bootstrap import Container
 from backend.domain.billing import DocumentKind
 from backend.domain.documents import IssuedDocument
 from backend.domain.lease import Lease, LeaseStatus
+from backend.domain.links import ACT_ROLES, INVOICE_ROLES
 from backend.domain.parties import BankRequisites
-from backend.services.billing import PortalRun, run_billing, run_portal
+from backend.services.billing import (
+    PortalRun,
+    issue_due,
+    queue_manager_summaries,
+    queue_tenant_mail,
+    run_billing,
+    run_portal,
+)
+from backend.services.document_links import DocumentRendering
 from backend.services.leases import register_lease
 from backend.services.portals import install_portal
 from tests import factories
@@ -338,3 +348,44 @@ def test_a_paid_invoice_brings_its_act_forward_where_the_lease_says_so(
     kinds = [(d.kind, d.period.start) for d in _documents(container, portal_id)]
     assert ((DocumentKind.ACT, date(2026, 2, 1)) in kinds) is act_on_payment
     assert len(early.issued) == (1 if act_on_payment else 0)
+
+
+class _TinyFiles:
+    """The real ``check()``; a few bytes for each file instead of PDFs (fast, same roles)."""
+
+    def __init__(self, real: DocumentRendering) -> None:
+        self.real = real
+
+    def check(self, lease: Lease, document: IssuedDocument) -> None:
+        self.real.check(lease, document)
+
+    def render_files(self, lease: Lease, document: IssuedDocument) -> dict[str, bytes]:
+        roles = INVOICE_ROLES if document.kind is DocumentKind.INVOICE else ACT_ROLES
+        return {role: role.encode() for role in roles}
+
+
+def test_issuing_a_document_takes_a_bounded_number_of_sql_statements(
+    container: Container,
+) -> None:
+    """The issue, mail and summary phases cost at most 20 statements per issued document
+    (numbering, row, plan, audit, links and their transactions; ~74 before the leases were
+    loaded in batches and the plan trimmed instead of re-planned), however many leases."""
+    portal_id = _portal(container)
+    _leases_of_one_landlord(container, portal_id, 6)
+    ports = replace(container.billing_ports(), rendering=_TinyFiles(container.document_rendering()))
+    run_portal(ports, portal_id, JAN_27)
+    statements: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    event.listen(container.engine, "before_cursor_execute", count)
+    try:
+        result = PortalRun(portal_id)
+        issue_due(ports, portal_id, FEB_24, result)
+        queue_tenant_mail(ports, portal_id)
+        queue_manager_summaries(ports, portal_id, FEB_24)
+    finally:
+        event.remove(container.engine, "before_cursor_execute", count)
+    assert len(result.issued) == 12  # February's act and March's invoice of each lease
+    assert len(statements) <= 20 * len(result.issued)

@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import event
 
 from backend.bootstrap import Container
 from backend.domain.billing import BillingPeriod, DocumentKind
@@ -347,3 +348,39 @@ def test_per_period_documents_are_pushed_one_by_one_each_opening_its_billing_dea
 
     assert len({p.created_deal for p in pushed}) == 2
     assert crm.deals["42"].stage_id == "SIGNED"
+
+
+def test_a_batched_push_reads_a_bounded_number_of_sql_statements_per_document(
+    container: Container,
+) -> None:
+    """Documents, leases and deals are read in batches and each lease's documents and plan
+    once: at most 5 statements per document pushed (~16 when each was read alone)."""
+    crm = FakeCrm()
+    portal_id = _portal(container, {})
+    crm.deals["42"] = Deal("42", "Офис 101", "0", "SIGNED")
+    ids = [
+        _document(container, portal_id, DocumentKind.ACT, "А-1"),
+        _document(container, portal_id, DocumentKind.INVOICE, "С-1", MAR),
+    ]
+    for n in range(3, 9):
+        lease_id = _second_lease(container, portal_id, str(40 + n))
+        crm.deals[str(40 + n)] = Deal(str(40 + n), f"Офис {n}", "0", "SIGNED")
+        ids += [
+            _document(container, portal_id, DocumentKind.ACT, f"А-{n}", lease_id=lease_id),
+            _document(container, portal_id, DocumentKind.INVOICE, f"С-{n}", MAR, lease_id),
+        ]
+    statements: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    event.listen(container.engine, "before_cursor_execute", count)
+    try:
+        pushed = push_published_documents(
+            container.uow(portal_id), container.clock, crm, ids, container.link_url
+        )
+    finally:
+        event.remove(container.engine, "before_cursor_execute", count)
+    assert len(pushed) == 7
+    assert crm.deals["48"].fields[LeaseField.INVOICE_ID] == "С-8"
+    assert len(statements) <= 5 * len(ids)

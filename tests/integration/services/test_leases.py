@@ -15,8 +15,14 @@ from backend.domain.errors import InvalidLease, NotFound
 from backend.domain.lease import Addendum, LeaseStatus, Rent
 from backend.domain.money import Money
 from backend.domain.payments import Payment
+from backend.domain.schedule import plan
 from backend.services.attention import find_attention
-from backend.services.leases import add_addendum, refresh_schedule, register_lease
+from backend.services.leases import (
+    add_addendum,
+    refresh_schedule,
+    register_lease,
+    schedule_issued,
+)
 from backend.services.portals import install_portal
 from tests import factories
 
@@ -69,6 +75,60 @@ def test_an_issued_document_leaves_the_plan(container: Container, portal_id: int
         periods = [(i.kind, i.period.start) for i in uow.schedule.for_lease(lease_id)]
     assert (DocumentKind.INVOICE, date(2026, 2, 1)) not in periods
     assert (DocumentKind.ACT, date(2026, 2, 1)) in periods
+
+
+def _issue(container: Container, portal_id: int, lease_id: int, index: int) -> None:
+    """Issue the lease's planned item ``index`` and bring the plan up with ``schedule_issued``."""
+    with container.uow(portal_id) as uow:
+        item = uow.schedule.for_lease(lease_id)[index]
+        uow.documents.add(
+            IssuedDocument(
+                lease_id, item.kind, str(index), item.issue_on, item.period, item.lines,
+                item.net, item.vat, item.total, due_on=item.due_on,
+            )
+        )  # fmt: skip
+        schedule_issued(uow, lease_id, item)
+        uow.commit()
+
+
+def test_an_issued_item_leaves_the_same_plan_a_full_re_plan_would(
+    container: Container, portal_id: int
+) -> None:
+    lease_id = _register(
+        container, portal_id, status=LeaseStatus.SIGNED, start=date(2026, 2, 10),
+        addenda=[Addendum("ДС-1", date(2026, 4, 17), rent=Rent(Decimal("130000.00")))],
+    )  # fmt: skip
+    for index in (0, 2, 0, 5):
+        _issue(container, portal_id, lease_id, index)
+    with container.uow(portal_id) as uow:
+        stored = uow.schedule.for_lease(lease_id)
+        replanned = plan(uow.leases.get(lease_id), uow.documents.issued_periods(lease_id))
+    assert len(stored) == 22 - 4  # 10.02-31.12: 11 invoices and 11 acts, less the 4 issued
+    assert stored == replanned
+
+
+def test_an_issued_item_missing_from_the_stored_plan_re_plans_the_lease(
+    container: Container, portal_id: int
+) -> None:
+    lease_id = _register(container, portal_id, status=LeaseStatus.SIGNED)
+    with container.uow(portal_id) as uow:
+        uow.schedule.replace(lease_id, [])  # a plan that went stale, say
+        uow.commit()
+    lease = factories.lease(status=LeaseStatus.SIGNED)
+    first = plan(lease)[0]
+    with container.uow(portal_id) as uow:
+        uow.documents.add(
+            IssuedDocument(
+                lease_id, first.kind, "1", first.issue_on, first.period, first.lines,
+                first.net, first.vat, first.total, due_on=first.due_on,
+            )
+        )  # fmt: skip
+        schedule_issued(uow, lease_id, first)
+        uow.commit()
+    with container.uow(portal_id) as uow:
+        stored = uow.schedule.for_lease(lease_id)
+    assert stored == plan(lease, [(first.kind, first.period)])
+    assert len(stored) == 21
 
 
 def test_an_addendum_re_plans_the_rent_from_its_date(container: Container, portal_id: int) -> None:

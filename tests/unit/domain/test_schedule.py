@@ -361,3 +361,29 @@ def test_whole_months_at_one_rent_sum_to_rent_times_months(
         lease.billing = BillingFrequency(unit)
         total = sum((i.total.amount for i in invoices(plan(lease))), Decimal(0))
         assert total == amount * months
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    lease=leases(),
+    manual=st.lists(st.tuples(st.integers(0, 800), st.integers(0, 60)), max_size=2),
+    picks=st.lists(st.integers(0, 10_000), min_size=1, max_size=3),
+)
+def test_issuing_a_planned_item_takes_exactly_that_item_out_of_the_plan(
+    lease: Lease, manual: list[tuple[int, int]], picks: list[int]
+) -> None:
+    """What lets the billing run delete the issued item's row instead of re-planning the
+    lease (``services.leases.schedule_issued``), also after manual invoices of any days."""
+    end = lease.effective_end()
+    issued = [
+        (INVOICE, period(day, min(day + timedelta(days=length), end)))
+        for offset, length in manual
+        if (day := lease.start + timedelta(days=offset)) <= end
+    ]
+    for pick in picks:
+        before = plan(lease, issued)
+        if not before:
+            return
+        item = before[pick % len(before)]
+        issued.append((item.kind, item.period))
+        assert plan(lease, issued) == [i for i in before if i != item]
