@@ -147,11 +147,11 @@ class SmtpMailer:
         server.data_started = False
         try:
             server.send_message(mail, from_addr=self.from_address, to_addrs=recipients)
-        except (smtplib.SMTPServerDisconnected, smtplib.SMTPSenderRefused, OSError) as err:
-            closing = not isinstance(err, smtplib.SMTPSenderRefused) or err.smtp_code == 421
-            if closing:
-                self.close()
-            if not (reused and closing and not server.data_started):
+        except OSError as err:  # smtplib's errors are OSErrors too
+            if not _connection_lost(err):
+                raise
+            self.close()
+            if not reused or server.data_started:
                 raise
             # the kept connection went away before this message began: once on a new one
             self._open().send_message(mail, from_addr=self.from_address, to_addrs=recipients)
@@ -179,6 +179,15 @@ class SmtpMailer:
         if self._tls is None:
             self._tls = ssl.create_default_context()
         return self._tls
+
+
+def _connection_lost(err: OSError) -> bool:
+    """The connection is gone (a socket error, a hang-up, a 421 "closing"), not a refusal."""
+    if isinstance(err, smtplib.SMTPResponseException):
+        return err.smtp_code == 421
+    return isinstance(err, smtplib.SMTPServerDisconnected) or not isinstance(
+        err, smtplib.SMTPException
+    )
 
 
 class EmlDirMailer:

@@ -61,9 +61,9 @@ def deliver_due(
     report = DeliveryReport()
     try:
         while (done := len(report.sent) + len(report.retrying) + len(report.failed)) < max_messages:
-            until = clock.now() + CLAIM
+            until, wanted = clock.now() + CLAIM, min(limit, max_messages - done)
             with uow(None) as work:
-                batch = work.outbox.claim_due(clock.now(), until, min(limit, max_messages - done))
+                batch = work.outbox.claim_due(clock.now(), until, wanted)
                 work.commit()
             for n, message in enumerate(batch):
                 if clock.now() >= until - CLAIM / 2:  # before another worker may take them
@@ -71,7 +71,7 @@ def deliver_due(
                     report.more = True
                     return report
                 _deliver(uow, clock, mailer, files, message, on_sent, report)
-            if len(batch) < limit:
+            if len(batch) < wanted:  # nothing more is due
                 return report
         report.more = True
         return report
