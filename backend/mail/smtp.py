@@ -11,42 +11,18 @@ import smtplib
 import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
-from email.message import EmailMessage
-from email.utils import formataddr, formatdate, make_msgid
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from backend.domain.messages import Attachment, OutboxMessage
+from backend.mail.mime import compose
 from backend.ports import MailError
 
 if TYPE_CHECKING:
     from typing_extensions import Buffer  # collections.abc.Buffer from Python 3.12
 
 TIMEOUT_SECONDS = 30
-
-
-def compose(
-    message: OutboxMessage, files: Sequence[tuple[Attachment, bytes]], from_address: str
-) -> EmailMessage:
-    """The MIME message: text (and HTML) body, attachments with their (Cyrillic) names."""
-    mail = EmailMessage()
-    name = f"Robot {message.sender_name}" if message.sender_name else "rentflow"
-    mail["From"] = formataddr((name, from_address))
-    mail["To"] = ", ".join(message.recipients)
-    if message.reply_to:
-        mail["Reply-To"] = message.reply_to
-    mail["Subject"] = message.subject
-    mail["Date"] = formatdate(usegmt=True)
-    mail["Message-ID"] = make_msgid(domain=from_address.rpartition("@")[2] or "rentflow.local")
-    mail["X-Rentflow-Key"] = message.dedup_key
-    mail.set_content(message.body_text)
-    if message.body_html:
-        mail.add_alternative(message.body_html, subtype="html")
-    for attachment, data in files:
-        maintype, _, subtype = attachment.mime.partition("/")
-        mail.add_attachment(data, maintype=maintype, subtype=subtype, filename=attachment.name)
-    return mail
 
 
 @dataclass(frozen=True)
@@ -141,12 +117,12 @@ class SmtpMailer:
         except (OSError, smtplib.SMTPException):
             server.close()
 
-    def _deliver(self, mail: EmailMessage, recipients: list[str]) -> None:
+    def _deliver(self, mail: bytes, recipients: list[str]) -> None:
         reused = self._server is not None
         server = self._server or self._open()
         server.data_started = False
         try:
-            server.send_message(mail, from_addr=self.from_address, to_addrs=recipients)
+            server.sendmail(self.from_address, recipients, mail)
         except OSError as err:  # smtplib's errors are OSErrors too
             if not _connection_lost(err):
                 raise
@@ -154,7 +130,7 @@ class SmtpMailer:
             if not reused or server.data_started:
                 raise
             # the kept connection went away before this message began: once on a new one
-            self._open().send_message(mail, from_addr=self.from_address, to_addrs=recipients)
+            self._open().sendmail(self.from_address, recipients, mail)
 
     def _open(self) -> _Tracked:
         server: _Tracked
@@ -201,7 +177,7 @@ class EmlDirMailer:
         self.directory.mkdir(parents=True, exist_ok=True)
         safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in message.dedup_key)[:120]
         path = self.directory / f"{message.id or 0:08d}-{safe}.eml"
-        path.write_bytes(bytes(compose(message, files, self.from_address)))
+        path.write_bytes(compose(message, files, self.from_address))
 
     def close(self) -> None:
         """Nothing is kept open between messages."""
