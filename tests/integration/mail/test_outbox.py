@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -286,3 +287,21 @@ def test_a_call_stops_at_max_messages_and_says_more_is_left(container: Container
         second = deliver_due(container.uow, container.clock, _mailer(port), Blobs())
     assert (len(first.sent), first.more, len(second.sent), second.more) == (2, True, 1, False)
     assert len(sink.messages) == 3
+
+
+def test_two_workers_delivering_at_once_send_each_message_once(container: Container) -> None:
+    for n in range(30):
+        _queue(container, f"k:{n}")
+    files = Blobs({"docs/15.pdf": PDF})
+    with smtp_sink() as (sink, port), ThreadPoolExecutor(2) as pool:
+        reports = list(
+            pool.map(
+                lambda _: deliver_due(
+                    container.uow, container.clock, _mailer(port), files, limit=5
+                ),
+                range(2),
+            )
+        )
+    keys = [m["X-Rentflow-Key"] for m in sink.messages]
+    assert sorted(keys) == sorted(f"k:{n}" for n in range(30))  # each once
+    assert sum(len(r.sent) for r in reports) == 30
