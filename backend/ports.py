@@ -58,6 +58,8 @@ class MailError(Exception):
 
 
 class Mailer(Protocol):
-    """Delivers one outbox message with its attachments, or raises ``MailError``."""
+    """Delivers one outbox message with its attachments, or raises ``MailError``; may keep a
+    connection open for the next message until ``close()``."""
 
     def send(self, message: OutboxMessage, files: Sequence[tuple[Attachment, bytes]]) -> None: ...
+    def close(self) -> None: ...

@@ -43,12 +43,14 @@ def deliver_outbox() -> None:
     from backend.services.outbox import deliver_due
 
     built = container()
-    deliver_due(
+    report = deliver_due(
         built.uow, built.clock, built.mailer(), built.document_storage(),
-        on_sent=lambda message: documents_mailed(
-            built.uow, built.clock, message, built.queue_lease_event
+        on_sent=lambda work, message: documents_mailed(
+            work, built.clock, message, built.queue_lease_event
         ),
     )  # fmt: skip
+    if report.more:  # a billing day's mail: go on at once rather than at the next beat
+        deliver_outbox.delay()
 
 
 @shared_task(acks_late=True)

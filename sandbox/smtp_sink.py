@@ -15,20 +15,43 @@ from sandbox.loopback import free_port
 
 
 class Sink:
-    """Collects messages; ``refuse`` makes it answer a temporary (451) failure instead."""
+    """Collects messages; ``refuse`` makes it answer a temporary (451) failure instead,
+    ``refuse_recipients`` refuses those mailboxes (550), ``hang_up`` drops the connection
+    when a message's data has arrived, without keeping the message.
+
+    Hooks as in aiosmtpd's handler API (https://aiosmtpd.aio-libs.org/en/latest/handlers.html).
+    """
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
+        self.peers: list[tuple[str, int]] = []  # the client end of each message's connection
         self.refuse = ""
+        self.refuse_recipients: set[str] = set()
+        self.hang_up = False
+        self.hung_up = 0
+
+    async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        if address in self.refuse_recipients:
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's hook name
+        if self.hang_up:
+            self.hung_up += 1
+            server.transport.close()
+            return "421 4.3.0 closing"
         if self.refuse:
             return self.refuse
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
         self.messages.append(parsed)
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        self.peers.append(tuple(session.peer))
         return "250 OK"
 
 

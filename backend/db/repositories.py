@@ -1102,14 +1102,52 @@ class OutboxRepository:
             raise NotFound(f"message {message_id}")
         return _message_from_row(row)
 
-    def claim(self, message_id: int, until: datetime) -> bool:
-        """Take a message for sending: pushes its next attempt to ``until`` so no one else does."""
-        result = self.session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id == message_id, OutboxRow.status == MessageStatus.PENDING.value)
-            .values(next_attempt_at=until, attempts=OutboxRow.attempts + 1)
+    def claim_due(self, now: datetime, until: datetime, limit: int = 100) -> list[OutboxMessage]:
+        """Take up to ``limit`` due messages for sending: their next attempt moves to ``until``
+        and their attempts count up, so no other worker takes them before then. The claim
+        re-checks that a row is still due, so a row another worker claimed first is left out
+        (PostgreSQL: rows locked by another claim are skipped)."""
+        pending = (
+            OutboxRow.status == MessageStatus.PENDING.value,
+            OutboxRow.next_attempt_at <= now,
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        ids = list(
+            self.session.scalars(
+                select(OutboxRow.id)
+                .where(*pending)
+                .order_by(OutboxRow.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        if not ids:
+            return []
+        claimed = list(
+            self.session.scalars(
+                update(OutboxRow)
+                .where(OutboxRow.id.in_(ids), *pending)
+                .values(next_attempt_at=until, attempts=OutboxRow.attempts + 1)
+                .returning(OutboxRow.id)
+                .execution_options(synchronize_session=False)
+            )
+        )
+        rows = self.session.scalars(
+            select(OutboxRow).where(OutboxRow.id.in_(claimed)).order_by(OutboxRow.id)
+        )
+        return [_message_from_row(r) for r in rows]
+
+    def release(self, message_ids: list[int], claimed_until: datetime, now: datetime) -> None:
+        """Give back claimed messages that were not tried: due again, the attempt not counted."""
+        self.session.execute(
+            update(OutboxRow)
+            .where(
+                OutboxRow.id.in_(message_ids),
+                OutboxRow.status == MessageStatus.PENDING.value,
+                OutboxRow.next_attempt_at == claimed_until,
+            )
+            .values(next_attempt_at=now, attempts=OutboxRow.attempts - 1)
+            .execution_options(synchronize_session=False)
+        )
 
     def mark_sent(self, message_id: int, at: datetime) -> None:
         self.session.execute(

@@ -11,38 +11,18 @@ import smtplib
 import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
-from email.message import EmailMessage
-from email.utils import formataddr, formatdate, make_msgid
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from backend.domain.messages import Attachment, OutboxMessage
+from backend.mail.mime import compose
 from backend.ports import MailError
 
+if TYPE_CHECKING:
+    from typing_extensions import Buffer  # collections.abc.Buffer from Python 3.12
+
 TIMEOUT_SECONDS = 30
-
-
-def compose(
-    message: OutboxMessage, files: Sequence[tuple[Attachment, bytes]], from_address: str
-) -> EmailMessage:
-    """The MIME message: text (and HTML) body, attachments with their (Cyrillic) names."""
-    mail = EmailMessage()
-    name = f"Robot {message.sender_name}" if message.sender_name else "rentflow"
-    mail["From"] = formataddr((name, from_address))
-    mail["To"] = ", ".join(message.recipients)
-    if message.reply_to:
-        mail["Reply-To"] = message.reply_to
-    mail["Subject"] = message.subject
-    mail["Date"] = formatdate(usegmt=True)
-    mail["Message-ID"] = make_msgid(domain=from_address.rpartition("@")[2] or "rentflow.local")
-    mail["X-Rentflow-Key"] = message.dedup_key
-    mail.set_content(message.body_text)
-    if message.body_html:
-        mail.add_alternative(message.body_html, subtype="html")
-    for attachment, data in files:
-        maintype, _, subtype = attachment.mime.partition("/")
-        mail.add_attachment(data, maintype=maintype, subtype=subtype, filename=attachment.name)
-    return mail
 
 
 @dataclass(frozen=True)
@@ -75,23 +55,39 @@ class SmtpUrl:
         )
 
 
+class _Tracked(smtplib.SMTP):
+    """An SMTP client that notes whether the current message's DATA has begun: before that,
+    the server has nothing it could deliver, so the message may go again on a new connection."""
+
+    data_started = False
+
+    def data(self, msg: Buffer | str) -> tuple[int, bytes]:
+        self.data_started = True
+        return super().data(msg)
+
+
+class _TrackedSsl(_Tracked, smtplib.SMTP_SSL):
+    pass
+
+
 class SmtpMailer:
     """Sends through an SMTP server; 4xx and connection trouble are temporary, 5xx refusals of
-    every recipient permanent."""
+    every recipient permanent.
+
+    One connection (EHLO, STARTTLS, AUTH once) serves every message until ``close()``; a kept
+    connection the server dropped before a message began is replaced once, so the message is
+    not lost, and never after its DATA began, so it is not sent twice."""
 
     def __init__(self, url: str, from_address: str) -> None:
         self.url = SmtpUrl.parse(url)
         self.from_address = from_address
+        self._server: _Tracked | None = None
+        self._tls: ssl.SSLContext | None = None  # loading the CA store costs ~20 ms: once
 
     def send(self, message: OutboxMessage, files: Sequence[tuple[Attachment, bytes]]) -> None:
         mail = compose(message, files, self.from_address)
         try:
-            with self._connect() as server:
-                if self.url.user:
-                    server.login(self.url.user, self.url.password)
-                server.send_message(
-                    mail, from_addr=self.from_address, to_addrs=list(message.recipients)
-                )
+            self._deliver(mail, list(message.recipients))
         except smtplib.SMTPRecipientsRefused as err:
             codes = [code for code, _ in err.recipients.values()]
             raise MailError(
@@ -108,18 +104,66 @@ class SmtpMailer:
                 permanent=err.smtp_code >= 500 and err.smtp_code != 554,
             ) from err
         except (OSError, smtplib.SMTPException) as err:
+            self.close()
             raise MailError(f"SMTP server unreachable: {err}") from err
 
-    def _connect(self) -> smtplib.SMTP:
-        context = ssl.create_default_context()
+    def close(self) -> None:
+        """Say QUIT and drop the connection (the next ``send`` opens a new one)."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        try:
+            server.quit()
+        except (OSError, smtplib.SMTPException):
+            server.close()
+
+    def _deliver(self, mail: bytes, recipients: list[str]) -> None:
+        reused = self._server is not None
+        server = self._server or self._open()
+        server.data_started = False
+        try:
+            server.sendmail(self.from_address, recipients, mail)
+        except OSError as err:  # smtplib's errors are OSErrors too
+            if not _connection_lost(err):
+                raise
+            self.close()
+            if not reused or server.data_started:
+                raise
+            # the kept connection went away before this message began: once on a new one
+            self._open().sendmail(self.from_address, recipients, mail)
+
+    def _open(self) -> _Tracked:
+        server: _Tracked
         if self.url.implicit_tls:
-            return smtplib.SMTP_SSL(
-                self.url.host, self.url.port, timeout=TIMEOUT_SECONDS, context=context
+            server = _TrackedSsl(
+                self.url.host, self.url.port, timeout=TIMEOUT_SECONDS, context=self._context()
             )
-        server = smtplib.SMTP(self.url.host, self.url.port, timeout=TIMEOUT_SECONDS)
-        if self.url.starttls:
-            server.starttls(context=context)
+        else:
+            server = _Tracked(self.url.host, self.url.port, timeout=TIMEOUT_SECONDS)
+        try:
+            if self.url.starttls:
+                server.starttls(context=self._context())
+            if self.url.user:
+                server.login(self.url.user, self.url.password)
+        except BaseException:
+            server.close()
+            raise
+        self._server = server
         return server
+
+    def _context(self) -> ssl.SSLContext:
+        if self._tls is None:
+            self._tls = ssl.create_default_context()
+        return self._tls
+
+
+def _connection_lost(err: OSError) -> bool:
+    """The connection is gone (a socket error, a hang-up, a 421 "closing"), not a refusal."""
+    if isinstance(err, smtplib.SMTPResponseException):
+        return err.smtp_code == 421
+    return isinstance(err, smtplib.SMTPServerDisconnected) or not isinstance(
+        err, smtplib.SMTPException
+    )
 
 
 class EmlDirMailer:
@@ -133,7 +177,10 @@ class EmlDirMailer:
         self.directory.mkdir(parents=True, exist_ok=True)
         safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in message.dedup_key)[:120]
         path = self.directory / f"{message.id or 0:08d}-{safe}.eml"
-        path.write_bytes(bytes(compose(message, files, self.from_address)))
+        path.write_bytes(compose(message, files, self.from_address))
+
+    def close(self) -> None:
+        """Nothing is kept open between messages."""
 
 
 def mailer_for(smtp_url: str, from_address: str, outbox_dir: Path) -> SmtpMailer | EmlDirMailer:

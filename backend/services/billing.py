@@ -468,38 +468,36 @@ def run_billing(
 
 
 def documents_mailed(
-    uow: UnitOfWorkFactory,
+    work: UnitOfWork,
     clock: Clock,
     message: OutboxMessage,
     queue: EventQueue | None = None,
 ) -> list[int]:
     """The tenant email ``message`` was delivered: its invoices are now sent, its acts on
     signing (waiting for the signed original), and their deals move to the stages mapped to
-    "invoice sent" / "act sent" (queued through ``queue``). Returns the documents changed."""
+    "invoice sent" / "act sent" (queued through ``queue`` once ``work`` commits). Runs in
+    the caller's transaction, scoped to the message's portal (``outbox.deliver_due``'s
+    ``on_sent``). Returns the documents changed."""
     if message.kind != "tenant_documents" or message.portal_id is None:
         return []
+    if work.portal_id != message.portal_id:
+        raise ValueError(f"message {message.id} belongs to portal {message.portal_id}")
     _, _, lease_id, _ = message.dedup_key.split(":", 3)
     changed: list[int] = []
     moves: dict[LeaseEvent, list[int]] = defaultdict(list)
-    with uow(message.portal_id) as work:
-        for document in work.documents.for_lease(int(lease_id)):
-            if document.extra.get(TENANT_MAIL) != message.dedup_key or document.sent_at is not None:
-                continue
-            status = (
-                InvoiceStatus.SENT
-                if document.kind is DocumentKind.INVOICE
-                else ActStatus.ON_SIGNING
-            )
-            keep = document.kind is DocumentKind.INVOICE and document.status != InvoiceStatus.ISSUED
-            work.documents.save(
-                replace(document, sent_at=clock.now(), status=document.status if keep else status)
-            )
-            changed.append(document.id or 0)
-            invoice = document.kind is DocumentKind.INVOICE
-            moves[LeaseEvent.INVOICE_SENT if invoice else LeaseEvent.ACT_SENT].append(
-                document.id or 0
-            )
-        for event, document_ids in moves.items():
-            record_lease_events(work, clock, document_ids, event, queue)
-        work.commit()
+    for document in work.documents.for_lease(int(lease_id)):
+        if document.extra.get(TENANT_MAIL) != message.dedup_key or document.sent_at is not None:
+            continue
+        status = (
+            InvoiceStatus.SENT if document.kind is DocumentKind.INVOICE else ActStatus.ON_SIGNING
+        )
+        keep = document.kind is DocumentKind.INVOICE and document.status != InvoiceStatus.ISSUED
+        work.documents.save(
+            replace(document, sent_at=clock.now(), status=document.status if keep else status)
+        )
+        changed.append(document.id or 0)
+        invoice = document.kind is DocumentKind.INVOICE
+        moves[LeaseEvent.INVOICE_SENT if invoice else LeaseEvent.ACT_SENT].append(document.id or 0)
+    for event, document_ids in moves.items():
+        record_lease_events(work, clock, document_ids, event, queue)
     return changed

@@ -2,24 +2,31 @@
 
 A message is claimed (its next attempt pushed into the future) and committed before it is
 sent, so two workers never send the same row; a worker killed mid-send leaves the claim to
-expire and the message is tried again. Temporary failures back off for more than 24 hours
-before the message is given up (DESIGN "Notifications").
+expire and the message is tried again. Messages are claimed a batch at a time and go out
+over one SMTP connection; each is recorded as sent (with its effects) in one transaction.
+Temporary failures back off for more than 24 hours before the message is given up (DESIGN
+"Notifications").
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from backend.domain.messages import Attachment, OutboxMessage
 from backend.ports import Clock, Mailer, MailError
-from backend.services.unit_of_work import UnitOfWorkFactory
+from backend.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from documents.storage import DocumentStorage, FileMissing
 
 # Waits after the 1st, 2nd, ... failed attempt: 27.9 hours in all, then the message fails.
 BACKOFF = tuple(timedelta(minutes=m) for m in (1, 5, 15, 30, 60, 120, 240, 240, 240, 240, 240, 240))
 CLAIM = timedelta(minutes=10)  # a claimed message not marked by then is tried again
+
+log = logging.getLogger(__name__)
+
+SentHook = Callable[[UnitOfWork, OutboxMessage], object]
 
 
 @dataclass
@@ -27,6 +34,7 @@ class DeliveryReport:
     sent: list[int] = field(default_factory=list)
     retrying: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
+    more: bool = False  # stopped at ``max_messages`` (or a claim running out): call again
 
 
 def retry_delay(attempts: int) -> timedelta | None:
@@ -40,41 +48,82 @@ def deliver_due(
     mailer: Mailer,
     files: DocumentStorage,
     limit: int = 100,
-    on_sent: Callable[[OutboxMessage], object] | None = None,
+    on_sent: SentHook | None = None,
+    max_messages: int = 5000,
 ) -> DeliveryReport:
-    """Send every message whose next attempt is due; record each result as it happens.
-    ``on_sent`` runs after a message is recorded as sent (documents become "sent")."""
+    """Send every message that is due, in batches of ``limit`` claimed in one transaction
+    each, over one mailer connection; record each result as soon as it is known, so a worker
+    killed mid-batch leaves at most the message in flight sent but unrecorded.
+
+    ``on_sent(work, message)`` runs in the transaction that records a message as sent (its
+    documents become "sent"); should it fail, the message is still recorded as sent. Stops
+    after ``max_messages`` with ``more`` set, for the caller to queue the rest."""
     report = DeliveryReport()
-    with uow(None) as work:
-        due = work.outbox.due(clock.now(), limit)
-    for message in due:
-        if message.id is None:  # rows from the store always have ids
-            continue
-        with uow(None) as work:
-            claimed = work.outbox.claim(message.id, clock.now() + CLAIM)
-            work.commit()
-        if not claimed:
-            continue  # another worker has it
-        attempts = message.attempts + 1
-        try:
-            attached = [(a, _read(files, a)) for a in message.attachments]
-            mailer.send(message, attached)
-        except MailError as err:
-            delay = None if err.permanent else retry_delay(attempts)
+    try:
+        while (done := len(report.sent) + len(report.retrying) + len(report.failed)) < max_messages:
+            until, wanted = clock.now() + CLAIM, min(limit, max_messages - done)
             with uow(None) as work:
-                work.outbox.mark_failed(
-                    message.id, str(err), None if delay is None else clock.now() + delay
-                )
+                batch = work.outbox.claim_due(clock.now(), until, wanted)
                 work.commit()
-            (report.failed if delay is None else report.retrying).append(message.id)
-            continue
+            for n, message in enumerate(batch):
+                if clock.now() >= until - CLAIM / 2:  # before another worker may take them
+                    _release(uow, clock, batch[n:], until)
+                    report.more = True
+                    return report
+                _deliver(uow, clock, mailer, files, message, on_sent, report)
+            if len(batch) < wanted:  # nothing more is due
+                return report
+        report.more = True
+        return report
+    finally:
+        mailer.close()
+
+
+def _deliver(
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    mailer: Mailer,
+    files: DocumentStorage,
+    message: OutboxMessage,
+    on_sent: SentHook | None,
+    report: DeliveryReport,
+) -> None:
+    """Send one claimed message (its attempts already count this one) and record the result."""
+    assert message.id is not None  # rows from the store always have ids
+    try:
+        attached = [(a, _read(files, a)) for a in message.attachments]
+        mailer.send(message, attached)
+    except MailError as err:
+        delay = None if err.permanent else retry_delay(message.attempts)
         with uow(None) as work:
-            work.outbox.mark_sent(message.id, clock.now())
+            work.outbox.mark_failed(
+                message.id, str(err), None if delay is None else clock.now() + delay
+            )
             work.commit()
-        report.sent.append(message.id)
-        if on_sent is not None:
-            on_sent(message)
-    return report
+        (report.failed if delay is None else report.retrying).append(message.id)
+        return
+    sent_at = clock.now()
+    try:
+        with uow(message.portal_id) as work:
+            work.outbox.mark_sent(message.id, sent_at)
+            if on_sent is not None:
+                on_sent(work, message)
+            work.commit()
+    # whatever the hook raised, the message went out: record that, never send it again
+    except Exception:
+        log.exception("message %s was sent but recording its effects failed", message.id)
+        with uow(None) as work:
+            work.outbox.mark_sent(message.id, sent_at)
+            work.commit()
+    report.sent.append(message.id)
+
+
+def _release(
+    uow: UnitOfWorkFactory, clock: Clock, messages: list[OutboxMessage], until: datetime
+) -> None:
+    with uow(None) as work:
+        work.outbox.release([m.id for m in messages if m.id is not None], until, clock.now())
+        work.commit()
 
 
 def _read(files: DocumentStorage, attachment: Attachment) -> bytes:

@@ -185,7 +185,7 @@ def test_a_run_killed_mid_way_then_run_again_issues_and_mails_everything_once(
     def deliver() -> int:
         report = deliver_due(
             container.uow, clock, SmtpMailer(f"smtp://127.0.0.1:{port}", "r@x.example"), storage,
-            on_sent=lambda message: documents_mailed(container.uow, clock, message),
+            on_sent=lambda work, message: documents_mailed(work, clock, message),
         )  # fmt: skip
         return len(report.sent)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from backend.bootstrap import Container
 from backend.domain.messages import Attachment, MessageStatus, OutboxMessage
 from backend.mail.smtp import EmlDirMailer, SmtpMailer, SmtpUrl
 from backend.ports import FixedClock
-from backend.services.outbox import BACKOFF, deliver_due, retry_delay
+from backend.services.outbox import BACKOFF, CLAIM, deliver_due, retry_delay
 from documents.storage import FileMissing
 from tests.smtp_sink import smtp_sink
 
@@ -166,3 +167,141 @@ def test_smtp_urls() -> None:
     assert retry_delay(len(BACKOFF) + 1) is None
     with pytest.raises(ValueError, match="smtp:// or smtps://"):
         SmtpUrl.parse("http://mail.example")
+
+
+def _mailer(port: int) -> SmtpMailer:
+    return SmtpMailer(f"smtp://127.0.0.1:{port}", "robot@rentflow.local")
+
+
+def test_a_batch_goes_over_one_connection_and_one_bad_message_does_not_stop_it(
+    container: Container,
+) -> None:
+    for n in range(5):
+        recipients = ("gone@vasilek.example",) if n == 1 else ("buh@vasilek.example",)
+        attachments = () if n == 3 else (Attachment("Счёт.pdf", "docs/15.pdf"),)
+        _queue(container, f"k:{n}", recipients=recipients, attachments=attachments)
+    _queue(container, "k:missing", attachments=(Attachment("Акт.pdf", "docs/none.pdf"),))
+    with smtp_sink() as (sink, port):
+        sink.refuse_recipients = {"gone@vasilek.example"}
+        report = deliver_due(
+            container.uow, container.clock, _mailer(port), Blobs({"docs/15.pdf": PDF}), limit=2
+        )
+    assert (len(report.sent), len(report.failed), report.more) == (4, 2, False)
+    assert [m["X-Rentflow-Key"] for m in sink.messages] == ["k:0", "k:2", "k:3", "k:4"]
+    assert len(set(sink.peers)) == 1  # three batches of two, one SMTP connection
+    with container.uow() as uow:
+        failed = uow.outbox.list(status=MessageStatus.FAILED)
+    assert sorted(m.dedup_key for m in failed) == ["k:1", "k:missing"]
+
+
+def test_a_server_restarted_mid_batch_gets_the_rest_on_a_new_connection_and_none_twice(
+    container: Container,
+) -> None:
+    for n in range(4):
+        _queue(container, f"k:{n}", attachments=())
+    first = smtp_sink()
+    sink, port = first.__enter__()
+    restarted = smtp_sink(port)
+    sinks = [sink]
+
+    def restart_after_the_first(work: object, message: OutboxMessage) -> None:
+        if len(sinks) == 1:
+            first.__exit__(None, None, None)
+            sinks.append(restarted.__enter__()[0])
+
+    try:
+        report = deliver_due(
+            container.uow, container.clock, _mailer(port), Blobs(),
+            on_sent=restart_after_the_first,
+        )  # fmt: skip
+        again = deliver_due(container.uow, container.clock, _mailer(port), Blobs())
+    finally:
+        restarted.__exit__(None, None, None)
+    assert len(report.sent) == 4
+    assert again.sent == again.retrying == []
+    assert [m["X-Rentflow-Key"] for m in sinks[0].messages] == ["k:0"]
+    assert [m["X-Rentflow-Key"] for m in sinks[1].messages] == ["k:1", "k:2", "k:3"]
+
+
+def test_a_message_whose_effects_fail_to_record_is_still_sent_once(container: Container) -> None:
+    _queue(container, "k:1", attachments=())
+
+    def broken(work: object, message: OutboxMessage) -> None:
+        raise RuntimeError("documents_mailed broke")
+
+    with smtp_sink() as (sink, port):
+        report = deliver_due(container.uow, container.clock, _mailer(port), Blobs(), on_sent=broken)
+        again = deliver_due(container.uow, container.clock, _mailer(port), Blobs())
+    assert (len(report.sent), again.sent, len(sink.messages)) == (1, [], 1)
+    with container.uow() as uow:
+        assert [m.dedup_key for m in uow.outbox.list(status=MessageStatus.SENT)] == ["k:1"]
+
+
+def test_a_claimed_batch_is_not_claimed_again_until_the_claim_runs_out(
+    container: Container, clock: FixedClock
+) -> None:
+    for n in range(3):
+        _queue(container, f"k:{n}", attachments=())
+    now = clock.now()
+    with container.uow() as uow:
+        mine = uow.outbox.claim_due(now, now + CLAIM, limit=2)
+        uow.commit()
+    with container.uow() as uow:
+        theirs = uow.outbox.claim_due(now, now + CLAIM, limit=5)
+        uow.commit()
+    assert [m.dedup_key for m in mine] == ["k:0", "k:1"]
+    assert [m.attempts for m in mine] == [1, 1]
+    assert [m.dedup_key for m in theirs] == ["k:2"]
+    with container.uow() as uow:
+        assert uow.outbox.claim_due(now, now + CLAIM) == []
+        uow.outbox.release([m.id or 0 for m in mine], now + CLAIM, now)
+        uow.commit()
+    with container.uow() as uow:
+        back = uow.outbox.claim_due(now, now + CLAIM)
+    assert [(m.dedup_key, m.attempts) for m in back] == [("k:0", 1), ("k:1", 1)]
+
+
+def test_a_batch_whose_claim_runs_short_gives_the_rest_back_untried(
+    container: Container, clock: FixedClock
+) -> None:
+    for n in range(3):
+        _queue(container, f"k:{n}", attachments=())
+
+    def slow(work: object, message: OutboxMessage) -> None:
+        clock.set(clock.now() + CLAIM / 2)  # as if the server took five minutes
+
+    with smtp_sink() as (sink, port):
+        report = deliver_due(container.uow, clock, _mailer(port), Blobs(), on_sent=slow)
+        rest = deliver_due(container.uow, clock, _mailer(port), Blobs())
+    assert (len(report.sent), report.more, len(rest.sent)) == (1, True, 2)
+    assert [m["X-Rentflow-Key"] for m in sink.messages] == ["k:0", "k:1", "k:2"]
+    with container.uow() as uow:
+        assert [m.attempts for m in uow.outbox.list(status=MessageStatus.SENT)] == [1, 1, 1]
+
+
+def test_a_call_stops_at_max_messages_and_says_more_is_left(container: Container) -> None:
+    for n in range(3):
+        _queue(container, f"k:{n}", attachments=())
+    with smtp_sink() as (sink, port):
+        first = deliver_due(container.uow, container.clock, _mailer(port), Blobs(), max_messages=2)
+        second = deliver_due(container.uow, container.clock, _mailer(port), Blobs())
+    assert (len(first.sent), first.more, len(second.sent), second.more) == (2, True, 1, False)
+    assert len(sink.messages) == 3
+
+
+def test_two_workers_delivering_at_once_send_each_message_once(container: Container) -> None:
+    for n in range(30):
+        _queue(container, f"k:{n}")
+    files = Blobs({"docs/15.pdf": PDF})
+    with smtp_sink() as (sink, port), ThreadPoolExecutor(2) as pool:
+        reports = list(
+            pool.map(
+                lambda _: deliver_due(
+                    container.uow, container.clock, _mailer(port), files, limit=5
+                ),
+                range(2),
+            )
+        )
+    keys = [m["X-Rentflow-Key"] for m in sink.messages]
+    assert sorted(keys) == sorted(f"k:{n}" for n in range(30))  # each once
+    assert sum(len(r.sent) for r in reports) == 30

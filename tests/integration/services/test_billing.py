@@ -301,9 +301,7 @@ def test_delivered_mail_marks_invoices_sent_and_acts_on_signing_and_moves_the_de
         report = deliver_due(
             container.uow, container.clock, SmtpMailer(f"smtp://127.0.0.1:{port}", "r@x.example"),
             container.document_storage(),
-            on_sent=lambda message: documents_mailed(
-                container.uow, container.clock, message, moves
-            ),
+            on_sent=lambda work, message: documents_mailed(work, container.clock, message, moves),
         )  # fmt: skip
     assert len(report.sent) == 2  # the tenant's email and the manager's summary
     assert sorted(event for _, _, event in moves.queued) == [
