@@ -74,6 +74,8 @@ def billing_run_portal(portal_id: int, day: str) -> None:
     done = [*result.published, *result.issued]
     if done:  # tell the deals in the CRM's batches, retried as a whole
         crm_documents_issued.delay(portal_id, done)
+    if done or result.mailed or result.reminders:  # tenants, managers: now, not at the next beat
+        deliver_outbox.delay()
 
 
 @crm_task
