@@ -30,7 +30,7 @@ from backend.domain.documents import IssuedDocument
 from backend.domain.lease import IssueAnchor, IssueRule, Lease, LeaseStatus
 from backend.domain.links import ACT_ROLES, INVOICE_ROLES
 from backend.ports import FixedClock
-from backend.services import billing
+from backend.services import billing, billing_mail
 from backend.services.crm_push import push_published_documents
 from backend.services.leases import register_lease
 from backend.services.portals import install_portal
@@ -101,9 +101,9 @@ def main() -> None:
         t0 = time.perf_counter()
         billing.issue_due(ports, portal_id, DAY, result)
         t1 = time.perf_counter()
-        billing.queue_tenant_mail(ports, portal_id)
+        billing_mail.queue_tenant_mail(ports, portal_id)
         t2 = time.perf_counter()
-        billing.queue_manager_summaries(ports, portal_id, DAY)
+        billing_mail.queue_manager_summaries(ports, portal_id, DAY)
         t3 = time.perf_counter()
         billing.notify_portal(ports.uow, ports.clock, portal_id, DAY, None)
         t4 = time.perf_counter()

@@ -51,7 +51,7 @@ from backend.db.migrate import upgrade
 from backend.db.tables import BillingRunRow, DocumentRow, OutboxRow
 from backend.domain.lease import IssueAnchor, IssueRule, LeaseStatus
 from backend.domain.links import DocumentLink
-from backend.services import billing
+from backend.services import billing, billing_mail
 from backend.services.crm_sync import save_mapping
 from backend.services.leases import refresh_schedule, register_lease
 from backend.services.numbering import next_document_number
@@ -169,7 +169,7 @@ def _seed_issued(uow: UnitOfWork, portal_id: int, lease_id: int) -> None:
             )
         )  # fmt: skip
         uow.documents.mark(
-            doc.id, files={billing.TENANT_MAIL: "seeded"}, crm_synced_at=datetime.now(UTC)
+            doc.id, files={billing_mail.TENANT_MAIL: "seeded"}, crm_synced_at=datetime.now(UTC)
         )
     refresh_schedule(uow, lease_id)
 

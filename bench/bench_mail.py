@@ -8,7 +8,7 @@ What runs:
   sent", so each delivered mail queues two deal moves), ``--messages`` auto-send leases, each
   with an invoice and an act of 25 Feb 2026 and their three files (invoice, QR invoice, act:
   copies of PDFs rendered once by ``documents.render``) in the document storage; the tenant
-  emails are queued by ``billing.queue_tenant_mail``, as the billing run queues them;
+  emails are queued by ``billing_mail.queue_tenant_mail``, as the billing run queues them;
 - an aiosmtpd sink (``sandbox.smtp_sink``) in a SEPARATE process, so its CPU (parsing what
   it receives) is not counted against the sender; it is reported on its own line;
 - ``jobs.tasks.deliver_outbox``'s body, repeated until the outbox is empty: ``deliver_due``
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import inspect
 import os
 import pstats
 import secrets
@@ -42,7 +41,7 @@ from backend.db.migrate import upgrade
 from backend.domain.billing import DocumentKind, ScheduleItem
 from backend.domain.lease import IssueAnchor, IssueRule, LeaseStatus
 from backend.domain.links import DocumentLink
-from backend.services import billing
+from backend.services import billing, billing_mail
 from backend.services.crm_sync import save_mapping
 from backend.services.leases import register_lease
 from backend.services.numbering import next_document_number
@@ -120,10 +119,10 @@ def _deliver_all(container: Container) -> int:
     """``jobs.tasks.deliver_outbox`` until nothing is due (the bench re-queues the same way)."""
     sent = 0
     clock, queue = container.clock, container.queue_lease_event
-    if "work" in inspect.signature(billing.documents_mailed).parameters:
-        on_sent: Any = lambda work, message: billing.documents_mailed(work, clock, message, queue)  # noqa: E731
-    else:  # before the outbox's batching (A/B runs of this bench on an older tree)
-        on_sent = lambda message: billing.documents_mailed(container.uow, clock, message, queue)  # noqa: E731
+
+    def on_sent(work: Any, message: Any) -> object:
+        return billing_mail.documents_mailed(work, clock, message, queue)
+
     while True:
         report = deliver_due(
             container.uow, clock, container.mailer(), container.document_storage(),
@@ -192,7 +191,7 @@ def _seed(container: Container, leases: int, pdfs: list[bytes], *, map_sent: boo
         uow=container.uow, clock=clock, rendering=None, storage=storage,  # type: ignore[arg-type]
         link_url=lambda token: f"http://127.0.0.1:8000/d/{token}",
     )  # fmt: skip
-    return billing.queue_tenant_mail(ports, portal.id)
+    return billing_mail.queue_tenant_mail(ports, portal.id)
 
 
 def _issue(uow, portal_id, lease_id, items, storage, content) -> None:  # type: ignore[no-untyped-def]

@@ -39,7 +39,7 @@ def ping(note: str) -> None:
 @shared_task(acks_late=True)
 def deliver_outbox() -> None:
     """Send the outbox messages that are due (each once; failures back off)."""
-    from backend.services.billing import documents_mailed
+    from backend.services.billing_mail import documents_mailed
     from backend.services.outbox import deliver_due
 
     built = container()

@@ -9,7 +9,8 @@ from enum import StrEnum
 
 from backend.domain.billing import DocumentKind
 from backend.ports import Clock
-from backend.services.billing import BillingPorts, issue_item, tenant_message
+from backend.services.billing import BillingPorts, issue_item
+from backend.services.billing_mail import tenant_message
 from backend.services.unit_of_work import UnitOfWork
 
 

@@ -23,7 +23,7 @@ from backend.domain.links import ACT_ROLES, INVOICE_ROLES
 from backend.domain.messages import MessageStatus
 from backend.mail.smtp import SmtpMailer
 from backend.ports import FixedClock, SystemClock
-from backend.services.billing import documents_mailed
+from backend.services.billing_mail import documents_mailed
 from backend.services.document_links import ORPHAN_GRACE, remove_orphan_files
 from backend.services.leases import register_lease
 from backend.services.outbox import deliver_due

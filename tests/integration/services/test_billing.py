@@ -281,7 +281,7 @@ def test_delivered_mail_marks_invoices_sent_and_acts_on_signing_and_moves_the_de
 ) -> None:
     from backend.domain.documents import ActStatus, InvoiceStatus
     from backend.mail.smtp import SmtpMailer
-    from backend.services.billing import documents_mailed
+    from backend.services.billing_mail import documents_mailed
     from backend.services.outbox import deliver_due
     from crm_mappings.port import Deal
     from tests.fakes import FakeCrm

@@ -1,0 +1,194 @@
+"""The billing run's email (seed 000 "Автовыставление", "Счета и акты"): one email per lease
+to the tenant with its new documents attached and linked, one summary per manager of what was
+issued, and what a delivered tenant email changes (documents sent, deals moved).
+
+Phases 2 and 3 of ``backend.services.billing``; ``documents_mailed`` is the outbox's
+``on_sent`` hook.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import date
+from typing import TYPE_CHECKING
+
+from backend.domain.billing import DocumentKind
+from backend.domain.documents import ActStatus, InvoiceStatus, IssuedDocument
+from backend.domain.lease import Lease
+from backend.domain.links import DocumentLink
+from backend.domain.messages import Attachment, OutboxMessage
+from backend.ports import Clock
+from backend.services.lease_events import EventQueue, record_lease_events
+from backend.services.unit_of_work import UnitOfWork
+from crm_mappings.mapping import LeaseEvent
+
+if TYPE_CHECKING:
+    from backend.services.billing import BillingPorts
+
+TENANT_MAIL = "tenant_mail"  # IssuedDocument.extra: the dedup key of the email it went in
+ATTACHED_ROLES = ("invoice", "invoice_qr", "act")
+
+
+def queue_tenant_mail(ports: BillingPorts, portal_id: int) -> int:
+    """Queue one email per lease for its documents not mailed yet, where the lease has
+    auto-send on and the tenant has addresses. Returns the number of emails queued."""
+    queued = 0
+    with ports.uow(portal_id) as uow:
+        pending: dict[int, list[IssuedDocument]] = defaultdict(list)
+        waiting = uow.documents.awaiting_tenant_mail(TENANT_MAIL)
+        links = uow.links.for_documents(portal_id, [d.id or 0 for d in waiting])
+        for document in waiting:
+            if links[document.id or 0]:  # mailed once its files exist (``publish_pending``)
+                pending[document.lease_id].append(document)
+        leases = uow.leases.get_many(list(pending))
+        for lease_id, documents in sorted(pending.items()):
+            lease = leases[lease_id]
+            if not lease.tenant.emails:
+                continue
+            message = tenant_message(uow, ports, portal_id, lease, documents, links)
+            if uow.outbox.add(message, ports.clock.now()):
+                queued += 1
+            for document in documents:
+                if document.id is not None:
+                    uow.documents.mark(
+                        document.id, files={**document.extra, TENANT_MAIL: message.dedup_key}
+                    )
+        uow.commit()
+    return queued
+
+
+def _links(
+    uow: UnitOfWork,
+    portal_id: int,
+    document: IssuedDocument,
+    known: Mapping[int, Sequence[DocumentLink]] | None,
+) -> list[DocumentLink]:
+    found = known.get(document.id or 0) if known is not None else None
+    if found is None:
+        found = uow.links.for_document(portal_id, document.id or 0)
+    return [link for link in found if link.active]
+
+
+def tenant_message(
+    uow: UnitOfWork,
+    ports: BillingPorts,
+    portal_id: int,
+    lease: Lease,
+    documents: Sequence[IssuedDocument],
+    links: Mapping[int, Sequence[DocumentLink]] | None = None,
+) -> OutboxMessage:
+    """The email to the tenant: from ``Robot {landlord}`` with Reply-To the landlord (seed
+    000), the PDFs attached and linked. ``links``: document id -> its links, when the
+    caller loaded them already (else they are read per document)."""
+    ids = sorted(d.id or 0 for d in documents)
+    key = f"tenant:{portal_id}:{lease.id}:{hashlib.sha256(repr(ids).encode()).hexdigest()[:16]}"
+    attachments: list[Attachment] = []
+    lines: list[str] = []
+    for document in sorted(
+        documents, key=lambda d: (d.kind != DocumentKind.INVOICE, d.period.start)
+    ):
+        title = "Счёт на оплату" if document.kind is DocumentKind.INVOICE else "Акт"
+        lines.append(
+            f"{title} № {document.number} от {document.issued_on:%d.%m.%Y} за {document.period}"
+            f" на сумму {document.total.amount:.2f} {document.total.currency}"
+            + (f", оплатить до {document.due_on:%d.%m.%Y}" if document.due_on else "")
+        )
+        for link in _links(uow, portal_id, document, links):
+            if link.role in ATTACHED_ROLES:
+                attachments.append(Attachment(link.filename, link.storage_key, link.content_type))
+                lines.append(f"  {link.filename}: {ports.link_url(link.token)}")
+    body = (
+        f"Добрый день!\n\nПо договору аренды № {lease.number} от {lease.signed_on:%d.%m.%Y}"
+        f" направляем документы:\n\n"
+        + "\n".join(lines)
+        + f"\n\nС уважением,\n{lease.landlord.name}\n"
+    )
+    subject = f"Документы по договору № {lease.number}: " + ", ".join(
+        f"{'счёт' if d.kind is DocumentKind.INVOICE else 'акт'} № {d.number}" for d in documents
+    )
+    return OutboxMessage(
+        dedup_key=key, recipients=tuple(lease.tenant.emails), subject=subject, body_text=body,
+        kind="tenant_documents", sender_name=lease.landlord.name, reply_to=lease.landlord.email,
+        attachments=tuple(attachments), portal_id=portal_id,
+    )  # fmt: skip
+
+
+def queue_manager_summaries(ports: BillingPorts, portal_id: int, today: date) -> int:
+    """One email per manager listing the documents issued for their leases that no summary
+    listed yet: this run's, and those of a run killed before its summary."""
+    by_manager: dict[str, list[str]] = defaultdict(list)
+    with ports.uow(portal_id) as uow:
+        pending = uow.documents.awaiting_summary()
+        if not pending:
+            return 0
+        issued = [document.id or 0 for document in pending]
+        leases = uow.leases.get_many([d.lease_id for d in pending])
+        links = uow.links.for_documents(portal_id, issued)
+        for document in pending:
+            uow.documents.mark(document.id or 0, summary_pending=False)
+            lease = leases[document.lease_id]
+            if lease.manager is None or not lease.manager.email:
+                continue
+            title = "Счёт" if document.kind is DocumentKind.INVOICE else "Акт"
+            urls = [
+                ports.link_url(link.token)
+                for link in links[document.id or 0]
+                if link.active and link.role in ("invoice_qr", "act")
+            ]
+            by_manager[lease.manager.email].append(
+                f"{title} № {document.number} — договор {lease.number}, {lease.tenant.name},"
+                f" {document.period}, {document.total.amount:.2f} {document.total.currency}"
+                + (f"\n  {urls[0]}" if urls else "")
+            )
+        queued = 0
+        digest = hashlib.sha256(repr(sorted(issued)).encode()).hexdigest()[:16]
+        for email, lines in sorted(by_manager.items()):
+            message = OutboxMessage(
+                dedup_key=f"summary:{portal_id}:{email}:{today.isoformat()}:{digest}",
+                recipients=(email,),
+                subject=f"rentflow: выставлено документов — {len(lines)} ({today:%d.%m.%Y})",
+                body_text="Выставлены документы по вашим договорам:\n\n" + "\n".join(lines) + "\n",
+                kind="manager_summary", portal_id=portal_id,
+            )  # fmt: skip
+            queued += uow.outbox.add(message, ports.clock.now())
+        uow.commit()
+    return queued
+
+
+def documents_mailed(
+    work: UnitOfWork,
+    clock: Clock,
+    message: OutboxMessage,
+    queue: EventQueue | None = None,
+) -> list[int]:
+    """The tenant email ``message`` was delivered: its invoices are now sent, its acts on
+    signing (waiting for the signed original), and their deals move to the stages mapped to
+    "invoice sent" / "act sent" (queued through ``queue`` once ``work`` commits). Runs in
+    the caller's transaction, scoped to the message's portal (``outbox.deliver_due``'s
+    ``on_sent``). Returns the documents changed."""
+    if message.kind != "tenant_documents" or message.portal_id is None:
+        return []
+    if work.portal_id != message.portal_id:
+        raise ValueError(f"message {message.id} belongs to portal {message.portal_id}")
+    _, _, lease_id, _ = message.dedup_key.split(":", 3)
+    changed: list[int] = []
+    moves: dict[LeaseEvent, list[int]] = defaultdict(list)
+    for document in work.documents.for_lease(int(lease_id)):
+        if document.extra.get(TENANT_MAIL) != message.dedup_key or document.sent_at is not None:
+            continue
+        status = (
+            InvoiceStatus.SENT if document.kind is DocumentKind.INVOICE else ActStatus.ON_SIGNING
+        )
+        keep = document.kind is DocumentKind.INVOICE and document.status != InvoiceStatus.ISSUED
+        work.documents.save(
+            replace(document, sent_at=clock.now(), status=document.status if keep else status)
+        )
+        changed.append(document.id or 0)
+        invoice = document.kind is DocumentKind.INVOICE
+        moves[LeaseEvent.INVOICE_SENT if invoice else LeaseEvent.ACT_SENT].append(document.id or 0)
+    for event, document_ids in moves.items():
+        record_lease_events(work, clock, document_ids, event, queue)
+    return changed
