@@ -47,7 +47,6 @@ from werkzeug.serving import make_server
 
 from backend.bootstrap import Container, bootstrap
 from backend.config import Settings
-from backend.db.migrate import upgrade
 from backend.db.tables import BillingRunRow, DocumentRow, OutboxRow
 from backend.domain.lease import IssueAnchor, IssueRule, LeaseStatus
 from backend.domain.links import DocumentLink
@@ -57,6 +56,7 @@ from backend.services.leases import refresh_schedule, register_lease
 from backend.services.numbering import next_document_number
 from backend.services.portals import install_portal
 from backend.services.unit_of_work import UnitOfWork
+from bench.embedded import embedded_env
 from crm_mappings.bitrix24.adapter import FIELD_NAMES
 from crm_mappings.mapping import LeaseEvent, StageMapping
 from crm_mappings.tokens import OAuthTokens
@@ -79,16 +79,7 @@ def main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     var = Path(tempfile.mkdtemp(prefix="rentflow-bench-day-"))
     with smtp_sink() as (sink, smtp_port):
-        env = {
-            **os.environ,
-            "RENTFLOW_VAR_DIR": str(var),
-            "RENTFLOW_SANDBOX": "0",
-            "SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
-        }
-        env.pop("DATABASE_URL", None)
-        env.pop("CELERY_BROKER_URL", None)
-        settings = Settings.from_env(env)
-        upgrade(settings.database_url)
+        settings, env = embedded_env(var, smtp_port)
         container = bootstrap(settings)
         began = time.perf_counter()
         emulators = [_emulator() for _ in range(args.portals)]

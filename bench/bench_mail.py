@@ -36,8 +36,6 @@ from pathlib import Path
 from typing import Any
 
 from backend.bootstrap import Container, bootstrap
-from backend.config import Settings
-from backend.db.migrate import upgrade
 from backend.domain.billing import DocumentKind, ScheduleItem
 from backend.domain.lease import IssueAnchor, IssueRule, LeaseStatus
 from backend.domain.links import DocumentLink
@@ -47,6 +45,7 @@ from backend.services.leases import register_lease
 from backend.services.numbering import next_document_number
 from backend.services.outbox import deliver_due
 from backend.services.portals import install_portal
+from bench.embedded import embedded_env
 from crm_mappings.mapping import LeaseEvent, StageMapping
 from tests import factories
 
@@ -76,16 +75,7 @@ def main() -> None:
     assert sink.stdin is not None
     assert sink.stdout is not None
     port = int(sink.stdout.readline())
-    env = {
-        **os.environ,
-        "RENTFLOW_VAR_DIR": str(var),
-        "RENTFLOW_SANDBOX": "0",
-        "SMTP_URL": f"smtp://127.0.0.1:{port}",
-    }
-    env.pop("DATABASE_URL", None)
-    env.pop("CELERY_BROKER_URL", None)
-    settings = Settings.from_env(env)
-    upgrade(settings.database_url)
+    settings, _ = embedded_env(var, port)
     container = bootstrap(settings)
     began = time.perf_counter()
     queued = _seed(container, args.messages, _pdfs(), map_sent=args.map_sent)

@@ -98,3 +98,13 @@ def container(settings: Settings, clock: FixedClock) -> Iterator[Container]:
     built = bootstrap(settings, clock=clock, crm_factories={})
     yield built
     built.dispose()
+
+
+@pytest.fixture
+def worker_container(container: Container) -> Iterator[Container]:
+    """``container``, also as the one a Celery worker started in the test uses."""
+    from jobs import runtime
+
+    runtime.set_container(container)
+    yield container
+    runtime.set_container(None)

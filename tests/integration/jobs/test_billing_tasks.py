@@ -4,28 +4,18 @@ the beat's next ``deliver_outbox``."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import date
 
-import pytest
 from celery.contrib.testing.worker import start_worker
 
 from backend.bootstrap import Container
 from backend.domain.lease import LeaseStatus
 from backend.services.leases import register_lease
 from backend.services.portals import install_portal
-from jobs import runtime
 from jobs.celery_app import make_celery
 from tests import factories
 
 JAN_27 = date(2026, 1, 27)  # February's invoice is issued 5 days before February
-
-
-@pytest.fixture
-def worker_container(container: Container) -> Iterator[Container]:
-    runtime.set_container(container)
-    yield container
-    runtime.set_container(None)
 
 
 def test_a_portal_run_queues_the_delivery_of_what_it_mailed(worker_container: Container) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
@@ -13,15 +12,8 @@ from celery.contrib.testing.worker import start_worker
 
 from backend.bootstrap import Container
 from backend.services.health import pings
-from jobs import runtime, tasks
+from jobs import tasks
 from jobs.celery_app import make_celery
-
-
-@pytest.fixture
-def worker_container(container: Container) -> Iterator[Container]:
-    runtime.set_container(container)
-    yield container
-    runtime.set_container(None)
 
 
 def _wait_for(container: Container, note: str, timeout: float = 20.0) -> list[str]:

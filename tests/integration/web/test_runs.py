@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from typing import Any
 
-import pytest
 from celery.contrib.testing.worker import start_worker
 from flask import Flask
 
@@ -21,7 +19,6 @@ from backend.services.billing import run_portal
 from backend.services.leases import register_lease
 from backend.services.portals import install_portal
 from backend.web.app import create_app
-from jobs import runtime
 from jobs.celery_app import make_celery
 from tests import factories
 
@@ -135,13 +132,6 @@ def test_outside_the_sandbox_the_operator_token_is_required(container: Container
     answer = client.post("/runs?token=op-secret", data={"csrf": _csrf(html)})
     assert answer.status_code == 303
     assert queued == [("jobs.tasks.billing_run", [])]
-
-
-@pytest.fixture
-def worker_container(container: Container) -> Iterator[Container]:
-    runtime.set_container(container)
-    yield container
-    runtime.set_container(None)
 
 
 def test_run_now_is_run_by_a_real_worker_through_the_broker(worker_container: Container) -> None:
