@@ -3,11 +3,10 @@
 The symbol is encoded by Debian's libqrencode (C, through ctypes) when it is installed, and by
 segno otherwise; segno draws the SVG and Pillow the PNG (segno's pure-Python PNG writer takes
 ~14 ms for a print-size invoice code, Pillow ~3 ms, and a billing day draws one per invoice).
-Choosing the best of the 8 data masks
-(ISO/IEC 18004 §7.8.3) is most of the encoding work: ~30 ms in segno's pure Python for an
-invoice's ГОСТ payload, under 1 ms in libqrencode. Both pick the smallest version and keep
-the level at M as ГОСТ implementations and EPC069-12 require (research/accounting.md §4);
-the images are drawn lazily from the one encoded symbol.
+Choosing the best of the 8 data masks (ISO/IEC 18004 §7.8.3) is most of the encoding work:
+~30 ms in segno's pure Python for an invoice's ГОСТ payload, under 1 ms in libqrencode. Both
+pick the smallest version and keep the level at M as ГОСТ implementations and EPC069-12
+require (research/accounting.md §4); the images are drawn lazily from the one encoded symbol.
 """
 
 from __future__ import annotations
