@@ -243,9 +243,12 @@ def _measure(
     _report_crm(emulators, calls_before, docs)
     received = len(getattr(sink, "messages", []))
     print(f"  emails received by the SMTP sink: {received}")
-    if rss:
-        print(f"  worker RSS (all processes) MB: first {rss[0]:.0f}, peak {max(rss):.0f},"
-              f" last {rss[-1]:.0f}")  # fmt: skip
+    running = [mb for mb in rss if mb > 50]  # samples once the worker had started
+    if running:
+        quarters = [running[min(len(running) - 1, len(running) * q // 4)] for q in range(5)]
+        shown = " / ".join(f"{mb:.0f}" for mb in quarters)
+        print(f"  worker RSS (all processes) MB at 0/25/50/75/100 % of the run: {shown};"
+              f" peak {max(running):.0f}")  # fmt: skip
     print(f"  CPU: worker {worker_cpu:.0f} s ({worker_cpu / max(docs, 1) * 1000:.0f} ms/doc),"
           f" this process (emulators, SMTP sink, polling) {bench_cpu:.0f} s,"
           f" over {total:.0f} s of wall time on {os.cpu_count()} cores")  # fmt: skip
