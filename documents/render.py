@@ -93,7 +93,13 @@ class DocumentRenderer:
         directory = self._override_root / key
         return directory if directory.is_dir() else None
 
+    def _shared_key(self, key: str) -> str:
+        """``key`` if it has templates of its own, else "": landlords without a directory share
+        one compiled template set, and one who adds a directory later gets it from then on."""
+        return key if self._override_dir(key) is not None else ""
+
     def _environment(self, key: str) -> jinja2.Environment:
+        key = self._shared_key(key)
         with self._lock:
             if key not in self._environments:
                 shipped = jinja2.FileSystemLoader(self._templates_dir)
@@ -112,6 +118,7 @@ class DocumentRenderer:
             return self._environments[key]
 
     def _stylesheets(self, key: str) -> list[CSS]:
+        key = self._shared_key(key)
         with self._lock:
             if key not in self._override_css:
                 directory = self._override_dir(key)

@@ -200,6 +200,23 @@ def test_landlord_overrides_layout_and_style_without_touching_others(tmp_path: P
     assert "1998" not in _text(render_bundle(other, renderer)["act.pdf"])
 
 
+def test_landlords_without_templates_of_their_own_share_the_compiled_shipped_ones(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "7").mkdir()
+    (tmp_path / "7" / "style.css").write_text(".footer { color: #c00; }", encoding="utf-8")
+    renderer = DocumentRenderer(override_root=tmp_path)
+    shared = renderer._environment("1")
+    assert renderer._environment("2") is shared
+    assert renderer._environment("7") is not shared
+    assert len(renderer._stylesheets("2")) == 1
+    assert len(renderer._stylesheets("7")) == 2
+    (tmp_path / "2").mkdir()  # a landlord who gets a template later has it from then on
+    (tmp_path / "2" / "style.css").write_text(".footer { color: #00c; }", encoding="utf-8")
+    assert renderer._environment("2") is not shared
+    assert len(renderer._stylesheets("2")) == 2
+
+
 def test_documents_cannot_load_files_outside_fonts_and_templates(tmp_path: Path) -> None:
     fetcher = LocalOnlyFetcher([tmp_path])
     with pytest.raises(ValueError, match="may not load"):
