@@ -72,10 +72,15 @@ def billing_run_portal(portal_id: int, day: str) -> None:
 
     result = run_portal(container().billing_ports(), portal_id, date.fromisoformat(day))
     done = [*result.published, *result.issued]
-    if done:  # tell the deals in the CRM's batches, retried as a whole
-        crm_documents_issued.delay(portal_id, done)
     if done or result.mailed or result.reminders:  # tenants, managers: now, not at the next beat
         deliver_outbox.delay()
+    if done:
+        # the deals hear at once, in the CRM's batches: a queued push would wait behind every
+        # other portal's run of the night. A CRM that is down gets the retried task instead.
+        try:
+            _push_documents(portal_id, done)
+        except CrmUnavailable:
+            crm_documents_issued.delay(portal_id, done)
 
 
 @crm_task
@@ -121,6 +126,10 @@ def crm_document_issued(portal_id: int, document_id: int) -> None:
 def crm_documents_issued(portal_id: int, document_ids: list[int]) -> None:
     """Tell the deals about a run's documents in batched calls; a retry skips the documents
     already pushed."""
+    _push_documents(portal_id, document_ids)
+
+
+def _push_documents(portal_id: int, document_ids: list[int]) -> None:
     c = container()
     portal = active_portal(c, portal_id)
     if portal is not None and portal.kind in c.crm_factories:
