@@ -28,28 +28,17 @@ JAN_27 = date(2026, 1, 27)  # February's invoice is issued 5 days before Februar
 
 def test_a_portal_run_queues_the_delivery_of_what_it_mailed(worker_container: Container) -> None:
     container = worker_container
-    with container.uow() as uow:
-        portal = install_portal(uow, container.clock, kind="bitrix24", external_id="m-1")
-        uow.commit()
-    assert portal.id is not None
-    with container.uow(portal.id) as uow:
-        lease = factories.lease(status=LeaseStatus.SIGNED, auto_send=True)
-        register_lease(uow, container.clock, lease)
-        uow.commit()
-    celery = make_celery(container.settings)
-    celery.set_current()
-    with start_worker(celery, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        celery.send_task("jobs.tasks.billing_run_portal", args=(portal.id, JAN_27.isoformat()))
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            with container.uow(portal.id) as uow:
-                messages = uow.outbox.list(portal_id=portal.id)
-            if messages and all(m.sent_at is not None for m in messages):
-                break
-            time.sleep(0.2)
 
-    tenant = [m for m in messages if m.dedup_key.startswith("tenant")]
-    assert tenant, [m.dedup_key for m in messages]
+    def delivered(portal_id: int) -> bool:
+        with container.uow(portal_id) as uow:
+            messages = uow.outbox.list(portal_id=portal_id)
+        return bool(messages) and all(m.sent_at is not None for m in messages)
+
+    portal_id = _run_portal_task(container, delivered, auto_send=True)
+
+    with container.uow(portal_id) as uow:
+        messages = uow.outbox.list(portal_id=portal_id)
+    assert [m for m in messages if m.dedup_key.startswith("tenant")], messages
     assert all(m.sent_at is not None for m in messages), "nobody delivered the outbox"
     eml = list((container.settings.var_dir).rglob("*.eml"))
     assert len(eml) == len(messages)
@@ -67,24 +56,30 @@ class _DownOnceCrm(FakeCrm):
         super().update_deals(updates)
 
 
-def _run_portal_task(container: Container, crm: FakeCrm, until: Callable[[], bool]) -> None:
-    container.crm_factories["bitrix24"] = lambda _c, _p: crm
+def _run_portal_task(
+    container: Container, until: Callable[[int], bool], crm: FakeCrm | None = None, **lease: object
+) -> int:
+    """A signed lease (on deal 42 of ``crm``, when given) and its portal's billing task on a
+    real worker, until ``until(portal id)`` (at most a minute). Returns the portal id."""
     with container.uow() as uow:
-        portal: Portal = install_portal(uow, container.clock, kind="bitrix24", external_id="m-2")
+        portal: Portal = install_portal(uow, container.clock, kind="bitrix24", external_id="m-1")
         uow.commit()
     assert portal.id is not None
-    crm.deals["42"] = Deal("42", "Офис 101", "0", "NEW")
+    if crm is not None:
+        container.crm_factories["bitrix24"] = lambda _c, _p: crm
+        crm.deals["42"] = Deal("42", "Офис 101", "0", "NEW")
     with container.uow(portal.id) as uow:
-        lease = factories.lease(status=LeaseStatus.SIGNED)
-        register_lease(uow, container.clock, lease, crm_deal_id="42")
+        signed = factories.lease(status=LeaseStatus.SIGNED, **lease)
+        register_lease(uow, container.clock, signed, crm_deal_id="42" if crm else None)
         uow.commit()
     celery = make_celery(container.settings)
     celery.set_current()
     with start_worker(celery, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         celery.send_task("jobs.tasks.billing_run_portal", args=(portal.id, JAN_27.isoformat()))
         deadline = time.monotonic() + 60
-        while not until() and time.monotonic() < deadline:
+        while not until(portal.id) and time.monotonic() < deadline:
             time.sleep(0.2)
+    return portal.id
 
 
 @pytest.fixture
@@ -105,7 +100,7 @@ def test_the_portal_task_tells_the_deals_itself(
     worker_container: Container, queued_pushes: list[object]
 ) -> None:
     crm = FakeCrm()
-    _run_portal_task(worker_container, crm, lambda: bool(crm.comments))
+    _run_portal_task(worker_container, lambda _: bool(crm.comments), crm)
     assert crm.deals["42"].fields[LeaseField.INVOICE_ID] == "1"
     assert len(crm.updates) == 1
     assert queued_pushes == []  # no push task waits behind the other portals' runs
@@ -115,7 +110,7 @@ def test_a_crm_that_is_down_gets_the_retried_push_task(
     worker_container: Container, queued_pushes: list[object]
 ) -> None:
     crm = _DownOnceCrm()
-    _run_portal_task(worker_container, crm, lambda: bool(crm.comments))
+    _run_portal_task(worker_container, lambda _: bool(crm.comments), crm)
     assert crm.down == 0  # the task's own push failed once
     assert len(queued_pushes) == 1
     assert crm.deals["42"].fields[LeaseField.INVOICE_ID] == "1"  # the queued task's went in
