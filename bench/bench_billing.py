@@ -25,16 +25,12 @@ from sqlalchemy import Engine, event
 from backend.bootstrap import bootstrap
 from backend.config import Settings
 from backend.db.migrate import upgrade
-from backend.domain.billing import DocumentKind
-from backend.domain.documents import IssuedDocument
-from backend.domain.lease import IssueAnchor, IssueRule, Lease, LeaseStatus
-from backend.domain.links import ACT_ROLES, INVOICE_ROLES
 from backend.ports import FixedClock
 from backend.services import billing, billing_mail
 from backend.services.crm_push import push_published_documents
-from backend.services.leases import register_lease
 from backend.services.portals import install_portal
-from tests import factories
+from bench.embedded import register_day_leases
+from tests.fakes import TinyFiles
 
 DAY = date(2026, 2, 25)  # March's invoice (5 days before) and February's act
 
@@ -57,7 +53,7 @@ def main() -> None:
     clock = FixedClock(datetime(2026, 2, 25, tzinfo=UTC))
     container = bootstrap(settings.with_(fernet_key=_fernet()), clock=clock, crm_factories={})
     if args.fake_render:
-        container.extras["document_rendering"] = FakeRendering(container.document_rendering())
+        container.extras["document_rendering"] = TinyFiles(container.document_rendering())
     began = time.perf_counter()
     per_portal = args.leases // args.portals
     for p in range(args.portals):
@@ -65,16 +61,8 @@ def main() -> None:
             portal = install_portal(uow, clock, kind="bitrix24", external_id=f"bench-{p}")
             uow.commit()
         with container.uow(portal.id) as uow:
-            landlord_id = None
-            for n in range(per_portal):
-                lease = factories.lease(
-                    number=f"{p}-{n}", status=LeaseStatus.SIGNED, auto_send=True,
-                    start=date(2026, 2, 1), issue_rule=IssueRule(IssueAnchor.BEFORE_START, 4),
-                )  # fmt: skip
-                registered = register_lease(
-                    uow, clock, lease, landlord_id=landlord_id, crm_deal_id=f"{p}-{n}"
-                )
-                landlord_id = registered.landlord_id
+            numbers = [f"{p}-{n}" for n in range(per_portal)]
+            register_day_leases(uow, clock, numbers, deal_ids=numbers)
             uow.commit()
         # February's invoice went out earlier: issue it first so the day holds invoice + act
     seeded = time.perf_counter()
@@ -163,20 +151,6 @@ class CountingCrm:
 
     def add_comments(self, comments: list[Any]) -> None:
         self.comments += len(comments)
-
-
-class FakeRendering:
-    """The real ``check()``; ``render_files()`` gives a few constant bytes per role, no PDF."""
-
-    def __init__(self, real: Any) -> None:
-        self._real = real
-
-    def check(self, lease: Lease, document: IssuedDocument) -> None:
-        self._real.check(lease, document)
-
-    def render_files(self, lease: Lease, document: IssuedDocument) -> dict[str, bytes]:
-        roles = INVOICE_ROLES if document.kind is DocumentKind.INVOICE else ACT_ROLES
-        return {role: f"fake {role}".encode() for role in roles}
 
 
 class StatementCounter:

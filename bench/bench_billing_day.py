@@ -48,22 +48,20 @@ from werkzeug.serving import make_server
 from backend.bootstrap import Container, bootstrap
 from backend.config import Settings
 from backend.db.tables import BillingRunRow, DocumentRow, OutboxRow
-from backend.domain.lease import IssueAnchor, IssueRule, LeaseStatus
 from backend.domain.links import DocumentLink
 from backend.services import billing, billing_mail
 from backend.services.crm_sync import save_mapping
-from backend.services.leases import refresh_schedule, register_lease
+from backend.services.leases import refresh_schedule
 from backend.services.numbering import next_document_number
 from backend.services.portals import install_portal
 from backend.services.unit_of_work import UnitOfWork
-from bench.embedded import embedded_env
+from bench.embedded import embedded_env, register_day_leases
 from crm_mappings.bitrix24.adapter import FIELD_NAMES
 from crm_mappings.mapping import LeaseEvent, StageMapping
 from crm_mappings.tokens import OAuthTokens
 from jobs.celery_app import make_celery
 from sandbox.bitrix24.app import create_emulator
 from sandbox.bitrix24.state import PortalState
-from tests import factories
 from tests.smtp_sink import smtp_sink
 
 DAY = date(2026, 2, 25)  # March's invoice (4 days before the start) and February's act
@@ -127,19 +125,12 @@ def _install(container: Container, n: int, state: PortalState, url: str, leases:
     )  # fmt: skip
     with container.uow(portal.id) as uow:
         save_mapping(uow, clock, StageMapping("0", events={LeaseEvent.INVOICE_ISSUED: "EXECUTING"}))
-        landlord_id = None
-        for i in range(leases):
-            deal = state.add_deal({"title": f"Аренда {n}-{i}", "categoryId": 0})
-            lease = factories.lease(
-                number=f"{n}-{i}", status=LeaseStatus.SIGNED, auto_send=True,
-                start=date(2026, 2, 1), issue_rule=IssueRule(IssueAnchor.BEFORE_START, 4),
-            )  # fmt: skip
-            registered = register_lease(
-                uow, clock, lease, landlord_id=landlord_id, crm_deal_id=str(deal["id"]),
-                crm_pipeline_id="0",
-            )  # fmt: skip
-            landlord_id = registered.landlord_id
-            _seed_issued(uow, portal.id, registered.lease_id)
+        numbers = [f"{n}-{i}" for i in range(leases)]
+        deals = [
+            str(state.add_deal({"title": f"Аренда {x}", "categoryId": 0})["id"]) for x in numbers
+        ]
+        for lease_id in register_day_leases(uow, clock, numbers, deals, pipeline_id="0"):
+            _seed_issued(uow, portal.id, lease_id)
         uow.commit()
     return portal.id
 

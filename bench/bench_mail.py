@@ -37,17 +37,14 @@ from typing import Any
 
 from backend.bootstrap import Container, bootstrap
 from backend.domain.billing import DocumentKind, ScheduleItem
-from backend.domain.lease import IssueAnchor, IssueRule, LeaseStatus
 from backend.domain.links import DocumentLink
 from backend.services import billing, billing_mail
 from backend.services.crm_sync import save_mapping
-from backend.services.leases import register_lease
 from backend.services.numbering import next_document_number
 from backend.services.outbox import deliver_due
 from backend.services.portals import install_portal
-from bench.embedded import embedded_env
+from bench.embedded import embedded_env, register_day_leases
 from crm_mappings.mapping import LeaseEvent, StageMapping
-from tests import factories
 
 DAY = date(2026, 2, 25)
 ROLES = {DocumentKind.INVOICE: ("invoice", "invoice_qr"), DocumentKind.ACT: ("act",)}
@@ -160,17 +157,8 @@ def _seed(container: Container, leases: int, pdfs: list[bytes], *, map_sent: boo
             events[LeaseEvent.INVOICE_SENT] = "PREPAYMENT_INVOICE"
             events[LeaseEvent.ACT_SENT] = "FINAL_INVOICE"
         save_mapping(uow, clock, StageMapping("0", events=events))
-        landlord_id = None
-        for i in range(leases):
-            lease = factories.lease(
-                number=f"M-{i}", status=LeaseStatus.SIGNED, auto_send=True,
-                start=date(2026, 2, 1), issue_rule=IssueRule(IssueAnchor.BEFORE_START, 4),
-            )  # fmt: skip
-            registered = register_lease(
-                uow, clock, lease, landlord_id=landlord_id, crm_deal_id=str(i + 1),
-                crm_pipeline_id="0",
-            )  # fmt: skip
-            landlord_id = registered.landlord_id
+        numbers, deals = [f"M-{i}" for i in range(leases)], [str(i + 1) for i in range(leases)]
+        register_day_leases(uow, clock, numbers, deals, pipeline_id="0")
         due: dict[int, dict[DocumentKind, ScheduleItem]] = {}
         for lease_id, item in reversed(uow.schedule.due(DAY)):  # the earliest of each kind
             due.setdefault(lease_id, {})[item.kind] = item

@@ -1,13 +1,21 @@
 """What the benches share: the environment of an embedded-mode rentflow (SQLite and the
-SQLite broker under a fresh var directory, mail to an SMTP sink on loopback)."""
+SQLite broker under a fresh var directory, mail to an SMTP sink on loopback), and the leases
+of a billing day."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 from backend.config import Settings
 from backend.db.migrate import upgrade
+from backend.domain.lease import IssueAnchor, IssueRule, LeaseStatus
+from backend.ports import Clock
+from backend.services.leases import register_lease
+from backend.services.unit_of_work import UnitOfWork
+from tests import factories
 
 
 def embedded_env(var: Path, smtp_port: int) -> tuple[Settings, dict[str, str]]:
@@ -24,3 +32,29 @@ def embedded_env(var: Path, smtp_port: int) -> tuple[Settings, dict[str, str]]:
     settings = Settings.from_env(env)
     upgrade(settings.database_url)
     return settings, env
+
+
+def register_day_leases(
+    uow: UnitOfWork,
+    clock: Clock,
+    numbers: Sequence[str],
+    deal_ids: Sequence[str],
+    pipeline_id: str = "",
+) -> list[int]:
+    """Signed auto-send leases of one landlord, one on each deal, starting 1 Feb 2026 with
+    invoices 4 days before each month: the benches' billing day, 25 Feb, holds March's
+    invoice and (once February's is issued) February's act. The caller commits."""
+    lease_ids: list[int] = []
+    landlord_id = None
+    for number, deal_id in zip(numbers, deal_ids, strict=True):
+        lease = factories.lease(
+            number=number, status=LeaseStatus.SIGNED, auto_send=True,
+            start=date(2026, 2, 1), issue_rule=IssueRule(IssueAnchor.BEFORE_START, 4),
+        )  # fmt: skip
+        registered = register_lease(
+            uow, clock, lease, landlord_id=landlord_id, crm_deal_id=deal_id,
+            crm_pipeline_id=pipeline_id,
+        )  # fmt: skip
+        landlord_id = registered.landlord_id
+        lease_ids.append(registered.lease_id)
+    return lease_ids

@@ -5,6 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+from backend.domain.billing import DocumentKind
+from backend.domain.documents import IssuedDocument
+from backend.domain.lease import Lease
+from backend.domain.links import ACT_ROLES, INVOICE_ROLES
+from backend.services.document_links import DocumentRendering
 from crm_mappings.port import (
     CrmKind,
     CrmNotFound,
@@ -61,3 +66,18 @@ class FakeCrm:
     def move(self, deal_id: str, stage_id: str) -> None:
         """What a manager does when they drag the deal to another stage."""
         self.deals[deal_id] = replace(self.deals[deal_id], stage_id=stage_id)
+
+
+class TinyFiles:
+    """Document rendering with the real ``check()`` and a few bytes for each of a document's
+    files instead of PDFs: fast, same roles (what the run costs besides rendering)."""
+
+    def __init__(self, real: DocumentRendering) -> None:
+        self.real = real
+
+    def check(self, lease: Lease, document: IssuedDocument) -> None:
+        self.real.check(lease, document)
+
+    def render_files(self, lease: Lease, document: IssuedDocument) -> dict[str, bytes]:
+        roles = INVOICE_ROLES if document.kind is DocumentKind.INVOICE else ACT_ROLES
+        return {role: role.encode() for role in roles}

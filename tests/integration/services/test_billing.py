@@ -14,7 +14,6 @@ from backend.bootstrap import Container
 from backend.domain.billing import DocumentKind
 from backend.domain.documents import IssuedDocument
 from backend.domain.lease import Lease, LeaseStatus
-from backend.domain.links import ACT_ROLES, INVOICE_ROLES
 from backend.domain.parties import BankRequisites
 from backend.services.billing import (
     PortalRun,
@@ -24,10 +23,10 @@ from backend.services.billing import (
     run_billing,
     run_portal,
 )
-from backend.services.document_links import DocumentRendering
 from backend.services.leases import register_lease
 from backend.services.portals import install_portal
 from tests import factories
+from tests.fakes import TinyFiles
 
 JAN_27 = date(2026, 1, 27)  # February's invoice is issued 5 days before February
 FEB_24 = date(2026, 2, 24)  # February's act and March's invoice
@@ -348,20 +347,6 @@ def test_a_paid_invoice_brings_its_act_forward_where_the_lease_says_so(
     assert len(early.issued) == (1 if act_on_payment else 0)
 
 
-class _TinyFiles:
-    """The real ``check()``; a few bytes for each file instead of PDFs (fast, same roles)."""
-
-    def __init__(self, real: DocumentRendering) -> None:
-        self.real = real
-
-    def check(self, lease: Lease, document: IssuedDocument) -> None:
-        self.real.check(lease, document)
-
-    def render_files(self, lease: Lease, document: IssuedDocument) -> dict[str, bytes]:
-        roles = INVOICE_ROLES if document.kind is DocumentKind.INVOICE else ACT_ROLES
-        return {role: role.encode() for role in roles}
-
-
 def test_issuing_a_document_takes_a_bounded_number_of_sql_statements(
     container: Container,
 ) -> None:
@@ -370,7 +355,7 @@ def test_issuing_a_document_takes_a_bounded_number_of_sql_statements(
     loaded in batches and the plan trimmed instead of re-planned), however many leases."""
     portal_id = _portal(container)
     _leases_of_one_landlord(container, portal_id, 6)
-    ports = replace(container.billing_ports(), rendering=_TinyFiles(container.document_rendering()))
+    ports = replace(container.billing_ports(), rendering=TinyFiles(container.document_rendering()))
     run_portal(ports, portal_id, JAN_27)
     statements: list[str] = []
 
