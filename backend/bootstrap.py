@@ -62,13 +62,17 @@ class Container:
         return storage
 
     def document_rendering(self) -> Any:
-        """The PDF renderer, built once per process (WeasyPrint is imported only here)."""
+        """The PDF renderer, built once per process (WeasyPrint and ReportLab are imported only
+        here)."""
         rendering = self.extras.get("document_rendering")
         if rendering is None:
             from documents.publishing import PdfDocuments
             from documents.render import DocumentRenderer
 
-            rendering = PdfDocuments(DocumentRenderer(self.settings.document_templates_dir))
+            renderer = DocumentRenderer(
+                self.settings.document_templates_dir, self.settings.document_pdf_engine
+            )
+            rendering = PdfDocuments(renderer)
             self.extras["document_rendering"] = rendering
         return rendering
 

@@ -18,6 +18,9 @@ def _bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+PDF_ENGINES = ("reportlab", "weasyprint")  # documents.render.ENGINES
+
+
 @dataclass(frozen=True)
 class Settings:
     """Typed settings; build once with ``from_env`` or directly in tests."""
@@ -32,6 +35,7 @@ class Settings:
     mail_from_address: str = "robot@rentflow.local"
     storage_dir: Path | None = None
     document_templates_dir: Path | None = None  # per-landlord overrides: <dir>/<landlord id>/
+    document_pdf_engine: str = "reportlab"  # of the shipped templates; or "weasyprint"
     host: str = "127.0.0.1"
     port: int = 8000
     sandbox: bool = True
@@ -50,6 +54,11 @@ class Settings:
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if self.document_pdf_engine not in PDF_ENGINES:
+            raise ValueError(
+                f"DOCUMENT_PDF_ENGINE must be one of {', '.join(PDF_ENGINES)}, "
+                f"not {self.document_pdf_engine!r}"
+            )
         var = Path(self.var_dir)
         object.__setattr__(self, "var_dir", var)
         if not self.database_url:
@@ -97,6 +106,7 @@ class Settings:
             mail_from_address=env.get("MAIL_FROM_ADDRESS", "robot@rentflow.local"),
             storage_dir=Path(storage) if storage else None,
             document_templates_dir=Path(templates) if templates else None,
+            document_pdf_engine=env.get("DOCUMENT_PDF_ENGINE", "reportlab"),
             host=env.get("RENTFLOW_HOST", "127.0.0.1"),
             port=int(env.get("RENTFLOW_PORT", "8000")),
             sandbox=_bool(env.get("RENTFLOW_SANDBOX", "1")),

@@ -8,7 +8,10 @@ Measures, in one process and side by side (interleaved, after a warm-up):
   and their ratio (issue 3 target: at most 1.6);
 - the median of the whole path (payment QR + view-model + PDF);
 - the PDF size (target: under 100 KB);
-- RSS over ``--memory-renders`` renders (target: flat).
+- a lease's three PDFs of a month (invoice pair + act) on each engine: the shipped templates
+  drawn by ReportLab (``documents.direct``, what the billing run uses) and laid out by
+  WeasyPrint, with their sizes;
+- RSS over ``--memory-renders`` renders of the whole path on ``--engine`` (target: flat).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from pathlib import Path
 
 from documents.input import parse_request
 from documents.payment_qr import payment_qr
-from documents.render import DocumentRenderer
+from documents.render import ENGINES, DocumentRenderer
 from documents.view import build_view
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "docs" / "examples" / "documents-input.json"
@@ -51,6 +54,7 @@ def main() -> None:
         action="store_true",
         help="pretend libharfbuzz-subset is missing (WeasyPrint subsets with fontTools)",
     )
+    parser.add_argument("--engine", choices=ENGINES, default="reportlab", help="of the RSS loop")
     args = parser.parse_args()
     if args.fonttools_fallback:
         import logging
@@ -61,22 +65,36 @@ def main() -> None:
         logging.getLogger("weasyprint").setLevel(logging.ERROR)  # one warning per font
 
     request = parse_request(json.loads(EXAMPLE.read_text(encoding="utf-8")))
-    renderer = DocumentRenderer()
+    renderer = DocumentRenderer(engine="weasyprint")
     qr = payment_qr(request.lease, request.invoice)
     view = build_view(request.lease, request.invoice, qr_data_uri=qr.images.png_data_uri)
+    assert request.act is not None  # the example has an act
+    act = build_view(request.lease, request.act)
+    engines = {engine: DocumentRenderer(engine=engine) for engine in ENGINES}
 
-    def full() -> bytes:
+    def full(engine: str = "weasyprint") -> bytes:
         code = payment_qr(request.lease, request.invoice)
         doc = build_view(request.lease, request.invoice, qr_data_uri=code.images.png_data_uri)
-        return renderer.render_pdf("invoice", doc)
+        return engines[engine].render_pdf("invoice", doc)
+
+    def month(engine: str) -> list[bytes]:
+        with_qr, plain = engines[engine].render_invoice_pair(view)
+        return [with_qr, plain, engines[engine].render_pdf("act", act)]
 
     for _ in range(5):  # warm-up: imports, font loading, Jinja compilation
         renderer.layout("invoice", view)
         pdf = renderer.render_pdf("invoice", view)
         full()
+        for engine in ENGINES:
+            month(engine)
 
     layout_times, pdf_times, full_times = [], [], []
+    month_times: dict[str, list[float]] = {engine: [] for engine in ENGINES}
     for _ in range(args.runs):
+        for engine in ENGINES:
+            start = time.perf_counter()
+            month(engine)
+            month_times[engine].append(time.perf_counter() - start)
         start = time.perf_counter()
         renderer.layout("invoice", view)
         layout_times.append(time.perf_counter() - start)
@@ -99,15 +117,20 @@ def main() -> None:
     print(f"QR + view + PDF, whole path:      {full_ms:7.1f} ms (median)")
     print(f"ratio whole path / layout:        {full_ms / layout_ms:7.2f}")
     print(f"QR invoice PDF size:              {len(pdf) / 1024:7.1f} KB (target < 100)")
+    for engine in ENGINES:
+        sizes = " / ".join(f"{len(file) / 1024:.1f}" for file in month(engine))
+        median = statistics.median(month_times[engine]) * 1000
+        print(f"lease's 3 PDFs, {engine:<10}        {median:7.1f} ms (median); {sizes} KB")
 
     if args.memory_renders < 10:
         return
     samples = []
     for i in range(1, args.memory_renders + 1):
-        full()
+        full(args.engine)
         if i % (args.memory_renders // 10) == 0:
             samples.append((i, rss_mb()))
-    print("RSS over renders (MB):            " + ", ".join(f"{i}: {mb:.0f}" for i, mb in samples))
+    trend = ", ".join(f"{i}: {mb:.0f}" for i, mb in samples)
+    print(f"RSS over renders on {args.engine} (MB): {trend}")
     first, last = samples[0][1], samples[-1][1]
     print(f"RSS growth after the first tenth: {last - first:+.1f} MB")
 

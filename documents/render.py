@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 from urllib.request import url2pathname
@@ -33,16 +32,14 @@ from weasyprint.document import Document, Page
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from documents import direct
+from documents.assets import package_path
 from documents.errors import InvalidDocumentData
 from documents.view import DocumentView
 
 TEMPLATES = ("invoice", "act")
 QR_BLOCK = "qr"  # the class of the block that holds an invoice's payment QR code
-_PACKAGE = files("documents")
-
-
-def _package_path(*parts: str) -> Path:
-    return Path(str(_PACKAGE.joinpath(*parts)))
+ENGINES = ("reportlab", "weasyprint")  # of the shipped templates (documents.direct)
 
 
 class LocalOnlyFetcher(URLFetcher):  # type: ignore[misc]
@@ -64,10 +61,13 @@ class LocalOnlyFetcher(URLFetcher):  # type: ignore[misc]
 class DocumentRenderer:
     """Renders document views to HTML and PDF; build one per process and share it."""
 
-    def __init__(self, override_root: Path | None = None) -> None:
+    def __init__(self, override_root: Path | None = None, engine: str = "reportlab") -> None:
+        if engine not in ENGINES:
+            raise ValueError(f"the PDF engine must be one of {', '.join(ENGINES)}, not {engine!r}")
         self._override_root = override_root
-        self._templates_dir = _package_path("templates")
-        self._fonts_dir = _package_path("fonts")
+        self.engine = engine
+        self._templates_dir = package_path("templates")
+        self._fonts_dir = package_path("fonts")
         self.font_config = FontConfiguration()
         roots = [self._fonts_dir, self._templates_dir]
         self._fetcher = LocalOnlyFetcher([*roots, *([override_root] if override_root else [])])
@@ -97,6 +97,13 @@ class DocumentRenderer:
         """``key`` if it has templates of its own, else "": landlords without a directory share
         one compiled template set, and one who adds a directory later gets it from then on."""
         return key if self._override_dir(key) is not None else ""
+
+    def draws(self, view: DocumentView, key: str = "") -> bool:
+        """Whether the document is drawn by ReportLab (``documents.direct``): the shipped
+        templates, unless told to use WeasyPrint or the text needs a font we do not ship."""
+        return (
+            self.engine == "reportlab" and self._override_dir(key) is None and direct.covers(view)
+        )
 
     def _environment(self, key: str) -> jinja2.Environment:
         key = self._shared_key(key)
@@ -160,6 +167,8 @@ class DocumentRenderer:
         once. A landlord's template without a ``.qr`` block gets a plain one of its own."""
         if not view.qr_data_uri:
             raise InvalidDocumentData("qr_data_uri", "the invoice pair needs the QR code")
+        if self.draws(view, key):
+            return direct.draw_pdf(view, with_qr=True), direct.draw_pdf(view, with_qr=False)
         html, stylesheets = self._html("invoice", view, key), self._stylesheets(key)
         plain: bytes | None = None
         with self._layout_lock:
@@ -178,6 +187,10 @@ class DocumentRenderer:
 
     def render_pdf(self, template: str, view: DocumentView, key: str = "") -> bytes:
         """The document as PDF bytes."""
+        if template not in TEMPLATES:
+            raise InvalidDocumentData("template", f"must be one of {', '.join(TEMPLATES)}")
+        if self.draws(view, key):
+            return direct.draw_pdf(view, with_qr=template == "invoice" and bool(view.qr_data_uri))
         html, stylesheets = self._html(template, view, key), self._stylesheets(key)
         with self._layout_lock:
             pdf = html.write_pdf(stylesheets=stylesheets, font_config=self.font_config)

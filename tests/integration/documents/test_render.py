@@ -18,15 +18,16 @@ from documents.input import parse_request
 from documents.payment_qr import payment_qr
 from documents.qr import render_qr
 from documents.qr.gost import parse_gost
-from documents.render import DocumentRenderer, LocalOnlyFetcher
+from documents.render import ENGINES, DocumentRenderer, LocalOnlyFetcher
 from documents.view import build_view
 
 EXAMPLE = Path(__file__).parents[3] / "docs" / "examples" / "documents-input.json"
 
 
-@pytest.fixture(scope="module")
-def renderer() -> DocumentRenderer:
-    return DocumentRenderer()
+@pytest.fixture(scope="module", params=ENGINES)
+def renderer(request: pytest.FixtureRequest) -> DocumentRenderer:
+    """Each test of the shipped templates runs on both engines (documents.direct)."""
+    return DocumentRenderer(engine=request.param)
 
 
 def _input(**changes: Any) -> dict[str, Any]:
@@ -300,3 +301,66 @@ def test_a_template_cannot_embed_files_from_outside_its_directory(tmp_path: Path
     renderer = DocumentRenderer(override_root=tmp_path / "templates")
     act = render_bundle(parse_request(_input(template_key="romashka")), renderer)["act.pdf"]
     assert len(PdfReader(io.BytesIO(act)).pages[0].images) == 0
+
+
+def _producer(pdf: bytes) -> str:
+    return str((PdfReader(io.BytesIO(pdf)).metadata or {}).get("/Producer", ""))
+
+
+def _bundles(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    request = parse_request(data)
+    return {engine: render_bundle(request, DocumentRenderer(engine=engine)) for engine in ENGINES}
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_both_engines_print_the_same_words_on_the_same_pages(lang: str) -> None:
+    drawn, weasy = _bundles(_input(language=lang)).values()
+    assert _producer(drawn["act.pdf"]) == "rentflow (ReportLab)"
+    assert _producer(weasy["act.pdf"]).startswith("WeasyPrint")
+    for name in ("invoice-qr.pdf", "invoice.pdf", "act.pdf"):
+        assert sorted(_text(drawn[name]).split()) == sorted(_text(weasy[name]).split()), name
+        pages = [PdfReader(io.BytesIO(files[name])).pages for files in (drawn, weasy)]
+        assert len(pages[0]) == len(pages[1]) == 1
+        sizes = [[round(float(side)) for side in page[0].mediabox] for page in pages]
+        assert sizes[0] == sizes[1] == [0, 0, 595, 842]  # A4 in points
+    assert _images(drawn["invoice-qr.pdf"]) == _images(weasy["invoice-qr.pdf"]) == 1
+
+
+def test_a_long_invoice_goes_on_over_pages_with_its_column_heads(tmp_path: Path) -> None:
+    lines = [{"premises": f"P-{n}", "price": "1500.00"} for n in range(1, 81)]
+    for engine, files in _bundles(_input(lines=lines)).items():
+        pages = PdfReader(io.BytesIO(files["invoice-qr.pdf"])).pages
+        assert len(pages) >= 2, engine
+        texts = [" ".join(page.extract_text().split()) for page in pages]
+        assert all("Цена Сумма" in text for text in texts), engine  # the heads repeat
+        whole = " ".join(texts)
+        assert all(f"Аренда помещения P-{n} за февраль" in whole for n in range(1, 81)), engine
+        assert "Всего наименований 80" in texts[-1], engine
+        assert _scan_pdf(files["invoice-qr.pdf"], tmp_path) == files["qr-payload.txt"]
+
+
+def test_markup_in_names_is_printed_as_it_is() -> None:
+    for engine, files in _bundles(_input(tenant__name="ООО «Б & К <b>Плюс</b>»")).items():
+        assert "ООО «Б & К <b>Плюс</b>»" in _text(files["act.pdf"]), engine
+
+
+def test_text_the_shipped_font_lacks_is_laid_out_by_weasyprint() -> None:
+    files = _bundles(_input(tenant__name="ООО «Ծաղիկ»"))["reportlab"]  # Armenian
+    assert _producer(files["act.pdf"]).startswith("WeasyPrint")
+    assert "Ծաղիկ" in _text(files["act.pdf"])
+    assert _producer(files["invoice-qr.pdf"]).startswith("WeasyPrint")
+
+
+def test_a_landlord_with_templates_of_their_own_keeps_weasyprint(tmp_path: Path) -> None:
+    (tmp_path / "romashka").mkdir()
+    (tmp_path / "romashka" / "style.css").write_text("h1 { color: #c00; }", encoding="utf-8")
+    renderer = DocumentRenderer(override_root=tmp_path)
+    own = render_bundle(parse_request(_input(template_key="romashka")), renderer)
+    shipped = render_bundle(parse_request(_input(template_key="vasilek")), renderer)
+    assert _producer(own["act.pdf"]).startswith("WeasyPrint")
+    assert _producer(shipped["act.pdf"]) == "rentflow (ReportLab)"
+
+
+def test_an_unknown_engine_is_refused() -> None:
+    with pytest.raises(ValueError, match="reportlab, weasyprint"):
+        DocumentRenderer(engine="chrome")

@@ -1,0 +1,11 @@
+"""Where the documents package keeps its templates and fonts."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+
+def package_path(*parts: str) -> Path:
+    """A file or directory shipped inside the ``documents`` package."""
+    return Path(str(files("documents").joinpath(*parts)))

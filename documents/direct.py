@@ -1,0 +1,374 @@
+"""The shipped invoice, QR invoice and act drawn straight to PDF with ReportLab.
+
+WeasyPrint lays a document out through HTML and CSS: ~60 ms a page even with everything
+cached (research/accounting.md §6), three pages a lease a month, which alone takes a
+10,000-lease billing day past 10 minutes on 2 cores (issue 6). ReportLab draws the same page
+in ~12 ms. It is used for the shipped templates only: a landlord with templates of their own
+(HTML + CSS, ``documents.render``) keeps WeasyPrint, and so does a document holding a
+character the shipped font lacks (WeasyPrint falls back to the system fonts).
+
+This module is the shipped ``templates/*.html`` + ``style.css`` written as ReportLab
+flowables: same page, margins, font, sizes, borders, columns and words. Change one, change
+the other; ``tests/integration/documents/test_render.py`` compares the two engines' text.
+The ``rl_accel`` C extension, when installed, makes ReportLab's number formatting and text
+measuring ~30 % faster.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import fields, is_dataclass
+from functools import cache
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab import rl_config
+from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    Image,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from documents.assets import package_path
+from documents.view import DocumentView
+
+REGULAR, BOLD = "RentflowSans", "RentflowSans-Bold"
+FONT_FILES = {REGULAR: "DejaVuSans-LatCyr.ttf", BOLD: "DejaVuSans-Bold-LatCyr.ttf"}
+PRODUCER = "rentflow (ReportLab)"
+
+# style.css: @page { size: A4; margin: 12mm 12mm 14mm 15mm; }
+MARGIN_TOP, MARGIN_RIGHT, MARGIN_BOTTOM, MARGIN_LEFT = 12 * mm, 12 * mm, 14 * mm, 15 * mm
+BODY_MARGIN = 6  # the user agent's body { margin: 8px } (its top collapses with the first box's)
+WIDTH = A4[0] - MARGIN_LEFT - MARGIN_RIGHT - 2 * BODY_MARGIN
+SIZE = 8.5  # html { font-size: 8.5pt }
+LEADING = SIZE * 1.164  # CSS "line-height: normal" of DejaVu Sans: ascent + descent
+BORDER = 0.6  # .bank td, .items td: 0.6pt solid
+RULE = 1.5  # h1 and .signatures: 1.5pt solid
+QR_SIDE, QR_COLUMN, HEAD_MIN_HEIGHT, LABEL_COLUMN = 32 * mm, 36 * mm, 37 * mm, 32 * mm
+
+_BODY = ParagraphStyle("body", fontName=REGULAR, fontSize=SIZE, leading=LEADING)
+_BOLD = ParagraphStyle("bold", parent=_BODY, fontName=BOLD)
+_SMALL = ParagraphStyle("small", parent=_BODY, fontSize=7, leading=7 * 1.164)
+_CAPTION = ParagraphStyle(
+    "caption", parent=_BODY, fontSize=6.5, leading=6.5 * 1.164, alignment=TA_CENTER
+)
+_HEADING = ParagraphStyle("h1", parent=_BOLD, fontSize=13, leading=13 * 1.164)
+_HEADER_CELL = ParagraphStyle("th", parent=_BOLD, alignment=TA_CENTER)
+_TOTAL = ParagraphStyle("total", parent=_BOLD, alignment=TA_RIGHT)
+_NOTE_GAP, _WORDS_AFTER = 1 * mm, 3 * mm  # .note { margin: 1mm 0 }, .words { margin-bottom }
+
+# .bank td, .items td: padding 1mm 1.5mm; a collapsed border takes room where ReportLab's don't
+_PAD = 1.5 * mm, 1 * mm + BORDER / 2
+_GRID = [
+    ("FONTNAME", (0, 0), (-1, -1), REGULAR),
+    ("FONTSIZE", (0, 0), (-1, -1), SIZE),
+    ("LEADING", (0, 0), (-1, -1), LEADING),
+    ("GRID", (0, 0), (-1, -1), BORDER, "black"),
+    ("LEFTPADDING", (0, 0), (-1, -1), _PAD[0]),
+    ("RIGHTPADDING", (0, 0), (-1, -1), _PAD[0]),
+    ("TOPPADDING", (0, 0), (-1, -1), _PAD[1]),
+    ("BOTTOMPADDING", (0, 0), (-1, -1), _PAD[1]),
+]
+_BANK_STYLE = TableStyle(
+    [
+        *_GRID,
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("SPAN", (0, 0), (1, 1)),
+        ("SPAN", (2, 2), (2, 3)),
+        ("SPAN", (3, 2), (3, 3)),
+        ("SPAN", (0, 3), (1, 3)),
+    ]
+)
+_ITEMS_STYLE = TableStyle(
+    [
+        *_GRID,
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),  # the user agent's tbody { vertical-align }
+        ("ALIGN", (0, 1), (0, -1), "RIGHT"),  # td.num: number, quantity, price, amount
+        ("ALIGN", (2, 1), (2, -1), "RIGHT"),
+        ("ALIGN", (4, 1), (5, -1), "RIGHT"),
+    ]
+)
+_ITEM_COLUMNS = [8 * mm, WIDTH - 92 * mm, 16 * mm, 14 * mm, 26 * mm, 28 * mm]
+_TOTALS_STYLE = TableStyle(
+    [
+        ("FONTNAME", (0, 0), (-1, -1), BOLD),
+        ("FONTSIZE", (0, 0), (-1, -1), SIZE),
+        ("LEADING", (0, 0), (-1, -1), LEADING),
+        ("ALIGN", (0, 0), (-1, -1), "RIGHT"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 1.5 * mm),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 1.5 * mm),
+        ("TOPPADDING", (0, 0), (-1, -1), 0.5 * mm),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 0.5 * mm),
+    ]
+)
+_PLAIN = [
+    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+    ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+]
+_PARTIES_STYLE = TableStyle(
+    [
+        *_PLAIN,
+        ("FONTNAME", (0, 0), (-1, -1), REGULAR),
+        ("FONTSIZE", (0, 0), (-1, -1), SIZE),
+        ("LEADING", (0, 0), (-1, -1), LEADING),
+        ("TOPPADDING", (0, 0), (-1, -1), 1 * mm),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1 * mm),
+    ]
+)
+_HEAD_STYLE = TableStyle(
+    [*_PLAIN, ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]
+)
+_SIGNATURES_STYLE = TableStyle(
+    [
+        ("LINEABOVE", (0, 0), (-1, 0), RULE, "black"),
+        ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 2 * mm),
+        # td padding 2mm; the table's padding-top does not apply to collapsed borders
+        ("TOPPADDING", (0, 0), (-1, -1), 2 * mm),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+    ]
+)
+
+
+@cache
+def _register_fonts() -> frozenset[int]:
+    """Register the shipped fonts once per process; the code points both of them have."""
+    covered: set[int] | None = None
+    for name, file_name in FONT_FILES.items():
+        font = TTFont(name, str(package_path("fonts", file_name)))
+        pdfmetrics.registerFont(font)
+        points = set(font.face.charToGlyph)
+        covered = points if covered is None else covered & points
+    pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD)
+    rl_config.useA85 = 0  # images as binary Flate streams, not ASCII85 text (a third larger)
+    return frozenset(covered or ())
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if is_dataclass(value) and not isinstance(value, type):
+        return [
+            text
+            for field in fields(value)
+            if field.name != "qr_data_uri"
+            for text in _strings(getattr(value, field.name))
+        ]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in _strings(item)]
+    if isinstance(value, tuple | list):
+        return [text for item in value for text in _strings(item)]
+    return []
+
+
+def covers(view: DocumentView) -> bool:
+    """Whether the shipped font has a glyph for every character the document prints."""
+    covered = _register_fonts()
+    return all(ord(char) in covered for text in _strings(view) for char in text if char > " ")
+
+
+def _text(value: str, style: ParagraphStyle = _BODY) -> Paragraph:
+    return Paragraph(escape(value), style)
+
+
+class _SignatureLine(Flowable):  # type: ignore[misc]
+    """The signature of ``<span class="line">`` / Name /: a 30 mm line, then the name."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name or "____________________"
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return available_width, LEADING
+
+    def draw(self) -> None:
+        canvas = self.canv
+        baseline = LEADING - SIZE  # DejaVu's descent is ~0.24 em; the line sits at the baseline
+        canvas.setLineWidth(BORDER)
+        canvas.line(0, baseline - 1, 30 * mm, baseline - 1)
+        canvas.setFont(REGULAR, SIZE)
+        canvas.drawString(30 * mm, baseline, f" / {self.name} /")
+
+
+def _bank(view: DocumentView) -> Table:
+    labels = view.labels
+    table = Table(
+        [
+            [[_text(view.bank_name), _text(labels["bank"], _SMALL)], "", labels["bic"], view.bic],
+            ["", "", labels["account_no"], view.corr_account],
+            [
+                f"{labels['inn']} {view.seller.inn}",
+                f"{labels['kpp']} {view.seller.kpp}",
+                labels["account_no"],
+                view.account,
+            ],
+            [[_text(view.seller.name), _text(labels["payee"], _SMALL)], "", "", ""],
+        ],
+        colWidths=[48 * mm, 48 * mm, 20 * mm, WIDTH - 116 * mm],
+    )
+    table.setStyle(_BANK_STYLE)
+    return table
+
+
+def _heading(view: DocumentView) -> list[Flowable]:
+    """h1: 13pt bold, margin 6mm 0 2mm, padding-bottom 1.5mm, a 1.5pt rule under it."""
+    table = Table([[_text(view.heading, _HEADING)]], colWidths=[WIDTH])
+    table.setStyle(
+        TableStyle(
+            [
+                *_PLAIN,
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5 * mm),
+                ("LINEBELOW", (0, 0), (-1, -1), RULE, "black"),
+            ]
+        )
+    )
+    return [Spacer(1, 6 * mm), table, Spacer(1, 2 * mm)]
+
+
+def _parties(view: DocumentView, width: float) -> Table:
+    labels = view.labels
+    names = ("supplier", "buyer") if view.kind == "invoice" else ("executor", "customer")
+    table = Table(
+        [
+            [_text(f"{labels[names[0]]}:"), _text(view.seller.line, _BOLD)],
+            [_text(f"{labels[names[1]]}:"), _text(view.buyer.line, _BOLD)],
+            [_text(f"{labels['basis']}:"), _text(view.basis, _BOLD)],
+        ],
+        colWidths=[LABEL_COLUMN, width - LABEL_COLUMN],
+    )
+    table.setStyle(_PARTIES_STYLE)
+    return table
+
+
+def _head(view: DocumentView, with_qr: bool) -> Table:
+    """.head: the parties, and the payment QR code in a 36 mm place of its own at the right.
+    The plain invoice keeps the place empty, so both invoices are laid out alike."""
+    code: list[Flowable] | str = ""
+    if with_qr:
+        png = base64.b64decode(view.qr_data_uri.partition(",")[2])
+        code = [
+            Image(io.BytesIO(png), QR_SIDE, QR_SIDE),
+            _text(view.labels["qr_caption"], _CAPTION),
+        ]
+    table = Table(
+        [[_parties(view, WIDTH - QR_COLUMN), code]],
+        colWidths=[WIDTH - QR_COLUMN, QR_COLUMN],
+        minRowHeights=[HEAD_MIN_HEIGHT],
+    )
+    table.setStyle(_HEAD_STYLE)
+    return table
+
+
+def _items(view: DocumentView) -> list[Flowable]:
+    labels = view.labels
+    item = labels["col_item"] if view.kind == "invoice" else labels["col_service"]
+    header = [
+        _text(label, _HEADER_CELL)
+        for label in (
+            labels["col_no"],
+            item,
+            labels["col_qty"],
+            labels["col_unit"],
+            labels["col_price"],
+            labels["col_sum"],
+        )
+    ]
+    rows: list[list[Any]] = [header]
+    rows += [
+        [str(line.no), _text(line.description), line.quantity, line.unit, line.price, line.amount]
+        for line in view.lines
+    ]
+    items = Table(rows, colWidths=_ITEM_COLUMNS, repeatRows=1)
+    items.setStyle(_ITEMS_STYLE)
+    totals = Table(
+        [
+            [_text(f"{labels['total']}:", _TOTAL), view.total],
+            [_text(f"{view.vat_label}:", _TOTAL), view.vat_amount],
+            [_text(f"{labels['to_pay']}:", _TOTAL), view.grand_total],
+        ],
+        colWidths=[WIDTH - 30 * mm, 30 * mm],
+    )
+    totals.setStyle(_TOTALS_STYLE)
+    return [Spacer(1, 3 * mm), items, Spacer(1, 1.5 * mm), totals]
+
+
+def _signatures(view: DocumentView) -> list[Flowable]:
+    cells = []
+    for person in view.signatories:
+        role = f"<b>{escape(person.role)}</b>"
+        if person.position:
+            role += f" ({escape(person.position)})"
+        cells.append([Paragraph(role, _BODY), _SignatureLine(person.name)])
+    table = Table([cells], colWidths=[WIDTH / len(cells)] * len(cells))
+    table.setStyle(_SIGNATURES_STYLE)
+    return [Spacer(1, 8 * mm), table]
+
+
+def _notes(*texts: str) -> list[Flowable]:
+    return [flowable for text in texts for flowable in (_text(text), Spacer(1, _NOTE_GAP))]
+
+
+def _story(view: DocumentView, with_qr: bool) -> list[Flowable]:
+    labels = view.labels
+    if view.kind == "invoice":
+        story: list[Flowable] = [_bank(view), *_heading(view), _head(view, with_qr)]
+        wording = [f"{labels['pay_by']} {view.due}"] if view.due else []
+        wording.append(labels["pay_note"])
+    else:
+        story = [*_heading(view), _parties(view, WIDTH)]
+        wording = [labels["act_statement"]]
+    story += _items(view)
+    story += [Spacer(1, _NOTE_GAP), *_notes(view.count_line)]
+    story += [_text(view.amount_words, _BOLD), Spacer(1, _WORDS_AFTER)]
+    story += _notes(*wording)
+    return story + _signatures(view)
+
+
+def _page() -> PageTemplate:
+    frame = Frame(
+        MARGIN_LEFT,
+        MARGIN_BOTTOM,
+        A4[0] - MARGIN_LEFT - MARGIN_RIGHT,
+        A4[1] - MARGIN_TOP - MARGIN_BOTTOM,
+        leftPadding=BODY_MARGIN,
+        rightPadding=BODY_MARGIN,
+        topPadding=0,
+        bottomPadding=BODY_MARGIN,
+    )
+    return PageTemplate("page", [frame])
+
+
+def draw_pdf(view: DocumentView, with_qr: bool = False) -> bytes:
+    """The invoice (with its payment QR code when ``with_qr``) or act of ``view`` as PDF."""
+    _register_fonts()
+    if with_qr and not view.qr_data_uri:
+        raise ValueError("the QR invoice needs the view's QR code")
+    out = io.BytesIO()
+    document = BaseDocTemplate(
+        out,
+        pagesize=A4,
+        pageTemplates=[_page()],
+        title=view.heading,
+        creator=PRODUCER,
+        producer=PRODUCER,
+        lang=view.lang,
+        invariant=True,  # no creation time or random ID: the same view gives the same bytes
+    )
+    document.build(_story(view, with_qr))
+    return out.getvalue()
