@@ -12,7 +12,7 @@ from backend.domain.errors import InvalidLease, InvalidRequisites
 from documents.bundle import render_bundle
 from documents.errors import InvalidDocumentData
 from documents.input import parse_request
-from documents.render import DocumentRenderer
+from documents.render import ENGINES, DocumentRenderer
 
 BAD_INPUT = 2
 
@@ -36,7 +36,14 @@ def _fail(field: str, reason: str) -> NoReturn:
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     help="Directory of per-landlord template overrides (one sub-directory per template_key).",
 )
-def render(input_file: Path, out_dir: Path, templates_dir: Path | None) -> None:
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default=ENGINES[0],
+    show_default=True,
+    help="What draws the shipped templates (a landlord's own always use weasyprint).",
+)
+def render(input_file: Path, out_dir: Path, templates_dir: Path | None, engine: str) -> None:
     """Render invoice, QR invoice, act, QR images and QR payload text from INPUT_FILE.
 
     The input follows docs/documents-input.schema.json. On bad input one line names the
@@ -49,7 +56,7 @@ def render(input_file: Path, out_dir: Path, templates_dir: Path | None) -> None:
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         _fail(str(input_file), f"is not JSON: {error}")
     try:
-        files = render_bundle(parse_request(data), DocumentRenderer(templates_dir))
+        files = render_bundle(parse_request(data), DocumentRenderer(templates_dir, engine))
     except (InvalidDocumentData, InvalidRequisites, InvalidLease) as error:
         _fail(error.field, error.reason)
     out_dir.mkdir(parents=True, exist_ok=True)

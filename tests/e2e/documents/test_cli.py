@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from pypdf import PdfReader
 
 from backend.cli import main
 from documents.qr.gost import parse_gost
@@ -112,3 +113,17 @@ def test_documented_example_matches_the_schema_shipped_in_docs() -> None:
     schema = json.loads((ROOT / "docs" / "documents-input.schema.json").read_text("utf-8"))
     jsonschema.Draft202012Validator.check_schema(schema)
     jsonschema.validate(json.loads(EXAMPLE.read_text("utf-8")), schema)
+
+
+@pytest.mark.parametrize(
+    ("engine", "producer"), [("reportlab", "ReportLab"), ("weasyprint", "WeasyPrint")]
+)
+def test_the_preview_draws_the_shipped_templates_with_the_engine_asked_for(
+    tmp_path: Path, engine: str, producer: str
+) -> None:
+    out = tmp_path / "out"
+    args = ["documents", "render", str(_write_input(tmp_path)), "--out", str(out)]
+    result = CliRunner().invoke(main, [*args, "--engine", engine])
+    assert result.exit_code == 0, result.output
+    metadata = PdfReader(out / "act.pdf").metadata or {}
+    assert producer in str(metadata.get("/Producer"))
