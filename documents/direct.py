@@ -68,6 +68,7 @@ _CAPTION = ParagraphStyle(
 _HEADING = ParagraphStyle("h1", parent=_BOLD, fontSize=13, leading=13 * 1.164)
 _HEADER_CELL = ParagraphStyle("th", parent=_BOLD, alignment=TA_CENTER)
 _TOTAL = ParagraphStyle("total", parent=_BOLD, alignment=TA_RIGHT)
+_SIGNATURE = ParagraphStyle("signature", parent=_BODY, firstLineIndent=30 * mm)
 _NOTE_GAP, _WORDS_AFTER = 1 * mm, 3 * mm  # .note { margin: 1mm 0 }, .words { margin-bottom }
 
 # .bank td, .items td: padding 1mm 1.5mm; a collapsed border takes room where ReportLab's don't
@@ -186,23 +187,18 @@ def _text(value: str, style: ParagraphStyle = _BODY) -> Paragraph:
     return Paragraph(escape(value), style)
 
 
-class _SignatureLine(Flowable):  # type: ignore[misc]
-    """The signature of ``<span class="line">`` / Name /: a 30 mm line, then the name."""
+class _Signature(Paragraph):  # type: ignore[misc]
+    """``<span class="line">`` / Name /: a 30 mm line to sign on, then the name, which wraps
+    under the line when it is long."""
 
     def __init__(self, name: str) -> None:
-        super().__init__()
-        self.name = name or "____________________"
-
-    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        return available_width, LEADING
+        super().__init__(escape(f"\u00a0/ {name or '____________________'} /"), _SIGNATURE)
 
     def draw(self) -> None:
-        canvas = self.canv
-        baseline = LEADING - SIZE  # DejaVu's descent is ~0.24 em; the line sits at the baseline
-        canvas.setLineWidth(BORDER)
-        canvas.line(0, baseline - 1, 30 * mm, baseline - 1)
-        canvas.setFont(REGULAR, SIZE)
-        canvas.drawString(30 * mm, baseline, f" / {self.name} /")
+        super().draw()
+        baseline = self.height - SIZE  # ReportLab sets the first line one font size down
+        self.canv.setLineWidth(BORDER)
+        self.canv.line(0, baseline - 1, _SIGNATURE.firstLineIndent, baseline - 1)
 
 
 def _bank(view: DocumentView) -> Table:
@@ -314,7 +310,7 @@ def _signatures(view: DocumentView) -> list[Flowable]:
         role = f"<b>{escape(person.role)}</b>"
         if person.position:
             role += f" ({escape(person.position)})"
-        cells.append([Paragraph(role, _BODY), _SignatureLine(person.name)])
+        cells.append([Paragraph(role, _BODY), _Signature(person.name)])
     table = Table([cells], colWidths=[WIDTH / len(cells)] * len(cells))
     table.setStyle(_SIGNATURES_STYLE)
     return [Spacer(1, 8 * mm), table]

@@ -312,9 +312,18 @@ def _bundles(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {engine: render_bundle(request, DocumentRenderer(engine=engine)) for engine in ENGINES}
 
 
-@pytest.mark.parametrize("lang", ["ru", "en"])
-def test_both_engines_print_the_same_words_on_the_same_pages(lang: str) -> None:
-    drawn, weasy = _bundles(_input(language=lang)).values()
+LONG_NAMES = {
+    "tenant__signatory__name": "Константинопольский-Щедрин Александр Вениаминович",
+    "tenant__signatory__position": "Заместитель генерального директора по коммерческим вопросам",
+    "tenant__name": "ООО «Очень длинное наименование арендатора, которое не умещается в строку»",
+}
+
+
+@pytest.mark.parametrize(
+    "changes", [{"language": "ru"}, {"language": "en"}, LONG_NAMES], ids=["ru", "en", "long"]
+)
+def test_both_engines_print_the_same_words_on_the_same_pages(changes: dict[str, str]) -> None:
+    drawn, weasy = _bundles(_input(**changes)).values()
     assert _producer(drawn["act.pdf"]) == "rentflow (ReportLab)"
     assert _producer(weasy["act.pdf"]).startswith("WeasyPrint")
     for name in ("invoice-qr.pdf", "invoice.pdf", "act.pdf"):
