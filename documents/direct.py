@@ -187,6 +187,12 @@ def _text(value: str, style: ParagraphStyle = _BODY) -> Paragraph:
     return Paragraph(escape(value), style)
 
 
+def _cell(value: str, width: float) -> str | Paragraph:
+    """A short value as it is (cheaper), one wider than its cell as a paragraph that wraps."""
+    fits = pdfmetrics.stringWidth(value, REGULAR, SIZE) <= width - 2 * _PAD[0]
+    return value if fits else _text(value)
+
+
 class _Signature(Paragraph):  # type: ignore[misc]
     """``<span class="line">`` / Name /: a 30 mm line to sign on, then the name, which wraps
     under the line when it is long."""
@@ -287,7 +293,14 @@ def _items(view: DocumentView) -> list[Flowable]:
     ]
     rows: list[list[Any]] = [header]
     rows += [
-        [str(line.no), _text(line.description), line.quantity, line.unit, line.price, line.amount]
+        [
+            str(line.no),
+            _text(line.description),
+            line.quantity,
+            _cell(line.unit, _ITEM_COLUMNS[3]),
+            line.price,
+            line.amount,
+        ]
         for line in view.lines
     ]
     items = Table(rows, colWidths=_ITEM_COLUMNS, repeatRows=1)

@@ -312,17 +312,18 @@ def _bundles(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {engine: render_bundle(request, DocumentRenderer(engine=engine)) for engine in ENGINES}
 
 
-LONG_NAMES = {
+LONG_NAMES: dict[str, Any] = {
     "tenant__signatory__name": "Константинопольский-Щедрин Александр Вениаминович",
     "tenant__signatory__position": "Заместитель генерального директора по коммерческим вопросам",
     "tenant__name": "ООО «Очень длинное наименование арендатора, которое не умещается в строку»",
+    "lines": [{"premises": "101", "price": "10000.00", "unit": "кв. м в месяц"}],
 }
 
 
 @pytest.mark.parametrize(
     "changes", [{"language": "ru"}, {"language": "en"}, LONG_NAMES], ids=["ru", "en", "long"]
 )
-def test_both_engines_print_the_same_words_on_the_same_pages(changes: dict[str, str]) -> None:
+def test_both_engines_print_the_same_words_on_the_same_pages(changes: dict[str, Any]) -> None:
     drawn, weasy = _bundles(_input(**changes)).values()
     assert _producer(drawn["act.pdf"]) == "rentflow (ReportLab)"
     assert _producer(weasy["act.pdf"]).startswith("WeasyPrint")
