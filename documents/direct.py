@@ -1,17 +1,18 @@
 """The shipped invoice, QR invoice and act drawn straight to PDF with ReportLab.
 
-WeasyPrint lays a document out through HTML and CSS: ~60 ms a page even with everything
-cached (research/accounting.md §6), three pages a lease a month, which alone takes a
-10,000-lease billing day past 10 minutes on 2 cores (issue 6). ReportLab draws the same page
-in ~12 ms. It is used for the shipped templates only: a landlord with templates of their own
-(HTML + CSS, ``documents.render``) keeps WeasyPrint, and so does a document holding a
-character the shipped font lacks (WeasyPrint falls back to the system fonts).
+WeasyPrint lays a document out through HTML and CSS: a lease's three PDFs of a month (the
+invoice pair sharing one layout, then the act) take ~135 ms with everything cached, which
+alone takes a 10,000-lease billing day past 10 minutes on 2 cores (issue 6). ReportLab draws
+the same three in ~27 ms (``bench/bench_documents.py``). It is used for the shipped
+templates only: a landlord with templates of their own (HTML + CSS, ``documents.render``)
+keeps WeasyPrint, and so does a document holding a character the shipped font lacks
+(WeasyPrint falls back to the system fonts).
 
 This module is the shipped ``templates/*.html`` + ``style.css`` written as ReportLab
 flowables: same page, margins, font, sizes, borders, columns and words. Change one, change
-the other; ``tests/integration/documents/test_render.py`` compares the two engines' text.
-The ``rl_accel`` C extension, when installed, makes ReportLab's number formatting and text
-measuring ~30 % faster.
+the other; ``tests/integration/documents/test_render.py`` runs on both engines and compares
+their words. ReportLab's C accelerator (``rl_accel``) and binary image streams took the
+invoice pair from 43 to 29 ms.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from backend.config import Settings
+from backend.config import PDF_ENGINES, Settings
+from documents.render import ENGINES
 
 
 def test_shipped_templates_are_drawn_by_reportlab_unless_told_otherwise() -> None:
@@ -18,3 +19,7 @@ def test_shipped_templates_are_drawn_by_reportlab_unless_told_otherwise() -> Non
 def test_an_unknown_pdf_engine_stops_the_start() -> None:
     with pytest.raises(ValueError, match="DOCUMENT_PDF_ENGINE must be one of reportlab"):
         Settings.from_env({"SECRET_KEY": "s", "FERNET_KEY": "k", "DOCUMENT_PDF_ENGINE": "pdfkit"})
+
+
+def test_settings_know_the_engines_the_renderer_has() -> None:
+    assert PDF_ENGINES == ENGINES
