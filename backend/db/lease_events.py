@@ -10,6 +10,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from backend.db.batching import in_chunks
 from backend.db.tables import LeaseEventRow
 
 
@@ -27,11 +28,11 @@ class LeaseEventRepository:
         if not wanted:
             return []
         known: set[int] = set()
-        for start in range(0, len(wanted), 500):  # under SQLite's bound-variable limit
+        for chunk in in_chunks(wanted):
             known.update(
                 self.session.scalars(
                     select(LeaseEventRow.document_id).where(
-                        LeaseEventRow.document_id.in_(wanted[start : start + 500]),
+                        LeaseEventRow.document_id.in_(chunk),
                         LeaseEventRow.event == event,
                     )
                 )

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from backend.db.batching import in_chunks
 from backend.db.tables import DocumentLinkRow
 from backend.domain.links import DocumentLink
 
@@ -57,12 +58,12 @@ class DocumentLinkRepository:
         """Document id -> its links (as ``for_document``), in one query per 500 documents."""
         found: dict[int, list[DocumentLink]] = {i: [] for i in document_ids}
         ids = sorted(found)
-        for start in range(0, len(ids), 500):
+        for chunk in in_chunks(ids):
             rows = self.session.scalars(
                 select(DocumentLinkRow)
                 .where(
                     DocumentLinkRow.portal_id == portal_id,
-                    DocumentLinkRow.document_id.in_(ids[start : start + 500]),
+                    DocumentLinkRow.document_id.in_(chunk),
                 )
                 .order_by(DocumentLinkRow.created_at, DocumentLinkRow.role)
             )

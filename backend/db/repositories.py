@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from backend.db import lease_mapping as lm
+from backend.db.batching import in_chunks
 from backend.db.tables import (
     AddendumRow,
     AllocationRow,
@@ -322,8 +323,8 @@ class LeaseRepository(_Scoped):
         """Lease id -> lease, for the ids of this portal (others are left out)."""
         wanted = sorted(set(lease_ids))
         found: dict[int, Lease] = {}
-        for start in range(0, len(wanted), 500):
-            for lease in self._assemble_many(wanted[start : start + 500]):
+        for chunk in in_chunks(wanted):
+            for lease in self._assemble_many(chunk):
                 if lease.id is not None:
                     found[lease.id] = lease
         return found
@@ -345,11 +346,11 @@ class LeaseRepository(_Scoped):
         """``deal_of`` for many leases of this portal (others are left out), one query per 500."""
         wanted = sorted(set(lease_ids))
         found: dict[int, tuple[str | None, str]] = {}
-        for start in range(0, len(wanted), 500):
+        for chunk in in_chunks(wanted):
             rows = self.session.execute(
                 select(LeaseRow.id, LeaseRow.crm_deal_id, LeaseRow.crm_pipeline_id).where(
                     LeaseRow.portal_id == self.portal_id,
-                    LeaseRow.id.in_(wanted[start : start + 500]),
+                    LeaseRow.id.in_(chunk),
                 )
             )
             found.update((lease_id, (deal, pipeline)) for lease_id, deal, pipeline in rows)
@@ -368,8 +369,8 @@ class LeaseRepository(_Scoped):
         queries per 500 leases rather than several per lease."""
         ids = self.ids(statuses=statuses)
         leases: list[Lease] = []
-        for start in range(0, len(ids), 500):
-            leases += self._assemble_many(ids[start : start + 500])
+        for chunk in in_chunks(ids):
+            leases += self._assemble_many(chunk)
         return leases
 
     def _assemble_many(self, ids: Sequence[int]) -> Sequence[Lease]:
@@ -575,11 +576,11 @@ class DocumentRepository(_Scoped):
         this portal's."""
         wanted = sorted(set(document_ids))
         found: dict[int, IssuedDocument] = {}
-        for start in range(0, len(wanted), 500):
+        for chunk in in_chunks(wanted):
             rows = self.session.scalars(
                 select(DocumentRow).where(
                     DocumentRow.portal_id == self.portal_id,
-                    DocumentRow.id.in_(wanted[start : start + 500]),
+                    DocumentRow.id.in_(chunk),
                 )
             )
             found.update((row.id, _document_from_row(row)) for row in rows)
@@ -755,12 +756,12 @@ class DocumentRepository(_Scoped):
             if not hasattr(DocumentRow, name):
                 raise AttributeError(name)
         wanted = sorted(set(document_ids))
-        for start in range(0, len(wanted), 500):
+        for chunk in in_chunks(wanted):
             self.session.execute(
                 update(DocumentRow)
                 .where(
                     DocumentRow.portal_id == self.portal_id,
-                    DocumentRow.id.in_(wanted[start : start + 500]),
+                    DocumentRow.id.in_(chunk),
                 )
                 .values(**values)
             )
@@ -851,12 +852,12 @@ class PaymentRepository(_Scoped):
         keyed = [(p.identity, p) for p in payments]  # identity is computed, compute it once
         identities = list({identity for identity, _ in keyed})
         known: set[str] = set()
-        for start in range(0, len(identities), 500):
+        for chunk in in_chunks(identities):
             known.update(
                 self.session.scalars(
                     select(PaymentRow.identity).where(
                         PaymentRow.portal_id == self.portal_id,
-                        PaymentRow.identity.in_(identities[start : start + 500]),
+                        PaymentRow.identity.in_(chunk),
                     )
                 )
             )
