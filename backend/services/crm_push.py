@@ -23,11 +23,10 @@ from datetime import timedelta
 from backend.domain.billing import DocumentKind
 from backend.domain.documents import IssuedDocument, outstanding_debt
 from backend.domain.lease import Lease
-from backend.domain.links import DocumentLink
 from backend.domain.schedule import next_invoice_date
 from backend.ports import Clock
 from backend.services.crm_sync import STATUS_LABELS_RU, load_mapping
-from backend.services.document_links import document_urls
+from backend.services.document_links import document_urls, link_urls
 from backend.services.unit_of_work import UnitOfWork
 from crm_mappings.mapping import BillingMode, LeaseEvent
 from crm_mappings.port import CrmPort, DealComment, DealUpdate, LeaseField, NewDeal
@@ -104,14 +103,11 @@ def _targets(uow: UnitOfWork, document_ids: Sequence[int]) -> list[_Target]:
 
 
 def _summary(
-    uow: UnitOfWork, lease: Lease, documents: Sequence[IssuedDocument] | None = None
+    uow: UnitOfWork, lease: Lease, documents: Sequence[IssuedDocument]
 ) -> dict[LeaseField, str]:
     """The lease deal's summary fields as they stand now (an ISO date, a plain decimal);
-    ``documents``: all the lease's documents, when the caller has them."""
-    lease_id = lease.id or 0
-    next_on = next_invoice_date(uow.schedule.for_lease(lease_id))
-    if documents is None:
-        documents = uow.documents.for_lease(lease_id)
+    ``documents``: all the lease's documents."""
+    next_on = next_invoice_date(uow.schedule.for_lease(lease.id or 0))
     return {
         LeaseField.LEASE_STATUS: STATUS_LABELS_RU[lease.status],
         LeaseField.NEXT_INVOICE_DATE: next_on.isoformat() if next_on else "",
@@ -134,23 +130,13 @@ def push_published_document(
     """``push_document_issued`` with the document's own public links (billing run, robots):
     the main file's link, plus the QR invoice and QR image links when it has them."""
     with uow:
-        main, more = _published_links(uow, document_id, link_url)
+        main, more = _published_links(document_urls(uow, document_id, link_url))
     return push_document_issued(uow, clock, crm, document_id, main, more)
 
 
-def _published_links(
-    uow: UnitOfWork,
-    document_id: int,
-    link_url: Callable[[str], str],
-    links: Sequence[DocumentLink] | None = None,
-) -> tuple[str, dict[LeaseField, str]]:
-    """The document's main public link, and the deal field of each of its links (``links``:
-    the document's links when the caller read them already)."""
-    urls = (
-        document_urls(uow, document_id, link_url)
-        if links is None
-        else {link.role: link_url(link.token) for link in links if link.active}
-    )
+def _published_links(urls: Mapping[str, str]) -> tuple[str, dict[LeaseField, str]]:
+    """The document's main public link, and the deal field of each of its links (``urls``:
+    role -> URL of its live links)."""
     main = urls.get("invoice") or urls.get("act") or ""
     return main, {field: urls[role] for role, field in _LINK_FIELDS.items() if role in urls}
 
@@ -264,7 +250,7 @@ def push_published_documents(
         for target in targets:
             doc = target.doc
             stage, fields, texts = merged.setdefault(target.lease_deal, (None, {}, []))
-            url, more = _published_links(uow, doc.id or 0, link_url, links[doc.id or 0])
+            url, more = _published_links(link_urls(links[doc.id or 0], link_url))
             doc_fields, text = _issued_fields_and_text(doc, url, more)
             fields.update(doc_fields)
             if doc.kind is DocumentKind.INVOICE:

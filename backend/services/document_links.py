@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Protocol
 
@@ -175,5 +175,9 @@ def document_urls(
     uow: UnitOfWork, document_id: int, link_url: Callable[[str], str]
 ) -> dict[str, str]:
     """Role -> public URL of the document's live links (``publish_issued_document`` made them)."""
-    links = uow.links.for_document(uow.portal_id or 0, document_id)
-    return {link.role: link_url(link.token) for link in links if link.revoked_at is None}
+    return link_urls(uow.links.for_document(uow.portal_id or 0, document_id), link_url)
+
+
+def link_urls(links: Iterable[DocumentLink], link_url: Callable[[str], str]) -> dict[str, str]:
+    """Role -> public URL of the live ones of ``links`` (a document's)."""
+    return {link.role: link_url(link.token) for link in links if link.active}
