@@ -43,11 +43,11 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from documents.assets import package_path
+from documents.assets import BOLD_FONT, REGULAR_FONT, package_path
 from documents.view import DocumentView
 
 REGULAR, BOLD = "RentflowSans", "RentflowSans-Bold"
-FONT_FILES = {REGULAR: "DejaVuSans-LatCyr.ttf", BOLD: "DejaVuSans-Bold-LatCyr.ttf"}
+FONT_FILES = {REGULAR: REGULAR_FONT, BOLD: BOLD_FONT}
 PRODUCER = "rentflow (ReportLab)"
 
 # style.css: @page { size: A4; margin: 12mm 12mm 14mm 15mm; }

@@ -33,7 +33,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from documents import direct
-from documents.assets import package_path
+from documents.assets import BOLD_FONT, REGULAR_FONT, package_path
 from documents.errors import InvalidDocumentData
 from documents.view import DocumentView
 
@@ -73,8 +73,8 @@ class DocumentRenderer:
         self._fetcher = LocalOnlyFetcher([*roots, *([override_root] if override_root else [])])
         css_text = (self._templates_dir / "style.css").read_text(encoding="utf-8")
         css_text = css_text.replace(
-            "{{ regular }}", (self._fonts_dir / "DejaVuSans-LatCyr.ttf").as_uri()
-        ).replace("{{ bold }}", (self._fonts_dir / "DejaVuSans-Bold-LatCyr.ttf").as_uri())
+            "{{ regular }}", (self._fonts_dir / REGULAR_FONT).as_uri()
+        ).replace("{{ bold }}", (self._fonts_dir / BOLD_FONT).as_uri())
         self._base_css = CSS(
             string=css_text, font_config=self.font_config, url_fetcher=self._fetcher
         )
