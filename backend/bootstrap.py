@@ -204,7 +204,7 @@ def bitrix24_crm(container: Container, portal: Portal) -> CrmPort:
         container.token_store(portal.id),
         client_id=settings.bitrix24_client_id,
         client_secret=settings.bitrix24_client_secret,
-        oauth_token_url=settings.bitrix24_oauth_url,
+        oauth_token_url=settings.bitrix24_token_url,
         limiter=bucket_for(portal.external_id),
         now=container.clock.now,
     )

@@ -20,6 +20,28 @@ def _bool(value: str) -> bool:
 
 PDF_ENGINES = ("reportlab", "weasyprint")  # documents.render.ENGINES
 
+# Bitrix24 trust rules. The OAuth server is the only host that ever sees the client secret:
+# https://oauth.bitrix.info/ (EN settings/oauth/index.md, bitrix24/b24restdocs) or, for apps of
+# the Russian partner area, https://oauth.bitrix24.tech/ (RU settings/oauth/index.md,
+# bitrix-tools/b24-rest-docs). Cloud portals live under the regional bitrix24.* zones; an
+# on-premise ("box") portal has its own domain, which the operator adds.
+BITRIX24_OAUTH_TOKEN_URL = "https://oauth.bitrix.info/oauth/token/"  # noqa: S105 - a URL
+BITRIX24_OAUTH_HOSTS = ("oauth.bitrix.info", "oauth.bitrix24.tech")
+BITRIX24_PORTAL_DOMAINS = tuple(
+    f"*.bitrix24.{zone}"
+    for zone in (
+        "ru", "com", "by", "kz", "ua", "de", "eu", "es", "fr", "it", "pl", "uk", "in", "cn",
+        "com.br", "com.tr", "id", "vn", "jp", "co", "mx",
+    )
+)  # fmt: skip
+SANDBOX_BITRIX24_PREFIX = "/sandbox/bitrix24"  # sandbox.mount serves the emulated portal here
+
+
+def _list(value: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
+    if value is None:
+        return default
+    return tuple(item.strip().lower() for item in value.split(",") if item.strip())
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -41,7 +63,12 @@ class Settings:
     sandbox: bool = True
     bitrix24_client_id: str = "local.rentflow"
     bitrix24_client_secret: str = "sandbox-secret"  # noqa: S105 - the sandbox portal's own
-    bitrix24_oauth_url: str = ""
+    bitrix24_oauth_url: str = ""  # the token URL; "" = oauth.bitrix.info (sandbox: its own)
+    bitrix24_app_code: str = ""  # app.info CODE of a Market app (vendor.app); "" = client id
+    bitrix24_portal_domains: tuple[str, ...] = BITRIX24_PORTAL_DOMAINS  # DOMAIN patterns
+    bitrix24_oauth_hosts: tuple[str, ...] = BITRIX24_OAUTH_HOSTS  # SERVER_ENDPOINT hosts
+    bitrix24_event_max_age: int = 3600  # seconds: older (or later) event `ts` are refused
+    bitrix24_resync_minutes: int = 15  # re-read deals changed since the last sync
     amocrm_client_id: str = "rentflow-sandbox"
     # amoCRM secrets are 64 characters; HS256 wants >= 32 bytes
     amocrm_client_secret: str = "sandbox-amocrm-integration-secret-0123456789abcdef0123456789abcd"  # noqa: S105
@@ -73,6 +100,15 @@ class Settings:
     def documents_dir(self) -> Path:
         assert self.storage_dir is not None  # set in __post_init__
         return self.storage_dir
+
+    @property
+    def bitrix24_token_url(self) -> str:
+        """Where Bitrix24 tokens are refreshed: a host chosen here, never one a request names."""
+        if self.bitrix24_oauth_url:
+            return self.bitrix24_oauth_url
+        if self.sandbox:
+            return f"{self.public_base_url}{SANDBOX_BITRIX24_PREFIX}/oauth/token/"
+        return BITRIX24_OAUTH_TOKEN_URL
 
     @property
     def outbox_dir(self) -> Path:
@@ -113,6 +149,13 @@ class Settings:
             bitrix24_client_id=env.get("BITRIX24_CLIENT_ID", "local.rentflow"),
             bitrix24_client_secret=env.get("BITRIX24_CLIENT_SECRET", "sandbox-secret"),
             bitrix24_oauth_url=env.get("BITRIX24_OAUTH_URL", ""),
+            bitrix24_app_code=env.get("BITRIX24_APP_CODE", ""),
+            bitrix24_portal_domains=_list(
+                env.get("BITRIX24_PORTAL_DOMAINS"), BITRIX24_PORTAL_DOMAINS
+            ),
+            bitrix24_oauth_hosts=_list(env.get("BITRIX24_OAUTH_HOSTS"), BITRIX24_OAUTH_HOSTS),
+            bitrix24_event_max_age=int(env.get("BITRIX24_EVENT_MAX_AGE", "3600")),
+            bitrix24_resync_minutes=int(env.get("BITRIX24_RESYNC_MINUTES", "15")),
             amocrm_client_id=env.get("AMOCRM_CLIENT_ID", "rentflow-sandbox"),
             amocrm_client_secret=env.get("AMOCRM_CLIENT_SECRET", Settings.amocrm_client_secret),
             amocrm_redirect_uri=env.get("AMOCRM_REDIRECT_URI", ""),

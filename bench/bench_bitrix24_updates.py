@@ -42,7 +42,14 @@ def main(count: int = 1000) -> None:
             {"client_endpoint": f"{url}rest/", "server_endpoint": f"{url}rest/"},
         )
     )  # fmt: skip
-    adapter = Bitrix24Adapter(Bitrix24Client(store, client_id=portal.client_id, client_secret=""))
+    adapter = Bitrix24Adapter(
+        Bitrix24Client(
+            store,
+            client_id=portal.client_id,
+            client_secret="",
+            oauth_token_url=f"{url}oauth/token/",
+        )
+    )  # fmt: skip)
     updates = [
         DealUpdate(
             str(deal_id),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from backend.bootstrap import Container, bootstrap
 from backend.config import Settings
 from backend.domain.portal import Portal
+from backend.services.deal_resync import ChangedDeals
 
 _container: Container | None = None
 
@@ -39,3 +40,11 @@ def bitrix24_return_robot(
     crm = c.crm(portal)
     if isinstance(crm, Bitrix24Adapter):
         return_robot_values(crm.client, event_token, values, "rentflow")
+
+
+def bitrix24_changed_deals(c: Container, portal: Portal) -> ChangedDeals | None:
+    """The portal's Bitrix24 adapter as the source of changed deals (None for other CRMs)."""
+    from crm_mappings.bitrix24.adapter import Bitrix24Adapter
+
+    crm = c.crm(portal)
+    return crm if isinstance(crm, Bitrix24Adapter) else None

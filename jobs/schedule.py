@@ -25,6 +25,11 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
         # the 1st of each month, an hour after the billing run (seed 000)
         "schedule": crontab(minute=0, hour=(settings.billing_hour_utc + 1) % 24, day_of_month=1),
     }
+    if settings.bitrix24_resync_minutes > 0:  # Bitrix24 never redelivers an event
+        schedule["bitrix24-resync"] = {
+            "task": "jobs.tasks.bitrix24_resync",
+            "schedule": settings.bitrix24_resync_minutes * 60.0,
+        }
     schedule["poll-onec-payments"] = {"task": "jobs.tasks.poll_onec_all", "schedule": 900.0}
     if settings.onec_watch_dir is not None:
         schedule["import-statement-folder"] = {

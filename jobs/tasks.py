@@ -12,7 +12,7 @@ from backend.services.lease_events import push_recorded_event
 from backend.services.robots import Robot, answer_robot
 from crm_mappings.mapping import LeaseEvent
 from crm_mappings.port import CrmAuthLost, CrmUnavailable
-from jobs.runtime import active_portal, bitrix24_return_robot, container
+from jobs.runtime import active_portal, bitrix24_changed_deals, bitrix24_return_robot, container
 
 # talking to a portal: retried while its CRM is down, about six hours before giving up
 crm_task = shared_task(
@@ -94,6 +94,36 @@ def bitrix24_deal_changed(portal_id: int, deal_id: str) -> None:
         crm_sync.apply_deal_stage(c.uow(portal_id), c.clock, c.crm(portal), deal_id)
     except CrmAuthLost:
         notify_auth_lost(c.uow(portal_id), c.clock, portal_id)
+
+
+@shared_task(acks_late=True)
+def bitrix24_resync() -> None:
+    """Fan out one re-read of changed deals per active Bitrix24 portal (missed events)."""
+    c = container()
+    with c.uow() as uow:
+        portal_ids = [p.id for p in uow.portals.list() if p.id is not None and p.kind == "bitrix24"]
+    for portal_id in portal_ids:
+        bitrix24_resync_portal.delay(portal_id)
+
+
+@crm_task
+def bitrix24_resync_portal(portal_id: int) -> None:
+    """Queue the deal-changed work for every deal changed since the last sync
+    (``services.deal_resync``: Bitrix24 never redelivers an event)."""
+    from backend.services.deal_resync import deals_to_resync
+
+    c = container()
+    portal = active_portal(c, portal_id)
+    source = None if portal is None else bitrix24_changed_deals(c, portal)
+    if source is None:
+        return
+    try:
+        deals = deals_to_resync(c.uow(portal_id), c.clock, portal_id, source)
+    except CrmAuthLost:
+        notify_auth_lost(c.uow(portal_id), c.clock, portal_id)
+        return
+    for deal_id in deals:
+        bitrix24_deal_changed.delay(portal_id, deal_id)
 
 
 @shared_task(acks_late=True, autoretry_for=(CrmUnavailable,), retry_backoff=10, max_retries=10)

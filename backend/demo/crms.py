@@ -80,10 +80,7 @@ class Bitrix24Demo:
         return result
 
     def install(self) -> Portal:
-        base = self.stack.base_url
-        answer = self._act(
-            "install", url=f"{base}/bitrix24/install", event_url=f"{base}/bitrix24/events"
-        )
+        answer = self._act("install")  # the portal posts to its installed app, rentflow
         if not answer.get("installed"):
             raise DemoError(f"Bitrix24 install did not finish: {answer}")
         with self.stack.container.uow() as uow:
@@ -93,7 +90,7 @@ class Bitrix24Demo:
         return portal
 
     def map_stages(self) -> None:
-        page = self._act("placements/DEFAULT/open", url=f"{self.stack.base_url}/bitrix24/app")
+        page = self._act("placements/DEFAULT/open")
         frame = re.search(r'name="frame" value="([^"]+)"', page.get("body", ""))
         if frame is None:
             raise DemoError("the app page has no signed frame")

@@ -97,6 +97,7 @@ def running_stack(var_dir: Path, start: date) -> Iterator[Stack]:
             client_id=settings.bitrix24_client_id,
             client_secret=settings.bitrix24_client_secret,
             app_url=base_url,
+            now=lambda: clock.now().timestamp(),  # events' ts in the demo's simulated time
         )
         upgrade(settings.database_url)
         container = bootstrap(settings, clock=clock)

@@ -29,6 +29,7 @@ from backend.services.leases import register_lease
 from backend.services.portals import uninstall_portal
 from backend.services.robots import Robot
 from backend.web import bitrix24_flows as flows
+from backend.web import bitrix24_trust as trust
 from backend.web.bitrix24_lease_form import VAT_CHOICES, lease_from_form
 from backend.web.deps import container
 from crm_mappings.bitrix24 import phpquery
@@ -92,6 +93,12 @@ def _unauthorized(err: flows.Forbidden) -> ResponseReturnValue:
     return {"error": "unauthorized"}, 401
 
 
+@bp.errorhandler(flows.NotAllowed)
+def _forbidden(err: flows.NotAllowed) -> ResponseReturnValue:
+    log.warning("bitrix24 %s forbidden: %s", request.path, err)
+    return {"error": "forbidden", "error_description": str(err)}, 403
+
+
 def _urls() -> HandlerUrls:
     base = container().settings.public_base_url
     return HandlerUrls(
@@ -112,10 +119,11 @@ def install() -> ResponseReturnValue:
     """The portal's first POST when an admin opens the app (settings/oauth/simple-way)."""
     form = request.form
     domain = request.args.get("DOMAIN", "")
+    https = request.args.get("PROTOCOL", "1") == "1"
     auth = flows.PortalAuth(
         member_id=form.get("member_id", ""),
         domain=domain,
-        client_endpoint=flows.endpoint_for(domain, request.args.get("PROTOCOL", "1")),
+        client_endpoint=trust.portal_endpoint(container().settings, domain, https=https),
         server_endpoint=form.get("SERVER_ENDPOINT", ""),
         access_token=form.get("AUTH_ID", ""),
         refresh_token=form.get("REFRESH_ID", ""),
@@ -139,13 +147,18 @@ def install() -> ResponseReturnValue:
 # --- events ---------------------------------------------------------------------------------
 @bp.post("/events")
 def events() -> ResponseReturnValue:
-    """Every event: check ``application_token``, acknowledge, queue the work."""
+    """Every event: check ``ts`` and ``application_token``, acknowledge, queue the work."""
     form = _form()
     event = str(form.get("event", "")).upper()
     auth = form.get("auth") or {}
     c = container()
+    flows.check_fresh(c, form.get("ts"))
     if event == "ONAPPINSTALL":
         flows.install(c, _auth_from_event(auth))
+        return {"ok": True}
+    if event == "ONAPPUPDATE":
+        version = str((form.get("data") or {}).get("VERSION", ""))
+        flows.app_updated(c, auth, version)
         return {"ok": True}
     portal = flows.event_portal(c, auth)
     pid = flows.portal_id(portal)
@@ -179,6 +192,7 @@ def _auth_from_event(auth: dict[str, Any]) -> flows.PortalAuth:
 def robots() -> ResponseReturnValue:
     """A robot fired (bizproc-robot-add): verify, queue, answer at once."""
     form = _form()
+    flows.check_fresh(container(), form.get("ts"))
     portal = flows.event_portal(container(), form.get("auth") or {})
     document = form.get("document_id") or []
     deal = str(document[2]) if len(document) > 2 else ""
@@ -191,17 +205,20 @@ def robots() -> ResponseReturnValue:
 
 
 # --- the app page: stage mapping ------------------------------------------------------------
-def _frame_portal() -> Portal:
+def _frame_portal(*, admin: bool = False) -> Portal:
     """The portal of a placement/app-page POST; an admin re-opening the app after the refresh
-    token died hands over fresh tokens, which bring the portal back."""
+    token died hands over fresh tokens, which bring the portal back. ``admin``: the user must
+    be one of the portal's administrators (``user.admin``)."""
     c = container()
     member_id, auth_id = request.form.get("member_id", ""), request.form.get("AUTH_ID", "")
     known = flows.find_portal(c, member_id)
     if (
-        known is not None
+        admin
+        and known is not None
         and known.status is PortalStatus.AUTH_LOST
         and request.form.get("REFRESH_ID")
     ):
+        flows.check_admin(c, known, auth_id)
         endpoint = flows.stored_endpoint(c, known)
         flows.install(c, flows.PortalAuth(
             member_id=member_id, domain=known.domain, client_endpoint=endpoint,
@@ -209,15 +226,19 @@ def _frame_portal() -> Portal:
             access_token=auth_id, refresh_token=request.form["REFRESH_ID"],
             expires_in=int(request.form.get("AUTH_EXPIRES", "3600") or 3600),
         ))  # fmt: skip
-    return flows.frame_portal(c, member_id, auth_id)
+    portal = flows.frame_portal(c, member_id, auth_id)
+    if admin:
+        flows.check_admin(c, portal, auth_id)
+    return portal
 
 
 @bp.post("/app")
 def app_page() -> ResponseReturnValue:
-    """The app page from the portal's left menu: map stages to lease statuses and back."""
-    portal = _frame_portal()
+    """The app page from the portal's left menu: map stages to lease statuses and back
+    (portal administrators only)."""
+    portal = _frame_portal(admin=True)
     pid = flows.portal_id(portal)
-    return _render_app(pid, flows.sign_frame(container(), pid), saved=False)
+    return _render_app(pid, flows.sign_frame(container(), pid, flows.APP_FRAME), saved=False)
 
 
 def _render_app(portal_id: int, frame: str, *, saved: bool) -> ResponseReturnValue:
@@ -247,9 +268,9 @@ _STORED = [s for s in LeaseStatus if s not in {LeaseStatus.ACTIVE, LeaseStatus.E
 
 @bp.post("/app/mapping", endpoint="save_mapping")
 def save_mapping_view() -> ResponseReturnValue:
-    """Save the admin's mapping of every pipeline on the page."""
+    """Save the admin's mapping of every pipeline on the page (an app-page frame only)."""
     c = container()
-    portal_id, _ = flows.read_frame(c, request.form.get("frame", ""))
+    portal_id, _ = flows.read_frame(c, request.form.get("frame", ""), flows.APP_FRAME)
     statuses: dict[str, dict[str, LeaseStatus]] = {}
     events: dict[str, dict[LeaseEvent, str]] = {}
     for key, value in request.form.items():
@@ -287,7 +308,7 @@ def deal_tab() -> ResponseReturnValue:
         deal_id = str(json.loads(request.form.get("PLACEMENT_OPTIONS") or "{}").get("ID", ""))
     except ValueError:
         abort(400)
-    frame = flows.sign_frame(container(), pid, deal_id)
+    frame = flows.sign_frame(container(), pid, flows.TAB_FRAME, deal_id)
     return _render_tab(pid, deal_id, frame, "")
 
 
@@ -310,7 +331,7 @@ def deal_tab_action() -> ResponseReturnValue:
     """The tab's buttons; the frame token says which portal and deal they are for."""
     c = container()
     frame = request.form.get("frame", "")
-    portal_id, deal_id = flows.read_frame(c, frame)
+    portal_id, deal_id = flows.read_frame(c, frame, flows.TAB_FRAME)
     texts = _texts()[_lang()]
     try:
         action = PanelAction(request.form.get("action", ""))
@@ -331,7 +352,7 @@ def create_lease() -> ResponseReturnValue:
     """Create the deal's lease from the tab's short form, linked to the deal."""
     c = container()
     frame = request.form.get("frame", "")
-    portal_id, deal_id = flows.read_frame(c, frame)
+    portal_id, deal_id = flows.read_frame(c, frame, flows.TAB_FRAME)
     with c.uow() as uow:
         portal = uow.portals.get(portal_id)
     deal = c.crm(portal).get_deal(deal_id)

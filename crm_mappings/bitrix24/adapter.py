@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from crm_mappings.bitrix24.client import Bitrix24Client
@@ -118,6 +119,18 @@ class Bitrix24Adapter:
             "crm.item.get", {"entityTypeId": DEAL, "id": deal_id, "useOriginalUfNames": "Y"}
         )
         return _deal_from_item(answer.result["item"])
+
+    def changed_deals(self, since: datetime) -> list[tuple[str, datetime]]:
+        """Deals changed at or after ``since``, oldest first (crm/universal/crm-item-list:
+        ``>=updatedTime`` filter, ``order``; ``updatedTime`` is ISO 8601 with offset)."""
+        params = {
+            "entityTypeId": DEAL, "select": ["id", "updatedTime"],
+            "filter": {">=updatedTime": since.isoformat()}, "order": {"updatedTime": "ASC"},
+        }  # fmt: skip
+        return [
+            (str(item["id"]), datetime.fromisoformat(str(item["updatedTime"])))
+            for item in self.client.list_all("crm.item.list", params, "items")
+        ]
 
     def update_deals(self, updates: Sequence[DealUpdate]) -> None:
         commands: list[tuple[str, str, Mapping[str, Any]]] = []

@@ -12,7 +12,10 @@ the client is this thin layer.
 Rules it follows (EN apidocs.bitrix24.com):
 - call ``{client_endpoint}{method}`` with ``auth`` (settings/how-to-call-rest-api/index);
 - 401 ``expired_token`` -> refresh once through the OAuth server, then repeat the call
-  (settings/oauth/auto-renewal); ``invalid_grant`` means the refresh token is dead;
+  (settings/oauth/auto-renewal); ``invalid_grant`` means the refresh token is dead. The token
+  URL is fixed by the settings (``https://oauth.bitrix.info/oauth/token/``): "client_secret is
+  used only in requests to the authorization server oauth.bitrix.info" (settings/oauth/index),
+  so the ``server_endpoint`` a portal reports is never where the secret goes;
 - 503 ``QUERY_LIMIT_EXCEEDED`` when the leaky bucket (50 burst, 2/s drain) overflows, 429
   ``OPERATION_TIME_LIMIT`` (limits.html): back off and retry;
 - ``batch`` of at most 50 commands (settings/how-to-call-rest-api/batch).
@@ -117,7 +120,7 @@ class Bitrix24Client:
         *,
         client_id: str,
         client_secret: str,
-        oauth_token_url: str = "",
+        oauth_token_url: str,
         session: requests.Session | None = None,
         limiter: LeakyBucket | None = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -230,13 +233,6 @@ class Bitrix24Client:
         raise Bitrix24Error(code, description, response.status_code)
 
     # --- OAuth ------------------------------------------------------------------------------
-    def _token_url(self, tokens: OAuthTokens) -> str:
-        if self._oauth_url:
-            return self._oauth_url
-        server = tokens.extra.get("server_endpoint", "")
-        # "https://oauth.bitrix.info/rest/" -> "https://oauth.bitrix.info/oauth/token/"
-        return server.removesuffix("rest/") + "oauth/token/"
-
     def _refresh(self, used: OAuthTokens) -> OAuthTokens:
         """One refresh at a time per portal; whoever waited reuses the new pair."""
         with self.tokens.refresh_lock():
@@ -245,7 +241,7 @@ class Bitrix24Client:
                 return current  # another worker refreshed while we waited
             try:
                 response = self._http.get(
-                    self._token_url(current),
+                    self._oauth_url,
                     params={
                         "grant_type": "refresh_token",
                         "client_id": self._client_id,
@@ -282,27 +278,42 @@ class _Expired(Exception):
     """Internal: the access token expired; ``call`` refreshes and repeats once."""
 
 
+def _call_with(client_endpoint: str, token: str, method: str, timeout: float) -> Any:
+    """``result`` of ``method`` called with a user's token, or None on any failure. No secret
+    is sent: only the token the portal itself handed over."""
+    if not client_endpoint or not token:
+        return None
+    try:
+        response = requests.post(
+            f"{client_endpoint}{method}", json={"auth": token}, timeout=timeout
+        )
+    except (requests.Timeout, requests.ConnectionError):
+        return None
+    if not response.ok:
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body.get("result") if isinstance(body, dict) else None
+
+
 def auth_id_is_valid(
-    client_endpoint: str, auth_id: str, client_id: str, timeout: float = 15.0
+    client_endpoint: str, auth_id: str, app_code: str, timeout: float = 15.0
 ) -> bool:
     """True when ``auth_id`` is a live token of our app on the portal at ``client_endpoint``.
 
-    How a placement or app-page request is checked: call ``app.info`` with the token it carries
-    (api-reference/common/system/app-info: ``CODE`` is the app's client_id). The endpoint must
-    be the one stored for the portal, never one named by the request.
+    How a placement or app-page request is checked: call ``app.info`` with the token it carries.
+    Its ``CODE`` is the application code (api-reference/common/system/app-info: e.g.
+    ``telefum24.kp10``): a Market app's ``vendor.appname``, a local app's client id, so the
+    caller passes ``BITRIX24_APP_CODE`` or the client id. The endpoint must be the one stored
+    for the portal (or built from an allowed DOMAIN), never one named by the request.
     """
-    if not client_endpoint or not auth_id:
-        return False
-    try:
-        response = requests.post(
-            f"{client_endpoint}app.info", json={"auth": auth_id}, timeout=timeout
-        )
-    except (requests.Timeout, requests.ConnectionError):
-        return False
-    if not response.ok:
-        return False
-    try:
-        result = response.json().get("result") or {}
-    except ValueError:
-        return False
-    return str(result.get("CODE", "")) == client_id
+    result = _call_with(client_endpoint, auth_id, "app.info", timeout)
+    return isinstance(result, dict) and str(result.get("CODE", "")) == app_code
+
+
+def user_is_admin(client_endpoint: str, auth_id: str, timeout: float = 15.0) -> bool:
+    """True when the user whose token this is may manage the app's settings: ``user.admin``
+    (scope basic, api-reference/common/users/user-admin) answers ``true``."""
+    return _call_with(client_endpoint, auth_id, "user.admin", timeout) is True

@@ -17,9 +17,26 @@ from crm_mappings.bitrix24.adapter import FIELD_NAMES, FIELD_TYPES
 from crm_mappings.bitrix24.client import Bitrix24Client
 from crm_mappings.port import CrmError, LeaseField
 
-EVENTS = ("ONCRMDEALADD", "ONCRMDEALUPDATE", "ONCRMDEALDELETE", "ONAPPUNINSTALL")
+# ONAPPUPDATE replaces the application_token (api-reference/common/events/on-app-update)
+EVENTS = (
+    "ONCRMDEALADD", "ONCRMDEALUPDATE", "ONCRMDEALDELETE", "ONAPPUNINSTALL", "ONAPPUPDATE",
+)  # fmt: skip
 DEAL_TAB = "CRM_DEAL_DETAIL_TAB"
 DEAL_DOCUMENT = ["crm", "CCrmDocumentDeal", "DEAL"]
+# robots show only in deals' automation (bizproc-robot-add: FILTER.INCLUDE, "display the
+# Automation rule only for deals and leads" example with ['crm', 'CCrmDocumentDeal'])
+DEAL_ONLY = {"INCLUDE": [["crm", "CCrmDocumentDeal"]]}
+
+# The scopes the app card must grant (README "Bitrix24"), by the methods rentflow calls;
+# "basic" methods (app.info, user.admin, event.*, batch) need none (api-reference pages'
+# "Scope" lines, bitrix24/b24restdocs):
+SCOPES = (
+    "crm",  # crm.item.*, crm.category.list, crm.status.list, crm.deal.userfield.*, timeline
+    "bizproc",  # bizproc.robot.add/list, bizproc.event.send
+    "placement",  # placement.bind/get (CRM_DEAL_DETAIL_TAB)
+    "task",  # tasks.task.add
+    "user_brief",  # user.current at install: user, user_brief or user_basic (user/user-current)
+)
 
 FIELD_LABELS: Mapping[LeaseField, tuple[str, str]] = {
     LeaseField.LEASE_STATUS: ("Статус договора аренды", "Lease status"),
@@ -64,6 +81,7 @@ def _robot(code: str, url: str) -> dict[str, Any]:
         "USE_SUBSCRIPTION": "Y",  # the robot waits for bizproc.event.send
         "NAME": {"ru": ru, "en": en},
         "DOCUMENT_TYPE": DEAL_DOCUMENT,
+        "FILTER": DEAL_ONLY,
         "RETURN_PROPERTIES": {
             name: {"Name": {"ru": name, "en": name}, "Type": "string"} for name in returns
         },

@@ -19,7 +19,7 @@ from flask.typing import ResponseReturnValue
 
 from crm_mappings.bitrix24 import phpquery
 from sandbox.bitrix24 import crm_methods, portal_actions
-from sandbox.bitrix24.methods import METHODS, Page, RestError
+from sandbox.bitrix24.methods import METHODS, Page, RestError, check_scope
 from sandbox.bitrix24.state import PortalState
 
 _REGISTERED = crm_methods.__name__  # imported for its @method registrations
@@ -79,9 +79,11 @@ def call(name: str) -> ResponseReturnValue:
             state.refused += 1
             return _error(503, "QUERY_LIMIT_EXCEEDED", "Too many requests")
         params = _params()
-        denied = _check_auth(state, str(params.pop("auth", "") or ""))
+        token = str(params.pop("auth", "") or "")
+        denied = _check_auth(state, token)
         if denied is not None:
             return _error(denied.status, denied.code, denied.description)
+        state.current_user = state.token_users.get(token, 1)
         try:
             if name == "batch":
                 return jsonify(result=_batch(state, params), time=_time())
@@ -100,6 +102,7 @@ def _run(state: PortalState, name: str, params: dict[str, Any]) -> Any:
     handler = METHODS.get(name)
     if handler is None:
         raise RestError(404, "ERROR_METHOD_NOT_FOUND", "Method not found!")
+    check_scope(state, name)
     state.inner_calls.append(name)
     return handler(state, params)
 
@@ -187,11 +190,8 @@ def oauth_token() -> ResponseReturnValue:
         state.refresh_tokens.discard(old)
         state.refreshes += 1
         tokens = state.issue_tokens()
-    return jsonify(
-        dict(
-            tokens, **portal_actions.endpoints(state), scope="crm,bizproc,placement,task", user_id=1
-        )
-    )
+    return jsonify(dict(tokens, **portal_actions.endpoints(state), scope=",".join(state.scope),
+                        user_id=1))  # fmt: skip
 
 
 def create_emulator(state: PortalState | None = None) -> Flask:

@@ -8,7 +8,10 @@ crm/timeline/comments/crm-timeline-comment-add, tasks/tasks-task-add.
 
 from __future__ import annotations
 
+import re
+from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from sandbox.bitrix24.methods import DEAL, Page, RestError, int_param, method, page_of
 from sandbox.bitrix24.state import PortalState
@@ -48,6 +51,42 @@ def _deal(portal: PortalState, deal_id: Any) -> dict[str, Any]:
         raise RestError(400, "NOT_FOUND", "Element not found") from None
 
 
+def _valid_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in {"http", "https"} and bool(parts.netloc) and not re.search(r"\s", value)
+
+
+def _valid_date(value: str) -> bool:
+    for parse in (date.fromisoformat, lambda v: datetime.strptime(f"{v} +0000", "%d.%m.%Y %z")):
+        try:
+            parse(value)
+        except ValueError:
+            continue
+        return True
+    return False
+
+
+def _valid_double(value: str) -> bool:
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
+
+
+# a user field's value by its USER_TYPE_ID (crm/deals/user-defined-fields: url is a link, date
+# a date, double a number); empty clears the field
+_VALUE_CHECKS = {"url": _valid_url, "date": _valid_date, "double": _valid_double}
+
+
+def _check_value(portal: PortalState, name: str, value: Any) -> None:
+    kind = str(portal.userfields[name].get("USER_TYPE_ID", ""))
+    check = _VALUE_CHECKS.get(kind)
+    if check is not None and value not in (None, "") and not check(str(value)):
+        # crm/universal/crm-item-update: 400 CRM_FIELD_ERROR_VALUE_NOT_VALID
+        raise RestError(400, "CRM_FIELD_ERROR_VALUE_NOT_VALID", f'Invalid value for field "{name}"')
+
+
 def _check_fields(portal: PortalState, deal: dict[str, Any], fields: dict[str, Any]) -> None:
     category = int(fields.get("categoryId", deal.get("categoryId", 0)) or 0)
     if category not in {c["id"] for c in portal.categories}:
@@ -58,12 +97,39 @@ def _check_fields(portal: PortalState, deal: dict[str, Any], fields: dict[str, A
     for name in fields:
         if name.startswith("UF_CRM_") and name not in portal.userfields:
             raise RestError(400, "CRM_FIELD_ERROR_VALUE_NOT_VALID", f"unknown field {name}")
+        if name.startswith("UF_CRM_"):
+            _check_value(portal, name, fields[name])
 
 
 @method("crm.item.get")
 def item_get(portal: PortalState, params: dict[str, Any]) -> Any:
     _entity_type(params)
     return {"item": dict(_deal(portal, params.get("id")))}
+
+
+_OPERATORS = {
+    ">=": lambda a, b: a >= b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b,
+    "<": lambda a, b: a < b, "=": lambda a, b: a == b, "": lambda a, b: a == b,
+}  # fmt: skip
+
+
+def _comparable(field: str, value: Any) -> Any:
+    if field.endswith("Time") and value:  # createdTime, updatedTime: ISO 8601 with offset
+        return datetime.fromisoformat(str(value))
+    return str(value)
+
+
+def _matches(deal: dict[str, Any], key: str, wanted: Any) -> bool:
+    """One ``filter`` condition with its prefix (crm/universal/crm-item-list: >=, >, <=, <, @)."""
+    if key.startswith("@"):
+        return str(deal.get(key[1:])) in {str(w) for w in wanted}
+    operator = next(op for op in (">=", "<=", ">", "<", "=", "") if key.startswith(op))
+    field = key[len(operator) :]
+    try:
+        have, want = _comparable(field, deal.get(field)), _comparable(field, wanted)
+        return bool(_OPERATORS[operator](have, want))
+    except (TypeError, ValueError):
+        raise RestError(400, "INVALID_ARG_VALUE", f"bad filter value for {field}") from None
 
 
 @method("crm.item.list")
@@ -73,8 +139,11 @@ def item_list(portal: PortalState, params: dict[str, Any]) -> Any:
     rows = [
         dict(d)
         for _, d in sorted(portal.deals.items())
-        if all(str(d.get(k.lstrip("=@"))) == str(v) for k, v in filters.items())
+        if all(_matches(d, k, v) for k, v in filters.items())
     ]
+    for field, direction in reversed(list((params.get("order") or {}).items())):
+        rows.sort(key=lambda d: _comparable(field, d.get(field)) or "",
+                  reverse=str(direction).upper() == "DESC")  # fmt: skip
     items, total, nxt = page_of(rows, params)
     return Page({"items": items}, total, nxt)
 
@@ -97,6 +166,7 @@ def item_update(portal: PortalState, params: dict[str, Any]) -> Any:
         fields["stageId"] = portal.stage_ids(int(fields["categoryId"]))[0]
     deal.update({k: v for k, v in fields.items() if k != "id"})
     deal["categoryId"] = int(deal["categoryId"] or 0)
+    deal["updatedTime"] = portal.timestamp()
     return {"item": dict(deal)}
 
 
@@ -126,6 +196,7 @@ def deal_update(portal: PortalState, params: dict[str, Any]) -> Any:
     fields = {_LEGACY.get(k) or k: v for k, v in dict(params.get("fields") or {}).items()}
     _check_fields(portal, deal, fields)
     deal.update(fields)
+    deal["updatedTime"] = portal.timestamp()
     return True
 
 

@@ -36,6 +36,30 @@ Handler = Callable[[PortalState, dict[str, Any]], Any]
 METHODS: dict[str, Handler] = {}
 
 
+# The scope a method needs, by name prefix (each page's "Scope" line in bitrix24/b24restdocs);
+# methods not listed are "basic" (app.info, user.admin, profile, event.*, batch).
+SCOPE_OF: dict[str, frozenset[str]] = {
+    "crm.": frozenset({"crm"}),
+    "bizproc.": frozenset({"bizproc"}),
+    "placement.": frozenset({"placement"}),
+    "tasks.": frozenset({"task"}),
+    "user.current": frozenset({"user", "user_brief", "user_basic"}),  # user/user-current
+}
+
+
+def check_scope(portal: PortalState, name: str) -> None:
+    """403 ``insufficient_scope`` for a method outside the app's scopes (_includes/
+    system-errors.md: "The request requires higher privileges than provided by the ...
+    token"; in a batch the error sits in ``result_error``, settings/how-to-call-rest-api/batch)."""
+    for prefix, needed in SCOPE_OF.items():
+        if name.startswith(prefix) and not needed & set(portal.scope):
+            raise RestError(
+                403,
+                "insufficient_scope",
+                "The request requires higher privileges than provided by the access token",
+            )
+
+
 def method(name: str) -> Callable[[Handler], Handler]:
     def register(fn: Handler) -> Handler:
         METHODS[name] = fn
@@ -66,7 +90,7 @@ def app_info(portal: PortalState, params: dict[str, Any]) -> Any:
     # EN api-reference/common/system/app-info.html
     return {
         "ID": 5,
-        "CODE": portal.client_id,
+        "CODE": portal.app_code or portal.client_id,
         "VERSION": 1,
         "STATUS": "L",
         "INSTALLED": portal.installed,
@@ -80,8 +104,17 @@ def app_info(portal: PortalState, params: dict[str, Any]) -> Any:
 @method("user.current")
 def user_current(portal: PortalState, params: dict[str, Any]) -> Any:
     # EN api-reference/user/user-current
-    return {"ID": "1", "ACTIVE": True, "NAME": "Анна", "LAST_NAME": "Админова",
-            "EMAIL": portal.admin_email}  # fmt: skip
+    if portal.current_user in portal.admins:
+        return {"ID": str(portal.current_user), "ACTIVE": True, "NAME": "Анна",
+                "LAST_NAME": "Админова", "EMAIL": portal.admin_email}  # fmt: skip
+    return {"ID": str(portal.current_user), "ACTIVE": True, "NAME": "Михаил",
+            "LAST_NAME": "Менеджеров", "EMAIL": "manager@portal.example"}  # fmt: skip
+
+
+@method("user.admin")
+def user_admin(portal: PortalState, params: dict[str, Any]) -> Any:
+    # EN api-reference/common/users/user-admin: may the current user manage the app's settings
+    return portal.current_user in portal.admins
 
 
 @method("profile")

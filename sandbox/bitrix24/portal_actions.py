@@ -11,13 +11,17 @@ run robots — each a form-encoded POST to rentflow, shaped like Bitrix24's.
   (api-reference/widgets/_includes/widget_data.md);
 - robots: ``workflow_id``, ``code``, ``document_id[]``, ``event_token``, ``properties[...]``,
   ``auth[...]`` (bizproc-robot-add.html; b24pysdk credentials/oauth_workflow_data.py).
+
+Every POST goes to rentflow, the app this portal has installed (``PortalState.app_url``: its
+install handler, its app page, the handlers it bound), never to a URL a request names, and the
+answer shows only rentflow's own pages: the sandbox is reachable by anyone who can reach
+rentflow, and must not fetch arbitrary URLs for them.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
-import time
 from typing import Any
 
 import requests
@@ -29,6 +33,11 @@ from sandbox.bitrix24.state import PortalState
 
 bp = Blueprint("b24_portal", __name__, url_prefix="/_portal")
 TIMEOUT = 30
+INSTALL_PATH, EVENTS_PATH, APP_PATH = "/bitrix24/install", "/bitrix24/events", "/bitrix24/app"
+
+
+class OutsideApp(Exception):
+    """A handler URL outside the installed app: the portal does not call it."""
 
 
 def _state() -> PortalState:
@@ -64,11 +73,20 @@ def _auth(state: PortalState, *, with_tokens: bool = True) -> dict[str, Any]:
     if with_tokens:
         tokens = state.issue_tokens()
         auth.update(access_token=tokens["access_token"], expires_in=tokens["expires_in"])
-        auth["scope"] = "crm,bizproc,placement,task"
+        auth["scope"] = ",".join(state.scope)
     return auth
 
 
-def _post(url: str, form: dict[str, Any], query: dict[str, Any] | None = None) -> requests.Response:
+def _ts(state: PortalState) -> str:
+    return str(int(state.now()))
+
+
+def _post(
+    state: PortalState, url: str, form: dict[str, Any], query: dict[str, Any] | None = None
+) -> requests.Response:
+    """POST to rentflow; ``OutsideApp`` for any other URL."""
+    if not url.startswith(f"{state.app_url.rstrip('/')}/"):
+        raise OutsideApp(url)
     return requests.post(url, params=query, data=phpquery.pairs(form), timeout=TIMEOUT)
 
 
@@ -76,13 +94,20 @@ def _answer(response: requests.Response) -> ResponseReturnValue:
     return jsonify(status=response.status_code, body=response.text)
 
 
+@bp.errorhandler(OutsideApp)
+def _outside(err: OutsideApp) -> ResponseReturnValue:
+    return jsonify(error="the portal calls only the installed app"), 400
+
+
 @bp.post("/install")
 def install() -> ResponseReturnValue:
-    """Open the app for the first time: POST the install form, then the ONAPPINSTALL event;
-    a page that calls ``BX24.installFinish()`` finishes the installation, as the browser would.
-    Body: ``{"url": install handler, "event_url": optional ONAPPINSTALL handler}``."""
+    """Open the app for the first time: the ONAPPINSTALL event (unless ``{"event": false}``),
+    then the install form to the app's install handler; a page that calls
+    ``BX24.installFinish()`` finishes the installation, as the browser would. Both go to
+    ``app_url``; the answer says how the app answered, not what."""
     state = _state()
-    body = request.get_json(force=True)
+    body = request.get_json(silent=True) or {}
+    app = state.app_url.rstrip("/")
     tokens = state.issue_tokens()
     point = endpoints(state)
     form = {
@@ -95,10 +120,10 @@ def install() -> ResponseReturnValue:
         "PLACEMENT": "DEFAULT",
         "PLACEMENT_OPTIONS": "{}",
         "APPLICATION_TOKEN": state.application_token,
-        "APPLICATION_SCOPE": "crm,bizproc,placement,task",
+        "APPLICATION_SCOPE": ",".join(state.scope),
     }
     query = _query()
-    if body.get("event_url"):
+    if body.get("event", True):
         event_tokens = state.issue_tokens()
         auth = _auth(state, with_tokens=False)
         auth.update(
@@ -107,14 +132,14 @@ def install() -> ResponseReturnValue:
             expires_in=event_tokens["expires_in"],
         )
         _post(
-            body["event_url"],
+            state, f"{app}{EVENTS_PATH}",
             {"event": "ONAPPINSTALL", "data": {"VERSION": "1", "ACTIVE": "Y", "INSTALLED": "Y",
-             "LANGUAGE_ID": "ru"}, "ts": str(int(time.time())), "auth": auth},
+             "LANGUAGE_ID": "ru"}, "ts": _ts(state), "auth": auth},
         )  # fmt: skip
-    response = _post(body["url"], form, query)
+    response = _post(state, f"{app}{INSTALL_PATH}", form, query)
     if response.ok and "BX24.installFinish()" in response.text:
         state.installed = True
-    return jsonify(status=response.status_code, body=response.text, installed=state.installed)
+    return jsonify(status=response.status_code, installed=state.installed)
 
 
 def send_event(
@@ -131,10 +156,13 @@ def send_event(
             "event": event.upper(),
             "event_handler_id": str(index),
             "data": data,
-            "ts": str(int(time.time())),
+            "ts": _ts(state),
             "auth": _auth(state, with_tokens=tokens),
         }
-        codes.append(_post(bound["handler"], form).status_code)
+        try:
+            codes.append(_post(state, bound["handler"], form).status_code)
+        except OutsideApp:
+            continue
     return codes
 
 
@@ -157,6 +185,7 @@ def move_deal(deal_id: int) -> ResponseReturnValue:
         if stage not in state.stage_ids(deal["categoryId"]):
             return jsonify(error="bad stage"), 400
         deal["stageId"] = stage
+        deal["updatedTime"] = state.timestamp()
     codes = send_event(state, "ONCRMDEALUPDATE", {"FIELDS": {"ID": deal_id}})
     return jsonify(deal=deal, delivered=codes)
 
@@ -178,17 +207,18 @@ def uninstall() -> ResponseReturnValue:
 
 @bp.post("/placements/<placement>/open")
 def open_placement(placement: str) -> ResponseReturnValue:
-    """A user opens a placement (e.g. the deal tab) or the app page (``DEFAULT``)."""
+    """A user (``user_id``, 1 = the admin) opens a placement (e.g. the deal tab) or the app
+    page (``DEFAULT``)."""
     state = _state()
     body = request.get_json(force=True) or {}
     if placement == "DEFAULT":
-        url = body["url"]
+        url = f"{state.app_url.rstrip('/')}{APP_PATH}"
     else:
         bound = [p for p in state.placements if p["placement"] == placement]
         if not bound:
             return jsonify(error="placement not bound"), 404
         url = bound[0]["handler"]
-    tokens = state.issue_tokens()
+    tokens = state.issue_tokens(int(body.get("user_id", 1)))
     form = {
         "AUTH_ID": body.get("auth_id", tokens["access_token"]),
         "AUTH_EXPIRES": tokens["expires_in"],
@@ -200,7 +230,7 @@ def open_placement(placement: str) -> ResponseReturnValue:
         "PLACEMENT_OPTIONS": json.dumps(body.get("options", {})),
     }
     query = _query(body.get("lang", "ru"))
-    return _answer(_post(url, form, query))
+    return _answer(_post(state, url, form, query))
 
 
 @bp.post("/robots/<code>/run")
@@ -222,12 +252,12 @@ def run_robot(code: str) -> ResponseReturnValue:
         "properties": body.get("properties", {}),
         "use_subscription": "Y",
         "timeout_duration": "0",
-        "ts": str(int(time.time())),
+        "ts": _ts(state),
         "auth": dict(
             _auth(state), application_token=body.get("application_token", state.application_token)
         ),
     }
-    return _answer(_post(robot["HANDLER"], form))
+    return _answer(_post(state, robot["HANDLER"], form))
 
 
 @bp.post("/control")

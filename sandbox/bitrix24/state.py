@@ -14,7 +14,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
+
+from crm_mappings.bitrix24.setup import SCOPES
 
 ACCESS_TTL = 3600  # access tokens live one hour (settings/oauth/index.html)
 
@@ -98,6 +101,8 @@ class PortalState:
     member_id: str = "a223c6b3710f85df22e9377d6c4f7553"
     client_id: str = "local.rentflow"
     client_secret: str = "sandbox-secret"
+    app_code: str = ""  # app.info CODE: a Market app's vendor.appname; "" = the client id
+    scope: tuple[str, ...] = SCOPES  # what the app card grants (app.info, OAuth "scope")
     admin_email: str = "admin@portal.example"
     app_url: str = "http://127.0.0.1:8000"  # rentflow, as the portal's app settings name it
     application_token: str = field(default_factory=lambda: secrets.token_hex(16))
@@ -117,6 +122,9 @@ class PortalState:
     bizproc_events: list[dict[str, Any]] = field(default_factory=list)
     event_tokens: set[str] = field(default_factory=set)
     installed: bool = False
+    admins: set[int] = field(default_factory=lambda: {1})  # user ids with user.admin true
+    token_users: dict[str, int] = field(default_factory=dict)  # access token -> user id
+    current_user: int = 1  # the user of the call being answered (set under ``lock``)
     refreshes: int = 0  # successful OAuth refreshes
     refused: int = 0  # calls answered 503 QUERY_LIMIT_EXCEEDED by the limiter
     calls: list[str] = field(default_factory=list)  # every HTTP request's method, in order
@@ -125,11 +133,13 @@ class PortalState:
     down: bool = False  # answer 503 to everything, as a portal under maintenance
     lock: threading.RLock = field(default_factory=threading.RLock)
 
-    def issue_tokens(self) -> dict[str, Any]:
-        """A fresh access/refresh pair (the old refresh token is revoked by the caller)."""
+    def issue_tokens(self, user_id: int = 1) -> dict[str, Any]:
+        """A fresh access/refresh pair of ``user_id`` (the old refresh token is revoked by the
+        caller)."""
         with self.lock:
             access, refresh = secrets.token_hex(16), secrets.token_hex(16)
             self.access_tokens[access] = self.now() + ACCESS_TTL
+            self.token_users[access] = user_id
             self.refresh_tokens.add(refresh)
             return {
                 "access_token": access,
@@ -148,6 +158,11 @@ class PortalState:
         """Kill every refresh token, as 180 days unused or an uninstall would."""
         with self.lock:
             self.refresh_tokens.clear()
+
+    def timestamp(self) -> str:
+        """Now as the portal writes ``updatedTime`` (ISO 8601 with offset, api-reference
+        data-types ``datetime``)."""
+        return datetime.fromtimestamp(self.now(), UTC).isoformat(timespec="seconds")
 
     def stage_ids(self, category_id: int) -> list[str]:
         entity = "DEAL_STAGE" if category_id == 0 else f"DEAL_STAGE_{category_id}"
@@ -170,6 +185,8 @@ class PortalState:
                 "contactIds": [],
                 "parentId2": None,
                 "entityTypeId": 2,
+                "createdTime": self.timestamp(),
+                "updatedTime": self.timestamp(),
             }
             deal.update({k: v for k, v in fields.items() if k != "id"})
             deal["categoryId"] = int(deal["categoryId"] or 0)

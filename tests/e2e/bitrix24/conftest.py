@@ -51,22 +51,27 @@ def wait_for(check: Callable[[], Any], timeout: float = 30.0) -> Any:
 
 @pytest.fixture
 def world(settings: Settings, clock: FixedClock) -> Iterator[World]:
-    port = free_port()
-    settings = replace(settings, public_base_url=f"http://127.0.0.1:{port}")
+    port, portal_port = free_port(), free_port()
+    portal_url = f"http://127.0.0.1:{portal_port}/"
+    settings = replace(
+        settings, public_base_url=f"http://127.0.0.1:{port}", sandbox=True,
+        bitrix24_portal_domains=("127.0.0.1:*",), bitrix24_oauth_url=f"{portal_url}oauth/token/",
+    )  # fmt: skip
     container = bootstrap(settings, clock=clock)  # the real CRM factories
     runtime.set_container(container)
     portal = PortalState(
-        client_id=settings.bitrix24_client_id, client_secret=settings.bitrix24_client_secret
-    )
+        client_id=settings.bitrix24_client_id, client_secret=settings.bitrix24_client_secret,
+        app_url=settings.public_base_url, now=lambda: clock.now().timestamp(),
+    )  # fmt: skip
     app = create_app(container=container)
     worker_app = make_celery(settings)
     try:
         with (
-            serve(create_emulator(portal)) as portal_url,
+            serve(create_emulator(portal), port=portal_port),
             serve(app, port=port) as app_url,
             start_worker(worker_app, pool="solo", perform_ping_check=False, shutdown_timeout=10),
         ):
-            yield World(container, portal, f"{portal_url}/", f"{app_url}/", worker_app)
+            yield World(container, portal, portal_url, f"{app_url}/", worker_app)
     finally:
         runtime.set_container(None)
         container.dispose()

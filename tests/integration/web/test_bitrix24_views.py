@@ -4,7 +4,7 @@ over loopback HTTP)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlparse
 
@@ -49,20 +49,31 @@ class Setup:
             data={
                 "event": event,
                 "data[FIELDS][ID]": deal,
+                "ts": str(int(self.container.clock.now().timestamp())),
                 "auth[member_id]": self.portal.member_id,
                 "auth[application_token]": token or self.portal.application_token,
             },
         )
 
 
+def portal_settings(settings: Settings, portal_url: str) -> Settings:
+    """rentflow's settings for an emulated portal served on loopback at ``portal_url``: its
+    DOMAIN allowed, its OAuth server the one rentflow refreshes at."""
+    return replace(
+        settings, sandbox=True, bitrix24_portal_domains=("127.0.0.1:*",),
+        bitrix24_oauth_url=f"{portal_url}oauth/token/",
+    )  # fmt: skip
+
+
 @pytest.fixture
 def setup(settings: Settings, clock: FixedClock) -> Iterator[Setup]:
-    container = bootstrap(settings, clock=clock)
     portal = PortalState(
-        client_id=settings.bitrix24_client_id, client_secret=settings.bitrix24_client_secret
-    )
-    app = create_app(container=container)
+        client_id=settings.bitrix24_client_id, client_secret=settings.bitrix24_client_secret,
+        now=lambda: clock.now().timestamp(),
+    )  # fmt: skip
     with serve(create_emulator(portal)) as url:
+        container = bootstrap(portal_settings(settings, f"{url}/"), clock=clock)
+        app = create_app(container=container)
         built = Setup(container, portal, f"{url}/", app.test_client())
         app.config["RENTFLOW_DISPATCH"] = lambda name, args: built.queued.append(
             (name, tuple(args))
@@ -83,7 +94,7 @@ def test_install_stores_the_portal_and_calls_install_finish(setup: Setup) -> Non
     assert answer.status_code == 200
     assert "BX24.installFinish()" in answer.get_data(as_text=True)
     assert _portal_status(setup) is PortalStatus.ACTIVE
-    assert len(setup.portal.events) == 4
+    assert len(setup.portal.events) == 5
 
 
 def test_install_with_tokens_the_portal_does_not_know_is_refused(setup: Setup) -> None:
@@ -143,6 +154,7 @@ def test_a_robot_call_for_an_unknown_robot_is_rejected(setup: Setup) -> None:
             "document_id[0]": "crm", "document_id[1]": "CCrmDocumentDeal",
             "document_id[2]": "DEAL_5", "auth[member_id]": setup.portal.member_id,
             "auth[application_token]": setup.portal.application_token,
+            "ts": str(int(setup.container.clock.now().timestamp())),
         },
     )  # fmt: skip
 

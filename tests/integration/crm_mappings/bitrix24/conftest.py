@@ -46,11 +46,12 @@ def sleeps() -> list[float]:
 
 
 @pytest.fixture
-def client(store: MemoryTokenStore, sleeps: list[float]) -> Bitrix24Client:
+def client(store: MemoryTokenStore, sleeps: list[float], portal_url: str) -> Bitrix24Client:
     return Bitrix24Client(
         store,
         client_id="local.rentflow",
         client_secret="sandbox-secret",
+        oauth_token_url=f"{portal_url}oauth/token/",
         limiter=LeakyBucket(burst=1000),
         sleep=sleeps.append,
         retries=3,

@@ -10,6 +10,7 @@ from crm_mappings.bitrix24.adapter import FIELD_NAMES, Bitrix24Adapter
 from crm_mappings.bitrix24.client import Bitrix24Client
 from crm_mappings.bitrix24.setup import HandlerUrls, setup_portal
 from crm_mappings.port import (
+    CrmError,
     CrmNotFound,
     CrmTask,
     DealComment,
@@ -108,11 +109,48 @@ def test_setup_binds_everything_once_and_reinstall_adds_nothing(
     first = setup_portal(client, URLS)
     second = setup_portal(client, URLS)
 
-    assert first == {"e": 4, "tab": 1, "f": 9, "r": 4}
+    assert first == {"e": 5, "tab": 1, "f": 9, "r": 4}
     assert second == {"e": 0, "tab": 0, "f": 0, "r": 0}
     assert sorted(e["event"] for e in portal.events) == [
-        "ONAPPUNINSTALL", "ONCRMDEALADD", "ONCRMDEALDELETE", "ONCRMDEALUPDATE",
+        "ONAPPUNINSTALL", "ONAPPUPDATE", "ONCRMDEALADD", "ONCRMDEALDELETE", "ONCRMDEALUPDATE",
     ]  # fmt: skip
     assert [p["placement"] for p in portal.placements] == ["CRM_DEAL_DETAIL_TAB"]
     assert len(portal.userfields) == 9
     assert len(portal.robots) == 4
+
+
+def test_robots_are_offered_for_deals_only(client: Bitrix24Client, portal: PortalState) -> None:
+    setup_portal(client, URLS)
+
+    assert {code: robot["FILTER"] for code, robot in portal.robots.items()} == {
+        code: {"INCLUDE": [["crm", "CCrmDocumentDeal"]]} for code in portal.robots
+    }
+
+
+def test_changed_deals_lists_the_deals_updated_since_oldest_first(
+    adapter: Bitrix24Adapter, portal: PortalState
+) -> None:
+    old = portal.add_deal({"title": "old", "updatedTime": "2026-01-01T10:00:00+03:00"})
+    later = portal.add_deal({"title": "later", "updatedTime": "2026-02-01T13:00:00+03:00"})
+    first = portal.add_deal({"title": "first", "updatedTime": "2026-02-01T09:00:00+00:00"})
+
+    changed = adapter.changed_deals(datetime(2026, 2, 1, 8, 0, tzinfo=UTC))
+
+    assert [deal for deal, _ in changed] == [str(first["id"]), str(later["id"])]
+    assert str(old["id"]) not in {deal for deal, _ in changed}
+    assert changed[0][1] == datetime(2026, 2, 1, 9, 0, tzinfo=UTC)
+
+
+def test_a_url_field_refuses_a_value_that_is_not_a_link(
+    adapter: Bitrix24Adapter, portal: PortalState
+) -> None:
+    setup_portal(adapter.client, URLS)
+    deal_id = str(portal.add_deal({"title": "x"})["id"])
+
+    with pytest.raises(CrmError, match="CRM_FIELD_ERROR_VALUE_NOT_VALID"):
+        adapter.update_deals([DealUpdate(deal_id, fields={LeaseField.INVOICE_URL: "С-7"})])
+    adapter.update_deals(
+        [DealUpdate(deal_id, fields={LeaseField.INVOICE_URL: "https://rentflow.example/d/t"})]
+    )
+
+    assert portal.deals[int(deal_id)][FIELD_NAMES[LeaseField.INVOICE_URL]].startswith("https://")

@@ -90,7 +90,10 @@ def test_an_unreachable_portal_is_unavailable_not_an_error(sleeps: list[float]) 
     from tests.integration.crm_mappings.bitrix24.conftest import tokens_for
 
     store = MemoryTokenStore(tokens_for(PortalState(), "http://127.0.0.1:9/"))
-    client = Bitrix24Client(store, client_id="x", client_secret="y", sleep=sleeps.append, retries=1)
+    client = Bitrix24Client(
+        store, client_id="x", client_secret="y", oauth_token_url="http://127.0.0.1:9/oauth/token/",
+        sleep=sleeps.append, retries=1,
+    )  # fmt: skip
     with pytest.raises(CrmUnavailable):
         client.call("profile")
 
@@ -146,7 +149,10 @@ def test_a_token_about_to_expire_is_refreshed_before_the_call(
         tokens_for(portal, portal_url), expires_at=datetime.now(UTC) + timedelta(minutes=1)
     )
     store = MemoryTokenStore(soon)
-    client = Bitrix24Client(store, client_id="local.rentflow", client_secret="sandbox-secret")
+    client = Bitrix24Client(
+        store, client_id="local.rentflow", client_secret="sandbox-secret",
+        oauth_token_url=f"{portal_url}oauth/token/",
+    )  # fmt: skip
 
     client.call("profile")
 
