@@ -1,0 +1,77 @@
+"""Issue 14, break 9 ("a deal-tab frame token can save the admin's stage mapping"), replayed as
+found: a manager opens a deal's tab, takes the signed frame token from the page and posts the
+app page's settings form with it. Settings are for portal administrators (``user.admin``,
+api-reference/common/users/user-admin)."""
+
+from __future__ import annotations
+
+from tests import factories
+from tests.security.bitrix24_world import World, frame_of, world
+
+__all__ = ["world"]  # the fixture
+
+MANAGER = 7  # a portal user who is not an administrator
+
+
+def _mappings(world: World, portal_id: int | None) -> dict[str, object]:
+    with world.container.uow(portal_id) as uow:
+        return dict(uow.mappings.all())
+
+
+def test_a_deal_tab_frame_cannot_save_the_stage_mapping(world: World) -> None:
+    portal = world.installed()
+    with world.container.uow(portal.id) as uow:
+        uow.parties.add_landlord(factories.landlord())  # the tab then offers its lease form
+        uow.commit()
+    tab = world.open(
+        "/bitrix24/deal-tab", MANAGER, PLACEMENT="CRM_DEAL_DETAIL_TAB",
+        PLACEMENT_OPTIONS='{"ID": "5"}',
+    )  # fmt: skip
+    assert tab.status_code == 200
+
+    saved = world.web.post(
+        "/bitrix24/app/mapping",
+        data={"frame": frame_of(tab), "status:0:NEW": "signed", "billing_mode": "lease_deal"},
+    )
+
+    assert saved.status_code == 403
+    assert _mappings(world, portal.id) == {}
+
+
+def test_a_manager_opening_the_app_page_gets_403_and_no_settings_frame(world: World) -> None:
+    world.installed()
+
+    page = world.open("/bitrix24/app", MANAGER, PLACEMENT="DEFAULT")
+
+    assert page.status_code == 403
+    assert 'name="frame"' not in page.get_data(as_text=True)
+
+
+def test_an_administrator_saves_the_mapping_with_the_app_page_frame(world: World) -> None:
+    portal = world.installed()
+    page = world.open("/bitrix24/app", 1, PLACEMENT="DEFAULT")
+    assert page.status_code == 200
+
+    saved = world.web.post(
+        "/bitrix24/app/mapping",
+        data={"frame": frame_of(page), "status:0:NEW": "signed", "billing_mode": "lease_deal"},
+    )
+
+    assert saved.status_code == 200
+    assert list(_mappings(world, portal.id)) == ["0"]
+
+
+def test_the_app_page_frame_cannot_drive_the_deal_tab(world: World) -> None:
+    portal = world.installed()
+    page = world.open("/bitrix24/app", 1, PLACEMENT="DEFAULT")
+
+    pressed = world.web.post(
+        "/bitrix24/deal-tab/action", data={"frame": frame_of(page), "action": "issue_act"}
+    )
+    created = world.web.post(
+        "/bitrix24/deal-tab/lease", data={"frame": frame_of(page), "number": "X-1"}
+    )
+
+    assert [pressed.status_code, created.status_code] == [403, 403]
+    with world.container.uow(portal.id) as uow:
+        assert uow.leases.list() == []
