@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from backend.config import Settings
+from backend.config import SANDBOX_BITRIX24_PREFIX, Settings
 
 WsgiApp = Callable[..., Any]
 
@@ -40,6 +40,7 @@ def sandbox_apps(settings: Settings) -> list[SandboxApp]:
         client_id=settings.bitrix24_client_id,
         client_secret=settings.bitrix24_client_secret,
         app_url=settings.public_base_url,
+        base_url=f"{settings.public_base_url}{SANDBOX_BITRIX24_PREFIX}/",
     )
     return [
         SandboxApp("amocrm", "amoCRM account", "/sandbox/amocrm", amocrm_emulator(amo)),
@@ -49,5 +50,5 @@ def sandbox_apps(settings: Settings) -> list[SandboxApp]:
             prefix="/sandbox/onec",
             app=create_onec_app(),
         ),
-        SandboxApp("bitrix24", "Bitrix24 portal", "/sandbox/bitrix24", bitrix24_emulator(b24)),
+        SandboxApp("bitrix24", "Bitrix24 portal", SANDBOX_BITRIX24_PREFIX, bitrix24_emulator(b24)),
     ]

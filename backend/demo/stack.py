@@ -97,6 +97,7 @@ def running_stack(var_dir: Path, start: date) -> Iterator[Stack]:
             client_id=settings.bitrix24_client_id,
             client_secret=settings.bitrix24_client_secret,
             app_url=base_url,
+            base_url=f"{base_url}{BITRIX24_PREFIX}/",
             now=lambda: clock.now().timestamp(),  # events' ts in the demo's simulated time
         )
         upgrade(settings.database_url)

@@ -45,24 +45,31 @@ def _state() -> PortalState:
     return state
 
 
+def _root(state: PortalState) -> str:
+    """The portal's own address: ``state.base_url`` when set (mounted beside rentflow, however
+    the browser reached it), else the address of this request."""
+    return state.base_url or request.url_root
+
+
 def endpoints(state: PortalState) -> dict[str, str]:
     """Where this portal's REST and OAuth server live, as Bitrix24 reports them."""
-    root = request.url_root
+    root = _root(state)
     return {
         "client_endpoint": f"{root}rest/",
         "server_endpoint": f"{root}rest/",  # this emulator is its own OAuth server
-        "domain": portal_domain(),
+        "domain": portal_domain(state),
         "member_id": state.member_id,
     }
 
 
-def portal_domain() -> str:
+def portal_domain(state: PortalState) -> str:
     """The emulator's DOMAIN: host and mount point, so ``{scheme}://{DOMAIN}/rest/`` works."""
-    return f"{request.host}{request.script_root}"
+    return _root(state).split("://", 1)[1].rstrip("/")
 
 
-def _query(lang: str = "ru") -> dict[str, str]:
-    return {"DOMAIN": portal_domain(), "PROTOCOL": "1" if request.scheme == "https" else "0",
+def _query(state: PortalState, lang: str = "ru") -> dict[str, str]:
+    https = _root(state).startswith("https://")
+    return {"DOMAIN": portal_domain(state), "PROTOCOL": "1" if https else "0",
             "LANG": lang, "APP_SID": secrets.token_hex(8)}  # fmt: skip
 
 
@@ -122,7 +129,7 @@ def install() -> ResponseReturnValue:
         "APPLICATION_TOKEN": state.application_token,
         "APPLICATION_SCOPE": ",".join(state.scope),
     }
-    query = _query()
+    query = _query(state)
     if body.get("event", True):
         event_tokens = state.issue_tokens()
         auth = _auth(state, with_tokens=False)
@@ -229,7 +236,7 @@ def open_placement(placement: str) -> ResponseReturnValue:
         "PLACEMENT": placement,
         "PLACEMENT_OPTIONS": json.dumps(body.get("options", {})),
     }
-    query = _query(body.get("lang", "ru"))
+    query = _query(state, body.get("lang", "ru"))
     return _answer(_post(state, url, form, query))
 
 

@@ -105,6 +105,7 @@ class PortalState:
     scope: tuple[str, ...] = SCOPES  # what the app card grants (app.info, OAuth "scope")
     admin_email: str = "admin@portal.example"
     app_url: str = "http://127.0.0.1:8000"  # rentflow, as the portal's app settings name it
+    base_url: str = ""  # this portal's own address ("" = as each request reached it), with "/"
     application_token: str = field(default_factory=lambda: secrets.token_hex(16))
     bucket: LeakyBucket = field(default_factory=LeakyBucket)
     now: Callable[[], float] = time.time

@@ -5,10 +5,13 @@ named and returned its body (full-response SSRF). Replayed as found: the URL is 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 import requests
 
+from backend.config import Settings
+from backend.ports import FixedClock
 from sandbox.bitrix24.app import create_emulator
 from sandbox.bitrix24.state import PortalState
 from tests.loopback import serve
@@ -87,3 +90,32 @@ def test_handlers_bound_outside_the_app_are_never_called(
     assert robot.status_code == 400
     assert MARKER not in robot.text
     assert recorder.seen == []
+
+
+def test_the_sandbox_portal_mounted_beside_rentflow_installs_with_the_default_rules(
+    settings: Settings, clock: FixedClock
+) -> None:
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+    from backend.bootstrap import bootstrap
+    from backend.web.app import create_app
+    from sandbox.loopback import free_port
+    from sandbox.mount import sandbox_apps
+
+    port = free_port()
+    sandboxed = replace(settings, sandbox=True, public_base_url=f"http://127.0.0.1:{port}")
+    container = bootstrap(sandboxed, clock=clock)
+    mounts = {s.prefix: s.app for s in sandbox_apps(sandboxed) if s.name == "bitrix24"}
+    app = DispatcherMiddleware(create_app(container=container), mounts)
+    try:
+        with serve(app, port=port) as url:
+            answer = requests.post(
+                f"{url}/sandbox/bitrix24/_portal/install", json={"event": False}, timeout=30
+            )
+            with container.uow() as uow:
+                portals = uow.portals.list()
+    finally:
+        container.dispose()
+
+    assert answer.json() == {"installed": True, "status": 200}
+    assert [p.kind for p in portals] == ["bitrix24"]
