@@ -10,7 +10,7 @@ APT_RUNTIME := python3 python3-venv python3-dev build-essential \
 # what the tests need besides: QR decoding from PDFs, PostgreSQL, Redis, a browser
 APT_TEST := poppler-utils zbar-tools libzbar0 postgresql redis-server chromium libjs-jquery
 
-.PHONY: help system system-test venv install install-dev serve demo test test-unit lint format
+.PHONY: help system system-test venv install install-dev serve demo test test-unit test-browser lint format messages
 
 help:  ## list the targets
 	@awk 'BEGIN{FS=":.*## "} /^[a-z-]+:.*## /{printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -50,6 +50,13 @@ lint:  ## ruff, mypy, import-linter
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy backend crm_mappings documents jobs sandbox
 	$(BIN)/lint-imports
+
+test-browser:  ## the browser suite only (Playwright driving Debian's chromium)
+	$(BIN)/pytest tests/browser -q
+
+messages:  ## extract the pages' texts and merge them into the .po catalogues (compiled at start)
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -o var/messages.pot .
+	$(BIN)/pybabel update -i var/messages.pot -d backend/web/translations --no-fuzzy-matching
 
 format:  ## reformat the code
 	$(BIN)/ruff format .

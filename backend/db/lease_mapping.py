@@ -53,7 +53,9 @@ def landlord_from_row(row: LandlordRow) -> LandlordEntity:
         bank=BankRequisites(row.bank_name, row.bic, row.account, row.corr_account),
         director=Person(name=row.director_name, position=row.director_position),
         accountant=Person(
-            name=row.accountant_name, position="Главный бухгалтер", email=row.accountant_email
+            name=row.accountant_name,
+            position=str((row.settings or {}).get("accountant_position") or "Главный бухгалтер"),
+            email=row.accountant_email,
         ),
         vat_payer=row.vat_payer,
     )

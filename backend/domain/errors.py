@@ -27,12 +27,16 @@ class IllegalTransition(DomainError):
 
 
 class InvalidRequisites(DomainError):
-    """Bank or tax requisites that fail their format or control-digit check."""
+    """Bank or tax requisites that fail their format or control-digit check; ``code`` says
+    which check failed (``missing``, ``digits``, ``length``, ``control``...) so a page can
+    say it in the user's language, ``expected`` what the check wanted."""
 
-    def __init__(self, field: str, reason: str) -> None:
+    def __init__(self, field: str, reason: str, code: str = "invalid", expected: str = "") -> None:
         super().__init__(f"{field}: {reason}")
         self.field = field
         self.reason = reason
+        self.code = code
+        self.expected = expected
 
 
 class CurrencyMismatch(DomainError):

@@ -24,12 +24,14 @@ _KPP = re.compile(r"\d{4}[\dA-Z]{2}\d{3}")
 
 def _digits(field: str, value: str, lengths: tuple[int, ...]) -> str:
     if not value:
-        raise InvalidRequisites(field, "is missing")
+        raise InvalidRequisites(field, "is missing", "missing")
     if not value.isascii() or not value.isdigit():
-        raise InvalidRequisites(field, f"must contain digits only, got {value!r}")
+        raise InvalidRequisites(field, f"must contain digits only, got {value!r}", "digits")
     if len(value) not in lengths:
         expected = " or ".join(str(n) for n in lengths)
-        raise InvalidRequisites(field, f"must have {expected} digits, got {len(value)}")
+        raise InvalidRequisites(
+            field, f"must have {expected} digits, got {len(value)}", "length", expected
+        )
     return value
 
 
@@ -47,16 +49,16 @@ def check_inn(inn: str, field: str = "inn") -> str:
             _weighted(inn, _INN12_WEIGHTS_12) % 11 % 10 == int(inn[11])
         )
     if not valid:
-        raise InvalidRequisites(field, f"control digits of ИНН {inn} do not match")
+        raise InvalidRequisites(field, f"control digits of ИНН {inn} do not match", "control")
     return inn
 
 
 def check_kpp(kpp: str, field: str = "kpp") -> str:
     """Check a КПП: 4 digits (tax office), 2 digits or capitals (reason), 3 digits."""
     if not kpp:
-        raise InvalidRequisites(field, "is missing")
+        raise InvalidRequisites(field, "is missing", "missing")
     if not _KPP.fullmatch(kpp):
-        raise InvalidRequisites(field, f"must be 9 characters NNNNPPNNN, got {kpp!r}")
+        raise InvalidRequisites(field, f"must be 9 characters NNNNPPNNN, got {kpp!r}", "format")
     return kpp
 
 
@@ -64,7 +66,7 @@ def check_bic(bic: str, field: str = "bic") -> str:
     """Check a БИК: 9 digits, starting with the country code 04 (Russia)."""
     _digits(field, bic, (9,))
     if not bic.startswith("04"):
-        raise InvalidRequisites(field, f"a Russian БИК starts with 04, got {bic}")
+        raise InvalidRequisites(field, f"a Russian БИК starts with 04, got {bic}", "bic_country")
     return bic
 
 
@@ -78,7 +80,9 @@ def check_account(account: str, bic: str, field: str = "account") -> str:
     _digits(field, account, (20,))
     check_bic(bic)
     if not _account_key_ok(bic[-3:], account):
-        raise InvalidRequisites(field, f"control key of account {account} fails for БИК {bic}")
+        raise InvalidRequisites(
+            field, f"control key of account {account} fails for БИК {bic}", "account_key"
+        )
     return account
 
 
@@ -87,18 +91,20 @@ def check_corr_account(corr_account: str, bic: str, field: str = "corr_account")
     _digits(field, corr_account, (20,))
     check_bic(bic)
     if not corr_account.startswith("301"):
-        raise InvalidRequisites(field, f"must start with 301, got {corr_account}")
+        raise InvalidRequisites(field, f"must start with 301, got {corr_account}", "corr_prefix")
     if corr_account[-3:] != bic[-3:]:
-        raise InvalidRequisites(field, f"must end with the last 3 digits of БИК {bic}")
+        raise InvalidRequisites(field, f"must end with the last 3 digits of БИК {bic}", "corr_bic")
     if not _account_key_ok("0" + bic[4:6], corr_account):
-        raise InvalidRequisites(field, f"control key of {corr_account} fails for БИК {bic}")
+        raise InvalidRequisites(
+            field, f"control key of {corr_account} fails for БИК {bic}", "account_key"
+        )
     return corr_account
 
 
 def check_bank(bank: BankRequisites, field: str = "bank") -> BankRequisites:
     """Check a bank block: name, БИК, account and correspondent account."""
     if not bank.bank_name.strip():
-        raise InvalidRequisites(f"{field}.bank_name", "is missing")
+        raise InvalidRequisites(f"{field}.bank_name", "is missing", "missing")
     check_bic(bank.bic, f"{field}.bic")
     check_account(bank.account, bank.bic, f"{field}.account")
     check_corr_account(bank.corr_account, bank.bic, f"{field}.corr_account")
@@ -108,9 +114,34 @@ def check_bank(bank: BankRequisites, field: str = "bank") -> BankRequisites:
 def check_landlord(landlord: LandlordEntity, field: str = "landlord") -> LandlordEntity:
     """Check everything a Russian invoice needs from its issuer (исполнитель)."""
     if not landlord.name.strip():
-        raise InvalidRequisites(f"{field}.name", "is missing")
+        raise InvalidRequisites(f"{field}.name", "is missing", "missing")
     check_inn(landlord.inn, f"{field}.inn")
     if len(landlord.inn) == 10:  # organisations have a КПП, sole traders do not
         check_kpp(landlord.kpp, f"{field}.kpp")
     check_bank(landlord.bank, f"{field}.bank")
     return landlord
+
+
+def check_ogrn(ogrn: str, field: str = "ogrn") -> str:
+    """Check an ОГРН (13 digits, organisation) or ОГРНИП (15 digits, sole trader): its last
+    digit is the rest of the number modulo 11 (ОГРН) or 13 (ОГРНИП), then modulo 10
+    (приказ ФНС от 13.11.2012 № ММВ-7-6/843@; e.g. https://www.kholenkov.ru/data-validation/ogrn/)."""
+    _digits(field, ogrn, (13, 15))
+    body, check = ogrn[:-1], int(ogrn[-1])
+    modulus = 11 if len(ogrn) == 13 else 13
+    if int(body) % modulus % 10 != check:
+        raise InvalidRequisites(field, f"control digit of ОГРН {ogrn} does not match", "control")
+    return ogrn
+
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def check_email(email: str, field: str = "email") -> str:
+    """Check an address documents and replies go to: one ``local@domain.tld``, no spaces and
+    no line breaks (a CR/LF would let the value add mail headers)."""
+    if not email:
+        raise InvalidRequisites(field, "is missing", "missing")
+    if not _EMAIL.fullmatch(email) or not email.isprintable():
+        raise InvalidRequisites(field, f"{email!r} is not an e-mail address", "email")
+    return email

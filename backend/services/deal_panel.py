@@ -45,6 +45,7 @@ def deal_panel(
     ]
     flags = needs_attention(Snapshot([lease], documents, planned), today)
     debt = outstanding_debt(documents)
+    numbers = {d.id: d.number for d in documents if d.id is not None}  # people see numbers
     return {
         "deal_id": deal_id,
         "lease": {
@@ -80,7 +81,12 @@ def deal_panel(
             for d in documents
         ],
         "payments": [
-            {"payment_id": a.payment_id, "invoice_id": a.invoice_id, "amount": str(a.amount.amount)}
+            {
+                "payment_id": a.payment_id,
+                "invoice_id": a.invoice_id,
+                "invoice_number": numbers.get(a.invoice_id or 0, ""),
+                "amount": str(a.amount.amount),
+            }
             for a in uow.payments.allocations(lease_id=lease.id)
         ],
         "debt": str(debt),

@@ -6,6 +6,7 @@ from flask import Flask
 
 from backend.bootstrap import Container, bootstrap
 from backend.config import Settings
+from backend.web import i18n
 
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> Flask:
@@ -18,6 +19,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.config["SECRET_KEY"] = settings.secret_key or "dev-only"
     app.config["RENTFLOW_SETTINGS"] = settings
     app.extensions["rentflow"] = container
+    i18n.init_app(app, settings.var_dir)
 
     from backend.web import (
         amocrm,
@@ -25,6 +27,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         amocrm_widget,
         attention,
         bitrix24,
+        bitrix24_landlords,  # noqa: F401 - adds the landlords section to the bitrix24 blueprint
         documents,
         home,
         onec,

@@ -11,20 +11,22 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Sequence
-from functools import cache
 from importlib.resources import files
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, lazy_gettext
 
 from backend.domain.errors import DomainError
 from backend.domain.lease import LeaseStatus
 from backend.domain.parties import Person
 from backend.domain.portal import Portal, PortalStatus
-from backend.services.crm_sync import STATUS_LABELS_RU, load_mapping, save_mapping
-from backend.services.deal_actions import PanelAction, run_panel_action
+from backend.services.crm_sync import load_mapping, save_mapping
+from backend.services.deal_actions import PanelAction, PanelOutcome, run_panel_action
 from backend.services.deal_panel import deal_panel
+from backend.services.landlords import list_landlords
 from backend.services.leases import register_lease
 from backend.services.portals import uninstall_portal
 from backend.services.robots import Robot
@@ -32,6 +34,7 @@ from backend.web import bitrix24_flows as flows
 from backend.web import bitrix24_trust as trust
 from backend.web.bitrix24_lease_form import VAT_CHOICES, lease_from_form
 from backend.web.deps import container
+from backend.web.i18n import select_lang
 from crm_mappings.bitrix24 import phpquery
 from crm_mappings.bitrix24.adapter import Bitrix24Adapter
 from crm_mappings.bitrix24.client import Bitrix24Client
@@ -40,13 +43,10 @@ from crm_mappings.mapping import BillingMode, LeaseEvent, StageMapping, default_
 
 log = logging.getLogger(__name__)
 _TEMPLATES = str(files("widget").joinpath("bitrix24", "templates"))
-bp = Blueprint("bitrix24", __name__, url_prefix="/bitrix24", template_folder=_TEMPLATES)
-
-
-@bp.app_template_filter("b24_date")
-def _b24_date(iso: str) -> str:
-    """``2026-02-01`` as the portal's users write it: ``01.02.2026``."""
-    return ".".join(reversed(iso.split("-"))) if iso else ""
+bp = Blueprint(
+    "bitrix24", __name__, url_prefix="/bitrix24", template_folder=_TEMPLATES,
+    static_folder=str(files("backend.web").joinpath("static")), static_url_path="/static",
+)  # fmt: skip
 
 
 DEAL_TASK = "jobs.tasks.bitrix24_deal_changed"
@@ -54,24 +54,45 @@ ROBOT_TASK = "jobs.tasks.bitrix24_robot"
 DOCUMENT_TASK = "jobs.tasks.crm_document_issued"
 Dispatch = Callable[[str, Sequence[Any]], None]
 _ROBOTS = {r.value for r in Robot}
-EVENT_LABELS_EN = {e: e.value.replace("_", " ") for e in LeaseEvent}
-EVENT_LABELS_RU = {
-    LeaseEvent.INVOICE_ISSUED: "Счёт выставлен", LeaseEvent.INVOICE_SENT: "Счёт отправлен",
-    LeaseEvent.PAID: "Оплачен", LeaseEvent.OVERDUE: "Просрочен",
-    LeaseEvent.ACT_SENT: "Акт отправлен", LeaseEvent.ACT_SIGNED: "Акт подписан",
+EVENT_LABELS = {
+    LeaseEvent.INVOICE_ISSUED: lazy_gettext("Invoice issued"),
+    LeaseEvent.INVOICE_SENT: lazy_gettext("Invoice sent"),
+    LeaseEvent.PAID: lazy_gettext("Paid in full"), LeaseEvent.OVERDUE: lazy_gettext("Overdue"),
+    LeaseEvent.ACT_SENT: lazy_gettext("Act sent"),
+    LeaseEvent.ACT_SIGNED: lazy_gettext("Act signed"),
 }  # fmt: skip
-
-
-@cache
-def _texts() -> dict[str, dict[str, str]]:
-    raw = files("widget").joinpath("bitrix24", "i18n.json").read_text(encoding="utf-8")
-    texts: dict[str, dict[str, str]] = json.loads(raw)
-    return texts
+OUTCOMES = {
+    PanelOutcome.DONE: lazy_gettext("Done"),
+    PanelOutcome.NO_LEASE: lazy_gettext("No lease is linked to this deal yet."),
+    PanelOutcome.NOTHING_PLANNED: lazy_gettext("Nothing more is planned in the schedule."),
+    PanelOutcome.NOTHING_TO_SEND: lazy_gettext(
+        "Nothing to send: no documents issued, or no tenant addresses."
+    ),
+}
+# Bitrix24 opens a frame at ``handler?DOMAIN=..&PROTOCOL=..&LANG=..&APP_SID=..``; the JS SDK
+# reads DOMAIN and APP_SID from the page's own address (b24jssdk initializeB24Frame), so every
+# form of the frame posts back to an address that keeps them.
+FRAME_QUERY = ("DOMAIN", "PROTOCOL", "LANG", "APP_SID")
 
 
 def _lang() -> str:
-    lang = (request.args.get("LANG") or request.form.get("lang") or "ru").lower()
-    return lang if lang in _texts() else "en"
+    return select_lang()
+
+
+@bp.app_context_processor
+def _frame_helpers() -> dict[str, Any]:
+    def action(endpoint: str, **values: Any) -> str:
+        """Where a frame's form posts: rentflow's public address, keeping the frame query."""
+        kept = {k: request.args[k] for k in FRAME_QUERY if request.args.get(k)}
+        kept.setdefault("LANG", _lang())
+        base = container().settings.public_base_url
+        return f"{base}{url_for(endpoint, **values)}?{urlencode(kept)}"
+
+    return {"action": action, "static_url": _static_url}
+
+
+def _static_url(name: str) -> str:
+    return f"{container().settings.public_base_url}{url_for('bitrix24.static', filename=name)}"
 
 
 def dispatch(name: str, args: Sequence[Any]) -> None:
@@ -141,7 +162,7 @@ def install() -> ResponseReturnValue:
         uow.portals.save(flows.with_settings(uow.portals.get(pid), changes))
         uow.commit()
     log.info("bitrix24 portal %s installed, bound %s", portal.external_id, added)
-    return render_template("bitrix24/install.html", lang=_lang(), t=_texts()[_lang()])
+    return render_template("bitrix24/install.html", lang=_lang())
 
 
 # --- events ---------------------------------------------------------------------------------
@@ -234,11 +255,48 @@ def _frame_portal(*, admin: bool = False) -> Portal:
 
 @bp.post("/app")
 def app_page() -> ResponseReturnValue:
-    """The app page from the portal's left menu: map stages to lease statuses and back
-    (portal administrators only)."""
+    """The app page from the portal's left menu (portal administrators only): it opens on
+    the landlords, the first thing a new portal needs; the stage mapping is a section."""
     portal = _frame_portal(admin=True)
     pid = flows.portal_id(portal)
-    return _render_app(pid, flows.sign_frame(container(), pid, flows.APP_FRAME), saved=False)
+    return render_landlords(pid, flows.sign_frame(container(), pid, flows.APP_FRAME))
+
+
+def render_section(
+    template: str, portal_id: int, frame: str, section: str, status: int = 200, **context: Any
+) -> ResponseReturnValue:
+    """A section of the app page inside its frame: the sections' tabs and the last run."""
+    c = container()
+    with c.uow(portal_id) as uow:
+        last_run = next(iter(uow.runs.recent(1)), None)
+    page = render_template(
+        template, lang=_lang(), frame=frame, section=section, last_run=last_run, **context
+    )
+    return page, status
+
+
+def render_landlords(portal_id: int, frame: str, message: str = "") -> ResponseReturnValue:
+    """The landlords section: the portal's landlords by name, INN and bank."""
+    with container().uow(portal_id) as uow:
+        landlords = list_landlords(uow)
+    return render_section(
+        "bitrix24/landlords.html", portal_id, frame, "landlords",
+        landlords=landlords, message=message,
+    )  # fmt: skip
+
+
+@bp.post("/app/landlords", endpoint="landlords")
+def landlords_view() -> ResponseReturnValue:
+    """The landlords section, reached from the app page's tabs (an app-page frame only)."""
+    portal_id, _ = flows.read_frame(container(), request.form.get("frame", ""), flows.APP_FRAME)
+    return render_landlords(portal_id, request.form.get("frame", ""))
+
+
+@bp.post("/app/pipelines", endpoint="pipelines")
+def pipelines_view() -> ResponseReturnValue:
+    """The stage mapping section (an app-page frame only)."""
+    portal_id, _ = flows.read_frame(container(), request.form.get("frame", ""), flows.APP_FRAME)
+    return _render_app(portal_id, request.form.get("frame", ""), saved=False)
 
 
 def _render_app(portal_id: int, frame: str, *, saved: bool) -> ResponseReturnValue:
@@ -248,18 +306,13 @@ def _render_app(portal_id: int, frame: str, *, saved: bool) -> ResponseReturnVal
     pipelines = c.crm(portal).list_pipelines()
     with c.uow(portal_id) as uow:
         mappings = {p.id: load_mapping(uow, p.id) or default_mapping(p) for p in pipelines}
-        last_run = next(iter(uow.runs.recent(1)), None)
-    lang = _lang()
-    return render_template(
-        "bitrix24/app.html", lang=lang, t=_texts()[lang], frame=frame, saved=saved,
-        base_url=c.settings.public_base_url,
+    return render_section(
+        "bitrix24/app.html", portal_id, frame, "pipelines", saved=saved,
         pipelines=pipelines, mappings=mappings, statuses=[s.value for s in _STORED],
-        events=[e.value for e in LeaseEvent],
-        status_labels=STATUS_LABELS_RU if lang == "ru" else {s: s.value for s in LeaseStatus},
-        event_labels=EVENT_LABELS_RU if lang == "ru" else EVENT_LABELS_EN,
+        events=[e.value for e in LeaseEvent], event_labels=EVENT_LABELS,
         billing_modes=[m.value for m in BillingMode],
         billing_mode=portal.settings.get("billing_mode", BillingMode.LEASE_DEAL.value),
-        billing_pipeline=portal.settings.get("billing_pipeline", ""), last_run=last_run,
+        billing_pipeline=portal.settings.get("billing_pipeline", ""),
     )  # fmt: skip
 
 
@@ -316,13 +369,10 @@ def _render_tab(portal_id: int, deal_id: str, frame: str, message: str) -> Respo
     c = container()
     with c.uow(portal_id) as uow:
         panel = deal_panel(uow, c.clock.today(), deal_id, c.link_url)
-        landlords = uow.parties.landlords() if panel["lease"] is None else []
-    lang = _lang()
+        landlords = list_landlords(uow) if panel["lease"] is None else []
     return render_template(
-        "bitrix24/deal_tab.html", lang=lang, t=_texts()[lang], frame=frame, panel=panel,
-        message=message, base_url=c.settings.public_base_url, landlords=landlords,
-        vat_choices=VAT_CHOICES, form=request.form,
-        status_labels=STATUS_LABELS_RU if lang == "ru" else {s: s.value for s in LeaseStatus},
+        "bitrix24/deal_tab.html", lang=_lang(), frame=frame, panel=panel, message=message,
+        landlords=landlords, vat_choices=VAT_CHOICES, form=request.form,
     )  # fmt: skip
 
 
@@ -332,19 +382,17 @@ def deal_tab_action() -> ResponseReturnValue:
     c = container()
     frame = request.form.get("frame", "")
     portal_id, deal_id = flows.read_frame(c, frame, flows.TAB_FRAME)
-    texts = _texts()[_lang()]
     try:
         action = PanelAction(request.form.get("action", ""))
     except ValueError:
-        return _render_tab(portal_id, deal_id, frame, texts["not_available"])
+        return _render_tab(portal_id, deal_id, frame, gettext("Unknown action."))
     try:
         result = run_panel_action(c.billing_ports(), portal_id, deal_id, action, c.clock.today())
     except DomainError as err:
         return _render_tab(portal_id, deal_id, frame, str(err))
     for document_id in result.issued:
         dispatch(DOCUMENT_TASK, (portal_id, document_id))
-    message = texts[result.outcome.value]
-    return _render_tab(portal_id, deal_id, frame, message)
+    return _render_tab(portal_id, deal_id, frame, str(OUTCOMES[result.outcome]))
 
 
 @bp.post("/deal-tab/lease")
@@ -356,6 +404,9 @@ def create_lease() -> ResponseReturnValue:
     with c.uow() as uow:
         portal = uow.portals.get(portal_id)
     deal = c.crm(portal).get_deal(deal_id)
+    problem = ""
+    # the error is rendered after the unit of work has rolled back: never a page drawn while
+    # a write transaction holds SQLite for every portal
     with c.uow(portal_id) as uow:
         try:
             landlord = uow.parties.landlord(int(request.form.get("landlord_id", "0") or 0))
@@ -367,7 +418,7 @@ def create_lease() -> ResponseReturnValue:
                 uow, c.clock, lease, crm_deal_id=deal_id, crm_pipeline_id=deal.pipeline_id,
                 landlord_id=landlord.id,
             )  # fmt: skip
+            uow.commit()
         except (DomainError, ValueError) as err:
-            return _render_tab(portal_id, deal_id, frame, str(err))
-        uow.commit()
-    return _render_tab(portal_id, deal_id, frame, _texts()[_lang()]["done"])
+            problem = str(err)
+    return _render_tab(portal_id, deal_id, frame, problem or gettext("Done"))

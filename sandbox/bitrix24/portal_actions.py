@@ -34,6 +34,7 @@ from sandbox.bitrix24.state import PortalState
 bp = Blueprint("b24_portal", __name__, url_prefix="/_portal")
 TIMEOUT = 30
 INSTALL_PATH, EVENTS_PATH, APP_PATH = "/bitrix24/install", "/bitrix24/events", "/bitrix24/app"
+INSTALL_MARK = "data-install-finish"
 
 
 class OutsideApp(Exception):
@@ -144,7 +145,9 @@ def install() -> ResponseReturnValue:
              "LANGUAGE_ID": "ru"}, "ts": _ts(state), "auth": auth},
         )  # fmt: skip
     response = _post(state, f"{app}{INSTALL_PATH}", form, query)
-    if response.ok and "BX24.installFinish()" in response.text:
+    # rentflow's install page asks for installFinish with ``data-install-finish`` (its
+    # rentflow-frame.js then calls the JS SDK's installFinish, as BX24.installFinish() would)
+    if response.ok and ("BX24.installFinish()" in response.text or INSTALL_MARK in response.text):
         state.installed = True
     return jsonify(status=response.status_code, installed=state.installed)
 

@@ -92,7 +92,12 @@ def test_install_stores_the_portal_and_calls_install_finish(setup: Setup) -> Non
     answer = setup.install()
 
     assert answer.status_code == 200
-    assert "BX24.installFinish()" in answer.get_data(as_text=True)
+    page = answer.get_data(as_text=True)
+    assert "data-install-finish" in page  # rentflow-frame.js calls the SDK's installFinish
+    with setup.web.get("/bitrix24/static/rentflow-frame.js") as script:
+        assert "b24.installFinish()" in script.get_data(as_text=True)
+    with setup.web.get("/bitrix24/static/vendor/b24jssdk/b24jssdk.min.js") as sdk:
+        assert sdk.status_code == 200
     assert _portal_status(setup) is PortalStatus.ACTIVE
     assert len(setup.portal.events) == 5
 
@@ -214,7 +219,7 @@ def test_a_dead_refresh_token_marks_the_portal_and_reopening_the_app_restores_it
     page = _open_app(setup)
 
     assert page.status_code == 200
-    assert "pipeline settings" in page.get_data(as_text=True)
+    assert "Landlords" in page.get_data(as_text=True)
     assert _portal_status(setup) is PortalStatus.ACTIVE
 
 
@@ -339,4 +344,6 @@ def test_the_app_page_shows_the_portals_last_billing_run(setup: Setup) -> None:
         uow.runs.finish(run_id, setup.container.clock.now(), issued=3, sent=2, failed=1, errors=[])
         uow.runs.start(date(2026, 1, 28), setup.container.clock.now())
         uow.commit()
-    assert "Last billing run: 28.01.2026 — issued 0, sent 0, failed 0 (not finished)" in open_app()
+    assert (
+        "Last billing run: Jan 28, 2026 — issued 0, sent 0, failed 0 (not finished)" in open_app()
+    )

@@ -1,0 +1,240 @@
+"""The landlords (исполнители) of a portal as a settings page edits them: a flat form of text
+fields, checked field by field, every problem reported at once with the field it belongs to.
+
+The JSON shape (``portal_settings.save_landlord``) stays for the API and the amoCRM settings;
+this module is for people typing into a form: values are trimmed, nothing typed is lost, and a
+problem is a code (``missing``, ``control``...) that the page says in the viewer's language.
+What the ``landlords`` table has no column for lives in the landlord's ``settings``:
+``short_name``, ``accountant_position`` and the ``numbering`` prefixes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from backend.domain.errors import InvalidRequisites
+from backend.domain.numbering import MAX_NUMBER_LENGTH, NumberFormat
+from backend.domain.parties import BankRequisites, LandlordEntity, Person
+from backend.domain.requisites import (
+    check_account,
+    check_bic,
+    check_corr_account,
+    check_email,
+    check_inn,
+    check_kpp,
+    check_ogrn,
+)
+from backend.ports import Clock
+from backend.services.unit_of_work import UnitOfWork
+
+TEXT_FIELDS = (
+    "name", "short_name", "inn", "kpp", "ogrn", "address", "phone",
+    "bank_bic", "bank_name", "bank_corr_account", "bank_account",
+    "director_name", "director_position", "accountant_name", "accountant_position",
+    "invoice_prefix", "act_prefix", "email", "accountant_email",
+)  # fmt: skip
+DEFAULT_DIRECTOR_POSITION = "Генеральный директор"
+DEFAULT_ACCOUNTANT_POSITION = "Главный бухгалтер"
+_LIMITS = {"name": 255, "short_name": 255, "address": 1000, "phone": 64}
+_DEFAULT_LIMIT = 255
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What is wrong with one field: ``code`` names the check, ``expected`` what it wanted."""
+
+    code: str
+    expected: str = ""
+
+
+@dataclass(frozen=True)
+class LandlordForm:
+    """What a person typed (trimmed) and, for an existing landlord, which one."""
+
+    values: dict[str, str]
+    vat_payer: bool = True
+    landlord_id: int | None = None
+    problems: dict[str, Problem] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LandlordSummary:
+    """One line of the landlords list: names and numbers a person recognises."""
+
+    id: int
+    name: str
+    short_name: str
+    inn: str
+    kpp: str
+    bank_name: str
+    account: str
+    invoice_prefix: str
+
+
+class LandlordFormInvalid(Exception):
+    """The form has problems; ``form`` carries the typed values and every problem."""
+
+    def __init__(self, form: LandlordForm) -> None:
+        super().__init__(", ".join(f"{k}: {p.code}" for k, p in form.problems.items()))
+        self.form = form
+
+
+def read_form(data: Mapping[str, str], landlord_id: int | None = None) -> LandlordForm:
+    """The form's values, single-line and trimmed (a CR or LF never survives into a name or
+    an address that goes into mail headers and documents); unknown keys are ignored."""
+    values = {name: " ".join(str(data.get(name, "")).split()) for name in TEXT_FIELDS}
+    vat = str(data.get("vat_payer", "")) in {"1", "on", "true"}
+    return LandlordForm(values, vat_payer=vat, landlord_id=landlord_id)
+
+
+def check_form(form: LandlordForm) -> LandlordForm:
+    """The same form with ``problems`` filled: one per field, the first check it fails."""
+    v = form.values
+    problems: dict[str, Problem] = {}
+    for name in ("name", "bank_name", "director_name"):
+        if not v[name]:
+            problems[name] = Problem("missing")
+    for name, value in v.items():
+        limit = _LIMITS.get(name, _DEFAULT_LIMIT)
+        if len(value) > limit:
+            problems[name] = Problem("too_long", str(limit))
+    for name, rule in _rules(v):
+        if name not in problems:
+            try:
+                rule()
+            except InvalidRequisites as err:
+                problems[name] = Problem(err.code, err.expected)
+    return LandlordForm(form.values, form.vat_payer, form.landlord_id, problems)
+
+
+def _rules(v: Mapping[str, str]) -> list[tuple[str, Callable[[], object]]]:
+    """The requisites checks that apply to the values, each with the field it speaks for."""
+    rules: list[tuple[str, Callable[[], object]]] = [("inn", lambda: check_inn(v["inn"]))]
+    if len(v["inn"]) == 10 or v["kpp"]:  # organisations have a КПП, sole traders do not
+        rules.append(("kpp", lambda: check_kpp(v["kpp"])))
+    if v["ogrn"]:
+        rules.append(("ogrn", lambda: _check_ogrn_of(v["inn"], v["ogrn"])))
+    rules.append(("bank_bic", lambda: check_bic(v["bank_bic"])))
+    if _valid_bic(v["bank_bic"]):  # a wrong БИК is reported once, on its own field
+        bic = v["bank_bic"]
+        rules.append(("bank_corr_account", lambda: check_corr_account(v["bank_corr_account"], bic)))
+        rules.append(("bank_account", lambda: check_account(v["bank_account"], bic)))
+    for name in ("email", "accountant_email"):
+        if v[name]:
+            rules.append((name, partial(check_email, v[name])))
+    for kind in ("invoice", "act"):
+        rules.append((f"{kind}_prefix", partial(_number_format, v[f"{kind}_prefix"], 0)))
+    return rules
+
+
+def _valid_bic(bic: str) -> bool:
+    try:
+        check_bic(bic)
+    except InvalidRequisites:
+        return False
+    return True
+
+
+def _check_ogrn_of(inn: str, ogrn: str) -> str:
+    check_ogrn(ogrn)
+    wanted = {10: 13, 12: 15}.get(len(inn))  # ОГРН for an organisation, ОГРНИП for an ИП
+    if wanted and len(ogrn) != wanted:
+        raise InvalidRequisites("ogrn", "does not fit the INN", "ogrn_kind", str(wanted))
+    return ogrn
+
+
+def _number_format(prefix: str, width: int) -> NumberFormat:
+    number = NumberFormat(prefix, width)
+    # the longest number of the year must still fit the payment QR's DocNo (ГОСТ Р 56042-2014)
+    longest = number.format(9999, 10 ** max(width, 4) - 1)
+    if len(longest) > MAX_NUMBER_LENGTH:
+        raise InvalidRequisites("numbering.prefix", "too long", "too_long", str(MAX_NUMBER_LENGTH))
+    return number
+
+
+def to_entity(form: LandlordForm) -> LandlordEntity:
+    """The landlord entity a checked form describes."""
+    v = form.values
+    return LandlordEntity(
+        id=form.landlord_id,
+        name=v["name"], inn=v["inn"], kpp=v["kpp"], ogrn=v["ogrn"],
+        address=v["address"], email=v["email"], phone=v["phone"], vat_payer=form.vat_payer,
+        bank=BankRequisites(v["bank_name"], v["bank_bic"], v["bank_account"],
+                            v["bank_corr_account"]),
+        director=Person(name=v["director_name"],
+                        position=v["director_position"] or DEFAULT_DIRECTOR_POSITION),
+        accountant=Person(name=v["accountant_name"], email=v["accountant_email"],
+                          position=v["accountant_position"] or DEFAULT_ACCOUNTANT_POSITION),
+    )  # fmt: skip
+
+
+def save_landlord_form(uow: UnitOfWork, clock: Clock, form: LandlordForm) -> int:
+    """Add the landlord, or change ``form.landlord_id`` (of this portal only); the caller
+    commits. Raises ``LandlordFormInvalid`` with every problem before anything is written,
+    ``NotFound`` for a landlord of another portal."""
+    checked = check_form(form)
+    if checked.problems:
+        raise LandlordFormInvalid(checked)
+    entity = to_entity(checked)
+    v = checked.values
+    before = uow.parties.landlord_settings(form.landlord_id) if form.landlord_id else {}
+    numbering = dict(before.get("numbering") or {})
+    for kind in ("invoice", "act"):
+        own = dict(numbering.get(kind) or {})
+        numbering[kind] = {"prefix": v[f"{kind}_prefix"], "width": int(own.get("width", 0))}
+    settings: dict[str, Any] = {
+        **before,
+        "numbering": numbering,
+        "short_name": v["short_name"],
+        "accountant_position": entity.accountant.position,
+    }
+    if form.landlord_id is None:
+        landlord_id = uow.parties.add_landlord(entity, settings)
+        event = "landlord.added"
+    else:
+        landlord_id = form.landlord_id
+        uow.parties.update_landlord(landlord_id, entity, settings)
+        event = "landlord.changed"
+    uow.audit.record(clock.now(), event, "landlord", landlord_id)
+    return landlord_id
+
+
+def landlord_form(uow: UnitOfWork, landlord_id: int) -> LandlordForm:
+    """The form of a stored landlord, to edit it (``NotFound`` for another portal's)."""
+    entity = uow.parties.landlord(landlord_id)
+    settings = uow.parties.landlord_settings(landlord_id)
+    numbering = settings.get("numbering") or {}
+    values = {
+        "name": entity.name, "short_name": str(settings.get("short_name", "")),
+        "inn": entity.inn, "kpp": entity.kpp, "ogrn": entity.ogrn,
+        "address": entity.address, "phone": entity.phone,
+        "bank_bic": entity.bank.bic, "bank_name": entity.bank.bank_name,
+        "bank_corr_account": entity.bank.corr_account, "bank_account": entity.bank.account,
+        "director_name": entity.director.name, "director_position": entity.director.position,
+        "accountant_name": entity.accountant.name,
+        "accountant_position": str(settings.get("accountant_position", "")),
+        "invoice_prefix": str((numbering.get("invoice") or {}).get("prefix", "")),
+        "act_prefix": str((numbering.get("act") or {}).get("prefix", "")),
+        "email": entity.email, "accountant_email": entity.accountant.email,
+    }  # fmt: skip
+    return LandlordForm(values, vat_payer=entity.vat_payer, landlord_id=landlord_id)
+
+
+def list_landlords(uow: UnitOfWork) -> list[LandlordSummary]:
+    """The portal's landlords, oldest first."""
+    out = []
+    for entity in uow.parties.landlords():
+        settings = uow.parties.landlord_settings(entity.id or 0)
+        prefix = str(((settings.get("numbering") or {}).get("invoice") or {}).get("prefix", ""))
+        out.append(
+            LandlordSummary(
+                id=entity.id or 0, name=entity.name,
+                short_name=str(settings.get("short_name", "")), inn=entity.inn, kpp=entity.kpp,
+                bank_name=entity.bank.bank_name, account=entity.bank.account,
+                invoice_prefix=prefix,
+            )
+        )  # fmt: skip
+    return out
