@@ -116,8 +116,9 @@ def _unauthorized(err: flows.Forbidden) -> ResponseReturnValue:
 
 @bp.errorhandler(flows.NotAllowed)
 def _forbidden(err: flows.NotAllowed) -> ResponseReturnValue:
+    """A person, not a program, reads this in the frame: say it in their language."""
     log.warning("bitrix24 %s forbidden: %s", request.path, err)
-    return {"error": "forbidden", "error_description": str(err)}, 403
+    return render_template("bitrix24/forbidden.html", lang=_lang()), 403
 
 
 def _urls() -> HandlerUrls:

@@ -7,7 +7,7 @@ app starts (``babel.messages.mofile``, a few milliseconds) into ``<var_dir>/loca
 binary file in git that can drift from its ``.po``, no build step before ``make serve`` or
 the tests, and an installed package (read-only) works the same. Amounts and dates are
 formatted by Babel's CLDR data for the locale: ``120 000,00 ₽`` and ``5 декабря 2026 г.`` in
-Russian, ``RUB 120,000.00`` and ``December 5, 2026`` in English.
+Russian, ``120,000.00 RUB`` and ``December 5, 2026`` in English.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency
+from babel.numbers import format_currency, get_currency_symbol
 from flask import Flask, request
 from flask_babel import Babel, get_locale, lazy_gettext
 from flask_babel.speaklater import LazyString
@@ -103,13 +103,17 @@ def init_app(app: Flask, var_dir: Path) -> None:
 
 
 def money(amount: object, currency: str = "RUB") -> str:
-    """``Decimal('120000')`` as ``120 000,00 ₽`` (ru) or ``RUB 120,000.00`` (en); text that is
+    """``Decimal('120000')`` as ``120 000,00 ₽`` (ru) or ``120,000.00 RUB`` (en); text that is
     not a number is shown as it is."""
     try:
         value = amount if isinstance(amount, Decimal) else Decimal(str(amount))
     except InvalidOperation:
         return str(amount)
-    return format_currency(value, currency, locale=str(get_locale() or "ru"))
+    locale = str(get_locale() or "ru")
+    if get_currency_symbol(currency, locale) == currency:
+        # no symbol in this locale: CLDR would glue the code on ("RUB120,000.00")
+        return format_currency(value, currency, "#,##0.00\u00a0¤", locale=locale)
+    return format_currency(value, currency, locale=locale)
 
 
 def local_date(value: date | str | None, style: str = "long") -> str:

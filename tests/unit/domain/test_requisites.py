@@ -10,9 +10,11 @@ from backend.domain.requisites import (
     check_bank,
     check_bic,
     check_corr_account,
+    check_email,
     check_inn,
     check_kpp,
     check_landlord,
+    check_ogrn,
 )
 from tests.factories import SBER, landlord
 
@@ -85,3 +87,26 @@ def test_sole_trader_landlord_needs_no_kpp() -> None:
     with pytest.raises(InvalidRequisites) as caught:
         check_landlord(landlord(kpp=""))
     assert caught.value.field == "landlord.kpp"
+
+
+@pytest.mark.parametrize("ogrn", ["1027700132195", "304500116000157"])
+def test_a_real_ogrn_or_ogrnip_passes_its_control_digit(ogrn: str) -> None:
+    assert check_ogrn(ogrn) == ogrn
+
+
+@pytest.mark.parametrize(("ogrn", "code"), [
+    ("1027700132196", "control"), ("304500116000158", "control"),
+    ("10277001321", "length"), ("", "missing"),
+])  # fmt: skip
+def test_a_wrong_ogrn_says_which_check_failed(ogrn: str, code: str) -> None:
+    with pytest.raises(InvalidRequisites) as caught:
+        check_ogrn(ogrn)
+    assert caught.value.code == code
+
+
+@pytest.mark.parametrize(
+    "email", ["a@b", "a b@c.example", "a@b.example\r\nBcc: x@y.example", "@b.example"]
+)
+def test_an_address_with_spaces_line_breaks_or_no_domain_is_refused(email: str) -> None:
+    with pytest.raises(InvalidRequisites):
+        check_email(email)

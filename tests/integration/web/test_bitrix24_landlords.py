@@ -1,0 +1,122 @@
+"""The landlords section of the Bitrix24 app page over HTTP: an administrator adds a landlord,
+a wrong value comes back next to its field in the viewer's language with what was typed, a
+deal tab's frame cannot touch it, and the deal tab then offers the landlord by name."""
+
+from __future__ import annotations
+
+import re
+
+from tests import factories
+from tests.security.bitrix24_world import World, frame_of, world
+
+__all__ = ["world"]  # the fixture
+
+MANAGER = 7
+FORM = {
+    "name": 'ООО "Ромашка"', "short_name": "Ромашка", "inn": "7707083893", "kpp": "773601001",
+    "bank_bic": "044525225", "bank_name": "ПАО СБЕРБАНК",
+    "bank_corr_account": "30101810400000000225", "bank_account": "40702810938000000001",
+    "director_name": "Иванов И. И.", "email": "rent@romashka.example",
+}  # fmt: skip
+
+
+def _admin_frame(world: World) -> str:
+    page = world.open("/bitrix24/app", 1, PLACEMENT="DEFAULT")
+    assert page.status_code == 200
+    return frame_of(page)
+
+
+def _landlord_names(world: World, portal_id: int | None) -> list[str]:
+    with world.container.uow(portal_id) as uow:
+        return [x.name for x in uow.parties.landlords()]
+
+
+def _field_error(html: str, field: str) -> str:
+    found = re.search(rf'<div class="error" id="e-{field}" role="alert">([^<]*)</div>', html)
+    assert found is not None
+    return found.group(1)
+
+
+def test_a_wrong_inn_comes_back_next_to_its_field_in_russian_with_what_was_typed(
+    world: World,
+) -> None:
+    portal = world.installed()
+    frame = _admin_frame(world)
+
+    answer = world.web.post(
+        "/bitrix24/app/landlords/save?LANG=ru",
+        data={"frame": frame, "lang": "ru", **FORM, "inn": "7707083894"},
+    )
+
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    assert _field_error(html, "inn") == "Не сходятся контрольные цифры: проверьте номер."
+    assert _field_error(html, "name") == ""
+    assert 'value="ООО &#34;Ромашка&#34;"' in html  # the typed name is kept
+    assert 'value="7707083894"' in html
+    assert _landlord_names(world, portal.id) == []
+
+
+def test_the_inline_check_answers_each_problem_in_english(world: World) -> None:
+    world.installed()
+    frame = _admin_frame(world)
+
+    answer = world.web.post(
+        "/bitrix24/app/landlords/validate?LANG=en",
+        data={"frame": frame, "lang": "en", **FORM, "bank_account": "40702810938000000002",
+              "email": "rent@\r\nromashka"},
+    )  # fmt: skip
+
+    assert answer.status_code == 200
+    assert answer.get_json() == {"errors": {
+        "bank_account": "The control key does not match this BIC: check the account and the BIC.",
+        "email": "Not an e-mail address.",
+    }}  # fmt: skip
+
+
+def test_a_saved_landlord_is_listed_by_name_and_offered_in_the_deal_tab(world: World) -> None:
+    portal = world.installed()
+    frame = _admin_frame(world)
+
+    saved = world.web.post(
+        "/bitrix24/app/landlords/save?LANG=en", data={"frame": frame, "lang": "en", **FORM}
+    )
+
+    assert saved.status_code == 200
+    listed = saved.get_data(as_text=True)
+    assert "<strong>Ромашка</strong>" in listed
+    assert "7707083893 / 773601001" in listed
+    assert _landlord_names(world, portal.id) == ['ООО "Ромашка"']
+    tab = world.open(
+        "/bitrix24/deal-tab", MANAGER, PLACEMENT="CRM_DEAL_DETAIL_TAB",
+        PLACEMENT_OPTIONS='{"ID": "5"}',
+    )  # fmt: skip
+    assert re.search(r"<option value=\"\d+\"[^>]*>Ромашка \(INN 7707083893\)</option>", tab.text)
+
+
+def test_a_deal_tab_frame_cannot_add_a_landlord(world: World) -> None:
+    portal = world.installed()
+    with world.container.uow(portal.id) as uow:
+        uow.parties.add_landlord(factories.landlord(name="ООО Первый"))  # the tab offers a form
+        uow.commit()
+    tab = world.open(
+        "/bitrix24/deal-tab", MANAGER, PLACEMENT="CRM_DEAL_DETAIL_TAB",
+        PLACEMENT_OPTIONS='{"ID": "5"}',
+    )  # fmt: skip
+
+    saved = world.web.post("/bitrix24/app/landlords/save", data={"frame": frame_of(tab), **FORM})
+
+    assert saved.status_code == 403
+    assert _landlord_names(world, portal.id) == ["ООО Первый"]
+
+
+def test_a_manager_is_told_settings_are_for_administrators_in_their_language(
+    world: World,
+) -> None:
+    world.installed()
+
+    page = world.open("/bitrix24/app", MANAGER, PLACEMENT="DEFAULT")
+
+    assert page.status_code == 403
+    assert "Settings are for portal administrators" in page.get_data(as_text=True)
+    assert "Add a landlord" not in page.get_data(as_text=True)
