@@ -1,0 +1,108 @@
+"""The browser suite: rentflow with the sandbox mounted (as ``RENTFLOW_SANDBOX=1 rentflow
+serve`` runs it) on a loopback port, driven by Playwright through Debian's chromium.
+
+No ``playwright install``: it would download a browser. The tests use ``/usr/bin/chromium``
+(``make system-test`` installs it) and are skipped, saying so, where it is missing. Every
+request the page makes to a host other than 127.0.0.1 is aborted, so nothing leaves the
+machine. A failing test leaves a screenshot of the page in ``$TMPDIR/rentflow-browser/``;
+with ``RENTFLOW_SCREENSHOTS=<dir>`` the tests also save the pages they look at there.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from backend.bootstrap import Container, bootstrap
+from backend.config import Settings
+from sandbox.loopback import free_port, serve
+
+CHROMIUM = Path(os.environ.get("RENTFLOW_CHROMIUM", "/usr/bin/chromium"))
+FAILURES = Path(tempfile.gettempdir()) / "rentflow-browser"
+VIEWPORT = {"width": 1280, "height": 1000}
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.stash[_FAILED] = report.failed
+
+
+_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: `make system-test` installs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        yield browser
+        browser.close()
+
+
+class Rentflow:
+    """rentflow and its sandbox portal on one loopback port."""
+
+    def __init__(self, container: Container, url: str) -> None:
+        self.container = container
+        self.url = url
+        self.portal_page = f"{url}/sandbox/bitrix24/_portal/"
+
+
+@pytest.fixture
+def rentflow(settings: Settings, db_url: str) -> Iterator[Rentflow]:
+    if not db_url.startswith("sqlite"):
+        pytest.skip("the browser suite runs once, on SQLite")
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+    from backend.web.app import create_app
+    from sandbox.mount import sandbox_apps
+
+    port = free_port()
+    sandboxed = replace(settings, sandbox=True, public_base_url=f"http://127.0.0.1:{port}")
+    container = bootstrap(sandboxed)  # the real clock: the sandbox portal stamps events with it
+    app = create_app(container=container)
+    app.config["RENTFLOW_DISPATCH"] = lambda name, args: None  # no worker in this suite
+    mounts = {s.prefix: s.app for s in sandbox_apps(sandboxed) if s.name == "bitrix24"}
+    try:
+        with serve(DispatcherMiddleware(app, mounts), port=port) as url:
+            yield Rentflow(container, url)
+    finally:
+        container.dispose()
+
+
+def _loopback_only(route: Any) -> None:
+    if urlsplit(route.request.url).hostname in {"127.0.0.1", "localhost"}:
+        route.continue_()
+    else:
+        route.abort()
+
+
+@pytest.fixture
+def page(chromium: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    context = chromium.new_context(viewport=VIEWPORT, locale="ru-RU")
+    context.route("**/*", _loopback_only)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    if request.node.stash.get(_FAILED, False):
+        FAILURES.mkdir(parents=True, exist_ok=True)
+        shot = FAILURES / f"{request.node.name}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        print(f"screenshot of the failure: {shot}")  # noqa: T201 - shown by pytest -ra
+    context.close()
+
