@@ -278,11 +278,12 @@ def render_section(
 
 def render_landlords(portal_id: int, frame: str, message: str = "") -> ResponseReturnValue:
     """The landlords section: the portal's landlords by name, INN and bank."""
-    with container().uow(portal_id) as uow:
+    c = container()
+    with c.uow(portal_id) as uow:
         landlords = list_landlords(uow)
     return render_section(
         "bitrix24/landlords.html", portal_id, frame, "landlords",
-        landlords=landlords, message=message,
+        landlords=landlords, message=message, year=c.clock.today().year,
     )  # fmt: skip
 
 

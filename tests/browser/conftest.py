@@ -105,4 +105,3 @@ def page(chromium: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
         page.screenshot(path=str(shot), full_page=True)
         print(f"screenshot of the failure: {shot}")  # noqa: T201 - shown by pytest -ra
     context.close()
-
