@@ -103,5 +103,5 @@ def page(chromium: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
         FAILURES.mkdir(parents=True, exist_ok=True)
         shot = FAILURES / f"{request.node.name}.png"
         page.screenshot(path=str(shot), full_page=True)
-        print(f"screenshot of the failure: {shot}")  # noqa: T201 - shown by pytest -ra
+        print(f"screenshot of the failure: {shot}")
     context.close()
