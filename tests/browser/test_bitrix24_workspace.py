@@ -30,6 +30,8 @@ class Texts:
     saved: str
     admins_only: str
     landlord_option: str
+    pipelines_tab: str
+    pipelines_title: str
 
 
 RU = Texts(
@@ -37,11 +39,13 @@ RU = Texts(
     "Не сходятся контрольные цифры: проверьте номер.",
     "Не сохранено: исправьте поля, отмеченные красным.", "Сохранено: ООО «Ромашка»",
     "Настройки — только для администраторов портала", "Ромашка (ИНН 7707083893)",
+    "Воронки и стадии", "rentflow: настройка воронок",
 )  # fmt: skip
 EN = Texts(
     "en", "Add a landlord", "Save", "The control digits do not match: check the number.",
     "Not saved: correct the fields marked in red.", "Saved: ООО «Ромашка»",
     "Settings are for portal administrators", "Ромашка (INN 7707083893)",
+    "Pipelines and stages", "rentflow: pipeline settings",
 )  # fmt: skip
 
 LANDLORD = {
@@ -99,6 +103,10 @@ def test_an_admin_adds_a_landlord_a_wrong_inn_refused_inline_and_the_landlord_li
     expect(row.first).to_contain_text("7707083893 / 773601001")
     expect(row.first).to_contain_text("ПАО СБЕРБАНК")
     snapshot(page, f"landlords-list-{texts.lang}")
+
+    app.get_by_role("button", name=texts.pipelines_tab).click()
+    expect(app.get_by_role("heading", level=1)).to_have_text(texts.pipelines_title)
+    snapshot(page, f"pipelines-{texts.lang}")
 
 
 @pytest.mark.parametrize("texts", [RU, EN], ids=["ru", "en"])

@@ -120,3 +120,25 @@ def test_a_manager_is_told_settings_are_for_administrators_in_their_language(
     assert page.status_code == 403
     assert "Settings are for portal administrators" in page.get_data(as_text=True)
     assert "Add a landlord" not in page.get_data(as_text=True)
+
+
+def test_an_admin_edits_a_landlord_from_its_prefilled_form(world: World) -> None:
+    portal = world.installed()
+    frame = _admin_frame(world)
+    world.web.post("/bitrix24/app/landlords/save", data={"frame": frame, **FORM})
+    with world.container.uow(portal.id) as uow:
+        (landlord_id,) = [x.id for x in uow.parties.landlords()]
+
+    opened = world.web.post(
+        "/bitrix24/app/landlords/form?LANG=en", data={"frame": frame, "landlord": landlord_id}
+    )
+    assert 'id="f-bank_account" name="bank_account" type="text" value="40702810938000000001"' in (
+        opened.text
+    )
+    saved = world.web.post(
+        "/bitrix24/app/landlords/save?LANG=en",
+        data={"frame": frame, "landlord": landlord_id, **FORM, "name": 'ООО "Ромашка-Плюс"'},
+    )
+
+    assert saved.status_code == 200
+    assert _landlord_names(world, portal.id) == ['ООО "Ромашка-Плюс"']
