@@ -73,6 +73,7 @@ OUTCOMES = {
 # reads DOMAIN and APP_SID from the page's own address (b24jssdk initializeB24Frame), so every
 # form of the frame posts back to an address that keeps them.
 FRAME_QUERY = ("DOMAIN", "PROTOCOL", "LANG", "APP_SID")
+FRAME_PAGES = ("/bitrix24/app", "/bitrix24/deal-tab")  # what people see, not what programs call
 
 
 def _lang() -> str:
@@ -111,6 +112,8 @@ def _form() -> dict[str, Any]:
 @bp.errorhandler(flows.Forbidden)
 def _unauthorized(err: flows.Forbidden) -> ResponseReturnValue:
     log.warning("bitrix24 %s refused: %s", request.path, err)
+    if request.path.startswith(FRAME_PAGES):  # a person in a frame, e.g. an expired token
+        return render_template("bitrix24/expired.html", lang=_lang()), 401
     return {"error": "unauthorized"}, 401
 
 

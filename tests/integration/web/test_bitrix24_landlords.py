@@ -142,3 +142,17 @@ def test_an_admin_edits_a_landlord_from_its_prefilled_form(world: World) -> None
 
     assert saved.status_code == 200
     assert _landlord_names(world, portal.id) == ['ООО "Ромашка-Плюс"']
+
+
+def test_a_form_sent_with_a_forged_frame_token_is_refused_with_a_page_and_writes_nothing(
+    world: World,
+) -> None:
+    portal = world.installed()
+
+    answer = world.web.post(
+        "/bitrix24/app/landlords/save?LANG=ru", data={"frame": "forged.token", **FORM}
+    )
+
+    assert answer.status_code == 401
+    assert "Страница устарела" in answer.text
+    assert _landlord_names(world, portal.id) == []
