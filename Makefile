@@ -55,8 +55,8 @@ test-browser:  ## the browser suite only (Playwright driving Debian's chromium)
 	$(BIN)/pytest tests/browser -q
 
 messages:  ## extract the pages' texts and merge them into the .po catalogues (compiled at start)
-	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -o var/messages.pot .
-	$(BIN)/pybabel update -i var/messages.pot -d backend/web/translations --no-fuzzy-matching
+	mkdir -p var && $(BIN)/pybabel extract -F babel.cfg -k lazy_gettext --add-location=file -w 100 -o var/messages.pot .
+	$(BIN)/pybabel update -i var/messages.pot -d backend/web/translations --no-fuzzy-matching -w 100
 
 format:  ## reformat the code
 	$(BIN)/ruff format .
