@@ -101,6 +101,8 @@ def check_form(form: LandlordForm) -> LandlordForm:
         limit = _LIMITS.get(name, _DEFAULT_LIMIT)
         if len(value) > limit:
             problems[name] = Problem("too_long", str(limit))
+        elif not value.isprintable():  # control characters: never into headers or documents
+            problems[name] = Problem("invalid")
     for name, rule in _rules(v):
         if name not in problems:
             try:

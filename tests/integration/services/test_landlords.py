@@ -61,6 +61,7 @@ def test_a_correct_form_has_no_problems() -> None:
         ({"email": "rent@romashka"}, {"email": "email"}),
         ({"name": "", "director_name": ""}, {"name": "missing", "director_name": "missing"}),
         ({"invoice_prefix": "{month}"}, {"invoice_prefix": "invalid"}),
+        ({"name": "ООО\x00Ромашка"}, {"name": "invalid"}),
     ],
 )
 def test_each_wrong_value_is_named_with_its_field(
