@@ -27,7 +27,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         amocrm_widget,
         attention,
         bitrix24,
-        bitrix24_landlords,  # noqa: F401 - adds the landlords section to the bitrix24 blueprint
+        bitrix24_app,  # noqa: F401 - adds the app page's sections to the bitrix24 blueprint
+        bitrix24_landlords,  # noqa: F401 - and its landlords section
         documents,
         home,
         onec,

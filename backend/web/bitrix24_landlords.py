@@ -27,7 +27,8 @@ from backend.services.landlords import (
     save_landlord_form,
 )
 from backend.web import bitrix24_flows as flows
-from backend.web.bitrix24 import bp, render_landlords, render_section
+from backend.web.bitrix24 import bp
+from backend.web.bitrix24_app import render_landlords, render_section
 from backend.web.deps import container
 
 _ = lazy_gettext
