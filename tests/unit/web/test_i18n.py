@@ -62,3 +62,15 @@ def test_the_catalogues_are_compiled_into_the_var_directory(tmp_path: Path) -> N
     assert sorted(p.relative_to(target).as_posix() for p in target.rglob("*.mo")) == [
         "en/LC_MESSAGES/messages.mo", "ru/LC_MESSAGES/messages.mo",
     ]  # fmt: skip
+
+
+def test_every_text_of_the_pages_has_a_russian_translation() -> None:
+    from importlib.resources import files
+
+    from babel.messages.pofile import read_po
+
+    po = files("backend.web").joinpath("translations", "ru", "LC_MESSAGES", "messages.po")
+    with po.open("rb") as handle:
+        catalog = read_po(handle)
+
+    assert [m.id for m in catalog if m.id and not m.string] == []
