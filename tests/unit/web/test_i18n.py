@@ -74,3 +74,20 @@ def test_every_text_of_the_pages_has_a_russian_translation() -> None:
         catalog = read_po(handle)
 
     assert [m.id for m in catalog if m.id and not m.string] == []
+    extracted = _extracted_texts()
+    assert extracted, "no text extracted: babel.cfg no longer matches the sources"
+    assert sorted(extracted - {m.id for m in catalog}) == []  # `make messages` adds them
+
+
+def _extracted_texts() -> set[str]:
+    """What `make messages` would extract from the sources, per babel.cfg."""
+    from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+
+    root = Path(__file__).resolve().parents[3]
+    method_map = [
+        ("backend/web/**.py", "python"),
+        ("widget/bitrix24/templates/**.html", "jinja2"),
+    ]
+    keywords = {**DEFAULT_KEYWORDS, "lazy_gettext": None}
+    found = extract_from_dir(str(root), method_map, keywords=keywords)
+    return {message if isinstance(message, str) else message[0] for *_, message, _, _ in found}
