@@ -33,7 +33,7 @@ install-dev: system-test venv  ## install rentflow with the test and lint tools
 	$(BIN)/pip install -q -e '.[dev]'
 
 serve: install  ## run web + worker + beat on embedded defaults with the sandbox seeded
-	$(BIN)/rentflow serve
+	RENTFLOW_SANDBOX=1 $(BIN)/rentflow serve
 
 demo: install  ## run three simulated months on the sandbox CRMs into demo-out/ (no account needed)
 	$(BIN)/rentflow demo --out demo-out

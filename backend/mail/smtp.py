@@ -10,7 +10,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -32,7 +32,7 @@ class SmtpUrl:
     host: str
     port: int
     user: str
-    password: str
+    password: str = field(repr=False)  # never printed, not even in a traceback's repr
     implicit_tls: bool
     starttls: bool
 

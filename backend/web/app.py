@@ -28,11 +28,13 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         documents,
         home,
         onec,
+        operator,
         payments,
         runs,
     )
 
     app.register_blueprint(home.bp)
+    app.register_blueprint(operator.bp)
     app.register_blueprint(attention.bp)
     app.register_blueprint(documents.bp)
     app.register_blueprint(amocrm.bp)
