@@ -15,7 +15,7 @@ from backend.web.operator import COOKIE
 from tests.operator_client import form_token, operator_client
 from tests.payments_world import build_world, statement_file
 
-TOKEN = "own-operator-token"  # noqa: S105 - a test value
+TOKEN = "own-operator-token"
 
 
 def _production(container: Container) -> Flask:

@@ -93,7 +93,7 @@ def test_a_long_running_process_refuses_the_sandboxs_amocrm_secret(
     command: str, tmp_path: Path
 ) -> None:
     env = _env(tmp_path, AMOCRM_CLIENT_SECRET=SANDBOX_AMOCRM_CLIENT_SECRET)
-    done = subprocess.run(  # noqa: S603 - our own CLI
+    done = subprocess.run(
         cli_command(command), env=env, cwd=ROOT, capture_output=True, text=True, timeout=60,
         check=False,
     )  # fmt: skip
@@ -107,7 +107,7 @@ def test_a_long_running_process_refuses_the_sandboxs_amocrm_secret(
 
 
 def test_serve_without_admin_token_says_so(tmp_path: Path) -> None:
-    done = subprocess.run(  # noqa: S603 - our own CLI
+    done = subprocess.run(
         cli_command("serve"), env=_env(tmp_path, ADMIN_TOKEN=None), cwd=ROOT,
         capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
