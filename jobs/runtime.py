@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from backend.bootstrap import Container, bootstrap
 from backend.config import Settings
-from backend.domain.portal import Portal
+from backend.domain.portal import Portal, PortalStatus
 
 _container: Container | None = None
 
@@ -27,6 +27,12 @@ def active_portal(c: Container, portal_id: int) -> Portal | None:
     with c.uow() as uow:
         portal = uow.portals.get(portal_id)
     return portal if portal.active else None
+
+
+def installed_portal(c: Container, portal_id: int) -> bool:
+    """False once the portal was uninstalled: jobs that need no CRM (1C) stop then too."""
+    with c.uow() as uow:
+        return uow.portals.get(portal_id).status is not PortalStatus.UNINSTALLED
 
 
 def bitrix24_return_robot(

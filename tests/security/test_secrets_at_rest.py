@@ -25,7 +25,7 @@ from tests import factories
 from tests.conftest import FERNET_KEY
 from tests.processes import ROOT, cli_command
 
-PASSWORD = "Пароль-1C-very-secret"  # noqa: S105 - what must not be found on disk
+PASSWORD = "Пароль-1C-very-secret"
 
 
 def _sqlite_files(url: str) -> list[Path]:
@@ -85,8 +85,8 @@ def test_printed_urls_have_no_password(url: str) -> None:
 
 
 def test_db_upgrade_prints_the_url_without_its_password(tmp_path: Path) -> None:
-    env = {**os.environ, "RENTFLOW_VAR_DIR": str(tmp_path / "var"),
-           "DATABASE_URL": "postgresql+psycopg://rentflow:pg-pass@127.0.0.1:9/rentflow"}  # fmt: skip
+    url = "postgresql+psycopg://rentflow:pg-pass@127.0.0.1:9/rentflow"
+    env = {**os.environ, "RENTFLOW_VAR_DIR": str(tmp_path / "var"), "DATABASE_URL": url}
     done = subprocess.run(
         cli_command("db", "upgrade"), env=env, cwd=ROOT, capture_output=True, text=True,
         timeout=120, check=False,
@@ -129,7 +129,7 @@ def test_files_made_by_the_cli_are_private(tmp_path: Path) -> None:
     assert json.loads(run.stdout)["issued"] > 0
     assert _mode(var) == 0o700
     assert _mode(var / "rentflow.db") == 0o600
-    documents = [p for p in (var / "documents").rglob("*")]
+    documents = list((var / "documents").rglob("*"))
     assert any(p.is_file() for p in documents)
     for path in [var / "documents", *documents]:
         assert _mode(path) == (0o700 if path.is_dir() else 0o600), path
