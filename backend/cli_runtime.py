@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from backend.config import Settings, production_problem
+from backend.config import Settings, UnsafeSettings, production_ready
 
 REFUSED = 2  # exit status of a start refused for its settings
 
@@ -19,12 +19,11 @@ REFUSED = 2  # exit status of a start refused for its settings
 def running_settings() -> Settings:
     """The settings of a long-running process (serve, worker, beat); in production, exit 2
     with one line naming the variable when a credential is missing or the sandbox's."""
-    settings = Settings.from_env()
-    problem = production_problem(settings)
-    if problem is not None:
+    try:
+        return production_ready(Settings.from_env())
+    except UnsafeSettings as problem:
         click.echo(f"rentflow: not starting: {problem}", err=True)
         sys.exit(REFUSED)
-    return settings
 
 
 def masked_url(url: str) -> str:

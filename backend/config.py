@@ -146,6 +146,18 @@ class Settings:
         )
 
 
+class UnsafeSettings(ValueError):
+    """Production settings that must not serve: a credential missing or the sandbox's."""
+
+
+def production_ready(settings: Settings) -> Settings:
+    """``settings`` when they may serve; else ``UnsafeSettings`` naming the variable."""
+    problem = production_problem(settings)
+    if problem is not None:
+        raise UnsafeSettings(problem)
+    return settings
+
+
 def production_problem(settings: Settings) -> str | None:
     """What stops a production start (sandbox off), as one line naming the variable; None
     when nothing does. The sandbox's credentials are public, so they count as missing."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from backend.bootstrap import Container, bootstrap
-from backend.config import Settings
+from backend.config import Settings, production_ready
 from backend.domain.portal import Portal, PortalStatus
 
 _container: Container | None = None
@@ -18,7 +18,8 @@ def set_container(container: Container | None) -> None:
 def container() -> Container:
     global _container
     if _container is None:
-        _container = bootstrap(Settings.from_env())
+        # a worker started by `celery` itself, not `rentflow worker`: the same start checks
+        _container = bootstrap(production_ready(Settings.from_env()))
     return _container
 
 

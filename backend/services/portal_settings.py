@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from backend.domain.contacts import email_problem
 from backend.domain.errors import DomainError
 from backend.domain.parties import LandlordEntity
 from backend.domain.requisites import check_landlord
@@ -141,6 +142,9 @@ def save_onec_settings(
             raise InvalidSettings(key, "is not a 1C setting")
     if onec.get(ONEC_PASSWORD):  # stored plain before passwords were sealed on write
         onec[ONEC_SEALED_PASSWORD] = uow.secrets.encrypt({"password": onec.pop(ONEC_PASSWORD)})
+    email = str(onec.get("accountant_email", ""))
+    if email and (problem := email_problem(email)):  # it goes into a To: header
+        raise InvalidSettings("accountant_email", problem)
     url = str(onec.get("odata_url", ""))
     if url and not url.startswith(("http://", "https://")):
         raise InvalidSettings("odata_url", "must be an http(s) address")

@@ -20,7 +20,12 @@ from backend.mail.mime import compose
 from backend.ports import MailError
 from backend.services.lease_json import parse_lease
 from backend.services.leases import register_lease
-from backend.services.portal_settings import landlord_json, save_landlord
+from backend.services.portal_settings import (
+    InvalidSettings,
+    landlord_json,
+    save_landlord,
+    save_onec_settings,
+)
 from backend.services.portals import install_portal
 from tests import factories
 
@@ -127,3 +132,15 @@ def test_landlord_settings_refuse_a_bad_address_or_name(
     assert caught.value.field == f"landlord.{key}"
     with container.uow(portal.id) as uow:
         assert uow.parties.landlords() == []
+
+
+def test_the_accountants_address_in_the_1c_settings_is_checked(container: Container) -> None:
+    with container.uow() as uow:
+        portal = install_portal(uow, container.clock, kind="amocrm", external_id="a2")
+        uow.commit()
+    assert portal.id is not None
+    with container.uow() as uow, pytest.raises(InvalidSettings) as caught:
+        save_onec_settings(uow, container.clock, portal.id, {"accountant_email": INJECTED})
+    assert caught.value.field == "accountant_email"
+    with container.uow() as uow:
+        assert "onec" not in uow.portals.get(portal.id).settings

@@ -16,9 +16,11 @@ from backend.config import (
     SANDBOX_AMOCRM_CLIENT_SECRET,
     SANDBOX_BITRIX24_CLIENT_SECRET,
     Settings,
+    UnsafeSettings,
     production_problem,
 )
 from backend.web.app import create_app
+from jobs import runtime
 from tests.processes import ROOT, cli_command
 
 OWN = {
@@ -123,3 +125,15 @@ def test_production_mounts_no_emulator(settings: Settings) -> None:
     sandboxed = settings.with_(sandbox=True)
     mounted = Client(_with_sandbox(create_app(sandboxed), sandboxed))
     assert mounted.get("/sandbox/onec/").status_code != 404  # the check can see a mount
+
+
+def test_a_wsgi_server_building_the_app_from_the_environment_gets_the_same_check(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name, value in _env(tmp_path, ADMIN_TOKEN=None).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("ADMIN_TOKEN", raising=False)
+    with pytest.raises(UnsafeSettings, match=r"^ADMIN_TOKEN is not set"):
+        create_app()
+    with pytest.raises(UnsafeSettings, match=r"^ADMIN_TOKEN is not set"):
+        runtime.container()
