@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from backend.config import Settings, UnsafeSettings, production_ready
+from backend.config import Settings, UnsafeSettings, masked_url, production_ready
 
 REFUSED = 2  # exit status of a start refused for its settings
 
@@ -24,17 +24,6 @@ def running_settings() -> Settings:
     except UnsafeSettings as problem:
         click.echo(f"rentflow: not starting: {problem}", err=True)
         sys.exit(REFUSED)
-
-
-def masked_url(url: str) -> str:
-    """A database or broker URL as it may be printed: the password replaced by ``***``."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url.split("@", 1)[-1] if "@" in url else url
 
 
 @click.group()

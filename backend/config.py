@@ -180,6 +180,17 @@ def production_problem(settings: Settings) -> str | None:
     return None
 
 
+def masked_url(url: str) -> str:
+    """A database, broker or SMTP URL as it may be printed: the password shown as ``***``."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url.rsplit("@", 1)[-1]
+
+
 def _persistent_secret(path: Path) -> str:
     """A random key kept under var/ so sessions and links survive restarts in embedded mode."""
     if path.exists():

@@ -7,13 +7,13 @@ import json
 import os
 import stat
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from backend.bootstrap import Container, bootstrap
-from backend.cli_runtime import masked_url
-from backend.config import Settings
+from backend.config import Settings, masked_url
 from backend.domain.lease import LeaseStatus
 from backend.domain.messages import OutboxMessage
 from backend.mail.smtp import EmlDirMailer, SmtpUrl
@@ -21,6 +21,7 @@ from backend.onec.odata import SEALED_PASSWORD, ODataSettings
 from backend.services.leases import register_lease
 from backend.services.portal_settings import ONEC_SEALED_PASSWORD, save_onec_settings
 from backend.services.portals import install_portal
+from backend.web.app import create_app
 from tests import factories
 from tests.conftest import FERNET_KEY
 from tests.processes import ROOT, cli_command
@@ -147,3 +148,20 @@ def test_an_outbox_eml_is_private_whatever_the_umask(tmp_path: Path) -> None:
     (written,) = (tmp_path / "outbox").iterdir()
     assert _mode(tmp_path / "outbox") == 0o700
     assert _mode(written) == 0o600
+
+
+def test_the_front_page_shows_no_database_address_in_production(container: Container) -> None:
+    secret_url = "postgresql+psycopg://rentflow:pg-pass@db.internal/rentflow"
+    shown = {}
+    for sandbox in (False, True):
+        smtp = "smtp://u:smtp-pass@mail.internal:587"
+        settings = container.settings.with_(sandbox=sandbox, admin_token="t", smtp_url=smtp)
+        app = create_app(container=replace(container, settings=settings))
+        app.config["RENTFLOW_SETTINGS"] = settings.with_(database_url=secret_url)
+        shown[sandbox] = app.test_client().get("/").get_data(as_text=True)
+    assert "db.internal" not in shown[False]
+    assert "rentflow is running" in shown[False]
+    assert "rentflow:***@db.internal" in shown[True]  # the sandbox shows where, masked
+    for page in shown.values():
+        assert "pg-pass" not in page
+        assert "smtp-pass" not in page
