@@ -12,7 +12,13 @@ from backend.services.lease_events import push_recorded_event
 from backend.services.robots import Robot, answer_robot
 from crm_mappings.mapping import LeaseEvent
 from crm_mappings.port import CrmAuthLost, CrmUnavailable
-from jobs.runtime import active_portal, bitrix24_changed_deals, bitrix24_return_robot, container
+from jobs.runtime import (
+    active_portal,
+    bitrix24_changed_deals,
+    bitrix24_return_robot,
+    container,
+    installed_portal,
+)
 
 # talking to a portal: retried while its CRM is down, about six hours before giving up
 crm_task = shared_task(
@@ -288,5 +294,7 @@ def export_onec_month(portal_id: int) -> None:
     draft 1C documents over OData where the portal enables that."""
     from backend.onec.exporting import export_portal, push_portal_drafts
 
+    if not installed_portal(container(), portal_id):
+        return
     export_portal(container(), portal_id)
     push_portal_drafts(container(), portal_id)

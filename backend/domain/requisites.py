@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from backend.domain.contacts import landlord_contact_problem
 from backend.domain.errors import InvalidRequisites
 from backend.domain.parties import BankRequisites, LandlordEntity
 
@@ -109,6 +110,8 @@ def check_landlord(landlord: LandlordEntity, field: str = "landlord") -> Landlor
     """Check everything a Russian invoice needs from its issuer (исполнитель)."""
     if not landlord.name.strip():
         raise InvalidRequisites(f"{field}.name", "is missing")
+    if contact := landlord_contact_problem(landlord, field):  # both go into mail headers
+        raise InvalidRequisites(*contact)
     check_inn(landlord.inn, f"{field}.inn")
     if len(landlord.inn) == 10:  # organisations have a КПП, sole traders do not
         check_kpp(landlord.kpp, f"{field}.kpp")
