@@ -47,6 +47,8 @@ class Settings:
     amocrm_client_secret: str = "sandbox-amocrm-integration-secret-0123456789abcdef0123456789abcd"  # noqa: S105
     amocrm_redirect_uri: str = ""
     amocrm_base_url: str = ""  # API base for every account (the sandbox); "" = https://<referer>
+    # hosts an amoCRM account may live on: only these receive the client secret (OAuth)
+    amocrm_allowed_hosts: tuple[str, ...] = ("*.amocrm.ru", "*.amocrm.com", "*.kommo.com")
     billing_hour_utc: int = 0
     admin_token: str = ""  # operator pages (needs attention across portals); open in sandbox
     onec_watch_dir: Path | None = None  # bank statements dropped in <dir>/<portal id>/
@@ -117,11 +119,17 @@ class Settings:
             amocrm_client_secret=env.get("AMOCRM_CLIENT_SECRET", Settings.amocrm_client_secret),
             amocrm_redirect_uri=env.get("AMOCRM_REDIRECT_URI", ""),
             amocrm_base_url=env.get("AMOCRM_BASE_URL", ""),
+            amocrm_allowed_hosts=_hosts(env.get("AMOCRM_ALLOWED_HOSTS", ""))
+            or Settings.amocrm_allowed_hosts,
             billing_hour_utc=int(env.get("BILLING_HOUR_UTC", "0")),
             admin_token=env.get("ADMIN_TOKEN", ""),
             onec_watch_dir=Path(env["ONEC_WATCH_DIR"]) if env.get("ONEC_WATCH_DIR") else None,
             statement_max_mb=int(env.get("STATEMENT_MAX_MB", "200")),
         )
+
+
+def _hosts(value: str) -> tuple[str, ...]:
+    return tuple(h.strip().lower() for h in value.split(",") if h.strip())
 
 
 def _persistent_secret(path: Path) -> str:

@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from crm_mappings.amocrm.client import AmoClient
+from crm_mappings.amocrm.hosts import AccountHosts, account_hosts
 from crm_mappings.port import (
     CrmKind,
     CrmNotFound,
@@ -35,6 +36,7 @@ from crm_mappings.port import (
 
 if TYPE_CHECKING:
     from backend.bootstrap import Container
+    from backend.config import Settings
     from backend.domain.portal import Portal
 
 BATCH = 50  # amoCRM accepts at most 50 entities per PATCH/POST
@@ -244,10 +246,20 @@ def amocrm_factory(container: Container, portal: Portal) -> AmoCrm:
         client_id=settings.amocrm_client_id,
         client_secret=settings.amocrm_client_secret,
         redirect_uri=redirect_uri(settings.amocrm_redirect_uri, settings.public_base_url),
+        hosts=api_hosts(settings),
         now=container.clock.now,
     )
     stored = portal.settings.get(FIELDS_SETTING, {})
     return AmoCrm(client, {LeaseField(k): int(v) for k, v in stored.items()})
+
+
+def api_hosts(settings: Settings) -> AccountHosts:
+    """The account hosts this deployment may send secrets to (``hosts``)."""
+    return account_hosts(
+        settings.amocrm_allowed_hosts,
+        sandbox=settings.sandbox,
+        configured_base=settings.amocrm_base_url,
+    )
 
 
 def redirect_uri(configured: str, public_base_url: str) -> str:

@@ -36,7 +36,9 @@ PAGE = """<!doctype html><html><head><meta charset="utf-8">
   w.system = function () { return {area: '%(area)s'}; };
   w.render_template = function (t) { $('#panel').html(t.render); };
   w.$authorizedAjax = function (options) {
-    options.headers = {'X-Auth-Token': '%(token)s'};
+    /* amoCRM gives every request a new one-time token */
+    var token = $.ajax({url: '/token', async: false}).responseText;
+    options.headers = {'X-Auth-Token': token};
     return $.ajax(options);
   };
   w.callbacks.init(); w.callbacks.bind_actions();
@@ -52,12 +54,15 @@ def _page_app(world: World, lead: int, area: str) -> Flask:
         "lead": lead,
         "texts": files["i18n/ru.json"].decode(),
         "area": area,
-        "token": world.token(),
     }
 
     @app.get("/")
     def index() -> Response:
         return Response(html, mimetype="text/html")
+
+    @app.get("/token")
+    def token() -> Response:
+        return Response(world.token(), mimetype="text/plain")
 
     @app.get("/jquery.js")
     def jquery() -> Response:

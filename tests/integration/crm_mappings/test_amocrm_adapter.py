@@ -13,6 +13,7 @@ from backend.db.tables import PortalRow
 from backend.services.portals import install_portal
 from crm_mappings.amocrm.adapter import AmoCrm, ensure_fields
 from crm_mappings.amocrm.client import AmoClient, RateLimiter, exchange_code, tokens_from_grant
+from crm_mappings.amocrm.hosts import AccountHosts
 from crm_mappings.port import (
     CrmAuthLost,
     CrmError,
@@ -42,13 +43,19 @@ def base_url(account: AmoAccount) -> Iterator[str]:
         yield url
 
 
+def _hosts(base_url: str) -> AccountHosts:
+    """The emulator is the one API base, as in the sandbox."""
+    return AccountHosts(("*.amocrm.ru",), sandbox_base=base_url)
+
+
 def _install(account: AmoAccount, base_url: str, store: TokenStore) -> None:
     answer = exchange_code(
         base_url,
         client_id=account.client_id,
         client_secret=account.client_secret,
-        redirect_uri="http://127.0.0.1/amocrm/oauth",
+        redirect_uri=account.redirect_uri,
         code=account.issue_code(),
+        hosts=_hosts(base_url),
     )
     store.save(tokens_from_grant(answer, datetime.now(UTC), {"base_url": base_url}))
 
@@ -58,7 +65,8 @@ def _client(account: AmoAccount, store: TokenStore, **kw: object) -> AmoClient:
         store,
         client_id=account.client_id,
         client_secret=account.client_secret,
-        redirect_uri="http://127.0.0.1/amocrm/oauth",
+        redirect_uri=account.redirect_uri,
+        hosts=_hosts(store.load().extra["base_url"]),
         limiter=RateLimiter(1000),
         **kw,  # type: ignore[arg-type]
     )

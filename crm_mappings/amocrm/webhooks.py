@@ -1,0 +1,43 @@
+"""The account's webhook, set and removed by rentflow through API v4 (not by hand).
+
+https://www.amocrm.ru/developers/content/crm_platform/webhooks-api:
+- ``GET /api/v4/webhooks?filter[destination]=<url>`` lists the account's webhooks to that
+  exact address (``_embedded.webhooks``; 204 when none);
+- ``POST /api/v4/webhooks`` with ``{"destination": <url>, "settings": ["status_lead"],
+  "sort": 10}`` subscribes (at most 100 webhooks per account);
+- ``DELETE /api/v4/webhooks`` with ``{"destination": <url>}`` unsubscribes.
+The same calls as the official client's ``Webhooks::subscribe``/``unsubscribe``
+(github:amocrm/amocrm-api-php, src/AmoCRM/EntitiesServices/Webhooks.php,
+src/AmoCRM/Models/WebhookModel.php ``toApi``/``toUnsubscribeApi``).
+
+The destination carries the account's secret (``signing.account_secret``): amoCRM does not
+sign webhooks, so only a caller who got the address from amoCRM can reach the door.
+"""
+
+from __future__ import annotations
+
+from crm_mappings.amocrm.client import AmoClient
+from crm_mappings.amocrm.signing import account_secret
+
+EVENTS = ["status_lead"]  # a lead changed status: what the stage mapping follows
+
+
+def webhook_destination(public_base_url: str, key: str, account_id: str) -> str:
+    """Where amoCRM posts the account's webhooks: rentflow's address with the secret."""
+    secret = account_secret(key, account_id, "webhook")
+    return f"{public_base_url.rstrip('/')}/amocrm/webhook/{account_id}/{secret}"
+
+
+def subscribe(client: AmoClient, destination: str) -> None:
+    """Subscribe ``destination`` unless it already is (a reinstall keeps the one webhook)."""
+    found = client.request("GET", "/api/v4/webhooks", params={"filter[destination]": destination})
+    hooks = (found or {}).get("_embedded", {}).get("webhooks", [])
+    if any(hook.get("destination") == destination for hook in hooks):
+        return
+    body = {"destination": destination, "settings": EVENTS, "sort": 10}
+    client.request("POST", "/api/v4/webhooks", json=body)
+
+
+def unsubscribe(client: AmoClient, destination: str) -> None:
+    """Remove the account's webhook to ``destination``."""
+    client.request("DELETE", "/api/v4/webhooks", json={"destination": destination})
