@@ -46,6 +46,14 @@ class World:
         assert answer.status_code in (200, 204), answer.text
         return answer.json() if answer.status_code == 200 else None
 
+    def web_get(self, path: str) -> Any:
+        """Call rentflow's widget API as the widget does (a fresh one-time token)."""
+        answer = requests.get(
+            f"{self.rentflow}{path}", headers={"X-Auth-Token": self.token()}, timeout=30
+        )
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
     def token(self, **overrides: Any) -> str:
         values: dict[str, Any] = {
             "secret": self.container.settings.amocrm_client_secret,
