@@ -314,6 +314,16 @@ define(['jquery'], function ($) {
         $(document).off('submit.rentflow click.rentflow');
       },
       dpSettings: function () {
+        /* the action's hidden "token" setting: the account's secret, fetched with the
+           one-time token and saved with the action; amoCRM sends the action's settings back
+           in every digital-pipeline call, which /amocrm/dp checks */
+        var input = $('input[name="token"]');
+        input.closest('.widget_settings_block__item_field').hide();
+        if (input.length && !input.val()) {
+          call('/amocrm/widget/dp-token').done(function (data) {
+            input.val(data.token).trigger('change');
+          });
+        }
         return true;
       },
       advancedSettings: function () {
