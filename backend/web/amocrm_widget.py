@@ -29,7 +29,7 @@ from backend.services.deal_lease import DealHasLease, create_lease_for_deal
 from backend.services.deal_panel import deal_panel
 from backend.web.amocrm import active_account, app_settings, enqueue
 from backend.web.deps import container
-from crm_mappings.amocrm.adapter import redirect_uri
+from crm_mappings.amocrm.adapter import AmoCrm, redirect_uri
 from crm_mappings.amocrm.disposable_token import (
     InvalidWidgetToken,
     audience_for,
@@ -116,6 +116,21 @@ def widget_lead(lead_id: str) -> ResponseReturnValue:
     with c.uow(portal.id) as uow:
         panel = deal_panel(uow, c.clock.today(), lead_id, c.link_url)
     return jsonify(panel)
+
+
+@bp.get("/lead/<lead_id>/tenant")
+def widget_tenant(lead_id: str) -> ResponseReturnValue:
+    """The lead's tenant as amoCRM knows it (company, contacts), in the lease JSON's shape:
+    the panel starts a new lease from it."""
+    portal = caller_portal()
+    crm = container().crm(portal)
+    if not isinstance(crm, AmoCrm):
+        return jsonify(error="not an amoCRM account"), 400
+    try:
+        tenant = crm.tenant(lead_id)
+    except CrmNotFound:
+        return jsonify(error=f"lead {lead_id} not found"), 404
+    return jsonify(tenant=tenant.as_lease_json())
 
 
 @bp.post("/lead/<lead_id>/lease")

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from crm_mappings.amocrm.client import AmoClient
 from crm_mappings.amocrm.hosts import AccountHosts, account_hosts
+from crm_mappings.amocrm.parties import TenantRequisites, tenant_of_lead
 from crm_mappings.port import (
     CrmKind,
     CrmNotFound,
@@ -142,7 +143,10 @@ class AmoCrm:
         return pipelines
 
     def get_deal(self, deal_id: str) -> Deal:
-        raw = self.client.request("GET", f"/api/v4/leads/{int(deal_id)}")
+        # contacts come only with ``with=contacts`` (leads-api); companies always
+        raw = self.client.request(
+            "GET", f"/api/v4/leads/{int(deal_id)}", params={"with": "contacts"}
+        )
         if raw is None:
             raise CrmNotFound(f"amoCRM lead {deal_id} not found")
         ours = {v: k for k, v in self._field_ids.items()}
@@ -164,6 +168,10 @@ class AmoCrm:
             contact_ids=tuple(str(c["id"]) for c in embedded.get("contacts") or []),
             fields=fields,
         )
+
+    def tenant(self, deal_id: str) -> TenantRequisites:
+        """The lead's tenant: name, INN/KPP and e-mails from its company and contacts."""
+        return tenant_of_lead(self.client, deal_id)
 
     def update_deals(self, updates: Sequence[DealUpdate]) -> None:
         merged: dict[str, dict[str, Any]] = {}

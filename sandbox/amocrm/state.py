@@ -272,12 +272,25 @@ class AmoAccount:
             }
         return lead_id
 
-    def link_company(self, lead_id: int, name: str, **codes: str) -> int:
+    def link_company(
+        self, lead_id: int, name: str, legal_entity: dict[str, str] | None = None, **codes: str
+    ) -> int:
         """Attach a new company to a lead; ``codes`` are field codes with one value each
-        (``INN``, ``KPP``, ``EMAIL``...), as the account's company custom fields hold them."""
+        (``INN``, ``KPP``, ``EMAIL``...), as the account's company custom fields hold them;
+        ``legal_entity`` the value of a "юр. лицо" field (``vat_id``, ``kpp``...)."""
         company_id = self.new_id()
+        company = _party(company_id, name, codes, self.account_id)
+        if legal_entity is not None:
+            entity = {
+                "field_id": 699_999,
+                "field_name": "Юр. лицо",
+                "field_code": None,
+                "field_type": "legal_entity",
+                "values": [{"value": dict(legal_entity)}],
+            }
+            company["custom_fields_values"] = [entity, *(company["custom_fields_values"] or [])]
         with self._lock:
-            self.companies[company_id] = _party(company_id, name, codes, self.account_id)
+            self.companies[company_id] = company
             self.leads[lead_id]["_embedded"]["companies"] = [{"id": company_id}]
         return company_id
 

@@ -99,6 +99,15 @@ define(['jquery'], function ($) {
           body: '',
           render: panelHtml(data, message)
         });
+        if (!data.lease) {
+          /* start the new lease from the tenant amoCRM knows (company, contacts) */
+          call('/amocrm/widget/lead/' + encodeURIComponent(leadId) + '/tenant').done(function (found) {
+            var box = $('form.rentflow-create textarea[name=lease]');
+            if (box.length && !box.val()) {
+              box.val(JSON.stringify({tenant: found.tenant}, null, 2));
+            }
+          });
+        }
       }).fail(function () {
         self.render_template({
           caption: {class_name: 'rentflow-caption'},

@@ -305,3 +305,13 @@ def test_a_lease_is_created_from_the_lead_card(world: World) -> None:
     status_field = world.account.field_id("RENTFLOW_LEASE_STATUS")
     assert status_field is not None
     assert world.account.field_value(lead, status_field) == STATUS_LABELS_RU[lease.status]
+
+
+def test_the_panel_starts_a_lease_from_the_tenant_amocrm_knows(world: World) -> None:
+    install(world)
+    lead = world.account.add_lead("Аренда офиса 12")
+    world.account.link_company(lead, 'ООО "Василёк"', INN="7728168971", KPP="772801001")
+    world.account.link_contact(lead, "Орлова Мария", EMAIL="buh@vasilek.example")
+    tenant = world.web_get(f"/amocrm/widget/lead/{lead}/tenant")["tenant"]
+    assert tenant == {"name": 'ООО "Василёк"', "inn": "7728168971", "kpp": "772801001",
+                      "emails": ["buh@vasilek.example"]}  # fmt: skip

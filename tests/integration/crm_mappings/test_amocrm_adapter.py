@@ -115,6 +115,44 @@ def test_get_deal_reads_stage_and_our_fields(account: AmoAccount, crm: AmoCrm) -
         crm.get_deal("1")
 
 
+def test_get_deal_asks_for_the_contacts_and_names_company_and_contacts(
+    account: AmoAccount, crm: AmoCrm
+) -> None:
+    lead = account.add_lead("Офис 6")
+    company = account.link_company(lead, 'ООО "Василёк"')
+    main = account.link_contact(lead, "Орлова Мария")
+    deal = crm.get_deal(str(lead))
+    assert (deal.company_id, deal.contact_ids) == (str(company), (str(main),))
+
+
+def test_the_tenant_comes_from_the_company_s_legal_entity_and_the_contacts(
+    account: AmoAccount, crm: AmoCrm
+) -> None:
+    lead = account.add_lead("Офис 7")
+    account.link_company(lead, 'ООО "Василёк"', legal_entity={"name": 'ООО "Василёк"',
+                         "vat_id": "7728168971", "kpp": "772801001"},
+                         EMAIL="office@vasilek.example")  # fmt: skip
+    account.link_contact(lead, "Сидоров", main=False, EMAIL="sidorov@vasilek.example")
+    account.link_contact(lead, "Орлова", EMAIL="buh@vasilek.example")
+    tenant = crm.tenant(str(lead))
+    assert (tenant.name, tenant.inn, tenant.kpp) == ('ООО "Василёк"', "7728168971", "772801001")
+    assert tenant.emails == (
+        "office@vasilek.example", "buh@vasilek.example", "sidorov@vasilek.example",
+    )  # fmt: skip
+
+
+def test_a_tenant_with_plain_inn_fields_or_only_a_contact(account: AmoAccount, crm: AmoCrm) -> None:
+    plain = account.add_lead("Офис 8")
+    account.link_company(plain, "ИП Петров", INN="500100732259")
+    person = account.add_lead("Офис 9")
+    account.link_contact(person, "Петров Пётр", EMAIL="petrov@example.org")
+    found = crm.tenant(str(plain))
+    assert (found.name, found.inn) == ("ИП Петров", "500100732259")
+    assert crm.tenant(str(person)).as_lease_json() == {
+        "name": "Петров Пётр", "inn": "", "kpp": "", "emails": ["petrov@example.org"],
+    }  # fmt: skip
+
+
 def test_pipelines_mark_142_won_and_143_lost(crm: AmoCrm) -> None:
     stages = {s.id: s.semantics for s in crm.list_pipelines()[0].stages}
     assert stages["142"] is StageSemantics.SUCCESS
