@@ -5,7 +5,9 @@ Webhook: x-www-form-urlencoded ``leads[status][0][id]=..`` with ``account[id]`` 
 ``account[subdomain]`` (https://www.amocrm.ru/developers/content/crm_platform/webhooks-format).
 Digital pipeline: JSON ``{"event": {"type": 15, "type_code": "lead_appeared_in_status",
 "data": {...}}, "action": {"settings": {"widget": {"settings": {...}}}}, "subdomain",
-"account_id"}`` (https://developers.kommo.com/docs/widgets-dp).
+"account_id"}`` (https://developers.kommo.com/docs/widgets-dp); the settings are the ones the
+widget saved with the action (rentflow's hidden ``token`` among them), sent back unchanged.
+Webhooks go to the account's API-registered destinations (``AmoAccount.webhook_urls``).
 Disable hook: GET ``?account_id=..&client_uuid=<integration id>&signature=<HMAC-SHA256 of
 "client_uuid|account_id" keyed with the client secret>``
 (https://www.amocrm.ru/developers/content/oauth/step-by-step; see
