@@ -31,6 +31,7 @@ from backend.web.amocrm import active_account, app_settings, enqueue
 from backend.web.deps import container
 from crm_mappings.amocrm.adapter import AmoCrm, redirect_uri
 from crm_mappings.amocrm.disposable_token import (
+    SANDBOX_SECRET,
     InvalidWidgetToken,
     audience_for,
     verify_widget_token,
@@ -55,7 +56,8 @@ def widget_secret(settings: Settings) -> str:
     empty, short or the sandbox's public default (defence in depth: ``serve`` already
     refuses to start so)."""
     secret = settings.amocrm_client_secret
-    if not settings.sandbox and (len(secret) < 32 or secret == Settings.amocrm_client_secret):
+    public = {SANDBOX_SECRET, Settings.amocrm_client_secret}
+    if not settings.sandbox and (len(secret) < 32 or secret in public):
         log.error("AMOCRM_CLIENT_SECRET is unset or the sandbox default: widget calls refused")
         abort(_refused("integration secret not configured"))
     return secret

@@ -27,6 +27,8 @@ from urllib.parse import urlsplit
 import jwt
 
 MAX_LIFETIME = 3600  # seconds between iat (or nbf) and exp that we accept
+# the sandbox account's secret: public (it is in the source), never a production key
+SANDBOX_SECRET = "sandbox-amocrm-integration-secret-0123456789abcdef0123456789abcd"  # noqa: S105
 
 
 class InvalidWidgetToken(Exception):

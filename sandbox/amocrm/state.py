@@ -22,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from crm_mappings.amocrm.disposable_token import SANDBOX_SECRET
+
 WON_STATUS_ID = 142  # "Успешно реализовано": present in every pipeline
 LOST_STATUS_ID = 143  # "Закрыто и не реализовано"
 
@@ -67,7 +69,7 @@ class AmoAccount:
     account_id: int = 30_000_001
     subdomain: str = "rentflow-sandbox"
     client_id: str = "rentflow-sandbox"
-    client_secret: str = "sandbox-amocrm-integration-secret-0123456789abcdef0123456789abcd"
+    client_secret: str = SANDBOX_SECRET
     redirect_uri: str = "http://127.0.0.1:8000/amocrm/oauth"  # the integration's, as registered
     access_ttl: int = 86_400  # seconds, as amoCRM gives (expires_in: 86400)
     rate_limit: int = 7  # requests per second

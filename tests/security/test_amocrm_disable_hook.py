@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from crm_mappings.amocrm.disposable_token import SANDBOX_SECRET
 from crm_mappings.amocrm.lifecycle import disable_signature
 from tests.integration.web.amocrm_account import ACCOUNT, SECRET, Widget, widget
 
@@ -31,7 +32,7 @@ def _status(widget: Widget) -> str:
 )
 def test_a_forged_disable_hook_uninstalls_nothing(widget: Widget, hook: dict[str, str]) -> None:
     ours = widget.container.settings.amocrm_client_id
-    default = "sandbox-amocrm-integration-secret-0123456789abcdef0123456789abcd"
+    default = SANDBOX_SECRET
     values = {
         "ours": ours,
         "public_default": disable_signature(ours, ACCOUNT, default),
