@@ -12,7 +12,7 @@ from flask import Flask, request
 from flask.testing import FlaskClient
 
 from sandbox.amocrm.app import create_emulator
-from sandbox.amocrm.sender import disable_integration
+from sandbox.amocrm.sender import disable_integration, move_lead
 from sandbox.amocrm.state import AmoAccount
 from tests.loopback import serve
 
@@ -356,3 +356,22 @@ def test_webhooks_are_subscribed_listed_and_removed_through_the_api(
     assert urls_before == [hook["destination"]]
     assert removed.status_code == 204
     assert client.get("/api/v4/webhooks", headers=headers).status_code == 204
+
+
+def test_a_moved_lead_is_posted_only_to_webhooks_on_rentflow_s_origin(account: AmoAccount) -> None:
+    received: list[str] = []
+    receiver = Flask(__name__)
+
+    @receiver.post("/<path:path>")
+    def hook(path: str) -> str:
+        received.append(f"/{path}")
+        return "ok"
+
+    lead = account.add_lead("L")
+    with serve(receiver) as url:
+        account.redirect_uri = f"{url}/amocrm/oauth"
+        account.add_webhook(f"{url}/amocrm/webhook/30000001/s", ["status_lead"])
+        account.add_webhook("http://127.0.0.2:9/elsewhere", ["status_lead"])
+        answers = move_lead(account, lead, 10004)
+    assert answers == [200]
+    assert received == ["/amocrm/webhook/30000001/s"]
