@@ -58,7 +58,10 @@ def verify_state(state: str, key: str, now: datetime) -> InstallState:
         raise InvalidState("no valid state")
     if not hmac.compare_digest(_mac(key, "state", f"{nonce}.{issued}"), mac):
         raise InvalidState("state not signed by this rentflow")
-    expires_at = datetime.fromtimestamp(int(issued), tz=now.tzinfo) + STATE_TTL
+    try:
+        expires_at = datetime.fromtimestamp(int(issued), tz=now.tzinfo) + STATE_TTL
+    except (OverflowError, ValueError, OSError) as exc:
+        raise InvalidState("state time out of range") from exc
     if expires_at < now:
         raise InvalidState("state expired")
     return InstallState(nonce, expires_at)
