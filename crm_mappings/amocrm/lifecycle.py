@@ -91,7 +91,8 @@ def install_account(
     info = client.request("GET", "/api/v4/account")
     fields = ensure_fields(client)
     account_id = str(info["id"])
-    webhooks.subscribe(client, _destination(container, account_id))
+    destination = webhooks.destination_for(container, account_id)
+    webhooks.subscribe(client, destination)
     with container.uow() as uow:
         portal = install_portal(
             uow,
@@ -99,7 +100,10 @@ def install_account(
             kind=CrmKind.AMOCRM.value,
             external_id=account_id,
             domain=hosts.account_host(referer),
-            settings={FIELDS_SETTING: {str(k): v for k, v in fields.items()}},
+            settings={
+                FIELDS_SETTING: {str(k): v for k, v in fields.items()},
+                webhooks.WEBHOOK_SETTING: destination,
+            },
         )
         uow.commit()
     assert portal.id is not None  # stored
@@ -113,11 +117,6 @@ def _spend_state(container: Container, state: str) -> None:
     nonces = NonceStore(container.uow.session_factory)
     if not nonces.claim("amocrm_state", checked.nonce, expires_at=checked.expires_at, now=now):
         raise InvalidState("state already used")
-
-
-def _destination(container: Container, account_id: str) -> str:
-    settings = container.settings
-    return webhooks.webhook_destination(settings.public_base_url, settings.secret_key, account_id)
 
 
 def adapter_for(container: Container, portal: Portal) -> AmoCrm:
@@ -194,7 +193,7 @@ def _unsubscribe_quietly(container: Container, portal: Portal) -> None:
         now=container.clock.now,
     )
     try:
-        webhooks.unsubscribe(one_try, _destination(container, portal.external_id))
+        webhooks.unsubscribe(one_try, webhooks.destination_for(container, portal.external_id))
     except CrmError as exc:
         log.info("amoCRM account %s: webhook not removed: %s", portal.external_id, exc)
 

@@ -5,13 +5,21 @@ nothing."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import requests
 
 from backend.web.amocrm import LEAD_CHANGED_TASK, MAX_WEBHOOK_LEADS
 from crm_mappings.amocrm.lifecycle import uninstall_account
-from crm_mappings.amocrm.webhooks import webhook_destination
+from crm_mappings.amocrm.webhooks import (
+    WEBHOOK_SETTING,
+    destination_for,
+    keep_subscribed,
+    webhook_destination,
+)
+from jobs import tasks
+from jobs.runtime import set_container
 from tests.e2e.amocrm.world import World, install, world
 
 __all__ = ["world"]  # a fixture
@@ -79,3 +87,36 @@ def test_uninstalling_removes_the_webhook_through_the_api(world: World) -> None:
     assert world.account.webhooks == []
     assert ("DELETE", "/api/v4/webhooks", 204) in world.account.calls
     assert status == "uninstalled"
+
+
+def _forget_subscription(world: World, portal_id: int) -> None:
+    """The account as an older rentflow left it: no webhook of ours, none remembered."""
+    world.account.remove_webhook(world.webhook_url)
+    with world.container.uow() as uow:
+        portal = uow.portals.get(portal_id)
+        settings = {k: v for k, v in portal.settings.items() if k != WEBHOOK_SETTING}
+        uow.portals.save(replace(portal, settings=settings))
+        uow.commit()
+
+
+def test_accounts_installed_before_are_subscribed_by_the_hourly_job_once(world: World) -> None:
+    portal_id = install(world)
+    _forget_subscription(world, portal_id)
+    set_container(world.container)
+    try:
+        tasks.amocrm_refresh_tokens()
+        calls_after_first = len(world.account.calls)
+        tasks.amocrm_refresh_tokens()
+    finally:
+        set_container(None)
+    assert world.account.webhook_urls == [destination_for(world.container, "30000001")]
+    assert len(world.account.calls) == calls_after_first  # the second hour asks nothing
+
+
+def test_a_new_secret_key_moves_the_webhook_to_the_new_address(world: World) -> None:
+    install(world)
+    old = world.webhook_url
+    moved = replace(world.container, settings=world.container.settings.with_(secret_key="k2"))
+    assert keep_subscribed(moved) == 1
+    assert world.account.webhook_urls == [destination_for(moved, "30000001")]
+    assert old not in world.account.webhook_urls
