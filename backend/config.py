@@ -83,6 +83,8 @@ class Settings:
     amocrm_client_secret: str = field(default=SANDBOX_AMOCRM_CLIENT_SECRET, repr=False)
     amocrm_redirect_uri: str = ""
     amocrm_base_url: str = ""  # API base for every account (the sandbox); "" = https://<referer>
+    # hosts an amoCRM account may live on: only these receive the client secret (OAuth)
+    amocrm_allowed_hosts: tuple[str, ...] = ("*.amocrm.ru", "*.amocrm.com", "*.kommo.com")
     billing_hour_utc: int = 0
     admin_token: str = field(default="", repr=False)  # operator pages; open in the sandbox if ""
     onec_watch_dir: Path | None = None  # bank statements dropped in <dir>/<portal id>/
@@ -182,6 +184,9 @@ class Settings:
             ),
             amocrm_redirect_uri=env.get("AMOCRM_REDIRECT_URI", ""),
             amocrm_base_url=env.get("AMOCRM_BASE_URL", ""),
+            amocrm_allowed_hosts=_list(
+                env.get("AMOCRM_ALLOWED_HOSTS"), Settings.amocrm_allowed_hosts
+            ),
             billing_hour_utc=int(env.get("BILLING_HOUR_UTC", "0")),
             admin_token=env.get("ADMIN_TOKEN", ""),
             onec_watch_dir=Path(env["ONEC_WATCH_DIR"]) if env.get("ONEC_WATCH_DIR") else None,

@@ -237,10 +237,13 @@ def amocrm_dp_action(portal_id: int, lead_id: str, action: str) -> None:
 
 @shared_task(acks_late=True)
 def amocrm_refresh_tokens() -> None:
-    """Keep idle amoCRM accounts' single-use refresh tokens alive."""
+    """Keep idle amoCRM accounts' single-use refresh tokens alive and their webhook
+    subscribed at the current address."""
     from crm_mappings.amocrm.lifecycle import refresh_idle_accounts
+    from crm_mappings.amocrm.webhooks import keep_subscribed
 
     refresh_idle_accounts(container())
+    keep_subscribed(container())
 
 
 @shared_task(acks_late=True)
