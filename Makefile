@@ -33,7 +33,7 @@ install-dev: system-test venv  ## install rentflow with the test and lint tools
 	$(BIN)/pip install -q -e '.[dev]'
 
 serve: install  ## run web + worker + beat on embedded defaults with the sandbox seeded
-	$(BIN)/rentflow serve
+	RENTFLOW_SANDBOX=1 $(BIN)/rentflow serve
 
 demo: install  ## run three simulated months on the sandbox CRMs into demo-out/ (no account needed)
 	$(BIN)/rentflow demo --out demo-out
@@ -45,11 +45,15 @@ test: install-dev  ## run linters and the whole test suite (SQLite, plus Postgre
 test-unit:  ## unit tests only, no services
 	$(BIN)/pytest tests/unit -q
 
-lint:  ## ruff, mypy, import-linter
+lint:  ## ruff, mypy, import-linter, bandit (0 medium/high findings)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy backend crm_mappings documents jobs sandbox
 	$(BIN)/lint-imports
+	$(BIN)/bandit -ll -q -r backend crm_mappings documents jobs sandbox
+# pip-audit (a dev dependency) is not run here: it asks the PyPI/OSV advisory services online,
+# and no package registry ships an advisory database it can read offline. Run by hand:
+# `$(BIN)/pip-audit` on a machine with internet access.
 
 test-browser:  ## the browser suite only (Playwright driving Debian's chromium)
 	$(BIN)/pytest tests/browser -q

@@ -155,12 +155,13 @@ def bootstrap(
     settings = settings or Settings.from_env()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.database_url)
+    cipher = TokenCipher(settings.fernet_key)
     container = Container(
         settings=settings,
         engine=engine,
-        uow=UnitOfWorkFactory(engine),
+        uow=UnitOfWorkFactory(engine, cipher),
         clock=clock or SystemClock(),
-        cipher=TokenCipher(settings.fernet_key),
+        cipher=cipher,
     )
     container.crm_factories.update(
         default_crm_factories() if crm_factories is None else crm_factories

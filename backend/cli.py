@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from backend import (
@@ -15,10 +17,15 @@ from backend import (
 )
 from documents.cli import documents
 
+# files rentflow creates (database and its WAL, broker, documents, exports, outbox .eml)
+# are its own: 0600, folders 0700; workers and the processes they fork inherit it
+PRIVATE_UMASK = 0o077
+
 
 @click.group()
 def main() -> None:
     """rentflow: lease billing inside Bitrix24 and amoCRM."""
+    os.umask(PRIVATE_UMASK)
 
 
 @main.command()

@@ -11,7 +11,19 @@ from typing import Any
 
 import click
 
-from backend.config import Settings
+from backend.config import Settings, UnsafeSettings, masked_url, production_ready
+
+REFUSED = 2  # exit status of a start refused for its settings
+
+
+def running_settings() -> Settings:
+    """The settings of a long-running process (serve, worker, beat); in production, exit 2
+    with one line naming the variable when a credential is missing or the sandbox's."""
+    try:
+        return production_ready(Settings.from_env())
+    except UnsafeSettings as problem:
+        click.echo(f"rentflow: not starting: {problem}", err=True)
+        sys.exit(REFUSED)
 
 
 @click.group()
@@ -27,7 +39,7 @@ def db_upgrade(revision: str) -> None:
 
     settings = Settings.from_env()
     upgrade(settings.database_url, revision)
-    click.echo(f"database at {revision}: {settings.database_url}")
+    click.echo(f"database at {revision}: {masked_url(settings.database_url)}")
 
 
 def _worker_argv(settings: Settings, *, beat: bool, concurrency: int) -> list[str]:
@@ -48,7 +60,7 @@ def worker(beat: bool, concurrency: int) -> None:
     """Run a Celery worker (scale out: many of these, and one `rentflow beat`)."""
     from jobs.celery_app import make_celery
 
-    settings = Settings.from_env()
+    settings = running_settings()
     make_celery(settings).worker_main(
         argv=_worker_argv(settings, beat=beat, concurrency=concurrency)
     )
@@ -59,7 +71,7 @@ def beat() -> None:
     """Run the one beat process of a scaled-out deployment."""
     from jobs.celery_app import make_celery
 
-    settings = Settings.from_env()
+    settings = running_settings()
     app = make_celery(settings)
     app.start(
         argv=["beat", "--loglevel=INFO", f"--schedule={settings.var_dir / 'celerybeat-schedule'}"]
@@ -85,7 +97,7 @@ def serve(no_worker: bool) -> None:
     from backend.db.migrate import upgrade
     from backend.web.app import create_app
 
-    settings = Settings.from_env()
+    settings = running_settings()
     upgrade(settings.database_url)
     app = _with_sandbox(create_app(settings), settings)
     child = None
@@ -107,7 +119,8 @@ def serve(no_worker: bool) -> None:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     click.echo(
-        f"rentflow on http://{settings.host}:{settings.port}  (database {settings.database_url})"
+        f"rentflow on http://{settings.host}:{settings.port}"
+        f"  (database {masked_url(settings.database_url)})"
     )
     try:
         server.run()
@@ -142,7 +155,7 @@ def doctor(wait: float) -> None:
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         if note in pings(container.uow):
-            click.echo(f"ok: a worker ran {note} via {settings.celery_broker_url}")
+            click.echo(f"ok: a worker ran {note} via {masked_url(settings.celery_broker_url)}")
             return
         time.sleep(0.5)
     raise click.ClickException(f"no worker ran {note} within {wait:.0f}s; is `rentflow worker` up?")

@@ -2,7 +2,9 @@
 
 Every variable has a safe embedded default: SQLite under ``var/``, the kombu SQLAlchemy
 broker on its own SQLite file, documents on local disk, mail to ``var/outbox/`` when no
-SMTP server is configured.
+SMTP server is configured. Production is the default (``RENTFLOW_SANDBOX`` off): there the
+CRM credentials, ``SECRET_KEY`` and ``ADMIN_TOKEN`` have no default, and ``production_problem``
+names the first one missing or left at the sandbox's public value.
 """
 
 from __future__ import annotations
@@ -19,6 +21,14 @@ def _bool(value: str) -> bool:
 
 
 PDF_ENGINES = ("reportlab", "weasyprint")  # documents.render.ENGINES
+
+# The sandbox's credentials: public (they are in this file), so never valid in production.
+SANDBOX_BITRIX24_CLIENT_ID = "local.rentflow"
+SANDBOX_BITRIX24_CLIENT_SECRET = "sandbox-secret"  # noqa: S105 - the sandbox portal's own
+SANDBOX_AMOCRM_CLIENT_ID = "rentflow-sandbox"
+# amoCRM secrets are 64 characters; HS256 wants >= 32 bytes
+SANDBOX_AMOCRM_CLIENT_SECRET = "sandbox-amocrm-integration-secret-0123456789abcdef0123456789abcd"  # noqa: S105
+SANDBOX_SECRET_KEYS = ("", "dev-only", "test-secret-key")
 
 # Bitrix24 trust rules. The OAuth server is the only host that ever sees the client secret:
 # https://oauth.bitrix.info/ (EN settings/oauth/index.md, bitrix24/b24restdocs) or, for apps of
@@ -48,34 +58,35 @@ class Settings:
     """Typed settings; build once with ``from_env`` or directly in tests."""
 
     var_dir: Path = Path("var")
-    database_url: str = ""
-    celery_broker_url: str = ""
-    secret_key: str = ""
-    fernet_key: str = ""
+    database_url: str = field(default="", repr=False)
+    celery_broker_url: str = field(default="", repr=False)
+    secret_key: str = field(default="", repr=False)
+    fernet_key: str = field(default="", repr=False)
     public_base_url: str = "http://127.0.0.1:8000"
-    smtp_url: str = ""
+    smtp_url: str = field(default="", repr=False)
     mail_from_address: str = "robot@rentflow.local"
     storage_dir: Path | None = None
     document_templates_dir: Path | None = None  # per-landlord overrides: <dir>/<landlord id>/
     document_pdf_engine: str = "reportlab"  # of the shipped templates; or "weasyprint"
     host: str = "127.0.0.1"
     port: int = 8000
-    sandbox: bool = True
-    bitrix24_client_id: str = "local.rentflow"
-    bitrix24_client_secret: str = "sandbox-secret"  # noqa: S105 - the sandbox portal's own
+    sandbox: bool = False  # the emulators, and operator pages open without ADMIN_TOKEN
+    bitrix24_client_id: str = SANDBOX_BITRIX24_CLIENT_ID
+    bitrix24_client_secret: str = field(default=SANDBOX_BITRIX24_CLIENT_SECRET, repr=False)
     bitrix24_oauth_url: str = ""  # the token URL; "" = oauth.bitrix.info (sandbox: its own)
     bitrix24_app_code: str = ""  # app.info CODE of a Market app (vendor.app); "" = client id
     bitrix24_portal_domains: tuple[str, ...] = BITRIX24_PORTAL_DOMAINS  # DOMAIN patterns
     bitrix24_oauth_hosts: tuple[str, ...] = BITRIX24_OAUTH_HOSTS  # SERVER_ENDPOINT hosts
     bitrix24_event_max_age: int = 3600  # seconds: older (or later) event `ts` are refused
     bitrix24_resync_minutes: int = 15  # re-read deals changed since the last sync
-    amocrm_client_id: str = "rentflow-sandbox"
-    # amoCRM secrets are 64 characters; HS256 wants >= 32 bytes
-    amocrm_client_secret: str = "sandbox-amocrm-integration-secret-0123456789abcdef0123456789abcd"  # noqa: S105
+    amocrm_client_id: str = SANDBOX_AMOCRM_CLIENT_ID
+    amocrm_client_secret: str = field(default=SANDBOX_AMOCRM_CLIENT_SECRET, repr=False)
     amocrm_redirect_uri: str = ""
     amocrm_base_url: str = ""  # API base for every account (the sandbox); "" = https://<referer>
+    # hosts an amoCRM account may live on: only these receive the client secret (OAuth)
+    amocrm_allowed_hosts: tuple[str, ...] = ("*.amocrm.ru", "*.amocrm.com", "*.kommo.com")
     billing_hour_utc: int = 0
-    admin_token: str = ""  # operator pages (needs attention across portals); open in sandbox
+    admin_token: str = field(default="", repr=False)  # operator pages; open in the sandbox if ""
     onec_watch_dir: Path | None = None  # bank statements dropped in <dir>/<portal id>/
     statement_max_mb: int = 200  # bigger bank statement files are refused
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -127,7 +138,16 @@ class Settings:
         """Read ``RENTFLOW_*`` and the conventional variables; missing ones take defaults."""
         env = os.environ if environ is None else environ
         var_dir = Path(env.get("RENTFLOW_VAR_DIR", "var"))
-        secret_key = env.get("SECRET_KEY") or _persistent_secret(var_dir / "secret_key")
+        sandbox = _bool(env.get("RENTFLOW_SANDBOX", "0"))
+
+        def sandbox_default(name: str, default: str) -> str:
+            """Production has no default for a credential: unset stays empty."""
+            return env.get(name, default if sandbox else "")
+
+        # a key generated under var/ differs per machine: only the one-node sandbox may use it
+        secret_key = env.get("SECRET_KEY") or (
+            _persistent_secret(var_dir / "secret_key") if sandbox else ""
+        )
         fernet_key = env.get("FERNET_KEY") or _persistent_fernet_key(var_dir / "fernet_key")
         storage = env.get("STORAGE_DIR")
         templates = env.get("DOCUMENT_TEMPLATES_DIR")
@@ -145,9 +165,11 @@ class Settings:
             document_pdf_engine=env.get("DOCUMENT_PDF_ENGINE", "reportlab"),
             host=env.get("RENTFLOW_HOST", "127.0.0.1"),
             port=int(env.get("RENTFLOW_PORT", "8000")),
-            sandbox=_bool(env.get("RENTFLOW_SANDBOX", "1")),
-            bitrix24_client_id=env.get("BITRIX24_CLIENT_ID", "local.rentflow"),
-            bitrix24_client_secret=env.get("BITRIX24_CLIENT_SECRET", "sandbox-secret"),
+            sandbox=sandbox,
+            bitrix24_client_id=sandbox_default("BITRIX24_CLIENT_ID", SANDBOX_BITRIX24_CLIENT_ID),
+            bitrix24_client_secret=sandbox_default(
+                "BITRIX24_CLIENT_SECRET", SANDBOX_BITRIX24_CLIENT_SECRET
+            ),
             bitrix24_oauth_url=env.get("BITRIX24_OAUTH_URL", ""),
             bitrix24_app_code=env.get("BITRIX24_APP_CODE", ""),
             bitrix24_portal_domains=_list(
@@ -156,15 +178,65 @@ class Settings:
             bitrix24_oauth_hosts=_list(env.get("BITRIX24_OAUTH_HOSTS"), BITRIX24_OAUTH_HOSTS),
             bitrix24_event_max_age=int(env.get("BITRIX24_EVENT_MAX_AGE", "3600")),
             bitrix24_resync_minutes=int(env.get("BITRIX24_RESYNC_MINUTES", "15")),
-            amocrm_client_id=env.get("AMOCRM_CLIENT_ID", "rentflow-sandbox"),
-            amocrm_client_secret=env.get("AMOCRM_CLIENT_SECRET", Settings.amocrm_client_secret),
+            amocrm_client_id=sandbox_default("AMOCRM_CLIENT_ID", SANDBOX_AMOCRM_CLIENT_ID),
+            amocrm_client_secret=sandbox_default(
+                "AMOCRM_CLIENT_SECRET", SANDBOX_AMOCRM_CLIENT_SECRET
+            ),
             amocrm_redirect_uri=env.get("AMOCRM_REDIRECT_URI", ""),
             amocrm_base_url=env.get("AMOCRM_BASE_URL", ""),
+            amocrm_allowed_hosts=_list(
+                env.get("AMOCRM_ALLOWED_HOSTS"), Settings.amocrm_allowed_hosts
+            ),
             billing_hour_utc=int(env.get("BILLING_HOUR_UTC", "0")),
             admin_token=env.get("ADMIN_TOKEN", ""),
             onec_watch_dir=Path(env["ONEC_WATCH_DIR"]) if env.get("ONEC_WATCH_DIR") else None,
             statement_max_mb=int(env.get("STATEMENT_MAX_MB", "200")),
         )
+
+
+class UnsafeSettings(ValueError):
+    """Production settings that must not serve: a credential missing or the sandbox's."""
+
+
+def production_ready(settings: Settings) -> Settings:
+    """``settings`` when they may serve; else ``UnsafeSettings`` naming the variable."""
+    problem = production_problem(settings)
+    if problem is not None:
+        raise UnsafeSettings(problem)
+    return settings
+
+
+def production_problem(settings: Settings) -> str | None:
+    """What stops a production start (sandbox off), as one line naming the variable; None
+    when nothing does. The sandbox's credentials are public, so they count as missing."""
+    if settings.sandbox:
+        return None
+    required = (
+        ("BITRIX24_CLIENT_ID", settings.bitrix24_client_id, (SANDBOX_BITRIX24_CLIENT_ID,)),
+        ("BITRIX24_CLIENT_SECRET", settings.bitrix24_client_secret,
+         (SANDBOX_BITRIX24_CLIENT_SECRET,)),
+        ("AMOCRM_CLIENT_ID", settings.amocrm_client_id, (SANDBOX_AMOCRM_CLIENT_ID,)),
+        ("AMOCRM_CLIENT_SECRET", settings.amocrm_client_secret, (SANDBOX_AMOCRM_CLIENT_SECRET,)),
+        ("SECRET_KEY", settings.secret_key, SANDBOX_SECRET_KEYS),
+        ("ADMIN_TOKEN", settings.admin_token, ()),
+    )  # fmt: skip
+    for name, value, sandbox_values in required:
+        if not value.strip():
+            return f"{name} is not set (RENTFLOW_SANDBOX is off: production needs it)"
+        if value in sandbox_values:
+            return f"{name} is the sandbox's public default; set a value of your own"
+    return None
+
+
+def masked_url(url: str) -> str:
+    """A database, broker or SMTP URL as it may be printed: the password shown as ``***``."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url.rsplit("@", 1)[-1]
 
 
 def _persistent_secret(path: Path) -> str:

@@ -17,6 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from crm_mappings.amocrm.adapter import AmoCrm, ensure_fields
 from crm_mappings.amocrm.client import AmoClient, exchange_code, tokens_from_grant
+from crm_mappings.amocrm.hosts import AccountHosts
 from crm_mappings.port import DealUpdate, LeaseField
 from crm_mappings.tokens import MemoryTokenStore
 from sandbox.amocrm.app import create_emulator
@@ -28,19 +29,22 @@ UPDATES = 1000
 
 def _client(account: AmoAccount, url: str) -> AmoClient:
     store = MemoryTokenStore()
+    hosts = AccountHosts(("*.amocrm.ru",), sandbox_base=url)  # the emulator, as in the sandbox
     answer = exchange_code(
         url,
         client_id=account.client_id,
         client_secret=account.client_secret,
-        redirect_uri="http://127.0.0.1/amocrm/oauth",
+        redirect_uri=account.redirect_uri,
         code=account.issue_code(),
+        hosts=hosts,
     )
     store.save(tokens_from_grant(answer, datetime.now(UTC), {"base_url": url}))
     return AmoClient(
         store,
         client_id=account.client_id,
         client_secret=account.client_secret,
-        redirect_uri="http://127.0.0.1/amocrm/oauth",
+        redirect_uri=account.redirect_uri,
+        hosts=hosts,
     )
 
 

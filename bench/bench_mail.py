@@ -136,7 +136,7 @@ def _pdfs() -> list[bytes]:
         renderer = DocumentRenderer()
         qr = payment_qr(request.lease, request.invoice)
         plain = build_view(request.lease, request.invoice)
-        with_qr = build_view(request.lease, request.invoice, qr_data_uri=qr.images.png_data_uri())
+        with_qr = build_view(request.lease, request.invoice, qr_data_uri=qr.images.png_data_uri)
         cache.mkdir(exist_ok=True)
         names[0].write_bytes(renderer.render_pdf("invoice", plain))
         names[1].write_bytes(renderer.render_pdf("invoice", with_qr))

@@ -24,7 +24,7 @@ def embedded_env(var: Path, smtp_port: int) -> tuple[Settings, dict[str, str]]:
     env = {
         **os.environ,
         "RENTFLOW_VAR_DIR": str(var),
-        "RENTFLOW_SANDBOX": "0",
+        "RENTFLOW_SANDBOX": "1",  # the emulated portals' public credentials; a worker starts
         "SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
     }
     env.pop("DATABASE_URL", None)

@@ -50,8 +50,8 @@ class LocalDiskStorage:
     def put(self, key: str, content: bytes) -> None:
         """Write ``content`` under ``key``, replacing what was there, never half-written."""
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")  # 0600
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(content)

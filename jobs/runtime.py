@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from backend.bootstrap import Container, bootstrap
-from backend.config import Settings
-from backend.domain.portal import Portal
+from backend.config import Settings, production_ready
+from backend.domain.portal import Portal, PortalStatus
 from backend.services.deal_resync import ChangedDeals
 
 _container: Container | None = None
@@ -19,7 +19,8 @@ def set_container(container: Container | None) -> None:
 def container() -> Container:
     global _container
     if _container is None:
-        _container = bootstrap(Settings.from_env())
+        # a worker started by `celery` itself, not `rentflow worker`: the same start checks
+        _container = bootstrap(production_ready(Settings.from_env()))
     return _container
 
 
@@ -28,6 +29,12 @@ def active_portal(c: Container, portal_id: int) -> Portal | None:
     with c.uow() as uow:
         portal = uow.portals.get(portal_id)
     return portal if portal.active else None
+
+
+def installed_portal(c: Container, portal_id: int) -> bool:
+    """False once the portal was uninstalled: jobs that need no CRM (1C) stop then too."""
+    with c.uow() as uow:
+        return uow.portals.get(portal_id).status is not PortalStatus.UNINSTALLED
 
 
 def bitrix24_return_robot(

@@ -12,7 +12,13 @@ from backend.services.lease_events import push_recorded_event
 from backend.services.robots import Robot, answer_robot
 from crm_mappings.mapping import LeaseEvent
 from crm_mappings.port import CrmAuthLost, CrmUnavailable
-from jobs.runtime import active_portal, bitrix24_changed_deals, bitrix24_return_robot, container
+from jobs.runtime import (
+    active_portal,
+    bitrix24_changed_deals,
+    bitrix24_return_robot,
+    container,
+    installed_portal,
+)
 
 # talking to a portal: retried while its CRM is down, about six hours before giving up
 crm_task = shared_task(
@@ -231,10 +237,13 @@ def amocrm_dp_action(portal_id: int, lead_id: str, action: str) -> None:
 
 @shared_task(acks_late=True)
 def amocrm_refresh_tokens() -> None:
-    """Keep idle amoCRM accounts' single-use refresh tokens alive."""
+    """Keep idle amoCRM accounts' single-use refresh tokens alive and their webhook
+    subscribed at the current address."""
     from crm_mappings.amocrm.lifecycle import refresh_idle_accounts
+    from crm_mappings.amocrm.webhooks import keep_subscribed
 
     refresh_idle_accounts(container())
+    keep_subscribed(container())
 
 
 @shared_task(acks_late=True)
@@ -288,5 +297,7 @@ def export_onec_month(portal_id: int) -> None:
     draft 1C documents over OData where the portal enables that."""
     from backend.onec.exporting import export_portal, push_portal_drafts
 
+    if not installed_portal(container(), portal_id):
+        return
     export_portal(container(), portal_id)
     push_portal_drafts(container(), portal_id)

@@ -27,6 +27,7 @@ def sandbox_apps(settings: Settings) -> list[SandboxApp]:
     """The emulators to mount for ``settings`` (none when the sandbox is off)."""
     if not settings.sandbox:
         return []
+    from crm_mappings.amocrm.adapter import redirect_uri
     from sandbox.amocrm.app import create_emulator as amocrm_emulator
     from sandbox.amocrm.state import AmoAccount
     from sandbox.bitrix24.app import create_emulator as bitrix24_emulator
@@ -34,7 +35,9 @@ def sandbox_apps(settings: Settings) -> list[SandboxApp]:
     from sandbox.onec.odata_app import create_onec_app
 
     amo = AmoAccount(
-        client_id=settings.amocrm_client_id, client_secret=settings.amocrm_client_secret
+        client_id=settings.amocrm_client_id,
+        client_secret=settings.amocrm_client_secret,
+        redirect_uri=redirect_uri(settings.amocrm_redirect_uri, settings.public_base_url),
     )
     b24 = PortalState(
         client_id=settings.bitrix24_client_id,

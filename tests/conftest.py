@@ -90,6 +90,7 @@ def settings(tmp_path: Path, db_url: str) -> Settings:
         secret_key="test-secret-key",
         fernet_key=FERNET_KEY,
         public_base_url="http://127.0.0.1:8000",
+        sandbox=True,  # the emulators' credentials; production is tested in tests/security
     )
 
 

@@ -88,3 +88,12 @@ class DocumentLinkRepository:
             .values(revoked_at=at)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def revoke_portal(self, portal_id: int, at: datetime) -> int:
+        """Revoke every active link of the portal (it was uninstalled); return how many."""
+        result = self.session.execute(
+            update(DocumentLinkRow)
+            .where(DocumentLinkRow.portal_id == portal_id, DocumentLinkRow.revoked_at.is_(None))
+            .values(revoked_at=at)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]

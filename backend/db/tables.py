@@ -376,3 +376,17 @@ class BillingRunRow(Base):
     sent: Mapped[int] = mapped_column(default=0)
     failed: Mapped[int] = mapped_column(default=0)
     errors: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class UsedNonceRow(Base):
+    """A one-time value already spent (an amoCRM widget token's ``jti``, an OAuth ``state``):
+    the unique key makes the second use fail in every process; rows past ``expires_at``
+    are purged, the value being refused by its own expiry from then on."""
+
+    __tablename__ = "used_nonces"
+    __table_args__ = (UniqueConstraint("kind", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    value: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -19,8 +19,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from backend.db.crypto import TokenCipher
 from backend.db.tables import PortalRow
+from backend.domain.portal import PortalStatus
 from crm_mappings.port import CrmAuthLost
 from crm_mappings.tokens import OAuthTokens
+
+UNINSTALLED = PortalStatus.UNINSTALLED.value
 
 
 class DbTokenStore:
@@ -75,8 +78,12 @@ class DbTokenStore:
             fresh.commit()
 
     def _write(self, session: Session, payload: str) -> None:
+        # conditional in the UPDATE itself: a refresh that ends after the portal was
+        # uninstalled (its tokens forgotten) must not bring them back
         session.execute(
-            update(PortalRow).where(PortalRow.id == self.portal_id).values(auth_encrypted=payload)
+            update(PortalRow)
+            .where(PortalRow.id == self.portal_id, PortalRow.status != UNINSTALLED)
+            .values(auth_encrypted=payload)
         )
 
     def refresh_lock(self) -> AbstractContextManager[object]:

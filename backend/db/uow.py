@@ -9,6 +9,7 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from backend.db.crypto import TokenCipher
 from backend.db.lease_events import LeaseEventRepository
 from backend.db.links import DocumentLinkRepository
 from backend.db.numbering import NumberCounterRepository
@@ -36,10 +37,14 @@ class SqlUnitOfWork:
     """
 
     def __init__(
-        self, session_factory: sessionmaker[Session], portal_id: int | None = None
+        self,
+        session_factory: sessionmaker[Session],
+        portal_id: int | None = None,
+        secrets: TokenCipher | None = None,
     ) -> None:
         self._session_factory = session_factory
         self.portal_id = portal_id
+        self._secrets = secrets
         self._after_commit: list[Callable[[], None]] = []
 
     def __enter__(self) -> Self:
@@ -60,6 +65,13 @@ class SqlUnitOfWork:
             self.numbers = NumberCounterRepository(self.session, pid)
             self.lease_events = LeaseEventRepository(self.session, pid)
         return self
+
+    @property
+    def secrets(self) -> TokenCipher:
+        """What seals a secret before it is written (1C password): the app's Fernet key."""
+        if self._secrets is None:
+            raise RuntimeError("this unit of work was built without FERNET_KEY")
+        return self._secrets
 
     def __getattr__(self, name: str) -> object:
         # only reached for repositories not set because no portal was given
@@ -104,9 +116,10 @@ class SqlUnitOfWork:
 class UnitOfWorkFactory:
     """Makes units of work on one engine; ``factory(portal_id)``."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, secrets: TokenCipher | None = None) -> None:
         self.engine = engine
         self.session_factory = sessionmaker(engine, expire_on_commit=False)
+        self.secrets = secrets
 
     def __call__(self, portal_id: int | None = None) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.session_factory, portal_id)
+        return SqlUnitOfWork(self.session_factory, portal_id, self.secrets)

@@ -17,7 +17,7 @@ import requests
 
 from backend.demo.stack import BITRIX24_PREFIX, Stack
 from backend.domain.portal import Portal
-from crm_mappings.amocrm.disposable_token import issue_widget_token
+from crm_mappings.amocrm.disposable_token import audience_for, issue_widget_token
 from crm_mappings.port import CrmPort
 from sandbox.amocrm.sender import move_lead
 
@@ -133,14 +133,9 @@ class AmoCrmDemo:
     }
 
     def install(self) -> Portal:
-        account = self.stack.amocrm
-        answer = _ok(
-            requests.get(
-                f"{self.stack.base_url}/amocrm/oauth",
-                params={"code": account.issue_code(), "referer": f"{account.subdomain}.amocrm.ru"},
-                timeout=TIMEOUT,
-            )
-        )
+        # the documented way: rentflow's install page -> the account's authorization page ->
+        # rentflow's redirect_uri with code, referer and state (followed as a browser would)
+        answer = _ok(requests.get(f"{self.stack.base_url}/amocrm/install", timeout=TIMEOUT))
         with self.stack.container.uow() as uow:
             return uow.portals.get(int(answer.json()["portal_id"]))
 
@@ -148,7 +143,7 @@ class AmoCrmDemo:
         account, container = self.stack.amocrm, self.stack.container
         token = issue_widget_token(
             secret=container.settings.amocrm_client_secret,
-            audience=self.stack.base_url,
+            audience=audience_for(self.stack.base_url),
             account_id=str(account.account_id),
             user_id="9001",
             subdomain=account.subdomain,

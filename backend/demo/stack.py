@@ -77,7 +77,7 @@ def running_stack(var_dir: Path, start: date) -> Iterator[Stack]:
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     clock = FixedClock(datetime.combine(start, time(0), tzinfo=UTC))
-    amo = AmoAccount()
+    amo = AmoAccount(redirect_uri=f"{base_url}/amocrm/oauth")
     with ExitStack() as stack:
         sink, smtp_port = stack.enter_context(smtp_sink())
         settings = Settings(
@@ -116,7 +116,6 @@ def running_stack(var_dir: Path, start: date) -> Iterator[Stack]:
             app, {BITRIX24_PREFIX: bitrix24_emulator(b24), AMOCRM_PREFIX: amocrm_emulator(amo)}
         )
         stack.enter_context(serve(mounted, port=port))
-        amo.webhook_urls.append(f"{base_url}/amocrm/webhook")
         yield built
 
 

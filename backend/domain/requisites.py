@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from backend.domain.contacts import email_problem, landlord_contact_problem
 from backend.domain.errors import InvalidRequisites
 from backend.domain.parties import BankRequisites, LandlordEntity
 
@@ -115,6 +116,8 @@ def check_landlord(landlord: LandlordEntity, field: str = "landlord") -> Landlor
     """Check everything a Russian invoice needs from its issuer (исполнитель)."""
     if not landlord.name.strip():
         raise InvalidRequisites(f"{field}.name", "is missing", "missing")
+    if contact := landlord_contact_problem(landlord, field):  # both go into mail headers
+        raise InvalidRequisites(*contact)
     check_inn(landlord.inn, f"{field}.inn")
     if len(landlord.inn) == 10:  # organisations have a КПП, sole traders do not
         check_kpp(landlord.kpp, f"{field}.kpp")
@@ -134,14 +137,11 @@ def check_ogrn(ogrn: str, field: str = "ogrn") -> str:
     return ogrn
 
 
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-
-
 def check_email(email: str, field: str = "email") -> str:
     """Check an address documents and replies go to: one ``local@domain.tld``, no spaces and
     no line breaks (a CR/LF would let the value add mail headers)."""
     if not email:
         raise InvalidRequisites(field, "is missing", "missing")
-    if not _EMAIL.fullmatch(email) or not email.isprintable():
-        raise InvalidRequisites(field, f"{email!r} is not an e-mail address", "email")
+    if problem := email_problem(email):
+        raise InvalidRequisites(field, problem, "email")
     return email

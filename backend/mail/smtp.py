@@ -7,10 +7,11 @@ landlord's address, so a tenant who presses "Reply" writes to the landlord (seed
 
 from __future__ import annotations
 
+import os
 import smtplib
 import ssl
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -32,7 +33,7 @@ class SmtpUrl:
     host: str
     port: int
     user: str
-    password: str
+    password: str = field(repr=False)  # never printed, not even in a traceback's repr
     implicit_tls: bool
     starttls: bool
 
@@ -174,10 +175,13 @@ class EmlDirMailer:
         self.from_address = from_address
 
     def send(self, message: OutboxMessage, files: Sequence[tuple[Attachment, bytes]]) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in message.dedup_key)[:120]
         path = self.directory / f"{message.id or 0:08d}-{safe}.eml"
-        path.write_bytes(compose(message, files, self.from_address))
+        data = compose(message, files, self.from_address)
+        # a tenant's documents and address: readable by rentflow's user only, whatever the umask
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
+            out.write(data)
 
     def close(self) -> None:
         """Nothing is kept open between messages."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 
@@ -20,8 +21,10 @@ class LocalFileStore:
     def put(self, key: str, data: bytes) -> str:
         """Write ``data`` at ``key`` and return the key."""
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # every document of a portal: rentflow's user only, whatever the umask
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
+            out.write(data)
         return key
 
     def get(self, key: str) -> bytes:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
 from urllib.parse import quote
@@ -39,7 +39,7 @@ class ODataSettings:
 
     base_url: str  # http(s)://host/<infobase>/odata/standard.odata
     user: str
-    password: str
+    password: str = field(repr=False)  # never printed
     timeout: float = 30.0
     retries: int = 3
     backoff: float = 0.5

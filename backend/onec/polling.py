@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from backend.bootstrap import Container
+from backend.domain.portal import PortalStatus
 from backend.onec.credentials import seal_portal_password
 from backend.onec.odata import ODataClient, ODataSettings
 from backend.services.onec_sync import PollSummary, poll_payments
@@ -27,9 +28,12 @@ def portals_to_poll(container: Container) -> list[int]:
 
 
 def poll_portal(container: Container, portal_id: int) -> PollSummary | None:
-    """Poll one portal's 1C base and commit; None when the portal has no OData settings."""
+    """Poll one portal's 1C base and commit; None when the portal has no OData settings or
+    was uninstalled (its jobs stop)."""
     with container.uow(None) as uow:
         portal = uow.portals.get(portal_id)
+    if portal.status is PortalStatus.UNINSTALLED:
+        return None
     portal = seal_portal_password(container, portal)
     settings = ODataSettings.from_portal(portal.settings, container.cipher)
     if settings is None:

@@ -14,6 +14,7 @@ from backend.domain.attention import (
     counts,
     needs_attention,
 )
+from backend.domain.errors import NotFound
 from backend.domain.lease import Lease
 from backend.services.unit_of_work import UnitOfWork
 
@@ -63,8 +64,13 @@ def attention_report(
         if p.id is not None and not only.manager
     ]
     if only.landlord_id is not None:
-        account = uow.parties.landlord(only.landlord_id).bank.account
-        payments = [p for p in payments if p.payment.payee_account in {"", account}]
+        try:
+            account = uow.parties.landlord(only.landlord_id).bank.account
+        except NotFound:  # another portal's landlord (or none): nothing here is theirs
+            account = None
+        payments = [
+            p for p in payments if account is not None and p.payment.payee_account in {"", account}
+        ]
     snapshot = Snapshot(
         leases=leases,
         documents=[d for d in uow.documents.list() if d.lease_id in lease_ids],

@@ -28,6 +28,7 @@ from backend.domain.billing import DocumentKind, ScheduleItem
 from backend.domain.documents import InvoiceStatus, IssuedDocument
 from backend.domain.errors import AlreadyIssued, DomainError
 from backend.domain.lease import Lease
+from backend.domain.portal import PortalStatus
 from backend.ports import Clock
 from backend.services.billing_mail import queue_manager_summaries, queue_tenant_mail
 from backend.services.document_links import (
@@ -93,8 +94,11 @@ class _Silent:
 def run_portal(
     ports: BillingPorts, portal_id: int, today: date, progress: RunProgress | None = None
 ) -> PortalRun:
-    """Issue, mail and summarise one portal's due documents; records the run."""
+    """Issue, mail and summarise one portal's due documents; records the run. An uninstalled
+    portal is skipped: nothing issued, mailed or recorded."""
     with ports.uow(portal_id) as uow:
+        if uow.portals.get(portal_id).status is PortalStatus.UNINSTALLED:
+            return PortalRun(portal_id)
         run_id = uow.runs.start(today, ports.clock.now())
         uow.commit()
     result = PortalRun(portal_id)

@@ -18,6 +18,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
 from backend.domain.billing import BillingPeriod, DocumentKind, DocumentLine, ScheduleItem
+from backend.domain.contacts import check_lease_contacts
 from backend.domain.errors import InvalidLease
 from backend.domain.lease import (
     Addendum,
@@ -76,7 +77,7 @@ def parse_lease(data: object) -> tuple[Lease, Issued]:
         raise _schema_error(errors[0])
     if not isinstance(data, Mapping):  # the schema has said so already; this tells mypy
         raise InvalidLease("lease", "must be a JSON object")
-    lease = _lease(data)
+    lease = check_lease_contacts(_lease(data))  # CR/LF in an address or name: header injection
     issued = [
         (DocumentKind(d["kind"]), _period(d, f"issued[{i}]"))
         for i, d in enumerate(data.get("issued", ()))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from backend.domain.billing import ScheduleItem
+from backend.domain.contacts import check_lease_contacts
 from backend.domain.lease import Addendum, Lease
 from backend.domain.parties import LandlordEntity, Person
 from backend.domain.schedule import plan
@@ -34,7 +35,12 @@ def register_lease(
     The landlord is ``landlord_id``, else the portal's stored landlord with the same INN, KPP
     and bank account (leases of one company share its row, so its numbering), else a new
     row. A deal already linked to a lease violates the one-lease-per-deal key.
+
+    Raises ``InvalidLease`` naming the field when an address or a name that goes into mail
+    headers is not sound (a CR/LF would add headers): every entry (either CRM's lease form,
+    the lease JSON) comes through here.
     """
+    check_lease_contacts(lease)
     if landlord_id is None:
         landlord_id = _same_landlord(uow, lease.landlord) or uow.parties.add_landlord(
             lease.landlord

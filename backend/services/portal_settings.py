@@ -3,7 +3,8 @@
 
 Landlords travel in the lease JSON's ``landlord`` shape (``docs/lease-input.md``), checked by
 the same schema and by the requisites checks (ИНН, КПП, БИК, account keys). The 1C password is
-write-only: it is never sent back, only whether it is set.
+write-only: it is never sent back, only whether it is set, and it is sealed (Fernet) before
+it is written: a plain password never reaches the database, nor its WAL.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from backend.domain.contacts import email_problem
 from backend.domain.errors import DomainError
 from backend.domain.parties import LandlordEntity
 from backend.domain.requisites import check_landlord
 from backend.ports import Clock
 from backend.services.lease_json import parse_landlord
-from backend.services.unit_of_work import UnitOfWork
+from backend.services.unit_of_work import SecretBox, UnitOfWork
 
 NUMBERED_KINDS = ("invoice", "act")
 ONEC = "onec"
@@ -28,6 +30,9 @@ ONEC = "onec"
 ONEC_TEXT = ("odata_url", "user", "accountant_email")
 ONEC_FLAGS = ("poll", "export", "write_drafts")
 ONEC_PASSWORD = "password"  # noqa: S105 - the key name, not a secret
+# where the password is kept, sealed with the app's Fernet key (backend/onec/odata.py
+# SEALED_PASSWORD, opened only where an OData client is built)
+ONEC_SEALED_PASSWORD = "password_encrypted"  # noqa: S105 - the key name, not a secret
 
 
 class InvalidSettings(DomainError):
@@ -109,7 +114,7 @@ def onec_settings(portal_settings: Mapping[str, Any]) -> dict[str, Any]:
     shown: dict[str, Any] = {key: str(onec.get(key, "")) for key in ONEC_TEXT}
     shown.update({key: bool(onec.get(key, key == "poll")) for key in ONEC_FLAGS})
     shown["poll_days"] = int(onec.get("poll_days", 31))
-    shown["password_set"] = bool(onec.get(ONEC_PASSWORD))
+    shown["password_set"] = bool(onec.get(ONEC_PASSWORD) or onec.get(ONEC_SEALED_PASSWORD))
     return shown
 
 
@@ -131,14 +136,15 @@ def save_onec_settings(
             if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 366:
                 raise InvalidSettings(key, "must be a whole number of days 1..366")
             onec[key] = value
-        elif key == ONEC_PASSWORD:
-            if _text(key, value):
-                onec[key] = value
-        elif key == "clear_password":
-            if value is True:
-                onec.pop(ONEC_PASSWORD, None)
+        elif key in (ONEC_PASSWORD, "clear_password"):
+            _change_password(uow.secrets, onec, key, value)
         else:
             raise InvalidSettings(key, "is not a 1C setting")
+    if onec.get(ONEC_PASSWORD):  # stored plain before passwords were sealed on write
+        onec[ONEC_SEALED_PASSWORD] = uow.secrets.encrypt({"password": onec.pop(ONEC_PASSWORD)})
+    email = str(onec.get("accountant_email", ""))
+    if email and (problem := email_problem(email)):  # it goes into a To: header
+        raise InvalidSettings("accountant_email", problem)
     url = str(onec.get("odata_url", ""))
     if url and not url.startswith(("http://", "https://")):
         raise InvalidSettings("odata_url", "must be an http(s) address")
@@ -146,6 +152,16 @@ def save_onec_settings(
     uow.audit.record(clock.now(), "portal.onec_settings_changed", "portal", portal_id,
                      {"keys": sorted(changes)})  # fmt: skip
     return onec_settings({ONEC: onec})
+
+
+def _change_password(box: SecretBox, onec: dict[str, Any], key: str, value: Any) -> None:
+    """Seal a new password before it is stored (never written plain); ``clear_password``."""
+    if key == ONEC_PASSWORD and _text(key, value):
+        onec[ONEC_SEALED_PASSWORD] = box.encrypt({"password": value})
+        onec.pop(ONEC_PASSWORD, None)
+    elif key == "clear_password" and value is True:
+        onec.pop(ONEC_PASSWORD, None)
+        onec.pop(ONEC_SEALED_PASSWORD, None)
 
 
 def _text(key: str, value: Any) -> str:

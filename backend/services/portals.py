@@ -44,8 +44,12 @@ def install_portal(
 
 
 def uninstall_portal(uow: UnitOfWork, clock: Clock, portal_id: int) -> Portal:
-    """Forget the portal's tokens and stop its jobs; its documents stay until deletion is asked."""
+    """Forget the portal's tokens, revoke its public document links (``/d/...`` answers 410)
+    and stop its jobs (each task and the billing run skip an uninstalled portal); its
+    documents stay until deletion is asked. Both CRMs' uninstall events come here."""
+    now = clock.now()
     portal = replace(uow.portals.get(portal_id), status=PortalStatus.UNINSTALLED)
-    uow.portals.save(portal, reason="uninstalled", at=clock.now())
-    uow.audit.record(clock.now(), "portal.uninstalled", "portal", portal_id)
+    uow.portals.save(portal, reason="uninstalled", at=now)
+    revoked = uow.links.revoke_portal(portal_id, now)
+    uow.audit.record(now, "portal.uninstalled", "portal", portal_id, {"links_revoked": revoked})
     return portal

@@ -3,8 +3,10 @@ mapping of the advanced settings page.
 
 Every call carries amoCRM's disposable token in ``X-Auth-Token``
 (https://www.amocrm.com/developers/content/oauth/one-time-tokens-for-integrations/): a JWT
-signed with the integration's secret; signature, audience, expiry and the account are checked
-before anything else.
+signed with the integration's secret; signature, audience, lifetime, the account and a
+``jti`` not yet spent (in the database, so in every process) are checked before anything
+else. Outside the sandbox a token signed with the sandbox's public default secret is refused
+even if the server was started with it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from typing import Any
 from flask import Blueprint, Response, abort, jsonify, request
 from flask.typing import ResponseReturnValue
 
+from backend.config import Settings
+from backend.db.nonces import NonceStore
 from backend.domain.errors import DomainError, InvalidLease
 from backend.domain.lease import LeaseStatus
 from backend.domain.portal import Portal
@@ -25,12 +29,14 @@ from backend.services.deal_lease import DealHasLease, create_lease_for_deal
 from backend.services.deal_panel import deal_panel
 from backend.web.amocrm import active_account, app_settings, enqueue
 from backend.web.deps import container
-from crm_mappings.amocrm.adapter import redirect_uri
+from crm_mappings.amocrm.adapter import AmoCrm, redirect_uri
 from crm_mappings.amocrm.disposable_token import (
+    SANDBOX_SECRET,
     InvalidWidgetToken,
     audience_for,
     verify_widget_token,
 )
+from crm_mappings.amocrm.signing import account_secret
 from crm_mappings.mapping import LeaseEvent, StageMapping, default_mapping
 from crm_mappings.port import CrmNotFound
 
@@ -41,23 +47,48 @@ DOCUMENT_TASK = "jobs.tasks.crm_document_issued"
 _AMO_ORIGIN = re.compile(r"^https://[\w-]+\.(amocrm\.ru|amocrm\.com|kommo\.com)$")
 
 
+def _refused(error: str) -> Response:
+    return Response(f'{{"error": "{error}"}}', 401, mimetype="application/json")
+
+
+def widget_secret(settings: Settings) -> str:
+    """The key widget tokens are checked with; refused (401) outside the sandbox when it is
+    empty, short or the sandbox's public default (defence in depth: ``serve`` already
+    refuses to start so)."""
+    secret = settings.amocrm_client_secret
+    public = {SANDBOX_SECRET, Settings.amocrm_client_secret}
+    if not settings.sandbox and (len(secret) < 32 or secret in public):
+        log.error("AMOCRM_CLIENT_SECRET is unset or the sandbox default: widget calls refused")
+        abort(_refused("integration secret not configured"))
+    return secret
+
+
 def caller_portal() -> Portal:
-    """The portal of the widget call's disposable token; 401 when anything is off."""
+    """The portal of the widget call's disposable token; 401 when anything is off, the
+    token's ``jti`` spent by this call."""
     settings = app_settings()
     audience = audience_for(redirect_uri(settings.amocrm_redirect_uri, settings.public_base_url))
+    c = container()
+    now = c.clock.now()
     try:
         caller = verify_widget_token(
             request.headers.get("X-Auth-Token", ""),
-            secret=settings.amocrm_client_secret,
+            secret=widget_secret(settings),
             audience=audience,
-            now=container().clock.now(),
+            now=now,
         )
     except InvalidWidgetToken as exc:
         log.info("amoCRM widget call refused: %s", exc)
-        abort(Response('{"error": "invalid token"}', 401, mimetype="application/json"))
+        abort(_refused("invalid token"))
+    spent = f"{caller.account_id}:{caller.token_id}"
+    if not NonceStore(c.uow.session_factory).claim(
+        "amocrm_jti", spent, expires_at=caller.expires_at, now=now
+    ):
+        log.info("amoCRM widget call refused: token %s already used", caller.token_id)
+        abort(_refused("token already used"))
     portal = active_account(caller.account_id)
     if portal is None:
-        abort(Response('{"error": "unknown account"}', 401, mimetype="application/json"))
+        abort(_refused("unknown account"))
     return portal
 
 
@@ -87,6 +118,21 @@ def widget_lead(lead_id: str) -> ResponseReturnValue:
     with c.uow(portal.id) as uow:
         panel = deal_panel(uow, c.clock.today(), lead_id, c.link_url)
     return jsonify(panel)
+
+
+@bp.get("/lead/<lead_id>/tenant")
+def widget_tenant(lead_id: str) -> ResponseReturnValue:
+    """The lead's tenant as amoCRM knows it (company, contacts), in the lease JSON's shape:
+    the panel starts a new lease from it."""
+    portal = caller_portal()
+    crm = container().crm(portal)
+    if not isinstance(crm, AmoCrm):
+        return jsonify(error="not an amoCRM account"), 400
+    try:
+        tenant = crm.tenant(lead_id)
+    except CrmNotFound:
+        return jsonify(error=f"lead {lead_id} not found"), 404
+    return jsonify(tenant=tenant.as_lease_json())
 
 
 @bp.post("/lead/<lead_id>/lease")
@@ -127,6 +173,14 @@ def widget_action(lead_id: str) -> ResponseReturnValue:
     for document_id in result.issued:
         enqueue(DOCUMENT_TASK, portal.id, document_id)
     return jsonify(outcome=str(result.outcome), issued=list(result.issued))
+
+
+@bp.get("/dp-token")
+def widget_dp_token() -> ResponseReturnValue:
+    """The account's digital-pipeline secret, which ``dpSettings`` writes into the action's
+    hidden ``token`` setting (amoCRM sends the settings back with every call)."""
+    portal = caller_portal()
+    return jsonify(token=account_secret(app_settings().secret_key, portal.external_id, "dp"))
 
 
 @bp.get("/mapping")

@@ -5,15 +5,16 @@ from __future__ import annotations
 from flask import Flask
 
 from backend.bootstrap import Container, bootstrap
-from backend.config import Settings
+from backend.config import Settings, production_ready
 from backend.web import i18n
 
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> Flask:
     """Build the web app; tests pass ``settings`` (or a whole ``container``) instead of
-    touching the environment."""
+    touching the environment. From the environment (a WSGI server calling ``create_app()``)
+    the production checks of ``rentflow serve`` apply: ``UnsafeSettings`` names the variable."""
     if container is None:
-        container = bootstrap(settings or Settings.from_env())
+        container = bootstrap(settings or production_ready(Settings.from_env()))
     settings = container.settings
     app = Flask(__name__)
     app.config["SECRET_KEY"] = settings.secret_key or "dev-only"
@@ -32,11 +33,13 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         documents,
         home,
         onec,
+        operator,
         payments,
         runs,
     )
 
     app.register_blueprint(home.bp)
+    app.register_blueprint(operator.bp)
     app.register_blueprint(attention.bp)
     app.register_blueprint(documents.bp)
     app.register_blueprint(amocrm.bp)

@@ -37,14 +37,23 @@ RULE_LABELS: dict[Rule, tuple[str, str]] = {
 }
 
 
+def _id(name: str) -> int | None:
+    """An id filter: absent, or a whole number > 0 (else 400 naming it)."""
+    value = request.args.get(name, "")
+    if not value:
+        return None
+    if not value.isascii() or not value.isdigit() or int(value) < 1 or len(value) > 18:
+        abort(400, f"bad filter: {name} must be a positive whole number")
+    return int(value)
+
+
 def _query() -> tuple[list[int] | None, AttentionFilter, date]:
     args = request.args
+    portal, landlord = _id("portal"), _id("landlord")
     try:
-        portal = int(args["portal"]) if args.get("portal") else None
-        landlord = int(args["landlord"]) if args.get("landlord") else None
         today = date.fromisoformat(args["date"]) if args.get("date") else container().clock.today()
-    except ValueError as err:
-        abort(400, f"bad filter: {err}")
+    except ValueError:
+        abort(400, "bad filter: date must be YYYY-MM-DD")
     return ([portal] if portal else None), AttentionFilter(args.get("manager", ""), landlord), today
 
 

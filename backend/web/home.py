@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, render_template
 from flask.typing import ResponseReturnValue
 
+from backend.config import masked_url
+
 bp = Blueprint("home", __name__)
 
 
@@ -19,7 +21,13 @@ def index() -> ResponseReturnValue:
         if rule.endpoint in {"attention.page", "attention.api", "runs.page"}
     ]
     return render_template(
-        "home.html", settings=settings, sandbox=sandbox_apps(settings), links=links
+        "home.html",
+        settings=settings,
+        sandbox=sandbox_apps(settings),
+        links=links,
+        # where the data lives is the operator's business: shown in the sandbox only, masked
+        database=masked_url(settings.database_url) if settings.sandbox else "",
+        broker=masked_url(settings.celery_broker_url) if settings.sandbox else "",
     )
 
 

@@ -15,7 +15,7 @@ from backend.domain.errors import DomainError, NotFound
 from backend.domain.money import Money
 from backend.onec.bank_statement import StatementError, StatementTooLarge
 from backend.web.deps import container as app_container
-from backend.web.deps import require_operator
+from backend.web.deps import csrf_token, require_operator
 
 bp = Blueprint("payments", __name__, url_prefix="/portals/<int:portal_id>/payments")
 
@@ -23,7 +23,7 @@ bp = Blueprint("payments", __name__, url_prefix="/portals/<int:portal_id>/paymen
 @bp.before_request
 def _operator_only() -> None:
     """Statements and payments of any portal: operators only until the CRM app pages carry
-    their portal's auth (they call the same services)."""
+    their portal's auth (they call the same services); posts carry the page's form token."""
     require_operator()
 
 
@@ -118,4 +118,6 @@ def _optional_id(value: object) -> int | None:
 @bp.get("/")
 def page(portal_id: int) -> ResponseReturnValue:
     """The operator's page: upload a statement, see and place what was not matched."""
-    return render_template("payments.html", portal_id=portal_id, rows=_review_rows(portal_id))
+    return render_template(
+        "payments.html", portal_id=portal_id, rows=_review_rows(portal_id), csrf=csrf_token()
+    )

@@ -19,6 +19,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from crm_mappings.amocrm.client import AmoClient
+from crm_mappings.amocrm.hosts import AccountHosts, account_hosts
+from crm_mappings.amocrm.parties import TenantRequisites, tenant_of_lead
 from crm_mappings.port import (
     CrmKind,
     CrmNotFound,
@@ -35,6 +37,7 @@ from crm_mappings.port import (
 
 if TYPE_CHECKING:
     from backend.bootstrap import Container
+    from backend.config import Settings
     from backend.domain.portal import Portal
 
 BATCH = 50  # amoCRM accepts at most 50 entities per PATCH/POST
@@ -140,7 +143,10 @@ class AmoCrm:
         return pipelines
 
     def get_deal(self, deal_id: str) -> Deal:
-        raw = self.client.request("GET", f"/api/v4/leads/{int(deal_id)}")
+        # contacts come only with ``with=contacts`` (leads-api); companies always
+        raw = self.client.request(
+            "GET", f"/api/v4/leads/{int(deal_id)}", params={"with": "contacts"}
+        )
         if raw is None:
             raise CrmNotFound(f"amoCRM lead {deal_id} not found")
         ours = {v: k for k, v in self._field_ids.items()}
@@ -162,6 +168,10 @@ class AmoCrm:
             contact_ids=tuple(str(c["id"]) for c in embedded.get("contacts") or []),
             fields=fields,
         )
+
+    def tenant(self, deal_id: str) -> TenantRequisites:
+        """The lead's tenant: name, INN/KPP and e-mails from its company and contacts."""
+        return tenant_of_lead(self.client, deal_id)
 
     def update_deals(self, updates: Sequence[DealUpdate]) -> None:
         merged: dict[str, dict[str, Any]] = {}
@@ -244,10 +254,20 @@ def amocrm_factory(container: Container, portal: Portal) -> AmoCrm:
         client_id=settings.amocrm_client_id,
         client_secret=settings.amocrm_client_secret,
         redirect_uri=redirect_uri(settings.amocrm_redirect_uri, settings.public_base_url),
+        hosts=api_hosts(settings),
         now=container.clock.now,
     )
     stored = portal.settings.get(FIELDS_SETTING, {})
     return AmoCrm(client, {LeaseField(k): int(v) for k, v in stored.items()})
+
+
+def api_hosts(settings: Settings) -> AccountHosts:
+    """The account hosts this deployment may send secrets to (``hosts``)."""
+    return account_hosts(
+        settings.amocrm_allowed_hosts,
+        sandbox=settings.sandbox,
+        configured_base=settings.amocrm_base_url,
+    )
 
 
 def redirect_uri(configured: str, public_base_url: str) -> str:

@@ -12,6 +12,8 @@ token storage), so this is a small one.
   single-use, so the refresh runs under the store's per-portal lock, re-reads the pair inside
   it (another worker may have refreshed), and saves the new pair before anything uses it.
   A refused refresh marks the portal AUTH_LOST.
+- Secrets go only to account hosts of the allow-list (``hosts.AccountHosts``): the code
+  exchange, every refresh and every API call check their base URL before sending.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 
 import requests
 
+from crm_mappings.amocrm.hosts import AccountHosts
 from crm_mappings.port import CrmAuthLost, CrmError, CrmNotFound, CrmUnavailable
 from crm_mappings.tokens import OAuthTokens, TokenStore
 
@@ -85,13 +88,16 @@ def exchange_code(
     client_secret: str,
     redirect_uri: str,
     code: str,
+    hosts: AccountHosts,
     session: requests.Session | None = None,
 ) -> dict[str, Any]:
-    """Trade an install's authorization code for the first token pair."""
+    """Trade an install's authorization code for the first token pair (only at an allowed
+    account host: the request carries the client secret)."""
+    base = hosts.check_base(base_url)
     http = session or requests.Session()
     try:
         answer = http.post(
-            f"{base_url}/oauth2/access_token",
+            f"{base}/oauth2/access_token",
             json={
                 "client_id": client_id,
                 "client_secret": client_secret,
@@ -119,6 +125,7 @@ class AmoClient:
         client_id: str,
         client_secret: str,
         redirect_uri: str,
+        hosts: AccountHosts,
         session: requests.Session | None = None,
         limiter: RateLimiter | None = None,
         attempts: int = 5,
@@ -130,6 +137,7 @@ class AmoClient:
         self._client_id = client_id
         self._client_secret = client_secret
         self._redirect_uri = redirect_uri
+        self._hosts = hosts
         self._http = session or requests.Session()
         self._limiter = limiter
         self._attempts = attempts
@@ -165,7 +173,7 @@ class AmoClient:
         body: Any,
         params: dict[str, Any] | None,
     ) -> requests.Response | None:
-        base = tokens.extra["base_url"].rstrip("/")
+        base = self._hosts.check_base(tokens.extra["base_url"])
         limiter = self._limiter or limiter_for(base)
         limiter.wait()
         self.calls += 1
@@ -205,7 +213,7 @@ class AmoClient:
             current = self.store.load()
             if current.access_token != stale_access_token and not current.expires_soon(self._now()):
                 return current  # another worker refreshed while we waited
-            base = current.extra["base_url"].rstrip("/")
+            base = self._hosts.check_base(current.extra["base_url"])
             try:
                 answer = self._http.post(
                     f"{base}/oauth2/access_token",

@@ -5,15 +5,32 @@ https://developers.kommo.com/docs/one-time-tokens): a JWT signed HS256 with the 
 secret key; claims ``iss`` (account address), ``aud`` (base address of the integration's
 redirect_uri), ``jti``, ``iat``, ``nbf``, ``exp``, ``account_id``, ``user_id``,
 ``client_uuid``.
+
+The audience is ``scheme://host`` of the redirect_uri, without port or path: that is what the
+official client checks (``AmoCRMOAuth::parseDisposableToken`` in github:amocrm/amocrm-api-php,
+src/AmoCRM/OAuth/AmoCRMOAuth.php: ``sprintf('%s://%s', $uri->getScheme(), $uri->getHost())``,
+citing https://www.amocrm.ru/developers/content/web_sdk/mechanics).
+
+"One-time": ``self.$authorizedAjax`` gets a new token for every request it sends (same
+pages), so a token is spent by its first use; the caller records ``jti`` in the database
+(``backend.db.nonces``) until ``exp``. A token claiming to live longer than
+``MAX_LIFETIME`` (``exp`` = 10^12) is refused: amoCRM's live minutes, not years.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import jwt
+
+from backend.config import SANDBOX_AMOCRM_CLIENT_SECRET
+
+MAX_LIFETIME = 3600  # seconds between iat (or nbf) and exp that we accept
+# the sandbox account's secret: public (it is in the source), never a production key
+SANDBOX_SECRET = SANDBOX_AMOCRM_CLIENT_SECRET
 
 
 class InvalidWidgetToken(Exception):
@@ -28,18 +45,21 @@ class WidgetCaller:
     user_id: str
     issuer: str
     token_id: str
+    expires_at: datetime
 
 
 def audience_for(redirect_uri: str) -> str:
-    """The ``aud`` amoCRM puts in the token: scheme and host of the redirect_uri."""
+    """The ``aud`` amoCRM puts in the token: scheme and host (no port) of the redirect_uri."""
     parts = urlsplit(redirect_uri)
-    return f"{parts.scheme}://{parts.netloc}"
+    return f"{parts.scheme}://{parts.hostname or ''}"
 
 
 def verify_widget_token(
     token: str, *, secret: str, audience: str, now: datetime, leeway: int = 5
 ) -> WidgetCaller:
-    """Check signature, algorithm, audience, nbf/exp and the presence of the account."""
+    """Check signature, algorithm, audience, nbf/exp, a lifetime of at most
+    ``MAX_LIFETIME`` and the presence of the account and ``jti`` (spending the ``jti`` is
+    the caller's: it needs the database)."""
     if not token:
         raise InvalidWidgetToken("no X-Auth-Token")
     try:
@@ -50,7 +70,7 @@ def verify_widget_token(
             audience=audience,
             leeway=leeway,
             options={
-                "require": ["exp", "aud", "iss", "account_id"],
+                "require": ["exp", "iat", "aud", "iss", "jti", "account_id"],
                 # times are checked below against the injected clock, not the wall clock
                 "verify_exp": False,
                 "verify_nbf": False,
@@ -59,16 +79,27 @@ def verify_widget_token(
         )
     except jwt.PyJWTError as exc:
         raise InvalidWidgetToken(str(exc)) from exc
+    try:
+        expires, issued = int(claims["exp"]), int(claims["iat"])
+        starts = int(claims.get("nbf", issued))
+    except (TypeError, ValueError) as exc:
+        raise InvalidWidgetToken("non-numeric time claims") from exc
     moment = now.timestamp()
-    if int(claims["exp"]) + leeway < moment:
+    if expires + leeway < moment:
         raise InvalidWidgetToken("token expired")
-    if int(claims.get("nbf", 0)) - leeway > moment:
+    if starts - leeway > moment or issued - leeway > moment:
         raise InvalidWidgetToken("token not yet valid")
+    if expires - min(issued, starts) > MAX_LIFETIME:
+        raise InvalidWidgetToken("token lifetime too long")
+    token_id = str(claims["jti"])
+    if not token_id:
+        raise InvalidWidgetToken("token without jti")
     return WidgetCaller(
         account_id=str(claims["account_id"]),
         user_id=str(claims.get("user_id", "")),
         issuer=str(claims["iss"]),
-        token_id=str(claims.get("jti", "")),
+        token_id=token_id,
+        expires_at=datetime.fromtimestamp(expires + leeway, tz=UTC),
     )
 
 
@@ -81,14 +112,15 @@ def issue_widget_token(
     subdomain: str,
     now: datetime,
     ttl: int = 900,
-    jti: str = "sandbox",
+    jti: str = "",
 ) -> str:
-    """Make a token as amoCRM would (the sandbox account and tests use it)."""
+    """Make a token as amoCRM would, with a fresh ``jti`` unless given (the sandbox account
+    and tests use it)."""
     moment = int(now.timestamp())
     claims = {
         "iss": f"https://{subdomain}.amocrm.ru",
         "aud": audience,
-        "jti": jti,
+        "jti": jti or str(uuid.uuid4()),
         "iat": moment,
         "nbf": moment,
         "exp": moment + ttl,

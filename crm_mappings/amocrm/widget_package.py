@@ -5,6 +5,11 @@ The archive holds manifest.json, script.js, i18n/ and images/ at its root
 only the widget folder ... into widget.zip"). Images: logo_main 400x272, logo_small 108x108,
 logo_medium 240x84, logo_min 84x84, logo 130x100 and, with digital_pipeline, logo_dp 174x109;
 each under 300 KB.
+
+manifest.json follows the current page (https://developers.kommo.com/docs/manifest-json): no
+``widget.code`` nor ``widget.secret_key`` (legacy fields; the integration created in amoMarket
+carries its id and secret). ``--code``/``--secret-key`` still write them for an old account
+that asks for them.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ class InvalidWidget(Exception):
 
 
 def load_manifest(base_url: str, *, code: str = "", secret_key: str = "") -> dict[str, Any]:
-    """The manifest with rentflow's address (and the integration's code/secret) filled in."""
+    """The manifest with rentflow's address (and, if given, the legacy code/secret) filled in."""
     text = MANIFEST.read_text(encoding="utf-8").replace(PLACEHOLDER, base_url.rstrip("/"))
     manifest: dict[str, Any] = json.loads(text)
     if code:

@@ -6,21 +6,42 @@ https://www.amocrm.ru/developers/content/crm_platform/custom-fields,
 https://www.amocrm.ru/developers/content/crm_platform/events-and-notes (notes),
 https://www.amocrm.ru/developers/content/crm_platform/tasks-api,
 https://www.amocrm.ru/developers/content/crm_platform/api-reference (errors are
-``application/problem+json`` with ``validation-errors``).
+``application/problem+json`` with ``validation-errors``),
+https://www.amocrm.ru/developers/content/crm_platform/webhooks-api (webhooks set by API),
+https://www.amocrm.ru/developers/content/oauth/step-by-step (the authorization page hands
+``code``, ``referer`` and ``state`` to the integration's redirect_uri).
+
+As strict as the real API where rentflow could get it wrong: ``with`` is honoured (a lead's
+``_embedded.contacts`` only with ``with=contacts``; companies always, per leads-api), URL
+and numeric custom fields refuse values of another kind, the token endpoint checks the
+client and the ``redirect_uri``.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, request
 from markupsafe import escape
 
 from sandbox.amocrm.state import AmoAccount, OAuthRejected
 
 MAX_PATCH = 50  # leads per PATCH call (leads-api: "не более 50 сделок")
 MAX_LIMIT = 250
+# webhooks-format: the events a webhook may subscribe to (the ones about leads here)
+WEBHOOK_EVENTS = frozenset({
+    "add_lead", "update_lead", "delete_lead", "restore_lead", "status_lead",
+    "responsible_lead", "note_lead", "add_contact", "update_contact", "add_company",
+    "update_company", "add_task", "update_task",
+})  # fmt: skip
+
+
+def _is_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in {"http", "https"} and bool(parts.hostname)
 
 
 def _problem(status: int, detail: str, errors: list[dict[str, Any]] | None = None) -> Response:
@@ -83,9 +104,9 @@ def _log(answer: Response) -> Response:
 @bp.get("/")
 def index() -> Response:
     """What a newcomer sees at /sandbox/amocrm/: the account, its pipelines and leads, and how
-    to install rentflow on it (the API lives under /api/v4/, OAuth at /oauth2/access_token)."""
+    to install rentflow on it (the API lives under /api/v4/, OAuth at /oauth and
+    /oauth2/access_token)."""
     acc = _acc()
-    code = acc.issue_code()
     rows = "".join(
         f"<li>{lead['id']}: {escape(str(lead.get('name', '')))}"
         f" — status {lead.get('status_id')}</li>"
@@ -103,10 +124,32 @@ def index() -> Response:
         f"<h2>Pipelines</h2><ul>{statuses}</ul><h2>Leads</h2><ul>{rows or '<li>none yet</li>'}</ul>"
         "<h2>Install rentflow</h2><p>Run rentflow with "
         "<code>AMOCRM_BASE_URL=http://127.0.0.1:8000/sandbox/amocrm</code> and open "
-        f"<a href='/amocrm/oauth?code={code}&amp;referer={escape(acc.base_url_host)}'>"
-        "the install link</a> (a fresh authorization code, as amoCRM's redirect gives).</p>"
+        f"<a href='{escape(_rentflow_install(acc))}'>rentflow's install page</a>: it sends "
+        "you to this account's authorization page, which hands a fresh code back to "
+        "rentflow with the state, as amoCRM's does.</p>"
     )
     return Response(html, mimetype="text/html")
+
+
+def _rentflow_install(acc: AmoAccount) -> str:
+    parts = urlsplit(acc.redirect_uri)
+    return f"{parts.scheme}://{parts.netloc}/amocrm/install"
+
+
+@bp.get("/oauth")
+def authorize() -> Any:
+    """The authorization page after the admin allowed access: redirect to the integration's
+    redirect_uri with ``code``, ``referer``, ``state`` and ``platform`` (step-by-step)."""
+    acc = _acc()
+    if request.args.get("client_id") != acc.client_id:
+        return Response("Unknown integration", status=400, mimetype="text/plain")
+    query = {
+        "code": acc.issue_code(),
+        "referer": acc.base_url_host,
+        "state": request.args.get("state", ""),
+        "platform": "1",
+    }
+    return redirect(f"{acc.redirect_uri}?{urlencode(query)}")
 
 
 @bp.post("/oauth2/access_token")
@@ -116,7 +159,22 @@ def access_token() -> Any:
     try:
         return jsonify(acc.grant({k: str(v) for k, v in data.items()}))
     except OAuthRejected as exc:
-        return _problem(400, str(exc))
+        answer = jsonify(exc.body)
+        answer.status_code = exc.status
+        answer.mimetype = "application/problem+json"
+        return answer
+
+
+def _with() -> set[str]:
+    return {part.strip() for part in request.args.get("with", "").split(",") if part.strip()}
+
+
+def _lead_view(lead: dict[str, Any], with_: set[str]) -> dict[str, Any]:
+    """A lead as the API shows it: contacts only when ``with=contacts`` was asked."""
+    view = copy.deepcopy(lead)
+    if "contacts" not in with_:
+        view["_embedded"].pop("contacts", None)
+    return view
 
 
 @bp.get("/api/v4/account")
@@ -139,7 +197,71 @@ def get_lead(lead_id: int) -> Any:
     lead = acc.leads.get(lead_id)
     if lead is None:
         return Response(status=204)
-    return jsonify(lead)
+    return jsonify(_lead_view(lead, _with()))
+
+
+@bp.get("/api/v4/companies/<int:company_id>")
+def get_company(company_id: int) -> Any:
+    """GET /api/v4/companies/{id} (https://www.amocrm.ru/developers/content/crm_platform/
+    companies-api); 204 when there is none, as for leads."""
+    company = _acc().companies.get(company_id)
+    return jsonify(company) if company is not None else Response(status=204)
+
+
+@bp.get("/api/v4/contacts/<int:contact_id>")
+def get_contact(contact_id: int) -> Any:
+    """GET /api/v4/contacts/{id} (https://www.amocrm.ru/developers/content/crm_platform/
+    contacts-api)."""
+    contact = _acc().contacts.get(contact_id)
+    return jsonify(contact) if contact is not None else Response(status=204)
+
+
+@bp.get("/api/v4/webhooks")
+def list_webhooks() -> Any:
+    """The account's webhooks, ``filter[destination]`` an exact address (webhooks-api)."""
+    acc = _acc()
+    wanted = request.args.get("filter[destination]")
+    with acc._lock:
+        hooks = [dict(h) for h in acc.webhooks if wanted is None or h["destination"] == wanted]
+    if not hooks:
+        return Response(status=204)
+    return jsonify({"_total_items": len(hooks), "_embedded": {"webhooks": hooks}})
+
+
+@bp.post("/api/v4/webhooks")
+def add_webhook() -> Any:
+    """Subscribe: ``{"destination": <valid URL>, "settings": [events], "sort": n}``."""
+    acc = _acc()
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _problem(400, "Request validation failed")
+    destination, events = body.get("destination"), body.get("settings")
+    errors = []
+    if not isinstance(destination, str) or not _is_url(destination):
+        errors.append({"code": "InvalidValue", "path": "destination", "detail": "Invalid URL"})
+    if not isinstance(events, list) or not events or not set(events) <= WEBHOOK_EVENTS:
+        errors.append({"code": "NotSupportedChoice", "path": "settings", "detail": "Bad events"})
+    if errors or not isinstance(events, list):
+        return _problem(400, "Request validation failed", [{"request_id": "0", "errors": errors}])
+    try:
+        hook = acc.add_webhook(
+            str(destination), [str(e) for e in events], int(body.get("sort", 10))
+        )
+    except ValueError as exc:
+        return _problem(400, str(exc))
+    return jsonify(hook)
+
+
+@bp.delete("/api/v4/webhooks")
+def delete_webhook() -> Any:
+    """Unsubscribe ``{"destination": <url>}``: 204 (webhooks-api)."""
+    acc = _acc()
+    body = request.get_json(silent=True)
+    destination = body.get("destination") if isinstance(body, dict) else None
+    if not isinstance(destination, str) or not destination:
+        return _problem(400, "Request validation failed")
+    acc.remove_webhook(destination)
+    return Response(status=204)
 
 
 @bp.get("/api/v4/leads")
@@ -151,6 +273,7 @@ def list_leads() -> Any:
     chunk = ids[(page - 1) * limit : page * limit]
     if not chunk:
         return Response(status=204)
+    with_ = _with()
     links: dict[str, Any] = {"self": {"href": f"/api/v4/leads?page={page}&limit={limit}"}}
     if page * limit < len(ids):
         links["next"] = {"href": f"/api/v4/leads?page={page + 1}&limit={limit}"}
@@ -158,7 +281,7 @@ def list_leads() -> Any:
         {
             "_page": page,
             "_links": links,
-            "_embedded": {"leads": [acc.leads[i] for i in chunk]},
+            "_embedded": {"leads": [_lead_view(acc.leads[i], with_) for i in chunk]},
         }
     )
 
@@ -321,10 +444,32 @@ def _lead_errors(acc: AmoAccount, n: int, item: Any) -> dict[str, Any] | None:
         pipeline = int(item.get("pipeline_id", lead["pipeline_id"]))
         if item["status_id"] not in acc.status_ids(pipeline):
             return err("status_id", "The value you selected is not a valid choice.")
-    for value in item.get("custom_fields_values") or []:
-        if value.get("field_id") not in acc.custom_fields:
+    for n_field, value in enumerate(item.get("custom_fields_values") or []):
+        spec = acc.custom_fields.get(value.get("field_id"))
+        if spec is None:
             return err("custom_fields_values.field_id", "The field does not exist.")
+        for n_value, entry in enumerate(value.get("values") or []):
+            problem = _value_problem(spec["type"], entry.get("value"))
+            if problem:
+                path = f"custom_fields_values.{n_field}.values.{n_value}.value"
+                return err(path, problem)
     return None
+
+
+def _value_problem(field_type: str, value: Any) -> str:
+    """Why amoCRM would refuse ``value`` for a field of ``field_type`` ("" if it would not):
+    url fields take a URL, numeric ones a number, text ones a string
+    (https://www.amocrm.ru/developers/content/crm_platform/custom-fields, values by type)."""
+    if field_type == "url" and not (isinstance(value, str) and _is_url(value)):
+        return "This value is not a valid URL."
+    if field_type == "numeric":
+        try:
+            float(str(value))
+        except ValueError:
+            return "This value should be a number."
+    if field_type == "text" and not isinstance(value, str | int | float):
+        return "This value should be of type string."
+    return ""
 
 
 def _apply_patch(acc: AmoAccount, item: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,11 @@ Webhook: x-www-form-urlencoded ``leads[status][0][id]=..`` with ``account[id]`` 
 ``account[subdomain]`` (https://www.amocrm.ru/developers/content/crm_platform/webhooks-format).
 Digital pipeline: JSON ``{"event": {"type": 15, "type_code": "lead_appeared_in_status",
 "data": {...}}, "action": {"settings": {"widget": {"settings": {...}}}}, "subdomain",
-"account_id"}`` (https://developers.kommo.com/docs/widgets-dp).
+"account_id"}`` (https://developers.kommo.com/docs/widgets-dp); the settings are the ones the
+widget saved with the action (rentflow's hidden ``token`` among them), sent back unchanged.
+Webhooks go to the account's API-registered destinations (``AmoAccount.webhook_urls``) on
+rentflow's own origin (that of the integration's redirect_uri) only: the sandbox calls nothing
+else, whoever registered what.
 Disable hook: GET ``?account_id=..&client_uuid=<integration id>&signature=<HMAC-SHA256 of
 "client_uuid|account_id" keyed with the client secret>``
 (https://www.amocrm.ru/developers/content/oauth/step-by-step; see
@@ -17,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -46,7 +51,13 @@ def move_lead(acc: AmoAccount, lead_id: int, status_id: int) -> list[int]:
         lead = acc.leads[lead_id]
         old, lead["status_id"] = lead["status_id"], status_id
     form = status_webhook_form(acc, lead_id, old)
-    return [requests.post(url, data=form, timeout=TIMEOUT).status_code for url in acc.webhook_urls]
+    ours = [url for url in acc.webhook_urls if _origin(url) == _origin(acc.redirect_uri)]
+    return [requests.post(url, data=form, timeout=TIMEOUT).status_code for url in ours]
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def digital_pipeline_call(

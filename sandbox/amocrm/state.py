@@ -5,6 +5,11 @@ Shapes follow amoCRM API v4 (https://www.amocrm.ru/developers/content/crm_platfo
 (https://www.amocrm.ru/developers/content/oauth/step-by-step): access tokens expire, refresh
 tokens are single-use (a used one answers 400), the rate limit is 7 requests/s per account
 (https://www.amocrm.ru/developers/content/api/recommendations) and is answered with 429.
+The token endpoint refuses a ``redirect_uri`` other than the integration's with amoCRM's own
+error bodies (``OAuthProblemJson``: 401 "Некорректный клиент" for bad credentials, 400
+"Некорректный запрос" with a ``hint`` otherwise — as quoted in github:ufee/amoapi#26 and
+github:amocrm/amocrm-api-php#114). Webhooks are the account's API-registered ones
+(https://www.amocrm.ru/developers/content/crm_platform/webhooks-api), at most 100.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from crm_mappings.amocrm.disposable_token import SANDBOX_SECRET
 
 WON_STATUS_ID = 142  # "Успешно реализовано": present in every pipeline
 LOST_STATUS_ID = 143  # "Закрыто и не реализовано"
@@ -32,8 +39,27 @@ _DEFAULT_STATUSES = (
 )
 
 
+OAUTH_ERROR_TYPE = "https://developers.amocrm.ru/v3/errors/OAuthProblemJson"
+MAX_WEBHOOKS = 100  # webhooks-api: "не более 100 вебхуков в аккаунте"
+
+
 class OAuthRejected(Exception):
-    """The token endpoint refuses the grant (bad client, used or unknown code/refresh token)."""
+    """The token endpoint refuses the grant (bad client, used or unknown code/refresh token,
+    another redirect_uri); ``status`` and ``body`` are what amoCRM answers."""
+
+    def __init__(self, hint: str, *, client: bool = False) -> None:
+        super().__init__(hint)
+        self.status = 401 if client else 400
+        self.body: dict[str, Any] = {
+            "title": "Некорректный клиент" if client else "Некорректный запрос",
+            "type": OAUTH_ERROR_TYPE,
+            "status": self.status,
+            "detail": "Авторизация клиента не прошла"
+            if client
+            else "В запросе отсутствует ряд параметров или параметры невалидны",
+        }
+        if not client:
+            self.body["hint"] = hint
 
 
 @dataclass
@@ -43,7 +69,8 @@ class AmoAccount:
     account_id: int = 30_000_001
     subdomain: str = "rentflow-sandbox"
     client_id: str = "rentflow-sandbox"
-    client_secret: str = "sandbox-amocrm-integration-secret-0123456789abcdef0123456789abcd"
+    client_secret: str = SANDBOX_SECRET
+    redirect_uri: str = "http://127.0.0.1:8000/amocrm/oauth"  # the integration's, as registered
     access_ttl: int = 86_400  # seconds, as amoCRM gives (expires_in: 86400)
     rate_limit: int = 7  # requests per second
     clock: Callable[[], float] = time.time
@@ -53,7 +80,9 @@ class AmoAccount:
     notes: list[dict[str, Any]] = field(default_factory=list)
     tasks: list[dict[str, Any]] = field(default_factory=list)
     calls: list[tuple[str, str, int]] = field(default_factory=list)  # method, path, status
-    webhook_urls: list[str] = field(default_factory=list)
+    webhooks: list[dict[str, Any]] = field(default_factory=list)  # API-registered
+    companies: dict[int, dict[str, Any]] = field(default_factory=dict)
+    contacts: dict[int, dict[str, Any]] = field(default_factory=dict)
     faults: deque[int] = field(default_factory=deque)  # statuses the next API calls answer
     _codes: set[str] = field(default_factory=set)
     _access: dict[str, float] = field(default_factory=dict)  # token -> expires at
@@ -115,7 +144,9 @@ class AmoAccount:
             data.get("client_id") != self.client_id
             or data.get("client_secret") != self.client_secret
         ):
-            raise OAuthRejected("Client authentication failed")
+            raise OAuthRejected("Client authentication failed", client=True)
+        if data.get("redirect_uri") != self.redirect_uri:
+            raise OAuthRejected("Invalid redirect uri")
         kind = data.get("grant_type")
         with self._lock:
             if kind == "authorization_code":
@@ -139,6 +170,47 @@ class AmoAccount:
             "access_token": access,
             "refresh_token": refresh,
         }
+
+    @property
+    def webhook_urls(self) -> list[str]:
+        """Where a lead's status change is posted: the live webhooks subscribed to it."""
+        with self._lock:
+            return [
+                hook["destination"]
+                for hook in self.webhooks
+                if not hook["disabled"] and "status_lead" in hook["settings"]
+            ]
+
+    def add_webhook(self, destination: str, settings: list[str], sort: int = 10) -> dict[str, Any]:
+        """Subscribe (or update the events of) ``destination``, as POST /api/v4/webhooks."""
+        now = int(self.clock())
+        with self._lock:
+            for hook in self.webhooks:
+                if hook["destination"] == destination:
+                    hook.update(settings=list(settings), sort=sort, updated_at=now)
+                    return hook
+            if len(self.webhooks) >= MAX_WEBHOOKS:
+                raise ValueError(f"at most {MAX_WEBHOOKS} webhooks per account")
+            hook = {
+                "id": self.new_id(),
+                "destination": destination,
+                "created_at": now,
+                "updated_at": now,
+                "account_id": self.account_id,
+                "created_by": 9001,
+                "sort": sort,
+                "disabled": False,
+                "settings": list(settings),
+            }
+            self.webhooks.append(hook)
+            return hook
+
+    def remove_webhook(self, destination: str) -> bool:
+        with self._lock:
+            kept = [h for h in self.webhooks if h["destination"] != destination]
+            removed = len(kept) != len(self.webhooks)
+            self.webhooks[:] = kept
+            return removed
 
     def access_ok(self, token: str) -> bool:
         with self._lock:
@@ -202,6 +274,37 @@ class AmoAccount:
             }
         return lead_id
 
+    def link_company(
+        self, lead_id: int, name: str, legal_entity: dict[str, str] | None = None, **codes: str
+    ) -> int:
+        """Attach a new company to a lead; ``codes`` are field codes with one value each
+        (``INN``, ``KPP``, ``EMAIL``...), as the account's company custom fields hold them;
+        ``legal_entity`` the value of a "юр. лицо" field (``vat_id``, ``kpp``...)."""
+        company_id = self.new_id()
+        company = _party(company_id, name, codes, self.account_id)
+        if legal_entity is not None:
+            entity = {
+                "field_id": 699_999,
+                "field_name": "Юр. лицо",
+                "field_code": None,
+                "field_type": "legal_entity",
+                "values": [{"value": dict(legal_entity)}],
+            }
+            company["custom_fields_values"] = [entity, *(company["custom_fields_values"] or [])]
+        with self._lock:
+            self.companies[company_id] = company
+            self.leads[lead_id]["_embedded"]["companies"] = [{"id": company_id}]
+        return company_id
+
+    def link_contact(self, lead_id: int, name: str, *, main: bool = True, **codes: str) -> int:
+        """Attach a new contact to a lead (``EMAIL``, ``PHONE`` as ``codes``)."""
+        contact_id = self.new_id()
+        with self._lock:
+            self.contacts[contact_id] = _party(contact_id, name, codes, self.account_id)
+            linked = self.leads[lead_id]["_embedded"]["contacts"]
+            linked.append({"id": contact_id, "is_main": main})
+        return contact_id
+
     def field_value(self, lead_id: int, field_id: int) -> Any:
         """The first value of a custom field on a lead, or None."""
         for item in self.leads[lead_id].get("custom_fields_values") or []:
@@ -214,3 +317,28 @@ class AmoAccount:
             if spec.get("code") == code:
                 return fid
         return None
+
+
+def _party(entity_id: int, name: str, codes: dict[str, str], account_id: int) -> dict[str, Any]:
+    """A company or contact as GET /api/v4/companies/{id} (contacts/{id}) gives it: custom
+    field values carry ``field_code`` (https://www.amocrm.ru/developers/content/crm_platform/
+    companies-api, .../contacts-api, values shape in .../custom-fields)."""
+    values = [
+        {
+            "field_id": 700_000 + n,
+            "field_name": code,
+            "field_code": code,
+            "field_type": "multitext" if code in {"EMAIL", "PHONE"} else "text",
+            "values": [{"value": value, "enum_code": "WORK"} if code in {"EMAIL", "PHONE"}
+                       else {"value": value}],
+        }
+        for n, (code, value) in enumerate(sorted(codes.items()))
+    ]  # fmt: skip
+    return {
+        "id": entity_id,
+        "name": name,
+        "responsible_user_id": 9001,
+        "custom_fields_values": values or None,
+        "account_id": account_id,
+        "_embedded": {"tags": []},
+    }

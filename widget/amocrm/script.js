@@ -99,6 +99,15 @@ define(['jquery'], function ($) {
           body: '',
           render: panelHtml(data, message)
         });
+        if (!data.lease) {
+          /* start the new lease from the tenant amoCRM knows (company, contacts) */
+          call('/amocrm/widget/lead/' + encodeURIComponent(leadId) + '/tenant').done(function (found) {
+            var box = $('form.rentflow-create textarea[name=lease]');
+            if (box.length && !box.val()) {
+              box.val(JSON.stringify({tenant: found.tenant}, null, 2));
+            }
+          });
+        }
       }).fail(function () {
         self.render_template({
           caption: {class_name: 'rentflow-caption'},
@@ -314,6 +323,16 @@ define(['jquery'], function ($) {
         $(document).off('submit.rentflow click.rentflow');
       },
       dpSettings: function () {
+        /* the action's hidden "token" setting: the account's secret, fetched with the
+           one-time token and saved with the action; amoCRM sends the action's settings back
+           in every digital-pipeline call, which /amocrm/dp checks */
+        var input = $('input[name="token"]');
+        input.closest('.widget_settings_block__item_field').hide();
+        if (input.length && !input.val()) {
+          call('/amocrm/widget/dp-token').done(function (data) {
+            input.val(data.token).trigger('change');
+          });
+        }
         return true;
       },
       advancedSettings: function () {

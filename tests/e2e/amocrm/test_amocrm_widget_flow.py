@@ -17,6 +17,7 @@ from backend.domain.portal import PortalStatus
 from backend.services.crm_sync import STATUS_LABELS_RU, deal_update_for_event, load_mapping
 from backend.web.amocrm import DP_ACTION_TASK, LEAD_CHANGED_TASK
 from crm_mappings.amocrm.lifecycle import disable_signature, refresh_idle_accounts
+from crm_mappings.amocrm.webhooks import webhook_destination
 from crm_mappings.mapping import LeaseEvent
 from crm_mappings.port import CrmAuthLost, DealComment, LeaseField
 from jobs import tasks
@@ -120,8 +121,10 @@ def test_webhook_for_an_unknown_account_changes_nothing(world: World) -> None:
     world.account.leads[lead]["status_id"] = 10004
     form = status_webhook_form(world.account, lead, 10001)
     form["account[id]"] = "999"
-    answer = requests.post(f"{world.rentflow}/amocrm/webhook", data=form, timeout=30)
-    assert answer.status_code == 401
+    another = requests.post(world.webhook_url, data=form, timeout=30)
+    unknown_url = webhook_destination(world.rentflow, world.container.settings.secret_key, "999")
+    unknown = requests.post(unknown_url, data=form, timeout=30)
+    assert (another.status_code, unknown.status_code) == (403, 401)
     assert world.queued == []
     assert _lease_status(world, portal_id, lease_id) is LeaseStatus.DRAFT
 
@@ -145,7 +148,7 @@ def test_digital_pipeline_issue_invoice_issues_the_lead_s_next_invoice(world: Wo
     lead = world.account.add_lead("L", status_id=10005)
     lease_id = lease_on_lead(world, portal_id, lead, status=LeaseStatus.SIGNED)
     url = f"{world.rentflow}/amocrm/dp"
-    answer = digital_pipeline_call(world.account, url, lead, {"action": "issue_invoice"})
+    answer = digital_pipeline_call(world.account, url, lead, world.dp_settings("issue_invoice"))
     assert answer.status_code == 200
     assert world.queued == [(DP_ACTION_TASK, portal_id, str(lead), "issue_invoice")]
     world.run_queued()
@@ -216,9 +219,7 @@ def test_disabling_the_integration_forgets_the_tokens_and_stops_the_account(
     with pytest.raises(CrmAuthLost):
         world.container.token_store(portal_id).load()  # forgotten
     webhook = requests.post(
-        f"{world.rentflow}/amocrm/webhook",
-        data=status_webhook_form(world.account, lead, 10001),
-        timeout=30,
+        world.webhook_url, data=status_webhook_form(world.account, lead, 10001), timeout=30
     )
     assert webhook.status_code == 401
     calls_before = len(world.account.calls)
@@ -241,7 +242,7 @@ def test_one_webhook_with_several_leads_queues_each_lead_once(world: World) -> N
         "account[id]": str(world.account.account_id),
         "account[subdomain]": world.account.subdomain,
     }
-    answer = requests.post(f"{world.rentflow}/amocrm/webhook", data=form, timeout=30)
+    answer = requests.post(world.webhook_url, data=form, timeout=30)
     assert answer.status_code == 200
     assert world.queued == [
         (LEAD_CHANGED_TASK, portal_id, "11"),
@@ -290,10 +291,11 @@ def test_a_lease_is_created_from_the_lead_card(world: World) -> None:
     portal_id = install(world)
     lead = world.account.add_lead("Аренда офиса 7")
     url = f"{world.rentflow}/amocrm/widget/lead/{lead}/lease"
-    headers = {"X-Auth-Token": world.token()}
-    created = requests.post(url, json=_lease_example(), headers=headers, timeout=30)
-    again = requests.post(url, json=_lease_example(), headers=headers, timeout=30)
-    bad = requests.post(url, json={"number": "x"}, headers=headers, timeout=30)
+
+    def post(body: dict[str, Any]) -> requests.Response:  # a new token per call, as amoCRM
+        return requests.post(url, json=body, headers={"X-Auth-Token": world.token()}, timeout=30)
+
+    created, again, bad = post(_lease_example()), post(_lease_example()), post({"number": "x"})
     assert created.status_code == 201, created.text
     assert (again.status_code, bad.status_code) == (409, 400)
     with world.container.uow(portal_id) as uow:
@@ -303,3 +305,13 @@ def test_a_lease_is_created_from_the_lead_card(world: World) -> None:
     status_field = world.account.field_id("RENTFLOW_LEASE_STATUS")
     assert status_field is not None
     assert world.account.field_value(lead, status_field) == STATUS_LABELS_RU[lease.status]
+
+
+def test_the_panel_starts_a_lease_from_the_tenant_amocrm_knows(world: World) -> None:
+    install(world)
+    lead = world.account.add_lead("Аренда офиса 12")
+    world.account.link_company(lead, 'ООО "Василёк"', INN="7728168971", KPP="772801001")
+    world.account.link_contact(lead, "Орлова Мария", EMAIL="buh@vasilek.example")
+    tenant = world.web_get(f"/amocrm/widget/lead/{lead}/tenant")["tenant"]
+    assert tenant == {"name": 'ООО "Василёк"', "inn": "7728168971", "kpp": "772801001",
+                      "emails": ["buh@vasilek.example"]}  # fmt: skip

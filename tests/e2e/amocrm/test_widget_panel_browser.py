@@ -36,11 +36,18 @@ PAGE = """<!doctype html><html><head><meta charset="utf-8">
   w.system = function () { return {area: '%(area)s'}; };
   w.render_template = function (t) { $('#panel').html(t.render); };
   w.$authorizedAjax = function (options) {
-    options.headers = {'X-Auth-Token': '%(token)s'};
+    /* amoCRM gives every request a new one-time token */
+    var token = $.ajax({url: '/token', async: false}).responseText;
+    options.headers = {'X-Auth-Token': token};
     return $.ajax(options);
   };
   w.callbacks.init(); w.callbacks.bind_actions();
   if ('%(area)s' === 'advanced_settings') { w.callbacks.advancedSettings(); }
+  else if ('%(area)s' === 'digital_pipeline') {
+    $('#panel').html('<div class="widget_settings_block__item_field">' +
+                     '<input name="token" value=""></div>');
+    w.callbacks.dpSettings();
+  }
   else { w.callbacks.render(); }
 </script></body></html>"""
 
@@ -52,12 +59,15 @@ def _page_app(world: World, lead: int, area: str) -> Flask:
         "lead": lead,
         "texts": files["i18n/ru.json"].decode(),
         "area": area,
-        "token": world.token(),
     }
 
     @app.get("/")
     def index() -> Response:
         return Response(html, mimetype="text/html")
+
+    @app.get("/token")
+    def token() -> Response:
+        return Response(world.token(), mimetype="text/plain")
 
     @app.get("/jquery.js")
     def jquery() -> Response:
@@ -185,8 +195,25 @@ def test_advanced_settings_edit_a_landlord_and_the_1c_settings(
     with world.container.uow(portal_id) as uow:
         (entity,) = uow.parties.landlords()
         numbering = uow.parties.landlord_settings(entity.id or 0)["numbering"]
-    assert (onec["odata_url"], onec["password"]) == ("https://1c.example/odata/standard.odata",
-                                                     "s3cret-1c")  # fmt: skip
+    assert onec["odata_url"] == "https://1c.example/odata/standard.odata"
+    assert "password" not in onec  # sealed on write
+    assert world.container.cipher.decrypt(onec["password_encrypted"]) == {"password": "s3cret-1c"}
     assert password_shown == ""
     assert "s3cret-1c" not in html
     assert numbering["invoice"]["prefix"] == "АР-"
+
+
+def test_the_digital_pipeline_action_gets_the_account_s_token_from_rentflow(
+    world: World, browser: object
+) -> None:
+    install(world)
+    expected = world.dp_settings("issue_invoice")["token"]
+    with serve(_page_app(world, 0, "digital_pipeline")) as page_url:
+        page = browser.new_page()  # type: ignore[attr-defined]
+        page.goto(page_url)
+        page.wait_for_function("document.querySelector('input[name=token]').value !== ''")
+        token = page.input_value("input[name=token]")
+        hidden = not page.is_visible("input[name=token]")
+        page.close()
+    assert token == expected
+    assert hidden

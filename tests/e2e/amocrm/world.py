@@ -15,7 +15,8 @@ from backend.ports import FixedClock
 from backend.services.leases import register_lease
 from backend.web.amocrm import DP_ACTION_TASK, LEAD_CHANGED_TASK
 from backend.web.app import create_app
-from crm_mappings.amocrm.disposable_token import issue_widget_token
+from crm_mappings.amocrm.disposable_token import audience_for, issue_widget_token
+from crm_mappings.amocrm.signing import account_secret
 from jobs import tasks
 from jobs.runtime import set_container
 from sandbox.amocrm.app import create_emulator
@@ -45,10 +46,18 @@ class World:
         assert answer.status_code in (200, 204), answer.text
         return answer.json() if answer.status_code == 200 else None
 
+    def web_get(self, path: str) -> Any:
+        """Call rentflow's widget API as the widget does (a fresh one-time token)."""
+        answer = requests.get(
+            f"{self.rentflow}{path}", headers={"X-Auth-Token": self.token()}, timeout=30
+        )
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
     def token(self, **overrides: Any) -> str:
         values: dict[str, Any] = {
             "secret": self.container.settings.amocrm_client_secret,
-            "audience": self.rentflow,
+            "audience": audience_for(self.rentflow),
             "account_id": str(self.account.account_id),
             "user_id": "9001",
             "subdomain": self.account.subdomain,
@@ -56,6 +65,18 @@ class World:
         }
         values.update(overrides)
         return issue_widget_token(**values)
+
+    @property
+    def webhook_url(self) -> str:
+        """The webhook address rentflow registered on the account at install."""
+        (url,) = self.account.webhook_urls
+        return url
+
+    def dp_settings(self, action: str) -> dict[str, str]:
+        """The digital-pipeline action's settings as the widget saves them (with the
+        account's token ``dpSettings`` fetched)."""
+        key = self.container.settings.secret_key
+        return {"action": action, "token": account_secret(key, str(self.account.account_id), "dp")}
 
     def run_queued(self) -> None:
         set_container(self.container)
@@ -87,7 +108,9 @@ def world(settings: Settings, clock: FixedClock) -> Iterator[World]:
     queued: list[tuple[Any, ...]] = []
     dispatch = _Dispatch()
     with serve(create_emulator(account)) as amo_url, serve(dispatch) as rentflow_url:
+        account.redirect_uri = f"{rentflow_url}/amocrm/oauth"
         real = settings.with_(
+            sandbox=True,
             amocrm_base_url=amo_url,
             amocrm_client_id=account.client_id,
             amocrm_client_secret=account.client_secret,
@@ -97,17 +120,14 @@ def world(settings: Settings, clock: FixedClock) -> Iterator[World]:
         app = create_app(container=container)
         app.config["RENTFLOW_ENQUEUE"] = lambda *call: queued.append(call)
         dispatch.target = app
-        account.webhook_urls.append(f"{rentflow_url}/amocrm/webhook")
         yield World(account, container, rentflow_url, queued, clock, app, amo_url)
         container.dispose()
 
 
 def install(world: World) -> int:
-    answer = requests.get(
-        f"{world.rentflow}/amocrm/oauth",
-        params={"code": world.account.issue_code(), "referer": "rentflow-sandbox.amocrm.ru"},
-        timeout=30,
-    )
+    """Install as the admin does: rentflow's install page, the account's authorization page,
+    back to rentflow's redirect_uri with code, referer and state (redirects followed)."""
+    answer = requests.get(f"{world.rentflow}/amocrm/install", timeout=30)
     assert answer.status_code == 200, answer.text
     portal_id: int = answer.json()["portal_id"]
     return portal_id

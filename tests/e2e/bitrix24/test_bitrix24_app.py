@@ -296,9 +296,14 @@ def test_a_statement_uploaded_to_the_app_moves_the_paid_invoices_deal_through_th
     statement = render_statement(
         [paid], account=landlord.bank.account, start=date(2026, 2, 1), end=date(2026, 2, 28)
     )
-    answer = requests.post(
+    operator = requests.Session()  # the operator's browser: the page's form token rides along
+    page = operator.get(f"{world.app_url}portals/{portal.id}/payments/", timeout=60).text
+    csrf = re.search(r'name="csrf" content="([^"]+)"', page)
+    assert csrf is not None, page
+    answer = operator.post(
         f"{world.app_url}portals/{portal.id}/payments/statements",
         files={"file": ("kl_to_1c.txt", statement)},
+        headers={"X-CSRF-Token": csrf.group(1)},
         timeout=60,
     )
     assert answer.status_code == 200

@@ -35,7 +35,12 @@ def _children(pid: int) -> list[int]:
 
 def test_serve_runs_web_and_worker_and_stops_cleanly(tmp_path: Path) -> None:
     port = _free_port()
-    env = {**os.environ, "RENTFLOW_VAR_DIR": str(tmp_path / "var"), "RENTFLOW_PORT": str(port)}
+    env = {
+        **os.environ,
+        "RENTFLOW_VAR_DIR": str(tmp_path / "var"),
+        "RENTFLOW_PORT": str(port),
+        "RENTFLOW_SANDBOX": "1",  # as `make serve`: no CRM credentials needed
+    }
     env.pop("DATABASE_URL", None)
     env.pop("CELERY_BROKER_URL", None)
     log = (tmp_path / "serve.log").open("wb")

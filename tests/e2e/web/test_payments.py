@@ -7,6 +7,7 @@ import io
 from backend.bootstrap import Container
 from backend.config import Settings
 from backend.web.app import create_app
+from tests.operator_client import operator_client
 from tests.payments_world import build_world, statement_file
 
 
@@ -15,7 +16,7 @@ def test_an_uploaded_statement_is_imported_and_its_leftovers_listed_for_review(
 ) -> None:
     world = build_world(container)
     app = create_app(container=container)
-    client = app.test_client()
+    client = operator_client(app)
     url = f"/portals/{world.portal_id}/payments"
     answer = client.post(
         f"{url}/statements", data={"file": (io.BytesIO(statement_file("DOS")), "kl_to_1c.txt")}
@@ -31,7 +32,7 @@ def test_an_upload_that_is_not_a_statement_is_a_400_with_the_reason(
 ) -> None:
     world = build_world(container)
     app = create_app(container=container)
-    answer = app.test_client().post(
+    answer = operator_client(app).post(
         f"/portals/{world.portal_id}/payments/statements",
         data={"file": (io.BytesIO(b"%PDF-1.7"), "x.pdf")},
     )
@@ -44,7 +45,7 @@ def test_a_month_exported_on_demand_can_be_downloaded(
 ) -> None:
     world = build_world(container)
     app = create_app(container=container)
-    client = app.test_client()
+    client = operator_client(app)
     made = client.post(f"/portals/{world.portal_id}/onec/exports", json={"month": "2026-02"})
     assert made.status_code == 200
     key = made.get_json()["storage_key"]
@@ -89,7 +90,7 @@ def test_a_manager_places_unmatched_money_over_http_and_the_deal_move_is_queued(
     world = build_world(container)
     queued: list[tuple[object, ...]] = []
     container.extras["send_task"] = lambda name, *args: queued.append((name, *args))
-    client = create_app(container=container).test_client()
+    client = operator_client(create_app(container=container))
     url = f"/portals/{world.portal_id}/payments"
     stranger = doc("21", "100000.00", "Перевод", payer_inn="500100732259", payer="ИП Смирнов")
     data = {"file": (io.BytesIO(statement_file(docs=[stranger])), "kl_to_1c.txt")}

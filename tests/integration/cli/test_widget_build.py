@@ -70,6 +70,14 @@ def test_script_has_every_callback_amocrm_calls_and_the_backend_url(
     assert "__RENTFLOW_BASE_URL__" not in script
 
 
+def test_the_shipped_manifest_needs_no_legacy_code_or_secret_key() -> None:
+    manifest = load_manifest("https://rent.example")
+    check_manifest(manifest, widget_files("https://rent.example"))
+    assert "code" not in manifest["widget"]
+    assert "secret_key" not in manifest["widget"]
+    assert manifest["dp"]["settings"]["token"]["required"] is True
+
+
 def test_a_manifest_missing_a_required_field_is_refused() -> None:
     manifest = load_manifest("https://rent.example")
     del manifest["widget"]["short_description"]

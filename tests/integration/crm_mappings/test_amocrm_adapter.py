@@ -13,6 +13,7 @@ from backend.db.tables import PortalRow
 from backend.services.portals import install_portal
 from crm_mappings.amocrm.adapter import AmoCrm, ensure_fields
 from crm_mappings.amocrm.client import AmoClient, RateLimiter, exchange_code, tokens_from_grant
+from crm_mappings.amocrm.hosts import AccountHosts
 from crm_mappings.port import (
     CrmAuthLost,
     CrmError,
@@ -42,13 +43,19 @@ def base_url(account: AmoAccount) -> Iterator[str]:
         yield url
 
 
+def _hosts(base_url: str) -> AccountHosts:
+    """The emulator is the one API base, as in the sandbox."""
+    return AccountHosts(("*.amocrm.ru",), sandbox_base=base_url)
+
+
 def _install(account: AmoAccount, base_url: str, store: TokenStore) -> None:
     answer = exchange_code(
         base_url,
         client_id=account.client_id,
         client_secret=account.client_secret,
-        redirect_uri="http://127.0.0.1/amocrm/oauth",
+        redirect_uri=account.redirect_uri,
         code=account.issue_code(),
+        hosts=_hosts(base_url),
     )
     store.save(tokens_from_grant(answer, datetime.now(UTC), {"base_url": base_url}))
 
@@ -58,7 +65,8 @@ def _client(account: AmoAccount, store: TokenStore, **kw: object) -> AmoClient:
         store,
         client_id=account.client_id,
         client_secret=account.client_secret,
-        redirect_uri="http://127.0.0.1/amocrm/oauth",
+        redirect_uri=account.redirect_uri,
+        hosts=_hosts(store.load().extra["base_url"]),
         limiter=RateLimiter(1000),
         **kw,  # type: ignore[arg-type]
     )
@@ -105,6 +113,44 @@ def test_get_deal_reads_stage_and_our_fields(account: AmoAccount, crm: AmoCrm) -
     assert deal.fields[LeaseField.LEASE_STATUS] == "booked"
     with pytest.raises(CrmNotFound):
         crm.get_deal("1")
+
+
+def test_get_deal_asks_for_the_contacts_and_names_company_and_contacts(
+    account: AmoAccount, crm: AmoCrm
+) -> None:
+    lead = account.add_lead("Офис 6")
+    company = account.link_company(lead, 'ООО "Василёк"')
+    main = account.link_contact(lead, "Орлова Мария")
+    deal = crm.get_deal(str(lead))
+    assert (deal.company_id, deal.contact_ids) == (str(company), (str(main),))
+
+
+def test_the_tenant_comes_from_the_company_s_legal_entity_and_the_contacts(
+    account: AmoAccount, crm: AmoCrm
+) -> None:
+    lead = account.add_lead("Офис 7")
+    account.link_company(lead, 'ООО "Василёк"', legal_entity={"name": 'ООО "Василёк"',
+                         "vat_id": "7728168971", "kpp": "772801001"},
+                         EMAIL="office@vasilek.example")  # fmt: skip
+    account.link_contact(lead, "Сидоров", main=False, EMAIL="sidorov@vasilek.example")
+    account.link_contact(lead, "Орлова", EMAIL="buh@vasilek.example")
+    tenant = crm.tenant(str(lead))
+    assert (tenant.name, tenant.inn, tenant.kpp) == ('ООО "Василёк"', "7728168971", "772801001")
+    assert tenant.emails == (
+        "office@vasilek.example", "buh@vasilek.example", "sidorov@vasilek.example",
+    )  # fmt: skip
+
+
+def test_a_tenant_with_plain_inn_fields_or_only_a_contact(account: AmoAccount, crm: AmoCrm) -> None:
+    plain = account.add_lead("Офис 8")
+    account.link_company(plain, "ИП Петров", INN="500100732259")
+    person = account.add_lead("Офис 9")
+    account.link_contact(person, "Петров Пётр", EMAIL="petrov@example.org")
+    found = crm.tenant(str(plain))
+    assert (found.name, found.inn) == ("ИП Петров", "500100732259")
+    assert crm.tenant(str(person)).as_lease_json() == {
+        "name": "Петров Пётр", "inn": "", "kpp": "", "emails": ["petrov@example.org"],
+    }  # fmt: skip
 
 
 def test_pipelines_mark_142_won_and_143_lost(crm: AmoCrm) -> None:

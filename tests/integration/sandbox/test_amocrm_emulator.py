@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import Flask, request
 from flask.testing import FlaskClient
 
 from sandbox.amocrm.app import create_emulator
-from sandbox.amocrm.sender import disable_integration
+from sandbox.amocrm.sender import disable_integration, move_lead
 from sandbox.amocrm.state import AmoAccount
 from tests.loopback import serve
 
@@ -47,7 +48,7 @@ def _tokens(client: FlaskClient, account: AmoAccount) -> dict[str, Any]:
             "client_secret": account.client_secret,
             "grant_type": "authorization_code",
             "code": account.issue_code(),
-            "redirect_uri": "http://127.0.0.1/amocrm/oauth",
+            "redirect_uri": account.redirect_uri,
         },
     )
     assert answer.status_code == 200
@@ -67,6 +68,7 @@ def test_code_exchange_gives_a_bearer_pair_and_the_code_is_spent(
         "client_secret": account.client_secret,
         "grant_type": "authorization_code",
         "code": code,
+        "redirect_uri": account.redirect_uri,
     }
     first = client.post("/oauth2/access_token", data=form)
     second = client.post("/oauth2/access_token", data=form)
@@ -84,6 +86,7 @@ def test_refresh_token_works_once(client: FlaskClient, account: AmoAccount) -> N
         "client_secret": account.client_secret,
         "grant_type": "refresh_token",
         "refresh_token": tokens["refresh_token"],
+        "redirect_uri": account.redirect_uri,
     }
     assert client.post("/oauth2/access_token", json=form).status_code == 200
     assert client.post("/oauth2/access_token", json=form).status_code == 400
@@ -225,7 +228,8 @@ def test_disabling_the_integration_kills_its_tokens_and_sends_a_signed_hook(
     refresh = client.post(
         "/oauth2/access_token",
         json={"client_id": account.client_id, "client_secret": account.client_secret,
-              "grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+              "grant_type": "refresh_token", "refresh_token": tokens["refresh_token"],
+              "redirect_uri": account.redirect_uri},
     )  # fmt: skip
     api = client.get("/api/v4/account", headers=_auth(tokens))
     (hook_args,) = received
@@ -240,19 +244,134 @@ def test_disabling_the_integration_kills_its_tokens_and_sends_a_signed_hook(
     assert (api.status_code, refresh.status_code) == (401, 400)
 
 
-def test_the_front_page_shows_the_account_and_an_install_link_with_a_live_code(
+def test_the_front_page_shows_the_account_and_links_to_rentflow_s_install_page(
     client: FlaskClient, account: AmoAccount
 ) -> None:
     account.add_lead("Офис 101")
     page = client.get("/").get_data(as_text=True)
     assert "Аренда" in page
     assert "Офис 101" in page
-    code = page.split("code=")[1].split("&")[0]
-    token = client.post(
-        "/oauth2/access_token",
-        json={
-            "client_id": account.client_id, "client_secret": account.client_secret,
-            "grant_type": "authorization_code", "code": code, "redirect_uri": "https://x.example",
-        },
+    assert "href='http://127.0.0.1:8000/amocrm/install'" in page
+
+
+def _grant(client: FlaskClient, account: AmoAccount, **overrides: str) -> Any:
+    body = {
+        "client_id": account.client_id, "client_secret": account.client_secret,
+        "grant_type": "authorization_code", "code": account.issue_code(),
+        "redirect_uri": account.redirect_uri, **overrides,
+    }  # fmt: skip
+    return client.post("/oauth2/access_token", json=body)
+
+
+def test_the_authorization_page_hands_code_referer_and_state_to_the_redirect_uri(
+    client: FlaskClient, account: AmoAccount
+) -> None:
+    answer = client.get(f"/oauth?client_id={account.client_id}&state=s-1&mode=post_message")
+    unknown = client.get("/oauth?client_id=someone-else&state=s-1")
+    target = urlsplit(answer.headers["Location"])
+    query = parse_qs(target.query)
+    assert answer.status_code == 302
+    assert f"{target.scheme}://{target.netloc}{target.path}" == account.redirect_uri
+    assert (query["referer"], query["state"]) == ([account.base_url_host], ["s-1"])
+    assert _grant(client, account, code=query["code"][0]).status_code == 200
+    assert unknown.status_code == 400
+
+
+def test_the_token_endpoint_refuses_another_redirect_uri_and_bad_credentials_as_amocrm(
+    client: FlaskClient, account: AmoAccount
+) -> None:
+    other_uri = _grant(client, account, redirect_uri="https://evil.example/amocrm/oauth")
+    bad_secret = _grant(client, account, client_secret="not-it")
+    assert other_uri.status_code == 400
+    assert other_uri.json is not None
+    assert other_uri.json["title"] == "Некорректный запрос"
+    assert other_uri.json["type"] == "https://developers.amocrm.ru/v3/errors/OAuthProblemJson"
+    assert bad_secret.status_code == 401
+    assert bad_secret.json == {
+        "title": "Некорректный клиент",
+        "type": "https://developers.amocrm.ru/v3/errors/OAuthProblemJson",
+        "status": 401,
+        "detail": "Авторизация клиента не прошла",
+    }
+
+
+def test_a_lead_s_contacts_come_only_with_with_contacts(
+    client: FlaskClient, account: AmoAccount
+) -> None:
+    headers = _auth(_tokens(client, account))
+    lead_id = account.add_lead("L")
+    company = account.link_company(lead_id, 'ООО "Лютик"', INN="7701234567")
+    contact = account.link_contact(lead_id, "Орлова Мария", EMAIL="m@lutik.example")
+    plain = client.get(f"/api/v4/leads/{lead_id}", headers=headers).json or {}
+    full = client.get(f"/api/v4/leads/{lead_id}?with=contacts", headers=headers).json or {}
+    read = client.get(f"/api/v4/companies/{company}", headers=headers).json or {}
+    assert "contacts" not in plain["_embedded"]
+    assert plain["_embedded"]["companies"] == [{"id": company}]
+    assert full["_embedded"]["contacts"] == [{"id": contact, "is_main": True}]
+    assert read["custom_fields_values"][0]["values"] == [{"value": "7701234567"}]
+
+
+def test_a_url_field_refuses_a_value_that_is_not_a_url(
+    client: FlaskClient, account: AmoAccount
+) -> None:
+    headers = _auth(_tokens(client, account))
+    created = client.post(
+        "/api/v4/leads/custom_fields",
+        json=[{"name": "rentflow: счёт", "type": "url", "code": "RENTFLOW_INVOICE_URL"}],
+        headers=headers,
+    )
+    field_id = (created.json or {})["_embedded"]["custom_fields"][0]["id"]
+    lead_id = account.add_lead("L")
+
+    def patch(value: str) -> Any:
+        values = [{"field_id": field_id, "values": [{"value": value}]}]
+        body = [{"id": lead_id, "custom_fields_values": values}]
+        return client.patch("/api/v4/leads", json=body, headers=headers)
+
+    refused, accepted = patch("СЧ-7"), patch("https://rent.example/d/abc")
+    assert refused.status_code == 400
+    assert (refused.json or {})["validation-errors"][0]["errors"][0]["path"].endswith(".value")
+    assert accepted.status_code == 200
+    assert account.field_value(lead_id, field_id) == "https://rent.example/d/abc"
+
+
+def test_webhooks_are_subscribed_listed_and_removed_through_the_api(
+    client: FlaskClient, account: AmoAccount
+) -> None:
+    headers = _auth(_tokens(client, account))
+    hook = {"destination": "https://rent.example/amocrm/webhook/1/s", "settings": ["status_lead"]}
+    added = client.post("/api/v4/webhooks", json=hook, headers=headers)
+    listed = client.get(
+        "/api/v4/webhooks", query_string={"filter[destination]": hook["destination"]},
+        headers=headers,
     )  # fmt: skip
-    assert token.status_code == 200
+    bad = client.post("/api/v4/webhooks", json={"destination": "nope", "settings": ["x"]},
+                      headers=headers)  # fmt: skip
+    urls_before = account.webhook_urls
+    removed = client.delete("/api/v4/webhooks", json={"destination": hook["destination"]},
+                            headers=headers)  # fmt: skip
+    assert added.status_code == 200
+    assert (listed.json or {})["_embedded"]["webhooks"][0]["settings"] == ["status_lead"]
+    assert bad.status_code == 400
+    assert urls_before == [hook["destination"]]
+    assert removed.status_code == 204
+    assert client.get("/api/v4/webhooks", headers=headers).status_code == 204
+
+
+def test_a_moved_lead_is_posted_only_to_webhooks_on_rentflow_s_origin(account: AmoAccount) -> None:
+    received: list[str] = []
+    receiver = Flask(__name__)
+
+    @receiver.post("/<path:path>")
+    def hook(path: str) -> str:
+        received.append(f"/{path}")
+        return "ok"
+
+    lead = account.add_lead("L")
+    with serve(receiver) as url:
+        account.redirect_uri = f"{url}/amocrm/oauth"
+        account.add_webhook(f"{url}/amocrm/webhook/30000001/s", ["status_lead"])
+        account.add_webhook("http://127.0.0.2:9/elsewhere", ["status_lead"])
+        answers = move_lead(account, lead, 10004)
+    assert answers == [200]
+    assert received == ["/amocrm/webhook/30000001/s"]

@@ -18,7 +18,7 @@ from backend.ports import FixedClock
 from backend.services.leases import register_lease
 from backend.services.portals import install_portal
 from backend.web.app import create_app
-from crm_mappings.amocrm.disposable_token import issue_widget_token
+from crm_mappings.amocrm.disposable_token import audience_for, issue_widget_token
 from tests import factories
 
 ACCOUNT = "30000001"
@@ -38,7 +38,7 @@ class Widget:
         ``token`` overrides its claims (``secret``, ``account_id``...)."""
         claims: dict[str, Any] = {
             "secret": SECRET,
-            "audience": self.container.settings.public_base_url,
+            "audience": audience_for(self.container.settings.public_base_url),
             "account_id": ACCOUNT,
             "user_id": "9001",
             "subdomain": "romashka",

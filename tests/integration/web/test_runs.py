@@ -21,6 +21,7 @@ from backend.services.portals import install_portal
 from backend.web.app import create_app
 from jobs.celery_app import make_celery
 from tests import factories
+from tests.operator_client import operator_client
 
 JAN_27 = date(2026, 1, 27)
 
@@ -125,11 +126,13 @@ def test_outside_the_sandbox_the_operator_token_is_required(container: Container
     client = app.test_client()
     assert client.get("/runs").status_code == 401
     assert client.post("/runs", data={"csrf": "x"}).status_code == 401
-    page = client.get("/runs?token=op-secret")
+    assert client.get("/runs?token=op-secret").status_code == 401  # never in a URL
+    signed_in = operator_client(app, "op-secret")
+    page = signed_in.get("/runs")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert 'action="/runs?token=op-secret"' in html
-    answer = client.post("/runs?token=op-secret", data={"csrf": _csrf(html)})
+    assert 'action="/runs"' in html
+    answer = signed_in.post("/runs", data={"csrf": _csrf(html)})
     assert answer.status_code == 303
     assert queued == [("jobs.tasks.billing_run", [])]
 

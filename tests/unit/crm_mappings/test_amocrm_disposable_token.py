@@ -66,5 +66,44 @@ def test_a_token_without_account_is_refused() -> None:
         verify_widget_token(token, secret=SECRET, audience=AUD, now=NOW)
 
 
-def test_audience_is_the_redirect_uri_base() -> None:
+def test_audience_is_the_redirect_uri_scheme_and_host_without_port() -> None:
     assert audience_for("https://rentflow.example/amocrm/oauth") == "https://rentflow.example"
+    assert audience_for("http://127.0.0.1:8000/amocrm/oauth") == "http://127.0.0.1"
+
+
+def _signed(**claims: object) -> str:
+    moment = int(NOW.timestamp())
+    body: dict[str, object] = {"iss": "https://acme.amocrm.ru", "aud": AUD, "jti": "j-1",
+                               "iat": moment, "nbf": moment, "exp": moment + 900,
+                               "account_id": 30000001}  # fmt: skip
+    body.update(claims)
+    return jwt.encode({k: v for k, v in body.items() if v is not None}, SECRET, "HS256")
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"exp": 10**12},
+        {"iat": int(NOW.timestamp()) - 7200, "nbf": None, "exp": int(NOW.timestamp()) + 60},
+        {"jti": None},
+        {"jti": ""},
+        {"iat": None},
+        {"exp": "soon"},
+    ],
+    ids=["exp-10^12", "lived-two-hours", "no-jti", "empty-jti", "no-iat", "text-exp"],
+)
+def test_tokens_beyond_amocrm_s_shape_are_refused(claims: dict[str, object]) -> None:
+    with pytest.raises(InvalidWidgetToken):
+        verify_widget_token(_signed(**claims), secret=SECRET, audience=AUD, now=NOW)
+
+
+def test_a_good_token_says_until_when_its_jti_must_be_remembered() -> None:
+    caller = verify_widget_token(_signed(), secret=SECRET, audience=AUD, now=NOW)
+    assert caller.token_id == "j-1"
+    assert caller.expires_at == NOW + timedelta(seconds=905)  # exp plus the leeway
+
+
+def test_issued_tokens_get_a_fresh_jti_each() -> None:
+    first = jwt.decode(_token(), options={"verify_signature": False})
+    second = jwt.decode(_token(), options={"verify_signature": False})
+    assert first["jti"] != second["jti"]
