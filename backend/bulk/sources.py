@@ -1,0 +1,175 @@
+"""Where scheduled import files come from: HTTP(S) links, SFTP and FTP paths (seed 002
+«Адрес файла (ов)»: a direct download link, or a path on the landlord's FTP server).
+
+Every file is spooled to a temporary file with a size cap, so a huge or endless answer costs
+at most ``max_bytes`` of disk and never memory. Credentials ride in the URL
+(``sftp://user:password@host:22/path/file.xml``) as the landlord typed them.
+"""
+
+from __future__ import annotations
+
+import ftplib
+import tempfile
+from dataclasses import dataclass
+from typing import IO, Any
+from urllib.parse import unquote, urlsplit
+
+import requests
+
+from backend.services.import_schedule import SourceUnavailable
+
+CHUNK = 64 * 1024
+
+
+def _spool(chunks: object, max_bytes: int, url: str) -> IO[bytes]:
+    spooled = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the caller, who closes it
+    size = 0
+    for chunk in chunks:  # type: ignore[attr-defined]
+        size += len(chunk)
+        if size > max_bytes:
+            spooled.close()
+            raise SourceUnavailable(f"{_shown(url)}: larger than {max_bytes} bytes")
+        spooled.write(chunk)
+    spooled.seek(0)
+    return spooled
+
+
+def _shown(url: str) -> str:
+    parts = urlsplit(url)
+    return url.replace(f":{parts.password}@", ":***@") if parts.password else url
+
+
+@dataclass
+class RemoteFiles:
+    """``SourceReader`` over HTTP(S) (requests), SFTP (paramiko) and FTP (ftplib)."""
+
+    max_bytes: int = 200 * 1024 * 1024
+    timeout: float = 30.0
+
+    def fetch(self, url: str) -> IO[bytes]:
+        scheme = urlsplit(url).scheme.lower()
+        try:
+            if scheme in {"http", "https"}:
+                return self._http(url)
+            if scheme == "sftp":
+                return self._sftp(url)
+            if scheme in {"ftp", "ftps"}:
+                return self._ftp(url)
+        except SourceUnavailable:
+            raise
+        except (OSError, requests.RequestException, ftplib.Error) as exc:
+            raise SourceUnavailable(f"{_shown(url)}: {exc}") from exc
+        except Exception as exc:  # paramiko's SSHException and friends
+            if type(exc).__module__.startswith("paramiko"):
+                raise SourceUnavailable(f"{_shown(url)}: {exc}") from exc
+            raise
+        raise SourceUnavailable(f"{_shown(url)}: unsupported scheme {scheme!r}")
+
+    def remove(self, url: str) -> None:
+        scheme = urlsplit(url).scheme.lower()
+        try:
+            if scheme == "sftp":
+                with self._sftp_client(url) as (sftp, path):
+                    sftp.remove(path)
+                return
+            if scheme in {"ftp", "ftps"}:
+                with self._ftp_client(url) as (ftp, path):
+                    ftp.delete(path)
+                return
+        except (OSError, ftplib.Error) as exc:
+            raise SourceUnavailable(f"{_shown(url)}: {exc}") from exc
+        except Exception as exc:
+            if type(exc).__module__.startswith("paramiko"):
+                raise SourceUnavailable(f"{_shown(url)}: {exc}") from exc
+            raise
+        raise SourceUnavailable(f"{_shown(url)}: a web link cannot be deleted after reading")
+
+    # --- HTTP ---
+    def _http(self, url: str) -> IO[bytes]:
+        with requests.get(url, stream=True, timeout=self.timeout) as answer:
+            if answer.status_code != 200:
+                raise SourceUnavailable(f"{_shown(url)}: HTTP {answer.status_code}")
+            declared = answer.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > self.max_bytes:
+                raise SourceUnavailable(f"{_shown(url)}: larger than {self.max_bytes} bytes")
+            return _spool(answer.iter_content(CHUNK), self.max_bytes, url)
+
+    # --- SFTP ---
+    def _sftp(self, url: str) -> IO[bytes]:
+        with self._sftp_client(url) as (sftp, path), sftp.open(path, "rb") as remote:
+            return _spool(iter(lambda: remote.read(CHUNK), b""), self.max_bytes, url)
+
+    def _sftp_client(self, url: str) -> _SftpSession:
+        return _SftpSession(url, self.timeout)
+
+    # --- FTP ---
+    def _ftp(self, url: str) -> IO[bytes]:
+        chunks: list[bytes] = []
+        size = 0
+
+        def keep(chunk: bytes) -> None:
+            nonlocal size
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise SourceUnavailable(f"{_shown(url)}: larger than {self.max_bytes} bytes")
+            chunks.append(chunk)
+
+        with self._ftp_client(url) as (ftp, path):
+            ftp.retrbinary(f"RETR {path}", keep, blocksize=CHUNK)
+        return _spool(chunks, self.max_bytes, url)
+
+    def _ftp_client(self, url: str) -> _FtpSession:
+        return _FtpSession(url, self.timeout)
+
+
+class _SftpSession:
+    """An SFTP connection for one URL. The server's key is not pinned: the landlord gives an
+    address and a password, as seed 002's FTP settings do; say so in docs/import.md."""
+
+    def __init__(self, url: str, timeout: float) -> None:
+        self.parts = urlsplit(url)
+        self.timeout = timeout
+
+    def __enter__(self) -> tuple[Any, str]:
+        import paramiko
+
+        parts = self.parts
+        self.transport = paramiko.Transport((parts.hostname or "", parts.port or 22))
+        self.transport.banner_timeout = self.timeout
+        self.sftp = None
+        try:
+            self.transport.connect(
+                username=unquote(parts.username or ""), password=unquote(parts.password or "")
+            )
+            self.sftp = paramiko.SFTPClient.from_transport(self.transport)
+        except BaseException:
+            self.transport.close()
+            raise
+        return self.sftp, unquote(parts.path)
+
+    def __exit__(self, *_: object) -> None:
+        if self.sftp is not None:
+            self.sftp.close()
+        self.transport.close()
+
+
+class _FtpSession:
+    def __init__(self, url: str, timeout: float) -> None:
+        self.parts = urlsplit(url)
+        self.timeout = timeout
+
+    def __enter__(self) -> tuple[ftplib.FTP, str]:
+        parts = self.parts
+        ftp = ftplib.FTP_TLS() if parts.scheme == "ftps" else ftplib.FTP()  # noqa: S321
+        ftp.connect(parts.hostname or "", parts.port or 21, timeout=self.timeout)
+        ftp.login(unquote(parts.username or "anonymous"), unquote(parts.password or ""))
+        if isinstance(ftp, ftplib.FTP_TLS):
+            ftp.prot_p()
+        self.ftp = ftp
+        return ftp, unquote(parts.path)
+
+    def __exit__(self, *_: object) -> None:
+        try:
+            self.ftp.quit()
+        except (OSError, ftplib.Error):
+            self.ftp.close()

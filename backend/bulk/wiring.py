@@ -1,0 +1,32 @@
+"""The bulk channels' adapters, built for an entry point (web, worker, CLI) from its container."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import partial
+from typing import IO
+
+from backend.bootstrap import Container
+from backend.bulk.sources import RemoteFiles
+from backend.bulk.xml_records import read_records
+from backend.services.import_schedule import run_import
+from backend.services.imports import ImportReport, Located
+
+IMPORT_MAX_BYTES = 200 * 1024 * 1024  # bigger import files are refused (XML and Excel)
+
+
+def xml_reader(max_bytes: int = IMPORT_MAX_BYTES) -> partial[Iterator[Located]]:
+    return partial(read_records, max_bytes=max_bytes)
+
+
+def run_portal_import(container: Container, portal_id: int, trigger: str) -> list[ImportReport]:
+    """Fetch and import the portal's configured XML files now (scheduled or "run now")."""
+    with container.uow(portal_id) as uow:
+        return run_import(
+            uow, container.clock, reader=RemoteFiles(IMPORT_MAX_BYTES),
+            read_records=xml_reader(), trigger=trigger,
+        )  # fmt: skip
+
+
+def read_xml(stream: IO[bytes]) -> Iterator[Located]:
+    return read_records(stream, max_bytes=IMPORT_MAX_BYTES)
