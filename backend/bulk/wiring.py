@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from typing import IO
 
 from backend.bootstrap import Container
+from backend.bulk.cian_xml import render_cian
 from backend.bulk.sources import RemoteFiles
 from backend.bulk.xml_records import read_records
+from backend.services.cian_feed import feed_content, note_version
 from backend.services.import_schedule import run_import
 from backend.services.imports import ImportReport, Located
 
@@ -30,3 +35,22 @@ def run_portal_import(container: Container, portal_id: int, trigger: str) -> lis
 
 def read_xml(stream: IO[bytes]) -> Iterator[Located]:
     return read_records(stream, max_bytes=IMPORT_MAX_BYTES)
+
+
+@dataclass(frozen=True)
+class RenderedFeed:
+    body: bytes
+    etag: str
+    changed_at: datetime
+    skipped: list[str]
+    lots: int
+
+
+def cian_feed(container: Container, portal_id: int) -> RenderedFeed:
+    """The portal's CIAN feed now, with its version (ETag) and when it last changed."""
+    with container.uow(portal_id) as uow:
+        content = feed_content(uow)
+        body, skipped = render_cian(content)
+        etag = hashlib.sha256(body).hexdigest()[:32]
+        changed_at = note_version(uow, container.clock, etag)
+    return RenderedFeed(body, etag, changed_at, skipped, len(content.lots) - len(skipped))

@@ -207,24 +207,15 @@ class EstateRepository:
                 ).where(BuildingSectionRow.portal_id == self.portal_id)
             )
         }
-        buildings = dict(
-            self.session.execute(
-                select(BuildingRow.name, BuildingRow.description).where(
-                    BuildingRow.portal_id == self.portal_id
-                )
-            )
-        )
-        return sections, buildings
+        return sections, self._by_building(BuildingRow.description)
+
+    def _by_building(self, column: Any) -> dict[str, str]:
+        query = select(BuildingRow.name, column).where(BuildingRow.portal_id == self.portal_id)
+        return dict(self.session.execute(query).all())  # Result has keys(): dict() misreads it
 
     def addresses(self) -> dict[str, str]:
         """Building name → address."""
-        return dict(
-            self.session.execute(
-                select(BuildingRow.name, BuildingRow.address).where(
-                    BuildingRow.portal_id == self.portal_id
-                )
-            )
-        )
+        return self._by_building(BuildingRow.address)
 
     # --- personal accounts ---
     def upsert_accounts(self, accounts: Sequence[PersonalAccount]) -> tuple[int, int]:

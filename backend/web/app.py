@@ -42,4 +42,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.register_blueprint(onec.bp)
     app.register_blueprint(bitrix24.bp)
     app.register_blueprint(runs.bp)
+
+    from backend.web import feeds
+
+    app.register_blueprint(feeds.bp)
     return app
