@@ -15,6 +15,7 @@ from backend.db.import_runs import ImportRunRepository
 from backend.db.lease_events import LeaseEventRepository
 from backend.db.links import DocumentLinkRepository
 from backend.db.numbering import NumberCounterRepository
+from backend.db.pages import PageRepository
 from backend.db.repositories import (
     AuditRepository,
     BillingRunRepository,
@@ -67,6 +68,7 @@ class SqlUnitOfWork:
             self.estate = EstateRepository(self.session, pid)
             self.tenant_book = TenantBookRepository(self.session, pid)
             self.import_runs = ImportRunRepository(self.session, pid)
+            self.pages = PageRepository(self.session, pid)
         return self
 
     def __getattr__(self, name: str) -> object:
@@ -83,6 +85,7 @@ class SqlUnitOfWork:
             "estate",
             "tenant_book",
             "import_runs",
+            "pages",
         }:
             raise NotFound(f"the {name} repository needs a portal-scoped unit of work")
         raise AttributeError(name)

@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from backend.domain.money import Money
+from backend.domain.payments import Payment
 from backend.domain.premises import (
     Building,
     PersonalAccount,
@@ -88,6 +90,11 @@ class ApiKeyRepo(Protocol):
     ) -> bool: ...
 
 
+class PageRepo(Protocol):
+    def ids(self, kind: str, *, after: int = 0, limit: int = 100) -> list[int]: ...
+    def payments(self, *, after: int = 0, limit: int = 100) -> list[tuple[Payment, Money]]: ...
+
+
 class BulkUnitOfWork(UnitOfWork, Protocol):
     @property
     def estate(self) -> EstateRepo: ...
@@ -97,6 +104,8 @@ class BulkUnitOfWork(UnitOfWork, Protocol):
     def import_runs(self) -> ImportRunRepo: ...
     @property
     def api_keys(self) -> ApiKeyRepo: ...
+    @property
+    def pages(self) -> PageRepo: ...
 
 
 BulkUnitOfWorkFactory = Callable[[int | None], BulkUnitOfWork]

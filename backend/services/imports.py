@@ -55,10 +55,13 @@ class ImportReport:
     def ok(self) -> bool:
         return self.status == "ok"
 
+    def nonzero_counts(self) -> dict[str, int]:
+        return {k: v for k, v in sorted(self.counts.items()) if v}
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "run_id": self.run_id, "channel": self.channel, "source": self.source,
-            "status": self.status, "counts": dict(sorted(self.counts.items())),
+            "status": self.status, "counts": self.nonzero_counts(),
             "warnings": list(self.warnings), "error": self.error,
         }  # fmt: skip
 
@@ -102,7 +105,7 @@ def import_records(
     except _Stopped as stop:
         report.status, report.error = "failed", str(stop.error)
     uow.import_runs.finish(
-        report.run_id, clock.now(), status=report.status, counts=dict(report.counts),
+        report.run_id, clock.now(), status=report.status, counts=report.nonzero_counts(),
         warnings=report.warnings[:WARNINGS_KEPT], error=report.error,
     )  # fmt: skip
     uow.commit()

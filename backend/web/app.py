@@ -43,7 +43,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.register_blueprint(bitrix24.bp)
     app.register_blueprint(runs.bp)
 
-    from backend.web import feeds
+    from backend.web import api_v1, feeds
 
     app.register_blueprint(feeds.bp)
+    app.register_blueprint(api_v1.bp)
     return app
