@@ -148,15 +148,40 @@ class EstateRepository:
         return [card_of(row) for row in rows]
 
     def taken_ids(self) -> set[int]:
-        """Ids of premises named by a lease that holds them (booked ... registered)."""
-        taken: set[int] = set()
+        """Ids of premises a lease holds (booked ... registered): the lease's own premises
+        rows, and the register's premises with the same building and number (a lease made
+        from the lease JSON carries its premises by building and code)."""
+        held: set[int] = set()
         for ids in self.session.scalars(
             select(LeaseRow.premises_ids).where(
                 LeaseRow.portal_id == self.portal_id, LeaseRow.status.in_(LIVE_LEASE_STATUSES)
             )
         ):
-            taken.update(int(i) for i in ids or ())
-        return taken
+            held.update(int(i) for i in ids or ())
+        places: set[tuple[str, str]] = set()
+        for chunk in in_chunks(sorted(held)):
+            places.update(
+                (building, code)
+                for building, code in self.session.execute(
+                    select(PremisesRow.building, PremisesRow.code).where(
+                        PremisesRow.portal_id == self.portal_id, PremisesRow.id.in_(chunk)
+                    )
+                )
+            )
+        if not places:
+            return held
+        codes = sorted({code for _, code in places})
+        for some in in_chunks(codes):
+            held.update(
+                row_id
+                for row_id, building, code in self.session.execute(
+                    select(PremisesRow.id, PremisesRow.building, PremisesRow.code).where(
+                        PremisesRow.portal_id == self.portal_id, PremisesRow.code.in_(some)
+                    )
+                )
+                if (building, code) in places
+            )
+        return held
 
     # --- buildings and sections ---
     def upsert_buildings(self, buildings: Iterable[Building]) -> int:

@@ -67,6 +67,13 @@ class ImportReport:
 
 
 BATCH_SIZE = 1000
+PAST = {
+    MatchAction.CREATE.value: "created",
+    MatchAction.UPDATE.value: "updated",
+    MatchAction.UPDATE_WITH_PHONE.value: "updated_with_phone",
+    MatchAction.ADD_EXTERNAL_ID.value: "external_id_added",
+    MatchAction.SKIP.value: "skipped",
+}
 T = TypeVar("T")
 WARNINGS_KEPT = 200
 
@@ -191,5 +198,5 @@ def _apply_tenants(
         if decision.action is MatchAction.SKIP:
             warnings.append(f"{where.where}: the tenant is marked «do not sync», left as it is")
     for action, count in uow.tenant_book.apply(decisions).items():
-        counts[f"tenants_{action}"] += count
+        counts[f"tenants_{PAST[action]}"] += count
     return warnings

@@ -4,6 +4,7 @@ docs/cian-feed.xsd; seed 000's example; rented premises leave; ETag/Last-Modifie
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -14,11 +15,15 @@ from lxml import etree
 
 from backend.bootstrap import Container
 from backend.bulk.xml_records import read_records
+from backend.domain.lease import LeaseStatus
+from backend.domain.parties import Premises
 from backend.ports import FixedClock
 from backend.services.cian_feed import save_settings
 from backend.services.imports import import_records
+from backend.services.leases import register_lease
 from backend.services.portal_settings import InvalidSettings
 from backend.web.app import create_app
+from tests import factories
 from tests.bulk_world import EXAMPLE_XML, import_xml, new_portal
 
 XSD = etree.XMLSchema(etree.parse(str(Path(EXAMPLE_XML).parents[1] / "cian-feed.xsd")))
@@ -140,3 +145,26 @@ def test_a_bad_feed_setting_is_refused_with_its_field(container: Container) -> N
     with pytest.raises(InvalidSettings) as error:
         configure(container, portal_id, mode="per_building")
     assert error.value.field == "mode"
+
+
+def test_premises_of_a_signed_lease_leave_the_feed_and_come_back_when_it_ends(
+    container: Container, client: FlaskClient
+) -> None:
+    portal_id = new_portal(container)
+    load(container, portal_id, EXAMPLE_XML.read_bytes())
+    key = configure(container, portal_id)
+    lease = factories.lease(
+        status=LeaseStatus.SIGNED,
+        premises=(Premises(code="102", area_m2=Decimal(75), building="БЦ Север"),),
+    )
+    with container.uow(portal_id) as uow:
+        lease_id = register_lease(uow, container.clock, lease).lease_id
+        uow.commit()
+    numbers = [o["ExternalId"] for o in objects(client.get(f"/feeds/{key}/cian.xml").data)]
+    assert numbers == ["p-P-101", "p-P-103", "p-P-104"]
+    with container.uow(portal_id) as uow:
+        stored = uow.leases.get(lease_id)
+        uow.leases.save(replace(stored, status=LeaseStatus.TERMINATED))
+        uow.commit()
+    numbers = [o["ExternalId"] for o in objects(client.get(f"/feeds/{key}/cian.xml").data)]
+    assert "p-P-102" in numbers

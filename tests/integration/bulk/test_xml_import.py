@@ -77,7 +77,7 @@ def test_a_new_external_id_with_a_known_phone_joins_the_existing_tenant(
     portal_id = new_portal(container)
     run(container, portal_id, EXAMPLE_XML.read_bytes())
     again = import_xml(tenants='<tenant external-id="CRM-9" name="Альфа" phone="89123456789"/>')
-    assert run(container, portal_id, again).counts["tenants_add_external_id"] == 1
+    assert run(container, portal_id, again).counts["tenants_external_id_added"] == 1
     with container.uow(portal_id) as uow:
         (alfa, _) = uow.tenant_book.page()
     assert [e.value for e in alfa.external_ids] == ["1C-0001", "CRM-9"]
