@@ -314,10 +314,9 @@ class EstateRepository:
         for chunk in in_chunks(sorted(tenant_ids)):
             for tenant_id, external_id in self.session.execute(
                 select(TenantExternalIdRow.tenant_id, TenantExternalIdRow.external_id)
-                .where(
-                    TenantExternalIdRow.portal_id == self.portal_id,
-                    TenantExternalIdRow.tenant_id.in_(chunk),
-                )
+                # the ids are this portal's tenants already; a portal_id test here makes
+                # SQLite walk the (portal_id, external_id) index instead of tenant_id's
+                .where(TenantExternalIdRow.tenant_id.in_(chunk))
                 .order_by(TenantExternalIdRow.id)
             ):
                 found.setdefault(tenant_id, external_id)

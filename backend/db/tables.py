@@ -93,7 +93,10 @@ class TenantRow(Base):
 
 class PremisesRow(Base):
     __tablename__ = "premises"
-    __table_args__ = (Index("ix_premises_portal_external_id", "portal_id", "external_id"),)
+    __table_args__ = (
+        Index("ix_premises_portal_external_id", "portal_id", "external_id"),
+        Index("ix_premises_portal_code", "portal_id", "code"),  # found by building + number
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     portal_id: Mapped[int] = mapped_column(ForeignKey("portals.id"), index=True)

@@ -142,19 +142,16 @@ class TenantBookRepository:
     def _move_phones(self, rows: Sequence[tuple[int, str]]) -> None:
         """The tenant's current phone becomes past; the new one current (or current again)."""
         for tenant_id, phone in rows:
+            # tenant_id is one of this portal's (matching found it): by tenant_id alone, so
+            # SQLite takes the tenant_id index rather than walking (portal_id, phone, ...)
             self.session.execute(
                 update(TenantPhoneRow)
-                .where(
-                    TenantPhoneRow.portal_id == self.portal_id,
-                    TenantPhoneRow.tenant_id == tenant_id,
-                )
+                .where(TenantPhoneRow.tenant_id == tenant_id)
                 .values(current=TenantPhoneRow.phone == phone)
             )
             known = self.session.scalar(
                 select(TenantPhoneRow.id).where(
-                    TenantPhoneRow.portal_id == self.portal_id,
-                    TenantPhoneRow.tenant_id == tenant_id,
-                    TenantPhoneRow.phone == phone,
+                    TenantPhoneRow.tenant_id == tenant_id, TenantPhoneRow.phone == phone
                 )
             )
             if known is None:
@@ -190,10 +187,9 @@ class TenantBookRepository:
                     TenantExternalIdRow.external_id,
                     TenantExternalIdRow.note,
                 )
-                .where(
-                    TenantExternalIdRow.portal_id == self.portal_id,
-                    TenantExternalIdRow.tenant_id.in_(chunk),
-                )
+                # the ids are this portal's tenants already; a portal_id test here makes
+                # SQLite walk the (portal_id, external_id) index instead of tenant_id's
+                .where(TenantExternalIdRow.tenant_id.in_(chunk))
                 .order_by(TenantExternalIdRow.id)
             ):
                 ids.setdefault(tenant_id, []).append(ExternalId(value, note))

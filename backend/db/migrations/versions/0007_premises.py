@@ -142,6 +142,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('publish', sa.Boolean(), server_default='1', nullable=False))
         batch_op.add_column(sa.Column('description', sa.Text(), server_default='', nullable=False))
         batch_op.create_index('ix_premises_portal_external_id', ['portal_id', 'external_id'], unique=False)
+        batch_op.create_index('ix_premises_portal_code', ['portal_id', 'code'], unique=False)
 
     with op.batch_alter_table('tenants', schema=None) as batch_op:
         batch_op.add_column(sa.Column('do_not_sync', sa.Boolean(), server_default='0', nullable=False))
@@ -153,6 +154,7 @@ def downgrade() -> None:
         batch_op.drop_column('do_not_sync')
 
     with op.batch_alter_table('premises', schema=None) as batch_op:
+        batch_op.drop_index('ix_premises_portal_code')
         batch_op.drop_index('ix_premises_portal_external_id')
         batch_op.drop_column('description')
         batch_op.drop_column('publish')
