@@ -42,6 +42,8 @@ class Operation:
     body: type[BaseModel] | str | None = None
     response: type[BaseModel] | None = None
     status: int = 200
+    upload: str = ""  # a raw body of this media type instead of JSON (handler gets ``data``)
+    download: str = ""  # the answer is a file of this media type (handler returns bytes, name)
     errors: tuple[int, ...] = field(default=(401, 403, 404, 422))
 
 
@@ -203,18 +205,23 @@ def operation(
     body: type[BaseModel] | str | None = None,
     response: type[BaseModel] | None = None,
     status: int = 200,
+    upload: str = "",
+    download: str = "",
 ) -> Callable[[Handler], Handler]:
-    """Register ``handler(caller, **path_args, query=?, body=?) -> model | (status, model)``."""
+    """Register ``handler(caller, **path_args, query=?, body=?) -> model | (status, model)``
+    (with ``upload``: ``data=bytes``; with ``download``: returns ``(bytes, filename)``)."""
 
     def register(handler: Handler) -> Handler:
         endpoint = handler.__name__
-        OPERATIONS.append(
-            Operation(method, path, endpoint, summary, tag, scope, query, body, response, status)
-        )
+        op = Operation(
+            method, path, endpoint, summary, tag, scope, query, body, response, status,
+            upload, download,
+        )  # fmt: skip
+        OPERATIONS.append(op)
 
         def view(**path_args: Any) -> Response:
             try:
-                return _run(handler, method, scope, query, body, status, path_args)
+                return _run(handler, op, path_args)
             except ApiProblem as exc:
                 headers = {"WWW-Authenticate": "Bearer"} if exc.problem.status == 401 else {}
                 return problem_response(exc.problem, headers)
@@ -225,41 +232,49 @@ def operation(
     return register
 
 
-def _run(
-    handler: Handler,
-    method: str,
-    scope: str,
-    query: type[BaseModel] | None,
-    body: type[BaseModel] | str | None,
-    status: int,
-    path_args: dict[str, Any],
-) -> Response:
-    caller = _caller(scope)
-    idempotency_key = request.headers.get("Idempotency-Key", "") if method == "POST" else ""
+MAX_UPLOAD = 200 * 1024 * 1024  # as the other import channels
+
+
+def _run(handler: Handler, op: Operation, path_args: dict[str, Any]) -> Response:
+    caller = _caller(op.scope)
+    idempotency_key = request.headers.get("Idempotency-Key", "") if op.method == "POST" else ""
     if idempotency_key:
         replayed = _replay(caller, idempotency_key)
         if replayed is not None:
             return replayed
-    kwargs: dict[str, Any] = dict(path_args)
-    try:
-        if query is not None:
-            kwargs["query"] = query.model_validate(request.args.to_dict())
-    except ValidationError as exc:
-        raise _invalid(exc, "") from exc
-    if body is not None:
-        data = _json_body()
-        try:
-            kwargs["body"] = body.model_validate(data) if not isinstance(body, str) else data
-        except ValidationError as exc:
-            raise _invalid(exc, "") from exc
+    kwargs = {**path_args, **_inputs(op)}
     try:
         result = handler(caller, **kwargs)
     except (InvalidLease, InvalidSettings, BadRecord, DomainError) as exc:
         raise _domain_problem(exc) from exc
-    answer_status, model = result if isinstance(result, tuple) else (status, result)
+    if op.download:
+        content, filename = result
+        disposition = f'attachment; filename="{filename}"'
+        return Response(content, mimetype=op.download, headers={"Content-Disposition": disposition})
+    answer_status, model = result if isinstance(result, tuple) else (op.status, result)
     payload = dump(model)
     if idempotency_key and 200 <= answer_status < 300:
         _remember(caller, idempotency_key, answer_status, payload)
     return Response(
         json.dumps(payload, ensure_ascii=False), status=answer_status, mimetype="application/json"
     )
+
+
+def _inputs(op: Operation) -> dict[str, Any]:
+    """The handler's ``query``, ``data`` (an upload) and ``body``, validated."""
+    kwargs: dict[str, Any] = {}
+    try:
+        if op.query is not None:
+            kwargs["query"] = op.query.model_validate(request.args.to_dict())
+        if op.body is not None:
+            data = _json_body()
+            kwargs["body"] = data if isinstance(op.body, str) else op.body.model_validate(data)
+    except ValidationError as exc:
+        raise _invalid(exc, "") from exc
+    if op.upload:
+        if request.mimetype != op.upload:
+            raise ApiProblem(415, "Unsupported Media Type", f"send {op.upload}")
+        if (request.content_length or 0) > MAX_UPLOAD:
+            raise ApiProblem(413, "Content Too Large", f"at most {MAX_UPLOAD} bytes")
+        kwargs["data"] = request.get_data()
+    return kwargs

@@ -4,9 +4,13 @@ one its API key belongs to, so another portal's ids are simply not found (404)."
 
 from __future__ import annotations
 
+import io
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from backend.bulk.excel import read_workbook, write_premises, write_template, write_tenants
+from backend.bulk.wiring import read_xml
 from backend.domain.documents import IssuedDocument
 from backend.domain.lease import Lease
 from backend.domain.parties import PremisesKind
@@ -28,6 +32,7 @@ from backend.services.import_schedule import save_settings, settings_of
 from backend.services.imports import ImportReport, Located, import_records
 from backend.services.lease_json import parse_lease
 from backend.services.leases import register_lease
+from backend.services.register import all_premises, all_tenants
 from backend.web.api_v1 import schemas as s
 from backend.web.api_v1.http import (
     RAW_LEASE,
@@ -39,6 +44,7 @@ from backend.web.api_v1.http import (
 from backend.web.deps import container
 
 IMPORT_TASK = "jobs.bulk_tasks.import_portal"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _premises_out(card: PremisesCard) -> s.PremisesOut:
@@ -78,10 +84,12 @@ def _run_out(report: ImportReport) -> dict[str, Any]:
     return {**report.as_dict(), "id": report.run_id, "trigger": "manual"}
 
 
-def _import(caller: ApiCaller, records: list[Located]) -> s.ImportRunOut:
+def _import(
+    caller: ApiCaller, records: Iterable[Located], channel: str = "api", source: str = "api/v1"
+) -> s.ImportRunOut:
     built = container()
     with built.uow(caller.portal_id) as uow:
-        report = import_records(uow, built.clock, records, channel="api", source="api/v1")
+        report = import_records(uow, built.clock, records, channel=channel, source=source)
         (logged,) = [r for r in uow.import_runs.recent(5) if r["id"] == report.run_id]
     if not report.ok:
         where, _, reason = report.error.partition(": ")
@@ -362,6 +370,76 @@ def put_import_settings(caller: ApiCaller, body: s.ImportSettingsIn) -> s.Import
 def run_import_now(caller: ApiCaller) -> s.Queued:
     container().send_task(IMPORT_TASK, caller.portal_id, "manual")
     return s.Queued(queued=True)
+
+
+@operation(
+    "POST",
+    "/imports/xml",
+    summary="Import an XML file (docs/import-xml.md)",
+    tag="imports",
+    scope="write",
+    upload="application/xml",
+    response=s.ImportRunOut,
+)
+def post_import_xml(caller: ApiCaller, data: bytes) -> s.ImportRunOut:
+    return _import(caller, read_xml(io.BytesIO(data)), "xml", "api/v1 upload")
+
+
+@operation(
+    "POST",
+    "/imports/excel",
+    summary="Import a filled Excel template",
+    tag="imports",
+    scope="write",
+    upload=XLSX,
+    response=s.ImportRunOut,
+)
+def post_import_excel(caller: ApiCaller, data: bytes) -> s.ImportRunOut:
+    return _import(caller, read_workbook(io.BytesIO(data)), "excel", "api/v1 upload")
+
+
+@operation(
+    "GET",
+    "/imports/template.xlsx",
+    summary="The Excel import template",
+    tag="imports",
+    download=XLSX,
+)
+def get_template(caller: ApiCaller) -> tuple[bytes, str]:
+    out = io.BytesIO()
+    write_template(out)
+    return out.getvalue(), "rentflow-import-template.xlsx"
+
+
+@operation(
+    "GET",
+    "/exports/premises.xlsx",
+    summary="The premises list as Excel (filtered)",
+    tag="premises",
+    query=s.PremisesExportQuery,
+    download=XLSX,
+)
+def export_premises(caller: ApiCaller, query: s.PremisesExportQuery) -> tuple[bytes, str]:
+    where = PremisesFilter(query.building, query.floor, query.status, query.type)
+    out = io.BytesIO()
+    with container().uow(caller.portal_id) as uow:
+        write_premises(all_premises(uow, where), out)
+    return out.getvalue(), "premises.xlsx"
+
+
+@operation(
+    "GET",
+    "/exports/tenants.xlsx",
+    summary="The tenant list as Excel (filtered)",
+    tag="tenants",
+    query=s.TenantExportQuery,
+    download=XLSX,
+)
+def export_tenants(caller: ApiCaller, query: s.TenantExportQuery) -> tuple[bytes, str]:
+    out = io.BytesIO()
+    with container().uow(caller.portal_id) as uow:
+        write_tenants(all_tenants(uow, query.search), out)
+    return out.getvalue(), "tenants.xlsx"
 
 
 # --- landlords, leases, documents, payments, needs attention ---

@@ -42,6 +42,17 @@ class PremisesQuery(ListQuery):
     type: Literal["", "office", "warehouse", "retail", "service", "other"] = ""
 
 
+class PremisesExportQuery(Strict):
+    building: Short = ""
+    floor: Short = ""
+    status: Literal["", "vacant", "booked", "rented"] = ""
+    type: Literal["", "office", "warehouse", "retail", "service", "other"] = ""
+
+
+class TenantExportQuery(Strict):
+    search: Short = Field("", description="part of the name, the INN, or phone digits")
+
+
 class TenantQuery(ListQuery):
     search: Short = Field("", description="part of the name, the INN, or phone digits")
 

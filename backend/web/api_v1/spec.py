@@ -95,6 +95,16 @@ def openapi(server_url: str = "/api/v1") -> dict[str, Any]:
     }
 
 
+def _answer(op: Operation, refs: dict[Any, dict[str, Any]]) -> dict[str, Any]:
+    if op.download:
+        binary = {"type": "string", "contentMediaType": op.download}
+        return {"description": op.summary, "content": {op.download: {"schema": binary}}}
+    if op.response is None:
+        return {"description": op.summary}
+    schema = refs[(op.response, "serialization")]
+    return {"description": op.summary, "content": {"application/json": {"schema": schema}}}
+
+
 def _operation(
     op: Operation, refs: dict[Any, dict[str, Any]], schemas: dict[str, Any]
 ) -> dict[str, Any]:
@@ -113,15 +123,13 @@ def _operation(
             }
             for kind, name in _PATH_ARG.findall(op.path)
         ],
-        "responses": {
-            str(op.status): {
-                "description": op.summary,
-                "content": {"application/json": {"schema": refs[(op.response, "serialization")]}},
-            }
-            if op.response is not None
-            else {"description": op.summary},
-        },
+        "responses": {str(op.status): _answer(op, refs)},
     }
+    if op.upload:
+        spec["requestBody"] = {
+            "required": True,
+            "content": {op.upload: {"schema": {"type": "string", "contentMediaType": op.upload}}},
+        }
     if op.query is not None:
         query_schema = schemas[refs[(op.query, "validation")]["$ref"].rsplit("/", 1)[-1]]
         required = set(query_schema.get("required", ()))

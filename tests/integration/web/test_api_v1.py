@@ -3,6 +3,7 @@ name the field, idempotency keys, cursor pages, and the OpenAPI document it serv
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from jsonschema import Draft202012Validator
+from openpyxl import load_workbook
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from sqlalchemy import func, select
@@ -231,3 +233,53 @@ def test_the_docs_page_lists_every_operation(client: FlaskClient) -> None:
     for op in OPERATIONS:
         assert f'id="{op.endpoint}"' in page
     assert "<script" not in page
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def test_an_xml_file_uploaded_is_imported_and_logged(
+    container: Container, client: FlaskClient
+) -> None:
+    portal_id = new_portal(container)
+    headers = {**key_for(container, portal_id), "Content-Type": "application/xml"}
+    answer = client.post("/api/v1/imports/xml", data=EXAMPLE_XML.read_bytes(), headers=headers)
+    assert answer.status_code == 200, answer.json
+    assert (answer.json["channel"], answer.json["counts"]["premises_created"]) == ("xml", 5)  # type: ignore[index]
+    wrong = client.post(
+        "/api/v1/imports/xml", data=b"x", headers={**headers, "Content-Type": "text/plain"}
+    )
+    assert wrong.status_code == 415
+
+
+def test_the_template_downloaded_and_uploaded_back_names_a_broken_row(
+    container: Container, client: FlaskClient
+) -> None:
+    portal_id = new_portal(container)
+    headers = key_for(container, portal_id)
+    template = client.get("/api/v1/imports/template.xlsx", headers=headers)
+    assert template.mimetype == XLSX
+    book = load_workbook(io.BytesIO(template.data))
+    book["Помещения"].append(["P-1", "БЦ", "", 1, 101, "офис", 50, 100, "", "", ""])
+    book["Помещения"].append(["P-2", "БЦ", "", 1, 102, "офис", -1, 100, "", "", ""])
+    filled = io.BytesIO()
+    book.save(filled)
+    answer = client.post(
+        "/api/v1/imports/excel", data=filled.getvalue(), headers={**headers, "Content-Type": XLSX}
+    )
+    assert answer.status_code == 422
+    assert answer.json["errors"][0]["field"] == "Помещения, row 3, column G (Площадь, м²)"  # type: ignore[index]
+    assert rows(container, PremisesRow) == 1
+
+
+def test_the_premises_export_keeps_to_the_filter_given(
+    container: Container, client: FlaskClient
+) -> None:
+    portal_id = new_portal(container)
+    run(container, portal_id, EXAMPLE_XML.read_bytes())
+    answer = client.get(
+        "/api/v1/exports/premises.xlsx?type=warehouse", headers=key_for(container, portal_id)
+    )
+    assert answer.headers["Content-Disposition"] == 'attachment; filename="premises.xlsx"'
+    sheet = load_workbook(io.BytesIO(answer.data))["Помещения"]
+    assert [row[4] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["103", "104"]
