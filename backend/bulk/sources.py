@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ftplib
 import tempfile
+import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import IO, Any
 from urllib.parse import unquote, urlsplit
@@ -19,16 +21,24 @@ import requests
 from backend.services.import_schedule import SourceUnavailable
 
 CHUNK = 64 * 1024
+DOWNLOAD_TIMEOUTS = 20  # a whole download may take this many times the per-read timeout
 
 
-def _spool(chunks: object, max_bytes: int, url: str) -> IO[bytes]:
+def _spool(
+    chunks: Iterable[bytes], max_bytes: int, url: str, deadline: float | None = None
+) -> IO[bytes]:
+    """The chunks in a temporary file; refused past ``max_bytes`` or the ``deadline``
+    (``time.monotonic()``), so a server dripping bytes cannot hold a worker for ever."""
     spooled = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the caller, who closes it
     size = 0
-    for chunk in chunks:  # type: ignore[attr-defined]
+    for chunk in chunks:
         size += len(chunk)
         if size > max_bytes:
             spooled.close()
             raise SourceUnavailable(f"{_shown(url)}: larger than {max_bytes} bytes")
+        if deadline is not None and time.monotonic() > deadline:
+            spooled.close()
+            raise SourceUnavailable(f"{_shown(url)}: the download took too long")
         spooled.write(chunk)
     spooled.seek(0)
     return spooled
@@ -92,7 +102,8 @@ class RemoteFiles:
             declared = answer.headers.get("Content-Length", "")
             if declared.isdigit() and int(declared) > self.max_bytes:
                 raise SourceUnavailable(f"{_shown(url)}: larger than {self.max_bytes} bytes")
-            return _spool(answer.iter_content(CHUNK), self.max_bytes, url)
+            deadline = time.monotonic() + self.timeout * DOWNLOAD_TIMEOUTS
+            return _spool(answer.iter_content(CHUNK), self.max_bytes, url, deadline)
 
     # --- SFTP ---
     def _sftp(self, url: str) -> IO[bytes]:

@@ -512,3 +512,15 @@ class IdempotencyKeyRow(Base):
     status_code: Mapped[int]
     body: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime]
+
+
+class FeedVersionRow(Base):
+    """When a portal's feed (``cian``) last changed: its ETag and that moment (Last-Modified).
+    Kept apart from ``portals.settings`` so a feed request never rewrites the settings."""
+
+    __tablename__ = "feed_versions"
+
+    portal_id: Mapped[int] = mapped_column(ForeignKey("portals.id"), primary_key=True)
+    feed: Mapped[str] = mapped_column(String(20), primary_key=True)
+    etag: Mapped[str] = mapped_column(String(64))
+    changed_at: Mapped[datetime]

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from backend.db.api_keys import ApiKeyRepository
 from backend.db.estate import EstateRepository
+from backend.db.feed_versions import FeedVersionRepository
 from backend.db.import_runs import ImportRunRepository
 from backend.db.lease_events import LeaseEventRepository
 from backend.db.links import DocumentLinkRepository
@@ -69,6 +70,7 @@ class SqlUnitOfWork:
             self.tenant_book = TenantBookRepository(self.session, pid)
             self.import_runs = ImportRunRepository(self.session, pid)
             self.pages = PageRepository(self.session, pid)
+            self.feed_versions = FeedVersionRepository(self.session, pid)
         return self
 
     def __getattr__(self, name: str) -> object:
@@ -86,6 +88,7 @@ class SqlUnitOfWork:
             "tenant_book",
             "import_runs",
             "pages",
+            "feed_versions",
         }:
             raise NotFound(f"the {name} repository needs a portal-scoped unit of work")
         raise AttributeError(name)

@@ -95,6 +95,10 @@ class PageRepo(Protocol):
     def payments(self, *, after: int = 0, limit: int = 100) -> list[tuple[Payment, Money]]: ...
 
 
+class FeedVersionRepo(Protocol):
+    def changed_at(self, feed: str, etag: str, now: datetime) -> datetime: ...
+
+
 class BulkUnitOfWork(UnitOfWork, Protocol):
     @property
     def estate(self) -> EstateRepo: ...
@@ -106,6 +110,8 @@ class BulkUnitOfWork(UnitOfWork, Protocol):
     def api_keys(self) -> ApiKeyRepo: ...
     @property
     def pages(self) -> PageRepo: ...
+    @property
+    def feed_versions(self) -> FeedVersionRepo: ...
 
 
 BulkUnitOfWorkFactory = Callable[[int | None], BulkUnitOfWork]

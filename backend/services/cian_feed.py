@@ -4,9 +4,8 @@ contact phone and photos; the lots come from ``domain.listings``.
 
 Settings live in ``portal.settings["feeds"]["cian"]``:
 ``{"key": "<secret>", "mode": "per_floor", "buildings": [...], "floors": {"<building>":
-[...]}, "phone": "+7...", "photos": {"<building>": [urls]}, "etag": "...",
-"changed_at": "<ISO>"}``. ``etag``/``changed_at`` remember when the feed's content last
-changed, for the feed's Last-Modified header.
+[...]}, "phone": "+7...", "photos": {"<building>": [urls]}}``. When the feed's content last
+changed (its ETag and Last-Modified) is kept in the ``feed_versions`` table.
 """
 
 from __future__ import annotations
@@ -144,18 +143,12 @@ def feed_content(uow: BulkUnitOfWork) -> FeedContent:
 
 
 def note_version(uow: BulkUnitOfWork, clock: Clock, etag: str) -> datetime:
-    """When the feed last changed: now if ``etag`` is new (stored), else the stored moment."""
-    portal = uow.portals.get(_portal_id(uow))
-    feeds = dict(portal.settings.get(FEEDS) or {})
-    cian = dict(feeds.get(CIAN) or {})
-    if cian.get("etag") == etag and cian.get("changed_at"):
-        return datetime.fromisoformat(str(cian["changed_at"]))
+    """When the feed last changed (its Last-Modified): now if ``etag`` is new, else the
+    moment stored with the etag. Commits when it records a change."""
     now = clock.now().replace(microsecond=0)
-    cian.update(etag=etag, changed_at=now.isoformat())
-    feeds[CIAN] = cian
-    uow.portals.save(replace(portal, settings={**portal.settings, FEEDS: feeds}))
+    changed_at = uow.feed_versions.changed_at(CIAN, etag, now)
     uow.commit()
-    return now
+    return changed_at
 
 
 def lots_summary(lots: Sequence[Lot]) -> list[dict[str, str]]:

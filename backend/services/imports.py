@@ -111,12 +111,23 @@ def import_records(
             raise _Stopped(exc) from exc
     except _Stopped as stop:
         report.status, report.error = "failed", str(stop.error)
+    except Exception as exc:  # a bug or the database: log the run as failed, then raise
+        uow.rollback()
+        _finish(uow, clock, report, "failed", f"internal error: {type(exc).__name__}")
+        raise
+    _finish(uow, clock, report, report.status, report.error)
+    return report
+
+
+def _finish(
+    uow: BulkUnitOfWork, clock: Clock, report: ImportReport, status: str, error: str
+) -> None:
+    report.status, report.error = status, error
     uow.import_runs.finish(
         report.run_id, clock.now(), status=report.status, counts=report.nonzero_counts(),
         warnings=report.warnings[:WARNINGS_KEPT], error=report.error,
     )  # fmt: skip
     uow.commit()
-    return report
 
 
 class _Stopped(Exception):
@@ -197,6 +208,11 @@ def _apply_tenants(
         decisions.append((decision, record, key))
         if decision.action is MatchAction.SKIP:
             warnings.append(f"{where.where}: the tenant is marked «do not sync», left as it is")
+        elif not (record.external_id or record.phone):
+            warnings.append(
+                f"{where.where}: no external id and no phone, so nothing to match it by:"
+                " each import adds this tenant again"
+            )
     for action, count in uow.tenant_book.apply(decisions).items():
         counts[f"tenants_{PAST[action]}"] += count
     return warnings

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 
 import pytest
 from lxml import etree
@@ -18,7 +19,7 @@ from backend.db.tables import (
     TenantRow,
 )
 from backend.domain.tenant_matching import PHONE_IN_USE
-from backend.services.imports import ImportReport, import_records
+from backend.services.imports import ImportReport, Located, import_records
 from tests.bulk_world import EXAMPLE_XML, import_xml, new_portal
 
 MAX = 10 * 1024 * 1024
@@ -196,3 +197,28 @@ def test_one_portals_import_does_not_touch_another_portal(container: Container) 
     with container.uow(second) as uow:
         assert len(uow.tenant_book.page()) == 2
     assert count(container, TenantRow) == 4
+
+
+def test_a_tenant_with_nothing_to_match_by_is_created_with_a_warning(
+    container: Container,
+) -> None:
+    portal_id = new_portal(container)
+    report = run(container, portal_id, import_xml(tenants='<tenant name="Без телефона"/>'))
+    assert report.counts["tenants_created"] == 1
+    assert "nothing to match it by" in report.warnings[0]
+
+
+def test_an_unexpected_failure_is_logged_as_a_failed_run_and_raised(
+    container: Container,
+) -> None:
+    portal_id = new_portal(container)
+
+    def broken() -> Iterator[Located]:
+        yield from read_records(io.BytesIO(EXAMPLE_XML.read_bytes()), max_bytes=MAX)
+        raise RuntimeError("disk gone")
+
+    with container.uow(portal_id) as uow, pytest.raises(RuntimeError):
+        import_records(uow, container.clock, broken(), channel="xml", source="t")
+    with container.uow(portal_id) as uow:
+        (logged,) = uow.import_runs.recent()
+    assert (logged["status"], logged["error"]) == ("failed", "internal error: RuntimeError")

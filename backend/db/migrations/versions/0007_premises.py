@@ -1,6 +1,6 @@
 """premises, tenants and accounts in bulk (issue 19): import columns of premises and tenants,
 buildings and sections, tenant external ids and phone history, personal accounts, import runs,
-API keys and idempotency keys
+API keys and idempotency keys, feed versions
 
 Revision ID: 0007_premises
 Revises: 0006_landlords
@@ -66,6 +66,14 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['portal_id'], ['portals.id'], name=op.f('fk_buildings_portal_id_portals')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_buildings')),
     sa.UniqueConstraint('portal_id', 'name', name=op.f('uq_buildings_portal_id_name'))
+    )
+    op.create_table('feed_versions',
+    sa.Column('portal_id', sa.Integer(), nullable=False),
+    sa.Column('feed', sa.String(length=20), nullable=False),
+    sa.Column('etag', sa.String(length=64), nullable=False),
+    sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['portal_id'], ['portals.id'], name=op.f('fk_feed_versions_portal_id_portals')),
+    sa.PrimaryKeyConstraint('portal_id', 'feed', name=op.f('pk_feed_versions'))
     )
     op.create_table('import_runs',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -181,6 +189,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_import_runs_portal_started')
 
     op.drop_table('import_runs')
+    op.drop_table('feed_versions')
     op.drop_table('buildings')
     op.drop_table('building_sections')
     with op.batch_alter_table('api_keys', schema=None) as batch_op:
