@@ -206,6 +206,28 @@ def cian(
     })  # fmt: skip
 
 
+@feeds.command("avito")
+@click.option("--portal", "portal_id", type=int, help="Portal id (default: the only one).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def avito(portal_id: int | None, out: Path) -> None:
+    """Write the Avito autoload feed of the same lots (settings: ``feeds cian``)."""
+    from backend.bulk.wiring import cian_feed
+    from backend.services.cian_feed import settings_of
+
+    container = bootstrap()
+    try:
+        pid = _portal_id(container, portal_id)
+        with container.uow(pid) as uow:
+            key = settings_of(uow.portals.get(pid).settings).key
+        feed = cian_feed(container, pid, "avito")
+        base = container.settings.public_base_url.rstrip("/")
+    finally:
+        container.dispose()
+    out.write_bytes(feed.body)
+    url = f"{base}/feeds/{key}/avito.xml" if key else "run `rentflow feeds cian` first"
+    _echo({"portal": pid, "url": url, "lots": feed.lots, "skipped": feed.skipped})
+
+
 @click.group()
 def export() -> None:
     """Export the register to Excel."""

@@ -10,6 +10,7 @@ from functools import partial
 from typing import IO
 
 from backend.bootstrap import Container
+from backend.bulk.avito_xml import render_avito
 from backend.bulk.cian_xml import render_cian
 from backend.bulk.sources import RemoteFiles
 from backend.bulk.xml_records import read_records
@@ -46,11 +47,15 @@ class RenderedFeed:
     lots: int
 
 
-def cian_feed(container: Container, portal_id: int) -> RenderedFeed:
-    """The portal's CIAN feed now, with its version (ETag) and when it last changed."""
+RENDERERS = {"cian": render_cian, "avito": render_avito}
+
+
+def cian_feed(container: Container, portal_id: int, site: str = "cian") -> RenderedFeed:
+    """The portal's feed for ``site`` (cian, avito) now, with its version (ETag) and when it
+    last changed. Both sites get the same lots (the CIAN feed settings)."""
     with container.uow(portal_id) as uow:
         content = feed_content(uow)
-        body, skipped = render_cian(content)
+        body, skipped = RENDERERS[site](content)
         etag = hashlib.sha256(body).hexdigest()[:32]
-        changed_at = note_version(uow, container.clock, etag)
+        changed_at = note_version(uow, container.clock, etag, site)
     return RenderedFeed(body, etag, changed_at, skipped, len(content.lots) - len(skipped))

@@ -142,11 +142,11 @@ def feed_content(uow: BulkUnitOfWork) -> FeedContent:
     return FeedContent(lots, uow.estate.addresses(), settings.phone, settings.photos)
 
 
-def note_version(uow: BulkUnitOfWork, clock: Clock, etag: str) -> datetime:
-    """When the feed last changed (its Last-Modified): now if ``etag`` is new, else the
-    moment stored with the etag. Commits when it records a change."""
+def note_version(uow: BulkUnitOfWork, clock: Clock, etag: str, site: str = CIAN) -> datetime:
+    """When the ``site``'s feed last changed (its Last-Modified): now if ``etag`` is new,
+    else the moment stored with the etag."""
     now = clock.now().replace(microsecond=0)
-    changed_at = uow.feed_versions.changed_at(CIAN, etag, now)
+    changed_at = uow.feed_versions.changed_at(site, etag, now)
     uow.commit()
     return changed_at
 

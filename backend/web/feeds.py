@@ -16,11 +16,21 @@ bp = Blueprint("feeds", __name__)
 
 @bp.get("/feeds/<key>/cian.xml")
 def cian(key: str) -> ResponseReturnValue:
+    return _feed(key, "cian")
+
+
+@bp.get("/feeds/<key>/avito.xml")
+def avito(key: str) -> ResponseReturnValue:
+    """The same lots as Avito autoload XML (docs/cian-feed.md, "Avito")."""
+    return _feed(key, "avito")
+
+
+def _feed(key: str, site: str) -> ResponseReturnValue:
     built = container()
     portal_id = portal_by_key(built.uow, key)
     if portal_id is None:
         abort(404)
-    feed = cian_feed(built, portal_id)
+    feed = cian_feed(built, portal_id, site)
     answer = Response(feed.body, mimetype="application/xml")
     answer.set_etag(feed.etag)
     answer.last_modified = feed.changed_at

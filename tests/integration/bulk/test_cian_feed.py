@@ -168,3 +168,19 @@ def test_premises_of_a_signed_lease_leave_the_feed_and_come_back_when_it_ends(
         uow.commit()
     numbers = [o["ExternalId"] for o in objects(client.get(f"/feeds/{key}/cian.xml").data)]
     assert "p-P-102" in numbers
+
+
+def test_the_avito_feed_offers_the_same_lots(container: Container, client: FlaskClient) -> None:
+    portal_id = new_portal(container)
+    load(container, portal_id, EXAMPLE_XML.read_bytes())
+    key = configure(container, portal_id, mode="per_floor", phone="+74951234567")
+    answer = client.get(f"/feeds/{key}/avito.xml")
+    assert answer.status_code == 200
+    ads = etree.fromstring(answer.data)
+    assert (ads.tag, ads.get("formatVersion")) == ("Ads", "3")
+    assert [(ad.findtext("ObjectType"), ad.findtext("Square")) for ad in ads] == [
+        ("Офисное помещение", "125"),
+        ("Складское помещение", "250"),
+    ]
+    assert {ad.findtext("OperationType") for ad in ads} == {"Сдам"}
+    assert client.get("/feeds/wrong/avito.xml").status_code == 404
