@@ -1,0 +1,221 @@
+"""Public API v1: landlords, leases (list, read, create from the lease JSON), documents with
+their PDF links, payments and needs attention, read through the portal's repositories."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from backend.domain.documents import IssuedDocument
+from backend.domain.lease import Lease
+from backend.services.api_keys import ApiCaller
+from backend.services.attention import find_attention
+from backend.services.lease_json import parse_lease
+from backend.services.leases import register_lease
+from backend.web.api_v1 import schemas as s
+from backend.web.api_v1.http import (
+    RAW_LEASE,
+    decode_cursor,
+    encode_cursor,
+    operation,
+)
+from backend.web.deps import container
+
+
+# --- landlords, leases, documents, payments, needs attention ---
+@operation(
+    "GET", "/landlords", summary="Landlord entities", tag="leases", response=s.Page[s.LandlordOut]
+)
+def list_landlords(caller: ApiCaller) -> s.Page[s.LandlordOut]:
+    with container().uow(caller.portal_id) as uow:
+        landlords = uow.parties.landlords()
+    return s.Page[s.LandlordOut](
+        items=[
+            s.LandlordOut(
+                id=e.id or 0,
+                name=e.name,
+                inn=e.inn,
+                kpp=e.kpp,
+                address=e.address,
+                email=e.email,
+                bank_name=e.bank.bank_name,
+                bic=e.bank.bic,
+                account=e.bank.account,
+                vat_payer=e.vat_payer,
+            )
+            for e in landlords
+        ]
+    )
+
+
+def _lease_out(lease: Lease) -> s.LeaseOut:
+    return s.LeaseOut(
+        id=lease.id or 0,
+        number=lease.number,
+        signed_on=lease.signed_on,
+        status=lease.status.value,
+        start=lease.start,
+        end=lease.end,
+        landlord=s.PartyRef(id=lease.landlord.id, name=lease.landlord.name, inn=lease.landlord.inn),
+        tenant=s.PartyRef(id=lease.tenant.id, name=lease.tenant.name, inn=lease.tenant.inn),
+        premises=[p.code for p in lease.premises],
+        rent_amount=lease.rent.amount,
+        rent_basis=lease.rent.basis.value,
+        currency=lease.currency,
+        total_area=lease.total_area,
+    )
+
+
+@operation(
+    "GET",
+    "/leases",
+    summary="List leases",
+    tag="leases",
+    query=s.ListQuery,
+    response=s.Page[s.LeaseOut],
+)
+def list_leases(caller: ApiCaller, query: s.ListQuery) -> s.Page[s.LeaseOut]:
+    with container().uow(caller.portal_id) as uow:
+        ids = uow.pages.ids("leases", after=decode_cursor(query.cursor), limit=query.limit)
+        leases = uow.leases.get_many(ids)
+    return s.Page[s.LeaseOut](
+        items=[_lease_out(leases[i]) for i in ids if i in leases],
+        next_cursor=encode_cursor(ids[-1] if ids else None, len(ids), query.limit),
+    )
+
+
+@operation("GET", "/leases/<int:lease_id>", summary="One lease", tag="leases", response=s.LeaseOut)
+def get_lease(caller: ApiCaller, lease_id: int) -> s.LeaseOut:
+    with container().uow(caller.portal_id) as uow:
+        return _lease_out(uow.leases.get(lease_id))
+
+
+@operation(
+    "POST",
+    "/leases",
+    summary="Create a lease from the lease JSON",
+    tag="leases",
+    scope="write",
+    body=RAW_LEASE,
+    response=s.LeaseCreated,
+    status=201,
+)
+def post_lease(caller: ApiCaller, body: Any) -> s.LeaseCreated:
+    lease, _issued = parse_lease(body)
+    built = container()
+    with built.uow(caller.portal_id) as uow:
+        registered = register_lease(uow, built.clock, lease)
+        uow.commit()
+    return s.LeaseCreated(
+        id=registered.lease_id,
+        number=lease.number,
+        landlord_id=registered.landlord_id,
+        tenant_id=registered.tenant_id,
+    )
+
+
+def _document_out(doc: IssuedDocument, links: list[s.LinkOut]) -> s.DocumentOut:
+    paid = doc.paid.amount if doc.paid is not None else Decimal(0)
+    return s.DocumentOut(
+        id=doc.id or 0,
+        lease_id=doc.lease_id,
+        kind=doc.kind.value,
+        number=doc.number,
+        issued_on=doc.issued_on,
+        period_start=doc.period.start,
+        period_end=doc.period.end,
+        due_on=doc.due_on,
+        total=doc.total.amount,
+        paid=paid,
+        currency=doc.total.currency,
+        status=str(doc.status),
+        links=links,
+    )
+
+
+@operation(
+    "GET",
+    "/documents",
+    summary="Issued invoices and acts with their PDF links",
+    tag="documents",
+    query=s.ListQuery,
+    response=s.Page[s.DocumentOut],
+)
+def list_documents(caller: ApiCaller, query: s.ListQuery) -> s.Page[s.DocumentOut]:
+    built = container()
+    with built.uow(caller.portal_id) as uow:
+        ids = uow.pages.ids("documents", after=decode_cursor(query.cursor), limit=query.limit)
+        docs = uow.documents.get_many(ids)
+        links = uow.links.for_documents(caller.portal_id, ids)
+    items = [
+        _document_out(
+            docs[i],
+            [
+                s.LinkOut(role=link.role, url=built.link_url(link.token))
+                for link in links.get(i, [])
+                if link.revoked_at is None
+            ],
+        )
+        for i in ids
+        if i in docs
+    ]
+    return s.Page[s.DocumentOut](
+        items=items, next_cursor=encode_cursor(ids[-1] if ids else None, len(ids), query.limit)
+    )
+
+
+@operation(
+    "GET",
+    "/payments",
+    summary="Incoming payments and what is allocated of each",
+    tag="payments",
+    query=s.ListQuery,
+    response=s.Page[s.PaymentOut],
+)
+def list_payments(caller: ApiCaller, query: s.ListQuery) -> s.Page[s.PaymentOut]:
+    with container().uow(caller.portal_id) as uow:
+        rows = uow.pages.payments(after=decode_cursor(query.cursor), limit=query.limit)
+    items = [
+        s.PaymentOut(
+            id=p.id or 0,
+            number=p.number,
+            paid_on=p.paid_on,
+            amount=p.amount.amount,
+            allocated=allocated.amount,
+            currency=p.amount.currency,
+            payer_name=p.payer_name,
+            payer_inn=p.payer_inn,
+            purpose=p.purpose,
+            source=p.source,
+        )
+        for p, allocated in rows
+    ]
+    last = rows[-1][0].id if rows else None
+    return s.Page[s.PaymentOut](
+        items=items, next_cursor=encode_cursor(last, len(rows), query.limit)
+    )
+
+
+@operation(
+    "GET",
+    "/needs-attention",
+    summary="Everything that needs action today (seed 000)",
+    tag="leases",
+    response=s.AttentionList,
+)
+def needs_attention(caller: ApiCaller) -> s.AttentionList:
+    built = container()
+    with built.uow(caller.portal_id) as uow:
+        items = find_attention(uow, built.clock.today())
+    return s.AttentionList(
+        items=[
+            s.AttentionOut(
+                rule=str(i.rule),
+                lease_id=i.lease_id,
+                document_id=i.document_id,
+                payment_id=i.payment_id,
+                detail=i.detail,
+            )
+            for i in items
+        ]
+    )
