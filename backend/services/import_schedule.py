@@ -109,9 +109,16 @@ def check_settings(values: Mapping[str, Any]) -> ImportSettings:
 
 
 def save_settings(uow: BulkUnitOfWork, clock: Clock, values: Mapping[str, Any]) -> ImportSettings:
-    """Check and store the portal's import settings (the schedule counts from now)."""
-    checked = replace(check_settings(values), saved_at=clock.now().isoformat())
+    """Check and store the portal's import settings (the schedule counts from now). A source
+    sent back as shown (password masked) keeps its stored password."""
     portal = uow.portals.get(_portal_id(uow))
+    stored = {_hide_password(s): s for s in settings_of(portal.settings).sources}
+    checked = check_settings(values)
+    checked = replace(
+        checked,
+        sources=tuple(stored.get(s, s) if ":***@" in s else s for s in checked.sources),
+        saved_at=clock.now().isoformat(),
+    )
     uow.portals.save(replace(portal, settings={**portal.settings, IMPORTS: checked.as_dict()}))
     return checked
 

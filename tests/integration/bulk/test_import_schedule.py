@@ -154,3 +154,14 @@ def test_the_schedule_is_due_when_its_cron_comes_round_and_not_again_after_the_r
     assert due_portals(container.uow, clock) == []
     clock.set(datetime(2026, 2, 2, 3, 0, tzinfo=UTC))
     assert due_portals(container.uow, clock) == [portal_id]
+
+
+def test_a_source_sent_back_masked_keeps_its_stored_password(container: Container) -> None:
+    portal_id = new_portal(container)
+    configure(container, portal_id, sources=["sftp://landlord:s3cret@h:22/a.xml"])
+    configure(
+        container, portal_id, sources=["sftp://landlord:***@h:22/a.xml"], schedule="0 3 * * *"
+    )
+    with container.uow(portal_id) as uow:
+        stored = uow.portals.get(portal_id).settings["imports"]["sources"]
+    assert stored == ["sftp://landlord:s3cret@h:22/a.xml"]
