@@ -7,9 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 from backend.domain.documents import IssuedDocument
-from backend.domain.lease import Lease
+from backend.domain.lease import Addendum, Lease, Rent, RentBasis
+from backend.domain.parties import Premises, PremisesKind
 from backend.services.api_keys import ApiCaller
 from backend.services.attention import find_attention
+from backend.services.lease_changes import add_lease_addendum, terminate_lease
 from backend.services.lease_json import parse_lease
 from backend.services.leases import register_lease
 from backend.web.api_v1 import schemas as s
@@ -112,6 +114,42 @@ def post_lease(caller: ApiCaller, body: Any) -> s.LeaseCreated:
         landlord_id=registered.landlord_id,
         tenant_id=registered.tenant_id,
     )
+
+
+@operation(
+    "POST", "/leases/<int:lease_id>/addenda", summary="Add an addendum (доп. соглашение)",
+    tag="leases", scope="write", body=s.AddendumIn, response=s.LeaseOut, status=201,
+)  # fmt: skip
+def post_addendum(caller: ApiCaller, lease_id: int, body: s.AddendumIn) -> s.LeaseOut:
+    built = container()
+    with built.uow(caller.portal_id) as uow:
+        lease = uow.leases.get(lease_id)
+        addendum = Addendum(
+            number=body.number, effective_from=body.effective_from, signed_on=body.signed_on,
+            rent=Rent(body.rent.amount, RentBasis(body.rent.basis), lease.currency)
+            if body.rent else None,
+            premises=tuple(
+                Premises(code=p.code, area_m2=p.area_m2, kind=PremisesKind(p.kind), name=p.name,
+                         floor=p.floor, building=p.building)
+                for p in body.premises
+            ) if body.premises is not None else None,
+            end=body.end, reminder_days=body.reminder_days,
+        )  # fmt: skip
+        changed = add_lease_addendum(uow, built.clock, lease_id, addendum)
+        uow.commit()
+    return _lease_out(changed)
+
+
+@operation(
+    "POST", "/leases/<int:lease_id>/terminate", summary="Terminate a signed lease",
+    tag="leases", scope="write", response=s.LeaseOut,
+)  # fmt: skip
+def post_terminate(caller: ApiCaller, lease_id: int) -> s.LeaseOut:
+    built = container()
+    with built.uow(caller.portal_id) as uow:
+        lease = terminate_lease(uow, built.clock, lease_id)
+        uow.commit()
+    return _lease_out(lease)
 
 
 def _document_out(doc: IssuedDocument, links: list[s.LinkOut]) -> s.DocumentOut:

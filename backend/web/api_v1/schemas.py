@@ -267,6 +267,43 @@ class LeaseOut(BaseModel):
     total_area: Dec
 
 
+class RentIn(Strict):
+    amount: Dec = Field(ge=0)
+    basis: Literal["per_month", "per_m2_month", "per_m2_year"] = "per_month"
+
+
+class LeasePremisesIn(Strict):
+    code: Short = Field(min_length=1)
+    area_m2: Dec = Field(Decimal(0), ge=0)
+    kind: Literal["office", "warehouse", "retail", "service", "other"] = "office"
+    name: Short = ""
+    floor: Short = ""
+    building: Short = ""
+
+
+class AddendumIn(Strict):
+    """An addendum (доп. соглашение): from ``effective_from`` it changes the rent, the
+    premises and/or the end date."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"number": "ДС-1", "effective_from": "2026-07-01", "signed_on": "2026-06-20",
+                 "rent": {"amount": "120000.00", "basis": "per_month"}}
+            ]
+        },
+    )  # fmt: skip
+
+    number: Short = Field(min_length=1)
+    effective_from: date
+    signed_on: date | None = None
+    rent: RentIn | None = None
+    premises: list[LeasePremisesIn] | None = None
+    end: date | None = None
+    reminder_days: int = Field(0, ge=0)
+
+
 class LeaseCreated(BaseModel):
     id: int
     number: str

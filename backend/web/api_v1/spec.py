@@ -5,6 +5,7 @@ is, so no second schema language (marshmallow, apispec) sits between the two."""
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any, Literal
 
@@ -24,7 +25,7 @@ _PATH_ARG = re.compile(r"<(?:(\w+):)?(\w+)>")
 
 def _lease_component() -> dict[str, dict[str, Any]]:
     """The lease JSON Schema as components: its $defs become LeaseInput_<name>."""
-    schema = lease_schema()
+    schema = copy.deepcopy(lease_schema())  # the lease service validates with the original
     defs = schema.pop("$defs", {})
     for key in ("$schema", "$id"):
         schema.pop(key, None)

@@ -283,3 +283,46 @@ def test_the_premises_export_keeps_to_the_filter_given(
     assert answer.headers["Content-Disposition"] == 'attachment; filename="premises.xlsx"'
     sheet = load_workbook(io.BytesIO(answer.data))["Помещения"]
     assert [row[4] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["103", "104"]
+
+
+def test_an_addendum_changes_the_rent_and_a_signed_lease_can_be_terminated(
+    container: Container, client: FlaskClient
+) -> None:
+    portal_id = new_portal(container)
+    headers = key_for(container, portal_id)
+    lease = {**lease_json(PAYERS[0], "Д-2", date(2026, 2, 1), {"name": "М"}), "status": "signed"}
+    lease_id = client.post("/api/v1/leases", json=lease, headers=headers).json["id"]  # type: ignore[index]
+    addendum = {"number": "ДС-1", "effective_from": "2026-07-01",
+                "rent": {"amount": "99000.00", "basis": "per_month"}}  # fmt: skip
+    added = client.post(f"/api/v1/leases/{lease_id}/addenda", json=addendum, headers=headers)
+    assert added.status_code == 201, added.json
+    early = client.post(
+        f"/api/v1/leases/{lease_id}/addenda",
+        json={**addendum, "number": "ДС-0", "effective_from": "2025-01-01"},
+        headers=headers,
+    )
+    assert early.status_code == 422
+    ended = client.post(f"/api/v1/leases/{lease_id}/terminate", headers=headers)
+    assert (ended.status_code, ended.json["status"]) == (200, "terminated")  # type: ignore[index]
+    with container.uow(portal_id) as uow:
+        assert uow.schedule.for_lease(lease_id) == []
+
+
+def test_a_draft_lease_cannot_be_terminated(container: Container, client: FlaskClient) -> None:
+    portal_id = new_portal(container)
+    headers = key_for(container, portal_id)
+    lease = lease_json(PAYERS[0], "Д-3", date(2026, 2, 1), {"name": "М"})
+    lease_id = client.post("/api/v1/leases", json=lease, headers=headers).json["id"]  # type: ignore[index]
+    answer = client.post(f"/api/v1/leases/{lease_id}/terminate", headers=headers)
+    assert answer.status_code == 422
+    assert "cancel it instead" in answer.json["detail"]  # type: ignore[index]
+
+
+def test_serving_openapi_json_leaves_the_lease_schema_the_api_validates_with_intact(
+    container: Container, client: FlaskClient
+) -> None:
+    portal_id = new_portal(container)
+    client.get("/api/v1/openapi.json")
+    lease = lease_json(PAYERS[0], "Д-4", date(2026, 2, 1), {"name": "М"})
+    answer = client.post("/api/v1/leases", json=lease, headers=key_for(container, portal_id))
+    assert answer.status_code == 201, answer.json
