@@ -3,20 +3,24 @@ their PDF links, payments and needs attention, read through the portal's reposit
 
 from __future__ import annotations
 
+import io
 from decimal import Decimal
 from typing import Any
 
 from backend.domain.documents import IssuedDocument
 from backend.domain.lease import Addendum, Lease, Rent, RentBasis
 from backend.domain.parties import Premises, PremisesKind
+from backend.onec.bank_statement import StatementError
 from backend.services.api_keys import ApiCaller
 from backend.services.attention import find_attention
 from backend.services.lease_changes import add_lease_addendum, terminate_lease
 from backend.services.lease_json import parse_lease
 from backend.services.leases import register_lease
+from backend.services.payments import import_statement
 from backend.web.api_v1 import schemas as s
 from backend.web.api_v1.http import (
     RAW_LEASE,
+    ApiProblem,
     decode_cursor,
     encode_cursor,
     operation,
@@ -232,6 +236,24 @@ def list_payments(caller: ApiCaller, query: s.ListQuery) -> s.Page[s.PaymentOut]
     return s.Page[s.PaymentOut](
         items=items, next_cursor=encode_cursor(last, len(rows), query.limit)
     )
+
+
+@operation(
+    "POST", "/payments/statement", summary="Import a 1CClientBankExchange bank statement",
+    tag="payments", scope="write", upload="text/plain", response=s.StatementOut,
+)  # fmt: skip
+def post_statement(caller: ApiCaller, data: bytes) -> s.StatementOut:
+    built = container()
+    with built.uow(caller.portal_id) as uow:
+        try:
+            summary = import_statement(
+                uow, built.clock, io.BytesIO(data), queue=built.queue_lease_event,
+                max_bytes=built.settings.statement_max_mb * 1024 * 1024,
+            )  # fmt: skip
+        except StatementError as exc:
+            raise ApiProblem(422, "Not a bank statement", str(exc)) from exc
+        uow.commit()
+    return s.StatementOut(**summary.as_dict())
 
 
 @operation(

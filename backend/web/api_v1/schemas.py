@@ -345,6 +345,26 @@ class PaymentOut(BaseModel):
     source: str
 
 
+class StatementOut(BaseModel):
+    """What a bank statement import did (the same summary ``rentflow payments import`` prints)."""
+
+    encoding: str
+    documents: int
+    incoming: int
+    added: int
+    duplicates: int
+    not_ours: int
+    matched: int
+    to_review: int
+    allocated: str
+    advances: str
+    invoices_paid: list[str]
+    invoices_partially_paid: list[str]
+    deal_moves_queued: list[str]
+    warnings: list[str]
+    errors: list[str]
+
+
 class AttentionOut(BaseModel):
     rule: str
     lease_id: int | None

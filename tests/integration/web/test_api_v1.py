@@ -24,6 +24,7 @@ from backend.web.api_v1.http import OPERATIONS
 from backend.web.app import create_app
 from tests.bulk_world import EXAMPLE_XML, new_portal
 from tests.integration.bulk.test_xml_import import run
+from tests.payments_world import build_world, statement_file
 
 PREMISES = {"building": "БЦ Север", "floor": "1", "number": "101", "area": "50.50",
             "price_per_m2": "1000", "external_id": "P-101"}  # fmt: skip
@@ -326,3 +327,21 @@ def test_serving_openapi_json_leaves_the_lease_schema_the_api_validates_with_int
     lease = lease_json(PAYERS[0], "Д-4", date(2026, 2, 1), {"name": "М"})
     answer = client.post("/api/v1/leases", json=lease, headers=key_for(container, portal_id))
     assert answer.status_code == 201, answer.json
+
+
+def test_a_bank_statement_uploaded_pays_invoices_and_payments_list_them(
+    container: Container, client: FlaskClient
+) -> None:
+    world = build_world(container)
+    headers = {**key_for(container, world.portal_id), "Content-Type": "text/plain"}
+    answer = client.post("/api/v1/payments/statement", data=statement_file(), headers=headers)
+    assert answer.status_code == 200, answer.json
+    assert "БП-000101" in answer.json["invoices_paid"]  # type: ignore[index]
+    again = client.post("/api/v1/payments/statement", data=statement_file(), headers=headers)
+    assert again.json["added"] == 0  # type: ignore[index]
+    listed = client.get("/api/v1/payments", headers=headers).json["items"]  # type: ignore[index]
+    assert (listed[0]["number"], listed[0]["amount"]) == ("11", "100000.00")
+    documents = client.get("/api/v1/documents", headers=headers).json["items"]  # type: ignore[index]
+    assert {d["number"]: d["status"] for d in documents}["БП-000101"] == "paid"
+    broken = client.post("/api/v1/payments/statement", data=b"not a statement", headers=headers)
+    assert broken.status_code == 422
