@@ -6,8 +6,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from backend.domain.money import Money
@@ -91,8 +91,22 @@ class ApiKeyRepo(Protocol):
 
 
 class PageRepo(Protocol):
-    def ids(self, kind: str, *, after: int = 0, limit: int = 100) -> list[int]: ...
-    def payments(self, *, after: int = 0, limit: int = 100) -> list[tuple[Payment, Money]]: ...
+    def ids(
+        self,
+        kind: str,
+        *,
+        after: int = 0,
+        limit: int = 100,
+        where: Mapping[str, object] | None = None,
+    ) -> list[int]: ...
+    def payments(
+        self,
+        *,
+        after: int = 0,
+        limit: int = 100,
+        paid_from: date | None = None,
+        paid_to: date | None = None,
+    ) -> list[tuple[Payment, Money]]: ...
 
 
 class FeedVersionRepo(Protocol):

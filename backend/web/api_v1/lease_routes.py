@@ -77,12 +77,16 @@ def _lease_out(lease: Lease) -> s.LeaseOut:
     "/leases",
     summary="List leases",
     tag="leases",
-    query=s.ListQuery,
+    query=s.LeaseQuery,
     response=s.Page[s.LeaseOut],
 )
-def list_leases(caller: ApiCaller, query: s.ListQuery) -> s.Page[s.LeaseOut]:
+def list_leases(caller: ApiCaller, query: s.LeaseQuery) -> s.Page[s.LeaseOut]:
+    where = {"status": query.status, "tenant_id": query.tenant_id,
+             "landlord_id": query.landlord_id}  # fmt: skip
     with container().uow(caller.portal_id) as uow:
-        ids = uow.pages.ids("leases", after=decode_cursor(query.cursor), limit=query.limit)
+        ids = uow.pages.ids(
+            "leases", after=decode_cursor(query.cursor), limit=query.limit, where=where
+        )
         leases = uow.leases.get_many(ids)
     return s.Page[s.LeaseOut](
         items=[_lease_out(leases[i]) for i in ids if i in leases],
@@ -180,13 +184,16 @@ def _document_out(doc: IssuedDocument, links: list[s.LinkOut]) -> s.DocumentOut:
     "/documents",
     summary="Issued invoices and acts with their PDF links",
     tag="documents",
-    query=s.ListQuery,
+    query=s.DocumentQuery,
     response=s.Page[s.DocumentOut],
 )
-def list_documents(caller: ApiCaller, query: s.ListQuery) -> s.Page[s.DocumentOut]:
+def list_documents(caller: ApiCaller, query: s.DocumentQuery) -> s.Page[s.DocumentOut]:
     built = container()
+    where = {"kind": query.kind, "status": query.status, "lease_id": query.lease_id}
     with built.uow(caller.portal_id) as uow:
-        ids = uow.pages.ids("documents", after=decode_cursor(query.cursor), limit=query.limit)
+        ids = uow.pages.ids(
+            "documents", after=decode_cursor(query.cursor), limit=query.limit, where=where
+        )
         docs = uow.documents.get_many(ids)
         links = uow.links.for_documents(caller.portal_id, ids)
     items = [
@@ -211,12 +218,15 @@ def list_documents(caller: ApiCaller, query: s.ListQuery) -> s.Page[s.DocumentOu
     "/payments",
     summary="Incoming payments and what is allocated of each",
     tag="payments",
-    query=s.ListQuery,
+    query=s.PaymentQuery,
     response=s.Page[s.PaymentOut],
 )
-def list_payments(caller: ApiCaller, query: s.ListQuery) -> s.Page[s.PaymentOut]:
+def list_payments(caller: ApiCaller, query: s.PaymentQuery) -> s.Page[s.PaymentOut]:
     with container().uow(caller.portal_id) as uow:
-        rows = uow.pages.payments(after=decode_cursor(query.cursor), limit=query.limit)
+        rows = uow.pages.payments(
+            after=decode_cursor(query.cursor), limit=query.limit,
+            paid_from=query.paid_from, paid_to=query.paid_to,
+        )  # fmt: skip
     items = [
         s.PaymentOut(
             id=p.id or 0,

@@ -42,6 +42,25 @@ class PremisesQuery(ListQuery):
     type: Literal["", "office", "warehouse", "retail", "service", "other"] = ""
 
 
+class LeaseQuery(ListQuery):
+    status: Literal[
+        "", "draft", "booked", "on_signing", "signed", "registered", "terminated", "cancelled"
+    ] = ""
+    tenant_id: int | None = None
+    landlord_id: int | None = None
+
+
+class DocumentQuery(ListQuery):
+    kind: Literal["", "invoice", "act"] = ""
+    status: Short = Field("", description="issued, partially_paid, paid, cancelled, ...")
+    lease_id: int | None = None
+
+
+class PaymentQuery(ListQuery):
+    paid_from: date | None = None
+    paid_to: date | None = None
+
+
 class PremisesExportQuery(Strict):
     building: Short = ""
     floor: Short = ""

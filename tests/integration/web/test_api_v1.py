@@ -345,3 +345,22 @@ def test_a_bank_statement_uploaded_pays_invoices_and_payments_list_them(
     assert {d["number"]: d["status"] for d in documents}["БП-000101"] == "paid"
     broken = client.post("/api/v1/payments/statement", data=b"not a statement", headers=headers)
     assert broken.status_code == 422
+
+
+def test_documents_leases_and_payments_are_filtered_by_the_query(
+    container: Container, client: FlaskClient
+) -> None:
+    world = build_world(container)
+    headers = key_for(container, world.portal_id)
+    upload = {**headers, "Content-Type": "text/plain"}
+    client.post("/api/v1/payments/statement", data=statement_file(), headers=upload)
+    paid = client.get("/api/v1/documents?status=paid&kind=invoice", headers=headers).json
+    numbers = {d["number"] for d in paid["items"]}  # type: ignore[index]
+    assert "БП-000101" in numbers
+    assert "БП-000102" not in numbers
+    none = client.get("/api/v1/leases?status=terminated", headers=headers).json
+    assert none["items"] == []  # type: ignore[index]
+    later = client.get("/api/v1/payments?paid_from=2026-03-01", headers=headers).json
+    assert later["items"] == []  # type: ignore[index]
+    wrong = client.get("/api/v1/documents?kind=receipt", headers=headers)
+    assert wrong.json["errors"][0]["field"] == "kind"  # type: ignore[index]
