@@ -8,6 +8,7 @@ import click
 
 from backend import (
     cli_billing,
+    cli_bulk,
     cli_demo,
     cli_lease,
     cli_onec,
@@ -48,6 +49,10 @@ main.add_command(documents)
 main.add_command(cli_payments.payments)
 main.add_command(cli_onec.onec)
 main.add_command(cli_demo.demo)
+main.add_command(cli_bulk.import_)
+main.add_command(cli_bulk.export)
+main.add_command(cli_bulk.feeds)
+main.add_command(cli_bulk.api_keys)
 
 if __name__ == "__main__":
     main()

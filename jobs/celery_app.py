@@ -14,7 +14,9 @@ from jobs.schedule import beat_schedule
 
 def make_celery(settings: Settings) -> Celery:
     """Build the Celery app for ``settings``; nothing connects until a worker or send runs."""
-    app = Celery("rentflow", broker=settings.celery_broker_url, include=["jobs.tasks"])
+    app = Celery(
+        "rentflow", broker=settings.celery_broker_url, include=["jobs.tasks", "jobs.bulk_tasks"]
+    )
     app.conf.update(
         task_serializer="json",
         accept_content=["json"],

@@ -31,6 +31,8 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
             "schedule": settings.bitrix24_resync_minutes * 60.0,
         }
     schedule["poll-onec-payments"] = {"task": "jobs.tasks.poll_onec_all", "schedule": 900.0}
+    # scheduled XML imports (seed 002): each portal's cron is checked every minute
+    schedule["import-due"] = {"task": "jobs.bulk_tasks.import_due", "schedule": 60.0}
     if settings.onec_watch_dir is not None:
         schedule["import-statement-folder"] = {
             "task": "jobs.tasks.import_statement_folder",

@@ -9,10 +9,15 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from backend.db.api_keys import ApiKeyRepository
 from backend.db.crypto import TokenCipher
+from backend.db.estate import EstateRepository
+from backend.db.feed_versions import FeedVersionRepository
+from backend.db.import_runs import ImportRunRepository
 from backend.db.lease_events import LeaseEventRepository
 from backend.db.links import DocumentLinkRepository
 from backend.db.numbering import NumberCounterRepository
+from backend.db.pages import PageRepository
 from backend.db.repositories import (
     AuditRepository,
     BillingRunRepository,
@@ -25,6 +30,7 @@ from backend.db.repositories import (
     PortalRepository,
 )
 from backend.db.schedule_repo import ScheduleRepository
+from backend.db.tenant_book import TenantBookRepository
 from backend.domain.errors import NotFound
 
 
@@ -54,6 +60,7 @@ class SqlUnitOfWork:
         self.audit = AuditRepository(self.session, self.portal_id)
         self.runs = BillingRunRepository(self.session, self.portal_id)
         self.links = DocumentLinkRepository(self.session)
+        self.api_keys = ApiKeyRepository(self.session)
         if self.portal_id is not None:
             pid = self.portal_id
             self.parties = PartyRepository(self.session, pid)
@@ -64,6 +71,11 @@ class SqlUnitOfWork:
             self.schedule = ScheduleRepository(self.session, pid)
             self.numbers = NumberCounterRepository(self.session, pid)
             self.lease_events = LeaseEventRepository(self.session, pid)
+            self.estate = EstateRepository(self.session, pid)
+            self.tenant_book = TenantBookRepository(self.session, pid)
+            self.import_runs = ImportRunRepository(self.session, pid)
+            self.pages = PageRepository(self.session, pid)
+            self.feed_versions = FeedVersionRepository(self.session, pid)
         return self
 
     @property
@@ -84,6 +96,11 @@ class SqlUnitOfWork:
             "schedule",
             "numbers",
             "lease_events",
+            "estate",
+            "tenant_book",
+            "import_runs",
+            "pages",
+            "feed_versions",
         }:
             raise NotFound(f"the {name} repository needs a portal-scoped unit of work")
         raise AttributeError(name)

@@ -49,4 +49,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.register_blueprint(onec.bp)
     app.register_blueprint(bitrix24.bp)
     app.register_blueprint(runs.bp)
+
+    from backend.web import api_v1, feeds
+
+    app.register_blueprint(feeds.bp)
+    app.register_blueprint(api_v1.bp)
     return app
