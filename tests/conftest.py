@@ -12,6 +12,7 @@ import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
@@ -109,3 +110,22 @@ def worker_container(container: Container) -> Iterator[Container]:
     runtime.set_container(container)
     yield container
     runtime.set_container(None)
+
+
+CHROMIUM = Path(os.environ.get("RENTFLOW_CHROMIUM", "/usr/bin/chromium"))
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """One headless Debian chromium for every browser test of the session: Playwright's sync
+    API runs one event loop per process, so the suites must share it, not each start one."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: `make system-test` installs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=["--disable-background-networking"]
+        )
+        yield browser
+        browser.close()
