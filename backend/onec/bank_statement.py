@@ -5,7 +5,10 @@ The format is 1C's "Стандарт обмена с системами «Кли
 summarised in research/accounting.md §1. A file is read line by line, so a 100,000-document
 statement never sits in memory: ``BankStatementReader.payments()`` yields one ``Payment`` per
 good document and fills ``report`` as it goes. A broken document is an error that names its
-line and is skipped; the good documents of the file still come through.
+line; so is a file without ``КонецФайла`` (cut short in transit). The reader goes on to the
+end so that every error is named at once; whoever imports the file refuses it whole when
+``report.errors`` is not empty (``StatementRefused``): a statement is taken whole or not at
+all, as a bank client takes it.
 """
 
 from __future__ import annotations
@@ -34,6 +37,13 @@ MAX_LINE_BYTES = 64 * 1024
 MAX_ISSUES = 200  # kept in the report; beyond that only counted
 
 _DATE_RE = re.compile(r"^\d{2}\.\d{2}\.\d{4}$")
+# A payment order's amount is roubles and kopecks: digits, a point (1C) or a comma, at most
+# two decimals. No exponent ("1E+50"), no fractions of a kopeck ("0.001"), no sign.
+_AMOUNT_RE = re.compile(r"^\d{1,15}(?:[.,]\d{1,2})?$")
+# The largest amount rentflow takes from a statement: 13 digits of roubles fit every column
+# (NUMERIC(18, 2)) and any real payment of a rent (a trillion roubles is not a rent).
+MAX_AMOUNT = Decimal("999999999999.99")
+_ACCOUNT_RE = re.compile(r"^\d{20}$")  # a Russian bank account: 20 digits (ЦБ 579-П)
 
 
 class StatementError(Exception):
@@ -66,6 +76,19 @@ class StatementIssue:
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.message}"
+
+
+class StatementRefused(StatementError):
+    """The file has errors, so none of it is taken; ``issues`` name every line at fault."""
+
+    def __init__(self, issues: list[StatementIssue], more: int = 0) -> None:
+        lines = "\n".join(f"  {issue}" for issue in issues)
+        tail = f"\n  ... and {more} more" if more > 0 else ""
+        super().__init__(
+            f"the statement is refused, nothing from it was imported"
+            f" ({len(issues) + max(more, 0)} errors):\n{lines}{tail}"
+        )
+        self.issues = issues
 
 
 @dataclass(frozen=True)
@@ -117,6 +140,26 @@ def _amount(value: str) -> Decimal:
     return amount
 
 
+def _document_amount(value: str) -> Decimal:
+    text = value.strip().replace(" ", "")
+    if not _AMOUNT_RE.match(text):
+        raise ValueError(
+            f"Сумма {value.strip()[:30]!r} is not an amount in roubles and kopecks"
+            " (digits, at most two decimals)"
+        )
+    amount = Decimal(text.replace(",", "."))
+    if amount > MAX_AMOUNT:
+        raise ValueError(f"Сумма {value.strip()[:30]!r} is over {MAX_AMOUNT}: not a payment")
+    return amount
+
+
+def _account(fields: dict[str, str], *keys: str) -> str:
+    value = _first(fields, *keys)
+    if value and not _ACCOUNT_RE.match(value):
+        raise ValueError(f"{keys[0]} {value[:30]!r} is not a 20-digit account")
+    return value
+
+
 def _date(value: str) -> date:
     text = value.strip()
     if not _DATE_RE.match(text):
@@ -145,10 +188,12 @@ def document_payment(kind: str, fields: dict[str, str], line: int) -> Payment:
         if not fields.get(key, "").strip():
             raise BrokenDocument(line, f"{kind}: {key} is missing")
     try:
-        amount = _amount(fields["Сумма"])
+        amount = _document_amount(fields["Сумма"])
         doc_date = _date(fields["Дата"])
         received = fields.get("ДатаПоступило", "").strip()
         paid_on = _date(received) if received else doc_date
+        payer_account = _account(fields, "ПлательщикСчет", "ПлательщикРасчСчет")
+        payee_account = _account(fields, "ПолучательСчет", "ПолучательРасчСчет")
     except ValueError as exc:
         raise BrokenDocument(line, f"{kind} № {fields['Номер']}: {exc}") from None
     if amount <= 0:
@@ -164,8 +209,8 @@ def document_payment(kind: str, fields: dict[str, str], line: int) -> Payment:
         amount=Money(amount),
         payer_name=(fields.get("Плательщик1") or fields.get("Плательщик", "")).strip(),
         payer_inn=fields.get("ПлательщикИНН", "").strip(),
-        payer_account=_first(fields, "ПлательщикСчет", "ПлательщикРасчСчет"),
-        payee_account=_first(fields, "ПолучательСчет", "ПолучательРасчСчет"),
+        payer_account=payer_account,
+        payee_account=payee_account,
         purpose=purpose,
         source="bank_statement",
     )
@@ -293,7 +338,7 @@ class BankStatementReader:
             kind = self._document.kind
             self.report.error(self._document.line, f"{kind}: the file ends inside the document")
         if not self.report.complete:
-            self.report.warn(last, "no КонецФайла: the file may be cut short")
+            self.report.error(last, "no КонецФайла: the file is cut short")
 
     def _feed(self, number: int, text: str) -> Payment | None:
         key, sep, value = text.partition("=")

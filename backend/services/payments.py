@@ -17,7 +17,7 @@ from backend.domain.documents import IssuedDocument
 from backend.domain.matching import PlannedAllocation, twin_key
 from backend.domain.money import Money
 from backend.domain.payments import Payment
-from backend.onec.bank_statement import DEFAULT_MAX_BYTES, BankStatementReader
+from backend.onec.bank_statement import DEFAULT_MAX_BYTES, BankStatementReader, StatementRefused
 from backend.ports import Clock
 from backend.services.lease_events import EventQueue, record_lease_events
 from backend.services.ledger import AllocationRefused, Ledger
@@ -80,8 +80,12 @@ def import_statement(
 
     Incoming means the payee account is one of the landlord's accounts (research/
     accounting.md §1). Payments are unique by identity, so a file imported twice adds
-    nothing. Broken documents are reported and skipped. The caller commits; the deal moves of
-    fully paid invoices are queued through ``queue`` after that commit.
+    nothing. A statement is taken whole or not at all: a file with any error (a broken
+    document, an unreadable amount, date or account, no ``КонецФайла``) raises
+    ``StatementRefused`` naming every line at fault, after the whole file was read, and the
+    caller must not commit (nothing of it is then stored, no deal moves). Documents for
+    other accounts are skipped (``not_ours``). The caller commits; the deal moves of fully
+    paid invoices are queued through ``queue`` after that commit.
     """
     reader = BankStatementReader(stream, max_bytes=max_bytes)
     ours = landlord_accounts(uow)
@@ -95,9 +99,12 @@ def import_statement(
         if len(batch) >= BATCH:
             run.add(batch)
             batch = []
+    report = reader.report
+    if report.errors:
+        raise StatementRefused(report.errors, report.error_count - len(report.errors))
     run.add(batch)
     run.ledger.flush()
-    summary, ledger, report = run.summary, run.ledger, reader.report
+    summary, ledger = run.summary, run.ledger
     summary.encoding, summary.documents = report.encoding, report.documents
     summary.warnings = [str(w) for w in report.warnings]
     summary.errors = [str(e) for e in report.errors]
