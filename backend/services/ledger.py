@@ -32,6 +32,8 @@ from backend.domain.payments import Allocation, Payment
 from backend.ports import Clock
 from backend.services.unit_of_work import UnitOfWork
 
+REVIEW_ACTION = "payment.review"  # audit action carrying why a payment waits for a manager
+
 
 class AllocationRefused(DomainError):
     """A manual allocation that would over-allocate the payment or the invoice."""
@@ -110,6 +112,10 @@ class Ledger:
             money = payment.amount if available is None else available
             return Match((), money, MatchedBy.NOTHING)  # nobody we know: manual review
         result = match_payment(payment, candidates, self.leases, available=available)
+        if result.reason:  # the manager's review list says why the money waits
+            self.uow.audit.record(
+                self.clock.now(), REVIEW_ACTION, "payment", payment.id, {"reason": result.reason}
+            )
         for planned in result.allocations:
             self.record(payment.id, planned)
         return result

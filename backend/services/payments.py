@@ -20,7 +20,7 @@ from backend.domain.payments import Payment
 from backend.onec.bank_statement import DEFAULT_MAX_BYTES, BankStatementReader, StatementRefused
 from backend.ports import Clock
 from backend.services.lease_events import EventQueue, record_lease_events
-from backend.services.ledger import AllocationRefused, Ledger
+from backend.services.ledger import REVIEW_ACTION, AllocationRefused, Ledger
 from backend.services.unit_of_work import UnitOfWork
 from crm_mappings.mapping import LeaseEvent
 
@@ -42,6 +42,7 @@ class ImportSummary:
     not_ours: int = 0
     matched: int = 0
     to_review: int = 0
+    review_reasons: list[str] = field(default_factory=list)  # "payment № 105: why"
     allocated: str = "0.00"
     advances: str = "0.00"
     invoices_paid: list[str] = field(default_factory=list)
@@ -61,6 +62,7 @@ class ReviewItem:
 
     payment: Payment
     unallocated: Money
+    reason: str = ""  # why matching left it to a manager, when a rule said so
 
 
 def landlord_accounts(uow: UnitOfWork) -> set[str]:
@@ -144,6 +146,8 @@ class _ImportRun:
             result = self.ledger.allocate(stored)
             summary.matched += 0 if result.needs_review else 1
             summary.to_review += 1 if result.needs_review else 0
+            if result.reason:
+                summary.review_reasons.append(f"payment № {stored.number}: {result.reason}")
             for planned in result.allocations:
                 if planned.invoice_id is None:
                     self.advances = self.advances + planned.amount
@@ -201,7 +205,16 @@ def allocate_manually(
 def review_list(uow: UnitOfWork) -> list[ReviewItem]:
     """Payments not fully allocated (needs attention: "money not fully allocated")."""
     return [
-        ReviewItem(p, p.amount - uow.payments.allocated(p.id))
+        ReviewItem(p, p.amount - uow.payments.allocated(p.id), _review_reason(uow, p.id))
         for p in uow.payments.not_fully_allocated()
         if p.id is not None
     ]
+
+
+def _review_reason(uow: UnitOfWork, payment_id: int) -> str:
+    reasons = [
+        str(entry["details"].get("reason", ""))
+        for entry in uow.audit.entries("payment", payment_id)
+        if entry["action"] == REVIEW_ACTION and entry["details"]
+    ]
+    return reasons[-1] if reasons else ""

@@ -74,6 +74,7 @@ def _review_rows(portal_id: int) -> list[dict[str, Any]]:
             "inn": i.payment.payer_inn,
             "purpose": i.payment.purpose,
             "unallocated": f"{i.unallocated.amount:.2f}",
+            "reason": i.reason,
         }
         for i in items
     ]

@@ -113,6 +113,34 @@ def test_a_garbage_amount_refuses_the_statement(world: World) -> None:
     _stored_nothing(world)
 
 
+def test_one_payment_for_two_invoices_named_with_dates_pays_both(world: World) -> None:
+    # 150 000 for № 101 (100 000) and № 102 (100 000): 101 paid, 50 000 on 102
+    purpose = "Оплата по счетам № 101 от 01.02.2026 и № 102 от 01.03.2026 за аренду"
+    summary = _import(world, statement_file(docs=[doc("31", "150000.00", purpose)]))
+    assert summary["invoices_paid"] == ["БП-000101"]
+    assert summary["invoices_partially_paid"] == ["БП-000102"]
+    assert summary["advances"] == "0.00"
+    with world.container.uow(world.portal_id) as uow:
+        second = uow.documents.get(world.invoices["БП-000102"])
+    assert second.outstanding == Money(Decimal("50000.00"))
+
+
+def test_a_payer_naming_another_tenants_invoice_waits_for_review_with_the_reason(
+    world: World,
+) -> None:
+    other = doc("32", "100000.00", "Оплата по счету № 101", payer_inn="7719617469")
+    summary = _import(world, statement_file(docs=[other]))
+    assert summary["to_review"] == 1
+    assert summary["invoices_paid"] == []
+    (reason,) = summary["review_reasons"]
+    assert "payment № 32" in reason
+    assert "БП-000101" in reason
+    with world.container.uow(world.portal_id) as uow:
+        (item,) = review_list(uow)
+    assert item.unallocated == Money(Decimal("100000.00"))
+    assert "another tenant" in item.reason
+
+
 _CORRUPTIONS = ("Сумма=1E+50", "Сумма=0.001", "Дата=31.02.2026", "ПолучательСчет=123")
 
 
