@@ -14,7 +14,7 @@ from backend.domain.documents import IssuedDocument
 from backend.domain.lease import Lease
 from backend.domain.money import money_sum
 from backend.domain.parties import LandlordEntity, Person, Tenant
-from backend.domain.requisites import check_landlord
+from backend.domain.requisites import check_landlord, check_tenant
 from documents.errors import InvalidDocumentData
 from documents.labels import (
     CURRENCY_SHORT,
@@ -154,6 +154,7 @@ def build_view(
         raise InvalidDocumentData("language", f"must be one of {', '.join(LANGUAGES)}")
     if document.total.currency == "RUB":  # Russian requisites apply to rouble invoices
         check_landlord(lease.landlord)
+        check_tenant(lease.tenant)
     _check_amounts(document)
     labels = LABELS[lang]
     currency = CURRENCY_SHORT[lang].get(document.total.currency, document.total.currency)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 
 from backend.domain.errors import InvalidRequisites
-from backend.domain.parties import BankRequisites, LandlordEntity
+from backend.domain.lease import Lease
+from backend.domain.parties import BankRequisites, LandlordEntity, Tenant
 
 # ИНН control digits: the weights published by the ФНС (приказ МНС от 03.03.2004 № БГ-3-09/178,
 # algorithm reproduced e.g. at https://www.kholenkov.ru/data-validation/inn/).
@@ -58,6 +59,17 @@ def check_kpp(kpp: str, field: str = "kpp") -> str:
     if not _KPP.fullmatch(kpp):
         raise InvalidRequisites(field, f"must be 9 characters NNNNPPNNN, got {kpp!r}")
     return kpp
+
+
+def check_ogrn(ogrn: str, field: str = "ogrn") -> str:
+    """Check an ОГРН (13 digits: the first 12 as a number mod 11, mod 10, is the 13th) or an
+    ОГРНИП (15 digits: the first 14 mod 13, mod 10, is the 15th) — приказ ФНС от 13.11.2012
+    № ММВ-7-6/843@, the control digit of the state registration number."""
+    _digits(field, ogrn, (13, 15))
+    modulus = 11 if len(ogrn) == 13 else 13
+    if int(ogrn[:-1]) % modulus % 10 != int(ogrn[-1]):
+        raise InvalidRequisites(field, f"control digit of {ogrn} does not match")
+    return ogrn
 
 
 def check_bic(bic: str, field: str = "bic") -> str:
@@ -112,5 +124,29 @@ def check_landlord(landlord: LandlordEntity, field: str = "landlord") -> Landlor
     check_inn(landlord.inn, f"{field}.inn")
     if len(landlord.inn) == 10:  # organisations have a КПП, sole traders do not
         check_kpp(landlord.kpp, f"{field}.kpp")
+    if landlord.ogrn:
+        check_ogrn(landlord.ogrn, f"{field}.ogrn")
     check_bank(landlord.bank, f"{field}.bank")
     return landlord
+
+
+def check_tenant(tenant: Tenant, field: str = "tenant") -> Tenant:
+    """Check a tenant's requisites as far as it has them: an ИНН, when written, has 10 or 12
+    digits and its control digits; a КПП, when written, is a КПП, and only an organisation
+    (10-digit ИНН) has one. Left out is allowed (a private person has none to give; a счёт
+    may omit the buyer's КПП), wrong is not."""
+    if tenant.inn:
+        check_inn(tenant.inn, f"{field}.inn")
+    if tenant.kpp:
+        check_kpp(tenant.kpp, f"{field}.kpp")
+        if len(tenant.inn) == 12:
+            raise InvalidRequisites(f"{field}.kpp", "a sole trader or a person has no КПП")
+    return tenant
+
+
+def check_lease_parties(lease: Lease) -> Lease:
+    """Check the requisites of both sides of a lease, wherever a lease enters (the lease
+    JSON, the CRM forms, imports): ``InvalidRequisites`` names the first field at fault."""
+    check_landlord(lease.landlord)
+    check_tenant(lease.tenant)
+    return lease

@@ -18,7 +18,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
 from backend.domain.billing import BillingPeriod, DocumentKind, DocumentLine, ScheduleItem
-from backend.domain.errors import InvalidLease
+from backend.domain.errors import InvalidLease, InvalidRequisites
 from backend.domain.lease import (
     Addendum,
     BillingFrequency,
@@ -45,6 +45,7 @@ from backend.domain.parties import (
     Tenant,
     TenantKind,
 )
+from backend.domain.requisites import check_lease_parties
 from backend.domain.status import effective_status
 
 Issued = list[tuple[DocumentKind, BillingPeriod]]
@@ -68,7 +69,8 @@ def parse_lease(data: object) -> tuple[Lease, Issued]:
 
     Raises ``InvalidLease(field, reason)`` for the first problem found: schema errors first
     (missing field, unknown period unit, ...), then the domain's own rules (end before start,
-    negative rent, ...).
+    negative rent, ...), then the parties' requisites (``landlord.inn``, ``tenant.kpp``:
+    ИНН, КПП, ОГРН, БИК and account control digits).
     """
     validator = Draft202012Validator(lease_schema(), format_checker=FormatChecker())
     errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.absolute_path), e.path))
@@ -77,6 +79,10 @@ def parse_lease(data: object) -> tuple[Lease, Issued]:
     if not isinstance(data, Mapping):  # the schema has said so already; this tells mypy
         raise InvalidLease("lease", "must be a JSON object")
     lease = _lease(data)
+    try:
+        check_lease_parties(lease)
+    except InvalidRequisites as err:
+        raise InvalidLease(err.field, err.reason) from err
     issued = [
         (DocumentKind(d["kind"]), _period(d, f"issued[{i}]"))
         for i, d in enumerate(data.get("issued", ()))

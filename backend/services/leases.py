@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from backend.domain.billing import ScheduleItem
 from backend.domain.lease import Addendum, Lease
 from backend.domain.parties import LandlordEntity, Person
+from backend.domain.requisites import check_lease_parties
 from backend.domain.schedule import plan
 from backend.domain.status import SIGNED_STATES
 from backend.ports import Clock
@@ -33,8 +34,11 @@ def register_lease(
 
     The landlord is ``landlord_id``, else the portal's stored landlord with the same INN, KPP
     and bank account (leases of one company share its row, so its numbering), else a new
-    row. A deal already linked to a lease violates the one-lease-per-deal key.
+    row. A deal already linked to a lease violates the one-lease-per-deal key. The parties'
+    requisites are checked first (``InvalidRequisites`` names the field), so no form, import
+    or API stores a lease with a wrong ИНН, КПП, ОГРН, БИК or account.
     """
+    check_lease_parties(lease)
     if landlord_id is None:
         landlord_id = _same_landlord(uow, lease.landlord) or uow.parties.add_landlord(
             lease.landlord

@@ -138,7 +138,12 @@ def test_a_lease_without_auto_send_is_issued_but_not_mailed(container: Container
 def test_broken_requisites_fail_alone_with_a_clear_error(container: Container) -> None:
     portal_id = _portal(container)
     broken = factories.landlord(bank=BankRequisites("Банк", "04452522", "40702810938000000001"))
-    bad = _lease(container, portal_id, number="B-1", landlord=broken)
+    bad = _lease(container, portal_id, number="B-1", landlord=factories.landlord(inn="7736207543"))
+    with container.uow(portal_id) as uow:  # stored before requisites were checked on entry
+        landlord_id = uow.leases.get(bad).landlord.id
+        assert landlord_id is not None
+        uow.parties.update_landlord(landlord_id, broken, {})
+        uow.commit()
     _lease(container, portal_id)
     result = run_portal(container.billing_ports(), portal_id, JAN_27)
     assert len(result.issued) == 1
