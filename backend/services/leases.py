@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from backend.domain.billing import ScheduleItem
+from backend.domain.errors import InvalidLease
 from backend.domain.lease import Addendum, Lease
 from backend.domain.parties import LandlordEntity, Person
 from backend.domain.requisites import check_lease_parties
 from backend.domain.schedule import plan
 from backend.domain.status import SIGNED_STATES
 from backend.ports import Clock
+from backend.services.lease_json import parse_lease
 from backend.services.unit_of_work import UnitOfWork
 
 
@@ -61,6 +63,23 @@ def register_lease(
     uow.audit.record(clock.now(), "lease.registered", "lease", lease_id, {"number": lease.number})
     refresh_schedule(uow, lease_id)
     return RegisteredLease(lease_id, landlord_id, tenant_id)
+
+
+def create_lease_from_json(uow: UnitOfWork, clock: Clock, data: object) -> RegisteredLease:
+    """Register a lease given as the documented lease JSON (``rentflow leases create``).
+
+    ``InvalidLease`` names the field at fault (requisites included). Documents listed under
+    ``issued`` were issued elsewhere and are not in this store, so they cannot be taken on
+    here: such a file is refused rather than have those periods billed a second time.
+    """
+    lease, issued = parse_lease(data)
+    if issued:
+        raise InvalidLease(
+            "issued",
+            "documents issued elsewhere cannot be registered from a lease file;"
+            " remove the list (and issue or record those documents in rentflow)",
+        )
+    return register_lease(uow, clock, lease)
 
 
 def _same_landlord(uow: UnitOfWork, landlord: LandlordEntity) -> int | None:
