@@ -208,15 +208,16 @@ def _line(lease: Lease, pieces: list[_Piece]) -> DocumentLine:
 
 
 def _issue_date(lease: Lease, kind: DocumentKind, period: BillingPeriod) -> date:
-    """Invoices: N days before the period starts, or N days after it ends. Acts close a period
-    that has run: with the next period's invoice (seed 001) but not before the period starts,
-    or N days after it ends."""
+    """Invoices: N days before the period starts, or N days after it ends. Acts record
+    services rendered, so an act is never dated before its period has run: the period's
+    last day, or N days after it for postpay (ФЗ-402 ст. 9: a primary document is drawn up
+    when the fact happens or right after; an act of January dated 27.01 would not stand)."""
     days = timedelta(days=lease.issue_rule.days)
     if lease.issue_rule.anchor is IssueAnchor.AFTER_END:
         return period.end + days
     if kind is DocumentKind.INVOICE:
         return period.start - days
-    return max(period.start, period.next_day() - days)
+    return period.end
 
 
 def _due_date(lease: Lease, period: BillingPeriod, issue_on: date) -> date:

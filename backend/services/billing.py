@@ -171,8 +171,9 @@ def issue_acts_of_paid_invoices(
     ports: BillingPorts, portal_id: int, today: date, result: PortalRun
 ) -> None:
     """Leases that close a period once it is paid (``act_on_payment``, seed 001: the act is
-    made after the payment): issue the act of every started period whose invoice is fully
-    paid, without waiting for the act's planned date."""
+    made after the payment): issue the act of every ended period whose invoice is fully
+    paid, without waiting for the act's planned date (a postpay lease's N days). Never
+    before the period's last day: an act records services already rendered."""
     with ports.uow(portal_id) as uow:
         wanted: list[tuple[int, ScheduleItem]] = []
         for lease in uow.leases.list():
@@ -187,7 +188,7 @@ def issue_acts_of_paid_invoices(
                 (lease.id, item)
                 for item in uow.schedule.for_lease(lease.id)
                 if item.kind is DocumentKind.ACT
-                and item.period.start <= today
+                and item.period.end <= today
                 and any(p.overlaps(item.period) for p in paid)
             ]
     for lease_id, item in wanted:

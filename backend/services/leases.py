@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from backend.domain.billing import ScheduleItem
 from backend.domain.errors import InvalidLease
-from backend.domain.lease import Addendum, Lease
+from backend.domain.lease import Addendum, DueAnchor, DueRule, Lease
 from backend.domain.parties import LandlordEntity, Person
 from backend.domain.requisites import check_lease_parties
 from backend.domain.schedule import plan
@@ -63,6 +65,23 @@ def register_lease(
     uow.audit.record(clock.now(), "lease.registered", "lease", lease_id, {"number": lease.number})
     refresh_schedule(uow, lease_id)
     return RegisteredLease(lease_id, landlord_id, tenant_id)
+
+
+DEFAULT_DUE_DAYS = 5  # when neither the lease nor the portal says: 5 days after the invoice
+
+
+def due_rule_from_settings(settings: Mapping[str, Any]) -> DueRule:
+    """The portal's default payment term for new leases (``settings["billing"]``:
+    ``{"due_anchor": "after_issue" | "day_of_period", "due_days": N}``), else 5 days after
+    the invoice. Every lease form starts from it; a lease's own rule wins."""
+    billing = settings.get("billing") or {}
+    try:
+        return DueRule(
+            DueAnchor(billing.get("due_anchor", DueAnchor.AFTER_ISSUE.value)),
+            int(billing.get("due_days", DEFAULT_DUE_DAYS)),
+        )
+    except (ValueError, TypeError):
+        return DueRule(DueAnchor.AFTER_ISSUE, DEFAULT_DUE_DAYS)
 
 
 def create_lease_from_json(uow: UnitOfWork, clock: Clock, data: object) -> RegisteredLease:

@@ -23,9 +23,9 @@ from backend.domain.lease import LeaseStatus
 from backend.domain.parties import Person
 from backend.domain.portal import Portal, PortalStatus
 from backend.services.crm_sync import STATUS_LABELS_RU, load_mapping, save_mapping
-from backend.services.deal_actions import PanelAction, run_panel_action
+from backend.services.deal_actions import PanelAction, PanelOutcome, run_panel_action
 from backend.services.deal_panel import deal_panel
-from backend.services.leases import register_lease
+from backend.services.leases import due_rule_from_settings, register_lease
 from backend.services.portals import uninstall_portal
 from backend.services.robots import Robot
 from backend.web import bitrix24_flows as flows
@@ -291,16 +291,20 @@ def deal_tab() -> ResponseReturnValue:
     return _render_tab(pid, deal_id, frame, "")
 
 
-def _render_tab(portal_id: int, deal_id: str, frame: str, message: str) -> ResponseReturnValue:
+def _render_tab(
+    portal_id: int, deal_id: str, frame: str, message: str, *, confirm_future: bool = False
+) -> ResponseReturnValue:
     c = container()
     with c.uow(portal_id) as uow:
         panel = deal_panel(uow, c.clock.today(), deal_id, c.link_url)
         landlords = uow.parties.landlords() if panel["lease"] is None else []
+        due_default = due_rule_from_settings(uow.portals.get(portal_id).settings)
     lang = _lang()
     return render_template(
         "bitrix24/deal_tab.html", lang=lang, t=_texts()[lang], frame=frame, panel=panel,
         message=message, base_url=c.settings.public_base_url, landlords=landlords,
-        vat_choices=VAT_CHOICES, form=request.form,
+        vat_choices=VAT_CHOICES, form=request.form, due_default=due_default,
+        confirm_future=confirm_future,
         status_labels=STATUS_LABELS_RU if lang == "ru" else {s: s.value for s in LeaseStatus},
     )  # fmt: skip
 
@@ -317,13 +321,17 @@ def deal_tab_action() -> ResponseReturnValue:
     except ValueError:
         return _render_tab(portal_id, deal_id, frame, texts["not_available"])
     try:
-        result = run_panel_action(c.billing_ports(), portal_id, deal_id, action, c.clock.today())
+        result = run_panel_action(
+            c.billing_ports(), portal_id, deal_id, action, c.clock.today(),
+            confirm_future=request.form.get("confirm_future") == "1",
+        )  # fmt: skip
     except DomainError as err:
         return _render_tab(portal_id, deal_id, frame, str(err))
     for document_id in result.issued:
         dispatch(DOCUMENT_TASK, (portal_id, document_id))
     message = texts[result.outcome.value]
-    return _render_tab(portal_id, deal_id, frame, message)
+    asking = result.outcome is PanelOutcome.CONFIRM_FUTURE
+    return _render_tab(portal_id, deal_id, frame, message, confirm_future=asking)
 
 
 @bp.post("/deal-tab/lease")
@@ -340,7 +348,10 @@ def create_lease() -> ResponseReturnValue:
             landlord = uow.parties.landlord(int(request.form.get("landlord_id", "0") or 0))
             manager = Person(name=deal.responsible_user_id, crm_user_id=deal.responsible_user_id)
             lease = lease_from_form(
-                request.form, landlord, manager if deal.responsible_user_id else None
+                request.form,
+                landlord,
+                manager if deal.responsible_user_id else None,
+                due_rule_from_settings(portal.settings),
             )
             register_lease(
                 uow, c.clock, lease, crm_deal_id=deal_id, crm_pipeline_id=deal.pipeline_id,

@@ -258,8 +258,9 @@ def test_issue_before_start_and_due_after_issue() -> None:
     )
     march_invoice, march_act = [i for i in plan(lease) if i.period.start == date(2020, 3, 1)]
     assert (march_invoice.issue_on, march_invoice.due_on) == (date(2020, 2, 25), date(2020, 3, 3))
-    # the act for March goes out with April's invoice (seed 001), 5 days before April
-    assert (march_act.kind, march_act.issue_on, march_act.due_on) == (ACT, date(2020, 3, 27), None)
+    # issue 17 case 8: the act of March is dated 31.03, the last day of the period it
+    # records, not 27.03 with April's invoice
+    assert (march_act.kind, march_act.issue_on, march_act.due_on) == (ACT, date(2020, 3, 31), None)
 
 
 def test_postpay_issues_after_the_period_and_due_by_day_of_period_rolls_forward() -> None:
@@ -299,11 +300,11 @@ def test_yearly_indexation_from_the_anniversary() -> None:
 def test_due_items_and_next_invoice_date() -> None:
     items = plan(monthly_lease(issue_rule=IssueRule(IssueAnchor.BEFORE_START, 5)))
     due = due_items(items, date(2020, 2, 25))
+    # February's act waits for 29.02, the end of the period it records
     assert [(i.kind, i.period.start) for i in due] == [
         (INVOICE, date(2020, 1, 1)),
         (ACT, date(2020, 1, 1)),
         (INVOICE, date(2020, 2, 1)),
-        (ACT, date(2020, 2, 1)),
         (INVOICE, date(2020, 3, 1)),
     ]
     assert next_invoice_date(items) == date(2019, 12, 27)
