@@ -64,13 +64,14 @@ def loads(text: str) -> Any:
     return json.loads(text, parse_float=Decimal)
 
 
-def parse_lease(data: object) -> tuple[Lease, Issued]:
+def parse_lease(data: object, *, due_default: DueRule | None = None) -> tuple[Lease, Issued]:
     """Validate ``data`` against the schema and build the domain lease and issued periods.
 
     Raises ``InvalidLease(field, reason)`` for the first problem found: schema errors first
     (missing field, unknown period unit, ...), then the domain's own rules (end before start,
     negative rent, ...), then the parties' requisites (``landlord.inn``, ``tenant.kpp``:
-    ИНН, КПП, ОГРН, БИК and account control digits).
+    ИНН, КПП, ОГРН, БИК and account control digits). Without ``due``, the payment term is
+    ``due_default`` (the portal's setting), else 5 days after the invoice.
     """
     validator = Draft202012Validator(lease_schema(), format_checker=FormatChecker())
     errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.absolute_path), e.path))
@@ -78,7 +79,7 @@ def parse_lease(data: object) -> tuple[Lease, Issued]:
         raise _schema_error(errors[0])
     if not isinstance(data, Mapping):  # the schema has said so already; this tells mypy
         raise InvalidLease("lease", "must be a JSON object")
-    lease = _lease(data)
+    lease = _lease(data, due_default or DueRule())
     try:
         check_lease_parties(lease)
     except InvalidRequisites as err:
@@ -235,7 +236,7 @@ def _vat(data: Mapping[str, Any]) -> VatMode:
     return VatMode(None if rate is None else Decimal(str(rate)), data.get("included", True))
 
 
-def _lease(data: Mapping[str, Any]) -> Lease:
+def _lease(data: Mapping[str, Any], due_default: DueRule) -> Lease:
     rent = _rent(data["rent"], "rent")
     billing, issue, due = data.get("billing", {}), data.get("issue", {}), data.get("due", {})
     indexation = data.get("indexation")
@@ -255,7 +256,10 @@ def _lease(data: Mapping[str, Any]) -> Lease:
         issue_rule=IssueRule(
             IssueAnchor(issue.get("anchor", "before_start")), issue.get("days", 0)
         ),
-        due_rule=DueRule(DueAnchor(due.get("anchor", "after_issue")), due.get("days", 5)),
+        due_rule=DueRule(
+            DueAnchor(due.get("anchor", due_default.anchor.value)),
+            due.get("days", due_default.days),
+        ),
         timing=PaymentTiming(data.get("timing", "prepay")),
         auto_send=data.get("auto_send", False),
         act_on_payment=data.get("act_on_payment", False),
