@@ -51,9 +51,9 @@ def payment_qr(
             doc_no=document.number,
             doc_date=document.issued_on,
             encoding=encoding,
-        )
+        ).fitted()  # a long legal name switches UTF-8 to cp1251, where it fits
         text = gost.payload()
-        return PaymentQr("gost", text, render_qr(text, encoding.value))
+        return PaymentQr("gost", text, render_qr(text, gost.encoding.value))
     if currency == "UAH":
         link = NbuPayment(
             name=landlord.name,
