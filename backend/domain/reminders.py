@@ -5,7 +5,8 @@
 - Overdue invoice: a chain of steps, each a number of days after the due date and whom it
   goes to; by default the manager (with a CRM task) the day after, the supervisor after 3
   days, the accountant after 7. Each step happens once; the chain stops when the invoice is
-  paid. Late-payment penalties (пени) accrue per day at the lease's rate.
+  paid. Late-payment penalties (пени) accrue per day at the lease's rate
+  (``backend.domain.penalties``).
 
 Every reminder has a date; one is due from that date for ``GRACE_DAYS`` so a night the run
 did not happen loses nothing, and its key makes sure it goes out once.
@@ -15,12 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
 from enum import StrEnum
 
 from backend.domain.documents import InvoiceStatus, IssuedDocument
 from backend.domain.lease import Lease
-from backend.domain.money import Money
 
 GRACE_DAYS = 7
 
@@ -123,15 +122,3 @@ def overdue_reminders(
                 )
             )  # fmt: skip
     return found
-
-
-def penalty(invoice: IssuedDocument, today: date, rate_per_day: Decimal | None) -> Money:
-    """Late-payment penalty (пени): the unpaid amount x rate % per day for each day after the
-    due date up to ``today``. Shown to managers; invoiced only when the landlord asks."""
-    zero = Money.zero(invoice.total.currency)
-    if rate_per_day is None or invoice.due_on is None or not is_unpaid(invoice):
-        return zero
-    days = (today - invoice.due_on).days
-    if days <= 0:
-        return zero
-    return invoice.outstanding.times(rate_per_day * days / 100)

@@ -31,6 +31,7 @@ class InvoiceLine:
     paid: Money
     outstanding: Money
     status: str
+    purpose: str  # rent, or penalty (пени)
 
 
 def list_invoices(
@@ -55,6 +56,7 @@ def list_invoices(
                 tenant=lease.tenant.name if lease else "",
                 period_start=d.period.start, period_end=d.period.end, due_on=d.due_on,
                 total=d.total, paid=paid, outstanding=d.outstanding, status=str(d.status),
+                purpose=str(d.purpose),
             )
         )  # fmt: skip
     return sorted(lines, key=lambda line: (line.issued_on, line.id))

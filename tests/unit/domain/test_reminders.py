@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -17,7 +16,6 @@ from backend.domain.reminders import (
     ReminderKind,
     lease_reminders,
     overdue_reminders,
-    penalty,
 )
 from tests import factories
 
@@ -90,13 +88,3 @@ def test_the_chain_stops_when_the_invoice_is_paid_or_cancelled() -> None:
     assert overdue_reminders(cancelled, date(2026, 3, 8)) == []
     partly = invoice(paid=rub("1.00"), status=InvoiceStatus.PARTIALLY_PAID)
     assert overdue_reminders(partly, date(2026, 3, 6)) != []
-
-
-def test_penalty_accrues_per_day_on_the_unpaid_part() -> None:
-    partly = invoice(paid=rub("40000.00"))
-    assert penalty(partly, date(2026, 3, 15), Decimal("0.1")) == rub("600.00")  # 60 000 x 0.1% x 10
-    assert penalty(partly, date(2026, 3, 5), Decimal("0.1")) == rub("0")
-    assert penalty(partly, date(2026, 3, 15), None) == rub("0")
-    assert penalty(
-        replace(partly, paid=rub("100000.00")), date(2026, 3, 15), Decimal("0.1")
-    ) == rub("0")
