@@ -2,6 +2,8 @@
 
 - Addendum start: N days before (N per addendum) and on the day — manager and tenant.
 - Lease end: N days before (N per lease) and on the last day — manager and tenant.
+- Payment due: N days before an invoice's due date and on the day itself (default 3 and 0,
+  seed 004 item 24) — the tenant, while the invoice is unpaid.
 - Overdue invoice: a chain of steps, each a number of days after the due date and whom it
   goes to; by default the manager (with a CRM task) the day after, the supervisor after 3
   days, the accountant after 7. Each step happens once; the chain stops when the invoice is
@@ -34,6 +36,7 @@ class Audience(StrEnum):
 class ReminderKind(StrEnum):
     ADDENDUM_START = "addendum_start"
     LEASE_END = "lease_end"
+    PAYMENT_DUE = "payment_due"
     OVERDUE = "overdue"
 
 
@@ -100,6 +103,32 @@ DEFAULT_CHAIN: tuple[EscalationStep, ...] = (
 def is_unpaid(invoice: IssuedDocument) -> bool:
     """Issued, not cancelled and not fully paid."""
     return invoice.status != InvoiceStatus.CANCELLED and invoice.outstanding.is_positive()
+
+
+DEFAULT_DUE_LEADS: tuple[int, ...] = (3, 0)  # days before the due date (seed 004 item 24)
+
+
+def due_reminders(
+    invoice: IssuedDocument, today: date, leads: tuple[int, ...] = DEFAULT_DUE_LEADS
+) -> list[Reminder]:
+    """The tenant's reminders of an unpaid invoice's due date due today: ``leads`` days
+    before it (0: on the day). One missed by a night is caught up until the due date, never
+    after it (then the overdue chain speaks)."""
+    if invoice.due_on is None or not is_unpaid(invoice):
+        return []
+    found = []
+    for lead in sorted(set(leads), reverse=True):
+        on = invoice.due_on - timedelta(days=lead)
+        if on <= today <= invoice.due_on:
+            found.append(
+                Reminder(
+                    ReminderKind.PAYMENT_DUE, on, (Audience.TENANT,),
+                    f"due:{invoice.id}:{invoice.due_on.isoformat()}:{lead}", invoice.lease_id,
+                    days_left=lead, document_id=invoice.id,
+                )
+            )  # fmt: skip
+    # a night missed: only the nearest reminder goes, not every one in arrears
+    return found[-1:]
 
 
 def overdue_reminders(

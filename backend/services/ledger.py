@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import date
 
 from backend.domain.billing import DocumentKind
 from backend.domain.documents import InvoiceStatus, IssuedDocument
@@ -170,3 +171,14 @@ class Ledger:
             raise AllocationRefused(f"invoice {invoice.number} is not open for payment")
         self._index(invoice)
         return invoice
+
+
+def payments_by_invoice(uow: UnitOfWork, lease_id: int) -> dict[int, list[tuple[date, Money]]]:
+    """The dated payments placed on each of the lease's invoices (penalties run to them)."""
+    paid: dict[int, list[tuple[date, Money]]] = {}
+    for allocation in uow.payments.allocations(lease_id=lease_id):
+        if allocation.invoice_id is not None and allocation.paid_on is not None:
+            paid.setdefault(allocation.invoice_id, []).append(
+                (allocation.paid_on, allocation.amount)
+            )
+    return paid

@@ -19,8 +19,8 @@ from backend.domain.lease import DueAnchor, Lease, PenaltyInvoicing
 from backend.domain.money import Money
 from backend.domain.penalties import Paid, invoiced_penalties, lease_penalty, penalty_invoice
 from backend.services.billing import BillingPorts, PortalRun, publish_document_files
+from backend.services.ledger import payments_by_invoice
 from backend.services.numbering import next_document_number
-from backend.services.unit_of_work import UnitOfWork
 
 DEFAULT_DUE_DAYS = 5  # a penalty invoice of a lease due by a day of the period
 
@@ -32,17 +32,6 @@ class PenaltyState:
     accrued: Money
     invoiced: Money
     to_invoice: Money
-
-
-def payments_by_invoice(uow: UnitOfWork, lease_id: int) -> dict[int, list[Paid]]:
-    """The dated payments placed on each of the lease's invoices."""
-    paid: dict[int, list[Paid]] = {}
-    for allocation in uow.payments.allocations(lease_id=lease_id):
-        if allocation.invoice_id is not None and allocation.paid_on is not None:
-            paid.setdefault(allocation.invoice_id, []).append(
-                (allocation.paid_on, allocation.amount)
-            )
-    return paid
 
 
 def penalty_state(
@@ -121,4 +110,4 @@ def invoice_monthly_penalties(
             result.issued.append(document_id)
 
 
-__all__ = ["PenaltyState", "invoice_monthly_penalties", "invoice_penalty"]
+__all__ = ["PenaltyState", "invoice_monthly_penalties", "invoice_penalty", "payments_by_invoice"]
