@@ -14,11 +14,9 @@ all, as a bank client takes it.
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import IO, Any
 
 from backend.domain.money import Money
@@ -29,21 +27,16 @@ from backend.onec.statement_format import (
     HEADER_KEYS,
     REQUIRED_DOCUMENT_KEYS,
     detect_encoding,
+    parse_account,
+    parse_amount,
+    parse_balance,
+    parse_date,
 )
 
 MAGIC = "1CClientBankExchange"
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024  # a year of a busy account is ~50 MB
 MAX_LINE_BYTES = 64 * 1024
 MAX_ISSUES = 200  # kept in the report; beyond that only counted
-
-_DATE_RE = re.compile(r"^\d{2}\.\d{2}\.\d{4}$")
-# A payment order's amount is roubles and kopecks: digits, a point (1C) or a comma, at most
-# two decimals. No exponent ("1E+50"), no fractions of a kopeck ("0.001"), no sign.
-_AMOUNT_RE = re.compile(r"^\d{1,15}(?:[.,]\d{1,2})?$")
-# The largest amount rentflow takes from a statement: 13 digits of roubles fit every column
-# (NUMERIC(18, 2)) and any real payment of a rent (a trillion roubles is not a rent).
-MAX_AMOUNT = Decimal("999999999999.99")
-_ACCOUNT_RE = re.compile(r"^\d{20}$")  # a Russian bank account: 20 digits (ЦБ 579-П)
 
 
 class StatementError(Exception):
@@ -130,46 +123,6 @@ class StatementReport:
             self.errors.append(StatementIssue(line, message))
 
 
-def _amount(value: str) -> Decimal:
-    try:
-        amount = Decimal(value.strip().replace(",", ".").replace(" ", ""))
-    except InvalidOperation:
-        raise ValueError(f"not an amount: {value!r}") from None
-    if not amount.is_finite():
-        raise ValueError(f"not an amount: {value!r}")
-    return amount
-
-
-def _document_amount(value: str) -> Decimal:
-    text = value.strip().replace(" ", "")
-    if not _AMOUNT_RE.match(text):
-        raise ValueError(
-            f"Сумма {value.strip()[:30]!r} is not an amount in roubles and kopecks"
-            " (digits, at most two decimals)"
-        )
-    amount = Decimal(text.replace(",", "."))
-    if amount > MAX_AMOUNT:
-        raise ValueError(f"Сумма {value.strip()[:30]!r} is over {MAX_AMOUNT}: not a payment")
-    return amount
-
-
-def _account(fields: dict[str, str], *keys: str) -> str:
-    value = _first(fields, *keys)
-    if value and not _ACCOUNT_RE.match(value):
-        raise ValueError(f"{keys[0]} {value[:30]!r} is not a 20-digit account")
-    return value
-
-
-def _date(value: str) -> date:
-    text = value.strip()
-    if not _DATE_RE.match(text):
-        raise ValueError(f"not a date дд.мм.гггг: {value!r}")
-    try:
-        return date(int(text[6:10]), int(text[3:5]), int(text[0:2]))
-    except ValueError:
-        raise ValueError(f"not a calendar date: {value!r}") from None
-
-
 @dataclass
 class _Document:
     kind: str
@@ -188,12 +141,16 @@ def document_payment(kind: str, fields: dict[str, str], line: int) -> Payment:
         if not fields.get(key, "").strip():
             raise BrokenDocument(line, f"{kind}: {key} is missing")
     try:
-        amount = _document_amount(fields["Сумма"])
-        doc_date = _date(fields["Дата"])
+        amount = parse_amount(fields["Сумма"])
+        doc_date = parse_date(fields["Дата"])
         received = fields.get("ДатаПоступило", "").strip()
-        paid_on = _date(received) if received else doc_date
-        payer_account = _account(fields, "ПлательщикСчет", "ПлательщикРасчСчет")
-        payee_account = _account(fields, "ПолучательСчет", "ПолучательРасчСчет")
+        paid_on = parse_date(received) if received else doc_date
+        payer_account = parse_account(
+            "ПлательщикСчет", _first(fields, "ПлательщикСчет", "ПлательщикРасчСчет")
+        )
+        payee_account = parse_account(
+            "ПолучательСчет", _first(fields, "ПолучательСчет", "ПолучательРасчСчет")
+        )
     except ValueError as exc:
         raise BrokenDocument(line, f"{kind} № {fields['Номер']}: {exc}") from None
     if amount <= 0:
@@ -398,7 +355,7 @@ class BankStatementReader:
         def amount(key: str) -> Decimal | None:
             value = account.get(key, "")
             try:
-                return _amount(value) if value else None
+                return parse_balance(value) if value else None
             except ValueError:
                 self.report.warn(line, f"СекцияРасчСчет: {key} is not an amount")
                 return None
