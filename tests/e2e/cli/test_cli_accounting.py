@@ -132,3 +132,35 @@ def test_a_database_never_migrated_says_to_run_db_upgrade(tmp_path: Path, args: 
     assert "run `rentflow db upgrade`" in result.output
     assert "Traceback" not in result.output
     assert "no such table" not in result.output
+
+
+def test_invoices_penalty_invoices_what_a_late_payment_left_and_the_list_shows_it(
+    container: Container, settings: Settings, tmp_path: Path
+) -> None:
+    from dataclasses import replace
+    from datetime import date
+    from decimal import Decimal
+
+    from tests.payments_world import doc
+
+    world = build_world(container)
+    with container.uow(world.portal_id) as uow:
+        lease = uow.leases.get(world.lease_id)
+        uow.leases.save(replace(lease, penalty_rate_per_day=Decimal("0.1")))
+        uow.commit()
+    path = tmp_path / "late.txt"
+    # № 101, 100 000 due 10.02.2026, paid on 15.02: 5 days x 100.00 = 500.00 of пени
+    late = doc("51", "100000.00", "Оплата по счету № 101", on=date(2026, 2, 15))
+    path.write_bytes(statement_file(docs=[late]))
+    runner, env = CliRunner(), _env(settings)
+    assert runner.invoke(main, ["payments", "import", str(path)], env=env).exit_code == 0
+    args = ["invoices", "penalty", str(world.lease_id), "--until", "2026-02-15"]
+    made = runner.invoke(main, args, env=env)
+    assert made.exit_code == 0, made.output
+    penalty = json.loads(made.output)
+    assert (penalty["total"], penalty["period"]) == ("500.00", ["2026-02-11", "2026-02-15"])
+    again = runner.invoke(main, args, env=env)
+    assert json.loads(again.output)["invoiced"] is None
+    listed = json.loads(runner.invoke(main, ["invoices", "list", "--json"], env=env).output)
+    (row,) = [r for r in listed if r["purpose"] == "penalty"]
+    assert (row["number"], row["outstanding"]) == (penalty["number"], "500.00")

@@ -308,7 +308,9 @@ def test_delivered_mail_marks_invoices_sent_and_acts_on_signing_and_moves_the_de
             container.document_storage(),
             on_sent=lambda work, message: documents_mailed(work, container.clock, message, moves),
         )  # fmt: skip
-    assert len(report.sent) == 2  # the tenant's email and the manager's summary
+    # the tenant's documents, the manager's summary, and the reminder that March's invoice
+    # (planned for 24.02, due 01.03) is due within 3 days
+    assert len(report.sent) == 3
     assert sorted(event for _, _, event in moves.queued) == [
         "act_sent", "invoice_sent", "invoice_sent",
     ]  # fmt: skip
