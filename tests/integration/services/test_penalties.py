@@ -7,6 +7,7 @@ import io
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -94,3 +95,26 @@ def test_a_lease_invoicing_penalties_monthly_gets_one_invoice_a_month(world: Wor
     # what accrued up to 28.02: the 500.00 of № 101 (№ 102 is due 10.03)
     assert penalty.total.amount == Decimal("500.00")
     assert penalty.period.end == date(2026, 2, 28)
+
+
+def test_a_penalty_invoice_goes_to_1c_without_vat(world: World, tmp_path: Path) -> None:
+    import re
+
+    from backend.onec.enterprise_data import validate
+    from backend.onec.files import LocalFileStore
+    from backend.services.onec_export import export_month
+
+    _pay_late(world)
+    ports = world.container.billing_ports()
+    document_id = invoice_penalty(ports, world.portal_id, world.lease_id, date(2026, 2, 20))
+    assert document_id is not None
+    store = LocalFileStore(tmp_path / "files")
+    with world.container.uow(world.portal_id) as uow:
+        result = export_month(uow, world.container.clock, store, year=2026, month=2)
+        uow.commit()
+    assert result.storage_key is not None
+    data = store.get(result.storage_key)
+    validate(data)
+    # the row of the penalty line names its VAT rate after its text (Содержание)
+    rates = re.findall(r"Пени за просрочку.*?СтавкаНДС>([^<]+)<", data.decode("utf-8"), re.S)
+    assert rates == ["БезНДС"]
