@@ -136,6 +136,7 @@ class LeaseRow(Base):
     penalty_invoicing: Mapped[str] = mapped_column(
         String(16), default="on_demand", server_default="on_demand"
     )
+    due_reminder_days: Mapped[list[Any] | None] = mapped_column(default=None)
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     status: Mapped[str] = mapped_column(String(20), default="draft")

@@ -193,6 +193,8 @@ class Lease:
     indexation: Indexation | None = None
     penalty_rate_per_day: Decimal | None = None  # пени, % of the debt per day
     penalty_invoicing: PenaltyInvoicing = PenaltyInvoicing.ON_DEMAND
+    # days before a due date the tenant is reminded (0: on the day); None: the portal's
+    due_reminder_days: tuple[int, ...] | None = None
     manager: Person | None = None
     supervisor: Person | None = None
     status: LeaseStatus = LeaseStatus.DRAFT

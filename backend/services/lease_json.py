@@ -274,6 +274,9 @@ def _lease(data: Mapping[str, Any], due_default: DueRule) -> Lease:
         ),
         penalty_rate_per_day=None if penalty is None else _decimal(penalty, "penalty_rate_per_day"),
         penalty_invoicing=PenaltyInvoicing(data.get("penalty_invoicing", "on_demand")),
+        due_reminder_days=(
+            tuple(data["due_reminder_days"]) if "due_reminder_days" in data else None
+        ),
         manager=_person(data.get("manager")),
         supervisor=_person(data.get("supervisor")),
         status=LeaseStatus(data.get("status", "signed")),

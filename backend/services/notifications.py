@@ -3,8 +3,9 @@
 Runs with the nightly billing run. Each reminder's key (what + whom + date) makes it one
 outbox row, so running twice a day, or catching up a missed night, tells nobody twice.
 
-The tenant is reminded of a payment N days before its due date and on the day (portal
-setting ``reminders.before_due``, default ``[3, 0]``, seed 004). Each overdue step's email
+The tenant is reminded of a payment N days before its due date and on the day (the lease's
+``due_reminder_days``, else the portal setting ``reminders.before_due``, else ``[3, 0]``,
+seed 004). Each overdue step's email
 names the invoice, the lease's debt, the penalty (пени) accrued to date and what happens
 next, and says which step it is: the manager, the supervisor and the accountant each read
 where the chain stands, not the same words three times.
@@ -113,7 +114,8 @@ def notify_portal(
             debts[invoice.lease_id] = before + invoice.outstanding
         for invoice in open_invoices:
             lease = leases.get(invoice.lease_id) or work.leases.get(invoice.lease_id)
-            for reminder in due_reminders(invoice, today, leads):
+            own = lease.due_reminder_days  # the lease's own days ([] for none) before the portal's
+            for reminder in due_reminders(invoice, today, leads if own is None else own):
                 run.queued += _queue(work, clock, portal_id, reminder, lease, invoice, settings)
             due_steps = overdue_reminders(invoice, today, chain)
             if not due_steps:

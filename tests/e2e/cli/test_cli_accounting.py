@@ -50,8 +50,9 @@ def test_leases_create_stores_the_lease_and_plans_its_documents(
     container: Container, settings: Settings, tmp_path: Path
 ) -> None:
     portal_id = _portal(container)
+    data = {**_example(), "due_reminder_days": [7, 1], "penalty_invoicing": "monthly"}
     path = tmp_path / "lease.json"
-    path.write_text(json.dumps(_example(), ensure_ascii=False), "utf-8")
+    path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
     args = ["leases", "create", str(path), "--portal", str(portal_id)]
     result = CliRunner().invoke(main, args, env=_env(settings))
     assert result.exit_code == 0, result.output
@@ -61,6 +62,7 @@ def test_leases_create_stores_the_lease_and_plans_its_documents(
     with container.uow(portal_id) as uow:
         lease = uow.leases.get(out["lease_id"])
     assert (lease.number, lease.tenant.inn) == ("А-15/2020", "7728168971")
+    assert (lease.due_reminder_days, lease.penalty_invoicing.value) == ((7, 1), "monthly")
 
 
 def test_leases_create_refuses_a_wrong_tenant_inn_in_one_line_and_stores_nothing(

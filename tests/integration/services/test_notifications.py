@@ -182,3 +182,19 @@ def test_each_overdue_step_says_its_step_the_debt_the_penalty_and_what_comes_nex
     assert "Пени на 08.02.2026: 700.00 RUB" in accountant
     assert "последний шаг цепочки" in accountant
     assert len({manager, supervisor, accountant}) == 3
+
+
+def test_a_lease_s_own_reminder_days_replace_the_portal_s(container: Container) -> None:
+    portal_id, ports = _world_with_penalty(container)
+    with container.uow(portal_id) as uow:
+        (lease,) = uow.leases.list()
+        uow.leases.save(replace(lease, due_reminder_days=(5,)))
+        uow.commit()
+    run_portal(ports, portal_id, date(2026, 1, 27))  # February's invoice, due 01.02
+    for day in (date(2026, 1, 29), date(2026, 2, 1)):  # the portal's days: nothing now
+        run_portal(ports, portal_id, day)
+    sent = _messages(container, portal_id, "payment_due")
+    # 5 days before 01.02 is 27.01, the day of issue: one reminder, nothing on the due day
+    assert [m.subject for m in sent] == [  # type: ignore[attr-defined]
+        "Срок оплаты счёта № 1 — через 5 дн., 01.02.2026"
+    ]

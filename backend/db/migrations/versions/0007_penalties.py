@@ -1,5 +1,6 @@
-"""penalties: a penalty invoice (пени) is an invoice of its own purpose, and a lease says
-whether its penalties are invoiced on demand or monthly
+"""penalties: a penalty invoice (пени) is an invoice of its own purpose, a lease says
+whether its penalties are invoiced on demand or monthly, and when its tenant is reminded of
+a due date
 
 Revision ID: 0007_penalties
 Revises: 0006_landlords
@@ -34,10 +35,12 @@ def upgrade() -> None:
                 "penalty_invoicing", sa.String(16), nullable=False, server_default="on_demand"
             )
         )
+        batch.add_column(sa.Column("due_reminder_days", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("leases") as batch:
+        batch.drop_column("due_reminder_days")
         batch.drop_column("penalty_invoicing")
     # fails if a penalty invoice starts the day a rent invoice of its lease does: cancel or
     # renumber it first, its money is on record
