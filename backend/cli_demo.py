@@ -35,8 +35,8 @@ def human_summary(summary: dict[str, Any], out: Path) -> str:
     for lease in summary["leases"]:
         kinds = [d["kind"] for d in lease["documents"]]
         paid = sum(Decimal(p["amount"]) for p in lease["payments"])
-        shown = sum(Decimal(p["penalty_shown_before"]) for p in lease["payments"])
-        penalty = lease["penalty_at_end"] if shown == 0 else f"{shown:.2f} before paying late"
+        # accrued up to each payment and kept: a late payment does not wipe the пени out
+        penalty = lease["penalty_at_end"]
         lines.append(
             f"  {lease['crm']:9} {lease['number']:9} {lease['tenant']:14} {lease['behaviour']:8}"
             f" invoices {kinds.count('invoice')}, acts {kinds.count('act')},"

@@ -46,3 +46,57 @@ def schedule(lease_file: IO[str], today: datetime | None, show_all: bool) -> Non
     items = plan(lease, () if show_all else issued)
     day = today.date() if today is not None else SystemClock().today()
     click.echo(json.dumps(schedule_json(lease, items, day), ensure_ascii=False, indent=2))
+
+
+@click.group()
+def leases() -> None:
+    """Leases in the store: create one from its JSON (docs/lease-input.md)."""
+
+
+@leases.command("create")
+@click.argument("lease_file", type=click.File("r", encoding="utf-8"))
+@click.option("--portal", "portal_id", type=int, help="Portal id (default: the only one).")
+def create(lease_file: IO[str], portal_id: int | None) -> None:
+    """Store the lease in LEASE_FILE ('-' for stdin) and print its id and planned documents.
+
+    The same JSON as `rentflow schedule`; bad input (requisites included) is one line naming
+    the field, exit code 2, and nothing is stored.
+    """
+    from backend.bootstrap import bootstrap
+    from backend.cli_payments import pick_portal
+    from backend.services.lease_json import loads
+    from backend.services.leases import create_lease_from_json
+
+    name = getattr(lease_file, "name", "LEASE")
+    try:
+        data = loads(lease_file.read())
+    except json.JSONDecodeError as err:
+        fail(f"{name}: not valid JSON: {err.msg} at line {err.lineno} column {err.colno}")
+    except UnicodeDecodeError:
+        fail(f"{name}: not UTF-8 text")
+    container = bootstrap()
+    try:
+        portal = pick_portal(container, portal_id)
+        with container.uow(portal.id) as uow:
+            try:
+                registered = create_lease_from_json(uow, container.clock, data)
+            except InvalidLease as err:
+                fail(str(err))
+            planned = uow.schedule.for_lease(registered.lease_id)
+            uow.commit()
+    finally:
+        container.dispose()
+    click.echo(
+        json.dumps(
+            {
+                "portal": portal.id,
+                "lease_id": registered.lease_id,
+                "landlord_id": registered.landlord_id,
+                "tenant_id": registered.tenant_id,
+                "planned_invoices": sum(1 for i in planned if i.kind == "invoice"),
+                "planned_acts": sum(1 for i in planned if i.kind == "act"),
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+    )

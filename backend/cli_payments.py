@@ -77,7 +77,8 @@ def review(portal_id: int | None) -> None:
     _echo([
         {"payment_id": i.payment.id, "number": i.payment.number, "date": i.payment.paid_on,
          "payer": i.payment.payer_name, "inn": i.payment.payer_inn,
-         "purpose": i.payment.purpose, "unallocated": f"{i.unallocated.amount:.2f}"}
+         "purpose": i.payment.purpose, "unallocated": f"{i.unallocated.amount:.2f}",
+         "reason": i.reason}
         for i in items
     ])  # fmt: skip
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from backend.domain.documents import IssuedDocument
+from backend.domain.documents import DocumentPurpose, IssuedDocument
 from backend.domain.lease import Lease
 from documents.errors import InvalidDocumentData
 from documents.qr.epc import EpcPayment
@@ -26,6 +26,11 @@ def purpose_text(lease: Lease, document: IssuedDocument) -> str:
     """Назначение платежа: the invoice's own, else its number, date and VAT 1C-style."""
     if document.extra.get("purpose"):
         return document.extra["purpose"]
+    if document.purpose is DocumentPurpose.PENALTY:
+        return (
+            f"Оплата пени по счету № {document.number} от {document.issued_on:%d.%m.%Y}"
+            f" по договору № {lease.number}. Без НДС"
+        )
     base = f"Оплата по счету № {document.number} от {document.issued_on:%d.%m.%Y} за аренду"
     if lease.vat.rate is None:
         return f"{base}. Без НДС"
@@ -51,9 +56,9 @@ def payment_qr(
             doc_no=document.number,
             doc_date=document.issued_on,
             encoding=encoding,
-        )
+        ).fitted()  # a long legal name switches UTF-8 to cp1251, where it fits
         text = gost.payload()
-        return PaymentQr("gost", text, render_qr(text, encoding.value))
+        return PaymentQr("gost", text, render_qr(text, gost.encoding.value))
     if currency == "UAH":
         link = NbuPayment(
             name=landlord.name,

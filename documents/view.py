@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from backend.domain.billing import DocumentKind
-from backend.domain.documents import IssuedDocument
+from backend.domain.documents import DocumentPurpose, IssuedDocument
 from backend.domain.lease import Lease
 from backend.domain.money import money_sum
 from backend.domain.parties import LandlordEntity, Person, Tenant
-from backend.domain.requisites import check_landlord
+from backend.domain.requisites import check_landlord, check_tenant
 from documents.errors import InvalidDocumentData
 from documents.labels import (
     CURRENCY_SHORT,
@@ -114,7 +114,7 @@ def _vat(lease: Lease, document: IssuedDocument, lang: str) -> tuple[str, str]:
     """The VAT row: "В том числе НДС (22%)" / "Сумма НДС (22%)" / "Без налога (НДС)"."""
     labels = LABELS[lang]
     rate = lease.vat.rate
-    if rate is None:
+    if rate is None or document.purpose is DocumentPurpose.PENALTY:  # пени carry no VAT
         return labels["no_vat"], "—"
     label = labels["vat_included"] if lease.vat.included else labels["vat_on_top"]
     return f"{label} ({format_quantity(Decimal(rate), 'en')}%)", format_amount(
@@ -154,6 +154,7 @@ def build_view(
         raise InvalidDocumentData("language", f"must be one of {', '.join(LANGUAGES)}")
     if document.total.currency == "RUB":  # Russian requisites apply to rouble invoices
         check_landlord(lease.landlord)
+        check_tenant(lease.tenant)
     _check_amounts(document)
     labels = LABELS[lang]
     currency = CURRENCY_SHORT[lang].get(document.total.currency, document.total.currency)

@@ -8,7 +8,8 @@ at most ``max_bytes`` of disk and never memory. Credentials ride in the URL
 
 from __future__ import annotations
 
-import ftplib  # nosec B402 - seed 002 names the landlord's FTP server; ftps:// is offered too
+# seed 002 names the landlord's FTP server (bandit B402/B321); ftps:// is offered too
+import ftplib  # nosec B402
 import ipaddress
 import socket
 import tempfile

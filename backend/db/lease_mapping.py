@@ -23,6 +23,7 @@ from backend.domain.lease import (
     Lease,
     LeaseStatus,
     PaymentTiming,
+    PenaltyInvoicing,
     PeriodUnit,
     Rent,
     RentBasis,
@@ -164,6 +165,10 @@ def lease_from_row(
         penalty_rate_per_day=(
             None if row.penalty_rate_per_day is None else Decimal(row.penalty_rate_per_day)
         ),
+        penalty_invoicing=PenaltyInvoicing(row.penalty_invoicing or "on_demand"),
+        due_reminder_days=(
+            None if row.due_reminder_days is None else tuple(int(d) for d in row.due_reminder_days)
+        ),
         manager=manager,
         supervisor=supervisor,
         status=LeaseStatus(row.status),
@@ -193,5 +198,9 @@ def lease_terms_to_row(lease: Lease, row: LeaseRow) -> None:
     row.indexation_percent = None if lease.indexation is None else lease.indexation.percent
     row.indexation_first_on = None if lease.indexation is None else lease.indexation.first_on
     row.penalty_rate_per_day = lease.penalty_rate_per_day
+    row.penalty_invoicing = lease.penalty_invoicing.value
+    row.due_reminder_days = (
+        None if lease.due_reminder_days is None else list(lease.due_reminder_days)
+    )
     row.status, row.original_received = lease.status.value, lease.original_received
     row.act_on_payment = lease.act_on_payment

@@ -32,7 +32,7 @@ from backend.db.tables import (
     UserRow,
 )
 from backend.domain.billing import BillingPeriod, DocumentKind, DocumentLine
-from backend.domain.documents import IssuedDocument
+from backend.domain.documents import DocumentPurpose, IssuedDocument
 from backend.domain.errors import AlreadyIssued, NotFound
 from backend.domain.lease import Addendum, Lease, LeaseStatus
 from backend.domain.messages import Attachment, MessageStatus, OutboxMessage
@@ -504,6 +504,7 @@ def _document_from_row(row: DocumentRow) -> IssuedDocument:
         sent_at=row.sent_at,
         public_token=row.public_token,
         extra={k: str(v) for k, v in (row.files or {}).items()},
+        purpose=DocumentPurpose(row.purpose or "rent"),
     )
 
 
@@ -558,6 +559,7 @@ class DocumentRepository(_Scoped):
             manual=manual,
             created_at=now,
             summary_pending=summary_pending,
+            purpose=doc.purpose.value,
         )
         try:
             with self.session.begin_nested():
@@ -609,12 +611,14 @@ class DocumentRepository(_Scoped):
         ]
 
     def issued_periods(self, lease_id: int) -> list[tuple[DocumentKind, BillingPeriod]]:
-        """What the lease already has, manual or automatic, cancelled ones excluded."""
+        """What rent the lease already has, manual or automatic, cancelled ones excluded
+        (a penalty invoice's period is days of delay, not days of rent)."""
         rows = self.session.execute(
             select(DocumentRow.kind, DocumentRow.period_start, DocumentRow.period_end).where(
                 DocumentRow.portal_id == self.portal_id,
                 DocumentRow.lease_id == lease_id,
                 DocumentRow.status != "cancelled",
+                DocumentRow.purpose == "rent",
             )
         )
         return [(DocumentKind(k), BillingPeriod(s, e)) for k, s, e in rows]
@@ -1014,13 +1018,14 @@ class PaymentRepository(_Scoped):
             query = query.where(AllocationRow.lease_id == lease_id)
         result = []
         for row in self.session.scalars(query.order_by(AllocationRow.id)):
-            currency = self._get(PaymentRow, row.payment_id).currency
+            payment = self._get(PaymentRow, row.payment_id)
             result.append(
                 Allocation(
                     payment_id=row.payment_id,
-                    amount=Money(Decimal(row.amount), currency),
+                    amount=Money(Decimal(row.amount), payment.currency),
                     invoice_id=row.invoice_id,
                     lease_id=row.lease_id,
+                    paid_on=payment.paid_on,
                 )
             )
         return result

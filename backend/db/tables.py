@@ -145,6 +145,10 @@ class LeaseRow(Base):
     indexation_percent: Mapped[Decimal | None] = mapped_column(default=None)
     indexation_first_on: Mapped[date | None] = mapped_column(default=None)
     penalty_rate_per_day: Mapped[Decimal | None] = mapped_column(default=None)
+    penalty_invoicing: Mapped[str] = mapped_column(
+        String(16), default="on_demand", server_default="on_demand"
+    )
+    due_reminder_days: Mapped[list[Any] | None] = mapped_column(default=None)
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     status: Mapped[str] = mapped_column(String(20), default="draft")
@@ -173,11 +177,12 @@ class AddendumRow(Base):
 
 
 class DocumentRow(Base):
-    """An issued invoice or act; (lease, kind, period start) is the idempotency key."""
+    """An issued invoice or act; (lease, kind, period start, purpose) is the idempotency key
+    (a penalty invoice may start the day a rent invoice does)."""
 
     __tablename__ = "documents"
     __table_args__ = (
-        UniqueConstraint("lease_id", "kind", "period_start"),
+        UniqueConstraint("lease_id", "kind", "period_start", "purpose"),
         Index("ix_documents_portal_status", "portal_id", "kind", "status"),
         # the run's tenant mail looks only at documents never delivered (sent_at NULL)
         Index("ix_documents_portal_sent", "portal_id", "sent_at"),
@@ -203,6 +208,7 @@ class DocumentRow(Base):
     files: Mapped[dict[str, Any]] = mapped_column(default=dict)  # role -> storage key
     public_token: Mapped[str] = mapped_column(String(64), default="")
     manual: Mapped[bool] = mapped_column(default=False)
+    purpose: Mapped[str] = mapped_column(String(10), default="rent", server_default="rent")
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
     crm_synced_at: Mapped[datetime | None] = mapped_column(default=None)
     exported_at: Mapped[datetime | None] = mapped_column(default=None)

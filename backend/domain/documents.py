@@ -27,6 +27,13 @@ class ActStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class DocumentPurpose(StrEnum):
+    """What an invoice charges: the rent of a period, or late-payment penalties (пени)."""
+
+    RENT = "rent"
+    PENALTY = "penalty"  # пени: its own invoice, with its own number and QR code
+
+
 @dataclass
 class IssuedDocument:
     """An invoice or act as issued: its number, date, period, lines and money state."""
@@ -47,6 +54,7 @@ class IssuedDocument:
     public_token: str = ""
     id: int | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    purpose: DocumentPurpose = DocumentPurpose.RENT
 
     @property
     def outstanding(self) -> Money:

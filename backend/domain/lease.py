@@ -117,6 +117,13 @@ class DueRule:
     days: int = 5
 
 
+class PenaltyInvoicing(StrEnum):
+    """When late-payment penalties (пени) become an invoice of their own."""
+
+    ON_DEMAND = "on_demand"  # when the landlord asks (the CLI, a service call)
+    MONTHLY = "monthly"  # by the billing run, for what accrued up to each month's end
+
+
 class PaymentTiming(StrEnum):
     PREPAY = "prepay"  # the period is paid for before it runs
     POSTPAY = "postpay"  # the period is paid for after it ran
@@ -185,6 +192,9 @@ class Lease:
     deposit: Money | None = None
     indexation: Indexation | None = None
     penalty_rate_per_day: Decimal | None = None  # пени, % of the debt per day
+    penalty_invoicing: PenaltyInvoicing = PenaltyInvoicing.ON_DEMAND
+    # days before a due date the tenant is reminded (0: on the day); None: the portal's
+    due_reminder_days: tuple[int, ...] | None = None
     manager: Person | None = None
     supervisor: Person | None = None
     status: LeaseStatus = LeaseStatus.DRAFT

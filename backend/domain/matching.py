@@ -24,15 +24,20 @@ from backend.domain.money import Money
 from backend.domain.payments import Payment
 
 _NUMBER = r"(?:[A-ZА-ЯЁ]{1,4}-?)?\d+"
-# "Оплата по счету № 123 от 01.02.2026", "сч. 123", "счёт №БП-000123", "сч/ф 123",
-# "по счетам № 12, 13 и 14" — the regex of research/accounting.md §3, widened to lists.
+_DATE = r"\d{2}\.\d{2}\.\d{2,4}"
+# one invoice of a list: "№ 2", "№2 от 01.01.2026", "5 от 01.02.26г.", "БП-000123"
+_ITEM = rf"(?:№|N|#)*\s*{_NUMBER}(?:\s*от\s*{_DATE}(?:\s*г\.?)?)?"
+# "Оплата по счету № 123 от 01.02.2026", "сч. 123", "счёт №БП-000123", "сч/ф 123", and lists
+# as accountants write them: "по счетам № 2 от 01.01.2026 и № 5 от 01.02.2026", "№ 2 и № 5",
+# "№№ 2, 5", "по счетам 2, 5" — the regex of research/accounting.md §3, widened to lists.
 INVOICE_RE = re.compile(
     r"(?<![а-яё])сч(?:е|ё)?т?(?:у|а|ам|ах|ов)?(?:/ф)?\.?\s*(?:на\s+оплату\s*)?"
-    rf"(?:№|N|#)?\s*(?P<numbers>{_NUMBER}(?:\s*(?:,|;|и)\s*(?:№\s*)?{_NUMBER})*)"
-    r"(?:\s*от\s*(?P<date>\d{2}\.\d{2}\.\d{2,4}))?",
+    rf"(?P<numbers>{_ITEM}(?:\s*(?:,|;|\bи\b)\s*{_ITEM})*)",
     re.IGNORECASE,
 )
-_ONE_NUMBER_RE = re.compile(_NUMBER, re.IGNORECASE)
+_ITEM_RE = re.compile(
+    rf"(?:№|N|#)*\s*(?P<number>{_NUMBER})(?:\s*от\s*(?P<date>{_DATE}))?", re.IGNORECASE
+)
 CONTRACT_RE = re.compile(
     r"(?<![а-яё])дог(?:овор[а-я]*|\.)?\s*(?:аренды\s*)?(?:№|N|#)\s*(?P<number>[\w/\-.]+\w)",
     re.IGNORECASE,
@@ -80,6 +85,7 @@ class Match:
     allocations: tuple[PlannedAllocation, ...]
     unallocated: Money
     matched_by: MatchedBy
+    reason: str = ""  # why the money waits for a manager, when a rule (not chance) says so
 
     @property
     def advance(self) -> Money | None:
@@ -119,9 +125,10 @@ def invoice_references(purpose: str) -> list[InvoiceReference]:
     """Every invoice number written in a payment purpose, in order, without repeats."""
     found: list[InvoiceReference] = []
     for match in INVOICE_RE.finditer(purpose):
-        on = _purpose_date(match.group("date"))
-        for number in _ONE_NUMBER_RE.findall(match.group("numbers")):
-            ref = InvoiceReference(normalise_number(number), on)
+        for item in _ITEM_RE.finditer(match.group("numbers")):
+            ref = InvoiceReference(
+                normalise_number(item.group("number")), _purpose_date(item.group("date"))
+            )
             if all(r.number != ref.number for r in found):
                 found.append(ref)
     return found
@@ -169,6 +176,9 @@ def match_payment(
         (i for i in invoices if is_open(i) and i.total.currency == money.currency),
         key=lambda i: (i.issued_on, i.id or 0),
     )
+    conflict = _other_tenants_invoice(payment, candidates, leases)
+    if conflict:
+        return Match((), money, MatchedBy.NOTHING, conflict)
     chosen, matched_by = _by_invoice_number(payment, candidates, leases)
     if not chosen:
         chosen, matched_by = _by_payer(payment, candidates, leases, money)
@@ -182,6 +192,28 @@ def _inn_agrees(payment: Payment, lease: LeaseParty | None) -> bool:
     if lease is None:
         return False
     return not (payment.payer_inn and lease.tenant_inn) or payment.payer_inn == lease.tenant_inn
+
+
+def _other_tenants_invoice(
+    payment: Payment, candidates: Sequence[IssuedDocument], leases: Mapping[int, LeaseParty]
+) -> str:
+    """Why the payment must wait for a manager when its purpose names an invoice that only
+    another tenant has open (the payer's INN differs from that tenant's), else "". Paying
+    someone else's invoice is a mistake or a letter of third-party payment (ст. 313 ГК РФ):
+    either way a person decides, the money is not quietly put on the payer's own debt."""
+    if not payment.payer_inn:
+        return ""
+    for ref in invoice_references(payment.purpose):
+        same = [i for i in candidates if normalise_number(i.number) == ref.number]
+        if not same or any(_inn_agrees(payment, leases.get(i.lease_id)) for i in same):
+            continue
+        other = leases.get(same[0].lease_id)
+        inn = other.tenant_inn if other is not None else "?"
+        return (
+            f"invoice № {same[0].number} named in the purpose belongs to another tenant"
+            f" (INN {inn}), the payer's INN is {payment.payer_inn}"
+        )
+    return ""
 
 
 def _by_invoice_number(

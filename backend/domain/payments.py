@@ -48,3 +48,4 @@ class Allocation:
     amount: Money
     invoice_id: int | None = None
     lease_id: int | None = None
+    paid_on: date | None = None  # the payment's date, when read back (penalties run to it)

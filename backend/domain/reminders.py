@@ -2,10 +2,13 @@
 
 - Addendum start: N days before (N per addendum) and on the day — manager and tenant.
 - Lease end: N days before (N per lease) and on the last day — manager and tenant.
+- Payment due: N days before an invoice's due date and on the day itself (default 3 and 0,
+  seed 004 item 24) — the tenant, while the invoice is unpaid.
 - Overdue invoice: a chain of steps, each a number of days after the due date and whom it
   goes to; by default the manager (with a CRM task) the day after, the supervisor after 3
   days, the accountant after 7. Each step happens once; the chain stops when the invoice is
-  paid. Late-payment penalties (пени) accrue per day at the lease's rate.
+  paid. Late-payment penalties (пени) accrue per day at the lease's rate
+  (``backend.domain.penalties``).
 
 Every reminder has a date; one is due from that date for ``GRACE_DAYS`` so a night the run
 did not happen loses nothing, and its key makes sure it goes out once.
@@ -15,12 +18,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
 from enum import StrEnum
 
 from backend.domain.documents import InvoiceStatus, IssuedDocument
 from backend.domain.lease import Lease
-from backend.domain.money import Money
 
 GRACE_DAYS = 7
 
@@ -35,6 +36,7 @@ class Audience(StrEnum):
 class ReminderKind(StrEnum):
     ADDENDUM_START = "addendum_start"
     LEASE_END = "lease_end"
+    PAYMENT_DUE = "payment_due"
     OVERDUE = "overdue"
 
 
@@ -103,6 +105,32 @@ def is_unpaid(invoice: IssuedDocument) -> bool:
     return invoice.status != InvoiceStatus.CANCELLED and invoice.outstanding.is_positive()
 
 
+DEFAULT_DUE_LEADS: tuple[int, ...] = (3, 0)  # days before the due date (seed 004 item 24)
+
+
+def due_reminders(
+    invoice: IssuedDocument, today: date, leads: tuple[int, ...] = DEFAULT_DUE_LEADS
+) -> list[Reminder]:
+    """The tenant's reminders of an unpaid invoice's due date due today: ``leads`` days
+    before it (0: on the day). One missed by a night is caught up until the due date, never
+    after it (then the overdue chain speaks)."""
+    if invoice.due_on is None or not is_unpaid(invoice):
+        return []
+    found = []
+    for lead in sorted(set(leads), reverse=True):
+        on = invoice.due_on - timedelta(days=lead)
+        if on <= today <= invoice.due_on:
+            found.append(
+                Reminder(
+                    ReminderKind.PAYMENT_DUE, on, (Audience.TENANT,),
+                    f"due:{invoice.id}:{invoice.due_on.isoformat()}:{lead}", invoice.lease_id,
+                    days_left=lead, document_id=invoice.id,
+                )
+            )  # fmt: skip
+    # a night missed: only the nearest reminder goes, not every one in arrears
+    return found[-1:]
+
+
 def overdue_reminders(
     invoice: IssuedDocument, today: date, chain: tuple[EscalationStep, ...] = DEFAULT_CHAIN
 ) -> list[Reminder]:
@@ -123,15 +151,3 @@ def overdue_reminders(
                 )
             )  # fmt: skip
     return found
-
-
-def penalty(invoice: IssuedDocument, today: date, rate_per_day: Decimal | None) -> Money:
-    """Late-payment penalty (пени): the unpaid amount x rate % per day for each day after the
-    due date up to ``today``. Shown to managers; invoiced only when the landlord asks."""
-    zero = Money.zero(invoice.total.currency)
-    if rate_per_day is None or invoice.due_on is None or not is_unpaid(invoice):
-        return zero
-    days = (today - invoice.due_on).days
-    if days <= 0:
-        return zero
-    return invoice.outstanding.times(rate_per_day * days / 100)

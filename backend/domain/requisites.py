@@ -10,7 +10,8 @@ import re
 
 from backend.domain.contacts import email_problem, landlord_contact_problem
 from backend.domain.errors import InvalidRequisites
-from backend.domain.parties import BankRequisites, LandlordEntity
+from backend.domain.lease import Lease
+from backend.domain.parties import BankRequisites, LandlordEntity, Tenant
 
 # ИНН control digits: the weights published by the ФНС (приказ МНС от 03.03.2004 № БГ-3-09/178,
 # algorithm reproduced e.g. at https://www.kholenkov.ru/data-validation/inn/).
@@ -121,6 +122,8 @@ def check_landlord(landlord: LandlordEntity, field: str = "landlord") -> Landlor
     check_inn(landlord.inn, f"{field}.inn")
     if len(landlord.inn) == 10:  # organisations have a КПП, sole traders do not
         check_kpp(landlord.kpp, f"{field}.kpp")
+    if landlord.ogrn:
+        check_ogrn(landlord.ogrn, f"{field}.ogrn")
     check_bank(landlord.bank, f"{field}.bank")
     return landlord
 
@@ -145,3 +148,25 @@ def check_email(email: str, field: str = "email") -> str:
     if problem := email_problem(email):
         raise InvalidRequisites(field, problem, "email")
     return email
+
+
+def check_tenant(tenant: Tenant, field: str = "tenant") -> Tenant:
+    """Check a tenant's requisites as far as it has them: an ИНН, when written, has 10 or 12
+    digits and its control digits; a КПП, when written, is a КПП, and only an organisation
+    (10-digit ИНН) has one. Left out is allowed (a private person has none to give; a счёт
+    may omit the buyer's КПП), wrong is not."""
+    if tenant.inn:
+        check_inn(tenant.inn, f"{field}.inn")
+    if tenant.kpp:
+        check_kpp(tenant.kpp, f"{field}.kpp")
+        if len(tenant.inn) == 12:
+            raise InvalidRequisites(f"{field}.kpp", "a sole trader or a person has no КПП")
+    return tenant
+
+
+def check_lease_parties(lease: Lease) -> Lease:
+    """Check the requisites of both sides of a lease, wherever a lease enters (the lease
+    JSON, the CRM forms, imports): ``InvalidRequisites`` names the first field at fault."""
+    check_landlord(lease.landlord)
+    check_tenant(lease.tenant)
+    return lease

@@ -1,16 +1,21 @@
 """The schedule (график): the invoices and acts a lease plans, with dates and amounts.
 
 How amounts are prorated (seed 000, "Связь выставленных счетов/актов с запланированными"):
-- The rent is quoted per month. A month-based period's full amount is the monthly rent times
-  its months; a part of it is that amount times (days of the part / days of the period), so
-  20-29 Feb 2020 of a monthly lease is 10/29 of February's amount. Day-based periods (days,
-  weeks) take their share of each calendar month they touch the same way.
-- Each such unit (a nominal period, or a calendar month for day-based billing) is cut at
-  every date where something changes: the lease start and end, an addendum, an indexation
-  anniversary, a period boundary, the edges of documents already issued. A piece's share is
-  taken by cumulative rounding (``money.prorate``): the kopeck left over by rounding goes to
-  the piece where the running total crosses it, so the pieces of a unit always add up to the
-  unit's amount exactly, however and whenever the unit is cut (an invoice for 1-19 Feb
+- The rent is quoted per month (a per-year or per-m² rate converts to it). Any period, of any
+  length and any billing frequency, costs the sum of its calendar months: each month whole,
+  or a part of it x (days of the part / days of that month), so 20-29 Feb 2020 is 10/29 of
+  February's rent and a quarter from 15 January is 17/31 of January plus February and March.
+  The price of a day therefore never depends on how often the lease is billed: a lease costs
+  the same billed monthly, quarterly, yearly or every N months or days, to the kopeck.
+- Rounding: each calendar month is rounded to the kopeck on its own, then the months of a
+  period are added up; so a period's amount is the sum of its months' amounts as shown,
+  and the months of the lease add up to its total whatever the periods are.
+- Each calendar month is cut at every date where something changes: the lease start and
+  end, an addendum, an indexation anniversary, a period boundary (weeks, days), the edges of
+  documents already issued. A piece's share is taken by cumulative rounding
+  (``money.prorate``): the kopeck left over by rounding goes to the piece where the running
+  total crosses it, so the pieces of a month always add up to the month's amount exactly,
+  however and whenever the unit is cut (an invoice for 1-19 Feb
   issued today and one for 20-29 Feb next week add up to February).
 - Planned and issued documents are linked by lease + kind + period only, never by amount
   or date: the days an issued document covers are not billed again, whatever it charged.
@@ -34,10 +39,7 @@ from backend.domain.periods import (
     billing_periods,
     calendar_months,
     describe_period,
-    is_month_based,
     month_end,
-    months_per_period,
-    nominal_periods,
     whole_months,
 )
 
@@ -55,7 +57,7 @@ class Terms:
 
 @dataclass(frozen=True)
 class _Piece:
-    """A run of days with one set of terms inside one proration unit, and its share."""
+    """A run of days with one set of terms inside one calendar month, and its share."""
 
     period: BillingPeriod
     terms: Terms
@@ -99,26 +101,22 @@ def _change_points(lease: Lease) -> set[date]:
     return points
 
 
-def _units(lease: Lease) -> list[tuple[BillingPeriod, int]]:
-    """Proration units with their length in months."""
-    end = lease.effective_end()
-    if is_month_based(lease.billing):
-        months = months_per_period(lease.billing)
-        return [(p, months) for p in nominal_periods(lease.billing, lease.start, end)]
-    return [(m, 1) for m in calendar_months(lease.start, end)]
+def _units(lease: Lease) -> list[BillingPeriod]:
+    """Proration units: the calendar months of the term, whatever the billing period."""
+    return list(calendar_months(lease.start, lease.effective_end()))
 
 
 def _pieces(
     lease: Lease, periods: Sequence[BillingPeriod], issued: Sequence[BillingPeriod]
 ) -> list[_Piece]:
-    """Every in-term piece of every unit, in date order, with its exact share of the unit."""
+    """Every in-term piece of every month, in date order, with its exact share of the month."""
     start, end = lease.start, lease.effective_end()
     cuts = {start, end + ONE_DAY, *_change_points(lease), *(p.start for p in periods)}
     for done in issued:
         cuts.update((done.start, done.next_day()))
     period_starts = [p.start for p in periods]
     pieces: list[_Piece] = []
-    for unit, months in _units(lease):
+    for unit in _units(lease):
         inner = sorted(c for c in cuts if unit.start < c <= unit.end)
         bounds = [unit.start, *inner, unit.next_day()]
         spans = [BillingPeriod(a, b - ONE_DAY) for a, b in pairwise(bounds)]
@@ -127,9 +125,7 @@ def _pieces(
             if not start <= span.start <= end:
                 continue
             offset = (span.start - unit.start).days
-            amount = prorate(
-                span_terms.monthly.times(months), offset, offset + span.days, unit.days
-            )
+            amount = prorate(span_terms.monthly, offset, offset + span.days, unit.days)
             index = bisect_right(period_starts, span.start) - 1
             pieces.append(_Piece(span, span_terms, amount, index))
     return pieces
@@ -212,15 +208,16 @@ def _line(lease: Lease, pieces: list[_Piece]) -> DocumentLine:
 
 
 def _issue_date(lease: Lease, kind: DocumentKind, period: BillingPeriod) -> date:
-    """Invoices: N days before the period starts, or N days after it ends. Acts close a period
-    that has run: with the next period's invoice (seed 001) but not before the period starts,
-    or N days after it ends."""
+    """Invoices: N days before the period starts, or N days after it ends. Acts record
+    services rendered, so an act is never dated before its period has run: the period's
+    last day, or N days after it for postpay (ФЗ-402 ст. 9: a primary document is drawn up
+    when the fact happens or right after; an act of January dated 27.01 would not stand)."""
     days = timedelta(days=lease.issue_rule.days)
     if lease.issue_rule.anchor is IssueAnchor.AFTER_END:
         return period.end + days
     if kind is DocumentKind.INVOICE:
         return period.start - days
-    return max(period.start, period.next_day() - days)
+    return period.end
 
 
 def _due_date(lease: Lease, period: BillingPeriod, issue_on: date) -> date:

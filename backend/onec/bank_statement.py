@@ -5,17 +5,18 @@ The format is 1C's "Стандарт обмена с системами «Кли
 summarised in research/accounting.md §1. A file is read line by line, so a 100,000-document
 statement never sits in memory: ``BankStatementReader.payments()`` yields one ``Payment`` per
 good document and fills ``report`` as it goes. A broken document is an error that names its
-line and is skipped; the good documents of the file still come through.
+line; so is a file without ``КонецФайла`` (cut short in transit). The reader goes on to the
+end so that every error is named at once; whoever imports the file refuses it whole when
+``report.errors`` is not empty (``StatementRefused``): a statement is taken whole or not at
+all, as a bank client takes it.
 """
 
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import IO, Any
 
 from backend.domain.money import Money
@@ -26,14 +27,16 @@ from backend.onec.statement_format import (
     HEADER_KEYS,
     REQUIRED_DOCUMENT_KEYS,
     detect_encoding,
+    parse_account,
+    parse_amount,
+    parse_balance,
+    parse_date,
 )
 
 MAGIC = "1CClientBankExchange"
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024  # a year of a busy account is ~50 MB
 MAX_LINE_BYTES = 64 * 1024
 MAX_ISSUES = 200  # kept in the report; beyond that only counted
-
-_DATE_RE = re.compile(r"^\d{2}\.\d{2}\.\d{4}$")
 
 
 class StatementError(Exception):
@@ -66,6 +69,19 @@ class StatementIssue:
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.message}"
+
+
+class StatementRefused(StatementError):
+    """The file has errors, so none of it is taken; ``issues`` name every line at fault."""
+
+    def __init__(self, issues: list[StatementIssue], more: int = 0) -> None:
+        lines = "\n".join(f"  {issue}" for issue in issues)
+        tail = f"\n  ... and {more} more" if more > 0 else ""
+        super().__init__(
+            f"the statement is refused, nothing from it was imported"
+            f" ({len(issues) + max(more, 0)} errors):\n{lines}{tail}"
+        )
+        self.issues = issues
 
 
 @dataclass(frozen=True)
@@ -107,26 +123,6 @@ class StatementReport:
             self.errors.append(StatementIssue(line, message))
 
 
-def _amount(value: str) -> Decimal:
-    try:
-        amount = Decimal(value.strip().replace(",", ".").replace(" ", ""))
-    except InvalidOperation:
-        raise ValueError(f"not an amount: {value!r}") from None
-    if not amount.is_finite():
-        raise ValueError(f"not an amount: {value!r}")
-    return amount
-
-
-def _date(value: str) -> date:
-    text = value.strip()
-    if not _DATE_RE.match(text):
-        raise ValueError(f"not a date дд.мм.гггг: {value!r}")
-    try:
-        return date(int(text[6:10]), int(text[3:5]), int(text[0:2]))
-    except ValueError:
-        raise ValueError(f"not a calendar date: {value!r}") from None
-
-
 @dataclass
 class _Document:
     kind: str
@@ -145,10 +141,16 @@ def document_payment(kind: str, fields: dict[str, str], line: int) -> Payment:
         if not fields.get(key, "").strip():
             raise BrokenDocument(line, f"{kind}: {key} is missing")
     try:
-        amount = _amount(fields["Сумма"])
-        doc_date = _date(fields["Дата"])
+        amount = parse_amount(fields["Сумма"])
+        doc_date = parse_date(fields["Дата"])
         received = fields.get("ДатаПоступило", "").strip()
-        paid_on = _date(received) if received else doc_date
+        paid_on = parse_date(received) if received else doc_date
+        payer_account = parse_account(
+            "ПлательщикСчет", _first(fields, "ПлательщикСчет", "ПлательщикРасчСчет")
+        )
+        payee_account = parse_account(
+            "ПолучательСчет", _first(fields, "ПолучательСчет", "ПолучательРасчСчет")
+        )
     except ValueError as exc:
         raise BrokenDocument(line, f"{kind} № {fields['Номер']}: {exc}") from None
     if amount <= 0:
@@ -164,8 +166,8 @@ def document_payment(kind: str, fields: dict[str, str], line: int) -> Payment:
         amount=Money(amount),
         payer_name=(fields.get("Плательщик1") or fields.get("Плательщик", "")).strip(),
         payer_inn=fields.get("ПлательщикИНН", "").strip(),
-        payer_account=_first(fields, "ПлательщикСчет", "ПлательщикРасчСчет"),
-        payee_account=_first(fields, "ПолучательСчет", "ПолучательРасчСчет"),
+        payer_account=payer_account,
+        payee_account=payee_account,
         purpose=purpose,
         source="bank_statement",
     )
@@ -293,7 +295,7 @@ class BankStatementReader:
             kind = self._document.kind
             self.report.error(self._document.line, f"{kind}: the file ends inside the document")
         if not self.report.complete:
-            self.report.warn(last, "no КонецФайла: the file may be cut short")
+            self.report.error(last, "no КонецФайла: the file is cut short")
 
     def _feed(self, number: int, text: str) -> Payment | None:
         key, sep, value = text.partition("=")
@@ -353,7 +355,7 @@ class BankStatementReader:
         def amount(key: str) -> Decimal | None:
             value = account.get(key, "")
             try:
-                return _amount(value) if value else None
+                return parse_balance(value) if value else None
             except ValueError:
                 self.report.warn(line, f"СекцияРасчСчет: {key} is not an amount")
                 return None

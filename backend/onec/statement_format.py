@@ -1,10 +1,15 @@
-"""The 1CClientBankExchange 1.03 vocabulary: keys of each section and the file's codec.
+"""The 1CClientBankExchange 1.03 vocabulary: keys of each section, the file's codec, and how
+its values (amounts, dates, accounts) are read.
 
 Keys from 1C's "Стандарт обмена с системами «Клиент банка»" 1.03 (v8.1c.ru/edi/edi_stnd/100/
 101.htm) as listed in research/accounting.md §1; anything else in a file is a warning.
 """
 
 from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
 
 # "Кодировка" values of the standard (only these two) plus the non-standard UTF-8 some
 # tools write [Xini1/client-bank-exchange Encoding.java; research/accounting.md §1].
@@ -85,3 +90,57 @@ def _guess_codec(head: bytes) -> str:
         text = head.decode(codec, "replace")
         scores[codec] = sum(1 for ch in text if "а" <= ch <= "я")
     return max(scores, key=lambda c: (scores[c], c == "cp1251"))
+
+
+_DATE_RE = re.compile(r"^\d{2}\.\d{2}\.\d{4}$")
+# A payment order's amount is roubles and kopecks: digits, a point (1C) or a comma, at most
+# two decimals. No exponent ("1E+50"), no fractions of a kopeck ("0.001"), no sign.
+_AMOUNT_RE = re.compile(r"^\d{1,15}(?:[.,]\d{1,2})?$")
+# The largest amount rentflow takes from a statement: 12 digits of roubles fit every column
+# (NUMERIC(18, 2)) and any real payment of a rent (a trillion roubles is not a rent).
+MAX_AMOUNT = Decimal("999999999999.99")
+_ACCOUNT_RE = re.compile(r"^\d{20}$")  # a Russian bank account: 20 digits (ЦБ 579-П)
+
+
+def parse_balance(value: str) -> Decimal:
+    """A balance of ``СекцияРасчСчет`` (may be negative); ``ValueError`` if not a number."""
+    try:
+        amount = Decimal(value.strip().replace(",", ".").replace(" ", ""))
+    except InvalidOperation:
+        raise ValueError(f"not an amount: {value!r}") from None
+    if not amount.is_finite():
+        raise ValueError(f"not an amount: {value!r}")
+    return amount
+
+
+def parse_amount(value: str) -> Decimal:
+    """A document's ``Сумма``: roubles and kopecks, positive or zero, at most
+    ``MAX_AMOUNT``; ``ValueError`` naming the value otherwise."""
+    text = value.strip().replace(" ", "")
+    if not _AMOUNT_RE.match(text):
+        raise ValueError(
+            f"Сумма {value.strip()[:30]!r} is not an amount in roubles and kopecks"
+            " (digits, at most two decimals)"
+        )
+    amount = Decimal(text.replace(",", "."))
+    if amount > MAX_AMOUNT:
+        raise ValueError(f"Сумма {value.strip()[:30]!r} is over {MAX_AMOUNT}: not a payment")
+    return amount
+
+
+def parse_account(key: str, value: str) -> str:
+    """An account number, 20 digits, or "" when absent; ``ValueError`` naming ``key``."""
+    if value and not _ACCOUNT_RE.match(value):
+        raise ValueError(f"{key} {value[:30]!r} is not a 20-digit account")
+    return value
+
+
+def parse_date(value: str) -> date:
+    """A date written дд.мм.гггг; ``ValueError`` for anything else or no such day."""
+    text = value.strip()
+    if not _DATE_RE.match(text):
+        raise ValueError(f"not a date дд.мм.гггг: {value!r}")
+    try:
+        return date(int(text[6:10]), int(text[3:5]), int(text[0:2]))
+    except ValueError:
+        raise ValueError(f"not a calendar date: {value!r}") from None

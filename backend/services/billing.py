@@ -11,7 +11,10 @@ Per portal, in phases that can each be repeated safely:
 3. manager summary — one email per manager listing what was issued for their leases (each
    issued document carries a "summary pending" flag until a summary lists it, so what a
    killed run issued goes into the next run's summary);
-4. reminders — addendum start, lease end and the overdue chain (``notifications``).
+4. reminders — addendum start, lease end, before the due date and the overdue chain
+   (``notifications``).
+Between 1 and 2, leases whose penalties are invoiced monthly get their penalty invoice
+(``penalties``), so it goes out with the other documents.
 A run killed at any point is finished by the next one: each phase looks at what the store
 says is left, not at what the killed run meant to do.
 """
@@ -106,6 +109,10 @@ def run_portal(
     publish_pending(ports, portal_id, result)
     issue_due(ports, portal_id, today, result, progress)
     issue_acts_of_paid_invoices(ports, portal_id, today, result)
+    # penalties issue through this module's helpers, so they import it, not the other way
+    from backend.services.penalties import invoice_monthly_penalties
+
+    invoice_monthly_penalties(ports, portal_id, today, result)
     result.mailed = queue_tenant_mail(ports, portal_id)
     queue_manager_summaries(ports, portal_id, today)
     notified = notify_portal(
@@ -175,8 +182,9 @@ def issue_acts_of_paid_invoices(
     ports: BillingPorts, portal_id: int, today: date, result: PortalRun
 ) -> None:
     """Leases that close a period once it is paid (``act_on_payment``, seed 001: the act is
-    made after the payment): issue the act of every started period whose invoice is fully
-    paid, without waiting for the act's planned date."""
+    made after the payment): issue the act of every ended period whose invoice is fully
+    paid, without waiting for the act's planned date (a postpay lease's N days). Never
+    before the period's last day: an act records services already rendered."""
     with ports.uow(portal_id) as uow:
         wanted: list[tuple[int, ScheduleItem]] = []
         for lease in uow.leases.list():
@@ -191,7 +199,7 @@ def issue_acts_of_paid_invoices(
                 (lease.id, item)
                 for item in uow.schedule.for_lease(lease.id)
                 if item.kind is DocumentKind.ACT
-                and item.period.start <= today
+                and item.period.end <= today
                 and any(p.overlaps(item.period) for p in paid)
             ]
     for lease_id, item in wanted:

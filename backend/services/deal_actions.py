@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 
-from backend.domain.billing import DocumentKind
+from backend.domain.billing import DocumentKind, ScheduleItem
 from backend.ports import Clock
 from backend.services.billing import BillingPorts, issue_item
 from backend.services.billing_mail import tenant_message
@@ -42,16 +42,27 @@ class ActionResult:
     issued: tuple[int, ...] = ()
     queued: bool = False
     lease_id: int | None = None
+    # the next invoice is planned for later than today: issued only once confirmed
+    needs_confirmation: ScheduleItem | None = None
 
 
 def run_deal_action(
-    ports: BillingPorts, portal_id: int, deal_id: str, action: DealAction, today: date
+    ports: BillingPorts,
+    portal_id: int,
+    deal_id: str,
+    action: DealAction,
+    today: date,
+    *,
+    confirm_future: bool = True,
 ) -> ActionResult:
     """Do ``action`` for the deal's lease, the way the billing run would.
 
-    - issue invoice: the next planned invoice, now;
-    - issue act: the act of the earliest planned period that has started (an act closes a
-      period that ran), now;
+    - issue invoice: the next planned invoice, now; one planned for a later day (a future
+      period billed ahead of its schedule) only with ``confirm_future``, else the result
+      names it in ``needs_confirmation`` and nothing is issued (a robot's explicit step
+      confirms by itself; a panel button asks the manager first);
+    - issue act: the act of the earliest planned period that has ended (an act records a
+      period that ran, and is dated no earlier than its last day), now;
     - send documents: email the tenant the latest invoice and act again, whatever the
       lease's auto-send says (asked twice the same day, it goes once).
     """
@@ -68,10 +79,12 @@ def run_deal_action(
     candidates = [
         i
         for i in planned
-        if i.kind is kind and (kind is DocumentKind.INVOICE or i.period.start <= today)
+        if i.kind is kind and (kind is DocumentKind.INVOICE or i.period.end <= today)
     ]
     if not candidates:
         return ActionResult(action, lease_id=lease.id)
+    if kind is DocumentKind.INVOICE and candidates[0].issue_on > today and not confirm_future:
+        return ActionResult(action, lease_id=lease.id, needs_confirmation=candidates[0])
     issued = issue_item(ports, portal_id, lease.id, candidates[0], today)
     return ActionResult(action, () if issued is None else (issued,), lease_id=lease.id)
 
@@ -121,6 +134,7 @@ class PanelOutcome(StrEnum):
     NO_LEASE = "no_lease"
     NOTHING_PLANNED = "nothing_planned"  # no invoice planned, or no started period to act on
     NOTHING_TO_SEND = "nothing_to_send"  # no document or tenant email, or already sent today
+    CONFIRM_FUTURE = "confirm_future"  # the next invoice is ahead of its schedule: ask first
 
 
 @dataclass(frozen=True)
@@ -129,6 +143,7 @@ class PanelResult:
 
     outcome: PanelOutcome
     issued: tuple[int, ...] = ()
+    future: ScheduleItem | None = None  # with CONFIRM_FUTURE: the invoice that would be issued
 
 
 _PANEL_DEAL_ACTIONS = {
@@ -139,19 +154,33 @@ _PANEL_DEAL_ACTIONS = {
 
 
 def run_panel_action(
-    ports: BillingPorts, portal_id: int, deal_id: str, action: PanelAction, today: date
+    ports: BillingPorts,
+    portal_id: int,
+    deal_id: str,
+    action: PanelAction,
+    today: date,
+    *,
+    confirm_future: bool = False,
 ) -> PanelResult:
     """Do a panel button's ``action`` for the deal's lease: the deal actions above, or
-    recording that the signed original came back. Domain errors (broken requisites) pass."""
+    recording that the signed original came back. Domain errors (broken requisites) pass.
+
+    "Issue next invoice" for a period whose invoice is planned for a later day answers
+    ``CONFIRM_FUTURE`` (with the invoice in ``future``) and issues nothing until the
+    manager presses again with ``confirm_future``: a click must not bill next month today."""
     if action is PanelAction.MARK_ORIGINAL_RECEIVED:
         with ports.uow(portal_id) as uow:
             done = mark_original_received(uow, ports.clock, deal_id)
             uow.commit()
         return PanelResult(PanelOutcome.DONE if done else PanelOutcome.NO_LEASE)
     wanted = _PANEL_DEAL_ACTIONS[action]
-    result = run_deal_action(ports, portal_id, deal_id, wanted, today)
+    result = run_deal_action(
+        ports, portal_id, deal_id, wanted, today, confirm_future=confirm_future
+    )
     if result.lease_id is None:
         return PanelResult(PanelOutcome.NO_LEASE)
+    if result.needs_confirmation is not None:
+        return PanelResult(PanelOutcome.CONFIRM_FUTURE, future=result.needs_confirmation)
     if wanted is DealAction.SEND_DOCUMENTS:
         return PanelResult(PanelOutcome.DONE if result.queued else PanelOutcome.NOTHING_TO_SEND)
     if not result.issued:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from backend.ports import Clock
 from backend.services.crm_sync import STATUS_LABELS_RU
 from backend.services.lease_json import parse_lease
-from backend.services.leases import register_lease
+from backend.services.leases import due_rule_from_settings, register_lease
 from backend.services.unit_of_work import UnitOfWork
 from crm_mappings.port import CrmPort, DealUpdate, LeaseField
 
@@ -27,9 +27,11 @@ def create_lease_for_deal(
     deal already has one, ``crm_mappings.port.CrmNotFound`` when the deal is gone. ``uow`` is
     entered and committed here; the CRM write follows the commit.
     """
-    lease, _issued = parse_lease(data)
     deal = crm.get_deal(deal_id)
     with uow:
+        portal = uow.portals.get(uow.portal_id) if uow.portal_id is not None else None
+        due_default = due_rule_from_settings(portal.settings if portal is not None else {})
+        lease, _issued = parse_lease(data, due_default=due_default)
         if uow.leases.by_deal(deal_id) is not None:
             raise DealHasLease(f"deal {deal_id} already has a lease")
         registered = register_lease(

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from backend.domain.attention import PlannedDocument, Snapshot, needs_attention
 from backend.domain.documents import outstanding_debt
-from backend.domain.reminders import penalty
+from backend.domain.penalties import accrued_penalty
 from backend.domain.status import effective_status
 from backend.services.document_links import document_urls
+from backend.services.penalties import payments_by_invoice, penalty_state
 from backend.services.unit_of_work import UnitOfWork
 
 
@@ -25,7 +25,9 @@ def deal_panel(
     """The panel of one deal as JSON-ready data; ``{"lease": None}`` when it has no lease.
 
     Each document carries its public links by role and ``url``, the one a manager opens (the
-    QR invoice, or the act); unpaid invoices past due show their late-payment penalty."""
+    QR invoice, or the act); rent invoices paid late or still unpaid show the late-payment
+    penalty (пени) they accrued, and the lease its total, what was invoiced of it and what
+    is left to invoice."""
     lease = uow.leases.by_deal(deal_id)
     if lease is None or lease.id is None:
         return {
@@ -46,6 +48,9 @@ def deal_panel(
     flags = needs_attention(Snapshot([lease], documents, planned), today)
     debt = outstanding_debt(documents)
     numbers = {d.id: d.number for d in documents if d.id is not None}  # people see numbers
+    paid = payments_by_invoice(uow, lease.id)
+    penalties = penalty_state(lease, documents, paid, today)
+    rate = lease.penalty_rate_per_day
     return {
         "deal_id": deal_id,
         "lease": {
@@ -75,7 +80,8 @@ def deal_panel(
                 "total": str(d.total.amount),
                 "status": str(d.status),
                 "outstanding": str(d.outstanding.amount),
-                "penalty": str(penalty(d, today, lease.penalty_rate_per_day).amount),
+                "penalty": str(accrued_penalty(d, paid.get(d.id or 0, []), today, rate).amount),
+                "purpose": str(d.purpose),
                 **_links(uow, d.id or 0, link_url),
             }
             for d in documents
@@ -90,12 +96,10 @@ def deal_panel(
             for a in uow.payments.allocations(lease_id=lease.id)
         ],
         "debt": str(debt),
-        "penalty": str(
-            sum(
-                (penalty(d, today, lease.penalty_rate_per_day).amount for d in documents),
-                Decimal(0),
-            )
-        ),
+        # accrued up to today, paid invoices included: a late payment does not undo it
+        "penalty": str(penalties.accrued.amount),
+        "penalty_invoiced": str(penalties.invoiced.amount),
+        "penalty_to_invoice": str(penalties.to_invoice.amount),
         "attention": [{"rule": str(f.rule), "detail": f.detail} for f in flags],
     }
 

@@ -19,7 +19,7 @@ from jsonschema.exceptions import ValidationError
 
 from backend.domain.billing import BillingPeriod, DocumentKind, DocumentLine, ScheduleItem
 from backend.domain.contacts import check_lease_contacts
-from backend.domain.errors import InvalidLease
+from backend.domain.errors import InvalidLease, InvalidRequisites
 from backend.domain.lease import (
     Addendum,
     BillingFrequency,
@@ -31,6 +31,7 @@ from backend.domain.lease import (
     Lease,
     LeaseStatus,
     PaymentTiming,
+    PenaltyInvoicing,
     PeriodUnit,
     Rent,
     RentBasis,
@@ -46,6 +47,7 @@ from backend.domain.parties import (
     Tenant,
     TenantKind,
 )
+from backend.domain.requisites import check_lease_parties
 from backend.domain.status import effective_status
 
 Issued = list[tuple[DocumentKind, BillingPeriod]]
@@ -64,12 +66,14 @@ def loads(text: str) -> Any:
     return json.loads(text, parse_float=Decimal)
 
 
-def parse_lease(data: object) -> tuple[Lease, Issued]:
+def parse_lease(data: object, *, due_default: DueRule | None = None) -> tuple[Lease, Issued]:
     """Validate ``data`` against the schema and build the domain lease and issued periods.
 
     Raises ``InvalidLease(field, reason)`` for the first problem found: schema errors first
     (missing field, unknown period unit, ...), then the domain's own rules (end before start,
-    negative rent, ...).
+    negative rent, ...), then the parties' requisites (``landlord.inn``, ``tenant.kpp``:
+    ИНН, КПП, ОГРН, БИК and account control digits). Without ``due``, the payment term is
+    ``due_default`` (the portal's setting), else 5 days after the invoice.
     """
     validator = Draft202012Validator(lease_schema(), format_checker=FormatChecker())
     errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.absolute_path), e.path))
@@ -77,7 +81,11 @@ def parse_lease(data: object) -> tuple[Lease, Issued]:
         raise _schema_error(errors[0])
     if not isinstance(data, Mapping):  # the schema has said so already; this tells mypy
         raise InvalidLease("lease", "must be a JSON object")
-    lease = check_lease_contacts(_lease(data))  # CR/LF in an address or name: header injection
+    lease = check_lease_contacts(_lease(data, due_default or DueRule()))  # CR/LF: header injection
+    try:
+        check_lease_parties(lease)
+    except InvalidRequisites as err:
+        raise InvalidLease(err.field, err.reason) from err
     issued = [
         (DocumentKind(d["kind"]), _period(d, f"issued[{i}]"))
         for i, d in enumerate(data.get("issued", ()))
@@ -230,7 +238,7 @@ def _vat(data: Mapping[str, Any]) -> VatMode:
     return VatMode(None if rate is None else Decimal(str(rate)), data.get("included", True))
 
 
-def _lease(data: Mapping[str, Any]) -> Lease:
+def _lease(data: Mapping[str, Any], due_default: DueRule) -> Lease:
     rent = _rent(data["rent"], "rent")
     billing, issue, due = data.get("billing", {}), data.get("issue", {}), data.get("due", {})
     indexation = data.get("indexation")
@@ -250,7 +258,10 @@ def _lease(data: Mapping[str, Any]) -> Lease:
         issue_rule=IssueRule(
             IssueAnchor(issue.get("anchor", "before_start")), issue.get("days", 0)
         ),
-        due_rule=DueRule(DueAnchor(due.get("anchor", "after_issue")), due.get("days", 5)),
+        due_rule=DueRule(
+            DueAnchor(due.get("anchor", due_default.anchor.value)),
+            due.get("days", due_default.days),
+        ),
         timing=PaymentTiming(data.get("timing", "prepay")),
         auto_send=data.get("auto_send", False),
         act_on_payment=data.get("act_on_payment", False),
@@ -263,6 +274,10 @@ def _lease(data: Mapping[str, Any]) -> Lease:
             _date(indexation["from"], "indexation.from"),
         ),
         penalty_rate_per_day=None if penalty is None else _decimal(penalty, "penalty_rate_per_day"),
+        penalty_invoicing=PenaltyInvoicing(data.get("penalty_invoicing", "on_demand")),
+        due_reminder_days=(
+            tuple(data["due_reminder_days"]) if "due_reminder_days" in data else None
+        ),
         manager=_person(data.get("manager")),
         supervisor=_person(data.get("supervisor")),
         status=LeaseStatus(data.get("status", "signed")),

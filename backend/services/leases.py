@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from backend.domain.billing import ScheduleItem
 from backend.domain.contacts import check_lease_contacts
-from backend.domain.lease import Addendum, Lease
+from backend.domain.errors import InvalidLease
+from backend.domain.lease import Addendum, DueAnchor, DueRule, Lease
 from backend.domain.parties import LandlordEntity, Person
+from backend.domain.requisites import check_lease_parties
 from backend.domain.schedule import plan
 from backend.domain.status import SIGNED_STATES
 from backend.ports import Clock
+from backend.services.lease_json import parse_lease
 from backend.services.unit_of_work import UnitOfWork
 
 
@@ -36,11 +41,13 @@ def register_lease(
     and bank account (leases of one company share its row, so its numbering), else a new
     row. A deal already linked to a lease violates the one-lease-per-deal key.
 
-    Raises ``InvalidLease`` naming the field when an address or a name that goes into mail
-    headers is not sound (a CR/LF would add headers): every entry (either CRM's lease form,
-    the lease JSON) comes through here.
+    Every entry (either CRM's lease form, the lease JSON, imports, the API) comes through here,
+    so both checks run for all of them: an address or a name that goes into mail headers must
+    be sound (``InvalidLease`` naming the field: a CR/LF would add headers), and the parties'
+    requisites must pass (``InvalidRequisites`` naming the field: ИНН, КПП, ОГРН, БИК, account).
     """
     check_lease_contacts(lease)
+    check_lease_parties(lease)
     if landlord_id is None:
         landlord_id = _same_landlord(uow, lease.landlord) or uow.parties.add_landlord(
             lease.landlord
@@ -63,6 +70,40 @@ def register_lease(
     uow.audit.record(clock.now(), "lease.registered", "lease", lease_id, {"number": lease.number})
     refresh_schedule(uow, lease_id)
     return RegisteredLease(lease_id, landlord_id, tenant_id)
+
+
+DEFAULT_DUE_DAYS = 5  # when neither the lease nor the portal says: 5 days after the invoice
+
+
+def due_rule_from_settings(settings: Mapping[str, Any]) -> DueRule:
+    """The portal's default payment term for new leases (``settings["billing"]``:
+    ``{"due_anchor": "after_issue" | "day_of_period", "due_days": N}``), else 5 days after
+    the invoice. Every lease form starts from it; a lease's own rule wins."""
+    billing = settings.get("billing") or {}
+    try:
+        return DueRule(
+            DueAnchor(billing.get("due_anchor", DueAnchor.AFTER_ISSUE.value)),
+            int(billing.get("due_days", DEFAULT_DUE_DAYS)),
+        )
+    except (ValueError, TypeError):
+        return DueRule(DueAnchor.AFTER_ISSUE, DEFAULT_DUE_DAYS)
+
+
+def create_lease_from_json(uow: UnitOfWork, clock: Clock, data: object) -> RegisteredLease:
+    """Register a lease given as the documented lease JSON (``rentflow leases create``).
+
+    ``InvalidLease`` names the field at fault (requisites included). Documents listed under
+    ``issued`` were issued elsewhere and are not in this store, so they cannot be taken on
+    here: such a file is refused rather than have those periods billed a second time.
+    """
+    lease, issued = parse_lease(data)
+    if issued:
+        raise InvalidLease(
+            "issued",
+            "documents issued elsewhere cannot be registered from a lease file;"
+            " remove the list (and issue or record those documents in rentflow)",
+        )
+    return register_lease(uow, clock, lease)
 
 
 def _same_landlord(uow: UnitOfWork, landlord: LandlordEntity) -> int | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import date
 
 from backend.domain.billing import DocumentKind
 from backend.domain.documents import InvoiceStatus, IssuedDocument
@@ -31,6 +32,8 @@ from backend.domain.money import Money
 from backend.domain.payments import Allocation, Payment
 from backend.ports import Clock
 from backend.services.unit_of_work import UnitOfWork
+
+REVIEW_ACTION = "payment.review"  # audit action carrying why a payment waits for a manager
 
 
 class AllocationRefused(DomainError):
@@ -110,6 +113,10 @@ class Ledger:
             money = payment.amount if available is None else available
             return Match((), money, MatchedBy.NOTHING)  # nobody we know: manual review
         result = match_payment(payment, candidates, self.leases, available=available)
+        if result.reason:  # the manager's review list says why the money waits
+            self.uow.audit.record(
+                self.clock.now(), REVIEW_ACTION, "payment", payment.id, {"reason": result.reason}
+            )
         for planned in result.allocations:
             self.record(payment.id, planned)
         return result
@@ -164,3 +171,14 @@ class Ledger:
             raise AllocationRefused(f"invoice {invoice.number} is not open for payment")
         self._index(invoice)
         return invoice
+
+
+def payments_by_invoice(uow: UnitOfWork, lease_id: int) -> dict[int, list[tuple[date, Money]]]:
+    """The dated payments placed on each of the lease's invoices (penalties run to them)."""
+    paid: dict[int, list[tuple[date, Money]]] = {}
+    for allocation in uow.payments.allocations(lease_id=lease_id):
+        if allocation.invoice_id is not None and allocation.paid_on is not None:
+            paid.setdefault(allocation.invoice_id, []).append(
+                (allocation.paid_on, allocation.amount)
+            )
+    return paid

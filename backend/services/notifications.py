@@ -2,6 +2,13 @@
 
 Runs with the nightly billing run. Each reminder's key (what + whom + date) makes it one
 outbox row, so running twice a day, or catching up a missed night, tells nobody twice.
+
+The tenant is reminded of a payment N days before its due date and on the day (the lease's
+``due_reminder_days``, else the portal setting ``reminders.before_due``, else ``[3, 0]``,
+seed 004). Each overdue step's email
+names the invoice, the lease's debt, the penalty (пени) accrued to date and what happens
+next, and says which step it is: the manager, the supervisor and the accountant each read
+where the chain stands, not the same words three times.
 """
 
 from __future__ import annotations
@@ -16,18 +23,23 @@ from backend.domain.billing import DocumentKind
 from backend.domain.documents import InvoiceStatus, IssuedDocument
 from backend.domain.lease import Lease
 from backend.domain.messages import OutboxMessage
+from backend.domain.money import Money
+from backend.domain.penalties import accrued_penalty
 from backend.domain.reminders import (
     DEFAULT_CHAIN,
+    DEFAULT_DUE_LEADS,
     Audience,
     EscalationStep,
     Reminder,
     ReminderKind,
+    due_reminders,
     lease_reminders,
     overdue_reminders,
 )
 from backend.domain.status import SIGNED_STATES
 from backend.ports import Clock
 from backend.services.lease_events import EventQueue, record_lease_events
+from backend.services.ledger import payments_by_invoice
 from backend.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from crm_mappings.mapping import LeaseEvent
 from crm_mappings.port import CrmError, CrmPort, CrmTask
@@ -53,6 +65,25 @@ def chain_from_settings(settings: Mapping[str, Any]) -> tuple[EscalationStep, ..
     )
 
 
+def due_leads_from_settings(settings: Mapping[str, Any]) -> tuple[int, ...]:
+    """Days before the due date the tenant is reminded (``settings["reminders"]
+    ["before_due"]``, e.g. ``[3, 0]``; 0 is the due day itself), or the default 3 and 0."""
+    leads = (settings.get("reminders") or {}).get("before_due")
+    if not isinstance(leads, list) or not leads:
+        return DEFAULT_DUE_LEADS
+    return tuple(int(n) for n in leads if isinstance(n, int) and 0 <= n <= 60) or DEFAULT_DUE_LEADS
+
+
+@dataclass(frozen=True)
+class _Situation:
+    """What an overdue email says besides the invoice: the chain, the debt, the penalty."""
+
+    chain: tuple[EscalationStep, ...]
+    debt: Money
+    penalty: Money
+    today: date
+
+
 def notify_portal(
     uow: UnitOfWorkFactory,
     clock: Clock,
@@ -69,16 +100,35 @@ def notify_portal(
     with uow(portal_id) as work:
         settings = work.portals.get(portal_id).settings
         chain = chain_from_settings(settings)
+        leads = due_leads_from_settings(settings)
         leases = {lease.id: lease for lease in work.leases.list(statuses=sorted(SIGNED_STATES))}
         for lease in leases.values():
             for reminder in lease_reminders(lease, today):
                 run.queued += _queue(work, clock, portal_id, reminder, lease, None, settings)
         overdue: list[int] = []
         unpaid = (InvoiceStatus.ISSUED, InvoiceStatus.SENT, InvoiceStatus.PARTIALLY_PAID)
-        for invoice in work.documents.list(kind=DocumentKind.INVOICE, statuses=unpaid):
+        open_invoices = work.documents.list(kind=DocumentKind.INVOICE, statuses=unpaid)
+        debts: dict[int, Money] = {}
+        for invoice in open_invoices:
+            before = debts.get(invoice.lease_id, Money.zero(invoice.total.currency))
+            debts[invoice.lease_id] = before + invoice.outstanding
+        for invoice in open_invoices:
             lease = leases.get(invoice.lease_id) or work.leases.get(invoice.lease_id)
-            for reminder in overdue_reminders(invoice, today, chain):
-                added = _queue(work, clock, portal_id, reminder, lease, invoice, settings)
+            own = lease.due_reminder_days  # the lease's own days ([] for none) before the portal's
+            for reminder in due_reminders(invoice, today, leads if own is None else own):
+                run.queued += _queue(work, clock, portal_id, reminder, lease, invoice, settings)
+            due_steps = overdue_reminders(invoice, today, chain)
+            if not due_steps:
+                continue
+            paid = payments_by_invoice(work, invoice.lease_id).get(invoice.id or 0, [])
+            situation = _Situation(
+                chain, debts[invoice.lease_id],
+                accrued_penalty(invoice, paid, today, lease.penalty_rate_per_day), today,
+            )  # fmt: skip
+            for reminder in due_steps:
+                added = _queue(
+                    work, clock, portal_id, reminder, lease, invoice, settings, situation
+                )
                 run.queued += added
                 if added and invoice.id is not None:
                     overdue.append(invoice.id)
@@ -121,8 +171,9 @@ def _queue(
     lease: Lease,
     invoice: IssuedDocument | None,
     settings: Mapping[str, Any],
+    situation: _Situation | None = None,
 ) -> int:
-    subject, body = _text(reminder, lease, invoice)
+    subject, body = _text(reminder, lease, invoice, situation)
     queued = 0
     for audience, emails in _recipients(reminder.audience, lease, settings).items():
         if not emails:
@@ -142,7 +193,12 @@ def _queue(
     return queued
 
 
-def _text(reminder: Reminder, lease: Lease, invoice: IssuedDocument | None) -> tuple[str, str]:
+def _text(
+    reminder: Reminder,
+    lease: Lease,
+    invoice: IssuedDocument | None,
+    situation: _Situation | None = None,
+) -> tuple[str, str]:
     basis = f"договор аренды № {lease.number} от {lease.signed_on:%d.%m.%Y}"
     if reminder.kind is ReminderKind.LEASE_END:
         end = lease.effective_end()
@@ -164,12 +220,94 @@ def _text(reminder: Reminder, lease: Lease, invoice: IssuedDocument | None) -> t
             f" {start:%d.%m.%Y}.\n",
         )
     if invoice is None:
-        raise ValueError("an overdue reminder needs its invoice")
-    return (
-        f"Просрочена оплата счёта № {invoice.number} по договору № {lease.number}",
-        f"Счёт № {invoice.number} от {invoice.issued_on:%d.%m.%Y} ({lease.tenant.name}, {basis})"
-        f" не оплачен: срок {invoice.due_on:%d.%m.%Y}, к оплате {invoice.outstanding}.\n",
+        raise ValueError("a payment reminder needs its invoice")
+    if reminder.kind is ReminderKind.PAYMENT_DUE:
+        return _due_text(reminder, lease, invoice, basis)
+    if situation is None:
+        raise ValueError("an overdue step needs the debt and the penalty")
+    return _overdue_text(reminder, lease, invoice, basis, situation)
+
+
+def _due_text(
+    reminder: Reminder, lease: Lease, invoice: IssuedDocument, basis: str
+) -> tuple[str, str]:
+    """The tenant's reminder before the due date, and on it."""
+    due = invoice.due_on
+    when = "сегодня" if reminder.days_left == 0 else f"через {reminder.days_left} дн."
+    subject = (
+        f"Срок оплаты счёта № {invoice.number} — {when}, {due:%d.%m.%Y}"
+        if due is not None
+        else f"Оплата счёта № {invoice.number}"
     )
+    body = (
+        f"Добрый день!\n\nНапоминаем: счёт № {invoice.number} от {invoice.issued_on:%d.%m.%Y}"
+        f" ({basis}) к оплате {invoice.outstanding}, срок оплаты {due:%d.%m.%Y} — {when}.\n"
+        f"Получатель: {lease.landlord.name}, ИНН {lease.landlord.inn},"
+        f" р/с {lease.landlord.bank.account} в {lease.landlord.bank.bank_name},"
+        f" БИК {lease.landlord.bank.bic}.\n"
+        "Если счёт уже оплачен, не обращайте внимания на это письмо.\n"
+    )
+    if lease.penalty_rate_per_day is not None:
+        body += f"После срока начисляются пени {_rate(lease)}% в день.\n"
+    return subject, body
+
+
+def _rate(lease: Lease) -> str:
+    """The penalty rate as a person writes it: 0.1, not 0.10."""
+    rate = lease.penalty_rate_per_day
+    return "" if rate is None else f"{rate.normalize():f}"
+
+
+_AUDIENCE_RU = {
+    Audience.MANAGER: "менеджеру",
+    Audience.SUPERVISOR: "руководителю",
+    Audience.ACCOUNTANT: "бухгалтеру",
+    Audience.TENANT: "арендатору",
+}
+
+
+def _overdue_text(
+    reminder: Reminder, lease: Lease, invoice: IssuedDocument, basis: str, situation: _Situation
+) -> tuple[str, str]:
+    """One overdue step's email: which step, the invoice, the debt, the penalty to date and
+    what the chain does next."""
+    chain, step = situation.chain, reminder.step
+    due = invoice.due_on
+    late = (situation.today - due).days if due is not None else 0
+    subject = (
+        f"Просрочка {late} дн., шаг {step} из {len(chain)}: счёт № {invoice.number}"
+        f" по договору № {lease.number} ({lease.tenant.name})"
+    )
+    lines = [
+        f"Шаг {step} из {len(chain)} цепочки по просрочке.",
+        f"Счёт № {invoice.number} от {invoice.issued_on:%d.%m.%Y} ({basis}, {lease.tenant.name})"
+        f" не оплачен: срок был {due:%d.%m.%Y}, просрочка {late} дн.,"
+        f" к оплате по счёту {invoice.outstanding}.",
+        f"Задолженность по договору всего: {situation.debt}.",
+    ]
+    if lease.penalty_rate_per_day is not None:
+        lines.append(
+            f"Пени на {situation.today:%d.%m.%Y}: {situation.penalty}"
+            f" ({_rate(lease)}% в день, начисляются до дня оплаты)."
+        )
+    else:
+        lines.append("Пени договором не предусмотрены.")
+    if step < len(chain):
+        following = chain[step]  # steps are numbered from 1
+        on = due + timedelta(days=following.days_after_due) if due is not None else None
+        when = f" {on:%d.%m.%Y}" if on is not None else ""
+        lines.append(
+            f"Что дальше: без оплаты{when} сообщение уйдёт {_AUDIENCE_RU[following.audience]}."
+        )
+    else:
+        lines.append(
+            "Что дальше: это последний шаг цепочки. Следующий шаг — претензия арендатору"
+            " (досудебный порядок), решение за руководителем и бухгалтерией;"
+            " пени продолжают начисляться до оплаты."
+        )
+    if reminder.crm_task:
+        lines.append("В CRM поставлена задача ответственному менеджеру.")
+    return subject, "\n".join(lines) + "\n"
 
 
 def _task(

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from backend.domain.billing import DocumentKind
-from backend.domain.documents import IssuedDocument
+from backend.domain.documents import DocumentPurpose, IssuedDocument
 from backend.domain.lease import Lease
 from backend.domain.messages import Attachment, OutboxMessage
 from backend.domain.parties import LandlordEntity, Tenant
@@ -71,7 +71,9 @@ def _export_document(doc: IssuedDocument, lease: Lease, portal_key: str) -> Expo
         kind=doc.kind, number=doc.number, issued_on=doc.issued_on,
         landlord=_party(lease.landlord), tenant=_party(lease.tenant),
         lease_number=lease.number, lease_signed_on=lease.signed_on, lines=doc.lines,
-        total=doc.total.amount, vat=doc.vat.amount, vat_rate=lease.vat.rate,
+        total=doc.total.amount, vat=doc.vat.amount,
+        # пени carry no VAT whatever the lease's rent does (backend.domain.penalties)
+        vat_rate=None if doc.purpose is DocumentPurpose.PENALTY else lease.vat.rate,
         vat_included=lease.vat.included, currency=doc.total.currency, portal_key=portal_key,
     )  # fmt: skip
 

@@ -17,10 +17,10 @@ from backend.domain.documents import IssuedDocument
 from backend.domain.matching import PlannedAllocation, twin_key
 from backend.domain.money import Money
 from backend.domain.payments import Payment
-from backend.onec.bank_statement import DEFAULT_MAX_BYTES, BankStatementReader
+from backend.onec.bank_statement import DEFAULT_MAX_BYTES, BankStatementReader, StatementRefused
 from backend.ports import Clock
 from backend.services.lease_events import EventQueue, record_lease_events
-from backend.services.ledger import AllocationRefused, Ledger
+from backend.services.ledger import REVIEW_ACTION, AllocationRefused, Ledger
 from backend.services.unit_of_work import UnitOfWork
 from crm_mappings.mapping import LeaseEvent
 
@@ -42,6 +42,7 @@ class ImportSummary:
     not_ours: int = 0
     matched: int = 0
     to_review: int = 0
+    review_reasons: list[str] = field(default_factory=list)  # "payment № 105: why"
     allocated: str = "0.00"
     advances: str = "0.00"
     invoices_paid: list[str] = field(default_factory=list)
@@ -61,6 +62,7 @@ class ReviewItem:
 
     payment: Payment
     unallocated: Money
+    reason: str = ""  # why matching left it to a manager, when a rule said so
 
 
 def landlord_accounts(uow: UnitOfWork) -> set[str]:
@@ -80,8 +82,12 @@ def import_statement(
 
     Incoming means the payee account is one of the landlord's accounts (research/
     accounting.md §1). Payments are unique by identity, so a file imported twice adds
-    nothing. Broken documents are reported and skipped. The caller commits; the deal moves of
-    fully paid invoices are queued through ``queue`` after that commit.
+    nothing. A statement is taken whole or not at all: a file with any error (a broken
+    document, an unreadable amount, date or account, no ``КонецФайла``) raises
+    ``StatementRefused`` naming every line at fault, after the whole file was read, and the
+    caller must not commit (nothing of it is then stored, no deal moves). Documents for
+    other accounts are skipped (``not_ours``). The caller commits; the deal moves of fully
+    paid invoices are queued through ``queue`` after that commit.
     """
     reader = BankStatementReader(stream, max_bytes=max_bytes)
     ours = landlord_accounts(uow)
@@ -95,9 +101,12 @@ def import_statement(
         if len(batch) >= BATCH:
             run.add(batch)
             batch = []
+    report = reader.report
+    if report.errors:
+        raise StatementRefused(report.errors, report.error_count - len(report.errors))
     run.add(batch)
     run.ledger.flush()
-    summary, ledger, report = run.summary, run.ledger, reader.report
+    summary, ledger = run.summary, run.ledger
     summary.encoding, summary.documents = report.encoding, report.documents
     summary.warnings = [str(w) for w in report.warnings]
     summary.errors = [str(e) for e in report.errors]
@@ -137,6 +146,8 @@ class _ImportRun:
             result = self.ledger.allocate(stored)
             summary.matched += 0 if result.needs_review else 1
             summary.to_review += 1 if result.needs_review else 0
+            if result.reason:
+                summary.review_reasons.append(f"payment № {stored.number}: {result.reason}")
             for planned in result.allocations:
                 if planned.invoice_id is None:
                     self.advances = self.advances + planned.amount
@@ -194,7 +205,16 @@ def allocate_manually(
 def review_list(uow: UnitOfWork) -> list[ReviewItem]:
     """Payments not fully allocated (needs attention: "money not fully allocated")."""
     return [
-        ReviewItem(p, p.amount - uow.payments.allocated(p.id))
+        ReviewItem(p, p.amount - uow.payments.allocated(p.id), _review_reason(uow, p.id))
         for p in uow.payments.not_fully_allocated()
         if p.id is not None
     ]
+
+
+def _review_reason(uow: UnitOfWork, payment_id: int) -> str:
+    reasons = [
+        str(entry["details"].get("reason", ""))
+        for entry in uow.audit.entries("payment", payment_id)
+        if entry["action"] == REVIEW_ACTION and entry["details"]
+    ]
+    return reasons[-1] if reasons else ""

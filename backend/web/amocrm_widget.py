@@ -167,11 +167,19 @@ def widget_action(lead_id: str) -> ResponseReturnValue:
         return jsonify(error="unknown action"), 400
     c = container()
     try:
-        result = run_panel_action(c.billing_ports(), portal.id, lead_id, action, c.clock.today())
+        result = run_panel_action(
+            c.billing_ports(), portal.id, lead_id, action, c.clock.today(),
+            confirm_future=body.get("confirm_future") is True,
+        )  # fmt: skip
     except DomainError as exc:
         return jsonify(error=str(exc)), 422
     for document_id in result.issued:
         enqueue(DOCUMENT_TASK, portal.id, document_id)
+    future = result.future
+    if future is not None:  # ask the manager, then send again with "confirm_future": true
+        period = [future.period.start.isoformat(), future.period.end.isoformat()]
+        return jsonify(outcome=str(result.outcome), issued=[], period=period,
+                       planned_on=future.issue_on.isoformat())  # fmt: skip
     return jsonify(outcome=str(result.outcome), issued=list(result.issued))
 
 

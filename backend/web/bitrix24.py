@@ -25,7 +25,7 @@ from backend.domain.portal import Portal, PortalStatus
 from backend.services.deal_actions import PanelAction, PanelOutcome, run_panel_action
 from backend.services.deal_panel import deal_panel
 from backend.services.landlords import list_landlords
-from backend.services.leases import register_lease
+from backend.services.leases import due_rule_from_settings, register_lease
 from backend.services.portals import uninstall_portal
 from backend.services.robots import Robot
 from backend.web import bitrix24_flows as flows
@@ -57,6 +57,9 @@ OUTCOMES = {
     PanelOutcome.NOTHING_PLANNED: lazy_gettext("Nothing more is planned in the schedule."),
     PanelOutcome.NOTHING_TO_SEND: lazy_gettext(
         "Nothing to send: no documents issued, or no tenant addresses."
+    ),
+    PanelOutcome.CONFIRM_FUTURE: lazy_gettext(
+        "The next invoice is for a future period, planned for later. Issue it now?"
     ),
 }
 # Bitrix24 opens a frame at ``handler?DOMAIN=..&PROTOCOL=..&LANG=..&APP_SID=..``; the JS SDK
@@ -261,14 +264,18 @@ def deal_tab() -> ResponseReturnValue:
     return _render_tab(pid, deal_id, frame, "")
 
 
-def _render_tab(portal_id: int, deal_id: str, frame: str, message: str) -> ResponseReturnValue:
+def _render_tab(
+    portal_id: int, deal_id: str, frame: str, message: str, *, confirm_future: bool = False
+) -> ResponseReturnValue:
     c = container()
     with c.uow(portal_id) as uow:
         panel = deal_panel(uow, c.clock.today(), deal_id, c.link_url)
         landlords = list_landlords(uow) if panel["lease"] is None else []
+        due_default = due_rule_from_settings(uow.portals.get(portal_id).settings)
     return render_template(
         "bitrix24/deal_tab.html", lang=_lang(), frame=frame, panel=panel, message=message,
         landlords=landlords, vat_choices=VAT_CHOICES, form=request.form,
+        due_default=due_default, confirm_future=confirm_future,
     )  # fmt: skip
 
 
@@ -283,12 +290,18 @@ def deal_tab_action() -> ResponseReturnValue:
     except ValueError:
         return _render_tab(portal_id, deal_id, frame, gettext("Unknown action."))
     try:
-        result = run_panel_action(c.billing_ports(), portal_id, deal_id, action, c.clock.today())
+        result = run_panel_action(
+            c.billing_ports(), portal_id, deal_id, action, c.clock.today(),
+            confirm_future=request.form.get("confirm_future") == "1",
+        )  # fmt: skip
     except DomainError as err:
         return _render_tab(portal_id, deal_id, frame, str(err))
     for document_id in result.issued:
         dispatch(DOCUMENT_TASK, (portal_id, document_id))
-    return _render_tab(portal_id, deal_id, frame, str(OUTCOMES[result.outcome]))
+    asking = result.outcome is PanelOutcome.CONFIRM_FUTURE
+    return _render_tab(
+        portal_id, deal_id, frame, str(OUTCOMES[result.outcome]), confirm_future=asking
+    )
 
 
 @bp.post("/deal-tab/lease")
@@ -308,7 +321,10 @@ def create_lease() -> ResponseReturnValue:
             landlord = uow.parties.landlord(int(request.form.get("landlord_id", "0") or 0))
             manager = Person(name=deal.responsible_user_id, crm_user_id=deal.responsible_user_id)
             lease = lease_from_form(
-                request.form, landlord, manager if deal.responsible_user_id else None
+                request.form,
+                landlord,
+                manager if deal.responsible_user_id else None,
+                due_rule_from_settings(portal.settings),
             )
             register_lease(
                 uow, c.clock, lease, crm_deal_id=deal_id, crm_pipeline_id=deal.pipeline_id,

@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from backend.domain.errors import InvalidLease
-from backend.domain.lease import Lease, Rent, RentBasis, VatMode
+from backend.domain.lease import DueAnchor, DueRule, Lease, Rent, RentBasis, VatMode
 from backend.domain.parties import LandlordEntity, Person, Premises, Tenant, TenantKind
 
 VAT_CHOICES = ("none", "22", "20", "10", "7", "5", "0")
@@ -31,10 +31,27 @@ def _decimal(form: Mapping[str, str], name: str, default: str = "") -> Decimal:
         raise InvalidLease(name, "is not a number") from None
 
 
+def _due_rule(form: Mapping[str, str], default: DueRule) -> DueRule:
+    try:
+        anchor = DueAnchor(form.get("due_anchor") or default.anchor.value)
+    except ValueError:
+        raise InvalidLease("due_anchor", "is not after_issue or day_of_period") from None
+    days = form.get("due_days", "").strip()
+    if not days:
+        return DueRule(anchor, default.days)
+    if not days.isdigit():
+        raise InvalidLease("due_days", "is not a whole number of days")
+    return DueRule(anchor, int(days))
+
+
 def lease_from_form(
-    form: Mapping[str, str], landlord: LandlordEntity, manager: Person | None
+    form: Mapping[str, str],
+    landlord: LandlordEntity,
+    manager: Person | None,
+    due_default: DueRule | None = None,
 ) -> Lease:
-    """The lease the form describes; raises ``InvalidLease`` naming the first bad field."""
+    """The lease the form describes; raises ``InvalidLease`` naming the first bad field.
+    The payment term is the form's, else ``due_default`` (the portal's setting)."""
     vat = form.get("vat", "none")
     if vat not in VAT_CHOICES:
         raise InvalidLease("vat", "unknown VAT rate")
@@ -65,5 +82,6 @@ def lease_from_form(
         vat=VatMode(
             None if vat == "none" else Decimal(vat), included=form.get("vat_included") == "1"
         ),
+        due_rule=_due_rule(form, due_default or DueRule()),
         manager=manager,
     )

@@ -13,7 +13,7 @@ from flask.typing import ResponseReturnValue
 
 from backend.domain.errors import DomainError, NotFound
 from backend.domain.money import Money
-from backend.onec.bank_statement import StatementError, StatementTooLarge
+from backend.onec.bank_statement import StatementError, StatementRefused, StatementTooLarge
 from backend.web.deps import container as app_container
 from backend.web.deps import csrf_token, require_operator
 
@@ -53,6 +53,8 @@ def upload_statement(portal_id: int) -> ResponseReturnValue:
             uow.commit()
     except StatementTooLarge as exc:
         return jsonify(error=str(exc)), 413
+    except StatementRefused as exc:  # taken whole or not at all: nothing was stored
+        return jsonify(error=str(exc), errors=[str(i) for i in exc.issues]), 400
     except (StatementError, DomainError) as exc:
         return jsonify(error=str(exc)), 400
     return jsonify(summary.as_dict())
@@ -72,6 +74,7 @@ def _review_rows(portal_id: int) -> list[dict[str, Any]]:
             "inn": i.payment.payer_inn,
             "purpose": i.payment.purpose,
             "unallocated": f"{i.unallocated.amount:.2f}",
+            "reason": i.reason,
         }
         for i in items
     ]

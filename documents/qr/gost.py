@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 
@@ -101,6 +101,32 @@ class GostPayment:
         ]
         return [(key, value) for key, value in pairs if value]
 
+    def mandatory_bytes(self, encoding: GostEncoding | None = None) -> int:
+        """The size of the header and mandatory block in ``encoding`` (default: its own)."""
+        codec = encoding or self.encoding
+        text = codec.header + "".join(f"|{key}={value}" for key, value in self.mandatory())
+        return len(text.encode(codec.value, "replace"))
+
+    def fitted(self) -> GostPayment:
+        """This payment in UTF-8 (ST00012) when its mandatory block fits the standard's 300
+        bytes, else in windows-1251 (ST00011), where a Cyrillic letter takes one byte instead
+        of two (§5.2, table 1: both are valid headers): a full legal name of 120 letters fits
+        only so. Unchanged when UTF-8 fits, when it is already cp1251, when a value has a
+        character cp1251 lacks or when cp1251 does not fit either; ``payload`` then names
+        what does not fit."""
+        if self.encoding is not GostEncoding.UTF8:
+            return self
+        if self.mandatory_bytes() <= MANDATORY_BLOCK_MAX_BYTES:
+            return self
+        try:
+            for _, value in self.mandatory() + self.optional():
+                value.encode(GostEncoding.CP1251.value)
+        except UnicodeEncodeError:
+            return self
+        if self.mandatory_bytes(GostEncoding.CP1251) > MANDATORY_BLOCK_MAX_BYTES:
+            return self  # neither fits: ``payload`` says so, with both sizes
+        return replace(self, encoding=GostEncoding.CP1251)
+
     def payload(self) -> str:
         """Validate every field and return the payload text (encode it with ``encoding``)."""
         self.validate()
@@ -124,12 +150,15 @@ class GostPayment:
             _fail("CorrespAcc", f"must be up to 20 digits, got {self.corresp_acc!r}")
         for key, value in self.mandatory() + self.optional():
             _encodable(key, value, self.encoding)
-        header_and_block = self.encoding.header + "".join(
-            f"|{key}={value}" for key, value in self.mandatory()
-        )
-        size = len(header_and_block.encode(self.encoding.value))
+        size = self.mandatory_bytes()
         if size > MANDATORY_BLOCK_MAX_BYTES:
-            _fail("Name", f"the mandatory block takes {size} bytes, more than 300")
+            other = GostEncoding.CP1251 if self.encoding is GostEncoding.UTF8 else GostEncoding.UTF8
+            _fail(
+                _longest(self.mandatory()),
+                f"the mandatory block takes {size} bytes in {self.encoding.value}"
+                f" ({self.mandatory_bytes(other)} in {other.value}), more than"
+                f" {MANDATORY_BLOCK_MAX_BYTES}: shorten it",
+            )
         self._validate_optional()
 
     def _validate_optional(self) -> None:
@@ -152,6 +181,11 @@ class GostPayment:
             limit = OPTIONAL_FIELDS[key]
             if limit is not None:
                 _length(key, value, limit)
+
+
+def _longest(pairs: list[tuple[str, str]]) -> str:
+    """The field to blame for an oversized block: the longest (the name, nearly always)."""
+    return max(pairs, key=lambda pair: len(pair[1]))[0]
 
 
 def _fail(name: str, reason: str) -> None:

@@ -133,12 +133,19 @@ define(['jquery'], function ($) {
         });
     }
 
-    function pressButton(button) {
+    function pressButton(button, confirmed) {
       var box = button.closest('.rentflow-actions');
       box.find('button').prop('disabled', true);
       call('/amocrm/widget/lead/' + encodeURIComponent(box.data('lead')) + '/action', 'POST',
-        {action: button.data('action')})
-        .done(function (answer) { renderPanel(t('actions.' + answer.outcome)); })
+        {action: button.data('action'), confirm_future: confirmed === true})
+        .done(function (answer) {
+          // an invoice ahead of its schedule is issued only once the manager confirms
+          if (answer.outcome === 'confirm_future' && window.confirm(t('actions.confirm_future'))) {
+            pressButton(button, true);
+            return;
+          }
+          renderPanel(t('actions.' + answer.outcome));
+        })
         .fail(function (xhr) {
           var answer = xhr.responseJSON || {};
           box.find('button').prop('disabled', false);

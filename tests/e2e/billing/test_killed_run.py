@@ -33,7 +33,8 @@ from tests.processes import ROOT, cli_command, cli_env
 from tests.smtp_sink import smtp_sink
 
 LEASES = 10
-RUN_DATE = "2026-02-24"  # per lease: February's invoice and act, March's invoice
+# per lease: February's invoice and act (dated the period's last day), March's invoice
+RUN_DATE = "2026-02-28"
 PER_LEASE = {
     (DocumentKind.INVOICE, date(2026, 2, 1)),
     (DocumentKind.ACT, date(2026, 2, 1)),
@@ -194,7 +195,9 @@ def test_a_run_killed_mid_way_then_run_again_issues_and_mails_everything_once(
         assert deliver() == 0  # a second delivery sends nothing again
     with container.uow() as uow:
         outbox = uow.outbox.list()
-    assert sent == len(outbox) == len(sink.messages) == LEASES + 1  # tenants + one manager
+    # per lease its documents and the reminder that March's invoice (due 01.03) is near,
+    # and one summary for the manager
+    assert sent == len(outbox) == len(sink.messages) == 2 * LEASES + 1
     assert {m.status for m in outbox} == {MessageStatus.SENT}
     assert len({m.dedup_key for m in outbox}) == len(outbox)
     tenant = [m for m in sink.messages if "Документы по договору" in m["Subject"]]

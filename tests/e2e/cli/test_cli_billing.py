@@ -28,13 +28,13 @@ def test_billing_run_on_demand_issues_once_and_reports(container: Container) -> 
     with container.uow(portal.id) as uow:
         register_lease(uow, container.clock, factories.lease(status=LeaseStatus.SIGNED))
         uow.commit()
-    first = _run(container, "--date", "2026-02-24", "--portal", str(portal.id))
+    first = _run(container, "--date", "2026-02-28", "--portal", str(portal.id))
     assert first.returncode == 0, first.stderr
     summary = json.loads(first.stdout)
-    # February's invoice (due 27.01) and act (24.02), and March's invoice (24.02)
+    # February's invoice (due 27.01) and act (28.02), and March's invoice (planned 24.02)
     assert summary["issued"] == 3
     assert summary["portals"] == [{"portal": portal.id, "issued": 3, "mailed": 0, "failed": []}]
-    again = json.loads(_run(container, "--date", "2026-02-24").stdout)
+    again = json.loads(_run(container, "--date", "2026-02-28").stdout)
     assert again["issued"] == 0
     with container.uow(portal.id) as uow:
         assert len(uow.documents.list()) == 3
@@ -55,7 +55,7 @@ def test_progress_goes_to_stderr_per_portal_and_in_total_and_stdout_stays_json(
             uow.commit()
     quiet = _run(container, "--date", "2026-01-27", "--portal", str(portal_ids[0]))
     assert "total [" not in quiet.stderr  # not a terminal and no --progress: no bars
-    shown = _run(container, "--date", "2026-02-24", "--progress")
+    shown = _run(container, "--date", "2026-02-28", "--progress")
     assert shown.returncode == 0, shown.stderr
     assert json.loads(shown.stdout)["issued"] == 5  # 2 for the first portal, 3 for the second
     lines = [line for line in shown.stderr.splitlines() if line.startswith(("portal", "total"))]

@@ -91,6 +91,23 @@ def _without(data: dict[str, Any], key: str) -> dict[str, Any]:
             "error: premises[0].area_m2: must not be negative",
         ),
         (
+            # issue 17 case 6: 7702070130's control digit should be 9 (sum 141 mod 11 = 9)
+            lambda d: {**d, "tenant": {**d["tenant"], "inn": "7702070130"}},
+            "error: tenant.inn: control digits of ИНН 7702070130 do not match",
+        ),
+        (
+            lambda d: {**d, "tenant": {**d["tenant"], "kpp": "12"}},
+            "error: tenant.kpp: must be 9 characters NNNNPPNNN, got '12'",
+        ),
+        (
+            lambda d: {**d, "landlord": {**d["landlord"], "inn": "7707083890"}},
+            "error: landlord.inn: control digits of ИНН 7707083890 do not match",
+        ),
+        (
+            lambda d: {**d, "landlord": {**d["landlord"], "ogrn": "1027700132196"}},
+            "error: landlord.ogrn: control digit of 1027700132196 does not match",
+        ),
+        (
             lambda d: {**d, "colour": "red"},
             "error: lease: Additional properties are not allowed ('colour' was unexpected)",
         ),

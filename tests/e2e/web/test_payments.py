@@ -40,6 +40,23 @@ def test_an_upload_that_is_not_a_statement_is_a_400_with_the_reason(
     assert "not a 1C bank statement" in answer.get_json()["error"]
 
 
+def test_an_upload_with_a_broken_amount_is_a_400_naming_the_line_and_stores_nothing(
+    container: Container, settings: Settings
+) -> None:
+    world = build_world(container)
+    data = statement_file().replace(
+        "Сумма=40000.00".encode("cp1251"), "Сумма=0.001".encode("cp1251")
+    )
+    client = create_app(container=container).test_client()
+    url = f"/portals/{world.portal_id}/payments"
+    answer = client.post(f"{url}/statements", data={"file": (io.BytesIO(data), "kl.txt")})
+    assert answer.status_code == 400
+    (error,) = answer.get_json()["errors"]
+    assert error.startswith("line ")
+    assert "0.001" in error
+    assert client.get(f"{url}/review").get_json() == []
+
+
 def test_a_month_exported_on_demand_can_be_downloaded(
     container: Container, settings: Settings
 ) -> None:

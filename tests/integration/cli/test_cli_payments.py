@@ -84,3 +84,38 @@ def test_the_watched_folder_imports_each_file_once_and_files_it_away(
     assert len(list((inbox / "done").glob("*.json"))) == 1
     assert len(list((inbox / "failed").glob("*.error.txt"))) == 1
     assert import_folder(container.uow, container.clock, tmp_path / "watch") == []
+
+
+def test_a_statement_cut_short_exits_non_zero_naming_the_line_and_imports_nothing(
+    container: Container, settings: Settings, tmp_path: Path
+) -> None:
+    build_world(container)
+    data = statement_file()
+    path = tmp_path / "cut.txt"
+    path.write_bytes(data[: data.index("КонецФайла".encode("cp1251"))])
+    runner = CliRunner()
+    result = runner.invoke(main, ["payments", "import", str(path)], env=_env(settings))
+    assert result.exit_code == 1
+    assert "refused" in result.output
+    assert "no КонецФайла" in result.output
+    assert "line " in result.output
+    listed = json.loads(runner.invoke(main, ["payments", "review"], env=_env(settings)).output)
+    assert listed == []
+
+
+def test_the_watched_folder_files_a_broken_statement_away_whole(
+    container: Container, tmp_path: Path
+) -> None:
+    world = build_world(container)
+    inbox = tmp_path / "watch" / str(world.portal_id)
+    inbox.mkdir(parents=True)
+    data = statement_file().replace(
+        "Сумма=40000.00".encode("cp1251"), "Сумма=1E+50".encode("cp1251")
+    )
+    (inbox / "kl_to_1c.txt").write_bytes(data)
+    (result,) = import_folder(container.uow, container.clock, tmp_path / "watch")
+    assert result.summary is None
+    assert "1E+50" in result.error
+    assert len(list((inbox / "failed").glob("*.error.txt"))) == 1
+    with container.uow(world.portal_id) as uow:
+        assert uow.payments.allocations(lease_id=world.lease_id) == []

@@ -29,7 +29,8 @@ from tests import factories
 from tests.fakes import TinyFiles
 
 JAN_27 = date(2026, 1, 27)  # February's invoice is issued 5 days before February
-FEB_24 = date(2026, 2, 24)  # February's act and March's invoice
+FEB_24 = date(2026, 2, 24)  # March's invoice
+FEB_28 = date(2026, 2, 28)  # February's act, dated the last day of its period
 
 
 def _portal(container: Container, external_id: str = "m-1") -> int:
@@ -111,14 +112,14 @@ def test_the_next_invoice_and_the_act_go_to_the_tenant_in_one_email(container: C
     _lease(container, portal_id)
     ports = container.billing_ports()
     run_portal(ports, portal_id, JAN_27)
-    later = run_portal(ports, portal_id, FEB_24)
+    later = run_portal(ports, portal_id, FEB_28)  # March's invoice and February's act
     assert len(later.issued) == 2
     assert later.mailed == 1
     documents = _documents(container, portal_id)
     assert [(d.kind, d.number, d.period.start) for d in documents] == [
         (DocumentKind.INVOICE, "1", date(2026, 2, 1)),
+        (DocumentKind.INVOICE, "2", date(2026, 3, 1)),  # planned for 24.02, issued now
         (DocumentKind.ACT, "1", date(2026, 2, 1)),
-        (DocumentKind.INVOICE, "2", date(2026, 3, 1)),
     ]
     with container.uow() as uow:
         tenant = [m for m in uow.outbox.list(portal_id=portal_id) if m.kind == "tenant_documents"]
@@ -138,7 +139,12 @@ def test_a_lease_without_auto_send_is_issued_but_not_mailed(container: Container
 def test_broken_requisites_fail_alone_with_a_clear_error(container: Container) -> None:
     portal_id = _portal(container)
     broken = factories.landlord(bank=BankRequisites("Банк", "04452522", "40702810938000000001"))
-    bad = _lease(container, portal_id, number="B-1", landlord=broken)
+    bad = _lease(container, portal_id, number="B-1", landlord=factories.landlord(inn="7736207543"))
+    with container.uow(portal_id) as uow:  # stored before requisites were checked on entry
+        landlord_id = uow.leases.get(bad).landlord.id
+        assert landlord_id is not None
+        uow.parties.update_landlord(landlord_id, broken, {})
+        uow.commit()
     _lease(container, portal_id)
     result = run_portal(container.billing_ports(), portal_id, JAN_27)
     assert len(result.issued) == 1
@@ -295,14 +301,16 @@ def test_delivered_mail_marks_invoices_sent_and_acts_on_signing_and_moves_the_de
         uow.commit()
     moves, crm = QueuedMoves(), FakeCrm(deals={"42": Deal("42", "Аренда", "0", "C0:NEW")})
     ports = container.billing_ports()
-    run_portal(ports, portal_id, FEB_24)  # Feb invoice, Feb act, Mar invoice: one tenant email
+    run_portal(ports, portal_id, FEB_28)  # Feb invoice, Feb act, Mar invoice: one tenant email
     with smtp_sink() as (sink, port):
         report = deliver_due(
             container.uow, container.clock, SmtpMailer(f"smtp://127.0.0.1:{port}", "r@x.example"),
             container.document_storage(),
             on_sent=lambda work, message: documents_mailed(work, container.clock, message, moves),
         )  # fmt: skip
-    assert len(report.sent) == 2  # the tenant's email and the manager's summary
+    # the tenant's documents, the manager's summary, and the reminder that March's invoice
+    # (planned for 24.02, due 01.03) is due within 3 days
+    assert len(report.sent) == 3
     assert sorted(event for _, _, event in moves.queued) == [
         "act_sent", "invoice_sent", "invoice_sent",
     ]  # fmt: skip
@@ -311,11 +319,11 @@ def test_delivered_mail_marks_invoices_sent_and_acts_on_signing_and_moves_the_de
     tenant = next(m for m in sink.messages if "Документы по договору" in m["Subject"])
     names = sorted(a.get_filename() for a in tenant.iter_attachments())
     assert names == [
-        "Акт № 1 от 24.02.2026.pdf",
-        "Счет на оплату с QR-кодом № 1 от 24.02.2026.pdf",
-        "Счет на оплату с QR-кодом № 2 от 24.02.2026.pdf",
-        "Счет на оплату № 1 от 24.02.2026.pdf",
-        "Счет на оплату № 2 от 24.02.2026.pdf",
+        "Акт № 1 от 28.02.2026.pdf",
+        "Счет на оплату с QR-кодом № 1 от 28.02.2026.pdf",
+        "Счет на оплату с QR-кодом № 2 от 28.02.2026.pdf",
+        "Счет на оплату № 1 от 28.02.2026.pdf",
+        "Счет на оплату № 2 от 28.02.2026.pdf",
     ]
     assert all(a.get_content().startswith(b"%PDF") for a in tenant.iter_attachments())
     statuses = sorted((d.kind.value, d.number, d.status) for d in _documents(container, portal_id))
@@ -327,24 +335,24 @@ def test_delivered_mail_marks_invoices_sent_and_acts_on_signing_and_moves_the_de
     assert all(d.sent_at is not None for d in _documents(container, portal_id))
 
 
-@pytest.mark.parametrize("act_on_payment", [True, False])
-def test_a_paid_invoice_brings_its_act_forward_where_the_lease_says_so(
-    container: Container, act_on_payment: bool
+def test_an_act_is_never_issued_before_its_period_ends_even_once_paid(
+    container: Container,
 ) -> None:
     from backend.domain.documents import InvoiceStatus
 
     portal_id = _portal(container)
-    _lease(container, portal_id, act_on_payment=act_on_payment)
+    _lease(container, portal_id, act_on_payment=True)
     ports = container.billing_ports()
     run_portal(ports, portal_id, JAN_27)
     with container.uow(portal_id) as uow:
         (invoice,) = uow.documents.list()
         uow.documents.save(replace(invoice, paid=invoice.total, status=InvoiceStatus.PAID))
         uow.commit()
-    early = run_portal(ports, portal_id, date(2026, 2, 5))  # the act is planned for 24.02
-    kinds = [(d.kind, d.period.start) for d in _documents(container, portal_id)]
-    assert ((DocumentKind.ACT, date(2026, 2, 1)) in kinds) is act_on_payment
-    assert len(early.issued) == (1 if act_on_payment else 0)
+    early = run_portal(ports, portal_id, date(2026, 2, 5))
+    assert early.issued == []
+    run_portal(ports, portal_id, FEB_28)
+    (act,) = [d for d in _documents(container, portal_id) if d.kind is DocumentKind.ACT]
+    assert (act.period.start, act.issued_on) == (date(2026, 2, 1), FEB_28)
 
 
 def test_issuing_a_document_takes_a_bounded_number_of_sql_statements(
@@ -365,9 +373,9 @@ def test_issuing_a_document_takes_a_bounded_number_of_sql_statements(
     event.listen(container.engine, "before_cursor_execute", count)
     try:
         result = PortalRun(portal_id)
-        issue_due(ports, portal_id, FEB_24, result)
+        issue_due(ports, portal_id, FEB_28, result)
         queue_tenant_mail(ports, portal_id)
-        queue_manager_summaries(ports, portal_id, FEB_24)
+        queue_manager_summaries(ports, portal_id, FEB_28)
     finally:
         event.remove(container.engine, "before_cursor_execute", count)
     assert len(result.issued) == 12  # February's act and March's invoice of each lease

@@ -113,6 +113,9 @@ def test_deal_actions_issue_the_next_invoice_and_act_and_resend_once_a_day(
     ports = container.billing_ports()
     today = date(2026, 2, 3)
     invoice = run_deal_action(ports, portal_id, "42", DealAction.ISSUE_INVOICE, today)
+    # February has not ended: its act would be dated before the services were rendered
+    assert run_deal_action(ports, portal_id, "42", DealAction.ISSUE_ACT, today).issued == ()
+    today = date(2026, 2, 28)
     act = run_deal_action(ports, portal_id, "42", DealAction.ISSUE_ACT, today)
     with container.uow(portal_id) as uow:
         issued = {d.id: d for d in uow.documents.list()}
@@ -120,8 +123,9 @@ def test_deal_actions_issue_the_next_invoice_and_act_and_resend_once_a_day(
     assert len(act.issued) == 1
     assert issued[invoice.issued[0]].period.start == date(2026, 2, 1)  # the next planned one
     assert issued[act.issued[0]].kind is DocumentKind.ACT
-    assert issued[act.issued[0]].period.start == date(2026, 2, 1)  # a period that has started
-    # March has not started: no act for it yet
+    assert issued[act.issued[0]].period.start == date(2026, 2, 1)  # a period that has ended
+    assert issued[act.issued[0]].issued_on == date(2026, 2, 28)
+    # March has not ended: no act for it yet
     assert run_deal_action(ports, portal_id, "42", DealAction.ISSUE_ACT, today).issued == ()
     sent = run_deal_action(ports, portal_id, "42", DealAction.SEND_DOCUMENTS, today)
     again = run_deal_action(ports, portal_id, "42", DealAction.SEND_DOCUMENTS, today)
@@ -132,6 +136,6 @@ def test_deal_actions_issue_the_next_invoice_and_act_and_resend_once_a_day(
         ]
     assert message.recipients == ("buh@vasilek.example", "director@vasilek.example")
     assert {a.name for a in message.attachments} >= {
-        f"Акт № {issued[act.issued[0]].number} от 03.02.2026.pdf"
+        f"Акт № {issued[act.issued[0]].number} от 28.02.2026.pdf"
     }
     assert run_deal_action(ports, portal_id, "404", DealAction.ISSUE_INVOICE, today).issued == ()

@@ -11,7 +11,7 @@ from backend.bootstrap import Container
 from backend.domain.attention import Rule
 from backend.domain.billing import BillingPeriod, DocumentKind
 from backend.domain.documents import IssuedDocument
-from backend.domain.errors import InvalidLease, NotFound
+from backend.domain.errors import InvalidLease, InvalidRequisites, NotFound
 from backend.domain.lease import Addendum, LeaseStatus, Rent
 from backend.domain.money import Money
 from backend.domain.payments import Payment
@@ -201,3 +201,15 @@ def test_the_schedule_is_scoped_to_its_portal(container: Container, portal_id: i
         assert BillingPeriod(date(2026, 2, 1), date(2026, 2, 28)) in [
             i.period for _, i in uow.schedule.due(TODAY)
         ]
+
+
+def test_a_lease_with_a_wrong_tenant_inn_is_not_stored_whatever_form_it_came_from(
+    container: Container, portal_id: int
+) -> None:
+    """The deal-tab and widget forms, the CLI and imports all register through here."""
+    lease = factories.lease(tenant=factories.tenant(inn="7702070130"))
+    with container.uow(portal_id) as uow, pytest.raises(InvalidRequisites) as refused:
+        register_lease(uow, container.clock, lease)
+    assert refused.value.field == "tenant.inn"
+    with container.uow(portal_id) as uow:
+        assert uow.leases.list() == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from decimal import Decimal
 
 from backend.bootstrap import Container
 from backend.domain.documents import InvoiceStatus
@@ -110,3 +111,90 @@ def test_an_event_no_pipeline_maps_is_not_recorded_or_queued(container: Containe
     run_portal(ports, portal_id, date(2026, 2, 2))
     assert _mail(container, portal_id, "overdue") == [("manager@romashka.example",)]
     assert queued == []
+
+
+def _messages(container: Container, portal_id: int, kind: str) -> list[object]:
+    with container.uow() as uow:
+        return [m for m in uow.outbox.list(portal_id=portal_id) if m.kind == kind]
+
+
+def _world_with_penalty(container: Container) -> tuple[int, BillingPorts]:
+    portal_id, ports, _ = _world(container)
+    with container.uow(portal_id) as uow:
+        (lease,) = uow.leases.list()
+        uow.leases.save(replace(lease, penalty_rate_per_day=Decimal("0.1")))
+        uow.commit()
+    return portal_id, ports
+
+
+def test_the_tenant_is_reminded_three_days_before_the_due_date_and_on_it(
+    container: Container,
+) -> None:
+    portal_id, ports = _world_with_penalty(container)
+    run_portal(ports, portal_id, date(2026, 1, 27))  # February's invoice, due 01.02
+    assert _messages(container, portal_id, "payment_due") == []
+    run_portal(ports, portal_id, date(2026, 1, 29))  # 3 days before
+    run_portal(ports, portal_id, date(2026, 1, 29))  # twice the same day: once
+    run_portal(ports, portal_id, date(2026, 2, 1))  # the due day
+    sent = _messages(container, portal_id, "payment_due")
+    assert [m.recipients for m in sent] == [  # type: ignore[attr-defined]
+        ("buh@vasilek.example", "director@vasilek.example"),
+    ] * 2
+    first, second = sent
+    assert "через 3 дн., 01.02.2026" in first.subject  # type: ignore[attr-defined]
+    assert "сегодня, 01.02.2026" in second.subject  # type: ignore[attr-defined]
+    assert "100000.00 RUB" in first.body_text  # type: ignore[attr-defined]
+    assert "пени 0.1% в день" in first.body_text  # type: ignore[attr-defined]
+
+
+def test_a_paid_invoice_gets_no_due_reminder(container: Container) -> None:
+    portal_id, ports = _world_with_penalty(container)
+    run_portal(ports, portal_id, date(2026, 1, 27))
+    with container.uow(portal_id) as uow:
+        (invoice,) = uow.documents.list()
+        uow.documents.save(replace(invoice, paid=invoice.total, status=InvoiceStatus.PAID))
+        uow.commit()
+    run_portal(ports, portal_id, date(2026, 1, 29))
+    assert _messages(container, portal_id, "payment_due") == []
+
+
+def test_each_overdue_step_says_its_step_the_debt_the_penalty_and_what_comes_next(
+    container: Container,
+) -> None:
+    portal_id, ports = _world_with_penalty(container)
+    run_portal(ports, portal_id, date(2026, 1, 27))  # 100 000, due 01.02
+    for day in (2, 4, 8):
+        run_portal(ports, portal_id, date(2026, 2, day))
+    manager, supervisor, accountant = (
+        m.body_text  # type: ignore[attr-defined]
+        for m in _messages(container, portal_id, "overdue")
+    )
+    # 100 000 x 0.1% = 100.00 a day: 1, 3 and 7 days late
+    assert "Шаг 1 из 3" in manager
+    assert "просрочка 1 дн." in manager
+    assert "Задолженность по договору всего: 100000.00 RUB" in manager
+    assert "Пени на 02.02.2026: 100.00 RUB" in manager
+    assert "04.02.2026 сообщение уйдёт руководителю" in manager
+    assert "Шаг 2 из 3" in supervisor
+    assert "Пени на 04.02.2026: 300.00 RUB" in supervisor
+    assert "08.02.2026 сообщение уйдёт бухгалтеру" in supervisor
+    assert "Шаг 3 из 3" in accountant
+    assert "Пени на 08.02.2026: 700.00 RUB" in accountant
+    assert "последний шаг цепочки" in accountant
+    assert len({manager, supervisor, accountant}) == 3
+
+
+def test_a_lease_s_own_reminder_days_replace_the_portal_s(container: Container) -> None:
+    portal_id, ports = _world_with_penalty(container)
+    with container.uow(portal_id) as uow:
+        (lease,) = uow.leases.list()
+        uow.leases.save(replace(lease, due_reminder_days=(5,)))
+        uow.commit()
+    run_portal(ports, portal_id, date(2026, 1, 27))  # February's invoice, due 01.02
+    for day in (date(2026, 1, 29), date(2026, 2, 1)):  # the portal's days: nothing now
+        run_portal(ports, portal_id, day)
+    sent = _messages(container, portal_id, "payment_due")
+    # 5 days before 01.02 is 27.01, the day of issue: one reminder, nothing on the due day
+    assert [m.subject for m in sent] == [  # type: ignore[attr-defined]
+        "Срок оплаты счёта № 1 — через 5 дн., 01.02.2026"
+    ]

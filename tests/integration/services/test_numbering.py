@@ -64,7 +64,7 @@ def test_one_company_stored_with_two_bank_accounts_keeps_one_numbering(
     container: Container,
 ) -> None:
     portal_id, first = _landlord(container)
-    other_bank = replace(factories.SBER, account="40702810138000000002")
+    other_bank = replace(factories.SBER, account="40702810238000000002")
     with container.uow(portal_id) as uow:
         second = uow.parties.add_landlord(factories.landlord(bank=other_bank))
         uow.commit()
@@ -81,7 +81,7 @@ def test_leases_of_one_landlord_registered_apart_share_its_row(container: Contai
     with container.uow(portal_id) as uow:
         first = register_lease(uow, container.clock, factories.lease(number="1"))
         second = register_lease(uow, container.clock, factories.lease(number="2"))
-        other_bank = replace(factories.SBER, account="40702810138000000002")
+        other_bank = replace(factories.SBER, account="40702810238000000002")
         third = register_lease(
             uow, container.clock,
             factories.lease(number="3", landlord=factories.landlord(bank=other_bank)),

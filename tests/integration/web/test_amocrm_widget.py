@@ -18,14 +18,40 @@ def test_issue_next_invoice_issues_it_and_queues_its_push_to_the_lead(widget: Wi
     assert widget.queued == [(DOCUMENT_TASK, widget.portal_id, invoice.id)]
 
 
-def test_issue_act_closes_a_started_period_and_not_one_still_ahead(widget: Widget) -> None:
+def test_issue_act_closes_an_ended_period_and_not_one_still_running(widget: Widget) -> None:
+    from datetime import UTC, datetime
+
+    running = widget.press("issue_act")  # 1 February: February has not ended
+    widget.container.clock.set(datetime(2026, 2, 28, 9, tzinfo=UTC))  # type: ignore[attr-defined]
     first = widget.press("issue_act")
-    second = widget.press("issue_act")  # March has not started on 1 February
+    second = widget.press("issue_act")  # March has not ended on 28 February
 
     (act,) = widget.documents(DocumentKind.ACT)
+    assert running.json == {"outcome": "nothing_planned", "issued": []}
     assert first.json == {"outcome": "done", "issued": [act.id]}
-    assert act.period.start.isoformat() == "2026-02-01"
+    assert (act.period.start.isoformat(), act.issued_on.isoformat()) == (
+        "2026-02-01",
+        "2026-02-28",
+    )
     assert second.json == {"outcome": "nothing_planned", "issued": []}
+
+
+def test_next_invoice_for_a_future_period_is_issued_only_once_confirmed(widget: Widget) -> None:
+    february = widget.press("issue_next_invoice")  # planned for 1 February, today
+    asked = widget.press("issue_next_invoice")  # March's: 5 days before 1 March, 24.02
+    assert len(widget.documents(DocumentKind.INVOICE)) == 1
+    confirmed = widget.call(
+        "POST", "/amocrm/widget/lead/42/action",
+        {"action": "issue_next_invoice", "confirm_future": True},
+    )  # fmt: skip
+
+    assert february.json["outcome"] == "done"
+    assert asked.json == {
+        "outcome": "confirm_future", "issued": [], "period": ["2026-03-01", "2026-03-31"],
+        "planned_on": "2026-02-24",
+    }  # fmt: skip
+    assert confirmed.json["outcome"] == "done"
+    assert len(widget.documents(DocumentKind.INVOICE)) == 2
 
 
 def test_resend_documents_goes_once_a_day(widget: Widget) -> None:

@@ -293,9 +293,11 @@ def test_the_tab_button_issues_the_next_invoice_and_queues_the_deal_update(setup
     assert setup.queued == [("jobs.tasks.crm_document_issued", (portal_id, invoices[0].id))]
 
 
-def test_the_tab_issues_the_act_of_the_started_period_and_refuses_unknown_buttons(
+def test_the_tab_issues_the_act_of_the_ended_period_and_refuses_unknown_buttons(
     setup: Setup,
 ) -> None:
+    from datetime import date
+
     from backend.domain.billing import DocumentKind
     from backend.domain.lease import LeaseStatus
     from backend.services.leases import register_lease
@@ -303,7 +305,8 @@ def test_the_tab_issues_the_act_of_the_started_period_and_refuses_unknown_button
 
     portal_id = _installed(setup)
     with setup.container.uow(portal_id) as uow:
-        lease = factories.lease(status=LeaseStatus.SIGNED)  # from 1 Feb, the clock's day
+        # from 1 January: January has ended by the clock's day, 1 February; February has not
+        lease = factories.lease(status=LeaseStatus.SIGNED, start=date(2026, 1, 1))
         lease_id = register_lease(uow, setup.container.clock, lease, crm_deal_id="5").lease_id
         uow.commit()
     frame = _tab_frame(setup, "5")
@@ -321,8 +324,45 @@ def test_the_tab_issues_the_act_of_the_started_period_and_refuses_unknown_button
     assert "Done" in press("issue_act")
     with setup.container.uow(portal_id) as uow:
         (act,) = uow.documents.for_lease(lease_id, DocumentKind.ACT)
-    assert act.period.start.isoformat() == "2026-02-01"
+    assert act.period.start.isoformat() == "2026-01-01"
     assert setup.queued == [("jobs.tasks.crm_document_issued", (portal_id, act.id))]
+    # February's act would be dated before February ends: nothing to issue yet
+    assert "Nothing more is planned" in press("issue_act")
+
+
+def test_the_tab_asks_before_billing_a_future_period_and_issues_once_confirmed(
+    setup: Setup,
+) -> None:
+    from backend.domain.billing import DocumentKind
+    from backend.domain.lease import LeaseStatus
+    from backend.services.leases import register_lease
+    from tests import factories
+
+    portal_id = _installed(setup)
+    with setup.container.uow(portal_id) as uow:
+        lease = factories.lease(status=LeaseStatus.SIGNED)  # from 1 Feb, the clock's day
+        lease_id = register_lease(uow, setup.container.clock, lease, crm_deal_id="5").lease_id
+        uow.commit()
+    frame = _tab_frame(setup, "5")
+
+    def press(**extra: str) -> str:
+        data = {"frame": frame, "action": "issue_next_invoice", "lang": "en", **extra}
+        answer = setup.web.post("/bitrix24/deal-tab/action?LANG=en", data=data)
+        assert answer.status_code == 200
+        return answer.get_data(as_text=True)
+
+    def invoices() -> list[str]:
+        with setup.container.uow(portal_id) as uow:
+            found = uow.documents.for_lease(lease_id, DocumentKind.INVOICE)
+        return [d.period.start.isoformat() for d in found]
+
+    assert "Done" in press()  # February's invoice is planned for today
+    asked = press()  # March's is planned for 01.03: the tab asks first
+    assert "future period" in asked
+    assert "Yes, issue it now" in asked
+    assert invoices() == ["2026-02-01"]
+    assert "Done" in press(confirm_future="1")
+    assert invoices() == ["2026-02-01", "2026-03-01"]
 
 
 def test_the_app_page_shows_the_portals_last_billing_run(setup: Setup) -> None:

@@ -63,7 +63,12 @@ def _csrf(html: str) -> str:
 def test_the_page_lists_each_portals_runs_with_counts_and_errors(container: Container) -> None:
     portal_id = _portal(container)
     broken = factories.landlord(bank=BankRequisites("Банк", "04452522", "40702810938000000001"))
-    bad = _lease(container, portal_id, number="B-1", landlord=broken)
+    bad = _lease(container, portal_id, number="B-1", landlord=factories.landlord(inn="7736207543"))
+    with container.uow(portal_id) as uow:  # stored before requisites were checked on entry
+        landlord_id = uow.leases.get(bad).landlord.id
+        assert landlord_id is not None
+        uow.parties.update_landlord(landlord_id, broken, {})
+        uow.commit()
     _lease(container, portal_id, auto_send=True)
     run_portal(container.billing_ports(), portal_id, JAN_27)
     with container.uow(portal_id) as uow:

@@ -175,3 +175,54 @@ def test_nbu_rejects_a_short_purpose() -> None:
 
 def test_qr_is_encoded_at_error_correction_m() -> None:
     assert render_qr(PAYMENT.payload()).error == "M"
+
+
+# The mandatory block of PAYMENT without its name: "ST0001x" 7 + "|Name=" 6 +
+# "|PersonalAcc=" 13 + 20 + "|BankName=" 10 + "ПАО СБЕРБАНК" (11 letters and a space: 23 bytes
+# in UTF-8, 12 in cp1251) + "|BIC=" 5 + 9 + "|CorrespAcc=" 12 + 20 = 125 bytes in UTF-8, 114 in
+# cp1251. The 120-character name below (116 letters, 4 spaces) adds 116 x 2 + 4 = 236 bytes in
+# UTF-8 (361 > 300) and 120 in cp1251 (234).
+LONG_NAME = "Общество с ограниченной ответственностью " + "Я" * 79
+
+
+def test_a_long_legal_name_switches_the_payload_to_cp1251_where_it_fits() -> None:
+    assert len(LONG_NAME) == 120
+    payment = replace(PAYMENT, name=LONG_NAME)
+    assert payment.mandatory_bytes() == 361
+    fitted = payment.fitted()
+    assert fitted.encoding is GostEncoding.CP1251
+    assert fitted.mandatory_bytes() == 234
+    assert fitted.payload_bytes().startswith(b"ST00011|Name=" + LONG_NAME.encode("cp1251"))
+
+
+def test_a_name_that_fits_in_utf8_stays_utf8() -> None:
+    assert PAYMENT.fitted().encoding is GostEncoding.UTF8
+
+
+def test_when_neither_encoding_fits_the_longest_field_is_named() -> None:
+    # 160 letters of name and 45 of bank name: 114 - 12 + 45 + 160 = 307 bytes in cp1251
+    payment = replace(PAYMENT, name="Я" * 160, bank_name="Б" * 45).fitted()
+    assert payment.encoding is GostEncoding.UTF8
+    with pytest.raises(InvalidDocumentData, match="307 in cp1251") as caught:
+        payment.payload()
+    assert caught.value.field == "qr.Name"
+
+
+def test_the_invoice_qr_of_a_landlord_with_a_long_name_scans_back_in_cp1251() -> None:
+    from backend.domain.billing import BillingPeriod, DocumentKind
+    from backend.domain.documents import IssuedDocument
+    from documents.payment_qr import payment_qr
+    from tests import factories
+
+    lease = factories.lease(landlord=factories.landlord(name=LONG_NAME))
+    total = Money(Decimal("100000.00"))
+    invoice = IssuedDocument(
+        lease_id=1, kind=DocumentKind.INVOICE, number="7", issued_on=date(2026, 2, 1),
+        period=BillingPeriod(date(2026, 2, 1), date(2026, 2, 28)), lines=(), net=total,
+        vat=Money.zero(), total=total,
+    )  # fmt: skip
+    qr = payment_qr(lease, invoice)
+    assert qr.payload.startswith("ST00011|Name=" + LONG_NAME + "|")
+    assert qr.images.data == qr.payload.encode("cp1251")
+    # zbar reads byte mode as ISO-8859-1 and hands it back in UTF-8; undo that to get the bytes
+    assert _scan(qr.images.png).decode("utf-8").encode("latin-1") == qr.images.data

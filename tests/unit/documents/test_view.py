@@ -91,6 +91,16 @@ def test_documents_without_a_positive_consistent_total_are_refused(
     assert caught.value.field == field
 
 
+def test_rouble_invoice_to_a_tenant_with_a_bad_inn_or_kpp_is_refused() -> None:
+    for tenant, field in (
+        (factories.tenant(inn="7702070130"), "tenant.inn"),
+        (factories.tenant(kpp="12"), "tenant.kpp"),
+    ):
+        with pytest.raises(InvalidRequisites) as caught:
+            build_view(factories.lease(tenant=tenant), _invoice())
+        assert caught.value.field == field
+
+
 def test_rouble_invoice_of_a_landlord_with_a_bad_inn_is_refused() -> None:
     lease = factories.lease(landlord=factories.landlord(inn="7707083894"))
     with pytest.raises(InvalidRequisites) as caught:

@@ -156,7 +156,8 @@ def test_planned_documents_due_today_or_earlier_and_not_issued() -> None:
         "01.02.2026–28.02.2026 (27.01.2026)",
         "01.03.2026–31.03.2026 (24.02.2026)",
     ]
-    assert act_periods == ["01.02.2026–28.02.2026 (24.02.2026)"]
+    # February's act is dated the period's last day, 28.02, on or before TODAY
+    assert act_periods == ["01.02.2026–28.02.2026 (28.02.2026)"]
     assert {i.lease_id for i in found} == {7}
 
 

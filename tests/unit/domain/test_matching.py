@@ -73,6 +73,12 @@ def payment(amount: str, purpose: str, inn: str = TENANT_INN) -> Payment:
         ("Оплата по счёт №БП-000123", ["123"]),
         ("Оплата по сч/ф 0123", ["123"]),
         ("Оплата по счетам № 12, 13 и 14", ["12", "13", "14"]),
+        ("по счетам № 2 от 01.01.2026 и № 5 от 01.02.2026", ["2", "5"]),
+        ("Оплата по счетам № 2 и № 5 за аренду", ["2", "5"]),
+        ("Оплата по счетам №№ 2, 5", ["2", "5"]),
+        ("Оплата по счетам 2, 5. НДС не облагается", ["2", "5"]),
+        ("по счету № 2 от 01.01.2026г., по счету № 5 от 01.02.2026г.", ["2", "5"]),
+        ("Оплата по счету № 5 от 01.02.2026 и № 2", ["5", "2"]),
         ("СЧЕТ НА ОПЛАТУ N 77 от 01.02.26", ["77"]),
         ("Перечисление на расчетный счет по договору", []),
         ("Возврат займа", []),
@@ -87,6 +93,11 @@ def test_invoice_numbers_are_found_in_the_ways_people_write_them(
 def test_the_date_written_next_to_the_number_is_kept() -> None:
     (ref,) = invoice_references("Оплата по счету № 123 от 01.02.2026")
     assert ref.on == date(2026, 2, 1)
+
+
+def test_each_number_of_a_list_keeps_its_own_date() -> None:
+    refs = invoice_references("по счетам № 2 от 01.01.2026 и № 5 от 01.02.2026")
+    assert [(r.number, r.on) for r in refs] == [("2", date(2026, 1, 1)), ("5", date(2026, 2, 1))]
 
 
 def test_numbers_compare_without_prefixes_and_leading_zeros() -> None:
@@ -138,6 +149,44 @@ def test_the_same_number_of_another_tenant_is_not_taken() -> None:
     result = match_payment(payment("1000.00", "по сч. 123"), invoices, LEASES)
     assert result.allocations == ()
     assert result.needs_review
+
+
+def test_one_payment_for_two_invoices_with_dates_pays_both_in_the_order_named() -> None:
+    # issue 17 case 2: 225 000 for № 2 (100 000) and № 5 (100 000): both paid, 25 000 advance
+    invoices = [
+        invoice(20, "2", "100000.00", month=1),
+        invoice(50, "5", "100000.00", month=2),
+    ]
+    result = match_payment(
+        payment("225000.00", "по счетам № 2 от 01.01.2026 и № 5 от 01.02.2026"), invoices, LEASES
+    )
+    assert [(a.invoice_id, a.amount.amount) for a in result.allocations] == [
+        (20, Decimal("100000.00")),
+        (50, Decimal("100000.00")),
+        (None, Decimal("25000.00")),
+    ]
+    assert result.matched_by is MatchedBy.INVOICE_NUMBER
+
+
+def test_money_goes_to_the_invoices_in_the_order_the_purpose_names_them() -> None:
+    invoices = [invoice(20, "2", "1000.00", month=1), invoice(50, "5", "1000.00", month=2)]
+    result = match_payment(payment("1500.00", "по счетам № 5 и № 2"), invoices, LEASES)
+    assert [(a.invoice_id, a.amount.amount) for a in result.allocations] == [
+        (50, Decimal("1000.00")),
+        (20, Decimal("500.00")),
+    ]
+
+
+def test_a_payer_naming_another_tenants_invoice_goes_to_review_with_the_reason() -> None:
+    # issue 17 case 4: the payer (TENANT_INN) names № 7, which is open only for lease 3
+    invoices = [invoice(10, "6", "1000.00", lease_id=1), invoice(11, "7", "1000.00", lease_id=3)]
+    result = match_payment(payment("1000.00", "Оплата по счету № 7"), invoices, LEASES)
+    assert result.allocations == ()
+    assert result.unallocated == Money(Decimal("1000.00"))
+    assert result.needs_review
+    assert "№ 7" in result.reason
+    assert "7719617469" in result.reason
+    assert TENANT_INN in result.reason
 
 
 def test_without_a_number_the_payer_inn_pays_the_oldest_open_invoice_first() -> None:
@@ -193,7 +242,15 @@ amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("99999.99"), 
     pay=amounts,
     totals=st.lists(st.tuples(amounts, st.integers(0, 100)), max_size=6),
     purpose=st.sampled_from(
-        ["по сч. 1", "Оплата по счетам № 1, 2, 3", "Аренда", "по договору № А-15/2026"]
+        [
+            "по сч. 1",
+            "Оплата по счетам № 1, 2, 3",
+            "Аренда",
+            "по договору № А-15/2026",
+            "по счетам № 3 от 01.03.2026 и № 1 от 01.01.2026",
+            "Оплата по счетам №№ 2, 4",
+            "по счетам 4, 1",
+        ]
     ),
     inn=st.sampled_from([TENANT_INN, "", "7719617469"]),
 )

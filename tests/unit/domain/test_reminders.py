@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -15,9 +14,9 @@ from backend.domain.reminders import (
     GRACE_DAYS,
     Audience,
     ReminderKind,
+    due_reminders,
     lease_reminders,
     overdue_reminders,
-    penalty,
 )
 from tests import factories
 
@@ -92,11 +91,15 @@ def test_the_chain_stops_when_the_invoice_is_paid_or_cancelled() -> None:
     assert overdue_reminders(partly, date(2026, 3, 6)) != []
 
 
-def test_penalty_accrues_per_day_on_the_unpaid_part() -> None:
-    partly = invoice(paid=rub("40000.00"))
-    assert penalty(partly, date(2026, 3, 15), Decimal("0.1")) == rub("600.00")  # 60 000 x 0.1% x 10
-    assert penalty(partly, date(2026, 3, 5), Decimal("0.1")) == rub("0")
-    assert penalty(partly, date(2026, 3, 15), None) == rub("0")
-    assert penalty(
-        replace(partly, paid=rub("100000.00")), date(2026, 3, 15), Decimal("0.1")
-    ) == rub("0")
+def test_the_due_date_is_announced_three_days_before_and_on_the_day_only() -> None:
+    # due 05.03: reminders on 02.03 (3 days before) and 05.03, none after
+    days = {day: due_reminders(invoice(), date(2026, 3, day)) for day in (1, 2, 4, 5, 6)}
+    assert days[1] == []
+    assert [(r.days_left, r.audience) for r in days[2]] == [(3, (Audience.TENANT,))]
+    assert [r.days_left for r in days[4]] == [3]  # a missed night still tells it
+    assert [r.days_left for r in days[5]] == [0]
+    assert days[6] == []
+    assert days[2][0].key != days[5][0].key
+    paid = invoice(paid=rub("100000.00"), status=InvoiceStatus.PAID)
+    assert due_reminders(paid, date(2026, 3, 2)) == []
+    assert [r.days_left for r in due_reminders(invoice(), date(2026, 2, 28), (5, 1))] == [5]

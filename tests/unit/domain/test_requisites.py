@@ -15,8 +15,9 @@ from backend.domain.requisites import (
     check_kpp,
     check_landlord,
     check_ogrn,
+    check_tenant,
 )
-from tests.factories import SBER, landlord
+from tests.factories import SBER, landlord, tenant
 
 
 @pytest.mark.parametrize("inn", ["7707083893", "7728168971", "500100732259"])
@@ -110,3 +111,38 @@ def test_a_wrong_ogrn_says_which_check_failed(ogrn: str, code: str) -> None:
 def test_an_address_with_spaces_line_breaks_or_no_domain_is_refused(email: str) -> None:
     with pytest.raises(InvalidRequisites):
         check_email(email)
+
+
+@pytest.mark.parametrize("ogrn", ["1027700132195", "304500116000157"])
+def test_published_ogrn_and_ogrnip_pass_their_control_digit(ogrn: str) -> None:
+    # 102770013219 mod 11 = 5 -> 5; 30450011600015 mod 13 = 7 -> 7
+    assert check_ogrn(ogrn) == ogrn
+
+
+@pytest.mark.parametrize(
+    ("ogrn", "reason"),
+    [
+        ("1027700132196", "control digit"),
+        ("102770013219", "13 or 15 digits"),
+        ("304500116000158", "control digit"),
+    ],
+)
+def test_a_wrong_ogrn_is_refused_naming_the_field(ogrn: str, reason: str) -> None:
+    with pytest.raises(InvalidRequisites, match=reason) as refused:
+        check_landlord(landlord(ogrn=ogrn))
+    assert refused.value.field == "landlord.ogrn"
+
+
+def test_a_tenant_with_a_wrong_inn_or_kpp_is_refused_naming_the_field() -> None:
+    with pytest.raises(InvalidRequisites) as wrong_inn:
+        check_tenant(tenant(inn="7702070130"))
+    assert wrong_inn.value.field == "tenant.inn"
+    with pytest.raises(InvalidRequisites) as wrong_kpp:
+        check_tenant(tenant(kpp="12"))
+    assert wrong_kpp.value.field == "tenant.kpp"
+
+
+def test_a_tenant_may_leave_out_what_it_has_not_but_a_person_has_no_kpp() -> None:
+    assert check_tenant(tenant(inn="", kpp="")).inn == ""
+    with pytest.raises(InvalidRequisites, match="no КПП"):
+        check_tenant(tenant(inn="500100732259", kpp="500101001"))

@@ -167,8 +167,8 @@ def test_quarters_follow_the_calendar_and_prorate_a_short_first_quarter() -> Non
         period(date(2026, 2, 20), date(2026, 3, 31)),
         period(date(2026, 4, 1), date(2026, 6, 30)),
     ]
-    # 40 of the quarter's 90 days of 300 000
-    assert items[0].total == rub("133333.33")
+    # 9/28 of February (32 142.857 -> 32 142.86) plus the whole of March (100 000)
+    assert items[0].total == rub("132142.86")
     assert items[1].total == rub("300000.00")
     assert items[1].lines[0].description == "Аренда помещения 101 за II квартал 2026"
 
@@ -179,6 +179,56 @@ def test_every_two_months_from_the_start_month() -> None:
     assert len(items) == 6
     assert items[0].period == period(date(2020, 1, 1), date(2020, 2, 29))
     assert all(i.total == rub("200000.00") for i in items)
+
+
+LEASE_2020 = {"start": date(2020, 3, 15), "end": date(2021, 3, 14)}
+
+
+def test_a_year_costs_the_same_billed_monthly_quarterly_yearly_or_every_two_months() -> None:
+    # issue 17 case 1: 15.03.2020-14.03.2021 at 100 000 a month: 17/31 of March 2020
+    # (54 838.71), eleven whole months, 14/31 of March 2021 (45 161.29): 1 200 000.00
+    for billing in (
+        BillingFrequency(PeriodUnit.MONTH),
+        BillingFrequency(PeriodUnit.QUARTER),
+        BillingFrequency(PeriodUnit.YEAR),
+        BillingFrequency(PeriodUnit.MONTH, every=2),
+    ):
+        items = invoices(plan(monthly_lease(**LEASE_2020, billing=billing)))
+        total = sum((i.total.amount for i in items), Decimal(0))
+        assert total == Decimal("1200000.00"), billing
+
+
+def test_a_year_billed_yearly_is_split_at_the_calendar_year() -> None:
+    items = invoices(plan(monthly_lease(**LEASE_2020, billing=BillingFrequency(PeriodUnit.YEAR))))
+    # 2020: 17/31 x 100 000 = 54 838.709... -> 54 838.71, plus April-December 900 000
+    # 2021: January and February 200 000, plus 14/31 x 100 000 = 45 161.29
+    assert [(i.period, i.total) for i in items] == [
+        (period(date(2020, 3, 15), date(2020, 12, 31)), rub("954838.71")),
+        (period(date(2021, 1, 1), date(2021, 3, 14)), rub("245161.29")),
+    ]
+
+
+def test_a_quarter_cut_by_the_lease_start_bills_its_whole_months_whole() -> None:
+    # quarterly from 01.02.2021: February + March are two whole months, not 59/90 of a quarter
+    lease = monthly_lease(
+        start=date(2021, 2, 1), end=date(2021, 12, 31), billing=BillingFrequency(PeriodUnit.QUARTER)
+    )
+    first = invoices(plan(lease))[0]
+    assert first.period == period(date(2021, 2, 1), date(2021, 3, 31))
+    assert first.total == rub("200000.00")
+    assert (first.lines[0].quantity, first.lines[0].unit) == (2, "мес.")
+
+
+def test_every_two_months_from_mid_january_bills_17_31_of_january_plus_february() -> None:
+    lease = monthly_lease(
+        start=date(2021, 1, 15),
+        end=date(2021, 12, 31),
+        billing=BillingFrequency(PeriodUnit.MONTH, every=2),
+    )
+    first = invoices(plan(lease))[0]
+    assert first.period == period(date(2021, 1, 15), date(2021, 2, 28))
+    # 17/31 x 100 000 = 54 838.709... -> 54 838.71, plus February 100 000
+    assert first.total == rub("154838.71")
 
 
 def test_weekly_billing_adds_up_to_the_monthly_rent_within_each_month() -> None:
@@ -208,8 +258,9 @@ def test_issue_before_start_and_due_after_issue() -> None:
     )
     march_invoice, march_act = [i for i in plan(lease) if i.period.start == date(2020, 3, 1)]
     assert (march_invoice.issue_on, march_invoice.due_on) == (date(2020, 2, 25), date(2020, 3, 3))
-    # the act for March goes out with April's invoice (seed 001), 5 days before April
-    assert (march_act.kind, march_act.issue_on, march_act.due_on) == (ACT, date(2020, 3, 27), None)
+    # issue 17 case 8: the act of March is dated 31.03, the last day of the period it
+    # records, not 27.03 with April's invoice
+    assert (march_act.kind, march_act.issue_on, march_act.due_on) == (ACT, date(2020, 3, 31), None)
 
 
 def test_postpay_issues_after_the_period_and_due_by_day_of_period_rolls_forward() -> None:
@@ -249,11 +300,11 @@ def test_yearly_indexation_from_the_anniversary() -> None:
 def test_due_items_and_next_invoice_date() -> None:
     items = plan(monthly_lease(issue_rule=IssueRule(IssueAnchor.BEFORE_START, 5)))
     due = due_items(items, date(2020, 2, 25))
+    # February's act waits for 29.02, the end of the period it records
     assert [(i.kind, i.period.start) for i in due] == [
         (INVOICE, date(2020, 1, 1)),
         (ACT, date(2020, 1, 1)),
         (INVOICE, date(2020, 2, 1)),
-        (ACT, date(2020, 2, 1)),
         (INVOICE, date(2020, 3, 1)),
     ]
     assert next_invoice_date(items) == date(2019, 12, 27)
@@ -361,6 +412,27 @@ def test_whole_months_at_one_rent_sum_to_rent_times_months(
         lease.billing = BillingFrequency(unit)
         total = sum((i.total.amount for i in invoices(plan(lease))), Decimal(0))
         assert total == amount * months
+
+
+@settings(max_examples=60, deadline=None)
+@given(lease=leases(), every=st.integers(1, 5), days=st.integers(1, 40))
+def test_a_lease_costs_the_same_whatever_its_billing_frequency(
+    lease: Lease, every: int, days: int
+) -> None:
+    """Monthly, quarterly, yearly, every N months, weekly or every N days: the same total to
+    the kopeck (issue 17), because every period is the sum of its calendar months' parts."""
+    totals = set()
+    for billing in (
+        BillingFrequency(PeriodUnit.MONTH),
+        BillingFrequency(PeriodUnit.QUARTER),
+        BillingFrequency(PeriodUnit.YEAR),
+        BillingFrequency(PeriodUnit.MONTH, every),
+        BillingFrequency(PeriodUnit.WEEK),
+        BillingFrequency(PeriodUnit.DAY, days),
+    ):
+        lease.billing = billing
+        totals.add(sum((i.total.amount for i in invoices(plan(lease))), Decimal(0)))
+    assert len(totals) == 1
 
 
 @settings(max_examples=80, deadline=None)

@@ -165,15 +165,60 @@ def test_a_document_cut_by_the_next_section_is_an_error() -> None:
     assert "no КонецДокумента" in reader.report.errors[0].message
 
 
-def test_a_missing_end_of_file_and_an_unknown_key_are_warnings() -> None:
-    text = SAMPLE.format(encoding="Windows").replace("КонецФайла\n", "")
-    text = text.replace("Очередность=5", "Очередность=5\nЛюбимыйЦвет=синий")
+def test_an_unknown_key_is_a_warning() -> None:
+    text = SAMPLE.format(encoding="Windows").replace(
+        "Очередность=5", "Очередность=5\nЛюбимыйЦвет=синий"
+    )
     payments, reader = _read(text.encode("cp1251"))
     assert len(payments) == 2
-    messages = [w.message for w in reader.report.warnings]
-    assert any("ЛюбимыйЦвет" in m for m in messages)
-    assert any("КонецФайла" in m for m in messages)
+    assert any("ЛюбимыйЦвет" in w.message for w in reader.report.warnings)
+    assert reader.report.errors == []
+
+
+def test_a_file_without_its_end_of_file_is_an_error_on_its_last_line() -> None:
+    text = SAMPLE.format(encoding="Windows").replace("КонецФайла\n", "")
+    _, reader = _read(text.encode("cp1251"))
+    (error,) = reader.report.errors
+    assert (error.line, "КонецФайла" in error.message) == (52, True)  # the last КонецДокумента
     assert not reader.report.complete
+
+
+@pytest.mark.parametrize(
+    ("amount", "says"),
+    [
+        ("85O00.OO", "85O00.OO"),  # letters O for zeros
+        ("1E+50", "1E+50"),  # an exponent
+        ("0.001", "0.001"),  # a tenth of a kopeck
+        ("-100.00", "-100.00"),
+        ("1000000000000.00", "over 999999999999.99"),
+    ],
+)
+def test_an_amount_that_is_not_roubles_and_kopecks_breaks_its_document(
+    amount: str, says: str
+) -> None:
+    text = SAMPLE.format(encoding="Windows").replace("Сумма=12354.00", f"Сумма={amount}")
+    payments, reader = _read(text.encode("cp1251"))
+    assert [p.number for p in payments] == ["7"]
+    (error,) = reader.report.errors
+    assert error.line == 21
+    assert says in error.message
+
+
+def test_an_amount_with_a_comma_or_without_kopecks_is_read() -> None:
+    text = SAMPLE.format(encoding="Windows").replace("Сумма=12354.00", "Сумма=12354,5")
+    text = text.replace("Сумма=100000.00", "Сумма=100000")
+    payments, _ = _read(text.encode("cp1251"))
+    assert [p.amount.amount for p in payments] == [Decimal("12354.50"), Decimal("100000.00")]
+
+
+def test_an_account_that_is_not_20_digits_breaks_its_document() -> None:
+    text = SAMPLE.format(encoding="Windows").replace(
+        "ПолучательСчет=40702810938000000001\nПолучательИНН=7707083893\nВидОплаты=17",
+        "ПолучательСчет=4070281093800000000I\nПолучательИНН=7707083893\nВидОплаты=17",
+    )
+    payments, reader = _read(text.encode("cp1251"))
+    assert [p.number for p in payments] == ["105"]
+    assert "ПолучательСчет '4070281093800000000I'" in reader.report.errors[0].message
 
 
 def test_a_file_that_is_not_a_statement_is_refused() -> None:

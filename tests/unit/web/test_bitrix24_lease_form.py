@@ -52,3 +52,20 @@ def test_a_bad_field_is_named(change: dict[str, str], field: str) -> None:
     with pytest.raises(InvalidLease) as caught:
         lease_from_form({**FORM, **change}, factories.landlord(), None)
     assert caught.value.field == field
+
+
+def test_the_payment_term_is_the_portals_unless_the_form_gives_one() -> None:
+    from backend.domain.lease import DueAnchor, DueRule
+    from backend.services.leases import due_rule_from_settings
+
+    assert due_rule_from_settings({}) == DueRule(DueAnchor.AFTER_ISSUE, 5)
+    portal = due_rule_from_settings({"billing": {"due_anchor": "day_of_period", "due_days": 10}})
+    assert lease_from_form(FORM, factories.landlord(), None, portal).due_rule == DueRule(
+        DueAnchor.DAY_OF_PERIOD, 10
+    )
+    own = {**FORM, "due_anchor": "after_issue", "due_days": "7"}
+    assert lease_from_form(own, factories.landlord(), None, portal).due_rule == DueRule(
+        DueAnchor.AFTER_ISSUE, 7
+    )
+    with pytest.raises(InvalidLease, match="due_days"):
+        lease_from_form({**FORM, "due_days": "-1"}, factories.landlord(), None, portal)
