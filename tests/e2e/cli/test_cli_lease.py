@@ -105,7 +105,7 @@ def _without(data: dict[str, Any], key: str) -> dict[str, Any]:
         ),
         (
             lambda d: {**d, "landlord": {**d["landlord"], "ogrn": "1027700132196"}},
-            "error: landlord.ogrn: control digit of 1027700132196 does not match",
+            "error: landlord.ogrn: control digit of ОГРН 1027700132196 does not match",
         ),
         (
             lambda d: {**d, "colour": "red"},
