@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db.base import Base
+from backend.db.base import Base, RateColumn
 
 
 class PortalRow(Base):
@@ -144,7 +144,7 @@ class LeaseRow(Base):
     deposit: Mapped[Decimal | None] = mapped_column(default=None)
     indexation_percent: Mapped[Decimal | None] = mapped_column(default=None)
     indexation_first_on: Mapped[date | None] = mapped_column(default=None)
-    penalty_rate_per_day: Mapped[Decimal | None] = mapped_column(default=None)
+    penalty_rate_per_day: Mapped[Decimal | None] = mapped_column(RateColumn, default=None)
     penalty_invoicing: Mapped[str] = mapped_column(
         String(16), default="on_demand", server_default="on_demand"
     )

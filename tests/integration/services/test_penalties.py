@@ -118,3 +118,14 @@ def test_a_penalty_invoice_goes_to_1c_without_vat(world: World, tmp_path: Path) 
     # the row of the penalty line names its VAT rate after its text (Содержание)
     rates = re.findall(r"Пени за просрочку.*?СтавкаНДС>([^<]+)<", data.decode("utf-8"), re.S)
     assert rates == ["БезНДС"]
+
+
+def test_a_daily_rate_finer_than_a_kopeck_is_kept_to_the_last_digit(world: World) -> None:
+    """Contracts write 0.033 % a day, and 1/300 of a 21 % key rate is 0.07 %: stored at
+    kopeck precision the first became 0.03 and every penalty a tenth too small."""
+    with world.container.uow(world.portal_id) as uow:
+        lease = uow.leases.get(world.lease_id)
+        uow.leases.save(replace(lease, penalty_rate_per_day=Decimal("0.033")))
+        uow.commit()
+    with world.container.uow(world.portal_id) as uow:
+        assert uow.leases.get(world.lease_id).penalty_rate_per_day == Decimal("0.033")

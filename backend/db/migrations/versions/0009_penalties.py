@@ -36,10 +36,24 @@ def upgrade() -> None:
             )
         )
         batch.add_column(sa.Column("due_reminder_days", sa.JSON(), nullable=True))
+        # a daily rate in per cent needs more than kopeck precision (0.033 %, 1/300 of the
+        # key rate): it was Numeric(18, 2)
+        batch.alter_column(
+            "penalty_rate_per_day",
+            existing_type=sa.Numeric(18, 2),
+            type_=sa.Numeric(9, 6),
+            existing_nullable=True,
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("leases") as batch:
+        batch.alter_column(
+            "penalty_rate_per_day",
+            existing_type=sa.Numeric(9, 6),
+            type_=sa.Numeric(18, 2),
+            existing_nullable=True,
+        )
         batch.drop_column("due_reminder_days")
         batch.drop_column("penalty_invoicing")
     # fails if a penalty invoice starts the day a rent invoice of its lease does: cancel or
