@@ -47,7 +47,7 @@ def test_an_upload_with_a_broken_amount_is_a_400_naming_the_line_and_stores_noth
     data = statement_file().replace(
         "Сумма=40000.00".encode("cp1251"), "Сумма=0.001".encode("cp1251")
     )
-    client = create_app(container=container).test_client()
+    client = operator_client(create_app(container=container))
     url = f"/portals/{world.portal_id}/payments"
     answer = client.post(f"{url}/statements", data={"file": (io.BytesIO(data), "kl.txt")})
     assert answer.status_code == 400
