@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 import threading
 from types import FrameType
 from typing import Any
@@ -79,19 +77,24 @@ def _with_sandbox(app: Any, settings: Settings) -> Any:
 @click.command()
 @click.option("--no-worker", is_flag=True, help="Web only (the worker runs elsewhere).")
 def serve(no_worker: bool) -> None:
-    """Run web + worker + beat as one process tree on the embedded defaults; Ctrl-C stops all."""
+    """Run web + worker + beat as one process tree on the embedded defaults; the worker is
+    restarted with back-off when it dies (``backend.runtime.supervisor``); Ctrl-C stops all."""
     from waitress import create_server
 
     from backend.db.migrate import upgrade
+    from backend.runtime.embedded import supervised_worker
     from backend.web.app import create_app
 
     settings = Settings.from_env()
+    _log_to_stderr()
     upgrade(settings.database_url)
-    app = _with_sandbox(create_app(settings), settings)
-    child = None
+    flask_app = create_app(settings)
+    app = _with_sandbox(flask_app, settings)
+    supervisor = None
     if not no_worker:
-        args = ["--beat"] if settings.embedded_broker else []
-        child = subprocess.Popen([sys.executable, "-m", "backend.cli", "worker", *args])  # noqa: S603
+        supervisor = supervised_worker(flask_app.extensions["rentflow"])
+        flask_app.extensions["rentflow"].extras["worker_supervisor"] = supervisor
+        supervisor.start()
     server = create_server(app, host=settings.host, port=settings.port, threads=8)
     stopping = threading.Event()
 
@@ -100,8 +103,6 @@ def serve(no_worker: bool) -> None:
             return
         stopping.set()
         click.echo(f"stopping (signal {signum})", err=True)
-        if child is not None and child.poll() is None:
-            child.send_signal(signal.SIGTERM)
         server.close()
 
     signal.signal(signal.SIGINT, stop)
@@ -115,21 +116,30 @@ def serve(no_worker: bool) -> None:
         if not stopping.is_set():
             raise
     finally:
-        if child is not None:
-            try:
-                child.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        if supervisor is not None:
+            supervisor.stop(timeout=30)
+
+
+def _log_to_stderr() -> None:
+    """The supervisor's and the app's log lines on stderr, unless logging is set up already."""
+    import logging
+
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
 
 
 @click.command()
 @click.option("--wait", default=30.0, show_default=True, help="Seconds to wait for the worker.")
 def doctor(wait: float) -> None:
-    """Check the whole stack: send a task through the broker and wait for a worker to run it."""
+    """Check the whole stack: send a task through the broker and wait for a worker to run it,
+    then report each part as ``/healthz`` does (worker, broker, outbox, disk)."""
     import time
     import uuid
 
     from backend.bootstrap import bootstrap
+    from backend.runtime.health import check_health
     from backend.services.health import pings
     from jobs import tasks
     from jobs.celery_app import make_celery
@@ -140,9 +150,18 @@ def doctor(wait: float) -> None:
     note = f"doctor-{uuid.uuid4().hex[:8]}"
     app.send_task(tasks.ping.name, args=(note,))
     deadline = time.monotonic() + wait
-    while time.monotonic() < deadline:
-        if note in pings(container.uow):
-            click.echo(f"ok: a worker ran {note} via {settings.celery_broker_url}")
-            return
-        time.sleep(0.5)
-    raise click.ClickException(f"no worker ran {note} within {wait:.0f}s; is `rentflow worker` up?")
+    ran = False
+    while time.monotonic() < deadline and not ran:
+        ran = note in pings(container.uow)
+        if not ran:
+            time.sleep(0.5)
+    report = check_health(settings, container.uow, container.clock)
+    for name, part in report.parts.items():
+        click.echo(f"{'ok' if part.ok else 'UNHEALTHY'} {name}: {part.detail}")
+    if not ran:
+        raise click.ClickException(
+            f"no worker ran {note} within {wait:.0f}s; is `rentflow worker` up?"
+        )
+    click.echo(f"ok: a worker ran {note} via {settings.celery_broker_url}")
+    if not report.ok:
+        raise click.ClickException(f"unhealthy: {report.line()}")

@@ -171,6 +171,14 @@ def crm_push_sweep() -> None:
             crm_lease_event.delay(portal_id, document_id, event)
 
 
+@shared_task(acks_late=True)
+def close_stale_runs() -> None:
+    """Close as "interrupted" the billing runs "running" for longer than any run takes: their
+    worker died (scaled out; the embedded supervisor closes them when its worker dies)."""
+    c = container()
+    health.close_interrupted_runs(c.uow, c.clock, c.clock.now() - health.RUN_STALE)
+
+
 @shared_task(acks_late=True, autoretry_for=(CrmUnavailable,), retry_backoff=True, max_retries=12)
 def amocrm_lead_changed(portal_id: int, lead_id: str) -> None:
     """An amoCRM lead changed: read it and apply its status to the lease (crm_sync)."""

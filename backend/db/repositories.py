@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, insert, select, update
+from sqlalchemy import Table, and_, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -1097,6 +1097,14 @@ class OutboxRepository:
         )
         return [_message_from_row(r) for r in rows]
 
+    def oldest_due(self, now: datetime) -> datetime | None:
+        """When the oldest message still waiting to go out became due (None: none waits)."""
+        return self.session.scalar(
+            select(func.min(OutboxRow.next_attempt_at)).where(
+                OutboxRow.status == MessageStatus.PENDING.value, OutboxRow.next_attempt_at <= now
+            )
+        )
+
     def get(self, message_id: int) -> OutboxMessage:
         row = self.session.get(OutboxRow, message_id)
         if row is None:
@@ -1285,6 +1293,19 @@ class BillingRunRepository:
         row.finished_at, row.issued, row.sent, row.failed = at, issued, sent, failed
         row.errors = errors
         row.status = "failed" if failed else "done"
+
+    def close_interrupted(self, started_before: datetime, at: datetime) -> int:
+        """Close as "interrupted" the runs still "running" that started before
+        ``started_before`` (their worker died); returns how many."""
+        query = (
+            update(BillingRunRow)
+            .where(BillingRunRow.status == "running", BillingRunRow.started_at < started_before)
+            .values(status="interrupted", finished_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        if self.portal_id is not None:
+            query = query.where(BillingRunRow.portal_id == self.portal_id)
+        return int(self.session.execute(query).rowcount)  # type: ignore[attr-defined]
 
     def recent(self, limit: int = 20) -> list[dict[str, Any]]:
         query = select(BillingRunRow).order_by(BillingRunRow.id.desc()).limit(limit)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, render_template
 from flask.typing import ResponseReturnValue
 
+from backend.web.deps import container
+
 bp = Blueprint("home", __name__)
 
 
@@ -25,4 +27,19 @@ def index() -> ResponseReturnValue:
 
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
-    return jsonify(status="ok")
+    """The worker, the broker, the outbox and the disk: 200 when all are healthy, else 503
+    naming the unhealthy parts (``backend.runtime.health``)."""
+    from backend.runtime.health import CachedHealth, check_health
+
+    built = container()
+    cached: CachedHealth | None = built.extras.get("health")
+    if cached is None:
+        cached = CachedHealth(
+            lambda: check_health(
+                built.settings, built.uow, built.clock,
+                supervised=getattr(built.extras.get("worker_supervisor"), "state", None),
+            )
+        )  # fmt: skip
+        built.extras["health"] = cached
+    report = cached.report()
+    return jsonify(report.as_json()), 200 if report.ok else 503
