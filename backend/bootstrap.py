@@ -123,25 +123,42 @@ class Container:
         if custom is not None:
             custom(name, *args)
             return
+        if self.settings.embedded_broker:
+            self._embedded_publisher().send(name, list(args))
+            return
         producer = self.extras.get("celery_producer")
         if producer is None:
             from celery import Celery
 
             # not the current app: in a worker, ``task.delay`` keeps using the worker's
+            from backend.runtime.sqlite_broker import kombu_url
+
             producer = Celery(
-                "rentflow-producer", broker=self.settings.celery_broker_url, set_as_current=False
+                "rentflow-producer",
+                broker=kombu_url(self.settings.celery_broker_url),
+                set_as_current=False,
             )
             self.extras["celery_producer"] = producer
         producer.send_task(name, args=list(args))
+
+    def _embedded_publisher(self) -> Any:
+        publisher = self.extras.get("embedded_publisher")
+        if publisher is None:
+            from backend.runtime.sqlite_broker import EmbeddedPublisher
+
+            publisher = EmbeddedPublisher(self.settings.celery_broker_url)
+            self.extras["embedded_publisher"] = publisher
+        return publisher
 
     def queue_lease_event(self, portal_id: int, document_id: int, event: str) -> None:
         """Queue the push of a recorded deal move (``services.lease_events.EventQueue``)."""
         self.send_task(LEASE_EVENT_TASK, portal_id, document_id, event)
 
     def dispose(self) -> None:
-        producer = self.extras.pop("celery_producer", None)
-        if producer is not None:
-            producer.close()
+        for name in ("celery_producer", "embedded_publisher"):
+            producer = self.extras.pop(name, None)
+            if producer is not None:
+                producer.close()
         self.engine.dispose()
 
 

@@ -47,6 +47,13 @@ def worker(beat: bool, concurrency: int) -> None:
     from jobs.celery_app import make_celery
 
     settings = Settings.from_env()
+    if settings.embedded_broker:
+        # the embedded broker's only worker: what is held now was held by a dead one
+        from backend.runtime.sqlite_broker import requeue_unacked
+
+        given_back = requeue_unacked(settings.celery_broker_url)
+        if given_back:
+            click.echo(f"{given_back} task(s) held by a dead worker are queued again", err=True)
     make_celery(settings).worker_main(
         argv=_worker_argv(settings, beat=beat, concurrency=concurrency)
     )
@@ -95,7 +102,8 @@ def serve(no_worker: bool) -> None:
         supervisor = supervised_worker(flask_app.extensions["rentflow"])
         flask_app.extensions["rentflow"].extras["worker_supervisor"] = supervisor
         supervisor.start()
-    server = create_server(app, host=settings.host, port=settings.port, threads=8)
+    # 32 handlers: webhooks queued at once share one fsync of the broker (group commit)
+    server = create_server(app, host=settings.host, port=settings.port, threads=32)
     stopping = threading.Event()
 
     def stop(signum: int, frame: FrameType | None) -> None:

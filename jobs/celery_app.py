@@ -9,13 +9,14 @@ from celery.signals import worker_process_init
 
 from backend.bootstrap import tune_gc_for_batch_work
 from backend.config import Settings
+from backend.runtime.sqlite_broker import kombu_url
 from jobs.heartbeat import VAR_DIR_KEY, Heartbeat
 from jobs.schedule import beat_schedule
 
 
 def make_celery(settings: Settings) -> Celery:
     """Build the Celery app for ``settings``; nothing connects until a worker or send runs."""
-    app = Celery("rentflow", broker=settings.celery_broker_url, include=["jobs.tasks"])
+    app = Celery("rentflow", broker=kombu_url(settings.celery_broker_url), include=["jobs.tasks"])
     app.conf.update(
         task_serializer="json",
         accept_content=["json"],
@@ -47,7 +48,8 @@ REDIS_VISIBILITY_TIMEOUT = 3600
 
 
 def broker_transport_options(settings: Settings) -> dict[str, Any]:
-    """Redis: the visibility timeout. The embedded SQLite broker: see ``jobs.sqlite_broker``."""
+    """Redis: the visibility timeout. The embedded SQLite broker gives back what a dead worker
+    held when the next one starts (``backend.runtime.sqlite_broker``)."""
     if settings.celery_broker_url.startswith(("redis://", "rediss://")):
         return {"visibility_timeout": REDIS_VISIBILITY_TIMEOUT}
     return {}

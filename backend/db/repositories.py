@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, aliased
 
 from backend.db import lease_mapping as lm
 from backend.db.batching import in_chunks
+from backend.db.portal_cache import PortalCache
 from backend.db.tables import (
     AddendumRow,
     AllocationRow,
@@ -57,10 +58,13 @@ def _portal_from_row(row: PortalRow) -> Portal:
 class PortalRepository:
     """Installations. Not portal-scoped: it is how a request finds its portal."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, cache: PortalCache | None = None) -> None:
         self.session = session
+        self.cache = cache
+        self.changed = False  # the unit of work clears the cache when this commits
 
     def add(self, portal: Portal, installed_at: datetime) -> Portal:
+        self.changed = True
         row = PortalRow(
             kind=portal.kind,
             external_id=portal.external_id,
@@ -86,6 +90,13 @@ class PortalRepository:
         )
         return None if row is None else _portal_from_row(row)
 
+    def find_recent(self, kind: str, external_id: str) -> Portal | None:
+        """``find`` from the process's portal cache (``backend.db.portal_cache``): for checking
+        incoming events, where a few seconds' staleness across processes is harmless."""
+        if self.cache is None:
+            return self.find(kind, external_id)
+        return self.cache.get(kind, external_id, lambda: self.find(kind, external_id))
+
     def list(self, *, active_only: bool = True) -> list[Portal]:
         query = select(PortalRow).order_by(PortalRow.id)
         if active_only:
@@ -93,6 +104,7 @@ class PortalRepository:
         return [_portal_from_row(r) for r in self.session.scalars(query)]
 
     def save(self, portal: Portal, *, reason: str = "", at: datetime | None = None) -> None:
+        self.changed = True
         row = self.session.get(PortalRow, portal.id)
         if row is None:
             raise NotFound(f"portal {portal.id}")

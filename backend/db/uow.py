@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from backend.db.lease_events import LeaseEventRepository
 from backend.db.links import DocumentLinkRepository
 from backend.db.numbering import NumberCounterRepository
+from backend.db.portal_cache import PortalCache
 from backend.db.repositories import (
     AuditRepository,
     BillingRunRepository,
@@ -36,15 +37,19 @@ class SqlUnitOfWork:
     """
 
     def __init__(
-        self, session_factory: sessionmaker[Session], portal_id: int | None = None
+        self,
+        session_factory: sessionmaker[Session],
+        portal_id: int | None = None,
+        portal_cache: PortalCache | None = None,
     ) -> None:
         self._session_factory = session_factory
+        self._portal_cache = portal_cache
         self.portal_id = portal_id
         self._after_commit: list[Callable[[], None]] = []
 
     def __enter__(self) -> Self:
         self.session = self._session_factory()
-        self.portals = PortalRepository(self.session)
+        self.portals = PortalRepository(self.session, self._portal_cache)
         self.outbox = OutboxRepository(self.session)
         self.audit = AuditRepository(self.session, self.portal_id)
         self.runs = BillingRunRepository(self.session, self.portal_id)
@@ -88,6 +93,9 @@ class SqlUnitOfWork:
 
     def commit(self) -> None:
         self.session.commit()
+        if self.portals.changed and self._portal_cache is not None:
+            self._portal_cache.clear()
+            self.portals.changed = False
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
             callback()
@@ -107,6 +115,7 @@ class UnitOfWorkFactory:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.session_factory = sessionmaker(engine, expire_on_commit=False)
+        self.portal_cache = PortalCache()
 
     def __call__(self, portal_id: int | None = None) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.session_factory, portal_id)
+        return SqlUnitOfWork(self.session_factory, portal_id, self.portal_cache)

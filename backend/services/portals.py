@@ -8,7 +8,7 @@ from typing import Any
 
 from backend.domain.portal import Portal, PortalStatus
 from backend.ports import Clock
-from backend.services.unit_of_work import UnitOfWork
+from backend.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 
 def install_portal(
@@ -49,3 +49,12 @@ def uninstall_portal(uow: UnitOfWork, clock: Clock, portal_id: int) -> Portal:
     uow.portals.save(portal, reason="uninstalled", at=clock.now())
     uow.audit.record(clock.now(), "portal.uninstalled", "portal", portal_id)
     return portal
+
+
+def lookup_portal(uow_factory: UnitOfWorkFactory, kind: str, external_id: str) -> Portal | None:
+    """The portal an incoming event or webhook names, for checking it: from the process's
+    short portal cache, which this process's install and uninstall clear."""
+    if not external_id:
+        return None
+    with uow_factory(None) as uow:
+        return uow.portals.find_recent(kind, external_id)

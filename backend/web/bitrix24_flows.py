@@ -24,7 +24,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from backend.bootstrap import Container
 from backend.domain.portal import Portal
-from backend.services.portals import install_portal
+from backend.services.portals import install_portal, lookup_portal
 from crm_mappings.bitrix24.client import auth_id_is_valid
 from crm_mappings.port import CrmKind
 from crm_mappings.tokens import OAuthTokens
@@ -119,7 +119,7 @@ def install(container: Container, auth: PortalAuth) -> Portal:
 
 def event_portal(container: Container, auth: dict[str, Any]) -> Portal:
     """The portal an event comes from, if its ``application_token`` is the stored one."""
-    portal = find_portal(container, str(auth.get("member_id", "")))
+    portal = lookup_portal(container.uow, KIND, str(auth.get("member_id", "")))
     if portal is None:
         raise Forbidden("unknown portal")
     stored = str(portal.settings.get("application_token_sha256", ""))
