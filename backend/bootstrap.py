@@ -171,6 +171,10 @@ def bootstrap(
     """Build the container; tests pass settings, a fixed clock and fake CRM factories."""
     settings = settings or Settings.from_env()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
+    from crm_mappings import ratelimit
+
+    # every process of the installation spends one rate limit per portal
+    ratelimit.configure_for(settings.celery_broker_url, settings.var_dir)
     engine = make_engine(settings.database_url)
     container = Container(
         settings=settings,

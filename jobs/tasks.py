@@ -65,14 +65,41 @@ def billing_run() -> None:
 
 @shared_task(acks_late=True)
 def billing_run_portal(portal_id: int, day: str) -> None:
-    """Issue one portal's due documents for ``day`` (idempotent: a redelivery adds nothing)."""
+    """Issue one portal's due documents for ``day`` (idempotent: a redelivery adds nothing);
+    a large portal's leases go out in chunks, one task each (``billing_fanout``)."""
     from datetime import date
 
     from backend.services.billing import run_portal
+    from backend.services.billing_fanout import plan_portal
 
-    result = run_portal(container().billing_ports(), portal_id, date.fromisoformat(day))
-    done = [*result.published, *result.issued]
-    if done or result.mailed or result.reminders:  # tenants, managers: now, not at the next beat
+    ports = container().billing_ports()
+    plan = plan_portal(ports, portal_id, date.fromisoformat(day))
+    if plan is None:
+        result = run_portal(ports, portal_id, date.fromisoformat(day))
+        done = [*result.published, *result.issued]
+        _after_portal_work(portal_id, done, bool(result.mailed or result.reminders))
+        return
+    for chunk, leases in enumerate(plan.chunks):
+        billing_run_chunk.delay(portal_id, day, plan.run_id, chunk, len(plan.chunks), leases)
+    _after_portal_work(portal_id, plan.published, False)
+
+
+@shared_task(acks_late=True)
+def billing_run_chunk(
+    portal_id: int, day: str, run_id: int, chunk: int, total: int, leases: list[int]
+) -> None:
+    """Issue one chunk of a portal's run; the last chunk done finishes the run."""
+    from datetime import date
+
+    from backend.services.billing_fanout import run_chunk
+
+    ports = container().billing_ports()
+    result = run_chunk(ports, portal_id, date.fromisoformat(day), run_id, chunk, total, leases)
+    _after_portal_work(portal_id, result.issued, bool(result.mailed or result.reminders))
+
+
+def _after_portal_work(portal_id: int, done: list[int], mail: bool) -> None:
+    if done or mail:  # tenants, managers: now, not at the next beat
         deliver_outbox.delay()
     if done:
         # the deals hear at once, in the CRM's batches: a queued push would wait behind every

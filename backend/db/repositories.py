@@ -19,6 +19,7 @@ from backend.db.tables import (
     AddendumRow,
     AllocationRow,
     AuditRow,
+    BillingRunChunkRow,
     BillingRunRow,
     DocumentLinkRow,
     DocumentRow,
@@ -32,7 +33,7 @@ from backend.db.tables import (
     TenantRow,
     UserRow,
 )
-from backend.domain.billing import BillingPeriod, DocumentKind, DocumentLine
+from backend.domain.billing import BillingPeriod, DocumentKind, DocumentLine, RunTally
 from backend.domain.documents import IssuedDocument
 from backend.domain.errors import AlreadyIssued, NotFound
 from backend.domain.lease import Addendum, Lease, LeaseStatus
@@ -1305,6 +1306,45 @@ class BillingRunRepository:
         row.finished_at, row.issued, row.sent, row.failed = at, issued, sent, failed
         row.errors = errors
         row.status = "failed" if failed else "done"
+
+    def chunk_done(
+        self,
+        run_id: int,
+        chunk: int,
+        total: int,
+        at: datetime,
+        *,
+        issued: int,
+        errors: list[dict[str, Any]],
+    ) -> RunTally | None:
+        """Record chunk ``chunk`` of ``total`` done (once, however often it is told). Returns
+        the whole run's tally when every chunk is done and the run is not closed yet (the
+        caller then runs the phases after issuing), else None. The run's row is locked, so two
+        chunks ending together cannot both miss being last."""
+        run = self.session.scalar(
+            select(BillingRunRow).where(BillingRunRow.id == run_id).with_for_update()
+        )
+        if run is None:
+            raise NotFound(f"billing run {run_id}")
+        if self.session.get(BillingRunChunkRow, (run_id, chunk)) is None:
+            self.session.add(
+                BillingRunChunkRow(
+                    run_id=run_id, chunk=chunk, total=total, issued=issued,
+                    failed=len(errors), errors=errors, done_at=at,
+                )
+            )  # fmt: skip
+            self.session.flush()
+        chunks = list(
+            self.session.scalars(
+                select(BillingRunChunkRow).where(BillingRunChunkRow.run_id == run_id)
+            )
+        )
+        if len(chunks) < total or run.status not in {"running", "interrupted"}:
+            return None
+        return RunTally(
+            issued=sum(c.issued for c in chunks),
+            errors=[e for c in sorted(chunks, key=lambda c: c.chunk) for e in c.errors],
+        )
 
     def close_interrupted(self, started_before: datetime, at: datetime) -> int:
         """Close as "interrupted" the runs still "running" that started before

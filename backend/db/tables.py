@@ -376,3 +376,17 @@ class BillingRunRow(Base):
     sent: Mapped[int] = mapped_column(default=0)
     failed: Mapped[int] = mapped_column(default=0)
     errors: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class BillingRunChunkRow(Base):
+    """A done chunk of a billing run fanned out in chunks (``services.billing_fanout``)."""
+
+    __tablename__ = "billing_run_chunks"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("billing_runs.id"), primary_key=True)
+    chunk: Mapped[int] = mapped_column(primary_key=True)
+    total: Mapped[int]
+    issued: Mapped[int]
+    failed: Mapped[int]
+    errors: Mapped[list[Any]] = mapped_column(default=list)
+    done_at: Mapped[datetime]

@@ -12,7 +12,7 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Any, Protocol, Self
 
-from backend.domain.billing import BillingPeriod, DocumentKind, ScheduleItem
+from backend.domain.billing import BillingPeriod, DocumentKind, RunTally, ScheduleItem
 from backend.domain.documents import IssuedDocument
 from backend.domain.lease import Addendum, Lease, LeaseStatus
 from backend.domain.links import DocumentLink
@@ -242,6 +242,16 @@ class BillingRunRepo(Protocol):
     ) -> None: ...
     def recent(self, limit: int = 20) -> list[dict[str, Any]]: ...
     def close_interrupted(self, started_before: datetime, at: datetime) -> int: ...
+    def chunk_done(
+        self,
+        run_id: int,
+        chunk: int,
+        total: int,
+        at: datetime,
+        *,
+        issued: int,
+        errors: list[dict[str, Any]],
+    ) -> RunTally | None: ...
 
 
 class UnitOfWork(Protocol):
