@@ -136,6 +136,9 @@ def _log_to_stderr() -> None:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
+    # one line per request that waits for a thread: under a burst, logging costs more than
+    # the requests themselves
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
 
 @click.command()

@@ -21,6 +21,7 @@ import argparse
 import hashlib
 import http.client
 import itertools
+import json
 import os
 import socket
 import subprocess
@@ -86,9 +87,10 @@ def healthz(_: int) -> Request:
     return "GET", "/healthz", b"", {}
 
 
-def seed(settings: Settings) -> None:
+def seed(settings: Settings, *, migrate: bool = True) -> None:
     """The two portals the events name, stored as an install leaves them."""
-    upgrade(settings.database_url)
+    if migrate:
+        upgrade(settings.database_url)
     container = bootstrap(settings)
     with container.uow(None) as uow:
         install_portal(
@@ -178,7 +180,10 @@ def load(
 
 def counting_worker(broker_url: str, seen: dict[str, set[int]]) -> Celery:
     """A Celery app whose tasks of rentflow's names record the id they were sent."""
-    app = Celery("bench-counter", broker=kombu_url(broker_url), set_as_current=False)
+    if os.environ.get("BENCH_KOMBU_SQLA"):  # an older tree's broker: kombu's own transport
+        app = Celery("bench-counter", broker=broker_url, set_as_current=False)
+    else:
+        app = Celery("bench-counter", broker=kombu_url(broker_url), set_as_current=False)
     app.conf.update(task_acks_late=True, worker_prefetch_multiplier=8, task_ignore_result=True)
     lock = threading.Lock()
 
@@ -214,12 +219,38 @@ def wait_up(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
     sys.exit(f"rentflow serve did not come up:\n{log.read_text()}")
 
 
+def count(broker_url: str, out: Path, stop: Path) -> None:
+    """The counting worker's process: consume until ``stop`` exists and every id named in
+    ``expected.json`` beside it is seen (or two minutes more), then write what it saw."""
+    seen: dict[str, set[int]] = {"bitrix24": set(), "amocrm": set()}
+    app = counting_worker(broker_url, seen)
+    expected_file = stop.parent / "expected.json"
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30,
+                      loglevel="WARNING"):  # fmt: skip
+        while not stop.exists():
+            time.sleep(0.2)
+        expected = json.loads(expected_file.read_text())
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and any(
+            not set(expected[k]) <= seen[k] for k in expected
+        ):
+            time.sleep(0.2)
+    out.write_text(json.dumps({k: sorted(v) for k, v in seen.items()}))
+
+
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--count":
+        count(sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]))
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[16, 64])
     parser.add_argument("--redis-url", default="")
     parser.add_argument("--database-url", default="")
+    parser.add_argument(
+        "--serve-pythonpath", default="",
+        help="run `rentflow serve` from another tree (e.g. an export of an older commit)",
+    )  # fmt: skip
     args = parser.parse_args()
 
     var = Path(tempfile.mkdtemp(prefix="bench-intake-"))
@@ -236,7 +267,13 @@ def main() -> None:
         env["CELERY_BROKER_URL"] = args.redis_url
     settings = Settings.from_env(env)
     env["FERNET_KEY"] = settings.fernet_key
-    seed(settings)
+    serve_env = {**env, "PYTHONPATH": args.serve_pythonpath} if args.serve_pythonpath else env
+    if args.serve_pythonpath:  # that tree's schema
+        subprocess.run(
+            [sys.executable, "-m", "backend.cli", "db", "upgrade"], env=serve_env, cwd=var,
+            check=True, capture_output=True,
+        )  # fmt: skip
+    seed(settings, migrate=not args.serve_pythonpath)
     mode = "PostgreSQL + Redis" if args.redis_url else "embedded (SQLite + SQLite broker)"
     print(f"mode: {mode}; {args.seconds:.0f} s a phase; var {var}")
 
@@ -244,33 +281,37 @@ def main() -> None:
     with log.open("wb") as out:
         serve = subprocess.Popen(
             [sys.executable, "-m", "backend.cli", "serve", "--no-worker"],
-            env=env, cwd=var, stdout=out, stderr=out,
+            env=serve_env, cwd=var, stdout=out, stderr=out,
         )  # fmt: skip
-    seen: dict[str, set[int]] = {"bitrix24": set(), "amocrm": set()}
     acked: dict[str, set[int]] = {"bitrix24": set(), "amocrm": set()}
     ids = itertools.count(1)
+    counted = var / "counted.json"
+    stop = var / "stop-counting"
+    counter = None
     try:
         wait_up(port, serve, log)
         load(port, healthz, ids, 4, 1.0, "warm-up")
         load(port, bitrix24_event, ids, 4, 1.0, "warm-up", set())  # creates the broker's queue
-        worker_app = counting_worker(settings.celery_broker_url, seen)
-        with start_worker(
-            worker_app, pool="solo", perform_ping_check=False,
-            shutdown_timeout=30, loglevel="WARNING",
-        ):  # fmt: skip
-            rows = []
-            for concurrency in args.concurrency:
-                base = load(port, healthz, ids, concurrency, args.seconds, "/healthz")
-                rows.append((base, base))
-                for name, build in (("bitrix24", bitrix24_event), ("amocrm", amocrm_webhook)):
-                    phase = load(port, build, ids, concurrency, args.seconds, name, acked[name])
-                    rows.append((phase, base))
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline and any(not acked[k] <= seen[k] for k in acked):
-                time.sleep(0.5)
+        counter = subprocess.Popen(  # its own process: the load generator keeps this one's GIL
+            [sys.executable, __file__, "--count", settings.celery_broker_url, str(counted),
+             str(stop)],
+        )  # fmt: skip
+        rows = []
+        for concurrency in args.concurrency:
+            base = load(port, healthz, ids, concurrency, args.seconds, "/healthz")
+            rows.append((base, base))
+            for name, build in (("bitrix24", bitrix24_event), ("amocrm", amocrm_webhook)):
+                phase = load(port, build, ids, concurrency, args.seconds, name, acked[name])
+                rows.append((phase, base))
+        (var / "expected.json").write_text(json.dumps({k: sorted(v) for k, v in acked.items()}))
+        stop.touch()
+        counter.wait(timeout=300)
     finally:
+        if counter is not None and counter.poll() is None:
+            counter.kill()
         serve.terminate()
         serve.wait(timeout=60)
+    seen = {k: set(v) for k, v in json.loads(counted.read_text()).items()}
 
     print(f"{'phase':<10}{'conc':>5}{'req/s':>9}{'ratio':>7}{'p99 ms':>8}{'failed':>8}")
     for phase, base in rows:

@@ -29,6 +29,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from queue import Empty
 from typing import Any
@@ -39,6 +40,7 @@ PREFIX = "sqla+sqlite:///"
 ALIAS = "rentflowsqlite"  # kombu takes no import path from a URL: the scheme is an alias
 BUSY_TIMEOUT_MS = 30_000
 ACK_BATCH = 32  # acks written in one transaction (or with the next take)
+FAST_RETRY = 0.0005  # seconds between tries of a publisher waiting for the write lock
 TAKE_MOST = 16  # messages taken in one transaction, within the channel's prefetch
 
 SCHEMA = """
@@ -73,13 +75,31 @@ def kombu_url(broker_url: str) -> str:
     return f"{ALIAS}+sqlite:///{broker_url[len(PREFIX) :]}"
 
 
-def _connect(path: str, synchronous: str) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+def _connect(
+    path: str, synchronous: str, busy_timeout_ms: int = BUSY_TIMEOUT_MS
+) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=busy_timeout_ms / 1000, isolation_level=None,
                            check_same_thread=False)  # fmt: skip
-    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    conn.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute(f"PRAGMA synchronous={synchronous}")
     return conn
+
+
+def _begin_soon(conn: sqlite3.Connection) -> None:
+    """BEGIN IMMEDIATE, retried every ``FAST_RETRY`` seconds while another process writes.
+
+    SQLite's own busy handler sleeps 1, 2, 5, 10 ... 100 ms between tries: behind the
+    worker's few-microsecond takes and acks, a webhook would wait tens of milliseconds."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise
+            time.sleep(FAST_RETRY)
 
 
 class _Pending:
@@ -97,7 +117,7 @@ class BrokerFile:
     def __init__(self, path: str) -> None:
         self.path = path
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._durable = _connect(path, "FULL")
+        self._durable = _connect(path, "FULL", busy_timeout_ms=0)
         self._durable.executescript(SCHEMA)
         self._relaxed = _connect(path, "NORMAL")
         self._writer = threading.Lock()  # the durable connection: one transaction at a time
@@ -140,7 +160,7 @@ class BrokerFile:
     def _commit(self, batch: list[_Pending]) -> None:
         conn = self._durable
         try:
-            conn.execute("BEGIN IMMEDIATE")
+            _begin_soon(conn)
             conn.executemany(
                 "INSERT INTO kombu_message (visible, payload, version, queue_id)"
                 " VALUES (1, ?, 1, ?)",
