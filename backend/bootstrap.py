@@ -7,6 +7,7 @@ Nothing here runs at import time; ``bootstrap()`` is called by each entry point.
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from backend.services.billing import BillingPorts
 
 CrmFactory = Callable[["Container", Portal], CrmPort]
+_BUILDING = threading.Lock()
 LEASE_EVENT_TASK = "jobs.tasks.crm_lease_event"
 
 
@@ -123,8 +125,8 @@ class Container:
         if custom is not None:
             custom(name, *args)
             return
-        if self.settings.embedded_broker:
-            self._embedded_publisher().send(name, list(args))
+        if self.settings.embedded_broker or self.settings.celery_broker_url.startswith("redis"):
+            self._fast_publisher().send(name, list(args))
             return
         producer = self.extras.get("celery_producer")
         if producer is None:
@@ -141,13 +143,16 @@ class Container:
             self.extras["celery_producer"] = producer
         producer.send_task(name, args=list(args))
 
-    def _embedded_publisher(self) -> Any:
-        publisher = self.extras.get("embedded_publisher")
+    def _fast_publisher(self) -> Any:
+        publisher = self.extras.get("fast_publisher")
         if publisher is None:
-            from backend.runtime.sqlite_broker import EmbeddedPublisher
+            with _BUILDING:  # the first webhooks arrive together: one publisher, one import
+                publisher = self.extras.get("fast_publisher")
+                if publisher is None:
+                    from backend.runtime.publish import FastPublisher
 
-            publisher = EmbeddedPublisher(self.settings.celery_broker_url)
-            self.extras["embedded_publisher"] = publisher
+                    publisher = FastPublisher(self.settings.celery_broker_url)
+                    self.extras["fast_publisher"] = publisher
         return publisher
 
     def queue_lease_event(self, portal_id: int, document_id: int, event: str) -> None:
@@ -155,7 +160,7 @@ class Container:
         self.send_task(LEASE_EVENT_TASK, portal_id, document_id, event)
 
     def dispose(self) -> None:
-        for name in ("celery_producer", "embedded_publisher"):
+        for name in ("celery_producer", "fast_publisher"):
             producer = self.extras.pop(name, None)
             if producer is not None:
                 producer.close()

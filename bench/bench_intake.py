@@ -274,7 +274,9 @@ def main() -> None:
             check=True, capture_output=True,
         )  # fmt: skip
     seed(settings, migrate=not args.serve_pythonpath)
-    mode = "PostgreSQL + Redis" if args.redis_url else "embedded (SQLite + SQLite broker)"
+    database = "PostgreSQL" if args.database_url.startswith("postgresql") else "SQLite"
+    broker = "Redis" if args.redis_url else "the SQLite broker"
+    mode = f"{database} + {broker}"
     print(f"mode: {mode}; {args.seconds:.0f} s a phase; var {var}")
 
     log = var / "serve.log"

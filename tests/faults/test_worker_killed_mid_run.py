@@ -21,7 +21,7 @@ from backend.config import Settings
 from backend.db.migrate import upgrade
 from backend.domain.lease import LeaseStatus
 from backend.domain.messages import MessageStatus
-from backend.runtime.sqlite_broker import EmbeddedPublisher
+from backend.runtime.publish import FastPublisher
 from backend.services.leases import register_lease
 from backend.services.portals import install_portal
 from tests import factories
@@ -91,7 +91,7 @@ def test_a_worker_killed_mid_run_leaves_each_document_and_email_once(tmp_path: P
     try:
         _until("a worker", lambda: bool(_children(proc.pid)) and "ready" in log.read_text(), log)
         [worker] = _children(proc.pid)
-        EmbeddedPublisher(settings.celery_broker_url).send(
+        FastPublisher(settings.celery_broker_url).send(
             "jobs.tasks.billing_run_portal", [portal_id, JAN_27.isoformat()]
         )
         _until(

@@ -13,7 +13,8 @@ from pathlib import Path
 from celery import Celery
 from celery.contrib.testing.worker import start_worker
 
-from backend.runtime.sqlite_broker import EmbeddedPublisher, kombu_url, requeue_unacked
+from backend.runtime.publish import FastPublisher
+from backend.runtime.sqlite_broker import kombu_url, requeue_unacked
 
 TASK = "jobs.tasks.bitrix24_deal_changed"
 
@@ -44,7 +45,7 @@ def _wait(condition: object, timeout: float = 30.0) -> None:
 
 def test_a_published_task_is_on_disk_before_send_returns(tmp_path: Path) -> None:
     url = f"sqla+sqlite:///{tmp_path / 'broker.sqlite'}"
-    EmbeddedPublisher(url).send(TASK, [1, "42"])
+    FastPublisher(url).send(TASK, [1, "42"])
     assert _rows(tmp_path / "broker.sqlite") == [(1, 1)]
 
 
@@ -52,7 +53,7 @@ def test_a_worker_runs_each_published_task_once_and_acked_rows_are_deleted(
     tmp_path: Path,
 ) -> None:
     url = f"sqla+sqlite:///{tmp_path / 'broker.sqlite'}"
-    publisher = EmbeddedPublisher(url)
+    publisher = FastPublisher(url)
     for deal in range(40):
         publisher.send(f"{TASK}.acked", [1, str(deal)])
     seen: list[str] = []
@@ -78,7 +79,7 @@ def test_a_task_held_by_a_killed_worker_is_queued_again_when_the_next_starts(
 ) -> None:
     path = tmp_path / "broker.sqlite"
     url = f"sqla+sqlite:///{path}"
-    EmbeddedPublisher(url).send(f"{TASK}.held", [1, "7"])
+    FastPublisher(url).send(f"{TASK}.held", [1, "7"])
     ready = multiprocessing.get_context("fork").Event()
     holder = multiprocessing.get_context("fork").Process(target=_hold_and_die, args=(url, ready))
     holder.start()
