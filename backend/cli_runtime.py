@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import sqlite3
 import threading
 from types import FrameType
 from typing import Any
@@ -51,7 +52,12 @@ def worker(beat: bool, concurrency: int) -> None:
         # the embedded broker's only worker: what is held now was held by a dead one
         from backend.runtime.sqlite_broker import requeue_unacked
 
-        given_back = requeue_unacked(settings.celery_broker_url)
+        try:
+            given_back = requeue_unacked(settings.celery_broker_url)
+        except sqlite3.Error as err:  # `rentflow serve` retries with back-off
+            raise click.ClickException(
+                f"the broker file is unreadable ({err}): {settings.celery_broker_url}"
+            ) from err
         if given_back:
             click.echo(f"{given_back} task(s) held by a dead worker are queued again", err=True)
     make_celery(settings).worker_main(

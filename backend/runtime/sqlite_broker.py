@@ -86,6 +86,13 @@ def _connect(
     return conn
 
 
+def _inode(path: str) -> int | None:
+    try:
+        return os.stat(path).st_ino
+    except FileNotFoundError:
+        return None
+
+
 def _begin_soon(conn: sqlite3.Connection) -> None:
     """BEGIN IMMEDIATE, retried every ``FAST_RETRY`` seconds while another process writes.
 
@@ -116,8 +123,10 @@ class BrokerFile:
 
     def __init__(self, path: str) -> None:
         self.path = path
+        self.broken = False
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._durable = _connect(path, "FULL", busy_timeout_ms=0)
+        self._inode = _inode(path)
         self._durable.executescript(SCHEMA)
         self._relaxed = _connect(path, "NORMAL")
         self._writer = threading.Lock()  # the durable connection: one transaction at a time
@@ -184,6 +193,7 @@ class BrokerFile:
     def _commit(self, batch: list[_Pending]) -> None:
         conn = self._durable
         try:
+            self._check_same_file()
             _begin_soon(conn)
             conn.executemany(
                 "INSERT INTO kombu_message (visible, payload, version, queue_id)"
@@ -192,6 +202,7 @@ class BrokerFile:
             )
             conn.execute("COMMIT")
         except sqlite3.Error as err:
+            self._note(err)
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             for pending in batch:
@@ -199,9 +210,28 @@ class BrokerFile:
         for pending in batch:
             pending.done = True
 
+    def _note(self, err: sqlite3.Error) -> None:
+        """A file that failed otherwise than by being busy is opened afresh on next use (it may
+        have been repaired or replaced meanwhile)."""
+        if "locked" not in str(err):
+            self.broken = True
+
     def take(self, queue: str, most: int = 1) -> list[tuple[int, dict[str, Any]]]:
         """Up to ``most`` of the oldest visible messages of ``queue``, now invisible (held),
         oldest first; acks waiting to be written go in the same transaction."""
+        try:
+            return self._take(queue, most)
+        except sqlite3.Error as err:
+            self._note(err)
+            raise
+
+    def _check_same_file(self) -> None:
+        """A broker file deleted or replaced under us would swallow what is written: refuse."""
+        if _inode(self.path) != self._inode:
+            raise sqlite3.OperationalError(f"the broker file {self.path} was replaced or removed")
+
+    def _take(self, queue: str, most: int) -> list[tuple[int, dict[str, Any]]]:
+        self._check_same_file()
         queue_id = self.queue_id(queue)
         conn = self._relaxed
         with self._relaxed_lock:
@@ -275,10 +305,10 @@ def broker_file(path: str) -> BrokerFile:
     """This process's ``BrokerFile`` for ``path`` (a forked child opens its own)."""
     key = (path, os.getpid())
     found = _files.get(key)
-    if found is None:
+    if found is None or found.broken:
         with _files_lock:
             found = _files.get(key)
-            if found is None:
+            if found is None or found.broken:
                 found = BrokerFile(path)
                 _files[key] = found
     return found

@@ -10,6 +10,7 @@ import sqlite3
 import time
 from pathlib import Path
 
+import pytest
 from celery import Celery
 from celery.contrib.testing.worker import start_worker
 
@@ -95,3 +96,24 @@ def test_a_task_held_by_a_killed_worker_is_queued_again_when_the_next_starts(
     with start_worker(app, pool="solo", perform_ping_check=False):
         _wait(lambda: seen == ["7"])
     assert seen == ["7"]
+
+
+def test_a_replaced_broker_file_refuses_publishing_until_it_is_readable(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "broker.sqlite"
+    url = f"sqla+sqlite:///{path}"
+    publisher = FastPublisher(url)
+    publisher.send(f"{TASK}.broken", [1, "1"])
+    for leftover in tmp_path.glob("broker.sqlite*"):
+        leftover.unlink()
+    path.write_bytes(b"not a database" * 1000)
+
+    with pytest.raises(sqlite3.OperationalError, match="replaced"):
+        publisher.send(f"{TASK}.broken", [1, "2"])  # not into the file that is gone
+    with pytest.raises(sqlite3.DatabaseError):
+        publisher.send(f"{TASK}.broken", [1, "3"])  # nor into the unreadable one
+
+    path.unlink()  # the operator moves the broken file away
+    publisher.send(f"{TASK}.broken", [1, "4"])
+    assert _rows(path) == [(1, 1)]
