@@ -6,7 +6,7 @@ from celery import Task, shared_task
 
 from backend.services import crm_sync, health
 from backend.services.auth_lost import notify_auth_lost
-from backend.services.crm_push import push_published_document, push_published_documents
+from backend.services.crm_push import push_published_documents
 from backend.services.deal_actions import DealAction, run_deal_action
 from backend.services.lease_events import push_recorded_event
 from backend.services.robots import Robot, answer_robot
@@ -142,11 +142,9 @@ def bitrix24_robot(portal_id: int, code: str, deal_id: str, event_token: str) ->
 
 @crm_task
 def crm_document_issued(portal_id: int, document_id: int) -> None:
-    """Tell the deal about an issued invoice or act (retried while the CRM is down)."""
-    c = container()
-    portal = active_portal(c, portal_id)
-    if portal is not None and portal.kind in c.crm_factories:
-        push_published_document(c.uow(portal_id), c.clock, c.crm(portal), document_id, c.link_url)
+    """Tell the deal about an issued invoice or act (retried while the CRM is down); a
+    document the deal heard of already is skipped, so a redelivered task comments once."""
+    _push_documents(portal_id, [document_id])
 
 
 @crm_task
