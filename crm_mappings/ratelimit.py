@@ -48,6 +48,7 @@ return tostring(wait)
 
 
 class Store(Protocol):
+    def close(self) -> None: ...
     def reserve(self, key: str, burst: float, drain: float, pause: float) -> float:
         """Take one request's slot (``pause`` 0) and return the seconds until it comes; or,
         with ``pause`` > 0, stop everyone for that long."""
@@ -58,29 +59,48 @@ class RedisStore:
     def __init__(self, url: str) -> None:
         import redis
 
+        self.url = url
         self._redis = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
         self._script = self._redis.register_script(_LUA)
 
     def reserve(self, key: str, burst: float, drain: float, pause: float) -> float:
         return float(self._script(keys=[f"rentflow:ratelimit:{key}"], args=[burst, drain, pause]))
 
+    def close(self) -> None:
+        self._redis.close()
+
 
 class SqliteStore:
     def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
         self._clock = clock
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=OFF")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS buckets (key TEXT PRIMARY KEY, level REAL NOT NULL,"
-            " updated REAL NOT NULL, paused REAL NOT NULL)"
-        )
+        self._conn: sqlite3.Connection | None = None  # opened on first use
+
+    def _db(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(
+                self.path, timeout=30, isolation_level=None, check_same_thread=False
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=OFF")
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS buckets (key TEXT PRIMARY KEY, level REAL NOT NULL,"
+                " updated REAL NOT NULL, paused REAL NOT NULL)"
+            )
+            self._conn = conn
+        return self._conn
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
 
     def reserve(self, key: str, burst: float, drain: float, pause: float) -> float:
         with self._lock:
-            db = self._db
+            db = self._db()
             db.execute("BEGIN IMMEDIATE")
             try:
                 now = self._clock()
@@ -142,14 +162,19 @@ def configure(store: Store | None) -> None:
     """Share every portal's limit through ``store`` in this process (None: per process)."""
     global _store
     with _store_lock:
-        _store = store
+        before, _store = _store, store
+    if before is not None and before is not store:
+        before.close()
 
 
 def configure_for(broker_url: str, var_dir: Path) -> None:
-    """Redis when the broker is Redis, else ``var_dir/ratelimit.sqlite``."""
+    """Redis when the broker is Redis, else ``var_dir/ratelimit.sqlite`` (kept when this
+    process configured the same place already)."""
+    current = _store
     if broker_url.startswith(("redis://", "rediss://")):
-        configure(RedisStore(broker_url))
-    else:
+        if not (isinstance(current, RedisStore) and current.url == broker_url):
+            configure(RedisStore(broker_url))
+    elif not (isinstance(current, SqliteStore) and current.path == var_dir / "ratelimit.sqlite"):
         configure(SqliteStore(var_dir / "ratelimit.sqlite"))
 
 
