@@ -4,6 +4,7 @@ acked or dropped, and makes a given-back message visible again at its old place.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from queue import Empty
 from typing import Any
@@ -46,11 +47,17 @@ class Channel(virtual.Channel):
         return payload
 
     def close(self) -> None:
-        for taken in self._taken.values():  # taken here but never delivered
-            for row_id, _ in taken:
-                self.file.give_back(row_id)
+        broker: BrokerFile | None = None
+        with contextlib.suppress(sqlite3.Error):  # an unreadable file: all is run again
+            broker = self.file if self.connection is not None else None
+        super().close()  # gives back what was delivered and not acked (``_restore``)
+        if broker is not None:
+            with contextlib.suppress(sqlite3.Error):
+                for taken in self._taken.values():  # taken here but never delivered
+                    for row_id, _ in taken:
+                        broker.give_back(row_id)
+                broker.flush_acks()  # a worker stopping cleanly leaves no acked row behind
         self._taken.clear()
-        super().close()
 
     def _size(self, queue: str) -> int:
         return self.file.size(queue)
