@@ -8,11 +8,13 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from backend.bootstrap import Container
 from backend.domain.messages import OutboxMessage
 from backend.ports import FixedClock
 from backend.runtime.health import OUTBOX_STALE, check_broker, check_health, check_worker
-from backend.runtime.heartbeat import HEARTBEAT_STALE, FileHeartbeat
+from backend.runtime.heartbeat import HEARTBEAT_STALE, REDIS_PREFIX, FileHeartbeat, RedisHeartbeat
 from backend.runtime.supervisor import WorkerState
 from backend.services.health import close_interrupted_runs
 
@@ -91,3 +93,18 @@ def test_a_run_left_running_by_a_dead_worker_is_closed_as_interrupted(
         [run] = uow.runs.recent()
     assert run["status"] == "interrupted"
     assert run["finished_at"] == clock.now()
+
+
+@pytest.mark.redis
+def test_scaled_out_workers_beat_in_redis_and_the_newest_counts() -> None:
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        pytest.skip("TEST_REDIS_URL not set (scripts/test-services.sh starts Redis)")
+    beats = RedisHeartbeat(url)
+    for key in beats.redis.scan_iter(f"{REDIS_PREFIX}*"):
+        beats.redis.delete(key)
+    assert not check_worker(beats).ok
+    beats.redis.set(f"{REDIS_PREFIX}old-host", repr(time.time() - 600))
+    assert "no heartbeat for" in check_worker(beats).detail
+    beats.beat("new-host")
+    assert check_worker(beats).ok
