@@ -7,6 +7,7 @@ Nothing here runs at import time; ``bootstrap()`` is called by each entry point.
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from backend.services.billing import BillingPorts
 
 CrmFactory = Callable[["Container", Portal], CrmPort]
+_BUILDING = threading.Lock()
 LEASE_EVENT_TASK = "jobs.tasks.crm_lease_event"
 
 
@@ -123,25 +125,45 @@ class Container:
         if custom is not None:
             custom(name, *args)
             return
+        if self.settings.embedded_broker or self.settings.celery_broker_url.startswith("redis"):
+            self._fast_publisher().send(name, list(args))
+            return
         producer = self.extras.get("celery_producer")
         if producer is None:
             from celery import Celery
 
             # not the current app: in a worker, ``task.delay`` keeps using the worker's
+            from backend.runtime.sqlite_broker import kombu_url
+
             producer = Celery(
-                "rentflow-producer", broker=self.settings.celery_broker_url, set_as_current=False
+                "rentflow-producer",
+                broker=kombu_url(self.settings.celery_broker_url),
+                set_as_current=False,
             )
             self.extras["celery_producer"] = producer
         producer.send_task(name, args=list(args))
+
+    def _fast_publisher(self) -> Any:
+        publisher = self.extras.get("fast_publisher")
+        if publisher is None:
+            with _BUILDING:  # the first webhooks arrive together: one publisher, one import
+                publisher = self.extras.get("fast_publisher")
+                if publisher is None:
+                    from backend.runtime.publish import FastPublisher
+
+                    publisher = FastPublisher(self.settings.celery_broker_url)
+                    self.extras["fast_publisher"] = publisher
+        return publisher
 
     def queue_lease_event(self, portal_id: int, document_id: int, event: str) -> None:
         """Queue the push of a recorded deal move (``services.lease_events.EventQueue``)."""
         self.send_task(LEASE_EVENT_TASK, portal_id, document_id, event)
 
     def dispose(self) -> None:
-        producer = self.extras.pop("celery_producer", None)
-        if producer is not None:
-            producer.close()
+        for name in ("celery_producer", "fast_publisher"):
+            producer = self.extras.pop(name, None)
+            if producer is not None:
+                producer.close()
         self.engine.dispose()
 
 
@@ -154,6 +176,10 @@ def bootstrap(
     """Build the container; tests pass settings, a fixed clock and fake CRM factories."""
     settings = settings or Settings.from_env()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
+    from crm_mappings import ratelimit
+
+    # every process of the installation spends one rate limit per portal
+    ratelimit.configure_for(settings.celery_broker_url, settings.var_dir)
     engine = make_engine(settings.database_url)
     cipher = TokenCipher(settings.fernet_key)
     container = Container(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import signal
-import subprocess
+import sqlite3
 import sys
 import threading
 from types import FrameType
@@ -61,6 +61,18 @@ def worker(beat: bool, concurrency: int) -> None:
     from jobs.celery_app import make_celery
 
     settings = running_settings()
+    if settings.embedded_broker:
+        # the embedded broker's only worker: what is held now was held by a dead one
+        from backend.runtime.sqlite_broker import requeue_unacked
+
+        try:
+            given_back = requeue_unacked(settings.celery_broker_url)
+        except sqlite3.Error as err:  # `rentflow serve` retries with back-off
+            raise click.ClickException(
+                f"the broker file is unreadable ({err}): {masked_url(settings.celery_broker_url)}"
+            ) from err
+        if given_back:
+            click.echo(f"{given_back} task(s) held by a dead worker are queued again", err=True)
     make_celery(settings).worker_main(
         argv=_worker_argv(settings, beat=beat, concurrency=concurrency)
     )
@@ -91,20 +103,26 @@ def _with_sandbox(app: Any, settings: Settings) -> Any:
 @click.command()
 @click.option("--no-worker", is_flag=True, help="Web only (the worker runs elsewhere).")
 def serve(no_worker: bool) -> None:
-    """Run web + worker + beat as one process tree on the embedded defaults; Ctrl-C stops all."""
+    """Run web + worker + beat as one process tree on the embedded defaults; the worker is
+    restarted with back-off when it dies (``backend.runtime.supervisor``); Ctrl-C stops all."""
     from waitress import create_server
 
     from backend.db.migrate import upgrade
+    from backend.runtime.embedded import supervised_worker
     from backend.web.app import create_app
 
     settings = running_settings()
+    _log_to_stderr()
     upgrade(settings.database_url)
-    app = _with_sandbox(create_app(settings), settings)
-    child = None
+    flask_app = create_app(settings)
+    app = _with_sandbox(flask_app, settings)
+    supervisor = None
     if not no_worker:
-        args = ["--beat"] if settings.embedded_broker else []
-        child = subprocess.Popen([sys.executable, "-m", "backend.cli", "worker", *args])  # noqa: S603
-    server = create_server(app, host=settings.host, port=settings.port, threads=8)
+        supervisor = supervised_worker(flask_app.extensions["rentflow"])
+        flask_app.extensions["rentflow"].extras["worker_supervisor"] = supervisor
+        supervisor.start()
+    # 32 handlers: webhooks queued at once share one fsync of the broker (group commit)
+    server = create_server(app, host=settings.host, port=settings.port, threads=32)
     stopping = threading.Event()
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -112,8 +130,6 @@ def serve(no_worker: bool) -> None:
             return
         stopping.set()
         click.echo(f"stopping (signal {signum})", err=True)
-        if child is not None and child.poll() is None:
-            child.send_signal(signal.SIGTERM)
         server.close()
 
     signal.signal(signal.SIGINT, stop)
@@ -128,21 +144,33 @@ def serve(no_worker: bool) -> None:
         if not stopping.is_set():
             raise
     finally:
-        if child is not None:
-            try:
-                child.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        if supervisor is not None:
+            supervisor.stop(timeout=30)
+
+
+def _log_to_stderr() -> None:
+    """The supervisor's and the app's log lines on stderr, unless logging is set up already."""
+    import logging
+
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+    # one line per request that waits for a thread: under a burst, logging costs more than
+    # the requests themselves
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
 
 @click.command()
 @click.option("--wait", default=30.0, show_default=True, help="Seconds to wait for the worker.")
 def doctor(wait: float) -> None:
-    """Check the whole stack: send a task through the broker and wait for a worker to run it."""
+    """Check the whole stack: send a task through the broker and wait for a worker to run it,
+    then report each part as ``/healthz`` does (worker, broker, outbox, disk)."""
     import time
     import uuid
 
     from backend.bootstrap import bootstrap
+    from backend.runtime.health import check_health
     from backend.services.health import pings
     from jobs import tasks
     from jobs.celery_app import make_celery
@@ -153,9 +181,18 @@ def doctor(wait: float) -> None:
     note = f"doctor-{uuid.uuid4().hex[:8]}"
     app.send_task(tasks.ping.name, args=(note,))
     deadline = time.monotonic() + wait
-    while time.monotonic() < deadline:
-        if note in pings(container.uow):
-            click.echo(f"ok: a worker ran {note} via {masked_url(settings.celery_broker_url)}")
-            return
-        time.sleep(0.5)
-    raise click.ClickException(f"no worker ran {note} within {wait:.0f}s; is `rentflow worker` up?")
+    ran = False
+    while time.monotonic() < deadline and not ran:
+        ran = note in pings(container.uow)
+        if not ran:
+            time.sleep(0.5)
+    report = check_health(settings, container.uow, container.clock)
+    for name, part in report.parts.items():
+        click.echo(f"{'ok' if part.ok else 'UNHEALTHY'} {name}: {part.detail}")
+    if not ran:
+        raise click.ClickException(
+            f"no worker ran {note} within {wait:.0f}s; is `rentflow worker` up?"
+        )
+    click.echo(f"ok: a worker ran {note} via {masked_url(settings.celery_broker_url)}")
+    if not report.ok:
+        raise click.ClickException(f"unhealthy: {report.line()}")

@@ -9,13 +9,17 @@ from celery.signals import worker_process_init
 
 from backend.bootstrap import tune_gc_for_batch_work
 from backend.config import Settings
+from backend.runtime.sqlite_broker import kombu_url
+from jobs.heartbeat import VAR_DIR_KEY, Heartbeat
 from jobs.schedule import beat_schedule
 
 
 def make_celery(settings: Settings) -> Celery:
     """Build the Celery app for ``settings``; nothing connects until a worker or send runs."""
     app = Celery(
-        "rentflow", broker=settings.celery_broker_url, include=["jobs.tasks", "jobs.bulk_tasks"]
+        "rentflow",
+        broker=kombu_url(settings.celery_broker_url),
+        include=["jobs.tasks", "jobs.bulk_tasks"],
     )
     app.conf.update(
         task_serializer="json",
@@ -30,12 +34,29 @@ def make_celery(settings: Settings) -> Celery:
         beat_schedule=beat_schedule(settings),
         beat_schedule_filename=str(settings.var_dir / "celerybeat-schedule"),
         broker_connection_retry_on_startup=True,
+        broker_transport_options=broker_transport_options(settings),
     )
+    app.conf[VAR_DIR_KEY] = str(settings.var_dir)
+    app.steps["consumer"].add(Heartbeat)
     if settings.embedded_broker:
         # kombu's SQLAlchemy transport (single node only, research/style.md §5) keeps its
         # queue in its own SQLite file under var/, apart from the app database
         settings.var_dir.mkdir(parents=True, exist_ok=True)
     return app
+
+
+# A task taken by a worker that dies is given to another once this long has passed without an
+# ack (Redis; acks_late). Longer than the longest task (a 200-lease billing chunk takes about a
+# minute on 2 cores), shorter than a night.
+REDIS_VISIBILITY_TIMEOUT = 3600
+
+
+def broker_transport_options(settings: Settings) -> dict[str, Any]:
+    """Redis: the visibility timeout. The embedded SQLite broker gives back what a dead worker
+    held when the next one starts (``backend.runtime.sqlite_broker``)."""
+    if settings.celery_broker_url.startswith(("redis://", "rediss://")):
+        return {"visibility_timeout": REDIS_VISIBILITY_TIMEOUT}
+    return {}
 
 
 @worker_process_init.connect

@@ -14,6 +14,7 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
         "deliver-outbox": {"task": "jobs.tasks.deliver_outbox", "schedule": 60.0},
         "amocrm-refresh-tokens": {"task": "jobs.tasks.amocrm_refresh_tokens", "schedule": 3600.0},
         "crm-push-sweep": {"task": "jobs.tasks.crm_push_sweep", "schedule": 1800.0},
+        "close-stale-runs": {"task": "jobs.tasks.close_stale_runs", "schedule": 600.0},
         # documents are issued at 00:00 UTC (seed 000 "Документы формируются в 00:00UTC+0")
         "billing-run": {
             "task": "jobs.tasks.billing_run",

@@ -6,7 +6,7 @@ from celery import Task, shared_task
 
 from backend.services import crm_sync, health
 from backend.services.auth_lost import notify_auth_lost
-from backend.services.crm_push import push_published_document, push_published_documents
+from backend.services.crm_push import push_published_documents
 from backend.services.deal_actions import DealAction, run_deal_action
 from backend.services.lease_events import push_recorded_event
 from backend.services.robots import Robot, answer_robot
@@ -71,14 +71,41 @@ def billing_run() -> None:
 
 @shared_task(acks_late=True)
 def billing_run_portal(portal_id: int, day: str) -> None:
-    """Issue one portal's due documents for ``day`` (idempotent: a redelivery adds nothing)."""
+    """Issue one portal's due documents for ``day`` (idempotent: a redelivery adds nothing);
+    a large portal's leases go out in chunks, one task each (``billing_fanout``)."""
     from datetime import date
 
     from backend.services.billing import run_portal
+    from backend.services.billing_fanout import plan_portal
 
-    result = run_portal(container().billing_ports(), portal_id, date.fromisoformat(day))
-    done = [*result.published, *result.issued]
-    if done or result.mailed or result.reminders:  # tenants, managers: now, not at the next beat
+    ports = container().billing_ports()
+    plan = plan_portal(ports, portal_id, date.fromisoformat(day))
+    if plan is None:
+        result = run_portal(ports, portal_id, date.fromisoformat(day))
+        done = [*result.published, *result.issued]
+        _after_portal_work(portal_id, done, bool(result.mailed or result.reminders))
+        return
+    for chunk, leases in enumerate(plan.chunks):
+        billing_run_chunk.delay(portal_id, day, plan.run_id, chunk, len(plan.chunks), leases)
+    _after_portal_work(portal_id, plan.published, False)
+
+
+@shared_task(acks_late=True)
+def billing_run_chunk(
+    portal_id: int, day: str, run_id: int, chunk: int, total: int, leases: list[int]
+) -> None:
+    """Issue one chunk of a portal's run; the last chunk done finishes the run."""
+    from datetime import date
+
+    from backend.services.billing_fanout import run_chunk
+
+    ports = container().billing_ports()
+    result = run_chunk(ports, portal_id, date.fromisoformat(day), run_id, chunk, total, leases)
+    _after_portal_work(portal_id, result.issued, bool(result.mailed or result.reminders))
+
+
+def _after_portal_work(portal_id: int, done: list[int], mail: bool) -> None:
+    if done or mail:  # tenants, managers: now, not at the next beat
         deliver_outbox.delay()
     if done:
         # the deals hear at once, in the CRM's batches: a queued push would wait behind every
@@ -151,11 +178,9 @@ def bitrix24_robot(portal_id: int, code: str, deal_id: str, event_token: str) ->
 
 @crm_task
 def crm_document_issued(portal_id: int, document_id: int) -> None:
-    """Tell the deal about an issued invoice or act (retried while the CRM is down)."""
-    c = container()
-    portal = active_portal(c, portal_id)
-    if portal is not None and portal.kind in c.crm_factories:
-        push_published_document(c.uow(portal_id), c.clock, c.crm(portal), document_id, c.link_url)
+    """Tell the deal about an issued invoice or act (retried while the CRM is down); a
+    document the deal heard of already is skipped, so a redelivered task comments once."""
+    _push_documents(portal_id, [document_id])
 
 
 @crm_task
@@ -205,6 +230,14 @@ def crm_push_sweep() -> None:
             crm_documents_issued.delay(portal_id, lost)
         for document_id, event in events_to_push(c.uow(portal_id), c.clock):
             crm_lease_event.delay(portal_id, document_id, event)
+
+
+@shared_task(acks_late=True)
+def close_stale_runs() -> None:
+    """Close as "interrupted" the billing runs "running" for longer than any run takes: their
+    worker died (scaled out; the embedded supervisor closes them when its worker dies)."""
+    c = container()
+    health.close_interrupted_runs(c.uow, c.clock, c.clock.now() - health.RUN_STALE)
 
 
 @shared_task(acks_late=True, autoretry_for=(CrmUnavailable,), retry_backoff=True, max_retries=12)

@@ -8,16 +8,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, insert, select, update
+from sqlalchemy import Table, and_, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from backend.db import lease_mapping as lm
 from backend.db.batching import in_chunks
+from backend.db.portal_cache import PortalCache
 from backend.db.tables import (
     AddendumRow,
     AllocationRow,
     AuditRow,
+    BillingRunChunkRow,
     BillingRunRow,
     DocumentLinkRow,
     DocumentRow,
@@ -31,7 +33,7 @@ from backend.db.tables import (
     TenantRow,
     UserRow,
 )
-from backend.domain.billing import BillingPeriod, DocumentKind, DocumentLine
+from backend.domain.billing import BillingPeriod, DocumentKind, DocumentLine, RunTally
 from backend.domain.documents import DocumentPurpose, IssuedDocument
 from backend.domain.errors import AlreadyIssued, NotFound
 from backend.domain.lease import Addendum, Lease, LeaseStatus
@@ -57,10 +59,13 @@ def _portal_from_row(row: PortalRow) -> Portal:
 class PortalRepository:
     """Installations. Not portal-scoped: it is how a request finds its portal."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, cache: PortalCache | None = None) -> None:
         self.session = session
+        self.cache = cache
+        self.changed = False  # the unit of work clears the cache when this commits
 
     def add(self, portal: Portal, installed_at: datetime) -> Portal:
+        self.changed = True
         row = PortalRow(
             kind=portal.kind,
             external_id=portal.external_id,
@@ -86,6 +91,13 @@ class PortalRepository:
         )
         return None if row is None else _portal_from_row(row)
 
+    def find_recent(self, kind: str, external_id: str) -> Portal | None:
+        """``find`` from the process's portal cache (``backend.db.portal_cache``): for checking
+        incoming events, where a few seconds' staleness across processes is harmless."""
+        if self.cache is None:
+            return self.find(kind, external_id)
+        return self.cache.get(kind, external_id, lambda: self.find(kind, external_id))
+
     def list(self, *, active_only: bool = True) -> list[Portal]:
         query = select(PortalRow).order_by(PortalRow.id)
         if active_only:
@@ -93,6 +105,7 @@ class PortalRepository:
         return [_portal_from_row(r) for r in self.session.scalars(query)]
 
     def save(self, portal: Portal, *, reason: str = "", at: datetime | None = None) -> None:
+        self.changed = True
         row = self.session.get(PortalRow, portal.id)
         if row is None:
             raise NotFound(f"portal {portal.id}")
@@ -1102,6 +1115,14 @@ class OutboxRepository:
         )
         return [_message_from_row(r) for r in rows]
 
+    def oldest_due(self, now: datetime) -> datetime | None:
+        """When the oldest message still waiting to go out became due (None: none waits)."""
+        return self.session.scalar(
+            select(func.min(OutboxRow.next_attempt_at)).where(
+                OutboxRow.status == MessageStatus.PENDING.value, OutboxRow.next_attempt_at <= now
+            )
+        )
+
     def get(self, message_id: int) -> OutboxMessage:
         row = self.session.get(OutboxRow, message_id)
         if row is None:
@@ -1290,6 +1311,58 @@ class BillingRunRepository:
         row.finished_at, row.issued, row.sent, row.failed = at, issued, sent, failed
         row.errors = errors
         row.status = "failed" if failed else "done"
+
+    def chunk_done(
+        self,
+        run_id: int,
+        chunk: int,
+        total: int,
+        at: datetime,
+        *,
+        issued: int,
+        errors: list[dict[str, Any]],
+    ) -> RunTally | None:
+        """Record chunk ``chunk`` of ``total`` done (once, however often it is told). Returns
+        the whole run's tally when every chunk is done and the run is not closed yet (the
+        caller then runs the phases after issuing), else None. The run's row is locked, so two
+        chunks ending together cannot both miss being last."""
+        run = self.session.scalar(
+            select(BillingRunRow).where(BillingRunRow.id == run_id).with_for_update()
+        )
+        if run is None:
+            raise NotFound(f"billing run {run_id}")
+        if self.session.get(BillingRunChunkRow, (run_id, chunk)) is None:
+            self.session.add(
+                BillingRunChunkRow(
+                    run_id=run_id, chunk=chunk, total=total, issued=issued,
+                    failed=len(errors), errors=errors, done_at=at,
+                )
+            )  # fmt: skip
+            self.session.flush()
+        chunks = list(
+            self.session.scalars(
+                select(BillingRunChunkRow).where(BillingRunChunkRow.run_id == run_id)
+            )
+        )
+        if len(chunks) < total or run.status not in {"running", "interrupted"}:
+            return None
+        return RunTally(
+            issued=sum(c.issued for c in chunks),
+            errors=[e for c in sorted(chunks, key=lambda c: c.chunk) for e in c.errors],
+        )
+
+    def close_interrupted(self, started_before: datetime, at: datetime) -> int:
+        """Close as "interrupted" the runs still "running" that started before
+        ``started_before`` (their worker died); returns how many."""
+        query = (
+            update(BillingRunRow)
+            .where(BillingRunRow.status == "running", BillingRunRow.started_at < started_before)
+            .values(status="interrupted", finished_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        if self.portal_id is not None:
+            query = query.where(BillingRunRow.portal_id == self.portal_id)
+        return int(self.session.execute(query).rowcount)  # type: ignore[attr-defined]
 
     def recent(self, limit: int = 20) -> list[dict[str, Any]]:
         query = select(BillingRunRow).order_by(BillingRunRow.id.desc()).limit(limit)

@@ -544,3 +544,17 @@ class FeedVersionRow(Base):
     feed: Mapped[str] = mapped_column(String(20), primary_key=True)
     etag: Mapped[str] = mapped_column(String(64))
     changed_at: Mapped[datetime]
+
+
+class BillingRunChunkRow(Base):
+    """A done chunk of a billing run fanned out in chunks (``services.billing_fanout``)."""
+
+    __tablename__ = "billing_run_chunks"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("billing_runs.id"), primary_key=True)
+    chunk: Mapped[int] = mapped_column(primary_key=True)
+    total: Mapped[int]
+    issued: Mapped[int]
+    failed: Mapped[int]
+    errors: Mapped[list[Any]] = mapped_column(default=list)
+    done_at: Mapped[datetime]

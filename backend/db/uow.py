@@ -18,6 +18,7 @@ from backend.db.lease_events import LeaseEventRepository
 from backend.db.links import DocumentLinkRepository
 from backend.db.numbering import NumberCounterRepository
 from backend.db.pages import PageRepository
+from backend.db.portal_cache import PortalCache
 from backend.db.repositories import (
     AuditRepository,
     BillingRunRepository,
@@ -47,15 +48,17 @@ class SqlUnitOfWork:
         session_factory: sessionmaker[Session],
         portal_id: int | None = None,
         secrets: TokenCipher | None = None,
+        portal_cache: PortalCache | None = None,
     ) -> None:
         self._session_factory = session_factory
+        self._portal_cache = portal_cache
         self.portal_id = portal_id
         self._secrets = secrets
         self._after_commit: list[Callable[[], None]] = []
 
     def __enter__(self) -> Self:
         self.session = self._session_factory()
-        self.portals = PortalRepository(self.session)
+        self.portals = PortalRepository(self.session, self._portal_cache)
         self.outbox = OutboxRepository(self.session)
         self.audit = AuditRepository(self.session, self.portal_id)
         self.runs = BillingRunRepository(self.session, self.portal_id)
@@ -117,6 +120,9 @@ class SqlUnitOfWork:
 
     def commit(self) -> None:
         self.session.commit()
+        if self.portals.changed and self._portal_cache is not None:
+            self._portal_cache.clear()
+            self.portals.changed = False
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
             callback()
@@ -137,6 +143,9 @@ class UnitOfWorkFactory:
         self.engine = engine
         self.session_factory = sessionmaker(engine, expire_on_commit=False)
         self.secrets = secrets
+        self.portal_cache = PortalCache()
 
     def __call__(self, portal_id: int | None = None) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.session_factory, portal_id, self.secrets)
+        return SqlUnitOfWork(
+            self.session_factory, portal_id, secrets=self.secrets, portal_cache=self.portal_cache
+        )

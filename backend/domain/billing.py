@@ -73,3 +73,11 @@ class ScheduleItem:
     def key(self) -> tuple[DocumentKind, date]:
         """Within a lease, a planned document is identified by its kind and period start."""
         return (self.kind, self.period.start)
+
+
+@dataclass(frozen=True)
+class RunTally:
+    """What every chunk of a billing run issued, and the items that failed (as reported)."""
+
+    issued: int
+    errors: list[dict[str, str]]

@@ -22,7 +22,7 @@ says is left, not at what the killed run meant to do.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
@@ -108,6 +108,19 @@ def run_portal(
     remove_orphan_files(ports.uow, ports.storage, ports.clock, portal_id)  # of killed runs
     publish_pending(ports, portal_id, result)
     issue_due(ports, portal_id, today, result, progress)
+    after_issue(ports, portal_id, today, result)
+    with ports.uow(portal_id) as uow:
+        uow.runs.finish(
+            run_id, ports.clock.now(), issued=len(result.issued), sent=result.mailed,
+            failed=len(result.failed), errors=result.failed,
+        )  # fmt: skip
+        uow.commit()
+    return result
+
+
+def after_issue(ports: BillingPorts, portal_id: int, today: date, result: PortalRun) -> None:
+    """The phases after issuing (module docstring, 1-4): acts of paid invoices, monthly
+    penalty invoices, tenant mail, manager summaries, reminders; into ``result``."""
     issue_acts_of_paid_invoices(ports, portal_id, today, result)
     # penalties issue through this module's helpers, so they import it, not the other way
     from backend.services.penalties import invoice_monthly_penalties
@@ -120,13 +133,6 @@ def run_portal(
     )
     result.reminders = notified.queued
     result.failed.extend({"error": error} for error in notified.errors)
-    with ports.uow(portal_id) as uow:
-        uow.runs.finish(
-            run_id, ports.clock.now(), issued=len(result.issued), sent=result.mailed,
-            failed=len(result.failed), errors=result.failed,
-        )  # fmt: skip
-        uow.commit()
-    return result
 
 
 def issue_due(
@@ -135,19 +141,23 @@ def issue_due(
     today: date,
     result: PortalRun,
     progress: RunProgress | None = None,
+    leases: Collection[int] | None = None,
 ) -> None:
-    """Issue every planned document due by ``today``; one that fails (broken requisites,
-    say) is reported and the others go on."""
+    """Issue every planned document due by ``today`` (of ``leases`` only, when given: one
+    chunk of a run fanned out); one that fails (broken requisites, say) is reported and the
+    others go on."""
     progress = progress or _Silent()
     with ports.uow(portal_id) as uow:
         due = uow.schedule.due(today)
+    if leases is not None:
+        due = [(lease_id, item) for lease_id, item in due if lease_id in leases]
     progress.items_due(portal_id, len(due))
     for start in range(0, len(due), LEASES_AT_ONCE):
         chunk = due[start : start + LEASES_AT_ONCE]
         with ports.uow(portal_id) as uow:  # a few queries for them all, not several per item
-            leases = uow.leases.get_many([lease_id for lease_id, _ in chunk])
+            loaded = uow.leases.get_many([lease_id for lease_id, _ in chunk])
         for lease_id, item in chunk:
-            _issue_or_report(ports, portal_id, lease_id, item, today, result, leases.get(lease_id))
+            _issue_or_report(ports, portal_id, lease_id, item, today, result, loaded.get(lease_id))
             progress.item_done(portal_id)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from backend.domain.portal import Portal, PortalStatus
 from backend.ports import Clock
-from backend.services.unit_of_work import UnitOfWork
+from backend.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 
 def install_portal(
@@ -53,3 +53,12 @@ def uninstall_portal(uow: UnitOfWork, clock: Clock, portal_id: int) -> Portal:
     revoked = uow.links.revoke_portal(portal_id, now)
     uow.audit.record(now, "portal.uninstalled", "portal", portal_id, {"links_revoked": revoked})
     return portal
+
+
+def lookup_portal(uow_factory: UnitOfWorkFactory, kind: str, external_id: str) -> Portal | None:
+    """The portal an incoming event or webhook names, for checking it: from the process's
+    short portal cache, which this process's install and uninstall clear."""
+    if not external_id:
+        return None
+    with uow_factory(None) as uow:
+        return uow.portals.find_recent(kind, external_id)

@@ -30,6 +30,7 @@ from flask.typing import ResponseReturnValue
 
 from backend.config import Settings
 from backend.domain.portal import Portal
+from backend.services.portals import lookup_portal
 from backend.web.deps import container
 from crm_mappings.amocrm import lifecycle
 from crm_mappings.amocrm.hosts import UntrustedHost
@@ -63,8 +64,7 @@ def enqueue(name: str, *args: Any) -> None:
 
 def active_account(account_id: str) -> Portal | None:
     """The active portal of an amoCRM account id, or None (unknown, uninstalled)."""
-    with container().uow() as uow:
-        portal = uow.portals.find(CrmKind.AMOCRM.value, account_id)
+    portal = lookup_portal(container().uow, CrmKind.AMOCRM.value, account_id)
     return portal if portal is not None and portal.active else None
 
 

@@ -29,7 +29,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from backend.bootstrap import Container
 from backend.domain.portal import Portal
-from backend.services.portals import install_portal
+from backend.services.portals import install_portal, lookup_portal
 from backend.web import bitrix24_trust as trust
 from backend.web.bitrix24_trust import Forbidden, NotAllowed
 from crm_mappings.bitrix24.client import auth_id_is_valid, user_is_admin
@@ -161,7 +161,7 @@ def app_updated(container: Container, auth: dict[str, Any], version: str) -> Por
 
 def event_portal(container: Container, auth: dict[str, Any]) -> Portal:
     """The portal an event comes from, if its ``application_token`` is the stored one."""
-    portal = find_portal(container, str(auth.get("member_id", "")))
+    portal = lookup_portal(container.uow, KIND, str(auth.get("member_id", "")))
     if portal is None:
         raise Forbidden("unknown portal")
     stored = str(portal.settings.get("application_token_sha256", ""))

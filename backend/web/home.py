@@ -6,6 +6,8 @@ from flask import Blueprint, current_app, jsonify, render_template
 from flask.typing import ResponseReturnValue
 
 from backend.config import masked_url
+from backend.web.deps import container
+from backend.web.operator import is_operator
 
 bp = Blueprint("home", __name__)
 
@@ -33,4 +35,23 @@ def index() -> ResponseReturnValue:
 
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
-    return jsonify(status="ok")
+    """The worker, the broker, the outbox and the disk: 200 when all are healthy, else 503
+    naming the unhealthy parts (``backend.runtime.health``). Anyone (a load balancer) sees
+    which parts are healthy; why, with file paths and counts, only the operator sees."""
+    from backend.runtime.health import CachedHealth, check_health
+
+    built = container()
+    cached: CachedHealth | None = built.extras.get("health")
+    if cached is None:
+        cached = CachedHealth(
+            lambda: check_health(
+                built.settings, built.uow, built.clock,
+                supervised=getattr(built.extras.get("worker_supervisor"), "state", None),
+            )
+        )  # fmt: skip
+        built.extras["health"] = cached
+    report = cached.report()
+    answer = report.as_json()
+    if not is_operator():
+        answer["parts"] = {name: {"ok": part["ok"]} for name, part in answer["parts"].items()}
+    return jsonify(answer), 200 if report.ok else 503

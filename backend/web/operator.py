@@ -96,6 +96,17 @@ def check_csrf() -> None:
         abort(400, "the form expired or did not come from this page; reload it")
 
 
+def is_operator() -> bool:
+    """Whether this request comes from the operator (the Bearer token or the sign-in cookie),
+    for public pages that show the operator more; never aborts."""
+    settings = _settings()
+    if not settings.admin_token:
+        return settings.sandbox
+    if _bearer():
+        return _same(_bearer(), settings.admin_token)
+    return _cookie_valid(settings)
+
+
 def require_operator() -> None:
     """Let the operator through, else 401/403; a browser's state-changing request must also
     carry its form token (400 without)."""

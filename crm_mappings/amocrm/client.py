@@ -26,6 +26,7 @@ from typing import Any
 
 import requests
 
+from crm_mappings import ratelimit
 from crm_mappings.amocrm.hosts import AccountHosts
 from crm_mappings.port import CrmAuthLost, CrmError, CrmNotFound, CrmUnavailable
 from crm_mappings.tokens import OAuthTokens, TokenStore
@@ -63,8 +64,14 @@ _limiters: dict[str, RateLimiter] = {}
 _limiters_lock = threading.Lock()
 
 
-def limiter_for(base_url: str, rate: float = RATE_PER_SECOND) -> RateLimiter:
-    """The process-wide limiter of one account (keyed by its API base URL)."""
+def limiter_for(
+    base_url: str, rate: float = RATE_PER_SECOND
+) -> RateLimiter | ratelimit.SharedBucket:
+    """The limiter of one account (keyed by its API base URL): shared by every process when
+    ``crm_mappings.ratelimit`` is configured, else this process's."""
+    shared = ratelimit.shared_bucket(f"amocrm:{base_url}", 1, rate)
+    if shared is not None:
+        return shared
     with _limiters_lock:
         return _limiters.setdefault(base_url, RateLimiter(rate))
 
@@ -127,7 +134,7 @@ class AmoClient:
         redirect_uri: str,
         hosts: AccountHosts,
         session: requests.Session | None = None,
-        limiter: RateLimiter | None = None,
+        limiter: RateLimiter | ratelimit.SharedBucket | None = None,
         attempts: int = 5,
         backoff: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
@@ -156,6 +163,9 @@ class AmoClient:
         refreshed = False
         for attempt in range(self._attempts):
             answer = self._send(method, path, tokens, json, params)
+            if answer is not None and answer.status_code in {429, 503}:  # everyone pauses
+                base = tokens.extra["base_url"].rstrip("/")
+                ratelimit.back_off(self._limiter or limiter_for(base), self._delay(attempt, answer))
             if answer is None or answer.status_code in RETRY_STATUSES:
                 self._sleep(self._delay(attempt, answer))
                 continue

@@ -33,6 +33,7 @@ from typing import Any
 
 import requests
 
+from crm_mappings import ratelimit
 from crm_mappings.bitrix24 import phpquery
 from crm_mappings.port import CrmAuthLost, CrmError, CrmNotFound, CrmUnavailable
 from crm_mappings.tokens import OAuthTokens, TokenStore
@@ -83,8 +84,12 @@ _buckets: dict[str, LeakyBucket] = {}
 _buckets_lock = threading.Lock()
 
 
-def bucket_for(portal_key: str) -> LeakyBucket:
-    """The one limiter of a portal in this process (the portal counts per portal)."""
+def bucket_for(portal_key: str) -> LeakyBucket | ratelimit.SharedBucket:
+    """The one limiter of a portal (the portal counts per portal): shared by every process
+    when ``crm_mappings.ratelimit`` is configured, else this process's."""
+    shared = ratelimit.shared_bucket(f"bitrix24:{portal_key}", 45, 2)
+    if shared is not None:
+        return shared
     with _buckets_lock:
         return _buckets.setdefault(portal_key, LeakyBucket())
 
@@ -122,7 +127,7 @@ class Bitrix24Client:
         client_secret: str,
         oauth_token_url: str,
         session: requests.Session | None = None,
-        limiter: LeakyBucket | None = None,
+        limiter: LeakyBucket | ratelimit.SharedBucket | None = None,
         sleep: Callable[[float], None] = time.sleep,
         retries: int = 5,
         backoff: float = 1.0,
@@ -224,6 +229,8 @@ class Bitrix24Client:
         description = str(body.get("error_description", "") or response.reason)
         if code == "expired_token":
             raise _Expired(description)
+        if response.status_code in {429, 503} or code == "QUERY_LIMIT_EXCEEDED":
+            ratelimit.back_off(self._limiter)  # every process pauses this portal's calls
         if response.status_code in {429, 500, 502, 503, 504} or code in _TRANSIENT_CODES:
             raise CrmUnavailable(f"{method}: {response.status_code} {code} {description}")
         if code in {"invalid_token", "NO_AUTH_FOUND", "INVALID_CREDENTIALS"}:

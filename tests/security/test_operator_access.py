@@ -143,3 +143,19 @@ def test_a_landlord_of_no_portal_filters_everything_out(container: Container) ->
     assert answer.status_code == 200
     assert answer.json is not None
     assert all(not portal["items"] for portal in answer.json["portals"])
+
+
+def test_healthz_tells_anyone_which_parts_are_healthy_and_only_the_operator_why(
+    container: Container,
+) -> None:
+    """A load balancer needs the status; the details name files, hosts and counts."""
+    client = _production(container).test_client()
+    public = client.get("/healthz")
+    parts = public.get_json()["parts"]
+    assert set(parts) >= {"worker", "broker", "outbox"}
+    assert all(set(part) == {"ok"} for part in parts.values()), parts
+    assert public.get_json()["status"] in {"ok", "unhealthy"}
+    operator = client.get("/healthz", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert all("detail" in part for part in operator.get_json()["parts"].values())
+    forged = client.get("/healthz", headers={"Authorization": "Bearer own-operator-tokeN"})
+    assert all(set(part) == {"ok"} for part in forged.get_json()["parts"].values())

@@ -1,0 +1,332 @@
+"""Webhook intake at line rate: Bitrix24 events and amoCRM webhooks against ``rentflow serve``
+(waitress), as a ratio of the same server's ``/healthz`` rate, with p99 latency, at 16 and 64
+concurrent clients; then every acknowledged event is counted at a worker.
+
+Run by hand: ``PYTHONPATH=. python bench/bench_intake.py [--seconds 5] [--concurrency 16 64]
+[--redis-url redis://... --database-url postgresql+psycopg://...]``.
+
+Embedded mode by default (SQLite + the SQLite broker under a fresh var directory). The web runs
+as ``rentflow serve --no-worker``; the worker here is a counting one: a Celery worker in this
+process on the same broker whose tasks of the same names only record the deal/lead id they
+carry, so what is counted is the intake path (HTTP -> check -> durable queue -> a worker), not
+the CRM work behind it. Targets (issue 18): ratio >= 0.30, p99 <= 100 ms.
+
+The requests are built by ``bitrix24_event`` and ``amocrm_webhook``: the only place that knows
+what each endpoint checks, to adapt when those rules change.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import http.client
+import itertools
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from celery import Celery
+from celery.contrib.testing.worker import start_worker
+
+from backend.bootstrap import bootstrap
+from backend.config import Settings
+from backend.db.migrate import upgrade
+from backend.runtime.sqlite_broker import kombu_url
+from backend.services.portals import install_portal
+
+MEMBER_ID = "bench-member"
+APP_TOKEN = "bench-application-token"  # noqa: S105 - the bench portal's own
+AMO_ACCOUNT = "31000001"
+DEAL_TASK = "jobs.tasks.bitrix24_deal_changed"
+LEAD_TASK = "jobs.tasks.amocrm_lead_changed"
+
+Request = tuple[str, str, bytes, dict[str, str]]  # method, path, body, headers
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def bitrix24_event(deal_id: int) -> Request:
+    """ONCRMDEALUPDATE as Bitrix24 posts it (EN api-reference/events/index: form-encoded
+    ``event``, ``data[FIELDS][ID]``, ``auth[...]`` with the application token)."""
+    body = urllib.parse.urlencode(
+        {
+            "event": "ONCRMDEALUPDATE",
+            "data[FIELDS][ID]": str(deal_id),
+            "ts": str(int(time.time())),
+            "auth[domain]": "bench.bitrix24.ru",
+            "auth[member_id]": MEMBER_ID,
+            "auth[application_token]": APP_TOKEN,
+        }
+    ).encode()
+    return "POST", "/bitrix24/events", body, FORM
+
+
+def amocrm_webhook(lead_id: int) -> Request:
+    """A ``leads[status]`` webhook (amocrm.ru/developers/content/crm_platform/webhooks-format)."""
+    body = urllib.parse.urlencode(
+        {
+            "leads[status][0][id]": str(lead_id),
+            "leads[status][0][status_id]": "142",
+            "leads[status][0][pipeline_id]": "1",
+            "account[id]": AMO_ACCOUNT,
+            "account[subdomain]": "bench",
+        }
+    ).encode()
+    return "POST", "/amocrm/webhook", body, FORM
+
+
+def healthz(_: int) -> Request:
+    return "GET", "/healthz", b"", {}
+
+
+def seed(settings: Settings, *, migrate: bool = True) -> None:
+    """The two portals the events name, stored as an install leaves them."""
+    if migrate:
+        upgrade(settings.database_url)
+    container = bootstrap(settings)
+    with container.uow(None) as uow:
+        install_portal(
+            uow, container.clock, kind="bitrix24", external_id=MEMBER_ID,
+            domain="bench.bitrix24.ru",
+            settings={
+                "application_token_sha256": hashlib.sha256(APP_TOKEN.encode()).hexdigest(),
+                "client_endpoint": "http://127.0.0.1:9/rest/",
+            },
+        )  # fmt: skip
+        install_portal(uow, container.clock, kind="amocrm", external_id=AMO_ACCOUNT)
+        uow.commit()
+    container.dispose()
+
+
+@dataclass
+class Phase:
+    name: str
+    concurrency: int
+    done: int
+    failed: int
+    seconds: float
+    latencies: list[float]
+
+    @property
+    def rate(self) -> float:
+        return self.done / self.seconds
+
+    @property
+    def p99_ms(self) -> float:
+        ordered = sorted(self.latencies)
+        return 1000 * ordered[int(0.99 * (len(ordered) - 1))] if ordered else float("nan")
+
+
+def load(
+    port: int, build: Callable[[int], Request], ids: Iterator[int], concurrency: int,
+    seconds: float, name: str, acked: set[int] | None = None,
+) -> Phase:  # fmt: skip
+    """``concurrency`` keep-alive clients sending for ``seconds``; ids of 2xx answers go to
+    ``acked``."""
+    stop = time.monotonic() + seconds
+    lock = threading.Lock()
+    latencies: list[float] = []
+    counts = {"done": 0, "failed": 0}
+
+    def client() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine: list[float] = []
+        done = failed = 0
+        while time.monotonic() < stop:
+            with lock:
+                n = next(ids)
+            method, path, body, headers = build(n)
+            started = time.perf_counter()
+            try:
+                conn.request(method, path, body=body, headers=headers)
+                answer = conn.getresponse()
+                answer.read()
+                ok = 200 <= answer.status < 300 or path == "/healthz"
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                ok = False
+            mine.append(time.perf_counter() - started)
+            if ok:
+                done += 1
+                if acked is not None:
+                    with lock:
+                        acked.add(n)
+            else:
+                failed += 1
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+            counts["done"] += done
+            counts["failed"] += failed
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=client) for _ in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - started
+    return Phase(name, concurrency, counts["done"], counts["failed"], elapsed, latencies)
+
+
+def counting_worker(broker_url: str, seen: dict[str, set[int]]) -> Celery:
+    """A Celery app whose tasks of rentflow's names record the id they were sent."""
+    if os.environ.get("BENCH_KOMBU_SQLA"):  # an older tree's broker: kombu's own transport
+        app = Celery("bench-counter", broker=broker_url, set_as_current=False)
+    else:
+        app = Celery("bench-counter", broker=kombu_url(broker_url), set_as_current=False)
+    app.conf.update(task_acks_late=True, worker_prefetch_multiplier=8, task_ignore_result=True)
+    lock = threading.Lock()
+
+    @app.task(name=DEAL_TASK)
+    def deal(portal_id: int, deal_id: str) -> None:
+        with lock:
+            seen["bitrix24"].add(int(deal_id))
+
+    @app.task(name=LEAD_TASK)
+    def lead(portal_id: int, lead_id: str) -> None:
+        with lock:
+            seen["amocrm"].add(int(lead_id))
+
+    return app
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_up(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            sys.exit(f"rentflow serve exited:\n{log.read_text()}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    sys.exit(f"rentflow serve did not come up:\n{log.read_text()}")
+
+
+def count(broker_url: str, out: Path, stop: Path) -> None:
+    """The counting worker's process: consume until ``stop`` exists and every id named in
+    ``expected.json`` beside it is seen (or two minutes more), then write what it saw."""
+    seen: dict[str, set[int]] = {"bitrix24": set(), "amocrm": set()}
+    app = counting_worker(broker_url, seen)
+    expected_file = stop.parent / "expected.json"
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30,
+                      loglevel="WARNING"):  # fmt: skip
+        while not stop.exists():
+            time.sleep(0.2)
+        expected = json.loads(expected_file.read_text())
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and any(
+            not set(expected[k]) <= seen[k] for k in expected
+        ):
+            time.sleep(0.2)
+    out.write_text(json.dumps({k: sorted(v) for k, v in seen.items()}))
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--count":
+        count(sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[16, 64])
+    parser.add_argument("--redis-url", default="")
+    parser.add_argument("--database-url", default="")
+    parser.add_argument(
+        "--serve-pythonpath", default="",
+        help="run `rentflow serve` from another tree (e.g. an export of an older commit)",
+    )  # fmt: skip
+    args = parser.parse_args()
+
+    var = Path(tempfile.mkdtemp(prefix="bench-intake-"))
+    port = free_port()
+    env = {
+        **os.environ, "RENTFLOW_VAR_DIR": str(var), "RENTFLOW_PORT": str(port),
+        "RENTFLOW_SANDBOX": "1", "SECRET_KEY": "bench-secret-key-" + "x" * 32,
+    }  # fmt: skip
+    env.pop("DATABASE_URL", None)
+    env.pop("CELERY_BROKER_URL", None)
+    if args.database_url:
+        env["DATABASE_URL"] = args.database_url
+    if args.redis_url:
+        env["CELERY_BROKER_URL"] = args.redis_url
+    settings = Settings.from_env(env)
+    env["FERNET_KEY"] = settings.fernet_key
+    serve_env = {**env, "PYTHONPATH": args.serve_pythonpath} if args.serve_pythonpath else env
+    if args.serve_pythonpath:  # that tree's schema
+        subprocess.run(
+            [sys.executable, "-m", "backend.cli", "db", "upgrade"], env=serve_env, cwd=var,
+            check=True, capture_output=True,
+        )  # fmt: skip
+    seed(settings, migrate=not args.serve_pythonpath)
+    database = "PostgreSQL" if args.database_url.startswith("postgresql") else "SQLite"
+    broker = "Redis" if args.redis_url else "the SQLite broker"
+    mode = f"{database} + {broker}"
+    print(f"mode: {mode}; {args.seconds:.0f} s a phase; var {var}")
+
+    log = var / "serve.log"
+    with log.open("wb") as out:
+        serve = subprocess.Popen(
+            [sys.executable, "-m", "backend.cli", "serve", "--no-worker"],
+            env=serve_env, cwd=var, stdout=out, stderr=out,
+        )  # fmt: skip
+    acked: dict[str, set[int]] = {"bitrix24": set(), "amocrm": set()}
+    ids = itertools.count(1)
+    counted = var / "counted.json"
+    stop = var / "stop-counting"
+    counter = None
+    try:
+        wait_up(port, serve, log)
+        load(port, healthz, ids, 4, 1.0, "warm-up")
+        load(port, bitrix24_event, ids, 4, 1.0, "warm-up", set())  # creates the broker's queue
+        counter = subprocess.Popen(  # its own process: the load generator keeps this one's GIL
+            [sys.executable, __file__, "--count", settings.celery_broker_url, str(counted),
+             str(stop)],
+        )  # fmt: skip
+        rows = []
+        for concurrency in args.concurrency:
+            base = load(port, healthz, ids, concurrency, args.seconds, "/healthz")
+            rows.append((base, base))
+            for name, build in (("bitrix24", bitrix24_event), ("amocrm", amocrm_webhook)):
+                phase = load(port, build, ids, concurrency, args.seconds, name, acked[name])
+                rows.append((phase, base))
+        (var / "expected.json").write_text(json.dumps({k: sorted(v) for k, v in acked.items()}))
+        stop.touch()
+        counter.wait(timeout=300)
+    finally:
+        if counter is not None and counter.poll() is None:
+            counter.kill()
+        serve.terminate()
+        serve.wait(timeout=60)
+    seen = {k: set(v) for k, v in json.loads(counted.read_text()).items()}
+
+    print(f"{'phase':<10}{'conc':>5}{'req/s':>9}{'ratio':>7}{'p99 ms':>8}{'failed':>8}")
+    for phase, base in rows:
+        ratio = phase.rate / base.rate
+        print(
+            f"{phase.name:<10}{phase.concurrency:>5}{phase.rate:>9.0f}{ratio:>7.2f}"
+            f"{phase.p99_ms:>8.1f}{phase.failed:>8}"
+        )
+    for kind in acked:
+        lost = len(acked[kind] - seen[kind])
+        print(f"{kind}: {len(acked[kind])} acknowledged, {len(seen[kind] & acked[kind])} "
+              f"reached a worker, {lost} lost")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+"""A task queued by ``FastPublisher`` is run by an ordinary Celery worker, on each broker."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from celery import Celery
+from celery.contrib.testing.worker import start_worker
+
+from backend.runtime.publish import FastPublisher
+from backend.runtime.sqlite_broker import kombu_url
+
+
+def _run(url: str, name: str) -> list[tuple[int, str]]:
+    seen: list[tuple[int, str]] = []
+    app = Celery(f"test-publish-{name}", broker=kombu_url(url), set_as_current=False)
+    app.conf.update(task_acks_late=True, task_ignore_result=True)
+
+    @app.task(name=name)
+    def task(portal_id: int, deal_id: str) -> None:
+        seen.append((portal_id, deal_id))
+
+    with start_worker(app, pool="solo", perform_ping_check=False):
+        FastPublisher(url).send(name, [7, "deal-9"])
+        deadline = time.monotonic() + 20
+        while not seen and time.monotonic() < deadline:
+            time.sleep(0.05)
+    return seen
+
+
+def test_a_fast_published_task_is_run_on_the_embedded_broker(tmp_path: Path) -> None:
+    url = f"sqla+sqlite:///{tmp_path / 'broker.sqlite'}"
+    assert _run(url, "test.publish.sqlite") == [(7, "deal-9")]
+
+
+@pytest.mark.redis
+def test_a_fast_published_task_is_run_on_redis() -> None:
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        pytest.skip("TEST_REDIS_URL not set (scripts/test-services.sh starts Redis)")
+    assert _run(url, "test.publish.redis") == [(7, "deal-9")]

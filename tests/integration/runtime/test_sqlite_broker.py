@@ -1,0 +1,119 @@
+"""The embedded broker: what is published is on disk, what is acked is gone, what a dead
+worker held is queued again when the next worker starts."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+from celery import Celery
+from celery.contrib.testing.worker import start_worker
+
+from backend.runtime.publish import FastPublisher
+from backend.runtime.sqlite_broker import kombu_url, requeue_unacked
+
+TASK = "jobs.tasks.bitrix24_deal_changed"
+
+
+def _rows(path: Path) -> list[tuple[int, int]]:
+    with sqlite3.connect(path) as db:
+        return db.execute("SELECT id, visible FROM kombu_message ORDER BY id").fetchall()
+
+
+def _counting_app(url: str, seen: list[str], name: str) -> Celery:
+    app = Celery(f"test-counter-{url}", broker=kombu_url(url), set_as_current=False)
+    app.conf.update(task_acks_late=True, worker_prefetch_multiplier=1, task_ignore_result=True)
+
+    @app.task(name=name)
+    def deal(portal_id: int, deal_id: str) -> None:
+        seen.append(deal_id)
+
+    return app
+
+
+def _wait(condition: object, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():  # type: ignore[operator]
+            return
+        time.sleep(0.05)
+
+
+def test_a_published_task_is_on_disk_before_send_returns(tmp_path: Path) -> None:
+    url = f"sqla+sqlite:///{tmp_path / 'broker.sqlite'}"
+    FastPublisher(url).send(TASK, [1, "42"])
+    assert _rows(tmp_path / "broker.sqlite") == [(1, 1)]
+
+
+def test_a_worker_runs_each_published_task_once_and_acked_rows_are_deleted(
+    tmp_path: Path,
+) -> None:
+    url = f"sqla+sqlite:///{tmp_path / 'broker.sqlite'}"
+    publisher = FastPublisher(url)
+    for deal in range(40):
+        publisher.send(f"{TASK}.acked", [1, str(deal)])
+    seen: list[str] = []
+    app = _counting_app(url, seen, f"{TASK}.acked")
+    with start_worker(app, pool="solo", perform_ping_check=False):
+        _wait(lambda: len(seen) >= 40)
+    assert sorted(seen, key=int) == [str(d) for d in range(40)]
+    assert _rows(tmp_path / "broker.sqlite") == []
+
+
+def _hold_and_die(url: str, ready: multiprocessing.synchronize.Event) -> None:
+    """A consumer that takes a message and is killed before it acks."""
+    app = Celery("holder", broker=kombu_url(url), set_as_current=False)
+    with app.connection_for_read() as conn:
+        queue = conn.SimpleQueue("celery")
+        queue.get(timeout=10)  # taken, never acked
+        ready.set()
+        time.sleep(60)
+
+
+def test_a_task_held_by_a_killed_worker_is_queued_again_when_the_next_starts(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "broker.sqlite"
+    url = f"sqla+sqlite:///{path}"
+    FastPublisher(url).send(f"{TASK}.held", [1, "7"])
+    ready = multiprocessing.get_context("fork").Event()
+    holder = multiprocessing.get_context("fork").Process(target=_hold_and_die, args=(url, ready))
+    holder.start()
+    assert ready.wait(30)
+    assert holder.pid is not None
+    os.kill(holder.pid, signal.SIGKILL)
+    holder.join()
+    assert _rows(path) == [(1, 0)]  # held, by nobody alive
+
+    assert requeue_unacked(url) == 1
+    seen: list[str] = []
+    app = _counting_app(url, seen, f"{TASK}.held")
+    with start_worker(app, pool="solo", perform_ping_check=False):
+        _wait(lambda: seen == ["7"])
+    assert seen == ["7"]
+
+
+def test_a_replaced_broker_file_refuses_publishing_until_it_is_readable(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "broker.sqlite"
+    url = f"sqla+sqlite:///{path}"
+    publisher = FastPublisher(url)
+    publisher.send(f"{TASK}.broken", [1, "1"])
+    for leftover in tmp_path.glob("broker.sqlite*"):
+        leftover.unlink()
+    path.write_bytes(b"not a database" * 1000)
+
+    with pytest.raises(sqlite3.OperationalError, match="replaced"):
+        publisher.send(f"{TASK}.broken", [1, "2"])  # not into the file that is gone
+    with pytest.raises(sqlite3.DatabaseError):
+        publisher.send(f"{TASK}.broken", [1, "3"])  # nor into the unreadable one
+
+    path.unlink()  # the operator moves the broken file away
+    publisher.send(f"{TASK}.broken", [1, "4"])
+    assert _rows(path) == [(1, 1)]
