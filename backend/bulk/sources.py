@@ -217,10 +217,14 @@ class _FtpSession:
     def __enter__(self) -> tuple[ftplib.FTP, str]:
         parts = self.parts
         ftp = ftplib.FTP_TLS() if parts.scheme == "ftps" else ftplib.FTP()  # noqa: S321  # nosec B321
-        ftp.connect(parts.hostname or "", parts.port or 21, timeout=self.timeout)
-        ftp.login(unquote(parts.username or "anonymous"), unquote(parts.password or ""))
-        if isinstance(ftp, ftplib.FTP_TLS):
-            ftp.prot_p()
+        try:
+            ftp.connect(parts.hostname or "", parts.port or 21, timeout=self.timeout)
+            ftp.login(unquote(parts.username or "anonymous"), unquote(parts.password or ""))
+            if isinstance(ftp, ftplib.FTP_TLS):
+                ftp.prot_p()
+        except BaseException:  # a refused login must not leave the connection open
+            ftp.close()
+            raise
         self.ftp = ftp
         return ftp, unquote(parts.path)
 
