@@ -4,7 +4,14 @@ files after reading", "email the report to"; "run now"; a log of every run.
 
 The settings live in ``portal.settings["imports"]``:
 ``{"sources": [...], "schedule": "19 22 * * *", "delete_after_read": false,
-"report_to": [...], "enabled": true, "saved_at": "<ISO moment>"}``.
+"report_to": [...], "enabled": true, "saved_at": "<ISO moment>",
+"sealed_passwords": "<token>"}``.
+
+A source's password (``sftp://user:password@host/path``) is sealed with the unit of work's
+secret box the moment the settings are written (issue 14, as the 1C password is): ``sources``
+holds the addresses with the password masked (``:***@``) and ``sealed_passwords`` the
+passwords, one per source (``null`` for none); only the run unseals them. Settings stored
+before that, with plain passwords, are sealed at their next save or run.
 """
 
 from __future__ import annotations
@@ -22,8 +29,10 @@ from backend.ports import Clock
 from backend.services.bulk_ports import BulkUnitOfWork, BulkUnitOfWorkFactory
 from backend.services.imports import ImportReport, Located, import_records
 from backend.services.portal_settings import InvalidSettings
+from backend.services.unit_of_work import SecretBox
 
 IMPORTS = "imports"
+SEALED_PASSWORDS = "sealed_passwords"
 SCHEMES = ("http", "https", "sftp", "ftp", "ftps")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -49,6 +58,8 @@ RecordReader = Callable[[IO[bytes]], Iterator[Located]]
 
 @dataclass(frozen=True)
 class ImportSettings:
+    """The settings as stored and shown: ``sources`` carry no password but a masked one."""
+
     sources: tuple[str, ...] = ()
     schedule: str = ""
     delete_after_read: bool = False
@@ -65,8 +76,42 @@ class ImportSettings:
         }  # fmt: skip
 
 
+_PASSWORD = re.compile(r"(://[^:/@]+):([^@/]*)@")
+_MASK = "***"
+
+
 def _hide_password(url: str) -> str:
-    return re.sub(r"(://[^:/@]+):[^@/]*@", r"\1:***@", url)
+    return _PASSWORD.sub(rf"\1:{_MASK}@", url, count=1)
+
+
+def _password_of(url: str) -> str | None:
+    found = _PASSWORD.search(url)
+    return found.group(2) if found else None
+
+
+def _with_password(shown: str, password: str | None) -> str:
+    if password is None:
+        return shown
+    return _PASSWORD.sub(lambda m: f"{m.group(1)}:{password}@", shown, count=1)
+
+
+def sources_to_fetch(box: SecretBox, portal_settings: Mapping[str, Any]) -> tuple[str, ...]:
+    """The sources with their passwords unsealed, for the run alone to fetch with."""
+    shown = settings_of(portal_settings).sources
+    token = (portal_settings.get(IMPORTS) or {}).get(SEALED_PASSWORDS)
+    if not token:  # no password, or stored plain before passwords were sealed
+        return shown
+    passwords = box.decrypt(token)["passwords"]
+    return tuple(_with_password(s, p) for s, p in zip(shown, passwords, strict=True))
+
+
+def _sealed(box: SecretBox, settings: ImportSettings, sources: Sequence[str]) -> dict[str, Any]:
+    """``settings`` as stored: ``sources`` (with their passwords) masked, the passwords sealed."""
+    stored = replace(settings, sources=tuple(_hide_password(s) for s in sources)).as_dict()
+    passwords = [_password_of(s) for s in sources]
+    if any(p is not None for p in passwords):
+        stored[SEALED_PASSWORDS] = box.encrypt({"passwords": passwords})
+    return stored
 
 
 def settings_of(portal_settings: Mapping[str, Any]) -> ImportSettings:
@@ -110,17 +155,15 @@ def check_settings(values: Mapping[str, Any]) -> ImportSettings:
 
 def save_settings(uow: BulkUnitOfWork, clock: Clock, values: Mapping[str, Any]) -> ImportSettings:
     """Check and store the portal's import settings (the schedule counts from now). A source
-    sent back as shown (password masked) keeps its stored password."""
+    sent back as shown (password masked) keeps its stored password; passwords are sealed as
+    they are written. Returns the settings as stored (passwords masked)."""
     portal = uow.portals.get(_portal_id(uow))
-    stored = {_hide_password(s): s for s in settings_of(portal.settings).sources}
-    checked = check_settings(values)
-    checked = replace(
-        checked,
-        sources=tuple(stored.get(s, s) if ":***@" in s else s for s in checked.sources),
-        saved_at=clock.now().isoformat(),
-    )
-    uow.portals.save(replace(portal, settings={**portal.settings, IMPORTS: checked.as_dict()}))
-    return checked
+    stored = {_hide_password(s): s for s in sources_to_fetch(uow.secrets, portal.settings)}
+    checked = replace(check_settings(values), saved_at=clock.now().isoformat())
+    sources = [stored.get(s, s) if f":{_MASK}@" in s else s for s in checked.sources]
+    sealed = _sealed(uow.secrets, checked, sources)
+    uow.portals.save(replace(portal, settings={**portal.settings, IMPORTS: sealed}))
+    return settings_of({IMPORTS: sealed})
 
 
 def _portal_id(uow: BulkUnitOfWork) -> int:
@@ -165,8 +208,14 @@ def run_import(
     files read when asked; email the report. Commits as it goes."""
     portal = uow.portals.get(_portal_id(uow))
     settings = settings_of(portal.settings)
+    sources = sources_to_fetch(uow.secrets, portal.settings)
+    if settings.sources != tuple(_hide_password(s) for s in settings.sources):
+        # stored plain before passwords were sealed on write: seal them now
+        sealed = _sealed(uow.secrets, settings, sources)
+        uow.portals.save(replace(portal, settings={**portal.settings, IMPORTS: sealed}))
+        uow.commit()
     reports: list[ImportReport] = []
-    for source in settings.sources:
+    for source in sources:
         shown = _hide_password(source)
         try:
             stream = reader.fetch(source)

@@ -14,7 +14,7 @@ from backend.bootstrap import Container
 from backend.bulk.wiring import run_portal_import
 from backend.db.tables import OutboxRow, PremisesRow
 from backend.ports import FixedClock
-from backend.services.import_schedule import due_portals, save_settings
+from backend.services.import_schedule import due_portals, save_settings, sources_to_fetch
 from backend.services.portal_settings import InvalidSettings
 from tests.bulk_world import EXAMPLE_XML, new_portal
 from tests.loopback import free_port, serve
@@ -163,5 +163,5 @@ def test_a_source_sent_back_masked_keeps_its_stored_password(container: Containe
         container, portal_id, sources=["sftp://landlord:***@h:22/a.xml"], schedule="0 3 * * *"
     )
     with container.uow(portal_id) as uow:
-        stored = uow.portals.get(portal_id).settings["imports"]["sources"]
-    assert stored == ["sftp://landlord:s3cret@h:22/a.xml"]
+        fetched = sources_to_fetch(uow.secrets, uow.portals.get(portal_id).settings)
+    assert fetched == ("sftp://landlord:s3cret@h:22/a.xml",)
