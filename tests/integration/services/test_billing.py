@@ -151,6 +151,7 @@ def test_broken_requisites_fail_alone_with_a_clear_error(container: Container) -
     assert (run["issued"], run["failed"]) == (1, 1)
 
 
+@pytest.mark.both_databases
 def test_a_run_killed_mid_way_is_finished_by_the_next_without_duplicates(
     container: Container,
 ) -> None:
@@ -213,6 +214,7 @@ def test_publishing_a_published_document_again_stores_nothing(container: Contain
         assert uow.links.for_document(portal_id, document_id) == links
 
 
+@pytest.mark.both_databases
 def test_concurrent_runs_issue_each_document_once(container: Container) -> None:
     portal_id = _portal(container)
     _leases_of_one_landlord(container, portal_id, 3)
@@ -347,6 +349,7 @@ def test_a_paid_invoice_brings_its_act_forward_where_the_lease_says_so(
     assert len(early.issued) == (1 if act_on_payment else 0)
 
 
+@pytest.mark.both_databases
 def test_issuing_a_document_takes_a_bounded_number_of_sql_statements(
     container: Container,
 ) -> None:
