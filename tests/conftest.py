@@ -18,6 +18,7 @@ import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
@@ -32,6 +33,7 @@ from backend.ports import FixedClock
 # "gw0", "gw1", ... under pytest-xdist; absent in a plain run
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 FERNET_KEY = Fernet.generate_key().decode()
+CHROMIUM = Path(os.environ.get("RENTFLOW_CHROMIUM", "/usr/bin/chromium"))
 DATABASES = ("sqlite", "postgres")
 
 
@@ -163,3 +165,18 @@ def worker_container(container: Container) -> Iterator[Container]:
     runtime.set_container(container)
     yield container
     runtime.set_container(None)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Debian's chromium under Playwright, one per test process: a second ``sync_playwright``
+    while one is open fails ("Sync API inside the asyncio loop"), so every browser test
+    shares this one."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: `make system-test` installs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        yield browser
+        browser.close()

@@ -10,7 +10,6 @@ with ``RENTFLOW_SCREENSHOTS=<dir>`` the tests also save the pages they look at t
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import replace
@@ -24,7 +23,6 @@ from backend.bootstrap import Container, bootstrap
 from backend.config import Settings
 from sandbox.loopback import free_port, serve
 
-CHROMIUM = Path(os.environ.get("RENTFLOW_CHROMIUM", "/usr/bin/chromium"))
 FAILURES = Path(tempfile.gettempdir()) / "rentflow-browser"
 VIEWPORT = {"width": 1280, "height": 1000}
 
@@ -40,18 +38,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 _FAILED = pytest.StashKey[bool]()
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: `make system-test` installs Debian's chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        yield browser
-        browser.close()
 
 
 class Rentflow:

@@ -3,8 +3,8 @@ backend, with amoCRM's SDK calls stood in by a small page (jQuery from Debian, A
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask, Response
@@ -16,7 +16,6 @@ from tests.loopback import serve
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 JQUERY = Path("/usr/share/javascript/jquery/jquery.min.js")
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8">
@@ -81,18 +80,10 @@ def _page_app(world: World, lead: int, area: str) -> Flask:
 
 
 @pytest.fixture
-def browser() -> Iterator[object]:
-    if not CHROMIUM.exists() or not JQUERY.exists():
-        pytest.skip("needs Debian's chromium and libjs-jquery")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield launched
-        launched.close()
+def browser(chromium: Any) -> Any:
+    if not JQUERY.exists():
+        pytest.skip("needs Debian's libjs-jquery")
+    return chromium
 
 
 def test_lead_card_panel_shows_the_lease(world: World, browser: object) -> None:
