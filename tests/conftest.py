@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import make_url, text
 
 from backend.bootstrap import Container, bootstrap
@@ -35,6 +36,11 @@ WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 FERNET_KEY = Fernet.generate_key().decode()
 CHROMIUM = Path(os.environ.get("RENTFLOW_CHROMIUM", "/usr/bin/chromium"))
 DATABASES = ("sqlite", "postgres")
+
+# no per-example deadline: on a busy machine (two xdist workers, a browser) a deadline is a
+# timing assertion that fails for reasons outside the code
+hypothesis_settings.register_profile("rentflow", deadline=None)
+hypothesis_settings.load_profile("rentflow")
 
 
 def _per_worker_postgres(url: str) -> str:
