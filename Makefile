@@ -38,9 +38,10 @@ serve: install  ## run web + worker + beat on embedded defaults with the sandbox
 demo: install  ## run three simulated months on the sandbox CRMs into demo-out/ (no account needed)
 	$(BIN)/rentflow demo --out demo-out
 
+TEST_WORKERS ?= auto
 test: install-dev  ## run linters and the whole test suite (SQLite, plus PostgreSQL/Redis when up)
 	$(MAKE) lint
-	bash scripts/test-services.sh $(BIN)/pytest
+	bash scripts/test-services.sh $(BIN)/pytest -n $(TEST_WORKERS) --durations=20
 
 test-unit:  ## unit tests only, no services
 	$(BIN)/pytest tests/unit -q
