@@ -30,7 +30,7 @@ from backend.services import billing, billing_mail
 from backend.services.crm_push import push_published_documents
 from backend.services.portals import install_portal
 from bench.embedded import register_day_leases
-from tests.fakes import TinyFiles
+from tests.fakes import FakeCrm, TinyFiles
 
 DAY = date(2026, 2, 25)  # March's invoice (5 days before) and February's act
 
@@ -106,13 +106,13 @@ def main() -> None:
         profiler.disable()
         profiler.dump_stats(args.profile)
     counter.remove()
-    crm = CountingCrm()
+    crm = FakeCrm(holds_every_deal=True)  # in memory: what the push costs besides HTTP
     push_counter = StatementCounter(container.engine)
     push_began, push_cpu_began = time.perf_counter(), time.process_time()
     for portal_id, document_ids in issued_by_portal.items():
         push_published_documents(
             container.uow(portal_id), clock, crm, document_ids, container.link_url
-        )  # what the worker's ``crm_documents_issued`` task does, to a CRM that only counts
+        )  # what the worker's ``crm_documents_issued`` task does, to an in-memory CRM
     push_wall = time.perf_counter() - push_began
     push_cpu = time.process_time() - push_cpu_began
     push_counter.remove()
@@ -134,23 +134,10 @@ def main() -> None:
     print(
         f"  CRM push (in process, no HTTP): {push_wall:.1f} s, CPU"
         f" {push_cpu / per_doc * 1000:.1f} ms and {push_counter.statements / per_doc:.1f}"
-        f" SQL statements per document; {crm.updates} deal updates, {crm.comments} comments"
+        f" SQL statements per document; {len(crm.updates)} deal updates,"
+        f" {len(crm.comments)} comments"
     )
     print(f"  peak RSS {rss:.0f} MB")
-
-
-class CountingCrm:
-    """Takes the batched push's deal updates and comments and only counts them."""
-
-    def __init__(self) -> None:
-        self.updates = 0
-        self.comments = 0
-
-    def update_deals(self, updates: list[Any]) -> None:
-        self.updates += len(updates)
-
-    def add_comments(self, comments: list[Any]) -> None:
-        self.comments += len(comments)
 
 
 class StatementCounter:

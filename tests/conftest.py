@@ -1,8 +1,14 @@
 """Shared fixtures: settings, databases (SQLite always, PostgreSQL when TEST_POSTGRES_URL is
 set), the container, a fixed clock.
 
-Integration tests that take ``db_url`` (directly or through ``container``) run once per
-database: the same suite on SQLite and on PostgreSQL.
+Tests that take ``db_url`` (directly or through ``settings`` / ``container``) run on SQLite.
+Those where the database's own behaviour is the point (repositories, row locks and races,
+numbering, migrations, a few end-to-end runs) carry ``@pytest.mark.both_databases`` and run
+once per database: SQLite and PostgreSQL. ``pytest --all-databases`` runs every ``db_url``
+test on both.
+
+Under pytest-xdist each worker has its own PostgreSQL database (``<name>_<worker>``) and its
+own Redis database number, so workers never see each other's rows or queues.
 """
 
 from __future__ import annotations
@@ -16,7 +22,8 @@ from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import text
+from hypothesis import settings as hypothesis_settings
+from sqlalchemy import make_url, text
 
 from backend.bootstrap import Container, bootstrap
 from backend.config import Settings
@@ -24,9 +31,54 @@ from backend.db.base import make_engine
 from backend.db.migrate import upgrade
 from backend.ports import FixedClock
 
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
+# "gw0", "gw1", ... under pytest-xdist; absent in a plain run
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 FERNET_KEY = Fernet.generate_key().decode()
+CHROMIUM = Path(os.environ.get("RENTFLOW_CHROMIUM", "/usr/bin/chromium"))
+DATABASES = ("sqlite", "postgres")
+
+# no per-example deadline: on a busy machine (two xdist workers, a browser) a deadline is a
+# timing assertion that fails for reasons outside the code
+hypothesis_settings.register_profile("rentflow", deadline=None)
+hypothesis_settings.load_profile("rentflow")
+
+
+def _per_worker_postgres(url: str) -> str:
+    """The worker's own database on the test server: ``rentflow_test_gw1`` for ``gw1``."""
+    if not url or not WORKER:
+        return url
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{WORKER}").render_as_string(hide_password=False)
+
+
+def _per_worker_redis(url: str) -> str:
+    """The worker's own Redis database number (0 without xdist, 1 + n for ``gwn``)."""
+    if not url or not WORKER:
+        return url
+    return f"{url.rstrip('/').rsplit('/', 1)[0]}/{1 + int(WORKER.removeprefix('gw'))}"
+
+
+BASE_POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
+POSTGRES_URL = _per_worker_postgres(BASE_POSTGRES_URL)
+REDIS_URL = _per_worker_redis(os.environ.get("TEST_REDIS_URL", ""))
+if REDIS_URL:  # the tests that start a worker on Redis read the variable
+    os.environ["TEST_REDIS_URL"] = REDIS_URL
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--all-databases", action="store_true",
+        help="run every test taking db_url on SQLite and on PostgreSQL, not only the marked",
+    )  # fmt: skip
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "db_url" not in metafunc.fixturenames:
+        return
+    both = metafunc.config.getoption("--all-databases") or metafunc.definition.get_closest_marker(
+        "both_databases"
+    )
+    metafunc.parametrize("db_url", DATABASES if both else DATABASES[:1], indirect=True)
 
 
 @pytest.fixture(scope="session")
@@ -38,6 +90,14 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def _postgres_migrated() -> str:
+    """This worker's database, created afresh on the test server and migrated."""
+    if POSTGRES_URL != BASE_POSTGRES_URL:
+        name = make_url(POSTGRES_URL).database
+        server = make_engine(BASE_POSTGRES_URL).execution_options(isolation_level="AUTOCOMMIT")
+        with server.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        server.dispose()
     engine = make_engine(POSTGRES_URL)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
@@ -62,9 +122,10 @@ def _truncate_postgres(url: str) -> None:
     engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A migrated, empty database: a fresh SQLite file, or the test PostgreSQL truncated."""
+    """A migrated, empty database: a fresh SQLite file, or this worker's PostgreSQL truncated
+    (``both_databases`` tests get each in turn)."""
     if request.param == "sqlite":
         path = tmp_path / "rentflow.db"
         shutil.copy(request.getfixturevalue("_sqlite_template"), path)
@@ -112,20 +173,16 @@ def worker_container(container: Container) -> Iterator[Container]:
     runtime.set_container(None)
 
 
-CHROMIUM = Path(os.environ.get("RENTFLOW_CHROMIUM", "/usr/bin/chromium"))
-
-
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[Any]:
-    """One headless Debian chromium for every browser test of the session: Playwright's sync
-    API runs one event loop per process, so the suites must share it, not each start one."""
+    """Debian's chromium under Playwright, one per test process: a second ``sync_playwright``
+    while one is open fails ("Sync API inside the asyncio loop"), so every browser test
+    shares this one."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing: `make system-test` installs Debian's chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=["--disable-background-networking"]
-        )
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
         yield browser
         browser.close()

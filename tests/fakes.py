@@ -24,7 +24,12 @@ from crm_mappings.port import (
 
 @dataclass
 class FakeCrm:
-    """A CRM holding deals in memory; records comments, tasks and applied updates."""
+    """A CRM holding deals in memory; records comments, tasks and applied updates.
+
+    A deal the test did not put in ``deals`` is not found (``CrmNotFound``), unless
+    ``holds_every_deal``: then every deal id answers, in pipeline "0" at stage "NEW" until
+    moved — for tests where only the moves rentflow makes matter (``stages``).
+    """
 
     kind: CrmKind = CrmKind.BITRIX24
     pipelines: list[Pipeline] = field(default_factory=list)
@@ -32,11 +37,19 @@ class FakeCrm:
     comments: list[DealComment] = field(default_factory=list)
     tasks: list[CrmTask] = field(default_factory=list)
     updates: list[DealUpdate] = field(default_factory=list)
+    holds_every_deal: bool = False
+
+    @property
+    def stages(self) -> dict[str, str]:
+        """The stage rentflow last moved each deal to, by deal id."""
+        return {u.deal_id: u.stage_id for u in self.updates if u.stage_id}
 
     def list_pipelines(self) -> list[Pipeline]:
         return list(self.pipelines)
 
     def get_deal(self, deal_id: str) -> Deal:
+        if self.holds_every_deal and deal_id not in self.deals:
+            self.deals[deal_id] = Deal(deal_id, "", "0", "NEW")
         try:
             return self.deals[deal_id]
         except KeyError:

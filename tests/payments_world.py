@@ -1,5 +1,6 @@
 """A portal with one lease (deal 42 in pipeline 0, "paid" -> WON) and three open invoices,
-and an in-memory CRM port: the world the payment tests import statements into."""
+the world the payment tests import statements into (their CRM: ``tests.fakes.FakeCrm``
+with ``holds_every_deal``)."""
 
 from __future__ import annotations
 
@@ -17,48 +18,13 @@ from backend.services.leases import register_lease
 from backend.services.portals import install_portal
 from crm_mappings.mapping import LeaseEvent
 from crm_mappings.port import (
-    CrmKind,
     CrmPort,
-    CrmTask,
-    Deal,
-    DealComment,
-    DealUpdate,
-    NewDeal,
-    Pipeline,
 )
 from sandbox.onec.bank_files import StatementDocument, render_statement
 from tests import factories
 
 OUR_ACCOUNT = factories.SBER.account
 TENANT = factories.tenant()
-
-
-@dataclass
-class FakeCrm:
-    """An in-memory CRM port: remembers the stage of each deal it is told to move."""
-
-    kind: CrmKind = CrmKind.BITRIX24
-    stages: dict[str, str] = field(default_factory=dict)
-
-    def list_pipelines(self) -> list[Pipeline]:
-        return []
-
-    def get_deal(self, deal_id: str) -> Deal:
-        return Deal(deal_id, "", "0", self.stages.get(deal_id, "NEW"))
-
-    def update_deals(self, updates: Sequence[DealUpdate]) -> None:
-        for update in updates:
-            if update.stage_id:
-                self.stages[update.deal_id] = update.stage_id
-
-    def add_comments(self, comments: Sequence[DealComment]) -> None:
-        pass
-
-    def add_tasks(self, tasks: Sequence[CrmTask]) -> None:
-        pass
-
-    def create_deal(self, deal: NewDeal) -> str:
-        return "1"
 
 
 @dataclass

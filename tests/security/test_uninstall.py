@@ -127,6 +127,7 @@ def test_tokens_saved_after_the_uninstall_are_not_stored(container: Container) -
     assert _stored_tokens(container, portal_id) == ""
 
 
+@pytest.mark.both_databases
 def test_a_refresh_racing_an_uninstall_leaves_no_tokens(container: Container) -> None:
     portal_id = _portal(container)
     store = container.token_store(portal_id)

@@ -11,12 +11,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from celery.contrib.testing.worker import start_worker
+import pytest
 
 from backend.domain.billing import DocumentKind
 from backend.domain.lease import LeaseStatus
 from jobs import runtime
 from jobs.celery_app import make_celery
+from tests.celery_worker import running_worker
 from tests.e2e.amocrm.world import PIPELINE, World, install, lease_on_lead
 
 
@@ -35,6 +36,7 @@ def _fields(lead: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+@pytest.mark.both_databases
 def test_the_billing_run_writes_the_invoice_fields_a_note_and_moves_the_lead(
     world: World,
 ) -> None:
@@ -48,7 +50,7 @@ def test_the_billing_run_writes_the_invoice_fields_a_note_and_moves_the_lead(
     celery = make_celery(world.container.settings)
     celery.set_current()
     try:
-        with start_worker(celery, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        with running_worker(celery):
             celery.send_task(
                 "jobs.tasks.billing_run_portal", args=(portal_id, world.clock.today().isoformat())
             )

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import time
 
-from celery.contrib.testing.worker import start_worker
-
 from backend.domain.lease import LeaseStatus
 from jobs import runtime
 from jobs.celery_app import make_celery
 from sandbox.amocrm.sender import move_lead
+from tests.celery_worker import running_worker
 from tests.e2e.amocrm.world import PIPELINE, World, install, lease_on_lead
 
 
@@ -29,7 +28,7 @@ def test_webhook_task_runs_on_a_worker_and_the_lease_follows(world: World) -> No
     runtime.set_container(world.container)
     celery = make_celery(world.container.settings)
     try:
-        with start_worker(celery, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        with running_worker(celery):
             assert move_lead(world.account, lead, 10003) == [200]
             deadline = time.monotonic() + 30
             while _status(world, portal_id, lease_id) is not LeaseStatus.ON_SIGNING:

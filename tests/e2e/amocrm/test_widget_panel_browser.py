@@ -4,6 +4,7 @@ backend, with amoCRM's SDK calls stood in by a small page (jQuery from Debian, A
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask, Response
@@ -15,7 +16,6 @@ from tests.loopback import serve
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 JQUERY = Path("/usr/share/javascript/jquery/jquery.min.js")
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8">
@@ -80,7 +80,7 @@ def _page_app(world: World, lead: int, area: str) -> Flask:
 
 
 @pytest.fixture
-def browser(chromium: object) -> object:
+def browser(chromium: Any) -> Any:
     if not JQUERY.exists():
         pytest.skip("needs Debian's libjs-jquery")
     return chromium

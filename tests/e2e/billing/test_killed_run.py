@@ -12,6 +12,7 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.pool import NullPool
 
@@ -31,6 +32,8 @@ from backend.services.portals import install_portal
 from tests import factories
 from tests.processes import ROOT, cli_command, cli_env
 from tests.smtp_sink import smtp_sink
+
+pytestmark = pytest.mark.both_databases  # the database's behaviour is the point
 
 LEASES = 10
 # per lease: February's invoice and act (dated the period's last day), March's invoice

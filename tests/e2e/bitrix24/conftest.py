@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 import requests
 from celery import Celery
-from celery.contrib.testing.worker import start_worker
 
 from backend.bootstrap import Container, bootstrap
 from backend.config import Settings
@@ -21,6 +20,7 @@ from jobs.celery_app import make_celery
 from sandbox.bitrix24.app import create_emulator
 from sandbox.bitrix24.state import PortalState
 from sandbox.loopback import free_port, serve
+from tests.celery_worker import running_worker
 
 
 @dataclass
@@ -69,7 +69,7 @@ def world(settings: Settings, clock: FixedClock) -> Iterator[World]:
         with (
             serve(create_emulator(portal), port=portal_port),
             serve(app, port=port) as app_url,
-            start_worker(worker_app, pool="solo", perform_ping_check=False, shutdown_timeout=10),
+            running_worker(worker_app),
         ):
             yield World(container, portal, portal_url, f"{app_url}/", worker_app)
     finally:

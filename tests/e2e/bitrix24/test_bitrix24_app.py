@@ -6,6 +6,7 @@ import re
 from datetime import date
 from decimal import Decimal
 
+import pytest
 import requests
 
 from backend.domain.billing import BillingPeriod, DocumentKind
@@ -152,6 +153,7 @@ def test_an_issued_invoice_shows_on_the_deal_and_in_the_tab(world: World) -> Non
     assert 'data-rule="lease_without_original"' in tab["body"]  # needs attention
 
 
+@pytest.mark.both_databases
 def test_the_billing_run_issues_the_invoice_and_the_deal_gets_its_number_links_and_stage(
     world: World,
 ) -> None:
@@ -279,6 +281,7 @@ def test_a_lease_is_created_from_the_deal_tab(world: World) -> None:
     assert lease.manager.crm_user_id == "7"
 
 
+@pytest.mark.both_databases
 def test_a_statement_uploaded_to_the_app_moves_the_paid_invoices_deal_through_the_worker(
     world: World,
 ) -> None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from backend.db.migrate import check
+
+pytestmark = pytest.mark.both_databases  # the database's behaviour is the point
 
 
 def test_migrations_match_the_tables_in_code(db_url: str) -> None:

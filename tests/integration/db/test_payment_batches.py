@@ -5,10 +5,14 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pytest
+
 from backend.bootstrap import Container
 from backend.domain.money import Money
 from backend.domain.payments import Allocation, Payment
 from tests.payments_world import build_world
+
+pytestmark = pytest.mark.both_databases  # the database's behaviour is the point
 
 
 def _payment(number: str, amount: str = "100.00") -> Payment:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from backend.bootstrap import Container
 from backend.domain.portal import PortalStatus
 from backend.ports import FixedClock
 from backend.services.portals import install_portal, lookup_portal, uninstall_portal
+
+pytestmark = pytest.mark.both_databases  # the database's behaviour is the point
 
 
 def test_an_uninstall_is_seen_by_the_next_lookup_at_once(

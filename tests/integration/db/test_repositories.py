@@ -19,6 +19,8 @@ from backend.services.leases import register_lease
 from backend.services.portals import install_portal, uninstall_portal
 from tests import factories
 
+pytestmark = pytest.mark.both_databases  # the database's behaviour is the point
+
 
 def _portal(container: Container, external_id: str = "member-1") -> int:
     with container.uow() as uow:

@@ -15,6 +15,8 @@ from backend.services.portals import install_portal
 from crm_mappings.port import CrmAuthLost
 from crm_mappings.tokens import OAuthTokens
 
+pytestmark = pytest.mark.both_databases  # the database's behaviour is the point
+
 
 def _portal(container: Container) -> int:
     with container.uow() as uow:

@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from celery.signals import before_task_publish
 
 from backend.bootstrap import Container
@@ -21,6 +20,7 @@ from crm_mappings.port import CrmUnavailable, Deal, DealUpdate, LeaseField
 from jobs import tasks
 from jobs.celery_app import make_celery
 from tests import factories
+from tests.celery_worker import running_worker
 from tests.fakes import FakeCrm
 
 JAN_27 = date(2026, 1, 27)  # February's invoice is issued 5 days before February
@@ -74,7 +74,7 @@ def _run_portal_task(
         uow.commit()
     celery = make_celery(container.settings)
     celery.set_current()
-    with start_worker(celery, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+    with running_worker(celery):
         celery.send_task("jobs.tasks.billing_run_portal", args=(portal.id, JAN_27.isoformat()))
         deadline = time.monotonic() + 60
         while not until(portal.id) and time.monotonic() < deadline:

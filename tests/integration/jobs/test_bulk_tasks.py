@@ -7,14 +7,13 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from celery.contrib.testing.worker import start_worker
-
 from backend.bootstrap import Container
 from backend.ports import FixedClock
 from backend.services.import_schedule import save_settings
 from jobs.celery_app import make_celery
 from jobs.schedule import beat_schedule
 from tests.bulk_world import EXAMPLE_XML, new_portal
+from tests.celery_worker import running_worker
 from tests.loopback import serve
 
 
@@ -41,7 +40,7 @@ def test_a_due_schedule_imports_the_file_on_a_real_worker(
         celery = make_celery(worker_container.settings)
         celery.set_current()
         runs: list[dict[str, Any]] = []
-        with start_worker(celery, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        with running_worker(celery):
             celery.send_task("jobs.bulk_tasks.import_due")
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:

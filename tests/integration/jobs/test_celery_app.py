@@ -8,12 +8,12 @@ import time
 from dataclasses import replace
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 
 from backend.bootstrap import Container
 from backend.services.health import pings
 from jobs import tasks
 from jobs.celery_app import make_celery
+from tests.celery_worker import running_worker
 
 
 def _wait_for(container: Container, note: str, timeout: float = 20.0) -> list[str]:
@@ -28,7 +28,7 @@ def _wait_for(container: Container, note: str, timeout: float = 20.0) -> list[st
 
 def _run_ping_through(container: Container, broker_url: str, note: str) -> list[str]:
     app = make_celery(replace(container.settings, celery_broker_url=broker_url))
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+    with running_worker(app):
         app.send_task(tasks.ping.name, args=(note,))
         return _wait_for(container, note)
 

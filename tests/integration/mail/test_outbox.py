@@ -237,6 +237,7 @@ def test_a_message_whose_effects_fail_to_record_is_still_sent_once(container: Co
         assert [m.dedup_key for m in uow.outbox.list(status=MessageStatus.SENT)] == ["k:1"]
 
 
+@pytest.mark.both_databases
 def test_a_claimed_batch_is_not_claimed_again_until_the_claim_runs_out(
     container: Container, clock: FixedClock
 ) -> None:
@@ -261,6 +262,7 @@ def test_a_claimed_batch_is_not_claimed_again_until_the_claim_runs_out(
     assert [(m.dedup_key, m.attempts) for m in back] == [("k:0", 1), ("k:1", 1)]
 
 
+@pytest.mark.both_databases
 def test_a_batch_whose_claim_runs_short_gives_the_rest_back_untried(
     container: Container, clock: FixedClock
 ) -> None:
@@ -289,6 +291,7 @@ def test_a_call_stops_at_max_messages_and_says_more_is_left(container: Container
     assert len(sink.messages) == 3
 
 
+@pytest.mark.both_databases
 def test_two_workers_delivering_at_once_send_each_message_once(container: Container) -> None:
     for n in range(30):
         _queue(container, f"k:{n}")

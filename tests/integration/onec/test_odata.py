@@ -20,7 +20,8 @@ from backend.onec.odata import (
 )
 from backend.services.onec_sync import poll_payments
 from sandbox.onec.store import ACTS, INVOICES, PAYMENTS, OneCStore
-from tests.payments_world import FakeCrm, QueuedMoves, build_world
+from tests.fakes import FakeCrm
+from tests.payments_world import QueuedMoves, build_world
 
 
 def _client(base_url: str, password: str = "secret", retries: int = 2) -> ODataClient:  # noqa: S107
@@ -85,7 +86,7 @@ def test_a_poll_finds_the_payments_and_pays_the_invoices_once(
     container: Container, base_url: str
 ) -> None:
     world = build_world(container)
-    crm, moves = FakeCrm(), QueuedMoves()
+    crm, moves = FakeCrm(holds_every_deal=True), QueuedMoves()
     with container.uow(world.portal_id) as uow:
         first = poll_payments(uow, container.clock, _client(base_url), days=30, queue=moves)
         uow.commit()

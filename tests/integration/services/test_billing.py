@@ -157,6 +157,7 @@ def test_broken_requisites_fail_alone_with_a_clear_error(container: Container) -
     assert (run["issued"], run["failed"]) == (1, 1)
 
 
+@pytest.mark.both_databases
 def test_a_run_killed_mid_way_is_finished_by_the_next_without_duplicates(
     container: Container,
 ) -> None:
@@ -219,6 +220,7 @@ def test_publishing_a_published_document_again_stores_nothing(container: Contain
         assert uow.links.for_document(portal_id, document_id) == links
 
 
+@pytest.mark.both_databases
 def test_concurrent_runs_issue_each_document_once(container: Container) -> None:
     portal_id = _portal(container)
     _leases_of_one_landlord(container, portal_id, 3)
@@ -355,6 +357,7 @@ def test_an_act_is_never_issued_before_its_period_ends_even_once_paid(
     assert (act.period.start, act.issued_on) == (date(2026, 2, 1), FEB_28)
 
 
+@pytest.mark.both_databases
 def test_issuing_a_document_takes_a_bounded_number_of_sql_statements(
     container: Container,
 ) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from backend.bootstrap import Container
 from backend.services.billing_fanout import plan_portal, run_chunk
 from tests.fakes import TinyFiles
@@ -15,10 +17,13 @@ from tests.integration.services.test_billing import (
     _portal,
 )
 
+pytestmark = pytest.mark.both_databases  # the database's behaviour is the point
+
 
 def test_a_portal_in_chunks_issues_each_document_once_with_gapless_numbers(
     container: Container,
 ) -> None:
+
     portal_id = _portal(container)
     leases = _leases_of_one_landlord(container, portal_id, 5)
     ports = replace(container.billing_ports(), rendering=TinyFiles(container.document_rendering()))

@@ -18,9 +18,9 @@ from backend.services.lease_events import events_to_push, push_recorded_event
 from backend.services.payments import allocate_manually, import_statement, review_list
 from crm_mappings.mapping import LeaseEvent
 from crm_mappings.port import CrmNotFound, CrmUnavailable, DealUpdate
+from tests.fakes import FakeCrm
 from tests.payments_world import (
     STATEMENT,
-    FakeCrm,
     QueuedMoves,
     World,
     build_world,
@@ -38,6 +38,7 @@ def world(container: Container) -> World:
 class FlakyCrm(FakeCrm):
     """Answers the first ``failures`` deal updates as a CRM answering 500 does."""
 
+    holds_every_deal: bool = True
     failures: int = 1
     pushed: list[DealUpdate] = field(default_factory=list)
 
@@ -81,7 +82,7 @@ def test_a_lost_task_leaves_its_move_for_the_sweep(world: World, clock: FixedClo
     assert events_to_push(world.container.uow(world.portal_id), world.container.clock) == []
     pending = _pending_after_grace(world, clock)
     assert pending == [(world.invoices["БП-000101"], "paid"), (world.invoices["БП-000103"], "paid")]
-    crm = FakeCrm()
+    crm = FakeCrm(holds_every_deal=True)
     for document_id, event in pending:
         push_recorded_event(
             world.container.uow(world.portal_id), world.container.clock, crm, document_id,
@@ -122,7 +123,7 @@ def test_an_invoice_paid_before_its_email_arrived_keeps_its_deal_at_paid(world: 
     with world.container.uow(world.portal_id) as uow:
         uow.mappings.save("0", {}, {"paid": "WON", "invoice_sent": "SENT"})
         uow.commit()
-    moves, crm = QueuedMoves(), FakeCrm()
+    moves, crm = QueuedMoves(), FakeCrm(holds_every_deal=True)
     _import(world, moves)
     invoice = world.invoices["БП-000101"]
     with world.container.uow(world.portal_id) as uow:
@@ -134,7 +135,7 @@ def test_an_invoice_paid_before_its_email_arrived_keeps_its_deal_at_paid(world: 
 
 def test_a_manual_allocation_that_pays_an_invoice_moves_its_deal(world: World) -> None:
     stranger = doc("21", "100000.00", "Перевод", payer_inn="500100732259", payer="ИП Смирнов")
-    moves, crm = QueuedMoves(), FakeCrm()
+    moves, crm = QueuedMoves(), FakeCrm(holds_every_deal=True)
     _import(world, moves, [stranger])
     with world.container.uow(world.portal_id) as uow:
         (item,) = review_list(uow)
@@ -162,7 +163,7 @@ def test_in_deal_per_period_mode_the_paid_move_goes_to_the_billing_deal(world: W
         issued = uow.documents.get(invoice)
         uow.documents.save(replace(issued, extra={**issued.extra, BILLING_DEAL: "900"}))
         uow.commit()
-    moves, crm = QueuedMoves(), FakeCrm()
+    moves, crm = QueuedMoves(), FakeCrm(holds_every_deal=True)
     _import(world, moves)
     moves.run(world.container, crm)
     assert crm.stages["900"] == "C7:WON"

@@ -14,6 +14,8 @@ from backend.domain.money import Money
 from backend.services.payments import ImportSummary, import_statement
 from tests.payments_world import World, build_world, doc, statement_file
 
+pytestmark = pytest.mark.both_databases  # the database's behaviour is the point
+
 
 class _TogetherStream(io.BytesIO):
     """A statement whose first read waits for the other import's: both imports have read

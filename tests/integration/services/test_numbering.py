@@ -6,11 +6,15 @@ import threading
 from dataclasses import replace
 from datetime import date
 
+import pytest
+
 from backend.bootstrap import Container
 from backend.domain.billing import DocumentKind
 from backend.services.numbering import next_document_number
 from backend.services.portals import install_portal
 from tests import factories
+
+pytestmark = pytest.mark.both_databases  # the database's behaviour is the point
 
 
 def _landlord(container: Container, settings: dict | None = None) -> tuple[int, int]:

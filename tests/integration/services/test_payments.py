@@ -21,7 +21,8 @@ from backend.services.payments import (
     import_statement,
     review_list,
 )
-from tests.payments_world import FakeCrm, QueuedMoves, World, build_world, doc, statement_file
+from tests.fakes import FakeCrm
+from tests.payments_world import QueuedMoves, World, build_world, doc, statement_file
 
 
 @pytest.fixture
@@ -45,7 +46,7 @@ def _import(world: World, data: bytes, crm: FakeCrm | None = None, **kwargs: int
 def test_a_statement_pays_invoices_partly_fully_and_over_and_moves_the_deal(
     world: World, encoding: str
 ) -> None:
-    crm = FakeCrm()
+    crm = FakeCrm(holds_every_deal=True)
     summary = _import(world, statement_file(encoding), crm)
     assert summary["incoming"] == 4
     assert summary["not_ours"] == 1
@@ -195,7 +196,7 @@ def test_a_huge_file_is_refused_and_nothing_is_stored(world: World) -> None:
 
 
 def test_unmatched_money_is_listed_for_review_and_allocated_by_hand(world: World) -> None:
-    crm = FakeCrm()
+    crm = FakeCrm(holds_every_deal=True)
     _import(world, statement_file(), crm)
     with world.container.uow(world.portal_id) as uow:
         (item,) = review_list(uow)

@@ -120,6 +120,7 @@ def test_a_penalty_invoice_goes_to_1c_without_vat(world: World, tmp_path: Path) 
     assert rates == ["БезНДС"]
 
 
+@pytest.mark.both_databases  # each database keeps its own column precision
 def test_a_daily_rate_finer_than_a_kopeck_is_kept_to_the_last_digit(world: World) -> None:
     """Contracts write 0.033 % a day, and 1/300 of a 21 % key rate is 0.07 %: stored at
     kopeck precision the first became 0.03 and every penalty a tenth too small."""

@@ -128,6 +128,7 @@ def test_a_wrong_field_is_a_422_problem_naming_it_and_changes_nothing(
     assert rows(container, ImportRunRow) == 0
 
 
+@pytest.mark.both_databases
 def test_a_phone_taken_by_another_tenant_stops_the_import_with_the_seed_text(
     container: Container, client: FlaskClient
 ) -> None:
@@ -145,6 +146,7 @@ def test_a_phone_taken_by_another_tenant_stops_the_import_with_the_seed_text(
     assert problem["run_id"] is not None  # type: ignore[index]
 
 
+@pytest.mark.both_databases
 def test_a_retried_post_with_the_same_idempotency_key_creates_nothing_twice(
     container: Container, client: FlaskClient
 ) -> None:
@@ -164,6 +166,7 @@ def test_a_retried_post_with_the_same_idempotency_key_creates_nothing_twice(
     assert rows(container, PremisesRow) == 1
 
 
+@pytest.mark.both_databases
 def test_lists_are_paged_by_cursor(container: Container, client: FlaskClient) -> None:
     portal_id = new_portal(container)
     run(container, portal_id, EXAMPLE_XML.read_bytes())
@@ -273,6 +276,7 @@ def test_the_template_downloaded_and_uploaded_back_names_a_broken_row(
     assert rows(container, PremisesRow) == 1
 
 
+@pytest.mark.both_databases
 def test_the_premises_export_keeps_to_the_filter_given(
     container: Container, client: FlaskClient
 ) -> None:
@@ -347,6 +351,7 @@ def test_a_bank_statement_uploaded_pays_invoices_and_payments_list_them(
     assert broken.status_code == 422
 
 
+@pytest.mark.both_databases
 def test_documents_leases_and_payments_are_filtered_by_the_query(
     container: Container, client: FlaskClient
 ) -> None:

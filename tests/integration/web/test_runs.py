@@ -9,7 +9,6 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from celery.contrib.testing.worker import start_worker
 from flask import Flask
 
 from backend.bootstrap import Container
@@ -21,6 +20,7 @@ from backend.services.portals import install_portal
 from backend.web.app import create_app
 from jobs.celery_app import make_celery
 from tests import factories
+from tests.celery_worker import running_worker
 from tests.operator_client import operator_client
 
 JAN_27 = date(2026, 1, 27)
@@ -153,7 +153,7 @@ def test_run_now_is_run_by_a_real_worker_through_the_broker(worker_container: Co
     with container.uow(portal_id) as uow:
         assert uow.runs.recent() == []  # queued, not run in the request
     celery = make_celery(container.settings)
-    with start_worker(celery, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+    with running_worker(celery):
         deadline = time.monotonic() + 60
         runs: list[dict[str, Any]] = []
         while time.monotonic() < deadline and not (runs and runs[0]["finished_at"]):
