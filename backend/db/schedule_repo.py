@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy import delete, select
 
-from backend.db.repositories import _line_from_json, _line_to_json, _Scoped
+from backend.db.scoped import _line_from_json, _line_to_json, _Scoped
 from backend.db.tables import LeaseRow, ScheduleItemRow
 from backend.domain.billing import BillingPeriod, DocumentKind, ScheduleItem
 from backend.domain.money import Money

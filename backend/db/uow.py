@@ -10,26 +10,24 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.db.api_keys import ApiKeyRepository
+from backend.db.audit_repo import AuditRepository
 from backend.db.crypto import TokenCipher
+from backend.db.documents_repo import DocumentRepository
 from backend.db.estate import EstateRepository
 from backend.db.feed_versions import FeedVersionRepository
 from backend.db.import_runs import ImportRunRepository
 from backend.db.lease_events import LeaseEventRepository
+from backend.db.leases_repo import LeaseRepository
 from backend.db.links import DocumentLinkRepository
+from backend.db.mappings_repo import MappingRepository
 from backend.db.numbering import NumberCounterRepository
+from backend.db.outbox_repo import OutboxRepository
 from backend.db.pages import PageRepository
+from backend.db.parties_repo import PartyRepository
+from backend.db.payments_repo import PaymentRepository
 from backend.db.portal_cache import PortalCache
-from backend.db.repositories import (
-    AuditRepository,
-    BillingRunRepository,
-    DocumentRepository,
-    LeaseRepository,
-    MappingRepository,
-    OutboxRepository,
-    PartyRepository,
-    PaymentRepository,
-    PortalRepository,
-)
+from backend.db.portals_repo import PortalRepository
+from backend.db.runs_repo import BillingRunRepository
 from backend.db.schedule_repo import ScheduleRepository
 from backend.db.tenant_book import TenantBookRepository
 from backend.domain.errors import NotFound

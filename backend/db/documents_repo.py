@@ -1,0 +1,318 @@
+"""Issued documents (invoices, acts, …) and their publication and sync state."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from backend.db.batching import in_chunks
+from backend.db.scoped import _line_from_json, _line_to_json, _Scoped
+from backend.db.tables import (
+    DocumentLinkRow,
+    DocumentRow,
+    LeaseRow,
+)
+from backend.domain.billing import BillingPeriod, DocumentKind
+from backend.domain.documents import DocumentPurpose, IssuedDocument
+from backend.domain.errors import AlreadyIssued, NotFound
+from backend.domain.money import Money
+
+
+def _document_from_row(row: DocumentRow) -> IssuedDocument:
+    cur = row.currency
+    return IssuedDocument(
+        id=row.id,
+        lease_id=row.lease_id,
+        kind=DocumentKind(row.kind),
+        number=row.number,
+        issued_on=row.issued_on,
+        period=BillingPeriod(row.period_start, row.period_end),
+        lines=tuple(_line_from_json(x, cur) for x in row.lines or []),
+        net=Money(Decimal(row.net), cur),
+        vat=Money(Decimal(row.vat), cur),
+        total=Money(Decimal(row.total), cur),
+        due_on=row.due_on,
+        status=row.status,
+        paid=Money(Decimal(row.paid), cur),
+        sent_at=row.sent_at,
+        public_token=row.public_token,
+        extra={k: str(v) for k, v in (row.files or {}).items()},
+        purpose=DocumentPurpose(row.purpose or "rent"),
+    )
+
+
+class DocumentRepository(_Scoped):
+    """Issued invoices and acts. ``add`` is where "never twice" is enforced.
+
+    Rows it added, locked or listed for marking stay referenced for the unit of work (the
+    session's identity map keeps rows only while referenced), so a later ``get`` or
+    ``mark`` of them in the same transaction reads nothing again.
+    """
+
+    def __init__(self, session: Session, portal_id: int) -> None:
+        super().__init__(session, portal_id)
+        self._held: list[DocumentRow] = []
+
+    def _hold(self, rows: Sequence[DocumentRow]) -> list[DocumentRow]:
+        self._held.extend(rows)
+        return list(rows)
+
+    def add(
+        self,
+        doc: IssuedDocument,
+        *,
+        manual: bool = False,
+        now: datetime | None = None,
+        summary_pending: bool = False,
+    ) -> IssuedDocument:
+        """Insert; raise ``AlreadyIssued`` if the lease already has this kind for this period.
+
+        Runs in a savepoint so the caller's transaction survives the duplicate.
+        ``summary_pending``: a manager summary is to list it (the billing run's documents).
+        """
+        self._get(LeaseRow, doc.lease_id)
+        row = DocumentRow(
+            portal_id=self.portal_id,
+            lease_id=doc.lease_id,
+            kind=doc.kind.value,
+            number=doc.number,
+            issued_on=doc.issued_on,
+            period_start=doc.period.start,
+            period_end=doc.period.end,
+            due_on=doc.due_on,
+            net=doc.net.amount,
+            vat=doc.vat.amount,
+            total=doc.total.amount,
+            paid=Decimal(0) if doc.paid is None else doc.paid.amount,
+            currency=doc.total.currency,
+            status=str(doc.status),
+            lines=[_line_to_json(x) for x in doc.lines],
+            files=dict(doc.extra),
+            public_token=doc.public_token,
+            manual=manual,
+            created_at=now,
+            summary_pending=summary_pending,
+            purpose=doc.purpose.value,
+        )
+        try:
+            with self.session.begin_nested():
+                self.session.add(row)
+                self.session.flush()
+        except IntegrityError as exc:
+            raise AlreadyIssued(doc.lease_id, doc.kind.value, doc.period.start) from exc
+        self._hold([row])
+        return _document_from_row(row)
+
+    def get(self, document_id: int) -> IssuedDocument:
+        return _document_from_row(self._get(DocumentRow, document_id))
+
+    def get_many(self, document_ids: Sequence[int]) -> dict[int, IssuedDocument]:
+        """Document id -> document, one query per 500; ``NotFound`` names one that is not
+        this portal's."""
+        wanted = sorted(set(document_ids))
+        found: dict[int, IssuedDocument] = {}
+        for chunk in in_chunks(wanted):
+            rows = self.session.scalars(
+                select(DocumentRow).where(
+                    DocumentRow.portal_id == self.portal_id,
+                    DocumentRow.id.in_(chunk),
+                )
+            )
+            found.update((row.id, _document_from_row(row)) for row in rows)
+        missing = [i for i in wanted if i not in found]
+        if missing:
+            raise NotFound(f"documents {missing[0]}")
+        return found
+
+    def by_token(self, token: str) -> IssuedDocument | None:
+        row = self.session.scalar(
+            select(DocumentRow).where(
+                DocumentRow.portal_id == self.portal_id, DocumentRow.public_token == token
+            )
+        )
+        return None if row is None else _document_from_row(row)
+
+    def for_lease(self, lease_id: int, kind: DocumentKind | None = None) -> list[IssuedDocument]:
+        query = select(DocumentRow).where(
+            DocumentRow.portal_id == self.portal_id, DocumentRow.lease_id == lease_id
+        )
+        if kind is not None:
+            query = query.where(DocumentRow.kind == kind.value)
+        return [
+            _document_from_row(r)
+            for r in self.session.scalars(query.order_by(DocumentRow.period_start))
+        ]
+
+    def issued_periods(self, lease_id: int) -> list[tuple[DocumentKind, BillingPeriod]]:
+        """What rent the lease already has, manual or automatic, cancelled ones excluded
+        (a penalty invoice's period is days of delay, not days of rent)."""
+        rows = self.session.execute(
+            select(DocumentRow.kind, DocumentRow.period_start, DocumentRow.period_end).where(
+                DocumentRow.portal_id == self.portal_id,
+                DocumentRow.lease_id == lease_id,
+                DocumentRow.status != "cancelled",
+                DocumentRow.purpose == "rent",
+            )
+        )
+        return [(DocumentKind(k), BillingPeriod(s, e)) for k, s, e in rows]
+
+    def unpublished(self) -> list[int]:
+        """Documents (not cancelled) that never got their files and links: the worker that
+        issued them died between committing the number and publishing the PDFs."""
+        published = select(DocumentLinkRow.document_id).where(
+            DocumentLinkRow.document_id == DocumentRow.id
+        )
+        return list(
+            self.session.scalars(
+                select(DocumentRow.id)
+                .where(
+                    DocumentRow.portal_id == self.portal_id,
+                    DocumentRow.status != "cancelled",
+                    ~published.exists(),
+                )
+                .order_by(DocumentRow.id)
+            )
+        )
+
+    def lock(self, document_id: int) -> None:
+        """Hold the document's row until commit (PostgreSQL ``FOR UPDATE``; SQLite's
+        transactions hold the write lock from their start already)."""
+        found = self.session.scalar(  # the whole row: later reads of it need no query
+            select(DocumentRow)
+            .where(DocumentRow.portal_id == self.portal_id, DocumentRow.id == document_id)
+            .with_for_update()
+        )
+        if found is None:
+            raise NotFound(f"document {document_id} not found")
+        self._hold([found])
+
+    def not_synced(self, issued_before: datetime | None = None) -> list[int]:
+        """Documents of leases with a deal that the deal has not been told about, created
+        before ``issued_before`` (younger ones still have their push task on the way), or
+        of any age when it is None."""
+        query = (
+            select(DocumentRow.id)
+            .join(LeaseRow, LeaseRow.id == DocumentRow.lease_id)
+            .where(
+                DocumentRow.portal_id == self.portal_id,
+                DocumentRow.crm_synced_at.is_(None),
+                LeaseRow.crm_deal_id.is_not(None),
+            )
+        )
+        if issued_before is not None:
+            query = query.where(DocumentRow.created_at <= issued_before)
+        return list(self.session.scalars(query.order_by(DocumentRow.id)))
+
+    def awaiting_tenant_mail(self, mail_key: str) -> list[IssuedDocument]:
+        """Documents of auto-send leases that no tenant email carries yet (``mail_key`` not
+        in their files), cancelled ones excluded, in issue order.
+
+        Only documents never delivered can qualify (``sent_at`` is set on delivery), so the
+        ``(portal_id, sent_at)`` index keeps the query small however many were mailed before.
+        """
+        query = (
+            select(DocumentRow)
+            .join(LeaseRow, LeaseRow.id == DocumentRow.lease_id)
+            .where(
+                DocumentRow.portal_id == self.portal_id,
+                DocumentRow.sent_at.is_(None),
+                DocumentRow.status != "cancelled",
+                DocumentRow.files[mail_key].as_string().is_(None),
+                LeaseRow.auto_send.is_(True),
+            )
+            .order_by(DocumentRow.id)
+        )
+        return [_document_from_row(r) for r in self._hold(self.session.scalars(query).all())]
+
+    def awaiting_summary(self) -> list[IssuedDocument]:
+        """Documents the billing run issued that no manager summary listed yet, in order.
+
+        Locked for the caller's transaction, and rows another transaction holds are skipped
+        (PostgreSQL; SQLite writers are serialised anyway), so two concurrent runs never
+        list the same document.
+        """
+        query = (
+            select(DocumentRow)
+            .where(DocumentRow.portal_id == self.portal_id, DocumentRow.summary_pending.is_(True))
+            .order_by(DocumentRow.id)
+            .with_for_update(skip_locked=True)
+        )
+        return [_document_from_row(r) for r in self._hold(self.session.scalars(query).all())]
+
+    def list(
+        self, *, kind: DocumentKind | None = None, statuses: Sequence[str] | None = None
+    ) -> list[IssuedDocument]:
+        query = select(DocumentRow).where(DocumentRow.portal_id == self.portal_id)
+        if kind is not None:
+            query = query.where(DocumentRow.kind == kind.value)
+        if statuses is not None:
+            query = query.where(DocumentRow.status.in_(list(statuses)))
+        return [_document_from_row(r) for r in self.session.scalars(query.order_by(DocumentRow.id))]
+
+    def lock_for_payment(self, document_ids: Sequence[int]) -> Sequence[IssuedDocument]:
+        """The documents as committed now, their rows locked until this transaction ends
+        (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's write transaction, begun
+        IMMEDIATE, already excludes other writers): two allocations of the same invoice
+        queue here instead of both reading what it still owes. Locked in id order."""
+        if not document_ids:
+            return []
+        rows = self.session.scalars(
+            select(DocumentRow)
+            .where(DocumentRow.portal_id == self.portal_id, DocumentRow.id.in_(document_ids))
+            .order_by(DocumentRow.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return [_document_from_row(r) for r in rows]
+
+    def save(self, doc: IssuedDocument) -> None:
+        """Write back the mutable state: status, paid, sent_at, files, public token."""
+        if doc.id is None:
+            raise NotFound("document without id")
+        row = self._get(DocumentRow, doc.id)
+        row.status = str(doc.status)
+        row.paid = Decimal(0) if doc.paid is None else doc.paid.amount
+        row.sent_at = doc.sent_at
+        row.public_token = doc.public_token
+        row.files = dict(doc.extra)
+
+    def exported_at(self, document_id: int) -> datetime | None:
+        """When the document last went to 1C (None: never exported)."""
+        exported: datetime | None = self._get(DocumentRow, document_id).exported_at
+        return exported
+
+    def onec_ref(self, document_id: int) -> str:
+        """The Ref_Key of the draft 1C document made for it over OData ("" when none)."""
+        ref: str = self._get(DocumentRow, document_id).onec_ref
+        return ref
+
+    def mark_many(self, document_ids: Sequence[int], **values: Any) -> None:
+        """``mark`` many of this portal's documents with the same values, one statement per
+        500 (documents of other portals are left alone)."""
+        for name in values:
+            if not hasattr(DocumentRow, name):
+                raise AttributeError(name)
+        wanted = sorted(set(document_ids))
+        for chunk in in_chunks(wanted):
+            self.session.execute(
+                update(DocumentRow)
+                .where(
+                    DocumentRow.portal_id == self.portal_id,
+                    DocumentRow.id.in_(chunk),
+                )
+                .values(**values)
+            )
+
+    def mark(self, document_id: int, **values: Any) -> None:
+        """Set bookkeeping columns (crm_synced_at, exported_at, ...)."""
+        row = self._get(DocumentRow, document_id)
+        for name, value in values.items():
+            if not hasattr(DocumentRow, name):
+                raise AttributeError(name)
+            setattr(row, name, value)

@@ -1,0 +1,227 @@
+"""Leases with their parties and addenda, as domain ``Lease`` objects."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+
+from backend.db import lease_mapping as lm
+from backend.db.batching import in_chunks
+from backend.db.parties_repo import PartyRepository
+from backend.db.scoped import _Scoped
+from backend.db.tables import (
+    AddendumRow,
+    LandlordRow,
+    LeaseRow,
+    TenantRow,
+    UserRow,
+)
+from backend.domain.errors import NotFound
+from backend.domain.lease import Addendum, Lease, LeaseStatus
+from backend.domain.parties import Premises
+
+
+class LeaseRepository(_Scoped):
+    """Leases with their parties and addenda, as domain ``Lease`` objects."""
+
+    def add(
+        self,
+        lease: Lease,
+        *,
+        landlord_id: int,
+        tenant_id: int,
+        premises_ids: Sequence[int] = (),
+        manager_id: int | None = None,
+        supervisor_id: int | None = None,
+        crm_deal_id: str | None = None,
+        crm_pipeline_id: str = "",
+        now: datetime | None = None,
+    ) -> int:
+        row = LeaseRow(
+            portal_id=self.portal_id,
+            landlord_id=landlord_id,
+            tenant_id=tenant_id,
+            premises_ids=list(premises_ids),
+            manager_id=manager_id,
+            supervisor_id=supervisor_id,
+            crm_deal_id=crm_deal_id,
+            crm_pipeline_id=crm_pipeline_id,
+            created_at=now,
+            updated_at=now,
+        )
+        lm.lease_terms_to_row(lease, row)
+        self.session.add(row)
+        self.session.flush()
+        for addendum in lease.addenda:
+            self._add_addendum_row(row.id, addendum, None)
+        lease.id = row.id
+        return row.id
+
+    def add_addendum(
+        self, lease_id: int, addendum: Addendum, premises_ids: Sequence[int] | None = None
+    ) -> int:
+        self._get(LeaseRow, lease_id)
+        return self._add_addendum_row(lease_id, addendum, premises_ids)
+
+    def _add_addendum_row(
+        self, lease_id: int, addendum: Addendum, premises_ids: Sequence[int] | None
+    ) -> int:
+        rent = addendum.rent
+        row = AddendumRow(
+            portal_id=self.portal_id,
+            lease_id=lease_id,
+            number=addendum.number,
+            effective_from=addendum.effective_from,
+            signed_on=addendum.signed_on,
+            rent_amount=None if rent is None else rent.amount,
+            rent_basis=None if rent is None else rent.basis.value,
+            end=addendum.end,
+            premises_ids=None if premises_ids is None else list(premises_ids),
+            reminder_days=addendum.reminder_days,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def get(self, lease_id: int) -> Lease:
+        return self._assemble(self._get(LeaseRow, lease_id))
+
+    def get_many(self, lease_ids: Sequence[int]) -> dict[int, Lease]:
+        """Lease id -> lease, for the ids of this portal (others are left out)."""
+        wanted = sorted(set(lease_ids))
+        found: dict[int, Lease] = {}
+        for chunk in in_chunks(wanted):
+            for lease in self._assemble_many(chunk):
+                if lease.id is not None:
+                    found[lease.id] = lease
+        return found
+
+    def by_deal(self, deal_id: str) -> Lease | None:
+        row = self.session.scalar(
+            select(LeaseRow).where(
+                LeaseRow.portal_id == self.portal_id, LeaseRow.crm_deal_id == deal_id
+            )
+        )
+        return None if row is None else self._assemble(row)
+
+    def deal_of(self, lease_id: int) -> tuple[str | None, str]:
+        """(deal id, pipeline id) of the lease's CRM deal."""
+        row = self._get(LeaseRow, lease_id)
+        return row.crm_deal_id, row.crm_pipeline_id
+
+    def deals_of(self, lease_ids: Sequence[int]) -> dict[int, tuple[str | None, str]]:
+        """``deal_of`` for many leases of this portal (others are left out), one query per 500."""
+        wanted = sorted(set(lease_ids))
+        found: dict[int, tuple[str | None, str]] = {}
+        for chunk in in_chunks(wanted):
+            rows = self.session.execute(
+                select(LeaseRow.id, LeaseRow.crm_deal_id, LeaseRow.crm_pipeline_id).where(
+                    LeaseRow.portal_id == self.portal_id,
+                    LeaseRow.id.in_(chunk),
+                )
+            )
+            found.update((lease_id, (deal, pipeline)) for lease_id, deal, pipeline in rows)
+        return found
+
+    def ids(self, *, statuses: Sequence[LeaseStatus] | None = None) -> list[int]:
+        query = (
+            select(LeaseRow.id).where(LeaseRow.portal_id == self.portal_id).order_by(LeaseRow.id)
+        )
+        if statuses is not None:
+            query = query.where(LeaseRow.status.in_([s.value for s in statuses]))
+        return list(self.session.scalars(query))
+
+    def list(self, *, statuses: Sequence[LeaseStatus] | None = None) -> list[Lease]:
+        """Every lease of the portal (with ``statuses``), assembled from a handful of
+        queries per 500 leases rather than several per lease."""
+        ids = self.ids(statuses=statuses)
+        leases: list[Lease] = []
+        for chunk in in_chunks(ids):
+            leases += self._assemble_many(chunk)
+        return leases
+
+    def _assemble_many(self, ids: Sequence[int]) -> Sequence[Lease]:
+        """Load the rows the leases ``ids`` are made of in one query per table; the
+        session's identity map then serves ``_assemble``'s lookups."""
+        rows = {
+            r.id: r
+            for r in self.session.scalars(
+                select(LeaseRow).where(LeaseRow.portal_id == self.portal_id, LeaseRow.id.in_(ids))
+            )
+        }
+        addenda: dict[int, list[AddendumRow]] = {i: [] for i in ids}
+        for a in self.session.scalars(
+            select(AddendumRow)
+            .where(AddendumRow.lease_id.in_(ids))
+            .order_by(AddendumRow.effective_from)
+        ):
+            addenda[a.lease_id].append(a)
+        premises_ids = {i for r in rows.values() for i in (r.premises_ids or [])}
+        premises_ids |= {
+            i for rows_ in addenda.values() for a in rows_ for i in a.premises_ids or []
+        }
+        premises = {
+            p.id: p for p in PartyRepository(self.session, self.portal_id).premises(
+                sorted(premises_ids)
+            ) if p.id is not None
+        }  # fmt: skip
+        loaded = [  # held here: the identity map keeps rows only while referenced
+            self.session.scalars(select(table).where(table.id.in_(wanted))).all()
+            for table, wanted in (
+                (TenantRow, {r.tenant_id for r in rows.values()}),
+                (LandlordRow, {r.landlord_id for r in rows.values()}),
+                (UserRow, {u for r in rows.values() for u in (r.manager_id, r.supervisor_id) if u}),
+            )
+        ]
+        leases = [self._assemble(rows[i], addenda[i], premises) for i in ids if i in rows]
+        del loaded
+        return leases
+
+    def save(self, lease: Lease, now: datetime | None = None) -> None:
+        """Write back the lease's own terms, status and flags (not its parties)."""
+        if lease.id is None:
+            raise NotFound("lease without id")
+        row = self._get(LeaseRow, lease.id)
+        lm.lease_terms_to_row(lease, row)
+        row.updated_at = now or row.updated_at
+
+    def link_deal(self, lease_id: int, deal_id: str, pipeline_id: str) -> None:
+        row = self._get(LeaseRow, lease_id)
+        row.crm_deal_id, row.crm_pipeline_id = deal_id, pipeline_id
+
+    def _assemble(
+        self,
+        row: LeaseRow,
+        addendum_rows: Sequence[AddendumRow] | None = None,
+        known_premises: dict[int, Premises] | None = None,
+    ) -> Lease:
+        parties = PartyRepository(self.session, self.portal_id)
+        if addendum_rows is None:
+            addendum_rows = self.session.scalars(
+                select(AddendumRow)
+                .where(AddendumRow.lease_id == row.id)
+                .order_by(AddendumRow.effective_from)
+            ).all()
+        wanted = [
+            *(row.premises_ids or []),
+            *(i for a in addendum_rows for i in a.premises_ids or []),
+        ]
+        by_id = dict(known_premises or {})
+        missing = sorted({i for i in wanted if i not in by_id})
+        by_id.update({p.id: p for p in parties.premises(missing) if p.id is not None})
+        premises = tuple(by_id[i] for i in row.premises_ids or [] if i in by_id)
+        return lm.lease_from_row(
+            row,
+            parties.landlord(row.landlord_id),
+            parties.tenant(row.tenant_id),
+            premises,
+            [lm.addendum_from_row(a, by_id) for a in addendum_rows],
+            lm.person_from_row(
+                self.session.get(UserRow, row.manager_id) if row.manager_id else None
+            ),
+            lm.person_from_row(
+                self.session.get(UserRow, row.supervisor_id) if row.supervisor_id else None
+            ),
+        )

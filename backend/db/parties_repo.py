@@ -1,0 +1,155 @@
+"""Landlord entities, tenants, premises and people of one portal."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import and_, bindparam, select
+from sqlalchemy.orm import aliased
+
+from backend.db import lease_mapping as lm
+from backend.db.scoped import _Scoped
+from backend.db.tables import (
+    LandlordRow,
+    PremisesRow,
+    TenantRow,
+    UserRow,
+)
+from backend.domain.errors import NotFound
+from backend.domain.parties import LandlordEntity, Person, Premises, Tenant
+
+_SAME_ENTITY = aliased(LandlordRow)
+# built once: an aliased entity's columns cost more to build per call than the query to run
+_NUMBERING_ROW = (
+    select(LandlordRow)
+    .join(
+        _SAME_ENTITY,
+        and_(_SAME_ENTITY.inn == LandlordRow.inn, _SAME_ENTITY.kpp == LandlordRow.kpp),
+    )
+    .where(
+        _SAME_ENTITY.id == bindparam("landlord_id"),
+        _SAME_ENTITY.portal_id == bindparam("portal_id"),
+        LandlordRow.portal_id == bindparam("portal_id"),
+    )
+    .order_by(LandlordRow.id)
+    .limit(1)
+)
+
+
+class PartyRepository(_Scoped):
+    """Landlord entities, tenants, premises and people of one portal."""
+
+    def add_landlord(self, entity: LandlordEntity, settings: dict[str, Any] | None = None) -> int:
+        row = LandlordRow(portal_id=self.portal_id, settings=settings or {})
+        lm.landlord_to_row(entity, row)
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def landlord(self, landlord_id: int) -> LandlordEntity:
+        return lm.landlord_from_row(self._get(LandlordRow, landlord_id))
+
+    def landlord_ids(self, inn: str, kpp: str) -> list[int]:
+        """The portal's landlord rows of one legal entity (INN and KPP), oldest first."""
+        return list(
+            self.session.scalars(
+                select(LandlordRow.id)
+                .where(
+                    LandlordRow.portal_id == self.portal_id,
+                    LandlordRow.inn == inn,
+                    LandlordRow.kpp == kpp,
+                )
+                .order_by(LandlordRow.id)
+            )
+        )
+
+    def numbering_of(self, landlord_id: int) -> tuple[int, dict[str, Any]]:
+        """The row that holds the numbering of the landlord's legal entity (its oldest row with
+        the same INN and KPP) and that row's settings, in one query."""
+        row = self.session.scalar(
+            _NUMBERING_ROW, {"landlord_id": landlord_id, "portal_id": self.portal_id}
+        )
+        if row is None:
+            raise NotFound(f"landlords {landlord_id}")
+        return row.id, dict(row.settings or {})
+
+    def landlord_settings(self, landlord_id: int) -> dict[str, Any]:
+        return dict(self._get(LandlordRow, landlord_id).settings or {})
+
+    def update_landlord(
+        self, landlord_id: int, entity: LandlordEntity, settings: dict[str, Any]
+    ) -> None:
+        row = self._get(LandlordRow, landlord_id)
+        lm.landlord_to_row(entity, row)
+        row.settings = dict(settings)
+
+    def landlords(self) -> list[LandlordEntity]:
+        rows = self.session.scalars(
+            select(LandlordRow)
+            .where(LandlordRow.portal_id == self.portal_id)
+            .order_by(LandlordRow.id)
+        )
+        return [lm.landlord_from_row(r) for r in rows]
+
+    def add_tenant(self, tenant: Tenant, external_id: str = "") -> int:
+        row = TenantRow(portal_id=self.portal_id, external_id=external_id)
+        lm.tenant_to_row(tenant, row)
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def tenant(self, tenant_id: int) -> Tenant:
+        return lm.tenant_from_row(self._get(TenantRow, tenant_id))
+
+    def tenants_by_inn(self, inn: str) -> list[Tenant]:
+        rows = self.session.scalars(
+            select(TenantRow).where(TenantRow.portal_id == self.portal_id, TenantRow.inn == inn)
+        )
+        return [lm.tenant_from_row(r) for r in rows]
+
+    def add_premises(self, premises: Premises) -> int:
+        row = PremisesRow(
+            portal_id=self.portal_id,
+            code=premises.code,
+            name=premises.name,
+            area_m2=premises.area_m2,
+            kind=premises.kind.value,
+            floor=premises.floor,
+            building=premises.building,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def premises(self, ids: Sequence[int]) -> tuple[Premises, ...]:
+        if not ids:
+            return ()
+        rows = self.session.scalars(
+            select(PremisesRow).where(
+                PremisesRow.portal_id == self.portal_id, PremisesRow.id.in_(ids)
+            )
+        )
+        by_id = {r.id: lm.premises_from_row(r) for r in rows}
+        return tuple(by_id[i] for i in ids if i in by_id)
+
+    def add_person(self, person: Person) -> int:
+        row = UserRow(
+            portal_id=self.portal_id,
+            name=person.name,
+            email=person.email,
+            crm_user_id=person.crm_user_id,
+            position=person.position,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def person_by_crm_id(self, crm_user_id: str) -> tuple[int, Person] | None:
+        row = self.session.scalar(
+            select(UserRow).where(
+                UserRow.portal_id == self.portal_id, UserRow.crm_user_id == crm_user_id
+            )
+        )
+        person = lm.person_from_row(row)
+        return None if row is None or person is None else (row.id, person)
