@@ -24,6 +24,7 @@ from typing import IO, Any, Protocol
 
 from croniter import croniter
 
+from backend.domain.contacts import email_problem
 from backend.domain.messages import OutboxMessage
 from backend.ports import Clock
 from backend.services.bulk_ports import BulkUnitOfWork, BulkUnitOfWorkFactory
@@ -34,7 +35,6 @@ from backend.services.unit_of_work import SecretBox
 IMPORTS = "imports"
 SEALED_PASSWORDS = "sealed_passwords"
 SCHEMES = ("http", "https", "sftp", "ftp", "ftps")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class SourceUnavailable(Exception):
@@ -142,8 +142,8 @@ def check_settings(values: Mapping[str, Any]) -> ImportSettings:
     if isinstance(report_to, str):
         report_to = [s for s in (p.strip() for p in report_to.split(",")) if s]
     for email in report_to:
-        if not _EMAIL.match(email):
-            raise InvalidSettings("report_to", f"{email!r} is not an email address")
+        if problem := email_problem(str(email)):  # the report goes out with it in a header
+            raise InvalidSettings("report_to", problem)
     return ImportSettings(
         sources=tuple(sources),
         schedule=schedule,

@@ -117,7 +117,7 @@ def webhook(account_id: str, secret: str) -> ResponseReturnValue:
     portal = active_account(account_id)
     if portal is None:
         return jsonify(error="unknown account"), 401
-    lead_ids = sorted({v for k, v in request.form.items() if _LEAD_KEY.match(k)})
+    lead_ids = sorted({v for k, v in request.form.items() if _LEAD_KEY.fullmatch(k)})
     if len(lead_ids) > MAX_WEBHOOK_LEADS:
         return jsonify(error=f"at most {MAX_WEBHOOK_LEADS} leads per webhook"), 413
     for lead_id in lead_ids:

@@ -95,7 +95,7 @@ def caller_portal() -> Portal:
 def allow_amocrm_origin(answer: Response) -> Response:
     """CORS for the widget's calls from the account's pages (any origin in the sandbox)."""
     origin = request.headers.get("Origin", "")
-    if _AMO_ORIGIN.match(origin) or app_settings().sandbox:
+    if _AMO_ORIGIN.fullmatch(origin) or app_settings().sandbox:
         answer.headers["Access-Control-Allow-Origin"] = origin or "*"
         answer.headers["Access-Control-Allow-Headers"] = "X-Auth-Token, Content-Type"
         answer.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"

@@ -54,7 +54,7 @@ def portal_endpoint(settings: Settings, domain: str, *, https: bool) -> str:
         return f"{scheme}://{domain}/rest/"
     if not https and not settings.sandbox:
         raise Forbidden("a portal is reached over https only")
-    if not _HOST.match(domain):
+    if not _HOST.fullmatch(domain):
         raise Forbidden(f"DOMAIN {domain[:80]!r} is not a host name")
     if not any(fnmatchcase(domain, pattern) for pattern in settings.bitrix24_portal_domains):
         raise Forbidden(f"DOMAIN {domain} is not an allowed Bitrix24 portal domain")

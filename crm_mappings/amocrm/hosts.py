@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from crm_mappings.port import CrmError
 
-_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
 
 class UntrustedHost(CrmError):
@@ -42,7 +42,7 @@ class AccountHosts:
         for pattern in self.patterns:
             suffix = pattern.removeprefix("*.")
             if pattern.startswith("*.") and host.endswith("." + suffix):
-                if _LABEL.match(host.removesuffix("." + suffix)):
+                if _LABEL.fullmatch(host.removesuffix("." + suffix)):
                     return host
             elif host == pattern:
                 return host

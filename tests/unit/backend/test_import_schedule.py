@@ -39,9 +39,18 @@ def test_sources_may_be_given_comma_separated_as_seed_002_shows() -> None:
     assert checked.sources == ("sftp://u:p@h/sber/offers.xml", "ftp://h/vtb/offers.xml")
 
 
-def test_a_report_address_that_is_no_email_is_refused() -> None:
+@pytest.mark.parametrize(
+    "report_to",
+    [
+        "ops at landlord",
+        ["ops@landlord.example\nBcc: spy@evil.example"],
+        ["ops@landlord.example\n"],
+    ],
+)
+def test_a_report_address_that_is_no_email_is_refused(report_to: object) -> None:
+    """A line break after the address would add mail headers to the report."""
     with pytest.raises(InvalidSettings) as error:
-        check_settings({"report_to": "ops at landlord"})
+        check_settings({"report_to": report_to})
     assert error.value.field == "report_to"
 
 

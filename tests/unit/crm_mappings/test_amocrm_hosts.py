@@ -29,6 +29,7 @@ def test_an_account_host_of_the_list_gives_its_https_base(referer: str) -> None:
         "acme.amocrm.ru.evil.example",
         "-acme.amocrm.ru",
         "acme_x.amocrm.ru",
+        "acme\n.amocrm.ru",  # `$` alone would let a trailing newline through
         "",
     ],
 )
