@@ -25,7 +25,7 @@ from crm_mappings.port import CrmPort
 from documents.storage import DocumentStorage, LocalDiskStorage
 
 if TYPE_CHECKING:
-    from backend.services.billing import BillingPorts
+    from backend.services.billing_ports import BillingPorts
 
 CrmFactory = Callable[["Container", Portal], CrmPort]
 _BUILDING = threading.Lock()
@@ -86,7 +86,7 @@ class Container:
 
     def billing_ports(self) -> BillingPorts:
         """What the billing run needs, from this container."""
-        from backend.services.billing import BillingPorts
+        from backend.services.billing_ports import BillingPorts
 
         return BillingPorts(
             uow=self.uow,
