@@ -22,12 +22,14 @@ from backend.db.uow import UnitOfWorkFactory
 from backend.domain.portal import Portal
 from backend.ports import Clock, Mailer, SystemClock
 from crm_mappings.port import CrmPort
+from crm_mappings.tokens import TokenStore
 from documents.storage import DocumentStorage, LocalDiskStorage
 
 if TYPE_CHECKING:
-    from backend.services.billing import BillingPorts
+    from backend.services.billing_ports import BillingPorts
 
 CrmFactory = Callable[["Container", Portal], CrmPort]
+AdapterFactory = Callable[[Settings, TokenStore, Clock, Portal], CrmPort]
 _BUILDING = threading.Lock()
 LEASE_EVENT_TASK = "jobs.tasks.crm_lease_event"
 
@@ -46,6 +48,12 @@ class Container:
 
     def token_store(self, portal_id: int) -> DbTokenStore:
         return DbTokenStore(self.uow.session_factory, portal_id, self.cipher)
+
+    def portal_tokens(self, portal: Portal) -> DbTokenStore:
+        """The stored tokens of ``portal``; a portal not stored yet has none."""
+        if portal.id is None:
+            raise LookupError("a portal without id has no tokens")
+        return self.token_store(portal.id)
 
     def crm(self, portal: Portal) -> CrmPort:
         """The CRM adapter for ``portal``, chosen by its kind (redash-style registry)."""
@@ -86,7 +94,7 @@ class Container:
 
     def billing_ports(self) -> BillingPorts:
         """What the billing run needs, from this container."""
-        from backend.services.billing import BillingPorts
+        from backend.services.billing_ports import BillingPorts
 
         return BillingPorts(
             uow=self.uow,
@@ -213,26 +221,18 @@ def tune_gc_for_batch_work() -> None:
 
 
 def default_crm_factories() -> dict[str, CrmFactory]:
-    """The real adapters, by portal kind. Each adapter package contributes its factory."""
-    from crm_mappings.amocrm.adapter import amocrm_factory
+    """The real adapters, by portal kind. Each adapter package builds its adapter from
+    settings, the portal's token store and the clock; the container is known only here."""
+    from crm_mappings.amocrm.adapter import amocrm_crm
+    from crm_mappings.bitrix24.adapter import bitrix24_crm
 
-    return {"amocrm": amocrm_factory, "bitrix24": bitrix24_crm}
+    return {"amocrm": from_container(amocrm_crm), "bitrix24": from_container(bitrix24_crm)}
 
 
-def bitrix24_crm(container: Container, portal: Portal) -> CrmPort:
-    """The Bitrix24 adapter of ``portal``: its stored tokens, one rate limiter per portal."""
-    from crm_mappings.bitrix24.adapter import Bitrix24Adapter
-    from crm_mappings.bitrix24.client import Bitrix24Client, bucket_for
+def from_container(build: AdapterFactory) -> CrmFactory:
+    """A registry factory over an adapter package's ``build(settings, tokens, clock, portal)``."""
 
-    if portal.id is None:
-        raise LookupError("a portal without id has no tokens")
-    settings = container.settings
-    client = Bitrix24Client(
-        container.token_store(portal.id),
-        client_id=settings.bitrix24_client_id,
-        client_secret=settings.bitrix24_client_secret,
-        oauth_token_url=settings.bitrix24_token_url,
-        limiter=bucket_for(portal.external_id),
-        now=container.clock.now,
-    )
-    return Bitrix24Adapter(client)
+    def factory(container: Container, portal: Portal) -> CrmPort:
+        return build(container.settings, container.portal_tokens(portal), container.clock, portal)
+
+    return factory

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, TextIO
 import click
 
 if TYPE_CHECKING:
-    from backend.services.billing import PortalRun
+    from backend.services.billing_ports import PortalRun
 
 BAR_WIDTH = 24
 

@@ -9,7 +9,7 @@ the day's bank statement lands in the watched 1C folder and the folder task impo
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,13 @@ from typing import Any
 from backend.demo.crms import AmoCrmDemo, Bitrix24Demo, DemoCrm, DemoError, crm_of
 from backend.demo.report import Report, write_report
 from backend.demo.stack import Stack, running_stack
-from backend.demo.tenants import ACCOUNTANT_EMAIL, LANDLORD, PAYERS, Payer, lease_json
+from backend.demo.tenants import (
+    ACCOUNTANT_EMAIL,
+    LANDLORD,
+    PAYERS,
+    DemoLease,
+    lease_json,
+)
 from backend.domain.billing import DocumentKind
 from backend.services.deal_lease import create_lease_for_deal
 from backend.services.deal_panel import deal_panel
@@ -34,20 +40,6 @@ OWNED = ("var", "pdf", "mail", "statements", "summary.json")  # what a run repla
 
 class NotADemoFolder(Exception):
     """The output folder holds something else: the demo replaces only its own earlier output."""
-
-
-@dataclass
-class DemoLease:
-    """A lease the demo made: where it lives and who pays it."""
-
-    crm: str
-    portal_id: int
-    deal_id: str
-    lease_id: int
-    number: str
-    payer: Payer
-    terms: dict[str, Any]
-    payments: list[dict[str, Any]] = field(default_factory=list)
 
 
 def add_months(day: date, months: int) -> date:

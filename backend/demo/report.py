@@ -9,16 +9,14 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from backend.demo.crms import DemoCrm, crm_of
 from backend.demo.stack import Stack
+from backend.demo.tenants import DemoLease
 from backend.domain.documents import IssuedDocument
 from backend.domain.messages import MessageStatus, OutboxMessage
 from backend.services.deal_panel import deal_panel
-
-if TYPE_CHECKING:
-    from backend.demo.cycle import DemoLease
 
 
 @dataclass(frozen=True)

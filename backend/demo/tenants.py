@@ -9,7 +9,7 @@ days late, after the supervisor was told and before the accountant would be: the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -86,6 +86,20 @@ PAYERS = (
     Payer(*BANK_PAYERS[3], "770201001", "office@landysh.example", "7", "120.00", "85000.00",
           Behaviour.LATE),
 )  # fmt: skip
+
+
+@dataclass
+class DemoLease:
+    """A lease the demo made: where it lives and who pays it."""
+
+    crm: str
+    portal_id: int
+    deal_id: str
+    lease_id: int
+    number: str
+    payer: Payer
+    terms: dict[str, Any]
+    payments: list[dict[str, Any]] = field(default_factory=list)
 
 
 def lease_json(payer: Payer, number: str, start: date, manager: dict[str, str]) -> dict[str, Any]:

@@ -32,50 +32,18 @@ from backend.domain.documents import InvoiceStatus, IssuedDocument
 from backend.domain.errors import AlreadyIssued, DomainError
 from backend.domain.lease import Lease
 from backend.domain.portal import PortalStatus
-from backend.ports import Clock
 from backend.services.billing_mail import queue_manager_summaries, queue_tenant_mail
-from backend.services.document_links import (
-    DocumentRendering,
-    publish_files,
-    remove_orphan_files,
-    render_document_files,
-)
-from backend.services.lease_events import EventQueue
+from backend.services.billing_ports import BillingPorts, PortalRun
+from backend.services.billing_publish import publish_document_files, render_and_publish
+from backend.services.document_links import remove_orphan_files
 from backend.services.leases import schedule_issued
 from backend.services.notifications import notify_portal
 from backend.services.numbering import next_document_number
-from backend.services.unit_of_work import UnitOfWorkFactory
-from crm_mappings.port import CrmPort
-from documents.storage import DocumentStorage
+from backend.services.penalties import invoice_monthly_penalties
 
 log = logging.getLogger(__name__)
 
 LEASES_AT_ONCE = 200  # the issue phase loads the leases of this many due items in one go
-
-
-@dataclass(frozen=True)
-class BillingPorts:
-    """What the run needs besides the store: rendering, file storage, link URLs, the clock."""
-
-    uow: UnitOfWorkFactory
-    clock: Clock
-    rendering: DocumentRendering
-    storage: DocumentStorage
-    link_url: Callable[[str], str]  # a link token -> its public URL
-    crm_for: Callable[[int], CrmPort | None] = lambda portal_id: None  # for tasks and deals
-    queue_event: EventQueue | None = None  # pushes recorded deal moves (``lease_events``)
-
-
-@dataclass
-class PortalRun:
-    """What one portal's run did: ids of issued documents, queued emails, failures."""
-
-    portal_id: int
-    issued: list[int] = field(default_factory=list)
-    published: list[int] = field(default_factory=list)  # numbered by a killed run, finished here
-    mailed: int = 0
-    reminders: int = 0
-    failed: list[dict[str, str]] = field(default_factory=list)
 
 
 class RunProgress(Protocol):
@@ -122,9 +90,6 @@ def after_issue(ports: BillingPorts, portal_id: int, today: date, result: Portal
     """The phases after issuing (module docstring, 1-4): acts of paid invoices, monthly
     penalty invoices, tenant mail, manager summaries, reminders; into ``result``."""
     issue_acts_of_paid_invoices(ports, portal_id, today, result)
-    # penalties issue through this module's helpers, so they import it, not the other way
-    from backend.services.penalties import invoice_monthly_penalties
-
     invoice_monthly_penalties(ports, portal_id, today, result)
     result.mailed = queue_tenant_mail(ports, portal_id)
     queue_manager_summaries(ports, portal_id, today)
@@ -259,33 +224,8 @@ def issue_item(
         details["period"] = str(item.period)
         uow.audit.record(ports.clock.now(), "document.issued", "document", document.id, details)
         uow.commit()
-    _render_and_publish(ports, portal_id, lease, document)
+    render_and_publish(ports, portal_id, lease, document)
     return document.id
-
-
-def publish_document_files(ports: BillingPorts, portal_id: int, document_id: int) -> bool:
-    """Render an issued document's files and publish them, unless it has them already.
-    Returns whether this call published them."""
-    with ports.uow(portal_id) as uow:
-        if uow.links.for_document(portal_id, document_id):
-            return False
-        document = uow.documents.get(document_id)
-        lease = uow.leases.get(document.lease_id)
-    return _render_and_publish(ports, portal_id, lease, document)
-
-
-def _render_and_publish(
-    ports: BillingPorts, portal_id: int, lease: Lease, document: IssuedDocument
-) -> bool:
-    """Render outside any transaction, then publish in a short one; ``publish_files``
-    checks under the document's lock that no other worker published it first."""
-    if document.id is None:
-        return False
-    files = render_document_files(ports.rendering, lease, document)
-    with ports.uow(portal_id) as uow:
-        published = publish_files(uow, ports.storage, ports.clock, document.id, files)
-        uow.commit()
-    return bool(published)
 
 
 def publish_pending(ports: BillingPorts, portal_id: int, result: PortalRun) -> None:

@@ -16,13 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from backend.services.billing import (
-    BillingPorts,
-    PortalRun,
-    after_issue,
-    issue_due,
-    publish_pending,
-)
+from backend.services.billing import after_issue, issue_due, publish_pending
+from backend.services.billing_ports import BillingPorts, PortalRun
 from backend.services.document_links import remove_orphan_files
 
 CHUNK_LEASES = 200

@@ -13,7 +13,6 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date
-from typing import TYPE_CHECKING
 
 from backend.domain.billing import DocumentKind
 from backend.domain.documents import ActStatus, InvoiceStatus, IssuedDocument
@@ -21,12 +20,10 @@ from backend.domain.lease import Lease
 from backend.domain.links import DocumentLink
 from backend.domain.messages import Attachment, OutboxMessage
 from backend.ports import Clock
+from backend.services.billing_ports import BillingPorts
 from backend.services.lease_events import EventQueue, record_lease_events
 from backend.services.unit_of_work import UnitOfWork
 from crm_mappings.mapping import LeaseEvent
-
-if TYPE_CHECKING:
-    from backend.services.billing import BillingPorts
 
 TENANT_MAIL = "tenant_mail"  # IssuedDocument.extra: the dedup key of the email it went in
 ATTACHED_ROLES = ("invoice", "invoice_qr", "act")

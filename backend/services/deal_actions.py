@@ -9,8 +9,9 @@ from enum import StrEnum
 
 from backend.domain.billing import DocumentKind, ScheduleItem
 from backend.ports import Clock
-from backend.services.billing import BillingPorts, issue_item
+from backend.services.billing import issue_item
 from backend.services.billing_mail import tenant_message
+from backend.services.billing_ports import BillingPorts
 from backend.services.unit_of_work import UnitOfWork
 
 

@@ -18,7 +18,8 @@ from backend.domain.errors import DomainError
 from backend.domain.lease import DueAnchor, Lease, PenaltyInvoicing
 from backend.domain.money import Money
 from backend.domain.penalties import Paid, invoiced_penalties, lease_penalty, penalty_invoice
-from backend.services.billing import BillingPorts, PortalRun, publish_document_files
+from backend.services.billing_ports import BillingPorts, PortalRun
+from backend.services.billing_publish import publish_document_files
 from backend.services.ledger import payments_by_invoice
 from backend.services.numbering import next_document_number
 

@@ -36,9 +36,10 @@ from crm_mappings.port import (
 )
 
 if TYPE_CHECKING:
-    from backend.bootstrap import Container
     from backend.config import Settings
     from backend.domain.portal import Portal
+    from backend.ports import Clock
+    from crm_mappings.tokens import TokenStore
 
 BATCH = 50  # amoCRM accepts at most 50 entities per PATCH/POST
 WON, LOST = "142", "143"
@@ -245,17 +246,16 @@ def _lead_body(body: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-def amocrm_factory(container: Container, portal: Portal) -> AmoCrm:
-    """Build the adapter of ``portal`` from the container (registered in bootstrap)."""
-    assert portal.id is not None  # a stored portal
-    settings = container.settings
+def amocrm_crm(settings: Settings, tokens: TokenStore, clock: Clock, portal: Portal) -> AmoCrm:
+    """The adapter of ``portal`` over its stored ``tokens`` (``bootstrap`` registers it by
+    portal kind; the adapter knows nothing of the container)."""
     client = AmoClient(
-        container.token_store(portal.id),
+        tokens,
         client_id=settings.amocrm_client_id,
         client_secret=settings.amocrm_client_secret,
         redirect_uri=redirect_uri(settings.amocrm_redirect_uri, settings.public_base_url),
         hosts=api_hosts(settings),
-        now=container.clock.now,
+        now=clock.now,
     )
     stored = portal.settings.get(FIELDS_SETTING, {})
     return AmoCrm(client, {LeaseField(k): int(v) for k, v in stored.items()})

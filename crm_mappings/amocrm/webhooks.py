@@ -23,7 +23,7 @@ import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from crm_mappings.amocrm.adapter import amocrm_factory
+from crm_mappings.amocrm.adapter import amocrm_crm
 from crm_mappings.amocrm.client import AmoClient
 from crm_mappings.amocrm.signing import account_secret
 from crm_mappings.port import CrmError, CrmKind
@@ -74,7 +74,8 @@ def keep_subscribed(container: Container) -> int:
         old = str(portal.settings.get(WEBHOOK_SETTING, ""))
         if old == wanted:
             continue
-        client = amocrm_factory(container, portal).client
+        tokens = container.portal_tokens(portal)
+        client = amocrm_crm(container.settings, tokens, container.clock, portal).client
         try:
             if old:
                 unsubscribe(client, old)

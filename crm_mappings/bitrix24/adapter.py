@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from crm_mappings.bitrix24.client import Bitrix24Client
+from crm_mappings.bitrix24.client import Bitrix24Client, bucket_for
 from crm_mappings.port import (
     CrmError,
     CrmKind,
@@ -28,6 +28,12 @@ from crm_mappings.port import (
     Stage,
     StageSemantics,
 )
+
+if TYPE_CHECKING:
+    from backend.config import Settings
+    from backend.domain.portal import Portal
+    from backend.ports import Clock
+    from crm_mappings.tokens import TokenStore
 
 log = logging.getLogger(__name__)
 DEAL = 2
@@ -187,3 +193,19 @@ class Bitrix24Adapter:
         if answer.errors:
             detail = "; ".join(f"{k}: {e}" for k, e in sorted(answer.errors.items()))
             raise CrmError(f"{len(answer.errors)} of {len(commands)} writes failed: {detail}")
+
+
+def bitrix24_crm(
+    settings: Settings, tokens: TokenStore, clock: Clock, portal: Portal
+) -> Bitrix24Adapter:
+    """The adapter of ``portal`` over its stored ``tokens``, one rate limiter per portal
+    (``bootstrap`` registers it by portal kind; the adapter knows nothing of the container)."""
+    client = Bitrix24Client(
+        tokens,
+        client_id=settings.bitrix24_client_id,
+        client_secret=settings.bitrix24_client_secret,
+        oauth_token_url=settings.bitrix24_token_url,
+        limiter=bucket_for(portal.external_id),
+        now=clock.now,
+    )
+    return Bitrix24Adapter(client)

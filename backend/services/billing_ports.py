@@ -1,0 +1,42 @@
+"""What every phase of the billing run shares: the ports it needs and what a portal's run did.
+
+Its own module so the phases (``billing``, ``billing_mail``, ``penalties``, ``billing_fanout``)
+all import it from below instead of from one another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from backend.ports import Clock
+from backend.services.document_links import DocumentRendering
+from backend.services.lease_events import EventQueue
+from backend.services.unit_of_work import UnitOfWorkFactory
+from crm_mappings.port import CrmPort
+from documents.storage import DocumentStorage
+
+
+@dataclass(frozen=True)
+class BillingPorts:
+    """What the run needs besides the store: rendering, file storage, link URLs, the clock."""
+
+    uow: UnitOfWorkFactory
+    clock: Clock
+    rendering: DocumentRendering
+    storage: DocumentStorage
+    link_url: Callable[[str], str]  # a link token -> its public URL
+    crm_for: Callable[[int], CrmPort | None] = lambda portal_id: None  # for tasks and deals
+    queue_event: EventQueue | None = None  # pushes recorded deal moves (``lease_events``)
+
+
+@dataclass
+class PortalRun:
+    """What one portal's run did: ids of issued documents, queued emails, failures."""
+
+    portal_id: int
+    issued: list[int] = field(default_factory=list)
+    published: list[int] = field(default_factory=list)  # numbered by a killed run, finished here
+    mailed: int = 0
+    reminders: int = 0
+    failed: list[dict[str, str]] = field(default_factory=list)
