@@ -164,7 +164,14 @@ def test_the_billing_run_issues_the_invoice_and_the_deal_gets_its_number_links_a
     world.celery.send_task("jobs.tasks.billing_run_portal", args=(portal.id, "2026-02-01"))
 
     deal = world.portal.deals[int(deal_id)]
-    assert wait_for(lambda: deal.get("UF_CRM_RENTFLOW_INVOICE_ID"), timeout=120)
+
+    def told() -> bool:
+        # the push is one batch the emulator applies command by command: wait for its last
+        # write (the comment), not only its first (the field), or the check races the batch
+        number = deal.get("UF_CRM_RENTFLOW_INVOICE_ID")
+        return bool(number) and any(number in c["COMMENT"] for c in world.portal.comments)
+
+    assert wait_for(told, timeout=120)
     assert deal["stageId"] == "FINAL_INVOICE"
     assert deal["UF_CRM_RENTFLOW_INVOICE_URL"].startswith(f"{world.app_url}d/")
     assert deal["UF_CRM_RENTFLOW_QR_INVOICE_URL"].startswith(f"{world.app_url}d/")
