@@ -51,6 +51,14 @@ class Stack:
     sink: Sink
     queued: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
 
+    @property
+    def statement_inbox(self) -> Path:
+        """The folder the 1C statement import watches (``running_stack`` always sets it)."""
+        inbox = self.container.settings.onec_watch_dir
+        if inbox is None:
+            raise RuntimeError("the demo stack runs without ONEC_WATCH_DIR, which it always sets")
+        return inbox
+
     def at(self, day: date, hour: int = 0) -> None:
         """Set the simulated clock to ``hour``:00 UTC of ``day``."""
         self.clock.set(datetime.combine(day, time(hour), tzinfo=UTC))
