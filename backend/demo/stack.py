@@ -117,7 +117,7 @@ def running_stack(var_dir: Path, start: date) -> Iterator[Stack]:
         app = create_app(container=container)
         built = Stack(container, clock, celery, base_url, b24, amo, sink)
         # what services queue after a commit (deal moves after payments and mail), too
-        container.extras["send_task"] = lambda name, *args: built.enqueue(name, args)
+        container.task_sender = lambda name, *args: built.enqueue(name, args)
         app.config["RENTFLOW_DISPATCH"] = built.enqueue  # Bitrix24 events and robots
         app.config["RENTFLOW_ENQUEUE"] = lambda name, *args: built.enqueue(name, args)  # amoCRM
         mounted = DispatcherMiddleware(
