@@ -26,12 +26,28 @@ from crm_mappings.tokens import TokenStore
 from documents.storage import DocumentStorage, LocalDiskStorage
 
 if TYPE_CHECKING:
+    from celery import Celery
+
+    from backend.runtime.health import CachedHealth
+    from backend.runtime.publish import FastPublisher
+    from backend.runtime.supervisor import Supervisor
     from backend.services.billing_ports import BillingPorts
+    from backend.services.document_links import DocumentRendering
 
 CrmFactory = Callable[["Container", Portal], CrmPort]
 AdapterFactory = Callable[[Settings, TokenStore, Clock, Portal], CrmPort]
 _BUILDING = threading.Lock()
 LEASE_EVENT_TASK = "jobs.tasks.crm_lease_event"
+
+
+@dataclass
+class BrokerConnections:
+    """The broker connections a container opens on first use and closes in ``dispose``; one
+    holder that ``dataclasses.replace`` copies share, so the original's ``dispose`` closes what
+    a copy opened."""
+
+    celery_producer: Celery | None = None
+    fast_publisher: FastPublisher | None = None
 
 
 @dataclass
@@ -44,7 +60,17 @@ class Container:
     clock: Clock
     cipher: TokenCipher
     crm_factories: dict[str, CrmFactory] = field(default_factory=dict)
-    extras: dict[str, Any] = field(default_factory=dict)
+    # where rendered documents go and what renders them: built on first use, or set by a
+    # test or the benchmark before that
+    storage: DocumentStorage | None = None
+    rendering: DocumentRendering | None = None
+    # tests and the demo route task sends here instead of to the broker
+    task_sender: Callable[..., None] | None = None
+    # the worker ``rentflow serve`` supervises, whose state /healthz reports
+    worker_supervisor: Supervisor | None = None
+    # /healthz's cached checks, built by its first call
+    health: CachedHealth | None = None
+    broker: BrokerConnections = field(default_factory=BrokerConnections, repr=False)
 
     def token_store(self, portal_id: int) -> DbTokenStore:
         return DbTokenStore(self.uow.session_factory, portal_id, self.cipher)
@@ -64,27 +90,23 @@ class Container:
         return factory(self, portal)
 
     def document_storage(self) -> DocumentStorage:
-        """Where rendered documents are stored: local disk unless ``extras`` holds another."""
-        storage = self.extras.get("document_storage")
-        if storage is None:
-            storage = LocalDiskStorage(self.settings.documents_dir)
-            self.extras["document_storage"] = storage
-        return storage
+        """Where rendered documents are stored: local disk unless ``storage`` holds another."""
+        if self.storage is None:
+            self.storage = LocalDiskStorage(self.settings.documents_dir)
+        return self.storage
 
-    def document_rendering(self) -> Any:
+    def document_rendering(self) -> DocumentRendering:
         """The PDF renderer, built once per process (WeasyPrint and ReportLab are imported only
         here)."""
-        rendering = self.extras.get("document_rendering")
-        if rendering is None:
+        if self.rendering is None:
             from documents.publishing import PdfDocuments
             from documents.render import DocumentRenderer
 
             renderer = DocumentRenderer(
                 self.settings.document_templates_dir, self.settings.document_pdf_engine
             )
-            rendering = PdfDocuments(renderer)
-            self.extras["document_rendering"] = rendering
-        return rendering
+            self.rendering = PdfDocuments(renderer)
+        return self.rendering
 
     def link_url(self, token: str) -> str:
         """The public URL of a document link token (signed with ``SECRET_KEY``)."""
@@ -128,39 +150,36 @@ class Container:
 
     def send_task(self, name: str, *args: Any) -> None:
         """Queue a Celery task by name on the configured broker (the web app and the CLI do
-        not import ``jobs``); tests may put a callable in ``extras["send_task"]``."""
-        custom = self.extras.get("send_task")
-        if custom is not None:
-            custom(name, *args)
+        not import ``jobs``); tests may put a callable in ``task_sender``."""
+        if self.task_sender is not None:
+            self.task_sender(name, *args)
             return
         if self.settings.embedded_broker or self.settings.celery_broker_url.startswith("redis"):
-            self._fast_publisher().send(name, list(args))
+            self._publisher().send(name, list(args))
             return
-        producer = self.extras.get("celery_producer")
-        if producer is None:
+        if self.broker.celery_producer is None:
             from celery import Celery
 
             # not the current app: in a worker, ``task.delay`` keeps using the worker's
             from backend.runtime.sqlite_broker import kombu_url
 
-            producer = Celery(
+            self.broker.celery_producer = Celery(
                 "rentflow-producer",
                 broker=kombu_url(self.settings.celery_broker_url),
                 set_as_current=False,
             )
-            self.extras["celery_producer"] = producer
-        producer.send_task(name, args=list(args))
+        self.broker.celery_producer.send_task(name, args=list(args))
 
-    def _fast_publisher(self) -> Any:
-        publisher = self.extras.get("fast_publisher")
+    def _publisher(self) -> FastPublisher:
+        publisher = self.broker.fast_publisher
         if publisher is None:
             with _BUILDING:  # the first webhooks arrive together: one publisher, one import
-                publisher = self.extras.get("fast_publisher")
+                publisher = self.broker.fast_publisher
                 if publisher is None:
                     from backend.runtime.publish import FastPublisher
 
                     publisher = FastPublisher(self.settings.celery_broker_url)
-                    self.extras["fast_publisher"] = publisher
+                    self.broker.fast_publisher = publisher
         return publisher
 
     def queue_lease_event(self, portal_id: int, document_id: int, event: str) -> None:
@@ -168,10 +187,12 @@ class Container:
         self.send_task(LEASE_EVENT_TASK, portal_id, document_id, event)
 
     def dispose(self) -> None:
-        for name in ("celery_producer", "fast_publisher"):
-            producer = self.extras.pop(name, None)
-            if producer is not None:
-                producer.close()
+        producer, self.broker.celery_producer = self.broker.celery_producer, None
+        if producer is not None:
+            producer.close()
+        publisher, self.broker.fast_publisher = self.broker.fast_publisher, None
+        if publisher is not None:
+            publisher.close()
         self.engine.dispose()
 
 

@@ -77,17 +77,16 @@ def penalty_command(lease_id: int, portal_id: int | None, until: datetime | None
     """Invoice the lease's late-payment penalty (пени) not invoiced yet: its own invoice,
     numbered, with its own QR code; prints it, or says there is nothing to invoice."""
     from backend.bootstrap import bootstrap
-    from backend.cli_payments import pick_portal
+    from backend.cli_payments import pick_portal_id
     from backend.services.penalties import invoice_penalty
 
     container = bootstrap()
     try:
-        portal = pick_portal(container, portal_id)
-        assert portal.id is not None
+        chosen = pick_portal_id(container, portal_id)
         today = container.clock.today()
         try:
             document_id = invoice_penalty(
-                container.billing_ports(), portal.id, lease_id, today,
+                container.billing_ports(), chosen, lease_id, today,
                 until.date() if until else None,
             )  # fmt: skip
         except DomainError as err:
@@ -95,7 +94,7 @@ def penalty_command(lease_id: int, portal_id: int | None, until: datetime | None
         if document_id is None:
             click.echo(json.dumps({"lease_id": lease_id, "invoiced": None}))
             return
-        with container.uow(portal.id) as uow:
+        with container.uow(chosen) as uow:
             document = uow.documents.get(document_id)
     finally:
         container.dispose()

@@ -8,7 +8,7 @@ from dataclasses import asdict
 import click
 
 from backend.bootstrap import bootstrap
-from backend.cli_payments import pick_portal
+from backend.cli_payments import pick_portal, pick_portal_id
 
 
 @click.group()
@@ -37,9 +37,13 @@ def export(month: str | None, portal_id: int | None, reexport: bool) -> None:
     year, number = _month(month)
     container = bootstrap()
     try:
-        portal = pick_portal(container, portal_id)
-        assert portal.id is not None
-        result = export_portal(container, portal.id, year=year, month=number, reexport=reexport)
+        result = export_portal(
+            container,
+            pick_portal_id(container, portal_id),
+            year=year,
+            month=number,
+            reexport=reexport,
+        )
     finally:
         container.dispose()
     click.echo(
@@ -83,9 +87,7 @@ def poll(portal_id: int | None) -> None:
 
     container = bootstrap()
     try:
-        portal = pick_portal(container, portal_id)
-        assert portal.id is not None
-        summary = poll_portal(container, portal.id)
+        summary = poll_portal(container, pick_portal_id(container, portal_id))
     except OneCError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
@@ -105,9 +107,9 @@ def drafts(month: str | None, portal_id: int | None) -> None:
     year, number = _month(month)
     container = bootstrap()
     try:
-        portal = pick_portal(container, portal_id)
-        assert portal.id is not None
-        result = push_portal_drafts(container, portal.id, year=year, month=number)
+        result = push_portal_drafts(
+            container, pick_portal_id(container, portal_id), year=year, month=number
+        )
     finally:
         container.dispose()
     if result is None:

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from backend.bootstrap import Container, bootstrap
-from backend.domain.errors import DomainError
+from backend.domain.errors import DomainError, stored_id
 from backend.domain.money import Money
 from backend.domain.portal import Portal
 from backend.onec.bank_statement import StatementError
@@ -36,6 +36,11 @@ def pick_portal(container: Container, portal_id: int | None) -> Portal:
     return active[0]
 
 
+def pick_portal_id(container: Container, portal_id: int | None) -> int:
+    """The id of the portal named, or of the only active one."""
+    return stored_id(pick_portal(container, portal_id).id, "portal")
+
+
 @payments.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--portal", "portal_id", type=int, help="Portal id (default: the only one).")
@@ -45,10 +50,9 @@ def import_file(file: Path, portal_id: int | None) -> None:
 
     container = bootstrap()
     try:
-        portal = pick_portal(container, portal_id)
-        assert portal.id is not None
+        chosen = pick_portal_id(container, portal_id)
         max_bytes = container.settings.statement_max_mb * 1024 * 1024
-        with container.uow(portal.id) as uow, file.open("rb") as stream:
+        with container.uow(chosen) as uow, file.open("rb") as stream:
             summary = import_statement(
                 uow, container.clock, stream, queue=container.queue_lease_event,
                 max_bytes=max_bytes,
@@ -58,7 +62,7 @@ def import_file(file: Path, portal_id: int | None) -> None:
         raise click.ClickException(str(exc)) from exc
     finally:
         container.dispose()
-    _echo({"portal": portal.id, "file": str(file), **summary.as_dict()})
+    _echo({"portal": chosen, "file": str(file), **summary.as_dict()})
 
 
 @payments.command("review")

@@ -119,7 +119,7 @@ def serve(no_worker: bool) -> None:
     supervisor = None
     if not no_worker:
         supervisor = supervised_worker(flask_app.extensions["rentflow"])
-        flask_app.extensions["rentflow"].extras["worker_supervisor"] = supervisor
+        flask_app.extensions["rentflow"].worker_supervisor = supervisor
         supervisor.start()
     # 32 handlers: webhooks queued at once share one fsync of the broker (group commit)
     server = create_server(app, host=settings.host, port=settings.port, threads=32)

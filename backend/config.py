@@ -109,7 +109,8 @@ class Settings:
 
     @property
     def documents_dir(self) -> Path:
-        assert self.storage_dir is not None  # set in __post_init__
+        if self.storage_dir is None:
+            raise RuntimeError("Settings.__post_init__ always sets storage_dir")
         return self.storage_dir
 
     @property

@@ -53,7 +53,7 @@ def main() -> None:
     clock = FixedClock(datetime(2026, 2, 25, tzinfo=UTC))
     container = bootstrap(settings.with_(fernet_key=_fernet()), clock=clock, crm_factories={})
     if args.fake_render:
-        container.extras["document_rendering"] = TinyFiles(container.document_rendering())
+        container.rendering = TinyFiles(container.document_rendering())
     began = time.perf_counter()
     per_portal = args.leases // args.portals
     for p in range(args.portals):

@@ -42,7 +42,8 @@ class Heartbeat(bootsteps.StartStopStep):
     shutdown = stop
 
     def _beat(self) -> None:
-        assert self.store is not None
+        if self.store is None:
+            raise RuntimeError("the timer beats only after start() opened the store")
         try:
             self.store.beat(self.worker_name)
         except Exception:  # a missed beat is what /healthz reports; the worker goes on

@@ -7,6 +7,7 @@ import email.policy
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email.message import EmailMessage
+from email.parser import BytesParser
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -47,8 +48,8 @@ class Sink:
             return "421 4.3.0 closing"
         if self.refuse:
             return self.refuse
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        assert isinstance(parsed, EmailMessage)
+        # the default policy makes EmailMessage objects, and BytesParser's type says so
+        parsed = BytesParser(policy=email.policy.default).parsebytes(envelope.content)
         self.messages.append(parsed)
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         self.peers.append(tuple(session.peer))

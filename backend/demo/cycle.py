@@ -25,6 +25,7 @@ from backend.demo.tenants import (
     lease_json,
 )
 from backend.domain.billing import DocumentKind
+from backend.domain.errors import stored_id
 from backend.services.deal_lease import create_lease_for_deal
 from backend.services.deal_panel import deal_panel
 from sandbox.onec.bank_files import StatementDocument, render_statement
@@ -76,10 +77,10 @@ def open_leases(stack: Stack, side: DemoCrm, start: date) -> list[DemoLease]:
     lease (from the deal, as the card panel does) and drag the deal to "signed"."""
     portal = side.install()
     side.map_stages()
-    assert portal.id is not None  # a stored portal
+    portal_id = stored_id(portal.id, "portal")
     with stack.container.uow() as uow:
         # the portal's 1C settings name the accountant the overdue chain's last step tells
-        current = uow.portals.get(portal.id)
+        current = uow.portals.get(portal_id)
         settings = {**current.settings, "onec": {"accountant_email": ACCOUNTANT_EMAIL}}
         uow.portals.save(replace(current, settings=settings), at=stack.clock.now())
         uow.commit()
@@ -89,10 +90,10 @@ def open_leases(stack: Stack, side: DemoCrm, start: date) -> list[DemoLease]:
         number = f"{LEASE_PREFIX[side.name]}-{n}/{start.year}"
         terms = lease_json(payer, number, start, MANAGERS[side.name])
         lease_id = create_lease_for_deal(
-            stack.container.uow(portal.id), stack.clock, crm_of(stack, portal), deal_id, terms
+            stack.container.uow(portal_id), stack.clock, crm_of(stack, portal), deal_id, terms
         )
         side.sign(deal_id)
-        made.append(DemoLease(side.name, portal.id, deal_id, lease_id, number, payer, terms))
+        made.append(DemoLease(side.name, portal_id, deal_id, lease_id, number, payer, terms))
     return made
 
 
@@ -105,8 +106,7 @@ def live_day(stack: Stack, leases: list[DemoLease], day: date, out: Path) -> Non
     stack.at(day, 12)
     if drop_statements(stack, leases, day, out):
         stack.run_task("jobs.tasks.import_statement_folder")
-        inbox = stack.container.settings.onec_watch_dir
-        assert inbox is not None  # the stack sets it
+        inbox = stack.statement_inbox
         refused = sorted(inbox.glob("*/failed/*.error.txt"))
         if refused:
             raise DemoError(f"{refused[0].name}: {refused[0].read_text(encoding='utf-8')}")
@@ -135,8 +135,7 @@ def drop_statements(stack: Stack, leases: list[DemoLease], day: date, out: Path)
     for portal_id, documents in sorted(by_portal.items()):
         data = render_statement(documents, account=account, start=day, end=day)
         name = f"{day.isoformat()}.txt"
-        inbox = stack.container.settings.onec_watch_dir
-        assert inbox is not None  # the stack sets it
+        inbox = stack.statement_inbox
         for folder in (inbox / str(portal_id), out / "statements" / str(portal_id)):
             folder.mkdir(parents=True, exist_ok=True)
             (folder / name).write_bytes(data)

@@ -183,8 +183,7 @@ def _safe(name: str) -> str:
 
 def _imports(report: Report) -> list[dict[str, Any]]:
     """What the 1C folder import said of each statement (the JSON it leaves beside it)."""
-    inbox = report.stack.container.settings.onec_watch_dir
-    assert inbox is not None  # the stack sets it
+    inbox = report.stack.statement_inbox
     found = []
     for path in sorted(inbox.glob("*/done/*.json"), key=lambda p: (p.parent.parent.name, p.name)):
         said = json.loads(path.read_text(encoding="utf-8"))

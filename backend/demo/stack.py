@@ -51,6 +51,14 @@ class Stack:
     sink: Sink
     queued: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
 
+    @property
+    def statement_inbox(self) -> Path:
+        """The folder the 1C statement import watches (``running_stack`` always sets it)."""
+        inbox = self.container.settings.onec_watch_dir
+        if inbox is None:
+            raise RuntimeError("the demo stack runs without ONEC_WATCH_DIR, which it always sets")
+        return inbox
+
     def at(self, day: date, hour: int = 0) -> None:
         """Set the simulated clock to ``hour``:00 UTC of ``day``."""
         self.clock.set(datetime.combine(day, time(hour), tzinfo=UTC))
@@ -109,7 +117,7 @@ def running_stack(var_dir: Path, start: date) -> Iterator[Stack]:
         app = create_app(container=container)
         built = Stack(container, clock, celery, base_url, b24, amo, sink)
         # what services queue after a commit (deal moves after payments and mail), too
-        container.extras["send_task"] = lambda name, *args: built.enqueue(name, args)
+        container.task_sender = lambda name, *args: built.enqueue(name, args)
         app.config["RENTFLOW_DISPATCH"] = built.enqueue  # Bitrix24 events and robots
         app.config["RENTFLOW_ENQUEUE"] = lambda name, *args: built.enqueue(name, args)  # amoCRM
         mounted = DispatcherMiddleware(

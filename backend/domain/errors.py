@@ -55,3 +55,14 @@ class AlreadyIssued(DomainError):
 
 class NotFound(DomainError):
     """The thing asked for does not exist in this portal."""
+
+
+class NotStored(DomainError):
+    """An entity used where only a saved one makes sense: its id is still None."""
+
+
+def stored_id(entity_id: int | None, what: str) -> int:
+    """The id of a saved ``what``; NotStored if it was never saved (a bug, never user input)."""
+    if entity_id is None:
+        raise NotStored(f"{what} has no id: it was never saved")
+    return entity_id

@@ -25,7 +25,8 @@ class Channel(virtual.Channel):
     @property
     def file(self) -> BrokerFile:
         client = self.connection.client
-        assert client is not None  # a channel of an open connection
+        if client is None:
+            raise RuntimeError("a channel used after its connection closed")
         hostname = str(client.hostname)
         return broker_file(hostname.removeprefix("sqlite:///"))
 

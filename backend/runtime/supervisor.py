@@ -127,7 +127,8 @@ class Supervisor:
         while True:
             with self._lock:
                 proc = self._proc
-            assert proc is not None  # spawned in start()
+            if proc is None:
+                raise RuntimeError("the watcher runs only after start() spawned the worker")
             started = time.monotonic()
             code = proc.wait()
             if self._stopping.is_set():

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
+from backend.domain.errors import stored_id
 from backend.domain.matching import PlannedAllocation, twin_key
 from backend.domain.money import Money
 from backend.domain.payments import Payment
@@ -144,7 +145,7 @@ def _apply_breakdown(
     onec: OneCReader, lookups: _Lookups, ledger: Ledger, payment: Payment
 ) -> Money:
     """Allocate the rows that name an invoice we issued; return what is left."""
-    assert payment.id is not None
+    payment_id = stored_id(payment.id, "payment")
     left = payment.amount
     ref = uuid.UUID(payment.external_id)  # a GUID, never text spliced into the filter
     rows = onec.query(BREAKDOWN, filter=f"Ref_Key eq guid'{ref}'")
@@ -158,6 +159,6 @@ def _apply_breakdown(
         invoice = ours[0]
         amount = min(Money(Decimal(str(row.get("СуммаПлатежа", 0)))), left, invoice.outstanding)
         if amount.is_positive() and invoice.id is not None:
-            ledger.record(payment.id, PlannedAllocation(amount, invoice.lease_id, invoice.id))
+            ledger.record(payment_id, PlannedAllocation(amount, invoice.lease_id, invoice.id))
             left = left - amount
     return left

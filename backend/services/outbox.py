@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from backend.domain.errors import stored_id
 from backend.domain.messages import Attachment, OutboxMessage
 from backend.ports import Clock, Mailer, MailError
 from backend.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -89,7 +90,7 @@ def _deliver(
     report: DeliveryReport,
 ) -> None:
     """Send one claimed message (its attempts already count this one) and record the result."""
-    assert message.id is not None  # rows from the store always have ids
+    message_id = stored_id(message.id, "outbox message")  # claimed rows are stored ones
     try:
         attached = [(a, _read(files, a)) for a in message.attachments]
         mailer.send(message, attached)
@@ -97,25 +98,25 @@ def _deliver(
         delay = None if err.permanent else retry_delay(message.attempts)
         with uow(None) as work:
             work.outbox.mark_failed(
-                message.id, str(err), None if delay is None else clock.now() + delay
+                message_id, str(err), None if delay is None else clock.now() + delay
             )
             work.commit()
-        (report.failed if delay is None else report.retrying).append(message.id)
+        (report.failed if delay is None else report.retrying).append(message_id)
         return
     sent_at = clock.now()
     try:
         with uow(message.portal_id) as work:
-            work.outbox.mark_sent(message.id, sent_at)
+            work.outbox.mark_sent(message_id, sent_at)
             if on_sent is not None:
                 on_sent(work, message)
             work.commit()
     # whatever the hook raised, the message went out: record that, never send it again
     except Exception:
-        log.exception("message %s was sent but recording its effects failed", message.id)
+        log.exception("message %s was sent but recording its effects failed", message_id)
         with uow(None) as work:
-            work.outbox.mark_sent(message.id, sent_at)
+            work.outbox.mark_sent(message_id, sent_at)
             work.commit()
-    report.sent.append(message.id)
+    report.sent.append(message_id)
 
 
 def _release(

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from backend.domain.errors import DomainError
+from backend.domain.errors import DomainError, stored_id
 from backend.domain.portal import Portal
 from backend.onec.bank_statement import StatementError
 from backend.ports import Clock
@@ -63,25 +63,25 @@ def _import_one(
     portal: Portal,
     queue: EventQueue | None,
 ) -> FolderResult:
-    assert portal.id is not None  # listed portals are stored ones
+    portal_id = stored_id(portal.id, "portal")  # listed portals are stored ones
     stamp = clock.now().strftime("%Y%m%dT%H%M%S")
     try:
         # claim the file: a rename is atomic, so two workers never import the same file
         claimed = _move(path, path.parent / "processing", stamp)
     except FileNotFoundError:
-        return FolderResult(path, portal.id, error="taken by another worker")
+        return FolderResult(path, portal_id, error="taken by another worker")
     try:
-        with uow_factory(portal.id) as uow, claimed.open("rb") as stream:
+        with uow_factory(portal_id) as uow, claimed.open("rb") as stream:
             summary = import_statement(uow, clock, stream, queue=queue)
             uow.commit()
     except (StatementError, DomainError) as exc:
         target = _move(claimed, path.parent / "failed", "")
         target.with_name(target.name + ".error.txt").write_text(str(exc), encoding="utf-8")
-        return FolderResult(path, portal.id, error=str(exc))
+        return FolderResult(path, portal_id, error=str(exc))
     target = _move(claimed, path.parent / "done", "")
     text = json.dumps(summary.as_dict(), ensure_ascii=False, indent=2)
     target.with_name(target.name + ".json").write_text(text, encoding="utf-8")
-    return FolderResult(path, portal.id, summary=summary)
+    return FolderResult(path, portal_id, summary=summary)
 
 
 def _move(path: Path, folder: Path, stamp: str) -> Path:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from backend.domain.errors import InvalidLease, InvalidRequisites, NotFound
+from backend.domain.errors import InvalidLease, InvalidRequisites, NotFound, stored_id
 from backend.services.portal_settings import (
     InvalidSettings,
     list_landlords,
@@ -61,15 +61,14 @@ def onec() -> ResponseReturnValue:
 @bp.post("/onec")
 def onec_save() -> ResponseReturnValue:
     """Change some 1C settings; an empty password keeps the stored one."""
-    portal = caller_portal()
-    assert portal.id is not None  # a stored portal
+    portal_id = stored_id(caller_portal().id, "portal")
     c = container()
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return jsonify(error="a JSON object is expected"), 400
     try:
         with c.uow() as uow:
-            shown = save_onec_settings(uow, c.clock, portal.id, body)
+            shown = save_onec_settings(uow, c.clock, portal_id, body)
             uow.commit()
     except InvalidSettings as exc:
         return jsonify(error=str(exc), field=exc.field), 400

@@ -20,7 +20,7 @@ from flask.typing import ResponseReturnValue
 
 from backend.config import Settings
 from backend.db.nonces import NonceStore
-from backend.domain.errors import DomainError, InvalidLease
+from backend.domain.errors import DomainError, InvalidLease, stored_id
 from backend.domain.lease import LeaseStatus
 from backend.domain.portal import Portal
 from backend.services.crm_sync import load_mapping, save_mapping
@@ -158,8 +158,7 @@ def widget_action(lead_id: str) -> ResponseReturnValue:
     """The panel's buttons (``{"action": "issue_next_invoice" | "issue_act" |
     "resend_documents" | "mark_original_received"}``); issued documents are then written to
     the lead by the push task, as after the billing run."""
-    portal = caller_portal()
-    assert portal.id is not None  # a stored portal
+    portal_id = stored_id(caller_portal().id, "portal")
     body = request.get_json(silent=True) or {}
     try:
         action = PanelAction(str(body.get("action", "")))
@@ -168,13 +167,13 @@ def widget_action(lead_id: str) -> ResponseReturnValue:
     c = container()
     try:
         result = run_panel_action(
-            c.billing_ports(), portal.id, lead_id, action, c.clock.today(),
+            c.billing_ports(), portal_id, lead_id, action, c.clock.today(),
             confirm_future=body.get("confirm_future") is True,
         )  # fmt: skip
     except DomainError as exc:
         return jsonify(error=str(exc)), 422
     for document_id in result.issued:
-        enqueue(DOCUMENT_TASK, portal.id, document_id)
+        enqueue(DOCUMENT_TASK, portal_id, document_id)
     future = result.future
     if future is not None:  # ask the manager, then send again with "confirm_future": true
         period = [future.period.start.isoformat(), future.period.end.isoformat()]

@@ -41,16 +41,15 @@ def healthz() -> ResponseReturnValue:
     from backend.runtime.health import CachedHealth, check_health
 
     built = container()
-    cached: CachedHealth | None = built.extras.get("health")
-    if cached is None:
-        cached = CachedHealth(
+    if built.health is None:
+        built.health = CachedHealth(
             lambda: check_health(
                 built.settings, built.uow, built.clock,
-                supervised=getattr(built.extras.get("worker_supervisor"), "state", None),
+                supervised=None if built.worker_supervisor is None
+                else built.worker_supervisor.state,
             )
         )  # fmt: skip
-        built.extras["health"] = cached
-    report = cached.report()
+    report = built.health.report()
     answer = report.as_json()
     if not is_operator():
         answer["parts"] = {name: {"ok": part["ok"]} for name, part in answer["parts"].items()}

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from backend.db.nonces import NonceStore
+from backend.domain.errors import stored_id
 from backend.domain.portal import Portal
 from backend.services.auth_lost import notify_auth_lost
 from backend.services.portals import install_portal, uninstall_portal
@@ -106,8 +107,7 @@ def install_account(
             },
         )
         uow.commit()
-    assert portal.id is not None  # stored
-    container.token_store(portal.id).save(memory.load())
+    container.token_store(stored_id(portal.id, "portal")).save(memory.load())
     return portal
 
 
@@ -119,10 +119,15 @@ def _spend_state(container: Container, state: str) -> None:
         raise InvalidState("state already used")
 
 
+class NotAmoCrm(CrmError):
+    """The CRM registry gave something other than the amoCRM adapter for a portal."""
+
+
 def adapter_for(container: Container, portal: Portal) -> AmoCrm:
     """The adapter of an installed account (typed, for the web views)."""
     crm = container.crm(portal)
-    assert isinstance(crm, AmoCrm)
+    if not isinstance(crm, AmoCrm):
+        raise NotAmoCrm(f"portal {portal.id} ({portal.kind}) is served by {type(crm).__name__}")
     return crm
 
 

@@ -106,7 +106,7 @@ def test_a_manager_places_unmatched_money_over_http_and_the_deal_move_is_queued(
 
     world = build_world(container)
     queued: list[tuple[object, ...]] = []
-    container.extras["send_task"] = lambda name, *args: queued.append((name, *args))
+    container.task_sender = lambda name, *args: queued.append((name, *args))
     client = operator_client(create_app(container=container))
     url = f"/portals/{world.portal_id}/payments"
     stranger = doc("21", "100000.00", "Перевод", payer_inn="500100732259", payer="ИП Смирнов")
