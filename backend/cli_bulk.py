@@ -4,25 +4,19 @@ services (premises, tenants and personal accounts; the CIAN feed)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import click
 
-from backend.bootstrap import Container, bootstrap
-from backend.cli_payments import pick_portal
+from backend.bootstrap import bootstrap
+from backend.cli_payments import pick_portal_id as _portal_id
 from backend.services.portal_settings import InvalidSettings
 
 
 def _echo(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-
-
-def _portal_id(container: Container, portal_id: int | None) -> int:
-    portal = pick_portal(container, portal_id)
-    if portal.id is None:
-        raise click.ClickException("the portal has no id")
-    return portal.id
 
 
 @click.group("import")
@@ -36,20 +30,8 @@ def import_() -> None:
 def import_xml(file: Path, portal_id: int | None) -> None:
     """Import an XML file (docs/import-xml.md); exit 1 when the import stopped on an error."""
     from backend.bulk.wiring import read_xml
-    from backend.services.imports import import_records
 
-    container = bootstrap()
-    try:
-        pid = _portal_id(container, portal_id)
-        with container.uow(pid) as uow, file.open("rb") as stream:
-            report = import_records(
-                uow, container.clock, read_xml(stream), channel="xml", source=file.name
-            )
-    finally:
-        container.dispose()
-    _echo({"portal": pid, **report.as_dict()})
-    if not report.ok:
-        raise SystemExit(1)
+    _import_file(file, portal_id, read_xml, "xml")
 
 
 @import_.command("excel")
@@ -58,6 +40,14 @@ def import_xml(file: Path, portal_id: int | None) -> None:
 def import_excel(file: Path, portal_id: int | None) -> None:
     """Import a workbook made from the template (``rentflow export excel template``)."""
     from backend.bulk.excel import read_workbook
+
+    _import_file(file, portal_id, read_workbook, "excel")
+
+
+def _import_file(
+    file: Path, portal_id: int | None, read: Callable[[IO[bytes]], Any], channel: str
+) -> None:
+    """Import ``file`` read by ``read``; print the report, exit 1 when it stopped on an error."""
     from backend.services.imports import import_records
 
     container = bootstrap()
@@ -65,7 +55,7 @@ def import_excel(file: Path, portal_id: int | None) -> None:
         pid = _portal_id(container, portal_id)
         with container.uow(pid) as uow, file.open("rb") as stream:
             report = import_records(
-                uow, container.clock, read_workbook(stream), channel="excel", source=file.name
+                uow, container.clock, read(stream), channel=channel, source=file.name
             )
     finally:
         container.dispose()
