@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from lxml import etree
 
-from backend.bulk.cian_xml import KIND_TITLE
+from backend.bulk.cian_xml import KIND_TITLE, add_text, number_text, render_lots
 from backend.domain.listings import Lot
 from backend.domain.parties import PremisesKind
 from backend.services.cian_feed import FeedContent
@@ -30,43 +30,28 @@ OBJECT_TYPE = {
 }
 
 
-def _add(parent: etree._Element, tag: str, text: str) -> None:
-    etree.SubElement(parent, tag).text = text
-
-
-def _number(value: Decimal) -> str:
-    return f"{value.normalize():f}"
-
-
 def render_avito(content: FeedContent) -> tuple[bytes, list[str]]:
     """The autoload document and the lots left out (no price)."""
-    root = etree.Element("Ads", formatVersion="3", target="Avito.ru")
-    skipped = []
-    for lot in content.lots:
-        if lot.monthly_rent is None:
-            skipped.append(f"{lot.external_id}: a premises has no price per m²")
-            continue
-        _ad(root, lot, content)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8"), skipped
+    return render_lots(etree.Element("Ads", formatVersion="3", target="Avito.ru"), content, _ad)
 
 
 def _ad(root: etree._Element, lot: Lot, content: FeedContent) -> None:
     ad = etree.SubElement(root, "Ad")
     address = content.addresses.get(lot.building) or lot.building
-    title = f"{KIND_TITLE[lot.kind]} {_number(lot.area_m2)} м²"
-    _add(ad, "Id", lot.external_id)
-    _add(ad, "Category", "Коммерческая недвижимость")
-    _add(ad, "OperationType", "Сдам")
-    _add(ad, "ObjectType", OBJECT_TYPE[lot.kind])
-    _add(ad, "Address", address)
-    _add(ad, "Title", f"{title}, {address}")
-    _add(ad, "Description", f"{title}. {lot.description}".strip() if lot.description else title)
-    _add(ad, "Square", _number(lot.area_m2))
-    _add(ad, "Price", _number(lot.monthly_rent or Decimal(0)))
+    title = f"{KIND_TITLE[lot.kind]} {number_text(lot.area_m2)} м²"
+    add_text(ad, "Id", lot.external_id)
+    add_text(ad, "Category", "Коммерческая недвижимость")
+    add_text(ad, "OperationType", "Сдам")
+    add_text(ad, "ObjectType", OBJECT_TYPE[lot.kind])
+    add_text(ad, "Address", address)
+    add_text(ad, "Title", f"{title}, {address}")
+    add_text(ad, "Description", f"{title}. {lot.description}".strip() if lot.description else title)
+    add_text(ad, "Square", number_text(lot.area_m2))
+    add_text(ad, "Price", number_text(lot.monthly_rent or Decimal(0)))
     if lot.floor.lstrip("-").isdigit():
-        _add(ad, "Floor", str(int(lot.floor)))
+        add_text(ad, "Floor", str(int(lot.floor)))
     if content.phone:
-        _add(ad, "ContactPhone", content.phone)
+        add_text(ad, "ContactPhone", content.phone)
     photos = content.photos.get(lot.building, ())
     if photos:
         images = etree.SubElement(ad, "Images")

@@ -12,6 +12,7 @@ tests hold the feed to.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from lxml import etree
@@ -37,12 +38,12 @@ KIND_TITLE = {
 }
 
 
-def _number(value: Decimal) -> str:
+def number_text(value: Decimal) -> str:
     text = f"{value.normalize():f}"
     return text
 
 
-def _add(parent: etree._Element, tag: str, text: str) -> etree._Element:
+def add_text(parent: etree._Element, tag: str, text: str) -> etree._Element:
     child = etree.SubElement(parent, tag)
     child.text = text
     return child
@@ -51,43 +52,53 @@ def _add(parent: etree._Element, tag: str, text: str) -> etree._Element:
 def render_cian(content: FeedContent) -> tuple[bytes, list[str]]:
     """The feed document and the lots left out (no price: CIAN requires one)."""
     root = etree.Element("feed")
-    _add(root, "feed_version", "2")
+    add_text(root, "feed_version", "2")
+    return render_lots(root, content, _object)
+
+
+def render_lots(
+    root: etree._Element,
+    content: FeedContent,
+    write: Callable[[etree._Element, Lot, FeedContent], None],
+) -> tuple[bytes, list[str]]:
+    """``root`` with each lot that has a price written by ``write`` (an ad site requires a
+    price), as the document; and the lots left out."""
     skipped = []
     for lot in content.lots:
         if lot.monthly_rent is None:
             skipped.append(f"{lot.external_id}: a premises has no price per m²")
             continue
-        _object(root, lot, content)
+        write(root, lot, content)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8"), skipped
 
 
 def _object(root: etree._Element, lot: Lot, content: FeedContent) -> None:
     item = etree.SubElement(root, "object")
-    _add(item, "ExternalId", lot.external_id)
-    title = f"{KIND_TITLE[lot.kind]} {_number(lot.area_m2)} м²"
+    add_text(item, "ExternalId", lot.external_id)
+    title = f"{KIND_TITLE[lot.kind]} {number_text(lot.area_m2)} м²"
     description = f"{title}. {lot.description}".strip() if lot.description else title
-    _add(item, "Description", description)
-    _add(item, "Address", content.addresses.get(lot.building) or lot.building)
+    add_text(item, "Description", description)
+    add_text(item, "Address", content.addresses.get(lot.building) or lot.building)
     if content.phone.startswith("+7") and len(content.phone) == 12:
         phones = etree.SubElement(item, "Phones")
         schema = etree.SubElement(phones, "PhoneSchema")
-        _add(schema, "CountryCode", "+7")
-        _add(schema, "Number", content.phone[2:])
-    _add(item, "Category", CATEGORY[lot.kind])
-    _add(item, "TotalArea", _number(lot.area_m2))
+        add_text(schema, "CountryCode", "+7")
+        add_text(schema, "Number", content.phone[2:])
+    add_text(item, "Category", CATEGORY[lot.kind])
+    add_text(item, "TotalArea", number_text(lot.area_m2))
     if lot.floor.lstrip("-").isdigit():
-        _add(item, "FloorNumber", str(int(lot.floor)))
+        add_text(item, "FloorNumber", str(int(lot.floor)))
     building = etree.SubElement(item, "Building")
-    _add(building, "Name", lot.building)
+    add_text(building, "Name", lot.building)
     terms = etree.SubElement(item, "BargainTerms")
-    _add(terms, "Price", _number(lot.monthly_rent or Decimal(0)))
-    _add(terms, "Currency", "rur")
-    _add(terms, "PaymentPeriod", "monthly")
-    _add(terms, "PriceType", "all")
+    add_text(terms, "Price", number_text(lot.monthly_rent or Decimal(0)))
+    add_text(terms, "Currency", "rur")
+    add_text(terms, "PaymentPeriod", "monthly")
+    add_text(terms, "PriceType", "all")
     photos = content.photos.get(lot.building, ())
     if photos:
         holder = etree.SubElement(item, "Photos")
         for number, url in enumerate(photos):
             photo = etree.SubElement(holder, "PhotoSchema")
-            _add(photo, "FullUrl", url)
-            _add(photo, "IsDefault", "true" if number == 0 else "false")
+            add_text(photo, "FullUrl", url)
+            add_text(photo, "IsDefault", "true" if number == 0 else "false")
