@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from datetime import datetime
-from typing import IO
+from typing import IO, Any, NoReturn
 
 import click
 
 from backend.domain.errors import InvalidLease
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     """One line on stderr and exit code 2: bad input, not a crash."""
     click.echo(f"error: {message}", err=True)
     sys.exit(2)
@@ -30,15 +30,9 @@ def schedule(lease_file: IO[str], today: datetime | None, show_all: bool) -> Non
     """
     from backend.domain.schedule import plan
     from backend.ports import SystemClock
-    from backend.services.lease_json import loads, parse_lease, schedule_json
+    from backend.services.lease_json import parse_lease, schedule_json
 
-    name = getattr(lease_file, "name", "LEASE")
-    try:
-        data = loads(lease_file.read())
-    except json.JSONDecodeError as err:
-        fail(f"{name}: not valid JSON: {err.msg} at line {err.lineno} column {err.colno}")
-    except UnicodeDecodeError:
-        fail(f"{name}: not UTF-8 text")
+    data = _read_json(lease_file)
     try:
         lease, issued = parse_lease(data)
     except InvalidLease as err:
@@ -64,16 +58,9 @@ def create(lease_file: IO[str], portal_id: int | None) -> None:
     """
     from backend.bootstrap import bootstrap
     from backend.cli_payments import pick_portal
-    from backend.services.lease_json import loads
     from backend.services.leases import create_lease_from_json
 
-    name = getattr(lease_file, "name", "LEASE")
-    try:
-        data = loads(lease_file.read())
-    except json.JSONDecodeError as err:
-        fail(f"{name}: not valid JSON: {err.msg} at line {err.lineno} column {err.colno}")
-    except UnicodeDecodeError:
-        fail(f"{name}: not UTF-8 text")
+    data = _read_json(lease_file)
     container = bootstrap()
     try:
         portal = pick_portal(container, portal_id)
@@ -100,3 +87,16 @@ def create(lease_file: IO[str], portal_id: int | None) -> None:
             indent=2,
         )
     )
+
+
+def _read_json(lease_file: IO[str]) -> Any:
+    """The JSON in ``lease_file`` (decimals kept exact); one line and exit 2 when it is not."""
+    from backend.services.lease_json import loads
+
+    name = getattr(lease_file, "name", "LEASE")
+    try:
+        return loads(lease_file.read())
+    except json.JSONDecodeError as err:
+        fail(f"{name}: not valid JSON: {err.msg} at line {err.lineno} column {err.colno}")
+    except UnicodeDecodeError:
+        fail(f"{name}: not UTF-8 text")
