@@ -21,7 +21,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import requests
 
-from backend.services.import_schedule import SourceUnavailable
+from backend.services.import_schedule import SourceUnavailable, hide_password
 
 CHUNK = 64 * 1024
 DOWNLOAD_TIMEOUTS = 20  # a whole download may take this many times the per-read timeout
@@ -36,16 +36,16 @@ def _check_public(url: str) -> None:
     rebinding) is not caught."""
     host = urlsplit(url).hostname or ""
     if not host:
-        raise SourceUnavailable(f"{_shown(url)}: no host")
+        raise SourceUnavailable(f"{hide_password(url)}: no host")
     try:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except OSError as exc:
-        raise SourceUnavailable(f"{_shown(url)}: {host} cannot be resolved ({exc})") from exc
+        raise SourceUnavailable(f"{hide_password(url)}: {host} cannot be resolved ({exc})") from exc
     for info in infos:
         address = ipaddress.ip_address(info[4][0])
         if not address.is_global or address.is_multicast:
             raise SourceUnavailable(
-                f"{_shown(url)}: {host} is a local or private address ({address}); "
+                f"{hide_password(url)}: {host} is a local or private address ({address}); "
                 "import sources must be reachable on the internet"
             )
 
@@ -61,18 +61,13 @@ def _spool(
         size += len(chunk)
         if size > max_bytes:
             spooled.close()
-            raise SourceUnavailable(f"{_shown(url)}: larger than {max_bytes} bytes")
+            raise SourceUnavailable(f"{hide_password(url)}: larger than {max_bytes} bytes")
         if deadline is not None and time.monotonic() > deadline:
             spooled.close()
-            raise SourceUnavailable(f"{_shown(url)}: the download took too long")
+            raise SourceUnavailable(f"{hide_password(url)}: the download took too long")
         spooled.write(chunk)
     spooled.seek(0)
     return spooled
-
-
-def _shown(url: str) -> str:
-    parts = urlsplit(url)
-    return url.replace(f":{parts.password}@", ":***@") if parts.password else url
 
 
 @dataclass
@@ -96,12 +91,12 @@ class RemoteFiles:
         except SourceUnavailable:
             raise
         except (OSError, requests.RequestException, ftplib.Error) as exc:
-            raise SourceUnavailable(f"{_shown(url)}: {exc}") from exc
+            raise SourceUnavailable(f"{hide_password(url)}: {exc}") from exc
         except Exception as exc:  # paramiko's SSHException and friends
             if type(exc).__module__.startswith("paramiko"):
-                raise SourceUnavailable(f"{_shown(url)}: {exc}") from exc
+                raise SourceUnavailable(f"{hide_password(url)}: {exc}") from exc
             raise
-        raise SourceUnavailable(f"{_shown(url)}: unsupported scheme {scheme!r}")
+        raise SourceUnavailable(f"{hide_password(url)}: unsupported scheme {scheme!r}")
 
     def remove(self, url: str) -> None:
         scheme = urlsplit(url).scheme.lower()
@@ -116,12 +111,12 @@ class RemoteFiles:
                     ftp.delete(path)
                 return
         except (OSError, ftplib.Error) as exc:
-            raise SourceUnavailable(f"{_shown(url)}: {exc}") from exc
+            raise SourceUnavailable(f"{hide_password(url)}: {exc}") from exc
         except Exception as exc:
             if type(exc).__module__.startswith("paramiko"):
-                raise SourceUnavailable(f"{_shown(url)}: {exc}") from exc
+                raise SourceUnavailable(f"{hide_password(url)}: {exc}") from exc
             raise
-        raise SourceUnavailable(f"{_shown(url)}: a web link cannot be deleted after reading")
+        raise SourceUnavailable(f"{hide_password(url)}: a web link cannot be deleted after reading")
 
     def _check(self, url: str) -> None:
         if not self.allow_private:
@@ -137,16 +132,16 @@ class RemoteFiles:
             answer.close()
             target = urljoin(target, answer.headers.get("Location", ""))
             if urlsplit(target).scheme.lower() not in {"http", "https"}:
-                raise SourceUnavailable(f"{_shown(url)}: redirected away from the web")
+                raise SourceUnavailable(f"{hide_password(url)}: redirected away from the web")
             self._check(target)
         else:
-            raise SourceUnavailable(f"{_shown(url)}: more than {MAX_REDIRECTS} redirects")
+            raise SourceUnavailable(f"{hide_password(url)}: more than {MAX_REDIRECTS} redirects")
         with answer:
             if answer.status_code != 200:
-                raise SourceUnavailable(f"{_shown(url)}: HTTP {answer.status_code}")
+                raise SourceUnavailable(f"{hide_password(url)}: HTTP {answer.status_code}")
             declared = answer.headers.get("Content-Length", "")
             if declared.isdigit() and int(declared) > self.max_bytes:
-                raise SourceUnavailable(f"{_shown(url)}: larger than {self.max_bytes} bytes")
+                raise SourceUnavailable(f"{hide_password(url)}: larger than {self.max_bytes} bytes")
             deadline = time.monotonic() + self.timeout * DOWNLOAD_TIMEOUTS
             return _spool(answer.iter_content(CHUNK), self.max_bytes, url, deadline)
 
@@ -167,7 +162,7 @@ class RemoteFiles:
             nonlocal size
             size += len(chunk)
             if size > self.max_bytes:
-                raise SourceUnavailable(f"{_shown(url)}: larger than {self.max_bytes} bytes")
+                raise SourceUnavailable(f"{hide_password(url)}: larger than {self.max_bytes} bytes")
             chunks.append(chunk)
 
         with self._ftp_client(url) as (ftp, path):

@@ -68,7 +68,7 @@ class ImportSettings:
     saved_at: str = ""
 
     def as_dict(self, *, hide_secrets: bool = False) -> dict[str, Any]:
-        sources = [_hide_password(s) for s in self.sources] if hide_secrets else self.sources
+        sources = [hide_password(s) for s in self.sources] if hide_secrets else self.sources
         return {
             "sources": list(sources), "schedule": self.schedule,
             "delete_after_read": self.delete_after_read, "report_to": list(self.report_to),
@@ -80,7 +80,8 @@ _PASSWORD = re.compile(r"(://[^:/@]+):([^@/]*)@")
 _MASK = "***"
 
 
-def _hide_password(url: str) -> str:
+def hide_password(url: str) -> str:
+    """``url`` as it may be shown or logged: its password as ``***``."""
     return _PASSWORD.sub(rf"\1:{_MASK}@", url, count=1)
 
 
@@ -107,7 +108,7 @@ def sources_to_fetch(box: SecretBox, portal_settings: Mapping[str, Any]) -> tupl
 
 def _sealed(box: SecretBox, settings: ImportSettings, sources: Sequence[str]) -> dict[str, Any]:
     """``settings`` as stored: ``sources`` (with their passwords) masked, the passwords sealed."""
-    stored = replace(settings, sources=tuple(_hide_password(s) for s in sources)).as_dict()
+    stored = replace(settings, sources=tuple(hide_password(s) for s in sources)).as_dict()
     passwords = [_password_of(s) for s in sources]
     if any(p is not None for p in passwords):
         stored[SEALED_PASSWORDS] = box.encrypt({"passwords": passwords})
@@ -158,7 +159,7 @@ def save_settings(uow: BulkUnitOfWork, clock: Clock, values: Mapping[str, Any]) 
     sent back as shown (password masked) keeps its stored password; passwords are sealed as
     they are written. Returns the settings as stored (passwords masked)."""
     portal = uow.portals.get(_portal_id(uow))
-    stored = {_hide_password(s): s for s in sources_to_fetch(uow.secrets, portal.settings)}
+    stored = {hide_password(s): s for s in sources_to_fetch(uow.secrets, portal.settings)}
     checked = replace(check_settings(values), saved_at=clock.now().isoformat())
     sources = [stored.get(s, s) if f":{_MASK}@" in s else s for s in checked.sources]
     sealed = _sealed(uow.secrets, checked, sources)
@@ -209,14 +210,14 @@ def run_import(
     portal = uow.portals.get(_portal_id(uow))
     settings = settings_of(portal.settings)
     sources = sources_to_fetch(uow.secrets, portal.settings)
-    if settings.sources != tuple(_hide_password(s) for s in settings.sources):
+    if settings.sources != tuple(hide_password(s) for s in settings.sources):
         # stored plain before passwords were sealed on write: seal them now
         sealed = _sealed(uow.secrets, settings, sources)
         uow.portals.save(replace(portal, settings={**portal.settings, IMPORTS: sealed}))
         uow.commit()
     reports: list[ImportReport] = []
     for source in sources:
-        shown = _hide_password(source)
+        shown = hide_password(source)
         try:
             stream = reader.fetch(source)
         except SourceUnavailable as exc:
