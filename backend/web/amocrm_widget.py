@@ -56,8 +56,7 @@ def widget_secret(settings: Settings) -> str:
     empty, short or the sandbox's public default (defence in depth: ``serve`` already
     refuses to start so)."""
     secret = settings.amocrm_client_secret
-    public = {SANDBOX_SECRET, Settings.amocrm_client_secret}
-    if not settings.sandbox and (len(secret) < 32 or secret in public):
+    if not settings.sandbox and (len(secret) < 32 or secret == SANDBOX_SECRET):
         log.error("AMOCRM_CLIENT_SECRET is unset or the sandbox default: widget calls refused")
         abort(_refused("integration secret not configured"))
     return secret
