@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime
-from typing import Protocol
+from typing import IO, Protocol
 
+from backend.domain.bulk import Located
 from backend.domain.messages import Attachment, OutboxMessage
 
 
@@ -63,3 +64,23 @@ class Mailer(Protocol):
 
     def send(self, message: OutboxMessage, files: Sequence[tuple[Attachment, bytes]]) -> None: ...
     def close(self) -> None: ...
+
+
+class SourceUnavailable(Exception):
+    """An import file could not be read: the server is unreachable, refused, or sent too
+    much."""
+
+
+class SourceReader(Protocol):
+    """Fetches import files (``backend.bulk.sources`` does HTTP(S), SFTP and FTP)."""
+
+    def fetch(self, url: str) -> IO[bytes]:
+        """The file's bytes, spooled to a local temporary file; raises SourceUnavailable."""
+        ...
+
+    def remove(self, url: str) -> None:
+        """Delete the file at its source (SFTP/FTP); raises SourceUnavailable."""
+        ...
+
+
+RecordReader = Callable[[IO[bytes]], Iterator[Located]]  # an import file's records, in order

@@ -11,7 +11,7 @@ from backend.services.deal_actions import DealAction, run_deal_action
 from backend.services.lease_events import push_recorded_event
 from backend.services.robots import Robot, answer_robot
 from crm_mappings.mapping import LeaseEvent
-from crm_mappings.port import CrmAuthLost, CrmUnavailable
+from crm_mappings.port import CrmAuthLost, CrmKind, CrmUnavailable
 from jobs.runtime import (
     active_portal,
     bitrix24_changed_deals,
@@ -272,11 +272,11 @@ def amocrm_dp_action(portal_id: int, lead_id: str, action: str) -> None:
 def amocrm_refresh_tokens() -> None:
     """Keep idle amoCRM accounts' single-use refresh tokens alive and their webhook
     subscribed at the current address."""
-    from crm_mappings.amocrm.lifecycle import refresh_idle_accounts
-    from crm_mappings.amocrm.webhooks import keep_subscribed
+    from backend.services.installation import keep_subscribed, refresh_idle
 
-    refresh_idle_accounts(container())
-    keep_subscribed(container())
+    ports = container().install_ports()
+    refresh_idle(ports, CrmKind.AMOCRM.value)
+    keep_subscribed(ports, CrmKind.AMOCRM.value)
 
 
 @shared_task(acks_late=True)
@@ -295,11 +295,11 @@ def import_statement_folder() -> None:
 def poll_onec_all() -> None:
     """Fan out one OData payment poll per portal with 1C polling on (sealing first any 1C
     password still stored in plain text)."""
-    from backend.onec.credentials import seal_stored_passwords
-    from backend.onec.polling import portals_to_poll
+    from backend.services.onec_runs import portals_to_poll, seal_stored_passwords
 
-    seal_stored_passwords(container())
-    for portal_id in portals_to_poll(container()):
+    ports = container().onec_ports()
+    seal_stored_passwords(ports)
+    for portal_id in portals_to_poll(ports):
         poll_onec_payments.delay(portal_id)
 
 
@@ -307,10 +307,10 @@ def poll_onec_all() -> None:
 def poll_onec_payments(self: Task, portal_id: int) -> None:  # type: ignore[type-arg]
     """Read new payments of one portal from 1C; 1C being down is retried with backoff."""
     from backend.onec.odata import OneCUnavailable
-    from backend.onec.polling import poll_portal
+    from backend.services.onec_runs import poll_portal
 
     try:
-        poll_portal(container(), portal_id)
+        poll_portal(container().onec_ports(), portal_id)
     except OneCUnavailable as exc:
         raise self.retry(exc=exc, countdown=min(3600, 60 * 2**self.request.retries)) from exc
 
@@ -318,9 +318,9 @@ def poll_onec_payments(self: Task, portal_id: int) -> None:  # type: ignore[type
 @shared_task(acks_late=True)
 def export_onec_all() -> None:
     """On the 1st: fan out one EnterpriseData export of the previous month per portal."""
-    from backend.onec.exporting import portals_to_export
+    from backend.services.onec_runs import portals_to_export
 
-    for portal_id in portals_to_export(container()):
+    for portal_id in portals_to_export(container().onec_ports()):
         export_onec_month.delay(portal_id)
 
 
@@ -328,9 +328,10 @@ def export_onec_all() -> None:
 def export_onec_month(portal_id: int) -> None:
     """Export one portal's previous month to 1C (documents never go twice), and write it as
     draft 1C documents over OData where the portal enables that."""
-    from backend.onec.exporting import export_portal, push_portal_drafts
+    from backend.services.onec_runs import export_portal, push_portal_drafts
 
     if not installed_portal(container(), portal_id):
         return
-    export_portal(container(), portal_id)
-    push_portal_drafts(container(), portal_id)
+    ports = container().onec_ports()
+    export_portal(ports, portal_id)
+    push_portal_drafts(ports, portal_id)

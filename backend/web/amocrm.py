@@ -30,6 +30,7 @@ from flask.typing import ResponseReturnValue
 
 from backend.config import Settings
 from backend.domain.portal import Portal
+from backend.services import installation
 from backend.services.portals import lookup_portal
 from backend.web.deps import container
 from crm_mappings.amocrm import lifecycle
@@ -71,7 +72,7 @@ def active_account(account_id: str) -> Portal | None:
 @bp.get("/install")
 def install_start() -> ResponseReturnValue:
     """The documented way in: amoCRM's authorization page, with our ``state``."""
-    return redirect(lifecycle.authorize_url(container()))
+    return redirect(container().amocrm_accounts().authorize_url())
 
 
 @bp.get("/oauth")
@@ -82,13 +83,17 @@ def oauth_callback() -> ResponseReturnValue:
     if not code or not referer:
         return jsonify(error="code and referer are required"), 400
     try:
-        portal = lifecycle.install_account(
-            container(),
-            code=code,
-            referer=referer,
-            state=request.args.get("state", ""),
-            from_widget="from_widget" in request.args,
+        connection = (
+            container()
+            .amocrm_accounts()
+            .connect(
+                code=code,
+                referer=referer,
+                state=request.args.get("state", ""),
+                from_widget="from_widget" in request.args,
+            )
         )
+        portal = installation.install(container().install_ports(), connection)
     except InvalidState as exc:
         log.warning("amoCRM install refused: %s", exc)
         return jsonify(error="invalid state: start at /amocrm/install"), 403
@@ -167,5 +172,5 @@ def disable_hook() -> ResponseReturnValue:
         signature=request.args.get("signature", ""),
     ):
         return jsonify(error="bad signature"), 401
-    lifecycle.uninstall_account(container(), account_id)
+    installation.uninstall(container().install_ports(), CrmKind.AMOCRM.value, account_id)
     return jsonify(uninstalled=account_id)

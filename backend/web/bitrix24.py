@@ -22,11 +22,11 @@ from flask_babel import gettext, lazy_gettext
 from backend.domain.errors import DomainError
 from backend.domain.parties import Person
 from backend.domain.portal import Portal, PortalStatus
+from backend.services import installation
 from backend.services.deal_actions import PanelAction, PanelOutcome, run_panel_action
 from backend.services.deal_panel import deal_panel
 from backend.services.landlords import list_landlords
 from backend.services.leases import due_rule_from_settings, register_lease
-from backend.services.portals import uninstall_portal
 from backend.services.robots import Robot
 from backend.web import bitrix24_flows as flows
 from backend.web import bitrix24_trust as trust
@@ -182,9 +182,7 @@ def events() -> ResponseReturnValue:
     pid = flows.portal_id(portal)
     deal_id = str(((form.get("data") or {}).get("FIELDS") or {}).get("ID", ""))
     if event == "ONAPPUNINSTALL":
-        with c.uow() as uow:
-            uninstall_portal(uow, c.clock, pid)
-            uow.commit()
+        installation.uninstall(c.install_ports(), flows.KIND, portal.external_id)
     elif event in {"ONCRMDEALUPDATE", "ONCRMDEALADD"} and deal_id and portal.active:
         dispatch(DEAL_TASK, (pid, deal_id))
     else:

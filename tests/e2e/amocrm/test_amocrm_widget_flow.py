@@ -15,8 +15,9 @@ import requests
 from backend.domain.lease import LeaseStatus
 from backend.domain.portal import PortalStatus
 from backend.services.crm_sync import STATUS_LABELS_RU, deal_update_for_event, load_mapping
+from backend.services.installation import refresh_idle
 from backend.web.amocrm import DP_ACTION_TASK, LEAD_CHANGED_TASK
-from crm_mappings.amocrm.lifecycle import disable_signature, refresh_idle_accounts
+from crm_mappings.amocrm.lifecycle import disable_signature
 from crm_mappings.amocrm.webhooks import webhook_destination
 from crm_mappings.mapping import LeaseEvent
 from crm_mappings.port import CrmAuthLost, DealComment, LeaseField
@@ -253,9 +254,9 @@ def test_one_webhook_with_several_leads_queues_each_lead_once(world: World) -> N
 def test_idle_accounts_are_refreshed_before_their_token_ends(world: World) -> None:
     portal_id = install(world)
     before = world.container.token_store(portal_id).load()
-    assert refresh_idle_accounts(world.container) == 0
+    assert refresh_idle(world.container.install_ports(), "amocrm") == 0
     world.clock.moment = before.expires_at - timedelta(hours=1)
-    assert refresh_idle_accounts(world.container) == 1
+    assert refresh_idle(world.container.install_ports(), "amocrm") == 1
     after = world.container.token_store(portal_id).load()
     assert after.refresh_token != before.refresh_token
     assert after.expires_at > before.expires_at
@@ -268,8 +269,9 @@ def test_a_lost_refresh_marks_the_account_and_tells_the_managers(world: World) -
     before = world.container.token_store(portal_id).load()
     world.account.revoke_all()  # the refresh token is dead on amoCRM's side
     world.clock.moment = before.expires_at - timedelta(hours=1)
-    assert refresh_idle_accounts(world.container) == 0
-    assert refresh_idle_accounts(world.container) == 0  # twice the same day: one email
+    ports = world.container.install_ports()
+    assert refresh_idle(ports, "amocrm") == 0
+    assert refresh_idle(ports, "amocrm") == 0  # twice the same day: one email
     with world.container.uow() as uow:
         assert uow.portals.get(portal_id).status.value == "auth_lost"
         (message,) = [
