@@ -20,7 +20,8 @@ from backend.db.crypto import TokenCipher
 from backend.db.token_store import DbTokenStore
 from backend.db.uow import UnitOfWorkFactory
 from backend.domain.portal import Portal
-from backend.ports import Clock, Mailer, SystemClock
+from backend.ports import Clock, Mailer, SystemClock, Tasks
+from backend.queued_tasks import QueuedTasks
 from crm_mappings.port import CrmPort
 from crm_mappings.tokens import TokenStore
 from documents.storage import DocumentStorage, LocalDiskStorage
@@ -41,7 +42,6 @@ if TYPE_CHECKING:
 CrmFactory = Callable[["Container", Portal], CrmPort]
 AdapterFactory = Callable[[Settings, TokenStore, Clock, Portal], CrmPort]
 _BUILDING = threading.Lock()
-LEASE_EVENT_TASK = "jobs.tasks.crm_lease_event"
 
 
 @dataclass
@@ -68,7 +68,8 @@ class Container:
     # test or the benchmark before that
     storage: DocumentStorage | None = None
     rendering: DocumentRendering | None = None
-    # tests and the demo route task sends here instead of to the broker
+    # tests and the demo route what ``tasks`` queues here, as (task name, *args), instead of
+    # to the broker
     task_sender: Callable[..., None] | None = None
     # the worker ``rentflow serve`` supervises, whose state /healthz reports
     worker_supervisor: Supervisor | None = None
@@ -211,9 +212,16 @@ class Container:
         except LookupError:
             return None
 
+    @property
+    def tasks(self) -> Tasks:
+        """Queue background work (``ports.Tasks``): ``container.tasks.deal_changed(p, d)``."""
+        return QueuedTasks(self.send_task)
+
     def send_task(self, name: str, *args: Any) -> None:
         """Queue a Celery task by name on the configured broker (the web app and the CLI do
-        not import ``jobs``); tests may put a callable in ``task_sender``."""
+        not import ``jobs``); tests may put a callable in ``task_sender``. What ``tasks``
+        sends through; call ``tasks`` instead (deprecated for new callers: a task queued by
+        name here is one ``Tasks`` method and one ``queued_tasks`` line away)."""
         if self.task_sender is not None:
             self.task_sender(name, *args)
             return
@@ -247,7 +255,7 @@ class Container:
 
     def queue_lease_event(self, portal_id: int, document_id: int, event: str) -> None:
         """Queue the push of a recorded deal move (``services.lease_events.EventQueue``)."""
-        self.send_task(LEASE_EVENT_TASK, portal_id, document_id, event)
+        self.tasks.lease_event(portal_id, document_id, event)
 
     def dispose(self) -> None:
         producer, self.broker.celery_producer = self.broker.celery_producer, None

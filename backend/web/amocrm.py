@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, redirect, request
 from flask.typing import ResponseReturnValue
 
 from backend.config import Settings
+from backend.domain.errors import stored_id
 from backend.domain.portal import Portal
 from backend.services import installation
 from backend.services.portals import lookup_portal
@@ -41,8 +41,6 @@ from crm_mappings.port import CrmError, CrmKind
 log = logging.getLogger(__name__)
 bp = Blueprint("amocrm", __name__, url_prefix="/amocrm")
 
-LEAD_CHANGED_TASK = "jobs.tasks.amocrm_lead_changed"
-DP_ACTION_TASK = "jobs.tasks.amocrm_dp_action"
 DP_ACTIONS = frozenset({"issue_invoice", "issue_act", "send_documents"})
 _LEAD_KEY = re.compile(r"^leads\[(status|add|update)\]\[\d+\]\[id\]$")
 MAX_WEBHOOK_LEADS = 100  # one hook naming more leads is refused whole (413), queues nothing
@@ -52,15 +50,6 @@ def app_settings() -> Settings:
     """The settings ``create_app`` was given."""
     settings: Settings = current_app.config["RENTFLOW_SETTINGS"]
     return settings
-
-
-def enqueue(name: str, *args: Any) -> None:
-    """Send a task by name (web does not import jobs); tests may set RENTFLOW_ENQUEUE."""
-    custom: Callable[..., None] | None = current_app.config.get("RENTFLOW_ENQUEUE")
-    if custom is not None:
-        custom(name, *args)
-        return
-    container().send_task(name, *args)
 
 
 def active_account(account_id: str) -> Portal | None:
@@ -126,7 +115,7 @@ def webhook(account_id: str, secret: str) -> ResponseReturnValue:
     if len(lead_ids) > MAX_WEBHOOK_LEADS:
         return jsonify(error=f"at most {MAX_WEBHOOK_LEADS} leads per webhook"), 413
     for lead_id in lead_ids:
-        enqueue(LEAD_CHANGED_TASK, portal.id, lead_id)
+        container().tasks.deal_changed(stored_id(portal.id, "portal"), lead_id)
     return jsonify(queued=len(lead_ids))
 
 
@@ -148,7 +137,7 @@ def digital_pipeline() -> ResponseReturnValue:
     action = str(action_settings.get("action", ""))
     if action not in DP_ACTIONS or not isinstance(data, dict) or not data.get("id"):
         return jsonify(error="unknown action or lead"), 400
-    enqueue(DP_ACTION_TASK, portal.id, str(data["id"]), action)
+    container().tasks.deal_action(stored_id(portal.id, "portal"), str(data["id"]), action)
     return jsonify(queued=1)
 
 

@@ -10,8 +10,9 @@ from typing import Any
 
 import requests
 
+from backend.queued_tasks import DEAL_CHANGED
 from backend.services.installation import keep_subscribed, uninstall
-from backend.web.amocrm import LEAD_CHANGED_TASK, MAX_WEBHOOK_LEADS
+from backend.web.amocrm import MAX_WEBHOOK_LEADS
 from crm_mappings.amocrm.webhooks import (
     WEBHOOK_SETTING,
     webhook_destination,
@@ -65,7 +66,7 @@ def test_a_webhook_naming_too_many_leads_queues_none_of_them(world: World) -> No
     assert too_many.status_code == 413
     assert at_cap.status_code == 200
     assert len(world.queued) == MAX_WEBHOOK_LEADS
-    assert {call[:2] for call in world.queued} == {(LEAD_CHANGED_TASK, portal_id)}
+    assert {call[:2] for call in world.queued} == {(DEAL_CHANGED, portal_id)}
 
 
 def test_install_subscribes_one_webhook_and_reinstall_keeps_one(world: World) -> None:

@@ -14,9 +14,9 @@ import requests
 
 from backend.domain.lease import LeaseStatus
 from backend.domain.portal import PortalStatus
+from backend.queued_tasks import DEAL_ACTION, DEAL_CHANGED
 from backend.services.crm_sync import STATUS_LABELS_RU, deal_update_for_event, load_mapping
 from backend.services.installation import refresh_idle
-from backend.web.amocrm import DP_ACTION_TASK, LEAD_CHANGED_TASK
 from crm_mappings.amocrm.lifecycle import disable_signature
 from crm_mappings.amocrm.webhooks import webhook_destination
 from crm_mappings.mapping import LeaseEvent
@@ -151,7 +151,7 @@ def test_digital_pipeline_issue_invoice_issues_the_lead_s_next_invoice(world: Wo
     url = f"{world.rentflow}/amocrm/dp"
     answer = digital_pipeline_call(world.account, url, lead, world.dp_settings("issue_invoice"))
     assert answer.status_code == 200
-    assert world.queued == [(DP_ACTION_TASK, portal_id, str(lead), "issue_invoice")]
+    assert world.queued == [(DEAL_ACTION, portal_id, str(lead), "issue_invoice")]
     world.run_queued()
     with world.container.uow(portal_id) as uow:
         (invoice,) = uow.documents.for_lease(lease_id)
@@ -226,7 +226,7 @@ def test_disabling_the_integration_forgets_the_tokens_and_stops_the_account(
     calls_before = len(world.account.calls)
     set_container(world.container)
     try:
-        tasks.amocrm_lead_changed(portal_id, str(lead))  # a task queued before: does nothing
+        tasks.crm_deal_changed(portal_id, str(lead))  # a task queued before: does nothing
     finally:
         set_container(None)
     assert len(world.account.calls) == calls_before
@@ -246,8 +246,8 @@ def test_one_webhook_with_several_leads_queues_each_lead_once(world: World) -> N
     answer = requests.post(world.webhook_url, data=form, timeout=30)
     assert answer.status_code == 200
     assert world.queued == [
-        (LEAD_CHANGED_TASK, portal_id, "11"),
-        (LEAD_CHANGED_TASK, portal_id, "12"),
+        (DEAL_CHANGED, portal_id, "11"),
+        (DEAL_CHANGED, portal_id, "12"),
     ]
 
 
