@@ -35,7 +35,9 @@ SCOPES = (
     "bizproc",  # bizproc.robot.add/list, bizproc.event.send
     "placement",  # placement.bind/get (CRM_DEAL_DETAIL_TAB)
     "task",  # tasks.task.add
-    "user_brief",  # user.current at install: user, user_brief or user_basic (user/user-current)
+    # user.current at install and user.get for the lease form's people, with their e-mail
+    # (user/index: user_brief gives names "without contact details", user_basic with them)
+    "user_basic",
 )
 
 FIELD_LABELS: Mapping[LeaseField, tuple[str, str]] = {
