@@ -115,7 +115,7 @@ def create_lease_from_form(
         choices = form_choices(uow, users, portal.settings)
         checked = check_lease_form(form, choices)
         if checked.problems:
-            raise LeaseFormInvalid(checked)
+            raise LeaseFormInvalid(checked, NewLeasePage(deal, checked, choices))
         if uow.leases.by_deal(deal_id) is not None:
             raise DealHasLease(f"deal {deal_id} already has a lease")
         landlord_id = int(form.values["landlord"])

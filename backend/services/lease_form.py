@@ -77,9 +77,10 @@ class FormChoices:
 class LeaseFormInvalid(Exception):
     """The form has problems; ``form`` carries the typed values and every problem."""
 
-    def __init__(self, form: LeaseForm) -> None:
+    def __init__(self, form: LeaseForm, page: object = None) -> None:
         super().__init__(", ".join(f"{k}: {p.code}" for k, p in form.problems.items()))
         self.form = form
+        self.page = page  # what the form page needs to be drawn again (lease_create)
 
 
 def read_lease_form(data: Mapping[str, str]) -> LeaseForm:

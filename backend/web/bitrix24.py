@@ -120,7 +120,10 @@ def _forbidden(err: flows.NotAllowed) -> ResponseReturnValue:
 def _urls() -> HandlerUrls:
     base = container().settings.public_base_url
     return HandlerUrls(
-        f"{base}/bitrix24/events", f"{base}/bitrix24/deal-tab", f"{base}/bitrix24/robots"
+        f"{base}/bitrix24/events",
+        f"{base}/bitrix24/deal-tab",
+        f"{base}/bitrix24/robots",
+        app=f"{base}/bitrix24/app",
     )
 
 

@@ -84,7 +84,8 @@ def test_install_binds_the_portal_once_and_reinstall_duplicates_nothing(world: W
     assert sorted(e["event"] for e in state["events"]) == [
         "ONAPPUNINSTALL", "ONAPPUPDATE", "ONCRMDEALADD", "ONCRMDEALDELETE", "ONCRMDEALUPDATE",
     ]  # fmt: skip
-    assert [p["placement"] for p in state["placements"]] == ["CRM_DEAL_DETAIL_TAB"]
+    # the deal tab, and the app by a link (the deal's lease link opens the lease card)
+    assert [p["placement"] for p in state["placements"]] == ["CRM_DEAL_DETAIL_TAB", "REST_APP_URI"]
     assert len(state["userfields"]) == 9
     assert len(state["robots"]) == 4
 
