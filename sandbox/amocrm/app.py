@@ -491,3 +491,19 @@ def _apply_patch(acc: AmoAccount, item: dict[str, Any]) -> dict[str, Any]:
             lead["custom_fields_values"] = list(current.values())
         lead["updated_at"] = int(acc.clock())
         return {"id": lead["id"], "updated_at": lead["updated_at"], "_links": {}}
+
+
+@bp.get("/api/v4/users")
+def list_users() -> Any:
+    """GET /api/v4/users (https://www.amocrm.ru/developers/content/crm_platform/users-api):
+    ``page`` and ``limit`` (at most 250), the users under ``_embedded.users``, a ``next``
+    link while more pages follow."""
+    acc = _acc()
+    page = max(int(request.args.get("page", 1) or 1), 1)
+    limit = min(max(int(request.args.get("limit", 50) or 50), 1), 250)
+    chunk = acc.users[(page - 1) * limit : page * limit]
+    links: dict[str, Any] = {"self": {"href": f"/api/v4/users?page={page}&limit={limit}"}}
+    if page * limit < len(acc.users):
+        links["next"] = {"href": f"/api/v4/users?page={page + 1}&limit={limit}"}
+    return jsonify({"_total_items": len(acc.users), "_page": page, "_links": links,
+                    "_embedded": {"users": chunk}})  # fmt: skip

@@ -62,6 +62,22 @@ class OAuthRejected(Exception):
             self.body["hint"] = hint
 
 
+def _users(account_id: int) -> list[dict[str, Any]]:
+    """The account's users as GET /api/v4/users gives them
+    (https://www.amocrm.ru/developers/content/crm_platform/users-api; ``rights.is_active``,
+    ``rights.is_admin`` as github:amocrm/amocrm-api-php RightModel reads them)."""
+    people = ((9001, "Анна Админова", "admin@amo.example", True),
+              (9002, "Михаил Менеджеров", "manager@amo.example", False))  # fmt: skip
+    return [
+        {"id": uid, "name": name, "email": email, "lang": "ru",
+         "rights": {"is_admin": admin, "is_free": False, "is_active": True,
+                    "leads": {"view": "A", "edit": "A", "add": "A", "delete": "A",
+                              "export": "A"}},
+         "_links": {"self": {"href": f"/api/v4/users/{uid}"}}}
+        for uid, name, email, admin in people
+    ]  # fmt: skip
+
+
 @dataclass
 class AmoAccount:
     """One account; every method is thread-safe (the emulator serves threads)."""
@@ -83,6 +99,7 @@ class AmoAccount:
     webhooks: list[dict[str, Any]] = field(default_factory=list)  # API-registered
     companies: dict[int, dict[str, Any]] = field(default_factory=dict)
     contacts: dict[int, dict[str, Any]] = field(default_factory=dict)
+    users: list[dict[str, Any]] = field(default_factory=lambda: _users(30_000_001))
     faults: deque[int] = field(default_factory=deque)  # statuses the next API calls answer
     _codes: set[str] = field(default_factory=set)
     _access: dict[str, float] = field(default_factory=dict)  # token -> expires at

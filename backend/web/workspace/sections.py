@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from backend.web.workspace import bp, landlords, pipelines
+from backend.web.workspace import bp, landlords, leases, leases_actions, pipelines
 
-SECTION_MODULES = (landlords, pipelines)
+SECTION_MODULES = (landlords, pipelines, leases, leases_actions)
 
 
 def register(app: Flask) -> None:
