@@ -38,6 +38,7 @@ CrmFactory = Callable[["Container", Portal], CrmPort]
 AdapterFactory = Callable[[Settings, TokenStore, Clock, Portal], CrmPort]
 _BUILDING = threading.Lock()
 LEASE_EVENT_TASK = "jobs.tasks.crm_lease_event"
+PAYMENT_NEWS_TASK = "jobs.tasks.crm_payment_news"
 
 
 @dataclass
@@ -185,6 +186,10 @@ class Container:
     def queue_lease_event(self, portal_id: int, document_id: int, event: str) -> None:
         """Queue the push of a recorded deal move (``services.lease_events.EventQueue``)."""
         self.send_task(LEASE_EVENT_TASK, portal_id, document_id, event)
+
+    def queue_payment_news(self, portal_id: int, news: list[tuple[int, str]]) -> None:
+        """Queue the push of payment news to the deals (``services.payment_news.NewsQueue``)."""
+        self.send_task(PAYMENT_NEWS_TASK, portal_id, [list(item) for item in news])
 
     def dispose(self) -> None:
         producer, self.broker.celery_producer = self.broker.celery_producer, None

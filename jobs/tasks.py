@@ -212,6 +212,22 @@ def crm_lease_event(portal_id: int, document_id: int, event: str) -> None:
         notify_auth_lost(c.uow(portal_id), c.clock, portal_id)
 
 
+@crm_task
+def crm_payment_news(portal_id: int, news: list[list[object]]) -> None:
+    """Write the deals' debt and a note on the payments placed on (or taken off) their leases."""
+    from backend.services.payment_news import push_payment_news
+
+    c = container()
+    portal = active_portal(c, portal_id)
+    if portal is None or portal.kind not in c.crm_factories:
+        return
+    pairs = [(int(str(lease_id)), str(text)) for lease_id, text in news]
+    try:
+        push_payment_news(c.uow(portal_id), c.clock, c.crm(portal), pairs)
+    except CrmAuthLost:
+        notify_auth_lost(c.uow(portal_id), c.clock, portal_id)
+
+
 @shared_task(acks_late=True)
 def crm_push_sweep() -> None:
     """Push every document a deal was never told about and every deal move still pending
@@ -287,8 +303,9 @@ def import_statement_folder() -> None:
     built = container()
     if built.settings.onec_watch_dir is not None:
         import_folder(
-            built.uow, built.clock, built.settings.onec_watch_dir, built.queue_lease_event
-        )
+            built.uow, built.clock, built.settings.onec_watch_dir, built.queue_lease_event,
+            built.queue_payment_news,
+        )  # fmt: skip
 
 
 @shared_task(acks_late=True)
