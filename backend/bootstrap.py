@@ -106,7 +106,10 @@ class Container:
             renderer = DocumentRenderer(
                 self.settings.document_templates_dir, self.settings.document_pdf_engine
             )
-            self.rendering = PdfDocuments(renderer)
+            from documents.stamps import StoredImages
+
+            images = StoredImages(self.document_storage())
+            self.rendering = PdfDocuments(renderer, images=images)
         return self.rendering
 
     def link_url(self, token: str) -> str:

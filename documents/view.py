@@ -6,7 +6,8 @@ overriding a template never has to format money in Jinja.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from backend.domain.billing import DocumentKind
@@ -89,6 +90,8 @@ class DocumentView:
     signatories: tuple[SignatoryView, ...]
     currency: str
     qr_data_uri: str = ""
+    # the landlord's logo, stamp and signatures (backend.domain.landlord_images roles)
+    images: Mapping[str, bytes] = field(default_factory=dict, compare=False, repr=False)
 
 
 def _party(name: str, inn: str, kpp: str, address: str, labels: dict[str, str]) -> PartyView:
