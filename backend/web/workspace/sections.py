@@ -6,9 +6,17 @@ from __future__ import annotations
 
 from flask import Flask
 
-from backend.web.workspace import bp, landlords, pipelines
+from backend.web.workspace import (
+    attention,
+    bp,
+    landlords,
+    payments,
+    pipelines,
+    premises,
+    settings,
+)
 
-SECTION_MODULES = (landlords, pipelines)
+SECTION_MODULES = (landlords, pipelines, payments, premises, attention, settings)
 
 
 def register(app: Flask) -> None:
