@@ -43,7 +43,7 @@ DESK_MESSAGES = {
     "missing": _("Type an invoice or lease number."),
 }
 OUTCOMES = {
-    "matched": _("Matched"),
+    "matched": _("Invoice paid"),
     "partial": _("Invoice partly paid"),
     "advance": _("Advance on the lease"),
     "review": _("To place by hand"),
