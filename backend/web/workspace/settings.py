@@ -21,9 +21,7 @@ from backend.services.workspace_settings import (
     save_settings,
     settings_form,
 )
-from backend.web.bitrix24 import dispatch
 from backend.web.deps import container
-from backend.web.runs import RUN_PORTAL_TASK
 from backend.web.workspace import bp
 from backend.web.workspace.pages import render_page
 from backend.web.workspace.viewer import Viewer, current_viewer
@@ -122,5 +120,6 @@ def preview_view() -> ResponseReturnValue:
 def run_now_view() -> ResponseReturnValue:
     """Queue this portal's billing run for today, as the nightly run does."""
     viewer = _viewer()
-    dispatch(RUN_PORTAL_TASK, [viewer.portal_id, container().clock.today().isoformat()])
+    c = container()
+    c.tasks.billing_run_portal(viewer.portal_id, c.clock.today().isoformat())
     return render_settings(viewer, queued=True)
