@@ -164,6 +164,7 @@ class Container:
             odata=self._odata_client,
             seal=lambda settings: sealed_settings(settings, self.cipher),
             queue_event=self.queue_lease_event,
+            queue_news=self.queue_payment_news,
         )
 
     def _odata_client(self, portal_settings: Mapping[str, Any]) -> OneCClient | None:

@@ -64,6 +64,7 @@ class Ledger:
         self.paid: list[IssuedDocument] = []
         self.partially_paid: dict[int, IssuedDocument] = {}
         self._pending: list[Allocation] = []
+        self.placed: list[tuple[int, PlannedAllocation]] = []  # all this ledger placed
         self._statuses: dict[int, InvoiceStatus] = {}
 
     def _index(self, invoice: IssuedDocument) -> None:
@@ -125,6 +126,7 @@ class Ledger:
 
     def record(self, payment_id: int, planned: PlannedAllocation) -> None:
         """Buffer one allocation and move the invoice's paid amount and status on."""
+        self.placed.append((payment_id, planned))
         self._pending.append(
             Allocation(payment_id, planned.amount, planned.invoice_id, planned.lease_id)
         )
