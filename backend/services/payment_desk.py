@@ -25,6 +25,7 @@ from backend.services.payments import ReviewItem, allocate_manually, review_list
 from backend.services.unit_of_work import UnitOfWork
 
 UNDO_ACTION = "payment.allocation_undone"
+SHOWN = 300  # review rows and search suggestions a page lists at once
 
 
 class DeskProblem(DomainError):
@@ -49,18 +50,18 @@ class Target:
     lease_id: int | None = None
 
 
-def review_queue(uow: UnitOfWork, search: str = "") -> list[ReviewItem]:
-    """Payments with money not placed yet, narrowed by ``search`` (number, payer, INN or
-    words of the purpose, any case)."""
+def review_queue(uow: UnitOfWork, search: str = "", limit: int = SHOWN) -> list[ReviewItem]:
+    """Payments with money not placed yet, oldest first, narrowed by ``search`` (number,
+    payer, INN or words of the purpose, any case); at most ``limit``."""
     items = review_list(uow)
     words = search.strip().casefold()
     if not words:
-        return items
+        return items[:limit]
     return [
         i for i in items
         if words in " ".join((i.payment.number, i.payment.payer_name, i.payment.payer_inn,
                               i.payment.purpose)).casefold()
-    ]  # fmt: skip
+    ][:limit]  # fmt: skip
 
 
 def targets(uow: UnitOfWork) -> list[Target]:

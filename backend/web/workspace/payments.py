@@ -18,6 +18,7 @@ from flask_babel import gettext, lazy_gettext
 from backend.domain.errors import DomainError, NotFound
 from backend.onec.bank_statement import StatementError, StatementRefused, StatementTooLarge
 from backend.services.payment_desk import (
+    SHOWN,
     DeskProblem,
     allocate_by_number,
     journal,
@@ -66,7 +67,7 @@ def render_payments(viewer: Viewer, status: int = 200, **context: Any) -> Respon
     with container().uow(viewer.portal_id) as uow:
         queue = review_queue(uow, search)
         entries = journal(uow)
-        places = targets(uow)
+        places = targets(uow)[:SHOWN]
     return render_page(
         "workspace/payments.html", viewer, section="payments", status=status,
         queue=queue, entries=entries, targets=places, search=search, outcomes=OUTCOMES,

@@ -16,7 +16,7 @@ from backend.domain.landlord_images import LOGO, MAX_BYTES, STAMP, image_key
 from backend.services.landlord_images import image_problem
 from documents.input import parse_request
 from documents.publishing import PdfDocuments
-from documents.render import DocumentRenderer
+from documents.render import ENGINES, DocumentRenderer
 from documents.stamps import StoredImages
 from documents.storage import LocalDiskStorage
 
@@ -39,29 +39,32 @@ def _images_in(pdf: bytes, tmp_path: Path) -> list[str]:
     return listed[2:]  # two header lines
 
 
-def _render(storage: LocalDiskStorage) -> dict[str, bytes]:
+def _render(storage: LocalDiskStorage, engine: str = "reportlab") -> dict[str, bytes]:
     request = parse_request(json.loads(EXAMPLE.read_text(encoding="utf-8")))
     lease = replace(request.lease, landlord=replace(request.lease.landlord, id=LANDLORD_ID))
-    pdfs = PdfDocuments(DocumentRenderer(engine="reportlab"), images=StoredImages(storage))
+    pdfs = PdfDocuments(DocumentRenderer(engine=engine), images=StoredImages(storage))
     files = pdfs.render_files(lease, request.invoice)
     if request.act is not None:
         files |= pdfs.render_files(lease, request.act)
     return files
 
 
-def test_an_invoice_and_act_with_a_stamp_print_it_and_without_one_do_not(tmp_path: Path) -> None:
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_invoice_and_act_with_a_stamp_print_it_and_without_one_do_not(
+    tmp_path: Path, engine: str
+) -> None:
     storage = LocalDiskStorage(tmp_path / "files")
-    plain = _render(storage)
+    plain = _render(storage, engine)
     assert _images_in(plain["invoice"], tmp_path) == []
     assert len(_images_in(plain["invoice_qr"], tmp_path)) == 1  # the QR code only
 
     storage.put(image_key(LANDLORD_ID, STAMP), picture("PNG"))
-    stamped = _render(storage)
+    stamped = _render(storage, engine)
     assert len(_images_in(stamped["invoice"], tmp_path)) == 1
     assert len(_images_in(stamped["act"], tmp_path)) == 1
 
     storage.put(image_key(LANDLORD_ID, LOGO), picture("JPEG", (400, 100)))
-    with_logo = _images_in(_render(storage)["invoice"], tmp_path)
+    with_logo = _images_in(_render(storage, engine)["invoice"], tmp_path)
     assert len(with_logo) == 2
     assert any(" jpeg " in f" {row} " or "dct" in row for row in with_logo)
 
