@@ -129,8 +129,16 @@ def test_settings_keep_the_1c_password_write_only_and_name_a_wrong_value(world: 
     shown = _post(world, "settings/preview", token, **base)
     assert "Документы по А-15/2026" in shown.get_data(as_text=True)
 
+    sent: list[tuple[Any, ...]] = []
+    world.container.task_sender = lambda *call: sent.append(call)
+    queued = _post(world, "settings/run", token)
+    assert "Запуск поставлен в очередь" in queued.get_data(as_text=True)
+    today = world.container.clock.today().isoformat()
+    assert sent == [("jobs.tasks.billing_run_portal", portal.id, today)]
+
     manager = _token(world, MANAGER)
     assert world.web.get(f"/workspace/settings?t={manager}").status_code == 403
+    assert _post(world, "settings/run", manager).status_code == 403
 
 
 def _png() -> bytes:
