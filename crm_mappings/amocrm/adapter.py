@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from backend.config import SANDBOX_AMOCRM_PREFIX
 from crm_mappings.amocrm.client import AmoClient
 from crm_mappings.amocrm.hosts import AccountHosts, account_hosts
 from crm_mappings.amocrm.parties import TenantRequisites, tenant_of_lead
@@ -262,12 +263,14 @@ def amocrm_crm(settings: Settings, tokens: TokenStore, clock: Clock, portal: Por
 
 
 def api_hosts(settings: Settings) -> AccountHosts:
-    """The account hosts this deployment may send secrets to (``hosts``)."""
-    return account_hosts(
-        settings.amocrm_allowed_hosts,
-        sandbox=settings.sandbox,
-        configured_base=settings.amocrm_base_url,
-    )
+    """The account hosts this deployment may send secrets to (``hosts``). In the sandbox the
+    one account is the emulator mounted beside rentflow (``AMOCRM_BASE_URL`` when set, else
+    ``PUBLIC_BASE_URL`` + ``/sandbox/amocrm``); in production there is none."""
+    base = settings.amocrm_base_url
+    if settings.sandbox and not base:
+        base = f"{settings.public_base_url.rstrip('/')}{SANDBOX_AMOCRM_PREFIX}"
+    return account_hosts(settings.amocrm_allowed_hosts, sandbox=settings.sandbox,
+                         configured_base=base)  # fmt: skip
 
 
 def redirect_uri(configured: str, public_base_url: str) -> str:
