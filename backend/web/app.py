@@ -28,8 +28,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         amocrm_widget,
         attention,
         bitrix24,
-        bitrix24_app,  # noqa: F401 - adds the app page's sections to the bitrix24 blueprint
-        bitrix24_landlords,  # noqa: F401 - and its landlords section
+        bitrix24_app,  # noqa: F401 - the app page, the workspace's door in Bitrix24
         documents,
         home,
         onec,
@@ -37,6 +36,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         payments,
         runs,
     )
+    from backend.web.workspace import sections
 
     app.register_blueprint(home.bp)
     app.register_blueprint(operator.bp)
@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.register_blueprint(onec.bp)
     app.register_blueprint(bitrix24.bp)
     app.register_blueprint(runs.bp)
+    sections.register(app)
 
     from backend.web import api_v1, feeds
 

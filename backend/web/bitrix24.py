@@ -222,16 +222,16 @@ def robots() -> ResponseReturnValue:
     return {"ok": True}
 
 
-# --- frames: the app page (bitrix24_app) and the deal tab -----------------------------------
-def request_portal(*, admin: bool = False) -> Portal:
-    """The portal of a placement/app-page POST; an admin re-opening the app after the refresh
-    token died hands over fresh tokens, which bring the portal back. ``admin``: the user must
-    be one of the portal's administrators (``user.admin``)."""
+# --- frames: the app page (bitrix24_app: the workspace's door) and the deal tab ------------
+def request_portal(*, admin: bool = False, restore: bool = False) -> Portal:
+    """The portal of a placement/app-page POST. ``admin``: the user must be one of the
+    portal's administrators (``user.admin``). ``restore``: an administrator re-opening the app
+    after the refresh token died hands over fresh tokens, which bring the portal back."""
     c = container()
     member_id, auth_id = request.form.get("member_id", ""), request.form.get("AUTH_ID", "")
     known = flows.find_portal(c, member_id)
     if (
-        admin
+        (admin or restore)
         and known is not None
         and known.status is PortalStatus.AUTH_LOST
         and request.form.get("REFRESH_ID")

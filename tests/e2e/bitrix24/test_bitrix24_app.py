@@ -61,15 +61,15 @@ def _lease_status(world: World, portal: Portal, lease_id: int) -> LeaseStatus:
 def _map_stages(world: World) -> str:
     page = world.act("placements/DEFAULT/open")
     assert page["status"] == 200
-    frame = re.search(r'name="frame" value="([^"]+)"', page["body"])
+    frame = re.search(r"[?&;]t=([^&\"]+)", page["body"])  # the workspace's links carry it
     assert frame is not None
-    section = requests.post(
-        f"{world.app_url}bitrix24/app/pipelines", data={"frame": frame.group(1)}, timeout=60
+    section = requests.get(
+        f"{world.app_url}workspace/pipelines", params={"t": frame.group(1)}, timeout=60
     )
     assert "Счета аренды" in section.text  # both pipelines are offered
     saved = requests.post(
-        f"{world.app_url}bitrix24/app/mapping",
-        data={"frame": frame.group(1), **MAPPING},
+        f"{world.app_url}workspace/pipelines",
+        data={"t": frame.group(1), **MAPPING},
         timeout=60,
     )
     assert saved.status_code == 200
