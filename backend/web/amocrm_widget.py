@@ -33,6 +33,7 @@ from crm_mappings.amocrm.adapter import AmoCrm, redirect_uri
 from crm_mappings.amocrm.disposable_token import (
     SANDBOX_SECRET,
     InvalidWidgetToken,
+    WidgetCaller,
     audience_for,
     verify_widget_token,
 )
@@ -62,9 +63,9 @@ def widget_secret(settings: Settings) -> str:
     return secret
 
 
-def caller_portal() -> Portal:
-    """The portal of the widget call's disposable token; 401 when anything is off, the
-    token's ``jti`` spent by this call."""
+def widget_caller() -> tuple[Portal, WidgetCaller]:
+    """The portal and the user of the widget call's disposable token; 401 when anything is
+    off, the token's ``jti`` spent by this call."""
     settings = app_settings()
     audience = audience_for(redirect_uri(settings.amocrm_redirect_uri, settings.public_base_url))
     c = container()
@@ -88,7 +89,12 @@ def caller_portal() -> Portal:
     portal = active_account(caller.account_id)
     if portal is None:
         abort(_refused("unknown account"))
-    return portal
+    return portal, caller
+
+
+def caller_portal() -> Portal:
+    """The portal of the widget call's disposable token (``widget_caller``)."""
+    return widget_caller()[0]
 
 
 def allow_amocrm_origin(answer: Response) -> Response:

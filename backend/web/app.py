@@ -26,6 +26,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         amocrm,
         amocrm_settings,
         amocrm_widget,
+        amocrm_workspace,  # noqa: F401 - the workspace's door in amoCRM, on amocrm_widget.bp
         attention,
         bitrix24,
         bitrix24_app,  # noqa: F401 - the app page, the workspace's door in Bitrix24

@@ -16,6 +16,7 @@ Payloads (API v4):
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from backend.config import SANDBOX_AMOCRM_PREFIX
@@ -110,6 +111,17 @@ def ensure_fields(client: AmoClient) -> dict[LeaseField, int]:
     return found
 
 
+@dataclass(frozen=True)
+class AmoUser:
+    """A user of the account, as far as rentflow needs: who, their language, admin or not."""
+
+    id: str
+    name: str
+    lang: str
+    is_admin: bool
+    is_active: bool
+
+
 class AmoCrm:
     """The amoCRM adapter of one account."""
 
@@ -170,6 +182,22 @@ class AmoCrm:
             contact_ids=tuple(str(c["id"]) for c in embedded.get("contacts") or []),
             fields=fields,
         )
+
+    def account_user(self, user_id: str) -> AmoUser:
+        """A user of the account with their rights: GET /api/v4/users/{id}
+        (https://www.amocrm.ru/developers/content/crm_platform/users-api: ``name``, ``lang``,
+        ``rights.is_admin``, ``rights.is_active``); ``CrmNotFound`` when there is none."""
+        if not user_id.isdigit():
+            raise CrmNotFound(f"amoCRM user {user_id[:20]!r} not found")
+        answer = self.client.request("GET", f"/api/v4/users/{int(user_id)}")
+        if not isinstance(answer, dict):
+            raise CrmNotFound(f"amoCRM user {user_id} not found")
+        rights = answer.get("rights") or {}
+        return AmoUser(
+            id=str(answer.get("id", user_id)), name=str(answer.get("name") or ""),
+            lang=str(answer.get("lang") or ""), is_admin=rights.get("is_admin") is True,
+            is_active=rights.get("is_active") is not False,
+        )  # fmt: skip
 
     def tenant(self, deal_id: str) -> TenantRequisites:
         """The lead's tenant: name, INN/KPP and e-mails from its company and contacts."""
