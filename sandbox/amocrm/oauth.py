@@ -25,6 +25,8 @@ def authorize() -> Any:
     acc = account()
     if request.args.get("client_id") != acc.client_id:
         return Response("Unknown integration", status=400, mimetype="text/plain")
+    with acc._lock:
+        acc.widget_installed = True  # granting access installs the integration and its widget
     query = {
         "code": acc.issue_code(),
         "referer": acc.base_url_host,

@@ -105,5 +105,11 @@ def test_a_lead_card_hosts_the_panel_with_the_lead_s_lease_page(
     box = panel.bounding_box()
     assert box is not None
     assert box["width"] <= 320  # amoCRM's narrow right column
+    # the frame fits the page it shows (the page tells its height), no second scrollbar
+    page.wait_for_function(
+        "() => { const f = document.querySelector('.card-widgets iframe');"
+        " return f && f.style.height !== '720px'"
+        " && f.contentDocument.documentElement.scrollHeight <= f.clientHeight + 1; }"
+    )
     snapshot(page, f"amocrm-lead-card-panel-{texts.lang}")
     assert amo_rentflow.account.leads[lead_id]["name"] == "Аренда офиса 12"

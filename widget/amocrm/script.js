@@ -79,6 +79,25 @@ define(['jquery'], function ($) {
       return card && card.id ? card.id : null;
     }
 
+    function fitPanel(event) {
+      /* rentflow's page tells its height (static/rentflow-amocrm-frame.js): fit the frame */
+      var frameEl = $('.rentflow-lcard iframe.rentflow-frame').get(0);
+      var data = event.originalEvent ? event.originalEvent.data : null;
+      var origin = event.originalEvent ? event.originalEvent.origin : '';
+      if (!frameEl || !data || data.rentflow !== 'height' || origin !== backendOrigin() ||
+          event.originalEvent.source !== frameEl.contentWindow) {
+        return;
+      }
+      var height = Math.max(200, Math.min(parseInt(data.height, 10) || PANEL_HEIGHT, 4000));
+      frameEl.style.height = height + 'px';
+    }
+
+    function backendOrigin() {
+      var link = document.createElement('a');
+      link.href = backend();
+      return link.protocol + '//' + link.host;
+    }
+
     function renderPanel() {
       var leadId = currentLead();
       if (!leadId) {
@@ -122,6 +141,7 @@ define(['jquery'], function ($) {
         return true;
       },
       bind_actions: function () {
+        $(window).off('message.rentflow').on('message.rentflow', fitPanel);
         return true;
       },
       settings: function () {
@@ -131,6 +151,7 @@ define(['jquery'], function ($) {
         return true;
       },
       destroy: function () {
+        $(window).off('message.rentflow');
         return true;
       },
       dpSettings: function () {
