@@ -17,7 +17,6 @@ with the account's own OAuth token, never taken from the page. rentflow then sig
 
 from __future__ import annotations
 
-import logging
 from urllib.parse import urlencode
 
 from flask import current_app, jsonify, request
@@ -25,30 +24,19 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from backend.domain.errors import stored_id
-from backend.web.amocrm_widget import bp, widget_caller
+from backend.web.amocrm_widget import bp, caller_user
 from backend.web.deps import container
 from backend.web.workspace.viewer import LANGUAGES, Viewer, sign_viewer
-from crm_mappings.amocrm.lifecycle import adapter_for
-from crm_mappings.port import CrmError, CrmKind, CrmNotFound
+from crm_mappings.port import CrmKind
 
-log = logging.getLogger(__name__)
 HOME, LEASE_CARD, NEW_LEASE = "/workspace/", "/workspace/leases/{id}", "/workspace/leases/new"
 
 
 @bp.get("/workspace")
 def widget_workspace() -> ResponseReturnValue:
     """The workspace address for the widget's frame (see the module's docstring)."""
-    portal, caller = widget_caller()
+    portal, user = caller_user()
     c = container()
-    try:
-        user = adapter_for(c, portal).account_user(caller.user_id)
-    except CrmNotFound:
-        return jsonify(error="unknown user"), 401
-    except CrmError as exc:
-        log.warning("amoCRM users API failed for portal %s: %s", portal.id, exc)
-        return jsonify(error="amoCRM did not answer, try again"), 502
-    if not user.is_active:
-        return jsonify(error="unknown user"), 401
     wanted = request.args.get("lang", "").lower()
     lang = wanted if wanted in LANGUAGES else (user.lang if user.lang in LANGUAGES else "ru")
     portal_id = stored_id(portal.id, "portal")

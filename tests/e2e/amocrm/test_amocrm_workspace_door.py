@@ -105,3 +105,24 @@ def test_no_address_without_a_valid_token_or_for_a_user_amocrm_does_not_know(
 
     assert (forged.status_code, stranger.status_code, bad_lead.status_code) == (401, 401, 400)
     assert all("url" not in a.json() for a in (forged, stranger, bad_lead))
+
+
+def test_a_manager_can_neither_read_nor_change_the_account_s_settings(world: World) -> None:
+    portal_id = install(world)
+    manager = {"X-Auth-Token": world.token(user_id=str(MANAGER_ID))}
+    body = {"pipeline_id": "7001", "statuses": {"10004": "signed"}, "events": {}}
+
+    changed = requests.post(f"{world.rentflow}/amocrm/widget/mapping", json=body,
+                            headers=manager, timeout=30)  # fmt: skip
+    read = requests.get(f"{world.rentflow}/amocrm/widget/mapping",
+                        headers={"X-Auth-Token": world.token(user_id=str(MANAGER_ID))},
+                        timeout=30)  # fmt: skip
+    dp_secret = requests.get(f"{world.rentflow}/amocrm/widget/dp-token",
+                             headers={"X-Auth-Token": world.token(user_id=str(MANAGER_ID))},
+                             timeout=30)  # fmt: skip
+
+    assert (changed.status_code, read.status_code, dp_secret.status_code) == (403, 403, 403)
+    assert "token" not in dp_secret.json()
+    with world.container.uow(portal_id) as uow:
+        assert uow.mappings.all() == {}
+    assert world.web_get("/amocrm/widget/dp-token")["token"]  # the administrator gets it
