@@ -27,7 +27,7 @@ from backend.services.crm_sync import load_mapping, save_mapping
 from backend.services.deal_actions import PanelAction, run_panel_action
 from backend.services.deal_lease import DealHasLease, create_lease_for_deal
 from backend.services.deal_panel import deal_panel
-from backend.web.amocrm import active_account, app_settings, enqueue
+from backend.web.amocrm import active_account, app_settings
 from backend.web.deps import container
 from crm_mappings.amocrm.adapter import AmoCrm, AmoUser, redirect_uri
 from crm_mappings.amocrm.disposable_token import (
@@ -37,7 +37,6 @@ from crm_mappings.amocrm.disposable_token import (
     audience_for,
     verify_widget_token,
 )
-from crm_mappings.amocrm.lifecycle import adapter_for
 from crm_mappings.amocrm.signing import account_secret
 from crm_mappings.mapping import LeaseEvent, StageMapping, default_mapping
 from crm_mappings.port import CrmError, CrmNotFound
@@ -45,7 +44,6 @@ from crm_mappings.port import CrmError, CrmNotFound
 log = logging.getLogger(__name__)
 bp = Blueprint("amocrm_widget", __name__, url_prefix="/amocrm/widget")
 
-DOCUMENT_TASK = "jobs.tasks.crm_document_issued"
 _AMO_ORIGIN = re.compile(r"^https://[\w-]+\.(amocrm\.ru|amocrm\.com|kommo\.com)$")
 
 
@@ -104,8 +102,11 @@ def caller_user() -> tuple[Portal, AmoUser]:
     the user's id only. 401 for a user amoCRM does not know or who is deactivated, 502 when
     amoCRM does not answer."""
     portal, caller = widget_caller()
+    crm = container().crm(portal)
+    if not isinstance(crm, AmoCrm):
+        abort(_refused("not an amoCRM account"))
     try:
-        user = adapter_for(container(), portal).account_user(caller.user_id)
+        user = crm.account_user(caller.user_id)
     except CrmNotFound:
         abort(_refused("unknown user"))
     except CrmError as exc:
@@ -208,7 +209,7 @@ def widget_action(lead_id: str) -> ResponseReturnValue:
     except DomainError as exc:
         return jsonify(error=str(exc)), 422
     for document_id in result.issued:
-        enqueue(DOCUMENT_TASK, portal_id, document_id)
+        container().tasks.document_issued(portal_id, document_id)
     future = result.future
     if future is not None:  # ask the manager, then send again with "confirm_future": true
         period = [future.period.start.isoformat(), future.period.end.isoformat()]
