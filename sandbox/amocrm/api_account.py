@@ -110,22 +110,20 @@ def list_users() -> Any:
     """The account's users, paged (users-api: ``_embedded.users``, ``_links.next``)."""
     acc = account()
     page, limit = paging()
-    ids = sorted(acc.users)
-    chunk = ids[(page - 1) * limit : page * limit]
-    if not chunk:
+    with acc._lock:
+        everyone = list(acc.users)
+    users = everyone[(page - 1) * limit : page * limit]
+    if not users:
         return Response(status=204)
     links: dict[str, Any] = {"self": {"href": f"/api/v4/users?page={page}&limit={limit}"}}
-    if page * limit < len(ids):
+    if page * limit < len(everyone):
         links["next"] = {"href": f"/api/v4/users?page={page + 1}&limit={limit}"}
-    users = [acc.user_view(i) for i in chunk]
-    return jsonify({"_total_items": len(ids), "_page": page, "_links": links,
+    return jsonify({"_total_items": len(everyone), "_page": page, "_links": links,
                     "_embedded": {"users": users}})  # fmt: skip
 
 
 @bp.get("/api/v4/users/<int:user_id>")
 def get_user(user_id: int) -> Any:
     """One user with its rights; 204 when there is none, as for leads."""
-    acc = account()
-    if user_id not in acc.users:
-        return Response(status=204)
-    return jsonify(acc.user_view(user_id))
+    user = account().user(user_id)
+    return jsonify(user) if user is not None else Response(status=204)

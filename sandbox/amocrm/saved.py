@@ -12,8 +12,8 @@ from flask import Flask, Response
 from sandbox.amocrm.state import AmoAccount
 from sandbox.persist import StateFile
 
-_BY_ID = ("leads", "companies", "contacts", "custom_fields", "users")  # int keys
-_LISTS = ("notes", "tasks", "webhooks", "pipelines")
+_BY_ID = ("leads", "companies", "contacts", "custom_fields")  # int keys
+_LISTS = ("notes", "tasks", "webhooks", "pipelines", "users")
 
 
 def snapshot(acc: AmoAccount) -> dict[str, Any]:

@@ -85,7 +85,7 @@ class AmoAccount:
     webhooks: list[dict[str, Any]] = field(default_factory=list)  # API-registered
     companies: dict[int, dict[str, Any]] = field(default_factory=dict)
     contacts: dict[int, dict[str, Any]] = field(default_factory=dict)
-    users: dict[int, dict[str, Any]] = field(default_factory=default_users)
+    users: list[dict[str, Any]] = field(default_factory=default_users)  # users-api shape
     widget_installed: bool = False  # the admin installed the integration from amoMarket
     faults: deque[int] = field(default_factory=deque)  # statuses the next API calls answer
     _codes: set[str] = field(default_factory=set)
@@ -129,10 +129,11 @@ class AmoAccount:
             self._next_id += 1
             return self._next_id
 
-    def user_view(self, user_id: int) -> dict[str, Any]:
-        """A user as GET /api/v4/users/{id} shows it (``users``)."""
+    def user(self, user_id: int) -> dict[str, Any] | None:
+        """A user as GET /api/v4/users/{id} shows it (a copy), or None."""
         with self._lock:
-            return copy.deepcopy(self.users[user_id])
+            found = next((u for u in self.users if u["id"] == user_id), None)
+            return copy.deepcopy(found) if found is not None else None
 
     @property
     def base_url_host(self) -> str:

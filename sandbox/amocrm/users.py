@@ -54,11 +54,9 @@ def make_user(
     }
 
 
-def default_users() -> dict[int, dict[str, Any]]:
+def default_users() -> list[dict[str, Any]]:
     """An administrator and a manager, as a new account's owner invites them."""
-    return {
-        ADMIN_ID: make_user(ADMIN_ID, "Анна Админова", "anna@rentflow-sandbox.example", admin=True),
-        MANAGER_ID: make_user(
-            MANAGER_ID, "Михаил Менеджеров", "mikhail@rentflow-sandbox.example", admin=False
-        ),
-    }
+    return [
+        make_user(ADMIN_ID, "Анна Админова", "admin@amo.example", admin=True),
+        make_user(MANAGER_ID, "Михаил Менеджеров", "manager@amo.example", admin=False),
+    ]
