@@ -42,8 +42,19 @@ def _page(template: str, acc: AmoAccount, **context: Any) -> str:
     return render_template(
         template, acc=acc, lang=lang, t=texts(lang), me=current_user(acc),
         root=request.script_root, user_cookie=USER_COOKIE, lang_cookie=LANG_COOKIE,
-        widget_code=WIDGET_CODE, rentflow=rentflow_origin(acc), **context,
+        widget_code=WIDGET_CODE, rentflow=rentflow_origin(acc), own=_own(acc), **context,
     )  # fmt: skip
+
+
+def _own(acc: AmoAccount) -> Any:
+    """A link to this account's own address (``https://<subdomain>.amocrm.ru/leads/...``,
+    as rentflow writes a lead's lease link) made to open here, in the sandbox."""
+    prefix = f"https://{acc.base_url_host}/"
+
+    def own(url: str) -> str:
+        return f"{request.script_root}/{url[len(prefix) :]}" if url.startswith(prefix) else url
+
+    return own
 
 
 def _config_json(config: dict[str, Any]) -> str:

@@ -11,13 +11,14 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from backend.bootstrap import bootstrap
+from backend.bootstrap import Container, bootstrap
 from backend.config import SANDBOX_AMOCRM_PREFIX, Settings
 from sandbox.amocrm.state import AmoAccount
 from sandbox.amocrm.users import ADMIN_ID, MANAGER_ID
@@ -50,14 +51,23 @@ def amo_rentflow(settings: Settings, db_url: str) -> Iterator[AmoRentflow]:
     sandboxed = replace(settings, sandbox=True, public_base_url=f"http://127.0.0.1:{port}")
     assert not sandboxed.amocrm_base_url  # the account is found without it
     container = bootstrap(sandboxed)  # the real clock: disposable tokens carry real times
+    container.task_sender = partial(_run_now, container)  # no worker: tasks run when queued
     app = create_app(container=container)
-    app.config["RENTFLOW_DISPATCH"] = lambda name, args: None  # no worker in this suite
     (amo,) = [s for s in sandbox_apps(sandboxed) if s.name == "amocrm"]
     try:
         with serve(DispatcherMiddleware(app, {amo.prefix: amo.app}), port=port) as url:
             yield AmoRentflow(Rentflow(container, url), amo.app.config["AMO_ACCOUNT"])
     finally:
         container.dispose()
+
+
+def _run_now(container: Container, name: str, *args: Any) -> None:
+    """Run a queued task at once, in the thread that queued it, as a worker would run it."""
+    from jobs import tasks
+    from jobs.runtime import set_container
+
+    set_container(container)
+    getattr(tasks, name.rsplit(".", 1)[1])(*args)
 
 
 class SandboxAmoAccount:
