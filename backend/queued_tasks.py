@@ -20,10 +20,8 @@ LEASE_EVENT = "jobs.tasks.crm_lease_event"
 BILLING_RUN = "jobs.tasks.billing_run"
 BILLING_RUN_PORTAL = "jobs.tasks.billing_run_portal"
 IMPORT_PORTAL = "jobs.bulk_tasks.import_portal"
-NAMES = (
-    DEAL_CHANGED, ROBOT_FIRED, DEAL_ACTION, DOCUMENT_ISSUED, LEASE_EVENT, BILLING_RUN,
-    BILLING_RUN_PORTAL, IMPORT_PORTAL,
-)  # fmt: skip
+CRM_NAMES = (DEAL_CHANGED, ROBOT_FIRED, DEAL_ACTION, DOCUMENT_ISSUED, LEASE_EVENT)
+NAMES = (*CRM_NAMES, BILLING_RUN, BILLING_RUN_PORTAL, IMPORT_PORTAL)  # in ``Tasks`` order
 
 
 class QueuedTasks:

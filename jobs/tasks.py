@@ -40,11 +40,14 @@ def deliver_outbox() -> None:
 
     built = container()
     report = deliver_due(
-        built.uow, built.clock, built.mailer(), built.document_storage(),
+        built.uow,
+        built.clock,
+        built.mailer(),
+        built.document_storage(),
         on_sent=lambda work, message: documents_mailed(
             work, built.clock, message, built.queue_lease_event
         ),
-    )  # fmt: skip
+    )
     if report.more:  # a billing day's mail: go on at once rather than at the next beat
         deliver_outbox.delay()
 
