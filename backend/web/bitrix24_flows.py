@@ -9,8 +9,8 @@ Trust rules (EN apidocs.bitrix24.com):
   (common/events/on-app-update), so it proves itself with its access token instead;
 - placements and the app page carry ``AUTH_ID``; it is checked by calling ``app.info`` on the
   portal's *stored* REST endpoint (widgets/_includes/widget_data.md, common/system/app-info);
-  the app page (settings) also needs ``user.admin`` true (common/users/user-admin), and signs
-  an ``app`` frame; the deal tab signs a ``tab`` frame that no settings form accepts;
+  the app page asks ``user.admin`` (common/users/user-admin) and signs a workspace viewer
+  (administrator or not); the deal tab signs a ``tab`` frame that no workspace page accepts;
 - install: DOMAIN must be an allowed portal domain and SERVER_ENDPOINT a known OAuth server
   (``bitrix24_trust``); the tokens are checked on the portal named by DOMAIN; a re-install of
   a known ``member_id`` must also pass on the stored endpoint, so a look-alike portal cannot
@@ -40,7 +40,7 @@ from crm_mappings.tokens import OAuthTokens
 
 KIND = CrmKind.BITRIX24.value
 FRAME_TOKEN_AGE = 8 * 3600
-APP_FRAME, TAB_FRAME = "app", "tab"  # the settings page (admins only) and the deal tab
+TAB_FRAME = "tab"  # the deal tab's forms (the app page signs a workspace viewer instead)
 
 __all__ = ["Forbidden", "NotAllowed"]
 
@@ -180,7 +180,7 @@ def _serializer(container: Container) -> URLSafeTimedSerializer:
 
 def sign_frame(container: Container, portal_id: int, kind: str, deal_id: str = "") -> str:
     """A token the frame's own follow-up POSTs carry instead of re-sending AUTH_ID; ``kind``
-    says which page signed it (``APP_FRAME`` only for admins, ``TAB_FRAME``)."""
+    says which page signed it (``TAB_FRAME``: the deal tab)."""
     return _serializer(container).dumps({"p": portal_id, "d": deal_id, "k": kind})
 
 

@@ -279,3 +279,13 @@ def user_is_admin(client_endpoint: str, auth_id: str, timeout: float = 15.0) -> 
     """True when the user whose token this is may manage the app's settings: ``user.admin``
     (scope basic, api-reference/common/users/user-admin) answers ``true``."""
     return _call_with(client_endpoint, auth_id, "user.admin", timeout) is True
+
+
+def current_user(client_endpoint: str, auth_id: str, timeout: float = 15.0) -> tuple[str, str]:
+    """(id, "Name Last name") of the user whose token this is: ``user.current``
+    (api-reference/user/user-current); empty strings when the portal does not say."""
+    result = _call_with(client_endpoint, auth_id, "user.current", timeout)
+    if not isinstance(result, dict):
+        return "", ""
+    name = " ".join(str(result.get(k) or "") for k in ("NAME", "LAST_NAME")).strip()
+    return str(result.get("ID", "")), name

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 import pytest
 from flask import Flask, jsonify, request
@@ -113,6 +113,15 @@ class World:
         tokens = self.portal.issue_tokens(user_id)
         data = {"AUTH_ID": tokens["access_token"], "member_id": self.portal.member_id, **form}
         return self.web.post(f"{path}?LANG=en", data=data)
+
+
+def token_of(answer: Any) -> str:
+    """The workspace token the app page hands over: it redirects the frame into the
+    workspace with the signed viewer in ``t``."""
+    assert answer.status_code == 303, answer.get_data(as_text=True)[:300]
+    found = re.search(r"[?&]t=([^&]+)", answer.headers["Location"])
+    assert found is not None, answer.headers["Location"]
+    return unquote(found.group(1))
 
 
 def frame_of(page: Any) -> str:

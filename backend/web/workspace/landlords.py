@@ -1,7 +1,7 @@
-"""The landlords section of the Bitrix24 app page: add and edit a landlord (исполнитель).
+"""The landlords section of the workspace: add and edit a landlord (исполнитель).
 
 Server-rendered pages with plain forms, on purpose: the frame is a page of rentflow inside
-the portal, every request must carry the signed app-page frame token anyway, and a plain form
+the CRM, every request must carry the signed workspace token anyway, and a plain form
 keeps working without JS, keeps what was typed on an error, and needs no build step or
 bundle. A few lines of JS (``static/rentflow-forms.js``) post the form to ``validate`` when a
 field loses focus, so a wrong INN is shown next to its field well within a second, before the
@@ -23,13 +23,15 @@ from backend.services.landlords import (
     Problem,
     check_form,
     landlord_form,
+    list_landlords,
     read_form,
     save_landlord_form,
 )
-from backend.web import bitrix24_flows as flows
-from backend.web.bitrix24 import bp
-from backend.web.bitrix24_app import render_landlords, render_section
 from backend.web.deps import container
+from backend.web.workspace import bp
+from backend.web.workspace import settings_images as images
+from backend.web.workspace.pages import render_page
+from backend.web.workspace.viewer import Viewer, current_viewer
 
 _ = lazy_gettext
 # what each check's code means, said to a person; {expected} is what the check wanted
@@ -55,66 +57,85 @@ def problem_text(problem: Problem) -> str:
     return str(MESSAGES.get(problem.code, MESSAGES["invalid"])) % {"expected": problem.expected}
 
 
-def _frame() -> tuple[int, str]:
-    frame = request.form.get("frame", "")
-    portal_id, _ = flows.read_frame(container(), frame, flows.APP_FRAME)
-    return portal_id, frame
+def _viewer() -> Viewer:
+    return current_viewer(container(), admin=True)
 
 
 def _landlord_id() -> int | None:
-    raw = request.form.get("landlord", "")
+    raw = request.values.get("landlord", "")
     return int(raw) if raw.isdigit() else None
 
 
+def render_landlords(viewer: Viewer, message: str = "") -> ResponseReturnValue:
+    """The landlords section: the portal's landlords by name, INN and bank."""
+    c = container()
+    with c.uow(viewer.portal_id) as uow:
+        landlords = list_landlords(uow)
+    return render_page(
+        "workspace/landlords.html", viewer, section="landlords",
+        landlords=landlords, message=message, year=c.clock.today().year,
+    )  # fmt: skip
+
+
 def _render_form(
-    portal_id: int, frame: str, form: LandlordForm, status: int = 200
+    viewer: Viewer, form: LandlordForm, status: int = 200, more: dict[str, str] | None = None
 ) -> ResponseReturnValue:
-    errors = {name: problem_text(p) for name, p in form.problems.items()}
-    return render_section(
-        "bitrix24/landlord_form.html", portal_id, frame, "landlords", status,
+    errors = {name: problem_text(p) for name, p in form.problems.items()} | (more or {})
+    return render_page(
+        "workspace/landlord_form.html", viewer, section="landlords", status=status,
         form=form, errors=errors, fields=TEXT_FIELDS,
     )  # fmt: skip
 
 
-@bp.post("/app/landlords/form", endpoint="landlord_form")
+@bp.get("/landlords", endpoint="landlords")
+def landlords_view() -> ResponseReturnValue:
+    """The portal's landlords (administrators only)."""
+    return render_landlords(_viewer())
+
+
+@bp.get("/landlords/form", endpoint="landlord_form")
 def landlord_form_view() -> ResponseReturnValue:
     """An empty form for a new landlord, or the stored one's to edit."""
-    portal_id, frame = _frame()
+    viewer = _viewer()
     landlord_id = _landlord_id()
     if landlord_id is None:
-        return _render_form(portal_id, frame, read_form({"vat_payer": "1"}))
+        return _render_form(viewer, read_form({"vat_payer": "1"}))
     try:
-        with container().uow(portal_id) as uow:
+        with container().uow(viewer.portal_id) as uow:
             form = landlord_form(uow, landlord_id)
     except NotFound:
-        return render_landlords(portal_id, frame, gettext("This landlord no longer exists."))
-    return _render_form(portal_id, frame, form)
+        return render_landlords(viewer, gettext("This landlord no longer exists."))
+    return _render_form(viewer, form)
 
 
-@bp.post("/app/landlords/save", endpoint="save_landlord")
+@bp.post("/landlords/save", endpoint="save_landlord")
 def save_landlord_view() -> ResponseReturnValue:
     """Save the form: back to the list, or the same form with every problem and what was
     typed (422)."""
-    portal_id, frame = _frame()
+    viewer = _viewer()
     c = container()
     form = read_form(request.form, _landlord_id())
+    uploads, remove = images.read_uploads()
+    if bad_images := images.upload_errors(uploads):
+        return _render_form(viewer, check_form(form), 422, bad_images)
     invalid: LandlordForm | None = None
     try:
-        with c.uow(portal_id) as uow:
-            save_landlord_form(uow, c.clock, form)
+        with c.uow(viewer.portal_id) as uow:
+            landlord_id = save_landlord_form(uow, c.clock, form)
+            images.store_uploads(uow, landlord_id, uploads, remove)
             uow.commit()
     except LandlordFormInvalid as err:
         invalid = err.form
     except NotFound:
-        return render_landlords(portal_id, frame, gettext("This landlord no longer exists."))
+        return render_landlords(viewer, gettext("This landlord no longer exists."))
     if invalid is not None:
-        return _render_form(portal_id, frame, invalid, 422)
-    return render_landlords(portal_id, frame, gettext("Saved: %(name)s", name=form.values["name"]))
+        return _render_form(viewer, invalid, 422)
+    return render_landlords(viewer, gettext("Saved: %(name)s", name=form.values["name"]))
 
 
-@bp.post("/app/landlords/validate", endpoint="validate_landlord")
+@bp.post("/landlords/validate", endpoint="validate_landlord")
 def validate_landlord_view() -> ResponseReturnValue:
     """The form's problems as JSON ``{"errors": {field: text}}``, for the inline check."""
-    _frame()
+    _viewer()
     form = check_form(read_form(request.form))
     return {"errors": {name: problem_text(p) for name, p in form.problems.items()}}
