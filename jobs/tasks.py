@@ -9,12 +9,11 @@ from backend.services.crm_push import push_published_documents
 from backend.services.deal_actions import DealAction, run_deal_action
 from backend.services.deal_resync import ChangedDeals
 from backend.services.lease_events import push_recorded_event
-from backend.services.robots import Robot, answer_robot
+from backend.services.robots import Robot, RobotAnswers, answer_robot
 from crm_mappings.mapping import LeaseEvent
 from crm_mappings.port import CrmKind, CrmUnavailable
 from jobs.portal_task import PortalWork, portal_task
 from jobs.runtime import (
-    bitrix24_return_robot,
     container,
     installed_portal,
 )
@@ -40,11 +39,14 @@ def deliver_outbox() -> None:
 
     built = container()
     report = deliver_due(
-        built.uow, built.clock, built.mailer(), built.document_storage(),
+        built.uow,
+        built.clock,
+        built.mailer(),
+        built.document_storage(),
         on_sent=lambda work, message: documents_mailed(
             work, built.clock, message, built.queue_lease_event
         ),
-    )  # fmt: skip
+    )
     if report.more:  # a billing day's mail: go on at once rather than at the next beat
         deliver_outbox.delay()
 
@@ -153,7 +155,8 @@ def bitrix24_robot(work: PortalWork, code: str, deal_id: str, event_token: str) 
         for document_id in done.issued:
             crm_document_issued.delay(work.portal_id, document_id)
     values = answer_robot(work.uow(), c.clock, robot, deal_id, c.link_url)
-    bitrix24_return_robot(work.crm, event_token, values)
+    if isinstance(work.crm, RobotAnswers):
+        work.crm.return_robot_values(event_token, values)
 
 
 @portal_task

@@ -95,9 +95,15 @@ def _targets(uow: UnitOfWork, document_ids: Sequence[int]) -> list[_Target]:
         if doc.lease_id not in summaries:
             summaries[doc.lease_id] = _summary(uow, lease, lease_docs[doc.lease_id])
         target = _Target(
-            doc, invoice, lease.number, deal_id, pipeline_id, per_period,
-            str(settings.get("billing_pipeline", "")), summaries[doc.lease_id],
-        )  # fmt: skip
+            doc,
+            invoice,
+            lease.number,
+            deal_id,
+            pipeline_id,
+            per_period,
+            str(settings.get("billing_pipeline", "")),
+            summaries[doc.lease_id],
+        )
         targets.append(target)
     return targets
 
@@ -211,9 +217,12 @@ def push_document_issued(
     with uow:
         uow.documents.mark(document_id, crm_synced_at=clock.now())
         uow.audit.record(
-            clock.now(), "document.crm_synced", "document", document_id,
+            clock.now(),
+            "document.crm_synced",
+            "document",
+            document_id,
             {"deal": comment_on, "created_deal": created},
-        )  # fmt: skip
+        )
         uow.commit()
     return Pushed(comment_on, updates, text, created)
 
@@ -267,8 +276,10 @@ def push_published_documents(
             synced.append((doc.id or 0, target.lease_deal))
     if not merged:
         return []
-    updates = {deal: DealUpdate(deal, stage_id=stage, fields=fields)
-               for deal, (stage, fields, _) in merged.items()}  # fmt: skip
+    updates = {
+        deal: DealUpdate(deal, stage_id=stage, fields=fields)
+        for deal, (stage, fields, _) in merged.items()
+    }
     crm.update_deals(list(updates.values()))
     crm.add_comments(
         [DealComment(deal, "\n".join(texts)) for deal, (_, _, texts) in merged.items()]
@@ -279,12 +290,16 @@ def push_published_documents(
         )
         for document_id, deal in synced:
             uow.audit.record(
-                clock.now(), "document.crm_synced", "document", document_id,
+                clock.now(),
+                "document.crm_synced",
+                "document",
+                document_id,
                 {"deal": deal, "created_deal": ""},
-            )  # fmt: skip
+            )
         uow.commit()
-    return [Pushed(deal, (updates[deal],), "\n".join(texts))
-            for deal, (_, _, texts) in merged.items()]  # fmt: skip
+    return [
+        Pushed(deal, (updates[deal],), "\n".join(texts)) for deal, (_, _, texts) in merged.items()
+    ]
 
 
 def _open_billing_deal(uow: UnitOfWork, crm: CrmPort, target: _Target, stage: str | None) -> str:
@@ -329,9 +344,12 @@ def push_lease_event(
     crm.update_deals([update])
     with uow:
         uow.audit.record(
-            clock.now(), "deal.stage_pushed", "document", document_id,
+            clock.now(),
+            "deal.stage_pushed",
+            "document",
+            document_id,
             {"deal": deal_id, "event": str(event), "stage": stage},
-        )  # fmt: skip
+        )
         uow.commit()
     return Pushed(deal_id, (update,), "")
 

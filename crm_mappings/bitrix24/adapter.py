@@ -94,6 +94,15 @@ class Bitrix24Adapter:
     def __init__(self, client: Bitrix24Client) -> None:
         self.client = client
 
+    def return_robot_values(self, event_token: str, values: Mapping[str, str]) -> None:
+        """Hand a robot's results back to its business process (``USE_SUBSCRIPTION=Y``, the
+        robots ``setup`` registers); the portal keeps only the keys declared in
+        RETURN_PROPERTIES (EN api-reference/bizproc/bizproc-robot/bizproc-event-send)."""
+        self.client.call(
+            "bizproc.event.send",
+            {"EVENT_TOKEN": event_token, "RETURN_VALUES": dict(values), "LOG_MESSAGE": "rentflow"},
+        )
+
     def list_pipelines(self) -> list[Pipeline]:
         categories = list(
             self.client.list_all("crm.category.list", {"entityTypeId": DEAL}, "categories")

@@ -192,8 +192,9 @@ def oauth_token() -> ResponseReturnValue:
         state.refresh_tokens.discard(old)
         state.refreshes += 1
         tokens = state.issue_tokens()
-    return jsonify(dict(tokens, **portal_actions.endpoints(state), scope=",".join(state.scope),
-                        user_id=1))  # fmt: skip
+    return jsonify(
+        dict(tokens, **portal_actions.endpoints(state), scope=",".join(state.scope), user_id=1)
+    )
 
 
 def create_emulator(state: PortalState | None = None, *, saved: StateFile | None = None) -> Flask:
