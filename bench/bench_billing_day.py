@@ -9,7 +9,8 @@ What runs:
   port with Bitrix24's own rate limit), rentflow installed on each (tokens in the store, a
   stage mapped to "invoice issued"), ``--leases`` leases spread over them, each with a deal;
 - February's invoices are seeded as issued earlier (rows, numbers and a link; no PDF), so
-  the measured day, 25 Feb 2026, holds one invoice (March) and one act (February) per lease;
+  the measured day, 28 Feb 2026, holds one invoice (March's, due since the 25th) and one act
+  (February's: an act is dated no earlier than its period's last day) per lease;
 - a real ``rentflow worker`` (embedded SQLite broker, ``--concurrency`` prefork processes)
   gets one ``billing_run_portal`` task per portal, as the nightly fan-out sends them; its
   ``crm_documents_issued`` tasks push to the emulators; ``deliver_outbox`` tasks mail to an
@@ -64,7 +65,7 @@ from sandbox.bitrix24.app import create_emulator
 from sandbox.bitrix24.state import PortalState
 from tests.smtp_sink import smtp_sink
 
-DAY = date(2026, 2, 25)  # March's invoice (4 days before the start) and February's act
+DAY = date(2026, 2, 28)  # March's invoice (due since the 25th) and February's act
 SEEDED = date(2026, 1, 28)  # February's invoices went out then
 
 
@@ -240,7 +241,9 @@ def _measure(
         shown = " / ".join(f"{mb:.0f}" for mb in quarters)
         print(f"  worker RSS (all processes) MB at 0/25/50/75/100 % of the run: {shown};"
               f" peak {max(running):.0f}")  # fmt: skip
-    print(f"  CPU: worker {worker_cpu:.0f} s ({worker_cpu / max(docs, 1) * 1000:.0f} ms/doc),"
+    leases = docs // 2  # an invoice and an act each
+    print(f"  CPU: worker {worker_cpu:.1f} s ({worker_cpu / max(leases, 1) * 1000:.1f} ms/lease,"
+          f" {worker_cpu / max(docs, 1) * 1000:.1f} ms/doc),"
           f" this process (emulators, SMTP sink, polling) {bench_cpu:.0f} s,"
           f" over {total:.0f} s of wall time on {os.cpu_count()} cores")  # fmt: skip
 

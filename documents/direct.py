@@ -19,18 +19,15 @@ from __future__ import annotations
 
 import base64
 import io
-from dataclasses import fields, is_dataclass
-from functools import cache
+from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape
 
-from reportlab import rl_config
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
     BaseDocTemplate,
     Flowable,
@@ -43,11 +40,9 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from documents.assets import BOLD_FONT, REGULAR_FONT, package_path
+from documents.pdf_fonts import BOLD, REGULAR, preset, register_fonts
 from documents.view import DocumentView
 
-REGULAR, BOLD = "RentflowSans", "RentflowSans-Bold"
-FONT_FILES = {REGULAR: REGULAR_FONT, BOLD: BOLD_FONT}
 PRODUCER = "rentflow (ReportLab)"
 
 # style.css: @page { size: A4; margin: 12mm 12mm 14mm 15mm; }
@@ -147,45 +142,22 @@ _SIGNATURES_STYLE = TableStyle(
 )
 
 
-@cache
-def _register_fonts() -> frozenset[int]:
-    """Register the shipped fonts once per process; the code points both of them have."""
-    covered: set[int] | None = None
-    for name, file_name in FONT_FILES.items():
-        font = TTFont(name, str(package_path("fonts", file_name)))
-        pdfmetrics.registerFont(font)
-        points = set(font.face.charToGlyph)
-        covered = points if covered is None else covered & points
-    pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD)
-    rl_config.useA85 = 0  # images as binary Flate streams, not ASCII85 text (a third larger)
-    return frozenset(covered or ())
+@lru_cache(maxsize=4096)
+def _parsed(markup: str, style: ParagraphStyle) -> tuple[ParagraphStyle, tuple[Any, ...]]:
+    """ReportLab's parse of a paragraph's markup (its XML parser is a sixth of a PDF's time):
+    the labels, the landlord's and bank's names, and everything the invoice pair shares are
+    parsed once."""
+    parsed = Paragraph(markup, style)
+    return parsed.style, tuple(parsed.frags)
 
 
-def _strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if is_dataclass(value) and not isinstance(value, type):
-        return [
-            text
-            for field in fields(value)
-            if field.name != "qr_data_uri"
-            for text in _strings(getattr(value, field.name))
-        ]
-    if isinstance(value, dict):
-        return [text for item in value.values() for text in _strings(item)]
-    if isinstance(value, tuple | list):
-        return [text for item in value for text in _strings(item)]
-    return []
-
-
-def covers(view: DocumentView) -> bool:
-    """Whether the shipped font has a glyph for every character the document prints."""
-    covered = _register_fonts()
-    return all(ord(char) in covered for text in _strings(view) for char in text if char > " ")
+def _paragraph(markup: str, style: ParagraphStyle) -> Paragraph:
+    parsed_style, frags = _parsed(markup, style)
+    return Paragraph(markup, parsed_style, frags=[frag.clone() for frag in frags])
 
 
 def _text(value: str, style: ParagraphStyle = _BODY) -> Paragraph:
-    return Paragraph(escape(value), style)
+    return _paragraph(escape(value), style)
 
 
 def _cell(value: str, width: float) -> str | Paragraph:
@@ -324,7 +296,7 @@ def _signatures(view: DocumentView) -> list[Flowable]:
         role = f"<b>{escape(person.role)}</b>"
         if person.position:
             role += f" ({escape(person.position)})"
-        cells.append([Paragraph(role, _BODY), _Signature(person.name)])
+        cells.append([_paragraph(role, _BODY), _Signature(person.name)])
     table = Table([cells], colWidths=[WIDTH / len(cells)] * len(cells))
     table.setStyle(_SIGNATURES_STYLE)
     return [Spacer(1, 8 * mm), table]
@@ -364,13 +336,18 @@ def _page() -> PageTemplate:
     return PageTemplate("page", [frame])
 
 
+class _Document(BaseDocTemplate):  # type: ignore[misc]
+    def beforeDocument(self) -> None:  # noqa: N802 - ReportLab's hook
+        preset(self.canv._doc)  # the fonts' subsets numbered alike in every PDF (pdf_fonts)
+
+
 def draw_pdf(view: DocumentView, with_qr: bool = False) -> bytes:
     """The invoice (with its payment QR code when ``with_qr``) or act of ``view`` as PDF."""
-    _register_fonts()
+    register_fonts()
     if with_qr and not view.qr_data_uri:
         raise ValueError("the QR invoice needs the view's QR code")
     out = io.BytesIO()
-    document = BaseDocTemplate(
+    document = _Document(
         out,
         pagesize=A4,
         pageTemplates=[_page()],

@@ -374,3 +374,28 @@ def test_a_landlord_with_templates_of_their_own_keeps_weasyprint(tmp_path: Path)
 def test_an_unknown_engine_is_refused() -> None:
     with pytest.raises(ValueError, match="reportlab, weasyprint"):
         DocumentRenderer(engine="chrome")
+
+
+def _font_files(pdf: bytes) -> list[bytes]:
+    """The embedded TrueType programs of ``pdf``, decoded."""
+    fonts = PdfReader(io.BytesIO(pdf)).pages[0]["/Resources"]["/Font"].values()
+    return sorted(
+        font.get_object()["/FontDescriptor"]["/FontFile2"].get_data()
+        for font in fonts
+        if "/FontDescriptor" in font.get_object()
+    )
+
+
+def test_russian_documents_embed_the_same_font_subsets_whatever_their_words() -> None:
+    renderer = DocumentRenderer(engine="reportlab")
+    one = render_bundle(parse_request(_input()), renderer)
+    other = render_bundle(
+        parse_request(_input(tenant__name="ИП Щукин Фёдор Эдуардович", lease__number="Ж-99/2027")),
+        renderer,
+    )
+    assert "Щукин Фёдор Эдуардович" in _text(other["act.pdf"])
+    subsets = _font_files(one["invoice.pdf"])
+    assert len(subsets) == 2  # regular and bold, each one subset
+    for files in (one, other):
+        for name in ("invoice-qr.pdf", "invoice.pdf", "act.pdf"):
+            assert _font_files(files[name]) == subsets, name
