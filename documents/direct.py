@@ -8,11 +8,18 @@ templates only: a landlord with templates of their own (HTML + CSS, ``documents.
 keeps WeasyPrint, and so does a document holding a character the shipped font lacks
 (WeasyPrint falls back to the system fonts).
 
-This module is the shipped ``templates/*.html`` + ``style.css`` written as ReportLab
-flowables: same page, margins, font, sizes, borders, columns and words. Change one, change
-the other; ``tests/integration/documents/test_render.py`` runs on both engines and compares
-their words. ReportLab's C accelerator (``rl_accel``) and binary image streams took the
-invoice pair from 43 to 29 ms.
+The shipped layout has one source of truth: ``templates/*.html`` + ``style.css``, which
+landlords' own templates extend and WeasyPrint lays out. This module is that layout written
+as ReportLab flowables: same page, margins, font, sizes, borders, columns and words, and where
+CSS and ReportLab differ (a border's room, a line box's strut, spaces ReportLab would narrow)
+it follows CSS. ``test_render.py``'s ``test_both_engines_put_every_word_in_the_same_place``
+holds it there: every word of the three PDFs, in Russian, English, with long names and over
+pages, within 1 mm of where WeasyPrint puts it (``pdftotext -bbox``). Change the template,
+and the test says what to change here.
+
+ReportLab's C accelerator (``rl_accel``) and binary image streams took the invoice pair from
+43 to 29 ms; fonts subset once (``pdf_fonts``) and paragraph markup parsed once (``_parsed``)
+took a lease's three PDFs and QR images from ~33 to ~25 ms (``bench/bench_documents.py``).
 """
 
 from __future__ import annotations
@@ -55,9 +62,15 @@ BORDER = 0.6  # .bank td, .items td: 0.6pt solid
 RULE = 1.5  # h1 and .signatures: 1.5pt solid
 QR_SIDE, QR_COLUMN, HEAD_MIN_HEIGHT, LABEL_COLUMN = 32 * mm, 36 * mm, 37 * mm, 32 * mm
 
-_BODY = ParagraphStyle("body", fontName=REGULAR, fontSize=SIZE, leading=LEADING)
+# spaceShrinkage: ReportLab narrows spaces by up to 5 % to fit a line, where a browser does
+# not but kerns (HarfBuzz), which ReportLab does not: 2 % stands in for the kerning and breaks
+# lines where WeasyPrint does (test_render's word-by-word parity)
+_BODY = ParagraphStyle(
+    "body", fontName=REGULAR, fontSize=SIZE, leading=LEADING, spaceShrinkage=0.02
+)
 _BOLD = ParagraphStyle("bold", parent=_BODY, fontName=BOLD)
-_SMALL = ParagraphStyle("small", parent=_BODY, fontSize=7, leading=7 * 1.164)
+# a <span class="small"> line is as tall as the body's: the line box keeps its strut
+_SMALL = ParagraphStyle("small", parent=_BODY, fontSize=7, leading=LEADING)
 _CAPTION = ParagraphStyle(
     "caption", parent=_BODY, fontSize=6.5, leading=6.5 * 1.164, alignment=TA_CENTER
 )
@@ -127,7 +140,12 @@ _PARTIES_STYLE = TableStyle(
     ]
 )
 _HEAD_STYLE = TableStyle(
-    [*_PLAIN, ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]
+    [
+        *_PLAIN,
+        ("TOPPADDING", (0, 0), (-1, -1), 0),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+        ("LEFTPADDING", (1, 0), (1, 0), QR_COLUMN - QR_SIDE),
+    ]
 )
 _SIGNATURES_STYLE = TableStyle(
     [
@@ -182,20 +200,23 @@ class _Signature(Paragraph):  # type: ignore[misc]
 
 def _bank(view: DocumentView) -> Table:
     labels = view.labels
-    table = Table(
+    widths = [48 * mm, 48 * mm, 20 * mm, WIDTH - 116 * mm]
+    rows = [
+        [[_text(view.bank_name), _text(labels["bank"], _SMALL)], "", labels["bic"], view.bic],
+        ["", "", labels["account_no"], view.corr_account],
         [
-            [[_text(view.bank_name), _text(labels["bank"], _SMALL)], "", labels["bic"], view.bic],
-            ["", "", labels["account_no"], view.corr_account],
-            [
-                f"{labels['inn']} {view.seller.inn}",
-                f"{labels['kpp']} {view.seller.kpp}",
-                labels["account_no"],
-                view.account,
-            ],
-            [[_text(view.seller.name), _text(labels["payee"], _SMALL)], "", "", ""],
+            f"{labels['inn']} {view.seller.inn}",
+            f"{labels['kpp']} {view.seller.kpp}",
+            labels["account_no"],
+            view.account,
         ],
-        colWidths=[48 * mm, 48 * mm, 20 * mm, WIDTH - 116 * mm],
-    )
+        [[_text(view.seller.name), _text(labels["payee"], _SMALL)], "", "", ""],
+    ]
+    table = Table(
+        [[_cell(v, w) if isinstance(v, str) and v else v for v, w in zip(row, widths, strict=True)]
+         for row in rows],
+        colWidths=widths,
+    )  # fmt: skip
     table.setStyle(_BANK_STYLE)
     return table
 
@@ -208,12 +229,14 @@ def _heading(view: DocumentView) -> list[Flowable]:
             [
                 *_PLAIN,
                 ("TOPPADDING", (0, 0), (-1, -1), 0),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5 * mm),
+                # a CSS border takes its width below the padding; ReportLab centres the
+                # rule on the cell's edge and reserves no room for it
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5 * mm + RULE / 2),
                 ("LINEBELOW", (0, 0), (-1, -1), RULE, "black"),
             ]
         )
     )
-    return [Spacer(1, 6 * mm), table, Spacer(1, 2 * mm)]
+    return [Spacer(1, 6 * mm), table, Spacer(1, 2 * mm + RULE / 2)]
 
 
 def _parties(view: DocumentView, width: float) -> Table:
@@ -246,7 +269,7 @@ def _head(view: DocumentView, with_qr: bool) -> Table:
         colWidths=[WIDTH - QR_COLUMN, QR_COLUMN],
         minRowHeights=[HEAD_MIN_HEIGHT],
     )
-    table.setStyle(_HEAD_STYLE)
+    table.setStyle(_HEAD_STYLE)  # .qr: 32 mm wide at the right of its 36 mm place
     return table
 
 
@@ -297,7 +320,10 @@ def _signatures(view: DocumentView) -> list[Flowable]:
         if person.position:
             role += f" ({escape(person.position)})"
         cells.append([_paragraph(role, _BODY), _Signature(person.name)])
-    table = Table([cells], colWidths=[WIDTH / len(cells)] * len(cells))
+    # td { width: 50%; padding-right: 2mm }: a cell is half the width and its padding more
+    widths = [WIDTH / len(cells) + 2 * mm] * len(cells)
+    widths[-1] = WIDTH - sum(widths[:-1])
+    table = Table([cells], colWidths=widths)
     table.setStyle(_SIGNATURES_STYLE)
     return [Spacer(1, 8 * mm), table]
 
@@ -331,7 +357,7 @@ def _page() -> PageTemplate:
         leftPadding=BODY_MARGIN,
         rightPadding=BODY_MARGIN,
         topPadding=0,
-        bottomPadding=BODY_MARGIN,
+        bottomPadding=0,  # the body's bottom margin ends the last page only
     )
     return PageTemplate("page", [frame])
 
