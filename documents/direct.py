@@ -201,7 +201,7 @@ class _Signature(Paragraph):  # type: ignore[misc]
 def _bank(view: DocumentView) -> Table:
     labels = view.labels
     widths = [48 * mm, 48 * mm, 20 * mm, WIDTH - 116 * mm]
-    rows = [
+    rows: list[list[Any]] = [
         [[_text(view.bank_name), _text(labels["bank"], _SMALL)], "", labels["bic"], view.bic],
         ["", "", labels["account_no"], view.corr_account],
         [
