@@ -19,11 +19,12 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import fields, is_dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 from reportlab import rl_config
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfdoc import PDFArray
 from reportlab.pdfbase.ttfonts import TTFont, TTFontFace
 
 from documents.assets import BOLD_FONT, REGULAR_FONT, package_path
@@ -42,16 +43,23 @@ _KEPT = 32  # subsets (and deflated streams) kept per process: a few per font an
 class _Lru:
     """A small least-recently-used map of ``key -> make(key)``."""
 
-    def __init__(self, make: Callable[[Any], bytes], size: int = _KEPT) -> None:
+    def __init__(
+        self,
+        make: Callable[[Any], Any],
+        size: int = _KEPT,
+        key: Callable[[Any], Any] = lambda given: given,
+    ) -> None:
         self._make = make
         self._size = size
-        self._items: OrderedDict[Any, bytes] = OrderedDict()
+        self._key = key
+        self._items: OrderedDict[Any, Any] = OrderedDict()
 
-    def __call__(self, key: Any) -> bytes:
+    def __call__(self, given: Any) -> Any:
+        key = self._key(given)
         if key in self._items:
             self._items.move_to_end(key)
             return self._items[key]
-        value = self._items[key] = self._make(key)
+        value = self._items[key] = self._make(given)
         if len(self._items) > self._size:
             self._items.popitem(last=False)
         return value
@@ -64,7 +72,11 @@ class _Deflate:
     pdfname = "FlateDecode"
 
     def __init__(self) -> None:
-        self.encode = _Lru(zlib.compress)
+        self._deflated = _Lru(zlib.compress)
+
+    def encode(self, content: bytes | str) -> bytes:
+        deflated: bytes = self._deflated(content.encode() if isinstance(content, str) else content)
+        return deflated
 
     def decode(self, encoded: bytes) -> bytes:
         return zlib.decompress(encoded)
@@ -88,8 +100,39 @@ class _CachedFace(TTFontFace):  # type: ignore[misc]
         return descriptor
 
 
+class _Formatted(PDFArray):  # type: ignore[misc]
+    """A PDF array written once: a subset's glyph widths (~170 numbers to format)."""
+
+    def __init__(self, formatted: bytes) -> None:
+        super().__init__(())
+        self._formatted = formatted
+
+    def format(self, document: Any, IND: bytes = b"\n ") -> bytes:  # noqa: N803 - ReportLab's
+        return self._formatted
+
+
+class _CachedFont(TTFont):  # type: ignore[misc]
+    """A font whose subsets' widths and ToUnicode maps are written and deflated once."""
+
+    def addObjects(self, doc: Any) -> None:  # noqa: N802 - ReportLab's name
+        state = self.state[doc]  # which ReportLab drops once the objects are added
+        super().addObjects(doc)
+        for n, subset in enumerate(state.subsets):
+            # the objects ReportLab just named (ttfonts.TTFont.addObjects)
+            font = doc.idToObject[f"{state.internalName}+{n}"]
+            font.Widths = self._widths((tuple(subset), doc))
+            doc.idToObject[f"toUnicodeCMap:{font.BaseFont}"].filters = [_DEFLATE]
+
+    @cached_property
+    def _widths(self) -> _Lru:
+        return _Lru(
+            lambda key: _Formatted(PDFArray(map(self.face.getCharWidth, key[0])).format(key[1])),
+            key=lambda key: key[0],
+        )
+
+
 def _font(name: str, file_name: str) -> TTFont:
-    font = TTFont(name, str(package_path("fonts", file_name)))
+    font = _CachedFont(name, str(package_path("fonts", file_name)))
     face = font.face
     face.__class__ = _CachedFace
     face._subsets = _Lru(lambda key: TTFontFace.makeSubset(face, list(key)))
@@ -136,4 +179,4 @@ def _strings(value: Any) -> list[str]:
 def covers(view: DocumentView) -> bool:
     """Whether the shipped font has a glyph for every character the document prints."""
     covered = register_fonts()
-    return all(ord(char) in covered for text in _strings(view) for char in text if char > " ")
+    return all(ord(char) in covered for char in set("".join(_strings(view))) if char > " ")
