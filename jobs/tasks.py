@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import Task, shared_task
+from sqlalchemy.exc import OperationalError
 
 from backend.services import crm_sync, health
 from backend.services.auth_lost import notify_auth_lost
@@ -27,6 +28,17 @@ crm_task = shared_task(
     retry_backoff=30,
     retry_backoff_max=900,
     max_retries=30,
+)
+
+# a portal's billing day: a database that goes away mid-run (a restart, a failover) fails the
+# task, which is run again once it is back (issuing is idempotent) rather than acked as failed
+# and left to the next night; its interrupted run row is closed by ``close_stale_runs``
+billing_task = shared_task(
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    max_retries=20,
 )
 
 ROBOT_ACTIONS = {
@@ -69,7 +81,7 @@ def billing_run() -> None:
         billing_run_portal.delay(portal_id, built.clock.today().isoformat())
 
 
-@shared_task(acks_late=True)
+@billing_task
 def billing_run_portal(portal_id: int, day: str) -> None:
     """Issue one portal's due documents for ``day`` (idempotent: a redelivery adds nothing);
     a large portal's leases go out in chunks, one task each (``billing_fanout``)."""
@@ -90,7 +102,7 @@ def billing_run_portal(portal_id: int, day: str) -> None:
     _after_portal_work(portal_id, plan.published, False)
 
 
-@shared_task(acks_late=True)
+@billing_task
 def billing_run_chunk(
     portal_id: int, day: str, run_id: int, chunk: int, total: int, leases: list[int]
 ) -> None:
