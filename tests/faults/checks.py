@@ -133,7 +133,7 @@ def smtp_down_for_an_hour(stack: Stack, start: Callable[[Stack], object]) -> Non
         )  # fmt: skip
         for _ in range(6):  # an hour of the test clock, ten minutes at a time
             testclock.advance(stack.clock_file, 600)
-            time.sleep(1.5)  # the beat's outbox ticks (every 1/3 s) try what is due
+            time.sleep(3 * stack.outbox_tick)  # the beat's outbox ticks try what is due
     finally:
         smtp.start()
     snap = stack.snapshot()
