@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import Task, shared_task
+from sqlalchemy.exc import OperationalError
 
 from backend.services import crm_sync, health
 from backend.services.crm_push import push_published_documents
@@ -16,6 +17,17 @@ from jobs.portal_task import PortalWork, portal_task
 from jobs.runtime import (
     container,
     installed_portal,
+)
+
+# a portal's billing day: a database that goes away mid-run (a restart, a failover) fails the
+# task, which is run again once it is back (issuing is idempotent) rather than acked as failed
+# and left to the next night; its interrupted run row is closed by ``close_stale_runs``
+billing_task = shared_task(
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    max_retries=20,
 )
 
 ROBOT_ACTIONS = {
@@ -61,7 +73,7 @@ def billing_run() -> None:
         billing_run_portal.delay(portal_id, built.clock.today().isoformat())
 
 
-@shared_task(acks_late=True)
+@billing_task
 def billing_run_portal(portal_id: int, day: str) -> None:
     """Issue one portal's due documents for ``day`` (idempotent: a redelivery adds nothing);
     a large portal's leases go out in chunks, one task each (``billing_fanout``)."""
@@ -82,7 +94,7 @@ def billing_run_portal(portal_id: int, day: str) -> None:
     _after_portal_work(portal_id, plan.published, False)
 
 
-@shared_task(acks_late=True)
+@billing_task
 def billing_run_chunk(
     portal_id: int, day: str, run_id: int, chunk: int, total: int, leases: list[int]
 ) -> None:

@@ -77,6 +77,11 @@ def call(name: str) -> ResponseReturnValue:
         if state.fail_next:
             status, code, description = state.fail_next.pop(0)
             return _error(status, code, description)
+        # over the limit: HTTP 503 {"error": "QUERY_LIMIT_EXCEEDED", "error_description":
+        # "Too many requests"} (b24restdocs limits.md "Request Rate Limits" and
+        # _includes/system-errors.md; apidocs.bitrix24.com/limits.html)
+        if state.over_injected_limit():
+            return _error(503, "QUERY_LIMIT_EXCEEDED", "Too many requests")
         if not state.bucket.take():
             state.refused += 1
             return _error(503, "QUERY_LIMIT_EXCEEDED", "Too many requests")
