@@ -10,16 +10,15 @@ EN api-reference/events/index). A request that proves nothing gets 401 and chang
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
 from importlib.resources import files
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from backend.domain.portal import Portal, PortalStatus
-from backend.services.portals import uninstall_portal
+from backend.services import installation
 from backend.services.robots import Robot
 from backend.web import bitrix24_flows as flows
 from backend.web import bitrix24_trust as trust
@@ -38,9 +37,6 @@ bp = Blueprint(
 )  # fmt: skip
 
 
-DEAL_TASK = "jobs.tasks.bitrix24_deal_changed"
-ROBOT_TASK = "jobs.tasks.bitrix24_robot"
-Dispatch = Callable[[str, Sequence[Any]], None]
 _ROBOTS = {r.value for r in Robot}
 # Bitrix24 opens a frame at ``handler?DOMAIN=..&PROTOCOL=..&LANG=..&APP_SID=..``; the JS SDK
 # reads DOMAIN and APP_SID from the page's own address (b24jssdk initializeB24Frame), so every
@@ -67,15 +63,6 @@ def _frame_helpers() -> dict[str, Any]:
 
 def _static_url(name: str) -> str:
     return f"{container().settings.public_base_url}{url_for('bitrix24.static', filename=name)}"
-
-
-def dispatch(name: str, args: Sequence[Any]) -> None:
-    """Queue a Celery task by name (web does not import jobs; tests may swap this out)."""
-    custom: Dispatch | None = current_app.config.get("RENTFLOW_DISPATCH")
-    if custom is not None:
-        custom(name, args)
-        return
-    container().send_task(name, *args)
 
 
 def _form() -> dict[str, Any]:
@@ -165,11 +152,9 @@ def events() -> ResponseReturnValue:
     pid = flows.portal_id(portal)
     deal_id = str(((form.get("data") or {}).get("FIELDS") or {}).get("ID", ""))
     if event == "ONAPPUNINSTALL":
-        with c.uow() as uow:
-            uninstall_portal(uow, c.clock, pid)
-            uow.commit()
+        installation.uninstall(c.install_ports(), flows.KIND, portal.external_id)
     elif event in {"ONCRMDEALUPDATE", "ONCRMDEALADD"} and deal_id and portal.active:
-        dispatch(DEAL_TASK, (pid, deal_id))
+        c.tasks.deal_changed(pid, deal_id)
     else:
         log.info("bitrix24 portal %s: %s %s ignored", portal.external_id, event, deal_id)
     return {"ok": True}
@@ -200,8 +185,9 @@ def robots() -> ResponseReturnValue:
     code = str(form.get("code", ""))
     if not deal.startswith("DEAL_") or not form.get("event_token") or code not in _ROBOTS:
         return {"error": "not a rentflow deal robot call"}, 400
-    args = (flows.portal_id(portal), code, deal.removeprefix("DEAL_"), str(form["event_token"]))
-    dispatch(ROBOT_TASK, args)
+    container().tasks.robot_fired(
+        flows.portal_id(portal), code, deal.removeprefix("DEAL_"), str(form["event_token"])
+    )
     return {"ok": True}
 
 

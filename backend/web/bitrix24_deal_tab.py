@@ -18,13 +18,12 @@ from backend.services.deal_actions import PanelAction, PanelOutcome, run_panel_a
 from backend.services.deal_panel import deal_panel
 from backend.services.landlords import list_landlords
 from backend.web import bitrix24_flows as flows
-from backend.web.bitrix24 import FRAME_QUERY, bp, dispatch, request_portal
+from backend.web.bitrix24 import FRAME_QUERY, bp, request_portal
 from backend.web.bitrix24_app import bitrix24_viewer
 from backend.web.deps import container
 from backend.web.i18n import select_lang
 from backend.web.workspace.viewer import NoViewer, read_viewer, sign_viewer
 
-DOCUMENT_TASK = "jobs.tasks.crm_document_issued"
 OUTCOMES = {
     PanelOutcome.DONE: lazy_gettext("Done"),
     PanelOutcome.NO_LEASE: lazy_gettext("No lease is linked to this deal yet."),
@@ -114,7 +113,7 @@ def deal_tab_action() -> ResponseReturnValue:
     except DomainError as err:
         return _render_tab(portal_id, deal_id, frame, str(err), token)
     for document_id in result.issued:
-        dispatch(DOCUMENT_TASK, (portal_id, document_id))
+        c.tasks.document_issued(portal_id, document_id)
     asking = result.outcome is PanelOutcome.CONFIRM_FUTURE
     return _render_tab(portal_id, deal_id, frame, str(OUTCOMES[result.outcome]), token,
                        confirm_future=asking)  # fmt: skip

@@ -19,8 +19,10 @@ Payloads (API v4):
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from backend.config import SANDBOX_AMOCRM_PREFIX
 from crm_mappings.amocrm.client import AmoClient
 from crm_mappings.amocrm.hosts import AccountHosts, account_hosts
 from crm_mappings.amocrm.parties import TenantRequisites, tenant_of_lead
@@ -114,6 +116,17 @@ def ensure_fields(client: AmoClient) -> dict[LeaseField, int]:
     return found
 
 
+@dataclass(frozen=True)
+class AmoUser:
+    """A user of the account, as far as rentflow needs: who, their language, admin or not."""
+
+    id: str
+    name: str
+    lang: str
+    is_admin: bool
+    is_active: bool
+
+
 class AmoCrm:
     """The amoCRM adapter of one account."""
 
@@ -174,6 +187,22 @@ class AmoCrm:
             contact_ids=tuple(str(c["id"]) for c in embedded.get("contacts") or []),
             fields=fields,
         )
+
+    def account_user(self, user_id: str) -> AmoUser:
+        """A user of the account with their rights: GET /api/v4/users/{id}
+        (https://www.amocrm.ru/developers/content/crm_platform/users-api: ``name``, ``lang``,
+        ``rights.is_admin``, ``rights.is_active``); ``CrmNotFound`` when there is none."""
+        if not user_id.isdigit():
+            raise CrmNotFound(f"amoCRM user {user_id[:20]!r} not found")
+        answer = self.client.request("GET", f"/api/v4/users/{int(user_id)}")
+        if not isinstance(answer, dict):
+            raise CrmNotFound(f"amoCRM user {user_id} not found")
+        rights = answer.get("rights") or {}
+        return AmoUser(
+            id=str(answer.get("id", user_id)), name=str(answer.get("name") or ""),
+            lang=str(answer.get("lang") or ""), is_admin=rights.get("is_admin") is True,
+            is_active=rights.get("is_active") is not False,
+        )  # fmt: skip
 
     def tenant(self, deal_id: str) -> TenantRequisites:
         """The lead's tenant: name, INN/KPP and e-mails from its company and contacts."""
@@ -287,12 +316,14 @@ def amocrm_crm(settings: Settings, tokens: TokenStore, clock: Clock, portal: Por
 
 
 def api_hosts(settings: Settings) -> AccountHosts:
-    """The account hosts this deployment may send secrets to (``hosts``)."""
-    return account_hosts(
-        settings.amocrm_allowed_hosts,
-        sandbox=settings.sandbox,
-        configured_base=settings.amocrm_base_url,
-    )
+    """The account hosts this deployment may send secrets to (``hosts``). In the sandbox the
+    one account is the emulator mounted beside rentflow (``AMOCRM_BASE_URL`` when set, else
+    ``PUBLIC_BASE_URL`` + ``/sandbox/amocrm``); in production there is none."""
+    base = settings.amocrm_base_url
+    if settings.sandbox and not base:
+        base = f"{settings.public_base_url.rstrip('/')}{SANDBOX_AMOCRM_PREFIX}"
+    return account_hosts(settings.amocrm_allowed_hosts, sandbox=settings.sandbox,
+                         configured_base=base)  # fmt: skip
 
 
 def redirect_uri(configured: str, public_base_url: str) -> str:

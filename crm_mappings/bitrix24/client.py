@@ -150,11 +150,11 @@ class Bitrix24Client:
         transient failures."""
         tokens = self.tokens.load()
         if tokens.expires_soon(self._now()):
-            tokens = self._refresh(tokens)
+            tokens = self.refresh(tokens)
         try:
             return self._with_retries(method, params or {}, tokens)
         except _Expired:
-            fresh = self._refresh(tokens)
+            fresh = self.refresh(tokens)
             try:
                 return self._with_retries(method, params or {}, fresh)
             except _Expired as again:
@@ -240,7 +240,7 @@ class Bitrix24Client:
         raise Bitrix24Error(code, description, response.status_code)
 
     # --- OAuth ------------------------------------------------------------------------------
-    def _refresh(self, used: OAuthTokens) -> OAuthTokens:
+    def refresh(self, used: OAuthTokens) -> OAuthTokens:
         """One refresh at a time per portal; whoever waited reuses the new pair."""
         with self.tokens.refresh_lock():
             current = self.tokens.load()

@@ -157,9 +157,7 @@ def world(settings: Settings, clock: FixedClock) -> Iterator[World]:
         container = bootstrap(built_settings, clock=clock)
         app = create_app(container=container)
         built = World(container, portal, f"{url}/", recorder, attacker_url, app.test_client())
-        app.config["RENTFLOW_DISPATCH"] = lambda name, args: built.queued.append(
-            (name, tuple(args))
-        )
+        container.task_sender = lambda name, *args: built.queued.append((name, args))
         portal.app_url = "http://rentflow.invalid"  # the portal never calls out in these tests
         yield built
         container.dispose()

@@ -25,8 +25,6 @@ from backend.web.workspace.leases_texts import problem_texts
 from backend.web.workspace.pages import workspace_url
 from backend.web.workspace.viewer import Viewer, current_viewer
 
-DOCUMENT_TASK = "jobs.tasks.crm_document_issued"
-
 
 def _back(viewer: Viewer, lease_id: int, done: str, number: str = "") -> ResponseReturnValue:
     url = workspace_url(viewer, "workspace.lease_card", lease_id=lease_id, done=done,
@@ -154,7 +152,7 @@ def manual_invoice_view(lease_id: int) -> ResponseReturnValue:
     except (ActionInvalid, DomainError) as err:
         return _refused(viewer, lease_id, "invoice", err)
     if issued.issued_now:
-        c.send_task(DOCUMENT_TASK, viewer.portal_id, issued.document_id)
+        c.tasks.document_issued(viewer.portal_id, issued.document_id)
         return _back(viewer, lease_id, "invoice_issued", issued.number)
     return _back(viewer, lease_id, "invoice_exists", issued.number)
 

@@ -6,9 +6,21 @@ from __future__ import annotations
 
 from flask import Flask
 
-from backend.web.workspace import bp, landlords, leases, leases_actions, pipelines
+from backend.web.workspace import (
+    attention,
+    bp,
+    landlords,
+    leases,
+    leases_actions,
+    payments,
+    pipelines,
+    premises,
+    settings,
+)
 
-SECTION_MODULES = (landlords, pipelines, leases, leases_actions)
+SECTION_MODULES = (
+    landlords, pipelines, leases, leases_actions, payments, premises, attention, settings,
+)  # fmt: skip
 
 
 def register(app: Flask) -> None:

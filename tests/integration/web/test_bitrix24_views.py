@@ -75,9 +75,7 @@ def setup(settings: Settings, clock: FixedClock) -> Iterator[Setup]:
         container = bootstrap(portal_settings(settings, f"{url}/"), clock=clock)
         app = create_app(container=container)
         built = Setup(container, portal, f"{url}/", app.test_client())
-        app.config["RENTFLOW_DISPATCH"] = lambda name, args: built.queued.append(
-            (name, tuple(args))
-        )
+        container.task_sender = lambda name, *args: built.queued.append((name, args))
         yield built
     container.dispose()
 
@@ -119,7 +117,7 @@ def test_a_deal_update_is_acknowledged_and_queued(setup: Setup) -> None:
     answer = setup.event("ONCRMDEALUPDATE", deal="759")
 
     assert answer.status_code == 200
-    assert setup.queued == [("jobs.tasks.bitrix24_deal_changed", (portal.id, "759"))]
+    assert setup.queued == [("jobs.tasks.crm_deal_changed", (portal.id, "759"))]
 
 
 def test_events_with_a_wrong_token_or_from_an_unknown_portal_get_401(setup: Setup) -> None:
@@ -239,8 +237,8 @@ def test_a_deal_update_on_a_portal_that_lost_access_emails_its_admin_once(
     setup.portal.revoke_refresh_tokens()
     runtime.set_container(setup.container)
     try:
-        tasks.bitrix24_deal_changed(portal.id, "1")
-        tasks.bitrix24_deal_changed(portal.id, "1")  # the portal is no longer active: no-op
+        tasks.crm_deal_changed(portal.id, "1")
+        tasks.crm_deal_changed(portal.id, "1")  # the portal is no longer active: no-op
     finally:
         runtime.set_container(None)
 
