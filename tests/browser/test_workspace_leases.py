@@ -194,6 +194,11 @@ def test_a_lease_from_a_deal_to_its_invoice_pdf_and_signed_act(
     _look(page, f"lease-card-documents-{texts.lang}")
     snapshot(page, f"lease-card-{texts.lang}")
 
+    # the deal's lease field: a link that opens the card through the portal (REST_APP_URI)
+    (deal,) = page.request.get(f"{rentflow.portal_page}state").json()["deals"]
+    page.goto(deal["UF_CRM_RENTFLOW_LEASE_URL"])
+    expect(page.frame_locator("#frame").locator("#tenant")).to_contain_text("Василёк")
+
 
 @pytest.mark.parametrize("texts", [RU, EN], ids=["ru", "en"])
 def test_a_manager_sees_only_the_leases_they_manage(
