@@ -27,6 +27,7 @@ from backend.services.leases import refresh_schedule, register_lease
 from tests import factories
 from tests.browser.conftest import Rentflow
 from tests.browser.sandbox_portal import ADMIN, MANAGER, SandboxPortal, snapshot
+from tests.browser.test_bitrix24_workspace import LANDLORD
 
 pytestmark = pytest.mark.browser
 
@@ -58,15 +59,6 @@ EN = Texts(
     "Invoice № {number} issued.", "Act № {number} marked signed.", "Signed (act)",
     "Leases", "days of", "Planned", "All leases", "Act signed",
 )  # fmt: skip
-
-LANDLORD = {
-    "name": "ООО «Ромашка»", "short_name": "Ромашка", "inn": "7707083893", "kpp": "773601001",
-    "ogrn": "1027700132195", "address": "г. Москва, ул. Вавилова, д. 19",
-    "bank_bic": "044525225", "bank_name": "ПАО СБЕРБАНК",
-    "bank_corr_account": "30101810400000000225", "bank_account": "40702810938000000001",
-    "director_name": "Иванов И. И.", "accountant_name": "Петрова А. С.",
-    "invoice_prefix": "СЧ-", "act_prefix": "А-", "email": "rent@romashka.example",
-}  # fmt: skip
 
 
 def _look(page: Any, name: str) -> None:
