@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, current_app, jsonify, redirect, request, url_for
 from flask.typing import ResponseReturnValue
@@ -202,6 +203,15 @@ def oauth_token() -> ResponseReturnValue:
     )
 
 
+def _app_link(code: str) -> ResponseReturnValue:
+    """A link to the app (``/marketplace/view/<APP_CODE>/?params[...]=..``, as the deal's lease
+    field holds one): the portal page, which opens the app's REST_APP_URI placement with those
+    params in PLACEMENT_OPTIONS (EN api-reference/widgets/universal/app-url)."""
+    params = {k[len("params[") : -1]: v for k, v in request.args.items() if k.startswith("params[")}
+    query = urlencode({"open": "REST_APP_URI", **params})
+    return redirect(f"{url_for('b24_portal.index')}?{query}")
+
+
 def create_emulator(state: PortalState | None = None, *, saved: StateFile | None = None) -> Flask:
     """The emulator app; tests keep ``state`` to look inside the portal. With ``saved`` the
     portal is read from that file and written back after every request that changed it."""
@@ -210,6 +220,7 @@ def create_emulator(state: PortalState | None = None, *, saved: StateFile | None
     app.register_blueprint(rest)
     app.register_blueprint(portal_actions.bp)
     app.add_url_rule("/", "index", lambda: redirect(url_for("b24_portal.index")))
+    app.add_url_rule("/marketplace/view/<code>/", "app_link", _app_link)
     if saved is not None:
         keep_saved(app, saved)
     return app
