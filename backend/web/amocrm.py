@@ -1,5 +1,5 @@
 """amoCRM endpoints: install, install callback, webhooks, digital pipeline, uninstall hook (the
-widget's own API is ``amocrm_widget`` and ``amocrm_settings``). Who may call each door:
+widget's own API is ``amocrm_widget`` and ``amocrm_workspace``). Who may call each door:
 
 - ``/amocrm/install`` sends the admin to amoCRM's authorization page with a signed ``state``;
   ``/amocrm/oauth`` (the redirect_uri) then needs that ``state``, unspent and under 20

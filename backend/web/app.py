@@ -24,11 +24,12 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     from backend.web import (
         amocrm,
-        amocrm_settings,
         amocrm_widget,
+        amocrm_workspace,  # noqa: F401 - the workspace's door in amoCRM, on amocrm_widget.bp
         attention,
         bitrix24,
         bitrix24_app,  # noqa: F401 - the app page, the workspace's door in Bitrix24
+        bitrix24_deal_tab,  # noqa: F401 - the deal tab, on the bitrix24 blueprint
         documents,
         home,
         onec,
@@ -44,7 +45,6 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.register_blueprint(documents.bp)
     app.register_blueprint(amocrm.bp)
     app.register_blueprint(amocrm_widget.bp)
-    app.register_blueprint(amocrm_settings.bp)
     app.register_blueprint(payments.bp)
     app.register_blueprint(onec.bp)
     app.register_blueprint(bitrix24.bp)

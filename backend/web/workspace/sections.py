@@ -10,13 +10,17 @@ from backend.web.workspace import (
     attention,
     bp,
     landlords,
+    leases,
+    leases_actions,
     payments,
     pipelines,
     premises,
     settings,
 )
 
-SECTION_MODULES = (landlords, pipelines, payments, premises, attention, settings)
+SECTION_MODULES = (
+    landlords, pipelines, leases, leases_actions, payments, premises, attention, settings,
+)  # fmt: skip
 
 
 def register(app: Flask) -> None:
