@@ -168,8 +168,12 @@ def test_a_statement_pays_an_invoice_partly_the_rest_is_placed_by_number_and_the
 
     app.get_by_role("link", name=texts.attention_tab).click()
     expect(app.get_by_text(texts.unpaid_rule)).to_be_visible()
-    expect(app.locator(f'tr.attention-item[data-lease="{lease_number}"]').first).to_be_visible()
+    item = app.locator(f'tr.attention-item[data-lease="{lease_number}"]').first
+    expect(item).to_be_visible()
     snapshot(page, f"attention-before-{texts.lang}")
+    item.get_by_role("link", name=f"№ {lease_number}").click()  # its lease card
+    expect(app.get_by_role("heading", level=1)).to_contain_text(lease_number)
+    snapshot(page, f"attention-to-lease-card-{texts.lang}")
 
     app.get_by_role("link", name=texts.payments_tab).click()
     app.locator("#f-file").set_input_files(
