@@ -110,7 +110,10 @@ class Container:
             renderer = DocumentRenderer(
                 self.settings.document_templates_dir, self.settings.document_pdf_engine
             )
-            self.rendering = PdfDocuments(renderer)
+            from documents.stamps import StoredImages
+
+            images = StoredImages(self.document_storage())
+            self.rendering = PdfDocuments(renderer, images=images)
         return self.rendering
 
     def link_url(self, token: str) -> str:
@@ -161,6 +164,7 @@ class Container:
             odata=self._odata_client,
             seal=lambda settings: sealed_settings(settings, self.cipher),
             queue_event=self.queue_lease_event,
+            queue_news=self.queue_payment_news,
         )
 
     def _odata_client(self, portal_settings: Mapping[str, Any]) -> OneCClient | None:
@@ -256,6 +260,10 @@ class Container:
     def queue_lease_event(self, portal_id: int, document_id: int, event: str) -> None:
         """Queue the push of a recorded deal move (``services.lease_events.EventQueue``)."""
         self.tasks.lease_event(portal_id, document_id, event)
+
+    def queue_payment_news(self, portal_id: int, news: list[tuple[int, str]]) -> None:
+        """Queue the push of payment news to the deals (``services.payment_news.NewsQueue``)."""
+        self.tasks.payment_news(portal_id, news)
 
     def dispose(self) -> None:
         producer, self.broker.celery_producer = self.broker.celery_producer, None

@@ -111,6 +111,11 @@ class Tasks(Protocol):
         """Move the deal for a recorded lease event (paid, invoice sent, act sent, overdue)."""
         ...
 
+    def payment_news(self, portal_id: int, news: list[tuple[int, str]]) -> None:
+        """Write the deals' debt and a note on money placed on or taken off their leases
+        (``services.payment_news``: [(lease id, note text)])."""
+        ...
+
     def billing_run(self) -> None:
         """The billing run of every active portal, for today."""
         ...

@@ -17,12 +17,13 @@ ROBOT_FIRED = "jobs.tasks.bitrix24_robot"
 DEAL_ACTION = "jobs.tasks.amocrm_dp_action"
 DOCUMENT_ISSUED = "jobs.tasks.crm_document_issued"
 LEASE_EVENT = "jobs.tasks.crm_lease_event"
+PAYMENT_NEWS = "jobs.tasks.crm_payment_news"
 BILLING_RUN = "jobs.tasks.billing_run"
 BILLING_RUN_PORTAL = "jobs.tasks.billing_run_portal"
 IMPORT_PORTAL = "jobs.bulk_tasks.import_portal"
 NAMES = (
     DEAL_CHANGED, ROBOT_FIRED, DEAL_ACTION, DOCUMENT_ISSUED, LEASE_EVENT, BILLING_RUN,
-    BILLING_RUN_PORTAL, IMPORT_PORTAL,
+    BILLING_RUN_PORTAL, IMPORT_PORTAL, PAYMENT_NEWS,
 )  # fmt: skip
 
 
@@ -46,6 +47,9 @@ class QueuedTasks:
 
     def lease_event(self, portal_id: int, document_id: int, event: str) -> None:
         self._send(LEASE_EVENT, portal_id, document_id, event)
+
+    def payment_news(self, portal_id: int, news: list[tuple[int, str]]) -> None:
+        self._send(PAYMENT_NEWS, portal_id, [list(item) for item in news])
 
     def billing_run(self) -> None:
         self._send(BILLING_RUN)

@@ -181,6 +181,15 @@ def crm_lease_event(work: PortalWork, document_id: int, event: str) -> None:
     push_recorded_event(work.uow(), work.clock, work.crm, document_id, LeaseEvent(event))
 
 
+@portal_task
+def crm_payment_news(work: PortalWork, news: list[list[object]]) -> None:
+    """Write the deals' debt and a note on the payments placed on (or taken off) their leases."""
+    from backend.services.payment_news import push_payment_news
+
+    pairs = [(int(str(lease_id)), str(text)) for lease_id, text in news]
+    push_payment_news(work.uow(), work.clock, work.crm, pairs)
+
+
 @shared_task(acks_late=True)
 def crm_push_sweep() -> None:
     """Push every document a deal was never told about and every deal move still pending
@@ -238,8 +247,9 @@ def import_statement_folder() -> None:
     built = container()
     if built.settings.onec_watch_dir is not None:
         import_folder(
-            built.uow, built.clock, built.settings.onec_watch_dir, built.queue_lease_event
-        )
+            built.uow, built.clock, built.settings.onec_watch_dir, built.queue_lease_event,
+            built.queue_payment_news,
+        )  # fmt: skip
 
 
 @shared_task(acks_late=True)

@@ -20,6 +20,7 @@ from backend.services.lease_events import EventQueue
 from backend.services.onec_drafts import DraftResult, OneCWriter, push_drafts
 from backend.services.onec_export import ExportResult, FileStore, export_month, previous_month
 from backend.services.onec_sync import OneCReader, PollSummary, poll_payments
+from backend.services.payment_news import NewsQueue
 from backend.services.unit_of_work import UnitOfWorkFactory
 
 
@@ -39,6 +40,7 @@ class OneCPorts:
     # a portal's settings with a plain 1C password sealed, or None when there is none
     seal: Callable[[Mapping[str, Any]], dict[str, Any] | None]
     queue_event: EventQueue | None = None  # pushes the deal moves of paid invoices
+    queue_news: NewsQueue | None = None  # the deals' debt and a note on each payment
 
 
 def _onec(portal: Portal) -> Mapping[str, Any]:
@@ -69,7 +71,10 @@ def poll_portal(ports: OneCPorts, portal_id: int) -> PollSummary | None:
         return None
     days = int(_onec(portal).get("poll_days", 31))
     with ports.uow(portal_id) as uow:
-        summary = poll_payments(uow, ports.clock, client, days=days, queue=ports.queue_event)
+        summary = poll_payments(
+            uow, ports.clock, client, days=days, queue=ports.queue_event,
+            news_queue=ports.queue_news,
+        )  # fmt: skip
         uow.commit()
     return summary
 

@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         attention,
         bitrix24,
         bitrix24_app,  # noqa: F401 - the app page, the workspace's door in Bitrix24
+        bitrix24_deal_tab,  # noqa: F401 - the deal tab, on the bitrix24 blueprint
         documents,
         home,
         onec,

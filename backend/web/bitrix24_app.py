@@ -5,6 +5,9 @@ workspace (``backend/web/workspace``), keeping the frame's query for Bitrix24's 
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import redirect, request, url_for
@@ -32,12 +35,30 @@ def bitrix24_viewer(member_id: str, auth_id: str) -> Viewer:
     )  # fmt: skip
 
 
-def workspace_address(viewer: Viewer, endpoint: str = "workspace.home", **values: str) -> str:
-    """Where a Bitrix24 frame goes for ``endpoint``: the token, the language, the frame's
-    query (DOMAIN, APP_SID: Bitrix24's JS SDK reads them from the page's address)."""
+def workspace_address(
+    viewer: Viewer,
+    endpoint: str = "workspace.home",
+    path: Mapping[str, Any] | None = None,
+    **values: str,
+) -> str:
+    """Where a Bitrix24 frame goes for ``endpoint`` (with ``path`` arguments): the token, the
+    language, the frame's query (DOMAIN, APP_SID: Bitrix24's JS SDK reads them from the
+    page's address)."""
     kept = {k: request.args[k] for k in FRAME_QUERY if request.args.get(k)}
     query = {"t": sign_viewer(container(), viewer), **kept, "LANG": viewer.lang, **values}
-    return f"{url_for(endpoint)}?{urlencode(query)}"
+    return f"{url_for(endpoint, **(path or {}))}?{urlencode(query)}"
+
+
+def lease_asked() -> int | None:
+    """The lease a link asked for: the deal's lease-link field opens the app through
+    ``REST_APP_URI`` with ``params[lease]``, which arrives in ``PLACEMENT_OPTIONS`` as a string
+    (EN api-reference/widgets/universal/app-url)."""
+    try:
+        options = json.loads(request.form.get("PLACEMENT_OPTIONS") or "{}")
+    except ValueError:
+        return None
+    lease = str(options.get("lease", "")) if isinstance(options, dict) else ""
+    return int(lease) if lease.isdigit() else None
 
 
 @bp.post("/app")
@@ -49,4 +70,8 @@ def app_page() -> ResponseReturnValue:
     restore = bool(form.get("REFRESH_ID"))
     request_portal(admin=False, restore=restore)
     viewer = bitrix24_viewer(form.get("member_id", ""), form.get("AUTH_ID", ""))
+    lease = lease_asked()
+    if lease is not None:  # the deal's lease link: straight to the lease card
+        card = workspace_address(viewer, "workspace.lease_card", {"lease_id": lease})
+        return redirect(card, 303)
     return redirect(workspace_address(viewer), 303)

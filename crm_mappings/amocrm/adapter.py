@@ -10,7 +10,10 @@ Payloads (API v4):
 - notes: POST /api/v4/leads/notes with ``note_type: "common"``
   (https://www.amocrm.ru/developers/content/crm_platform/events-and-notes);
 - tasks: POST /api/v4/tasks with ``entity_type: "leads"`` and ``complete_till``
-  (https://www.amocrm.ru/developers/content/crm_platform/tasks-api).
+  (https://www.amocrm.ru/developers/content/crm_platform/tasks-api);
+- users: GET /api/v4/users, ``page``/``limit`` (≤ 250), ``_embedded.users`` with ``name``,
+  ``email`` and ``rights.is_active``
+  (https://www.amocrm.ru/developers/content/crm_platform/users-api).
 """
 
 from __future__ import annotations
@@ -27,8 +30,10 @@ from crm_mappings.port import (
     CrmKind,
     CrmNotFound,
     CrmTask,
+    CrmUser,
     Deal,
     DealComment,
+    DealParty,
     DealUpdate,
     LeaseField,
     NewDeal,
@@ -202,6 +207,26 @@ class AmoCrm:
     def tenant(self, deal_id: str) -> TenantRequisites:
         """The lead's tenant: name, INN/KPP and e-mails from its company and contacts."""
         return tenant_of_lead(self.client, deal_id)
+
+    def deal_party(self, deal_id: str) -> DealParty:
+        found = self.tenant(deal_id)
+        return DealParty(found.name, found.inn, found.kpp, found.emails)
+
+    def list_users(self) -> list[CrmUser]:
+        users: list[CrmUser] = []
+        page: int | None = 1
+        while page is not None:
+            answer = self.client.request(
+                "GET", "/api/v4/users", params={"page": page, "limit": 250}
+            )
+            if answer is None:  # 204: no users on this page
+                break
+            for raw in answer.get("_embedded", {}).get("users", []):
+                if (raw.get("rights") or {}).get("is_active", True):
+                    users.append(CrmUser(str(raw["id"]), str(raw.get("name") or raw["id"]),
+                                         str(raw.get("email") or "")))  # fmt: skip
+            page = page + 1 if "next" in answer.get("_links", {}) else None
+        return users
 
     def update_deals(self, updates: Sequence[DealUpdate]) -> None:
         merged: dict[str, dict[str, Any]] = {}

@@ -29,6 +29,7 @@ from backend.services.landlords import (
 )
 from backend.web.deps import container
 from backend.web.workspace import bp
+from backend.web.workspace import settings_images as images
 from backend.web.workspace.pages import render_page
 from backend.web.workspace.viewer import Viewer, current_viewer
 
@@ -76,8 +77,10 @@ def render_landlords(viewer: Viewer, message: str = "") -> ResponseReturnValue:
     )  # fmt: skip
 
 
-def _render_form(viewer: Viewer, form: LandlordForm, status: int = 200) -> ResponseReturnValue:
-    errors = {name: problem_text(p) for name, p in form.problems.items()}
+def _render_form(
+    viewer: Viewer, form: LandlordForm, status: int = 200, more: dict[str, str] | None = None
+) -> ResponseReturnValue:
+    errors = {name: problem_text(p) for name, p in form.problems.items()} | (more or {})
     return render_page(
         "workspace/landlord_form.html", viewer, section="landlords", status=status,
         form=form, errors=errors, fields=TEXT_FIELDS,
@@ -112,10 +115,14 @@ def save_landlord_view() -> ResponseReturnValue:
     viewer = _viewer()
     c = container()
     form = read_form(request.form, _landlord_id())
+    uploads, remove = images.read_uploads()
+    if bad_images := images.upload_errors(uploads):
+        return _render_form(viewer, check_form(form), 422, bad_images)
     invalid: LandlordForm | None = None
     try:
         with c.uow(viewer.portal_id) as uow:
-            save_landlord_form(uow, c.clock, form)
+            landlord_id = save_landlord_form(uow, c.clock, form)
+            images.store_uploads(uow, landlord_id, uploads, remove)
             uow.commit()
     except LandlordFormInvalid as err:
         invalid = err.form

@@ -6,9 +6,21 @@ from __future__ import annotations
 
 from flask import Flask
 
-from backend.web.workspace import bp, landlords, pipelines
+from backend.web.workspace import (
+    attention,
+    bp,
+    landlords,
+    leases,
+    leases_actions,
+    payments,
+    pipelines,
+    premises,
+    settings,
+)
 
-SECTION_MODULES = (landlords, pipelines)
+SECTION_MODULES = (
+    landlords, pipelines, leases, leases_actions, payments, premises, attention, settings,
+)  # fmt: skip
 
 
 def register(app: Flask) -> None:

@@ -35,6 +35,7 @@ def test_each_method_queues_its_task_with_its_arguments() -> None:
     queue.billing_run()
     queue.billing_run_portal(7, "2026-02-01")
     queue.import_portal(7, "manual")
+    queue.payment_news(7, [(3, "Оплата № 5")])
     assert [call[0] for call in sent] == list(NAMES)
     registered = {t.name: t for t in vars(tasks).values() if hasattr(t, "delay")}
     for name, *args in sent:

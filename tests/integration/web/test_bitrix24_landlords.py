@@ -5,10 +5,12 @@ tab then offers the landlord by name."""
 
 from __future__ import annotations
 
+import html
 import re
 
+from backend.web import bitrix24_flows as flows
 from tests import factories
-from tests.security.bitrix24_world import World, frame_of, token_of, world
+from tests.security.bitrix24_world import World, token_of, world
 
 __all__ = ["world"]  # the fixture
 
@@ -86,11 +88,15 @@ def test_a_saved_landlord_is_listed_by_name_and_offered_in_the_deal_tab(world: W
     assert "<strong>Ромашка</strong>" in listed
     assert "7707083893 / 773601001" in listed
     assert _landlord_names(world, portal.id) == ['ООО "Ромашка"']
+    deal = world.portal.add_deal({"title": "Аренда", "companyId": 1})["id"]
     tab = world.open(
         "/bitrix24/deal-tab", MANAGER, PLACEMENT="CRM_DEAL_DETAIL_TAB",
-        PLACEMENT_OPTIONS='{"ID": "5"}',
+        PLACEMENT_OPTIONS=f'{{"ID": "{deal}"}}',
     )  # fmt: skip
-    assert re.search(r"<option value=\"\d+\"[^>]*>Ромашка \(INN 7707083893\)</option>", tab.text)
+    link = re.search(r'id="create-lease" href="[^"]*?(/workspace/leases/new\?[^"]+)"', tab.text)
+    assert link is not None  # the tab opens the workspace's lease form for the deal
+    form = world.web.get(html.unescape(link.group(1)))
+    assert re.search(r'<option value="\d+"[^>]*>ООО &#34;Ромашка&#34;</option>', form.text)
 
 
 def test_a_deal_tab_frame_cannot_add_a_landlord(world: World) -> None:
@@ -102,8 +108,10 @@ def test_a_deal_tab_frame_cannot_add_a_landlord(world: World) -> None:
         "/bitrix24/deal-tab", MANAGER, PLACEMENT="CRM_DEAL_DETAIL_TAB",
         PLACEMENT_OPTIONS='{"ID": "5"}',
     )  # fmt: skip
+    assert tab.status_code == 200
+    tab_frame = flows.sign_frame(world.container, portal.id or 0, flows.TAB_FRAME, "5")
 
-    saved = world.web.post("/workspace/landlords/save", data={"t": frame_of(tab), **FORM})
+    saved = world.web.post("/workspace/landlords/save", data={"t": tab_frame, **FORM})
 
     assert saved.status_code == 401
     assert _landlord_names(world, portal.id) == ["ООО Первый"]

@@ -256,7 +256,7 @@ def test_frame_posts_without_a_valid_signed_token_get_401_and_save_nothing(setup
     action = setup.web.post(
         "/bitrix24/deal-tab/action", data={"frame": "forged", "action": "mark_original_received"}
     )
-    lease = setup.web.post("/bitrix24/deal-tab/lease", data={"frame": "", "number": "X"})
+    lease = setup.web.post("/workspace/leases/new?deal=1", data={"t": "", "number": "X"})
 
     assert [mapping.status_code, action.status_code, lease.status_code] == [401, 401, 401]
     with setup.container.uow() as uow:
