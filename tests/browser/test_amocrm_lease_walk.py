@@ -1,0 +1,87 @@
+"""A landlord's day in the sandbox amoCRM account, in a real browser: the administrator maps
+the pipeline and adds a landlord in the widget's advanced settings, a lead gets a lease from
+its card's panel (the tenant filled in from the lead's company), the signed lead plans the
+schedule, and an invoice is issued from the lease card in the panel."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.amocrm_account import (
+    ADMIN_ID,
+    AmoRentflow,
+    SandboxAmoAccount,
+    amo_rentflow,
+    snapshot,
+)
+from tests.browser.test_bitrix24_workspace import LANDLORD
+
+pytestmark = pytest.mark.browser
+__all__ = ["amo_rentflow"]  # the fixture
+
+SIGNED, INVOICED = "10004", "10005"  # the sandbox pipeline's "Договор подписан", "Счёт выставлен"
+
+
+def _fill(frame: Any, values: dict[str, str]) -> None:
+    for name, value in values.items():
+        frame.locator(f"#f-{name}").fill(value)
+
+
+def test_a_lead_gets_a_lease_in_its_card_is_signed_and_invoiced(
+    page: Any, amo_rentflow: AmoRentflow
+) -> None:
+    account = SandboxAmoAccount(page, amo_rentflow)
+    account.install()
+    account.act_as(ADMIN_ID, "ru")
+    account.open_advanced_settings()
+    settings = account.workspace()
+    settings.get_by_role("button", name="Добавить арендодателя").click()
+    _fill(settings, LANDLORD)
+    settings.get_by_role("button", name="Сохранить").click()
+    expect(settings.get_by_text("Сохранено: ООО «Ромашка»")).to_be_visible()
+    settings.get_by_role("link", name="Воронки и стадии").click()
+    settings.get_by_role("button", name="Сохранить").click()
+    snapshot(page, "amocrm-walk-1-pipelines")
+
+    lead_id = account.add_lead(name="Аренда офиса 12", company="ООО «Вектор»",
+                               inn="7736050003", kpp="773601001",
+                               email="arenda@vector.example")  # fmt: skip
+    form = account.panel_frame()
+    expect(form.locator("#f-tenant_name")).to_have_value("ООО «Вектор»")
+    expect(form.locator("#f-tenant_inn")).to_have_value("7736050003")
+    start = date.today().replace(day=1)  # noqa: DTZ011 - the browser types today's dates
+    end = date(start.year + 1, start.month, 1) - timedelta(days=1)
+    month_end = date(start.year + start.month // 12, start.month % 12 + 1, 1) - timedelta(days=1)
+    _fill(form, {"number": "А-12", "signed_on": start.isoformat(), "start": start.isoformat(),
+                 "end": end.isoformat(), "area": "50", "rent": "120000"})  # fmt: skip
+    form.locator("#f-landlord").select_option(label="ООО «Ромашка»")
+    snapshot(page, "amocrm-walk-2-lease-form")
+    form.get_by_role("button", name="Создать договор").click()
+    expect(form.locator("#tenant")).to_contain_text("ООО «Вектор»")
+    snapshot(page, "amocrm-walk-3-lease-card")
+
+    page.locator("#lead-status select").select_option(SIGNED)
+    with page.expect_navigation():
+        page.locator("#lead-status button").click()
+    form = account.panel_frame()
+    expect(form.locator("#schedule tbody tr[data-kind=invoice]").first).to_be_visible()
+    form.locator("#invoice-start").fill(start.isoformat())
+    form.locator("#invoice-end").fill(month_end.isoformat())
+    form.get_by_role("button", name="Выставить счёт").click()
+    expect(form.locator("#documents tbody tr")).to_have_count(1)
+    expect(form.locator("#documents")).to_contain_text("120 000,00")
+    number = form.locator("#documents tbody tr a.pdf").inner_text()
+    snapshot(page, "amocrm-walk-4-invoiced")
+
+    page.reload()  # the lead heard of its invoice: moved on, its rentflow fields filled in
+    expect(account.panel_frame().locator("#tenant")).to_contain_text("ООО «Вектор»")
+    expect(page.locator("#lead-status select")).to_have_value(INVOICED)
+    expect(page.locator(".lead-field[data-code=RENTFLOW_INVOICE_ID]")).to_have_text(
+        number.removeprefix("№ ").removesuffix(" (PDF)")
+    )
+    snapshot(page, "amocrm-walk-5-lead-invoiced")
+    assert amo_rentflow.account.leads[lead_id]["status_id"] == int(INVOICED)
