@@ -35,12 +35,14 @@ class Texts:
     saved: str
     admins_only: str
     settings_link: str
+    new_lease: str
 
 
 RU = Texts("ru", "Добавить арендодателя", "Сохранить", "Сохранено: ООО «Ромашка»",
-           "Настройки rentflow — только для администраторов аккаунта", "Настройки")  # fmt: skip
+           "Настройки rentflow — только для администраторов аккаунта", "Настройки",
+           "Новый договор")  # fmt: skip
 EN = Texts("en", "Add a landlord", "Save", "Saved: ООО «Ромашка»",
-           "rentflow settings are for account administrators", "Settings")  # fmt: skip
+           "rentflow settings are for account administrators", "Settings", "New lease")  # fmt: skip
 
 
 def _fill(frame: Any, values: dict[str, str]) -> None:
@@ -89,19 +91,22 @@ def test_a_manager_who_is_not_an_administrator_sees_no_settings(
 
 
 @pytest.mark.parametrize("texts", [RU, EN], ids=["ru", "en"])
-def test_a_lead_card_hosts_the_panel_with_the_lead_s_lease_page(
+def test_a_manager_s_lead_card_hosts_the_panel_with_the_lease_form_from_the_lead(
     page: Any, amo_rentflow: AmoRentflow, texts: Texts
 ) -> None:
     account = SandboxAmoAccount(page, amo_rentflow)
     account.install()
-    account.act_as(ADMIN_ID, texts.lang)
+    account.act_as(MANAGER_ID, texts.lang)
 
     lead_id = account.add_lead(name="Аренда офиса 12", company="ООО «Вектор»",
                                inn="7736050003", email="arenda@vector.example")  # fmt: skip
 
     panel = account.panel()
     expect(panel.locator(".rentflow-panel")).to_have_attribute("data-state", "new")
-    expect(account.panel_frame().locator(".viewer")).to_have_text("Анна Админова")
+    frame = account.panel_frame()
+    expect(frame.locator(".viewer")).to_have_text("Михаил Менеджеров")
+    expect(frame.get_by_role("heading", level=1)).to_contain_text(texts.new_lease)
+    expect(frame.locator("#f-tenant_name")).to_have_value("ООО «Вектор»")
     box = panel.bounding_box()
     assert box is not None
     assert box["width"] <= 320  # amoCRM's narrow right column
