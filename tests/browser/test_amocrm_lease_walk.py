@@ -29,6 +29,7 @@ from tests.browser.test_bitrix24_workspace import LANDLORD
 pytestmark = pytest.mark.browser
 __all__ = ["amo_rentflow"]  # the fixture
 
+SLOW = 30_000  # ms: a step that renders a PDF or talks to the account several times
 SIGNED, INVOICED = "10004", "10005"  # the sandbox pipeline's "Договор подписан", "Счёт выставлен"
 
 
@@ -51,6 +52,7 @@ def test_a_lead_gets_a_lease_in_its_card_is_signed_invoiced_paid_and_clear(
     expect(settings.get_by_text("Сохранено: ООО «Ромашка»")).to_be_visible()
     settings.get_by_role("link", name="Воронки и стадии").click()
     settings.get_by_role("button", name="Сохранить").click()
+    expect(settings.get_by_text("Сохранено", exact=True)).to_be_visible()
     snapshot(page, "amocrm-walk-1-pipelines")
 
     lead_id = account.add_lead(name="Аренда офиса 12", company="ООО «Вектор»",
@@ -78,7 +80,8 @@ def test_a_lead_gets_a_lease_in_its_card_is_signed_invoiced_paid_and_clear(
     form.locator("#invoice-start").fill(start.isoformat())
     form.locator("#invoice-end").fill(month_end.isoformat())
     form.get_by_role("button", name="Выставить счёт").click()
-    expect(form.locator("#documents tbody tr")).to_have_count(1)
+    # issuing renders the PDF and pushes to the lead before the page answers: give it time
+    expect(form.locator("#documents a.pdf")).to_have_count(1, timeout=SLOW)
     expect(form.locator("#documents")).to_contain_text("120 000,00")
     number = form.locator("#documents tbody tr a.pdf").inner_text()
     snapshot(page, "amocrm-walk-4-invoiced")
@@ -101,10 +104,12 @@ def test_a_lead_gets_a_lease_in_its_card_is_signed_invoiced_paid_and_clear(
     money.get_by_role("link", name="Оплаты").click()
     money.locator("#f-file").set_input_files(str(_statement(tmp_path, invoice, start)))
     money.get_by_role("button", name="Загрузить").click()
-    expect(money.locator("#result-lines tbody tr").first).to_contain_text("Счёт оплачен частично")
+    expect(money.locator("#result-lines tbody tr").first).to_contain_text(
+        "Счёт оплачен частично", timeout=SLOW
+    )
     money.locator("#review-queue input[name=target]").fill(invoice)
     money.locator("#review-queue").get_by_role("button", name="Разнести").click()
-    expect(money.get_by_text("Все платежи разнесены.")).to_be_visible()
+    expect(money.get_by_text("Все платежи разнесены.")).to_be_visible(timeout=SLOW)
     snapshot(page, "amocrm-walk-6-payments")
 
     account.open_lead(lead_id)
