@@ -116,9 +116,11 @@ def test_a_manager_s_lead_card_hosts_the_panel_with_the_lease_form_from_the_lead
     panel = account.panel()
     expect(panel.locator(".rentflow-panel")).to_have_attribute("data-state", "new")
     frame = account.panel_frame()
-    expect(frame.locator(".viewer")).to_have_text("Михаил Менеджеров")
     expect(frame.get_by_role("heading", level=1)).to_contain_text(texts.new_lease)
+    expect(frame.get_by_role("heading", level=1)).to_contain_text("Аренда офиса 12")
+    expect(frame.locator("nav.tabs")).to_have_count(0)  # a panel: no sections' tabs
     expect(frame.locator("#f-tenant_name")).to_have_value("ООО «Вектор»")
+    expect(frame.locator("#f-manager")).to_have_value(str(MANAGER_ID))  # signed for him
     box = panel.bounding_box()
     assert box is not None
     assert box["width"] <= 320  # amoCRM's narrow right column
