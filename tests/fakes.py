@@ -18,6 +18,7 @@ from crm_mappings.port import (
     DealComment,
     DealUpdate,
     NewDeal,
+    PartyUpdate,
     Pipeline,
 )
 
@@ -37,6 +38,7 @@ class FakeCrm:
     comments: list[DealComment] = field(default_factory=list)
     tasks: list[CrmTask] = field(default_factory=list)
     updates: list[DealUpdate] = field(default_factory=list)
+    parties: list[PartyUpdate] = field(default_factory=list)
     holds_every_deal: bool = False
 
     @property
@@ -75,6 +77,9 @@ class FakeCrm:
             id=deal_id, title=deal.title, pipeline_id=deal.pipeline_id, stage_id=deal.stage_id
         )
         return deal_id
+
+    def update_party(self, update: PartyUpdate) -> None:
+        self.parties.append(update)
 
     def move(self, deal_id: str, stage_id: str) -> None:
         """What a manager does when they drag the deal to another stage."""

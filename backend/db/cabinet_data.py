@@ -8,14 +8,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from backend.db.documents_repo import _document_from_row
-from backend.db.tables import AllocationRow, DocumentLinkRow, DocumentRow, LeaseRow, PaymentRow
+from backend.db.tables import (
+    AllocationRow,
+    DocumentLinkRow,
+    DocumentRow,
+    LeaseRow,
+    PaymentRow,
+    TenantPhoneRow,
+    TenantRow,
+)
 from backend.db.tables_cabinet import LeaseScanRow
 from backend.domain.cabinet import PaymentLine, Scan, StoredFile
 from backend.domain.documents import IssuedDocument
+from backend.domain.parties import Tenant
 
 
 class CabinetData:
@@ -116,6 +125,42 @@ class CabinetData:
             .limit(1)
         ).first()
         return None if row is None else StoredFile(*row)
+
+    # --- contacts ---
+    def tenant(self, portal_id: int, tenant_id: int) -> Tenant | None:
+        row = self.session.get(TenantRow, tenant_id)
+        if row is None or row.portal_id != portal_id:
+            return None
+        return Tenant(
+            name=row.name, inn=row.inn, kpp=row.kpp, address=row.address,
+            emails=tuple(row.emails or ()), phone=row.phone, id=row.id,
+        )  # fmt: skip
+
+    def save_contacts(
+        self, portal_id: int, tenant_id: int, *, name: str, address: str, phone: str,
+        emails: tuple[str, ...],
+    ) -> None:  # fmt: skip
+        """Write the tenant's contacts; a new phone becomes current, the old one past (the
+        phone history seed 002's matching reads)."""
+        row = self.session.get(TenantRow, tenant_id)
+        if row is None or row.portal_id != portal_id:
+            return
+        if phone and phone != row.phone:
+            self.session.execute(
+                update(TenantPhoneRow)
+                .where(TenantPhoneRow.tenant_id == tenant_id)
+                .values(current=TenantPhoneRow.phone == phone)
+            )
+            known = self.session.scalar(
+                select(TenantPhoneRow.id).where(
+                    TenantPhoneRow.tenant_id == tenant_id, TenantPhoneRow.phone == phone
+                )
+            )
+            if known is None:
+                self.session.add(
+                    TenantPhoneRow(portal_id=portal_id, tenant_id=tenant_id, phone=phone)
+                )
+        row.name, row.address, row.phone, row.emails = name, address, phone, list(emails)
 
     # --- scans ---
     def add_scan(

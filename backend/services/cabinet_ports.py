@@ -15,6 +15,7 @@ from backend.domain.cabinet import (
     TenantRef,
 )
 from backend.domain.documents import IssuedDocument
+from backend.domain.parties import Tenant
 from backend.services.unit_of_work import UnitOfWork
 
 
@@ -30,6 +31,11 @@ class CabinetDataRepo(Protocol):
     def document_file(
         self, portal_id: int, tenant_id: int, document_id: int, role: str
     ) -> StoredFile | None: ...
+    def tenant(self, portal_id: int, tenant_id: int) -> Tenant | None: ...
+    def save_contacts(
+        self, portal_id: int, tenant_id: int, *, name: str, address: str, phone: str,
+        emails: tuple[str, ...],
+    ) -> None: ...  # fmt: skip
     def add_scan(
         self, portal_id: int, lease_id: int, *, title: str, filename: str, content_type: str,
         size: int, sha256: str, storage_key: str, uploaded_by: str, at: datetime,

@@ -66,6 +66,9 @@ def create_emulator(account: AmoAccount | None = None) -> Flask:
     app = Flask(__name__)
     app.config["AMO_ACCOUNT"] = account or AmoAccount()
     app.register_blueprint(bp)
+    from sandbox.amocrm import parties  # its own module: this one is long enough
+
+    app.register_blueprint(parties.bp)
     return app
 
 

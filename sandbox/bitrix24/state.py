@@ -120,6 +120,9 @@ class PortalState:
     robots: dict[str, dict[str, Any]] = field(default_factory=dict)
     comments: list[dict[str, Any]] = field(default_factory=list)
     tasks: list[dict[str, Any]] = field(default_factory=list)
+    parties: dict[str, dict[int, dict[str, Any]]] = field(  # "company"/"contact" -> id -> row
+        default_factory=lambda: {"company": {}, "contact": {}}
+    )
     bizproc_events: list[dict[str, Any]] = field(default_factory=list)
     event_tokens: set[str] = field(default_factory=set)
     installed: bool = False
