@@ -18,14 +18,14 @@ CONTACTS_TASK = "jobs.cabinet_tasks.cabinet_contacts_to_crm"
     acks_late=True, autoretry_for=(CrmUnavailable,), retry_backoff=30, retry_backoff_max=900,
     max_retries=30,
 )  # fmt: skip
-def cabinet_contacts_to_crm(portal_id: int, tenant_id: int) -> None:
-    """Write the tenant's contacts to its deals' companies/contacts (retried while the CRM
+def cabinet_contacts_to_crm(portal_id: int, tenant_ids: list[int]) -> None:
+    """Write the tenant's (rows') contacts to its deals' companies/contacts (retried while the CRM
     is down)."""
     c = container()
     portal = active_portal(c, portal_id)
     if portal is None or portal.kind not in c.crm_factories:
         return
     try:
-        push_contacts(cast(Any, c.uow), c.crm(portal), portal_id, tenant_id)
+        push_contacts(cast(Any, c.uow), c.crm(portal), portal_id, tenant_ids)
     except CrmAuthLost:
         notify_auth_lost(c.uow(portal_id), c.clock, portal_id)

@@ -33,11 +33,11 @@ class CabinetData:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def lease_ids(self, portal_id: int, tenant_id: int) -> list[int]:
+    def lease_ids(self, portal_id: int, tenant_ids: Sequence[int]) -> list[int]:
         return list(
             self.session.scalars(
                 select(LeaseRow.id)
-                .where(LeaseRow.portal_id == portal_id, LeaseRow.tenant_id == tenant_id)
+                .where(LeaseRow.portal_id == portal_id, LeaseRow.tenant_id.in_(tenant_ids))
                 .order_by(LeaseRow.signed_on.desc(), LeaseRow.id.desc())
             )
         )
@@ -104,7 +104,7 @@ class CabinetData:
         return found
 
     def document_file(
-        self, portal_id: int, tenant_id: int, document_id: int, role: str
+        self, portal_id: int, tenant_ids: Sequence[int], document_id: int, role: str
     ) -> StoredFile | None:
         """A document's file of ``role`` when the document is of one of the tenant's leases."""
         row = self.session.execute(
@@ -119,7 +119,7 @@ class CabinetData:
                 DocumentLinkRow.role == role,
                 DocumentLinkRow.revoked_at.is_(None),
                 LeaseRow.portal_id == portal_id,
-                LeaseRow.tenant_id == tenant_id,
+                LeaseRow.tenant_id.in_(tenant_ids),
             )
             .order_by(DocumentLinkRow.created_at.desc())
             .limit(1)
@@ -137,11 +137,18 @@ class CabinetData:
         )  # fmt: skip
 
     def save_contacts(
-        self, portal_id: int, tenant_id: int, *, name: str, address: str, phone: str,
+        self, portal_id: int, tenant_ids: Sequence[int], *, name: str, address: str,
+        phone: str, emails: tuple[str, ...],
+    ) -> None:  # fmt: skip
+        """Write the contacts to each tenant row; a new phone becomes current, the old one
+        past (the phone history seed 002's matching reads)."""
+        for tenant_id in tenant_ids:
+            self._save_contacts(portal_id, tenant_id, name, address, phone, emails)
+
+    def _save_contacts(
+        self, portal_id: int, tenant_id: int, name: str, address: str, phone: str,
         emails: tuple[str, ...],
     ) -> None:  # fmt: skip
-        """Write the tenant's contacts; a new phone becomes current, the old one past (the
-        phone history seed 002's matching reads)."""
         row = self.session.get(TenantRow, tenant_id)
         if row is None or row.portal_id != portal_id:
             return
@@ -189,7 +196,9 @@ class CabinetData:
             for r in rows
         ]
 
-    def scan_file(self, portal_id: int, tenant_id: int, scan_id: int) -> StoredFile | None:
+    def scan_file(
+        self, portal_id: int, tenant_ids: Sequence[int], scan_id: int
+    ) -> StoredFile | None:
         row = self.session.execute(
             select(LeaseScanRow.storage_key, LeaseScanRow.filename, LeaseScanRow.content_type)
             .join(LeaseRow, LeaseRow.id == LeaseScanRow.lease_id)
@@ -197,7 +206,7 @@ class CabinetData:
                 LeaseScanRow.id == scan_id,
                 LeaseScanRow.portal_id == portal_id,
                 LeaseRow.portal_id == portal_id,
-                LeaseRow.tenant_id == tenant_id,
+                LeaseRow.tenant_id.in_(tenant_ids),
             )
         ).first()
         return None if row is None else StoredFile(*row)

@@ -4,6 +4,7 @@ portals; what they may read is scoped afterwards by ``backend.db.cabinet_data``.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -23,8 +24,13 @@ def _challenge(row: CabinetChallengeRow) -> Challenge:
     )  # fmt: skip
 
 
-def _refs(pairs: list[Any], names: dict[tuple[int, int], TenantRef]) -> tuple[TenantRef, ...]:
-    return tuple(names.get((p, t), TenantRef(p, t)) for p, t in pairs)
+def _refs(stored: list[Any], names: dict[tuple[int, int], TenantRef]) -> tuple[TenantRef, ...]:
+    refs = []
+    for portal_id, tenant_id, *rest in stored:
+        ids = tuple(int(i) for i in rest[0]) if rest else ()
+        named = names.get((int(portal_id), int(tenant_id)), TenantRef(portal_id, tenant_id))
+        refs.append(replace(named, tenant_ids=ids))
+    return tuple(refs)
 
 
 def _escape_like(value: str) -> str:
@@ -40,7 +46,8 @@ class CabinetRepository:
 
     # --- who an address is ---
     def tenants_with_email(self, email: str) -> list[TenantRef]:
-        """The tenants of active portals that list ``email`` (any case) among their e-mails."""
+        """The tenants of active portals that list ``email`` (any case) among their e-mails,
+        the rows of one company (portal, INN, KPP) grouped into one ``TenantRef``."""
         pattern = f'%"{_escape_like(email.lower())}"%'
         rows = self.session.execute(
             select(
@@ -50,6 +57,8 @@ class CabinetRepository:
                 TenantRow.emails,
                 PortalRow.name,
                 PortalRow.domain,
+                TenantRow.inn,
+                TenantRow.kpp,
             )
             .join(PortalRow, PortalRow.id == TenantRow.portal_id)
             .where(
@@ -58,10 +67,17 @@ class CabinetRepository:
             )
             .order_by(TenantRow.portal_id, TenantRow.id)
         )
+        groups: dict[tuple[int, str, str], list[TenantRef]] = {}
+        for portal_id, tenant_id, name, emails, portal_name, domain, inn, kpp in rows:
+            if email not in {str(e).strip().lower() for e in emails or ()}:
+                continue
+            key = (portal_id, inn, kpp) if inn else (portal_id, f"id:{tenant_id}", "")
+            groups.setdefault(key, []).append(
+                TenantRef(portal_id, tenant_id, name, portal_name or domain)
+            )
         return [
-            TenantRef(portal_id, tenant_id, name, portal_name or domain)
-            for portal_id, tenant_id, name, emails, portal_name, domain in rows
-            if email in {str(e).strip().lower() for e in emails or ()}
+            replace(refs[0], tenant_ids=tuple(r.tenant_id for r in refs))
+            for refs in groups.values()
         ]
 
     def tenant_lists(self, portal_id: int, tenant_id: int, email: str) -> bool:
@@ -151,7 +167,7 @@ class CabinetRepository:
         only = tenants[0] if len(tenants) == 1 else None
         row = CabinetSessionRow(
             token_hash=token_hash, email=email, csrf=csrf, ip=ip,
-            tenants=[[t.portal_id, t.tenant_id] for t in tenants],
+            tenants=[[t.portal_id, t.tenant_id, list(t.ids)] for t in tenants],
             portal_id=only.portal_id if only else None, tenant_id=only.tenant_id if only else None,
             created_at=now, seen_at=now, expires_at=expires_at,
         )  # fmt: skip
@@ -168,13 +184,14 @@ class CabinetRepository:
         )
         if row is None:
             return None
-        pairs = [(int(p), int(t)) for p, t in row.tenants or ()]
-        names = self._names(pairs)
-        current = None
-        if row.portal_id is not None and row.tenant_id is not None:
-            current = names.get((row.portal_id, row.tenant_id))
+        stored = list(row.tenants or ())
+        refs = _refs(stored, self._names([(int(p), int(t)) for p, t, *_ in stored]))
+        current = next(
+            (r for r in refs if (r.portal_id, r.tenant_id) == (row.portal_id, row.tenant_id)),
+            None,
+        )
         return CabinetSession(
-            id=row.id, email=row.email, csrf=row.csrf, tenants=_refs(pairs, names),
+            id=row.id, email=row.email, csrf=row.csrf, tenants=refs,
             current=current, created_at=row.created_at, seen_at=row.seen_at,
             expires_at=row.expires_at,
         )  # fmt: skip

@@ -157,7 +157,7 @@ def _card(lease: Lease, documents: list[IssuedDocument], payments: list[PaymentL
 
 
 def _tenant_leases(uow: CabinetUnitOfWork, ref: TenantRef) -> list[int]:
-    return uow.cabinet.data.lease_ids(ref.portal_id, ref.tenant_id)
+    return uow.cabinet.data.lease_ids(ref.portal_id, ref.ids)
 
 
 def tenant_leases(

@@ -9,7 +9,7 @@ main contact when it has no company) through ``CrmPort.update_party``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from backend.domain.cabinet import TenantRef
@@ -84,7 +84,7 @@ def contact_card(uow_factory: CabinetUnitOfWorkFactory, ref: TenantRef) -> Tenan
 
 def update_contacts(
     uow_factory: CabinetUnitOfWorkFactory, clock: Clock, ref: TenantRef, signed_in_as: str,
-    form: ContactForm, queue_sync: Callable[[int, int], None],
+    form: ContactForm, queue_sync: Callable[[int, list[int]], None],
 ) -> dict[str, list[object]]:  # fmt: skip
     """Save the tenant's contacts and audit them; queue the CRM push after the commit.
     Returns the changes (field -> [old, new]); nothing changed writes nothing."""
@@ -101,26 +101,26 @@ def update_contacts(
         if not changes:
             return {}
         uow.cabinet.data.save_contacts(
-            ref.portal_id, ref.tenant_id, name=new.name, address=new.address, phone=new.phone,
+            ref.portal_id, ref.ids, name=new.name, address=new.address, phone=new.phone,
             emails=new.emails,
         )  # fmt: skip
-        details = {"changes": changes, "via": "cabinet"}
+        details = {"changes": changes, "via": "cabinet", "tenant_ids": list(ref.ids)}
         actor = f"tenant:{signed_in_as}"
         uow.audit.record(clock.now(), AUDIT_ACTION, "tenant", ref.tenant_id, details, actor=actor)
-        uow.after_commit(lambda: queue_sync(ref.portal_id, ref.tenant_id))
+        uow.after_commit(lambda: queue_sync(ref.portal_id, list(ref.ids)))
         uow.commit()
     return changes
 
 
 def push_contacts(
-    uow_factory: CabinetUnitOfWorkFactory, crm: CrmPort, portal_id: int, tenant_id: int
+    uow_factory: CabinetUnitOfWorkFactory, crm: CrmPort, portal_id: int, tenant_ids: Sequence[int]
 ) -> int:
     """Write the tenant's current contacts to the company (or main contact) of each of its
     deals, each once; how many CRM entities were written. Idempotent: a retried task writes
     the same values again."""
     with uow_factory(portal_id) as uow:
-        tenant = uow.cabinet.data.tenant(portal_id, tenant_id)
-        lease_ids = uow.cabinet.data.lease_ids(portal_id, tenant_id)
+        tenant = uow.cabinet.data.tenant(portal_id, tenant_ids[0]) if tenant_ids else None
+        lease_ids = uow.cabinet.data.lease_ids(portal_id, tenant_ids)
         deals = [deal for deal, _ in uow.leases.deals_of(lease_ids).values() if deal]
     if tenant is None:
         return 0

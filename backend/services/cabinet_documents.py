@@ -70,7 +70,7 @@ def tenant_documents(
     """Every document of the tenant's leases (newest first) and the leases' scans."""
     with uow_factory(ref.portal_id) as uow:
         data = uow.cabinet.data
-        ids = data.lease_ids(ref.portal_id, ref.tenant_id)
+        ids = data.lease_ids(ref.portal_id, ref.ids)
         numbers = {i: lease.number for i, lease in uow.leases.get_many(ids).items()}
         documents = data.documents(ref.portal_id, ids)
         files = data.file_roles(ref.portal_id, [d.id for d in documents if d.id is not None])
@@ -103,7 +103,7 @@ def document_file(
     if role not in FILE_ROLES:
         raise NotFound(role)
     with uow_factory(ref.portal_id) as uow:
-        found = uow.cabinet.data.document_file(ref.portal_id, ref.tenant_id, document_id, role)
+        found = uow.cabinet.data.document_file(ref.portal_id, ref.ids, document_id, role)
     if found is None:
         raise NotFound(f"document {document_id}")
     return found
@@ -111,7 +111,7 @@ def document_file(
 
 def scan_file(uow_factory: CabinetUnitOfWorkFactory, ref: TenantRef, scan_id: int) -> StoredFile:
     with uow_factory(ref.portal_id) as uow:
-        found = uow.cabinet.data.scan_file(ref.portal_id, ref.tenant_id, scan_id)
+        found = uow.cabinet.data.scan_file(ref.portal_id, ref.ids, scan_id)
     if found is None:
         raise NotFound(f"scan {scan_id}")
     return found

@@ -60,7 +60,7 @@ def save_contacts() -> ResponseReturnValue:
     try:
         cabinet_contacts.update_contacts(
             cast(Any, built.uow), built.clock, current_tenant(), person.email if person else "",
-            form, lambda portal_id, tenant_id: built.send_task(CONTACTS_TASK, portal_id, tenant_id),
+            form, lambda portal_id, ids: built.send_task(CONTACTS_TASK, portal_id, ids),
         )  # fmt: skip
     except cabinet_contacts.ContactsRefused as refused:
         return _page(values, refused.errors, 400)
