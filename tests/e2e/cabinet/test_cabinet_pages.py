@@ -170,7 +170,7 @@ def test_contacts_are_saved_audited_and_queued_for_the_crm(
     assert entry["details"]["changes"]["phone"] == ["", "+79123456789"]
     assert world.tasks[-1] == (
         "jobs.cabinet_tasks.cabinet_contacts_to_crm",
-        (world.portals[0], tenant.id),
+        (world.portals[0], [tenant.id]),
     )
 
 
