@@ -6,12 +6,12 @@ statement, whatever the number of leases (no N+1)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from backend.db.documents_repo import _document_from_row
 from backend.db.tables import (
     AllocationRow,
     DocumentLinkRow,
@@ -22,9 +22,29 @@ from backend.db.tables import (
     TenantRow,
 )
 from backend.db.tables_cabinet import LeaseScanRow
+from backend.domain.billing import BillingPeriod, DocumentKind
 from backend.domain.cabinet import PaymentLine, Scan, StoredFile
-from backend.domain.documents import IssuedDocument
+from backend.domain.documents import DocumentPurpose, IssuedDocument
+from backend.domain.money import Money
 from backend.domain.parties import Tenant
+
+_DOCUMENT_COLUMNS = (
+    DocumentRow.id, DocumentRow.lease_id, DocumentRow.kind, DocumentRow.number,
+    DocumentRow.issued_on, DocumentRow.period_start, DocumentRow.period_end, DocumentRow.due_on,
+    DocumentRow.net, DocumentRow.vat, DocumentRow.total, DocumentRow.paid, DocumentRow.currency,
+    DocumentRow.status, DocumentRow.purpose,
+)  # fmt: skip
+
+
+def _document(row: Any) -> IssuedDocument:
+    cur = row.currency
+    return IssuedDocument(
+        id=row.id, lease_id=row.lease_id, kind=DocumentKind(row.kind), number=row.number,
+        issued_on=row.issued_on, period=BillingPeriod(row.period_start, row.period_end),
+        lines=(), net=Money(row.net, cur), vat=Money(row.vat, cur), total=Money(row.total, cur),
+        due_on=row.due_on, status=row.status, paid=Money(row.paid, cur),
+        purpose=DocumentPurpose(row.purpose or "rent"),
+    )  # fmt: skip
 
 
 class CabinetData:
@@ -42,16 +62,48 @@ class CabinetData:
             )
         )
 
-    def documents(self, portal_id: int, lease_ids: Sequence[int]) -> list[IssuedDocument]:
-        """The issued invoices and acts of the leases, oldest first."""
+    def documents(
+        self, portal_id: int, lease_ids: Sequence[int], *, kind: DocumentKind | None = None,
+        year: int | None = None,
+    ) -> list[IssuedDocument]:  # fmt: skip
+        """The issued invoices and acts of the leases (of ``kind``, issued in ``year``),
+        oldest first; without their lines (no page of the cabinet prints them), read as plain
+        columns: years of documents come without building an ORM object per row."""
         if not lease_ids:
             return []
-        rows = self.session.scalars(
-            select(DocumentRow)
-            .where(DocumentRow.portal_id == portal_id, DocumentRow.lease_id.in_(lease_ids))
-            .order_by(DocumentRow.issued_on, DocumentRow.id)
+        query = select(*_DOCUMENT_COLUMNS).where(
+            DocumentRow.portal_id == portal_id, DocumentRow.lease_id.in_(lease_ids)
         )
-        return [_document_from_row(r) for r in rows]
+        if kind is not None:
+            query = query.where(DocumentRow.kind == kind.value)
+        if year is not None:
+            query = query.where(
+                DocumentRow.issued_on >= date(year, 1, 1),
+                DocumentRow.issued_on < date(year + 1, 1, 1),
+            )
+        rows = self.session.execute(query.order_by(DocumentRow.issued_on, DocumentRow.id))
+        return [_document(row) for row in rows]
+
+    def document_years(self, portal_id: int, lease_ids: Sequence[int]) -> list[int]:
+        """The years the leases have documents of, in order."""
+        if not lease_ids:
+            return []
+        days = self.session.scalars(
+            select(DocumentRow.issued_on)
+            .where(DocumentRow.portal_id == portal_id, DocumentRow.lease_id.in_(lease_ids))
+            .distinct()
+        )
+        return sorted({day.year for day in days})
+
+    def lease_numbers(self, portal_id: int, lease_ids: Sequence[int]) -> dict[int, str]:
+        if not lease_ids:
+            return {}
+        rows = self.session.execute(
+            select(LeaseRow.id, LeaseRow.number).where(
+                LeaseRow.portal_id == portal_id, LeaseRow.id.in_(lease_ids)
+            )
+        )
+        return {int(row.id): str(row.number) for row in rows}
 
     def payments(
         self, portal_id: int, lease_ids: Sequence[int], invoice_ids: Sequence[int]

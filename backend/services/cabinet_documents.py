@@ -20,6 +20,7 @@ from backend.domain.cabinet import StoredFile, TenantRef
 from backend.domain.contacts import text_problem
 from backend.domain.errors import DomainError, NotFound
 from backend.ports import Clock
+from backend.services.cabinet_account import pick_year
 from backend.services.cabinet_ports import CabinetUnitOfWorkFactory
 from documents.storage import DocumentStorage, FileMissing
 
@@ -64,15 +65,28 @@ class ScanEntry:
     uploaded_at: datetime
 
 
+@dataclass(frozen=True)
+class DocumentShelf:
+    """The documents of ``year`` (newest first), the years there are, and every scan."""
+
+    documents: list[DocumentEntry]
+    scans: list[ScanEntry]
+    year: int
+    years: tuple[int, ...]
+
+
 def tenant_documents(
-    uow_factory: CabinetUnitOfWorkFactory, ref: TenantRef
-) -> tuple[list[DocumentEntry], list[ScanEntry]]:
-    """Every document of the tenant's leases (newest first) and the leases' scans."""
+    uow_factory: CabinetUnitOfWorkFactory, ref: TenantRef, today: date, year: int | None = None
+) -> DocumentShelf:
+    """The documents of the tenant's leases issued in ``year`` (default: the latest year
+    with documents) and the leases' scans."""
     with uow_factory(ref.portal_id) as uow:
         data = uow.cabinet.data
         ids = data.lease_ids(ref.portal_id, ref.ids)
-        numbers = {i: lease.number for i, lease in uow.leases.get_many(ids).items()}
-        documents = data.documents(ref.portal_id, ids)
+        numbers = data.lease_numbers(ref.portal_id, ids)
+        years = tuple(data.document_years(ref.portal_id, ids))
+        shown = pick_year(years, year, today)
+        documents = data.documents(ref.portal_id, ids, year=shown)
         files = data.file_roles(ref.portal_id, [d.id for d in documents if d.id is not None])
         scans = data.scans(ref.portal_id, ids)
     entries = [
@@ -90,10 +104,11 @@ def tenant_documents(
         )
         for d in reversed(documents)
     ]
-    return entries, [
+    shelved = [
         ScanEntry(s.id, s.title, numbers.get(s.lease_id, ""), s.filename, s.uploaded_at)
         for s in scans
     ]
+    return DocumentShelf(entries, shelved, shown, years)
 
 
 def document_file(

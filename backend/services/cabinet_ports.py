@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Protocol
 
+from backend.domain.billing import DocumentKind
 from backend.domain.cabinet import (
     CabinetSession,
     Challenge,
@@ -23,7 +24,12 @@ class CabinetDataRepo(Protocol):
     """A tenant's leases, documents, payments, files and scans (scoped by portal, tenant)."""
 
     def lease_ids(self, portal_id: int, tenant_ids: Sequence[int]) -> list[int]: ...
-    def documents(self, portal_id: int, lease_ids: Sequence[int]) -> list[IssuedDocument]: ...
+    def documents(
+        self, portal_id: int, lease_ids: Sequence[int], *, kind: DocumentKind | None = None,
+        year: int | None = None,
+    ) -> list[IssuedDocument]: ...  # fmt: skip
+    def document_years(self, portal_id: int, lease_ids: Sequence[int]) -> list[int]: ...
+    def lease_numbers(self, portal_id: int, lease_ids: Sequence[int]) -> dict[int, str]: ...
     def payments(
         self, portal_id: int, lease_ids: Sequence[int], invoice_ids: Sequence[int]
     ) -> list[PaymentLine]: ...

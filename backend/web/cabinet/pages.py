@@ -16,11 +16,6 @@ from backend.web.cabinet.session import csrf_token, current_person
 from backend.web.i18n import cabinet_lang
 
 PURPOSES = {"rent": _("Rent"), "penalty": _("Late-payment penalty")}
-PAYMENT_KINDS = {
-    "bank_statement": _("Bank transfer"),
-    "odata": _("Bank transfer (1C)"),
-    "manual": _("Entered by the landlord"),
-}
 LANGUAGE_NAMES = (("ru", "Русский"), ("uk", "Українська"), ("en", "English"))
 # no inline script or style anywhere in the cabinet: the policy allows only its own files
 POLICY = (
@@ -38,7 +33,6 @@ def _globals() -> dict[str, Any]:
         "cabinet_lang": cabinet_lang(),
         "cabinet_languages": LANGUAGE_NAMES,
         "purposes": PURPOSES,
-        "payment_kinds": PAYMENT_KINDS,
     }
 
 

@@ -60,7 +60,7 @@ def test_pages_read_as_many_statements_for_five_leases_as_for_one(container: Con
     uow = container.uow
     pages: list[Callable[[TenantRef], object]] = [
         lambda ref: cabinet_account.tenant_leases(uow, ref, TODAY),  # type: ignore[arg-type]
-        lambda ref: cabinet_documents.tenant_documents(uow, ref),  # type: ignore[arg-type]
+        lambda ref: cabinet_documents.tenant_documents(uow, ref, TODAY),  # type: ignore[arg-type]
     ]
     with container.uow(world.portals[0]) as work:
         assert len(work.leases.list()) == 6
