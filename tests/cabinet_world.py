@@ -129,12 +129,12 @@ def sign_in(client: FlaskClient, container: Container, email: str = EMAIL) -> st
     return csrf_of(client.get("/cabinet/choose").get_data(as_text=True))
 
 
-def invoice_numbers(container: Container, portal_id: int) -> list[str]:
+def invoice_numbers(container: Container, portal_id: int, lease_id: int = 0) -> list[str]:
+    """The numbers of the portal's invoices (of ``lease_id`` when given), oldest first."""
+    query = select(DocumentRow.number).where(
+        DocumentRow.portal_id == portal_id, DocumentRow.kind == "invoice"
+    )
+    if lease_id:
+        query = query.where(DocumentRow.lease_id == lease_id)
     with container.uow(portal_id) as uow:
-        return list(
-            uow.session.scalars(
-                select(DocumentRow.number)
-                .where(DocumentRow.portal_id == portal_id, DocumentRow.kind == "invoice")
-                .order_by(DocumentRow.id)
-            )
-        )
+        return list(uow.session.scalars(query.order_by(DocumentRow.id)))

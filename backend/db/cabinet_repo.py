@@ -12,7 +12,7 @@ from sqlalchemy import String, cast, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from backend.db.cabinet_data import CabinetData
-from backend.db.tables import PortalRow, TenantRow
+from backend.db.tables import LandlordRow, LeaseRow, PortalRow, TenantRow
 from backend.db.tables_cabinet import CabinetChallengeRow, CabinetHitRow, CabinetSessionRow
 from backend.domain.cabinet import CabinetSession, Challenge, TenantRef
 
@@ -185,7 +185,9 @@ class CabinetRepository:
         if row is None:
             return None
         stored = list(row.tenants or ())
-        refs = _refs(stored, self._names([(int(p), int(t)) for p, t, *_ in stored]))
+        refs = self._with_landlords(
+            _refs(stored, self._names([(int(p), int(t)) for p, t, *_ in stored]))
+        )
         current = next(
             (r for r in refs if (r.portal_id, r.tenant_id) == (row.portal_id, row.tenant_id)),
             None,
@@ -211,6 +213,25 @@ class CabinetRepository:
             for p, t, name, portal, domain in rows
             if (p, t) in pairs
         }
+
+    def _with_landlords(self, refs: tuple[TenantRef, ...]) -> tuple[TenantRef, ...]:
+        """Each choice named by the landlords (legal names) of its leases, one query."""
+        ids = {i for ref in refs for i in ref.ids}
+        if not ids:
+            return refs
+        names: dict[int, set[str]] = {}
+        for tenant_id, name in self.session.execute(
+            select(LeaseRow.tenant_id, LandlordRow.name)
+            .join(LandlordRow, LandlordRow.id == LeaseRow.landlord_id)
+            .where(LeaseRow.tenant_id.in_(ids))
+            .distinct()
+        ):
+            names.setdefault(tenant_id, set()).add(name)
+        named = []
+        for ref in refs:
+            landlords = set().union(*(names.get(i, set()) for i in ref.ids))
+            named.append(replace(ref, landlord=", ".join(sorted(landlords)) or ref.landlord))
+        return tuple(named)
 
     def touch(self, session_id: int, now: datetime) -> None:
         self.session.execute(

@@ -152,7 +152,11 @@ def balance_of(
 def _card(lease: Lease, documents: list[IssuedDocument], payments: list[PaymentLine],
           today: date) -> LeaseCard:  # fmt: skip
     premises = ", ".join(
-        " ".join(x for x in (p.building, p.code, f"({p.area_m2} м²)" if p.area_m2 else "") if x)
+        " ".join(
+            x
+            for x in (p.building, p.code, f"({p.area_m2.normalize():f} м²)" if p.area_m2 else "")
+            if x
+        )
         for p in lease.premises
     )
     invoices = _live_invoices(documents)
