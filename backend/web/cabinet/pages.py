@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from backend.web.cabinet import nav
 from backend.web.cabinet.blueprint import bp
-from backend.web.cabinet.session import csrf_token, current_person
+from backend.web.cabinet.session import container, csrf_token, current_person
 from backend.web.i18n import cabinet_lang
 
 PURPOSES = {"rent": _("Rent"), "penalty": _("Late-payment penalty")}
@@ -43,6 +43,8 @@ def _headers(response: Response) -> Response:
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "no-store"
+    if container().settings.public_base_url.startswith("https://"):
+        response.headers["Strict-Transport-Security"] = "max-age=31536000"
     response.vary.add("Cookie")
     return response
 
