@@ -206,3 +206,27 @@ def test_signing_out_everywhere_ends_the_other_browsers_session(
 
     assert other.get("/cabinet/choose").status_code == 302
     assert _count(world.container, CabinetSessionRow, CabinetSessionRow.revoked_at.is_(None)) == 0
+
+
+def test_an_unexpected_error_is_a_plain_page_without_internals(
+    world: CabinetWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from backend.services import cabinet_account
+
+    app = app_for(world)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    client = app.test_client()
+    sign_in(client, world.container)
+    _choose_first(client)
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("database password is hunter2")
+
+    monkeypatch.setattr(cabinet_account, "tenant_leases", broken)
+    answer = client.get("/cabinet/")
+
+    assert answer.status_code == 500
+    body = answer.get_data(as_text=True)
+    assert "Что-то пошло не так" in body
+    assert "hunter2" not in body
+    assert "Traceback" not in body
