@@ -24,6 +24,7 @@ from tests.cabinet_world import (
     build_world,
     csrf_of,
     invoice_numbers,
+    last_code,
     sign_in,
 )
 
@@ -207,3 +208,30 @@ def test_pages_speak_the_chosen_language(
 
     assert f'<html lang="{lang}">' in page
     assert f"<h1>{expected}</h1>" in page
+
+
+def test_the_mailed_link_signs_in_and_returns_to_the_page_asked_for(
+    world: CabinetWorld, client: FlaskClient
+) -> None:
+    asked = client.get(f"/cabinet/leases/{world.leases[0]}")
+    assert asked.status_code == 302
+    page = client.get(asked.location).get_data(as_text=True)
+    client.post("/cabinet/login", data={"email": EMAIL, "csrf": csrf_of(page)})
+    _, link = last_code(world.container)
+
+    confirm = client.get(f"/cabinet/login/link/{link}").get_data(as_text=True)
+    answer = client.post(f"/cabinet/login/link/{link}", data={"csrf": csrf_of(confirm)})
+
+    assert answer.status_code == 303
+    assert answer.location.endswith(f"/cabinet/leases/{world.leases[0]}")
+
+
+def test_sign_in_never_redirects_to_another_site(world: CabinetWorld, client: FlaskClient) -> None:
+    for target in ("https://evil.example/", "//evil.example/cabinet", "/\\evil.example"):
+        page = client.get("/cabinet/login", query_string={"next": target}).get_data(as_text=True)
+        client.post("/cabinet/login", data={"email": EMAIL, "csrf": csrf_of(page)})
+        code, _ = last_code(world.container)
+        form = client.get("/cabinet/login/code").get_data(as_text=True)
+        answer = client.post("/cabinet/login/code", data={"code": code, "csrf": csrf_of(form)})
+        assert answer.location.endswith("/cabinet/"), target
+        client.delete_cookie("rentflow_cabinet", path="/cabinet")
