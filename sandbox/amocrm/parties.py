@@ -10,19 +10,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 
-from sandbox.amocrm.state import AmoAccount
+from sandbox.amocrm.common import account, problem
 
 bp = Blueprint("amocrm_emulator_parties", __name__)
-
-
-def _problem(status: int, detail: str) -> Any:
-    answer = jsonify({"title": "Bad Request" if status == 400 else "Not Found",
-                      "type": f"https://httpstatus.es/{status}", "status": status,
-                      "detail": detail})  # fmt: skip
-    answer.status_code = status
-    return answer
 
 
 def _apply(entity: dict[str, Any], body: dict[str, Any]) -> str | None:
@@ -53,18 +45,18 @@ def _apply(entity: dict[str, Any], body: dict[str, Any]) -> str | None:
 
 
 def _patch(kind: str, entity_id: int) -> Any:
-    account: AmoAccount = current_app.config["AMO_ACCOUNT"]
-    store = account.companies if kind == "companies" else account.contacts
+    acc = account()
+    store = acc.companies if kind == "companies" else acc.contacts
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        return _problem(400, "Request validation failed")
-    with account._lock:
+        return problem(400, "Request validation failed")
+    with acc._lock:
         entity = store.get(entity_id)
         if entity is None:
-            return _problem(404, f"{kind[:-1]} {entity_id} not found")
+            return problem(404, f"{kind[:-1]} {entity_id} not found")
         reason = _apply(entity, body)
         if reason:
-            return _problem(400, reason)
+            return problem(400, reason)
         entity["updated_at"] = int(time.time())
     return jsonify({"id": entity_id, "updated_at": entity["updated_at"],
                     "_links": {"self": {"href": f"/api/v4/{kind}/{entity_id}"}}})  # fmt: skip

@@ -112,6 +112,6 @@ def test_contacts_reach_each_deals_company_once(container: Container) -> None:
     assert set(changes) == {"phone", "address", "emails"}
     assert queued == [(ref.portal_id, list(ref.ids))]
     assert written == 1
-    (party,) = crm.parties
+    (party,) = crm.party_updates
     assert (party.kind, party.id, party.phone) == ("company", "77", "+79123456789")
     assert party.emails == (EMAIL,)

@@ -28,7 +28,7 @@ def test_the_company_gets_the_new_title_phone_and_emails(
         )
     )
 
-    stored = portal.parties["company"][int(company)]
+    stored = portal.companies[int(company)]
     assert stored["TITLE"] == 'ООО "Василёк"'
     assert [p["VALUE"] for p in stored["PHONE"]] == ["+79123456789"]
     assert [e["VALUE"] for e in stored["EMAIL"]] == ["buh@vasilek.example"]
@@ -49,7 +49,7 @@ def test_a_contact_gains_a_phone_and_keeps_its_name(
         )
     )
 
-    stored = portal.parties["contact"][int(contact)]
+    stored = portal.contacts[int(contact)]
     assert stored["NAME"] == "Анна"
     assert [p["VALUE"] for p in stored["PHONE"]] == ["+79123456789"]
     assert [e["VALUE"] for e in stored["EMAIL"]] == ["a@vasilek.example", "b@vasilek.example"]
