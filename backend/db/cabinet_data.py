@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from backend.db.tables import (
@@ -18,10 +18,10 @@ from backend.db.tables import (
     DocumentRow,
     LeaseRow,
     PaymentRow,
-    TenantPhoneRow,
     TenantRow,
 )
 from backend.db.tables_cabinet import LeaseScanRow
+from backend.db.tenant_book import TenantBookRepository
 from backend.domain.billing import BillingPeriod, DocumentKind
 from backend.domain.cabinet import PaymentLine, Scan, StoredFile
 from backend.domain.documents import DocumentPurpose, IssuedDocument
@@ -205,20 +205,7 @@ class CabinetData:
         if row is None or row.portal_id != portal_id:
             return
         if phone and phone != row.phone:
-            self.session.execute(
-                update(TenantPhoneRow)
-                .where(TenantPhoneRow.tenant_id == tenant_id)
-                .values(current=TenantPhoneRow.phone == phone)
-            )
-            known = self.session.scalar(
-                select(TenantPhoneRow.id).where(
-                    TenantPhoneRow.tenant_id == tenant_id, TenantPhoneRow.phone == phone
-                )
-            )
-            if known is None:
-                self.session.add(
-                    TenantPhoneRow(portal_id=portal_id, tenant_id=tenant_id, phone=phone)
-                )
+            TenantBookRepository(self.session, portal_id).move_phones([(tenant_id, phone)])
         row.name, row.address, row.phone, row.emails = name, address, phone, list(emails)
 
     # --- scans ---

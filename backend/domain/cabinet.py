@@ -122,10 +122,19 @@ class TooManyRequests(DomainError):
         self.retry_after = retry_after
 
 
-class ContactInvalid(DomainError):
-    """A contact field the tenant entered that cannot be kept; ``field`` names it."""
+class FieldRefused(DomainError):
+    """A value typed into the cabinet (or uploaded for it) that cannot be kept; ``field``
+    names it, ``reason`` says why."""
 
     def __init__(self, field: str, reason: str) -> None:
         super().__init__(f"{field}: {reason}")
         self.field = field
         self.reason = reason
+
+
+class ContactInvalid(FieldRefused):
+    """A contact (an e-mail address to sign in with) that is not one."""
+
+
+class ScanRefused(FieldRefused):
+    """A scan that cannot be kept (file, title)."""

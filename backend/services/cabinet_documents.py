@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from backend.domain.cabinet import StoredFile, TenantRef
+from backend.domain.cabinet import ScanRefused, StoredFile, TenantRef
 from backend.domain.contacts import text_problem
-from backend.domain.errors import DomainError, NotFound
+from backend.domain.errors import NotFound
 from backend.ports import Clock
 from backend.services.cabinet_account import pick_year
 from backend.services.cabinet_ports import CabinetUnitOfWorkFactory
@@ -31,15 +31,6 @@ SCAN_TYPES = (
     (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
 )
 FILE_ROLES = ("invoice", "invoice_qr", "act", "qr_png")
-
-
-class ScanRefused(DomainError):
-    """A scan that cannot be kept; ``field`` names what is wrong (file, title)."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
 
 
 @dataclass(frozen=True)
