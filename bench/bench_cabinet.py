@@ -1,7 +1,8 @@
 """The tenant cabinet's pages for a tenant with 5 leases and 3 years of documents (a monthly
 invoice and act per lease: 360 documents, 4 file links each, a payment per invoice), among
 other tenants of the landlord: p50/p99 of each page through the Flask app (no network), the
-session cookie and every query included. Target (issue 20): p99 <= 150 ms on 2 cores.
+session cookie and every query included. Target (issue 20): p99 <= 150 ms on 2 cores. Wall
+and CPU time are both reported: on a busy machine the wall time measures the neighbours.
 
 Run by hand: ``PYTHONPATH=. python bench/bench_cabinet.py [calls]``.
 """
@@ -128,16 +129,23 @@ def main() -> None:
     print(f"{LEASES} leases x {MONTHS} months: {LEASES * MONTHS * 2} documents of the tenant")
     for path in ("/cabinet/", f"/cabinet/leases/{lease_id}", "/cabinet/documents"):
         client.get(path)  # warm: templates compiled, statements cached
-        took = []
+        took, cpu = [], []
         for _ in range(calls):
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             answer = client.get(path)
             took.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - started_cpu) * 1000)
             assert answer.status_code == 200, answer.status_code
-        took.sort()
-        p99 = took[max(int(len(took) * 0.99) - 1, 0)]
-        print(f"{path}: p50 {statistics.median(took):.1f} ms, p99 {p99:.1f} ms ({calls} calls)")
+        # wall time suffers from whatever else the machine runs; CPU time is this process's
+        wall = f"wall p50 {_p(took, 0.5):.1f} ms, p99 {_p(took, 0.99):.1f} ms"
+        busy = f"CPU p50 {_p(cpu, 0.5):.1f} ms, p99 {_p(cpu, 0.99):.1f} ms"
+        print(f"{path}: {wall}; {busy} ({calls} calls)")
     container.dispose()
+
+
+def _p(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return statistics.median(ordered) if q == 0.5 else ordered[max(int(len(ordered) * q) - 1, 0)]
 
 
 def cabinet_auth_ports(container: object) -> cabinet_auth.CabinetAuth:
