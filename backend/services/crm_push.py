@@ -99,9 +99,15 @@ def _targets(uow: UnitOfWork, document_ids: Sequence[int]) -> list[_Target]:
         if doc.lease_id not in summaries:
             summaries[doc.lease_id] = _summary(uow, lease, lease_docs[doc.lease_id])
         target = _Target(
-            doc, invoice, lease.number, deal_id, pipeline_id, per_period,
-            str(settings.get("billing_pipeline", "")), summaries[doc.lease_id],
-        )  # fmt: skip
+            doc,
+            invoice,
+            lease.number,
+            deal_id,
+            pipeline_id,
+            per_period,
+            str(settings.get("billing_pipeline", "")),
+            summaries[doc.lease_id],
+        )
         targets.append(target)
     return targets
 
@@ -117,6 +123,11 @@ def _summary(
         LeaseField.NEXT_INVOICE_DATE: next_on.isoformat() if next_on else "",
         LeaseField.DEBT: str(outstanding_debt(documents)),
     }
+
+
+def lease_summary(uow: UnitOfWork, lease: Lease) -> dict[LeaseField, str]:
+    """The lease deal's summary fields (status, next invoice date, debt) as they stand now."""
+    return _summary(uow, lease, uow.documents.for_lease(lease.id or 0))
 
 
 # link role -> the deal field its public URL goes to (roles: backend.domain.links.ROLES)
@@ -210,9 +221,12 @@ def push_document_issued(
     with uow:
         uow.documents.mark(document_id, crm_synced_at=clock.now())
         uow.audit.record(
-            clock.now(), "document.crm_synced", "document", document_id,
+            clock.now(),
+            "document.crm_synced",
+            "document",
+            document_id,
             {"deal": comment_on, "created_deal": created},
-        )  # fmt: skip
+        )
         uow.commit()
     return Pushed(comment_on, updates, text, created)
 
@@ -335,9 +349,12 @@ def push_lease_event(
     crm.update_deals([update])
     with uow:
         uow.audit.record(
-            clock.now(), "deal.stage_pushed", "document", document_id,
+            clock.now(),
+            "deal.stage_pushed",
+            "document",
+            document_id,
             {"deal": deal_id, "event": str(event), "stage": stage},
-        )  # fmt: skip
+        )
         uow.commit()
     return Pushed(deal_id, (update,), "")
 
