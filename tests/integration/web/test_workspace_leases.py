@@ -165,3 +165,30 @@ def test_a_manager_sees_only_their_leases(ready: tuple[World, int, int]) -> None
     assert "№ А-7/2026" in mine.get_data(as_text=True)
     assert "№ А-7/2026" not in others.get_data(as_text=True)
     assert their_card.status_code == 404
+
+
+def test_cancelling_an_invoice_keeps_its_number_and_tells_the_deal(
+    ready: tuple[World, int, int],
+) -> None:
+    world, landlord, deal = ready
+    token = _token(world)
+    lease_id = _lease_id(_create(world, token, deal, _form(landlord)))
+    data = {"t": token, "lang": "ru", "start": "2026-02-01", "end": "2026-02-28"}
+    world.web.post(f"/workspace/leases/{lease_id}/invoice?LANG=ru", data=data)
+    with world.container.uow(world.stored().id) as uow:  # type: ignore[union-attr]
+        (invoice,) = uow.documents.for_lease(lease_id, DocumentKind.INVOICE)
+    sent: list[tuple[Any, ...]] = []
+    world.container.task_sender = lambda name, *args: sent.append((name, *args))
+
+    cancelled = world.web.post(
+        f"/workspace/leases/{lease_id}/cancel-invoice?LANG=ru",
+        data={"t": token, "lang": "ru", "document": str(invoice.id)},
+    )
+    card = world.web.get(cancelled.headers["Location"]).get_data(as_text=True)
+
+    assert cancelled.status_code == 303
+    assert f"Invoice № {invoice.number} cancelled; its days are back in the schedule." in card
+    assert [name for name, *_ in sent] == ["jobs.tasks.crm_payment_news"]
+    with world.container.uow(world.stored().id) as uow:  # type: ignore[union-attr]
+        assert uow.documents.get(invoice.id or 0).number == invoice.number
+        assert uow.documents.get(invoice.id or 0).status == "cancelled"
