@@ -170,10 +170,10 @@ class LeaseRepository(_Scoped):
             i for rows_ in addenda.values() for a in rows_ for i in a.premises_ids or []
         }
         premises = {
-            p.id: p for p in PartyRepository(self.session, self.portal_id).premises(
-                sorted(premises_ids)
-            ) if p.id is not None
-        }  # fmt: skip
+            p.id: p
+            for p in PartyRepository(self.session, self.portal_id).premises(sorted(premises_ids))
+            if p.id is not None
+        }
         loaded = [  # held here: the identity map keeps rows only while referenced
             self.session.scalars(select(table).where(table.id.in_(wanted))).all()
             for table, wanted in (

@@ -34,8 +34,9 @@ def create_lease_for_deal(
         registered = register_lease(
             uow, clock, lease, crm_deal_id=deal_id, crm_pipeline_id=deal.pipeline_id
         )
-        uow.audit.record(clock.now(), "lease.created_from_deal", "lease", registered.lease_id,
-                         {"deal": deal_id})  # fmt: skip
+        uow.audit.record(
+            clock.now(), "lease.created_from_deal", "lease", registered.lease_id, {"deal": deal_id}
+        )
         uow.commit()
     label = STATUS_LABELS_RU[lease.status]
     crm.update_deals([DealUpdate(deal_id, fields={LeaseField.LEASE_STATUS: label})])

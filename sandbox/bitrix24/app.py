@@ -19,13 +19,13 @@ from flask import Blueprint, Flask, current_app, jsonify, redirect, request, url
 from flask.typing import ResponseReturnValue
 
 from crm_mappings.bitrix24 import phpquery
-from sandbox.bitrix24 import crm_methods, party_methods, portal_actions
+from sandbox.bitrix24 import crm_methods, party_edits, party_methods, portal_actions
 from sandbox.bitrix24.methods import METHODS, Page, RestError, check_scope
 from sandbox.bitrix24.saved import keep_saved
 from sandbox.bitrix24.state import PortalState
 from sandbox.persist import StateFile
 
-_REGISTERED = (crm_methods.__name__, party_methods.__name__)  # for their @method registrations
+_REGISTERED = (crm_methods.__name__, party_methods.__name__, party_edits.__name__)  # @method
 MAX_BATCH = 50
 _REF = re.compile(r"\$result\[([^\]]+)\]((?:\[[^\]]*\])*)")
 
@@ -78,6 +78,11 @@ def call(name: str) -> ResponseReturnValue:
         if state.fail_next:
             status, code, description = state.fail_next.pop(0)
             return _error(status, code, description)
+        # over the limit: HTTP 503 {"error": "QUERY_LIMIT_EXCEEDED", "error_description":
+        # "Too many requests"} (b24restdocs limits.md "Request Rate Limits" and
+        # _includes/system-errors.md; apidocs.bitrix24.com/limits.html)
+        if state.over_injected_limit():
+            return _error(503, "QUERY_LIMIT_EXCEEDED", "Too many requests")
         if not state.bucket.take():
             state.refused += 1
             return _error(503, "QUERY_LIMIT_EXCEEDED", "Too many requests")
@@ -193,8 +198,9 @@ def oauth_token() -> ResponseReturnValue:
         state.refresh_tokens.discard(old)
         state.refreshes += 1
         tokens = state.issue_tokens()
-    return jsonify(dict(tokens, **portal_actions.endpoints(state), scope=",".join(state.scope),
-                        user_id=1))  # fmt: skip
+    return jsonify(
+        dict(tokens, **portal_actions.endpoints(state), scope=",".join(state.scope), user_id=1)
+    )
 
 
 def _app_link(code: str) -> ResponseReturnValue:
