@@ -128,16 +128,26 @@ def test_a_created_lease_links_the_deal_to_its_card_and_the_link_opens_it(
     assert _lease_id(again) == lease_id
 
 
+def _invoice(world: World, token: str, lease_id: int, start: str, end: str) -> Any:
+    """The card's "issue an invoice for a period", as the form sends it."""
+    data = {"t": token, "lang": "en", "start": start, "end": end}
+    return world.web.post(f"/workspace/leases/{lease_id}/invoice?LANG=en", data=data)
+
+
+def _leased(ready: tuple[World, int, int]) -> tuple[World, str, int]:
+    """The world, an administrator's token and a lease made with the form."""
+    world, landlord, deal = ready
+    token = _token(world)
+    return world, token, _lease_id(_create(world, token, deal, _form(landlord)))
+
+
 def test_the_card_issues_a_manual_invoice_once_however_often_it_is_sent(
     ready: tuple[World, int, int],
 ) -> None:
-    world, landlord, deal = ready
-    token = _token(world)
-    lease_id = _lease_id(_create(world, token, deal, _form(landlord)))
-    data = {"t": token, "lang": "en", "start": "2026-02-01", "end": "2026-02-14"}
+    world, token, lease_id = _leased(ready)
 
-    first = world.web.post(f"/workspace/leases/{lease_id}/invoice?LANG=en", data=data)
-    second = world.web.post(f"/workspace/leases/{lease_id}/invoice?LANG=en", data=data)
+    first = _invoice(world, token, lease_id, "2026-02-01", "2026-02-14")
+    second = _invoice(world, token, lease_id, "2026-02-01", "2026-02-14")
     card = world.web.get(first.headers["Location"])
     html = card.get_data(as_text=True)
 
@@ -170,11 +180,8 @@ def test_a_manager_sees_only_their_leases(ready: tuple[World, int, int]) -> None
 def test_cancelling_an_invoice_keeps_its_number_and_tells_the_deal(
     ready: tuple[World, int, int],
 ) -> None:
-    world, landlord, deal = ready
-    token = _token(world)
-    lease_id = _lease_id(_create(world, token, deal, _form(landlord)))
-    data = {"t": token, "lang": "ru", "start": "2026-02-01", "end": "2026-02-28"}
-    world.web.post(f"/workspace/leases/{lease_id}/invoice?LANG=ru", data=data)
+    world, token, lease_id = _leased(ready)
+    _invoice(world, token, lease_id, "2026-02-01", "2026-02-28")
     with world.container.uow(world.stored().id) as uow:  # type: ignore[union-attr]
         (invoice,) = uow.documents.for_lease(lease_id, DocumentKind.INVOICE)
     sent: list[tuple[Any, ...]] = []
