@@ -31,7 +31,7 @@ from backend.web.deps import container
 from backend.web.i18n import money
 from backend.web.workspace import bp
 from backend.web.workspace.pages import render_page
-from backend.web.workspace.payments_issues import line_text
+from backend.web.workspace.payments_issues import issue_text, line_text
 from backend.web.workspace.viewer import Viewer, current_viewer
 
 _ = lazy_gettext
@@ -77,6 +77,7 @@ def render_payments(viewer: Viewer, status: int = 200, **context: Any) -> Respon
     return render_page(
         "workspace/payments.html", viewer, section="payments", status=status,
         queue=queue, entries=entries, targets=places, search=search, outcomes=OUTCOMES,
+        reason_text=issue_text,
         **context,
     )  # fmt: skip
 

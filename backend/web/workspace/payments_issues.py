@@ -1,4 +1,5 @@
-"""What is wrong with a refused bank statement, said in the viewer's language.
+"""What is wrong with a refused bank statement, and why matching left a payment to a
+person, said in the viewer's language.
 
 The reader (``backend.onec.bank_statement``, ``statement_format``) names each problem in
 English for the log and the operator's JSON; the workspace shows the same problem, line by
@@ -38,6 +39,11 @@ PATTERNS: tuple[tuple[re.Pattern[str], LazyString], ...] = tuple(
          _("%(kind)s № %(number)s: %(key)s %(value)s is not a 20-digit account")),
         (r"(?P<kind>.+?) № (?P<number>.*?): not a (?:calendar )?date.*?: (?P<value>.*)",
          _("%(kind)s № %(number)s: %(value)s is not a date дд.мм.гггг")),
+        # why matching left a payment to a person (backend.domain.matching)
+        (r"invoice № (?P<number>.+?) named in the purpose belongs to another tenant"
+         r" \(INN (?P<inn>\S*)\), the payer's INN is (?P<payer>\S*)",
+         _("invoice № %(number)s named in the purpose is another tenant's (INN %(inn)s);"
+           " the payer's INN is %(payer)s")),
     )
 )  # fmt: skip
 

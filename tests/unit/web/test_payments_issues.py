@@ -32,6 +32,10 @@ DOC = "Платёжное поручение"
         (f"{DOC} № 11: not a calendar date: '31.02.2026'",
          f"{DOC} № 11: '31.02.2026' — не дата дд.мм.гггг"),
         ("unexpected line 'xyz'", "лишняя строка: 'xyz'"),
+        ("invoice № БП-7 named in the purpose belongs to another tenant (INN 7728168971),"
+         " the payer's INN is 500100732259",
+         "счёт № БП-7 из назначения платежа — другого арендатора (ИНН 7728168971);"
+         " ИНН плательщика 500100732259"),
         ("something new", "something new"),  # unknown: as the reader wrote it
     ],
 )  # fmt: skip
