@@ -28,6 +28,7 @@ from tests.browser.conftest import Rentflow
 
 __all__ = ["ADMIN_ID", "MANAGER_ID", "AmoRentflow", "SandboxAmoAccount", "amo_rentflow"]
 WIDGET_CODE = "rentflow"
+SLOW = 30_000  # ms: a step that installs, renders a PDF or talks to the account several times
 
 
 class AmoRentflow(Rentflow):
@@ -94,7 +95,7 @@ class SandboxAmoAccount:
         self.page.goto(f"{self.url}/")
         self.page.locator("#install button[type=submit]").click()
         expect(self.page.locator("#install h2")).to_have_text(
-            re.compile("rentflow (установлен|installed)")
+            re.compile("rentflow (установлен|installed)"), timeout=SLOW
         )
 
     def act_as(self, user_id: int, lang: str) -> None:
@@ -102,7 +103,7 @@ class SandboxAmoAccount:
         interface would be another user's)."""
         for select, value in (("#amo-user", str(user_id)), ("#amo-lang", lang)):
             if self.page.locator(select).input_value() != value:
-                with self.page.expect_navigation():
+                with self.page.expect_navigation(timeout=SLOW):
                     self.page.select_option(select, value)
 
     def open_advanced_settings(self) -> Any:
