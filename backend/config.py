@@ -90,6 +90,10 @@ class Settings:
     admin_token: str = field(default="", repr=False)  # operator pages; open in the sandbox if ""
     onec_watch_dir: Path | None = None  # bank statements dropped in <dir>/<portal id>/
     statement_max_mb: int = 200  # bigger bank statement files are refused
+    # the tenant cabinet's session cookie is Secure unless this says otherwise; None = Secure
+    # except in the sandbox served over plain http (CABINET_COOKIE_SECURE=0/1 to force)
+    cabinet_cookie_secure: bool | None = None
+    scan_max_mb: int = 20  # bigger lease scans are refused
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -122,6 +126,13 @@ class Settings:
         if self.sandbox:
             return f"{self.public_base_url}{SANDBOX_BITRIX24_PREFIX}/oauth/token/"
         return BITRIX24_OAUTH_TOKEN_URL
+
+    @property
+    def cabinet_secure_cookie(self) -> bool:
+        """Whether the cabinet's session cookie carries ``Secure``."""
+        if self.cabinet_cookie_secure is not None:
+            return self.cabinet_cookie_secure
+        return not (self.sandbox and self.public_base_url.startswith("http://"))
 
     @property
     def outbox_dir(self) -> Path:
@@ -193,6 +204,10 @@ class Settings:
             admin_token=env.get("ADMIN_TOKEN", ""),
             onec_watch_dir=Path(env["ONEC_WATCH_DIR"]) if env.get("ONEC_WATCH_DIR") else None,
             statement_max_mb=int(env.get("STATEMENT_MAX_MB", "200")),
+            cabinet_cookie_secure=(
+                _bool(env["CABINET_COOKIE_SECURE"]) if env.get("CABINET_COOKIE_SECURE") else None
+            ),
+            scan_max_mb=int(env.get("SCAN_MAX_MB", "20")),
         )
 
 

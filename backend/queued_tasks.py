@@ -21,10 +21,9 @@ PAYMENT_NEWS = "jobs.tasks.crm_payment_news"
 BILLING_RUN = "jobs.tasks.billing_run"
 BILLING_RUN_PORTAL = "jobs.tasks.billing_run_portal"
 IMPORT_PORTAL = "jobs.bulk_tasks.import_portal"
-NAMES = (
-    DEAL_CHANGED, ROBOT_FIRED, DEAL_ACTION, DOCUMENT_ISSUED, LEASE_EVENT, BILLING_RUN,
-    BILLING_RUN_PORTAL, IMPORT_PORTAL, PAYMENT_NEWS,
-)  # fmt: skip
+CRM_NAMES = (DEAL_CHANGED, ROBOT_FIRED, DEAL_ACTION, DOCUMENT_ISSUED, LEASE_EVENT)
+# in ``Tasks`` order
+NAMES = (*CRM_NAMES, BILLING_RUN, BILLING_RUN_PORTAL, IMPORT_PORTAL, PAYMENT_NEWS)
 
 
 class QueuedTasks:

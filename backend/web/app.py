@@ -51,8 +51,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.register_blueprint(runs.bp)
     sections.register(app)
 
-    from backend.web import api_v1, feeds
+    from backend.web import api_v1, cabinet, feeds
 
     app.register_blueprint(feeds.bp)
     app.register_blueprint(api_v1.bp)
+    app.register_blueprint(cabinet.bp)
     return app
