@@ -106,9 +106,16 @@ class SandboxAmoAccount:
                 with self.page.expect_navigation(timeout=SLOW):
                     self.page.select_option(select, value)
 
-    def open_advanced_settings(self) -> Any:
-        """The widget's advanced settings page; returns its work area."""
-        self.page.goto(f"{self.url}/settings/widgets/{WIDGET_CODE}/")
+    def open_advanced_settings(self, *, by_menu: bool = True) -> Any:
+        """The widget's advanced settings page, through Settings → Integrations as an
+        administrator goes (or by its address: a manager has no Settings menu); returns its
+        work area."""
+        if by_menu:
+            self.page.goto(f"{self.url}/")
+            self.page.locator(".amo-nav a[href$='/settings/widgets/']").click()
+            self.page.locator(f"#widget-{WIDGET_CODE} a").click()
+        else:
+            self.page.goto(f"{self.url}/settings/widgets/{WIDGET_CODE}/")
         return self.page.locator(f"#work-area-{WIDGET_CODE}")
 
     def workspace(self) -> Any:
