@@ -23,6 +23,7 @@ from backend.ports import Clock
 from backend.services.billing_ports import BillingPorts
 from backend.services.lease_events import EventQueue, record_lease_events
 from backend.services.mail_templates import fill_template, tenant_template
+from backend.services.ru_text import rub
 from backend.services.unit_of_work import UnitOfWork
 from crm_mappings.mapping import LeaseEvent
 
@@ -91,7 +92,7 @@ def tenant_message(
         title = "Счёт на оплату" if document.kind is DocumentKind.INVOICE else "Акт"
         lines.append(
             f"{title} № {document.number} от {document.issued_on:%d.%m.%Y} за {document.period}"
-            f" на сумму {document.total.amount:.2f} {document.total.currency}"
+            f" на сумму {rub(document.total)}"
             + (f", оплатить до {document.due_on:%d.%m.%Y}" if document.due_on else "")
         )
         for link in _links(uow, portal_id, document, links):
@@ -138,8 +139,7 @@ def queue_manager_summaries(ports: BillingPorts, portal_id: int, today: date) ->
             ]
             by_manager[lease.manager.email].append(
                 f"{title} № {document.number} — договор {lease.number}, {lease.tenant.name},"
-                f" {document.period}, {document.total.amount:.2f} {document.total.currency}"
-                + (f"\n  {urls[0]}" if urls else "")
+                f" {document.period}, {rub(document.total)}" + (f"\n  {urls[0]}" if urls else "")
             )
         queued = 0
         digest = hashlib.sha256(repr(sorted(issued)).encode()).hexdigest()[:16]

@@ -27,6 +27,7 @@ from backend.domain.schedule import next_invoice_date
 from backend.ports import Clock
 from backend.services.crm_sync import STATUS_LABELS_RU, load_mapping
 from backend.services.document_links import document_urls, link_urls
+from backend.services.ru_text import rub
 from backend.services.unit_of_work import UnitOfWork
 from crm_mappings.mapping import BillingMode, LeaseEvent
 from crm_mappings.port import CrmPort, DealComment, DealUpdate, LeaseField, NewDeal
@@ -164,7 +165,7 @@ def _issued_fields_and_text(
     date = f"{doc.issued_on:%d.%m.%Y}"
     if doc.kind is DocumentKind.INVOICE:
         fields = {LeaseField.INVOICE_ID: doc.number, LeaseField.INVOICE_URL: url, **(more or {})}
-        return fields, f"rentflow: выставлен счёт № {doc.number} от {date} на {doc.total}"
+        return fields, f"rentflow: выставлен счёт № {doc.number} от {date} на {rub(doc.total)}"
     return {LeaseField.ACT_URL: url}, f"rentflow: выставлен акт № {doc.number} от {date}"
 
 

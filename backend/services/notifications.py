@@ -40,6 +40,7 @@ from backend.domain.status import SIGNED_STATES
 from backend.ports import Clock
 from backend.services.lease_events import EventQueue, record_lease_events
 from backend.services.ledger import payments_by_invoice
+from backend.services.ru_text import rub
 from backend.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from crm_mappings.mapping import LeaseEvent
 from crm_mappings.port import CrmError, CrmPort, CrmTask
@@ -241,7 +242,7 @@ def _due_text(
     )
     body = (
         f"Добрый день!\n\nНапоминаем: счёт № {invoice.number} от {invoice.issued_on:%d.%m.%Y}"
-        f" ({basis}) к оплате {invoice.outstanding}, срок оплаты {due:%d.%m.%Y} — {when}.\n"
+        f" ({basis}) к оплате {rub(invoice.outstanding)}, срок оплаты {due:%d.%m.%Y} — {when}.\n"
         f"Получатель: {lease.landlord.name}, ИНН {lease.landlord.inn},"
         f" р/с {lease.landlord.bank.account} в {lease.landlord.bank.bank_name},"
         f" БИК {lease.landlord.bank.bic}.\n"
@@ -282,12 +283,12 @@ def _overdue_text(
         f"Шаг {step} из {len(chain)} цепочки по просрочке.",
         f"Счёт № {invoice.number} от {invoice.issued_on:%d.%m.%Y} ({basis}, {lease.tenant.name})"
         f" не оплачен: срок был {due:%d.%m.%Y}, просрочка {late} дн.,"
-        f" к оплате по счёту {invoice.outstanding}.",
-        f"Задолженность по договору всего: {situation.debt}.",
+        f" к оплате по счёту {rub(invoice.outstanding)}.",
+        f"Задолженность по договору всего: {rub(situation.debt)}.",
     ]
     if lease.penalty_rate_per_day is not None:
         lines.append(
-            f"Пени на {situation.today:%d.%m.%Y}: {situation.penalty}"
+            f"Пени на {situation.today:%d.%m.%Y}: {rub(situation.penalty)}"
             f" ({_rate(lease)}% в день, начисляются до дня оплаты)."
         )
     else:
@@ -324,7 +325,7 @@ def _task(
         responsible_user_id=lease.manager.crm_user_id,
         title=f"Просрочена оплата счёта № {invoice.number}",
         text=(
-            f"{lease.tenant.name}: к оплате {invoice.outstanding},"
+            f"{lease.tenant.name}: к оплате {rub(invoice.outstanding)},"
             f" срок был {invoice.due_on:%d.%m.%Y}"
         ),
         deadline=datetime.combine(today + timedelta(days=1), time(9), tzinfo=UTC),

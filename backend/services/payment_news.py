@@ -15,24 +15,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
 
-from babel.numbers import format_currency
-
 from backend.domain.money import Money
 from backend.domain.payments import Payment
 from backend.ports import Clock
 from backend.services.crm_push import Pushed, lease_summary
+from backend.services.ru_text import rub
 from backend.services.unit_of_work import UnitOfWork
 from crm_mappings.port import CrmPort, DealComment, DealUpdate, LeaseField
 
 NewsQueue = Callable[[int, list[tuple[int, str]]], None]
 """Queue the push of payment news: (portal id, [(lease id, note text)])."""
-
-
-def rub(amount: Money | Decimal) -> str:
-    """An amount as a Russian deal note writes it: ``60 000,00 ₽``."""
-    value = amount.amount if isinstance(amount, Money) else amount
-    currency = amount.currency if isinstance(amount, Money) else "RUB"
-    return format_currency(value, currency, locale="ru")
 
 
 def payment_line(payment: Payment, amount: Money, invoice_number: str) -> str:

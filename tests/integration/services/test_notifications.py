@@ -143,7 +143,7 @@ def test_the_tenant_is_reminded_three_days_before_the_due_date_and_on_it(
     first, second = sent
     assert "через 3 дн., 01.02.2026" in first.subject  # type: ignore[attr-defined]
     assert "сегодня, 01.02.2026" in second.subject  # type: ignore[attr-defined]
-    assert "100000.00 RUB" in first.body_text  # type: ignore[attr-defined]
+    assert "100\xa0000,00\xa0₽" in first.body_text  # type: ignore[attr-defined]
     assert "пени 0.1% в день" in first.body_text  # type: ignore[attr-defined]
 
 
@@ -172,14 +172,14 @@ def test_each_overdue_step_says_its_step_the_debt_the_penalty_and_what_comes_nex
     # 100 000 x 0.1% = 100.00 a day: 1, 3 and 7 days late
     assert "Шаг 1 из 3" in manager
     assert "просрочка 1 дн." in manager
-    assert "Задолженность по договору всего: 100000.00 RUB" in manager
-    assert "Пени на 02.02.2026: 100.00 RUB" in manager
+    assert "Задолженность по договору всего: 100\xa0000,00\xa0₽" in manager
+    assert "Пени на 02.02.2026: 100,00\xa0₽" in manager
     assert "04.02.2026 сообщение уйдёт руководителю" in manager
     assert "Шаг 2 из 3" in supervisor
-    assert "Пени на 04.02.2026: 300.00 RUB" in supervisor
+    assert "Пени на 04.02.2026: 300,00\xa0₽" in supervisor
     assert "08.02.2026 сообщение уйдёт бухгалтеру" in supervisor
     assert "Шаг 3 из 3" in accountant
-    assert "Пени на 08.02.2026: 700.00 RUB" in accountant
+    assert "Пени на 08.02.2026: 700,00\xa0₽" in accountant
     assert "последний шаг цепочки" in accountant
     assert len({manager, supervisor, accountant}) == 3
 

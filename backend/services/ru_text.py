@@ -1,0 +1,17 @@
+"""How rentflow's Russian texts for people (deal notes, e-mails to tenants and managers) write
+money: ``120 000,00 ₽``, as CLDR has it for ``ru`` (Babel), never ``120000.00 RUB``."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from babel.numbers import format_currency
+
+from backend.domain.money import Money
+
+
+def rub(amount: Money | Decimal) -> str:
+    """An amount as a Russian text writes it: ``60 000,00 ₽``."""
+    value = amount.amount if isinstance(amount, Money) else amount
+    currency = amount.currency if isinstance(amount, Money) else "RUB"
+    return format_currency(value, currency, locale="ru")
