@@ -45,6 +45,7 @@ BITRIX24_PORTAL_DOMAINS = tuple(
     )
 )  # fmt: skip
 SANDBOX_BITRIX24_PREFIX = "/sandbox/bitrix24"  # sandbox.mount serves the emulated portal here
+SANDBOX_AMOCRM_PREFIX = "/sandbox/amocrm"  # ... and the emulated amoCRM account here
 
 
 def _list(value: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
@@ -89,6 +90,10 @@ class Settings:
     admin_token: str = field(default="", repr=False)  # operator pages; open in the sandbox if ""
     onec_watch_dir: Path | None = None  # bank statements dropped in <dir>/<portal id>/
     statement_max_mb: int = 200  # bigger bank statement files are refused
+    # the tenant cabinet's session cookie is Secure unless this says otherwise; None = Secure
+    # except in the sandbox served over plain http (CABINET_COOKIE_SECURE=0/1 to force)
+    cabinet_cookie_secure: bool | None = None
+    scan_max_mb: int = 20  # bigger lease scans are refused
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -121,6 +126,13 @@ class Settings:
         if self.sandbox:
             return f"{self.public_base_url}{SANDBOX_BITRIX24_PREFIX}/oauth/token/"
         return BITRIX24_OAUTH_TOKEN_URL
+
+    @property
+    def cabinet_secure_cookie(self) -> bool:
+        """Whether the cabinet's session cookie carries ``Secure``."""
+        if self.cabinet_cookie_secure is not None:
+            return self.cabinet_cookie_secure
+        return not (self.sandbox and self.public_base_url.startswith("http://"))
 
     @property
     def outbox_dir(self) -> Path:
@@ -158,7 +170,7 @@ class Settings:
             celery_broker_url=env.get("CELERY_BROKER_URL", ""),
             secret_key=secret_key,
             fernet_key=fernet_key,
-            public_base_url=env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+            public_base_url=env.get("PUBLIC_BASE_URL", _own_address(env)).rstrip("/"),
             smtp_url=env.get("SMTP_URL", ""),
             mail_from_address=env.get("MAIL_FROM_ADDRESS", "robot@rentflow.local"),
             storage_dir=Path(storage) if storage else None,
@@ -192,7 +204,20 @@ class Settings:
             admin_token=env.get("ADMIN_TOKEN", ""),
             onec_watch_dir=Path(env["ONEC_WATCH_DIR"]) if env.get("ONEC_WATCH_DIR") else None,
             statement_max_mb=int(env.get("STATEMENT_MAX_MB", "200")),
+            cabinet_cookie_secure=(
+                _bool(env["CABINET_COOKIE_SECURE"]) if env.get("CABINET_COOKIE_SECURE") else None
+            ),
+            scan_max_mb=int(env.get("SCAN_MAX_MB", "20")),
         )
+
+
+def _own_address(env: Mapping[str, str]) -> str:
+    """Where ``rentflow serve`` listens, as a browser on this machine reaches it: the default
+    of ``PUBLIC_BASE_URL``, so the sandbox works on any ``RENTFLOW_PORT``."""
+    host = env.get("RENTFLOW_HOST", "127.0.0.1")
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104  # nosec B104 - names the wildcard, binds nothing
+        host = "127.0.0.1"
+    return f"http://{host}:{int(env.get('RENTFLOW_PORT', '8000'))}"
 
 
 class UnsafeSettings(ValueError):

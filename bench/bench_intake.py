@@ -52,6 +52,7 @@ SECRET_KEY = "bench-secret-key-" + "x" * 32  # the bench server's own
 AMO_WEBHOOK = f"/amocrm/webhook/{AMO_ACCOUNT}/{account_secret(SECRET_KEY, AMO_ACCOUNT, 'webhook')}"
 DEAL_TASK = "jobs.tasks.bitrix24_deal_changed"
 LEAD_TASK = "jobs.tasks.amocrm_lead_changed"
+CHANGED_TASK = "jobs.tasks.crm_deal_changed"  # one task for both CRMs since issue 15
 
 Request = tuple[str, str, bytes, dict[str, str]]  # method, path, body, headers
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -200,6 +201,11 @@ def counting_worker(broker_url: str, seen: dict[str, set[int]]) -> Celery:
     def lead(portal_id: int, lead_id: str) -> None:
         with lock:
             seen["amocrm"].add(int(lead_id))
+
+    @app.task(name=CHANGED_TASK)
+    def changed(portal_id: int, deal_id: str) -> None:
+        with lock:  # ``seed`` stores the Bitrix24 portal first (id 1), then the amoCRM one
+            seen["bitrix24" if portal_id == 1 else "amocrm"].add(int(deal_id))
 
     return app
 

@@ -113,6 +113,42 @@ class NewDeal:
     parent_deal_id: str = ""
 
 
+@dataclass(frozen=True)
+class PartyUpdate:
+    """New contact details of a deal's tenant: its company (``kind`` "company") or, when the
+    deal has none, its main contact ("contact"). None leaves a detail as it is; ``emails``
+    replace the e-mails the CRM holds, ``phone`` its first phone."""
+
+    kind: str  # "company" or "contact"
+    id: str
+    name: str | None = None
+    phone: str | None = None
+    emails: tuple[str, ...] | None = None
+    address: str | None = None
+
+
+@dataclass(frozen=True)
+class CrmUser:
+    """A person of the CRM account a lease can name (manager, supervisor): ``email`` may be
+    empty when the CRM does not share it."""
+
+    id: str
+    name: str
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class DealParty:
+    """Who the deal's tenant is, as the CRM knows it (the deal's company, else its main
+    contact): empty strings when unknown. A lease form starts from it."""
+
+    name: str = ""
+    inn: str = ""
+    kpp: str = ""
+    emails: tuple[str, ...] = ()
+    address: str = ""
+
+
 class CrmError(Exception):
     """A CRM call failed for good (bad request, not found, access denied)."""
 
@@ -161,4 +197,17 @@ class CrmPort(Protocol):
 
     def create_deal(self, deal: NewDeal) -> str:
         """Create a deal and return its id."""
+        ...
+
+    def update_party(self, update: PartyUpdate) -> None:
+        """Write a tenant's new name, phone, e-mails (and address, where the CRM keeps one on
+        the company) to its CRM company or contact; ``CrmNotFound`` if it is gone."""
+        ...
+
+    def list_users(self) -> list[CrmUser]:
+        """The account's active users (to pick a lease's manager and supervisor from)."""
+        ...
+
+    def deal_party(self, deal_id: str) -> DealParty:
+        """The deal's tenant from its company's requisites or its contacts."""
         ...

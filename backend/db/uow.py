@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from backend.db.api_keys import ApiKeyRepository
 from backend.db.audit_repo import AuditRepository
+from backend.db.cabinet_repo import CabinetRepository
 from backend.db.crypto import TokenCipher
 from backend.db.documents_repo import DocumentRepository
 from backend.db.estate import EstateRepository
@@ -62,6 +63,7 @@ class SqlUnitOfWork:
         self.runs = BillingRunRepository(self.session, self.portal_id)
         self.links = DocumentLinkRepository(self.session)
         self.api_keys = ApiKeyRepository(self.session)
+        self.cabinet = CabinetRepository(self.session)  # the tenant cabinet: across portals
         if self.portal_id is not None:
             pid = self.portal_id
             self.parties = PartyRepository(self.session, pid)

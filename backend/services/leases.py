@@ -53,7 +53,8 @@ def register_lease(
             lease.landlord
         )
     tenant_id = uow.parties.add_tenant(lease.tenant)
-    premises_ids = [uow.parties.add_premises(p) for p in lease.premises]
+    # premises picked from the register are referred to; others are stored with the lease
+    premises_ids = [p.id or uow.parties.add_premises(p) for p in lease.premises]
     manager_id = _person_id(uow, lease.manager)
     supervisor_id = _person_id(uow, lease.supervisor)
     lease_id = uow.leases.add(
@@ -127,15 +128,18 @@ def add_addendum(
     lease.addenda.append(addendum)
     lease.validate()
     premises_ids = (
-        [uow.parties.add_premises(p) for p in addendum.premises]
+        [p.id or uow.parties.add_premises(p) for p in addendum.premises]
         if addendum.premises is not None
         else None
     )
     uow.leases.add_addendum(lease_id, addendum, premises_ids)
     uow.audit.record(
-        clock.now(), "lease.addendum", "lease", lease_id,
+        clock.now(),
+        "lease.addendum",
+        "lease",
+        lease_id,
         {"number": addendum.number, "effective_from": addendum.effective_from.isoformat()},
-    )  # fmt: skip
+    )
     return refresh_schedule(uow, lease_id)
 
 

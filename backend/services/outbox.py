@@ -17,9 +17,8 @@ from datetime import datetime, timedelta
 
 from backend.domain.errors import stored_id
 from backend.domain.messages import Attachment, OutboxMessage
-from backend.ports import Clock, Mailer, MailError
+from backend.ports import Clock, DocumentStorage, FileMissing, Mailer, MailError
 from backend.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from documents.storage import DocumentStorage, FileMissing
 
 # Waits after the 1st, 2nd, ... failed attempt: 27.9 hours in all, then the message fails.
 BACKOFF = tuple(timedelta(minutes=m) for m in (1, 5, 15, 30, 60, 120, 240, 240, 240, 240, 240, 240))

@@ -4,7 +4,13 @@ Pages (EN apidocs.bitrix24.com): api-reference/crm/universal/crm-item-{get,add,u
 (``useOriginalUfNames=Y`` keeps ``UF_CRM_*`` names), crm/universal/category/crm-category-list,
 crm/status/crm-status-list (``DEAL_STAGE`` / ``DEAL_STAGE_{id}``, ``EXTRA.SEMANTICS``),
 crm/timeline/comments/crm-timeline-comment-add (lowercase ``fields``), tasks/tasks-task-add
-(``UF_CRM_TASK: ["D_<id>"]`` ties a task to a deal), settings/how-to-call-rest-api/batch.
+(``UF_CRM_TASK: ["D_<id>"]`` ties a task to a deal), settings/how-to-call-rest-api/batch,
+user/user-get (``FILTER: {ACTIVE: true}``, 50 a page; ``EMAIL`` only with the ``user`` or
+``user_basic`` scope, user/index "user_brief ... without contact details"),
+crm/companies/crm-company-get and crm/contacts/crm-contact-get (``TITLE``, ``NAME``,
+``LAST_NAME``, ``EMAIL`` as multifields ``[{"VALUE": .., "VALUE_TYPE": ..}]``),
+crm/requisites/universal/crm-requisite-list (``ENTITY_TYPE_ID`` 4 = company, ``RQ_INN``,
+``RQ_KPP``, ``RQ_COMPANY_NAME``).
 """
 
 from __future__ import annotations
@@ -19,11 +25,14 @@ from crm_mappings.port import (
     CrmError,
     CrmKind,
     CrmTask,
+    CrmUser,
     Deal,
     DealComment,
+    DealParty,
     DealUpdate,
     LeaseField,
     NewDeal,
+    PartyUpdate,
     Pipeline,
     Stage,
     StageSemantics,
@@ -37,6 +46,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 DEAL = 2
+COMPANY = 4  # crm/data-types#object_type: the requisites' ENTITY_TYPE_ID of a company
 
 # rentflow's deal fields, created at install (crm.deal.userfield.add adds the UF_CRM_ prefix)
 FIELD_NAMES: Mapping[LeaseField, str] = {
@@ -84,6 +94,15 @@ class Bitrix24Adapter:
 
     def __init__(self, client: Bitrix24Client) -> None:
         self.client = client
+
+    def return_robot_values(self, event_token: str, values: Mapping[str, str]) -> None:
+        """Hand a robot's results back to its business process (``USE_SUBSCRIPTION=Y``, the
+        robots ``setup`` registers); the portal keeps only the keys declared in
+        RETURN_PROPERTIES (EN api-reference/bizproc/bizproc-robot/bizproc-event-send)."""
+        self.client.call(
+            "bizproc.event.send",
+            {"EVENT_TOKEN": event_token, "RETURN_VALUES": dict(values), "LOG_MESSAGE": "rentflow"},
+        )
 
     def list_pipelines(self) -> list[Pipeline]:
         categories = list(
@@ -186,6 +205,59 @@ class Bitrix24Adapter:
         answer = self.client.call("crm.item.add", {"entityTypeId": DEAL, "fields": fields})
         return str(answer.result["item"]["id"])
 
+    def update_party(self, update: PartyUpdate) -> None:
+        """``crm.company.update`` / ``crm.contact.update`` (EN api-reference/crm/companies/
+        crm-company-update.md, contacts/crm-contact-update.md): TITLE (a company's name), and
+        PHONE/EMAIL as crm_multifield lists — an entry with its ``ID`` and a new ``VALUE``
+        changes it, ``DELETE: "Y"`` removes it, one without ``ID`` is added (tutorials/crm/
+        how-to-edit-crm-objects/how-to-change-email-or-phone.md). The address of a company
+        lives in its requisites in Bitrix24, not on the company: it is not written here."""
+        entity = "company" if update.kind == "company" else "contact"
+        current = self.client.call(f"crm.{entity}.get", {"id": update.id}).result or {}
+        fields: dict[str, Any] = {}
+        if update.name is not None and entity == "company":
+            fields["TITLE"] = update.name
+        if update.phone is not None:
+            fields["PHONE"] = _multifield(
+                current.get("PHONE") or [], [update.phone] if update.phone else []
+            )
+        if update.emails is not None:
+            fields["EMAIL"] = _multifield(current.get("EMAIL") or [], list(update.emails))
+        if fields:
+            self.client.call(f"crm.{entity}.update", {"id": update.id, "fields": fields})
+
+    def list_users(self) -> list[CrmUser]:
+        users = self.client.list_all("user.get", {"FILTER": {"ACTIVE": True}})
+        return [
+            CrmUser(
+                id=str(u["ID"]),
+                name=" ".join(str(u.get(k) or "") for k in ("NAME", "LAST_NAME")).strip()
+                or str(u.get("EMAIL") or u["ID"]),
+                email=str(u.get("EMAIL") or ""),
+            )
+            for u in users
+        ]
+
+    def deal_party(self, deal_id: str) -> DealParty:
+        deal = self.get_deal(deal_id)
+        if deal.company_id and deal.company_id != "0":
+            company = self.client.call("crm.company.get", {"id": deal.company_id}).result
+            filter_ = {"ENTITY_TYPE_ID": COMPANY, "ENTITY_ID": deal.company_id}
+            found = self.client.call("crm.requisite.list", {"filter": filter_}).result or [{}]
+            requisite = found[0]
+            return DealParty(
+                name=str(requisite.get("RQ_COMPANY_NAME") or company.get("TITLE") or ""),
+                inn=str(requisite.get("RQ_INN") or ""),
+                kpp=str(requisite.get("RQ_KPP") or ""),
+                emails=_emails(company),
+                address=str(company.get("ADDRESS") or ""),
+            )
+        if deal.contact_ids:
+            contact = self.client.call("crm.contact.get", {"id": deal.contact_ids[0]}).result
+            name = " ".join(str(contact.get(k) or "") for k in ("LAST_NAME", "NAME"))
+            return DealParty(name=name.strip(), emails=_emails(contact))
+        return DealParty()
+
     def _write(self, commands: Sequence[tuple[str, str, Mapping[str, Any]]]) -> None:
         if not commands:
             return
@@ -193,6 +265,24 @@ class Bitrix24Adapter:
         if answer.errors:
             detail = "; ".join(f"{k}: {e}" for k, e in sorted(answer.errors.items()))
             raise CrmError(f"{len(answer.errors)} of {len(commands)} writes failed: {detail}")
+
+
+def _multifield(
+    current: Sequence[Mapping[str, Any]], wanted: Sequence[str]
+) -> list[dict[str, Any]]:
+    """The crm_multifield list that turns ``current`` entries into ``wanted`` values."""
+    entries: list[dict[str, Any]] = []
+    for n, old in enumerate(current):
+        if n < len(wanted):
+            entries.append({"ID": old["ID"], "VALUE": wanted[n]})
+        else:
+            entries.append({"ID": old["ID"], "DELETE": "Y"})
+    entries += [{"VALUE": value, "VALUE_TYPE": "WORK"} for value in wanted[len(current) :]]
+    return entries
+
+
+def _emails(entity: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(str(e["VALUE"]) for e in entity.get("EMAIL") or () if e.get("VALUE"))
 
 
 def bitrix24_crm(

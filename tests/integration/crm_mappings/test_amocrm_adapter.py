@@ -12,7 +12,7 @@ from backend.bootstrap import Container
 from backend.db.tables import PortalRow
 from backend.services.portals import install_portal
 from crm_mappings.amocrm.adapter import AmoCrm, ensure_fields
-from crm_mappings.amocrm.client import AmoClient, RateLimiter, exchange_code, tokens_from_grant
+from crm_mappings.amocrm.client import AmoClient, exchange_code, tokens_from_grant
 from crm_mappings.amocrm.hosts import AccountHosts
 from crm_mappings.port import (
     CrmAuthLost,
@@ -26,6 +26,7 @@ from crm_mappings.port import (
     NewDeal,
     StageSemantics,
 )
+from crm_mappings.ratelimit import LeakyBucket
 from crm_mappings.tokens import MemoryTokenStore, TokenStore
 from sandbox.amocrm.app import create_emulator
 from sandbox.amocrm.state import AmoAccount
@@ -67,7 +68,7 @@ def _client(account: AmoAccount, store: TokenStore, **kw: object) -> AmoClient:
         client_secret=account.client_secret,
         redirect_uri=account.redirect_uri,
         hosts=_hosts(store.load().extra["base_url"]),
-        limiter=RateLimiter(1000),
+        limiter=LeakyBucket(burst=1, drain=1000),
         **kw,  # type: ignore[arg-type]
     )
 
@@ -269,3 +270,12 @@ def test_a_400_is_an_error_not_a_retry(crm: AmoCrm, account: AmoAccount) -> None
     with pytest.raises(CrmError, match="400"):
         crm.update_deals([DealUpdate(str(lead), stage_id="1")])
     assert [c[2] for c in account.calls if c[0] == "PATCH"] == [400]
+
+
+def test_users_are_the_active_ones_with_their_e_mails(account: AmoAccount, crm: AmoCrm) -> None:
+    account.users.append({"id": 9003, "name": "Уволенный", "email": "gone@amo.example",
+                          "rights": {"is_active": False}})  # fmt: skip
+    users = {u.id: u for u in crm.list_users()}
+    assert users["9002"].name == "Михаил Менеджеров"
+    assert users["9002"].email == "manager@amo.example"
+    assert "9003" not in users
