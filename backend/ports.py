@@ -128,6 +128,15 @@ class Tasks(Protocol):
         """Fetch and import the portal's configured import files."""
         ...
 
+    def contacts_changed(self, portal_id: int, tenant_ids: list[int]) -> None:
+        """A tenant edited their contacts in the cabinet: write them to the CRM's company or
+        contact of each of their deals."""
+        ...
+
+    def deliver_outbox(self) -> None:
+        """Send the outbox messages that are due (a sign-in code, at once)."""
+        ...
+
 
 class StorageKeyError(ValueError):
     """A key that is not a plain relative path (``..``, absolute, odd characters)."""

@@ -21,9 +21,14 @@ PAYMENT_NEWS = "jobs.tasks.crm_payment_news"
 BILLING_RUN = "jobs.tasks.billing_run"
 BILLING_RUN_PORTAL = "jobs.tasks.billing_run_portal"
 IMPORT_PORTAL = "jobs.bulk_tasks.import_portal"
+CONTACTS_CHANGED = "jobs.cabinet_tasks.cabinet_contacts_to_crm"
+DELIVER_OUTBOX = "jobs.tasks.deliver_outbox"
 CRM_NAMES = (DEAL_CHANGED, ROBOT_FIRED, DEAL_ACTION, DOCUMENT_ISSUED, LEASE_EVENT)
 # in ``Tasks`` order
-NAMES = (*CRM_NAMES, BILLING_RUN, BILLING_RUN_PORTAL, IMPORT_PORTAL, PAYMENT_NEWS)
+NAMES = (
+    *CRM_NAMES, BILLING_RUN, BILLING_RUN_PORTAL, IMPORT_PORTAL, PAYMENT_NEWS, CONTACTS_CHANGED,
+    DELIVER_OUTBOX,
+)  # fmt: skip
 
 
 class QueuedTasks:
@@ -58,3 +63,9 @@ class QueuedTasks:
 
     def import_portal(self, portal_id: int, trigger: str) -> None:
         self._send(IMPORT_PORTAL, portal_id, trigger)
+
+    def contacts_changed(self, portal_id: int, tenant_ids: list[int]) -> None:
+        self._send(CONTACTS_CHANGED, portal_id, list(tenant_ids))
+
+    def deliver_outbox(self) -> None:
+        self._send(DELIVER_OUTBOX)

@@ -19,10 +19,9 @@ from decimal import Decimal
 from backend.domain.cabinet import ScanRefused, StoredFile, TenantRef
 from backend.domain.contacts import text_problem
 from backend.domain.errors import NotFound
-from backend.ports import Clock
+from backend.ports import Clock, DocumentStorage, FileMissing
 from backend.services.cabinet_account import pick_year
 from backend.services.cabinet_ports import CabinetUnitOfWorkFactory
-from documents.storage import DocumentStorage, FileMissing
 
 # what a scan may be: PDF, JPEG, PNG, recognised by their magic numbers
 SCAN_TYPES = (
