@@ -15,6 +15,7 @@ and the words ``pdftotext`` reads are the same.
 
 from __future__ import annotations
 
+import threading
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable
@@ -53,16 +54,18 @@ class _Lru:
         self._size = size
         self._key = key
         self._items: OrderedDict[Any, Any] = OrderedDict()
+        self._lock = threading.Lock()
 
     def __call__(self, given: Any) -> Any:
         key = self._key(given)
-        if key in self._items:
-            self._items.move_to_end(key)
-            return self._items[key]
-        value = self._items[key] = self._make(given)
-        if len(self._items) > self._size:
-            self._items.popitem(last=False)
-        return value
+        with self._lock:  # web threads may draw previews at once
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+            value = self._items[key] = self._make(given)
+            if len(self._items) > self._size:
+                self._items.popitem(last=False)
+            return value
 
 
 class _Deflate:
