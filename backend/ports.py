@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Protocol
 
+from backend.domain.channels import Channel, Delivery, DeliveryOutcome
 from backend.domain.messages import Attachment, OutboxMessage
 
 
@@ -63,3 +64,37 @@ class Mailer(Protocol):
 
     def send(self, message: OutboxMessage, files: Sequence[tuple[Attachment, bytes]]) -> None: ...
     def close(self) -> None: ...
+
+
+class NotificationChannel(Protocol):
+    """One way a message reaches a person (email, Telegram): sends one outbox message with
+    its attachments and says how it went (``Delivery``), never raising for a refusal; may keep
+    a connection open until ``close()``."""
+
+    name: str
+
+    def send(
+        self, message: OutboxMessage, files: Sequence[tuple[Attachment, bytes]]
+    ) -> Delivery: ...
+    def close(self) -> None: ...
+
+
+class EmailChannel:
+    """Email as a notification channel: a ``Mailer`` (SMTP or .eml files) whose ``MailError``
+    becomes a delivery result."""
+
+    name = Channel.EMAIL.value
+
+    def __init__(self, mailer: Mailer) -> None:
+        self.mailer = mailer
+
+    def send(self, message: OutboxMessage, files: Sequence[tuple[Attachment, bytes]]) -> Delivery:
+        try:
+            self.mailer.send(message, files)
+        except MailError as err:
+            outcome = DeliveryOutcome.FAILED if err.permanent else DeliveryOutcome.RETRY
+            return Delivery(outcome, str(err))
+        return Delivery(DeliveryOutcome.SENT)
+
+    def close(self) -> None:
+        self.mailer.close()

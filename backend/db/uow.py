@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from backend.db.api_keys import ApiKeyRepository
 from backend.db.audit_repo import AuditRepository
+from backend.db.channels_repo import ChannelRepository
 from backend.db.crypto import TokenCipher
 from backend.db.documents_repo import DocumentRepository
 from backend.db.estate import EstateRepository
@@ -27,6 +28,7 @@ from backend.db.parties_repo import PartyRepository
 from backend.db.payments_repo import PaymentRepository
 from backend.db.portal_cache import PortalCache
 from backend.db.portals_repo import PortalRepository
+from backend.db.requests_repo import AnnouncementRepository, RequestRepository
 from backend.db.runs_repo import BillingRunRepository
 from backend.db.schedule_repo import ScheduleRepository
 from backend.db.tenant_book import TenantBookRepository
@@ -62,6 +64,7 @@ class SqlUnitOfWork:
         self.runs = BillingRunRepository(self.session, self.portal_id)
         self.links = DocumentLinkRepository(self.session)
         self.api_keys = ApiKeyRepository(self.session)
+        self.channels = ChannelRepository(self.session)
         if self.portal_id is not None:
             pid = self.portal_id
             self.parties = PartyRepository(self.session, pid)
@@ -77,6 +80,8 @@ class SqlUnitOfWork:
             self.import_runs = ImportRunRepository(self.session, pid)
             self.pages = PageRepository(self.session, pid)
             self.feed_versions = FeedVersionRepository(self.session, pid)
+            self.tenant_requests = RequestRepository(self.session, pid)
+            self.announcements = AnnouncementRepository(self.session, pid)
         return self
 
     @property
@@ -102,6 +107,8 @@ class SqlUnitOfWork:
             "import_runs",
             "pages",
             "feed_versions",
+            "tenant_requests",
+            "announcements",
         }:
             raise NotFound(f"the {name} repository needs a portal-scoped unit of work")
         raise AttributeError(name)

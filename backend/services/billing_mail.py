@@ -21,6 +21,7 @@ from backend.domain.links import DocumentLink
 from backend.domain.messages import Attachment, OutboxMessage
 from backend.ports import Clock
 from backend.services.billing_ports import BillingPorts
+from backend.services.channels import queue_for_tenant
 from backend.services.lease_events import EventQueue, record_lease_events
 from backend.services.unit_of_work import UnitOfWork
 from crm_mappings.mapping import LeaseEvent
@@ -46,7 +47,8 @@ def queue_tenant_mail(ports: BillingPorts, portal_id: int) -> int:
             if not lease.tenant.emails:
                 continue
             message = tenant_message(uow, ports, portal_id, lease, documents, links)
-            if uow.outbox.add(message, ports.clock.now()):
+            # by email, and by Telegram where the tenant linked a chat and wants it
+            if queue_for_tenant(uow, ports.clock, message, lease.tenant.id):
                 queued += 1
             for document in documents:
                 if document.id is not None:

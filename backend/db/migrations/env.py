@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-import backend.db.tables  # noqa: F401 - registers the tables on Base.metadata
+import backend.db.tables
+import backend.db.tables_channels  # noqa: F401 - the channels, requests and announcements
 from backend.db.base import Base, UtcDateTime, make_engine
 
 config = context.config
