@@ -20,7 +20,7 @@ from backend.db.crypto import TokenCipher
 from backend.db.token_store import DbTokenStore
 from backend.db.uow import UnitOfWorkFactory
 from backend.domain.portal import Portal
-from backend.ports import Clock, Mailer, SystemClock
+from backend.ports import Clock, Mailer, NotificationChannel, SystemClock
 from crm_mappings.port import CrmPort
 from crm_mappings.tokens import TokenStore
 from documents.storage import DocumentStorage, LocalDiskStorage
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from backend.runtime.supervisor import Supervisor
     from backend.services.billing_ports import BillingPorts
     from backend.services.document_links import DocumentRendering
+    from backend.telegram.client import TelegramClient
 
 CrmFactory = Callable[["Container", Portal], CrmPort]
 AdapterFactory = Callable[[Settings, TokenStore, Clock, Portal], CrmPort]
@@ -140,6 +141,24 @@ class Container:
 
         settings = self.settings
         return mailer_for(settings.smtp_url, settings.mail_from_address, settings.outbox_dir)
+
+    def telegram(self) -> TelegramClient | None:
+        """The bot's Bot API client, None unless Telegram is enabled with a token."""
+        settings = self.settings
+        if not (settings.telegram_enabled and settings.telegram_bot_token):
+            return None
+        from backend.telegram.client import TelegramClient
+
+        return TelegramClient(settings.telegram_bot_token, base_url=settings.telegram_api_base)
+
+    def notification_channels(self) -> dict[str, NotificationChannel]:
+        """The channels besides email (which is the mailer): Telegram when enabled."""
+        client = self.telegram()
+        if client is None:
+            return {}
+        from backend.telegram.channel import TelegramChannel
+
+        return {"telegram": TelegramChannel(client)}
 
     def crm_or_none(self, portal: Portal) -> CrmPort | None:
         """The portal's CRM adapter, or None when no adapter is registered for its kind."""

@@ -46,6 +46,7 @@ def ping(note: str) -> None:
 def deliver_outbox() -> None:
     """Send the outbox messages that are due (each once; failures back off)."""
     from backend.services.billing_mail import documents_mailed
+    from backend.services.channels import fall_back_to_email
     from backend.services.outbox import deliver_due
 
     built = container()
@@ -53,6 +54,10 @@ def deliver_outbox() -> None:
         built.uow, built.clock, built.mailer(), built.document_storage(),
         on_sent=lambda work, message: documents_mailed(
             work, built.clock, message, built.queue_lease_event
+        ),
+        channels=built.notification_channels(),
+        on_undeliverable=lambda work, message, result: fall_back_to_email(
+            work, built.clock, message, result
         ),
     )  # fmt: skip
     if report.more:  # a billing day's mail: go on at once rather than at the next beat

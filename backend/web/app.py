@@ -54,4 +54,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     app.register_blueprint(feeds.bp)
     app.register_blueprint(api_v1.bp)
+
+    from backend.web import telegram
+
+    app.register_blueprint(telegram.bp)
     return app
