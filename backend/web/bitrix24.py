@@ -47,6 +47,7 @@ bp = Blueprint(
 
 
 DEAL_TASK = "jobs.tasks.bitrix24_deal_changed"
+REQUEST_TASK_CHANGED = "jobs.channel_tasks.request_task_changed"
 ROBOT_TASK = "jobs.tasks.bitrix24_robot"
 DOCUMENT_TASK = "jobs.tasks.crm_document_issued"
 Dispatch = Callable[[str, Sequence[Any]], None]
@@ -187,6 +188,10 @@ def events() -> ResponseReturnValue:
             uow.commit()
     elif event in {"ONCRMDEALUPDATE", "ONCRMDEALADD"} and deal_id and portal.active:
         dispatch(DEAL_TASK, (pid, deal_id))
+    elif event == "ONTASKUPDATE" and portal.active:  # a request's task: read back by its id
+        task_id = str(((form.get("data") or {}).get("FIELDS_AFTER") or {}).get("ID", ""))
+        if task_id.isdigit():
+            dispatch(REQUEST_TASK_CHANGED, (pid, task_id))
     else:
         log.info("bitrix24 portal %s: %s %s ignored", portal.external_id, event, deal_id)
     return {"ok": True}

@@ -66,6 +66,9 @@ def create_emulator(account: AmoAccount | None = None) -> Flask:
     app = Flask(__name__)
     app.config["AMO_ACCOUNT"] = account or AmoAccount()
     app.register_blueprint(bp)
+    from sandbox.amocrm.tasks import bp as tasks_bp
+
+    app.register_blueprint(tasks_bp)
     return app
 
 

@@ -18,11 +18,12 @@ from flask import Blueprint, Flask, current_app, jsonify, redirect, request, url
 from flask.typing import ResponseReturnValue
 
 from crm_mappings.bitrix24 import phpquery
-from sandbox.bitrix24 import crm_methods, portal_actions
+from sandbox.bitrix24 import crm_methods, portal_actions, task_methods
 from sandbox.bitrix24.methods import METHODS, Page, RestError, check_scope
 from sandbox.bitrix24.state import PortalState
 
 _REGISTERED = crm_methods.__name__  # imported for its @method registrations
+_TASKS = task_methods.__name__  # and its task methods and pages
 MAX_BATCH = 50
 _REF = re.compile(r"\$result\[([^\]]+)\]((?:\[[^\]]*\])*)")
 
