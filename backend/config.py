@@ -101,6 +101,10 @@ class Settings:
     telegram_bot_token: str = field(default="", repr=False)
     telegram_bot_username: str = ""  # the bot's @name, for https://t.me/<name>?start=<code>
     telegram_api_url: str = ""  # "" = api.telegram.org (sandbox: the emulator)
+    # the tenant cabinet's session cookie is Secure unless this says otherwise; None = Secure
+    # except in the sandbox served over plain http (CABINET_COOKIE_SECURE=0/1 to force)
+    cabinet_cookie_secure: bool | None = None
+    scan_max_mb: int = 20  # bigger lease scans are refused
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -149,6 +153,13 @@ class Settings:
         sends it back in ``X-Telegram-Bot-Api-Secret-Token`` (bots/api#setwebhook)."""
         key = f"{self.secret_key}|{self.telegram_bot_token}".encode()
         return hmac.new(key, b"rentflow telegram webhook", hashlib.sha256).hexdigest()
+
+    @property
+    def cabinet_secure_cookie(self) -> bool:
+        """Whether the cabinet's session cookie carries ``Secure``."""
+        if self.cabinet_cookie_secure is not None:
+            return self.cabinet_cookie_secure
+        return not (self.sandbox and self.public_base_url.startswith("http://"))
 
     @property
     def outbox_dir(self) -> Path:
@@ -225,6 +236,10 @@ class Settings:
             telegram_bot_token=telegram_token,
             telegram_bot_username=sandbox_default("TELEGRAM_BOT_USERNAME", SANDBOX_TELEGRAM_BOT),
             telegram_api_url=env.get("TELEGRAM_API_URL", ""),
+            cabinet_cookie_secure=(
+                _bool(env["CABINET_COOKIE_SECURE"]) if env.get("CABINET_COOKIE_SECURE") else None
+            ),
+            scan_max_mb=int(env.get("SCAN_MAX_MB", "20")),
         )
 
 

@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.register_blueprint(bitrix24.bp)
     app.register_blueprint(runs.bp)
 
-    from backend.web import api_v1, feeds
+    from backend.web import api_v1, cabinet, feeds
 
     app.register_blueprint(feeds.bp)
     app.register_blueprint(api_v1.bp)
@@ -58,4 +58,5 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     from backend.web import telegram
 
     app.register_blueprint(telegram.bp)
+    app.register_blueprint(cabinet.bp)
     return app

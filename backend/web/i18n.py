@@ -31,7 +31,9 @@ from flask_babel.speaklater import LazyString
 from backend.domain.documents import ActStatus, InvoiceStatus
 from backend.domain.lease import LeaseStatus
 
-LANGUAGES = ("ru", "en")
+LANGUAGES = ("ru", "en", "uk")
+CABINET_LANGUAGES = ("ru", "uk", "en")  # the tenant cabinet's switcher, in this order
+LANG_COOKIE = "rentflow_lang"
 DOMAIN = "messages"
 _ = lazy_gettext
 
@@ -63,9 +65,20 @@ ACT_STATUS: Mapping[str, LazyString] = {
 
 def select_lang() -> str:
     """The viewer's language: Bitrix24 puts ``LANG`` in the frame URL's query; the pages'
-    own forms carry it as ``lang``. Anything else falls back to Russian, the CRMs' home."""
+    own forms carry it as ``lang``. Anything else falls back to Russian, the CRMs' home.
+    The tenant cabinet (``/cabinet``) takes its switcher's cookie, else Accept-Language."""
+    if request.blueprint == "cabinet":
+        return cabinet_lang()
     lang = (request.args.get("LANG") or request.form.get("lang") or "ru").lower()
     return lang if lang in LANGUAGES else "en"
+
+
+def cabinet_lang() -> str:
+    """The cabinet's language: ``?lang=``, the switcher's cookie, the browser's preference."""
+    for chosen in (request.args.get("lang", ""), request.cookies.get(LANG_COOKIE, "")):
+        if chosen in CABINET_LANGUAGES:
+            return chosen
+    return request.accept_languages.best_match(CABINET_LANGUAGES) or "ru"
 
 
 def compile_catalogues(target: Path) -> Path:

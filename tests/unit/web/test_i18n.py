@@ -60,7 +60,7 @@ def test_the_catalogues_are_compiled_into_the_var_directory(tmp_path: Path) -> N
     target = i18n.compile_catalogues(tmp_path / "locale")
 
     assert sorted(p.relative_to(target).as_posix() for p in target.rglob("*.mo")) == [
-        "en/LC_MESSAGES/messages.mo", "ru/LC_MESSAGES/messages.mo",
+        "en/LC_MESSAGES/messages.mo", "ru/LC_MESSAGES/messages.mo", "uk/LC_MESSAGES/messages.mo",
     ]  # fmt: skip
 
 
@@ -87,6 +87,7 @@ def _extracted_texts() -> set[str]:
     method_map = [
         ("backend/web/**.py", "python"),
         ("widget/bitrix24/templates/**.html", "jinja2"),
+        ("backend/web/templates/cabinet/**.html", "jinja2"),
     ]
     keywords = {**DEFAULT_KEYWORDS, "lazy_gettext": None}
     found = extract_from_dir(str(root), method_map, keywords=keywords)

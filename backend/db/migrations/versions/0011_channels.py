@@ -2,7 +2,7 @@
 tenant requests (заявки) with their files and CRM task, landlord announcements
 
 Revision ID: 0011_channels
-Revises: 0010_runtime
+Revises: 0011_cabinet
 Create Date: 2026-12-05 08:35:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_channels"
-down_revision = "0010_runtime"
+down_revision = "0011_cabinet"  # re-chained by the lead as the branches land
 branch_labels = None
 depends_on = None
 
