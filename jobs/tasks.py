@@ -46,7 +46,6 @@ def ping(note: str) -> None:
 def deliver_outbox() -> None:
     """Send the outbox messages that are due (each once; failures back off)."""
     from backend.services.billing_mail import documents_mailed
-    from backend.services.channels import fall_back_to_email
     from backend.services.outbox import deliver_due
 
     built = container()
@@ -56,9 +55,6 @@ def deliver_outbox() -> None:
             work, built.clock, message, built.queue_lease_event
         ),
         channels=built.notification_channels(),
-        on_undeliverable=lambda work, message, result: fall_back_to_email(
-            work, built.clock, message, result
-        ),
     )  # fmt: skip
     if report.more:  # a billing day's mail: go on at once rather than at the next beat
         deliver_outbox.delay()

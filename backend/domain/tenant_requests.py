@@ -47,10 +47,11 @@ class RequestStatus(StrEnum):
 class InvalidRequest(DomainError):
     """A request, answer or attachment that breaks a rule; ``field`` names the form field."""
 
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
+    def __init__(self, field: str, reason: str, subject: str = "") -> None:
+        super().__init__(f"{field}: {subject + ': ' if subject else ''}{reason}")
         self.field = field
         self.reason = reason
+        self.subject = subject  # the file a refusal is about
 
 
 @dataclass(frozen=True)
@@ -103,16 +104,16 @@ def check_attachment(name: str, data: bytes) -> tuple[str, str]:
     safe = "".join(c for c in name.replace("\\", "/").rsplit("/", 1)[-1] if c.isprintable())
     safe = safe.strip().lstrip(".")[:120] or "file"
     if not data:
-        raise InvalidRequest("attachments", f"{safe}: the file is empty")
+        raise InvalidRequest("attachments", "the file is empty", safe)
     if len(data) > MAX_ATTACHMENT_BYTES:
         limit = MAX_ATTACHMENT_BYTES // (1024 * 1024)
-        raise InvalidRequest("attachments", f"{safe}: larger than {limit} MB")
+        raise InvalidRequest("attachments", f"larger than {limit} MB", safe)
     lower = safe.lower()
     for magic, mime, extensions in _MAGIC:
         if data.startswith(magic) and lower.endswith(extensions):
             return safe, mime
     allowed = ", ".join(ALLOWED_EXTENSIONS)
-    raise InvalidRequest("attachments", f"{safe}: only {allowed} files are accepted")
+    raise InvalidRequest("attachments", f"only {allowed} files are accepted", safe)
 
 
 def check_answer(status: RequestStatus, answer: str) -> str:

@@ -10,8 +10,8 @@ Temporary failures back off for more than 24 hours before the message is given u
 Each row goes by its ``channel``: email through the mailer, other channels (Telegram) through
 the ones given; a channel's copy is its own row (``domain.channels.channel_key``), so a
 message goes once per channel. A row its channel refuses for good (a blocked bot, a channel
-not configured) is handed to ``on_undeliverable`` in the transaction that records the
-failure: the channel service falls back to email there.
+not configured) falls back to email in the transaction that records the failure
+(``channels.fall_back_to_email``).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from backend.domain.channels import Channel, Delivery, DeliveryOutcome
 from backend.domain.errors import stored_id
 from backend.domain.messages import Attachment, OutboxMessage
 from backend.ports import Clock, EmailChannel, Mailer, MailError, NotificationChannel
+from backend.services.channels import fall_back_to_email
 from backend.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from documents.storage import DocumentStorage, FileMissing
 
@@ -35,7 +36,6 @@ CLAIM = timedelta(minutes=10)  # a claimed message not marked by then is tried a
 log = logging.getLogger(__name__)
 
 SentHook = Callable[[UnitOfWork, OutboxMessage], object]
-UndeliverableHook = Callable[[UnitOfWork, OutboxMessage, Delivery], object]
 
 
 @dataclass
@@ -60,7 +60,6 @@ def deliver_due(
     on_sent: SentHook | None = None,
     max_messages: int = 5000,
     channels: Mapping[str, NotificationChannel] | None = None,
-    on_undeliverable: UndeliverableHook | None = None,
 ) -> DeliveryReport:
     """Send every message that is due, in batches of ``limit`` claimed in one transaction
     each, over one mailer connection; record each result as soon as it is known, so a worker
@@ -71,7 +70,7 @@ def deliver_due(
     for email rows only: the other channels' copies of a message repeat what email says.
     Stops after ``max_messages`` with ``more`` set, for the caller to queue the rest."""
     report = DeliveryReport()
-    ways = _Ways({Channel.EMAIL.value: EmailChannel(mailer), **(channels or {})}, on_undeliverable)
+    ways = {Channel.EMAIL.value: EmailChannel(mailer), **(channels or {})}
     try:
         while (done := len(report.sent) + len(report.retrying) + len(report.failed)) < max_messages:
             until, wanted = clock.now() + CLAIM, min(limit, max_messages - done)
@@ -89,20 +88,14 @@ def deliver_due(
         report.more = True
         return report
     finally:
-        for channel in ways.channels.values():
+        for channel in ways.values():
             channel.close()
-
-
-@dataclass(frozen=True)
-class _Ways:
-    channels: Mapping[str, NotificationChannel]
-    on_undeliverable: UndeliverableHook | None
 
 
 def _deliver(
     uow: UnitOfWorkFactory,
     clock: Clock,
-    ways: _Ways,
+    ways: Mapping[str, NotificationChannel],
     files: DocumentStorage,
     message: OutboxMessage,
     on_sent: SentHook | None,
@@ -110,7 +103,7 @@ def _deliver(
 ) -> None:
     """Send one claimed message (its attempts already count this one) and record the result."""
     message_id = stored_id(message.id, "outbox message")  # claimed rows are stored ones
-    channel = ways.channels.get(message.channel)
+    channel = ways.get(message.channel)
     try:
         attached = [(a, _read(files, a)) for a in message.attachments]
     except MailError as err:
@@ -122,7 +115,7 @@ def _deliver(
             else Delivery(DeliveryOutcome.FAILED, f"the {message.channel} channel is not set up")
         )
     if not result.sent:
-        _failed(uow, clock, ways, message, result, report)
+        _failed(uow, clock, message, result, report)
         return
     sent_at = clock.now()
     try:
@@ -143,13 +136,12 @@ def _deliver(
 def _failed(
     uow: UnitOfWorkFactory,
     clock: Clock,
-    ways: _Ways,
     message: OutboxMessage,
     result: Delivery,
     report: DeliveryReport,
 ) -> None:
     """Record a failed attempt: retried later (after the channel's ``retry_after`` at the
-    earliest), or given up and handed to ``on_undeliverable``."""
+    earliest), or given up: a copy of another channel then falls back to email."""
     message_id = stored_id(message.id, "outbox message")
     delay = retry_delay(message.attempts) if result.outcome is DeliveryOutcome.RETRY else None
     if delay is not None and result.retry_after is not None:
@@ -158,8 +150,8 @@ def _failed(
     try:
         with uow(message.portal_id if delay is None else None) as work:
             work.outbox.mark_failed(message_id, result.detail, retry_at)
-            if delay is None and ways.on_undeliverable is not None:
-                ways.on_undeliverable(work, message, result)
+            if delay is None:
+                fall_back_to_email(work, clock, message, result)
             work.commit()
     # whatever the fallback raised, the failure is recorded: never send this row again
     except Exception:
