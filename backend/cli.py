@@ -17,6 +17,7 @@ from backend import (
     cli_onec,
     cli_payments,
     cli_runtime,
+    cli_telegram,
     cli_widget,
 )
 from documents.cli import documents
@@ -77,6 +78,7 @@ main.add_command(cli_bulk.import_)
 main.add_command(cli_bulk.export)
 main.add_command(cli_bulk.feeds)
 main.add_command(cli_bulk.api_keys)
+main.add_command(cli_telegram.telegram)
 
 if __name__ == "__main__":
     main()

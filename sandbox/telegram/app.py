@@ -289,7 +289,7 @@ _PAGE = """<!doctype html><html lang="ru"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>
 <style>body{{font-family:sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem}}
 .msg{{background:#eef4fb;border-radius:.5rem;padding:.6rem .8rem;margin:.5rem 0;
-white-space:pre-wrap}}
+white-space:pre-wrap;overflow-wrap:anywhere}}
 .sandbox{{color:#a15c00;font-size:.85rem}}button{{font-size:1rem;padding:.5rem 1.2rem}}</style>
 </head><body><p class="sandbox">Telegram (sandbox emulator)</p>{body}</body></html>"""
 
@@ -335,7 +335,7 @@ def chat_page(chat_id: str) -> Response | str:
             doc = message["document"]
             link = url_for(".control_file", file_id=doc["file_id"])
             items.append(
-                f'<div class="msg document">📄 <a href="{link}">'
+                f'<div class="msg document">Файл: <a href="{link}">'
                 f"{escape(doc['file_name'])}</a></div>"
             )
         else:

@@ -35,7 +35,7 @@ KINDS = {
 STATUSES = {
     RequestStatus.NEW: _("Not reviewed"),
     RequestStatus.IN_WORK: _("In work"),
-    RequestStatus.DONE: _("Done"),
+    RequestStatus.DONE: _("Resolved"),
 }
 MAX_MB = MAX_ATTACHMENT_BYTES // (1024 * 1024)
 # what the form may bring at most: the files and a little for the text and fields
