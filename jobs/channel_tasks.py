@@ -7,20 +7,12 @@ import logging
 from celery import shared_task
 
 from backend.services import tenant_requests
-from crm_mappings.port import CrmAuthLost, CrmUnavailable
+from crm_mappings.port import CrmAuthLost
 from jobs.runtime import active_portal, container
+from jobs.tasks import crm_task
 
 log = logging.getLogger(__name__)
 DELIVER_OUTBOX = "jobs.tasks.deliver_outbox"
-
-# talking to a portal's CRM: retried while it is down, about six hours before giving up
-crm_task = shared_task(
-    acks_late=True,
-    autoretry_for=(CrmUnavailable,),
-    retry_backoff=30,
-    retry_backoff_max=900,
-    max_retries=30,
-)
 
 
 @crm_task

@@ -4,16 +4,7 @@ and a bot name of its own (the sandbox's are public); the token never shows in s
 from __future__ import annotations
 
 from backend.config import SANDBOX_TELEGRAM_TOKEN, Settings, production_problem
-
-OWN = {
-    "BITRIX24_CLIENT_ID": "app.573ad8a0346747.09223434",
-    "BITRIX24_CLIENT_SECRET": "b24-own-secret-value",
-    "AMOCRM_CLIENT_ID": "0c8a7d3e-5d62-4c71-9d5e-5a4d9b8b0f01",
-    "AMOCRM_CLIENT_SECRET": "amo-own-secret-" + "x" * 49,
-    "SECRET_KEY": "own-secret-key-of-this-deployment",
-    "ADMIN_TOKEN": "own-operator-token",
-    "FERNET_KEY": "8J8xT7lq2jE4Zc0yVhH2b3rQfYtUu0m1a9wD5sKcXeE=",
-}
+from tests.security.test_production_start import OWN
 
 
 def test_production_without_a_token_has_telegram_off_and_starts(tmp_path) -> None:  # type: ignore[no-untyped-def]
