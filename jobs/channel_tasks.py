@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from celery import shared_task
 
@@ -38,8 +39,8 @@ def request_task_changed(portal_id: int, task_id: str) -> None:
 
 @crm_task
 def sync_request_tasks_portal(portal_id: int) -> None:
-    """Ask the portal's CRM about every open request's task."""
-    _sync(portal_id, None)
+    """Push the tasks a request still lacks; ask the CRM about every open request's task."""
+    _sync(portal_id, None, push_missing=True)
 
 
 @shared_task(acks_late=True)
@@ -52,12 +53,16 @@ def sync_request_tasks() -> None:
         sync_request_tasks_portal.delay(portal_id)
 
 
-def _sync(portal_id: int, task_ids: list[str] | None) -> None:
+def _sync(portal_id: int, task_ids: list[str] | None, *, push_missing: bool = False) -> None:
     c = container()
     portal = active_portal(c, portal_id)
     if portal is None:
         return
     try:
+        if push_missing:
+            tenant_requests.push_missing_tasks(
+                c.uow, c.clock, c.crm(portal), portal_id, timedelta(minutes=10)
+            )
         tenant_requests.sync_tasks(
             c.uow, c.clock, c.crm(portal), portal_id, task_ids,
             deliver=lambda: c.send_task(DELIVER_OUTBOX),

@@ -111,6 +111,18 @@ class RequestRepository:
         )
         return [_request(r, ()) for r in rows]
 
+    def without_tasks(self, filed_before: datetime) -> list[TenantRequest]:
+        """Requests with neither a CRM task nor an error, filed before ``filed_before``."""
+        rows = self.session.scalars(
+            select(TenantRequestRow).where(
+                TenantRequestRow.portal_id == self.portal_id,
+                TenantRequestRow.crm_task_id == "",
+                TenantRequestRow.crm_error == "",
+                TenantRequestRow.created_at < filed_before,
+            )
+        )
+        return [_request(r, ()) for r in rows]
+
     def set_task(self, request_id: int, task_id: str, error: str, now: datetime) -> None:
         row = self._row(request_id)
         row.crm_task_id, row.crm_error, row.updated_at = task_id, error[:2000], now

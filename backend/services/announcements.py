@@ -53,17 +53,20 @@ def post_announcement(
             if not tenants:
                 raise InvalidRequest("building", "no tenant has a signed lease in this building")
         announcement_id = work.announcements.add(announcement, tenants, now)
-        sender = work.portals.get(portal_id).name
         messages = 0
         for tid in tenants:
             tenant = work.parties.tenant(tid)
+            # from the landlord of the tenant's latest lease, as its invoices come
+            leases = work.tenant_requests.lease_ids_of(tid)
+            landlord = work.leases.get(max(leases)).landlord if leases else None
             message = OutboxMessage(
                 dedup_key=f"p{portal_id}:announcement:{announcement_id}:t{tid}",
                 recipients=tuple(tenant.emails),
                 subject=announcement.title,
                 body_text=f"{posted_on:%d.%m.%Y}\n\n{announcement.text}\n",
                 kind="announcement",
-                sender_name=sender,
+                sender_name=landlord.name if landlord else work.portals.get(portal_id).name,
+                reply_to=landlord.email if landlord else "",
                 portal_id=portal_id,
             )
             messages += queue_for_tenant(work, clock, message, tid)

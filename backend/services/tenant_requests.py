@@ -32,7 +32,14 @@ from backend.domain.tenant_requests import (
 from backend.ports import Clock
 from backend.services.channels import queue_for_tenant
 from backend.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from crm_mappings.port import CrmPort, CrmTask, CrmTaskStatus
+from crm_mappings.port import (
+    CrmAuthLost,
+    CrmError,
+    CrmPort,
+    CrmTask,
+    CrmTaskStatus,
+    CrmUnavailable,
+)
 from documents.storage import DocumentStorage
 
 RequestQueue = Callable[[int, int], None]  # (portal id, request id): create its CRM task
@@ -136,11 +143,32 @@ def push_task(
               " Ответ, записанный в результат задачи, арендатор увидит в кабинете."),
         deadline=datetime.combine(now.date() + timedelta(days=2), time(9), tzinfo=UTC),
     )  # fmt: skip
-    task_id = crm.create_task(task)
+    try:
+        task_id = crm.create_task(task)
+    except (CrmUnavailable, CrmAuthLost):
+        raise  # the job retries; a re-authorised portal gets it on the next sweep
+    except CrmError as err:  # refused for good: said on the request, not tried again
+        with uow(portal_id) as work:
+            work.tenant_requests.set_task(request_id, "", str(err), now)
+            work.commit()
+        return ""
     with uow(portal_id) as work:
         work.tenant_requests.set_task(request_id, task_id, "", now)
         work.commit()
     return task_id
+
+
+def push_missing_tasks(
+    uow: UnitOfWorkFactory, clock: Clock, crm: CrmPort, portal_id: int, older_than: timedelta
+) -> int:
+    """Push the tasks of requests filed more than ``older_than`` ago that have none and no
+    error (their job was lost, or the CRM was down longer than its retries). Returns how many
+    got one."""
+    with uow(portal_id) as work:
+        waiting = work.tenant_requests.without_tasks(clock.now() - older_than)
+    return sum(
+        bool(push_task(uow, clock, crm, portal_id, r.id)) for r in waiting if r.id is not None
+    )
 
 
 def sync_tasks(

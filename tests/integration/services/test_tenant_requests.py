@@ -12,6 +12,7 @@ import requests
 from backend.bootstrap import Container
 from backend.domain.lease import LeaseStatus
 from backend.domain.tenant_requests import InvalidRequest, RequestStatus
+from backend.ports import FixedClock
 from backend.services import tenant_requests as svc
 from backend.services.leases import register_lease
 from backend.services.portals import install_portal
@@ -20,7 +21,7 @@ from crm_mappings.amocrm.client import AmoClient, RateLimiter, exchange_code, to
 from crm_mappings.amocrm.hosts import AccountHosts
 from crm_mappings.bitrix24.adapter import Bitrix24Adapter
 from crm_mappings.bitrix24.client import Bitrix24Client, LeakyBucket
-from crm_mappings.port import CrmPort
+from crm_mappings.port import CrmError, CrmPort
 from crm_mappings.tokens import MemoryTokenStore, OAuthTokens
 from sandbox.amocrm.app import create_emulator as amocrm_emulator
 from sandbox.amocrm.state import AmoAccount
@@ -168,3 +169,38 @@ def test_a_bad_file_or_a_foreign_lease_stores_nothing(container: Container) -> N
     with container.uow(portal_id) as uow:
         assert uow.tenant_requests.for_tenant(tenant_id) == []
     assert list(storage.stored("requests")) == []
+
+
+class _RefusingCrm:
+    """A CRM that refuses every task for good (as a 400 would)."""
+
+    def create_task(self, task: object) -> str:
+        raise CrmError("ERROR_CORE: the deal is closed")
+
+
+def test_the_sweep_pushes_a_request_whose_job_was_lost_and_a_refusal_is_noted_once(
+    container: Container, bitrix24: tuple[PortalState, str, CrmPort]
+) -> None:
+    portal, _, crm = bitrix24
+    deal = portal.add_deal({"title": "Офис 101"})
+    portal_id, tenant_id, lease_id = _world(container, "bitrix24", str(deal["id"]))
+    lost = svc.file_request(
+        container.uow, container.clock, container.document_storage(), portal_id, tenant_id,
+        lease_id, "other", "Нужен пропуск на парковку",
+    )  # fmt: skip
+    wait = timedelta(minutes=10)
+    assert svc.push_missing_tasks(container.uow, container.clock, crm, portal_id, wait) == 0
+    clock = container.clock
+    assert isinstance(clock, FixedClock)
+    clock.set(clock.now() + timedelta(minutes=11))
+    assert svc.push_missing_tasks(container.uow, container.clock, crm, portal_id, wait) == 1
+    assert svc.push_missing_tasks(container.uow, container.clock, crm, portal_id, wait) == 0
+    assert len(portal.tasks) == 1
+    assert _request(container, portal_id, lost).crm_task_id == str(portal.tasks[0]["ID"])
+
+    refused = _file(container, portal_id, tenant_id, lease_id)
+    refusing = _RefusingCrm()
+    assert svc.push_task(container.uow, container.clock, refusing, portal_id, refused) == ""  # type: ignore[arg-type]
+    assert "the deal is closed" in _request(container, portal_id, refused).crm_error
+    clock.set(clock.now() + timedelta(minutes=11))
+    assert svc.push_missing_tasks(container.uow, container.clock, crm, portal_id, wait) == 0
