@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from markupsafe import escape
 
@@ -32,9 +32,19 @@ MAX_LIMIT = 250
 
 
 def _account() -> AmoAccount:
-    from sandbox.amocrm.app import _acc
+    account: AmoAccount = current_app.config["AMO_ACCOUNT"]  # as ``app.create_emulator`` set
+    return account
 
-    return _acc()
+
+def _problem(status: int, detail: str) -> Response:
+    """An error as the API answers it: ``application/problem+json`` (api-reference)."""
+    title = {400: "Bad Request", 404: "Not Found"}.get(status, "Error")
+    body = {"title": title, "type": f"https://httpstatus.es/{status}", "status": status,
+            "detail": detail}  # fmt: skip
+    answer = jsonify(body)
+    answer.status_code = status
+    answer.mimetype = "application/problem+json"
+    return answer
 
 
 def _shown(acc: AmoAccount, row: dict[str, Any]) -> dict[str, Any]:
@@ -100,8 +110,6 @@ def _find(acc: AmoAccount, task_id: int) -> dict[str, Any] | None:
 
 
 def _not_found() -> ResponseReturnValue:
-    from sandbox.amocrm.app import _problem
-
     return _problem(404, "Task not found")
 
 
@@ -117,8 +125,6 @@ def _update(acc: AmoAccount, row: dict[str, Any], change: dict[str, Any]) -> Non
 
 @bp.patch("/api/v4/tasks")
 def patch_tasks() -> ResponseReturnValue:
-    from sandbox.amocrm.app import _problem
-
     acc = _account()
     items = request.get_json(silent=True)
     if not isinstance(items, list) or not items or len(items) > 50:
