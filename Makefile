@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # what the service needs to run (WeasyPrint: pango + harfbuzz-subset, ~7x faster PDF writing)
-APT_RUNTIME := python3 python3-venv python3-dev build-essential \
+APT_RUNTIME := python3 python3-venv python3-dev build-essential libjs-jquery \
 	libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core libqrencode4
 # what the tests need besides: QR decoding from PDFs, PostgreSQL, Redis, a browser
 APT_TEST := poppler-utils zbar-tools libzbar0 postgresql redis-server chromium libjs-jquery

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +20,8 @@ from backend.db.crypto import TokenCipher
 from backend.db.token_store import DbTokenStore
 from backend.db.uow import UnitOfWorkFactory
 from backend.domain.portal import Portal
-from backend.ports import Clock, Mailer, NotificationChannel, SystemClock
+from backend.ports import Clock, Mailer, NotificationChannel, SystemClock, Tasks
+from backend.queued_tasks import QueuedTasks
 from crm_mappings.port import CrmPort
 from crm_mappings.tokens import TokenStore
 from documents.storage import DocumentStorage, LocalDiskStorage
@@ -32,13 +33,16 @@ if TYPE_CHECKING:
     from backend.runtime.publish import FastPublisher
     from backend.runtime.supervisor import Supervisor
     from backend.services.billing_ports import BillingPorts
+    from backend.services.bulk_ports import BulkPorts
     from backend.services.document_links import DocumentRendering
+    from backend.services.installation import InstallPorts
+    from backend.services.onec_runs import OneCClient, OneCPorts
     from backend.telegram.client import TelegramClient
+    from crm_mappings.amocrm.lifecycle import AmoAccounts
 
 CrmFactory = Callable[["Container", Portal], CrmPort]
 AdapterFactory = Callable[[Settings, TokenStore, Clock, Portal], CrmPort]
 _BUILDING = threading.Lock()
-LEASE_EVENT_TASK = "jobs.tasks.crm_lease_event"
 
 
 @dataclass
@@ -65,7 +69,8 @@ class Container:
     # test or the benchmark before that
     storage: DocumentStorage | None = None
     rendering: DocumentRendering | None = None
-    # tests and the demo route task sends here instead of to the broker
+    # tests and the demo route what ``tasks`` queues here, as (task name, *args), instead of
+    # to the broker
     task_sender: Callable[..., None] | None = None
     # the worker ``rentflow serve`` supervises, whose state /healthz reports
     worker_supervisor: Supervisor | None = None
@@ -106,7 +111,10 @@ class Container:
             renderer = DocumentRenderer(
                 self.settings.document_templates_dir, self.settings.document_pdf_engine
             )
-            self.rendering = PdfDocuments(renderer)
+            from documents.stamps import StoredImages
+
+            images = StoredImages(self.document_storage())
+            self.rendering = PdfDocuments(renderer, images=images)
         return self.rendering
 
     def link_url(self, token: str) -> str:
@@ -128,6 +136,66 @@ class Container:
             crm_for=self.crm_for_portal,
             queue_event=self.queue_lease_event,
         )
+
+    def bulk_ports(self) -> BulkPorts:
+        """What the scheduled import and the ad feeds need, from this container."""
+        from backend.bulk.sources import RemoteFiles
+        from backend.bulk.wiring import IMPORT_MAX_BYTES, RENDERERS, xml_reader
+        from backend.services.bulk_ports import BulkPorts
+
+        return BulkPorts(
+            uow=self.uow,
+            clock=self.clock,
+            sources=RemoteFiles(IMPORT_MAX_BYTES, allow_private=self.settings.sandbox),
+            read_records=xml_reader(),
+            feeds=RENDERERS,
+        )
+
+    def onec_ports(self) -> OneCPorts:
+        """What the 1C jobs need: OData clients from a portal's settings, the sealing of a plain
+        password, the export files beside the documents."""
+        from backend.onec.credentials import sealed_settings
+        from backend.onec.files import LocalFileStore
+        from backend.services.onec_runs import OneCPorts
+
+        return OneCPorts(
+            uow=self.uow,
+            clock=self.clock,
+            files=LocalFileStore(self.settings.documents_dir),
+            odata=self._odata_client,
+            seal=lambda settings: sealed_settings(settings, self.cipher),
+            queue_event=self.queue_lease_event,
+            queue_news=self.queue_payment_news,
+        )
+
+    def _odata_client(self, portal_settings: Mapping[str, Any]) -> OneCClient | None:
+        from backend.onec.odata import ODataClient, ODataSettings
+
+        odata = ODataSettings.from_portal(portal_settings, self.cipher)
+        return None if odata is None else ODataClient(odata)
+
+    def install_ports(self) -> InstallPorts:
+        """What installing, uninstalling and keeping portals' tokens alive need."""
+        from backend.services.installation import InstallPorts
+        from crm_mappings.bitrix24.accounts import Bitrix24Accounts
+
+        return InstallPorts(
+            uow=self.uow,
+            clock=self.clock,
+            tokens=self.token_store,
+            accounts={
+                "amocrm": self.amocrm_accounts(),
+                "bitrix24": Bitrix24Accounts(self.settings, self.clock, self.portal_tokens),
+            },
+        )
+
+    def amocrm_accounts(self) -> AmoAccounts:
+        """amoCRM's side of installing: the authorization page and the code exchange."""
+        from backend.db.nonces import NonceStore
+        from crm_mappings.amocrm.lifecycle import AmoAccounts
+
+        nonces = NonceStore(self.uow.session_factory)
+        return AmoAccounts(self.settings, self.clock, nonces, self.portal_tokens)
 
     def crm_for_portal(self, portal_id: int) -> CrmPort | None:
         """The CRM adapter of an active portal, or None (no adapter, or not active)."""
@@ -167,9 +235,16 @@ class Container:
         except LookupError:
             return None
 
+    @property
+    def tasks(self) -> Tasks:
+        """Queue background work (``ports.Tasks``): ``container.tasks.deal_changed(p, d)``."""
+        return QueuedTasks(self.send_task)
+
     def send_task(self, name: str, *args: Any) -> None:
         """Queue a Celery task by name on the configured broker (the web app and the CLI do
-        not import ``jobs``); tests may put a callable in ``task_sender``."""
+        not import ``jobs``); tests may put a callable in ``task_sender``. What ``tasks``
+        sends through; call ``tasks`` instead (deprecated for new callers: a task queued by
+        name here is one ``Tasks`` method and one ``queued_tasks`` line away)."""
         if self.task_sender is not None:
             self.task_sender(name, *args)
             return
@@ -203,7 +278,11 @@ class Container:
 
     def queue_lease_event(self, portal_id: int, document_id: int, event: str) -> None:
         """Queue the push of a recorded deal move (``services.lease_events.EventQueue``)."""
-        self.send_task(LEASE_EVENT_TASK, portal_id, document_id, event)
+        self.tasks.lease_event(portal_id, document_id, event)
+
+    def queue_payment_news(self, portal_id: int, news: list[tuple[int, str]]) -> None:
+        """Queue the push of payment news to the deals (``services.payment_news.NewsQueue``)."""
+        self.tasks.payment_news(portal_id, news)
 
     def dispose(self) -> None:
         producer, self.broker.celery_producer = self.broker.celery_producer, None

@@ -68,12 +68,12 @@ def _import_file(
 @click.option("--portal", "portal_id", type=int, help="Portal id (default: the only one).")
 def import_run(portal_id: int | None) -> None:
     """Fetch and import the portal's configured files now («Запустить сейчас»)."""
-    from backend.bulk.wiring import run_portal_import
+    from backend.services.import_schedule import run_portal_import
 
     container = bootstrap()
     try:
         pid = _portal_id(container, portal_id)
-        reports = run_portal_import(container, pid, "manual")
+        reports = run_portal_import(container.bulk_ports(), pid, "manual")
     finally:
         container.dispose()
     _echo([r.as_dict() for r in reports])
@@ -163,8 +163,7 @@ def cian(
     new_key: bool,
 ) -> None:
     """Print the feed URL and lots; write the feed to --out; change settings if given."""
-    from backend.bulk.wiring import cian_feed
-    from backend.services.cian_feed import save_settings, settings_of
+    from backend.services.cian_feed import rendered_feed, save_settings, settings_of
 
     container = bootstrap()
     try:
@@ -181,7 +180,7 @@ def cian(
             if changes or not settings.key:
                 settings = save_settings(uow, changes)
                 uow.commit()
-        feed = cian_feed(container, pid)
+        feed = rendered_feed(container.bulk_ports(), pid)
         base = container.settings.public_base_url.rstrip("/")
     except InvalidSettings as exc:
         raise click.ClickException(str(exc)) from exc
@@ -201,15 +200,14 @@ def cian(
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
 def avito(portal_id: int | None, out: Path) -> None:
     """Write the Avito autoload feed of the same lots (settings: ``feeds cian``)."""
-    from backend.bulk.wiring import cian_feed
-    from backend.services.cian_feed import settings_of
+    from backend.services.cian_feed import rendered_feed, settings_of
 
     container = bootstrap()
     try:
         pid = _portal_id(container, portal_id)
         with container.uow(pid) as uow:
             key = settings_of(uow.portals.get(pid).settings).key
-        feed = cian_feed(container, pid, "avito")
+        feed = rendered_feed(container.bulk_ports(), pid, "avito")
         base = container.settings.public_base_url.rstrip("/")
     finally:
         container.dispose()

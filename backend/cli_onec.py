@@ -32,13 +32,13 @@ def _month(text: str | None) -> tuple[int | None, int | None]:
 @click.option("--reexport", is_flag=True, help="Include documents exported before.")
 def export(month: str | None, portal_id: int | None, reexport: bool) -> None:
     """Export a month's invoices and acts as EnterpriseData XML and email it."""
-    from backend.onec.exporting import export_portal
+    from backend.services.onec_runs import export_portal
 
     year, number = _month(month)
     container = bootstrap()
     try:
         result = export_portal(
-            container,
+            container.onec_ports(),
             pick_portal_id(container, portal_id),
             year=year,
             month=number,
@@ -83,11 +83,11 @@ def login(portal_id: int | None, odata_url: str, user: str, password: str) -> No
 def poll(portal_id: int | None) -> None:
     """Read new payments from the portal's 1C over OData now."""
     from backend.onec.odata import OneCError
-    from backend.onec.polling import poll_portal
+    from backend.services.onec_runs import poll_portal
 
     container = bootstrap()
     try:
-        summary = poll_portal(container, pick_portal_id(container, portal_id))
+        summary = poll_portal(container.onec_ports(), pick_portal_id(container, portal_id))
     except OneCError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
@@ -102,13 +102,13 @@ def poll(portal_id: int | None) -> None:
 @click.option("--portal", "portal_id", type=int)
 def drafts(month: str | None, portal_id: int | None) -> None:
     """Write the month's invoices and acts to 1C as draft documents over OData."""
-    from backend.onec.exporting import push_portal_drafts
+    from backend.services.onec_runs import push_portal_drafts
 
     year, number = _month(month)
     container = bootstrap()
     try:
         result = push_portal_drafts(
-            container, pick_portal_id(container, portal_id), year=year, month=number
+            container.onec_ports(), pick_portal_id(container, portal_id), year=year, month=number
         )
     finally:
         container.dispose()

@@ -55,6 +55,7 @@ def import_file(file: Path, portal_id: int | None) -> None:
         with container.uow(chosen) as uow, file.open("rb") as stream:
             summary = import_statement(
                 uow, container.clock, stream, queue=container.queue_lease_event,
+                news_queue=container.queue_payment_news,
                 max_bytes=max_bytes,
             )  # fmt: skip
             uow.commit()
@@ -116,6 +117,7 @@ def allocate(
             allocate_manually(
                 uow, container.clock, payment_id, money, invoice_id=invoice_id,
                 lease_id=lease_id, by=by, queue=container.queue_lease_event,
+                news_queue=container.queue_payment_news,
             )  # fmt: skip
             uow.commit()
     except DomainError as exc:

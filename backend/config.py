@@ -52,6 +52,7 @@ BITRIX24_PORTAL_DOMAINS = tuple(
     )
 )  # fmt: skip
 SANDBOX_BITRIX24_PREFIX = "/sandbox/bitrix24"  # sandbox.mount serves the emulated portal here
+SANDBOX_AMOCRM_PREFIX = "/sandbox/amocrm"  # ... and the emulated amoCRM account here
 
 
 def _list(value: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
@@ -198,7 +199,7 @@ class Settings:
             celery_broker_url=env.get("CELERY_BROKER_URL", ""),
             secret_key=secret_key,
             fernet_key=fernet_key,
-            public_base_url=env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+            public_base_url=env.get("PUBLIC_BASE_URL", _own_address(env)).rstrip("/"),
             smtp_url=env.get("SMTP_URL", ""),
             mail_from_address=env.get("MAIL_FROM_ADDRESS", "robot@rentflow.local"),
             storage_dir=Path(storage) if storage else None,
@@ -241,6 +242,15 @@ class Settings:
             ),
             scan_max_mb=int(env.get("SCAN_MAX_MB", "20")),
         )
+
+
+def _own_address(env: Mapping[str, str]) -> str:
+    """Where ``rentflow serve`` listens, as a browser on this machine reaches it: the default
+    of ``PUBLIC_BASE_URL``, so the sandbox works on any ``RENTFLOW_PORT``."""
+    host = env.get("RENTFLOW_HOST", "127.0.0.1")
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104  # nosec B104 - names the wildcard, binds nothing
+        host = "127.0.0.1"
+    return f"http://{host}:{int(env.get('RENTFLOW_PORT', '8000'))}"
 
 
 class UnsafeSettings(ValueError):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime
-from typing import Protocol
+from typing import IO, Protocol
 
+from backend.domain.bulk import Located
 from backend.domain.channels import Channel, Delivery, DeliveryOutcome
 from backend.domain.messages import Attachment, OutboxMessage
 
@@ -98,3 +99,74 @@ class EmailChannel:
 
     def close(self) -> None:
         self.mailer.close()
+
+
+class SourceUnavailable(Exception):
+    """An import file could not be read: the server is unreachable, refused, or sent too
+    much."""
+
+
+class SourceReader(Protocol):
+    """Fetches import files (``backend.bulk.sources`` does HTTP(S), SFTP and FTP)."""
+
+    def fetch(self, url: str) -> IO[bytes]:
+        """The file's bytes, spooled to a local temporary file; raises SourceUnavailable."""
+        ...
+
+    def remove(self, url: str) -> None:
+        """Delete the file at its source (SFTP/FTP); raises SourceUnavailable."""
+        ...
+
+
+RecordReader = Callable[[IO[bytes]], Iterator[Located]]  # an import file's records, in order
+
+
+class Tasks(Protocol):
+    """The background work the web app, the CLI and the services queue for a worker (``jobs``),
+    by what it is for rather than by a Celery task name. Queue after the commit, never before:
+    the worker reads what the request wrote. Each task takes ids, not objects."""
+
+    def deal_changed(self, portal_id: int, deal_id: str) -> None:
+        """A CRM deal (a Bitrix24 deal, an amoCRM lead) changed: let its stage drive the lease."""
+        ...
+
+    def robot_fired(self, portal_id: int, code: str, deal_id: str, event_token: str) -> None:
+        """A Bitrix24 robot fired: do its work and return its values to the business process."""
+        ...
+
+    def deal_action(self, portal_id: int, deal_id: str, action: str) -> None:
+        """An amoCRM digital-pipeline action on a lead (issue an invoice or act, send)."""
+        ...
+
+    def document_issued(self, portal_id: int, document_id: int) -> None:
+        """Tell the deal about an issued invoice or act."""
+        ...
+
+    def lease_event(self, portal_id: int, document_id: int, event: str) -> None:
+        """Move the deal for a recorded lease event (paid, invoice sent, act sent, overdue)."""
+        ...
+
+    def payment_news(self, portal_id: int, news: list[tuple[int, str]]) -> None:
+        """Write the deals' debt and a note on money placed on or taken off their leases
+        (``services.payment_news``: [(lease id, note text)])."""
+        ...
+
+    def billing_run(self) -> None:
+        """The billing run of every active portal, for today."""
+        ...
+
+    def billing_run_portal(self, portal_id: int, day: str) -> None:
+        """One portal's billing run for ``day`` (ISO date)."""
+        ...
+
+    def import_portal(self, portal_id: int, trigger: str) -> None:
+        """Fetch and import the portal's configured import files."""
+        ...
+
+    def request_task(self, portal_id: int, request_id: int) -> None:
+        """A tenant filed a request: create its task on the lease's deal in the CRM."""
+        ...
+
+    def request_task_changed(self, portal_id: int, task_id: str) -> None:
+        """A request's CRM task changed (Bitrix24 ONTASKUPDATE): read it back."""
+        ...

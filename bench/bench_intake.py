@@ -48,6 +48,7 @@ APP_TOKEN = "bench-application-token"  # noqa: S105 - the bench portal's own
 AMO_ACCOUNT = "31000001"
 DEAL_TASK = "jobs.tasks.bitrix24_deal_changed"
 LEAD_TASK = "jobs.tasks.amocrm_lead_changed"
+CHANGED_TASK = "jobs.tasks.crm_deal_changed"  # one task for both CRMs since issue 15
 
 Request = tuple[str, str, bytes, dict[str, str]]  # method, path, body, headers
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -196,6 +197,11 @@ def counting_worker(broker_url: str, seen: dict[str, set[int]]) -> Celery:
     def lead(portal_id: int, lead_id: str) -> None:
         with lock:
             seen["amocrm"].add(int(lead_id))
+
+    @app.task(name=CHANGED_TASK)
+    def changed(portal_id: int, deal_id: str) -> None:
+        with lock:  # ``seed`` stores the Bitrix24 portal first (id 1), then the amoCRM one
+            seen["bitrix24" if portal_id == 1 else "amocrm"].add(int(deal_id))
 
     return app
 

@@ -130,6 +130,28 @@ class NewDeal:
     parent_deal_id: str = ""
 
 
+@dataclass(frozen=True)
+class CrmUser:
+    """A person of the CRM account a lease can name (manager, supervisor): ``email`` may be
+    empty when the CRM does not share it."""
+
+    id: str
+    name: str
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class DealParty:
+    """Who the deal's tenant is, as the CRM knows it (the deal's company, else its main
+    contact): empty strings when unknown. A lease form starts from it."""
+
+    name: str = ""
+    inn: str = ""
+    kpp: str = ""
+    emails: tuple[str, ...] = ()
+    address: str = ""
+
+
 class CrmError(Exception):
     """A CRM call failed for good (bad request, not found, access denied)."""
 
@@ -186,4 +208,11 @@ class CrmPort(Protocol):
 
     def task_states(self, task_ids: Sequence[str]) -> list[CrmTaskState]:
         """The state of each task that still exists (a deleted one is left out)."""
+
+    def list_users(self) -> list[CrmUser]:
+        """The account's active users (to pick a lease's manager and supervisor from)."""
+        ...
+
+    def deal_party(self, deal_id: str) -> DealParty:
+        """The deal's tenant from its company's requisites or its contacts."""
         ...

@@ -43,6 +43,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from documents import stamps
 from documents.assets import BOLD_FONT, REGULAR_FONT, package_path
 from documents.view import DocumentView
 
@@ -320,11 +321,12 @@ def _items(view: DocumentView) -> list[Flowable]:
 
 def _signatures(view: DocumentView) -> list[Flowable]:
     cells = []
-    for person in view.signatories:
+    for index, person in enumerate(view.signatories):
         role = f"<b>{escape(person.role)}</b>"
         if person.position:
             role += f" ({escape(person.position)})"
-        cells.append([Paragraph(role, _BODY), _Signature(person.name)])
+        line = stamps.signed(_Signature(person.name), view.images, view.kind, index)
+        cells.append([Paragraph(role, _BODY), line])
     table = Table([cells], colWidths=[WIDTH / len(cells)] * len(cells))
     table.setStyle(_SIGNATURES_STYLE)
     return [Spacer(1, 8 * mm), table]
@@ -336,12 +338,13 @@ def _notes(*texts: str) -> list[Flowable]:
 
 def _story(view: DocumentView, with_qr: bool) -> list[Flowable]:
     labels = view.labels
+    story: list[Flowable] = stamps.logo(view.images)
     if view.kind == "invoice":
-        story: list[Flowable] = [_bank(view), *_heading(view), _head(view, with_qr)]
+        story += [_bank(view), *_heading(view), _head(view, with_qr)]
         wording = [f"{labels['pay_by']} {view.due}"] if view.due else []
         wording.append(labels["pay_note"])
     else:
-        story = [*_heading(view), _parties(view, WIDTH)]
+        story += [*_heading(view), _parties(view, WIDTH)]
         wording = [labels["act_statement"]]
     story += _items(view)
     story += [Spacer(1, _NOTE_GAP), *_notes(view.count_line)]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from backend.domain.billing import DocumentKind
 from backend.domain.documents import IssuedDocument
 from backend.domain.lease import Lease
 from documents.payment_qr import payment_qr
 from documents.render import DocumentRenderer
+from documents.stamps import StoredImages
 from documents.view import build_view
 
 # a stand-in for the QR image while checking: the view is built, the image never drawn
@@ -16,9 +19,12 @@ _NO_IMAGE = "data:,"
 class PdfDocuments:
     """Implements ``backend.services.document_links.DocumentRendering`` with WeasyPrint."""
 
-    def __init__(self, renderer: DocumentRenderer, language: str = "ru") -> None:
+    def __init__(
+        self, renderer: DocumentRenderer, language: str = "ru", images: StoredImages | None = None
+    ) -> None:
         self.renderer = renderer
         self.language = language
+        self.images = images  # the landlords' logos, stamps and signatures, when stored
 
     def check(self, lease: Lease, document: IssuedDocument) -> None:
         """Build what the files are made of (the view, and an invoice's payment QR symbol)
@@ -34,10 +40,12 @@ class PdfDocuments:
         """Role -> bytes: an invoice gives ``invoice`` (plain PDF), ``invoice_qr`` (with the
         payment QR code), ``qr_png`` and ``qr_svg``; an act gives ``act``."""
         key = str(lease.landlord.id) if lease.landlord.id is not None else ""
+        pictures = self.images.for_landlord(lease.landlord.id) if self.images else {}
         if document.kind is not DocumentKind.INVOICE:
-            view = build_view(lease, document, self.language)
+            view = replace(build_view(lease, document, self.language), images=pictures)
             return {"act": self.renderer.render_pdf("act", view, key)}
         images = payment_qr(lease, document).images
         view = build_view(lease, document, self.language, qr_data_uri=images.png_data_uri)
+        view = replace(view, images=pictures)
         with_qr, plain = self.renderer.render_invoice_pair(view, key)
         return {"invoice": plain, "invoice_qr": with_qr, "qr_png": images.png, "qr_svg": images.svg}

@@ -6,7 +6,9 @@ overriding a template never has to format money in Jinja.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import base64
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from backend.domain.billing import DocumentKind
@@ -89,6 +91,16 @@ class DocumentView:
     signatories: tuple[SignatoryView, ...]
     currency: str
     qr_data_uri: str = ""
+    # the landlord's logo, stamp and signatures (backend.domain.landlord_images roles)
+    images: Mapping[str, bytes] = field(default_factory=dict, compare=False, repr=False)
+
+    def image_uri(self, role: str) -> str:
+        """The landlord's ``role`` image as a data URI for the HTML templates ("" for none)."""
+        data = self.images.get(role)
+        if not data:
+            return ""
+        kind = "png" if data.startswith(b"\x89PNG") else "jpeg"
+        return f"data:image/{kind};base64,{base64.b64encode(data).decode()}"
 
 
 def _party(name: str, inn: str, kpp: str, address: str, labels: dict[str, str]) -> PartyView:

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from backend.bulk.wiring import run_portal_import
-from backend.services.import_schedule import due_portals
+from backend.services.import_schedule import due_portals, run_portal_import
 from jobs.runtime import active_portal, container
 
 
@@ -23,4 +22,4 @@ def import_portal(portal_id: int, trigger: str = "manual") -> None:
     """Import the portal's configured XML files ("run now" queues this too)."""
     built = container()
     if active_portal(built, portal_id) is not None:
-        run_portal_import(built, portal_id, trigger)
+        run_portal_import(built.bulk_ports(), portal_id, trigger)

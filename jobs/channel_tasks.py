@@ -1,46 +1,38 @@
-"""Thin tasks of tenant requests (their CRM tasks) and announcements; each calls one service."""
+"""Thin tasks of tenant requests: their CRM tasks, created and read back; each calls one
+service (queued through ``ports.Tasks``: ``request_task``, ``request_task_changed``)."""
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
 from celery import shared_task
 
 from backend.services import tenant_requests
-from crm_mappings.port import CrmAuthLost
-from jobs.runtime import active_portal, container
-from jobs.tasks import crm_task
+from jobs.portal_task import PortalWork, portal_task
+from jobs.runtime import container
 
-log = logging.getLogger(__name__)
 DELIVER_OUTBOX = "jobs.tasks.deliver_outbox"
+MISSING_AFTER = timedelta(minutes=10)  # a request still without a task by then is pushed again
 
 
-@crm_task
-def push_request_task(portal_id: int, request_id: int) -> None:
+@portal_task
+def push_request_task(work: PortalWork, request_id: int) -> None:
     """A request was filed: its task on the lease's deal, for the manager."""
-    c = container()
-    portal = active_portal(c, portal_id)
-    if portal is None:
-        return
-    try:
-        tenant_requests.push_task(c.uow, c.clock, c.crm(portal), portal_id, request_id)
-    except CrmAuthLost:
-        log.warning(
-            "portal %s: request %s waits for the CRM's authorisation", portal_id, request_id
-        )
+    tenant_requests.push_task(work.container.uow, work.clock, work.crm, work.portal_id, request_id)
 
 
-@crm_task
-def request_task_changed(portal_id: int, task_id: str) -> None:
+@portal_task
+def request_task_changed(work: PortalWork, task_id: str) -> None:
     """Bitrix24 ONTASKUPDATE: read the task back and move its request."""
-    _sync(portal_id, [task_id])
+    _sync(work, [task_id])
 
 
-@crm_task
-def sync_request_tasks_portal(portal_id: int) -> None:
-    """Push the tasks a request still lacks; ask the CRM about every open request's task."""
-    _sync(portal_id, None, push_missing=True)
+@portal_task
+def sync_request_tasks_portal(work: PortalWork) -> None:
+    """Push the tasks requests still lack; ask the CRM about every open request's task."""
+    c = work.container
+    tenant_requests.push_missing_tasks(c.uow, work.clock, work.crm, work.portal_id, MISSING_AFTER)
+    _sync(work, None)
 
 
 @shared_task(acks_late=True)
@@ -53,19 +45,9 @@ def sync_request_tasks() -> None:
         sync_request_tasks_portal.delay(portal_id)
 
 
-def _sync(portal_id: int, task_ids: list[str] | None, *, push_missing: bool = False) -> None:
-    c = container()
-    portal = active_portal(c, portal_id)
-    if portal is None:
-        return
-    try:
-        if push_missing:
-            tenant_requests.push_missing_tasks(
-                c.uow, c.clock, c.crm(portal), portal_id, timedelta(minutes=10)
-            )
-        tenant_requests.sync_tasks(
-            c.uow, c.clock, c.crm(portal), portal_id, task_ids,
-            deliver=lambda: c.send_task(DELIVER_OUTBOX),
-        )  # fmt: skip
-    except CrmAuthLost:
-        log.warning("portal %s: request tasks not read, the CRM's authorisation is lost", portal_id)
+def _sync(work: PortalWork, task_ids: list[str] | None) -> None:
+    c = work.container
+    tenant_requests.sync_tasks(
+        c.uow, work.clock, work.crm, work.portal_id, task_ids,
+        deliver=lambda: c.send_task(DELIVER_OUTBOX),
+    )  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 from backend.bootstrap import Container, bootstrap
 from backend.config import Settings, production_ready
 from backend.domain.portal import Portal, PortalStatus
-from backend.services.deal_resync import ChangedDeals
+from crm_mappings.port import CrmPort
 
 _container: Container | None = None
 
@@ -37,21 +37,10 @@ def installed_portal(c: Container, portal_id: int) -> bool:
         return uow.portals.get(portal_id).status is not PortalStatus.UNINSTALLED
 
 
-def bitrix24_return_robot(
-    c: Container, portal: Portal, event_token: str, values: dict[str, str]
-) -> None:
+def bitrix24_return_robot(crm: CrmPort, event_token: str, values: dict[str, str]) -> None:
     """Send a robot's values back through the portal's Bitrix24 client."""
     from crm_mappings.bitrix24.adapter import Bitrix24Adapter
     from crm_mappings.bitrix24.setup import return_robot_values
 
-    crm = c.crm(portal)
     if isinstance(crm, Bitrix24Adapter):
         return_robot_values(crm.client, event_token, values, "rentflow")
-
-
-def bitrix24_changed_deals(c: Container, portal: Portal) -> ChangedDeals | None:
-    """The portal's Bitrix24 adapter as the source of changed deals (None for other CRMs)."""
-    from crm_mappings.bitrix24.adapter import Bitrix24Adapter
-
-    crm = c.crm(portal)
-    return crm if isinstance(crm, Bitrix24Adapter) else None

@@ -5,28 +5,18 @@ from __future__ import annotations
 from celery import Task, shared_task
 
 from backend.services import crm_sync, health
-from backend.services.auth_lost import notify_auth_lost
 from backend.services.crm_push import push_published_documents
 from backend.services.deal_actions import DealAction, run_deal_action
+from backend.services.deal_resync import ChangedDeals
 from backend.services.lease_events import push_recorded_event
 from backend.services.robots import Robot, answer_robot
 from crm_mappings.mapping import LeaseEvent
-from crm_mappings.port import CrmAuthLost, CrmUnavailable
+from crm_mappings.port import CrmKind, CrmUnavailable
+from jobs.portal_task import PortalWork, portal_task
 from jobs.runtime import (
-    active_portal,
-    bitrix24_changed_deals,
     bitrix24_return_robot,
     container,
     installed_portal,
-)
-
-# talking to a portal: retried while its CRM is down, about six hours before giving up
-crm_task = shared_task(
-    acks_late=True,
-    autoretry_for=(CrmUnavailable,),
-    retry_backoff=30,
-    retry_backoff_max=900,
-    max_retries=30,
 )
 
 ROBOT_ACTIONS = {
@@ -110,24 +100,25 @@ def _after_portal_work(portal_id: int, done: list[int], mail: bool) -> None:
         deliver_outbox.delay()
     if done:
         # the deals hear at once, in the CRM's batches: a queued push would wait behind every
-        # other portal's run of the night. A CRM that is down gets the retried task instead.
+        # other portal's run of the night (the task's body, run here). A CRM that is down gets
+        # the retried task instead.
         try:
-            _push_documents(portal_id, done)
+            crm_documents_issued(portal_id, done)
         except CrmUnavailable:
             crm_documents_issued.delay(portal_id, done)
 
 
-@crm_task
-def bitrix24_deal_changed(portal_id: int, deal_id: str) -> None:
-    """ONCRMDEALUPDATE: read the deal and let its stage drive the lease (shared sync)."""
-    c = container()
-    portal = active_portal(c, portal_id)
-    if portal is None:
-        return
-    try:
-        crm_sync.apply_deal_stage(c.uow(portal_id), c.clock, c.crm(portal), deal_id)
-    except CrmAuthLost:
-        notify_auth_lost(c.uow(portal_id), c.clock, portal_id)
+def _deal_changed(work: PortalWork, deal_id: str) -> None:
+    """A deal changed in the CRM (Bitrix24's ONCRMDEALUPDATE, an amoCRM lead's status
+    webhook): read it and let its stage drive the lease (``crm_sync``)."""
+    crm_sync.apply_deal_stage(work.uow(), work.clock, work.crm, deal_id)
+
+
+crm_deal_changed = portal_task(_deal_changed, name="jobs.tasks.crm_deal_changed")
+# the names each CRM's events were queued under before one task served both: a message queued
+# before an upgrade still runs
+bitrix24_deal_changed = portal_task(_deal_changed, name="jobs.tasks.bitrix24_deal_changed")
+amocrm_lead_changed = portal_task(_deal_changed, name="jobs.tasks.amocrm_lead_changed")
 
 
 @shared_task(acks_late=True)
@@ -140,77 +131,64 @@ def bitrix24_resync() -> None:
         bitrix24_resync_portal.delay(portal_id)
 
 
-@crm_task
-def bitrix24_resync_portal(portal_id: int) -> None:
+@portal_task
+def bitrix24_resync_portal(work: PortalWork) -> None:
     """Queue the deal-changed work for every deal changed since the last sync
     (``services.deal_resync``: Bitrix24 never redelivers an event)."""
     from backend.services.deal_resync import deals_to_resync
 
-    c = container()
-    portal = active_portal(c, portal_id)
-    source = None if portal is None else bitrix24_changed_deals(c, portal)
-    if source is None:
+    if not isinstance(work.crm, ChangedDeals):
         return
-    try:
-        deals = deals_to_resync(c.uow(portal_id), c.clock, portal_id, source)
-    except CrmAuthLost:
-        notify_auth_lost(c.uow(portal_id), c.clock, portal_id)
-        return
-    for deal_id in deals:
-        bitrix24_deal_changed.delay(portal_id, deal_id)
+    for deal_id in deals_to_resync(work.uow(), work.clock, work.portal_id, work.crm):
+        crm_deal_changed.delay(work.portal_id, deal_id)
 
 
-@shared_task(acks_late=True, autoretry_for=(CrmUnavailable,), retry_backoff=10, max_retries=10)
-def bitrix24_robot(portal_id: int, code: str, deal_id: str, event_token: str) -> None:
+@portal_task
+def bitrix24_robot(work: PortalWork, code: str, deal_id: str, event_token: str) -> None:
     """A robot fired: compute its values and return them to the business process."""
-    c = container()
-    portal = active_portal(c, portal_id)
-    if portal is None:
-        return
+    c = work.container
     robot = Robot(code)
     action = ROBOT_ACTIONS.get(robot)
     if action is not None:
-        done = run_deal_action(c.billing_ports(), portal_id, deal_id, action, c.clock.today())
+        done = run_deal_action(c.billing_ports(), work.portal_id, deal_id, action, c.clock.today())
         for document_id in done.issued:
-            crm_document_issued.delay(portal_id, document_id)
-    values = answer_robot(c.uow(portal_id), c.clock, robot, deal_id, c.link_url)
-    bitrix24_return_robot(c, portal, event_token, values)
+            crm_document_issued.delay(work.portal_id, document_id)
+    values = answer_robot(work.uow(), c.clock, robot, deal_id, c.link_url)
+    bitrix24_return_robot(work.crm, event_token, values)
 
 
-@crm_task
-def crm_document_issued(portal_id: int, document_id: int) -> None:
+@portal_task
+def crm_document_issued(work: PortalWork, document_id: int) -> None:
     """Tell the deal about an issued invoice or act (retried while the CRM is down); a
     document the deal heard of already is skipped, so a redelivered task comments once."""
-    _push_documents(portal_id, [document_id])
+    _push_documents(work, [document_id])
 
 
-@crm_task
-def crm_documents_issued(portal_id: int, document_ids: list[int]) -> None:
+@portal_task
+def crm_documents_issued(work: PortalWork, document_ids: list[int]) -> None:
     """Tell the deals about a run's documents in batched calls; a retry skips the documents
     already pushed."""
-    _push_documents(portal_id, document_ids)
+    _push_documents(work, document_ids)
 
 
-def _push_documents(portal_id: int, document_ids: list[int]) -> None:
-    c = container()
-    portal = active_portal(c, portal_id)
-    if portal is not None and portal.kind in c.crm_factories:
-        push_published_documents(c.uow(portal_id), c.clock, c.crm(portal), document_ids, c.link_url)
+def _push_documents(work: PortalWork, document_ids: list[int]) -> None:
+    c = work.container
+    push_published_documents(work.uow(), c.clock, work.crm, document_ids, c.link_url)
 
 
-@crm_task  # a move that gives up stays pending; the sweep queues it again
-def crm_lease_event(portal_id: int, document_id: int, event: str) -> None:
+@portal_task  # a move that gives up stays pending; the sweep queues it again
+def crm_lease_event(work: PortalWork, document_id: int, event: str) -> None:
     """Move the deal for a recorded lease event (paid, invoice sent, act sent)."""
-    c = container()
-    portal = active_portal(c, portal_id)
-    if portal is None or portal.kind not in c.crm_factories:
-        return
-    try:
-        push_recorded_event(
-            c.uow(portal_id), c.clock, c.crm(portal), document_id, LeaseEvent(event)
-        )
-    except CrmAuthLost:
-        notify_auth_lost(c.uow(portal_id), c.clock, portal_id)
+    push_recorded_event(work.uow(), work.clock, work.crm, document_id, LeaseEvent(event))
+
+
+@portal_task
+def crm_payment_news(work: PortalWork, news: list[list[object]]) -> None:
+    """Write the deals' debt and a note on the payments placed on (or taken off) their leases."""
+    from backend.services.payment_news import push_payment_news
+
+    pairs = [(int(str(lease_id)), str(text)) for lease_id, text in news]
+    push_payment_news(work.uow(), work.clock, work.crm, pairs)
 
 
 @shared_task(acks_late=True)
@@ -241,43 +219,25 @@ def close_stale_runs() -> None:
     health.close_interrupted_runs(c.uow, c.clock, c.clock.now() - health.RUN_STALE)
 
 
-@shared_task(acks_late=True, autoretry_for=(CrmUnavailable,), retry_backoff=True, max_retries=12)
-def amocrm_lead_changed(portal_id: int, lead_id: str) -> None:
-    """An amoCRM lead changed: read it and apply its status to the lease (crm_sync)."""
-    built = container()
-    with built.uow() as uow:
-        portal = uow.portals.get(portal_id)
-    if not portal.active:
-        return
-    try:
-        crm_sync.apply_deal_stage(built.uow(portal_id), built.clock, built.crm(portal), lead_id)
-    except CrmAuthLost:
-        notify_auth_lost(built.uow(portal_id), built.clock, portal_id)
-
-
-@shared_task(acks_late=True)
-def amocrm_dp_action(portal_id: int, lead_id: str, action: str) -> None:
+@portal_task
+def amocrm_dp_action(work: PortalWork, lead_id: str, action: str) -> None:
     """A digital-pipeline action on a lead: issue the invoice or act, or send the documents,
     as a Bitrix24 robot does; issued documents are then written to the lead."""
-    built = container()
-    if active_portal(built, portal_id) is None:
-        return
-    done = run_deal_action(
-        built.billing_ports(), portal_id, lead_id, DealAction(action), built.clock.today()
-    )
+    ports = work.container.billing_ports()
+    done = run_deal_action(ports, work.portal_id, lead_id, DealAction(action), work.clock.today())
     for document_id in done.issued:
-        crm_document_issued.delay(portal_id, document_id)
+        crm_document_issued.delay(work.portal_id, document_id)
 
 
 @shared_task(acks_late=True)
 def amocrm_refresh_tokens() -> None:
     """Keep idle amoCRM accounts' single-use refresh tokens alive and their webhook
     subscribed at the current address."""
-    from crm_mappings.amocrm.lifecycle import refresh_idle_accounts
-    from crm_mappings.amocrm.webhooks import keep_subscribed
+    from backend.services.installation import keep_subscribed, refresh_idle
 
-    refresh_idle_accounts(container())
-    keep_subscribed(container())
+    ports = container().install_ports()
+    refresh_idle(ports, CrmKind.AMOCRM.value)
+    keep_subscribed(ports, CrmKind.AMOCRM.value)
 
 
 @shared_task(acks_late=True)
@@ -288,19 +248,20 @@ def import_statement_folder() -> None:
     built = container()
     if built.settings.onec_watch_dir is not None:
         import_folder(
-            built.uow, built.clock, built.settings.onec_watch_dir, built.queue_lease_event
-        )
+            built.uow, built.clock, built.settings.onec_watch_dir, built.queue_lease_event,
+            built.queue_payment_news,
+        )  # fmt: skip
 
 
 @shared_task(acks_late=True)
 def poll_onec_all() -> None:
     """Fan out one OData payment poll per portal with 1C polling on (sealing first any 1C
     password still stored in plain text)."""
-    from backend.onec.credentials import seal_stored_passwords
-    from backend.onec.polling import portals_to_poll
+    from backend.services.onec_runs import portals_to_poll, seal_stored_passwords
 
-    seal_stored_passwords(container())
-    for portal_id in portals_to_poll(container()):
+    ports = container().onec_ports()
+    seal_stored_passwords(ports)
+    for portal_id in portals_to_poll(ports):
         poll_onec_payments.delay(portal_id)
 
 
@@ -308,10 +269,10 @@ def poll_onec_all() -> None:
 def poll_onec_payments(self: Task, portal_id: int) -> None:  # type: ignore[type-arg]
     """Read new payments of one portal from 1C; 1C being down is retried with backoff."""
     from backend.onec.odata import OneCUnavailable
-    from backend.onec.polling import poll_portal
+    from backend.services.onec_runs import poll_portal
 
     try:
-        poll_portal(container(), portal_id)
+        poll_portal(container().onec_ports(), portal_id)
     except OneCUnavailable as exc:
         raise self.retry(exc=exc, countdown=min(3600, 60 * 2**self.request.retries)) from exc
 
@@ -319,9 +280,9 @@ def poll_onec_payments(self: Task, portal_id: int) -> None:  # type: ignore[type
 @shared_task(acks_late=True)
 def export_onec_all() -> None:
     """On the 1st: fan out one EnterpriseData export of the previous month per portal."""
-    from backend.onec.exporting import portals_to_export
+    from backend.services.onec_runs import portals_to_export
 
-    for portal_id in portals_to_export(container()):
+    for portal_id in portals_to_export(container().onec_ports()):
         export_onec_month.delay(portal_id)
 
 
@@ -329,9 +290,10 @@ def export_onec_all() -> None:
 def export_onec_month(portal_id: int) -> None:
     """Export one portal's previous month to 1C (documents never go twice), and write it as
     draft 1C documents over OData where the portal enables that."""
-    from backend.onec.exporting import export_portal, push_portal_drafts
+    from backend.services.onec_runs import export_portal, push_portal_drafts
 
     if not installed_portal(container(), portal_id):
         return
-    export_portal(container(), portal_id)
-    push_portal_drafts(container(), portal_id)
+    ports = container().onec_ports()
+    export_portal(ports, portal_id)
+    push_portal_drafts(ports, portal_id)

@@ -10,7 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from backend.config import SANDBOX_BITRIX24_PREFIX, SANDBOX_TELEGRAM_PREFIX, Settings
+from backend.config import (
+    SANDBOX_AMOCRM_PREFIX,
+    SANDBOX_BITRIX24_PREFIX,
+    SANDBOX_TELEGRAM_PREFIX,
+    Settings,
+)
 
 WsgiApp = Callable[..., Any]
 
@@ -23,8 +28,10 @@ class SandboxApp:
     app: WsgiApp
 
 
-def sandbox_apps(settings: Settings) -> list[SandboxApp]:
-    """The emulators to mount for ``settings`` (none when the sandbox is off)."""
+def sandbox_apps(settings: Settings, *, remember: bool = True) -> list[SandboxApp]:
+    """The emulators to mount for ``settings`` (none when the sandbox is off). With
+    ``remember`` the amoCRM account and the Bitrix24 portal keep their state in
+    ``var_dir/sandbox/`` across restarts, tied to rentflow's database (``sandbox.persist``)."""
     if not settings.sandbox:
         return []
     from crm_mappings.amocrm.adapter import redirect_uri
@@ -33,6 +40,12 @@ def sandbox_apps(settings: Settings) -> list[SandboxApp]:
     from sandbox.bitrix24.app import create_emulator as bitrix24_emulator
     from sandbox.bitrix24.state import PortalState
     from sandbox.onec.odata_app import create_onec_app
+    from sandbox.persist import StateFile
+
+    def state_file(name: str) -> StateFile | None:
+        if not remember:
+            return None
+        return StateFile(settings.var_dir / "sandbox" / f"{name}.json", settings.database_url)
 
     amo = AmoAccount(
         client_id=settings.amocrm_client_id,
@@ -46,14 +59,24 @@ def sandbox_apps(settings: Settings) -> list[SandboxApp]:
         base_url=f"{settings.public_base_url}{SANDBOX_BITRIX24_PREFIX}/",
     )
     return [
-        SandboxApp("amocrm", "amoCRM account", "/sandbox/amocrm", amocrm_emulator(amo)),
+        SandboxApp(
+            "amocrm",
+            "amoCRM account",
+            SANDBOX_AMOCRM_PREFIX,
+            amocrm_emulator(amo, saved=state_file("amocrm")),
+        ),
         SandboxApp(
             name="onec",
             title="1C:Бухгалтерия (OData, login odata/odata)",
             prefix="/sandbox/onec",
             app=create_onec_app(),
         ),
-        SandboxApp("bitrix24", "Bitrix24 portal", SANDBOX_BITRIX24_PREFIX, bitrix24_emulator(b24)),
+        SandboxApp(
+            "bitrix24",
+            "Bitrix24 portal",
+            SANDBOX_BITRIX24_PREFIX,
+            bitrix24_emulator(b24, saved=state_file("bitrix24")),
+        ),
         *([telegram_app(settings)] if settings.telegram_bot_token else []),
     ]
 

@@ -14,8 +14,10 @@ from crm_mappings.port import (
     CrmKind,
     CrmNotFound,
     CrmTask,
+    CrmUser,
     Deal,
     DealComment,
+    DealParty,
     DealUpdate,
     NewDeal,
     Pipeline,
@@ -38,6 +40,8 @@ class FakeCrm:
     tasks: list[CrmTask] = field(default_factory=list)
     updates: list[DealUpdate] = field(default_factory=list)
     holds_every_deal: bool = False
+    users: list[CrmUser] = field(default_factory=list)
+    parties: dict[str, DealParty] = field(default_factory=dict)
 
     @property
     def stages(self) -> dict[str, str]:
@@ -75,6 +79,13 @@ class FakeCrm:
             id=deal_id, title=deal.title, pipeline_id=deal.pipeline_id, stage_id=deal.stage_id
         )
         return deal_id
+
+    def list_users(self) -> list[CrmUser]:
+        return list(self.users)
+
+    def deal_party(self, deal_id: str) -> DealParty:
+        self.get_deal(deal_id)
+        return self.parties.get(deal_id, DealParty())
 
     def move(self, deal_id: str, stage_id: str) -> None:
         """What a manager does when they drag the deal to another stage."""

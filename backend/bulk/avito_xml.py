@@ -17,9 +17,9 @@ from decimal import Decimal
 from lxml import etree
 
 from backend.bulk.cian_xml import KIND_TITLE, add_text, number_text, render_lots
+from backend.domain.bulk import FeedContent
 from backend.domain.listings import Lot
 from backend.domain.parties import PremisesKind
-from backend.services.cian_feed import FeedContent
 
 OBJECT_TYPE = {
     PremisesKind.OFFICE: "Офисное помещение",

@@ -17,9 +17,9 @@ from decimal import Decimal
 
 from lxml import etree
 
+from backend.domain.bulk import FeedContent
 from backend.domain.listings import Lot
 from backend.domain.parties import PremisesKind
-from backend.services.cian_feed import FeedContent
 
 # rent categories of CIAN's commercial feed, by premises kind
 CATEGORY = {

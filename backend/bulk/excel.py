@@ -20,6 +20,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
+from backend.domain.bulk import ImportItem, Located
 from backend.domain.errors import DomainError
 from backend.domain.parties import TenantKind
 from backend.domain.premises import (
@@ -30,7 +31,6 @@ from backend.domain.premises import (
     parse_status,
 )
 from backend.domain.tenant_matching import InvalidPhone, TenantCard, TenantRecord, normalise_phone
-from backend.services.imports import ImportItem, Located
 
 INSTRUCTIONS = "Инструкция"
 MAX_ROWS = 1_000_000

@@ -21,7 +21,8 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import requests
 
-from backend.services.import_schedule import SourceUnavailable, hide_password
+from backend.domain.bulk import hide_password
+from backend.ports import SourceUnavailable
 
 CHUNK = 64 * 1024
 DOWNLOAD_TIMEOUTS = 20  # a whole download may take this many times the per-read timeout

@@ -14,6 +14,7 @@ from typing import IO, Any
 
 from lxml import etree
 
+from backend.domain.bulk import Located
 from backend.domain.errors import DomainError
 from backend.domain.parties import TenantKind
 from backend.domain.premises import (
@@ -26,7 +27,6 @@ from backend.domain.premises import (
     parse_status,
 )
 from backend.domain.tenant_matching import TenantRecord, normalise_phone
-from backend.services.imports import Located
 
 ROOT = "rentflow-import"
 RECORD_TAGS = ("building", "premises", "tenant", "account")

@@ -121,6 +121,15 @@ class EstateRepository:
             raise NotFound(f"premises {premises_id}")
         return card_of(row)
 
+    def save_premises(self, card: PremisesCard) -> None:
+        """Overwrite the stored premises ``card.id`` (``NotFound`` for another portal's)."""
+        row = self.session.get(PremisesRow, card.id)
+        if row is None or row.portal_id != self.portal_id:
+            raise NotFound(f"premises {card.id}")
+        for name, value in _values(card).items():
+            setattr(row, name, value)
+        self.session.flush()
+
     def premises_page(
         self, *, after: int = 0, limit: int = 100, where: PremisesFilter | None = None
     ) -> list[PremisesCard]:

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from backend.db.batching import in_chunks
@@ -16,11 +16,12 @@ from backend.db.scoped import _Scoped
 from backend.db.tables import (
     AllocationRow,
     DocumentRow,
+    LeaseRow,
     PaymentRow,
 )
 from backend.domain.errors import NotFound
 from backend.domain.money import Money
-from backend.domain.payments import Allocation, Payment
+from backend.domain.payments import Allocation, AllocationEntry, Payment
 
 
 def _payment_from_row(row: PaymentRow) -> Payment:
@@ -51,6 +52,17 @@ def _payment_values(
         "source": payment.source, "external_id": payment.external_id, "created_at": now,
         "allocated": Decimal(0),
     }  # fmt: skip
+
+
+def _entry(
+    row: AllocationRow, payment: PaymentRow, invoice: str | None, lease: str | None
+) -> AllocationEntry:
+    return AllocationEntry(
+        id=row.id, payment=_payment_from_row(payment),
+        amount=Money(Decimal(row.amount), payment.currency), invoice_id=row.invoice_id,
+        invoice_number=invoice or "", lease_id=row.lease_id, lease_number=lease or "",
+        by=row.by, created_at=row.created_at,
+    )  # fmt: skip
 
 
 class PaymentRepository(_Scoped):
@@ -273,3 +285,45 @@ class PaymentRepository(_Scoped):
                 )
             )
         return result
+
+    def journal(
+        self, *, limit: int = 50, allocation_id: int | None = None
+    ) -> list[AllocationEntry]:
+        """The latest allocations, newest first, with their payment, invoice and lease numbers
+        (one query); ``allocation_id``: that one only."""
+        query = (
+            select(AllocationRow, PaymentRow, DocumentRow.number, LeaseRow.number)
+            .join(PaymentRow, PaymentRow.id == AllocationRow.payment_id)
+            .outerjoin(DocumentRow, DocumentRow.id == AllocationRow.invoice_id)
+            .outerjoin(LeaseRow, LeaseRow.id == AllocationRow.lease_id)
+            .where(AllocationRow.portal_id == self.portal_id)
+        )
+        if allocation_id is not None:
+            query = query.where(AllocationRow.id == allocation_id)
+        rows = self.session.execute(query.order_by(AllocationRow.id.desc()).limit(limit))
+        return [_entry(row, payment, invoice, lease) for row, payment, invoice, lease in rows]
+
+    def remove_allocation(self, allocation_id: int) -> AllocationEntry:
+        """Take an allocation back: the row goes, the payment's and the invoice's totals drop
+        by its amount (the caller audits what it was). ``NotFound`` for another portal's."""
+        found = self.journal(limit=1, allocation_id=allocation_id)
+        if not found:
+            raise NotFound(f"allocations {allocation_id}")
+        entry = found[0]
+        self.allocated(entry.payment.id or 0, lock=True)  # two undos of one payment queue here
+        amount = entry.amount.amount
+        self.session.execute(delete(AllocationRow).where(AllocationRow.id == allocation_id))
+        self.session.execute(
+            update(PaymentRow)
+            .where(PaymentRow.id == entry.payment.id, PaymentRow.portal_id == self.portal_id)
+            .values(allocated=PaymentRow.allocated - amount)
+        )
+        if entry.invoice_id is not None:
+            self.session.execute(
+                update(DocumentRow)
+                .where(DocumentRow.id == entry.invoice_id, DocumentRow.portal_id == self.portal_id)
+                .values(paid=DocumentRow.paid - amount)
+            )
+        self.session.flush()
+        self.session.expire_all()
+        return entry

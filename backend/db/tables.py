@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db.base import Base, RateColumn
@@ -177,12 +177,22 @@ class AddendumRow(Base):
 
 
 class DocumentRow(Base):
-    """An issued invoice or act; (lease, kind, period start, purpose) is the idempotency key
-    (a penalty invoice may start the day a rent invoice does)."""
+    """An issued invoice or act; (lease, kind, period start, purpose) of the documents not
+    cancelled is the idempotency key (a penalty invoice may start the day a rent invoice
+    does; a cancelled invoice keeps its number and row, and its days can be billed again)."""
 
     __tablename__ = "documents"
     __table_args__ = (
-        UniqueConstraint("lease_id", "kind", "period_start", "purpose"),
+        Index(
+            "uq_documents_live",
+            "lease_id",
+            "kind",
+            "period_start",
+            "purpose",
+            unique=True,
+            sqlite_where=text("status != 'cancelled'"),
+            postgresql_where=text("status != 'cancelled'"),
+        ),
         Index("ix_documents_portal_status", "portal_id", "kind", "status"),
         # the run's tenant mail looks only at documents never delivered (sent_at NULL)
         Index("ix_documents_portal_sent", "portal_id", "sent_at"),

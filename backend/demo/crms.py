@@ -91,13 +91,14 @@ class Bitrix24Demo:
 
     def map_stages(self) -> None:
         page = self._act("placements/DEFAULT/open")
-        frame = re.search(r'name="frame" value="([^"]+)"', page.get("body", ""))
+        # the app page sends the frame into the workspace; its links carry the signed token
+        frame = re.search(r"[?&;]t=([^&\"]+)", page.get("body", ""))
         if frame is None:
-            raise DemoError("the app page has no signed frame")
+            raise DemoError("the app page did not open the workspace")
         _ok(
             requests.post(
-                f"{self.stack.base_url}/bitrix24/app/mapping",
-                data={"frame": frame.group(1), **self.MAPPING},
+                f"{self.stack.base_url}/workspace/pipelines",
+                data={"t": frame.group(1), **self.MAPPING},
                 timeout=TIMEOUT,
             )
         )

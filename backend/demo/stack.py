@@ -116,10 +116,8 @@ def running_stack(var_dir: Path, start: date) -> Iterator[Stack]:
         stack.callback(runtime.set_container, None)
         app = create_app(container=container)
         built = Stack(container, clock, celery, base_url, b24, amo, sink)
-        # what services queue after a commit (deal moves after payments and mail), too
+        # what the web app and the services queue (``container.tasks``), run by the demo
         container.task_sender = lambda name, *args: built.enqueue(name, args)
-        app.config["RENTFLOW_DISPATCH"] = built.enqueue  # Bitrix24 events and robots
-        app.config["RENTFLOW_ENQUEUE"] = lambda name, *args: built.enqueue(name, args)  # amoCRM
         mounted = DispatcherMiddleware(
             app, {BITRIX24_PREFIX: bitrix24_emulator(b24), AMOCRM_PREFIX: amocrm_emulator(amo)}
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from backend.domain.money import Money
 
@@ -49,3 +49,18 @@ class Allocation:
     invoice_id: int | None = None
     lease_id: int | None = None
     paid_on: date | None = None  # the payment's date, when read back (penalties run to it)
+
+
+@dataclass(frozen=True)
+class AllocationEntry:
+    """One allocation as the journal shows it: whose money, where it went, who placed it."""
+
+    id: int
+    payment: Payment
+    amount: Money
+    invoice_id: int | None = None
+    invoice_number: str = ""
+    lease_id: int | None = None
+    lease_number: str = ""
+    by: str = ""
+    created_at: datetime | None = None

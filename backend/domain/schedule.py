@@ -25,12 +25,13 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from itertools import groupby, pairwise
 
 from backend.domain.billing import BillingPeriod, DocumentKind, DocumentLine, ScheduleItem
+from backend.domain.errors import DomainError, InvalidLease
 from backend.domain.lease import DueAnchor, IssueAnchor, Lease
 from backend.domain.money import Money, money_sum, prorate
 from backend.domain.parties import Premises
@@ -148,6 +149,41 @@ def plan(lease: Lease, issued: IssuedPeriods = ()) -> list[ScheduleItem]:
             if item.total.is_positive():
                 items.append(item)
     return sorted(items, key=lambda i: (i.period.start, i.kind != DocumentKind.INVOICE))
+
+
+class PeriodTaken(DomainError):
+    """A document asked for days that a document of the same kind already covers."""
+
+    def __init__(self, kind: DocumentKind, taken: BillingPeriod) -> None:
+        super().__init__(f"{kind} for {taken} is issued already")
+        self.kind, self.taken = kind, taken
+
+
+def item_for_period(
+    lease: Lease, issued: IssuedPeriods, kind: DocumentKind, period: BillingPeriod, today: date
+) -> ScheduleItem:
+    """One document of ``kind`` for exactly ``period`` (a manual invoice for days chosen by a
+    person), priced as the schedule prices them: the same calendar-month proration and
+    rounding, so the days left around it cost what they would have (seed 000: 01-19.02
+    issued by hand leaves 20-29.02 at 10/29 of February). Dated ``today``, due by the lease's
+    rule. ``PeriodTaken`` when an issued document of that kind covers any of its days;
+    ``InvalidLease`` ("period") when the period is outside the lease's term."""
+    if period.start < lease.start or period.end > lease.effective_end():
+        raise InvalidLease("period", "is outside the lease term")
+    done = [p for k, p in issued if DocumentKind(k) is kind]
+    for taken in done:
+        if taken.overlaps(period):
+            raise PeriodTaken(kind, taken)
+    periods = billing_periods(lease.billing, lease.start, lease.effective_end())
+    pieces = [
+        piece
+        for piece in _pieces(lease, periods, [*done, period])
+        if period.contains(piece.period.start)
+    ]
+    merged = [replace(piece, billing_period=0) for piece in pieces]  # one document
+    item = _item(lease, kind, merged)
+    due_on = _due_date(lease, period, today) if kind is DocumentKind.INVOICE else None
+    return replace(item, issue_on=today, due_on=due_on)
 
 
 def _runs(pieces: list[_Piece]) -> list[list[_Piece]]:

@@ -4,17 +4,15 @@
 Fernet key (``FERNET_KEY``, the key of the stored CRM tokens); it is opened only where an
 OData client is built (``ODataSettings.from_portal``). A password stored in plain text before
 this (``settings["onec"]["password"]``) still works and is sealed the first time it is seen:
-by the OData poll fan-out for every portal, or when its client is built.
+by the OData poll fan-out for every portal, or when its client is built
+(``services.onec_runs.seal_portal_password`` over ``sealed_settings``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
-from backend.bootstrap import Container
-from backend.domain.portal import Portal
 from backend.onec.odata import SEALED_PASSWORD, SecretBox
 
 PLAIN_PASSWORD = "password"  # noqa: S105 - a settings key, not a password
@@ -53,31 +51,3 @@ def public_onec_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
     shown = {k: v for k, v in onec.items() if k not in hidden}
     shown["password_set"] = bool(onec.get(PLAIN_PASSWORD) or onec.get(SEALED_PASSWORD))
     return shown
-
-
-def seal_portal_password(container: Container, portal: Portal) -> Portal:
-    """Seal a plain password still stored in ``portal``'s settings; the portal as stored."""
-    sealed = sealed_settings(portal.settings, container.cipher)
-    if sealed is None:
-        return portal
-    with container.uow(None) as uow:
-        current = uow.portals.get(portal.id or 0)
-        sealed = sealed_settings(current.settings, container.cipher)
-        if sealed is None:  # sealed meanwhile by another worker
-            return current
-        portal = replace(current, settings=sealed)
-        uow.portals.save(portal)
-        uow.commit()
-    return portal
-
-
-def seal_stored_passwords(container: Container) -> list[int]:
-    """Seal every plain 1C password still stored (installed or not); the portals changed."""
-    with container.uow(None) as uow:
-        portals = uow.portals.list(active_only=False)
-    changed: list[int] = []
-    for portal in portals:
-        if portal.id is not None and sealed_settings(portal.settings, container.cipher):
-            seal_portal_password(container, portal)
-            changed.append(portal.id)
-    return changed

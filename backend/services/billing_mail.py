@@ -23,6 +23,7 @@ from backend.ports import Clock
 from backend.services.billing_ports import BillingPorts
 from backend.services.channels import queue_for_tenant
 from backend.services.lease_events import EventQueue, record_lease_events
+from backend.services.mail_templates import fill_template, tenant_template
 from backend.services.unit_of_work import UnitOfWork
 from crm_mappings.mapping import LeaseEvent
 
@@ -99,15 +100,15 @@ def tenant_message(
             if link.role in ATTACHED_ROLES:
                 attachments.append(Attachment(link.filename, link.storage_key, link.content_type))
                 lines.append(f"  {link.filename}: {ports.link_url(link.token)}")
-    body = (
-        f"Добрый день!\n\nПо договору аренды № {lease.number} от {lease.signed_on:%d.%m.%Y}"
-        f" направляем документы:\n\n"
-        + "\n".join(lines)
-        + f"\n\nС уважением,\n{lease.landlord.name}\n"
-    )
-    subject = f"Документы по договору № {lease.number}: " + ", ".join(
-        f"{'счёт' if d.kind is DocumentKind.INVOICE else 'акт'} № {d.number}" for d in documents
-    )
+    subject, body = tenant_template(uow.portals.get(portal_id).settings)
+    values = {
+        "lease_number": lease.number, "lease_date": f"{lease.signed_on:%d.%m.%Y}",
+        "tenant": lease.tenant.name, "landlord": lease.landlord.name, "documents": "\n".join(lines),
+        "document_list": ", ".join(
+            f"{'счёт' if d.kind is DocumentKind.INVOICE else 'акт'} № {d.number}" for d in documents
+        ),
+    }  # fmt: skip
+    subject, body = fill_template(subject, values), fill_template(body, values)
     return OutboxMessage(
         dedup_key=key, recipients=tuple(lease.tenant.emails), subject=subject, body_text=body,
         kind="tenant_documents", sender_name=lease.landlord.name, reply_to=lease.landlord.email,

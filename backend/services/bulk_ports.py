@@ -7,9 +7,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from backend.domain.bulk import FeedContent
 from backend.domain.money import Money
 from backend.domain.payments import Payment
 from backend.domain.premises import (
@@ -26,12 +28,14 @@ from backend.domain.tenant_matching import (
     TenantKey,
     TenantRecord,
 )
+from backend.ports import Clock, RecordReader, SourceReader
 from backend.services.unit_of_work import UnitOfWork
 
 
 class EstateRepo(Protocol):
     def upsert_premises(self, cards: Sequence[PremisesCard]) -> tuple[int, int]: ...
     def premises_card(self, premises_id: int) -> PremisesCard: ...
+    def save_premises(self, card: PremisesCard) -> None: ...
     def premises_page(
         self, *, after: int = 0, limit: int = 100, where: PremisesFilter | None = None
     ) -> list[PremisesCard]: ...
@@ -129,3 +133,17 @@ class BulkUnitOfWork(UnitOfWork, Protocol):
 
 
 BulkUnitOfWorkFactory = Callable[[int | None], BulkUnitOfWork]
+
+FeedRenderer = Callable[[FeedContent], tuple[bytes, list[str]]]  # the XML and the lots skipped
+
+
+@dataclass(frozen=True)
+class BulkPorts:
+    """What the scheduled import and the ad feeds need beside the store: where import files
+    come from and how they are read, and each ad site's feed writer (``cian``, ``avito``)."""
+
+    uow: BulkUnitOfWorkFactory
+    clock: Clock
+    sources: SourceReader
+    read_records: RecordReader
+    feeds: Mapping[str, FeedRenderer]

@@ -10,6 +10,7 @@ changed (its ETag and Last-Modified) is kept in the ``feed_versions`` table.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 from collections.abc import Mapping, Sequence
@@ -17,10 +18,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from backend.domain.bulk import FeedContent
 from backend.domain.listings import FeedMode, FeedScope, Lot, build_lots
 from backend.domain.tenant_matching import InvalidPhone, normalise_phone
 from backend.ports import Clock
-from backend.services.bulk_ports import BulkUnitOfWork, BulkUnitOfWorkFactory
+from backend.services.bulk_ports import BulkPorts, BulkUnitOfWork, BulkUnitOfWorkFactory
 from backend.services.portal_settings import InvalidSettings
 
 FEEDS, CIAN = "feeds", "cian"
@@ -48,16 +50,6 @@ class CianSettings:
             "floors": {b: list(f) for b, f in self.floors.items()}, "phone": self.phone,
             "photos": {b: list(p) for b, p in self.photos.items()},
         }  # fmt: skip
-
-
-@dataclass(frozen=True)
-class FeedContent:
-    """What the feed shows: its lots and what each needs beside them."""
-
-    lots: list[Lot]
-    addresses: Mapping[str, str]
-    phone: str
-    photos: Mapping[str, tuple[str, ...]]
 
 
 def settings_of(portal_settings: Mapping[str, Any]) -> CianSettings:
@@ -158,3 +150,23 @@ def lots_summary(lots: Sequence[Lot]) -> list[dict[str, str]]:
          "premises": ", ".join(lot.premises_numbers)}
         for lot in lots
     ]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RenderedFeed:
+    body: bytes
+    etag: str
+    changed_at: datetime
+    skipped: list[str]
+    lots: int
+
+
+def rendered_feed(ports: BulkPorts, portal_id: int, site: str = CIAN) -> RenderedFeed:
+    """The portal's feed for ``site`` (cian, avito) now, with its version (ETag) and when it
+    last changed. Both sites get the same lots (the CIAN feed settings)."""
+    with ports.uow(portal_id) as uow:
+        content = feed_content(uow)
+        body, skipped = ports.feeds[site](content)
+        etag = hashlib.sha256(body).hexdigest()[:32]
+        changed_at = note_version(uow, ports.clock, etag, site)
+    return RenderedFeed(body, etag, changed_at, skipped, len(content.lots) - len(skipped))

@@ -115,6 +115,11 @@ def _summary(
     }
 
 
+def lease_summary(uow: UnitOfWork, lease: Lease) -> dict[LeaseField, str]:
+    """The lease deal's summary fields (status, next invoice date, debt) as they stand now."""
+    return _summary(uow, lease, uow.documents.for_lease(lease.id or 0))
+
+
 # link role -> the deal field its public URL goes to (roles: backend.domain.links.ROLES)
 _LINK_FIELDS = {
     "invoice": LeaseField.INVOICE_URL,

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from backend.ports import Clock
 from backend.services.unit_of_work import UnitOfWork
@@ -30,6 +30,7 @@ FIRST_LOOKBACK = timedelta(days=1)  # a portal never synced: the last day's chan
 MARK, MARK_IDS = "deals_synced_until", "deals_synced_ids"
 
 
+@runtime_checkable
 class ChangedDeals(Protocol):
     """The CRM side: deals changed at or after a moment, as (deal id, changed at)."""
 

@@ -16,44 +16,25 @@ before that, with plain passwords, are sealed at their next save or run.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import IO, Any, Protocol
+from typing import Any
 
 from croniter import croniter
 
+from backend.domain.bulk import PASSWORD_MASK, SOURCE_PASSWORD, hide_password
 from backend.domain.contacts import email_problem
 from backend.domain.messages import OutboxMessage
-from backend.ports import Clock
-from backend.services.bulk_ports import BulkUnitOfWork, BulkUnitOfWorkFactory
-from backend.services.imports import ImportReport, Located, import_records
+from backend.ports import Clock, RecordReader, SourceReader, SourceUnavailable
+from backend.services.bulk_ports import BulkPorts, BulkUnitOfWork, BulkUnitOfWorkFactory
+from backend.services.imports import ImportReport, import_records
 from backend.services.portal_settings import InvalidSettings
 from backend.services.unit_of_work import SecretBox
 
 IMPORTS = "imports"
 SEALED_PASSWORDS = "sealed_passwords"
 SCHEMES = ("http", "https", "sftp", "ftp", "ftps")
-
-
-class SourceUnavailable(Exception):
-    """A file could not be read: the server is unreachable, refused, or sent too much."""
-
-
-class SourceReader(Protocol):
-    """Fetches import files (``backend.bulk.sources`` does HTTP(S), SFTP and FTP)."""
-
-    def fetch(self, url: str) -> IO[bytes]:
-        """The file's bytes, spooled to a local temporary file; raises SourceUnavailable."""
-        ...
-
-    def remove(self, url: str) -> None:
-        """Delete the file at its source (SFTP/FTP); raises SourceUnavailable."""
-        ...
-
-
-RecordReader = Callable[[IO[bytes]], Iterator[Located]]
 
 
 @dataclass(frozen=True)
@@ -76,24 +57,15 @@ class ImportSettings:
         }  # fmt: skip
 
 
-_PASSWORD = re.compile(r"(://[^:/@]+):([^@/]*)@")
-_MASK = "***"
-
-
-def hide_password(url: str) -> str:
-    """``url`` as it may be shown or logged: its password as ``***``."""
-    return _PASSWORD.sub(rf"\1:{_MASK}@", url, count=1)
-
-
 def _password_of(url: str) -> str | None:
-    found = _PASSWORD.search(url)
+    found = SOURCE_PASSWORD.search(url)
     return found.group(2) if found else None
 
 
 def _with_password(shown: str, password: str | None) -> str:
     if password is None:
         return shown
-    return _PASSWORD.sub(lambda m: f"{m.group(1)}:{password}@", shown, count=1)
+    return SOURCE_PASSWORD.sub(lambda m: f"{m.group(1)}:{password}@", shown, count=1)
 
 
 def sources_to_fetch(box: SecretBox, portal_settings: Mapping[str, Any]) -> tuple[str, ...]:
@@ -161,7 +133,7 @@ def save_settings(uow: BulkUnitOfWork, clock: Clock, values: Mapping[str, Any]) 
     portal = uow.portals.get(_portal_id(uow))
     stored = {hide_password(s): s for s in sources_to_fetch(uow.secrets, portal.settings)}
     checked = replace(check_settings(values), saved_at=clock.now().isoformat())
-    sources = [stored.get(s, s) if f":{_MASK}@" in s else s for s in checked.sources]
+    sources = [stored.get(s, s) if f":{PASSWORD_MASK}@" in s else s for s in checked.sources]
     sealed = _sealed(uow.secrets, checked, sources)
     uow.portals.save(replace(portal, settings={**portal.settings, IMPORTS: sealed}))
     return settings_of({IMPORTS: sealed})
@@ -195,6 +167,15 @@ def due_portals(uow_factory: BulkUnitOfWorkFactory, clock: Clock) -> list[int]:
         if next_run(settings.schedule, since) <= now:
             due.append(portal.id)
     return due
+
+
+def run_portal_import(ports: BulkPorts, portal_id: int, trigger: str) -> list[ImportReport]:
+    """Fetch and import the portal's configured XML files now (scheduled or "run now")."""
+    with ports.uow(portal_id) as uow:
+        return run_import(
+            uow, ports.clock, reader=ports.sources, read_records=ports.read_records,
+            trigger=trigger,
+        )  # fmt: skip
 
 
 def run_import(

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from backend.domain.bulk import Located
 from backend.domain.errors import DomainError
 from backend.domain.premises import (
     BadRecord,
@@ -27,16 +28,6 @@ from backend.domain.premises import (
 from backend.domain.tenant_matching import MatchAction, TenantKey, TenantRecord
 from backend.ports import Clock
 from backend.services.bulk_ports import BulkUnitOfWork
-
-ImportItem = Building | Section | PremisesCard | TenantRecord | PersonalAccount
-
-
-@dataclass(frozen=True)
-class Located:
-    """A record and where it was read ("tenant #3, line 18, external id 1C-0003")."""
-
-    where: str
-    item: ImportItem
 
 
 @dataclass

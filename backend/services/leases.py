@@ -53,7 +53,8 @@ def register_lease(
             lease.landlord
         )
     tenant_id = uow.parties.add_tenant(lease.tenant)
-    premises_ids = [uow.parties.add_premises(p) for p in lease.premises]
+    # premises picked from the register are referred to; others are stored with the lease
+    premises_ids = [p.id or uow.parties.add_premises(p) for p in lease.premises]
     manager_id = _person_id(uow, lease.manager)
     supervisor_id = _person_id(uow, lease.supervisor)
     lease_id = uow.leases.add(
@@ -127,7 +128,7 @@ def add_addendum(
     lease.addenda.append(addendum)
     lease.validate()
     premises_ids = (
-        [uow.parties.add_premises(p) for p in addendum.premises]
+        [p.id or uow.parties.add_premises(p) for p in addendum.premises]
         if addendum.premises is not None
         else None
     )

@@ -55,6 +55,7 @@ class Ledger:
             if party.tenant_inn:
                 self._leases_by_inn[party.tenant_inn].add(party.lease_id)
         self._open: dict[int, IssuedDocument] = {}
+        self._numbers: dict[int, str] = {}
         self._locked: set[int] = set()
         self._by_number: dict[str, list[int]] = defaultdict(list)
         self._by_lease: dict[int, list[int]] = defaultdict(list)
@@ -63,12 +64,14 @@ class Ledger:
         self.paid: list[IssuedDocument] = []
         self.partially_paid: dict[int, IssuedDocument] = {}
         self._pending: list[Allocation] = []
+        self.placed: list[tuple[int, PlannedAllocation]] = []  # all this ledger placed
         self._statuses: dict[int, InvoiceStatus] = {}
 
     def _index(self, invoice: IssuedDocument) -> None:
         if invoice.id is None or invoice.id in self._open:
             return
         self._open[invoice.id] = invoice
+        self._numbers[invoice.id] = invoice.number
         self._by_number[normalise_number(invoice.number)].append(invoice.id)
         self._by_lease[invoice.lease_id].append(invoice.id)
 
@@ -123,6 +126,7 @@ class Ledger:
 
     def record(self, payment_id: int, planned: PlannedAllocation) -> None:
         """Buffer one allocation and move the invoice's paid amount and status on."""
+        self.placed.append((payment_id, planned))
         self._pending.append(
             Allocation(payment_id, planned.amount, planned.invoice_id, planned.lease_id)
         )
@@ -160,6 +164,10 @@ class Ledger:
             self.uow.audit.record(now, f"invoice.{status.value}", "document", invoice_id,
                                   actor=self.actor)  # fmt: skip
         self._statuses = {}
+
+    def number_of(self, invoice_id: int | None) -> str:
+        """The number of an invoice this ledger has seen ("" for none: an advance)."""
+        return self._numbers.get(invoice_id, "") if invoice_id is not None else ""
 
     def open_invoice(self, invoice_id: int) -> IssuedDocument:
         """The invoice, if it still waits for money; ``AllocationRefused`` otherwise."""

@@ -35,6 +35,7 @@ class FileStore(Protocol):
     """Where export files go (``backend.onec.files.LocalFileStore``)."""
 
     def put(self, key: str, data: bytes) -> str: ...
+    def get(self, key: str) -> bytes: ...
 
 
 @dataclass(frozen=True)

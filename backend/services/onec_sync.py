@@ -24,6 +24,7 @@ from backend.domain.payments import Payment
 from backend.ports import Clock
 from backend.services.lease_events import EventQueue
 from backend.services.ledger import Ledger
+from backend.services.payment_news import NewsQueue, PaymentNews, payment_line
 from backend.services.payments import move_paid_deals
 from backend.services.unit_of_work import UnitOfWork
 
@@ -109,14 +110,17 @@ def poll_payments(
     *,
     days: int = 31,
     queue: EventQueue | None = None,
+    news_queue: NewsQueue | None = None,
 ) -> PollSummary:
     """Read the last ``days`` days of incoming payments from 1C and allocate the new ones.
 
-    The caller commits; the deal moves of paid invoices are queued through ``queue`` then.
+    The caller commits; the deal moves of paid invoices are queued through ``queue`` then,
+    the deals' debt and notes through ``news_queue``.
     ``OneCUnavailable`` from the client propagates (the task retries).
     """
     since = date.fromordinal(clock.today().toordinal() - days)
     lookups, ledger, summary = _Lookups(onec), Ledger(uow, clock, actor="1c"), PollSummary()
+    added: dict[int, Payment] = {}
     # the same money imported from a bank statement is not added again
     twins = uow.payments.twin_keys(since, date.max, exclude_source="odata")
     for entity in onec.query(PAYMENTS, filter=_filter_since(since)):
@@ -131,6 +135,7 @@ def poll_payments(
             summary.duplicates += 1
             continue
         summary.added += 1
+        added[stored.id] = stored
         left = _apply_breakdown(onec, lookups, ledger, stored)
         if left.is_positive() and ledger.allocate(stored, available=left).needs_review:
             summary.to_review += 1
@@ -138,6 +143,11 @@ def poll_payments(
     summary.invoices_paid = [i.number for i in ledger.paid]
     summary.invoices_partially_paid = [i.number for i in ledger.partially_paid.values()]
     move_paid_deals(uow, clock, queue, ledger.paid)
+    news = PaymentNews()
+    for payment_id, planned in ledger.placed:
+        line = payment_line(added[payment_id], planned.amount, ledger.number_of(planned.invoice_id))
+        news.add(planned.lease_id, line)
+    news.send_after_commit(uow, news_queue)
     return summary
 
 

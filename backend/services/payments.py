@@ -14,17 +14,19 @@ from datetime import date
 from typing import IO, Any
 
 from backend.domain.documents import IssuedDocument
-from backend.domain.matching import PlannedAllocation, twin_key
+from backend.domain.matching import Match, PlannedAllocation, twin_key
 from backend.domain.money import Money
 from backend.domain.payments import Payment
 from backend.onec.bank_statement import DEFAULT_MAX_BYTES, BankStatementReader, StatementRefused
 from backend.ports import Clock
 from backend.services.lease_events import EventQueue, record_lease_events
 from backend.services.ledger import REVIEW_ACTION, AllocationRefused, Ledger
+from backend.services.payment_news import NewsQueue, PaymentNews, payment_line
 from backend.services.unit_of_work import UnitOfWork
 from crm_mappings.mapping import LeaseEvent
 
 BATCH = 1000  # payments stored and allocated per round trip
+LINES_KEPT = 500  # payments of an import listed one by one for the page that shows it
 __all__ = [
     "AllocationRefused", "ImportSummary", "Ledger", "allocate_manually", "import_statement",
 ]  # fmt: skip
@@ -50,10 +52,25 @@ class ImportSummary:
     deal_moves_queued: list[str] = field(default_factory=list)  # paid invoices' numbers
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    # the first LINES_KEPT incoming payments with what became of each, for the workspace
+    lines: list[ImportedLine] = field(default_factory=list, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready data."""
-        return asdict(self)
+        """Plain JSON-ready data (the counts and numbers; ``lines`` stays out)."""
+        data = asdict(self)
+        del data["lines"]
+        return data
+
+
+@dataclass(frozen=True)
+class ImportedLine:
+    """One incoming payment of an import: ``outcome`` is matched, partial (an invoice still
+    owes), advance (money beyond the invoices, kept on the lease) or review."""
+
+    payment: Payment
+    outcome: str
+    invoices: tuple[str, ...] = ()
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -77,6 +94,7 @@ def import_statement(
     *,
     queue: EventQueue | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    news_queue: NewsQueue | None = None,
 ) -> ImportSummary:
     """Read a ``1CClientBankExchange`` file, store its incoming payments and allocate them.
 
@@ -87,7 +105,8 @@ def import_statement(
     ``StatementRefused`` naming every line at fault, after the whole file was read, and the
     caller must not commit (nothing of it is then stored, no deal moves). Documents for
     other accounts are skipped (``not_ours``). The caller commits; the deal moves of fully
-    paid invoices are queued through ``queue`` after that commit.
+    paid invoices are queued through ``queue`` after that commit, the deals' debt and notes
+    through ``news_queue``.
     """
     reader = BankStatementReader(stream, max_bytes=max_bytes)
     ours = landlord_accounts(uow)
@@ -115,6 +134,7 @@ def import_statement(
     summary.invoices_paid = [i.number for i in ledger.paid]
     summary.invoices_partially_paid = [i.number for i in ledger.partially_paid.values()]
     summary.deal_moves_queued = move_paid_deals(uow, clock, queue, ledger.paid)
+    run.news.send_after_commit(uow, news_queue)
     counts = {k: v for k, v in summary.as_dict().items() if isinstance(v, int)}
     uow.audit.record(clock.now(), "payments.imported", "statement", "", counts)
     return summary
@@ -127,6 +147,7 @@ class _ImportRun:
         self.uow, self.clock = uow, clock
         self.ledger = Ledger(uow, clock)
         self.summary = ImportSummary()
+        self.news = PaymentNews()
         self.allocated = self.advances = Money.zero()
         # money 1C's OData already reported is the same money: it is not counted twice
         self.twins = uow.payments.twin_keys(date.min, date.max, exclude_source="bank_statement")
@@ -149,11 +170,26 @@ class _ImportRun:
             if result.reason:
                 summary.review_reasons.append(f"payment № {stored.number}: {result.reason}")
             for planned in result.allocations:
+                number = self.ledger.number_of(planned.invoice_id)
+                self.news.add(planned.lease_id, payment_line(stored, planned.amount, number))
                 if planned.invoice_id is None:
                     self.advances = self.advances + planned.amount
                 else:
                     self.allocated = self.allocated + planned.amount
+            if len(summary.lines) < LINES_KEPT:
+                summary.lines.append(self._line(stored, result.needs_review, result))
         self.ledger.flush(statuses=False)
+
+    def _line(self, payment: Payment, review: bool, result: Match) -> ImportedLine:
+        invoices = [p.invoice_id for p in result.allocations if p.invoice_id is not None]
+        numbers = tuple(self.ledger.number_of(i) for i in invoices)
+        if review:
+            return ImportedLine(payment, "review", numbers, result.reason)
+        if any(i in self.ledger.partially_paid for i in invoices):
+            return ImportedLine(payment, "partial", numbers)
+        if any(p.invoice_id is None for p in result.allocations):
+            return ImportedLine(payment, "advance", numbers)
+        return ImportedLine(payment, "matched", numbers)
 
 
 def move_paid_deals(
@@ -176,11 +212,12 @@ def allocate_manually(
     lease_id: int | None = None,
     by: str = "manager",
     queue: EventQueue | None = None,
+    news_queue: NewsQueue | None = None,
 ) -> None:
     """A manager places (part of) a payment: on an invoice, or as an advance on a lease.
 
     Refuses to allocate more than the payment has left or the invoice still owes. The caller
-    commits.
+    commits; the deal hears of it through ``news_queue`` after that.
     """
     if not amount.is_positive():
         raise AllocationRefused("the amount must be positive")
@@ -200,6 +237,9 @@ def allocate_manually(
     ledger.record(payment_id, PlannedAllocation(amount, lease_id, invoice_id))
     ledger.flush()
     move_paid_deals(uow, clock, queue, ledger.paid)
+    news = PaymentNews()
+    news.add(lease_id, payment_line(payment, amount, ledger.number_of(invoice_id)))
+    news.send_after_commit(uow, news_queue)
 
 
 def review_list(uow: UnitOfWork) -> list[ReviewItem]:

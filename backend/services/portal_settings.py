@@ -24,9 +24,8 @@ from backend.services.unit_of_work import SecretBox, UnitOfWork
 NUMBERED_KINDS = ("invoice", "act")
 ONEC = "onec"
 # portal.settings["onec"] keys a settings page may set, and their types: backend/onec/odata.py
-# (odata_url, user, password), backend/onec/polling.py (poll, poll_days),
-# backend/onec/exporting.py (export, write_drafts), backend/services/onec_export.py and
-# notifications.py (accountant_email)
+# (odata_url, user, password), backend/services/onec_runs.py (poll, poll_days, export,
+# write_drafts), backend/services/onec_export.py and notifications.py (accountant_email)
 ONEC_TEXT = ("odata_url", "user", "accountant_email")
 ONEC_FLAGS = ("poll", "export", "write_drafts")
 ONEC_PASSWORD = "password"  # noqa: S105 - the key name, not a secret

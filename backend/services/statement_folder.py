@@ -16,6 +16,7 @@ from backend.domain.portal import Portal
 from backend.onec.bank_statement import StatementError
 from backend.ports import Clock
 from backend.services.lease_events import EventQueue
+from backend.services.payment_news import NewsQueue
 from backend.services.payments import ImportSummary, import_statement
 from backend.services.unit_of_work import UnitOfWorkFactory
 
@@ -37,9 +38,10 @@ def import_folder(
     clock: Clock,
     folder: Path,
     queue: EventQueue | None = None,
+    news_queue: NewsQueue | None = None,
 ) -> list[FolderResult]:
     """Import every statement waiting in the folder, oldest file first; the deal moves of
-    paid invoices are queued through ``queue``."""
+    paid invoices are queued through ``queue``, the deals' debt and notes ``news_queue``."""
     results: list[FolderResult] = []
     with uow_factory(None) as uow:
         portals = {p.id: p for p in uow.portals.list() if p.id is not None}
@@ -52,7 +54,7 @@ def import_folder(
             key=lambda f: (f.stat().st_mtime, f.name),
         )
         for path in files:
-            results.append(_import_one(uow_factory, clock, path, portal, queue))
+            results.append(_import_one(uow_factory, clock, path, portal, (queue, news_queue)))
     return results
 
 
@@ -61,7 +63,7 @@ def _import_one(
     clock: Clock,
     path: Path,
     portal: Portal,
-    queue: EventQueue | None,
+    queues: tuple[EventQueue | None, NewsQueue | None],
 ) -> FolderResult:
     portal_id = stored_id(portal.id, "portal")  # listed portals are stored ones
     stamp = clock.now().strftime("%Y%m%dT%H%M%S")
@@ -72,7 +74,7 @@ def _import_one(
         return FolderResult(path, portal_id, error="taken by another worker")
     try:
         with uow_factory(portal_id) as uow, claimed.open("rb") as stream:
-            summary = import_statement(uow, clock, stream, queue=queue)
+            summary = import_statement(uow, clock, stream, queue=queues[0], news_queue=queues[1])
             uow.commit()
     except (StatementError, DomainError) as exc:
         target = _move(claimed, path.parent / "failed", "")

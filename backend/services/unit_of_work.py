@@ -19,7 +19,7 @@ from backend.domain.links import DocumentLink
 from backend.domain.messages import MessageStatus, OutboxMessage
 from backend.domain.money import Money
 from backend.domain.parties import LandlordEntity, Person, Premises, Tenant
-from backend.domain.payments import Allocation, Payment
+from backend.domain.payments import Allocation, AllocationEntry, Payment
 from backend.domain.portal import Portal
 from backend.services.channel_ports import AnnouncementRepo, ChannelRepo, RequestRepo
 
@@ -153,6 +153,10 @@ class PaymentRepo(Protocol):
     def allocations(
         self, *, invoice_id: int | None = None, lease_id: int | None = None
     ) -> list[Allocation]: ...
+    def journal(
+        self, *, limit: int = 50, allocation_id: int | None = None
+    ) -> list[AllocationEntry]: ...
+    def remove_allocation(self, allocation_id: int) -> AllocationEntry: ...
 
 
 class OutboxRepo(Protocol):

@@ -1,5 +1,5 @@
 """amoCRM endpoints: install, install callback, webhooks, digital pipeline, uninstall hook (the
-widget's own API is ``amocrm_widget`` and ``amocrm_settings``). Who may call each door:
+widget's own API is ``amocrm_widget`` and ``amocrm_workspace``). Who may call each door:
 
 - ``/amocrm/install`` sends the admin to amoCRM's authorization page with a signed ``state``;
   ``/amocrm/oauth`` (the redirect_uri) then needs that ``state``, unspent and under 20
@@ -22,14 +22,15 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, redirect, request
 from flask.typing import ResponseReturnValue
 
 from backend.config import Settings
+from backend.domain.errors import stored_id
 from backend.domain.portal import Portal
+from backend.services import installation
 from backend.services.portals import lookup_portal
 from backend.web.deps import container
 from crm_mappings.amocrm import lifecycle
@@ -40,8 +41,6 @@ from crm_mappings.port import CrmError, CrmKind
 log = logging.getLogger(__name__)
 bp = Blueprint("amocrm", __name__, url_prefix="/amocrm")
 
-LEAD_CHANGED_TASK = "jobs.tasks.amocrm_lead_changed"
-DP_ACTION_TASK = "jobs.tasks.amocrm_dp_action"
 DP_ACTIONS = frozenset({"issue_invoice", "issue_act", "send_documents"})
 _LEAD_KEY = re.compile(r"^leads\[(status|add|update)\]\[\d+\]\[id\]$")
 MAX_WEBHOOK_LEADS = 100  # one hook naming more leads is refused whole (413), queues nothing
@@ -53,15 +52,6 @@ def app_settings() -> Settings:
     return settings
 
 
-def enqueue(name: str, *args: Any) -> None:
-    """Send a task by name (web does not import jobs); tests may set RENTFLOW_ENQUEUE."""
-    custom: Callable[..., None] | None = current_app.config.get("RENTFLOW_ENQUEUE")
-    if custom is not None:
-        custom(name, *args)
-        return
-    container().send_task(name, *args)
-
-
 def active_account(account_id: str) -> Portal | None:
     """The active portal of an amoCRM account id, or None (unknown, uninstalled)."""
     portal = lookup_portal(container().uow, CrmKind.AMOCRM.value, account_id)
@@ -71,7 +61,7 @@ def active_account(account_id: str) -> Portal | None:
 @bp.get("/install")
 def install_start() -> ResponseReturnValue:
     """The documented way in: amoCRM's authorization page, with our ``state``."""
-    return redirect(lifecycle.authorize_url(container()))
+    return redirect(container().amocrm_accounts().authorize_url())
 
 
 @bp.get("/oauth")
@@ -82,13 +72,17 @@ def oauth_callback() -> ResponseReturnValue:
     if not code or not referer:
         return jsonify(error="code and referer are required"), 400
     try:
-        portal = lifecycle.install_account(
-            container(),
-            code=code,
-            referer=referer,
-            state=request.args.get("state", ""),
-            from_widget="from_widget" in request.args,
+        connection = (
+            container()
+            .amocrm_accounts()
+            .connect(
+                code=code,
+                referer=referer,
+                state=request.args.get("state", ""),
+                from_widget="from_widget" in request.args,
+            )
         )
+        portal = installation.install(container().install_ports(), connection)
     except InvalidState as exc:
         log.warning("amoCRM install refused: %s", exc)
         return jsonify(error="invalid state: start at /amocrm/install"), 403
@@ -121,7 +115,7 @@ def webhook(account_id: str, secret: str) -> ResponseReturnValue:
     if len(lead_ids) > MAX_WEBHOOK_LEADS:
         return jsonify(error=f"at most {MAX_WEBHOOK_LEADS} leads per webhook"), 413
     for lead_id in lead_ids:
-        enqueue(LEAD_CHANGED_TASK, portal.id, lead_id)
+        container().tasks.deal_changed(stored_id(portal.id, "portal"), lead_id)
     return jsonify(queued=len(lead_ids))
 
 
@@ -143,7 +137,7 @@ def digital_pipeline() -> ResponseReturnValue:
     action = str(action_settings.get("action", ""))
     if action not in DP_ACTIONS or not isinstance(data, dict) or not data.get("id"):
         return jsonify(error="unknown action or lead"), 400
-    enqueue(DP_ACTION_TASK, portal.id, str(data["id"]), action)
+    container().tasks.deal_action(stored_id(portal.id, "portal"), str(data["id"]), action)
     return jsonify(queued=1)
 
 
@@ -167,5 +161,5 @@ def disable_hook() -> ResponseReturnValue:
         signature=request.args.get("signature", ""),
     ):
         return jsonify(error="bad signature"), 401
-    lifecycle.uninstall_account(container(), account_id)
+    installation.uninstall(container().install_ports(), CrmKind.AMOCRM.value, account_id)
     return jsonify(uninstalled=account_id)

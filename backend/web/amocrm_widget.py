@@ -27,23 +27,23 @@ from backend.services.crm_sync import load_mapping, save_mapping
 from backend.services.deal_actions import PanelAction, run_panel_action
 from backend.services.deal_lease import DealHasLease, create_lease_for_deal
 from backend.services.deal_panel import deal_panel
-from backend.web.amocrm import active_account, app_settings, enqueue
+from backend.web.amocrm import active_account, app_settings
 from backend.web.deps import container
-from crm_mappings.amocrm.adapter import AmoCrm, redirect_uri
+from crm_mappings.amocrm.adapter import AmoCrm, AmoUser, redirect_uri
 from crm_mappings.amocrm.disposable_token import (
     SANDBOX_SECRET,
     InvalidWidgetToken,
+    WidgetCaller,
     audience_for,
     verify_widget_token,
 )
 from crm_mappings.amocrm.signing import account_secret
 from crm_mappings.mapping import LeaseEvent, StageMapping, default_mapping
-from crm_mappings.port import CrmNotFound
+from crm_mappings.port import CrmError, CrmNotFound
 
 log = logging.getLogger(__name__)
 bp = Blueprint("amocrm_widget", __name__, url_prefix="/amocrm/widget")
 
-DOCUMENT_TASK = "jobs.tasks.crm_document_issued"
 _AMO_ORIGIN = re.compile(r"^https://[\w-]+\.(amocrm\.ru|amocrm\.com|kommo\.com)$")
 
 
@@ -62,9 +62,9 @@ def widget_secret(settings: Settings) -> str:
     return secret
 
 
-def caller_portal() -> Portal:
-    """The portal of the widget call's disposable token; 401 when anything is off, the
-    token's ``jti`` spent by this call."""
+def widget_caller() -> tuple[Portal, WidgetCaller]:
+    """The portal and the user of the widget call's disposable token; 401 when anything is
+    off, the token's ``jti`` spent by this call."""
     settings = app_settings()
     audience = audience_for(redirect_uri(settings.amocrm_redirect_uri, settings.public_base_url))
     c = container()
@@ -88,6 +88,43 @@ def caller_portal() -> Portal:
     portal = active_account(caller.account_id)
     if portal is None:
         abort(_refused("unknown account"))
+    return portal, caller
+
+
+def caller_portal() -> Portal:
+    """The portal of the widget call's disposable token (``widget_caller``)."""
+    return widget_caller()[0]
+
+
+def caller_user() -> tuple[Portal, AmoUser]:
+    """The portal and the amoCRM user of the widget call, as amoCRM describes them (GET
+    /api/v4/users/{id}: name, language, ``rights.is_admin``): the token's word is taken for
+    the user's id only. 401 for a user amoCRM does not know or who is deactivated, 502 when
+    amoCRM does not answer."""
+    portal, caller = widget_caller()
+    crm = container().crm(portal)
+    if not isinstance(crm, AmoCrm):
+        abort(_refused("not an amoCRM account"))
+    try:
+        user = crm.account_user(caller.user_id)
+    except CrmNotFound:
+        abort(_refused("unknown user"))
+    except CrmError as exc:
+        log.warning("amoCRM users API failed for portal %s: %s", portal.id, exc)
+        abort(Response('{"error": "amoCRM did not answer, try again"}', 502,
+                       mimetype="application/json"))  # fmt: skip
+    if not user.is_active:
+        abort(_refused("unknown user"))
+    return portal, user
+
+
+def admin_portal() -> Portal:
+    """The portal of a widget call made by one of the account's administrators; 403 for
+    anyone else: the account's settings are theirs, as amoCRM keeps its settings to them."""
+    portal, user = caller_user()
+    if not user.is_admin:
+        abort(Response('{"error": "settings are for account administrators"}', 403,
+                       mimetype="application/json"))  # fmt: skip
     return portal
 
 
@@ -172,7 +209,7 @@ def widget_action(lead_id: str) -> ResponseReturnValue:
     except DomainError as exc:
         return jsonify(error=str(exc)), 422
     for document_id in result.issued:
-        enqueue(DOCUMENT_TASK, portal_id, document_id)
+        container().tasks.document_issued(portal_id, document_id)
     future = result.future
     if future is not None:  # ask the manager, then send again with "confirm_future": true
         period = [future.period.start.isoformat(), future.period.end.isoformat()]
@@ -185,14 +222,14 @@ def widget_action(lead_id: str) -> ResponseReturnValue:
 def widget_dp_token() -> ResponseReturnValue:
     """The account's digital-pipeline secret, which ``dpSettings`` writes into the action's
     hidden ``token`` setting (amoCRM sends the settings back with every call)."""
-    portal = caller_portal()
+    portal = admin_portal()
     return jsonify(token=account_secret(app_settings().secret_key, portal.external_id, "dp"))
 
 
 @bp.get("/mapping")
 def widget_mapping() -> ResponseReturnValue:
     """Pipelines with their statuses and the saved (or suggested) mapping of each."""
-    portal = caller_portal()
+    portal = admin_portal()
     c = container()
     pipelines = c.crm(portal).list_pipelines()
     out = []
@@ -215,7 +252,7 @@ def widget_mapping() -> ResponseReturnValue:
 @bp.post("/mapping")
 def widget_save_mapping() -> ResponseReturnValue:
     """Save one pipeline's mapping from the advanced settings page."""
-    portal = caller_portal()
+    portal = admin_portal()
     body = request.get_json(silent=True) or {}
     try:
         mapping = StageMapping(

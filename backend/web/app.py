@@ -24,12 +24,12 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     from backend.web import (
         amocrm,
-        amocrm_settings,
         amocrm_widget,
+        amocrm_workspace,  # noqa: F401 - the workspace's door in amoCRM, on amocrm_widget.bp
         attention,
         bitrix24,
-        bitrix24_app,  # noqa: F401 - adds the app page's sections to the bitrix24 blueprint
-        bitrix24_landlords,  # noqa: F401 - and its landlords section
+        bitrix24_app,  # noqa: F401 - the app page, the workspace's door in Bitrix24
+        bitrix24_deal_tab,  # noqa: F401 - the deal tab, on the bitrix24 blueprint
         documents,
         home,
         onec,
@@ -37,6 +37,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         payments,
         runs,
     )
+    from backend.web.workspace import sections
 
     app.register_blueprint(home.bp)
     app.register_blueprint(operator.bp)
@@ -44,11 +45,11 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.register_blueprint(documents.bp)
     app.register_blueprint(amocrm.bp)
     app.register_blueprint(amocrm_widget.bp)
-    app.register_blueprint(amocrm_settings.bp)
     app.register_blueprint(payments.bp)
     app.register_blueprint(onec.bp)
     app.register_blueprint(bitrix24.bp)
     app.register_blueprint(runs.bp)
+    sections.register(app)
 
     from backend.web import api_v1, cabinet, feeds
 

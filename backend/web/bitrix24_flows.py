@@ -9,8 +9,8 @@ Trust rules (EN apidocs.bitrix24.com):
   (common/events/on-app-update), so it proves itself with its access token instead;
 - placements and the app page carry ``AUTH_ID``; it is checked by calling ``app.info`` on the
   portal's *stored* REST endpoint (widgets/_includes/widget_data.md, common/system/app-info);
-  the app page (settings) also needs ``user.admin`` true (common/users/user-admin), and signs
-  an ``app`` frame; the deal tab signs a ``tab`` frame that no settings form accepts;
+  the app page asks ``user.admin`` (common/users/user-admin) and signs a workspace viewer
+  (administrator or not); the deal tab signs a ``tab`` frame that no workspace page accepts;
 - install: DOMAIN must be an allowed portal domain and SERVER_ENDPOINT a known OAuth server
   (``bitrix24_trust``); the tokens are checked on the portal named by DOMAIN; a re-install of
   a known ``member_id`` must also pass on the stored endpoint, so a look-alike portal cannot
@@ -29,16 +29,18 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from backend.bootstrap import Container
 from backend.domain.portal import Portal
-from backend.services.portals import install_portal, lookup_portal
+from backend.services import installation
+from backend.services.portals import lookup_portal
 from backend.web import bitrix24_trust as trust
 from backend.web.bitrix24_trust import Forbidden, NotAllowed
+from crm_mappings.accounts import Connection
 from crm_mappings.bitrix24.client import auth_id_is_valid, user_is_admin
 from crm_mappings.port import CrmKind
 from crm_mappings.tokens import OAuthTokens
 
 KIND = CrmKind.BITRIX24.value
 FRAME_TOKEN_AGE = 8 * 3600
-APP_FRAME, TAB_FRAME = "app", "tab"  # the settings page (admins only) and the deal tab
+TAB_FRAME = "tab"  # the deal tab's forms (the app page signs a workspace viewer instead)
 
 __all__ = ["Forbidden", "NotAllowed"]
 
@@ -80,7 +82,7 @@ def stored_endpoint(container: Container, portal: Portal) -> str:
 
 def install(container: Container, auth: PortalAuth) -> Portal:
     """Check the hosts and the tokens, then store the portal and its encrypted tokens
-    (re-install too)."""
+    (re-install too: ``services.installation``)."""
     trust.check_client_endpoint(container.settings, auth.domain, auth.client_endpoint)
     trust.check_server_endpoint(container.settings, auth.server_endpoint)
     client_id = trust.app_code(container.settings)
@@ -99,26 +101,19 @@ def install(container: Container, auth: PortalAuth) -> Portal:
     }
     if auth.application_token:
         settings["application_token_sha256"] = token_hash(auth.application_token)
-    with container.uow() as uow:
-        portal = install_portal(
-            uow, container.clock, kind=KIND, external_id=auth.member_id,
-            domain=auth.domain, settings=settings,
-        )  # fmt: skip
-        uow.commit()
-    container.token_store(portal_id(portal)).save(
-        OAuthTokens(
-            access_token=auth.access_token,
-            refresh_token=auth.refresh_token,
-            expires_at=container.clock.now() + timedelta(seconds=auth.expires_in),
-            extra={
-                "client_endpoint": auth.client_endpoint,
-                "server_endpoint": auth.server_endpoint,
-                "member_id": auth.member_id,
-                "domain": auth.domain,
-            },
-        )
+    tokens = OAuthTokens(
+        access_token=auth.access_token,
+        refresh_token=auth.refresh_token,
+        expires_at=container.clock.now() + timedelta(seconds=auth.expires_in),
+        extra={
+            "client_endpoint": auth.client_endpoint,
+            "server_endpoint": auth.server_endpoint,
+            "member_id": auth.member_id,
+            "domain": auth.domain,
+        },
     )
-    return portal
+    connection = Connection(KIND, auth.member_id, auth.domain, settings, tokens)
+    return installation.install(container.install_ports(), connection)
 
 
 def check_fresh(container: Container, ts: object) -> None:
@@ -136,27 +131,18 @@ def app_updated(container: Container, auth: dict[str, Any], version: str) -> Por
     access = str(auth.get("access_token", ""))
     if not auth_id_is_valid(endpoint, access, trust.app_code(container.settings)):
         raise Forbidden("ONAPPUPDATE tokens are not valid on this portal")
-    pid = portal_id(portal)
     changes: dict[str, Any] = {"app_version": version}
     if auth.get("application_token"):
         changes["application_token_sha256"] = token_hash(str(auth["application_token"]))
-    with container.uow() as uow:
-        portal = with_settings(uow.portals.get(pid), changes)
-        uow.portals.save(portal, at=container.clock.now())
-        uow.commit()
-    store = container.token_store(pid)
+    tokens = None
     if auth.get("refresh_token"):
-        extra = store.load().extra
-        store.save(
-            OAuthTokens(
-                access_token=access,
-                refresh_token=str(auth["refresh_token"]),
-                expires_at=container.clock.now()
-                + timedelta(seconds=int(auth.get("expires_in", 3600) or 3600)),
-                extra=extra,
-            )
+        tokens = OAuthTokens(
+            access_token=access,
+            refresh_token=str(auth["refresh_token"]),
+            expires_at=container.clock.now()
+            + timedelta(seconds=int(auth.get("expires_in", 3600) or 3600)),
         )
-    return portal
+    return installation.renew(container.install_ports(), portal_id(portal), changes, tokens)
 
 
 def event_portal(container: Container, auth: dict[str, Any]) -> Portal:
@@ -194,7 +180,7 @@ def _serializer(container: Container) -> URLSafeTimedSerializer:
 
 def sign_frame(container: Container, portal_id: int, kind: str, deal_id: str = "") -> str:
     """A token the frame's own follow-up POSTs carry instead of re-sending AUTH_ID; ``kind``
-    says which page signed it (``APP_FRAME`` only for admins, ``TAB_FRAME``)."""
+    says which page signed it (``TAB_FRAME``: the deal tab)."""
     return _serializer(container).dumps({"p": portal_id, "d": deal_id, "k": kind})
 
 

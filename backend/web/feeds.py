@@ -7,8 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, request
 from flask.typing import ResponseReturnValue
 
-from backend.bulk.wiring import cian_feed
-from backend.services.cian_feed import portal_by_key
+from backend.services.cian_feed import portal_by_key, rendered_feed
 from backend.web.deps import container
 
 bp = Blueprint("feeds", __name__)
@@ -30,7 +29,7 @@ def _feed(key: str, site: str) -> ResponseReturnValue:
     portal_id = portal_by_key(built.uow, key)
     if portal_id is None:
         abort(404)
-    feed = cian_feed(built, portal_id, site)
+    feed = rendered_feed(built.bulk_ports(), portal_id, site)
     answer = Response(feed.body, mimetype="application/xml")
     answer.set_etag(feed.etag)
     answer.last_modified = feed.changed_at

@@ -25,7 +25,7 @@ def index() -> ResponseReturnValue:
     return render_template(
         "home.html",
         settings=settings,
-        sandbox=sandbox_apps(settings),
+        sandbox=sandbox_apps(settings, remember=False),
         links=links,
         # where the data lives is the operator's business: shown in the sandbox only, masked
         database=masked_url(settings.database_url) if settings.sandbox else "",

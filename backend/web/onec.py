@@ -17,7 +17,7 @@ bp.before_request(require_operator)  # exports hold every document of a portal: 
 @bp.post("/exports")
 def create_export(portal_id: int) -> ResponseReturnValue:
     """Export a month now: JSON ``{"month": "YYYY-MM", "reexport": false}``."""
-    from backend.onec.exporting import export_portal
+    from backend.services.onec_runs import export_portal
 
     data = request.get_json(silent=True) or {}
     try:
@@ -25,7 +25,11 @@ def create_export(portal_id: int) -> ResponseReturnValue:
     except ValueError:
         return jsonify(error="give the month as YYYY-MM"), 400
     result = export_portal(
-        app_container(), portal_id, year=year, month=month, reexport=bool(data.get("reexport"))
+        app_container().onec_ports(),
+        portal_id,
+        year=year,
+        month=month,
+        reexport=bool(data.get("reexport")),
     )
     return jsonify({**asdict(result), "documents": result.documents})
 
@@ -33,10 +37,8 @@ def create_export(portal_id: int) -> ResponseReturnValue:
 @bp.get("/exports/<name>")
 def download_export(portal_id: int, name: str) -> ResponseReturnValue:
     """Download an export file of this portal."""
-    from backend.onec.exporting import export_store
-
     try:
-        data = export_store(app_container()).get(f"onec/{portal_id}/{name}")
+        data = app_container().onec_ports().files.get(f"onec/{portal_id}/{name}")
     except (FileNotFoundError, ValueError):
         return jsonify(error="no such export"), 404
     return Response(

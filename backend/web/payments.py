@@ -48,7 +48,12 @@ def upload_statement(portal_id: int) -> ResponseReturnValue:
     try:
         with container.uow(portal_id) as uow:
             summary = import_statement(
-                uow, container.clock, upload.stream, queue=queue, max_bytes=max_bytes
+                uow,
+                container.clock,
+                upload.stream,
+                queue=queue,
+                max_bytes=max_bytes,
+                news_queue=container.queue_payment_news if portal.active else None,
             )
             uow.commit()
     except StatementTooLarge as exc:
@@ -105,6 +110,7 @@ def allocate(portal_id: int, payment_id: int) -> ResponseReturnValue:
             allocate_manually(
                 uow, container.clock, payment_id, amount, invoice_id=invoice_id,
                 lease_id=lease_id, by="web", queue=container.queue_lease_event,
+                news_queue=container.queue_payment_news,
             )  # fmt: skip
             uow.commit()
     except NotFound as exc:

@@ -8,13 +8,10 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from backend.web.bitrix24 import dispatch
 from backend.web.deps import container, csrf_token, require_operator
 
 bp = Blueprint("runs", __name__)
 
-RUN_ALL_TASK = "jobs.tasks.billing_run"
-RUN_PORTAL_TASK = "jobs.tasks.billing_run_portal"
 RUNS_SHOWN = 10
 
 
@@ -53,7 +50,7 @@ def run_now() -> ResponseReturnValue:
             known = {p.id for p in uow.portals.list()}
         if not portal.isdigit() or int(portal) not in known:
             abort(404, "no such portal")
-        dispatch(RUN_PORTAL_TASK, [int(portal), today])
+        container().tasks.billing_run_portal(int(portal), today)
     else:
-        dispatch(RUN_ALL_TASK, [])
+        container().tasks.billing_run()
     return redirect(url_for("runs.page", queued=portal or "all"), code=303)

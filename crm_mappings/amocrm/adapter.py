@@ -12,7 +12,10 @@ Payloads (API v4):
 - tasks: POST /api/v4/tasks with ``entity_type: "leads"`` and ``complete_till``, answered
   with ``_embedded.tasks[].id``; GET /api/v4/tasks with ``filter[id][]`` (up to 250 a page)
   gives ``is_completed`` and ``result.text``
-  (https://www.amocrm.ru/developers/content/crm_platform/tasks-api).
+  (https://www.amocrm.ru/developers/content/crm_platform/tasks-api);
+- users: GET /api/v4/users, ``page``/``limit`` (≤ 250), ``_embedded.users`` with ``name``,
+  ``email`` and ``rights.is_active``
+  (https://www.amocrm.ru/developers/content/crm_platform/users-api).
 
 Whether a request's task is closed is polled, not pushed: amoCRM's webhooks are about leads,
 contacts and companies as rentflow subscribes to them, and a poll of every open task of an
@@ -23,8 +26,10 @@ delivered (Bitrix24 does not redeliver events).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from backend.config import SANDBOX_AMOCRM_PREFIX
 from crm_mappings.amocrm.client import AmoClient
 from crm_mappings.amocrm.hosts import AccountHosts, account_hosts
 from crm_mappings.amocrm.parties import TenantRequisites, tenant_of_lead
@@ -34,8 +39,10 @@ from crm_mappings.port import (
     CrmTask,
     CrmTaskState,
     CrmTaskStatus,
+    CrmUser,
     Deal,
     DealComment,
+    DealParty,
     DealUpdate,
     LeaseField,
     NewDeal,
@@ -118,6 +125,17 @@ def ensure_fields(client: AmoClient) -> dict[LeaseField, int]:
     return found
 
 
+@dataclass(frozen=True)
+class AmoUser:
+    """A user of the account, as far as rentflow needs: who, their language, admin or not."""
+
+    id: str
+    name: str
+    lang: str
+    is_admin: bool
+    is_active: bool
+
+
 class AmoCrm:
     """The amoCRM adapter of one account."""
 
@@ -179,9 +197,45 @@ class AmoCrm:
             fields=fields,
         )
 
+    def account_user(self, user_id: str) -> AmoUser:
+        """A user of the account with their rights: GET /api/v4/users/{id}
+        (https://www.amocrm.ru/developers/content/crm_platform/users-api: ``name``, ``lang``,
+        ``rights.is_admin``, ``rights.is_active``); ``CrmNotFound`` when there is none."""
+        if not user_id.isdigit():
+            raise CrmNotFound(f"amoCRM user {user_id[:20]!r} not found")
+        answer = self.client.request("GET", f"/api/v4/users/{int(user_id)}")
+        if not isinstance(answer, dict):
+            raise CrmNotFound(f"amoCRM user {user_id} not found")
+        rights = answer.get("rights") or {}
+        return AmoUser(
+            id=str(answer.get("id", user_id)), name=str(answer.get("name") or ""),
+            lang=str(answer.get("lang") or ""), is_admin=rights.get("is_admin") is True,
+            is_active=rights.get("is_active") is not False,
+        )  # fmt: skip
+
     def tenant(self, deal_id: str) -> TenantRequisites:
         """The lead's tenant: name, INN/KPP and e-mails from its company and contacts."""
         return tenant_of_lead(self.client, deal_id)
+
+    def deal_party(self, deal_id: str) -> DealParty:
+        found = self.tenant(deal_id)
+        return DealParty(found.name, found.inn, found.kpp, found.emails)
+
+    def list_users(self) -> list[CrmUser]:
+        users: list[CrmUser] = []
+        page: int | None = 1
+        while page is not None:
+            answer = self.client.request(
+                "GET", "/api/v4/users", params={"page": page, "limit": 250}
+            )
+            if answer is None:  # 204: no users on this page
+                break
+            for raw in answer.get("_embedded", {}).get("users", []):
+                if (raw.get("rights") or {}).get("is_active", True):
+                    users.append(CrmUser(str(raw["id"]), str(raw.get("name") or raw["id"]),
+                                         str(raw.get("email") or "")))  # fmt: skip
+            page = page + 1 if "next" in answer.get("_links", {}) else None
+        return users
 
     def update_deals(self, updates: Sequence[DealUpdate]) -> None:
         merged: dict[str, dict[str, Any]] = {}
@@ -290,12 +344,14 @@ def amocrm_crm(settings: Settings, tokens: TokenStore, clock: Clock, portal: Por
 
 
 def api_hosts(settings: Settings) -> AccountHosts:
-    """The account hosts this deployment may send secrets to (``hosts``)."""
-    return account_hosts(
-        settings.amocrm_allowed_hosts,
-        sandbox=settings.sandbox,
-        configured_base=settings.amocrm_base_url,
-    )
+    """The account hosts this deployment may send secrets to (``hosts``). In the sandbox the
+    one account is the emulator mounted beside rentflow (``AMOCRM_BASE_URL`` when set, else
+    ``PUBLIC_BASE_URL`` + ``/sandbox/amocrm``); in production there is none."""
+    base = settings.amocrm_base_url
+    if settings.sandbox and not base:
+        base = f"{settings.public_base_url.rstrip('/')}{SANDBOX_AMOCRM_PREFIX}"
+    return account_hosts(settings.amocrm_allowed_hosts, sandbox=settings.sandbox,
+                         configured_base=base)  # fmt: skip
 
 
 def redirect_uri(configured: str, public_base_url: str) -> str:

@@ -8,7 +8,13 @@ crm/timeline/comments/crm-timeline-comment-add (lowercase ``fields``), tasks/tas
 tasks/tasks-task-get (``{"task": {"id", "status"}}``, ``[]`` for a task gone or hidden;
 STATUS 2 pending, 3 in progress, 4 awaiting control, 5 completed, 6 deferred, 7 declined:
 tasks/fields), tasks/result/tasks-task-result-list (the results marked on a task, newest
-first, ``text``), settings/how-to-call-rest-api/batch.
+first, ``text``), settings/how-to-call-rest-api/batch,
+user/user-get (``FILTER: {ACTIVE: true}``, 50 a page; ``EMAIL`` only with the ``user`` or
+``user_basic`` scope, user/index "user_brief ... without contact details"),
+crm/companies/crm-company-get and crm/contacts/crm-contact-get (``TITLE``, ``NAME``,
+``LAST_NAME``, ``EMAIL`` as multifields ``[{"VALUE": .., "VALUE_TYPE": ..}]``),
+crm/requisites/universal/crm-requisite-list (``ENTITY_TYPE_ID`` 4 = company, ``RQ_INN``,
+``RQ_KPP``, ``RQ_COMPANY_NAME``).
 """
 
 from __future__ import annotations
@@ -25,8 +31,10 @@ from crm_mappings.port import (
     CrmTask,
     CrmTaskState,
     CrmTaskStatus,
+    CrmUser,
     Deal,
     DealComment,
+    DealParty,
     DealUpdate,
     LeaseField,
     NewDeal,
@@ -43,6 +51,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 DEAL = 2
+COMPANY = 4  # crm/data-types#object_type: the requisites' ENTITY_TYPE_ID of a company
 
 # rentflow's deal fields, created at install (crm.deal.userfield.add adds the UF_CRM_ prefix)
 FIELD_NAMES: Mapping[LeaseField, str] = {
@@ -223,6 +232,38 @@ class Bitrix24Adapter:
         answer = self.client.call("crm.item.add", {"entityTypeId": DEAL, "fields": fields})
         return str(answer.result["item"]["id"])
 
+    def list_users(self) -> list[CrmUser]:
+        users = self.client.list_all("user.get", {"FILTER": {"ACTIVE": True}})
+        return [
+            CrmUser(
+                id=str(u["ID"]),
+                name=" ".join(str(u.get(k) or "") for k in ("NAME", "LAST_NAME")).strip()
+                or str(u.get("EMAIL") or u["ID"]),
+                email=str(u.get("EMAIL") or ""),
+            )
+            for u in users
+        ]
+
+    def deal_party(self, deal_id: str) -> DealParty:
+        deal = self.get_deal(deal_id)
+        if deal.company_id and deal.company_id != "0":
+            company = self.client.call("crm.company.get", {"id": deal.company_id}).result
+            filter_ = {"ENTITY_TYPE_ID": COMPANY, "ENTITY_ID": deal.company_id}
+            found = self.client.call("crm.requisite.list", {"filter": filter_}).result or [{}]
+            requisite = found[0]
+            return DealParty(
+                name=str(requisite.get("RQ_COMPANY_NAME") or company.get("TITLE") or ""),
+                inn=str(requisite.get("RQ_INN") or ""),
+                kpp=str(requisite.get("RQ_KPP") or ""),
+                emails=_emails(company),
+                address=str(company.get("ADDRESS") or ""),
+            )
+        if deal.contact_ids:
+            contact = self.client.call("crm.contact.get", {"id": deal.contact_ids[0]}).result
+            name = " ".join(str(contact.get(k) or "") for k in ("LAST_NAME", "NAME"))
+            return DealParty(name=name.strip(), emails=_emails(contact))
+        return DealParty()
+
     def _write(self, commands: Sequence[tuple[str, str, Mapping[str, Any]]]) -> None:
         if not commands:
             return
@@ -230,6 +271,10 @@ class Bitrix24Adapter:
         if answer.errors:
             detail = "; ".join(f"{k}: {e}" for k, e in sorted(answer.errors.items()))
             raise CrmError(f"{len(answer.errors)} of {len(commands)} writes failed: {detail}")
+
+
+def _emails(entity: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(str(e["VALUE"]) for e in entity.get("EMAIL") or () if e.get("VALUE"))
 
 
 def bitrix24_crm(

@@ -150,11 +150,11 @@ class Bitrix24Client:
         transient failures."""
         tokens = self.tokens.load()
         if tokens.expires_soon(self._now()):
-            tokens = self._refresh(tokens)
+            tokens = self.refresh(tokens)
         try:
             return self._with_retries(method, params or {}, tokens)
         except _Expired:
-            fresh = self._refresh(tokens)
+            fresh = self.refresh(tokens)
             try:
                 return self._with_retries(method, params or {}, fresh)
             except _Expired as again:
@@ -240,7 +240,7 @@ class Bitrix24Client:
         raise Bitrix24Error(code, description, response.status_code)
 
     # --- OAuth ------------------------------------------------------------------------------
-    def _refresh(self, used: OAuthTokens) -> OAuthTokens:
+    def refresh(self, used: OAuthTokens) -> OAuthTokens:
         """One refresh at a time per portal; whoever waited reuses the new pair."""
         with self.tokens.refresh_lock():
             current = self.tokens.load()
@@ -324,3 +324,13 @@ def user_is_admin(client_endpoint: str, auth_id: str, timeout: float = 15.0) -> 
     """True when the user whose token this is may manage the app's settings: ``user.admin``
     (scope basic, api-reference/common/users/user-admin) answers ``true``."""
     return _call_with(client_endpoint, auth_id, "user.admin", timeout) is True
+
+
+def current_user(client_endpoint: str, auth_id: str, timeout: float = 15.0) -> tuple[str, str]:
+    """(id, "Name Last name") of the user whose token this is: ``user.current``
+    (api-reference/user/user-current); empty strings when the portal does not say."""
+    result = _call_with(client_endpoint, auth_id, "user.current", timeout)
+    if not isinstance(result, dict):
+        return "", ""
+    name = " ".join(str(result.get(k) or "") for k in ("NAME", "LAST_NAME")).strip()
+    return str(result.get("ID", "")), name

@@ -23,6 +23,7 @@ EVENTS = (
     "ONTASKUPDATE",  # a tenant request's task closed (tasks/events-tasks/on-task-update)
 )  # fmt: skip
 DEAL_TAB = "CRM_DEAL_DETAIL_TAB"
+APP_URI = "REST_APP_URI"  # the app opened by a link (widgets/universal/app-url)
 DEAL_DOCUMENT = ["crm", "CCrmDocumentDeal", "DEAL"]
 # robots show only in deals' automation (bizproc-robot-add: FILTER.INCLUDE, "display the
 # Automation rule only for deals and leads" example with ['crm', 'CCrmDocumentDeal'])
@@ -36,7 +37,9 @@ SCOPES = (
     "bizproc",  # bizproc.robot.add/list, bizproc.event.send
     "placement",  # placement.bind/get (CRM_DEAL_DETAIL_TAB)
     "task",  # tasks.task.add
-    "user_brief",  # user.current at install: user, user_brief or user_basic (user/user-current)
+    # user.current at install and user.get for the lease form's people, with their e-mail
+    # (user/index: user_brief gives names "without contact details", user_basic with them)
+    "user_basic",
 )
 
 FIELD_LABELS: Mapping[LeaseField, tuple[str, str]] = {
@@ -71,6 +74,10 @@ class HandlerUrls:
     events: str
     deal_tab: str
     robots: str
+    # the app page, also bound to REST_APP_URI so a link ``/marketplace/view/<APP_CODE>/
+    # ?params[lease]=<id>`` (the deal's lease-link field) opens the lease card in a slider
+    # (EN api-reference/widgets/universal/app-url); "" binds nothing
+    app: str = ""
 
 
 def _robot(code: str, url: str) -> dict[str, Any]:
@@ -114,6 +121,9 @@ def setup_portal(client: Bitrix24Client, urls: HandlerUrls) -> dict[str, int]:
                 "LANG_ALL": {"ru": {"TITLE": "Аренда"}, "en": {"TITLE": "Lease"}},
             })
         )  # fmt: skip
+    if urls.app and (APP_URI, urls.app) not in bound_tabs:
+        # one handler per app, no OPTIONS, no TITLE needed (widgets/universal/app-url)
+        commands.append(("tab_uri", "placement.bind", {"PLACEMENT": APP_URI, "HANDLER": urls.app}))
     for field, name in FIELD_NAMES.items():
         if name not in fields:
             ru, en = FIELD_LABELS[field]

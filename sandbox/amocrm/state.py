@@ -14,6 +14,7 @@ github:amocrm/amocrm-api-php#114). Webhooks are the account's API-registered one
 
 from __future__ import annotations
 
+import copy
 import secrets
 import threading
 import time
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crm_mappings.amocrm.disposable_token import SANDBOX_SECRET
+from sandbox.amocrm.users import default_users
 
 WON_STATUS_ID = 142  # "Успешно реализовано": present in every pipeline
 LOST_STATUS_ID = 143  # "Закрыто и не реализовано"
@@ -83,6 +85,8 @@ class AmoAccount:
     webhooks: list[dict[str, Any]] = field(default_factory=list)  # API-registered
     companies: dict[int, dict[str, Any]] = field(default_factory=dict)
     contacts: dict[int, dict[str, Any]] = field(default_factory=dict)
+    users: list[dict[str, Any]] = field(default_factory=default_users)  # users-api shape
+    widget_installed: bool = False  # the admin installed the integration from amoMarket
     faults: deque[int] = field(default_factory=deque)  # statuses the next API calls answer
     _codes: set[str] = field(default_factory=set)
     _access: dict[str, float] = field(default_factory=dict)  # token -> expires at
@@ -124,6 +128,12 @@ class AmoAccount:
         with self._lock:
             self._next_id += 1
             return self._next_id
+
+    def user(self, user_id: int) -> dict[str, Any] | None:
+        """A user as GET /api/v4/users/{id} shows it (a copy), or None."""
+        with self._lock:
+            found = next((u for u in self.users if u["id"] == user_id), None)
+            return copy.deepcopy(found) if found is not None else None
 
     @property
     def base_url_host(self) -> str:

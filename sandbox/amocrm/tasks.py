@@ -21,30 +21,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 from markupsafe import escape
 
+from sandbox.amocrm.common import MAX_LIMIT, MAX_PATCH, account, problem
 from sandbox.amocrm.state import AmoAccount
 
 bp = Blueprint("amocrm_tasks", __name__)
-MAX_LIMIT = 250
-
-
-def _account() -> AmoAccount:
-    account: AmoAccount = current_app.config["AMO_ACCOUNT"]  # as ``app.create_emulator`` set
-    return account
-
-
-def _problem(status: int, detail: str) -> Response:
-    """An error as the API answers it: ``application/problem+json`` (api-reference)."""
-    title = {400: "Bad Request", 404: "Not Found"}.get(status, "Error")
-    body = {"title": title, "type": f"https://httpstatus.es/{status}", "status": status,
-            "detail": detail}  # fmt: skip
-    answer = jsonify(body)
-    answer.status_code = status
-    answer.mimetype = "application/problem+json"
-    return answer
 
 
 def _shown(acc: AmoAccount, row: dict[str, Any]) -> dict[str, Any]:
@@ -69,7 +53,7 @@ def _ids(name: str) -> set[int]:
 
 @bp.get("/api/v4/tasks")
 def list_tasks() -> ResponseReturnValue:
-    acc = _account()
+    acc = account()
     ids, entities = _ids("id"), _ids("entity_id")
     completed = request.args.get("filter[is_completed]")
     kind = request.args.get("filter[entity_type]")
@@ -97,7 +81,7 @@ def list_tasks() -> ResponseReturnValue:
 
 @bp.get("/api/v4/tasks/<int:task_id>")
 def get_task(task_id: int) -> ResponseReturnValue:
-    acc = _account()
+    acc = account()
     row = _find(acc, task_id)
     if row is None:
         return _not_found()
@@ -110,7 +94,7 @@ def _find(acc: AmoAccount, task_id: int) -> dict[str, Any] | None:
 
 
 def _not_found() -> ResponseReturnValue:
-    return _problem(404, "Task not found")
+    return problem(404, "Task not found")
 
 
 def _update(acc: AmoAccount, row: dict[str, Any], change: dict[str, Any]) -> None:
@@ -125,14 +109,14 @@ def _update(acc: AmoAccount, row: dict[str, Any], change: dict[str, Any]) -> Non
 
 @bp.patch("/api/v4/tasks")
 def patch_tasks() -> ResponseReturnValue:
-    acc = _account()
+    acc = account()
     items = request.get_json(silent=True)
-    if not isinstance(items, list) or not items or len(items) > 50:
-        return _problem(400, "Request validation failed")
+    if not isinstance(items, list) or not items or len(items) > MAX_PATCH:
+        return problem(400, "Request validation failed")
     found = [_find(acc, int(i.get("id", 0))) if isinstance(i, dict) else None for i in items]
     rows = [r for r in found if r is not None]
     if len(rows) != len(items):
-        return _problem(400, "Request validation failed")
+        return problem(400, "Request validation failed")
     out = []
     for n, (item, row) in enumerate(zip(items, rows, strict=True)):
         _update(acc, row, item)
@@ -142,7 +126,7 @@ def patch_tasks() -> ResponseReturnValue:
 
 @bp.patch("/api/v4/tasks/<int:task_id>")
 def patch_task(task_id: int) -> ResponseReturnValue:
-    acc = _account()
+    acc = account()
     row = _find(acc, task_id)
     if row is None:
         return _not_found()
@@ -156,7 +140,7 @@ def patch_task(task_id: int) -> ResponseReturnValue:
 @bp.get("/_sandbox/tasks")
 def tasks_page() -> ResponseReturnValue:
     """The account's tasks with a form to close each with a result, as a manager would."""
-    acc = _account()
+    acc = account()
     with acc._lock:
         rows = list(acc.tasks)
     items = []
@@ -180,7 +164,7 @@ def tasks_page() -> ResponseReturnValue:
 
 @bp.post("/_sandbox/tasks/<int:task_id>/complete")
 def complete_page(task_id: int) -> ResponseReturnValue:
-    acc = _account()
+    acc = account()
     row = _find(acc, task_id)
     if row is None:
         return _not_found()

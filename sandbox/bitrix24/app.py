@@ -18,12 +18,14 @@ from flask import Blueprint, Flask, current_app, jsonify, redirect, request, url
 from flask.typing import ResponseReturnValue
 
 from crm_mappings.bitrix24 import phpquery
-from sandbox.bitrix24 import crm_methods, portal_actions, task_methods
+from sandbox.bitrix24 import crm_methods, party_methods, portal_actions, task_methods
 from sandbox.bitrix24.methods import METHODS, Page, RestError, check_scope
+from sandbox.bitrix24.saved import keep_saved
 from sandbox.bitrix24.state import PortalState
+from sandbox.persist import StateFile
 
-_REGISTERED = crm_methods.__name__  # imported for its @method registrations
-_TASKS = task_methods.__name__  # and its task methods and pages
+# imported for their @method registrations (and the task pages)
+_REGISTERED = (crm_methods.__name__, party_methods.__name__, task_methods.__name__)
 MAX_BATCH = 50
 _REF = re.compile(r"\$result\[([^\]]+)\]((?:\[[^\]]*\])*)")
 
@@ -195,11 +197,14 @@ def oauth_token() -> ResponseReturnValue:
                         user_id=1))  # fmt: skip
 
 
-def create_emulator(state: PortalState | None = None) -> Flask:
-    """The emulator app; tests keep ``state`` to look inside the portal."""
+def create_emulator(state: PortalState | None = None, *, saved: StateFile | None = None) -> Flask:
+    """The emulator app; tests keep ``state`` to look inside the portal. With ``saved`` the
+    portal is read from that file and written back after every request that changed it."""
     app = Flask(__name__)
     app.config["B24_PORTAL"] = state or PortalState()
     app.register_blueprint(rest)
     app.register_blueprint(portal_actions.bp)
     app.add_url_rule("/", "index", lambda: redirect(url_for("b24_portal.index")))
+    if saved is not None:
+        keep_saved(app, saved)
     return app

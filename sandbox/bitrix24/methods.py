@@ -44,6 +44,7 @@ SCOPE_OF: dict[str, frozenset[str]] = {
     "placement.": frozenset({"placement"}),
     "tasks.": frozenset({"task"}),
     "user.current": frozenset({"user", "user_brief", "user_basic"}),  # user/user-current
+    "user.get": frozenset({"user", "user_brief", "user_basic"}),  # user/user-get
 }
 
 
@@ -109,6 +110,22 @@ def user_current(portal: PortalState, params: dict[str, Any]) -> Any:
                 "LAST_NAME": "Админова", "EMAIL": portal.admin_email}  # fmt: skip
     return {"ID": str(portal.current_user), "ACTIVE": True, "NAME": "Михаил",
             "LAST_NAME": "Менеджеров", "EMAIL": "manager@portal.example"}  # fmt: skip
+
+
+@method("user.get")
+def user_get(portal: PortalState, params: dict[str, Any]) -> Any:
+    """EN api-reference/user/user-get: 50 a page; ``FILTER.ACTIVE`` true leaves out the
+    dismissed; no ``EMAIL`` under ``user_brief`` alone (user/index: "without contact
+    details")."""
+    wanted = params.get("FILTER") or params.get("filter") or {}
+    rows = [dict(u) for _, u in sorted(portal.users.items())]
+    if str(wanted.get("ACTIVE", "")).lower() in {"true", "1", "y"}:
+        rows = [u for u in rows if u.get("ACTIVE")]
+    if not {"user", "user_basic"} & set(portal.scope):
+        for row in rows:
+            row.pop("EMAIL", None)
+    chunk, total, nxt = page_of(rows, params)
+    return Page(chunk, total, nxt)
 
 
 @method("user.admin")

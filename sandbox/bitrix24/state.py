@@ -94,6 +94,46 @@ def _stage_rows() -> list[dict[str, Any]]:
     return rows
 
 
+def _users() -> dict[int, dict[str, Any]]:
+    # EN api-reference/user/user-get: ID as a string, ACTIVE boolean, EMAIL (user_basic)
+    people = (
+        (1, "Анна", "Админова", "admin@portal.example"),
+        (7, "Михаил", "Менеджеров", "manager@portal.example"),
+        (9, "Ольга", "Руководитель", "boss@portal.example"),
+    )
+    return {
+        i: {"ID": str(i), "ACTIVE": True, "NAME": n, "LAST_NAME": last, "EMAIL": email}
+        for i, n, last, email in people
+    }
+
+
+def _companies() -> dict[int, dict[str, Any]]:
+    # EN api-reference/crm/companies/crm-company-get: EMAIL is a multifield
+    return {
+        1: {"ID": "1", "TITLE": "Василёк", "ADDRESS": "г. Москва, ул. Профсоюзная, д. 1",
+            "HAS_EMAIL": "Y",
+            "EMAIL": [{"ID": "11", "VALUE_TYPE": "WORK", "VALUE": "buh@vasilek.example",
+                       "TYPE_ID": "EMAIL"}]},
+    }  # fmt: skip
+
+
+def _contacts() -> dict[int, dict[str, Any]]:
+    return {
+        1: {"ID": "1", "NAME": "Ирина", "LAST_NAME": "Кравцова", "HAS_EMAIL": "Y",
+            "EMAIL": [{"ID": "21", "VALUE_TYPE": "WORK", "VALUE": "irina@vasilek.example",
+                       "TYPE_ID": "EMAIL"}]},
+    }  # fmt: skip
+
+
+def _requisites() -> list[dict[str, Any]]:
+    # EN api-reference/crm/requisites/universal/crm-requisite-list: ENTITY_TYPE_ID 4 = company
+    return [
+        {"ID": "1", "ENTITY_TYPE_ID": "4", "ENTITY_ID": "1", "PRESET_ID": "1",
+         "NAME": "Организация", "RQ_COMPANY_NAME": 'ООО "Василёк"', "RQ_INN": "7728168971",
+         "RQ_KPP": "772801001"},
+    ]  # fmt: skip
+
+
 @dataclass
 class PortalState:
     """One portal. Every public method takes the lock: the emulator serves threads."""
@@ -124,6 +164,11 @@ class PortalState:
     event_tokens: set[str] = field(default_factory=set)
     installed: bool = False
     admins: set[int] = field(default_factory=lambda: {1})  # user ids with user.admin true
+    # the portal's people (user.get), companies, contacts and requisites (crm.requisite.*)
+    users: dict[int, dict[str, Any]] = field(default_factory=_users)
+    companies: dict[int, dict[str, Any]] = field(default_factory=_companies)
+    contacts: dict[int, dict[str, Any]] = field(default_factory=_contacts)
+    requisites: list[dict[str, Any]] = field(default_factory=_requisites)
     token_users: dict[str, int] = field(default_factory=dict)  # access token -> user id
     current_user: int = 1  # the user of the call being answered (set under ``lock``)
     refreshes: int = 0  # successful OAuth refreshes

@@ -62,7 +62,7 @@ def rentflow(settings: Settings, db_url: str) -> Iterator[Rentflow]:
     sandboxed = replace(settings, sandbox=True, public_base_url=f"http://127.0.0.1:{port}")
     container = bootstrap(sandboxed)  # the real clock: the sandbox portal stamps events with it
     app = create_app(container=container)
-    app.config["RENTFLOW_DISPATCH"] = lambda name, args: None  # no worker in this suite
+    container.task_sender = lambda name, *args: None  # no worker in this suite
     mounts = {s.prefix: s.app for s in sandbox_apps(sandboxed) if s.name == "bitrix24"}
     try:
         with serve(DispatcherMiddleware(app, mounts), port=port) as url:

@@ -88,7 +88,6 @@ def sandbox(settings: Settings, db_url: str, tmp_path: Path) -> Iterator[Sandbox
     worker = _worker(container, tmp_path / "outbox")
     container.task_sender = worker
     app = create_app(container=container)
-    app.config["RENTFLOW_DISPATCH"] = lambda name, args: worker(name, *args)
     apps = {s.name: s for s in sandbox_apps(sandboxed)}
     mounts = {apps[n].prefix: apps[n].app for n in ("bitrix24", "telegram")}
     b24: PortalState = apps["bitrix24"].app.config["B24_PORTAL"]

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 import pytest
 from flask import Flask, jsonify, request
@@ -115,6 +115,15 @@ class World:
         return self.web.post(f"{path}?LANG=en", data=data)
 
 
+def token_of(answer: Any) -> str:
+    """The workspace token the app page hands over: it redirects the frame into the
+    workspace with the signed viewer in ``t``."""
+    assert answer.status_code == 303, answer.get_data(as_text=True)[:300]
+    found = re.search(r"[?&]t=([^&]+)", answer.headers["Location"])
+    assert found is not None, answer.headers["Location"]
+    return unquote(found.group(1))
+
+
 def frame_of(page: Any) -> str:
     found = re.search(r'name="frame" value="([^"]+)"', page.get_data(as_text=True))
     assert found is not None, page.get_data(as_text=True)[:300]
@@ -148,9 +157,7 @@ def world(settings: Settings, clock: FixedClock) -> Iterator[World]:
         container = bootstrap(built_settings, clock=clock)
         app = create_app(container=container)
         built = World(container, portal, f"{url}/", recorder, attacker_url, app.test_client())
-        app.config["RENTFLOW_DISPATCH"] = lambda name, args: built.queued.append(
-            (name, tuple(args))
-        )
+        container.task_sender = lambda name, *args: built.queued.append((name, args))
         portal.app_url = "http://rentflow.invalid"  # the portal never calls out in these tests
         yield built
         container.dispose()

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from backend.domain.lease import LeaseStatus
-from backend.web.amocrm import DP_ACTION_TASK
+from backend.queued_tasks import DEAL_ACTION
 from crm_mappings.amocrm.signing import account_secret
 from sandbox.amocrm.sender import digital_pipeline_call
 from tests.e2e.amocrm.world import World, install, lease_on_lead, world
@@ -59,4 +59,4 @@ def test_the_token_the_widget_hands_to_the_action_is_the_one_the_call_needs(
         {"action": "issue_invoice", "token": fetched},
     )  # fmt: skip
     assert answer.status_code == 200
-    assert world.queued == [(DP_ACTION_TASK, portal_id, str(lead), "issue_invoice")]
+    assert world.queued == [(DEAL_ACTION, portal_id, str(lead), "issue_invoice")]

@@ -17,9 +17,9 @@ from flask.testing import FlaskClient
 from backend.bootstrap import Container, bootstrap
 from backend.config import Settings
 from backend.ports import FixedClock
+from backend.services.installation import refresh_idle
 from backend.services.portals import install_portal
 from backend.web.app import create_app
-from crm_mappings.amocrm.lifecycle import refresh_idle_accounts
 from crm_mappings.amocrm.signing import issue_state
 from crm_mappings.port import CrmError
 from crm_mappings.tokens import OAuthTokens
@@ -134,7 +134,8 @@ def test_a_portal_stored_with_a_foreign_host_never_sends_it_a_secret(
 ) -> None:
     container, _web = production
     portal_id = _legacy_portal(container, attacker.url)
-    refreshed = refresh_idle_accounts(container)  # the hourly job: the token ends within 12 h
+    # the hourly job: the token ends within 12 h
+    refreshed = refresh_idle(container.install_ports(), "amocrm")
     with container.uow() as uow:
         portal = uow.portals.get(portal_id)
     failures: list[Any] = []

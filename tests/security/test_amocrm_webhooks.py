@@ -10,12 +10,11 @@ from typing import Any
 
 import requests
 
-from backend.web.amocrm import LEAD_CHANGED_TASK, MAX_WEBHOOK_LEADS
-from crm_mappings.amocrm.lifecycle import uninstall_account
+from backend.queued_tasks import DEAL_CHANGED
+from backend.services.installation import keep_subscribed, uninstall
+from backend.web.amocrm import MAX_WEBHOOK_LEADS
 from crm_mappings.amocrm.webhooks import (
     WEBHOOK_SETTING,
-    destination_for,
-    keep_subscribed,
     webhook_destination,
 )
 from jobs import tasks
@@ -67,7 +66,7 @@ def test_a_webhook_naming_too_many_leads_queues_none_of_them(world: World) -> No
     assert too_many.status_code == 413
     assert at_cap.status_code == 200
     assert len(world.queued) == MAX_WEBHOOK_LEADS
-    assert {call[:2] for call in world.queued} == {(LEAD_CHANGED_TASK, portal_id)}
+    assert {call[:2] for call in world.queued} == {(DEAL_CHANGED, portal_id)}
 
 
 def test_install_subscribes_one_webhook_and_reinstall_keeps_one(world: World) -> None:
@@ -81,7 +80,7 @@ def test_install_subscribes_one_webhook_and_reinstall_keeps_one(world: World) ->
 
 def test_uninstalling_removes_the_webhook_through_the_api(world: World) -> None:
     portal_id = install(world)
-    uninstall_account(world.container, str(world.account.account_id))
+    uninstall(world.container.install_ports(), "amocrm", str(world.account.account_id))
     with world.container.uow() as uow:
         status = uow.portals.get(portal_id).status.value
     assert world.account.webhooks == []
@@ -109,7 +108,7 @@ def test_accounts_installed_before_are_subscribed_by_the_hourly_job_once(world: 
         tasks.amocrm_refresh_tokens()
     finally:
         set_container(None)
-    assert world.account.webhook_urls == [destination_for(world.container, "30000001")]
+    assert world.account.webhook_urls == [world.container.amocrm_accounts().destination("30000001")]
     assert len(world.account.calls) == calls_after_first  # the second hour asks nothing
 
 
@@ -117,6 +116,6 @@ def test_a_new_secret_key_moves_the_webhook_to_the_new_address(world: World) -> 
     install(world)
     old = world.webhook_url
     moved = replace(world.container, settings=world.container.settings.with_(secret_key="k2"))
-    assert keep_subscribed(moved) == 1
-    assert world.account.webhook_urls == [destination_for(moved, "30000001")]
+    assert keep_subscribed(moved.install_ports(), "amocrm") == 1
+    assert world.account.webhook_urls == [moved.amocrm_accounts().destination("30000001")]
     assert old not in world.account.webhook_urls

@@ -47,7 +47,7 @@ def test_a_fresh_event_with_the_stored_application_token_still_works(world: Worl
     answer = world.event("ONCRMDEALUPDATE", ts=a_minute_ago)
 
     assert answer.status_code == 200
-    assert world.queued == [("jobs.tasks.bitrix24_deal_changed", (portal.id, "5"))]
+    assert world.queued == [("jobs.tasks.crm_deal_changed", (portal.id, "5"))]
 
 
 def test_a_robot_call_replayed_later_is_refused(world: World) -> None:
@@ -94,7 +94,7 @@ def test_onappupdate_replaces_the_application_token_and_records_the_version(
     assert world.event("ONCRMDEALUPDATE").status_code == 200
     world.portal.application_token = old
     assert world.event("ONCRMDEALUPDATE").status_code == 401
-    assert world.queued == [("jobs.tasks.bitrix24_deal_changed", (portal.id, "5"))]
+    assert world.queued == [("jobs.tasks.crm_deal_changed", (portal.id, "5"))]
 
 
 def test_a_forged_onappupdate_cannot_swap_the_application_token(world: World) -> None:

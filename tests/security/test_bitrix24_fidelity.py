@@ -22,12 +22,12 @@ from tests.security.bitrix24_world import World, world, world_settings
 
 __all__ = ["world"]  # the fixture
 
-WITHOUT_USER = tuple(s for s in SCOPES if s != "user_brief")
+WITHOUT_USER = tuple(s for s in SCOPES if s not in {"user", "user_brief", "user_basic"})
 
 
 @pytest.fixture
 def narrow_portal() -> Iterator[tuple[PortalState, str]]:
-    """A portal whose app card grants rentflow's scopes but ``user_brief``."""
+    """A portal whose app card grants rentflow's scopes without a user scope."""
     state = PortalState(scope=WITHOUT_USER)
     with serve(create_emulator(state)) as url:
         yield state, url
@@ -53,7 +53,7 @@ def test_a_method_outside_the_apps_scopes_gets_403_insufficient_scope(
 
 def test_rentflows_declared_scopes_cover_the_install(world: World) -> None:
     assert world.install().status_code == 200
-    assert "user.current" in world.portal.inner_calls  # granted by user_brief
+    assert "user.current" in world.portal.inner_calls  # granted by user_basic
 
 
 MARKET_CLIENT_ID = "app.573ad8a0346747.09223434"  # the client_id of settings/oauth/index.md

@@ -5,8 +5,9 @@ api-reference/common/users/user-admin)."""
 
 from __future__ import annotations
 
+from backend.web import bitrix24_flows as flows
 from tests import factories
-from tests.security.bitrix24_world import World, frame_of, world
+from tests.security.bitrix24_world import World, token_of, world
 
 __all__ = ["world"]  # the fixture
 
@@ -28,50 +29,53 @@ def test_a_deal_tab_frame_cannot_save_the_stage_mapping(world: World) -> None:
         PLACEMENT_OPTIONS='{"ID": "5"}',
     )  # fmt: skip
     assert tab.status_code == 200
+    tab_frame = flows.sign_frame(world.container, portal.id or 0, flows.TAB_FRAME, "5")
 
     saved = world.web.post(
-        "/bitrix24/app/mapping",
-        data={"frame": frame_of(tab), "status:0:NEW": "signed", "billing_mode": "lease_deal"},
+        "/workspace/pipelines",
+        data={"t": tab_frame, "status:0:NEW": "signed", "billing_mode": "lease_deal"},
     )
 
-    assert saved.status_code == 403
+    assert saved.status_code == 401
     assert _mappings(world, portal.id) == {}
 
 
-def test_a_manager_opening_the_app_page_gets_403_and_no_settings_frame(world: World) -> None:
-    world.installed()
-
-    page = world.open("/bitrix24/app", MANAGER, PLACEMENT="DEFAULT")
-
-    assert page.status_code == 403
-    assert 'name="frame"' not in page.get_data(as_text=True)
-
-
-def test_an_administrator_saves_the_mapping_with_the_app_page_frame(world: World) -> None:
+def test_a_manager_enters_the_workspace_but_its_settings_answer_403(world: World) -> None:
     portal = world.installed()
-    page = world.open("/bitrix24/app", 1, PLACEMENT="DEFAULT")
-    assert page.status_code == 200
+    token = token_of(world.open("/bitrix24/app", MANAGER, PLACEMENT="DEFAULT"))
+
+    page = world.web.get("/workspace/pipelines", query_string={"t": token})
+    saved = world.web.post(
+        "/workspace/pipelines",
+        data={"t": token, "status:0:NEW": "signed", "billing_mode": "lease_deal"},
+    )
+
+    assert [page.status_code, saved.status_code] == [403, 403]
+    assert "status:0:NEW" not in page.get_data(as_text=True)
+    assert _mappings(world, portal.id) == {}
+
+
+def test_an_administrator_saves_the_mapping_with_the_workspace_token(world: World) -> None:
+    portal = world.installed()
+    token = token_of(world.open("/bitrix24/app", 1, PLACEMENT="DEFAULT"))
 
     saved = world.web.post(
-        "/bitrix24/app/mapping",
-        data={"frame": frame_of(page), "status:0:NEW": "signed", "billing_mode": "lease_deal"},
+        "/workspace/pipelines",
+        data={"t": token, "status:0:NEW": "signed", "billing_mode": "lease_deal"},
     )
 
     assert saved.status_code == 200
     assert list(_mappings(world, portal.id)) == ["0"]
 
 
-def test_the_app_page_frame_cannot_drive_the_deal_tab(world: World) -> None:
+def test_a_workspace_token_cannot_drive_the_deal_tab(world: World) -> None:
     portal = world.installed()
-    page = world.open("/bitrix24/app", 1, PLACEMENT="DEFAULT")
+    token = token_of(world.open("/bitrix24/app", 1, PLACEMENT="DEFAULT"))
 
     pressed = world.web.post(
-        "/bitrix24/deal-tab/action", data={"frame": frame_of(page), "action": "issue_act"}
-    )
-    created = world.web.post(
-        "/bitrix24/deal-tab/lease", data={"frame": frame_of(page), "number": "X-1"}
+        "/bitrix24/deal-tab/action", data={"frame": token, "action": "issue_act"}
     )
 
-    assert [pressed.status_code, created.status_code] == [403, 403]
+    assert pressed.status_code == 401
     with world.container.uow(portal.id) as uow:
         assert uow.leases.list() == []

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from backend.domain.lease import LeaseStatus
-from backend.services.deal_resync import deals_to_resync
+from backend.services.deal_resync import ChangedDeals, deals_to_resync
 from backend.services.leases import register_lease
 from tests import factories
 from tests.security.bitrix24_world import World, world
@@ -38,8 +38,8 @@ def test_a_deal_moved_while_rentflow_was_down_moves_its_lease_at_the_next_resync
     def resync() -> list[str]:
         with world.container.uow() as uow:
             stored = uow.portals.get(portal.id or 0)
-        source = runtime.bitrix24_changed_deals(world.container, stored)
-        assert source is not None
+        source = world.container.crm(stored)
+        assert isinstance(source, ChangedDeals)
         return deals_to_resync(
             world.container.uow(portal.id), world.container.clock, portal.id or 0, source
         )
@@ -48,7 +48,7 @@ def test_a_deal_moved_while_rentflow_was_down_moves_its_lease_at_the_next_resync
     runtime.set_container(world.container)
     try:
         for deal_id in queued:
-            tasks.bitrix24_deal_changed(portal.id, deal_id)
+            tasks.crm_deal_changed(portal.id, deal_id)
     finally:
         runtime.set_container(None)
 

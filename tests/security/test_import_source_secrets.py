@@ -16,11 +16,10 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from backend.bootstrap import Container
-from backend.bulk.wiring import run_portal_import
 from backend.cli import main
 from backend.db.tables import PremisesRow
 from backend.services.api_keys import create_key
-from backend.services.import_schedule import SEALED_PASSWORDS, save_settings
+from backend.services.import_schedule import SEALED_PASSWORDS, run_portal_import, save_settings
 from backend.web.app import create_app
 from tests.bulk_world import EXAMPLE_XML, new_portal
 from tests.sftp_server import PASSWORD, USER, sftp_server
@@ -65,7 +64,7 @@ def test_a_saved_sftp_password_is_nowhere_in_the_database_and_the_run_still_logs
         save_settings(uow, container.clock, {"sources": [sftp_url]})
         uow.commit()
     assert NEEDLE not in database_bytes(container)
-    (report,) = run_portal_import(container, portal_id, "manual")
+    (report,) = run_portal_import(container.bulk_ports(), portal_id, "manual")
     assert report.status == "ok", report.error
     assert premises_count(container) == 5
     assert NEEDLE not in database_bytes(container)
@@ -89,7 +88,7 @@ def test_the_api_seals_the_password_shows_it_masked_and_keeps_it_when_sent_back_
     again = {"sources": [masked], "schedule": "0 3 * * *"}
     assert client.put("/api/v1/imports/settings", json=again, headers=auth).status_code == 200
     assert NEEDLE not in database_bytes(container)
-    (report,) = run_portal_import(container, portal_id, "manual")
+    (report,) = run_portal_import(container.bulk_ports(), portal_id, "manual")
     assert report.status == "ok", report.error
 
 
@@ -111,7 +110,7 @@ def test_the_cli_settings_command_seals_the_password_and_never_prints_it(
     masked = sftp_url.replace(f":{PASSWORD}@", ":***@")
     assert json.loads(shown.output)["sources"] == [masked]
     assert NEEDLE not in database_bytes(container)
-    (report,) = run_portal_import(container, portal_id, "manual")
+    (report,) = run_portal_import(container.bulk_ports(), portal_id, "manual")
     assert report.status == "ok", report.error
 
 
@@ -123,7 +122,7 @@ def test_a_password_stored_plain_before_sealing_is_sealed_at_the_next_run(
         portal = uow.portals.get(portal_id)
         uow.portals.save(replace(portal, settings={"imports": {"sources": [sftp_url]}}))
         uow.commit()
-    (report,) = run_portal_import(container, portal_id, "manual")
+    (report,) = run_portal_import(container.bulk_ports(), portal_id, "manual")
     assert report.status == "ok", report.error
     stored = stored_imports(container, portal_id)
     assert PASSWORD not in json.dumps(stored["sources"])

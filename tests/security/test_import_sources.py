@@ -12,8 +12,7 @@ import pytest
 
 from backend.bootstrap import Container
 from backend.bulk.sources import RemoteFiles, _check_public
-from backend.bulk.wiring import run_portal_import
-from backend.services.import_schedule import SourceUnavailable, save_settings
+from backend.services.import_schedule import SourceUnavailable, run_portal_import, save_settings
 from tests.bulk_world import EXAMPLE_XML, new_portal
 from tests.loopback import serve
 
@@ -91,7 +90,7 @@ def test_a_production_import_run_from_a_loopback_source_fails_and_names_why(
     with production.uow(portal_id) as uow:
         save_settings(uow, production.clock, {"sources": f"{base}/offers.xml"})
         uow.commit()
-    (report,) = run_portal_import(production, portal_id, "manual")
+    (report,) = run_portal_import(production.bulk_ports(), portal_id, "manual")
     assert report.status == "failed"
     assert "local or private address" in report.error
     assert seen == []

@@ -15,10 +15,10 @@ from backend.domain.billing import BillingPeriod, DocumentKind, DocumentLine
 from backend.domain.documents import IssuedDocument
 from backend.domain.lease import LeaseStatus
 from backend.domain.money import Money
-from backend.onec.polling import poll_portal
 from backend.services.billing import run_portal
 from backend.services.document_links import publish_document
 from backend.services.leases import register_lease
+from backend.services.onec_runs import poll_portal
 from backend.services.portals import install_portal, uninstall_portal
 from backend.web.app import create_app
 from crm_mappings.port import CrmAuthLost
@@ -112,7 +112,9 @@ def test_billing_skips_an_uninstalled_portal(container: Container) -> None:
 def test_the_1c_poll_of_an_uninstalled_portal_does_nothing(container: Container) -> None:
     portal_id = _portal(container)
     _uninstall(container, portal_id)
-    assert poll_portal(container, portal_id) is None  # port 9 would refuse: never called
+    assert (
+        poll_portal(container.onec_ports(), portal_id) is None
+    )  # port 9 would refuse: never called
 
 
 def test_tokens_saved_after_the_uninstall_are_not_stored(container: Container) -> None:

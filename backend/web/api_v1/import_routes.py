@@ -20,7 +20,6 @@ from backend.web.api_v1.http import (
 from backend.web.api_v1.register_routes import import_batch
 from backend.web.deps import container
 
-IMPORT_TASK = "jobs.bulk_tasks.import_portal"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -83,7 +82,7 @@ def put_import_settings(caller: ApiCaller, body: s.ImportSettingsIn) -> s.Import
     status=202,
 )
 def run_import_now(caller: ApiCaller) -> s.Queued:
-    container().send_task(IMPORT_TASK, caller.portal_id, "manual")
+    container().tasks.import_portal(caller.portal_id, "manual")
     return s.Queued(queued=True)
 
 

@@ -258,6 +258,7 @@ def post_statement(caller: ApiCaller, data: bytes) -> s.StatementOut:
         try:
             summary = import_statement(
                 uow, built.clock, io.BytesIO(data), queue=built.queue_lease_event,
+                news_queue=built.queue_payment_news,
                 max_bytes=built.settings.statement_max_mb * 1024 * 1024,
             )  # fmt: skip
         except StatementError as exc:

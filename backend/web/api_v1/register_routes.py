@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from backend.domain.bulk import Located
 from backend.domain.parties import PremisesKind
 from backend.domain.premises import (
     PersonalAccount,
@@ -20,7 +21,7 @@ from backend.domain.tenant_matching import (
     normalise_phone,
 )
 from backend.services.api_keys import ApiCaller
-from backend.services.imports import Located, import_records
+from backend.services.imports import import_records
 from backend.web.api_v1 import schemas as s
 from backend.web.api_v1.http import (
     ApiProblem,

@@ -25,7 +25,6 @@ from backend.web.cabinet.nav import NavEntry, add
 from backend.web.cabinet.session import cabinet_view, container, current_tenant
 from documents.links import content_disposition
 
-PUSH_TASK = "jobs.channel_tasks.push_request_task"
 KINDS = {
     RequestKind.TECHNICAL: _("Technical"),
     RequestKind.ORGANISATIONAL: _("Organisational"),
@@ -106,7 +105,7 @@ def file_request() -> ResponseReturnValue:
         request_id = tenant_requests.file_request(
             c.uow, c.clock, c.document_storage(), ref.portal_id, ref.tenant_id, lease_id,
             values["kind"], values["text"], files,
-            queue=lambda pid, rid: c.send_task(PUSH_TASK, pid, rid),
+            queue=c.tasks.request_task,
         )  # fmt: skip
     except ValueError:
         return _form(values, {"lease": _message(InvalidRequest("lease", ""))}, 422)

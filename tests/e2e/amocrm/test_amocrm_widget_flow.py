@@ -14,9 +14,10 @@ import requests
 
 from backend.domain.lease import LeaseStatus
 from backend.domain.portal import PortalStatus
+from backend.queued_tasks import DEAL_ACTION, DEAL_CHANGED
 from backend.services.crm_sync import STATUS_LABELS_RU, deal_update_for_event, load_mapping
-from backend.web.amocrm import DP_ACTION_TASK, LEAD_CHANGED_TASK
-from crm_mappings.amocrm.lifecycle import disable_signature, refresh_idle_accounts
+from backend.services.installation import refresh_idle
+from crm_mappings.amocrm.lifecycle import disable_signature
 from crm_mappings.amocrm.webhooks import webhook_destination
 from crm_mappings.mapping import LeaseEvent
 from crm_mappings.port import CrmAuthLost, DealComment, LeaseField
@@ -150,7 +151,7 @@ def test_digital_pipeline_issue_invoice_issues_the_lead_s_next_invoice(world: Wo
     url = f"{world.rentflow}/amocrm/dp"
     answer = digital_pipeline_call(world.account, url, lead, world.dp_settings("issue_invoice"))
     assert answer.status_code == 200
-    assert world.queued == [(DP_ACTION_TASK, portal_id, str(lead), "issue_invoice")]
+    assert world.queued == [(DEAL_ACTION, portal_id, str(lead), "issue_invoice")]
     world.run_queued()
     with world.container.uow(portal_id) as uow:
         (invoice,) = uow.documents.for_lease(lease_id)
@@ -225,7 +226,7 @@ def test_disabling_the_integration_forgets_the_tokens_and_stops_the_account(
     calls_before = len(world.account.calls)
     set_container(world.container)
     try:
-        tasks.amocrm_lead_changed(portal_id, str(lead))  # a task queued before: does nothing
+        tasks.crm_deal_changed(portal_id, str(lead))  # a task queued before: does nothing
     finally:
         set_container(None)
     assert len(world.account.calls) == calls_before
@@ -245,17 +246,17 @@ def test_one_webhook_with_several_leads_queues_each_lead_once(world: World) -> N
     answer = requests.post(world.webhook_url, data=form, timeout=30)
     assert answer.status_code == 200
     assert world.queued == [
-        (LEAD_CHANGED_TASK, portal_id, "11"),
-        (LEAD_CHANGED_TASK, portal_id, "12"),
+        (DEAL_CHANGED, portal_id, "11"),
+        (DEAL_CHANGED, portal_id, "12"),
     ]
 
 
 def test_idle_accounts_are_refreshed_before_their_token_ends(world: World) -> None:
     portal_id = install(world)
     before = world.container.token_store(portal_id).load()
-    assert refresh_idle_accounts(world.container) == 0
+    assert refresh_idle(world.container.install_ports(), "amocrm") == 0
     world.clock.moment = before.expires_at - timedelta(hours=1)
-    assert refresh_idle_accounts(world.container) == 1
+    assert refresh_idle(world.container.install_ports(), "amocrm") == 1
     after = world.container.token_store(portal_id).load()
     assert after.refresh_token != before.refresh_token
     assert after.expires_at > before.expires_at
@@ -268,8 +269,9 @@ def test_a_lost_refresh_marks_the_account_and_tells_the_managers(world: World) -
     before = world.container.token_store(portal_id).load()
     world.account.revoke_all()  # the refresh token is dead on amoCRM's side
     world.clock.moment = before.expires_at - timedelta(hours=1)
-    assert refresh_idle_accounts(world.container) == 0
-    assert refresh_idle_accounts(world.container) == 0  # twice the same day: one email
+    ports = world.container.install_ports()
+    assert refresh_idle(ports, "amocrm") == 0
+    assert refresh_idle(ports, "amocrm") == 0  # twice the same day: one email
     with world.container.uow() as uow:
         assert uow.portals.get(portal_id).status.value == "auth_lost"
         (message,) = [

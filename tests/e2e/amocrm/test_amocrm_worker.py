@@ -24,7 +24,7 @@ def test_webhook_task_runs_on_a_worker_and_the_lease_follows(world: World) -> No
     with world.container.uow(portal_id) as uow:
         uow.mappings.save(PIPELINE, {"10003": "on_signing"}, {})
         uow.commit()
-    world.app.config.pop("RENTFLOW_ENQUEUE")  # the web app now sends through the broker
+    world.container.task_sender = None  # the web app now sends through the broker
     runtime.set_container(world.container)
     celery = make_celery(world.container.settings)
     try:

@@ -1,5 +1,7 @@
-"""script.js in a real browser: the lead-card panel and the advanced settings page against the
-backend, with amoCRM's SDK calls stood in by a small page (jQuery from Debian, AMD ``define``)."""
+"""script.js's digital-pipeline settings in a real browser against the backend, amoCRM's SDK
+calls stood in by a small page (jQuery from Debian, AMD ``define``). The lead card and the
+advanced settings page are driven in the sandbox account, which hosts the widget as amoCRM
+does: tests/browser/test_amocrm_workspace.py."""
 
 from __future__ import annotations
 
@@ -9,9 +11,8 @@ from typing import Any
 import pytest
 from flask import Flask, Response
 
-from backend.domain.lease import LeaseStatus
 from crm_mappings.amocrm.widget_package import widget_files
-from tests.e2e.amocrm.world import PIPELINE, World, install, lease_on_lead
+from tests.e2e.amocrm.world import World, install
 from tests.loopback import serve
 
 pytestmark = pytest.mark.browser
@@ -84,114 +85,6 @@ def browser(chromium: Any) -> Any:
     if not JQUERY.exists():
         pytest.skip("needs Debian's libjs-jquery")
     return chromium
-
-
-def test_lead_card_panel_shows_the_lease(world: World, browser: object) -> None:
-    portal_id = install(world)
-    lead = world.account.add_lead("Аренда офиса 101")
-    lease_on_lead(world, portal_id, lead, status=LeaseStatus.SIGNED)
-    with serve(_page_app(world, lead, "lcard")) as page_url:
-        page = browser.new_page()  # type: ignore[attr-defined]
-        page.goto(page_url)
-        page.wait_for_selector(".rentflow-panel[data-state=lease]")
-        number = page.inner_text(".rentflow-number")
-        debt = page.inner_text(".rentflow-debt")
-        planned = page.locator(".rentflow-schedule li").count()
-        page.close()
-    assert (number, debt) == ("А-15/2026", "0.00")
-    assert planned == 6  # the first six planned documents
-
-
-def test_advanced_settings_save_the_stage_mapping(world: World, browser: object) -> None:
-    portal_id = install(world)
-    with serve(_page_app(world, 0, "advanced_settings")) as page_url:
-        page = browser.new_page()  # type: ignore[attr-defined]
-        page.goto(page_url)
-        form = f"form.rentflow-mapping[data-pipeline='{PIPELINE}']"
-        page.wait_for_selector(form)
-        page.select_option(f"{form} select[data-status='10004']", "signed")
-        page.select_option(f"{form} select[data-event='invoice_issued']", "10005")
-        page.click(f"{form} button[type=submit]")
-        page.wait_for_selector(f"{form} .rentflow-saved:has-text('Сохранено')")
-        page.close()
-    with world.container.uow(portal_id) as uow:
-        statuses, events = uow.mappings.get(PIPELINE) or ({}, {})
-    assert statuses["10004"] == "signed"
-    # the admin's choice, saved with the suggestion the page pre-filled ("Оплачено" -> paid)
-    assert events == {"invoice_issued": "10005", "paid": "10006"}
-
-
-def test_a_lease_created_in_the_panel_then_shows(world: World, browser: object) -> None:
-    portal_id = install(world)
-    lead = world.account.add_lead("Аренда офиса 7")
-    doc = Path(__file__).resolve().parents[3] / "docs" / "lease-input.md"
-    example = doc.read_text("utf-8").split("```json\n", 1)[1].split("```", 1)[0]
-    with serve(_page_app(world, lead, "lcard")) as page_url:
-        page = browser.new_page()  # type: ignore[attr-defined]
-        page.goto(page_url)
-        page.wait_for_selector(".rentflow-panel[data-state=empty]")
-        page.fill("form.rentflow-create textarea", example)
-        page.click("form.rentflow-create button[type=submit]")
-        page.wait_for_selector(".rentflow-panel[data-state=lease]")
-        number = page.inner_text(".rentflow-number")
-        page.close()
-    with world.container.uow(portal_id) as uow:
-        lease = uow.leases.by_deal(str(lead))
-    assert lease is not None
-    assert number == lease.number
-
-
-def test_the_issue_next_invoice_button_issues_it_and_the_panel_lists_it(
-    world: World, browser: object
-) -> None:
-    portal_id = install(world)
-    lead = world.account.add_lead("Аренда офиса 101")
-    lease_id = lease_on_lead(world, portal_id, lead, status=LeaseStatus.SIGNED)
-    with serve(_page_app(world, lead, "lcard")) as page_url:
-        page = browser.new_page()  # type: ignore[attr-defined]
-        page.goto(page_url)
-        page.click(".rentflow-actions button[data-action=issue_next_invoice]")
-        page.wait_for_selector(".rentflow-action-result:has-text('Готово')")
-        listed = page.inner_text(".rentflow-documents")
-        page.close()
-    with world.container.uow(portal_id) as uow:
-        (invoice,) = uow.documents.for_lease(lease_id)
-    assert invoice.number in listed
-    assert world.queued == [("jobs.tasks.crm_document_issued", portal_id, invoice.id)]
-
-
-def test_advanced_settings_edit_a_landlord_and_the_1c_settings(
-    world: World, browser: object
-) -> None:
-    portal_id = install(world)
-    lease_on_lead(world, portal_id, world.account.add_lead("L"))
-    with serve(_page_app(world, 0, "advanced_settings")) as page_url:
-        page = browser.new_page()  # type: ignore[attr-defined]
-        page.goto(page_url)
-        landlord = "form.rentflow-landlord[data-id]:not([data-id=''])"
-        page.fill(f"{landlord} input[name='numbering.invoice.prefix']", "АР-")
-        page.click(f"{landlord} button[type=submit]")
-        page.wait_for_selector(f"{landlord} .rentflow-saved:has-text('Сохранено')")
-        page.fill(
-            "form.rentflow-onec input[name=odata_url]", "https://1c.example/odata/standard.odata"
-        )
-        page.fill("form.rentflow-onec input[name=password]", "s3cret-1c")
-        page.click("form.rentflow-onec button[type=submit]")
-        page.wait_for_selector("form.rentflow-onec[data-password-set='1']")
-        password_shown = page.input_value("form.rentflow-onec input[name=password]")
-        html = page.content()
-        page.close()
-    with world.container.uow() as uow:
-        onec = uow.portals.get(portal_id).settings["onec"]
-    with world.container.uow(portal_id) as uow:
-        (entity,) = uow.parties.landlords()
-        numbering = uow.parties.landlord_settings(entity.id or 0)["numbering"]
-    assert onec["odata_url"] == "https://1c.example/odata/standard.odata"
-    assert "password" not in onec  # sealed on write
-    assert world.container.cipher.decrypt(onec["password_encrypted"]) == {"password": "s3cret-1c"}
-    assert password_shown == ""
-    assert "s3cret-1c" not in html
-    assert numbering["invoice"]["prefix"] == "АР-"
 
 
 def test_the_digital_pipeline_action_gets_the_account_s_token_from_rentflow(

@@ -13,8 +13,8 @@ import requests
 from backend.bootstrap import Container, bootstrap
 from backend.config import Settings
 from backend.ports import FixedClock
+from backend.queued_tasks import DEAL_ACTION, DEAL_CHANGED
 from backend.services.leases import register_lease
-from backend.web.amocrm import DP_ACTION_TASK, LEAD_CHANGED_TASK
 from backend.web.app import create_app
 from crm_mappings.amocrm.disposable_token import audience_for, issue_widget_token
 from crm_mappings.amocrm.signing import account_secret
@@ -90,8 +90,8 @@ class World:
             while self.queued:
                 name, *args = self.queued.pop(0)
                 runners = {
-                    LEAD_CHANGED_TASK: tasks.amocrm_lead_changed,
-                    DP_ACTION_TASK: tasks.amocrm_dp_action,
+                    DEAL_CHANGED: tasks.crm_deal_changed,
+                    DEAL_ACTION: tasks.amocrm_dp_action,
                 }
                 runners[name](*args)
         finally:
@@ -124,7 +124,7 @@ def world(settings: Settings, clock: FixedClock) -> Iterator[World]:
         )
         container = bootstrap(real, clock=clock)
         app = create_app(container=container)
-        app.config["RENTFLOW_ENQUEUE"] = lambda *call: queued.append(call)
+        container.task_sender = lambda *call: queued.append(call)
         dispatch.target = app
         yield World(account, container, rentflow_url, queued, clock, app, amo_url)
         container.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import date
 from decimal import Decimal
@@ -61,15 +62,15 @@ def _lease_status(world: World, portal: Portal, lease_id: int) -> LeaseStatus:
 def _map_stages(world: World) -> str:
     page = world.act("placements/DEFAULT/open")
     assert page["status"] == 200
-    frame = re.search(r'name="frame" value="([^"]+)"', page["body"])
+    frame = re.search(r"[?&;]t=([^&\"]+)", page["body"])  # the workspace's links carry it
     assert frame is not None
-    section = requests.post(
-        f"{world.app_url}bitrix24/app/pipelines", data={"frame": frame.group(1)}, timeout=60
+    section = requests.get(
+        f"{world.app_url}workspace/pipelines", params={"t": frame.group(1)}, timeout=60
     )
     assert "Счета аренды" in section.text  # both pipelines are offered
     saved = requests.post(
-        f"{world.app_url}bitrix24/app/mapping",
-        data={"frame": frame.group(1), **MAPPING},
+        f"{world.app_url}workspace/pipelines",
+        data={"t": frame.group(1), **MAPPING},
         timeout=60,
     )
     assert saved.status_code == 200
@@ -85,7 +86,8 @@ def test_install_binds_the_portal_once_and_reinstall_duplicates_nothing(world: W
         "ONAPPUNINSTALL", "ONAPPUPDATE", "ONCRMDEALADD", "ONCRMDEALDELETE", "ONCRMDEALUPDATE",
         "ONTASKUPDATE",
     ]  # fmt: skip
-    assert [p["placement"] for p in state["placements"]] == ["CRM_DEAL_DETAIL_TAB"]
+    # the deal tab, and the app by a link (the deal's lease link opens the lease card)
+    assert [p["placement"] for p in state["placements"]] == ["CRM_DEAL_DETAIL_TAB", "REST_APP_URI"]
     assert len(state["userfields"]) == 9
     assert len(state["robots"]) == 4
 
@@ -255,38 +257,49 @@ def _invoice(lease_id: int) -> IssuedDocument:
     )
 
 
-def test_a_lease_is_created_from_the_deal_tab(world: World) -> None:
+def test_a_lease_is_created_from_the_deal_tab_with_the_full_form(world: World) -> None:
     portal = _install(world)
-    deal_id = str(world.portal.add_deal({"title": "Склад 7", "assignedById": 7})["id"])
+    deal_id = str(world.portal.add_deal({"title": "Склад 7", "assignedById": 7,
+                                         "companyId": 1})["id"])  # fmt: skip
     with world.container.uow(portal.id) as uow:
-        uow.parties.add_landlord(factories.landlord())
+        landlord = uow.parties.add_landlord(factories.landlord())
         uow.commit()
     tab = world.act("placements/CRM_DEAL_DETAIL_TAB/open", options={"ID": deal_id})
-    assert "Создать договор из сделки" in tab["body"]
-    frame = re.search(r'name="frame" value="([^"]+)"', tab["body"])
-    assert frame is not None
-    landlord = re.search(r'name="landlord_id"><option value="(\d+)"', tab["body"])
-    assert landlord is not None
+    link = re.search(r'id="create-lease" href="([^"]+)"', tab["body"])
+    assert link is not None
+    form_url = html.unescape(link.group(1))
+    shown = requests.get(form_url, timeout=60)
+    assert 'value="ООО &#34;Василёк&#34;"' in shown.text  # the deal's company, prefilled
+    token = re.search(r'name="t" value="([^"]+)"', shown.text)
+    assert token is not None
 
     created = requests.post(
-        f"{world.app_url}bitrix24/deal-tab/lease",
+        form_url,
         data={
-            "frame": frame.group(1), "landlord_id": landlord.group(1), "number": "С-7/2026",
+            "t": token.group(1), "landlord": str(landlord), "number": "С-7/2026",
             "signed_on": "2026-01-20", "start": "2026-02-01", "end": "2026-12-31",
-            "rent": "80000", "vat": "22", "vat_included": "1", "premises_code": "7",
-            "area": "120", "tenant_name": 'ООО "Василёк"', "tenant_inn": "7728168971",
+            "rent_basis": "per_month", "rent": "80000", "vat": "22", "vat_included": "1",
+            "premises_code": "7", "area": "120", "billing_unit": "quarter", "billing_every": "1",
+            "issue_anchor": "before_start", "issue_days": "5", "due_anchor": "after_issue",
+            "due_days": "10", "auto_send": "1", "tenant_kind": "legal_entity",
+            "tenant_name": 'ООО "Василёк"', "tenant_inn": "7728168971",
+            "tenant_emails": "buh@vasilek.example", "manager": "7", "supervisor": "9",
         },
         timeout=60,
     )  # fmt: skip
 
-    assert created.status_code == 200
+    assert created.status_code == 200  # the card, after the redirect
     assert "С-7/2026" in created.text
     with world.container.uow(portal.id) as uow:
         lease = uow.leases.by_deal(deal_id)
     assert lease is not None
     assert lease.status is LeaseStatus.DRAFT
+    assert lease.auto_send
+    assert lease.due_rule.days == 10
     assert lease.manager is not None
-    assert lease.manager.crm_user_id == "7"
+    assert (lease.manager.crm_user_id, lease.manager.email) == ("7", "manager@portal.example")
+    again = world.act("placements/CRM_DEAL_DETAIL_TAB/open", options={"ID": deal_id})
+    assert 'id="open-card"' in again["body"]
 
 
 @pytest.mark.both_databases

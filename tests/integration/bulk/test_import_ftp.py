@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from backend.bootstrap import Container
-from backend.bulk.wiring import run_portal_import
+from backend.services.import_schedule import run_portal_import
 from tests.bulk_world import EXAMPLE_XML, new_portal
 from tests.ftp_server import PASSWORD, USER, ftp_server
 from tests.integration.bulk.test_import_schedule import configure, outbox, premises_count
@@ -23,7 +23,7 @@ def test_an_ftp_file_is_imported_and_left_in_place(container: Container, tmp_pat
     with ftp_server(tmp_path) as port:
         url = f"ftp://{USER}:{PASSWORD}@127.0.0.1:{port}/offers.xml"
         configure(container, portal_id, sources=[url])
-        (report,) = run_portal_import(container, portal_id, "manual")
+        (report,) = run_portal_import(container.bulk_ports(), portal_id, "manual")
     assert report.status == "ok", report.error
     assert premises_count(container) == 5
     assert remote.read_bytes() == EXAMPLE_XML.read_bytes()
@@ -40,7 +40,7 @@ def test_an_ftp_file_is_deleted_from_the_server_after_reading_when_asked(
     with ftp_server(tmp_path) as port:
         url = f"ftp://{USER}:{PASSWORD}@127.0.0.1:{port}/export/offers.xml"
         configure(container, portal_id, sources=[url], delete_after_read=True)
-        (report,) = run_portal_import(container, portal_id, "manual")
+        (report,) = run_portal_import(container.bulk_ports(), portal_id, "manual")
     assert report.status == "ok", report.error
     assert report.warnings == []
     assert premises_count(container) == 5
@@ -56,7 +56,7 @@ def test_a_wrong_ftp_password_is_a_failed_run_that_never_shows_it(
         url = f"ftp://{USER}:wrong-pass@127.0.0.1:{port}/offers.xml"
         configure(container, portal_id, sources=[url], report_to="ops@landlord.example")
         with caplog.at_level(logging.DEBUG):
-            (report,) = run_portal_import(container, portal_id, "manual")
+            (report,) = run_portal_import(container.bulk_ports(), portal_id, "manual")
     assert report.status == "failed"
     assert "530" in report.error  # the server's "login incorrect"
     assert premises_count(container) == 0
@@ -76,7 +76,7 @@ def test_a_missing_ftp_file_is_a_failed_run_naming_the_file(
     with ftp_server(tmp_path) as port:
         url = f"ftp://{USER}:{PASSWORD}@127.0.0.1:{port}/missing-offers.xml"
         configure(container, portal_id, sources=[url])
-        (report,) = run_portal_import(container, portal_id, "manual")
+        (report,) = run_portal_import(container.bulk_ports(), portal_id, "manual")
     assert report.status == "failed"
     assert "missing-offers.xml" in report.error
     assert "550" in report.error  # the server's "no such file"

@@ -11,10 +11,14 @@ import pytest
 from sqlalchemy import func, select
 
 from backend.bootstrap import Container
-from backend.bulk.wiring import run_portal_import
 from backend.db.tables import OutboxRow, PremisesRow
 from backend.ports import FixedClock
-from backend.services.import_schedule import due_portals, save_settings, sources_to_fetch
+from backend.services.import_schedule import (
+    due_portals,
+    run_portal_import,
+    save_settings,
+    sources_to_fetch,
+)
 from backend.services.portal_settings import InvalidSettings
 from tests.bulk_world import EXAMPLE_XML, new_portal
 from tests.loopback import free_port, serve
@@ -67,7 +71,7 @@ def test_run_now_imports_the_file_served_over_http_and_emails_ok(container: Cont
         configure(
             container, portal_id, sources=f"{base}/offers.xml", report_to="ops@landlord.example"
         )
-        (report,) = run_portal_import(container, portal_id, "manual")
+        (report,) = run_portal_import(container.bulk_ports(), portal_id, "manual")
     assert report.status == "ok"
     assert premises_count(container) == 5
     ((recipients, subject, body),) = outbox(container)
@@ -84,7 +88,7 @@ def test_an_unreachable_source_is_a_failed_run_in_the_log_and_the_report(
     portal_id = new_portal(container)
     url = f"http://127.0.0.1:{free_port()}/offers.xml"
     configure(container, portal_id, sources=url, report_to="ops@landlord.example")
-    (report,) = run_portal_import(container, portal_id, "manual")
+    (report,) = run_portal_import(container.bulk_ports(), portal_id, "manual")
     assert report.status == "failed"
     assert url in report.error
     assert outbox(container)[0][1] == "Импорт: ошибка"
@@ -96,7 +100,7 @@ def test_an_http_error_answer_is_a_failed_run(container: Container) -> None:
     portal_id = new_portal(container)
     with serve(file_app(b"gone", "404 Not Found")) as base:
         configure(container, portal_id, sources=f"{base}/offers.xml")
-        (report,) = run_portal_import(container, portal_id, "manual")
+        (report,) = run_portal_import(container.bulk_ports(), portal_id, "manual")
     assert report.status == "failed"
     assert "HTTP 404" in report.error
 
@@ -105,7 +109,7 @@ def test_the_first_failing_file_stops_the_files_after_it(container: Container) -
     portal_id = new_portal(container)
     with serve(file_app(b"<broken")) as base:
         configure(container, portal_id, sources=f"{base}/a.xml, {base}/b.xml")
-        reports = run_portal_import(container, portal_id, "manual")
+        reports = run_portal_import(container.bulk_ports(), portal_id, "manual")
     assert [r.status for r in reports] == ["failed"]
 
 
@@ -119,7 +123,7 @@ def test_an_sftp_file_is_imported_then_deleted_when_asked(
     with sftp_server(tmp_path) as port:
         url = f"sftp://{USER}:{PASSWORD}@127.0.0.1:{port}/export/offers.xml"
         configure(container, portal_id, sources=[url], delete_after_read=True)
-        (report,) = run_portal_import(container, portal_id, "manual")
+        (report,) = run_portal_import(container.bulk_ports(), portal_id, "manual")
     assert report.status == "ok", report.error
     assert premises_count(container) == 5
     assert not remote.exists()
@@ -133,7 +137,7 @@ def test_a_wrong_sftp_password_is_a_failed_run_that_does_not_show_it(
     with sftp_server(tmp_path) as port:
         url = f"sftp://{USER}:wrong-pass@127.0.0.1:{port}/offers.xml"
         configure(container, portal_id, sources=[url])
-        (report,) = run_portal_import(container, portal_id, "manual")
+        (report,) = run_portal_import(container.bulk_ports(), portal_id, "manual")
     assert report.status == "failed"
     assert "wrong-pass" not in report.error + report.source
 
@@ -149,7 +153,7 @@ def test_the_schedule_is_due_when_its_cron_comes_round_and_not_again_after_the_r
         assert due_portals(container.uow, clock) == []
         clock.set(datetime(2026, 2, 1, 3, 0, tzinfo=UTC))
         assert due_portals(container.uow, clock) == [portal_id]
-        run_portal_import(container, portal_id, "schedule")
+        run_portal_import(container.bulk_ports(), portal_id, "schedule")
     clock.set(datetime(2026, 2, 1, 23, 0, tzinfo=UTC))
     assert due_portals(container.uow, clock) == []
     clock.set(datetime(2026, 2, 2, 3, 0, tzinfo=UTC))

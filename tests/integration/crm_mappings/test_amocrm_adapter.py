@@ -269,3 +269,12 @@ def test_a_400_is_an_error_not_a_retry(crm: AmoCrm, account: AmoAccount) -> None
     with pytest.raises(CrmError, match="400"):
         crm.update_deals([DealUpdate(str(lead), stage_id="1")])
     assert [c[2] for c in account.calls if c[0] == "PATCH"] == [400]
+
+
+def test_users_are_the_active_ones_with_their_e_mails(account: AmoAccount, crm: AmoCrm) -> None:
+    account.users.append({"id": 9003, "name": "Уволенный", "email": "gone@amo.example",
+                          "rights": {"is_active": False}})  # fmt: skip
+    users = {u.id: u for u in crm.list_users()}
+    assert users["9002"].name == "Михаил Менеджеров"
+    assert users["9002"].email == "manager@amo.example"
+    assert "9003" not in users

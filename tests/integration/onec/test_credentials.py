@@ -12,9 +12,8 @@ from sqlalchemy import text
 from backend.bootstrap import Container
 from backend.cli import main
 from backend.config import Settings
-from backend.onec.credentials import seal_stored_passwords
 from backend.onec.odata import SEALED_PASSWORD, ODataSettings
-from backend.onec.polling import poll_portal
+from backend.services.onec_runs import poll_portal, seal_stored_passwords
 from tests.payments_world import build_world
 
 
@@ -41,13 +40,13 @@ def test_a_plain_password_stored_before_is_sealed_by_the_poll_which_still_logs_i
     world = build_world(container)
     _store_plain(container, world.portal_id, base_url)
     assert "secret" in _stored_settings(container, world.portal_id)
-    summary = poll_portal(container, world.portal_id)
+    summary = poll_portal(container.onec_ports(), world.portal_id)
     assert summary is not None
     assert summary.added == 2  # the emulator accepted the decrypted password
     stored = _stored_settings(container, world.portal_id)
     assert "secret" not in stored
     assert SEALED_PASSWORD in stored
-    again = poll_portal(container, world.portal_id)
+    again = poll_portal(container.onec_ports(), world.portal_id)
     assert again is not None
     assert again.duplicates == 2  # and the sealed one, the next time
 
@@ -57,8 +56,8 @@ def test_the_poll_fan_out_seals_every_plain_password_once(
 ) -> None:
     world = build_world(container)
     _store_plain(container, world.portal_id, base_url)
-    assert seal_stored_passwords(container) == [world.portal_id]
-    assert seal_stored_passwords(container) == []
+    assert seal_stored_passwords(container.onec_ports()) == [world.portal_id]
+    assert seal_stored_passwords(container.onec_ports()) == []
     with container.uow() as uow:
         settings = uow.portals.get(world.portal_id).settings
     opened = ODataSettings.from_portal(settings, container.cipher)

@@ -87,10 +87,17 @@ def test_a_poll_finds_the_payments_and_pays_the_invoices_once(
 ) -> None:
     world = build_world(container)
     crm, moves = FakeCrm(holds_every_deal=True), QueuedMoves()
+    news: list[tuple[int, list[tuple[int, str]]]] = []
     with container.uow(world.portal_id) as uow:
-        first = poll_payments(uow, container.clock, _client(base_url), days=30, queue=moves)
+        first = poll_payments(
+            uow, container.clock, _client(base_url), days=30, queue=moves,
+            news_queue=lambda portal_id, items: news.append((portal_id, items)),
+        )  # fmt: skip
         uow.commit()
     moves.run(container, crm)
+    ((portal_id, items),) = news  # the deal's debt and a note follow the poll's money too
+    assert portal_id == world.portal_id
+    assert "по счёту № БП-000102" in items[0][1]
     assert first.added == 2
     assert first.invoices_paid == ["БП-000101"]
     assert first.invoices_partially_paid == ["БП-000102"]

@@ -251,7 +251,7 @@ def test_the_front_page_shows_the_account_and_links_to_rentflow_s_install_page(
     page = client.get("/").get_data(as_text=True)
     assert "Аренда" in page
     assert "Офис 101" in page
-    assert "href='http://127.0.0.1:8000/amocrm/install'" in page
+    assert 'href="http://127.0.0.1:8000/amocrm/install"' in page
 
 
 def _grant(client: FlaskClient, account: AmoAccount, **overrides: str) -> Any:

@@ -82,13 +82,14 @@ def test_the_scheduled_export_covers_the_previous_month() -> None:
 
 def test_the_export_email_reaches_the_accountant_with_the_xml(container: Container) -> None:
     from backend.mail.smtp import SmtpMailer
-    from backend.onec.exporting import export_store
     from backend.services.outbox import deliver_due
     from tests.smtp_sink import smtp_sink
 
     world = _world_with_an_act(container)
     with container.uow(world.portal_id) as uow:
-        result = export_month(uow, container.clock, export_store(container), year=2026, month=2)
+        result = export_month(
+            uow, container.clock, container.onec_ports().files, year=2026, month=2
+        )
         uow.commit()
     with smtp_sink() as (sink, port):
         report = deliver_due(
@@ -102,5 +103,5 @@ def test_the_export_email_reaches_the_accountant_with_the_xml(container: Contain
     assert attachment.get_content_type() == "application/xml"
     data = attachment.get_payload(decode=True)
     assert result.storage_key is not None
-    assert data == export_store(container).get(result.storage_key)
+    assert data == container.onec_ports().files.get(result.storage_key)
     validate(data)

@@ -71,6 +71,6 @@ def widget(settings: Settings, clock: FixedClock) -> Iterator[Widget]:
         uow.commit()
     app = create_app(container=container)
     built = Widget(container, app.test_client(), portal.id, int(registered.lease_id))
-    app.config["RENTFLOW_ENQUEUE"] = lambda *call: built.queued.append(call)
+    container.task_sender = lambda *call: built.queued.append(call)
     yield built
     container.dispose()

@@ -4,7 +4,7 @@ they refuse (rentflow in-process; the buttons themselves need no call to amoCRM)
 from __future__ import annotations
 
 from backend.domain.billing import DocumentKind
-from backend.web.amocrm_widget import DOCUMENT_TASK
+from backend.queued_tasks import DOCUMENT_ISSUED
 from tests.integration.web.amocrm_account import Widget
 
 
@@ -15,7 +15,7 @@ def test_issue_next_invoice_issues_it_and_queues_its_push_to_the_lead(widget: Wi
     assert answer.status_code == 200
     assert answer.json == {"outcome": "done", "issued": [invoice.id]}
     assert invoice.period.start.isoformat() == "2026-02-01"
-    assert widget.queued == [(DOCUMENT_TASK, widget.portal_id, invoice.id)]
+    assert widget.queued == [(DOCUMENT_ISSUED, widget.portal_id, invoice.id)]
 
 
 def test_issue_act_closes_an_ended_period_and_not_one_still_running(widget: Widget) -> None:

@@ -1,13 +1,16 @@
-"""The landlords section of the Bitrix24 app page over HTTP: an administrator adds a landlord,
-a wrong value comes back next to its field in the viewer's language with what was typed, a
-deal tab's frame cannot touch it, and the deal tab then offers the landlord by name."""
+"""The landlords section of the workspace, entered from the Bitrix24 app page, over HTTP: an
+administrator adds a landlord, a wrong value comes back next to its field in the viewer's
+language with what was typed, a deal tab's frame and a manager cannot touch it, and the deal
+tab then offers the landlord by name."""
 
 from __future__ import annotations
 
+import html
 import re
 
+from backend.web import bitrix24_flows as flows
 from tests import factories
-from tests.security.bitrix24_world import World, frame_of, world
+from tests.security.bitrix24_world import World, token_of, world
 
 __all__ = ["world"]  # the fixture
 
@@ -20,10 +23,8 @@ FORM = {
 }  # fmt: skip
 
 
-def _admin_frame(world: World) -> str:
-    page = world.open("/bitrix24/app", 1, PLACEMENT="DEFAULT")
-    assert page.status_code == 200
-    return frame_of(page)
+def _admin_frame(world: World, user_id: int = 1) -> str:
+    return token_of(world.open("/bitrix24/app", user_id, PLACEMENT="DEFAULT"))
 
 
 def _landlord_names(world: World, portal_id: int | None) -> list[str]:
@@ -44,8 +45,8 @@ def test_a_wrong_inn_comes_back_next_to_its_field_in_russian_with_what_was_typed
     frame = _admin_frame(world)
 
     answer = world.web.post(
-        "/bitrix24/app/landlords/save?LANG=ru",
-        data={"frame": frame, "lang": "ru", **FORM, "inn": "7707083894"},
+        "/workspace/landlords/save?LANG=ru",
+        data={"t": frame, "lang": "ru", **FORM, "inn": "7707083894"},
     )
 
     html = answer.get_data(as_text=True)
@@ -62,8 +63,8 @@ def test_the_inline_check_answers_each_problem_in_english(world: World) -> None:
     frame = _admin_frame(world)
 
     answer = world.web.post(
-        "/bitrix24/app/landlords/validate?LANG=en",
-        data={"frame": frame, "lang": "en", **FORM, "bank_account": "40702810938000000002",
+        "/workspace/landlords/validate?LANG=en",
+        data={"t": frame, "lang": "en", **FORM, "bank_account": "40702810938000000002",
               "email": "rent@\r\nromashka"},
     )  # fmt: skip
 
@@ -79,7 +80,7 @@ def test_a_saved_landlord_is_listed_by_name_and_offered_in_the_deal_tab(world: W
     frame = _admin_frame(world)
 
     saved = world.web.post(
-        "/bitrix24/app/landlords/save?LANG=en", data={"frame": frame, "lang": "en", **FORM}
+        "/workspace/landlords/save?LANG=en", data={"t": frame, "lang": "en", **FORM}
     )
 
     assert saved.status_code == 200
@@ -87,11 +88,15 @@ def test_a_saved_landlord_is_listed_by_name_and_offered_in_the_deal_tab(world: W
     assert "<strong>Ромашка</strong>" in listed
     assert "7707083893 / 773601001" in listed
     assert _landlord_names(world, portal.id) == ['ООО "Ромашка"']
+    deal = world.portal.add_deal({"title": "Аренда", "companyId": 1})["id"]
     tab = world.open(
         "/bitrix24/deal-tab", MANAGER, PLACEMENT="CRM_DEAL_DETAIL_TAB",
-        PLACEMENT_OPTIONS='{"ID": "5"}',
+        PLACEMENT_OPTIONS=f'{{"ID": "{deal}"}}',
     )  # fmt: skip
-    assert re.search(r"<option value=\"\d+\"[^>]*>Ромашка \(INN 7707083893\)</option>", tab.text)
+    link = re.search(r'id="create-lease" href="[^"]*?(/workspace/leases/new\?[^"]+)"', tab.text)
+    assert link is not None  # the tab opens the workspace's lease form for the deal
+    form = world.web.get(html.unescape(link.group(1)))
+    assert re.search(r'<option value="\d+"[^>]*>ООО &#34;Ромашка&#34;</option>', form.text)
 
 
 def test_a_deal_tab_frame_cannot_add_a_landlord(world: World) -> None:
@@ -103,41 +108,47 @@ def test_a_deal_tab_frame_cannot_add_a_landlord(world: World) -> None:
         "/bitrix24/deal-tab", MANAGER, PLACEMENT="CRM_DEAL_DETAIL_TAB",
         PLACEMENT_OPTIONS='{"ID": "5"}',
     )  # fmt: skip
+    assert tab.status_code == 200
+    tab_frame = flows.sign_frame(world.container, portal.id or 0, flows.TAB_FRAME, "5")
 
-    saved = world.web.post("/bitrix24/app/landlords/save", data={"frame": frame_of(tab), **FORM})
+    saved = world.web.post("/workspace/landlords/save", data={"t": tab_frame, **FORM})
 
-    assert saved.status_code == 403
+    assert saved.status_code == 401
     assert _landlord_names(world, portal.id) == ["ООО Первый"]
 
 
 def test_a_manager_is_told_settings_are_for_administrators_in_their_language(
     world: World,
 ) -> None:
-    world.installed()
+    portal = world.installed()
+    token = _admin_frame(world, MANAGER)
 
-    page = world.open("/bitrix24/app", MANAGER, PLACEMENT="DEFAULT")
+    page = world.web.get(f"/workspace/landlords?t={token}&LANG=en")
+    saved = world.web.post("/workspace/landlords/save", data={"t": token, **FORM})
 
     assert page.status_code == 403
     assert "Settings are for portal administrators" in page.get_data(as_text=True)
     assert "Add a landlord" not in page.get_data(as_text=True)
+    assert saved.status_code == 403
+    assert _landlord_names(world, portal.id) == []
 
 
 def test_an_admin_edits_a_landlord_from_its_prefilled_form(world: World) -> None:
     portal = world.installed()
     frame = _admin_frame(world)
-    world.web.post("/bitrix24/app/landlords/save", data={"frame": frame, **FORM})
+    world.web.post("/workspace/landlords/save", data={"t": frame, **FORM})
     with world.container.uow(portal.id) as uow:
         (landlord_id,) = [x.id for x in uow.parties.landlords()]
 
-    opened = world.web.post(
-        "/bitrix24/app/landlords/form?LANG=en", data={"frame": frame, "landlord": landlord_id}
+    opened = world.web.get(
+        "/workspace/landlords/form", query_string={"t": frame, "landlord": landlord_id}
     )
     assert 'id="f-bank_account" name="bank_account" type="text" value="40702810938000000001"' in (
         opened.text
     )
     saved = world.web.post(
-        "/bitrix24/app/landlords/save?LANG=en",
-        data={"frame": frame, "landlord": landlord_id, **FORM, "name": 'ООО "Ромашка-Плюс"'},
+        "/workspace/landlords/save?LANG=en",
+        data={"t": frame, "landlord": landlord_id, **FORM, "name": 'ООО "Ромашка-Плюс"'},
     )
 
     assert saved.status_code == 200
@@ -149,9 +160,7 @@ def test_a_form_sent_with_a_forged_frame_token_is_refused_with_a_page_and_writes
 ) -> None:
     portal = world.installed()
 
-    answer = world.web.post(
-        "/bitrix24/app/landlords/save?LANG=ru", data={"frame": "forged.token", **FORM}
-    )
+    answer = world.web.post("/workspace/landlords/save?LANG=ru", data={"t": "forged.token", **FORM})
 
     assert answer.status_code == 401
     assert "Страница устарела" in answer.text

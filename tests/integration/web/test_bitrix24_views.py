@@ -75,9 +75,7 @@ def setup(settings: Settings, clock: FixedClock) -> Iterator[Setup]:
         container = bootstrap(portal_settings(settings, f"{url}/"), clock=clock)
         app = create_app(container=container)
         built = Setup(container, portal, f"{url}/", app.test_client())
-        app.config["RENTFLOW_DISPATCH"] = lambda name, args: built.queued.append(
-            (name, tuple(args))
-        )
+        container.task_sender = lambda name, *args: built.queued.append((name, args))
         yield built
     container.dispose()
 
@@ -119,7 +117,7 @@ def test_a_deal_update_is_acknowledged_and_queued(setup: Setup) -> None:
     answer = setup.event("ONCRMDEALUPDATE", deal="759")
 
     assert answer.status_code == 200
-    assert setup.queued == [("jobs.tasks.bitrix24_deal_changed", (portal.id, "759"))]
+    assert setup.queued == [("jobs.tasks.crm_deal_changed", (portal.id, "759"))]
 
 
 def test_a_task_update_queues_the_read_back_of_its_request(setup: Setup) -> None:
@@ -211,12 +209,14 @@ def _tab_frame(setup: Setup, deal_id: str) -> str:
 
 
 def _open_app(setup: Setup) -> TestResponse:
-    """Open the app page from the portal's menu with fresh tokens, in English."""
+    """Open the app page from the portal's menu with fresh tokens, in English: the frame is
+    sent on into the workspace."""
     fresh = setup.portal.issue_tokens()
     return setup.web.post(
         "/bitrix24/app?LANG=en",
         data={"AUTH_ID": fresh["access_token"], "REFRESH_ID": fresh["refresh_token"],
               "member_id": setup.portal.member_id, "PLACEMENT": "DEFAULT"},
+        follow_redirects=True,
     )  # fmt: skip
 
 
@@ -255,8 +255,8 @@ def test_a_deal_update_on_a_portal_that_lost_access_emails_its_admin_once(
     setup.portal.revoke_refresh_tokens()
     runtime.set_container(setup.container)
     try:
-        tasks.bitrix24_deal_changed(portal.id, "1")
-        tasks.bitrix24_deal_changed(portal.id, "1")  # the portal is no longer active: no-op
+        tasks.crm_deal_changed(portal.id, "1")
+        tasks.crm_deal_changed(portal.id, "1")  # the portal is no longer active: no-op
     finally:
         runtime.set_container(None)
 
@@ -270,13 +270,11 @@ def test_a_deal_update_on_a_portal_that_lost_access_emails_its_admin_once(
 def test_frame_posts_without_a_valid_signed_token_get_401_and_save_nothing(setup: Setup) -> None:
     setup.install()
 
-    mapping = setup.web.post(
-        "/bitrix24/app/mapping", data={"frame": "forged", "status:0:NEW": "signed"}
-    )
+    mapping = setup.web.post("/workspace/pipelines", data={"t": "forged", "status:0:NEW": "signed"})
     action = setup.web.post(
         "/bitrix24/deal-tab/action", data={"frame": "forged", "action": "mark_original_received"}
     )
-    lease = setup.web.post("/bitrix24/deal-tab/lease", data={"frame": "", "number": "X"})
+    lease = setup.web.post("/workspace/leases/new?deal=1", data={"t": "", "number": "X"})
 
     assert [mapping.status_code, action.status_code, lease.status_code] == [401, 401, 401]
     with setup.container.uow() as uow:

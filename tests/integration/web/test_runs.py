@@ -50,7 +50,7 @@ def _app(container: Container, **settings: object) -> tuple[Flask, list[tuple[st
     )
     app = create_app(container=built)
     queued: list[tuple[str, list[Any]]] = []
-    app.config["RENTFLOW_DISPATCH"] = lambda name, args: queued.append((name, list(args)))
+    built.task_sender = lambda name, *args: queued.append((name, list(args)))
     return app, queued
 
 

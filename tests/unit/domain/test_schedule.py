@@ -6,10 +6,12 @@ import itertools
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backend.domain.billing import BillingPeriod, DocumentKind, ScheduleItem
+from backend.domain.errors import InvalidLease
 from backend.domain.lease import (
     Addendum,
     BillingFrequency,
@@ -25,7 +27,7 @@ from backend.domain.lease import (
     VatMode,
 )
 from backend.domain.money import Money
-from backend.domain.schedule import due_items, next_invoice_date, plan
+from backend.domain.schedule import PeriodTaken, due_items, item_for_period, next_invoice_date, plan
 from tests import factories
 
 INVOICE, ACT = DocumentKind.INVOICE, DocumentKind.ACT
@@ -459,3 +461,30 @@ def test_issuing_a_planned_item_takes_exactly_that_item_out_of_the_plan(
         item = before[pick % len(before)]
         issued.append((item.kind, item.period))
         assert plan(lease, issued) == [i for i in before if i != item]
+
+
+def test_a_manual_invoice_for_chosen_days_costs_what_the_plan_would_charge_for_them() -> None:
+    lease = monthly_lease()
+    manual = item_for_period(
+        lease, [], INVOICE, period(date(2020, 2, 1), date(2020, 3, 10)), date(2020, 2, 5)
+    )
+    rest = plan(lease, [(INVOICE, manual.period)])
+    march = next(i for i in invoices(rest) if i.period.start.month == 3)
+    assert manual.total == rub("100000.00") + rub("32258.06")  # February + 10/31 of March
+    assert manual.total + march.total == rub("200000.00")  # the two months, to the kopeck
+    assert (manual.issue_on, manual.due_on) == (date(2020, 2, 5), date(2020, 2, 10))
+
+
+def test_a_manual_invoice_over_days_already_invoiced_or_outside_the_term_is_refused() -> None:
+    lease = monthly_lease()
+    done = [(INVOICE, period(date(2020, 2, 1), date(2020, 2, 29)))]
+    with pytest.raises(PeriodTaken):
+        item_for_period(lease, done, INVOICE, period(date(2020, 2, 20), date(2020, 3, 5)),
+                        date(2020, 2, 5))  # fmt: skip
+    # an act of the same days is another document
+    act = item_for_period(lease, done, ACT, period(date(2020, 2, 1), date(2020, 2, 29)),
+                          date(2020, 3, 1))  # fmt: skip
+    assert act.due_on is None
+    with pytest.raises(InvalidLease):
+        item_for_period(lease, [], INVOICE, period(date(2019, 12, 1), date(2020, 1, 31)),
+                        date(2020, 2, 5))  # fmt: skip

@@ -2,7 +2,7 @@
 tenant requests (заявки) with their files and CRM task, landlord announcements
 
 Revision ID: 0011_channels
-Revises: 0011_cabinet
+Revises: 0011_cabinet, 0011_leases_ws
 Create Date: 2026-12-05 08:35:00
 """
 
@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_channels"
-down_revision = "0011_cabinet"  # re-chained by the lead as the branches land
+# after both 0011s on this branch (the lead re-chains as the branches land)
+down_revision = ("0011_cabinet", "0011_leases_ws")
 branch_labels = None
 depends_on = None
 

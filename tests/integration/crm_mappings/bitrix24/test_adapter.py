@@ -155,3 +155,34 @@ def test_a_url_field_refuses_a_value_that_is_not_a_link(
     )
 
     assert portal.deals[int(deal_id)][FIELD_NAMES[LeaseField.INVOICE_URL]].startswith("https://")
+
+
+def test_users_come_with_their_e_mails_page_after_page(
+    adapter: Bitrix24Adapter, portal: PortalState
+) -> None:
+    for n in range(60):  # more than one page of user.get (50 a page)
+        uid = 100 + n
+        portal.users[uid] = {"ID": str(uid), "ACTIVE": n % 2 == 0, "NAME": f"Сотрудник {n}",
+                             "LAST_NAME": "", "EMAIL": f"u{n}@portal.example"}  # fmt: skip
+    users = {u.id: u for u in adapter.list_users()}
+    assert users["7"].name == "Михаил Менеджеров"
+    assert users["7"].email == "manager@portal.example"
+    assert "100" in users  # active
+    assert "101" not in users  # dismissed: ACTIVE false
+    assert users["158"].email == "u58@portal.example"  # from the second page
+
+
+def test_the_deal_party_is_the_company_with_its_requisites_else_the_contact(
+    adapter: Bitrix24Adapter, portal: PortalState
+) -> None:
+    with_company = portal.add_deal({"companyId": 1})["id"]
+    with_contact = portal.add_deal({"contactIds": [1]})["id"]
+    nobody = portal.add_deal({})["id"]
+
+    company = adapter.deal_party(str(with_company))
+    contact = adapter.deal_party(str(with_contact))
+
+    assert (company.name, company.inn, company.kpp) == ('ООО "Василёк"', "7728168971", "772801001")
+    assert company.emails == ("buh@vasilek.example",)
+    assert (contact.name, contact.emails) == ("Кравцова Ирина", ("irina@vasilek.example",))
+    assert adapter.deal_party(str(nobody)).name == ""

@@ -1,0 +1,73 @@
+"""The amoCRM door into the workspace: the widget's advanced settings page and its lead-card
+panel ask ``GET /amocrm/widget/workspace`` (with amoCRM's disposable token in
+``X-Auth-Token``, checked as every widget call) for the address to show in their frame.
+
+The token names the account and the user (``user_id``); who that user is and whether they
+administer the account is amoCRM's answer to GET /api/v4/users/{id}
+(https://www.amocrm.ru/developers/content/crm_platform/users-api, ``rights.is_admin``), asked
+with the account's own OAuth token, never taken from the page. rentflow then signs a workspace
+``Viewer`` and answers ``{"url": "/workspace/...?t=<token>&LANG=.."}``:
+
+- ``?area=advanced_settings`` (the settings page): the workspace's first page; a user who is
+  not an administrator is refused (403), as amoCRM keeps its settings from them;
+- ``?lead_id=<id>`` (the lead card): the lead's lease card, or the form creating a lease from
+  the lead when it has none (``/workspace/leases/<id>``, ``/workspace/leases/new?deal=<id>``),
+  the workspace's first page while those pages are not there.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import current_app, jsonify, request
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
+
+from backend.domain.errors import stored_id
+from backend.web.amocrm_widget import bp, caller_user
+from backend.web.deps import container
+from backend.web.workspace.viewer import LANGUAGES, Viewer, sign_viewer
+from crm_mappings.port import CrmKind
+
+HOME, LEASE_CARD, NEW_LEASE = "/workspace/", "/workspace/leases/{id}", "/workspace/leases/new"
+
+
+@bp.get("/workspace")
+def widget_workspace() -> ResponseReturnValue:
+    """The workspace address for the widget's frame (see the module's docstring)."""
+    portal, user = caller_user()
+    c = container()
+    wanted = request.args.get("lang", "").lower()
+    lang = wanted if wanted in LANGUAGES else (user.lang if user.lang in LANGUAGES else "ru")
+    portal_id = stored_id(portal.id, "portal")
+    viewer = Viewer(portal_id=portal_id, crm=CrmKind.AMOCRM.value, user_id=user.id,
+                    user_name=user.name, is_admin=user.is_admin, lang=lang)  # fmt: skip
+    lead_id = request.args.get("lead_id", "").strip()
+    if not lead_id:
+        if not user.is_admin:
+            return jsonify(error="settings are for account administrators"), 403
+        return jsonify(url=_address(viewer, HOME))
+    if not lead_id.isdigit():
+        return jsonify(error="bad lead id"), 400
+    with c.uow(portal_id) as uow:
+        lease = uow.leases.by_deal(lead_id)
+    if lease is not None and lease.id is not None:
+        return jsonify(url=_address(viewer, LEASE_CARD.format(id=lease.id)), lease=True)
+    return jsonify(url=_address(viewer, NEW_LEASE, deal=lead_id), lease=False)
+
+
+def _address(viewer: Viewer, path: str, **query: str) -> str:
+    """``path`` with the viewer's token and language; the workspace's first page instead while
+    ``path`` is not served (the section is not built yet)."""
+    if not _served(path):
+        path, query = HOME, {}
+    token = sign_viewer(container(), viewer)
+    return f"{path}?{urlencode({'t': token, 'LANG': viewer.lang, **query})}"
+
+
+def _served(path: str) -> bool:
+    try:
+        current_app.url_map.bind("").match(path, method="GET")
+    except HTTPException:
+        return False
+    return True

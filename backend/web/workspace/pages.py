@@ -1,0 +1,65 @@
+"""Drawing a workspace page: the viewer, its tabs and the portal's last billing run around a
+section's template. Views call ``render_page`` after their unit of work is closed, so a page
+(an error page too) is never drawn while a transaction is open."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from markupsafe import Markup
+
+from backend.web.deps import container
+from backend.web.workspace.nav import visible_sections
+from backend.web.workspace.viewer import Viewer, request_token
+
+# Bitrix24 opens a frame at ``handler?DOMAIN=..&PROTOCOL=..&LANG=..&APP_SID=..`` and its JS SDK
+# reads DOMAIN and APP_SID from the page's own address (b24jssdk initializeB24Frame), so every
+# link and form of the workspace keeps them, as it keeps the token.
+FRAME_QUERY = ("DOMAIN", "PROTOCOL", "APP_SID")
+
+
+def frame_query(viewer: Viewer) -> dict[str, str]:
+    """What every workspace address carries: the token, the language, the frame's query."""
+    kept = {k: request.args[k] for k in FRAME_QUERY if request.args.get(k)}
+    return {"t": request_token(), "LANG": viewer.lang, **kept}
+
+
+def workspace_url(viewer: Viewer, endpoint: str, **values: Any) -> str:
+    """``url_for`` of a workspace page, with the token and the frame query."""
+    query = {k: v for k, v in values.items() if v is not None and v != ""}
+    base = url_for(endpoint, **{k: v for k, v in query.items() if k in _path_args(endpoint)})
+    rest = {k: v for k, v in query.items() if k not in _path_args(endpoint)}
+    return f"{base}?{urlencode({**frame_query(viewer), **rest}, doseq=True)}"
+
+
+def _path_args(endpoint: str) -> set[str]:
+    from flask import current_app
+
+    rules = current_app.url_map.iter_rules(endpoint)
+    return {arg for rule in rules for arg in rule.arguments}
+
+
+def render_page(
+    template: str, viewer: Viewer, *, section: str, status: int = 200, **context: Any
+) -> ResponseReturnValue:
+    """A section's template inside the workspace frame."""
+    c = container()
+    with c.uow(viewer.portal_id) as uow:
+        last_run = next(iter(uow.runs.recent(1)), None)
+
+    def wurl(endpoint: str, **values: Any) -> str:
+        return workspace_url(viewer, endpoint, **values)
+
+    def frame_fields() -> Markup:
+        return Markup('<input type="hidden" name="t" value="{}">').format(request_token()) + Markup(
+            '<input type="hidden" name="lang" value="{}">'
+        ).format(viewer.lang)
+
+    page = render_template(
+        template, viewer=viewer, lang=viewer.lang, section=section, last_run=last_run,
+        sections=visible_sections(viewer), wurl=wurl, frame_fields=frame_fields, **context,
+    )  # fmt: skip
+    return page, status

@@ -1,0 +1,28 @@
+"""Every section of the workspace, mounted on the app: importing a section module adds its
+views to the workspace blueprint (kept apart from the package so no section imports back
+into what imports it)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from backend.web.workspace import (
+    attention,
+    bp,
+    landlords,
+    leases,
+    leases_actions,
+    payments,
+    pipelines,
+    premises,
+    settings,
+)
+
+SECTION_MODULES = (
+    landlords, pipelines, leases, leases_actions, payments, premises, attention, settings,
+)  # fmt: skip
+
+
+def register(app: Flask) -> None:
+    """Mount the workspace with all its sections."""
+    app.register_blueprint(bp)
