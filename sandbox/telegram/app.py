@@ -294,6 +294,26 @@ white-space:pre-wrap;overflow-wrap:anywhere}}
 </head><body><p class="sandbox">Telegram (sandbox emulator)</p>{body}</body></html>"""
 
 
+@bp.get("/")
+def index() -> str:
+    """The bot at a glance: its name, where its updates go, the chats that started it."""
+    bot = _bot()
+    with bot._lock:
+        chats = sorted(bot.chats.items())
+        hook = bot.webhook_url or "— (getUpdates)"
+    rows = "".join(
+        f'<li><a href="{url_for(".chat_page", chat_id=cid)}">{escape(chat.user["first_name"])}'
+        f"</a> ({cid}){' · blocked' if chat.blocked else ''}</li>"
+        for cid, chat in chats
+    )
+    body = (
+        f"<h1>@{escape(bot.username)}</h1><p>Webhook: <code>{escape(hook)}</code></p>"
+        f"<h2>Chats</h2><ul>{rows or '<li>—</li>'}</ul>"
+        "<p>A tenant links a chat from the cabinet: Notifications → Link Telegram.</p>"
+    )
+    return _PAGE.format(title=f"@{escape(bot.username)}", body=body)
+
+
 @bp.get("/t.me/<bot_name>")
 def deep_link(bot_name: str) -> Response | str:
     """What opening ``https://t.me/<bot>?start=<code>`` shows: the bot and a Start button."""

@@ -93,3 +93,10 @@ def test_errors_unknown_chat_blocked_bot_and_429(bot: BotState, url: str) -> Non
     waits: list[float] = []
     _client(url, waits=waits).send_message("42", "after the wait")
     assert waits == [3.0]
+
+
+def test_the_index_lists_the_chats_that_started_the_bot(bot: BotState, url: str) -> None:
+    user_writes(bot, 42, "/start x", "anna")
+    page = requests.get(f"{url}/", timeout=10).text
+    assert "@rentflow_test_bot" in page
+    assert 'href="/chat/42"' in page
