@@ -11,7 +11,8 @@ with the account's own OAuth token, never taken from the page. rentflow then sig
 - ``?area=advanced_settings`` (the settings page): the workspace's first page; a user who is
   not an administrator is refused (403), as amoCRM keeps its settings from them;
 - ``?lead_id=<id>`` (the lead card): the lead's lease card, or the form creating a lease from
-  the lead when it has none (``/workspace/leases/<id>``, ``/workspace/leases/new?deal=<id>``),
+  the lead when it has none (``/workspace/leases/<id>``, ``/workspace/leases/new?deal=<id>``,
+  drawn for the narrow panel: ``view=panel``, no sections' tabs),
   the workspace's first page while those pages are not there.
 """
 
@@ -52,8 +53,9 @@ def widget_workspace() -> ResponseReturnValue:
     with c.uow(portal_id) as uow:
         lease = uow.leases.by_deal(lead_id)
     if lease is not None and lease.id is not None:
-        return jsonify(url=_address(viewer, LEASE_CARD.format(id=lease.id)), lease=True)
-    return jsonify(url=_address(viewer, NEW_LEASE, deal=lead_id), lease=False)
+        return jsonify(url=_address(viewer, LEASE_CARD.format(id=lease.id), view="panel"),
+                       lease=True)  # fmt: skip
+    return jsonify(url=_address(viewer, NEW_LEASE, deal=lead_id, view="panel"), lease=False)
 
 
 def _address(viewer: Viewer, path: str, **query: str) -> str:

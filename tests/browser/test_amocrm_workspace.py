@@ -101,7 +101,9 @@ def test_a_lead_card_hosts_the_panel_with_the_lead_s_lease_page(
 
     panel = account.panel()
     expect(panel.locator(".rentflow-panel")).to_have_attribute("data-state", "new")
-    expect(account.panel_frame().locator(".viewer")).to_have_text("Анна Админова")
+    frame = account.panel_frame()
+    expect(frame.get_by_role("heading", level=1)).to_contain_text("Аренда офиса 12")
+    expect(frame.locator("nav.tabs")).to_have_count(0)  # a panel: no sections' tabs
     box = panel.bounding_box()
     assert box is not None
     assert box["width"] <= 320  # amoCRM's narrow right column

@@ -17,8 +17,9 @@ from backend.web.workspace.viewer import Viewer, request_token
 
 # Bitrix24 opens a frame at ``handler?DOMAIN=..&PROTOCOL=..&LANG=..&APP_SID=..`` and its JS SDK
 # reads DOMAIN and APP_SID from the page's own address (b24jssdk initializeB24Frame), so every
-# link and form of the workspace keeps them, as it keeps the token.
-FRAME_QUERY = ("DOMAIN", "PROTOCOL", "APP_SID")
+# link and form of the workspace keeps them, as it keeps the token. ``view=panel``: the page
+# is shown in a narrow card panel (amoCRM's lead card), without the sections' tabs.
+FRAME_QUERY = ("DOMAIN", "PROTOCOL", "APP_SID", "view")
 
 
 def frame_query(viewer: Viewer) -> dict[str, str]:

@@ -130,4 +130,10 @@ def test_a_manager_places_unmatched_money_over_http_and_the_deal_move_is_queued(
     assert client.get(f"{url}/review").get_json() == []
     with container.uow(world.portal_id) as uow:
         assert uow.documents.get(invoice).status == "paid"
-    assert queued == [("jobs.tasks.crm_lease_event", world.portal_id, invoice, "paid")]
+    with container.uow(world.portal_id) as uow:
+        lease_id = uow.documents.get(invoice).lease_id
+    note = "Оплата № 21 от 09.02.2026 (ИП Смирнов): 100\xa0000,00\xa0₽ по счёту № БП-000101"
+    assert queued == [
+        ("jobs.tasks.crm_lease_event", world.portal_id, invoice, "paid"),
+        ("jobs.tasks.crm_payment_news", world.portal_id, [[lease_id, note]]),  # deal timeline
+    ]
