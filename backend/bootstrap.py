@@ -123,6 +123,13 @@ class Container:
 
         return LinkSigner(self.settings.secret_key).url(self.settings.public_base_url, token)
 
+    def request_file_url(self, portal_id: int, request_id: int, file_id: int) -> str:
+        """The signed, expiring address of a tenant request's file (for the manager's task)."""
+        from documents.links import RequestFileSigner
+
+        signer = RequestFileSigner(self.settings.secret_key)
+        return signer.url(self.settings.public_base_url, portal_id, request_id, file_id)
+
     def billing_ports(self) -> BillingPorts:
         """What the billing run needs, from this container."""
         from backend.services.billing_ports import BillingPorts

@@ -18,7 +18,10 @@ MISSING_AFTER = timedelta(minutes=10)  # a request still without a task by then 
 @portal_task
 def push_request_task(work: PortalWork, request_id: int) -> None:
     """A request was filed: its task on the lease's deal, for the manager."""
-    tenant_requests.push_task(work.container.uow, work.clock, work.crm, work.portal_id, request_id)
+    c = work.container
+    tenant_requests.push_task(
+        c.uow, work.clock, work.crm, work.portal_id, request_id, c.request_file_url
+    )
 
 
 @portal_task
@@ -31,7 +34,9 @@ def request_task_changed(work: PortalWork, task_id: str) -> None:
 def sync_request_tasks_portal(work: PortalWork) -> None:
     """Push the tasks requests still lack; ask the CRM about every open request's task."""
     c = work.container
-    tenant_requests.push_missing_tasks(c.uow, work.clock, work.crm, work.portal_id, MISSING_AFTER)
+    tenant_requests.push_missing_tasks(
+        c.uow, work.clock, work.crm, work.portal_id, MISSING_AFTER, c.request_file_url
+    )
     _sync(work, None)
 
 

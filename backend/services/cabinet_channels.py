@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from backend.domain.cabinet import TenantRef
-from backend.domain.errors import NotFound
 from backend.domain.tenant_requests import Announcement, TenantRequest
 from backend.services.channels import ChannelState, channel_state
+from backend.services.tenant_requests import request_file as stored_request_file
 from backend.services.unit_of_work import UnitOfWorkFactory
-from documents.storage import DocumentStorage, FileMissing
+from documents.storage import DocumentStorage
 
 
 @dataclass(frozen=True)
@@ -55,15 +55,8 @@ def request_file(
     file_id: int,
 ) -> tuple[str, str, bytes]:  # fmt: skip
     """(name, type, bytes) of a file of the tenant's request; ``NotFound`` otherwise."""
-    request = tenant_request(uow, ref, request_id).request
-    attachment = next((a for a in request.attachments if a.id == file_id), None)
-    if attachment is None:
-        raise NotFound(f"file {file_id}")
-    try:
-        data = b"".join(storage.stream(attachment.storage_key))
-    except FileMissing:
-        raise NotFound(attachment.name) from None
-    return attachment.name, attachment.mime, data
+    tenant_request(uow, ref, request_id)  # NotFound for another tenant's request
+    return stored_request_file(uow, storage, ref.portal_id, request_id, file_id)
 
 
 def tenant_announcements(uow: UnitOfWorkFactory, ref: TenantRef) -> list[Announcement]:

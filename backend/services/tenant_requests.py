@@ -40,10 +40,11 @@ from crm_mappings.port import (
     CrmTaskStatus,
     CrmUnavailable,
 )
-from documents.storage import DocumentStorage
+from documents.storage import DocumentStorage, FileMissing
 
 RequestQueue = Callable[[int, int], None]  # (portal id, request id): create its CRM task
 DeliveryQueue = Callable[[], None]  # send the outbox now
+FileUrl = Callable[[int, int, int], str]  # (portal, request, file): a link for the manager
 
 KIND_RU = {
     RequestKind.TECHNICAL: "техническая",
@@ -113,11 +114,17 @@ def file_request(
 
 
 def push_task(
-    uow: UnitOfWorkFactory, clock: Clock, crm: CrmPort, portal_id: int, request_id: int
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    crm: CrmPort,
+    portal_id: int,
+    request_id: int,
+    file_url: FileUrl | None = None,
 ) -> str:
     """Create the request's task on its lease's deal for the lease's manager (once: a request
-    with a task keeps it). ``CrmUnavailable`` propagates for the job to retry; a lease with
-    no deal or no manager is noted on the request. Returns the task id ("" when none)."""
+    with a task keeps it), its files linked by ``file_url(portal, request, file)``.
+    ``CrmUnavailable`` propagates for the job to retry; a lease with no deal or no manager is
+    noted on the request. Returns the task id ("" when none)."""
     with uow(portal_id) as work:
         request = work.tenant_requests.get(request_id)
         if request.crm_task_id:
@@ -135,12 +142,20 @@ def push_task(
             work.tenant_requests.set_task(request_id, "", reason, now)
             work.commit()
         return ""
+    files = [
+        f"{a.name}: {file_url(portal_id, request_id, a.id)}" if file_url else a.name
+        for a in request.attachments
+        if a.id is not None
+    ]
     task = CrmTask(
         deal_id=deal_id,
         responsible_user_id=responsible,
         title=f"Заявка арендатора № {request_id} ({KIND_RU[request.kind]}): {tenant.name}",
-        text=(f"Договор № {lease.number}. {request.text}\n\nФайлов: {len(request.attachments)}."
-              " Ответ, записанный в результат задачи, арендатор увидит в кабинете."),
+        text="\n\n".join([
+            f"Договор № {lease.number}. {request.text}",
+            *(["Файлы арендатора:\n" + "\n".join(files)] if files else []),
+            "Ответ, записанный в результат задачи, арендатор увидит в кабинете.",
+        ]),
         deadline=datetime.combine(now.date() + timedelta(days=2), time(9), tzinfo=UTC),
     )  # fmt: skip
     try:
@@ -159,7 +174,12 @@ def push_task(
 
 
 def push_missing_tasks(
-    uow: UnitOfWorkFactory, clock: Clock, crm: CrmPort, portal_id: int, older_than: timedelta
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    crm: CrmPort,
+    portal_id: int,
+    older_than: timedelta,
+    file_url: FileUrl | None = None,
 ) -> int:
     """Push the tasks of requests filed more than ``older_than`` ago that have none and no
     error (their job was lost, or the CRM was down longer than its retries). Returns how many
@@ -167,8 +187,28 @@ def push_missing_tasks(
     with uow(portal_id) as work:
         waiting = work.tenant_requests.without_tasks(clock.now() - older_than)
     return sum(
-        bool(push_task(uow, clock, crm, portal_id, r.id)) for r in waiting if r.id is not None
+        bool(push_task(uow, clock, crm, portal_id, r.id, file_url))
+        for r in waiting
+        if r.id is not None
     )
+
+
+def request_file(
+    uow: UnitOfWorkFactory, storage: DocumentStorage, portal_id: int, request_id: int,
+    file_id: int,
+) -> tuple[str, str, bytes]:  # fmt: skip
+    """(name, type, bytes) of a request's file, for the manager's signed link; ``NotFound``
+    when the request, the file or its bytes are gone."""
+    with uow(portal_id) as work:
+        request = work.tenant_requests.get(request_id)
+    attachment = next((a for a in request.attachments if a.id == file_id), None)
+    if attachment is None:
+        raise NotFound(f"file {file_id}")
+    try:
+        data = b"".join(storage.stream(attachment.storage_key))
+    except FileMissing:
+        raise NotFound(attachment.name) from None
+    return attachment.name, attachment.mime, data
 
 
 def sync_tasks(

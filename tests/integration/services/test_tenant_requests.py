@@ -3,6 +3,7 @@ HTTP), and the task's closing there brings "done" and the manager's answer back.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -16,6 +17,7 @@ from backend.ports import FixedClock
 from backend.services import tenant_requests as svc
 from backend.services.leases import register_lease
 from backend.services.portals import install_portal
+from backend.web.app import create_app
 from crm_mappings.amocrm.adapter import AmoCrm
 from crm_mappings.amocrm.client import AmoClient, RateLimiter, exchange_code, tokens_from_grant
 from crm_mappings.amocrm.hosts import AccountHosts
@@ -105,12 +107,19 @@ def test_a_request_becomes_a_bitrix24_task_and_its_completion_comes_back_as_done
     portal_id, tenant_id, lease_id = _world(container, "bitrix24", str(deal["id"]))
     request_id = _file(container, portal_id, tenant_id, lease_id)
 
-    task_id = svc.push_task(container.uow, container.clock, crm, portal_id, request_id)
+    link = container.request_file_url
+    task_id = svc.push_task(container.uow, container.clock, crm, portal_id, request_id, link)
     assert svc.push_task(container.uow, container.clock, crm, portal_id, request_id) == task_id
     (task,) = portal.tasks  # once, though pushed twice
     assert task["UF_CRM_TASK"] == [f"D_{deal['id']}"]
     assert task["RESPONSIBLE_ID"] == "7"  # the lease's manager
     assert "кондиционер" in task["DESCRIPTION"]
+    # the manager opens the tenant's file from the task; a changed link opens nothing
+    found = re.search(r"акт осмотра\.pdf: http://127\.0\.0\.1:8000(/rf/\S+)", task["DESCRIPTION"])
+    assert found is not None
+    web = create_app(container=container).test_client()
+    assert web.get(found.group(1)).data == PDF
+    assert web.get(found.group(1)[:-2] + "xx").status_code == 404
     assert svc.sync_tasks(container.uow, container.clock, crm, portal_id) == 0  # still open
 
     closed = requests.post(
