@@ -1,7 +1,7 @@
 """The tenant cabinet's channels and requests in a real browser, against the sandbox: sign in
 with the code from the outbox, link Telegram in the sandbox Telegram and receive the next
 invoice there with its PDFs; file a request with a file, close its task in the sandbox
-Bitrix24 portal, see it resolved with the manager's answer (Russian, then English)."""
+Bitrix24 portal, see it resolved with the manager's answer (Russian, Ukrainian, English)."""
 
 from __future__ import annotations
 
@@ -192,6 +192,10 @@ def test_file_a_request_close_its_task_in_the_crm_and_see_it_resolved(
     expect(page.locator("[data-status]")).to_have_text("Рассмотрена")
     expect(page.locator(".answer")).to_contain_text("Мастер придёт завтра в 10:00")
     sandbox.shot(page, "cabinet-request-resolved-ru")
+    page.get_by_role("link", name="Українська").click()
+    expect(page.locator("[data-status]")).to_have_text("Розглянуто")
+    expect(page.get_by_role("heading", name="Відповідь менеджера")).to_be_visible()
+    sandbox.shot(page, "cabinet-request-resolved-uk")
     page.get_by_role("link", name="English").click()
     expect(page.locator("[data-status]")).to_have_text("Resolved")
     expect(page.get_by_role("heading", name="Manager's answer")).to_be_visible()
