@@ -141,8 +141,13 @@ def queue_for_tenant(
     topic = TOPIC_OF_KIND.get(message.kind)
     if tenant_id is None or portal_id is None or topic is None:
         return int(work.outbox.add(message, clock.now()))
+    # most tenants link no chat: then email it is, whatever they chose, in one lookup
+    chat = work.channels.chat_of(portal_id, tenant_id)
+    if chat is None:
+        return int(work.outbox.add(message, clock.now())) if message.recipients else 0
     chosen = work.channels.preferences(portal_id, tenant_id).channels_for(topic)
-    chat = work.channels.chat_of(portal_id, tenant_id) if Channel.TELEGRAM in chosen else None
+    if Channel.TELEGRAM not in chosen:
+        chat = None
     copies = []
     if Channel.EMAIL in chosen or chat is None:
         copies.append(message)
