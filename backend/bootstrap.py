@@ -20,11 +20,11 @@ from backend.db.crypto import TokenCipher
 from backend.db.token_store import DbTokenStore
 from backend.db.uow import UnitOfWorkFactory
 from backend.domain.portal import Portal
-from backend.ports import Clock, Mailer, NotificationChannel, SystemClock, Tasks
+from backend.ports import Clock, DocumentStorage, Mailer, NotificationChannel, SystemClock, Tasks
 from backend.queued_tasks import QueuedTasks
 from crm_mappings.port import CrmPort
 from crm_mappings.tokens import TokenStore
-from documents.storage import DocumentStorage, LocalDiskStorage
+from documents.storage import LocalDiskStorage
 
 if TYPE_CHECKING:
     from celery import Celery
@@ -162,13 +162,12 @@ class Container:
         """What the 1C jobs need: OData clients from a portal's settings, the sealing of a plain
         password, the export files beside the documents."""
         from backend.onec.credentials import sealed_settings
-        from backend.onec.files import LocalFileStore
         from backend.services.onec_runs import OneCPorts
 
         return OneCPorts(
             uow=self.uow,
             clock=self.clock,
-            files=LocalFileStore(self.settings.documents_dir),
+            files=self.document_storage(),
             odata=self._odata_client,
             seal=lambda settings: sealed_settings(settings, self.cipher),
             queue_event=self.queue_lease_event,

@@ -170,3 +170,32 @@ class Tasks(Protocol):
     def request_task_changed(self, portal_id: int, task_id: str) -> None:
         """A request's CRM task changed (Bitrix24 ONTASKUPDATE): read it back."""
         ...
+
+
+class StorageKeyError(ValueError):
+    """A key that is not a plain relative path (``..``, absolute, odd characters)."""
+
+
+class FileMissing(LookupError):
+    """No file is stored under the key."""
+
+
+class DocumentStorage(Protocol):
+    """Where rentflow keeps files by key (``12/345/invoice-1a2b.pdf``, ``onec/12/...xml``):
+    rendered documents, 1C exports, the files mail attaches. A write is atomic: a reader sees
+    the old file or the new one, never half of it. ``documents.storage.LocalDiskStorage`` is
+    the local disk; an S3-compatible store implements the same methods."""
+
+    def put(self, key: str, content: bytes) -> None:
+        """Store ``content`` under ``key``, replacing what was there, never half-written."""
+        ...
+
+    def stream(self, key: str) -> Iterator[bytes]:
+        """The file's bytes in chunks; ``FileMissing`` before the first chunk."""
+        ...
+
+    def size(self, key: str) -> int: ...
+    def delete(self, key: str) -> None: ...
+    def stored(self, prefix: str) -> Iterator[tuple[str, datetime]]:
+        """Each file under the folder ``prefix`` with when it was last written (UTC)."""
+        ...

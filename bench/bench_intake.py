@@ -42,10 +42,14 @@ from backend.config import Settings
 from backend.db.migrate import upgrade
 from backend.runtime.sqlite_broker import kombu_url
 from backend.services.portals import install_portal
+from crm_mappings.amocrm.signing import account_secret
 
 MEMBER_ID = "bench-member"
 APP_TOKEN = "bench-application-token"  # noqa: S105 - the bench portal's own
 AMO_ACCOUNT = "31000001"
+SECRET_KEY = "bench-secret-key-" + "x" * 32  # the bench server's own
+# the address rentflow subscribes at install (crm_mappings/amocrm/lifecycle.install_account)
+AMO_WEBHOOK = f"/amocrm/webhook/{AMO_ACCOUNT}/{account_secret(SECRET_KEY, AMO_ACCOUNT, 'webhook')}"
 DEAL_TASK = "jobs.tasks.bitrix24_deal_changed"
 LEAD_TASK = "jobs.tasks.amocrm_lead_changed"
 CHANGED_TASK = "jobs.tasks.crm_deal_changed"  # one task for both CRMs since issue 15
@@ -81,7 +85,7 @@ def amocrm_webhook(lead_id: int) -> Request:
             "account[subdomain]": "bench",
         }
     ).encode()
-    return "POST", "/amocrm/webhook", body, FORM
+    return "POST", AMO_WEBHOOK, body, FORM
 
 
 def healthz(_: int) -> Request:
@@ -263,7 +267,7 @@ def main() -> None:
     port = free_port()
     env = {
         **os.environ, "RENTFLOW_VAR_DIR": str(var), "RENTFLOW_PORT": str(port),
-        "RENTFLOW_SANDBOX": "1", "SECRET_KEY": "bench-secret-key-" + "x" * 32,
+        "RENTFLOW_SANDBOX": "1", "SECRET_KEY": SECRET_KEY,
     }  # fmt: skip
     env.pop("DATABASE_URL", None)
     env.pop("CELERY_BROKER_URL", None)

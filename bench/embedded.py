@@ -5,6 +5,7 @@ of a billing day."""
 from __future__ import annotations
 
 import os
+import random
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -43,12 +44,14 @@ def register_day_leases(
 ) -> list[int]:
     """Signed auto-send leases of one landlord, one on each deal, starting 1 Feb 2026 with
     invoices 4 days before each month: the benches' billing day, 25 Feb, holds March's
-    invoice and (once February's is issued) February's act. The caller commits."""
+    invoice and (once February's is issued) February's act. Each tenant has a name, address
+    and premises of its own (``_tenant``), so what is cached by text is measured fairly.
+    The caller commits."""
     lease_ids: list[int] = []
     landlord_id = None
     for number, deal_id in zip(numbers, deal_ids, strict=True):
         lease = factories.lease(
-            number=number, status=LeaseStatus.SIGNED, auto_send=True,
+            number=number, status=LeaseStatus.SIGNED, auto_send=True, **_tenant(number),
             start=date(2026, 2, 1), issue_rule=IssueRule(IssueAnchor.BEFORE_START, 4),
         )  # fmt: skip
         registered = register_lease(
@@ -58,3 +61,21 @@ def register_day_leases(
         landlord_id = registered.landlord_id
         lease_ids.append(registered.lease_id)
     return lease_ids
+
+
+_NAMES = (
+    *("Василёк", "Ромашка", "Фиалка", "Щегол", "Журавль", "Эдельвейс", "Юпитер", "Ясень"),
+    *("Цитрон", "Шиповник", "Хризантема", "Фьорд", "Объект", "Подъём", "Жёлудь", "Гречиха"),
+    *("Зубр", "Иволга", "Клён", "Лёвушка", "Мята", "Нарцисс", "Олеандр"),
+)
+
+
+def _tenant(number: str) -> dict[str, object]:
+    """A tenant and premises of their own for lease ``number`` (the same for the same number)."""
+    pick = random.Random(number)  # varied test data, not a secret
+    name = f'ООО "{pick.choice(_NAMES)} {pick.choice(_NAMES)}-{pick.randint(1, 999)}"'
+    street = f"г. Москва, ул. {pick.choice(_NAMES)}ская, д. {pick.randint(1, 200)}"
+    return {
+        "tenant": factories.tenant(name=name, address=street),
+        "premises": (factories.premises(code=f"{pick.randint(100, 999)}-{number}"),),
+    }

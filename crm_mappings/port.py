@@ -131,6 +131,20 @@ class NewDeal:
 
 
 @dataclass(frozen=True)
+class PartyUpdate:
+    """New contact details of a deal's tenant: its company (``kind`` "company") or, when the
+    deal has none, its main contact ("contact"). None leaves a detail as it is; ``emails``
+    replace the e-mails the CRM holds, ``phone`` its first phone."""
+
+    kind: str  # "company" or "contact"
+    id: str
+    name: str | None = None
+    phone: str | None = None
+    emails: tuple[str, ...] | None = None
+    address: str | None = None
+
+
+@dataclass(frozen=True)
 class CrmUser:
     """A person of the CRM account a lease can name (manager, supervisor): ``email`` may be
     empty when the CRM does not share it."""
@@ -208,6 +222,12 @@ class CrmPort(Protocol):
 
     def task_states(self, task_ids: Sequence[str]) -> list[CrmTaskState]:
         """The state of each task that still exists (a deleted one is left out)."""
+        ...
+
+    def update_party(self, update: PartyUpdate) -> None:
+        """Write a tenant's new name, phone, e-mails (and address, where the CRM keeps one on
+        the company) to its CRM company or contact; ``CrmNotFound`` if it is gone."""
+        ...
 
     def list_users(self) -> list[CrmUser]:
         """The account's active users (to pick a lease's manager and supervisor from)."""

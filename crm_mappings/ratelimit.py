@@ -9,8 +9,9 @@ when scaled out (atomic, the Redis clock), a row of ``var/ratelimit.sqlite`` in 
 a few requests). A caller reserves its slot and then sleeps until it comes, so waiting never
 holds a lock. A refusal from the CRM (``back_off``) pauses every process's calls to that portal.
 
-``configure`` is called by the composition root; ``shared_bucket`` is the adapters' door:
-None when nothing is configured, and each client keeps its in-process limiter.
+``configure`` is called by the composition root; ``limiter_for`` is the adapters' door: the
+shared bucket of a portal when one is configured, else this process's ``LeakyBucket`` of it.
+``backoff_delay`` is the one retry delay of both CRM clients.
 """
 
 from __future__ import annotations
@@ -45,6 +46,52 @@ redis.call('HSET', KEYS[1], 'level', level, 'updated', now, 'paused', paused)
 redis.call('EXPIRE', KEYS[1], 3600)
 return tostring(wait)
 """
+
+
+class LeakyBucket:
+    """A portal's limit in this process alone: waits instead of earning a refusal. With
+    ``burst`` 1 it spaces requests ``1/drain`` seconds apart (amoCRM's 7/s)."""
+
+    def __init__(
+        self,
+        burst: float = 45,
+        drain: float = 2,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.burst, self.drain = burst, drain
+        self._clock, self._sleep = clock, sleep
+        self._level = 0.0
+        self._last = clock()
+        self._lock = threading.Lock()
+
+    def acquire(self) -> None:
+        with self._lock:
+            now = self._clock()
+            self._level = max(0.0, self._level - (now - self._last) * self.drain)
+            self._last = now
+            wait = (self._level + 1 - self.burst) / self.drain
+            if wait > 0:
+                self._sleep(wait)
+                self._level = max(0.0, self._level - wait * self.drain)
+                self._last = self._clock()
+            self._level += 1
+
+    wait = acquire
+
+
+class Limiter(Protocol):
+    """What a CRM client calls before each request."""
+
+    def acquire(self) -> None: ...
+
+
+def backoff_delay(attempt: int, base: float, retry_after: str = "") -> float:
+    """How long to wait before try ``attempt + 1``: the CRM's ``Retry-After`` seconds when it
+    sent them, else ``base`` doubled per try already made."""
+    if retry_after.isdigit():
+        return float(retry_after)
+    return float(base * 2**attempt)
 
 
 class Store(Protocol):
@@ -182,6 +229,20 @@ def shared_bucket(key: str, burst: float, drain: float) -> SharedBucket | None:
     """The shared limiter of ``key`` (a portal), or None when none is configured."""
     store = _store
     return None if store is None else SharedBucket(store, key, burst, drain)
+
+
+_local: dict[str, LeakyBucket] = {}
+_local_lock = threading.Lock()
+
+
+def limiter_for(key: str, burst: float, drain: float) -> LeakyBucket | SharedBucket:
+    """The one limiter of a portal (``key``: ``"<crm>:<portal>"``): shared by every process
+    when a store is configured, else this process's, the same for every client of it."""
+    shared = shared_bucket(key, burst, drain)
+    if shared is not None:
+        return shared
+    with _local_lock:
+        return _local.setdefault(key, LeakyBucket(burst, drain))
 
 
 def back_off(limiter: object, seconds: float | None = None) -> None:

@@ -8,29 +8,33 @@ templates only: a landlord with templates of their own (HTML + CSS, ``documents.
 keeps WeasyPrint, and so does a document holding a character the shipped font lacks
 (WeasyPrint falls back to the system fonts).
 
-This module is the shipped ``templates/*.html`` + ``style.css`` written as ReportLab
-flowables: same page, margins, font, sizes, borders, columns and words. Change one, change
-the other; ``tests/integration/documents/test_render.py`` runs on both engines and compares
-their words. ReportLab's C accelerator (``rl_accel``) and binary image streams took the
-invoice pair from 43 to 29 ms.
+The shipped layout has one source of truth: ``templates/*.html`` + ``style.css``, which
+landlords' own templates extend and WeasyPrint lays out. This module is that layout written
+as ReportLab flowables: same page, margins, font, sizes, borders, columns and words, and where
+CSS and ReportLab differ (a border's room, a line box's strut, spaces ReportLab would narrow)
+it follows CSS. ``test_render.py``'s ``test_both_engines_put_every_word_in_the_same_place``
+holds it there: every word of the three PDFs, in Russian, English, with long names and over
+pages, within 1 mm of where WeasyPrint puts it (``pdftotext -bbox``). Change the template,
+and the test says what to change here.
+
+ReportLab's C accelerator (``rl_accel``) and binary image streams took the invoice pair from
+43 to 29 ms; fonts subset once (``pdf_fonts``) and paragraph markup parsed once (``_parsed``)
+took a lease's three PDFs and QR images from ~33 to ~25 ms (``bench/bench_documents.py``).
 """
 
 from __future__ import annotations
 
 import base64
 import io
-from dataclasses import fields, is_dataclass
-from functools import cache
+from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape
 
-from reportlab import rl_config
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
     BaseDocTemplate,
     Flowable,
@@ -44,11 +48,9 @@ from reportlab.platypus import (
 )
 
 from documents import stamps
-from documents.assets import BOLD_FONT, REGULAR_FONT, package_path
+from documents.pdf_fonts import BOLD, REGULAR, preset, register_fonts
 from documents.view import DocumentView
 
-REGULAR, BOLD = "RentflowSans", "RentflowSans-Bold"
-FONT_FILES = {REGULAR: REGULAR_FONT, BOLD: BOLD_FONT}
 PRODUCER = "rentflow (ReportLab)"
 
 # style.css: @page { size: A4; margin: 12mm 12mm 14mm 15mm; }
@@ -61,9 +63,15 @@ BORDER = 0.6  # .bank td, .items td: 0.6pt solid
 RULE = 1.5  # h1 and .signatures: 1.5pt solid
 QR_SIDE, QR_COLUMN, HEAD_MIN_HEIGHT, LABEL_COLUMN = 32 * mm, 36 * mm, 37 * mm, 32 * mm
 
-_BODY = ParagraphStyle("body", fontName=REGULAR, fontSize=SIZE, leading=LEADING)
+# spaceShrinkage: ReportLab narrows spaces by up to 5 % to fit a line, where a browser does
+# not but kerns (HarfBuzz), which ReportLab does not: 2 % stands in for the kerning and breaks
+# lines where WeasyPrint does (test_render's word-by-word parity)
+_BODY = ParagraphStyle(
+    "body", fontName=REGULAR, fontSize=SIZE, leading=LEADING, spaceShrinkage=0.02
+)
 _BOLD = ParagraphStyle("bold", parent=_BODY, fontName=BOLD)
-_SMALL = ParagraphStyle("small", parent=_BODY, fontSize=7, leading=7 * 1.164)
+# a <span class="small"> line is as tall as the body's: the line box keeps its strut
+_SMALL = ParagraphStyle("small", parent=_BODY, fontSize=7, leading=LEADING)
 _CAPTION = ParagraphStyle(
     "caption", parent=_BODY, fontSize=6.5, leading=6.5 * 1.164, alignment=TA_CENTER
 )
@@ -133,7 +141,12 @@ _PARTIES_STYLE = TableStyle(
     ]
 )
 _HEAD_STYLE = TableStyle(
-    [*_PLAIN, ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]
+    [
+        *_PLAIN,
+        ("TOPPADDING", (0, 0), (-1, -1), 0),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+        ("LEFTPADDING", (1, 0), (1, 0), QR_COLUMN - QR_SIDE),
+    ]
 )
 _SIGNATURES_STYLE = TableStyle(
     [
@@ -148,45 +161,22 @@ _SIGNATURES_STYLE = TableStyle(
 )
 
 
-@cache
-def _register_fonts() -> frozenset[int]:
-    """Register the shipped fonts once per process; the code points both of them have."""
-    covered: set[int] | None = None
-    for name, file_name in FONT_FILES.items():
-        font = TTFont(name, str(package_path("fonts", file_name)))
-        pdfmetrics.registerFont(font)
-        points = set(font.face.charToGlyph)
-        covered = points if covered is None else covered & points
-    pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD)
-    rl_config.useA85 = 0  # images as binary Flate streams, not ASCII85 text (a third larger)
-    return frozenset(covered or ())
+@lru_cache(maxsize=4096)
+def _parsed(markup: str, style: ParagraphStyle) -> tuple[ParagraphStyle, tuple[Any, ...]]:
+    """ReportLab's parse of a paragraph's markup (its XML parser is a sixth of a PDF's time):
+    the labels, the landlord's and bank's names, and everything the invoice pair shares are
+    parsed once."""
+    parsed = Paragraph(markup, style)
+    return parsed.style, tuple(parsed.frags)
 
 
-def _strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if is_dataclass(value) and not isinstance(value, type):
-        return [
-            text
-            for field in fields(value)
-            if field.name != "qr_data_uri"
-            for text in _strings(getattr(value, field.name))
-        ]
-    if isinstance(value, dict):
-        return [text for item in value.values() for text in _strings(item)]
-    if isinstance(value, tuple | list):
-        return [text for item in value for text in _strings(item)]
-    return []
-
-
-def covers(view: DocumentView) -> bool:
-    """Whether the shipped font has a glyph for every character the document prints."""
-    covered = _register_fonts()
-    return all(ord(char) in covered for text in _strings(view) for char in text if char > " ")
+def _paragraph(markup: str, style: ParagraphStyle) -> Paragraph:
+    parsed_style, frags = _parsed(markup, style)
+    return Paragraph(markup, parsed_style, frags=[frag.clone() for frag in frags])
 
 
 def _text(value: str, style: ParagraphStyle = _BODY) -> Paragraph:
-    return Paragraph(escape(value), style)
+    return _paragraph(escape(value), style)
 
 
 def _cell(value: str, width: float) -> str | Paragraph:
@@ -211,20 +201,23 @@ class _Signature(Paragraph):  # type: ignore[misc]
 
 def _bank(view: DocumentView) -> Table:
     labels = view.labels
-    table = Table(
+    widths = [48 * mm, 48 * mm, 20 * mm, WIDTH - 116 * mm]
+    rows: list[list[Any]] = [
+        [[_text(view.bank_name), _text(labels["bank"], _SMALL)], "", labels["bic"], view.bic],
+        ["", "", labels["account_no"], view.corr_account],
         [
-            [[_text(view.bank_name), _text(labels["bank"], _SMALL)], "", labels["bic"], view.bic],
-            ["", "", labels["account_no"], view.corr_account],
-            [
-                f"{labels['inn']} {view.seller.inn}",
-                f"{labels['kpp']} {view.seller.kpp}",
-                labels["account_no"],
-                view.account,
-            ],
-            [[_text(view.seller.name), _text(labels["payee"], _SMALL)], "", "", ""],
+            f"{labels['inn']} {view.seller.inn}",
+            f"{labels['kpp']} {view.seller.kpp}",
+            labels["account_no"],
+            view.account,
         ],
-        colWidths=[48 * mm, 48 * mm, 20 * mm, WIDTH - 116 * mm],
-    )
+        [[_text(view.seller.name), _text(labels["payee"], _SMALL)], "", "", ""],
+    ]
+    table = Table(
+        [[_cell(v, w) if isinstance(v, str) and v else v for v, w in zip(row, widths, strict=True)]
+         for row in rows],
+        colWidths=widths,
+    )  # fmt: skip
     table.setStyle(_BANK_STYLE)
     return table
 
@@ -237,12 +230,14 @@ def _heading(view: DocumentView) -> list[Flowable]:
             [
                 *_PLAIN,
                 ("TOPPADDING", (0, 0), (-1, -1), 0),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5 * mm),
+                # a CSS border takes its width below the padding; ReportLab centres the
+                # rule on the cell's edge and reserves no room for it
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5 * mm + RULE / 2),
                 ("LINEBELOW", (0, 0), (-1, -1), RULE, "black"),
             ]
         )
     )
-    return [Spacer(1, 6 * mm), table, Spacer(1, 2 * mm)]
+    return [Spacer(1, 6 * mm), table, Spacer(1, 2 * mm + RULE / 2)]
 
 
 def _parties(view: DocumentView, width: float) -> Table:
@@ -275,7 +270,7 @@ def _head(view: DocumentView, with_qr: bool) -> Table:
         colWidths=[WIDTH - QR_COLUMN, QR_COLUMN],
         minRowHeights=[HEAD_MIN_HEIGHT],
     )
-    table.setStyle(_HEAD_STYLE)
+    table.setStyle(_HEAD_STYLE)  # .qr: 32 mm wide at the right of its 36 mm place
     return table
 
 
@@ -326,8 +321,11 @@ def _signatures(view: DocumentView) -> list[Flowable]:
         if person.position:
             role += f" ({escape(person.position)})"
         line = stamps.signed(_Signature(person.name), view.images, view.kind, index)
-        cells.append([Paragraph(role, _BODY), line])
-    table = Table([cells], colWidths=[WIDTH / len(cells)] * len(cells))
+        cells.append([_paragraph(role, _BODY), line])
+    # td { width: 50%; padding-right: 2mm }: a cell is half the width and its padding more
+    widths = [WIDTH / len(cells) + 2 * mm] * len(cells)
+    widths[-1] = WIDTH - sum(widths[:-1])
+    table = Table([cells], colWidths=widths)
     table.setStyle(_SIGNATURES_STYLE)
     return [Spacer(1, 8 * mm), table]
 
@@ -362,18 +360,23 @@ def _page() -> PageTemplate:
         leftPadding=BODY_MARGIN,
         rightPadding=BODY_MARGIN,
         topPadding=0,
-        bottomPadding=BODY_MARGIN,
+        bottomPadding=0,  # the body's bottom margin ends the last page only
     )
     return PageTemplate("page", [frame])
 
 
+class _Document(BaseDocTemplate):  # type: ignore[misc]
+    def beforeDocument(self) -> None:  # noqa: N802 - ReportLab's hook
+        preset(self.canv._doc)  # the fonts' subsets numbered alike in every PDF (pdf_fonts)
+
+
 def draw_pdf(view: DocumentView, with_qr: bool = False) -> bytes:
     """The invoice (with its payment QR code when ``with_qr``) or act of ``view`` as PDF."""
-    _register_fonts()
+    register_fonts()
     if with_qr and not view.qr_data_uri:
         raise ValueError("the QR invoice needs the view's QR code")
     out = io.BytesIO()
-    document = BaseDocTemplate(
+    document = _Document(
         out,
         pagesize=A4,
         pageTemplates=[_page()],

@@ -12,6 +12,17 @@ from documents.render import DocumentRenderer
 from documents.stamps import StoredImages
 from documents.view import build_view
 
+
+def preload() -> None:
+    """Import the PDF engines and register the shipped fonts in this process: a Celery worker
+    does it before forking its children, which then share them instead of each importing
+    WeasyPrint and ReportLab on its first billing task (~0.5 s of CPU a child)."""
+    from documents import direct  # noqa: F401 - imported for the children to inherit
+    from documents.pdf_fonts import register_fonts
+
+    register_fonts()
+
+
 # a stand-in for the QR image while checking: the view is built, the image never drawn
 _NO_IMAGE = "data:,"
 

@@ -25,8 +25,8 @@ from documents.direct import (
     PRODUCER,
     WIDTH,
     _page,
-    _register_fonts,
 )
+from documents.pdf_fonts import register_fonts
 
 LABELS = {
     "ru": {
@@ -78,7 +78,7 @@ def _p(text: str, style: ParagraphStyle = _BODY) -> Paragraph:
 
 def draw_reconciliation(statement: Statement, lang: str = "ru") -> bytes:
     """The statement as a PDF of A4 pages."""
-    _register_fonts()
+    register_fonts()
     words = LABELS.get(lang, LABELS["ru"])
     day = "{:%d.%m.%Y}".format
 

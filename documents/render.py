@@ -32,7 +32,7 @@ from weasyprint.document import Document, Page
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from documents import direct
+from documents import direct, pdf_fonts
 from documents.assets import BOLD_FONT, REGULAR_FONT, package_path
 from documents.errors import InvalidDocumentData
 from documents.view import DocumentView
@@ -101,9 +101,8 @@ class DocumentRenderer:
     def draws(self, view: DocumentView, key: str = "") -> bool:
         """Whether the document is drawn by ReportLab (``documents.direct``): the shipped
         templates, unless told to use WeasyPrint or the text needs a font we do not ship."""
-        return (
-            self.engine == "reportlab" and self._override_dir(key) is None and direct.covers(view)
-        )
+        shipped = self.engine == "reportlab" and self._override_dir(key) is None
+        return shipped and pdf_fonts.covers(view)
 
     def _environment(self, key: str) -> jinja2.Environment:
         key = self._shared_key(key)

@@ -1,7 +1,7 @@
-"""Where rendered files live: an interface, and local disk as the default implementation.
+"""Where rendered files live: local disk, the default ``backend.ports.DocumentStorage``.
 
-An S3-compatible store implements the same three methods later (put with a key, open for
-streaming, delete); keys are relative paths like ``12/345/invoice-1a2b.pdf``.
+An S3-compatible store implements the same methods later; keys are relative paths like
+``12/345/invoice-1a2b.pdf``.
 """
 
 from __future__ import annotations
@@ -12,28 +12,15 @@ import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO
+
+from backend.ports import DocumentStorage, FileMissing, StorageKeyError
 
 _KEY = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*(/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*")
 CHUNK = 64 * 1024
 
 
-class StorageKeyError(ValueError):
-    """A key that is not a plain relative path (``..``, absolute, odd characters)."""
-
-
-class FileMissing(LookupError):
-    """No file is stored under the key."""
-
-
-class DocumentStorage(Protocol):
-    """Stores and streams document files by key."""
-
-    def put(self, key: str, content: bytes) -> None: ...
-    def stream(self, key: str) -> Iterator[bytes]: ...
-    def size(self, key: str) -> int: ...
-    def delete(self, key: str) -> None: ...
-    def stored(self, prefix: str) -> Iterator[tuple[str, datetime]]: ...
+__all__ = ["DocumentStorage", "FileMissing", "LocalDiskStorage", "StorageKeyError"]
 
 
 class LocalDiskStorage:

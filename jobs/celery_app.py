@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import worker_init, worker_process_init
 
 from backend.bootstrap import tune_gc_for_batch_work
 from backend.config import Settings
@@ -19,7 +19,7 @@ def make_celery(settings: Settings) -> Celery:
     app = Celery(
         "rentflow",
         broker=kombu_url(settings.celery_broker_url),
-        include=["jobs.tasks", "jobs.bulk_tasks", "jobs.channel_tasks"],
+        include=["jobs.tasks", "jobs.bulk_tasks", "jobs.cabinet_tasks", "jobs.channel_tasks"],
     )
     app.conf.update(
         task_serializer="json",
@@ -63,3 +63,11 @@ def broker_transport_options(settings: Settings) -> dict[str, Any]:
 def _tune_worker_process(**_: Any) -> None:
     """Each prefork child renders the billing day's PDFs: tune its garbage collector."""
     tune_gc_for_batch_work()
+
+
+@worker_init.connect
+def _load_pdf_engines(**_: Any) -> None:
+    """Before the prefork children are forked: they inherit the PDF engines (issue 18)."""
+    from documents.publishing import preload
+
+    preload()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from backend.bootstrap import Container, bootstrap
 from backend.config import Settings, production_ready
 from backend.domain.portal import Portal, PortalStatus
-from crm_mappings.port import CrmPort
 
 _container: Container | None = None
 
@@ -35,12 +34,3 @@ def installed_portal(c: Container, portal_id: int) -> bool:
     """False once the portal was uninstalled: jobs that need no CRM (1C) stop then too."""
     with c.uow() as uow:
         return uow.portals.get(portal_id).status is not PortalStatus.UNINSTALLED
-
-
-def bitrix24_return_robot(crm: CrmPort, event_token: str, values: dict[str, str]) -> None:
-    """Send a robot's values back through the portal's Bitrix24 client."""
-    from crm_mappings.bitrix24.adapter import Bitrix24Adapter
-    from crm_mappings.bitrix24.setup import return_robot_values
-
-    if isinstance(crm, Bitrix24Adapter):
-        return_robot_values(crm.client, event_token, values, "rentflow")

@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 from celery import Task, shared_task
+from sqlalchemy.exc import OperationalError
 
 from backend.services import crm_sync, health
 from backend.services.crm_push import push_published_documents
 from backend.services.deal_actions import DealAction, run_deal_action
 from backend.services.deal_resync import ChangedDeals
 from backend.services.lease_events import push_recorded_event
-from backend.services.robots import Robot, answer_robot
+from backend.services.robots import Robot, RobotAnswers, answer_robot
 from crm_mappings.mapping import LeaseEvent
 from crm_mappings.port import CrmKind, CrmUnavailable
 from jobs.portal_task import PortalWork, portal_task
 from jobs.runtime import (
-    bitrix24_return_robot,
     container,
     installed_portal,
+)
+
+# a portal's billing day: a database that goes away mid-run (a restart, a failover) fails the
+# task, which is run again once it is back (issuing is idempotent) rather than acked as failed
+# and left to the next night; its interrupted run row is closed by ``close_stale_runs``
+billing_task = shared_task(
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    max_retries=20,
 )
 
 ROBOT_ACTIONS = {
@@ -40,12 +51,15 @@ def deliver_outbox() -> None:
 
     built = container()
     report = deliver_due(
-        built.uow, built.clock, built.mailer(), built.document_storage(),
+        built.uow,
+        built.clock,
+        built.mailer(),
+        built.document_storage(),
         on_sent=lambda work, message: documents_mailed(
             work, built.clock, message, built.queue_lease_event
         ),
         channels=built.notification_channels(),
-    )  # fmt: skip
+    )
     if report.more:  # a billing day's mail: go on at once rather than at the next beat
         deliver_outbox.delay()
 
@@ -60,7 +74,7 @@ def billing_run() -> None:
         billing_run_portal.delay(portal_id, built.clock.today().isoformat())
 
 
-@shared_task(acks_late=True)
+@billing_task
 def billing_run_portal(portal_id: int, day: str) -> None:
     """Issue one portal's due documents for ``day`` (idempotent: a redelivery adds nothing);
     a large portal's leases go out in chunks, one task each (``billing_fanout``)."""
@@ -81,7 +95,7 @@ def billing_run_portal(portal_id: int, day: str) -> None:
     _after_portal_work(portal_id, plan.published, False)
 
 
-@shared_task(acks_late=True)
+@billing_task
 def billing_run_chunk(
     portal_id: int, day: str, run_id: int, chunk: int, total: int, leases: list[int]
 ) -> None:
@@ -154,7 +168,8 @@ def bitrix24_robot(work: PortalWork, code: str, deal_id: str, event_token: str) 
         for document_id in done.issued:
             crm_document_issued.delay(work.portal_id, document_id)
     values = answer_robot(work.uow(), c.clock, robot, deal_id, c.link_url)
-    bitrix24_return_robot(work.crm, event_token, values)
+    if isinstance(work.crm, RobotAnswers):
+        work.crm.return_robot_values(event_token, values)
 
 
 @portal_task

@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -74,13 +75,15 @@ class StateFile:
         state: dict[str, Any] = saved.get("state") or {}
         return state
 
-    def save(self, state: dict[str, Any]) -> None:
-        """Write ``state`` (JSON-ready) atomically, unless it is what was written last."""
-        text = json.dumps(
-            {"version": VERSION, "database": self.fingerprint, "state": state},
-            ensure_ascii=False, sort_keys=True,
-        )  # fmt: skip
+    def save(self, snapshot: Callable[[], dict[str, Any]]) -> None:
+        """Write what ``snapshot()`` gives (JSON-ready) atomically, unless it is what was
+        written last. Taken and written under one lock: a later state is never overwritten by
+        an earlier one."""
         with self._lock:
+            text = json.dumps(
+                {"version": VERSION, "database": self.fingerprint, "state": snapshot()},
+                ensure_ascii=False, sort_keys=True,
+            )  # fmt: skip
             if text == self._last:
                 return
             self.path.parent.mkdir(parents=True, exist_ok=True)

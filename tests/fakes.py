@@ -20,6 +20,7 @@ from crm_mappings.port import (
     DealParty,
     DealUpdate,
     NewDeal,
+    PartyUpdate,
     Pipeline,
 )
 
@@ -39,6 +40,7 @@ class FakeCrm:
     comments: list[DealComment] = field(default_factory=list)
     tasks: list[CrmTask] = field(default_factory=list)
     updates: list[DealUpdate] = field(default_factory=list)
+    party_updates: list[PartyUpdate] = field(default_factory=list)
     holds_every_deal: bool = False
     users: list[CrmUser] = field(default_factory=list)
     parties: dict[str, DealParty] = field(default_factory=dict)
@@ -79,6 +81,9 @@ class FakeCrm:
             id=deal_id, title=deal.title, pipeline_id=deal.pipeline_id, stage_id=deal.stage_id
         )
         return deal_id
+
+    def update_party(self, update: PartyUpdate) -> None:
+        self.party_updates.append(update)
 
     def list_users(self) -> list[CrmUser]:
         return list(self.users)

@@ -6,16 +6,45 @@ statement, whatever the number of leases (no N+1)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from backend.db.documents_repo import _document_from_row
-from backend.db.tables import AllocationRow, DocumentLinkRow, DocumentRow, LeaseRow, PaymentRow
+from backend.db.tables import (
+    AllocationRow,
+    DocumentLinkRow,
+    DocumentRow,
+    LeaseRow,
+    PaymentRow,
+    TenantRow,
+)
 from backend.db.tables_cabinet import LeaseScanRow
+from backend.db.tenant_book import TenantBookRepository
+from backend.domain.billing import BillingPeriod, DocumentKind
 from backend.domain.cabinet import PaymentLine, Scan, StoredFile
-from backend.domain.documents import IssuedDocument
+from backend.domain.documents import DocumentPurpose, IssuedDocument
+from backend.domain.money import Money
+from backend.domain.parties import Tenant
+
+_DOCUMENT_COLUMNS = (
+    DocumentRow.id, DocumentRow.lease_id, DocumentRow.kind, DocumentRow.number,
+    DocumentRow.issued_on, DocumentRow.period_start, DocumentRow.period_end, DocumentRow.due_on,
+    DocumentRow.net, DocumentRow.vat, DocumentRow.total, DocumentRow.paid, DocumentRow.currency,
+    DocumentRow.status, DocumentRow.purpose,
+)  # fmt: skip
+
+
+def _document(row: Any) -> IssuedDocument:
+    cur = row.currency
+    return IssuedDocument(
+        id=row.id, lease_id=row.lease_id, kind=DocumentKind(row.kind), number=row.number,
+        issued_on=row.issued_on, period=BillingPeriod(row.period_start, row.period_end),
+        lines=(), net=Money(row.net, cur), vat=Money(row.vat, cur), total=Money(row.total, cur),
+        due_on=row.due_on, status=row.status, paid=Money(row.paid, cur),
+        purpose=DocumentPurpose(row.purpose or "rent"),
+    )  # fmt: skip
 
 
 class CabinetData:
@@ -24,25 +53,57 @@ class CabinetData:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def lease_ids(self, portal_id: int, tenant_id: int) -> list[int]:
+    def lease_ids(self, portal_id: int, tenant_ids: Sequence[int]) -> list[int]:
         return list(
             self.session.scalars(
                 select(LeaseRow.id)
-                .where(LeaseRow.portal_id == portal_id, LeaseRow.tenant_id == tenant_id)
+                .where(LeaseRow.portal_id == portal_id, LeaseRow.tenant_id.in_(tenant_ids))
                 .order_by(LeaseRow.signed_on.desc(), LeaseRow.id.desc())
             )
         )
 
-    def documents(self, portal_id: int, lease_ids: Sequence[int]) -> list[IssuedDocument]:
-        """The issued invoices and acts of the leases, oldest first."""
+    def documents(
+        self, portal_id: int, lease_ids: Sequence[int], *, kind: DocumentKind | None = None,
+        year: int | None = None,
+    ) -> list[IssuedDocument]:  # fmt: skip
+        """The issued invoices and acts of the leases (of ``kind``, issued in ``year``),
+        oldest first; without their lines (no page of the cabinet prints them), read as plain
+        columns: years of documents come without building an ORM object per row."""
         if not lease_ids:
             return []
-        rows = self.session.scalars(
-            select(DocumentRow)
-            .where(DocumentRow.portal_id == portal_id, DocumentRow.lease_id.in_(lease_ids))
-            .order_by(DocumentRow.issued_on, DocumentRow.id)
+        query = select(*_DOCUMENT_COLUMNS).where(
+            DocumentRow.portal_id == portal_id, DocumentRow.lease_id.in_(lease_ids)
         )
-        return [_document_from_row(r) for r in rows]
+        if kind is not None:
+            query = query.where(DocumentRow.kind == kind.value)
+        if year is not None:
+            query = query.where(
+                DocumentRow.issued_on >= date(year, 1, 1),
+                DocumentRow.issued_on < date(year + 1, 1, 1),
+            )
+        rows = self.session.execute(query.order_by(DocumentRow.issued_on, DocumentRow.id))
+        return [_document(row) for row in rows]
+
+    def document_years(self, portal_id: int, lease_ids: Sequence[int]) -> list[int]:
+        """The years the leases have documents of, in order."""
+        if not lease_ids:
+            return []
+        days = self.session.scalars(
+            select(DocumentRow.issued_on)
+            .where(DocumentRow.portal_id == portal_id, DocumentRow.lease_id.in_(lease_ids))
+            .distinct()
+        )
+        return sorted({day.year for day in days})
+
+    def lease_numbers(self, portal_id: int, lease_ids: Sequence[int]) -> dict[int, str]:
+        if not lease_ids:
+            return {}
+        rows = self.session.execute(
+            select(LeaseRow.id, LeaseRow.number).where(
+                LeaseRow.portal_id == portal_id, LeaseRow.id.in_(lease_ids)
+            )
+        )
+        return {int(row.id): str(row.number) for row in rows}
 
     def payments(
         self, portal_id: int, lease_ids: Sequence[int], invoice_ids: Sequence[int]
@@ -95,7 +156,7 @@ class CabinetData:
         return found
 
     def document_file(
-        self, portal_id: int, tenant_id: int, document_id: int, role: str
+        self, portal_id: int, tenant_ids: Sequence[int], document_id: int, role: str
     ) -> StoredFile | None:
         """A document's file of ``role`` when the document is of one of the tenant's leases."""
         row = self.session.execute(
@@ -110,12 +171,42 @@ class CabinetData:
                 DocumentLinkRow.role == role,
                 DocumentLinkRow.revoked_at.is_(None),
                 LeaseRow.portal_id == portal_id,
-                LeaseRow.tenant_id == tenant_id,
+                LeaseRow.tenant_id.in_(tenant_ids),
             )
             .order_by(DocumentLinkRow.created_at.desc())
             .limit(1)
         ).first()
         return None if row is None else StoredFile(*row)
+
+    # --- contacts ---
+    def tenant(self, portal_id: int, tenant_id: int) -> Tenant | None:
+        row = self.session.get(TenantRow, tenant_id)
+        if row is None or row.portal_id != portal_id:
+            return None
+        return Tenant(
+            name=row.name, inn=row.inn, kpp=row.kpp, address=row.address,
+            emails=tuple(row.emails or ()), phone=row.phone, id=row.id,
+        )  # fmt: skip
+
+    def save_contacts(
+        self, portal_id: int, tenant_ids: Sequence[int], *, name: str, address: str,
+        phone: str, emails: tuple[str, ...],
+    ) -> None:  # fmt: skip
+        """Write the contacts to each tenant row; a new phone becomes current, the old one
+        past (the phone history seed 002's matching reads)."""
+        for tenant_id in tenant_ids:
+            self._save_contacts(portal_id, tenant_id, name, address, phone, emails)
+
+    def _save_contacts(
+        self, portal_id: int, tenant_id: int, name: str, address: str, phone: str,
+        emails: tuple[str, ...],
+    ) -> None:  # fmt: skip
+        row = self.session.get(TenantRow, tenant_id)
+        if row is None or row.portal_id != portal_id:
+            return
+        if phone and phone != row.phone:
+            TenantBookRepository(self.session, portal_id).move_phones([(tenant_id, phone)])
+        row.name, row.address, row.phone, row.emails = name, address, phone, list(emails)
 
     # --- scans ---
     def add_scan(
@@ -144,7 +235,9 @@ class CabinetData:
             for r in rows
         ]
 
-    def scan_file(self, portal_id: int, tenant_id: int, scan_id: int) -> StoredFile | None:
+    def scan_file(
+        self, portal_id: int, tenant_ids: Sequence[int], scan_id: int
+    ) -> StoredFile | None:
         row = self.session.execute(
             select(LeaseScanRow.storage_key, LeaseScanRow.filename, LeaseScanRow.content_type)
             .join(LeaseRow, LeaseRow.id == LeaseScanRow.lease_id)
@@ -152,7 +245,7 @@ class CabinetData:
                 LeaseScanRow.id == scan_id,
                 LeaseScanRow.portal_id == portal_id,
                 LeaseRow.portal_id == portal_id,
-                LeaseRow.tenant_id == tenant_id,
+                LeaseRow.tenant_id.in_(tenant_ids),
             )
         ).first()
         return None if row is None else StoredFile(*row)

@@ -4,6 +4,7 @@ portals; what they may read is scoped afterwards by ``backend.db.cabinet_data``.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +12,7 @@ from sqlalchemy import String, cast, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from backend.db.cabinet_data import CabinetData
-from backend.db.tables import PortalRow, TenantRow
+from backend.db.tables import LandlordRow, LeaseRow, PortalRow, TenantRow
 from backend.db.tables_cabinet import CabinetChallengeRow, CabinetHitRow, CabinetSessionRow
 from backend.domain.cabinet import CabinetSession, Challenge, TenantRef
 
@@ -23,8 +24,13 @@ def _challenge(row: CabinetChallengeRow) -> Challenge:
     )  # fmt: skip
 
 
-def _refs(pairs: list[Any], names: dict[tuple[int, int], TenantRef]) -> tuple[TenantRef, ...]:
-    return tuple(names.get((p, t), TenantRef(p, t)) for p, t in pairs)
+def _refs(stored: list[Any], names: dict[tuple[int, int], TenantRef]) -> tuple[TenantRef, ...]:
+    refs = []
+    for portal_id, tenant_id, *rest in stored:
+        ids = tuple(int(i) for i in rest[0]) if rest else ()
+        named = names.get((int(portal_id), int(tenant_id)), TenantRef(portal_id, tenant_id))
+        refs.append(replace(named, tenant_ids=ids))
+    return tuple(refs)
 
 
 def _escape_like(value: str) -> str:
@@ -40,7 +46,8 @@ class CabinetRepository:
 
     # --- who an address is ---
     def tenants_with_email(self, email: str) -> list[TenantRef]:
-        """The tenants of active portals that list ``email`` (any case) among their e-mails."""
+        """The tenants of active portals that list ``email`` (any case) among their e-mails,
+        the rows of one company (portal, INN, KPP) grouped into one ``TenantRef``."""
         pattern = f'%"{_escape_like(email.lower())}"%'
         rows = self.session.execute(
             select(
@@ -50,6 +57,8 @@ class CabinetRepository:
                 TenantRow.emails,
                 PortalRow.name,
                 PortalRow.domain,
+                TenantRow.inn,
+                TenantRow.kpp,
             )
             .join(PortalRow, PortalRow.id == TenantRow.portal_id)
             .where(
@@ -58,10 +67,17 @@ class CabinetRepository:
             )
             .order_by(TenantRow.portal_id, TenantRow.id)
         )
+        groups: dict[tuple[int, str, str], list[TenantRef]] = {}
+        for portal_id, tenant_id, name, emails, portal_name, domain, inn, kpp in rows:
+            if email not in {str(e).strip().lower() for e in emails or ()}:
+                continue
+            key = (portal_id, inn, kpp) if inn else (portal_id, f"id:{tenant_id}", "")
+            groups.setdefault(key, []).append(
+                TenantRef(portal_id, tenant_id, name, portal_name or domain)
+            )
         return [
-            TenantRef(portal_id, tenant_id, name, portal_name or domain)
-            for portal_id, tenant_id, name, emails, portal_name, domain in rows
-            if email in {str(e).strip().lower() for e in emails or ()}
+            replace(refs[0], tenant_ids=tuple(r.tenant_id for r in refs))
+            for refs in groups.values()
         ]
 
     def tenant_lists(self, portal_id: int, tenant_id: int, email: str) -> bool:
@@ -151,7 +167,7 @@ class CabinetRepository:
         only = tenants[0] if len(tenants) == 1 else None
         row = CabinetSessionRow(
             token_hash=token_hash, email=email, csrf=csrf, ip=ip,
-            tenants=[[t.portal_id, t.tenant_id] for t in tenants],
+            tenants=[[t.portal_id, t.tenant_id, list(t.ids)] for t in tenants],
             portal_id=only.portal_id if only else None, tenant_id=only.tenant_id if only else None,
             created_at=now, seen_at=now, expires_at=expires_at,
         )  # fmt: skip
@@ -168,13 +184,16 @@ class CabinetRepository:
         )
         if row is None:
             return None
-        pairs = [(int(p), int(t)) for p, t in row.tenants or ()]
-        names = self._names(pairs)
-        current = None
-        if row.portal_id is not None and row.tenant_id is not None:
-            current = names.get((row.portal_id, row.tenant_id))
+        stored = list(row.tenants or ())
+        refs = self._with_landlords(
+            _refs(stored, self._names([(int(p), int(t)) for p, t, *_ in stored]))
+        )
+        current = next(
+            (r for r in refs if (r.portal_id, r.tenant_id) == (row.portal_id, row.tenant_id)),
+            None,
+        )
         return CabinetSession(
-            id=row.id, email=row.email, csrf=row.csrf, tenants=_refs(pairs, names),
+            id=row.id, email=row.email, csrf=row.csrf, tenants=refs,
             current=current, created_at=row.created_at, seen_at=row.seen_at,
             expires_at=row.expires_at,
         )  # fmt: skip
@@ -194,6 +213,25 @@ class CabinetRepository:
             for p, t, name, portal, domain in rows
             if (p, t) in pairs
         }
+
+    def _with_landlords(self, refs: tuple[TenantRef, ...]) -> tuple[TenantRef, ...]:
+        """Each choice named by the landlords (legal names) of its leases, one query."""
+        ids = {i for ref in refs for i in ref.ids}
+        if not ids:
+            return refs
+        names: dict[int, set[str]] = {}
+        for tenant_id, name in self.session.execute(
+            select(LeaseRow.tenant_id, LandlordRow.name)
+            .join(LandlordRow, LandlordRow.id == LeaseRow.landlord_id)
+            .where(LeaseRow.tenant_id.in_(ids))
+            .distinct()
+        ):
+            names.setdefault(tenant_id, set()).add(name)
+        named = []
+        for ref in refs:
+            landlords = set().union(*(names.get(i, set()) for i in ref.ids))
+            named.append(replace(ref, landlord=", ".join(sorted(landlords)) or ref.landlord))
+        return tuple(named)
 
     def touch(self, session_id: int, now: datetime) -> None:
         self.session.execute(

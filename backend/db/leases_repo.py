@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from backend.db import lease_mapping as lm
 from backend.db.batching import in_chunks
@@ -18,7 +19,7 @@ from backend.db.tables import (
     TenantRow,
     UserRow,
 )
-from backend.domain.errors import NotFound
+from backend.domain.errors import DealHasLease, NotFound
 from backend.domain.lease import Addendum, Lease, LeaseStatus
 from backend.domain.parties import Premises
 
@@ -52,8 +53,14 @@ class LeaseRepository(_Scoped):
             updated_at=now,
         )
         lm.lease_terms_to_row(lease, row)
-        self.session.add(row)
-        self.session.flush()
+        try:  # in a savepoint: the caller's transaction survives a deal linked meanwhile
+            with self.session.begin_nested():
+                self.session.add(row)
+                self.session.flush()
+        except IntegrityError as exc:
+            if crm_deal_id is None:
+                raise
+            raise DealHasLease(crm_deal_id) from exc
         for addendum in lease.addenda:
             self._add_addendum_row(row.id, addendum, None)
         lease.id = row.id
@@ -163,10 +170,10 @@ class LeaseRepository(_Scoped):
             i for rows_ in addenda.values() for a in rows_ for i in a.premises_ids or []
         }
         premises = {
-            p.id: p for p in PartyRepository(self.session, self.portal_id).premises(
-                sorted(premises_ids)
-            ) if p.id is not None
-        }  # fmt: skip
+            p.id: p
+            for p in PartyRepository(self.session, self.portal_id).premises(sorted(premises_ids))
+            if p.id is not None
+        }
         loaded = [  # held here: the identity map keeps rows only while referenced
             self.session.scalars(select(table).where(table.id.in_(wanted))).all()
             for table, wanted in (

@@ -32,7 +32,10 @@ class NumberCounterRepository:
         statement = (
             insert(table)
             .values(
-                portal_id=self.portal_id, landlord_id=landlord_id, kind=kind, year=year,
+                portal_id=self.portal_id,
+                landlord_id=landlord_id,
+                kind=kind,
+                year=year,
                 last_value=1,
             )
             .on_conflict_do_update(
@@ -40,7 +43,7 @@ class NumberCounterRepository:
                 set_={"last_value": table.c.last_value + 1},
             )
             .returning(table.c.last_value)
-        )  # fmt: skip
+        )
         return int(self.session.execute(statement).scalar_one())
 
     def current(self, landlord_id: int, kind: str, year: int) -> int:

@@ -118,7 +118,7 @@ class TenantBookRepository:
         if updates:
             self.session.execute(update(TenantRow), list(updates.values()))
         self._add_ids(new_ids)
-        self._move_phones(new_phones)
+        self.move_phones(new_phones)
         return counts
 
     def _add_ids(self, rows: Sequence[tuple[int, str, str]]) -> None:
@@ -139,7 +139,7 @@ class TenantBookRepository:
         if values:
             self.session.execute(insert(TenantPhoneRow), values)
 
-    def _move_phones(self, rows: Sequence[tuple[int, str]]) -> None:
+    def move_phones(self, rows: Sequence[tuple[int, str]]) -> None:
         """The tenant's current phone becomes past; the new one current (or current again)."""
         for tenant_id, phone in rows:
             # tenant_id is one of this portal's (matching found it): by tenant_id alone, so

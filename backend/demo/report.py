@@ -144,8 +144,9 @@ def _write_mail(report: Report, folder: Path) -> list[dict[str, str]]:
         key = "".join(str(message.get("X-Rentflow-Key", "")).split())  # a long one is folded
         name = _safe(f"{n:03d}-{key}")[:80] + ".eml"
         (folder / name).write_bytes(message.as_bytes())
-        written.append({"file": name, "key": key, "to": str(message["To"]),
-                        "subject": str(message["Subject"])})  # fmt: skip
+        written.append(
+            {"file": name, "key": key, "to": str(message["To"]), "subject": str(message["Subject"])}
+        )
     return written
 
 

@@ -18,12 +18,22 @@ CODE_DIGITS = 6
 
 @dataclass(frozen=True)
 class TenantRef:
-    """A tenant the person may act for: which portal, which tenant, names to show."""
+    """A tenant the person may act for: which portal, which tenant, names to show.
+
+    One company renting several premises from a landlord has a tenant row per lease; the rows
+    of one portal with the same INN and KPP that list the person's address are one tenant
+    here: ``tenant_id`` names the group (its first row), ``tenant_ids`` holds every row."""
 
     portal_id: int
     tenant_id: int
     name: str = ""
     landlord: str = ""
+    tenant_ids: tuple[int, ...] = ()
+
+    @property
+    def ids(self) -> tuple[int, ...]:
+        """Every tenant row this choice covers."""
+        return self.tenant_ids or (self.tenant_id,)
 
     @property
     def key(self) -> str:
@@ -112,10 +122,19 @@ class TooManyRequests(DomainError):
         self.retry_after = retry_after
 
 
-class ContactInvalid(DomainError):
-    """A contact field the tenant entered that cannot be kept; ``field`` names it."""
+class FieldRefused(DomainError):
+    """A value typed into the cabinet (or uploaded for it) that cannot be kept; ``field``
+    names it, ``reason`` says why."""
 
     def __init__(self, field: str, reason: str) -> None:
         super().__init__(f"{field}: {reason}")
         self.field = field
         self.reason = reason
+
+
+class ContactInvalid(FieldRefused):
+    """A contact (an e-mail address to sign in with) that is not one."""
+
+
+class ScanRefused(FieldRefused):
+    """A scan that cannot be kept (file, title)."""

@@ -53,6 +53,15 @@ class AlreadyIssued(DomainError):
         self.period_start = period_start
 
 
+class DealHasLease(DomainError):
+    """The CRM deal is linked to a lease already (one lease per deal, the store's key)."""
+
+    def __init__(self, deal_id: str, lease_id: int | None = None) -> None:
+        super().__init__(f"deal {deal_id} already has a lease")
+        self.deal_id = deal_id
+        self.lease_id = lease_id
+
+
 class NotFound(DomainError):
     """The thing asked for does not exist in this portal."""
 

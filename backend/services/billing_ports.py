@@ -9,12 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from backend.ports import Clock
+from backend.ports import Clock, DocumentStorage
 from backend.services.document_links import DocumentRendering
 from backend.services.lease_events import EventQueue
 from backend.services.unit_of_work import UnitOfWorkFactory
 from crm_mappings.port import CrmPort
-from documents.storage import DocumentStorage
 
 
 @dataclass(frozen=True)

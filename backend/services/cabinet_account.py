@@ -109,13 +109,23 @@ class PurposeTotal:
 
 @dataclass(frozen=True)
 class LeaseAccount:
-    """One lease's page: the card, accruals by purpose, invoices, acts and payments."""
+    """One lease's page: the card and accruals by purpose (all time), and the invoices, acts
+    and payments of ``year`` (invoices still unpaid from any year too); ``years`` has one."""
 
     card: LeaseCard
     by_purpose: tuple[PurposeTotal, ...]
     accruals: tuple[Accrual, ...]
     acts: tuple[Accrual, ...]
     payments: tuple[PaymentEntry, ...]
+    year: int
+    years: tuple[int, ...]
+
+
+def pick_year(years: Sequence[int], wanted: int | None, today: date) -> int:
+    """``wanted`` if there is something in it, else the latest year with something."""
+    if wanted is not None and wanted in years:
+        return wanted
+    return max(years) if years else today.year
 
 
 def _live_invoices(documents: Sequence[IssuedDocument]) -> list[IssuedDocument]:
@@ -142,7 +152,11 @@ def balance_of(
 def _card(lease: Lease, documents: list[IssuedDocument], payments: list[PaymentLine],
           today: date) -> LeaseCard:  # fmt: skip
     premises = ", ".join(
-        " ".join(x for x in (p.building, p.code, f"({p.area_m2} м²)" if p.area_m2 else "") if x)
+        " ".join(
+            x
+            for x in (p.building, p.code, f"({p.area_m2.normalize():f} м²)" if p.area_m2 else "")
+            if x
+        )
         for p in lease.premises
     )
     invoices = _live_invoices(documents)
@@ -157,7 +171,7 @@ def _card(lease: Lease, documents: list[IssuedDocument], payments: list[PaymentL
 
 
 def _tenant_leases(uow: CabinetUnitOfWork, ref: TenantRef) -> list[int]:
-    return uow.cabinet.data.lease_ids(ref.portal_id, ref.tenant_id)
+    return uow.cabinet.data.lease_ids(ref.portal_id, ref.ids)
 
 
 def tenant_leases(
@@ -167,7 +181,8 @@ def tenant_leases(
     with uow_factory(ref.portal_id) as uow:
         ids = _tenant_leases(uow, ref)
         leases = uow.leases.get_many(ids)
-        documents = uow.cabinet.data.documents(ref.portal_id, ids)
+        # the balances need the invoices only (acts carry no money of their own)
+        documents = uow.cabinet.data.documents(ref.portal_id, ids, kind=DocumentKind.INVOICE)
         invoice_ids = [d.id for d in documents if d.id is not None]
         payments = uow.cabinet.data.payments(ref.portal_id, ids, invoice_ids)
     by_lease: dict[int, list[IssuedDocument]] = {i: [] for i in ids}
@@ -183,9 +198,11 @@ def tenant_leases(
 
 
 def lease_account(
-    uow_factory: CabinetUnitOfWorkFactory, ref: TenantRef, lease_id: int, today: date
-) -> LeaseAccount:
-    """One lease of the tenant in full; ``NotFound`` when it is not theirs."""
+    uow_factory: CabinetUnitOfWorkFactory, ref: TenantRef, lease_id: int, today: date,
+    year: int | None = None,
+) -> LeaseAccount:  # fmt: skip
+    """One lease of the tenant (``year``'s documents, see ``LeaseAccount``); ``NotFound``
+    when it is not theirs."""
     with uow_factory(ref.portal_id) as uow:
         if lease_id not in _tenant_leases(uow, ref):
             raise NotFound(f"lease {lease_id}")
@@ -208,6 +225,16 @@ def lease_account(
         )  # fmt: skip
 
     invoices = _live_invoices(documents)
+    years = tuple(
+        sorted({d.issued_on.year for d in documents} | {p.paid_on.year for p in payments})
+    )
+    shown = pick_year(years, year, today)
+
+    def listed(d: IssuedDocument) -> bool:
+        live = d.kind is DocumentKind.INVOICE and d.status != InvoiceStatus.CANCELLED
+        unpaid = live and d.outstanding.amount > 0
+        return d.issued_on.year == shown or unpaid
+
     purposes: dict[str, list[IssuedDocument]] = {}
     for d in invoices:
         purposes.setdefault(str(d.purpose), []).append(d)
@@ -222,8 +249,12 @@ def lease_account(
             )
             for purpose, docs in sorted(purposes.items())
         ),
-        accruals=tuple(accrual(d) for d in reversed(documents) if d.kind is DocumentKind.INVOICE),
-        acts=tuple(accrual(d) for d in reversed(documents) if d.kind is DocumentKind.ACT),
+        accruals=tuple(
+            accrual(d) for d in reversed(documents) if d.kind is DocumentKind.INVOICE and listed(d)
+        ),
+        acts=tuple(
+            accrual(d) for d in reversed(documents) if d.kind is DocumentKind.ACT and listed(d)
+        ),
         payments=tuple(
             PaymentEntry(
                 p.number,
@@ -234,5 +265,8 @@ def lease_account(
                 numbers.get(p.invoice_id, "") if p.invoice_id else "",
             )
             for p in reversed(payments)
+            if p.paid_on.year == shown
         ),
+        year=shown,
+        years=years,
     )

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -38,6 +39,8 @@ from backend.domain.errors import NotFound
 from backend.domain.messages import OutboxMessage
 from backend.ports import Clock
 from backend.services.cabinet_ports import CabinetUnitOfWork, CabinetUnitOfWorkFactory
+
+log = logging.getLogger(__name__)  # security events; addresses as a short hash, never codes
 
 CODE_TTL = timedelta(minutes=10)
 MAX_FAILURES = 5  # wrong codes before the code is dead
@@ -146,6 +149,9 @@ def sign_in_with_code(auth: CabinetAuth, email_text: str, code: str, ip: str) ->
             if challenge is not None and not right:
                 uow.cabinet.count_failure(challenge.id)
             uow.commit()
+            failures = challenge.failures + (not right) if challenge is not None else 0
+            log.warning("cabinet sign-in refused: address %s, ip %s, wrong codes %s",
+                        _tag(email), ip, failures)  # fmt: skip
             raise SignInRefused("wrong or expired code")
         return _open(auth, uow, challenge, ip)
 
@@ -186,6 +192,8 @@ def _open(
     )  # fmt: skip
     session = uow.cabinet.session_by_token(_token_hash(token))
     uow.commit()
+    log.info("cabinet sign-in: address %s, ip %s, %s tenants", _tag(challenge.email), ip,
+             len(tenants))  # fmt: skip
     if session is None:  # just written in this transaction
         raise SignInRefused("the session could not be opened")
     return OpenedSession(token, session)
@@ -196,8 +204,14 @@ def _throttle(uow: CabinetUnitOfWork, now: datetime, limits: dict[str, int]) -> 
     since = now - WINDOW
     for key, limit in limits.items():
         if uow.cabinet.hits(key, since) >= limit:
+            log.warning("cabinet rate limit reached: %s", key.split(":", 2)[:2])
             raise TooManyRequests(int(WINDOW.total_seconds()))
     uow.cabinet.hit(list(limits), now)
+
+
+def _tag(email: str) -> str:
+    """An address as the logs name it: enough to follow one, not to read it."""
+    return hashlib.sha256(email.encode()).hexdigest()[:12]
 
 
 def _token_hash(token: str) -> str:

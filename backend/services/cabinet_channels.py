@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from backend.domain.cabinet import TenantRef
 from backend.domain.tenant_requests import Announcement, TenantRequest
+from backend.ports import DocumentStorage
 from backend.services.channels import ChannelState, channel_state
 from backend.services.tenant_requests import request_file as stored_request_file
 from backend.services.unit_of_work import UnitOfWorkFactory
-from documents.storage import DocumentStorage
 
 
 @dataclass(frozen=True)

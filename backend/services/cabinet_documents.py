@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from backend.domain.cabinet import StoredFile, TenantRef
+from backend.domain.cabinet import ScanRefused, StoredFile, TenantRef
 from backend.domain.contacts import text_problem
-from backend.domain.errors import DomainError, NotFound
-from backend.ports import Clock
+from backend.domain.errors import NotFound
+from backend.ports import Clock, DocumentStorage, FileMissing
+from backend.services.cabinet_account import pick_year
 from backend.services.cabinet_ports import CabinetUnitOfWorkFactory
-from documents.storage import DocumentStorage, FileMissing
 
 # what a scan may be: PDF, JPEG, PNG, recognised by their magic numbers
 SCAN_TYPES = (
@@ -30,15 +30,6 @@ SCAN_TYPES = (
     (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
 )
 FILE_ROLES = ("invoice", "invoice_qr", "act", "qr_png")
-
-
-class ScanRefused(DomainError):
-    """A scan that cannot be kept; ``field`` names what is wrong (file, title)."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -64,15 +55,28 @@ class ScanEntry:
     uploaded_at: datetime
 
 
+@dataclass(frozen=True)
+class DocumentShelf:
+    """The documents of ``year`` (newest first), the years there are, and every scan."""
+
+    documents: list[DocumentEntry]
+    scans: list[ScanEntry]
+    year: int
+    years: tuple[int, ...]
+
+
 def tenant_documents(
-    uow_factory: CabinetUnitOfWorkFactory, ref: TenantRef
-) -> tuple[list[DocumentEntry], list[ScanEntry]]:
-    """Every document of the tenant's leases (newest first) and the leases' scans."""
+    uow_factory: CabinetUnitOfWorkFactory, ref: TenantRef, today: date, year: int | None = None
+) -> DocumentShelf:
+    """The documents of the tenant's leases issued in ``year`` (default: the latest year
+    with documents) and the leases' scans."""
     with uow_factory(ref.portal_id) as uow:
         data = uow.cabinet.data
-        ids = data.lease_ids(ref.portal_id, ref.tenant_id)
-        numbers = {i: lease.number for i, lease in uow.leases.get_many(ids).items()}
-        documents = data.documents(ref.portal_id, ids)
+        ids = data.lease_ids(ref.portal_id, ref.ids)
+        numbers = data.lease_numbers(ref.portal_id, ids)
+        years = tuple(data.document_years(ref.portal_id, ids))
+        shown = pick_year(years, year, today)
+        documents = data.documents(ref.portal_id, ids, year=shown)
         files = data.file_roles(ref.portal_id, [d.id for d in documents if d.id is not None])
         scans = data.scans(ref.portal_id, ids)
     entries = [
@@ -90,10 +94,11 @@ def tenant_documents(
         )
         for d in reversed(documents)
     ]
-    return entries, [
+    shelved = [
         ScanEntry(s.id, s.title, numbers.get(s.lease_id, ""), s.filename, s.uploaded_at)
         for s in scans
     ]
+    return DocumentShelf(entries, shelved, shown, years)
 
 
 def document_file(
@@ -103,7 +108,7 @@ def document_file(
     if role not in FILE_ROLES:
         raise NotFound(role)
     with uow_factory(ref.portal_id) as uow:
-        found = uow.cabinet.data.document_file(ref.portal_id, ref.tenant_id, document_id, role)
+        found = uow.cabinet.data.document_file(ref.portal_id, ref.ids, document_id, role)
     if found is None:
         raise NotFound(f"document {document_id}")
     return found
@@ -111,7 +116,7 @@ def document_file(
 
 def scan_file(uow_factory: CabinetUnitOfWorkFactory, ref: TenantRef, scan_id: int) -> StoredFile:
     with uow_factory(ref.portal_id) as uow:
-        found = uow.cabinet.data.scan_file(ref.portal_id, ref.tenant_id, scan_id)
+        found = uow.cabinet.data.scan_file(ref.portal_id, ref.ids, scan_id)
     if found is None:
         raise NotFound(f"scan {scan_id}")
     return found

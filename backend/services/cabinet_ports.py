@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Protocol
 
+from backend.domain.billing import DocumentKind
 from backend.domain.cabinet import (
     CabinetSession,
     Challenge,
@@ -15,27 +16,40 @@ from backend.domain.cabinet import (
     TenantRef,
 )
 from backend.domain.documents import IssuedDocument
+from backend.domain.parties import Tenant
 from backend.services.unit_of_work import UnitOfWork
 
 
 class CabinetDataRepo(Protocol):
     """A tenant's leases, documents, payments, files and scans (scoped by portal, tenant)."""
 
-    def lease_ids(self, portal_id: int, tenant_id: int) -> list[int]: ...
-    def documents(self, portal_id: int, lease_ids: Sequence[int]) -> list[IssuedDocument]: ...
+    def lease_ids(self, portal_id: int, tenant_ids: Sequence[int]) -> list[int]: ...
+    def documents(
+        self, portal_id: int, lease_ids: Sequence[int], *, kind: DocumentKind | None = None,
+        year: int | None = None,
+    ) -> list[IssuedDocument]: ...  # fmt: skip
+    def document_years(self, portal_id: int, lease_ids: Sequence[int]) -> list[int]: ...
+    def lease_numbers(self, portal_id: int, lease_ids: Sequence[int]) -> dict[int, str]: ...
     def payments(
         self, portal_id: int, lease_ids: Sequence[int], invoice_ids: Sequence[int]
     ) -> list[PaymentLine]: ...
     def file_roles(self, portal_id: int, document_ids: Sequence[int]) -> dict[int, list[str]]: ...
     def document_file(
-        self, portal_id: int, tenant_id: int, document_id: int, role: str
+        self, portal_id: int, tenant_ids: Sequence[int], document_id: int, role: str
     ) -> StoredFile | None: ...
+    def tenant(self, portal_id: int, tenant_id: int) -> Tenant | None: ...
+    def save_contacts(
+        self, portal_id: int, tenant_ids: Sequence[int], *, name: str, address: str,
+        phone: str, emails: tuple[str, ...],
+    ) -> None: ...  # fmt: skip
     def add_scan(
         self, portal_id: int, lease_id: int, *, title: str, filename: str, content_type: str,
         size: int, sha256: str, storage_key: str, uploaded_by: str, at: datetime,
     ) -> int: ...  # fmt: skip
     def scans(self, portal_id: int, lease_ids: Sequence[int]) -> list[Scan]: ...
-    def scan_file(self, portal_id: int, tenant_id: int, scan_id: int) -> StoredFile | None: ...
+    def scan_file(
+        self, portal_id: int, tenant_ids: Sequence[int], scan_id: int
+    ) -> StoredFile | None: ...
 
 
 class CabinetRepo(Protocol):

@@ -35,7 +35,7 @@ def reconciliation(
         raise PeriodRefused("the period must start before it ends and span at most ten years")
     with uow_factory(ref.portal_id) as uow:
         data = uow.cabinet.data
-        if lease_id not in data.lease_ids(ref.portal_id, ref.tenant_id):
+        if lease_id not in data.lease_ids(ref.portal_id, ref.ids):
             raise NotFound(f"lease {lease_id}")
         lease = uow.leases.get_many([lease_id])[lease_id]
         documents = [

@@ -32,6 +32,10 @@ from crm_mappings.mapping import BillingMode, LeaseEvent
 from crm_mappings.port import CrmPort, DealComment, DealUpdate, LeaseField, NewDeal
 
 BILLING_DEAL = "crm_billing_deal"
+# deals told per round: one CRM batch (Bitrix24 runs 50 commands a call) of updates, one of
+# comments, then their documents are recorded as synced. A CRM that stops answering part-way
+# leaves the earlier rounds recorded, so the retry comments only on the deals not yet told.
+PUSH_ROUND = 50
 
 
 @dataclass(frozen=True)
@@ -95,9 +99,15 @@ def _targets(uow: UnitOfWork, document_ids: Sequence[int]) -> list[_Target]:
         if doc.lease_id not in summaries:
             summaries[doc.lease_id] = _summary(uow, lease, lease_docs[doc.lease_id])
         target = _Target(
-            doc, invoice, lease.number, deal_id, pipeline_id, per_period,
-            str(settings.get("billing_pipeline", "")), summaries[doc.lease_id],
-        )  # fmt: skip
+            doc,
+            invoice,
+            lease.number,
+            deal_id,
+            pipeline_id,
+            per_period,
+            str(settings.get("billing_pipeline", "")),
+            summaries[doc.lease_id],
+        )
         targets.append(target)
     return targets
 
@@ -211,9 +221,12 @@ def push_document_issued(
     with uow:
         uow.documents.mark(document_id, crm_synced_at=clock.now())
         uow.audit.record(
-            clock.now(), "document.crm_synced", "document", document_id,
+            clock.now(),
+            "document.crm_synced",
+            "document",
+            document_id,
             {"deal": comment_on, "created_deal": created},
-        )  # fmt: skip
+        )
         uow.commit()
     return Pushed(comment_on, updates, text, created)
 
@@ -226,8 +239,9 @@ def push_published_documents(
     link_url: Callable[[str], str],
 ) -> list[Pushed]:
     """``push_published_document`` for many documents at once (the billing run of a portal):
-    one ``update_deals`` and one ``add_comments`` call for all of them, which the adapters
-    cut into the CRM's batches (50 commands a call), instead of two calls per document.
+    one ``update_deals`` and one ``add_comments`` call per ``PUSH_ROUND`` deals (the CRM's
+    batches, 50 commands a call), instead of two calls per document; each round's documents
+    are recorded as synced before the next round.
 
     A deal that gets an invoice and an act the same day gets one update (the act's link
     beside the invoice's fields, the invoice's stage) and one comment naming both; when it
@@ -267,24 +281,30 @@ def push_published_documents(
             synced.append((doc.id or 0, target.lease_deal))
     if not merged:
         return []
-    updates = {deal: DealUpdate(deal, stage_id=stage, fields=fields)
-               for deal, (stage, fields, _) in merged.items()}  # fmt: skip
-    crm.update_deals(list(updates.values()))
-    crm.add_comments(
-        [DealComment(deal, "\n".join(texts)) for deal, (_, _, texts) in merged.items()]
-    )
-    with uow:
-        uow.documents.mark_many(
-            [document_id for document_id, _ in synced], crm_synced_at=clock.now()
-        )
-        for document_id, deal in synced:
-            uow.audit.record(
-                clock.now(), "document.crm_synced", "document", document_id,
-                {"deal": deal, "created_deal": ""},
-            )  # fmt: skip
-        uow.commit()
-    return [Pushed(deal, (updates[deal],), "\n".join(texts))
-            for deal, (_, _, texts) in merged.items()]  # fmt: skip
+    deals = list(merged)
+    told_deals: list[Pushed] = []
+    for start in range(0, len(deals), PUSH_ROUND):
+        told = set(deals[start : start + PUSH_ROUND])
+        updates = {deal: DealUpdate(deal, stage_id=stage, fields=fields)
+                   for deal, (stage, fields, _) in merged.items() if deal in told}  # fmt: skip
+        texts_of = {
+            deal: "\n".join(texts) for deal, (_, _, texts) in merged.items() if deal in told
+        }
+        crm.update_deals(list(updates.values()))
+        crm.add_comments([DealComment(deal, text) for deal, text in texts_of.items()])
+        with uow:
+            done = [(document_id, deal) for document_id, deal in synced if deal in told]
+            uow.documents.mark_many(
+                [document_id for document_id, _ in done], crm_synced_at=clock.now()
+            )
+            for document_id, deal in done:
+                uow.audit.record(
+                    clock.now(), "document.crm_synced", "document", document_id,
+                    {"deal": deal, "created_deal": ""},
+                )  # fmt: skip
+            uow.commit()
+        told_deals += [Pushed(deal, (updates[deal],), texts_of[deal]) for deal in texts_of]
+    return told_deals
 
 
 def _open_billing_deal(uow: UnitOfWork, crm: CrmPort, target: _Target, stage: str | None) -> str:
@@ -329,9 +349,12 @@ def push_lease_event(
     crm.update_deals([update])
     with uow:
         uow.audit.record(
-            clock.now(), "deal.stage_pushed", "document", document_id,
+            clock.now(),
+            "deal.stage_pushed",
+            "document",
+            document_id,
             {"deal": deal_id, "event": str(event), "stage": stage},
-        )  # fmt: skip
+        )
         uow.commit()
     return Pushed(deal_id, (update,), "")
 

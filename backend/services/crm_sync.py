@@ -119,9 +119,12 @@ def _apply(
         moved = transition(lease, target, clock.today())
     except IllegalTransition as err:
         uow.audit.record(
-            clock.now(), "lease.transition_refused", "lease", lease.id,
+            clock.now(),
+            "lease.transition_refused",
+            "lease",
+            lease.id,
             {"from": str(err.current), "to": str(err.target), "reason": err.reason},
-        )  # fmt: skip
+        )
         text = (
             f"rentflow: договор {lease.number} не переведён в статус "
             f"«{STATUS_LABELS_RU[target]}» (сейчас «{STATUS_LABELS_RU[LeaseStatus(err.current)]}»)"
@@ -137,9 +140,12 @@ def _apply(
     uow.leases.save(lease, now=clock.now())
     refresh_schedule(uow, lease.id)
     uow.audit.record(
-        clock.now(), "lease.status", "lease", lease.id,
+        clock.now(),
+        "lease.status",
+        "lease",
+        lease.id,
         {"from": str(before), "to": str(moved.after), "deal": deal_id, "stage": stage_id},
-    )  # fmt: skip
+    )
     return StageChangeOutcome(StageChange.APPLIED, deal_id, stage_id, lease.id, before, moved.after)
 
 
@@ -176,9 +182,12 @@ def set_lease_status(
             uow.leases.save(lease, now=clock.now())
             refresh_schedule(uow, lease_id)
             uow.audit.record(
-                clock.now(), "lease.status", "lease", lease_id,
+                clock.now(),
+                "lease.status",
+                "lease",
+                lease_id,
                 {"from": str(before), "to": str(moved.after), "by": "rentflow"},
-            )  # fmt: skip
+            )
         deal_id, _ = uow.leases.deal_of(lease_id)
         uow.commit()
     result = StageChange.APPLIED if moved.changed else StageChange.UNCHANGED

@@ -6,16 +6,13 @@ linked to the deal and its pipeline, and the deal gets rentflow's lease status f
 
 from __future__ import annotations
 
+from backend.domain.errors import DealHasLease
 from backend.ports import Clock
 from backend.services.crm_sync import STATUS_LABELS_RU
 from backend.services.lease_json import parse_lease
 from backend.services.leases import due_rule_from_settings, register_lease
 from backend.services.unit_of_work import UnitOfWork
 from crm_mappings.port import CrmPort, DealUpdate, LeaseField
-
-
-class DealHasLease(Exception):
-    """The deal is already linked to a lease (one lease per deal)."""
 
 
 def create_lease_for_deal(
@@ -33,13 +30,17 @@ def create_lease_for_deal(
         due_default = due_rule_from_settings(portal.settings if portal is not None else {})
         lease, _issued = parse_lease(data, due_default=due_default)
         if uow.leases.by_deal(deal_id) is not None:
-            raise DealHasLease(f"deal {deal_id} already has a lease")
+            raise DealHasLease(deal_id)
         registered = register_lease(
             uow, clock, lease, crm_deal_id=deal_id, crm_pipeline_id=deal.pipeline_id
         )
-        uow.audit.record(clock.now(), "lease.created_from_deal", "lease", registered.lease_id,
-                         {"deal": deal_id})  # fmt: skip
+        uow.audit.record(
+            clock.now(), "lease.created_from_deal", "lease", registered.lease_id, {"deal": deal_id}
+        )
         uow.commit()
     label = STATUS_LABELS_RU[lease.status]
     crm.update_deals([DealUpdate(deal_id, fields={LeaseField.LEASE_STATUS: label})])
     return registered.lease_id
+
+
+__all__ = ["DealHasLease", "create_lease_for_deal"]

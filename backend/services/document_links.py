@@ -19,9 +19,8 @@ from backend.domain.links import (
     LinkRevoked,
     document_filename,
 )
-from backend.ports import Clock
+from backend.ports import Clock, DocumentStorage
 from backend.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from documents.storage import DocumentStorage
 
 
 class DocumentRendering(Protocol):

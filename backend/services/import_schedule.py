@@ -51,10 +51,13 @@ class ImportSettings:
     def as_dict(self, *, hide_secrets: bool = False) -> dict[str, Any]:
         sources = [hide_password(s) for s in self.sources] if hide_secrets else self.sources
         return {
-            "sources": list(sources), "schedule": self.schedule,
-            "delete_after_read": self.delete_after_read, "report_to": list(self.report_to),
-            "enabled": self.enabled, "saved_at": self.saved_at,
-        }  # fmt: skip
+            "sources": list(sources),
+            "schedule": self.schedule,
+            "delete_after_read": self.delete_after_read,
+            "report_to": list(self.report_to),
+            "enabled": self.enabled,
+            "saved_at": self.saved_at,
+        }
 
 
 def _password_of(url: str) -> str | None:
@@ -173,9 +176,12 @@ def run_portal_import(ports: BulkPorts, portal_id: int, trigger: str) -> list[Im
     """Fetch and import the portal's configured XML files now (scheduled or "run now")."""
     with ports.uow(portal_id) as uow:
         return run_import(
-            uow, ports.clock, reader=ports.sources, read_records=ports.read_records,
+            uow,
+            ports.clock,
+            reader=ports.sources,
+            read_records=ports.read_records,
             trigger=trigger,
-        )  # fmt: skip
+        )
 
 
 def run_import(

@@ -13,9 +13,8 @@ from PIL import Image, UnidentifiedImageError
 
 from backend.domain.errors import DomainError
 from backend.domain.landlord_images import FORMATS, MAX_BYTES, ROLES, image_key
-from backend.ports import Clock
+from backend.ports import Clock, DocumentStorage
 from backend.services.unit_of_work import UnitOfWork
-from documents.storage import DocumentStorage
 
 MAX_SIDE = 5000  # pixels: a stamp scanned at 600 dpi is about 1000
 

@@ -29,7 +29,10 @@ def terminate_lease(uow: UnitOfWork, clock: Clock, lease_id: int) -> Lease:
         uow.leases.save(lease, now=clock.now())
         refresh_schedule(uow, lease.id)
         uow.audit.record(
-            clock.now(), "lease.status", "lease", lease.id,
+            clock.now(),
+            "lease.status",
+            "lease",
+            lease.id,
             {"from": str(moved.before), "to": str(moved.after), "by": "api"},
-        )  # fmt: skip
+        )
     return lease

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import quote
 
+from backend.domain.errors import DealHasLease
 from backend.domain.parties import LandlordEntity
 from backend.domain.portal import Portal
 from backend.ports import Clock
 from backend.services.bulk_ports import BulkUnitOfWork
 from backend.services.crm_sync import STATUS_LABELS_RU
-from backend.services.deal_lease import DealHasLease
 from backend.services.landlords import Problem
 from backend.services.lease_form import (
     FormChoices,
@@ -76,6 +76,16 @@ def new_lease_page(
     return NewLeasePage(deal, form, choices, existing.id if existing is not None else None)
 
 
+def page_without_crm(
+    uow_factory: BulkUowFactory, portal_id: int, deal_id: str, data: Mapping[str, str]
+) -> NewLeasePage:
+    """The form as typed, drawn again while the CRM does not answer: what was typed is kept;
+    the CRM's users cannot be offered until it answers."""
+    with uow_factory(portal_id) as uow:
+        choices = form_choices(uow, None, uow.portals.get(portal_id).settings)
+    return NewLeasePage(Deal(deal_id, "", "", ""), read_lease_form(data), choices)
+
+
 def validate_lease_form(uow: BulkUnitOfWork, data: Mapping[str, str]) -> dict[str, Problem]:
     """The form's problems, for the inline check on blur (no CRM call: the users picked are
     checked when the form is sent)."""
@@ -116,8 +126,9 @@ def create_lease_from_form(
         checked = check_lease_form(form, choices)
         if checked.problems:
             raise LeaseFormInvalid(checked, NewLeasePage(deal, checked, choices))
-        if uow.leases.by_deal(deal_id) is not None:
-            raise DealHasLease(f"deal {deal_id} already has a lease")
+        existing = uow.leases.by_deal(deal_id)
+        if existing is not None:
+            raise DealHasLease(deal_id, existing.id)
         landlord_id = int(form.values["landlord"])
         landlord: LandlordEntity = uow.parties.landlord(landlord_id)
         lease = build_lease(checked, choices, landlord)
@@ -166,5 +177,6 @@ __all__ = [
     "crm_card_link",
     "form_choices",
     "new_lease_page",
+    "page_without_crm",
     "validate_lease_form",
 ]

@@ -134,9 +134,12 @@ def add_addendum(
     )
     uow.leases.add_addendum(lease_id, addendum, premises_ids)
     uow.audit.record(
-        clock.now(), "lease.addendum", "lease", lease_id,
+        clock.now(),
+        "lease.addendum",
+        "lease",
+        lease_id,
         {"number": addendum.number, "effective_from": addendum.effective_from.isoformat()},
-    )  # fmt: skip
+    )
     return refresh_schedule(uow, lease_id)
 
 

@@ -161,8 +161,9 @@ class Ledger:
         for invoice_id, status in self._statuses.items():
             self.uow.documents.mark(invoice_id, status=status.value)
         for invoice_id, status in self._statuses.items():  # after the marks: one flush
-            self.uow.audit.record(now, f"invoice.{status.value}", "document", invoice_id,
-                                  actor=self.actor)  # fmt: skip
+            self.uow.audit.record(
+                now, f"invoice.{status.value}", "document", invoice_id, actor=self.actor
+            )
         self._statuses = {}
 
     def number_of(self, invoice_id: int | None) -> str:

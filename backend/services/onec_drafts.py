@@ -62,9 +62,13 @@ def _counterparty_key(onec: OneCWriter, tenant: Tenant, cache: dict[str, str]) -
     else:
         created = onec.create(
             COUNTERPARTIES,
-            {"Description": tenant.name, "НаименованиеПолное": tenant.name,
-             "ИНН": tenant.inn, "КПП": tenant.kpp},
-        )  # fmt: skip
+            {
+                "Description": tenant.name,
+                "НаименованиеПолное": tenant.name,
+                "ИНН": tenant.inn,
+                "КПП": tenant.kpp,
+            },
+        )
         key = str(created["Ref_Key"])
     cache[tenant.inn] = key
     return key
@@ -124,7 +128,8 @@ def push_drafts(
             result.error = f"{doc.number}: {exc}"
             break
         uow.documents.mark(doc.id, onec_ref=str(created["Ref_Key"]))
-        uow.audit.record(clock.now(), "onec.draft_created", "document", doc.id,
-                         {"ref": str(created["Ref_Key"])})  # fmt: skip
+        uow.audit.record(
+            clock.now(), "onec.draft_created", "document", doc.id, {"ref": str(created["Ref_Key"])}
+        )
         result.created.append(doc.number)
     return result

@@ -12,7 +12,7 @@ import calendar
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from backend.domain.billing import DocumentKind
 from backend.domain.documents import DocumentPurpose, IssuedDocument
@@ -25,17 +25,10 @@ from backend.onec.enterprise_data import (
     build_message,
     validate,
 )
-from backend.ports import Clock
+from backend.ports import Clock, DocumentStorage
 from backend.services.unit_of_work import UnitOfWork
 
 XML_MIME = "application/xml"
-
-
-class FileStore(Protocol):
-    """Where export files go (``backend.onec.files.LocalFileStore``)."""
-
-    def put(self, key: str, data: bytes) -> str: ...
-    def get(self, key: str) -> bytes: ...
 
 
 @dataclass(frozen=True)
@@ -82,7 +75,7 @@ def _export_document(doc: IssuedDocument, lease: Lease, portal_key: str) -> Expo
 def export_month(
     uow: UnitOfWork,
     clock: Clock,
-    store: FileStore,
+    store: DocumentStorage,
     *,
     year: int,
     month: int,
@@ -128,7 +121,8 @@ def export_month(
     )
     validate(data)
     name = f"enterprise-data-{label}-{now:%Y%m%dT%H%M%S}.xml"
-    key = store.put(f"onec/{uow.portal_id}/{name}", data)
+    key = f"onec/{uow.portal_id}/{name}"
+    store.put(key, data)  # beside the documents: the outbox attaches it from there
     for doc in fresh:
         uow.documents.mark(doc.id or 0, exported_at=now)
     emailed = _email(uow, now, portal.settings, leases, key, name, label, result, recipients)

@@ -15,10 +15,10 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from backend.domain.portal import Portal, PortalStatus
-from backend.ports import Clock
+from backend.ports import Clock, DocumentStorage
 from backend.services.lease_events import EventQueue
 from backend.services.onec_drafts import DraftResult, OneCWriter, push_drafts
-from backend.services.onec_export import ExportResult, FileStore, export_month, previous_month
+from backend.services.onec_export import ExportResult, export_month, previous_month
 from backend.services.onec_sync import OneCReader, PollSummary, poll_payments
 from backend.services.payment_news import NewsQueue
 from backend.services.unit_of_work import UnitOfWorkFactory
@@ -34,7 +34,7 @@ class OneCPorts:
 
     uow: UnitOfWorkFactory
     clock: Clock
-    files: FileStore  # where export files are kept (beside the documents)
+    files: DocumentStorage  # where export files are kept (beside the documents)
     # a portal's settings -> its OData client, or None without OData settings
     odata: Callable[[Mapping[str, Any]], OneCClient | None]
     # a portal's settings with a plain 1C password sealed, or None when there is none

@@ -24,10 +24,17 @@ from datetime import datetime, timedelta
 from backend.domain.channels import Channel, Delivery, DeliveryOutcome
 from backend.domain.errors import stored_id
 from backend.domain.messages import Attachment, OutboxMessage
-from backend.ports import Clock, EmailChannel, Mailer, MailError, NotificationChannel
+from backend.ports import (
+    Clock,
+    DocumentStorage,
+    EmailChannel,
+    FileMissing,
+    Mailer,
+    MailError,
+    NotificationChannel,
+)
 from backend.services.channels import fall_back_to_email
 from backend.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from documents.storage import DocumentStorage, FileMissing
 
 # Waits after the 1st, 2nd, ... failed attempt: 27.9 hours in all, then the message fails.
 BACKOFF = tuple(timedelta(minutes=m) for m in (1, 5, 15, 30, 60, 120, 240, 240, 240, 240, 240, 240))

@@ -7,9 +7,10 @@ through ``deal_panel``, as the CRM cards do.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from enum import StrEnum
+from typing import Protocol, runtime_checkable
 
 from backend.domain.attention import Rule
 from backend.domain.billing import DocumentKind
@@ -19,6 +20,13 @@ from backend.services.document_links import document_urls
 from backend.services.unit_of_work import UnitOfWork
 
 _OVERDUE = {Rule.LEASE_OVERDUE_DEBT.value, Rule.INVOICE_UNPAID.value}
+
+
+@runtime_checkable
+class RobotAnswers(Protocol):
+    """A CRM whose robots wait for their values (Bitrix24's ``bizproc.event.send``)."""
+
+    def return_robot_values(self, event_token: str, values: Mapping[str, str]) -> None: ...
 
 
 class Robot(StrEnum):

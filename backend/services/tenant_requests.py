@@ -29,7 +29,7 @@ from backend.domain.tenant_requests import (
     check_kind,
     check_text,
 )
-from backend.ports import Clock
+from backend.ports import Clock, DocumentStorage, FileMissing
 from backend.services.channels import queue_for_tenant
 from backend.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from crm_mappings.port import (
@@ -40,7 +40,6 @@ from crm_mappings.port import (
     CrmTaskStatus,
     CrmUnavailable,
 )
-from documents.storage import DocumentStorage, FileMissing
 
 RequestQueue = Callable[[int, int], None]  # (portal id, request id): create its CRM task
 DeliveryQueue = Callable[[], None]  # send the outbox now

@@ -1,5 +1,8 @@
-"""The amoCRM widget's API: the lead-card panel (read, create a lease, buttons) and the stage
-mapping of the advanced settings page.
+"""The amoCRM widget's API. The widget itself shows the workspace in a frame and asks only for
+its address (``amocrm_workspace``) and, in the digital pipeline's settings, the account's action
+token; the JSON calls of a lead (its lease, tenant, a lease from JSON, the buttons) and the
+stage mapping stay for scripts and older widgets. The account's settings (mapping, action
+token) answer only its administrators (``admin_portal``).
 
 Every call carries amoCRM's disposable token in ``X-Auth-Token``
 (https://www.amocrm.com/developers/content/oauth/one-time-tokens-for-integrations/): a JWT

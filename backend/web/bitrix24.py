@@ -124,10 +124,9 @@ def install() -> ResponseReturnValue:
     client = _client(portal)
     added = setup_portal(client, _urls())
     admin = client.call("user.current").result  # who to tell if access is ever lost
-    with container().uow() as uow:
-        changes = {"admin_email": str(admin.get("EMAIL", ""))}
-        uow.portals.save(flows.with_settings(uow.portals.get(pid), changes))
-        uow.commit()
+    installation.renew(
+        container().install_ports(), pid, {"admin_email": str(admin.get("EMAIL", ""))}
+    )
     log.info("bitrix24 portal %s installed, bound %s", portal.external_id, added)
     return render_template("bitrix24/install.html", lang=_lang())
 

@@ -44,11 +44,14 @@ def healthz() -> ResponseReturnValue:
     if built.health is None:
         built.health = CachedHealth(
             lambda: check_health(
-                built.settings, built.uow, built.clock,
-                supervised=None if built.worker_supervisor is None
+                built.settings,
+                built.uow,
+                built.clock,
+                supervised=None
+                if built.worker_supervisor is None
                 else built.worker_supervisor.state,
             )
-        )  # fmt: skip
+        )
     report = built.health.report()
     answer = report.as_json()
     if not is_operator():

@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from importlib.resources import as_file, files
 from pathlib import Path
 
@@ -122,7 +123,12 @@ def money(amount: object, currency: str = "RUB") -> str:
         value = amount if isinstance(amount, Decimal) else Decimal(str(amount))
     except InvalidOperation:
         return str(amount)
-    locale = str(get_locale() or "ru")
+    return _money_text(value, currency, str(get_locale() or "ru"))
+
+
+@lru_cache(maxsize=8192)
+def _money_text(value: Decimal, currency: str, locale: str) -> str:
+    # cached: CLDR formatting costs ~0.2 ms, and a tenant's page writes hundreds of amounts
     if get_currency_symbol(currency, locale) == currency:
         # no symbol in this locale: CLDR would glue the code on ("RUB120,000.00")
         return format_currency(value, currency, "#,##0.00\u00a0¤", locale=locale)
@@ -138,4 +144,9 @@ def local_date(value: date | str | None, style: str = "long") -> str:
         value = date.fromisoformat(value[:10])
     if isinstance(value, datetime):
         value = value.date()
-    return format_date(value, format=style, locale=str(get_locale() or "ru"))
+    return _date_text(value, style, str(get_locale() or "ru"))
+
+
+@lru_cache(maxsize=8192)
+def _date_text(value: date, style: str, locale: str) -> str:
+    return format_date(value, format=style, locale=locale)

@@ -7,6 +7,7 @@ from dataclasses import asdict
 from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 
+from backend.ports import FileMissing, StorageKeyError
 from backend.web.deps import container as app_container
 from backend.web.deps import require_operator
 
@@ -38,8 +39,8 @@ def create_export(portal_id: int) -> ResponseReturnValue:
 def download_export(portal_id: int, name: str) -> ResponseReturnValue:
     """Download an export file of this portal."""
     try:
-        data = app_container().onec_ports().files.get(f"onec/{portal_id}/{name}")
-    except (FileNotFoundError, ValueError):
+        data = b"".join(app_container().document_storage().stream(f"onec/{portal_id}/{name}"))
+    except (FileMissing, StorageKeyError):
         return jsonify(error="no such export"), 404
     return Response(
         data,

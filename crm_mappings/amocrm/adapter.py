@@ -46,6 +46,7 @@ from crm_mappings.port import (
     DealUpdate,
     LeaseField,
     NewDeal,
+    PartyUpdate,
     Pipeline,
     Stage,
     StageSemantics,
@@ -284,6 +285,15 @@ class AmoCrm:
                 )
         return states
 
+    def update_party(self, update: PartyUpdate) -> None:
+        """``PATCH /api/v4/companies/{id}`` or ``/api/v4/contacts/{id}``
+        (https://www.amocrm.ru/developers/content/crm_platform/companies-api#company-edit,
+        .../contacts-api#contact-edit)."""
+        kind = "companies" if update.kind == "company" else "contacts"
+        body = _party_body(update)
+        if body:
+            self.client.request("PATCH", f"/api/v4/{kind}/{int(update.id)}", json=body)
+
     def create_deal(self, deal: NewDeal) -> str:
         body: dict[str, Any] = {
             "name": deal.title,
@@ -308,6 +318,26 @@ def _task_body(task: CrmTask) -> dict[str, Any]:
     }
     if task.responsible_user_id:
         body["responsible_user_id"] = int(task.responsible_user_id)
+    return body
+
+
+def _party_body(update: PartyUpdate) -> dict[str, Any]:
+    """The PATCH body of a company or contact: ``name`` and the custom fields by
+    ``field_code`` (companies-api, contacts-api; PHONE and EMAIL are multitext with an
+    ``enum_code``, ADDRESS a company's text field): the values given replace the field's."""
+    body: dict[str, Any] = {}
+    if update.name is not None:
+        body["name"] = update.name
+    fields: list[dict[str, Any]] = []
+    multitext = {"PHONE": [update.phone] if update.phone else [], "EMAIL": update.emails}
+    for code, values in multitext.items():
+        if values is not None and (code != "PHONE" or update.phone is not None):
+            entries = [{"value": value, "enum_code": "WORK"} for value in values]
+            fields.append({"field_code": code, "values": entries})
+    if update.address is not None and update.kind == "company":
+        fields.append({"field_code": "ADDRESS", "values": [{"value": update.address}]})
+    if fields:
+        body["custom_fields_values"] = fields
     return body
 
 

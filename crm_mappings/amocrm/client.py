@@ -4,21 +4,19 @@ No maintained Python client for API v4 fits (``amocrm_api`` speaks API v2 and ke
 token storage), so this is a small one.
 
 - Limit: at most 7 requests per second per account
-  (https://www.amocrm.ru/developers/content/api/recommendations); we stay under it with a
-  per-account spacing limiter shared by every client of the process, and retry 429/5xx with
-  exponential backoff.
+  (https://www.amocrm.ru/developers/content/api/recommendations); we stay under it with the
+  account's limiter (``ratelimit.limiter_for``: every process's, or this process's), and retry
+  429/5xx with exponential backoff (``ratelimit.backoff_delay``).
 - OAuth: POST ``/oauth2/access_token`` with ``grant_type=refresh_token``
   (https://www.amocrm.ru/developers/content/oauth/step-by-step). The refresh token is
-  single-use, so the refresh runs under the store's per-portal lock, re-reads the pair inside
-  it (another worker may have refreshed), and saves the new pair before anything uses it.
-  A refused refresh marks the portal AUTH_LOST.
+  single-use: ``oauth.RefreshingTokens`` refreshes under the store's per-portal lock; this
+  client only says what the request looks like (``_refresh_grant``).
 - Secrets go only to account hosts of the allow-list (``hosts.AccountHosts``): the code
   exchange, every refresh and every API call check their base URL before sending.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -28,6 +26,7 @@ import requests
 
 from crm_mappings import ratelimit
 from crm_mappings.amocrm.hosts import AccountHosts
+from crm_mappings.oauth import RefreshingTokens
 from crm_mappings.port import CrmAuthLost, CrmError, CrmNotFound, CrmUnavailable
 from crm_mappings.tokens import OAuthTokens, TokenStore
 
@@ -36,44 +35,10 @@ TIMEOUT = 20
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
-class RateLimiter:
-    """Spaces requests at least ``1/rate`` seconds apart (thread-safe)."""
-
-    def __init__(
-        self,
-        rate: float,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.interval = 1.0 / rate
-        self._clock = clock
-        self._sleep = sleep
-        self._next = 0.0
-        self._lock = threading.Lock()
-
-    def wait(self) -> None:
-        with self._lock:
-            now = self._clock()
-            slot = max(now, self._next)
-            self._next = slot + self.interval
-        if slot > now:
-            self._sleep(slot - now)
-
-
-_limiters: dict[str, RateLimiter] = {}
-_limiters_lock = threading.Lock()
-
-
-def limiter_for(
-    base_url: str, rate: float = RATE_PER_SECOND
-) -> RateLimiter | ratelimit.SharedBucket:
-    """The limiter of one account (keyed by its API base URL): shared by every process when
-    ``crm_mappings.ratelimit`` is configured, else this process's."""
-    shared = ratelimit.shared_bucket(f"amocrm:{base_url}", 1, rate)
-    if shared is not None:
-        return shared
-    with _limiters_lock:
-        return _limiters.setdefault(base_url, RateLimiter(rate))
+def limiter_for(base_url: str, rate: float = RATE_PER_SECOND) -> ratelimit.Limiter:
+    """The limiter of one account (keyed by its API base URL): requests spaced ``1/rate``
+    apart, across every process when ``crm_mappings.ratelimit`` is configured."""
+    return ratelimit.limiter_for(f"amocrm:{base_url}", 1, rate)
 
 
 def tokens_from_grant(
@@ -134,13 +99,14 @@ class AmoClient:
         redirect_uri: str,
         hosts: AccountHosts,
         session: requests.Session | None = None,
-        limiter: RateLimiter | ratelimit.SharedBucket | None = None,
+        limiter: ratelimit.Limiter | None = None,
         attempts: int = 5,
         backoff: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.store = store
+        self.tokens = RefreshingTokens(store, now, self._refresh_grant)
         self._client_id = client_id
         self._client_secret = client_secret
         self._redirect_uri = redirect_uri
@@ -157,9 +123,7 @@ class AmoClient:
         self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None
     ) -> Any:
         """Send one API call; returns the decoded JSON, or None for 204 No Content."""
-        tokens = self.store.load()
-        if tokens.expires_soon(self._now()):
-            tokens = self.refresh(tokens.access_token)
+        tokens = self.tokens.current()
         refreshed = False
         for attempt in range(self._attempts):
             answer = self._send(method, path, tokens, json, params)
@@ -185,7 +149,7 @@ class AmoClient:
     ) -> requests.Response | None:
         base = self._hosts.check_base(tokens.extra["base_url"])
         limiter = self._limiter or limiter_for(base)
-        limiter.wait()
+        limiter.acquire()
         self.calls += 1
         try:
             return self._http.request(
@@ -201,9 +165,7 @@ class AmoClient:
 
     def _delay(self, attempt: int, answer: requests.Response | None) -> float:
         retry_after = answer.headers.get("Retry-After", "") if answer is not None else ""
-        if retry_after.isdigit():
-            return float(retry_after)
-        return float(self._backoff * 2**attempt)
+        return ratelimit.backoff_delay(attempt, self._backoff, retry_after)
 
     @staticmethod
     def _decode(method: str, path: str, answer: requests.Response) -> Any:
@@ -219,31 +181,26 @@ class AmoClient:
 
     def refresh(self, stale_access_token: str) -> OAuthTokens:
         """Refresh once per account at a time; return the pair to use from now on."""
-        with self.store.refresh_lock():
-            current = self.store.load()
-            if current.access_token != stale_access_token and not current.expires_soon(self._now()):
-                return current  # another worker refreshed while we waited
-            base = self._hosts.check_base(current.extra["base_url"])
-            try:
-                answer = self._http.post(
-                    f"{base}/oauth2/access_token",
-                    json={
-                        "client_id": self._client_id,
-                        "client_secret": self._client_secret,
-                        "grant_type": "refresh_token",
-                        "refresh_token": current.refresh_token,
-                        "redirect_uri": self._redirect_uri,
-                    },
-                    timeout=TIMEOUT,
-                )
-            except requests.RequestException as exc:
-                raise CrmUnavailable(f"amoCRM token refresh unreachable: {exc}") from exc
-            if answer.status_code in RETRY_STATUSES:
-                raise CrmUnavailable(f"amoCRM token refresh answered {answer.status_code}")
-            if answer.status_code != 200:
-                reason = f"refresh refused ({answer.status_code}): {answer.text[:300]}"
-                self.store.mark_auth_lost(reason)
-                raise CrmAuthLost(reason)
-            fresh = tokens_from_grant(answer.json(), self._now(), current.extra)
-            self.store.save(fresh)  # durable before anyone uses it: the old one is spent
-            return fresh
+        return self.tokens.refresh(stale_access_token)
+
+    def _refresh_grant(self, current: OAuthTokens) -> OAuthTokens:
+        base = self._hosts.check_base(current.extra["base_url"])
+        try:
+            answer = self._http.post(
+                f"{base}/oauth2/access_token",
+                json={
+                    "client_id": self._client_id,
+                    "client_secret": self._client_secret,
+                    "grant_type": "refresh_token",
+                    "refresh_token": current.refresh_token,
+                    "redirect_uri": self._redirect_uri,
+                },
+                timeout=TIMEOUT,
+            )
+        except requests.RequestException as exc:
+            raise CrmUnavailable(f"amoCRM token refresh unreachable: {exc}") from exc
+        if answer.status_code in RETRY_STATUSES:
+            raise CrmUnavailable(f"amoCRM token refresh answered {answer.status_code}")
+        if answer.status_code != 200:
+            raise CrmAuthLost(f"refresh refused ({answer.status_code}): {answer.text[:300]}")
+        return tokens_from_grant(answer.json(), self._now(), current.extra)

@@ -38,6 +38,7 @@ from crm_mappings.port import (
     DealUpdate,
     LeaseField,
     NewDeal,
+    PartyUpdate,
     Pipeline,
     Stage,
     StageSemantics,
@@ -111,6 +112,15 @@ class Bitrix24Adapter:
 
     def __init__(self, client: Bitrix24Client) -> None:
         self.client = client
+
+    def return_robot_values(self, event_token: str, values: Mapping[str, str]) -> None:
+        """Hand a robot's results back to its business process (``USE_SUBSCRIPTION=Y``, the
+        robots ``setup`` registers); the portal keeps only the keys declared in
+        RETURN_PROPERTIES (EN api-reference/bizproc/bizproc-robot/bizproc-event-send)."""
+        self.client.call(
+            "bizproc.event.send",
+            {"EVENT_TOKEN": event_token, "RETURN_VALUES": dict(values), "LOG_MESSAGE": "rentflow"},
+        )
 
     def list_pipelines(self) -> list[Pipeline]:
         categories = list(
@@ -232,6 +242,27 @@ class Bitrix24Adapter:
         answer = self.client.call("crm.item.add", {"entityTypeId": DEAL, "fields": fields})
         return str(answer.result["item"]["id"])
 
+    def update_party(self, update: PartyUpdate) -> None:
+        """``crm.company.update`` / ``crm.contact.update`` (EN api-reference/crm/companies/
+        crm-company-update.md, contacts/crm-contact-update.md): TITLE (a company's name), and
+        PHONE/EMAIL as crm_multifield lists — an entry with its ``ID`` and a new ``VALUE``
+        changes it, ``DELETE: "Y"`` removes it, one without ``ID`` is added (tutorials/crm/
+        how-to-edit-crm-objects/how-to-change-email-or-phone.md). The address of a company
+        lives in its requisites in Bitrix24, not on the company: it is not written here."""
+        entity = "company" if update.kind == "company" else "contact"
+        current = self.client.call(f"crm.{entity}.get", {"id": update.id}).result or {}
+        fields: dict[str, Any] = {}
+        if update.name is not None and entity == "company":
+            fields["TITLE"] = update.name
+        if update.phone is not None:
+            fields["PHONE"] = _multifield(
+                current.get("PHONE") or [], [update.phone] if update.phone else []
+            )
+        if update.emails is not None:
+            fields["EMAIL"] = _multifield(current.get("EMAIL") or [], list(update.emails))
+        if fields:
+            self.client.call(f"crm.{entity}.update", {"id": update.id, "fields": fields})
+
     def list_users(self) -> list[CrmUser]:
         users = self.client.list_all("user.get", {"FILTER": {"ACTIVE": True}})
         return [
@@ -271,6 +302,20 @@ class Bitrix24Adapter:
         if answer.errors:
             detail = "; ".join(f"{k}: {e}" for k, e in sorted(answer.errors.items()))
             raise CrmError(f"{len(answer.errors)} of {len(commands)} writes failed: {detail}")
+
+
+def _multifield(
+    current: Sequence[Mapping[str, Any]], wanted: Sequence[str]
+) -> list[dict[str, Any]]:
+    """The crm_multifield list that turns ``current`` entries into ``wanted`` values."""
+    entries: list[dict[str, Any]] = []
+    for n, old in enumerate(current):
+        if n < len(wanted):
+            entries.append({"ID": old["ID"], "VALUE": wanted[n]})
+        else:
+            entries.append({"ID": old["ID"], "DELETE": "Y"})
+    entries += [{"VALUE": value, "VALUE_TYPE": "WORK"} for value in wanted[len(current) :]]
+    return entries
 
 
 def _emails(entity: Mapping[str, Any]) -> tuple[str, ...]:

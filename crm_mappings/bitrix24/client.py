@@ -24,7 +24,6 @@ Rules it follows (EN apidocs.bitrix24.com):
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ import requests
 
 from crm_mappings import ratelimit
 from crm_mappings.bitrix24 import phpquery
+from crm_mappings.oauth import RefreshingTokens
 from crm_mappings.port import CrmAuthLost, CrmError, CrmNotFound, CrmUnavailable
 from crm_mappings.tokens import OAuthTokens, TokenStore
 
@@ -51,47 +51,11 @@ class Bitrix24Error(CrmError):
         self.code, self.description, self.status = code, description, status
 
 
-class LeakyBucket:
-    """Client-side twin of the portal's limiter: waits instead of earning a 503."""
-
-    def __init__(
-        self,
-        burst: float = 45,
-        drain: float = 2,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.burst, self.drain = burst, drain
-        self._clock, self._sleep = clock, sleep
-        self._level = 0.0
-        self._last = clock()
-        self._lock = threading.Lock()
-
-    def acquire(self) -> None:
-        with self._lock:
-            now = self._clock()
-            self._level = max(0.0, self._level - (now - self._last) * self.drain)
-            self._last = now
-            wait = (self._level + 1 - self.burst) / self.drain
-            if wait > 0:
-                self._sleep(wait)
-                self._level = max(0.0, self._level - wait * self.drain)
-                self._last = self._clock()
-            self._level += 1
-
-
-_buckets: dict[str, LeakyBucket] = {}
-_buckets_lock = threading.Lock()
-
-
-def bucket_for(portal_key: str) -> LeakyBucket | ratelimit.SharedBucket:
-    """The one limiter of a portal (the portal counts per portal): shared by every process
-    when ``crm_mappings.ratelimit`` is configured, else this process's."""
-    shared = ratelimit.shared_bucket(f"bitrix24:{portal_key}", 45, 2)
-    if shared is not None:
-        return shared
-    with _buckets_lock:
-        return _buckets.setdefault(portal_key, LeakyBucket())
+def bucket_for(portal_key: str) -> ratelimit.Limiter:
+    """The one limiter of a portal (the portal counts per portal): its 50-request burst less
+    some headroom, draining at 2/s, across every process when ``crm_mappings.ratelimit`` is
+    configured."""
+    return ratelimit.limiter_for(f"bitrix24:{portal_key}", 45, 2)
 
 
 @dataclass(frozen=True)
@@ -127,7 +91,7 @@ class Bitrix24Client:
         client_secret: str,
         oauth_token_url: str,
         session: requests.Session | None = None,
-        limiter: LeakyBucket | ratelimit.SharedBucket | None = None,
+        limiter: ratelimit.Limiter | None = None,
         sleep: Callable[[float], None] = time.sleep,
         retries: int = 5,
         backoff: float = 1.0,
@@ -135,11 +99,12 @@ class Bitrix24Client:
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.tokens = tokens
+        self.oauth = RefreshingTokens(tokens, now, self._refresh_grant)
         self._now = now
         self._client_id, self._client_secret = client_id, client_secret
         self._oauth_url = oauth_token_url
         self._http = session or requests.Session()
-        self._limiter = limiter or LeakyBucket()
+        self._limiter = limiter or ratelimit.LeakyBucket()
         self._sleep = sleep
         self._retries, self._backoff, self._timeout = retries, backoff, timeout
         self.calls = 0  # HTTP requests made, for the benchmark and the tests
@@ -148,9 +113,7 @@ class Bitrix24Client:
     def call(self, method: str, params: Mapping[str, Any] | None = None) -> Answer:
         """Call ``method``; refresh shortly before expiry and once on ``expired_token``; retry
         transient failures."""
-        tokens = self.tokens.load()
-        if tokens.expires_soon(self._now()):
-            tokens = self.refresh(tokens)
+        tokens = self.oauth.current()
         try:
             return self._with_retries(method, params or {}, tokens)
         except _Expired:
@@ -207,7 +170,7 @@ class Bitrix24Client:
             except CrmUnavailable as err:
                 if attempt == self._retries:
                     raise
-                delay = self._backoff * 2**attempt
+                delay = ratelimit.backoff_delay(attempt, self._backoff)
                 log.info("bitrix24 %s: %s, retry in %.1fs", method, err, delay)
                 self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -241,44 +204,36 @@ class Bitrix24Client:
 
     # --- OAuth ------------------------------------------------------------------------------
     def refresh(self, used: OAuthTokens) -> OAuthTokens:
-        """One refresh at a time per portal; whoever waited reuses the new pair."""
-        with self.tokens.refresh_lock():
-            current = self.tokens.load()
-            if current.access_token != used.access_token:
-                return current  # another worker refreshed while we waited
-            try:
-                response = self._http.get(
-                    self._oauth_url,
-                    params={
-                        "grant_type": "refresh_token",
-                        "client_id": self._client_id,
-                        "client_secret": self._client_secret,
-                        "refresh_token": current.refresh_token,
-                    },
-                    timeout=self._timeout,
-                )
-            except (requests.Timeout, requests.ConnectionError) as err:
-                raise CrmUnavailable(f"oauth refresh: {type(err).__name__}") from err
-            body = response.json() if response.content else {}
-            if response.status_code >= 500:
-                raise CrmUnavailable(f"oauth refresh: {response.status_code}")
-            if not response.ok or "access_token" not in body:
-                reason = f"refresh failed: {body.get('error', response.status_code)}"
-                self.tokens.mark_auth_lost(reason)
-                raise CrmAuthLost(reason)
-            fresh = OAuthTokens(
-                access_token=body["access_token"],
-                refresh_token=body["refresh_token"],
-                expires_at=self._now() + timedelta(seconds=int(body.get("expires_in", 3600))),
-                extra={
-                    **current.extra,
-                    **{
-                        k: str(body[k]) for k in ("client_endpoint", "server_endpoint") if k in body
-                    },
+        """One refresh at a time per portal (``oauth.RefreshingTokens``); whoever waited
+        reuses the new pair."""
+        return self.oauth.refresh(used.access_token)
+
+    def _refresh_grant(self, current: OAuthTokens) -> OAuthTokens:
+        try:
+            response = self._http.get(
+                self._oauth_url,
+                params={
+                    "grant_type": "refresh_token",
+                    "client_id": self._client_id,
+                    "client_secret": self._client_secret,
+                    "refresh_token": current.refresh_token,
                 },
+                timeout=self._timeout,
             )
-            self.tokens.save(fresh)
-            return fresh
+        except (requests.Timeout, requests.ConnectionError) as err:
+            raise CrmUnavailable(f"oauth refresh: {type(err).__name__}") from err
+        body = response.json() if response.content else {}
+        if response.status_code >= 500:
+            raise CrmUnavailable(f"oauth refresh: {response.status_code}")
+        if not response.ok or "access_token" not in body:
+            raise CrmAuthLost(f"refresh failed: {body.get('error', response.status_code)}")
+        endpoints = {k: str(body[k]) for k in ("client_endpoint", "server_endpoint") if k in body}
+        return OAuthTokens(
+            access_token=body["access_token"],
+            refresh_token=body["refresh_token"],
+            expires_at=self._now() + timedelta(seconds=int(body.get("expires_in", 3600))),
+            extra={**current.extra, **endpoints},
+        )
 
 
 class _Expired(Exception):

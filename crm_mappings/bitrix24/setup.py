@@ -143,15 +143,3 @@ def setup_portal(client: Bitrix24Client, urls: HandlerUrls) -> dict[str, int]:
         raise CrmError(f"portal setup failed: {detail}")
     kinds = ("e_", "tab", "f_", "r_")
     return {kind.rstrip("_"): sum(1 for c in commands if c[0].startswith(kind)) for kind in kinds}
-
-
-def return_robot_values(
-    client: Bitrix24Client, event_token: str, values: Mapping[str, str], log_message: str = ""
-) -> None:
-    """Hand a robot's results back to its business process (``USE_SUBSCRIPTION=Y``);
-    the portal keeps only the keys declared in RETURN_PROPERTIES
-    (EN api-reference/bizproc/bizproc-robot/bizproc-event-send)."""
-    client.call(
-        "bizproc.event.send",
-        {"EVENT_TOKEN": event_token, "RETURN_VALUES": dict(values), "LOG_MESSAGE": log_message},
-    )

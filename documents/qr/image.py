@@ -15,6 +15,7 @@ import base64
 import ctypes
 import ctypes.util
 import io
+import re
 from functools import cache, cached_property
 from typing import Any, NamedTuple
 
@@ -23,6 +24,10 @@ from PIL import Image
 from segno import consts
 
 _QR_ECLEVEL_M = 1  # libqrencode's QRecLevel: L=0, M=1, Q=2, H=3 (qrencode.h)
+# byte -> 1 if dark (bit 0) else 0, and -> a greyscale pixel: mapped in C by bytes.translate
+_DARK_BIT = bytes(n & 1 for n in range(256))
+_GREY = bytes(0 if n & 1 else 255 for n in range(256))
+_DARK_RUN = re.compile(rb"\x01+")
 
 
 class _QRcode(ctypes.Structure):
@@ -72,9 +77,8 @@ def _encode_c(lib: Any, data: bytes) -> segno.QRCode:
     finally:
         lib.QRcode_free(symbol)
     # each module is one byte; bit 0 is dark (qrencode.h, "Symbol data")
-    matrix = tuple(
-        bytearray(b & 1 for b in raw[row : row + width]) for row in range(0, len(raw), width)
-    )
+    dark = raw.translate(_DARK_BIT)
+    matrix = tuple(bytearray(dark[row : row + width]) for row in range(0, len(dark), width))
     code = _Code(matrix, version, consts.ERROR_LEVEL_M, None, (_Segment(consts.MODE_BYTE),))
     return segno.QRCode(code)  # type: ignore[call-arg]  # segno's stub omits this documented form
 
@@ -105,11 +109,13 @@ class QrImages:
         margin = b"\xff" * QUIET_ZONE
         rows = [white] * QUIET_ZONE
         for row in self._qr.matrix:  # bit 0 of a module is dark (segno.QRCode.matrix)
-            rows.append(margin + bytes(0 if module & 1 else 255 for module in row) + margin)
+            rows.append(margin + bytes(row).translate(_GREY) + margin)
         rows += [white] * QUIET_ZONE
         symbol = Image.frombytes("L", (side, side), b"".join(rows)).convert("1")
         buffer = io.BytesIO()
-        symbol.resize((side * scale, side * scale), Image.Resampling.NEAREST).save(buffer, "PNG")
+        # deflate level 1: the same image, a fifth larger, in two-thirds of the time
+        scaled = symbol.resize((side * scale, side * scale), Image.Resampling.NEAREST)
+        scaled.save(buffer, "PNG", compress_level=1)
         return buffer.getvalue()
 
     @cached_property
@@ -119,10 +125,27 @@ class QrImages:
 
     @cached_property
     def svg(self) -> bytes:
-        """An SVG (with XML declaration) for the standalone image file."""
-        buffer = io.BytesIO()
-        self._qr.save(buffer, kind="svg", border=QUIET_ZONE, scale=PNG_SCALE, xmldecl=True)
-        return buffer.getvalue()
+        """An SVG (with XML declaration) for the standalone image file: the bytes segno writes
+        (``save(kind="svg", border=QUIET_ZONE, scale=PNG_SCALE)``), its rows of dark modules
+        found by a regular expression instead of a Python loop over every module (a sixth of
+        an invoice's rendering)."""
+        side = (len(self._qr.matrix) + 2 * QUIET_ZONE) * PNG_SCALE
+        moves: list[str] = []
+        last_x, last_y = 0, 0.0
+        for n, row in enumerate(self._qr.matrix):
+            y = QUIET_ZONE + n + 0.5
+            for run in _DARK_RUN.finditer(bytes(row).translate(_DARK_BIT)):
+                x1, x2 = QUIET_ZONE + run.start(), QUIET_ZONE + run.end()
+                dy = y - last_y
+                shown = int(dy) if int(dy) == dy else dy
+                moves.append(f"{'m' if moves else 'M'}{x1 - last_x} {shown}h{x2 - x1}")
+                last_x, last_y = x2, y
+        return (
+            '<?xml version="1.0" encoding="utf-8"?>\n'
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{side}" height="{side}"'
+            f' class="segno"><path transform="scale({PNG_SCALE})" class="qrline"'
+            f' stroke="#000" d="{"".join(moves)}"/></svg>\n'
+        ).encode()
 
     @cached_property
     def png_data_uri(self) -> str:

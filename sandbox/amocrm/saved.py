@@ -56,7 +56,7 @@ def keep_saved(app: Flask, saved: StateFile) -> None:
         restore(acc, data)
 
     def save(answer: Response) -> Response:
-        saved.save(snapshot(acc))
+        saved.save(lambda: snapshot(acc))
         return answer
 
     app.after_request(save)

@@ -13,19 +13,26 @@ from __future__ import annotations
 import re
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, current_app, jsonify, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
 from crm_mappings.bitrix24 import phpquery
-from sandbox.bitrix24 import crm_methods, party_methods, portal_actions, task_methods
+from sandbox.bitrix24 import (
+    crm_methods,
+    party_edits,
+    party_methods,
+    portal_actions,
+    task_methods,
+)
 from sandbox.bitrix24.methods import METHODS, Page, RestError, check_scope
 from sandbox.bitrix24.saved import keep_saved
 from sandbox.bitrix24.state import PortalState
 from sandbox.persist import StateFile
 
 # imported for their @method registrations (and the task pages)
-_REGISTERED = (crm_methods.__name__, party_methods.__name__, task_methods.__name__)
+_REGISTERED = tuple(m.__name__ for m in (crm_methods, party_methods, party_edits, task_methods))
 MAX_BATCH = 50
 _REF = re.compile(r"\$result\[([^\]]+)\]((?:\[[^\]]*\])*)")
 
@@ -78,6 +85,11 @@ def call(name: str) -> ResponseReturnValue:
         if state.fail_next:
             status, code, description = state.fail_next.pop(0)
             return _error(status, code, description)
+        # over the limit: HTTP 503 {"error": "QUERY_LIMIT_EXCEEDED", "error_description":
+        # "Too many requests"} (b24restdocs limits.md "Request Rate Limits" and
+        # _includes/system-errors.md; apidocs.bitrix24.com/limits.html)
+        if state.over_injected_limit():
+            return _error(503, "QUERY_LIMIT_EXCEEDED", "Too many requests")
         if not state.bucket.take():
             state.refused += 1
             return _error(503, "QUERY_LIMIT_EXCEEDED", "Too many requests")
@@ -193,8 +205,18 @@ def oauth_token() -> ResponseReturnValue:
         state.refresh_tokens.discard(old)
         state.refreshes += 1
         tokens = state.issue_tokens()
-    return jsonify(dict(tokens, **portal_actions.endpoints(state), scope=",".join(state.scope),
-                        user_id=1))  # fmt: skip
+    return jsonify(
+        dict(tokens, **portal_actions.endpoints(state), scope=",".join(state.scope), user_id=1)
+    )
+
+
+def _app_link(code: str) -> ResponseReturnValue:
+    """A link to the app (``/marketplace/view/<APP_CODE>/?params[...]=..``, as the deal's lease
+    field holds one): the portal page, which opens the app's REST_APP_URI placement with those
+    params in PLACEMENT_OPTIONS (EN api-reference/widgets/universal/app-url)."""
+    params = {k[len("params[") : -1]: v for k, v in request.args.items() if k.startswith("params[")}
+    query = urlencode({"open": "REST_APP_URI", **params})
+    return redirect(f"{url_for('b24_portal.index')}?{query}")
 
 
 def create_emulator(state: PortalState | None = None, *, saved: StateFile | None = None) -> Flask:
@@ -205,6 +227,7 @@ def create_emulator(state: PortalState | None = None, *, saved: StateFile | None
     app.register_blueprint(rest)
     app.register_blueprint(portal_actions.bp)
     app.add_url_rule("/", "index", lambda: redirect(url_for("b24_portal.index")))
+    app.add_url_rule("/marketplace/view/<code>/", "app_link", _app_link)
     if saved is not None:
         keep_saved(app, saved)
     return app

@@ -272,7 +272,8 @@ def run_robot(code: str) -> ResponseReturnValue:
 
 @bp.post("/control")
 def control() -> ResponseReturnValue:
-    """Test switches: expire tokens, revoke refresh tokens, fail the next calls, go down."""
+    """Test switches: expire tokens, revoke refresh tokens, fail the next calls, go down,
+    refuse every call with QUERY_LIMIT_EXCEEDED for a while."""
     state = _state()
     body = request.get_json(force=True) or {}
     if body.get("expire_access"):
@@ -283,6 +284,8 @@ def control() -> ResponseReturnValue:
         state.fail_next.append((503, "QUERY_LIMIT_EXCEEDED", "Too many requests"))
     if "down" in body:
         state.down = bool(body["down"])
+    if "limit_for" in body:  # seconds of QUERY_LIMIT_EXCEEDED, after "limit_after" calls
+        state.limit_for(float(body["limit_for"]), int(body.get("limit_after", 0)))
     return jsonify(ok=True)
 
 

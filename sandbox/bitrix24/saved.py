@@ -52,7 +52,7 @@ def keep_saved(app: Flask, saved: StateFile) -> None:
         restore(state, data)
 
     def save(answer: Response) -> Response:
-        saved.save(snapshot(state))
+        saved.save(lambda: snapshot(state))
         return answer
 
     app.after_request(save)

@@ -177,7 +177,31 @@ class PortalState:
     inner_calls: list[str] = field(default_factory=list)  # methods run, batch commands included
     fail_next: list[tuple[int, str, str]] = field(default_factory=list)  # injected failures
     down: bool = False  # answer 503 to everything, as a portal under maintenance
+    # an injected stretch of QUERY_LIMIT_EXCEEDED (``limit_for``): after ``limit_after`` more
+    # calls, every call is refused for ``limit_seconds``; ``limited`` counts those refusals
+    limit_after: int = -1
+    limit_seconds: float = 0.0
+    limited_until: float = 0.0
+    limited: int = 0
     lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def limit_for(self, seconds: float, after_calls: int = 0) -> None:
+        """Refuse every call with 503 QUERY_LIMIT_EXCEEDED for ``seconds``, starting once
+        ``after_calls`` more calls have been answered (a portal another app is hammering)."""
+        with self.lock:
+            self.limit_after, self.limit_seconds = after_calls, seconds
+
+    def over_injected_limit(self) -> bool:
+        """Whether this call falls in the injected stretch (called once per HTTP request)."""
+        now = time.monotonic()
+        if self.limit_after == 0:
+            self.limited_until, self.limit_after = now + self.limit_seconds, -1
+        elif self.limit_after > 0:
+            self.limit_after -= 1
+        if now < self.limited_until:
+            self.limited += 1
+            return True
+        return False
 
     def issue_tokens(self, user_id: int = 1) -> dict[str, Any]:
         """A fresh access/refresh pair of ``user_id`` (the old refresh token is revoked by the

@@ -22,7 +22,7 @@ PAYERS = (
     ('ООО "Крокус"', "7719617469", "40702810300180001774", 'АО "АЛЬФА-БАНК"', "044525593"),
     ("ИП Смирнов А. П.", "500100732259", "40802810500000004321", 'АО "ТБанк"', "044525974"),
     ('АО "Ландыш"', "7702070139", "40702810700000007777", "Банк ВТБ (ПАО)", "044525187"),
-)  # fmt: skip
+)
 
 
 @dataclass(frozen=True)
@@ -227,11 +227,16 @@ def main() -> None:
     parser.add_argument("--inn", default="7707083893")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    docs = random_documents(args.documents, payee=('ООО "Ромашка"', args.inn, args.account),
-                            start=date(2026, 2, 1), seed=args.seed)  # fmt: skip
+    docs = random_documents(
+        args.documents,
+        payee=('ООО "Ромашка"', args.inn, args.account),
+        start=date(2026, 2, 1),
+        seed=args.seed,
+    )
     with args.out.open("wb") as out:
-        write_statement(out, docs, account=args.account, start=date(2026, 2, 1),
-                        end=date(2026, 2, 28))  # fmt: skip
+        write_statement(
+            out, docs, account=args.account, start=date(2026, 2, 1), end=date(2026, 2, 28)
+        )
 
 
 if __name__ == "__main__":

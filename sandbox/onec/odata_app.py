@@ -25,9 +25,13 @@ _CONDITION_RE = re.compile(
     r"^\s*(?P<field>[\w]+)\s+(?P<op>eq|ne|ge|gt|le|lt)\s+(?P<value>.+?)\s*$", re.UNICODE
 )
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
-    "eq": lambda a, b: a == b, "ne": lambda a, b: a != b, "ge": lambda a, b: a >= b,
-    "gt": lambda a, b: a > b, "le": lambda a, b: a <= b, "lt": lambda a, b: a < b,
-}  # fmt: skip
+    "eq": lambda a, b: a == b,
+    "ne": lambda a, b: a != b,
+    "ge": lambda a, b: a >= b,
+    "gt": lambda a, b: a > b,
+    "le": lambda a, b: a <= b,
+    "lt": lambda a, b: a < b,
+}
 
 
 class BadFilter(ValueError):
@@ -164,8 +168,9 @@ def create_onec_app(
         account = request.args.get("account", "40702810938000000001")
         payee = ('ООО "Ромашка"', request.args.get("inn", "7707083893"), account)
         count = min(int(request.args.get("documents", 20)), 10_000)
-        docs = random_documents(count, payee=payee, start=date(2026, 2, 1),
-                                seed=int(request.args.get("seed", 0)))  # fmt: skip
+        docs = random_documents(
+            count, payee=payee, start=date(2026, 2, 1), seed=int(request.args.get("seed", 0))
+        )
         data = render_statement(
             docs, account=account, start=date(2026, 2, 1), end=date(2026, 2, 28)
         )

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from celery import _state as celery_state
 from playwright.sync_api import expect
 
 from backend.bootstrap import Container, bootstrap
@@ -54,10 +55,13 @@ def amo_rentflow(settings: Settings, db_url: str) -> Iterator[AmoRentflow]:
     container.task_sender = partial(_run_now, container)  # no worker: tasks run when queued
     app = create_app(container=container)
     (amo,) = [s for s in sandbox_apps(sandboxed) if s.name == "amocrm"]
+    previous = celery_state.default_app
+    _eager_celery(sandboxed)  # what a task queues with .delay() runs at once too
     try:
         with serve(DispatcherMiddleware(app, {amo.prefix: amo.app}), port=port) as url:
             yield AmoRentflow(Rentflow(container, url), amo.app.config["AMO_ACCOUNT"])
     finally:
+        celery_state.set_default_app(previous)
         container.dispose()
 
 
@@ -68,6 +72,15 @@ def _run_now(container: Container, name: str, *args: Any) -> None:
 
     set_container(container)
     getattr(tasks, name.rsplit(".", 1)[1])(*args)
+
+
+def _eager_celery(settings: Settings) -> None:
+    """The real Celery app as every thread's default, running tasks as they are sent."""
+    from jobs.celery_app import make_celery
+
+    app = make_celery(settings)
+    app.conf.update(task_always_eager=True, task_eager_propagates=True)
+    app.set_default()
 
 
 class SandboxAmoAccount:

@@ -1,10 +1,12 @@
 """The landlord's workspace in the sandbox amoCRM account, in a real browser: install rentflow
 from the account, open the widget's advanced settings page as an administrator (the workspace
-fills it: add a landlord there), as a manager (refused: settings are for administrators), and
-a lead card whose right column hosts the widget's panel showing the lead's lease page."""
+fills it: add a landlord there, a wrong INN refused next to its field within a second), as a
+manager (refused: settings are for administrators), and a manager's lead card whose right
+column hosts the widget's panel with the lease form for the lead."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +21,7 @@ from tests.browser.amocrm_account import (
     amo_rentflow,
     snapshot,
 )
-from tests.browser.test_bitrix24_workspace import LANDLORD
+from tests.browser.test_bitrix24_workspace import LANDLORD, WRONG_INN
 
 pytestmark = pytest.mark.browser
 __all__ = ["amo_rentflow"]  # the fixture
@@ -33,14 +35,19 @@ class Texts:
     add: str
     save: str
     saved: str
+    wrong_inn: str
     admins_only: str
     settings_link: str
+    new_lease: str
 
 
 RU = Texts("ru", "Добавить арендодателя", "Сохранить", "Сохранено: ООО «Ромашка»",
-           "Настройки rentflow — только для администраторов аккаунта", "Настройки")  # fmt: skip
+           "Не сходятся контрольные цифры: проверьте номер.",
+           "Настройки rentflow — только для администраторов аккаунта", "Настройки",
+           "Новый договор")  # fmt: skip
 EN = Texts("en", "Add a landlord", "Save", "Saved: ООО «Ромашка»",
-           "rentflow settings are for account administrators", "Settings")  # fmt: skip
+           "The control digits do not match: check the number.",
+           "rentflow settings are for account administrators", "Settings", "New lease")  # fmt: skip
 
 
 def _fill(frame: Any, values: dict[str, str]) -> None:
@@ -49,7 +56,7 @@ def _fill(frame: Any, values: dict[str, str]) -> None:
 
 
 @pytest.mark.parametrize("texts", [RU, EN], ids=["ru", "en"])
-def test_an_administrator_opens_the_advanced_settings_and_adds_a_landlord_there(
+def test_an_administrator_adds_a_landlord_in_advanced_settings_a_wrong_inn_refused_inline(
     page: Any, amo_rentflow: AmoRentflow, texts: Texts
 ) -> None:
     account = SandboxAmoAccount(page, amo_rentflow)
@@ -62,7 +69,14 @@ def test_an_administrator_opens_the_advanced_settings_and_adds_a_landlord_there(
     expect(area.locator(".rentflow-advanced")).to_have_attribute("data-state", "workspace")
     expect(workspace.locator(".viewer")).to_have_text("Анна Админова")
     workspace.get_by_role("button", name=texts.add).click()
-    _fill(workspace, LANDLORD)
+    _fill(workspace, {**LANDLORD, "inn": WRONG_INN})
+    started = time.perf_counter()
+    workspace.locator("#f-kpp").focus()  # the INN field loses focus: the inline check runs
+    expect(workspace.locator("#e-inn")).to_have_text(texts.wrong_inn, timeout=1000)
+    inline_ms = (time.perf_counter() - started) * 1000
+    print(f"inline INN check in amoCRM [{texts.lang}]: {inline_ms:.0f} ms")
+    assert inline_ms < 1000
+    workspace.locator("#f-inn").fill(LANDLORD["inn"])
     workspace.get_by_role("button", name=texts.save).click()
     expect(workspace.get_by_text(texts.saved)).to_be_visible()
     expect(workspace.locator("#landlords tbody tr")).to_have_count(1)
@@ -89,12 +103,12 @@ def test_a_manager_who_is_not_an_administrator_sees_no_settings(
 
 
 @pytest.mark.parametrize("texts", [RU, EN], ids=["ru", "en"])
-def test_a_lead_card_hosts_the_panel_with_the_lead_s_lease_page(
+def test_a_manager_s_lead_card_hosts_the_panel_with_the_lease_form_from_the_lead(
     page: Any, amo_rentflow: AmoRentflow, texts: Texts
 ) -> None:
     account = SandboxAmoAccount(page, amo_rentflow)
     account.install()
-    account.act_as(ADMIN_ID, texts.lang)
+    account.act_as(MANAGER_ID, texts.lang)
 
     lead_id = account.add_lead(name="Аренда офиса 12", company="ООО «Вектор»",
                                inn="7736050003", email="arenda@vector.example")  # fmt: skip
@@ -102,8 +116,11 @@ def test_a_lead_card_hosts_the_panel_with_the_lead_s_lease_page(
     panel = account.panel()
     expect(panel.locator(".rentflow-panel")).to_have_attribute("data-state", "new")
     frame = account.panel_frame()
+    expect(frame.get_by_role("heading", level=1)).to_contain_text(texts.new_lease)
     expect(frame.get_by_role("heading", level=1)).to_contain_text("Аренда офиса 12")
     expect(frame.locator("nav.tabs")).to_have_count(0)  # a panel: no sections' tabs
+    expect(frame.locator("#f-tenant_name")).to_have_value("ООО «Вектор»")
+    expect(frame.locator("#f-manager")).to_have_value(str(MANAGER_ID))  # signed for him
     box = panel.bounding_box()
     assert box is not None
     assert box["width"] <= 320  # amoCRM's narrow right column

@@ -168,8 +168,12 @@ def test_a_statement_pays_an_invoice_partly_the_rest_is_placed_by_number_and_the
 
     app.get_by_role("link", name=texts.attention_tab).click()
     expect(app.get_by_text(texts.unpaid_rule)).to_be_visible()
-    expect(app.locator(f'tr.attention-item[data-lease="{lease_number}"]').first).to_be_visible()
+    item = app.locator(f'tr.attention-item[data-lease="{lease_number}"]').first
+    expect(item).to_be_visible()
     snapshot(page, f"attention-before-{texts.lang}")
+    item.get_by_role("link", name=f"№ {lease_number}").click()  # its lease card
+    expect(app.get_by_role("heading", level=1)).to_contain_text(lease_number)
+    snapshot(page, f"attention-to-lease-card-{texts.lang}")
 
     app.get_by_role("link", name=texts.payments_tab).click()
     app.locator("#f-file").set_input_files(
@@ -270,3 +274,46 @@ def test_a_manager_sees_no_payments_or_settings_tab(
     expect(tabs.get_by_role("link", name=texts.payments_tab)).to_have_count(0)
     expect(tabs.get_by_role("link", name=texts.settings_tab, exact=True)).to_have_count(0)
     snapshot(page, f"manager-tabs-{texts.lang}")
+
+
+LANDLORD = {
+    "name": "ООО «Ромашка»", "inn": "7707083893", "kpp": "773601001", "bank_bic": "044525225",
+    "bank_name": "ПАО СБЕРБАНК", "bank_corr_account": "30101810400000000225",
+    "bank_account": "40702810938000000001", "director_name": "Иванов И. И.",
+}  # fmt: skip
+NOT_A_PICTURE = {"ru": "Это не изображение PNG или JPEG.", "en": "Not a PNG or JPEG picture."}
+ADD_LANDLORD = {"ru": "Добавить арендодателя", "en": "Add a landlord"}
+EDIT = {"ru": "Изменить", "en": "Edit"}
+
+
+@pytest.mark.parametrize("texts", [RU, EN], ids=["ru", "en"])
+def test_a_landlords_stamp_is_uploaded_and_a_false_picture_refused_by_its_field(
+    page: Any, rentflow: Rentflow, texts: Texts, tmp_path: Path
+) -> None:
+    from PIL import Image
+
+    stamp, fake = tmp_path / "stamp.png", tmp_path / "stamp-fake.png"
+    Image.new("RGBA", (300, 300), (30, 60, 200, 160)).save(stamp, format="PNG")
+    fake.write_bytes(b"this is a text file named .png")
+    portal = SandboxPortal(page, rentflow.portal_page)
+    portal.install()
+    portal.act_as(ADMIN, texts.lang)
+    app = portal.open_app()
+    app.get_by_role("button", name=ADD_LANDLORD[texts.lang]).click()
+    for name, value in LANDLORD.items():
+        app.locator(f"#f-{name}").fill(value)
+
+    app.locator("#f-image_stamp").set_input_files(str(fake))
+    app.get_by_role("button", name=texts.save).click()
+    expect(app.locator("#e-image_stamp")).to_have_text(NOT_A_PICTURE[texts.lang])
+    expect(app.locator("#f-inn")).to_have_value(LANDLORD["inn"])  # what was typed is kept
+    app.locator("#landlord-images").scroll_into_view_if_needed()
+    snapshot(page, f"landlord-images-refused-{texts.lang}")
+
+    app.locator("#f-image_stamp").set_input_files(str(stamp))
+    app.get_by_role("button", name=texts.save).click()
+    expect(app.locator("#landlords tbody tr")).to_have_count(1)
+    app.get_by_role("link", name=EDIT[texts.lang]).click()
+    expect(app.locator("#landlord-images img.stored-image")).to_have_count(1)
+    app.locator("#landlord-images").scroll_into_view_if_needed()
+    snapshot(page, f"landlord-images-stored-{texts.lang}")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from werkzeug.test import Client
 
-from backend.cli_runtime import REFUSED, _with_sandbox
+from backend.cli.runtime import REFUSED, _with_sandbox
 from backend.config import (
     SANDBOX_AMOCRM_CLIENT_SECRET,
     SANDBOX_BITRIX24_CLIENT_SECRET,

@@ -17,6 +17,7 @@ from backend.services.lease_changes import add_lease_addendum, terminate_lease
 from backend.services.lease_json import parse_lease
 from backend.services.leases import register_lease
 from backend.services.payments import import_statement
+from backend.web.api_v1 import ledger_schemas as ls
 from backend.web.api_v1 import schemas as s
 from backend.web.api_v1.http import (
     RAW_LEASE,
@@ -30,14 +31,14 @@ from backend.web.deps import container
 
 # --- landlords, leases, documents, payments, needs attention ---
 @operation(
-    "GET", "/landlords", summary="Landlord entities", tag="leases", response=s.Page[s.LandlordOut]
+    "GET", "/landlords", summary="Landlord entities", tag="leases", response=s.Page[ls.LandlordOut]
 )
-def list_landlords(caller: ApiCaller) -> s.Page[s.LandlordOut]:
+def list_landlords(caller: ApiCaller) -> s.Page[ls.LandlordOut]:
     with container().uow(caller.portal_id) as uow:
         landlords = uow.parties.landlords()
-    return s.Page[s.LandlordOut](
+    return s.Page[ls.LandlordOut](
         items=[
-            s.LandlordOut(
+            ls.LandlordOut(
                 id=e.id or 0,
                 name=e.name,
                 inn=e.inn,
@@ -54,16 +55,18 @@ def list_landlords(caller: ApiCaller) -> s.Page[s.LandlordOut]:
     )
 
 
-def _lease_out(lease: Lease) -> s.LeaseOut:
-    return s.LeaseOut(
+def _lease_out(lease: Lease) -> ls.LeaseOut:
+    return ls.LeaseOut(
         id=lease.id or 0,
         number=lease.number,
         signed_on=lease.signed_on,
         status=lease.status.value,
         start=lease.start,
         end=lease.end,
-        landlord=s.PartyRef(id=lease.landlord.id, name=lease.landlord.name, inn=lease.landlord.inn),
-        tenant=s.PartyRef(id=lease.tenant.id, name=lease.tenant.name, inn=lease.tenant.inn),
+        landlord=ls.PartyRef(
+            id=lease.landlord.id, name=lease.landlord.name, inn=lease.landlord.inn
+        ),
+        tenant=ls.PartyRef(id=lease.tenant.id, name=lease.tenant.name, inn=lease.tenant.inn),
         premises=[p.code for p in lease.premises],
         rent_amount=lease.rent.amount,
         rent_basis=lease.rent.basis.value,
@@ -78,9 +81,9 @@ def _lease_out(lease: Lease) -> s.LeaseOut:
     summary="List leases",
     tag="leases",
     query=s.LeaseQuery,
-    response=s.Page[s.LeaseOut],
+    response=s.Page[ls.LeaseOut],
 )
-def list_leases(caller: ApiCaller, query: s.LeaseQuery) -> s.Page[s.LeaseOut]:
+def list_leases(caller: ApiCaller, query: s.LeaseQuery) -> s.Page[ls.LeaseOut]:
     where = {"status": query.status, "tenant_id": query.tenant_id,
              "landlord_id": query.landlord_id}  # fmt: skip
     with container().uow(caller.portal_id) as uow:
@@ -88,14 +91,14 @@ def list_leases(caller: ApiCaller, query: s.LeaseQuery) -> s.Page[s.LeaseOut]:
             "leases", after=decode_cursor(query.cursor), limit=query.limit, where=where
         )
         leases = uow.leases.get_many(ids)
-    return s.Page[s.LeaseOut](
+    return s.Page[ls.LeaseOut](
         items=[_lease_out(leases[i]) for i in ids if i in leases],
         next_cursor=encode_cursor(ids[-1] if ids else None, len(ids), query.limit),
     )
 
 
-@operation("GET", "/leases/<int:lease_id>", summary="One lease", tag="leases", response=s.LeaseOut)
-def get_lease(caller: ApiCaller, lease_id: int) -> s.LeaseOut:
+@operation("GET", "/leases/<int:lease_id>", summary="One lease", tag="leases", response=ls.LeaseOut)
+def get_lease(caller: ApiCaller, lease_id: int) -> ls.LeaseOut:
     with container().uow(caller.portal_id) as uow:
         return _lease_out(uow.leases.get(lease_id))
 
@@ -107,16 +110,16 @@ def get_lease(caller: ApiCaller, lease_id: int) -> s.LeaseOut:
     tag="leases",
     scope="write",
     body=RAW_LEASE,
-    response=s.LeaseCreated,
+    response=ls.LeaseCreated,
     status=201,
 )
-def post_lease(caller: ApiCaller, body: Any) -> s.LeaseCreated:
+def post_lease(caller: ApiCaller, body: Any) -> ls.LeaseCreated:
     lease, _issued = parse_lease(body)
     built = container()
     with built.uow(caller.portal_id) as uow:
         registered = register_lease(uow, built.clock, lease)
         uow.commit()
-    return s.LeaseCreated(
+    return ls.LeaseCreated(
         id=registered.lease_id,
         number=lease.number,
         landlord_id=registered.landlord_id,
@@ -126,9 +129,9 @@ def post_lease(caller: ApiCaller, body: Any) -> s.LeaseCreated:
 
 @operation(
     "POST", "/leases/<int:lease_id>/addenda", summary="Add an addendum (доп. соглашение)",
-    tag="leases", scope="write", body=s.AddendumIn, response=s.LeaseOut, status=201,
+    tag="leases", scope="write", body=ls.AddendumIn, response=ls.LeaseOut, status=201,
 )  # fmt: skip
-def post_addendum(caller: ApiCaller, lease_id: int, body: s.AddendumIn) -> s.LeaseOut:
+def post_addendum(caller: ApiCaller, lease_id: int, body: ls.AddendumIn) -> ls.LeaseOut:
     built = container()
     with built.uow(caller.portal_id) as uow:
         lease = uow.leases.get(lease_id)
@@ -150,9 +153,9 @@ def post_addendum(caller: ApiCaller, lease_id: int, body: s.AddendumIn) -> s.Lea
 
 @operation(
     "POST", "/leases/<int:lease_id>/terminate", summary="Terminate a signed lease",
-    tag="leases", scope="write", response=s.LeaseOut,
+    tag="leases", scope="write", response=ls.LeaseOut,
 )  # fmt: skip
-def post_terminate(caller: ApiCaller, lease_id: int) -> s.LeaseOut:
+def post_terminate(caller: ApiCaller, lease_id: int) -> ls.LeaseOut:
     built = container()
     with built.uow(caller.portal_id) as uow:
         lease = terminate_lease(uow, built.clock, lease_id)
@@ -160,9 +163,9 @@ def post_terminate(caller: ApiCaller, lease_id: int) -> s.LeaseOut:
     return _lease_out(lease)
 
 
-def _document_out(doc: IssuedDocument, links: list[s.LinkOut]) -> s.DocumentOut:
+def _document_out(doc: IssuedDocument, links: list[ls.LinkOut]) -> ls.DocumentOut:
     paid = doc.paid.amount if doc.paid is not None else Decimal(0)
-    return s.DocumentOut(
+    return ls.DocumentOut(
         id=doc.id or 0,
         lease_id=doc.lease_id,
         kind=doc.kind.value,
@@ -185,9 +188,9 @@ def _document_out(doc: IssuedDocument, links: list[s.LinkOut]) -> s.DocumentOut:
     summary="Issued invoices and acts with their PDF links",
     tag="documents",
     query=s.DocumentQuery,
-    response=s.Page[s.DocumentOut],
+    response=s.Page[ls.DocumentOut],
 )
-def list_documents(caller: ApiCaller, query: s.DocumentQuery) -> s.Page[s.DocumentOut]:
+def list_documents(caller: ApiCaller, query: s.DocumentQuery) -> s.Page[ls.DocumentOut]:
     built = container()
     where = {"kind": query.kind, "status": query.status, "lease_id": query.lease_id}
     with built.uow(caller.portal_id) as uow:
@@ -200,7 +203,7 @@ def list_documents(caller: ApiCaller, query: s.DocumentQuery) -> s.Page[s.Docume
         _document_out(
             docs[i],
             [
-                s.LinkOut(role=link.role, url=built.link_url(link.token))
+                ls.LinkOut(role=link.role, url=built.link_url(link.token))
                 for link in links.get(i, [])
                 if link.revoked_at is None
             ],
@@ -208,7 +211,7 @@ def list_documents(caller: ApiCaller, query: s.DocumentQuery) -> s.Page[s.Docume
         for i in ids
         if i in docs
     ]
-    return s.Page[s.DocumentOut](
+    return s.Page[ls.DocumentOut](
         items=items, next_cursor=encode_cursor(ids[-1] if ids else None, len(ids), query.limit)
     )
 
@@ -219,16 +222,16 @@ def list_documents(caller: ApiCaller, query: s.DocumentQuery) -> s.Page[s.Docume
     summary="Incoming payments and what is allocated of each",
     tag="payments",
     query=s.PaymentQuery,
-    response=s.Page[s.PaymentOut],
+    response=s.Page[ls.PaymentOut],
 )
-def list_payments(caller: ApiCaller, query: s.PaymentQuery) -> s.Page[s.PaymentOut]:
+def list_payments(caller: ApiCaller, query: s.PaymentQuery) -> s.Page[ls.PaymentOut]:
     with container().uow(caller.portal_id) as uow:
         rows = uow.pages.payments(
             after=decode_cursor(query.cursor), limit=query.limit,
             paid_from=query.paid_from, paid_to=query.paid_to,
         )  # fmt: skip
     items = [
-        s.PaymentOut(
+        ls.PaymentOut(
             id=p.id or 0,
             number=p.number,
             paid_on=p.paid_on,
@@ -243,16 +246,16 @@ def list_payments(caller: ApiCaller, query: s.PaymentQuery) -> s.Page[s.PaymentO
         for p, allocated in rows
     ]
     last = rows[-1][0].id if rows else None
-    return s.Page[s.PaymentOut](
+    return s.Page[ls.PaymentOut](
         items=items, next_cursor=encode_cursor(last, len(rows), query.limit)
     )
 
 
 @operation(
     "POST", "/payments/statement", summary="Import a 1CClientBankExchange bank statement",
-    tag="payments", scope="write", upload="text/plain", response=s.StatementOut,
+    tag="payments", scope="write", upload="text/plain", response=ls.StatementOut,
 )  # fmt: skip
-def post_statement(caller: ApiCaller, data: bytes) -> s.StatementOut:
+def post_statement(caller: ApiCaller, data: bytes) -> ls.StatementOut:
     built = container()
     with built.uow(caller.portal_id) as uow:
         try:
@@ -264,7 +267,7 @@ def post_statement(caller: ApiCaller, data: bytes) -> s.StatementOut:
         except StatementError as exc:
             raise ApiProblem(422, "Not a bank statement", str(exc)) from exc
         uow.commit()
-    return s.StatementOut(**summary.as_dict())
+    return ls.StatementOut(**summary.as_dict())
 
 
 @operation(
@@ -272,15 +275,15 @@ def post_statement(caller: ApiCaller, data: bytes) -> s.StatementOut:
     "/needs-attention",
     summary="Everything that needs action today (seed 000)",
     tag="leases",
-    response=s.AttentionList,
+    response=ls.AttentionList,
 )
-def needs_attention(caller: ApiCaller) -> s.AttentionList:
+def needs_attention(caller: ApiCaller) -> ls.AttentionList:
     built = container()
     with built.uow(caller.portal_id) as uow:
         items = find_attention(uow, built.clock.today())
-    return s.AttentionList(
+    return ls.AttentionList(
         items=[
-            s.AttentionOut(
+            ls.AttentionOut(
                 rule=str(i.rule),
                 lease_id=i.lease_id,
                 document_id=i.document_id,

@@ -17,9 +17,14 @@ from backend.web.api_v1.http import OPERATIONS, RAW_LEASE, Operation
 from backend.web.api_v1.schemas import Problem
 
 REF = "#/components/schemas/{model}"
-ERRORS = {400: "Bad Request", 401: "No or wrong API key", 403: "The key lacks the scope",
-          404: "Not found in the key's portal", 415: "Not JSON",
-          422: "Invalid: the problem names the field"}  # fmt: skip
+ERRORS = {
+    400: "Bad Request",
+    401: "No or wrong API key",
+    403: "The key lacks the scope",
+    404: "Not found in the key's portal",
+    415: "Not JSON",
+    422: "Invalid: the problem names the field",
+}
 _PATH_ARG = re.compile(r"<(?:(\w+):)?(\w+)>")
 
 
@@ -33,11 +38,13 @@ def _lease_component() -> dict[str, dict[str, Any]]:
     def rewrite(node: Any) -> Any:
         if isinstance(node, dict):
             return {
-                k: (f"#/components/schemas/{RAW_LEASE}_{v.rsplit('/', 1)[-1]}"
+                k: (
+                    f"#/components/schemas/{RAW_LEASE}_{v.rsplit('/', 1)[-1]}"
                     if k == "$ref" and isinstance(v, str) and v.startswith("#/$defs/")
-                    else rewrite(v))
+                    else rewrite(v)
+                )
                 for k, v in node.items()
-            }  # fmt: skip
+            }
         if isinstance(node, list):
             return [rewrite(v) for v in node]
         return node
@@ -140,21 +147,27 @@ def _operation(
         ]
     if op.body is not None:
         body_ref = (
-            {"$ref": REF.format(model=RAW_LEASE)} if isinstance(op.body, str)
+            {"$ref": REF.format(model=RAW_LEASE)}
+            if isinstance(op.body, str)
             else refs[(op.body, "validation")]
-        )  # fmt: skip
+        )
         spec["requestBody"] = {
             "required": True,
             "content": {"application/json": {"schema": body_ref}},
         }
     if op.method == "POST":
-        spec["parameters"].append({
-            "name": "Idempotency-Key", "in": "header", "required": False,
-            "schema": {"type": "string", "maxLength": 255},
-            "description": "a retried POST with the same key and body gets the first answer",
-        })  # fmt: skip
+        spec["parameters"].append(
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string", "maxLength": 255},
+                "description": "a retried POST with the same key and body gets the first answer",
+            }
+        )
     for status, text in ERRORS.items():
         spec["responses"][str(status)] = {
-            "description": text, "content": {"application/problem+json": {"schema": problem}},
-        }  # fmt: skip
+            "description": text,
+            "content": {"application/problem+json": {"schema": problem}},
+        }
     return spec

@@ -34,10 +34,11 @@ def _uow() -> Any:
 @cabinet_view()
 def documents() -> ResponseReturnValue:
     """Every invoice, QR invoice and act, and the landlord's scans (seed 003)."""
-    entries, scans = cabinet_documents.tenant_documents(_uow(), current_tenant())
-    return render_template(
-        "cabinet/documents.html", documents=entries, scans=scans, file_labels=FILE_LABELS
-    )
+    year = request.args.get("year", type=int)
+    today = container().clock.today()
+    shelf = cabinet_documents.tenant_documents(_uow(), current_tenant(), today, year)
+    labels = {role: str(label) for role, label in FILE_LABELS.items()}  # translated once
+    return render_template("cabinet/documents.html", shelf=shelf, file_labels=labels)
 
 
 def _send(found: StoredFile, disposition: str = "inline") -> ResponseReturnValue:

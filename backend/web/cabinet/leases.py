@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from flask import abort, render_template
+from flask import abort, render_template, request
 from flask.typing import ResponseReturnValue
 
 from backend.domain.errors import NotFound
@@ -29,9 +29,9 @@ def home() -> ResponseReturnValue:
 @cabinet_view()
 def lease(lease_id: int) -> ResponseReturnValue:
     """One lease: accruals by purpose, invoices with their QR codes, acts, payments."""
-    today = container().clock.today()
+    today, year = container().clock.today(), request.args.get("year", type=int)
     try:
-        account = cabinet_account.lease_account(_uow(), current_tenant(), lease_id, today)
+        account = cabinet_account.lease_account(_uow(), current_tenant(), lease_id, today, year)
     except NotFound:
         abort(404)
     return render_template("cabinet/lease.html", account=account, card=account.card, today=today)

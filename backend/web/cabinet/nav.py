@@ -17,10 +17,14 @@ class NavEntry:
     label: LazyString | str
     order: int = 50
     always: bool = False
+    also: tuple[str, ...] = ()  # other endpoints under this entry (marked current there)
+
+    def current(self, endpoint: str | None) -> bool:
+        return endpoint == self.endpoint or endpoint in self.also
 
 
 NAV: list[NavEntry] = [
-    NavEntry("cabinet.home", _("Leases"), 10),
+    NavEntry("cabinet.home", _("Leases"), 10, also=("cabinet.lease",)),
     NavEntry("cabinet.documents", _("Documents"), 30),
     NavEntry("cabinet.contacts", _("Contacts"), 80),
 ]

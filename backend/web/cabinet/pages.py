@@ -12,15 +12,10 @@ from werkzeug.wrappers import Response
 
 from backend.web.cabinet import nav
 from backend.web.cabinet.blueprint import bp
-from backend.web.cabinet.session import csrf_token, current_person
+from backend.web.cabinet.session import container, csrf_token, current_person
 from backend.web.i18n import cabinet_lang
 
 PURPOSES = {"rent": _("Rent"), "penalty": _("Late-payment penalty")}
-PAYMENT_KINDS = {
-    "bank_statement": _("Bank transfer"),
-    "odata": _("Bank transfer (1C)"),
-    "manual": _("Entered by the landlord"),
-}
 LANGUAGE_NAMES = (("ru", "Русский"), ("uk", "Українська"), ("en", "English"))
 # no inline script or style anywhere in the cabinet: the policy allows only its own files
 POLICY = (
@@ -38,7 +33,6 @@ def _globals() -> dict[str, Any]:
         "cabinet_lang": cabinet_lang(),
         "cabinet_languages": LANGUAGE_NAMES,
         "purposes": PURPOSES,
-        "payment_kinds": PAYMENT_KINDS,
     }
 
 
@@ -49,6 +43,8 @@ def _headers(response: Response) -> Response:
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "no-store"
+    if container().settings.public_base_url.startswith("https://"):
+        response.headers["Strict-Transport-Security"] = "max-age=31536000"
     response.vary.add("Cookie")
     return response
 

@@ -31,6 +31,7 @@ from backend.web.cabinet.session import (
 from backend.web.i18n import CABINET_LANGUAGES, LANG_COOKIE, cabinet_lang
 
 PENDING_EMAIL = "cabinet_email"
+PENDING_NEXT = "cabinet_next"  # the page asked for before signing in
 
 
 def _local(target: str, default: str = "/cabinet/") -> str:
@@ -45,7 +46,14 @@ def _local(target: str, default: str = "/cabinet/") -> str:
 def sign_in_form() -> ResponseReturnValue:
     if current_person() is not None:
         return redirect(url_for("cabinet.home"))
+    session[PENDING_NEXT] = _local(request.args.get("next", ""))
     return render_template("cabinet/sign_in.html", email="", error="")
+
+
+def _signed_in(token: str) -> ResponseReturnValue:
+    session.pop(PENDING_EMAIL, None)
+    target = _local(str(session.pop(PENDING_NEXT, "") or ""))
+    return set_session_cookie(redirect(target, code=303), token)
 
 
 @bp.post("/login")
@@ -88,8 +96,7 @@ def check_code() -> ResponseReturnValue:
     except TooManyRequests:
         error = _("Too many attempts. Wait 15 minutes and try again.")
         return render_template("cabinet/code.html", email=email, error=error), 429
-    session.pop(PENDING_EMAIL, None)
-    return set_session_cookie(redirect(url_for("cabinet.home"), code=303), opened.token)
+    return _signed_in(opened.token)
 
 
 @bp.get("/login/link/<token>")
@@ -105,7 +112,7 @@ def use_link(token: str) -> ResponseReturnValue:
     except (SignInRefused, TooManyRequests):
         error = _("This link has expired or was used already.")
         return render_template("cabinet/link.html", token="", error=error), 400
-    return set_session_cookie(redirect(url_for("cabinet.home"), code=303), opened.token)
+    return _signed_in(opened.token)
 
 
 @bp.get("/choose")

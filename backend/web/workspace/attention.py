@@ -4,7 +4,7 @@ portal's, or only their own with ``mine=1``."""
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext
 
@@ -28,7 +28,6 @@ RULES = {
     Rule.ACT_NOT_ISSUED: _("Planned acts not issued"),
     Rule.MONEY_NOT_ALLOCATED: _("Incoming payments not fully placed"),
 }
-LEASE_CARD = "workspace.lease"  # the lease pages' endpoint (built by the leases section)
 
 
 @bp.get("/attention", endpoint="attention")
@@ -41,5 +40,5 @@ def attention_view() -> ResponseReturnValue:
         board = attention_board(uow, c.clock.today(), viewer.user_id if mine else "")
     return render_page(
         "workspace/attention.html", viewer, section="attention", board=board, rules=RULES,
-        mine=mine, lease_card=LEASE_CARD in current_app.view_functions,
+        mine=mine,
     )  # fmt: skip

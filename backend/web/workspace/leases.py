@@ -25,6 +25,7 @@ from backend.services.lease_create import (
     create_lease_from_form,
     crm_card_link,
     new_lease_page,
+    page_without_crm,
     validate_lease_form,
 )
 from backend.services.lease_form import VAT_CHOICES, LeaseForm
@@ -162,7 +163,7 @@ def _deal_id() -> str:
 
 
 def render_new(
-    viewer: Viewer, page: NewLeasePage, form: LeaseForm, status: int = 200
+    viewer: Viewer, page: NewLeasePage, form: LeaseForm, status: int = 200, notice: str = ""
 ) -> ResponseReturnValue:
     choices = page.choices
     premises = [
@@ -173,7 +174,7 @@ def render_new(
     vat = [(v, gettext("No VAT") if v == "none" else f"{v}%") for v in VAT_CHOICES]
     return render_page(
         "workspace/lease_new.html", viewer, section="leases", status=status, page=page,
-        form=form, errors=problem_texts(form.problems), vat_options=vat,
+        form=form, errors=problem_texts(form.problems), vat_options=vat, notice=notice,
         premises_options=premises, user_options=[(u.id, u.name) for u in choices.users or ()],
         **TEMPLATE_TEXTS,
     )  # fmt: skip
@@ -198,9 +199,10 @@ def new_lease_view() -> ResponseReturnValue:
                               c.clock.today())  # fmt: skip
     except CrmNotFound:
         return render_no_deal(viewer, gettext("The deal was not found in the CRM."))
-    except CrmError:
-        return render_no_deal(viewer, gettext("The CRM does not answer; try again in a minute."),
-                              503)  # fmt: skip
+    except CrmError:  # the CRM is down: the form again, with everything typed
+        page = page_without_crm(c.uow, viewer.portal_id, deal_id, request.form)
+        notice = gettext("The CRM does not answer; try again in a minute.")
+        return render_new(viewer, page, page.form, 503, notice)
     if page.existing_lease is not None:
         return redirect(workspace_url(viewer, "workspace.lease_card",
                                       lease_id=page.existing_lease), 303)  # fmt: skip
@@ -226,17 +228,17 @@ def create_lease_view() -> ResponseReturnValue:
         if not isinstance(err.page, NewLeasePage):  # lease_create always hands it over
             raise RuntimeError("the lease form's page is missing") from err
         return render_new(viewer, err.page, err.form, 422)
-    except DealHasLease:
-        page = new_lease_page(c.uow, crm, viewer.portal_id, deal_id, c.clock.today())
-        if page.existing_lease is not None:
+    except DealHasLease as err:  # sent twice: the lease the first submit made
+        if err.lease_id is not None:
             return redirect(workspace_url(viewer, "workspace.lease_card",
-                                          lease_id=page.existing_lease), 303)  # fmt: skip
+                                          lease_id=err.lease_id), 303)  # fmt: skip
         return render_no_deal(viewer, gettext("This deal already has a lease."), 409)
     except CrmNotFound:
         return render_no_deal(viewer, gettext("The deal was not found in the CRM."))
-    except CrmError:
-        return render_no_deal(viewer, gettext("The CRM does not answer; try again in a minute."),
-                              503)  # fmt: skip
+    except CrmError:  # the CRM is down: the form again, with everything typed
+        page = page_without_crm(c.uow, viewer.portal_id, deal_id, request.form)
+        notice = gettext("The CRM does not answer; try again in a minute.")
+        return render_new(viewer, page, page.form, 503, notice)
     done = "created" if created.deal_told else "deal_not_told"
     return redirect(workspace_url(viewer, "workspace.lease_card", lease_id=created.lease_id,
                                   done=done, number=created.number), 303)  # fmt: skip

@@ -3,7 +3,7 @@ back to the card (303, so a reload sends nothing twice) with what was done, or t
 with the problems next to the action's fields and what was typed kept (422).
 
 Documents issued here are told to the deal like the billing run's (the push task, queued
-the current way: ``Container.send_task`` by name, after the commit).
+through the Tasks port, ``Container.tasks``, after the commit).
 """
 
 from __future__ import annotations

@@ -51,6 +51,13 @@ PERIOD_UNIT: Mapping[str, LazyString] = {
     "quarter": _("quarters"),
     "year": _("years"),
 }
+PERIOD_ONCE: Mapping[str, LazyString] = {
+    "day": _("daily"),
+    "week": _("weekly"),
+    "month": _("monthly"),
+    "quarter": _("quarterly"),
+    "year": _("yearly"),
+}
 ISSUE_ANCHOR: Mapping[str, LazyString] = {
     "before_start": _("days before the period starts"),
     "after_end": _("days after the period ends"),
@@ -111,7 +118,7 @@ def problem_texts(problems: Mapping[str, Problem]) -> dict[str, str]:
 
 
 TEMPLATE_TEXTS: dict[str, Any] = {
-    "rent_basis_text": RENT_BASIS, "period_unit_text": PERIOD_UNIT,
+    "rent_basis_text": RENT_BASIS, "period_unit_text": PERIOD_UNIT, "period_once_text": PERIOD_ONCE,
     "issue_anchor_text": ISSUE_ANCHOR, "due_anchor_text": DUE_ANCHOR,
     "tenant_kind_text": TENANT_KIND, "kind_text": DOCUMENT_KIND,
     "state_text": SCHEDULE_STATE, "history_text": HISTORY, "attention_text": ATTENTION,

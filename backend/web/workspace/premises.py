@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from babel.numbers import format_decimal
-from flask import current_app, request
+from flask import request
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, gettext, lazy_gettext
 
@@ -70,7 +70,7 @@ def _page(
     return render_page(
         template, viewer, section="premises", status=status, area=area,
         premises_status=PREMISES_STATUS, premises_kind=PREMISES_KIND,
-        endpoints=current_app.view_functions, **context,
+        **context,
     )  # fmt: skip
 
 

@@ -318,3 +318,17 @@ def test_the_demo_refuses_a_folder_it_did_not_write(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "no earlier demo" in result.output
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+GOLDEN = Path(__file__).with_name("summary.golden.json")
+
+
+def test_the_demo_summary_is_byte_identical_to_the_golden_one(
+    demo: tuple[Path, dict[str, Any], str],
+) -> None:
+    """The demo is deterministic (a fixed simulated calendar, fixed ids): a restructuring that
+    changes nothing leaves summary.json byte for byte as it was. A change meant to alter what
+    the demo does refreshes the golden file: ``python -m backend.cli demo --out /tmp/demo &&
+    cp /tmp/demo/summary.json tests/e2e/demo/summary.golden.json``."""
+    out, _summary, _stdout = demo
+    assert (out / "summary.json").read_text(encoding="utf-8") == GOLDEN.read_text(encoding="utf-8")

@@ -15,6 +15,10 @@ from typing import Any
 
 import pytest
 
+from backend.bootstrap import bootstrap
+from backend.config import Settings
+from backend.runtime.publish import FastPublisher
+from backend.services.health import pings
 from tests.e2e.runtime.test_serve import _free_port, _rentflow
 
 DEADLINE = 90.0  # seconds any one state may take to show (2 shared cores, a cold worker)
@@ -91,8 +95,23 @@ def test_a_killed_worker_is_restarted_and_healthz_is_unhealthy_meanwhile(
     _, body = _until("/healthz 503", lambda: (h := _health(port))[0] == 503 and h, log)
     assert body["status"] == "unhealthy"
     assert "worker" in body["unhealthy"], body
-    _until("/healthz 200 again", lambda: _health(port)[0] == 200, log)
+    detail = body["parts"]["worker"]["detail"]
+    assert f"pid {worker} killed by SIGKILL" in detail or "starting" in detail, body
+    _, body = _until("/healthz 200 again", lambda: (h := _health(port))[0] == 200 and h, log)
+    assert body["parts"]["worker"]["restarts"] == 1, body
     [restarted] = _children(proc.pid)
     assert restarted != worker
     assert f"pid {worker} killed by SIGKILL" in log.read_text()
     assert "restart #1" in log.read_text()
+    # the restarted worker takes work: a task queued now runs
+    settings = Settings.from_env({"RENTFLOW_VAR_DIR": str(log.parent / "var")})
+    FastPublisher(settings.celery_broker_url).send("jobs.tasks.ping", ["after-restart"])
+    container = bootstrap(settings, crm_factories={})
+    try:
+        _until(
+            "a task run by the restarted worker",
+            lambda: "after-restart" in pings(container.uow),
+            log,
+        )
+    finally:
+        container.dispose()

@@ -12,7 +12,7 @@ from backend.bootstrap import Container
 from backend.db.tables import PortalRow
 from backend.services.portals import install_portal
 from crm_mappings.amocrm.adapter import AmoCrm, ensure_fields
-from crm_mappings.amocrm.client import AmoClient, RateLimiter, exchange_code, tokens_from_grant
+from crm_mappings.amocrm.client import AmoClient, exchange_code, tokens_from_grant
 from crm_mappings.amocrm.hosts import AccountHosts
 from crm_mappings.port import (
     CrmAuthLost,
@@ -26,6 +26,7 @@ from crm_mappings.port import (
     NewDeal,
     StageSemantics,
 )
+from crm_mappings.ratelimit import LeakyBucket
 from crm_mappings.tokens import MemoryTokenStore, TokenStore
 from sandbox.amocrm.app import create_emulator
 from sandbox.amocrm.state import AmoAccount
@@ -67,7 +68,7 @@ def _client(account: AmoAccount, store: TokenStore, **kw: object) -> AmoClient:
         client_secret=account.client_secret,
         redirect_uri=account.redirect_uri,
         hosts=_hosts(store.load().extra["base_url"]),
-        limiter=RateLimiter(1000),
+        limiter=LeakyBucket(burst=1, drain=1000),
         **kw,  # type: ignore[arg-type]
     )
 

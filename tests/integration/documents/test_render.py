@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+import html
 import io
 import json
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -320,20 +322,89 @@ LONG_NAMES: dict[str, Any] = {
 }
 
 
+MM = 72 / 25.4  # points
+Box = tuple[int, str, float, float, float]  # page, word, left, right, bottom
+
+
+def _word_boxes(pdf: bytes) -> list[Box]:
+    """Every word of ``pdf`` with its page and its box's left, right and bottom edges in
+    points, as ``pdftotext -bbox`` (poppler) reads them. The top edge is left out: it comes
+    from the ascent each engine writes in the font descriptor (ReportLab the OS/2 table's 0.76
+    em, WeasyPrint the hhea table's 0.93 em), not from where the glyphs are; the bottom edge
+    is the baseline plus the descent, 0.24 em in both."""
+    xhtml = subprocess.run(
+        ["pdftotext", "-bbox", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    boxes: list[Box] = []
+    for page, content in enumerate(xhtml.split("<page ")[1:]):
+        for word in re.finditer(
+            r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>',
+            content,
+        ):
+            left, right, bottom = (float(word.group(n)) for n in (1, 2, 3))
+            boxes.append((page, html.unescape(word.group(4)), left, right, bottom))
+    return boxes
+
+
+def _misplaced(drawn: list[Box], laid_out: list[Box], tolerance: float) -> list[str]:
+    """Words of ``drawn`` with no word of the same text on the same page of ``laid_out``
+    within ``tolerance`` points on each edge (each word of ``laid_out`` matched once)."""
+    left = list(laid_out)
+    wrong = []
+    for page, text, *edges in drawn:
+        same = [box for box in left if box[:2] == (page, text)]
+        nearest = min(
+            same,
+            key=lambda box: max(abs(a - b) for a, b in zip(box[2:], edges, strict=True)),
+            default=None,
+        )
+        if nearest is None:
+            wrong.append(f"{text!r} on page {page + 1}: not in the other PDF")
+            continue
+        left.remove(nearest)
+        off = max(abs(a - b) for a, b in zip(nearest[2:], edges, strict=True))
+        if off > tolerance:
+            wrong.append(f"{text!r} on page {page + 1}: {off / MM:.2f} mm off")
+    return wrong
+
+
+OVER_PAGES = {"lines": [{"premises": f"P-{n}", "price": "1500.00"} for n in range(1, 81)]}
+
+
 @pytest.mark.parametrize(
-    "changes", [{"language": "ru"}, {"language": "en"}, LONG_NAMES], ids=["ru", "en", "long"]
+    "changes",
+    [{"language": "ru"}, {"language": "en"}, LONG_NAMES, OVER_PAGES],
+    ids=["ru", "en", "long", "pages"],
 )
-def test_both_engines_print_the_same_words_on_the_same_pages(changes: dict[str, Any]) -> None:
+def test_both_engines_put_every_word_in_the_same_place(changes: dict[str, Any]) -> None:
+    """The shipped layouts are drawn by ReportLab (documents.direct) and laid out by
+    WeasyPrint from templates/*.html + style.css: every word within 1 mm of its place."""
     drawn, weasy = _bundles(_input(**changes)).values()
     assert _producer(drawn["act.pdf"]) == "rentflow (ReportLab)"
     assert _producer(weasy["act.pdf"]).startswith("WeasyPrint")
     for name in ("invoice-qr.pdf", "invoice.pdf", "act.pdf"):
-        assert sorted(_text(drawn[name]).split()) == sorted(_text(weasy[name]).split()), name
+        boxes = [_word_boxes(files[name]) for files in (drawn, weasy)]
+        assert sorted(box[:2] for box in boxes[0]) == sorted(box[:2] for box in boxes[1]), name
+        assert _misplaced(*boxes, tolerance=1 * MM) == [], name
         pages = [PdfReader(io.BytesIO(files[name])).pages for files in (drawn, weasy)]
-        assert len(pages[0]) == len(pages[1]) == 1
+        assert len(pages[0]) == len(pages[1]), name
         sizes = [[round(float(side)) for side in page[0].mediabox] for page in pages]
         assert sizes[0] == sizes[1] == [0, 0, 595, 842]  # A4 in points
-    assert _images(drawn["invoice-qr.pdf"]) == _images(weasy["invoice-qr.pdf"]) == 1
+    first_pages = [
+        PdfReader(io.BytesIO(files["invoice-qr.pdf"])).pages[0] for files in (drawn, weasy)
+    ]
+    assert [len(page.images) for page in first_pages] == [1, 1]  # the QR code
+
+
+def test_a_word_out_of_place_is_found() -> None:
+    """The parity check above can fail: a word 1.1 mm lower, or missing, is reported."""
+    placed: list[Box] = [(0, "Итого", 100.0, 130.0, 300.0), (0, "Всего", 100.0, 130.0, 320.0)]
+    moved = [placed[0], (0, "Всего", 100.0, 130.0, 320.0 + 1.1 * MM)]
+    assert _misplaced(moved, placed, tolerance=1 * MM) == ["'Всего' on page 1: 1.10 mm off"]
+    assert _misplaced(placed[:1], placed, 1 * MM) == []
+    assert _misplaced([(1, "Итого", 100.0, 130.0, 300.0)], placed, 1 * MM) == [
+        "'Итого' on page 2: not in the other PDF"
+    ]
 
 
 def test_a_long_invoice_goes_on_over_pages_with_its_column_heads(tmp_path: Path) -> None:
@@ -374,3 +445,28 @@ def test_a_landlord_with_templates_of_their_own_keeps_weasyprint(tmp_path: Path)
 def test_an_unknown_engine_is_refused() -> None:
     with pytest.raises(ValueError, match="reportlab, weasyprint"):
         DocumentRenderer(engine="chrome")
+
+
+def _font_files(pdf: bytes) -> list[bytes]:
+    """The embedded TrueType programs of ``pdf``, decoded."""
+    fonts = PdfReader(io.BytesIO(pdf)).pages[0]["/Resources"]["/Font"].values()
+    return sorted(
+        font.get_object()["/FontDescriptor"]["/FontFile2"].get_data()
+        for font in fonts
+        if "/FontDescriptor" in font.get_object()
+    )
+
+
+def test_russian_documents_embed_the_same_font_subsets_whatever_their_words() -> None:
+    renderer = DocumentRenderer(engine="reportlab")
+    one = render_bundle(parse_request(_input()), renderer)
+    other = render_bundle(
+        parse_request(_input(tenant__name="ИП Щукин Фёдор Эдуардович", lease__number="Ж-99/2027")),
+        renderer,
+    )
+    assert "Щукин Фёдор Эдуардович" in _text(other["act.pdf"])
+    subsets = _font_files(one["invoice.pdf"])
+    assert len(subsets) == 2  # regular and bold, each one subset
+    for files in (one, other):
+        for name in ("invoice-qr.pdf", "invoice.pdf", "act.pdf"):
+            assert _font_files(files[name]) == subsets, name

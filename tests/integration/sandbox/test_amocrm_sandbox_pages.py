@@ -54,7 +54,7 @@ def test_the_lead_card_shows_the_lead_and_hosts_the_widget_once_installed() -> N
     account.widget_installed = True
     after = client.get(f"/leads/detail/{lead}").get_data(as_text=True)
 
-    assert "ООО «Вектор», INN 7736050003" in before
+    assert "ООО «Вектор», ИНН 7736050003" in before
     assert f'href="/leads/detail/{lead}"' in before  # the account's own address, here
     assert 'id="amo-widget-config"' not in before
     assert 'id="amo-widget-config"' in after

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -33,6 +34,27 @@ def test_calls_beyond_the_burst_get_503_query_limit_exceeded(portal: PortalState
 
     assert [a.status_code for a in answers] == [200] * 5 + [503]
     assert answers[-1].json()["error"] == "QUERY_LIMIT_EXCEEDED"
+
+
+def test_a_limited_stretch_refuses_every_call_then_ends() -> None:
+    portal = PortalState()
+    with serve(create_emulator(portal)) as base:
+        token = portal.issue_tokens()["access_token"]
+        requests.post(f"{base}/_portal/control", json={"limit_for": 0.5, "limit_after": 1},
+                      timeout=10)  # fmt: skip
+        first, refused = (_call(f"{base}/", "profile", auth=token) for _ in range(2))
+        time.sleep(0.6)
+        after = _call(f"{base}/", "profile", auth=token)
+
+    assert first.status_code == 200
+    assert refused.status_code == 503
+    # b24restdocs _includes/system-errors.md: 503 QUERY_LIMIT_EXCEEDED "Too many requests"
+    assert refused.json() == {
+        "error": "QUERY_LIMIT_EXCEEDED",
+        "error_description": "Too many requests",
+    }
+    assert after.status_code == 200
+    assert portal.limited == 1
 
 
 def test_an_expired_token_gets_401_expired_token(portal: PortalState, url: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
@@ -15,6 +16,7 @@ from backend.domain.documents import IssuedDocument
 from backend.domain.money import Money
 from backend.services.crm_push import (
     BILLING_DEAL,
+    PUSH_ROUND,
     push_document_issued,
     push_lease_event,
     push_published_documents,
@@ -329,6 +331,47 @@ def test_a_failed_batch_push_is_retried_whole_and_then_sends_nothing_more(
     assert again == []
     assert len(crm.comments) == 1
     assert crm.deals["42"].fields[LeaseField.INVOICE_ID] == "С-1"
+
+
+class _CommentsStopCrm(FakeCrm):
+    """Takes the first ``answered`` comment calls, then refuses as a rate-limited CRM."""
+
+    answered = 1
+
+    def add_comments(self, comments: Sequence[DealComment]) -> None:
+        if self.answered <= 0:
+            raise CrmUnavailable("503 QUERY_LIMIT_EXCEEDED")
+        self.answered -= 1
+        super().add_comments(comments)
+
+
+def test_a_crm_that_stops_answering_part_way_gets_each_comment_once_on_the_retry(
+    container: Container,
+) -> None:
+    crm = _CommentsStopCrm()
+    portal_id = _portal(container, {}, deal=None)
+    ids = []
+    for n in range(PUSH_ROUND + 10):  # two rounds: the second's comments are refused
+        deal = str(100 + n)
+        crm.deals[deal] = Deal(deal, f"Офис {n}", "0", "SIGNED")
+        lease_id = _second_lease(container, portal_id, deal)
+        ids.append(_document(container, portal_id, DocumentKind.INVOICE, f"С-{n}", MAR, lease_id))
+
+    with pytest.raises(CrmUnavailable):
+        push_published_documents(
+            container.uow(portal_id), container.clock, crm, ids, container.link_url
+        )
+    crm.answered = 1
+    retried = push_published_documents(
+        container.uow(portal_id), container.clock, crm, ids, container.link_url
+    )
+
+    assert len(retried) == 10
+    per_deal = Counter(c.deal_id for c in crm.comments)
+    assert sorted(per_deal) == sorted(crm.deals)
+    assert set(per_deal.values()) == {1}
+    with container.uow(portal_id) as uow:
+        assert uow.documents.not_synced() == []
 
 
 def test_per_period_documents_are_pushed_one_by_one_each_opening_its_billing_deal(

@@ -162,3 +162,16 @@ def test_every_problem_is_reported_at_once_and_nothing_is_stored(
 def test_the_amocrm_card_link_opens_the_lead() -> None:
     portal = Portal(kind="amocrm", external_id="30000001", domain="rent.amocrm.ru", id=1)
     assert crm_card_link(portal, 5, "777", "") == "https://rent.amocrm.ru/leads/detail/777"
+
+
+def test_the_store_refuses_a_second_lease_on_a_deal_by_its_key(
+    container: Container, portal_id: int
+) -> None:
+    from backend.services.leases import register_lease
+
+    with container.uow(portal_id) as uow:
+        register_lease(uow, container.clock, factories.lease(), crm_deal_id="77")
+        uow.commit()
+    with container.uow(portal_id) as uow, pytest.raises(DealHasLease) as refused:
+        register_lease(uow, container.clock, factories.lease(number="Б-2"), crm_deal_id="77")
+    assert refused.value.deal_id == "77"

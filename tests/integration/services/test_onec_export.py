@@ -12,8 +12,8 @@ from backend.domain.billing import BillingPeriod, DocumentKind, DocumentLine
 from backend.domain.documents import IssuedDocument
 from backend.domain.money import Money
 from backend.onec.enterprise_data import validate
-from backend.onec.files import LocalFileStore
 from backend.services.onec_export import export_month, previous_month
+from documents.storage import LocalDiskStorage
 from tests.payments_world import World, build_world
 
 
@@ -41,14 +41,14 @@ def test_a_month_is_exported_once_stored_valid_and_emailed(
     container: Container, tmp_path: Path
 ) -> None:
     world = _world_with_an_act(container)
-    store = LocalFileStore(tmp_path / "files")
+    store = LocalDiskStorage(tmp_path / "files")
     with container.uow(world.portal_id) as uow:
         result = export_month(uow, container.clock, store, year=2026, month=2)
         uow.commit()
     assert (result.invoices, result.acts) == (1, 1)
     assert result.emailed_to == ("buh@romashka.example",)
     assert result.storage_key is not None
-    data = store.get(result.storage_key)
+    data = b"".join(store.stream(result.storage_key))
     validate(data)
     assert "БП-000101".encode() in data
     assert "БП-000102".encode() not in data  # a March invoice
@@ -65,7 +65,7 @@ def test_a_month_is_exported_once_stored_valid_and_emailed(
 
 def test_a_re_export_includes_what_went_before(container: Container, tmp_path: Path) -> None:
     world = _world_with_an_act(container)
-    store = LocalFileStore(tmp_path / "files")
+    store = LocalDiskStorage(tmp_path / "files")
     with container.uow(world.portal_id) as uow:
         export_month(uow, container.clock, store, year=2026, month=2)
         uow.commit()
@@ -88,7 +88,7 @@ def test_the_export_email_reaches_the_accountant_with_the_xml(container: Contain
     world = _world_with_an_act(container)
     with container.uow(world.portal_id) as uow:
         result = export_month(
-            uow, container.clock, container.onec_ports().files, year=2026, month=2
+            uow, container.clock, container.document_storage(), year=2026, month=2
         )
         uow.commit()
     with smtp_sink() as (sink, port):
@@ -103,5 +103,5 @@ def test_the_export_email_reaches_the_accountant_with_the_xml(container: Contain
     assert attachment.get_content_type() == "application/xml"
     data = attachment.get_payload(decode=True)
     assert result.storage_key is not None
-    assert data == container.onec_ports().files.get(result.storage_key)
+    assert data == b"".join(container.document_storage().stream(result.storage_key))
     validate(data)

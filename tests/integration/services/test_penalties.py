@@ -101,19 +101,19 @@ def test_a_penalty_invoice_goes_to_1c_without_vat(world: World, tmp_path: Path) 
     import re
 
     from backend.onec.enterprise_data import validate
-    from backend.onec.files import LocalFileStore
     from backend.services.onec_export import export_month
+    from documents.storage import LocalDiskStorage
 
     _pay_late(world)
     ports = world.container.billing_ports()
     document_id = invoice_penalty(ports, world.portal_id, world.lease_id, date(2026, 2, 20))
     assert document_id is not None
-    store = LocalFileStore(tmp_path / "files")
+    store = LocalDiskStorage(tmp_path / "files")
     with world.container.uow(world.portal_id) as uow:
         result = export_month(uow, world.container.clock, store, year=2026, month=2)
         uow.commit()
     assert result.storage_key is not None
-    data = store.get(result.storage_key)
+    data = b"".join(store.stream(result.storage_key))
     validate(data)
     # the row of the penalty line names its VAT rate after its text (Содержание)
     rates = re.findall(r"Пени за просрочку.*?СтавкаНДС>([^<]+)<", data.decode("utf-8"), re.S)

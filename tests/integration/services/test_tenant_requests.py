@@ -19,11 +19,12 @@ from backend.services.leases import register_lease
 from backend.services.portals import install_portal
 from backend.web.app import create_app
 from crm_mappings.amocrm.adapter import AmoCrm
-from crm_mappings.amocrm.client import AmoClient, RateLimiter, exchange_code, tokens_from_grant
+from crm_mappings.amocrm.client import AmoClient, exchange_code, tokens_from_grant
 from crm_mappings.amocrm.hosts import AccountHosts
 from crm_mappings.bitrix24.adapter import Bitrix24Adapter
-from crm_mappings.bitrix24.client import Bitrix24Client, LeakyBucket
+from crm_mappings.bitrix24.client import Bitrix24Client
 from crm_mappings.port import CrmError, CrmPort
+from crm_mappings.ratelimit import LeakyBucket
 from crm_mappings.tokens import MemoryTokenStore, OAuthTokens
 from sandbox.amocrm.app import create_emulator as amocrm_emulator
 from sandbox.amocrm.state import AmoAccount
@@ -64,7 +65,8 @@ def amocrm() -> Iterator[tuple[AmoAccount, str, CrmPort]]:
         store = MemoryTokenStore(tokens_from_grant(answer, datetime.now(UTC), {"base_url": url}))
         client = AmoClient(
             store, client_id=account.client_id, client_secret=account.client_secret,
-            redirect_uri=account.redirect_uri, hosts=hosts, limiter=RateLimiter(1000),
+            redirect_uri=account.redirect_uri, hosts=hosts,
+            limiter=LeakyBucket(burst=1, drain=1000),
         )  # fmt: skip
         yield account, url, AmoCrm(client)
 

@@ -83,10 +83,11 @@ def _lease_with_overdue_invoice(world: World, manager_id: str) -> int:
 def test_needs_attention_shows_a_managers_own_leases_with_amounts_in_their_language(
     world: World,
 ) -> None:
-    _lease_with_overdue_invoice(world, str(MANAGER))
+    lease_id = _lease_with_overdue_invoice(world, str(MANAGER))
     mine = world.web.get(f"/workspace/attention?t={_token(world, MANAGER)}&LANG=ru")
     html = mine.get_data(as_text=True)
     assert mine.status_code == 200
+    assert f'href="/workspace/leases/{lease_id}?t=' in html  # the item opens its lease card
     assert "Счета не оплачены, срок в прошлом или не указан" in html
     assert "№ БП-000101" in html
     assert "100\u00a0000,00\u00a0₽" in html

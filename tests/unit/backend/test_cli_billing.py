@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from backend.cli_billing import ProgressBars
+from backend.cli.billing import ProgressBars
 from backend.services.billing import PortalRun
 
 

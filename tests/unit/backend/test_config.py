@@ -23,3 +23,21 @@ def test_an_unknown_pdf_engine_stops_the_start() -> None:
 
 def test_settings_know_the_engines_the_renderer_has() -> None:
     assert PDF_ENGINES == ENGINES
+
+
+@pytest.mark.parametrize(
+    ("env", "secure"),
+    [
+        ({}, True),  # production
+        ({"RENTFLOW_SANDBOX": "1"}, False),  # the sandbox on plain http://127.0.0.1
+        ({"RENTFLOW_SANDBOX": "1", "PUBLIC_BASE_URL": "https://demo.example"}, True),
+        ({"CABINET_COOKIE_SECURE": "0"}, False),
+        ({"RENTFLOW_SANDBOX": "1", "CABINET_COOKIE_SECURE": "1"}, True),
+    ],
+)
+def test_the_cabinet_cookie_is_secure_unless_the_sandbox_runs_on_http(
+    env: dict[str, str], secure: bool, tmp_path: object
+) -> None:
+    settings = Settings.from_env({"SECRET_KEY": "s", "FERNET_KEY": "k",
+                                  "RENTFLOW_VAR_DIR": str(tmp_path), **env})  # fmt: skip
+    assert settings.cabinet_secure_cookie is secure

@@ -104,6 +104,15 @@ def test_gost_qr_scans_back_to_the_payload_at_level_m(use_c: bool) -> None:
     assert images.error == "M"
 
 
+@pytest.mark.parametrize("use_c", [True, False], ids=["libqrencode", "segno"])
+@pytest.mark.parametrize("payload", [PAYMENT.payload(), "x" * 300, "short"], ids=len)
+def test_svg_is_the_one_segno_writes(use_c: bool, payload: str) -> None:
+    images = render_qr(payload, use_c=use_c)
+    written = io.BytesIO()
+    images._qr.save(written, kind="svg", border=4, scale=8, xmldecl=True)
+    assert images.svg == written.getvalue()
+
+
 def test_both_encoders_pick_the_same_smallest_version() -> None:
     assert (
         render_qr(PAYMENT.payload(), use_c=True).version

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from crm_mappings.bitrix24.client import Bitrix24Client, LeakyBucket
+from crm_mappings.bitrix24.client import Bitrix24Client
+from crm_mappings.ratelimit import LeakyBucket
 from crm_mappings.tokens import MemoryTokenStore, OAuthTokens
 from sandbox.bitrix24.app import create_emulator
 from sandbox.bitrix24.state import PortalState

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crm_mappings.bitrix24.client import LeakyBucket
+from crm_mappings.ratelimit import LeakyBucket
 
 
 class _Time:

@@ -1,4 +1,4 @@
-"""The ``rentflow`` command."""
+"""The ``rentflow`` command: one module per command group (``python -m backend.cli`` too)."""
 
 from __future__ import annotations
 
@@ -8,17 +8,17 @@ from typing import Any
 import click
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from backend import (
-    cli_billing,
-    cli_bulk,
-    cli_demo,
-    cli_invoices,
-    cli_lease,
-    cli_onec,
-    cli_payments,
-    cli_runtime,
-    cli_telegram,
-    cli_widget,
+from backend.cli import (
+    billing,
+    bulk,
+    demo,
+    invoices,
+    lease,
+    onec,
+    payments,
+    runtime,
+    telegram,
+    widget,
 )
 from documents.cli import documents
 
@@ -60,25 +60,22 @@ def version() -> None:
     click.echo(dist_version("rentflow"))
 
 
-main.add_command(cli_runtime.db)
-main.add_command(cli_runtime.serve)
-main.add_command(cli_runtime.worker)
-main.add_command(cli_runtime.beat)
-main.add_command(cli_runtime.doctor)
-main.add_command(cli_widget.widget)
-main.add_command(cli_lease.schedule)
-main.add_command(cli_lease.leases)
-main.add_command(cli_invoices.invoices)
-main.add_command(cli_billing.billing)
+main.add_command(runtime.db)
+main.add_command(runtime.serve)
+main.add_command(runtime.worker)
+main.add_command(runtime.beat)
+main.add_command(runtime.doctor)
+main.add_command(widget.widget)
+main.add_command(lease.schedule)
+main.add_command(lease.leases)
+main.add_command(invoices.invoices)
+main.add_command(billing.billing)
 main.add_command(documents)
-main.add_command(cli_payments.payments)
-main.add_command(cli_onec.onec)
-main.add_command(cli_demo.demo)
-main.add_command(cli_bulk.import_)
-main.add_command(cli_bulk.export)
-main.add_command(cli_bulk.feeds)
-main.add_command(cli_bulk.api_keys)
-main.add_command(cli_telegram.telegram)
-
-if __name__ == "__main__":
-    main()
+main.add_command(payments.payments)
+main.add_command(onec.onec)
+main.add_command(demo.demo)
+main.add_command(bulk.import_)
+main.add_command(bulk.export)
+main.add_command(bulk.feeds)
+main.add_command(bulk.api_keys)
+main.add_command(telegram.telegram)

@@ -1,8 +1,8 @@
 """channels: tenants' Telegram chats and one-time link codes, channel preferences per topic,
 tenant requests (заявки) with their files and CRM task, landlord announcements
 
-Revision ID: 0011_channels
-Revises: 0011_cabinet, 0011_leases_ws
+Revision ID: 0013_channels
+Revises: 0012_cabinet
 Create Date: 2026-12-05 08:35:00
 """
 
@@ -11,9 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011_channels"
-# after both 0011s on this branch (the lead re-chains as the branches land)
-down_revision = ("0011_cabinet", "0011_leases_ws")
+revision = "0013_channels"
+down_revision = "0012_cabinet"
 branch_labels = None
 depends_on = None
 

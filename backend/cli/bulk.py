@@ -11,7 +11,7 @@ from typing import IO, Any
 import click
 
 from backend.bootstrap import bootstrap
-from backend.cli_payments import pick_portal_id as _portal_id
+from backend.cli.payments import pick_portal_id as _portal_id
 from backend.services.portal_settings import InvalidSettings
 
 

@@ -11,9 +11,12 @@ import click
 
 @click.command()
 @click.option(
-    "--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True,
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
     help="Folder for pdf/, mail/, statements/ and summary.json (replaced if there).",
-)  # fmt: skip
+)
 @click.option("--months", default=3, show_default=True, type=click.IntRange(1, 12))
 def demo(out: Path, months: int) -> None:
     """Run rentflow against the sandbox Bitrix24 portal and amoCRM account, an in-process SMTP

@@ -57,7 +57,7 @@ def create(lease_file: IO[str], portal_id: int | None) -> None:
     the field, exit code 2, and nothing is stored.
     """
     from backend.bootstrap import bootstrap
-    from backend.cli_payments import pick_portal
+    from backend.cli.payments import pick_portal
     from backend.services.leases import create_lease_from_json
 
     data = _read_json(lease_file)

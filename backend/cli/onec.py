@@ -8,7 +8,7 @@ from dataclasses import asdict
 import click
 
 from backend.bootstrap import bootstrap
-from backend.cli_payments import pick_portal, pick_portal_id
+from backend.cli.payments import pick_portal, pick_portal_id
 
 
 @click.group()

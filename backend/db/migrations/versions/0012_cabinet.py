@@ -1,7 +1,7 @@
 """the tenant cabinet: sign-in challenges, sessions, rate-limit hits, lease scans
 
-Revision ID: 0011_cabinet
-Revises: 0010_runtime
+Revision ID: 0012_cabinet
+Revises: 0011_leases_ws
 Create Date: 2026-12-05 09:00:00
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011_cabinet"
-down_revision = "0010_runtime"
+revision = "0012_cabinet"
+down_revision = "0011_leases_ws"
 branch_labels = None
 depends_on = None
 

@@ -117,9 +117,12 @@ def run(portals: tuple[int, ...], day: datetime | None, progress: bool | None) -
         bars = ProgressBars(sys.stderr, due, live=live)  # stdout carries the JSON summary
     try:
         summary = run_billing(
-            container.billing_ports(), today, portals or None,
-            bars.portal_finished if bars else None, bars,
-        )  # fmt: skip
+            container.billing_ports(),
+            today,
+            portals or None,
+            bars.portal_finished if bars else None,
+            bars,
+        )
     finally:
         if bars is not None:
             bars.close()

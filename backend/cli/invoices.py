@@ -29,7 +29,7 @@ def list_command(
 ) -> None:
     """List invoices with total, paid and outstanding amounts: how a statement left them."""
     from backend.bootstrap import bootstrap
-    from backend.cli_payments import pick_portal
+    from backend.cli.payments import pick_portal
     from backend.services.invoices import list_invoices
 
     container = bootstrap()
@@ -77,7 +77,7 @@ def penalty_command(lease_id: int, portal_id: int | None, until: datetime | None
     """Invoice the lease's late-payment penalty (пени) not invoiced yet: its own invoice,
     numbered, with its own QR code; prints it, or says there is nothing to invoice."""
     from backend.bootstrap import bootstrap
-    from backend.cli_payments import pick_portal_id
+    from backend.cli.payments import pick_portal_id
     from backend.services.penalties import invoice_penalty
 
     container = bootstrap()

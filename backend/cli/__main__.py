@@ -1,0 +1,5 @@
+"""``python -m backend.cli``: the ``rentflow`` command."""
+
+from backend.cli import main
+
+main()

@@ -1,0 +1,167 @@
+"""The tenant cabinet in a real browser, as a tenant's accountant uses it: the sign-in code
+arrives by e-mail (a real SMTP server), two landlords' leases, the accruals' QR code scanned
+(zbar), the balance after a bank statement import, an act and a reconciliation statement
+downloaded, the contacts updated; in Russian and English, on a desktop and a phone (390 px).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+from pyzbar.pyzbar import decode
+
+from backend.services.billing import run_portal
+from backend.services.outbox import deliver_due
+from backend.services.payments import import_statement
+from documents.qr.gost import parse_gost
+from sandbox.smtp_sink import Sink, smtp_sink
+from tests import payments_world
+from tests.browser.conftest import Rentflow
+from tests.cabinet_world import EMAIL, CabinetWorld, build_world, invoice_numbers
+
+pytestmark = pytest.mark.browser
+
+TEXTS = {
+    "ru": {"send": "Отправить код", "sign_in": "Вход", "leases": "Договоры",
+           "debt": "Задолженность", "save": "Сохранить", "saved": "Сохранено"},
+    "en": {"send": "Send the code", "sign_in": "Sign in", "leases": "Leases", "debt": "Debt",
+           "save": "Save", "saved": "Saved"},
+}  # fmt: skip
+
+
+def shot(page: Any, name: str) -> None:
+    """Save the page as ``<name>.png`` when ``RENTFLOW_SCREENSHOTS`` names a directory."""
+    target = os.environ.get("RENTFLOW_SCREENSHOTS")
+    if target:
+        Path(target).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(target) / f"cabinet-{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def mail(rentflow: Rentflow) -> Iterator[Sink]:
+    """A real SMTP server; the app's "deliver the outbox" task sends to it at once."""
+    container = rentflow.container
+    with smtp_sink() as (sink, port):
+        container.settings = replace(container.settings, smtp_url=f"smtp://127.0.0.1:{port}")
+
+        def send_task(name: str, *args: Any) -> None:
+            if name == "jobs.tasks.deliver_outbox":
+                deliver_due(
+                    container.uow, container.clock, container.mailer(),
+                    container.document_storage(),
+                )  # fmt: skip
+
+        container.task_sender = send_task
+        yield sink
+
+
+@pytest.fixture
+def world(rentflow: Rentflow, mail: Sink) -> CabinetWorld:
+    built = build_world(rentflow.container)
+    # March 1st: February's act (and March's invoice) for the first landlord
+    run_portal(rentflow.container.billing_ports(), built.portals[0], date(2026, 3, 1))
+    return built
+
+
+def _code(sink: Sink) -> str:
+    message = sink.messages[-1]
+    assert message["To"] == EMAIL
+    body = message.get_body(("plain",))
+    assert body is not None
+    found = re.search(r"\b(\d{6})\b", body.get_content())
+    assert found
+    return found.group(1)
+
+
+def _sign_in(page: Any, rentflow: Rentflow, sink: Sink, lang: str) -> None:
+    page.goto(f"{rentflow.url}/cabinet/lang/{lang}?next=/cabinet/login")
+    expect(page.locator("h1")).to_have_text(TEXTS[lang]["sign_in"])
+    page.fill("#email", EMAIL)
+    shot(page, f"{lang}-sign-in")
+    page.click(f"text={TEXTS[lang]['send']}")
+    page.fill("#code", _code(sink))
+    shot(page, f"{lang}-code")
+    page.locator("form button").first.click()
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_a_tenant_signs_in_by_mail_pays_by_qr_and_downloads_documents(
+    page: Any, rentflow: Rentflow, world: CabinetWorld, mail: Sink, lang: str
+) -> None:
+    words = TEXTS[lang]
+    _sign_in(page, rentflow, mail, lang)
+
+    expect(page).to_have_url(re.compile(r"/cabinet/choose$"))
+    choices = page.locator("button.choice")
+    expect(choices).to_have_count(2)
+    expect(choices.nth(0)).to_contain_text('ООО "Ромашка"')
+    expect(choices.nth(1)).to_contain_text('ООО "Лютик"')
+    shot(page, f"{lang}-choose")
+    choices.nth(0).click()
+    expect(page.locator("h1")).to_have_text(words["leases"])
+    expect(page.locator("article.lease")).to_have_count(1)
+    shot(page, f"{lang}-leases")
+
+    page.locator("article.lease h2 a").click()
+    february, march = invoice_numbers(rentflow.container, world.portals[0], world.leases[0])
+    expect(page.locator(f'tr.accrual[data-number="{february}"]')).to_be_visible()
+    debt = page.locator("[data-debt]")
+    expect(debt).to_contain_text("200")
+    shot(page, f"{lang}-lease")
+    qr = page.locator(f'tr.accrual[data-number="{february}"] figure.qr img')
+    image = page.request.get(rentflow.url + qr.get_attribute("src"))
+    fields = parse_gost(decode(Image.open(io.BytesIO(image.body())))[0].data.decode())
+    assert fields["Sum"] == "10000000"
+    assert february in fields["Purpose"]
+
+    statement = payments_world.statement_file(
+        docs=[payments_world.doc("501", "100000.00", fields["Purpose"])]
+    )
+    with rentflow.container.uow(world.portals[0]) as uow:
+        import_statement(uow, rentflow.container.clock, io.BytesIO(statement))
+        uow.commit()
+    page.reload()
+    expect(page.locator("[data-debt]")).to_contain_text("100")
+    expect(page.locator("tr.payment")).to_have_count(1)
+    expect(page.locator(f'tr.accrual[data-number="{february}"] figure.qr')).to_have_count(0)
+    expect(page.locator(f'tr.accrual[data-number="{march}"] figure.qr')).to_have_count(1)
+
+    act = page.locator("tr.act a").first
+    assert page.request.get(rentflow.url + act.get_attribute("href")).body().startswith(b"%PDF")
+    with page.expect_download() as download:
+        page.locator("#statement button").click()
+    assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
+
+    page.locator("nav.menu a[href$='/cabinet/contacts']").click()
+    page.fill("#phone", "+7 912 345-67-89")
+    page.click(f"button:text('{words['save']}')")
+    expect(page.locator("p.notice")).to_contain_text(words["saved"])
+    expect(page.locator("#phone")).to_have_value("+79123456789")
+    shot(page, f"{lang}-contacts")
+
+
+def test_the_lease_page_fits_a_phone(
+    chromium: Any, rentflow: Rentflow, world: CabinetWorld, mail: Sink
+) -> None:
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="ru-RU")
+    page = context.new_page()
+    try:
+        _sign_in(page, rentflow, mail, "ru")
+        page.locator("button.choice").nth(1).click()
+        page.locator("article.lease h2 a").click()
+        expect(page.locator("tr.accrual")).to_have_count(1)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the page scrolls sideways: {width} px"
+        shot(page, "ru-phone-lease")
+    finally:
+        context.close()

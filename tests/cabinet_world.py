@@ -1,0 +1,140 @@
+"""Two landlords (portals) whose leases name the same tenant's accountant, and a stranger:
+the world the tenant cabinet's tests sign in to. Documents are issued by the billing run, so
+their PDFs and QR codes are the ones tenants get by mail."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from backend.bootstrap import Container
+from backend.db.tables import DocumentRow, OutboxRow
+from backend.domain.lease import LeaseStatus, Rent, RentBasis
+from backend.domain.parties import BankRequisites
+from backend.services.billing import run_portal
+from backend.services.leases import register_lease
+from backend.services.portals import install_portal
+from backend.web.app import create_app
+from tests import factories
+
+EMAIL = "buh@vasilek.example"
+STRANGER = "boss@chuzhoy.example"
+LYUTIK = factories.landlord(
+    name='ООО "Лютик"', inn="7702070139", kpp="770201001", ogrn="1027739609391",
+    email="arenda@lyutik.example",
+    bank=BankRequisites("ПАО СБЕРБАНК", "044525225", "40702810000000000777",
+                        "30101810400000000225"),
+)  # fmt: skip
+CHUZHOY = factories.tenant(
+    name='ООО "Чужой"', inn="7736207543", kpp="773601001", emails=(STRANGER,)
+)
+ISSUE_DAY = date(2026, 1, 27)
+
+
+@dataclass
+class CabinetWorld:
+    container: Container
+    portals: list[int]
+    leases: list[int]  # the tenant's: Romashka's, Lyutik's
+    stranger_lease: int
+    tasks: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
+
+
+def build_world(container: Container, *, extra_leases: int = 0) -> CabinetWorld:
+    """Install the portals, register the leases (signed) and issue February's invoices."""
+    portals, leases = [], []
+    for kind, external, landlord, number in (
+        ("bitrix24", "romashka", factories.landlord(), "А-15/2026"),
+        ("amocrm", "lyutik", LYUTIK, "Л-7/2026"),
+    ):
+        with container.uow(None) as uow:
+            portal = install_portal(
+                uow, container.clock, kind=kind, external_id=external,
+                domain=f"{external}.example",
+            )  # fmt: skip
+            uow.commit()
+        assert portal.id is not None
+        portals.append(portal.id)
+        with container.uow(portal.id) as uow:
+            lease = factories.lease(number=number, landlord=landlord, status=LeaseStatus.SIGNED)
+            leases.append(
+                register_lease(
+                    uow, container.clock, lease, crm_deal_id=f"{len(portals)}42"
+                ).lease_id
+            )
+            for n in range(extra_leases):
+                more = factories.lease(
+                    number=f"{number}-{n}", status=LeaseStatus.SIGNED, landlord=landlord,
+                    rent=Rent(Decimal(50000 + n), RentBasis.PER_MONTH),
+                )  # fmt: skip
+                register_lease(uow, container.clock, more)
+            uow.commit()
+    with container.uow(portals[0]) as uow:
+        stranger = register_lease(
+            uow, container.clock,
+            factories.lease(number="Ч-1/2026", tenant=CHUZHOY, status=LeaseStatus.SIGNED),
+        ).lease_id  # fmt: skip
+        uow.commit()
+    for portal_id in portals:
+        run_portal(container.billing_ports(), portal_id, ISSUE_DAY)
+    return CabinetWorld(container, portals, leases, stranger)
+
+
+def app_for(world: CabinetWorld) -> Flask:
+    """The web app over the world's container; queued tasks are kept in ``world.tasks``."""
+    world.container.task_sender = lambda name, *args: world.tasks.append((name, args))
+    app = create_app(container=world.container)
+    app.config["TESTING"] = True
+    return app
+
+
+def last_code(container: Container, email: str = EMAIL) -> tuple[str, str]:
+    """The code and link token of the last sign-in mail queued for ``email``."""
+    with container.uow(None) as uow:
+        body = uow.session.scalars(
+            select(OutboxRow.body_text)
+            .where(OutboxRow.kind == "cabinet_sign_in", OutboxRow.recipients.is_not(None))
+            .order_by(OutboxRow.id.desc())
+        ).first()
+    assert body is not None, "no sign-in mail queued"
+    code = re.search(r"\b(\d{6})\b", body)
+    link = re.search(r"/cabinet/login/link/([A-Za-z0-9_-]+)", body)
+    assert code
+    assert link
+    return code.group(1), link.group(1)
+
+
+def csrf_of(page: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found, "no form token on the page"
+    return found.group(1)
+
+
+def sign_in(client: FlaskClient, container: Container, email: str = EMAIL) -> str:
+    """Sign ``client`` in with the code mailed to ``email``; the session's form token."""
+    page = client.get("/cabinet/login").get_data(as_text=True)
+    answer = client.post("/cabinet/login", data={"email": email, "csrf": csrf_of(page)})
+    assert answer.status_code == 303, answer.get_data(as_text=True)
+    page = client.get("/cabinet/login/code").get_data(as_text=True)
+    code, _ = last_code(container, email)
+    answer = client.post("/cabinet/login/code", data={"code": code, "csrf": csrf_of(page)})
+    assert answer.status_code == 303, answer.get_data(as_text=True)
+    return csrf_of(client.get("/cabinet/choose").get_data(as_text=True))
+
+
+def invoice_numbers(container: Container, portal_id: int, lease_id: int = 0) -> list[str]:
+    """The numbers of the portal's invoices (of ``lease_id`` when given), oldest first."""
+    query = select(DocumentRow.number).where(
+        DocumentRow.portal_id == portal_id, DocumentRow.kind == "invoice"
+    )
+    if lease_id:
+        query = query.where(DocumentRow.lease_id == lease_id)
+    with container.uow(portal_id) as uow:
+        return list(uow.session.scalars(query.order_by(DocumentRow.id)))

@@ -1,0 +1,167 @@
+"""What every fault case checks, on the scaled-out ``Stack``: waiting for the day to heal
+(on the test clock where the product waits for a sweep) and the day's end state: every
+document issued once with gapless numbers, every email received once, every deal told once."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from collections.abc import Callable
+
+import pytest
+
+from tests.faults import testclock
+from tests.faults.stack import Snapshot, Stack
+from tests.processes import postgres_installed, redis_installed
+
+SCALED_OUT = [
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.skipif(
+        not (os.environ.get("TEST_POSTGRES_URL") and postgres_installed() and redis_installed()),
+        reason="PostgreSQL and Redis (scripts/test-services.sh) are needed",
+    ),
+]
+LEASES = 30  # leases of a fault case
+# seconds a billing day may take to heal on 2 shared cores
+DEADLINE = float(os.environ.get("FAULTS_DEADLINE", "150"))
+
+
+def until(stack: Stack, what: str, check: Callable[[Snapshot], bool]) -> Snapshot:
+    deadline = time.monotonic() + DEADLINE
+    snap = None
+    while time.monotonic() < deadline:
+        try:
+            snap = stack.snapshot()
+        except Exception:  # the database restarting: look again
+            snap = None
+        if snap is not None and check(snap):
+            return snap
+        time.sleep(0.3)
+    found = summary(stack, snap)
+    pytest.fail(f"{what} did not happen within {DEADLINE:.0f}s: {found}\n{stack.logs()}")
+
+
+def summary(stack: Stack, snap: Snapshot | None) -> str:
+    if snap is None:
+        return "no snapshot"
+    return (
+        f"{len(snap.documents)} documents, runs {[r['status'] for r in snap.runs]},"
+        f" {len(snap.unsynced)} not told to the CRM,"
+        f" {sum(m.sent_at is None for m in snap.messages)} of {len(snap.messages)} emails unsent,"
+        f" {sum(stack.smtp.keys().values())} received"
+    )
+
+
+def day_over(stack: Stack) -> Callable[[Snapshot], bool]:
+    """The run done, every email received (the run's own push may have left deals a killed
+    worker never told: those are the sweep's)."""
+
+    def check(snap: Snapshot) -> bool:
+        return (
+            len(snap.documents) == stack.leases
+            and snap.run_done
+            and bool(snap.messages)
+            and all(m.sent_at is not None for m in snap.messages)
+            and len(stack.smtp.keys()) >= len(snap.messages)
+        )
+
+    return check
+
+
+def sweeps_done(stack: Stack) -> Snapshot:
+    """Three hours later on the test clock: the beat's sweeps have told every deal a dead
+    worker left untold and closed every run it left "running"."""
+    testclock.advance(stack.clock_file, 3 * 3600 + 60)
+    return until(
+        stack, "the sweeps",
+        lambda s: not s.unsynced and not any(r["status"] == "running" for r in s.runs),
+    )  # fmt: skip
+
+
+def assert_each_once(stack: Stack) -> None:
+    time.sleep(2.0)  # a duplicate on its way would land now
+    snap = stack.snapshot()
+    documents = snap.documents
+    assert len({d.lease_id for d in documents}) == stack.leases == len(documents)
+    assert sorted(int(d.number) for d in documents) == list(range(1, stack.leases + 1)), "a gap"
+    statuses = Counter(r["status"] for r in snap.runs)
+    assert statuses["running"] == 0, snap.runs
+    received = stack.smtp.keys()
+    assert set(received) == {m.dedup_key for m in snap.messages}
+    twice = {k: n for k, n in received.items() if n > 1}
+    assert not twice, f"emails received more than once: {twice}"
+    assert Counter(m.kind for m in snap.messages)["tenant_documents"] == stack.leases
+    comments = stack.crm.comments()
+    assert set(comments) == set(stack.deals), "a deal was never told"
+    assert set(comments.values()) == {1}, f"a deal got its comment twice: {comments}"
+    invoice_ids = stack.crm.deal_fields("UF_CRM_RENTFLOW_INVOICE_ID")
+    assert all(invoice_ids[d] for d in stack.deals), "a deal misses its invoice number"
+
+
+def mid_run(stack: Stack, issued: int = 8) -> Snapshot:
+    snap = until(stack, f"{issued} documents issued", lambda s: len(s.documents) >= issued)
+    assert len(snap.documents) < stack.leases, "the run ended before the fault: more leases needed"
+    return snap
+
+
+def scaled_out(stack: Stack) -> None:
+    """Two worker processes and the beat."""
+    stack.start_worker()
+    stack.start_worker()
+    stack.start_beat()
+
+
+def embedded(stack: Stack) -> None:
+    """``rentflow serve``: the supervised worker with the beat inside."""
+    stack.start_serve()
+
+
+def smtp_down_for_an_hour(stack: Stack, start: Callable[[Stack], object]) -> None:
+    """SMTP refuses connections while the run mails and for an hour of the test clock; once
+    it is back every email arrives once."""
+    smtp = stack.smtp
+    smtp.stop()
+    try:
+        start(stack)
+        stack.run_billing()
+        until(
+            stack, "every email tried and failed",
+            lambda s: s.run_done and bool(s.messages)
+            and all(m.attempts >= 1 and m.sent_at is None for m in s.messages),
+        )  # fmt: skip
+        for _ in range(6):  # an hour of the test clock, ten minutes at a time
+            testclock.advance(stack.clock_file, 600)
+            time.sleep(3 * stack.outbox_tick)  # the beat's outbox ticks try what is due
+    finally:
+        smtp.start()
+    snap = stack.snapshot()
+    assert all(m.sent_at is None for m in snap.messages)
+    assert max(m.attempts for m in snap.messages) >= 3, "the outbox did not keep trying"
+    assert not any(m.status.value == "failed" for m in snap.messages)
+
+    testclock.advance(stack.clock_file, 3600)  # the next attempt is due within the hour
+
+    until(stack, "the mail delivered", day_over(stack))
+    assert_each_once(stack)
+
+
+# the client's own retries last about 33 s (1 + 2 + 4 + 8 + 16 s, each after a 2 s pause):
+# a longer stretch makes the task's retry (``crm_task``) carry the writes
+CRM_REFUSES_FOR = 40.0
+
+
+def crm_refusing_for_a_while(stack: Stack, start: Callable[[Stack], object]) -> None:
+    """The portal refuses every call for ``CRM_REFUSES_FOR`` s in the middle of the push:
+    every update lands, no deal gets its comment twice."""
+    start(stack)
+    # the deals' updates (two batches) and the first 50 comments land, then the portal
+    # answers 503 QUERY_LIMIT_EXCEEDED to everything, the rest of the comments included
+    stack.crm.state.limit_for(CRM_REFUSES_FOR, after_calls=3)
+    stack.run_billing()
+
+    until(stack, "every deal told", lambda s: day_over(stack)(s) and not s.unsynced)
+
+    assert stack.crm.state.limited > 5, "the portal never refused: the stretch missed the run"
+    assert_each_once(stack)
