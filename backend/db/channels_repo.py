@@ -7,6 +7,7 @@ and tenant, and the methods that read a tenant's rows take both.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
@@ -21,27 +22,32 @@ class ChannelRepository:
         self.session = session
 
     def add_link_code(
-        self, portal_id: int, tenant_id: int, code_hash: str, now: datetime, expires_at: datetime
+        self,
+        portal_id: int,
+        tenant_ids: Sequence[int],
+        code_hash: str,
+        now: datetime,
+        expires_at: datetime,
     ) -> None:
-        """Store a new code; the tenant's earlier unused codes die with it."""
+        """Store a new code for the tenant's rows; their earlier unused codes die with it."""
         self.session.execute(
             delete(TelegramLinkCodeRow).where(
                 TelegramLinkCodeRow.portal_id == portal_id,
-                TelegramLinkCodeRow.tenant_id == tenant_id,
+                TelegramLinkCodeRow.tenant_id == tenant_ids[0],
                 TelegramLinkCodeRow.used_at.is_(None),
             )
         )
         self.session.add(
             TelegramLinkCodeRow(
-                code_hash=code_hash, portal_id=portal_id, tenant_id=tenant_id,
-                created_at=now, expires_at=expires_at,
+                code_hash=code_hash, portal_id=portal_id, tenant_id=tenant_ids[0],
+                tenant_ids=list(tenant_ids), created_at=now, expires_at=expires_at,
             )
         )  # fmt: skip
         self.session.flush()
 
-    def use_link_code(self, code_hash: str, now: datetime) -> tuple[int, int] | None:
-        """Spend a live code: its (portal id, tenant id), or None when it is unknown, used or
-        expired. The update is conditional, so of two updates racing only one wins."""
+    def use_link_code(self, code_hash: str, now: datetime) -> tuple[int, tuple[int, ...]] | None:
+        """Spend a live code: its (portal id, tenant row ids), or None when it is unknown,
+        used or expired. The update is conditional, so of two updates racing only one wins."""
         won = self.session.execute(
             update(TelegramLinkCodeRow)
             .where(
@@ -50,10 +56,16 @@ class ChannelRepository:
                 TelegramLinkCodeRow.expires_at > now,
             )
             .values(used_at=now)
-            .returning(TelegramLinkCodeRow.portal_id, TelegramLinkCodeRow.tenant_id)
+            .returning(
+                TelegramLinkCodeRow.portal_id,
+                TelegramLinkCodeRow.tenant_id,
+                TelegramLinkCodeRow.tenant_ids,
+            )
             .execution_options(synchronize_session=False)
         ).first()
-        return None if won is None else (int(won[0]), int(won[1]))
+        if won is None:
+            return None
+        return int(won[0]), tuple(int(t) for t in won[2] or [won[1]])
 
     def link_chat(
         self, portal_id: int, tenant_id: int, chat_id: str, username: str, now: datetime

@@ -67,10 +67,10 @@ class RequestRepository:
             raise NotFound(f"request {request_id}")
         return row
 
-    def get(self, request_id: int, tenant_id: int | None = None) -> TenantRequest:
-        """One request; with ``tenant_id``, only if it is that tenant's (else ``NotFound``)."""
+    def get(self, request_id: int, tenant_ids: Sequence[int] | None = None) -> TenantRequest:
+        """One request; with ``tenant_ids``, only if it is one of theirs (else ``NotFound``)."""
         row = self._row(request_id)
-        if tenant_id is not None and row.tenant_id != tenant_id:
+        if tenant_ids is not None and row.tenant_id not in tenant_ids:
             raise NotFound(f"request {request_id}")
         files = self.session.scalars(
             select(RequestAttachmentRow)
@@ -79,13 +79,14 @@ class RequestRepository:
         )
         return _request(row, list(files))
 
-    def for_tenant(self, tenant_id: int) -> list[TenantRequest]:
-        """The tenant's requests, newest first (files left out: the list does not show them)."""
+    def for_tenant(self, tenant_ids: Sequence[int]) -> list[TenantRequest]:
+        """The requests of the tenant's rows, newest first (without their files: the list
+        does not show them)."""
         rows = self.session.scalars(
             select(TenantRequestRow)
             .where(
                 TenantRequestRow.portal_id == self.portal_id,
-                TenantRequestRow.tenant_id == tenant_id,
+                TenantRequestRow.tenant_id.in_(list(tenant_ids)),
             )
             .order_by(TenantRequestRow.id.desc())
         )
@@ -133,14 +134,14 @@ class RequestRepository:
         row = self._row(request_id)
         row.status, row.answer, row.updated_at = status.value, answer, now
 
-    def lease_ids_of(self, tenant_id: int) -> set[int]:
-        return set(
-            self.session.scalars(
-                select(LeaseRow.id).where(
-                    LeaseRow.portal_id == self.portal_id, LeaseRow.tenant_id == tenant_id
-                )
+    def lease_ids_of(self, tenant_ids: Sequence[int]) -> dict[int, int]:
+        """The leases of the tenant's rows: lease id -> its tenant row."""
+        rows = self.session.execute(
+            select(LeaseRow.id, LeaseRow.tenant_id).where(
+                LeaseRow.portal_id == self.portal_id, LeaseRow.tenant_id.in_(list(tenant_ids))
             )
         )
+        return {int(lease_id): int(tenant_id) for lease_id, tenant_id in rows}
 
 
 def _announcement(row: AnnouncementRow) -> Announcement:
@@ -173,17 +174,18 @@ class AnnouncementRepository:
         self.session.flush()
         return row.id
 
-    def for_tenant(self, tenant_id: int, limit: int = 100) -> list[Announcement]:
-        """What the tenant was told, newest first."""
+    def for_tenant(self, tenant_ids: Sequence[int], limit: int = 100) -> list[Announcement]:
+        """What the tenant (its rows) was told, newest first."""
+        ids = list(tenant_ids)
         reached = select(AnnouncementRecipientRow.announcement_id).where(
             AnnouncementRecipientRow.portal_id == self.portal_id,
-            AnnouncementRecipientRow.tenant_id == tenant_id,
+            AnnouncementRecipientRow.tenant_id.in_(ids),
         )
         rows = self.session.scalars(
             select(AnnouncementRow)
             .where(
                 AnnouncementRow.portal_id == self.portal_id,
-                or_(AnnouncementRow.tenant_id == tenant_id, AnnouncementRow.id.in_(reached)),
+                or_(AnnouncementRow.tenant_id.in_(ids), AnnouncementRow.id.in_(reached)),
             )
             .order_by(AnnouncementRow.posted_on.desc(), AnnouncementRow.id.desc())
             .limit(limit)

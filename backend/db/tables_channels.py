@@ -25,6 +25,8 @@ class TelegramLinkCodeRow(Base):
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     portal_id: Mapped[int] = mapped_column(ForeignKey("portals.id"), index=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    # every tenant row the cabinet's choice covers (a company has a row per lease)
+    tenant_ids: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None] = mapped_column(default=None)

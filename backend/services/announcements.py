@@ -57,7 +57,7 @@ def post_announcement(
         for tid in tenants:
             tenant = work.parties.tenant(tid)
             # from the landlord of the tenant's latest lease, as its invoices come
-            leases = work.tenant_requests.lease_ids_of(tid)
+            leases = work.tenant_requests.lease_ids_of([tid])
             landlord = work.leases.get(max(leases)).landlord if leases else None
             message = OutboxMessage(
                 dedup_key=f"p{portal_id}:announcement:{announcement_id}:t{tid}",

@@ -28,14 +28,14 @@ class RequestView:
 def lease_choices(uow: UnitOfWorkFactory, ref: TenantRef) -> list[LeaseChoice]:
     """The tenant's leases a request may be about, newest first."""
     with uow(ref.portal_id) as work:
-        ids = sorted(work.tenant_requests.lease_ids_of(ref.tenant_id), reverse=True)
+        ids = sorted(work.tenant_requests.lease_ids_of(ref.ids), reverse=True)
         leases = work.leases.get_many(ids)
     return [LeaseChoice(i, leases[i].number) for i in ids if i in leases]
 
 
 def tenant_requests(uow: UnitOfWorkFactory, ref: TenantRef) -> list[RequestView]:
     with uow(ref.portal_id) as work:
-        found = work.tenant_requests.for_tenant(ref.tenant_id)
+        found = work.tenant_requests.for_tenant(ref.ids)
         leases = work.leases.get_many(sorted({r.lease_id for r in found}))
     return [
         RequestView(r, leases[r.lease_id].number if r.lease_id in leases else "") for r in found
@@ -45,7 +45,7 @@ def tenant_requests(uow: UnitOfWorkFactory, ref: TenantRef) -> list[RequestView]
 def tenant_request(uow: UnitOfWorkFactory, ref: TenantRef, request_id: int) -> RequestView:
     """One of the tenant's requests with its files; ``NotFound`` for anyone else's."""
     with uow(ref.portal_id) as work:
-        found = work.tenant_requests.get(request_id, tenant_id=ref.tenant_id)
+        found = work.tenant_requests.get(request_id, tenant_ids=ref.ids)
         lease = work.leases.get(found.lease_id)
     return RequestView(found, lease.number)
 
@@ -61,7 +61,7 @@ def request_file(
 
 def tenant_announcements(uow: UnitOfWorkFactory, ref: TenantRef) -> list[Announcement]:
     with uow(ref.portal_id) as work:
-        return work.announcements.for_tenant(ref.tenant_id)
+        return work.announcements.for_tenant(ref.ids)
 
 
 def tenant_channels(uow: UnitOfWorkFactory, ref: TenantRef) -> ChannelState:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -58,13 +59,17 @@ def _hash(code: str) -> str:
 
 
 def new_link_code(
-    uow: UnitOfWorkFactory, clock: Clock, portal_id: int, tenant_id: int, bot_username: str
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    portal_id: int,
+    tenant_ids: Sequence[int],
+    bot_username: str,
 ) -> TelegramLink:
-    """A fresh one-time code for the tenant (earlier unused ones stop working)."""
+    """A fresh one-time code for the tenant's rows (earlier unused ones stop working)."""
     code = secrets.token_urlsafe(16)
     now = clock.now()
     with uow(portal_id) as work:
-        work.channels.add_link_code(portal_id, tenant_id, _hash(code), now, now + LINK_CODE_TTL)
+        work.channels.add_link_code(portal_id, tenant_ids, _hash(code), now, now + LINK_CODE_TTL)
         work.commit()
     return TelegramLink(code, f"https://t.me/{bot_username}?start={code}", now + LINK_CODE_TTL)
 
@@ -84,11 +89,12 @@ def link_from_update(
         if won is None:
             work.commit()
             return "Ссылка недействительна или устарела. Получите новую в кабинете арендатора."
-        portal_id, tenant_id = won
-        work.channels.link_chat(portal_id, tenant_id, chat_id, username[:64], now)
+        portal_id, tenant_ids = won
+        for tenant_id in tenant_ids:
+            work.channels.link_chat(portal_id, tenant_id, chat_id, username[:64], now)
         work.commit()
     with uow(portal_id) as work:
-        work.audit.record(now, "telegram_linked", "tenant", tenant_id, {"username": username})
+        work.audit.record(now, "telegram_linked", "tenant", tenant_ids[0], {"username": username})
         work.commit()
     return "Готово: счета, напоминания и уведомления арендодателя будут приходить в этот чат."
 
@@ -108,26 +114,30 @@ def save_preferences(
     uow: UnitOfWorkFactory,
     clock: Clock,
     portal_id: int,
-    tenant_id: int,
+    tenant_ids: Sequence[int],
     choices: dict[Topic, set[Channel]],
 ) -> ChannelPreferences:
-    """Store the tenant's channels per topic (``InvalidPreferences`` for a choice that cannot
-    stand, nothing stored then)."""
+    """Store the channels per topic of the tenant's rows (``InvalidPreferences`` for a choice
+    that cannot stand, nothing stored then)."""
     with uow(portal_id) as work:
-        preferences = work.channels.preferences(portal_id, tenant_id)
+        preferences = work.channels.preferences(portal_id, tenant_ids[0])
         for topic, channels in choices.items():
             preferences = preferences.choose(topic, channels)
-        work.channels.save_preferences(portal_id, tenant_id, preferences)
+        for tenant_id in tenant_ids:
+            work.channels.save_preferences(portal_id, tenant_id, preferences)
         details = {str(t): sorted(c) for t, c in preferences.choices.items()}
-        work.audit.record(clock.now(), "channels_chosen", "tenant", tenant_id, details)
+        work.audit.record(clock.now(), "channels_chosen", "tenant", tenant_ids[0], details)
         work.commit()
     return preferences
 
 
-def unlink_telegram(uow: UnitOfWorkFactory, clock: Clock, portal_id: int, tenant_id: int) -> None:
+def unlink_telegram(
+    uow: UnitOfWorkFactory, clock: Clock, portal_id: int, tenant_ids: Sequence[int]
+) -> None:
     with uow(portal_id) as work:
-        work.channels.unlink_chat(portal_id, tenant_id)
-        work.audit.record(clock.now(), "telegram_unlinked", "tenant", tenant_id)
+        for tenant_id in tenant_ids:
+            work.channels.unlink_chat(portal_id, tenant_id)
+        work.audit.record(clock.now(), "telegram_unlinked", "tenant", tenant_ids[0])
         work.commit()
 
 

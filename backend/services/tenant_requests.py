@@ -74,21 +74,23 @@ def file_request(
     clock: Clock,
     storage: DocumentStorage,
     portal_id: int,
-    tenant_id: int,
+    tenant_ids: Sequence[int],
     lease_id: int,
     kind: str,
     text: str,
     files: Sequence[NewFile] = (),
     queue: RequestQueue | None = None,
 ) -> int:
-    """File a request on one of the tenant's leases; ``InvalidRequest`` (naming the field)
-    before anything is stored. Returns its id; its CRM task is queued after the commit."""
+    """File a request on one of the leases of the tenant's rows (``tenant_ids``: a company
+    has a row per lease); ``InvalidRequest`` (naming the field) before anything is stored.
+    Returns its id; its CRM task is queued after the commit."""
     checked_kind, checked_text = check_kind(kind), check_text(text)
     if len(files) > MAX_ATTACHMENTS:
         raise InvalidRequest("attachments", f"at most {MAX_ATTACHMENTS} files")
     checked = [(check_attachment(f.name, f.data), f.data) for f in files]
     with uow(portal_id) as work:
-        if lease_id not in work.tenant_requests.lease_ids_of(tenant_id):
+        tenant_id = work.tenant_requests.lease_ids_of(tenant_ids).get(lease_id)
+        if tenant_id is None:
             raise InvalidRequest("lease", "choose one of your leases")
     attachments = []
     for (name, mime), data in checked:

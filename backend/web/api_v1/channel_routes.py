@@ -112,7 +112,7 @@ def list_announcements(caller: ApiCaller) -> Page[AnnouncementOut]:
 def list_requests(caller: ApiCaller, tenant_id: int) -> Page[RequestOut]:
     with container().uow(caller.portal_id) as uow:
         uow.parties.tenant(tenant_id)  # 404 for another portal's tenant
-        found = uow.tenant_requests.for_tenant(tenant_id)
+        found = uow.tenant_requests.for_tenant([tenant_id])
     return Page[RequestOut](items=[_request_out(r) for r in found])
 
 

@@ -64,7 +64,7 @@ def save_notifications() -> ResponseReturnValue:
     for topic in EMAIL_REQUIRED:  # the box is shown checked and disabled: never sent
         chosen[topic].add(Channel.EMAIL)
     try:
-        channels.save_preferences(c.uow, c.clock, ref.portal_id, ref.tenant_id, chosen)
+        channels.save_preferences(c.uow, c.clock, ref.portal_id, ref.ids, chosen)
     except InvalidPreferences:
         return _page(error=gettext("Choose at least one channel for each kind of message."))
     flash(gettext("Saved."))
@@ -80,7 +80,7 @@ def link_telegram() -> ResponseReturnValue:
         return redirect(url_for("cabinet.notifications"), code=303)
     ref = current_tenant()
     link = channels.new_link_code(
-        c.uow, c.clock, ref.portal_id, ref.tenant_id, c.settings.telegram_bot_username
+        c.uow, c.clock, ref.portal_id, ref.ids, c.settings.telegram_bot_username
     )
     return _page(link=link)
 
@@ -90,6 +90,6 @@ def link_telegram() -> ResponseReturnValue:
 def unlink_telegram() -> ResponseReturnValue:
     ref = current_tenant()
     c = container()
-    channels.unlink_telegram(c.uow, c.clock, ref.portal_id, ref.tenant_id)
+    channels.unlink_telegram(c.uow, c.clock, ref.portal_id, ref.ids)
     flash(gettext("Telegram is unlinked."))
     return redirect(url_for("cabinet.notifications"), code=303)

@@ -103,7 +103,7 @@ def file_request() -> ResponseReturnValue:
     try:
         lease_id = int(values["lease"] or 0)
         request_id = tenant_requests.file_request(
-            c.uow, c.clock, c.document_storage(), ref.portal_id, ref.tenant_id, lease_id,
+            c.uow, c.clock, c.document_storage(), ref.portal_id, ref.ids, lease_id,
             values["kind"], values["text"], files,
             queue=c.tasks.request_task,
         )  # fmt: skip

@@ -99,14 +99,14 @@ def world(settings: Settings, clock: FixedClock, db_url: str) -> Iterator[World]
 
 def _link(world: World) -> None:
     c = world.container
-    link = channels.new_link_code(c.uow, c.clock, world.portal_id, world.tenant_id, "bot")
+    link = channels.new_link_code(c.uow, c.clock, world.portal_id, [world.tenant_id], "bot")
     world.press_start(link.code)
 
 
 def test_a_chat_links_with_its_code_once(world: World) -> None:
     c = world.container
     link = channels.new_link_code(
-        c.uow, c.clock, world.portal_id, world.tenant_id, SANDBOX_TELEGRAM_BOT
+        c.uow, c.clock, world.portal_id, [world.tenant_id], SANDBOX_TELEGRAM_BOT
     )
     assert link.url == f"https://t.me/{SANDBOX_TELEGRAM_BOT}?start={link.code}"
     world.press_start(link.code)
@@ -119,7 +119,7 @@ def test_a_chat_links_with_its_code_once(world: World) -> None:
 
 def test_the_webhook_refuses_an_update_without_the_secret(world: World) -> None:
     c = world.container
-    link = channels.new_link_code(c.uow, c.clock, world.portal_id, world.tenant_id, "bot")
+    link = channels.new_link_code(c.uow, c.clock, world.portal_id, [world.tenant_id], "bot")
     update = {"update_id": 1, "message": {"message_id": 1, "chat": {"id": 1, "type": "private"},
               "text": f"/start {link.code}"}}  # fmt: skip
     for secret in ("", "wrong"):
@@ -163,7 +163,11 @@ def test_a_blocked_bot_falls_back_to_email(world: World) -> None:
     c = world.container
     _link(world)
     channels.save_preferences(
-        c.uow, c.clock, world.portal_id, world.tenant_id, {Topic.ANNOUNCEMENTS: {Channel.TELEGRAM}}
+        c.uow,
+        c.clock,
+        world.portal_id,
+        [world.tenant_id],
+        {Topic.ANNOUNCEMENTS: {Channel.TELEGRAM}},
     )
     requests.post(f"{world.bot}/_sandbox/users/{USER}/block", timeout=10)
     post_announcement(

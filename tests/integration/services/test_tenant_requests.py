@@ -88,7 +88,7 @@ def _world(container: Container, kind: str, deal_id: str) -> tuple[int, int, int
 def _file(container: Container, portal_id: int, tenant_id: int, lease_id: int) -> int:
     queued: list[tuple[int, int]] = []
     request_id = svc.file_request(
-        container.uow, container.clock, container.document_storage(), portal_id, tenant_id,
+        container.uow, container.clock, container.document_storage(), portal_id, [tenant_id],
         lease_id, "technical", "Не работает кондиционер в офисе 101",
         [svc.NewFile("акт осмотра.pdf", PDF)], queue=lambda p, r: queued.append((p, r)),
     )  # fmt: skip
@@ -167,18 +167,18 @@ def test_a_bad_file_or_a_foreign_lease_stores_nothing(container: Container) -> N
     storage = container.document_storage()
     with pytest.raises(InvalidRequest) as refused:
         svc.file_request(
-            container.uow, container.clock, storage, portal_id, tenant_id, lease_id,
+            container.uow, container.clock, storage, portal_id, [tenant_id], lease_id,
             "technical", "Текст", [svc.NewFile("virus.exe", b"MZ\x90\x00")],
         )  # fmt: skip
     assert refused.value.field == "attachments"
     with pytest.raises(InvalidRequest) as foreign:
         svc.file_request(
-            container.uow, container.clock, storage, portal_id, tenant_id, lease_id + 99,
+            container.uow, container.clock, storage, portal_id, [tenant_id], lease_id + 99,
             "technical", "Текст",
         )  # fmt: skip
     assert foreign.value.field == "lease"
     with container.uow(portal_id) as uow:
-        assert uow.tenant_requests.for_tenant(tenant_id) == []
+        assert uow.tenant_requests.for_tenant([tenant_id]) == []
     assert list(storage.stored("requests")) == []
 
 
@@ -196,7 +196,7 @@ def test_the_sweep_pushes_a_request_whose_job_was_lost_and_a_refusal_is_noted_on
     deal = portal.add_deal({"title": "Офис 101"})
     portal_id, tenant_id, lease_id = _world(container, "bitrix24", str(deal["id"]))
     lost = svc.file_request(
-        container.uow, container.clock, container.document_storage(), portal_id, tenant_id,
+        container.uow, container.clock, container.document_storage(), portal_id, [tenant_id],
         lease_id, "other", "Нужен пропуск на парковку",
     )  # fmt: skip
     wait = timedelta(minutes=10)

@@ -91,7 +91,7 @@ def test_another_tenants_request_and_its_file_are_not_found(
     portal_id, tenants = _world(container)
     alfa, alfa_lease = tenants["a@alfa.example"]
     request_id = tenant_requests.file_request(
-        container.uow, container.clock, container.document_storage(), portal_id, alfa,
+        container.uow, container.clock, container.document_storage(), portal_id, [alfa],
         alfa_lease, "financial", "Сверка за январь", [tenant_requests.NewFile("a.pdf", PDF)],
     )  # fmt: skip
     _sign_in(container, client, "b@beta.example")
@@ -205,7 +205,7 @@ def test_the_api_posts_to_a_buildings_tenants_and_answers_requests(
     assert nobody.status_code == 422
     alfa, lease_id = tenants["a@alfa.example"]
     request_id = tenant_requests.file_request(
-        container.uow, container.clock, container.document_storage(), portal_id, alfa,
+        container.uow, container.clock, container.document_storage(), portal_id, [alfa],
         lease_id, "other", "Нужен пропуск",
     )  # fmt: skip
     empty = client.post(f"/api/v1/requests/{request_id}/answer", json={"status": "done"},
@@ -216,3 +216,44 @@ def test_the_api_posts_to_a_buildings_tenants_and_answers_requests(
     assert (done.get_json()["status"], done.get_json()["answer"]) == ("done", "Пропуск готов")
     listed = client.get(f"/api/v1/tenants/{alfa}/requests", headers=auth).get_json()
     assert [r["id"] for r in listed["items"]] == [request_id]
+
+
+def test_a_company_with_a_row_per_lease_files_on_either_and_links_telegram_for_both(
+    container: Container, client: FlaskClient
+) -> None:
+    from backend.services.channels import link_from_update
+
+    with container.uow() as uow:
+        portal = install_portal(uow, container.clock, kind="bitrix24", external_id="cab-2")
+        uow.commit()
+    assert portal.id is not None
+    tenant = factories.tenant(emails=("buh@vasilek.example",))
+    with container.uow(portal.id) as uow:
+        first = register_lease(
+            uow,
+            container.clock,
+            factories.lease(number="L-1", tenant=tenant, status=LeaseStatus.SIGNED),
+        )
+        second = register_lease(
+            uow,
+            container.clock,
+            factories.lease(number="L-2", tenant=tenant, status=LeaseStatus.SIGNED),
+        )
+        uow.commit()  # fmt: skip
+    rows = sorted({first.tenant_id, second.tenant_id})
+    assert len(rows) == 2  # register_lease makes a tenant row per lease
+    csrf = _sign_in(container, client, "buh@vasilek.example")
+    form = client.get("/cabinet/requests/new").get_data(as_text=True)
+    assert "Договор № L-1" in form
+    assert "Договор № L-2" in form
+    filed = client.post("/cabinet/requests", data={
+        "lease": str(second.lease_id), "kind": "other", "text": "Пропуск", "csrf": csrf,
+    })  # fmt: skip
+    assert filed.status_code == 303
+    assert client.get(filed.headers["Location"]).status_code == 200
+    page = client.post("/cabinet/notifications/telegram", data={"csrf": csrf})
+    code = re.search(r"start=([A-Za-z0-9_-]{22})", page.get_data(as_text=True))
+    assert code is not None
+    link_from_update(container.uow, container.clock, "777", f"/start {code.group(1)}")
+    with container.uow(portal.id) as uow:
+        assert [uow.channels.chat_of(portal.id, row) for row in rows] == ["777"] * len(rows)
