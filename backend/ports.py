@@ -163,6 +163,15 @@ class Tasks(Protocol):
         """Fetch and import the portal's configured import files."""
         ...
 
+    def contacts_changed(self, portal_id: int, tenant_ids: list[int]) -> None:
+        """A tenant edited their contacts in the cabinet: write them to the CRM's company or
+        contact of each of their deals."""
+        ...
+
+    def deliver_outbox(self) -> None:
+        """Send the outbox messages that are due (a sign-in code, at once)."""
+        ...
+
     def request_task(self, portal_id: int, request_id: int) -> None:
         """A tenant filed a request: create its task on the lease's deal in the CRM."""
         ...

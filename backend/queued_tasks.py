@@ -23,11 +23,13 @@ BILLING_RUN_PORTAL = "jobs.tasks.billing_run_portal"
 IMPORT_PORTAL = "jobs.bulk_tasks.import_portal"
 REQUEST_TASK = "jobs.channel_tasks.push_request_task"
 REQUEST_TASK_CHANGED = "jobs.channel_tasks.request_task_changed"
+CONTACTS_CHANGED = "jobs.cabinet_tasks.cabinet_contacts_to_crm"
+DELIVER_OUTBOX = "jobs.tasks.deliver_outbox"
 CRM_NAMES = (DEAL_CHANGED, ROBOT_FIRED, DEAL_ACTION, DOCUMENT_ISSUED, LEASE_EVENT)
 # in ``Tasks`` order
 NAMES = (
-    *CRM_NAMES, BILLING_RUN, BILLING_RUN_PORTAL, IMPORT_PORTAL, PAYMENT_NEWS, REQUEST_TASK,
-    REQUEST_TASK_CHANGED,
+    *CRM_NAMES, BILLING_RUN, BILLING_RUN_PORTAL, IMPORT_PORTAL, PAYMENT_NEWS, CONTACTS_CHANGED,
+    DELIVER_OUTBOX, REQUEST_TASK, REQUEST_TASK_CHANGED,
 )  # fmt: skip
 
 
@@ -63,6 +65,12 @@ class QueuedTasks:
 
     def import_portal(self, portal_id: int, trigger: str) -> None:
         self._send(IMPORT_PORTAL, portal_id, trigger)
+
+    def contacts_changed(self, portal_id: int, tenant_ids: list[int]) -> None:
+        self._send(CONTACTS_CHANGED, portal_id, list(tenant_ids))
+
+    def deliver_outbox(self) -> None:
+        self._send(DELIVER_OUTBOX)
 
     def request_task(self, portal_id: int, request_id: int) -> None:
         self._send(REQUEST_TASK, portal_id, request_id)

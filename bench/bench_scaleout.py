@@ -27,6 +27,7 @@ import argparse
 import logging
 import os
 import secrets
+import shutil
 import tempfile
 import time
 import urllib.request
@@ -106,8 +107,9 @@ class World:
         self._admin(f'CREATE DATABASE "{name}"')
         url = self.pg.url(name)
         upgrade(url)
+        var = tempfile.mkdtemp(prefix="rentflow-scaleout-seed-")
         settings = Settings.from_env({**self.base_env, "DATABASE_URL": url,
-                                      "RENTFLOW_VAR_DIR": tempfile.mkdtemp()})  # fmt: skip
+                                      "RENTFLOW_VAR_DIR": var})  # fmt: skip
         container = bootstrap(settings)
         emulators = [_emulator() for _ in range(portals)]
         ids = [
@@ -115,6 +117,7 @@ class World:
             for n, (state, url_, _) in enumerate(emulators)
         ]
         container.dispose()
+        shutil.rmtree(var, ignore_errors=True)
         return ids, emulators
 
     def copy(self, template: str) -> str:
@@ -194,6 +197,7 @@ def run_day(
     for process in [*pool, web]:
         process.stop()
     engine.dispose()
+    shutil.rmtree(var, ignore_errors=True)
     return Day(
         label, documents, wall, worker_cpu, web_cpu,
         sum(s.refused for s, _, _ in emulators) - refused_before, untold, undelivered,

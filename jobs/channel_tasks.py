@@ -11,7 +11,6 @@ from backend.services import tenant_requests
 from jobs.portal_task import PortalWork, portal_task
 from jobs.runtime import container
 
-DELIVER_OUTBOX = "jobs.tasks.deliver_outbox"
 MISSING_AFTER = timedelta(minutes=10)  # a request still without a task by then is pushed again
 
 
@@ -54,5 +53,5 @@ def _sync(work: PortalWork, task_ids: list[str] | None) -> None:
     c = work.container
     tenant_requests.sync_tasks(
         c.uow, work.clock, work.crm, work.portal_id, task_ids,
-        deliver=lambda: c.send_task(DELIVER_OUTBOX),
+        deliver=c.tasks.deliver_outbox,
     )  # fmt: skip

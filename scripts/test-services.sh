@@ -2,6 +2,8 @@
 # Start throwaway PostgreSQL and Redis servers on loopback, run the given pytest with
 # TEST_POSTGRES_URL / TEST_REDIS_URL pointing at them, then stop both. When a server
 # binary is missing the suite still runs; the tests that need it say so and are skipped.
+# The fault suite (tests/faults) restarts its servers, so it starts PostgreSQL and Redis of
+# its own (tests/processes.py) and runs only when these are up.
 set -euo pipefail
 PYTEST=${1:?usage: test-services.sh PATH/TO/pytest [pytest args...]}
 shift

@@ -72,7 +72,8 @@ def attention_board(uow: UnitOfWork, today: date, manager: str = "") -> Attentio
     leases = uow.leases.get_many(lease_ids)
     deals = uow.leases.deals_of(lease_ids)
     docs = uow.documents.get_many(sorted({i.document_id for i in report.items if i.document_id}))
-    lease_docs = {lid: uow.documents.for_lease(lid) for lid in lease_ids}
+    indebted = {i.lease_id or 0 for i in report.items if i.rule is Rule.LEASE_OVERDUE_DEBT}
+    lease_docs = {lid: uow.documents.for_lease(lid) for lid in sorted(indebted - {0})}
     planned = {kind: [(lid, item) for lid, item in uow.schedule.due(today)
                       if lid in leases and item.kind is kind and item.issue_on <= today]
                for kind in PLANNED_RULES.values()}  # fmt: skip

@@ -31,6 +31,7 @@ from backend.services.landlords import Problem
 from backend.services.lease_changes import terminate_lease
 from backend.services.leases import add_addendum, refresh_schedule
 from backend.services.numbering import next_document_number
+from backend.services.payment_news import NewsQueue, PaymentNews
 from backend.services.unit_of_work import UnitOfWork
 
 MAX_INDEXATION = Decimal(100)  # per cent a year: more is a typing slip, not an indexation
@@ -219,11 +220,14 @@ def mark_act_signed(uow: UnitOfWork, clock: Clock, lease_id: int, document_id: i
     return True
 
 
-def cancel_invoice(uow: UnitOfWork, clock: Clock, lease_id: int, document_id: int) -> bool:
+def cancel_invoice(
+    uow: UnitOfWork, clock: Clock, lease_id: int, document_id: int, news: NewsQueue | None = None
+) -> bool:
     """Annul an invoice (аннулирование): it keeps its number and row, and the payments placed
     on it stay, flagged in "needs attention" until someone moves them; its public links stop
-    working, so nobody pays it by its QR code; its days go back into the schedule. False
-    when it was cancelled already. The caller commits."""
+    working, so nobody pays it by its QR code; its days go back into the schedule; once
+    committed, ``news`` tells the deal (its debt field and a note). False when it was
+    cancelled already. The caller commits."""
     invoice = _lease_document(uow, lease_id, document_id)
     if invoice.kind is not DocumentKind.INVOICE:
         raise ActionInvalid({"": Problem("not_an_invoice")})
@@ -235,6 +239,9 @@ def cancel_invoice(uow: UnitOfWork, clock: Clock, lease_id: int, document_id: in
     uow.audit.record(clock.now(), "invoice.cancelled", "document", document_id,
                      {"number": invoice.number, "paid": f"{paid:.2f}"})  # fmt: skip
     refresh_schedule(uow, lease_id)
+    told = PaymentNews()
+    told.add(lease_id, f"Счёт № {invoice.number} аннулирован; задолженность пересчитана")
+    told.send_after_commit(uow, news)
     return True
 
 

@@ -228,11 +228,16 @@ def _premises(v: Mapping[str, str], choices: FormChoices) -> PremisesCard | None
 
 
 def _register_price(v: Mapping[str, str], choices: FormChoices) -> Decimal | None:
-    """The register's price per m² a month, when the rent is quoted so and left empty."""
+    """The rent the register gives when the form leaves it empty: its price per m² a month
+    (rent quoted per m²), or that price times the premises' area (rent quoted a month)."""
     card = _premises(v, choices)
-    if v["rent_basis"] != RentBasis.PER_M2_MONTH or card is None:
+    if card is None or card.price_per_m2 is None:
         return None
-    return card.price_per_m2
+    if v["rent_basis"] == RentBasis.PER_M2_MONTH:
+        return card.price_per_m2
+    if v["rent_basis"] == RentBasis.PER_MONTH:
+        return (card.price_per_m2 * card.area_m2).quantize(Decimal("0.01"))
+    return None
 
 
 def _area(v: Mapping[str, str], choices: FormChoices) -> Decimal:

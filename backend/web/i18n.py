@@ -24,7 +24,7 @@ from pathlib import Path
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency, get_currency_symbol
+from babel.numbers import format_currency, format_decimal, get_currency_symbol
 from flask import Flask, request
 from flask_babel import Babel, get_locale, lazy_gettext
 from flask_babel.speaklater import LazyString
@@ -111,6 +111,7 @@ def init_app(app: Flask, var_dir: Path) -> None:
     )
     app.add_template_filter(money, "money")
     app.add_template_filter(local_date, "date")
+    app.add_template_filter(area, "area")
     app.jinja_env.globals.update(
         lease_status=LEASE_STATUS, invoice_status=INVOICE_STATUS, act_status=ACT_STATUS
     )
@@ -133,6 +134,16 @@ def _money_text(value: Decimal, currency: str, locale: str) -> str:
         # no symbol in this locale: CLDR would glue the code on ("RUB120,000.00")
         return format_currency(value, currency, "#,##0.00\u00a0¤", locale=locale)
     return format_currency(value, currency, locale=locale)
+
+
+def area(value: object) -> str:
+    """An area (or any quantity) as the locale writes it: ``1 234,5`` (ru), ``1,234.5`` (en);
+    text that is not a number is shown as it is."""
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    return format_decimal(number, format="#,##0.##", locale=str(get_locale() or "ru"))
 
 
 def local_date(value: date | str | None, style: str = "long") -> str:

@@ -20,7 +20,7 @@ from flask import Blueprint, Response, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 
 from sandbox.amocrm.common import account
-from sandbox.amocrm.sender import move_lead
+from sandbox.amocrm.sender import disable_integration, move_lead
 from sandbox.amocrm.state import AmoAccount
 from sandbox.amocrm.texts import texts
 from sandbox.amocrm.widget_host import (
@@ -85,6 +85,21 @@ def install() -> ResponseReturnValue:
     with acc._lock:
         acc.widget_installed = True
     return redirect(f"{request.script_root}/?message=installed", 303)
+
+
+@bp.post("/_account/disable")
+def disable() -> ResponseReturnValue:
+    """An administrator disables the integration: its tokens die, the widget leaves the
+    account's pages, and the signed "disabled" hook goes to rentflow's address for it."""
+    acc = account()
+    with acc._lock:
+        acc.widget_installed = False
+    try:
+        answer = disable_integration(acc, f"{rentflow_origin(acc)}/amocrm/disable")
+    except requests.RequestException as exc:
+        return redirect(f"{request.script_root}/?message=disable-failed:{type(exc).__name__}")
+    message = "disabled" if answer.ok else f"disable-failed:{answer.status_code}"
+    return redirect(f"{request.script_root}/?message={message}", 303)
 
 
 @bp.get("/leads")

@@ -17,7 +17,10 @@ _RU = {
     "install_first": "Сначала установите rentflow.", "fields": "Поля",
     "message_installed": "rentflow установлен: его панель — в карточке сделки, настройки — "
                          "в «Настройки → Интеграции».",
-    "message_failed": "Установка не удалась",
+    "message_failed": "Не удалось",
+    "disable": "Отключить rentflow",
+    "message_disabled": "rentflow отключён: его токены больше не действуют, rentflow получил "
+                        "сообщение об отключении.",
 }  # fmt: skip
 _EN = {
     "account": "Account", "leads": "Leads", "settings": "Settings",
@@ -32,7 +35,10 @@ _EN = {
     "install_first": "Install rentflow first.", "fields": "Fields",
     "message_installed": "rentflow installed: its panel is in the lead card, its settings in "
                          "Settings → Integrations.",
-    "message_failed": "Installation failed",
+    "message_failed": "Failed",
+    "disable": "Disable rentflow",
+    "message_disabled": "rentflow disabled: its tokens no longer work, rentflow got the "
+                        "disabled hook.",
 }  # fmt: skip
 
 

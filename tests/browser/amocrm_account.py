@@ -28,6 +28,7 @@ from tests.browser.conftest import Rentflow
 
 __all__ = ["ADMIN_ID", "MANAGER_ID", "AmoRentflow", "SandboxAmoAccount", "amo_rentflow"]
 WIDGET_CODE = "rentflow"
+SLOW = 30_000  # ms: a step that installs, renders a PDF or talks to the account several times
 
 
 class AmoRentflow(Rentflow):
@@ -94,7 +95,7 @@ class SandboxAmoAccount:
         self.page.goto(f"{self.url}/")
         self.page.locator("#install button[type=submit]").click()
         expect(self.page.locator("#install h2")).to_have_text(
-            re.compile("rentflow (установлен|installed)")
+            re.compile("rentflow (установлен|installed)"), timeout=SLOW
         )
 
     def act_as(self, user_id: int, lang: str) -> None:
@@ -102,12 +103,19 @@ class SandboxAmoAccount:
         interface would be another user's)."""
         for select, value in (("#amo-user", str(user_id)), ("#amo-lang", lang)):
             if self.page.locator(select).input_value() != value:
-                with self.page.expect_navigation():
+                with self.page.expect_navigation(timeout=SLOW):
                     self.page.select_option(select, value)
 
-    def open_advanced_settings(self) -> Any:
-        """The widget's advanced settings page; returns its work area."""
-        self.page.goto(f"{self.url}/settings/widgets/{WIDGET_CODE}/")
+    def open_advanced_settings(self, *, by_menu: bool = True) -> Any:
+        """The widget's advanced settings page, through Settings → Integrations as an
+        administrator goes (or by its address: a manager has no Settings menu); returns its
+        work area."""
+        if by_menu:
+            self.page.goto(f"{self.url}/")
+            self.page.locator(".amo-nav a[href$='/settings/widgets/']").click()
+            self.page.locator(f"#widget-{WIDGET_CODE} a").click()
+        else:
+            self.page.goto(f"{self.url}/settings/widgets/{WIDGET_CODE}/")
         return self.page.locator(f"#work-area-{WIDGET_CODE}")
 
     def workspace(self) -> Any:

@@ -20,6 +20,7 @@ from playwright.sync_api import expect
 from sandbox.onec.bank_files import StatementDocument, render_statement
 from tests.browser.amocrm_account import (
     ADMIN_ID,
+    SLOW,
     AmoRentflow,
     SandboxAmoAccount,
     amo_rentflow,
@@ -30,7 +31,6 @@ from tests.browser.test_bitrix24_workspace import LANDLORD
 pytestmark = pytest.mark.browser
 __all__ = ["amo_rentflow"]  # the fixture
 
-SLOW = 30_000  # ms: a step that renders a PDF or talks to the account several times
 SIGNED, INVOICED = "10004", "10005"  # the sandbox pipeline's "Договор подписан", "Счёт выставлен"
 
 

@@ -95,7 +95,7 @@ def test_a_manager_who_is_not_an_administrator_sees_no_settings(
     account.act_as(MANAGER_ID, texts.lang)
     expect(page.locator(".amo-nav").get_by_text(texts.settings_link)).to_have_count(0)
 
-    area = account.open_advanced_settings()
+    area = account.open_advanced_settings(by_menu=False)
 
     expect(area.locator(".rentflow-panel[data-state=error]")).to_have_text(texts.admins_only)
     expect(area.locator("iframe")).to_have_count(0)

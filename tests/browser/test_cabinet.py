@@ -1,7 +1,8 @@
 """The tenant cabinet in a real browser, as a tenant's accountant uses it: the sign-in code
 arrives by e-mail (a real SMTP server), two landlords' leases, the accruals' QR code scanned
 (zbar), the balance after a bank statement import, an act and a reconciliation statement
-downloaded, the contacts updated; in Russian and English, on a desktop and a phone (390 px).
+downloaded, the contacts updated; in Russian, Ukrainian and English, on a desktop and a
+phone (390 px).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ pytestmark = pytest.mark.browser
 TEXTS = {
     "ru": {"send": "Отправить код", "sign_in": "Вход", "leases": "Договоры",
            "debt": "Задолженность", "save": "Сохранить", "saved": "Сохранено"},
+    "uk": {"send": "Надіслати код", "sign_in": "Вхід", "leases": "Договори",
+           "debt": "Заборгованість", "save": "Зберегти", "saved": "Збережено"},
     "en": {"send": "Send the code", "sign_in": "Sign in", "leases": "Leases", "debt": "Debt",
            "save": "Save", "saved": "Saved"},
 }  # fmt: skip
@@ -94,7 +97,7 @@ def _sign_in(page: Any, rentflow: Rentflow, sink: Sink, lang: str) -> None:
     page.locator("form button").first.click()
 
 
-@pytest.mark.parametrize("lang", ["ru", "en"])
+@pytest.mark.parametrize("lang", ["ru", "uk", "en"])
 def test_a_tenant_signs_in_by_mail_pays_by_qr_and_downloads_documents(
     page: Any, rentflow: Rentflow, world: CabinetWorld, mail: Sink, lang: str
 ) -> None:

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Callable
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from tests.faults import testclock
 from tests.faults.stack import Snapshot, Stack
@@ -34,7 +35,7 @@ def until(stack: Stack, what: str, check: Callable[[Snapshot], bool]) -> Snapsho
     while time.monotonic() < deadline:
         try:
             snap = stack.snapshot()
-        except Exception:  # the database restarting: look again
+        except OperationalError:  # the database restarting: look again
             snap = None
         if snap is not None and check(snap):
             return snap
@@ -111,6 +112,21 @@ def scaled_out(stack: Stack) -> None:
     stack.start_worker()
     stack.start_worker()
     stack.start_beat()
+
+
+def heals_after(stack: Stack, fault: Callable[[], object]) -> Snapshot:
+    """Scaled out, ``fault`` strikes in the middle of the billing run; the run finishes, the
+    sweeps (3 hours on) mend what it left, and everything happened once."""
+    scaled_out(stack)
+    stack.run_billing()
+    mid_run(stack)
+
+    fault()
+
+    until(stack, "the run finished", day_over(stack))
+    snap = sweeps_done(stack)
+    assert_each_once(stack)
+    return snap
 
 
 def embedded(stack: Stack) -> None:

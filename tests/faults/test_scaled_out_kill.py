@@ -8,67 +8,29 @@ and its "running" run are the beat's sweeps', 3 hours later on the test clock.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from pathlib import Path
 
-from tests.faults.checks import (
-    SCALED_OUT,
-    assert_each_once,
-    day_over,
-    mid_run,
-    scaled_out,
-    sweeps_done,
-    until,
-)
+from tests.faults.checks import SCALED_OUT, heals_after
 from tests.faults.stack import Stack
 
 pytestmark = SCALED_OUT
+RAN_THE_RUN = re.compile(r"Task jobs\.tasks\.billing_run_portal\[[^]]+\] received")
 
 
 def test_a_worker_killed_mid_run(make_stack: Callable[..., Stack]) -> None:
     stack = make_stack(visibility=20.0)  # the killed worker's task comes back after 20 s
-    scaled_out(stack)
-    stack.run_billing()
-    mid_run(stack)
-    # kill the worker running the portal's run: its pool child renders, so it has CPU time
-    busy = max(stack.workers, key=lambda w: _cpu(w.pid))
-    busy.kill()
 
-    until(stack, "the run finished on the other worker", day_over(stack))
-    snap = sweeps_done(stack)
+    def kill_the_busy_worker() -> None:
+        [busy] = [w for w in stack.workers if RAN_THE_RUN.search(w.text())]
+        busy.kill()
 
-    assert_each_once(stack)
+    snap = heals_after(stack, kill_the_busy_worker)
+
     assert "interrupted" in {r["status"] for r in snap.runs}
 
 
 def test_redis_restarted_mid_run(stack: Stack) -> None:
-    scaled_out(stack)
-    stack.run_billing()
-    mid_run(stack)
+    snap = heals_after(stack, lambda: stack.restart_redis(down_for=2.0))
 
-    stack.restart_redis(down_for=2.0)
-
-    until(stack, "the run finished", day_over(stack))
-    snap = sweeps_done(stack)
-    assert_each_once(stack)
     assert snap.run_done
-
-
-def _cpu(pid: int) -> float:
-    total = 0.0
-    for child in [pid, *_descendants(pid)]:
-        try:
-            fields = Path(f"/proc/{child}/stat").read_text().rpartition(")")[2].split()
-        except OSError:
-            continue
-        total += sum(int(f) for f in fields[11:13])
-    return total
-
-
-def _descendants(pid: int) -> list[int]:
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        children = task / "children"
-        if children.exists():
-            found += [int(x) for x in children.read_text().split()]
-    return found + [g for c in found for g in _descendants(c)]

@@ -16,8 +16,6 @@ from backend.web.api_v1.http import operation
 from backend.web.api_v1.schemas import Page, Short, Strict, Text
 from backend.web.deps import container
 
-DELIVER_OUTBOX = "jobs.tasks.deliver_outbox"
-
 
 class AnnouncementIn(Strict):
     """To every tenant with a signed lease in ``building`` (as the premises register names
@@ -88,7 +86,7 @@ def create_announcement(caller: ApiCaller, body: AnnouncementIn) -> Announcement
     posted = post_announcement(
         c.uow, c.clock, caller.portal_id, body.posted_on, body.title, body.text,
         building=body.building, tenant_id=body.tenant_id, actor=f"api-key:{caller.key_id}",
-        deliver=lambda: c.send_task(DELIVER_OUTBOX),
+        deliver=c.tasks.deliver_outbox,
     )  # fmt: skip
     return AnnouncementPosted(
         id=posted.announcement_id, tenants=posted.tenants, messages=posted.messages
@@ -125,6 +123,6 @@ def answer(caller: ApiCaller, request_id: int, body: RequestAnswer) -> RequestOu
     c = container()
     moved = answer_request(
         c.uow, c.clock, caller.portal_id, request_id, body.status, body.answer,
-        actor=f"api-key:{caller.key_id}", deliver=lambda: c.send_task(DELIVER_OUTBOX),
+        actor=f"api-key:{caller.key_id}", deliver=c.tasks.deliver_outbox,
     )  # fmt: skip
     return _request_out(moved)

@@ -15,7 +15,6 @@ from backend.services import cabinet_contacts
 from backend.web.cabinet.blueprint import bp
 from backend.web.cabinet.session import cabinet_view, container, current_person, current_tenant
 
-CONTACTS_TASK = "jobs.cabinet_tasks.cabinet_contacts_to_crm"
 FIELDS = (  # name, label, input type, autocomplete
     ("name", _("Name"), "text", "organization"),
     ("address", _("Address"), "text", "street-address"),
@@ -60,7 +59,7 @@ def save_contacts() -> ResponseReturnValue:
     try:
         cabinet_contacts.update_contacts(
             cast(Any, built.uow), built.clock, current_tenant(), person.email if person else "",
-            form, lambda portal_id, ids: built.send_task(CONTACTS_TASK, portal_id, ids),
+            form, built.tasks.contacts_changed,
         )  # fmt: skip
     except cabinet_contacts.ContactsRefused as refused:
         return _page(values, refused.errors, 400)

@@ -31,7 +31,6 @@ from backend.web import operator
 COOKIE = "rentflow_cabinet"
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "X-CSRF-Token"
-DELIVER_TASK = "jobs.tasks.deliver_outbox"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
 
@@ -54,7 +53,7 @@ def cabinet_auth() -> CabinetAuth:
         clock=c.clock,
         pepper=c.settings.secret_key.encode(),
         link_url=link_url,
-        deliver_mail=lambda: c.send_task(DELIVER_TASK),
+        deliver_mail=c.tasks.deliver_outbox,
     )
 
 

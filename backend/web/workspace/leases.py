@@ -32,7 +32,7 @@ from backend.services.lease_form import VAT_CHOICES, LeaseForm
 from backend.services.lease_list import LeaseFilter, list_leases
 from backend.web import bitrix24_trust as trust
 from backend.web.deps import container
-from backend.web.i18n import money
+from backend.web.i18n import area, money
 from backend.web.workspace import bp
 from backend.web.workspace.leases_texts import TEMPLATE_TEXTS, problem_texts
 from backend.web.workspace.pages import render_page, workspace_url
@@ -167,8 +167,9 @@ def render_new(
 ) -> ResponseReturnValue:
     choices = page.choices
     premises = [
-        (p.id, ", ".join(x for x in (p.building, p.number) if x) + f" — {p.area_m2} m²"
-         + (f" — {money(p.price_per_m2)} / m²" if p.price_per_m2 else ""))
+        (p.id, ", ".join(x for x in (p.building, p.number) if x)
+         + f" — {area(p.area_m2)} {gettext('m²')}"
+         + (f" — {money(p.price_per_m2)} / {gettext('m²')}" if p.price_per_m2 else ""))
         for p in choices.premises
     ]  # fmt: skip
     vat = [(v, gettext("No VAT") if v == "none" else f"{v}%") for v in VAT_CHOICES]

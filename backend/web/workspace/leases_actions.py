@@ -132,7 +132,8 @@ def act_signed_view(lease_id: int) -> ResponseReturnValue:
 def cancel_invoice_view(lease_id: int) -> ResponseReturnValue:
     def act(viewer: Viewer, uow: UnitOfWork) -> str:
         document_id = _document_id()
-        actions.cancel_invoice(uow, container().clock, lease_id, document_id)
+        c = container()
+        actions.cancel_invoice(uow, c.clock, lease_id, document_id, c.queue_payment_news)
         return f"invoice_cancelled:{uow.documents.get(document_id).number}"
 
     return _in_uow(lease_id, "documents", act)

@@ -31,6 +31,7 @@ from backend.web.deps import container
 from backend.web.i18n import money
 from backend.web.workspace import bp
 from backend.web.workspace.pages import render_page
+from backend.web.workspace.payments_issues import issue_text, line_text
 from backend.web.workspace.viewer import Viewer, current_viewer
 
 _ = lazy_gettext
@@ -76,6 +77,7 @@ def render_payments(viewer: Viewer, status: int = 200, **context: Any) -> Respon
     return render_page(
         "workspace/payments.html", viewer, section="payments", status=status,
         queue=queue, entries=entries, targets=places, search=search, outcomes=OUTCOMES,
+        reason_text=issue_text,
         **context,
     )  # fmt: skip
 
@@ -108,8 +110,7 @@ def upload_statement_view() -> ResponseReturnValue:
         error = gettext("The file is over %(mb)s MB.", mb=c.settings.statement_max_mb)
     except StatementRefused as exc:  # taken whole or not at all: nothing was stored
         error = gettext("The statement has errors, so nothing of it was taken.")
-        refused = [gettext("Line %(line)s: %(text)s", line=i.line, text=i.message)
-                   for i in exc.issues]  # fmt: skip
+        refused = [line_text(issue.line, issue.message) for issue in exc.issues]
     except (StatementError, DomainError):
         error = gettext("This is not a bank statement in the 1C exchange format.")
     if summary is None:

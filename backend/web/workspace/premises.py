@@ -4,12 +4,9 @@ Everyone of the portal sees the register; changing it is for administrators."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from babel.numbers import format_decimal
 from flask import request
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale, gettext, lazy_gettext
+from flask_babel import gettext, lazy_gettext
 
 from backend.domain.errors import NotFound
 from backend.domain.parties import PremisesKind
@@ -59,16 +56,11 @@ def _premises_id() -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
-def area(value: Decimal) -> str:
-    """An area as the locale writes it: ``1 234,5`` (ru), ``1,234.5`` (en)."""
-    return format_decimal(value, format="#,##0.##", locale=str(get_locale() or "ru"))
-
-
 def _page(
     template: str, viewer: Viewer, status: int = 200, **context: object
 ) -> ResponseReturnValue:
     return render_page(
-        template, viewer, section="premises", status=status, area=area,
+        template, viewer, section="premises", status=status,
         premises_status=PREMISES_STATUS, premises_kind=PREMISES_KIND,
         **context,
     )  # fmt: skip

@@ -1,6 +1,7 @@
-"""The sandbox amoCRM account's pages: install from the account (amoMarket's way), the lead
-card (its fields, its widget block, links to the account's own address opening in the
-sandbox), and the disposable tokens it mints for the page's user, as amoCRM would."""
+"""The sandbox amoCRM account's pages: install from the account (amoMarket's way) and
+disable, the lead card (its fields, its widget block, links to the account's own address
+opening in the sandbox), and the disposable tokens it mints for the page's user, as amoCRM
+would."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from flask import Flask, request
 
 from crm_mappings.amocrm.disposable_token import audience_for, verify_widget_token
+from crm_mappings.amocrm.lifecycle import disable_signature
 from sandbox.amocrm.app import create_emulator
 from sandbox.amocrm.state import AmoAccount
 from sandbox.amocrm.users import MANAGER_ID
@@ -80,3 +82,31 @@ def test_no_token_and_no_widget_files_before_the_integration_is_installed() -> N
 
     assert client.post("/_account/disposable_token").status_code == 403
     assert client.get("/upl/rentflow/widget/script.js").status_code == 404
+
+
+def test_disable_kills_the_tokens_hides_the_widget_and_sends_the_signed_hook() -> None:
+    heard: list[dict[str, Any]] = []
+    rentflow = Flask(__name__)
+
+    @rentflow.get("/amocrm/disable")
+    def hook() -> str:
+        heard.append(request.args.to_dict())
+        return "{}"
+
+    with serve(rentflow) as url:
+        account = AmoAccount(redirect_uri=f"{url}/amocrm/oauth", widget_installed=True)
+        client = create_emulator(account).test_client()
+        token = client.post("/oauth2/access_token", json={
+            "client_id": account.client_id, "client_secret": account.client_secret,
+            "grant_type": "authorization_code", "code": account.issue_code(),
+            "redirect_uri": account.redirect_uri,
+        }).json["access_token"]  # fmt: skip
+        answer = client.post("/_account/disable")
+
+    assert answer.headers["Location"].endswith("/?message=disabled")
+    assert not account.widget_installed
+    assert not account.access_ok(token)
+    (query,) = heard
+    expected = disable_signature(account.client_id, str(account.account_id),
+                                 account.client_secret)  # fmt: skip
+    assert (query["client_uuid"], query["signature"]) == (account.client_id, expected)

@@ -152,9 +152,15 @@ def test_a_cancelled_invoice_keeps_its_number_and_payments_and_its_days_go_back_
             Allocation(payment.id, Money(Decimal("1000.00")), issued.document_id, lease_id)
         )
         uow.commit()
+    told: list[tuple[int, list[tuple[int, str]]]] = []
     with container.uow(portal_id) as uow:
-        assert actions.cancel_invoice(uow, container.clock, lease_id, issued.document_id)
+        assert actions.cancel_invoice(
+            uow, container.clock, lease_id, issued.document_id,
+            lambda portal, news: told.append((portal, news)),
+        )  # fmt: skip
         uow.commit()
+    assert told == [(portal_id, [(lease_id, f"Счёт № {issued.number} аннулирован; "
+                                            "задолженность пересчитана")])]  # fmt: skip
     with container.uow(portal_id) as uow:
         assert not actions.cancel_invoice(uow, container.clock, lease_id, issued.document_id)
         card = lease_card(uow, lease_id, TODAY, _url)

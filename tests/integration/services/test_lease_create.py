@@ -138,12 +138,27 @@ def test_a_lease_is_created_as_typed_and_the_deal_gets_its_status_and_card_link(
     )
 
 
+def test_a_monthly_rent_left_empty_is_the_registers_price_times_the_area(
+    container: Container, portal_id: int, crm: FakeCrm
+) -> None:
+    typed = _typed(container, portal_id, rent_basis="per_month", rent="")
+
+    created = create_lease_from_form(
+        container.uow, container.clock, crm, portal_id, "42", typed, _link
+    )
+
+    with container.uow(portal_id) as uow:
+        lease = uow.leases.get(created.lease_id)
+    assert lease.rent.basis is RentBasis.PER_MONTH
+    assert lease.rent.amount == Decimal("100000.00")  # 40 m² × 2 500,00 ₽
+
+
 def test_every_problem_is_reported_at_once_and_nothing_is_stored(
     container: Container, portal_id: int, crm: FakeCrm
 ) -> None:
     bad = _typed(
         container, portal_id, tenant_inn="7728168972", end="2025-01-01", billing_every="0",
-        manager="666", tenant_emails="buh@", rent_basis="per_month",
+        manager="666", tenant_emails="buh@", rent_basis="per_month", premises="",
     )  # fmt: skip
     with pytest.raises(LeaseFormInvalid) as refused:
         create_lease_from_form(container.uow, container.clock, crm, portal_id, "42", bad, _link)

@@ -128,16 +128,26 @@ def test_a_created_lease_links_the_deal_to_its_card_and_the_link_opens_it(
     assert _lease_id(again) == lease_id
 
 
+def _invoice(world: World, token: str, lease_id: int, start: str, end: str) -> Any:
+    """The card's "issue an invoice for a period", as the form sends it."""
+    data = {"t": token, "lang": "en", "start": start, "end": end}
+    return world.web.post(f"/workspace/leases/{lease_id}/invoice?LANG=en", data=data)
+
+
+def _leased(ready: tuple[World, int, int]) -> tuple[World, str, int]:
+    """The world, an administrator's token and a lease made with the form."""
+    world, landlord, deal = ready
+    token = _token(world)
+    return world, token, _lease_id(_create(world, token, deal, _form(landlord)))
+
+
 def test_the_card_issues_a_manual_invoice_once_however_often_it_is_sent(
     ready: tuple[World, int, int],
 ) -> None:
-    world, landlord, deal = ready
-    token = _token(world)
-    lease_id = _lease_id(_create(world, token, deal, _form(landlord)))
-    data = {"t": token, "lang": "en", "start": "2026-02-01", "end": "2026-02-14"}
+    world, token, lease_id = _leased(ready)
 
-    first = world.web.post(f"/workspace/leases/{lease_id}/invoice?LANG=en", data=data)
-    second = world.web.post(f"/workspace/leases/{lease_id}/invoice?LANG=en", data=data)
+    first = _invoice(world, token, lease_id, "2026-02-01", "2026-02-14")
+    second = _invoice(world, token, lease_id, "2026-02-01", "2026-02-14")
     card = world.web.get(first.headers["Location"])
     html = card.get_data(as_text=True)
 
@@ -165,3 +175,27 @@ def test_a_manager_sees_only_their_leases(ready: tuple[World, int, int]) -> None
     assert "№ А-7/2026" in mine.get_data(as_text=True)
     assert "№ А-7/2026" not in others.get_data(as_text=True)
     assert their_card.status_code == 404
+
+
+def test_cancelling_an_invoice_keeps_its_number_and_tells_the_deal(
+    ready: tuple[World, int, int],
+) -> None:
+    world, token, lease_id = _leased(ready)
+    _invoice(world, token, lease_id, "2026-02-01", "2026-02-28")
+    with world.container.uow(world.stored().id) as uow:  # type: ignore[union-attr]
+        (invoice,) = uow.documents.for_lease(lease_id, DocumentKind.INVOICE)
+    sent: list[tuple[Any, ...]] = []
+    world.container.task_sender = lambda name, *args: sent.append((name, *args))
+
+    cancelled = world.web.post(
+        f"/workspace/leases/{lease_id}/cancel-invoice?LANG=ru",
+        data={"t": token, "lang": "ru", "document": str(invoice.id)},
+    )
+    card = world.web.get(cancelled.headers["Location"]).get_data(as_text=True)
+
+    assert cancelled.status_code == 303
+    assert f"Invoice № {invoice.number} cancelled; its days are back in the schedule." in card
+    assert [name for name, *_ in sent] == ["jobs.tasks.crm_payment_news"]
+    with world.container.uow(world.stored().id) as uow:  # type: ignore[union-attr]
+        assert uow.documents.get(invoice.id or 0).number == invoice.number
+        assert uow.documents.get(invoice.id or 0).status == "cancelled"

@@ -91,7 +91,11 @@ def test_a_broken_statement_names_its_lines_and_stores_nothing(world: World) -> 
     html = answer.get_data(as_text=True)
     assert answer.status_code == 422
     assert "The statement has errors, so nothing of it was taken." in html
-    assert re.search(r"<li>Line \d+: ", html)
+    assert re.search(r"<li>Line \d+: the document from line \d+ is broken: ", html)
+    assert "is not an amount in roubles and kopecks" in html
+    russian = _upload(world, token, broken, "ru").get_data(as_text=True)
+    assert re.search(r"<li>Строка \d+: документ со строки \d+ испорчен: .*№ 11: Сумма", russian)
+    assert "не сумма в рублях и копейках" in russian
     with world.container.uow(portal_id) as uow:
         assert uow.payments.not_fully_allocated() == []
 
