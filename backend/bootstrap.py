@@ -20,7 +20,7 @@ from backend.db.crypto import TokenCipher
 from backend.db.token_store import DbTokenStore
 from backend.db.uow import UnitOfWorkFactory
 from backend.domain.portal import Portal
-from backend.ports import Clock, DocumentStorage, Mailer, SystemClock, Tasks
+from backend.ports import Clock, DocumentStorage, Mailer, NotificationChannel, SystemClock, Tasks
 from backend.queued_tasks import QueuedTasks
 from crm_mappings.port import CrmPort
 from crm_mappings.tokens import TokenStore
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from backend.services.document_links import DocumentRendering
     from backend.services.installation import InstallPorts
     from backend.services.onec_runs import OneCClient, OneCPorts
+    from backend.telegram.client import TelegramClient
     from crm_mappings.amocrm.lifecycle import AmoAccounts
 
 CrmFactory = Callable[["Container", Portal], CrmPort]
@@ -121,6 +122,13 @@ class Container:
         from documents.links import LinkSigner
 
         return LinkSigner(self.settings.secret_key).url(self.settings.public_base_url, token)
+
+    def request_file_url(self, portal_id: int, request_id: int, file_id: int) -> str:
+        """The signed, expiring address of a tenant request's file (for the manager's task)."""
+        from documents.links import RequestFileSigner
+
+        signer = RequestFileSigner(self.settings.secret_key)
+        return signer.url(self.settings.public_base_url, portal_id, request_id, file_id)
 
     def billing_ports(self) -> BillingPorts:
         """What the billing run needs, from this container."""
@@ -207,6 +215,24 @@ class Container:
 
         settings = self.settings
         return mailer_for(settings.smtp_url, settings.mail_from_address, settings.outbox_dir)
+
+    def telegram(self) -> TelegramClient | None:
+        """The bot's Bot API client, None unless Telegram is enabled with a token."""
+        settings = self.settings
+        if not (settings.telegram_enabled and settings.telegram_bot_token):
+            return None
+        from backend.telegram.client import TelegramClient
+
+        return TelegramClient(settings.telegram_bot_token, base_url=settings.telegram_api_base)
+
+    def notification_channels(self) -> dict[str, NotificationChannel]:
+        """The channels besides email (which is the mailer): Telegram when enabled."""
+        client = self.telegram()
+        if client is None:
+            return {}
+        from backend.telegram.channel import TelegramChannel
+
+        return {"telegram": TelegramChannel(client)}
 
     def crm_or_none(self, portal: Portal) -> CrmPort | None:
         """The portal's CRM adapter, or None when no adapter is registered for its kind."""

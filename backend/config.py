@@ -9,6 +9,8 @@ names the first one missing or left at the sandbox's public value.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from collections.abc import Mapping
@@ -29,6 +31,11 @@ SANDBOX_AMOCRM_CLIENT_ID = "rentflow-sandbox"
 # amoCRM secrets are 64 characters; HS256 wants >= 32 bytes
 SANDBOX_AMOCRM_CLIENT_SECRET = "sandbox-amocrm-integration-secret-0123456789abcdef0123456789abcd"  # noqa: S105
 SANDBOX_SECRET_KEYS = ("", "dev-only", "test-secret-key")
+# the emulated bot of sandbox/telegram (a token has the shape <bot id>:<35 characters>)
+SANDBOX_TELEGRAM_TOKEN = "7000000001:AAsandbox-rentflow-bot-token-0000000"  # noqa: S105
+SANDBOX_TELEGRAM_BOT = "rentflow_sandbox_bot"
+TELEGRAM_API_URL = "https://api.telegram.org"
+SANDBOX_TELEGRAM_PREFIX = "/sandbox/telegram"  # sandbox.mount serves the emulated Bot API here
 
 # Bitrix24 trust rules. The OAuth server is the only host that ever sees the client secret:
 # https://oauth.bitrix.info/ (EN settings/oauth/index.md, bitrix24/b24restdocs) or, for apps of
@@ -90,6 +97,11 @@ class Settings:
     admin_token: str = field(default="", repr=False)  # operator pages; open in the sandbox if ""
     onec_watch_dir: Path | None = None  # bank statements dropped in <dir>/<portal id>/
     statement_max_mb: int = 200  # bigger bank statement files are refused
+    # Telegram: the installation's bot (https://core.telegram.org/bots#how-do-i-create-a-bot)
+    telegram_enabled: bool = False
+    telegram_bot_token: str = field(default="", repr=False)
+    telegram_bot_username: str = ""  # the bot's @name, for https://t.me/<name>?start=<code>
+    telegram_api_url: str = ""  # "" = api.telegram.org (sandbox: the emulator)
     # the tenant cabinet's session cookie is Secure unless this says otherwise; None = Secure
     # except in the sandbox served over plain http (CABINET_COOKIE_SECURE=0/1 to force)
     cabinet_cookie_secure: bool | None = None
@@ -128,6 +140,22 @@ class Settings:
         return BITRIX24_OAUTH_TOKEN_URL
 
     @property
+    def telegram_api_base(self) -> str:
+        """Where Bot API calls go (they carry the token): a host chosen here, never by a call."""
+        if self.telegram_api_url:
+            return self.telegram_api_url.rstrip("/")
+        if self.sandbox:
+            return f"{self.public_base_url}{SANDBOX_TELEGRAM_PREFIX}"
+        return TELEGRAM_API_URL
+
+    @property
+    def telegram_webhook_secret(self) -> str:
+        """The ``secret_token`` given to setWebhook, derived from ``SECRET_KEY``: Telegram
+        sends it back in ``X-Telegram-Bot-Api-Secret-Token`` (bots/api#setwebhook)."""
+        key = f"{self.secret_key}|{self.telegram_bot_token}".encode()
+        return hmac.new(key, b"rentflow telegram webhook", hashlib.sha256).hexdigest()
+
+    @property
     def cabinet_secure_cookie(self) -> bool:
         """Whether the cabinet's session cookie carries ``Secure``."""
         if self.cabinet_cookie_secure is not None:
@@ -163,6 +191,7 @@ class Settings:
         )
         fernet_key = env.get("FERNET_KEY") or _persistent_fernet_key(var_dir / "fernet_key")
         storage = env.get("STORAGE_DIR")
+        telegram_token = sandbox_default("TELEGRAM_BOT_TOKEN", SANDBOX_TELEGRAM_TOKEN)
         templates = env.get("DOCUMENT_TEMPLATES_DIR")
         return cls(
             var_dir=var_dir,
@@ -204,6 +233,10 @@ class Settings:
             admin_token=env.get("ADMIN_TOKEN", ""),
             onec_watch_dir=Path(env["ONEC_WATCH_DIR"]) if env.get("ONEC_WATCH_DIR") else None,
             statement_max_mb=int(env.get("STATEMENT_MAX_MB", "200")),
+            telegram_enabled=_bool(env.get("TELEGRAM_ENABLED", "1" if telegram_token else "0")),
+            telegram_bot_token=telegram_token,
+            telegram_bot_username=sandbox_default("TELEGRAM_BOT_USERNAME", SANDBOX_TELEGRAM_BOT),
+            telegram_api_url=env.get("TELEGRAM_API_URL", ""),
             cabinet_cookie_secure=(
                 _bool(env["CABINET_COOKIE_SECURE"]) if env.get("CABINET_COOKIE_SECURE") else None
             ),
@@ -237,7 +270,7 @@ def production_problem(settings: Settings) -> str | None:
     when nothing does. The sandbox's credentials are public, so they count as missing."""
     if settings.sandbox:
         return None
-    required = (
+    required: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         ("BITRIX24_CLIENT_ID", settings.bitrix24_client_id, (SANDBOX_BITRIX24_CLIENT_ID,)),
         ("BITRIX24_CLIENT_SECRET", settings.bitrix24_client_secret,
          (SANDBOX_BITRIX24_CLIENT_SECRET,)),
@@ -246,6 +279,11 @@ def production_problem(settings: Settings) -> str | None:
         ("SECRET_KEY", settings.secret_key, SANDBOX_SECRET_KEYS),
         ("ADMIN_TOKEN", settings.admin_token, ()),
     )  # fmt: skip
+    if settings.telegram_enabled:  # the bot is optional; once enabled it needs its own
+        required += (
+            ("TELEGRAM_BOT_TOKEN", settings.telegram_bot_token, (SANDBOX_TELEGRAM_TOKEN,)),
+            ("TELEGRAM_BOT_USERNAME", settings.telegram_bot_username, (SANDBOX_TELEGRAM_BOT,)),
+        )
     for name, value, sandbox_values in required:
         if not value.strip():
             return f"{name} is not set (RENTFLOW_SANDBOX is off: production needs it)"

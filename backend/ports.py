@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from typing import IO, Protocol
 
 from backend.domain.bulk import Located
+from backend.domain.channels import Channel, Delivery, DeliveryOutcome
 from backend.domain.messages import Attachment, OutboxMessage
 
 
@@ -64,6 +65,40 @@ class Mailer(Protocol):
 
     def send(self, message: OutboxMessage, files: Sequence[tuple[Attachment, bytes]]) -> None: ...
     def close(self) -> None: ...
+
+
+class NotificationChannel(Protocol):
+    """One way a message reaches a person (email, Telegram): sends one outbox message with
+    its attachments and says how it went (``Delivery``), never raising for a refusal; may keep
+    a connection open until ``close()``."""
+
+    name: str
+
+    def send(
+        self, message: OutboxMessage, files: Sequence[tuple[Attachment, bytes]]
+    ) -> Delivery: ...
+    def close(self) -> None: ...
+
+
+class EmailChannel:
+    """Email as a notification channel: a ``Mailer`` (SMTP or .eml files) whose ``MailError``
+    becomes a delivery result."""
+
+    name = Channel.EMAIL.value
+
+    def __init__(self, mailer: Mailer) -> None:
+        self.mailer = mailer
+
+    def send(self, message: OutboxMessage, files: Sequence[tuple[Attachment, bytes]]) -> Delivery:
+        try:
+            self.mailer.send(message, files)
+        except MailError as err:
+            outcome = DeliveryOutcome.FAILED if err.permanent else DeliveryOutcome.RETRY
+            return Delivery(outcome, str(err))
+        return Delivery(DeliveryOutcome.SENT)
+
+    def close(self) -> None:
+        self.mailer.close()
 
 
 class SourceUnavailable(Exception):
@@ -135,6 +170,14 @@ class Tasks(Protocol):
 
     def deliver_outbox(self) -> None:
         """Send the outbox messages that are due (a sign-in code, at once)."""
+        ...
+
+    def request_task(self, portal_id: int, request_id: int) -> None:
+        """A tenant filed a request: create its task on the lease's deal in the CRM."""
+        ...
+
+    def request_task_changed(self, portal_id: int, task_id: str) -> None:
+        """A request's CRM task changed (Bitrix24 ONTASKUPDATE): read it back."""
         ...
 
 

@@ -21,13 +21,15 @@ PAYMENT_NEWS = "jobs.tasks.crm_payment_news"
 BILLING_RUN = "jobs.tasks.billing_run"
 BILLING_RUN_PORTAL = "jobs.tasks.billing_run_portal"
 IMPORT_PORTAL = "jobs.bulk_tasks.import_portal"
+REQUEST_TASK = "jobs.channel_tasks.push_request_task"
+REQUEST_TASK_CHANGED = "jobs.channel_tasks.request_task_changed"
 CONTACTS_CHANGED = "jobs.cabinet_tasks.cabinet_contacts_to_crm"
 DELIVER_OUTBOX = "jobs.tasks.deliver_outbox"
 CRM_NAMES = (DEAL_CHANGED, ROBOT_FIRED, DEAL_ACTION, DOCUMENT_ISSUED, LEASE_EVENT)
 # in ``Tasks`` order
 NAMES = (
     *CRM_NAMES, BILLING_RUN, BILLING_RUN_PORTAL, IMPORT_PORTAL, PAYMENT_NEWS, CONTACTS_CHANGED,
-    DELIVER_OUTBOX,
+    DELIVER_OUTBOX, REQUEST_TASK, REQUEST_TASK_CHANGED,
 )  # fmt: skip
 
 
@@ -69,3 +71,9 @@ class QueuedTasks:
 
     def deliver_outbox(self) -> None:
         self._send(DELIVER_OUTBOX)
+
+    def request_task(self, portal_id: int, request_id: int) -> None:
+        self._send(REQUEST_TASK, portal_id, request_id)
+
+    def request_task_changed(self, portal_id: int, task_id: str) -> None:
+        self._send(REQUEST_TASK_CHANGED, portal_id, task_id)

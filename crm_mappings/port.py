@@ -99,6 +99,23 @@ class CrmTask:
     deadline: datetime
 
 
+class CrmTaskStatus(StrEnum):
+    OPEN = "open"  # not started (Bitrix24 1/2/6, amoCRM not completed)
+    IN_PROGRESS = "in_progress"  # Bitrix24 3 (in progress) and 4 (awaiting the creator's check)
+    COMPLETED = "completed"  # Bitrix24 5, amoCRM ``is_completed``
+    DECLINED = "declined"  # Bitrix24 7
+
+
+@dataclass(frozen=True)
+class CrmTaskState:
+    """A task as the CRM holds it now; ``result`` is what its closer wrote (Bitrix24 task
+    result, amoCRM ``result.text``)."""
+
+    task_id: str
+    status: CrmTaskStatus
+    result: str = ""
+
+
 @dataclass(frozen=True)
 class NewDeal:
     """A deal to create, e.g. the billing deal of one period (seed 001)."""
@@ -197,6 +214,14 @@ class CrmPort(Protocol):
 
     def create_deal(self, deal: NewDeal) -> str:
         """Create a deal and return its id."""
+        ...
+
+    def create_task(self, task: CrmTask) -> str:
+        """Create one task on the deal for its user and return the task's id (to follow it)."""
+        ...
+
+    def task_states(self, task_ids: Sequence[str]) -> list[CrmTaskState]:
+        """The state of each task that still exists (a deleted one is left out)."""
         ...
 
     def update_party(self, update: PartyUpdate) -> None:

@@ -19,7 +19,7 @@ def make_celery(settings: Settings) -> Celery:
     app = Celery(
         "rentflow",
         broker=kombu_url(settings.celery_broker_url),
-        include=["jobs.tasks", "jobs.bulk_tasks", "jobs.cabinet_tasks"],
+        include=["jobs.tasks", "jobs.bulk_tasks", "jobs.cabinet_tasks", "jobs.channel_tasks"],
     )
     app.conf.update(
         task_serializer="json",

@@ -31,6 +31,11 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
             "task": "jobs.tasks.bitrix24_resync",
             "schedule": settings.bitrix24_resync_minutes * 60.0,
         }
+    # tenant requests' CRM tasks: amoCRM is polled, a lost Bitrix24 ONTASKUPDATE caught up
+    schedule["sync-request-tasks"] = {
+        "task": "jobs.channel_tasks.sync_request_tasks",
+        "schedule": 600.0,
+    }
     schedule["poll-onec-payments"] = {"task": "jobs.tasks.poll_onec_all", "schedule": 900.0}
     # scheduled XML imports (seed 002): each portal's cron is checked every minute
     schedule["import-due"] = {"task": "jobs.bulk_tasks.import_due", "schedule": 60.0}

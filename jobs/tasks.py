@@ -58,6 +58,7 @@ def deliver_outbox() -> None:
         on_sent=lambda work, message: documents_mailed(
             work, built.clock, message, built.queue_lease_event
         ),
+        channels=built.notification_channels(),
     )
     if report.more:  # a billing day's mail: go on at once rather than at the next beat
         deliver_outbox.delay()

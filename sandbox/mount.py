@@ -10,7 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from backend.config import SANDBOX_AMOCRM_PREFIX, SANDBOX_BITRIX24_PREFIX, Settings
+from backend.config import (
+    SANDBOX_AMOCRM_PREFIX,
+    SANDBOX_BITRIX24_PREFIX,
+    SANDBOX_TELEGRAM_PREFIX,
+    Settings,
+)
 
 WsgiApp = Callable[..., Any]
 
@@ -72,4 +77,21 @@ def sandbox_apps(settings: Settings, *, remember: bool = True) -> list[SandboxAp
             SANDBOX_BITRIX24_PREFIX,
             bitrix24_emulator(b24, saved=state_file("bitrix24")),
         ),
+        *([telegram_app(settings)] if settings.telegram_bot_token else []),
     ]
+
+
+def telegram_app(settings: Settings) -> SandboxApp:
+    """The emulated bot, its webhook already set to rentflow (as an operator would with
+    ``setWebhook``), so a tenant who presses Start is linked at once."""
+    from sandbox.telegram.app import create_emulator
+    from sandbox.telegram.state import BotState
+
+    bot = BotState(
+        token=settings.telegram_bot_token,
+        username=settings.telegram_bot_username,
+        allowed_origin=settings.public_base_url,
+        webhook_url=f"{settings.public_base_url}/telegram/webhook",
+        webhook_secret=settings.telegram_webhook_secret,
+    )
+    return SandboxApp("telegram", "Telegram bot", SANDBOX_TELEGRAM_PREFIX, create_emulator(bot))

@@ -17,6 +17,7 @@ from backend.cli import (
     onec,
     payments,
     runtime,
+    telegram,
     widget,
 )
 from documents.cli import documents
@@ -77,3 +78,4 @@ main.add_command(bulk.import_)
 main.add_command(bulk.export)
 main.add_command(bulk.feeds)
 main.add_command(bulk.api_keys)
+main.add_command(telegram.telegram)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from backend.db.api_keys import ApiKeyRepository
 from backend.db.audit_repo import AuditRepository
 from backend.db.cabinet_repo import CabinetRepository
+from backend.db.channels_repo import ChannelRepository
 from backend.db.crypto import TokenCipher
 from backend.db.documents_repo import DocumentRepository
 from backend.db.estate import EstateRepository
@@ -28,6 +29,7 @@ from backend.db.parties_repo import PartyRepository
 from backend.db.payments_repo import PaymentRepository
 from backend.db.portal_cache import PortalCache
 from backend.db.portals_repo import PortalRepository
+from backend.db.requests_repo import AnnouncementRepository, RequestRepository
 from backend.db.runs_repo import BillingRunRepository
 from backend.db.schedule_repo import ScheduleRepository
 from backend.db.tenant_book import TenantBookRepository
@@ -63,6 +65,7 @@ class SqlUnitOfWork:
         self.runs = BillingRunRepository(self.session, self.portal_id)
         self.links = DocumentLinkRepository(self.session)
         self.api_keys = ApiKeyRepository(self.session)
+        self.channels = ChannelRepository(self.session)
         self.cabinet = CabinetRepository(self.session)  # the tenant cabinet: across portals
         if self.portal_id is not None:
             pid = self.portal_id
@@ -79,6 +82,8 @@ class SqlUnitOfWork:
             self.import_runs = ImportRunRepository(self.session, pid)
             self.pages = PageRepository(self.session, pid)
             self.feed_versions = FeedVersionRepository(self.session, pid)
+            self.tenant_requests = RequestRepository(self.session, pid)
+            self.announcements = AnnouncementRepository(self.session, pid)
         return self
 
     @property
@@ -104,6 +109,8 @@ class SqlUnitOfWork:
             "import_runs",
             "pages",
             "feed_versions",
+            "tenant_requests",
+            "announcements",
         }:
             raise NotFound(f"the {name} repository needs a portal-scoped unit of work")
         raise AttributeError(name)

@@ -21,6 +21,7 @@ from backend.domain.links import DocumentLink
 from backend.domain.messages import Attachment, OutboxMessage
 from backend.ports import Clock
 from backend.services.billing_ports import BillingPorts
+from backend.services.channels import queue_for_tenant
 from backend.services.lease_events import EventQueue, record_lease_events
 from backend.services.mail_templates import fill_template, tenant_template
 from backend.services.ru_text import rub
@@ -48,7 +49,8 @@ def queue_tenant_mail(ports: BillingPorts, portal_id: int) -> int:
             if not lease.tenant.emails:
                 continue
             message = tenant_message(uow, ports, portal_id, lease, documents, links)
-            if uow.outbox.add(message, ports.clock.now()):
+            # by email, and by Telegram where the tenant linked a chat and wants it
+            if queue_for_tenant(uow, ports.clock, message, lease.tenant.id):
                 queued += 1
             for document in documents:
                 if document.id is not None:

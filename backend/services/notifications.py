@@ -38,6 +38,7 @@ from backend.domain.reminders import (
 )
 from backend.domain.status import SIGNED_STATES
 from backend.ports import Clock
+from backend.services.channels import queue_for_tenant
 from backend.services.lease_events import EventQueue, record_lease_events
 from backend.services.ledger import payments_by_invoice
 from backend.services.ru_text import rub
@@ -190,7 +191,10 @@ def _queue(
             reply_to=lease.landlord.email if tenant else "",
             portal_id=portal_id,
         )
-        queued += uow.outbox.add(message, clock.now())
+        if tenant:  # by the channels the tenant chose for the reminder's topic
+            queued += queue_for_tenant(uow, clock, message, lease.tenant.id)
+        else:
+            queued += uow.outbox.add(message, clock.now())
     return queued
 
 

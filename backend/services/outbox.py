@@ -6,18 +6,34 @@ expire and the message is tried again. Messages are claimed a batch at a time an
 over one SMTP connection; each is recorded as sent (with its effects) in one transaction.
 Temporary failures back off for more than 24 hours before the message is given up (DESIGN
 "Notifications").
+
+Each row goes by its ``channel``: email through the mailer, other channels (Telegram) through
+the ones given; a channel's copy is its own row (``domain.channels.channel_key``), so a
+message goes once per channel. A row its channel refuses for good (a blocked bot, a channel
+not configured) falls back to email in the transaction that records the failure
+(``channels.fall_back_to_email``).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from backend.domain.channels import Channel, Delivery, DeliveryOutcome
 from backend.domain.errors import stored_id
 from backend.domain.messages import Attachment, OutboxMessage
-from backend.ports import Clock, DocumentStorage, FileMissing, Mailer, MailError
+from backend.ports import (
+    Clock,
+    DocumentStorage,
+    EmailChannel,
+    FileMissing,
+    Mailer,
+    MailError,
+    NotificationChannel,
+)
+from backend.services.channels import fall_back_to_email
 from backend.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 # Waits after the 1st, 2nd, ... failed attempt: 27.9 hours in all, then the message fails.
@@ -50,15 +66,18 @@ def deliver_due(
     limit: int = 100,
     on_sent: SentHook | None = None,
     max_messages: int = 5000,
+    channels: Mapping[str, NotificationChannel] | None = None,
 ) -> DeliveryReport:
     """Send every message that is due, in batches of ``limit`` claimed in one transaction
     each, over one mailer connection; record each result as soon as it is known, so a worker
     killed mid-batch leaves at most the message in flight sent but unrecorded.
 
     ``on_sent(work, message)`` runs in the transaction that records a message as sent (its
-    documents become "sent"); should it fail, the message is still recorded as sent. Stops
-    after ``max_messages`` with ``more`` set, for the caller to queue the rest."""
+    documents become "sent"); should it fail, the message is still recorded as sent. It runs
+    for email rows only: the other channels' copies of a message repeat what email says.
+    Stops after ``max_messages`` with ``more`` set, for the caller to queue the rest."""
     report = DeliveryReport()
+    ways = {Channel.EMAIL.value: EmailChannel(mailer), **(channels or {})}
     try:
         while (done := len(report.sent) + len(report.retrying) + len(report.failed)) < max_messages:
             until, wanted = clock.now() + CLAIM, min(limit, max_messages - done)
@@ -70,19 +89,20 @@ def deliver_due(
                     _release(uow, clock, batch[n:], until)
                     report.more = True
                     return report
-                _deliver(uow, clock, mailer, files, message, on_sent, report)
+                _deliver(uow, clock, ways, files, message, on_sent, report)
             if len(batch) < wanted:  # nothing more is due
                 return report
         report.more = True
         return report
     finally:
-        mailer.close()
+        for channel in ways.values():
+            channel.close()
 
 
 def _deliver(
     uow: UnitOfWorkFactory,
     clock: Clock,
-    mailer: Mailer,
+    ways: Mapping[str, NotificationChannel],
     files: DocumentStorage,
     message: OutboxMessage,
     on_sent: SentHook | None,
@@ -90,23 +110,25 @@ def _deliver(
 ) -> None:
     """Send one claimed message (its attempts already count this one) and record the result."""
     message_id = stored_id(message.id, "outbox message")  # claimed rows are stored ones
+    channel = ways.get(message.channel)
     try:
         attached = [(a, _read(files, a)) for a in message.attachments]
-        mailer.send(message, attached)
     except MailError as err:
-        delay = None if err.permanent else retry_delay(message.attempts)
-        with uow(None) as work:
-            work.outbox.mark_failed(
-                message_id, str(err), None if delay is None else clock.now() + delay
-            )
-            work.commit()
-        (report.failed if delay is None else report.retrying).append(message_id)
+        result = Delivery(DeliveryOutcome.FAILED, str(err))
+    else:
+        result = (
+            channel.send(message, attached)
+            if channel is not None
+            else Delivery(DeliveryOutcome.FAILED, f"the {message.channel} channel is not set up")
+        )
+    if not result.sent:
+        _failed(uow, clock, message, result, report)
         return
     sent_at = clock.now()
     try:
         with uow(message.portal_id) as work:
             work.outbox.mark_sent(message_id, sent_at)
-            if on_sent is not None:
+            if on_sent is not None and message.channel == Channel.EMAIL.value:
                 on_sent(work, message)
             work.commit()
     # whatever the hook raised, the message went out: record that, never send it again
@@ -116,6 +138,35 @@ def _deliver(
             work.outbox.mark_sent(message_id, sent_at)
             work.commit()
     report.sent.append(message_id)
+
+
+def _failed(
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    message: OutboxMessage,
+    result: Delivery,
+    report: DeliveryReport,
+) -> None:
+    """Record a failed attempt: retried later (after the channel's ``retry_after`` at the
+    earliest), or given up: a copy of another channel then falls back to email."""
+    message_id = stored_id(message.id, "outbox message")
+    delay = retry_delay(message.attempts) if result.outcome is DeliveryOutcome.RETRY else None
+    if delay is not None and result.retry_after is not None:
+        delay = max(delay, result.retry_after)
+    retry_at = None if delay is None else clock.now() + delay
+    try:
+        with uow(message.portal_id if delay is None else None) as work:
+            work.outbox.mark_failed(message_id, result.detail, retry_at)
+            if delay is None:
+                fall_back_to_email(work, clock, message, result)
+            work.commit()
+    # whatever the fallback raised, the failure is recorded: never send this row again
+    except Exception:
+        log.exception("message %s failed and its fallback could not be queued", message_id)
+        with uow(None) as work:
+            work.outbox.mark_failed(message_id, result.detail, retry_at)
+            work.commit()
+    (report.failed if delay is None else report.retrying).append(message_id)
 
 
 def _release(

@@ -21,6 +21,7 @@ from backend.domain.money import Money
 from backend.domain.parties import LandlordEntity, Person, Premises, Tenant
 from backend.domain.payments import Allocation, AllocationEntry, Payment
 from backend.domain.portal import Portal
+from backend.services.channel_ports import AnnouncementRepo, ChannelRepo, RequestRepo
 
 
 class PortalRepo(Protocol):
@@ -299,6 +300,12 @@ class UnitOfWork(Protocol):
     def runs(self) -> BillingRunRepo: ...
     @property
     def secrets(self) -> SecretBox: ...
+    @property
+    def channels(self) -> ChannelRepo: ...
+    @property
+    def tenant_requests(self) -> RequestRepo: ...
+    @property
+    def announcements(self) -> AnnouncementRepo: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -55,5 +55,10 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     app.register_blueprint(feeds.bp)
     app.register_blueprint(api_v1.bp)
+
+    from backend.web import request_files, telegram
+
+    app.register_blueprint(telegram.bp)
+    app.register_blueprint(request_files.bp)
     app.register_blueprint(cabinet.bp)
     return app

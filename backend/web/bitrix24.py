@@ -154,6 +154,10 @@ def events() -> ResponseReturnValue:
         installation.uninstall(c.install_ports(), flows.KIND, portal.external_id)
     elif event in {"ONCRMDEALUPDATE", "ONCRMDEALADD"} and deal_id and portal.active:
         c.tasks.deal_changed(pid, deal_id)
+    elif event == "ONTASKUPDATE" and portal.active:  # a request's task: read back by its id
+        task_id = str(((form.get("data") or {}).get("FIELDS_AFTER") or {}).get("ID", ""))
+        if task_id.isdigit():
+            c.tasks.request_task_changed(pid, task_id)
     else:
         log.info("bitrix24 portal %s: %s %s ignored", portal.external_id, event, deal_id)
     return {"ok": True}

@@ -9,11 +9,18 @@ Payloads (API v4):
   (https://www.amocrm.ru/developers/content/crm_platform/leads_pipelines);
 - notes: POST /api/v4/leads/notes with ``note_type: "common"``
   (https://www.amocrm.ru/developers/content/crm_platform/events-and-notes);
-- tasks: POST /api/v4/tasks with ``entity_type: "leads"`` and ``complete_till``
+- tasks: POST /api/v4/tasks with ``entity_type: "leads"`` and ``complete_till``, answered
+  with ``_embedded.tasks[].id``; GET /api/v4/tasks with ``filter[id][]`` (up to 250 a page)
+  gives ``is_completed`` and ``result.text``
   (https://www.amocrm.ru/developers/content/crm_platform/tasks-api);
 - users: GET /api/v4/users, ``page``/``limit`` (≤ 250), ``_embedded.users`` with ``name``,
   ``email`` and ``rights.is_active``
   (https://www.amocrm.ru/developers/content/crm_platform/users-api).
+
+Whether a request's task is closed is polled, not pushed: amoCRM's webhooks are about leads,
+contacts and companies as rentflow subscribes to them, and a poll of every open task of an
+account is one GET per 250 tasks, the same sweep that catches a Bitrix24 event never
+delivered (Bitrix24 does not redeliver events).
 """
 
 from __future__ import annotations
@@ -30,6 +37,8 @@ from crm_mappings.port import (
     CrmKind,
     CrmNotFound,
     CrmTask,
+    CrmTaskState,
+    CrmTaskStatus,
     CrmUser,
     Deal,
     DealComment,
@@ -252,23 +261,29 @@ class AmoCrm:
             self.client.request("POST", "/api/v4/leads/notes", json=list(chunk))
 
     def add_tasks(self, tasks: Sequence[CrmTask]) -> None:
-        bodies = [
-            {
-                "text": f"{t.title}\n{t.text}".strip(),
-                "complete_till": int(t.deadline.timestamp()),
-                "entity_id": int(t.deal_id),
-                "entity_type": "leads",
-                "task_type_id": 1,  # "Связаться"
-                **(
-                    {"responsible_user_id": int(t.responsible_user_id)}
-                    if t.responsible_user_id
-                    else {}
-                ),
-            }
-            for t in tasks
-        ]
+        bodies = [_task_body(t) for t in tasks]
         for chunk in _chunks(bodies):
             self.client.request("POST", "/api/v4/tasks", json=list(chunk))
+
+    def create_task(self, task: CrmTask) -> str:
+        answer = self.client.request("POST", "/api/v4/tasks", json=[_task_body(task)])
+        return str(answer["_embedded"]["tasks"][0]["id"])
+
+    def task_states(self, task_ids: Sequence[str]) -> list[CrmTaskState]:
+        states = []
+        for chunk in _chunks(list(task_ids), 250):
+            params = {"filter[id][]": [int(t) for t in chunk], "limit": 250}
+            answer = self.client.request("GET", "/api/v4/tasks", params=params)
+            for raw in (answer or {}).get("_embedded", {}).get("tasks", []):
+                done = bool(raw.get("is_completed"))
+                states.append(
+                    CrmTaskState(
+                        task_id=str(raw["id"]),
+                        status=CrmTaskStatus.COMPLETED if done else CrmTaskStatus.OPEN,
+                        result=str((raw.get("result") or {}).get("text", "")),
+                    )
+                )
+        return states
 
     def update_party(self, update: PartyUpdate) -> None:
         """``PATCH /api/v4/companies/{id}`` or ``/api/v4/contacts/{id}``
@@ -291,6 +306,19 @@ class AmoCrm:
             body["responsible_user_id"] = int(deal.responsible_user_id)
         answer = self.client.request("POST", "/api/v4/leads", json=[body])
         return str(answer["_embedded"]["leads"][0]["id"])
+
+
+def _task_body(task: CrmTask) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "text": f"{task.title}\n{task.text}".strip(),
+        "complete_till": int(task.deadline.timestamp()),
+        "entity_id": int(task.deal_id),
+        "entity_type": "leads",
+        "task_type_id": 1,  # "Связаться"
+    }
+    if task.responsible_user_id:
+        body["responsible_user_id"] = int(task.responsible_user_id)
+    return body
 
 
 def _party_body(update: PartyUpdate) -> dict[str, Any]:

@@ -4,7 +4,11 @@ Pages (EN apidocs.bitrix24.com): api-reference/crm/universal/crm-item-{get,add,u
 (``useOriginalUfNames=Y`` keeps ``UF_CRM_*`` names), crm/universal/category/crm-category-list,
 crm/status/crm-status-list (``DEAL_STAGE`` / ``DEAL_STAGE_{id}``, ``EXTRA.SEMANTICS``),
 crm/timeline/comments/crm-timeline-comment-add (lowercase ``fields``), tasks/tasks-task-add
-(``UF_CRM_TASK: ["D_<id>"]`` ties a task to a deal), settings/how-to-call-rest-api/batch,
+(``UF_CRM_TASK: ["D_<id>"]`` ties a task to a deal; the answer is ``{"task": {"id": ...}}``),
+tasks/tasks-task-get (``{"task": {"id", "status"}}``, ``[]`` for a task gone or hidden;
+STATUS 2 pending, 3 in progress, 4 awaiting control, 5 completed, 6 deferred, 7 declined:
+tasks/fields), tasks/result/tasks-task-result-list (the results marked on a task, newest
+first, ``text``), settings/how-to-call-rest-api/batch,
 user/user-get (``FILTER: {ACTIVE: true}``, 50 a page; ``EMAIL`` only with the ``user`` or
 ``user_basic`` scope, user/index "user_brief ... without contact details"),
 crm/companies/crm-company-get and crm/contacts/crm-contact-get (``TITLE``, ``NAME``,
@@ -25,6 +29,8 @@ from crm_mappings.port import (
     CrmError,
     CrmKind,
     CrmTask,
+    CrmTaskState,
+    CrmTaskStatus,
     CrmUser,
     Deal,
     DealComment,
@@ -64,6 +70,18 @@ FIELD_TYPES: Mapping[LeaseField, str] = {
     LeaseField.DEBT: "double",
 }
 _SEMANTICS = {"success": StageSemantics.SUCCESS, "failure": StageSemantics.FAILURE}
+_TASK_STATUS = {
+    "3": CrmTaskStatus.IN_PROGRESS, "4": CrmTaskStatus.IN_PROGRESS,
+    "5": CrmTaskStatus.COMPLETED, "7": CrmTaskStatus.DECLINED,
+}  # fmt: skip
+
+
+def _task_fields(task: CrmTask) -> dict[str, Any]:
+    return {
+        "TITLE": task.title, "DESCRIPTION": task.text,
+        "RESPONSIBLE_ID": task.responsible_user_id,
+        "DEADLINE": task.deadline.isoformat(), "UF_CRM_TASK": [f"D_{task.deal_id}"],
+    }  # fmt: skip
 
 
 def stage_entity(category_id: str) -> str:
@@ -180,15 +198,34 @@ class Bitrix24Adapter:
 
     def add_tasks(self, tasks: Sequence[CrmTask]) -> None:
         self._write(
-            [
-                (f"t{i}", "tasks.task.add", {"fields": {
-                    "TITLE": t.title, "DESCRIPTION": t.text,
-                    "RESPONSIBLE_ID": t.responsible_user_id,
-                    "DEADLINE": t.deadline.isoformat(), "UF_CRM_TASK": [f"D_{t.deal_id}"],
-                }})
-                for i, t in enumerate(tasks)
-            ]
-        )  # fmt: skip
+            [(f"t{i}", "tasks.task.add", {"fields": _task_fields(t)}) for i, t in enumerate(tasks)]
+        )
+
+    def create_task(self, task: CrmTask) -> str:
+        answer = self.client.call("tasks.task.add", {"fields": _task_fields(task)})
+        return str(answer.result["task"]["id"])
+
+    def task_states(self, task_ids: Sequence[str]) -> list[CrmTaskState]:
+        commands: list[tuple[str, str, Mapping[str, Any]]] = []
+        for n, task_id in enumerate(task_ids):
+            commands.append((f"g{n}", "tasks.task.get", {"taskId": task_id,
+                             "select": ["ID", "STATUS"]}))  # fmt: skip
+            commands.append((f"r{n}", "tasks.task.result.list", {"taskId": task_id}))
+        answer = self.client.batch_all(commands)
+        states = []
+        for n, task_id in enumerate(task_ids):
+            task = (answer.results.get(f"g{n}") or {}).get("task") if answer.results else None
+            if not task:  # deleted, or no longer visible to the app's user
+                continue
+            results = answer.results.get(f"r{n}") or []
+            states.append(
+                CrmTaskState(
+                    task_id=str(task_id),
+                    status=_TASK_STATUS.get(str(task.get("status")), CrmTaskStatus.OPEN),
+                    result=str(results[0].get("text", "")) if results else "",
+                )
+            )
+        return states
 
     def create_deal(self, deal: NewDeal) -> str:
         fields: dict[str, Any] = {"title": deal.title, "categoryId": deal.pipeline_id}

@@ -20,6 +20,7 @@ from crm_mappings.port import CrmError, LeaseField
 # ONAPPUPDATE replaces the application_token (api-reference/common/events/on-app-update)
 EVENTS = (
     "ONCRMDEALADD", "ONCRMDEALUPDATE", "ONCRMDEALDELETE", "ONAPPUNINSTALL", "ONAPPUPDATE",
+    "ONTASKUPDATE",  # a tenant request's task closed (tasks/events-tasks/on-task-update)
 )  # fmt: skip
 DEAL_TAB = "CRM_DEAL_DETAIL_TAB"
 APP_URI = "REST_APP_URI"  # the app opened by a link (widgets/universal/app-url)

@@ -16,13 +16,15 @@ from types import ModuleType
 
 from flask import Flask, Response, request
 
-from sandbox.amocrm import api_account, api_leads, oauth, pages, parties, widget_host
+from sandbox.amocrm import api_account, api_leads, oauth, pages, parties, tasks, widget_host
 from sandbox.amocrm.common import account, problem
 from sandbox.amocrm.saved import keep_saved
 from sandbox.amocrm.state import AmoAccount
 from sandbox.persist import StateFile
 
-MODULES: tuple[ModuleType, ...] = (api_account, api_leads, oauth, pages, parties, widget_host)
+MODULES: tuple[ModuleType, ...] = (
+    api_account, api_leads, oauth, pages, parties, tasks, widget_host,
+)  # fmt: skip
 
 
 def create_emulator(acc: AmoAccount | None = None, *, saved: StateFile | None = None) -> Flask:

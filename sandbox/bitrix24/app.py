@@ -19,13 +19,20 @@ from flask import Blueprint, Flask, current_app, jsonify, redirect, request, url
 from flask.typing import ResponseReturnValue
 
 from crm_mappings.bitrix24 import phpquery
-from sandbox.bitrix24 import crm_methods, party_edits, party_methods, portal_actions
+from sandbox.bitrix24 import (
+    crm_methods,
+    party_edits,
+    party_methods,
+    portal_actions,
+    task_methods,
+)
 from sandbox.bitrix24.methods import METHODS, Page, RestError, check_scope
 from sandbox.bitrix24.saved import keep_saved
 from sandbox.bitrix24.state import PortalState
 from sandbox.persist import StateFile
 
-_REGISTERED = (crm_methods.__name__, party_methods.__name__, party_edits.__name__)  # @method
+# imported for their @method registrations (and the task pages)
+_REGISTERED = tuple(m.__name__ for m in (crm_methods, party_methods, party_edits, task_methods))
 MAX_BATCH = 50
 _REF = re.compile(r"\$result\[([^\]]+)\]((?:\[[^\]]*\])*)")
 

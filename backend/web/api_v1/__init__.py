@@ -8,11 +8,19 @@ import json
 from flask import Response, render_template
 from flask.typing import ResponseReturnValue
 
-from backend.web.api_v1 import import_routes, lease_routes, register_routes, scan_routes
+from backend.web.api_v1 import (
+    channel_routes,
+    import_routes,
+    lease_routes,
+    register_routes,
+    scan_routes,
+)
 from backend.web.api_v1.http import bp
 from backend.web.api_v1.spec import openapi
 
-__all__ = ["bp", "import_routes", "lease_routes", "register_routes", "scan_routes"]
+__all__ = [
+    "bp", "channel_routes", "import_routes", "lease_routes", "register_routes", "scan_routes",
+]  # fmt: skip
 
 
 @bp.get("/openapi.json")

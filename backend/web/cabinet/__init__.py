@@ -45,6 +45,9 @@ PAGES = (
     "backend.web.cabinet.leases",
     "backend.web.cabinet.files",
     "backend.web.cabinet.contacts",
+    "backend.web.cabinet.requests",
+    "backend.web.cabinet.announcements",
+    "backend.web.cabinet.notifications",
 )
 
 for _page in PAGES:

@@ -84,6 +84,7 @@ def test_install_binds_the_portal_once_and_reinstall_duplicates_nothing(world: W
     state = requests.get(f"{world.portal_url}_portal/state", timeout=30).json()
     assert sorted(e["event"] for e in state["events"]) == [
         "ONAPPUNINSTALL", "ONAPPUPDATE", "ONCRMDEALADD", "ONCRMDEALDELETE", "ONCRMDEALUPDATE",
+        "ONTASKUPDATE",
     ]  # fmt: skip
     # the deal tab, and the app by a link (the deal's lease link opens the lease card)
     assert [p["placement"] for p in state["placements"]] == ["CRM_DEAL_DETAIL_TAB", "REST_APP_URI"]

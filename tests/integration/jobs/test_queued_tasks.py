@@ -12,7 +12,7 @@ from backend.domain.errors import stored_id
 from backend.queued_tasks import NAMES, QueuedTasks
 from backend.services.portals import install_portal, uninstall_portal
 from crm_mappings.port import CrmAuthLost, CrmPort, Deal
-from jobs import cabinet_tasks, tasks
+from jobs import cabinet_tasks, channel_tasks, tasks
 from jobs.celery_app import make_celery
 from jobs.runtime import set_container
 from tests.fakes import FakeCrm
@@ -38,9 +38,14 @@ def test_each_method_queues_its_task_with_its_arguments() -> None:
     queue.payment_news(7, [(3, "Оплата № 5")])
     queue.contacts_changed(7, [3, 4])
     queue.deliver_outbox()
+    queue.request_task(7, 11)
+    queue.request_task_changed(7, "31")
     assert [call[0] for call in sent] == list(NAMES)
     registered = {
-        t.name: t for m in (tasks, cabinet_tasks) for t in vars(m).values() if hasattr(t, "delay")
+        t.name: t
+        for module in (tasks, cabinet_tasks, channel_tasks)
+        for t in vars(module).values()
+        if hasattr(t, "delay")
     }
     for name, *args in sent:
         if name in registered:  # jobs.bulk_tasks' import is checked by its own name above

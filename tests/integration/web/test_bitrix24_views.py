@@ -97,7 +97,7 @@ def test_install_stores_the_portal_and_calls_install_finish(setup: Setup) -> Non
     with setup.web.get("/bitrix24/static/vendor/b24jssdk/b24jssdk.min.js") as sdk:
         assert sdk.status_code == 200
     assert _portal_status(setup) is PortalStatus.ACTIVE
-    assert len(setup.portal.events) == 5
+    assert len(setup.portal.events) == 6
 
 
 def test_install_with_tokens_the_portal_does_not_know_is_refused(setup: Setup) -> None:
@@ -118,6 +118,24 @@ def test_a_deal_update_is_acknowledged_and_queued(setup: Setup) -> None:
 
     assert answer.status_code == 200
     assert setup.queued == [("jobs.tasks.crm_deal_changed", (portal.id, "759"))]
+
+
+def test_a_task_update_queues_the_read_back_of_its_request(setup: Setup) -> None:
+    setup.install()
+    with setup.container.uow() as uow:
+        portal = uow.portals.find("bitrix24", setup.portal.member_id)
+    assert portal is not None
+    form = {
+        "event": "ONTASKUPDATE", "data[FIELDS_BEFORE][ID]": "31", "data[FIELDS_AFTER][ID]": "31",
+        "ts": str(int(setup.container.clock.now().timestamp())),
+        "auth[member_id]": setup.portal.member_id,
+        "auth[application_token]": setup.portal.application_token,
+    }  # fmt: skip
+
+    assert setup.web.post("/bitrix24/events", data=form).status_code == 200
+    forged = {**form, "auth[application_token]": "guess"}
+    assert setup.web.post("/bitrix24/events", data=forged).status_code == 401
+    assert setup.queued == [("jobs.channel_tasks.request_task_changed", (portal.id, "31"))]
 
 
 def test_events_with_a_wrong_token_or_from_an_unknown_portal_get_401(setup: Setup) -> None:

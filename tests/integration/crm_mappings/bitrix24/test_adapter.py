@@ -109,10 +109,11 @@ def test_setup_binds_everything_once_and_reinstall_adds_nothing(
     first = setup_portal(client, URLS)
     second = setup_portal(client, URLS)
 
-    assert first == {"e": 5, "tab": 1, "f": 9, "r": 4}
+    assert first == {"e": 6, "tab": 1, "f": 9, "r": 4}
     assert second == {"e": 0, "tab": 0, "f": 0, "r": 0}
     assert sorted(e["event"] for e in portal.events) == [
         "ONAPPUNINSTALL", "ONAPPUPDATE", "ONCRMDEALADD", "ONCRMDEALDELETE", "ONCRMDEALUPDATE",
+        "ONTASKUPDATE",
     ]  # fmt: skip
     assert [p["placement"] for p in portal.placements] == ["CRM_DEAL_DETAIL_TAB"]
     assert len(portal.userfields) == 9

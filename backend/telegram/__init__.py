@@ -1,0 +1,1 @@
+"""Telegram: the Bot API client and the notification channel built on it."""

@@ -1,0 +1,189 @@
+"""Telegram end to end over real HTTP: rentflow and the Bot API emulator on one loopback port
+(as ``rentflow serve`` mounts them in the sandbox). A tenant links a chat with a one-time
+code; the next invoice reaches it with its PDFs, once, through a 429; a blocked bot falls
+back to email (the SMTP sink gets it)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+import requests
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+from backend.bootstrap import Container, bootstrap
+from backend.config import SANDBOX_TELEGRAM_BOT, SANDBOX_TELEGRAM_TOKEN, Settings
+from backend.domain.channels import Channel, Topic
+from backend.domain.lease import LeaseStatus
+from backend.mail.smtp import EmlDirMailer, SmtpMailer
+from backend.ports import FixedClock
+from backend.services import channels
+from backend.services.announcements import post_announcement
+from backend.services.billing import run_portal
+from backend.services.leases import register_lease
+from backend.services.outbox import deliver_due
+from backend.services.portals import install_portal
+from backend.telegram.channel import TelegramChannel
+from backend.telegram.client import TelegramClient
+from backend.web.app import create_app
+from sandbox.loopback import free_port, serve
+from sandbox.mount import telegram_app
+from tests import factories
+from tests.smtp_sink import smtp_sink
+
+JAN_27 = date(2026, 1, 27)  # February's invoice is issued
+USER = 5550042
+
+
+@dataclass
+class World:
+    container: Container
+    url: str
+    portal_id: int
+    tenant_id: int
+    waits: list[float]
+
+    @property
+    def bot(self) -> str:
+        return f"{self.url}/sandbox/telegram"
+
+    def channel(self) -> TelegramChannel:
+        settings = self.container.settings
+        client = TelegramClient(
+            settings.telegram_bot_token, base_url=settings.telegram_api_base,
+            sleep=self.waits.append,
+        )  # fmt: skip
+        return TelegramChannel(client)
+
+    def chat(self, user: int = USER) -> list[dict]:  # type: ignore[type-arg]
+        answer = requests.get(f"{self.bot}/_sandbox/chats/{user}", timeout=10)
+        return list(answer.json()["messages"]) if answer.ok else []
+
+    def press_start(self, code: str, user: int = USER) -> None:
+        answer = requests.post(
+            f"{self.bot}/_sandbox/users/{user}/messages",
+            json={"text": f"/start {code}", "username": "vasilek_buh"}, timeout=10,
+        )  # fmt: skip
+        assert answer.json()["webhook"] == 200
+
+
+@pytest.fixture
+def world(settings: Settings, clock: FixedClock, db_url: str) -> Iterator[World]:
+    if not db_url.startswith("sqlite"):
+        pytest.skip("runs once, on SQLite")
+    port = free_port()
+    sandboxed = replace(
+        settings, public_base_url=f"http://127.0.0.1:{port}", telegram_enabled=True,
+        telegram_bot_token=SANDBOX_TELEGRAM_TOKEN, telegram_bot_username=SANDBOX_TELEGRAM_BOT,
+    )  # fmt: skip
+    container = bootstrap(sandboxed, clock=clock, crm_factories={})
+    app = create_app(container=container)
+    bot = telegram_app(sandboxed)
+    with container.uow() as uow:
+        portal = install_portal(uow, clock, kind="bitrix24", external_id="tg-1")
+        uow.commit()
+    assert portal.id is not None
+    with container.uow(portal.id) as uow:
+        lease = factories.lease(status=LeaseStatus.SIGNED, auto_send=True)
+        tenant_id = register_lease(uow, clock, lease).tenant_id
+        uow.commit()
+    try:
+        with serve(DispatcherMiddleware(app, {bot.prefix: bot.app}), port=port) as url:
+            yield World(container, url, portal.id, tenant_id, [])
+    finally:
+        container.dispose()
+
+
+def _link(world: World) -> None:
+    c = world.container
+    link = channels.new_link_code(c.uow, c.clock, world.portal_id, [world.tenant_id], "bot")
+    world.press_start(link.code)
+
+
+def test_a_chat_links_with_its_code_once(world: World) -> None:
+    c = world.container
+    link = channels.new_link_code(
+        c.uow, c.clock, world.portal_id, [world.tenant_id], SANDBOX_TELEGRAM_BOT
+    )
+    assert link.url == f"https://t.me/{SANDBOX_TELEGRAM_BOT}?start={link.code}"
+    world.press_start(link.code)
+    assert "Готово" in world.chat()[-1]["text"]
+    world.press_start(link.code, user=USER + 1)  # the same code again, from someone else
+    assert "недействительна" in world.chat(USER + 1)[-1]["text"]
+    with c.uow(world.portal_id) as uow:
+        assert uow.channels.chat_of(world.portal_id, world.tenant_id) == str(USER)
+
+
+def test_the_webhook_refuses_an_update_without_the_secret(world: World) -> None:
+    c = world.container
+    link = channels.new_link_code(c.uow, c.clock, world.portal_id, [world.tenant_id], "bot")
+    update = {"update_id": 1, "message": {"message_id": 1, "chat": {"id": 1, "type": "private"},
+              "text": f"/start {link.code}"}}  # fmt: skip
+    for secret in ("", "wrong"):
+        answer = requests.post(
+            f"{world.url}/telegram/webhook", json=update,
+            headers={"X-Telegram-Bot-Api-Secret-Token": secret}, timeout=10,
+        )  # fmt: skip
+        assert answer.status_code == 403
+    with c.uow(world.portal_id) as uow:
+        assert uow.channels.chat_of(world.portal_id, world.tenant_id) is None
+
+
+def test_the_next_invoice_reaches_the_chat_with_its_pdfs_once_through_a_429(
+    world: World, tmp_path: Path
+) -> None:
+    c = world.container
+    _link(world)
+    run_portal(c.billing_ports(), world.portal_id, JAN_27)
+    requests.post(f"{world.bot}/_sandbox/throttle", json={"retry_after": 2}, timeout=10)
+    mailer = EmlDirMailer(tmp_path / "eml", "robot@rentflow.local")
+    for _ in range(2):  # the delivery task runs twice: nothing goes twice
+        deliver_due(c.uow, c.clock, mailer, c.document_storage(),
+                    channels={"telegram": world.channel()})  # fmt: skip
+    received = world.chat()[1:]  # after "Готово"
+    texts = [m["text"] for m in received if "text" in m]
+    documents = [m["document"] for m in received if "document" in m]
+    assert len(texts) == 1
+    assert "Документы по договору" in texts[0]
+    assert sorted(d["file_name"] for d in documents) == [
+        "Счет на оплату с QR-кодом № 1 от 27.01.2026.pdf",
+        "Счет на оплату № 1 от 27.01.2026.pdf",
+    ]
+    for document in documents:
+        data = requests.get(f"{world.bot}/_sandbox/files/{document['file_id']}", timeout=10)
+        assert data.content.startswith(b"%PDF")
+    assert world.waits == [2.0]  # the 429's retry_after, waited out once
+    assert len(list((tmp_path / "eml").glob("*.eml"))) == 2  # the tenant's email and summary
+
+
+def test_a_blocked_bot_falls_back_to_email(world: World) -> None:
+    c = world.container
+    _link(world)
+    channels.save_preferences(
+        c.uow,
+        c.clock,
+        world.portal_id,
+        [world.tenant_id],
+        {Topic.ANNOUNCEMENTS: {Channel.TELEGRAM}},
+    )
+    requests.post(f"{world.bot}/_sandbox/users/{USER}/block", timeout=10)
+    post_announcement(
+        c.uow, c.clock, world.portal_id, date(2026, 2, 1), "Отключение воды",
+        "3 февраля с 10:00 до 14:00 в здании не будет воды.", tenant_id=world.tenant_id,
+    )  # fmt: skip
+    with smtp_sink() as (sink, port):
+        mailer = SmtpMailer(f"smtp://127.0.0.1:{port}", "robot@rentflow.local")
+        first = deliver_due(c.uow, c.clock, mailer, c.document_storage(),
+                            channels={"telegram": world.channel()})  # fmt: skip
+        deliver_due(c.uow, c.clock, mailer, c.document_storage(),
+                    channels={"telegram": world.channel()})  # fmt: skip
+    assert len(first.failed) == 1  # the Telegram copy: blocked
+    (mail,) = [m for m in sink.messages if "воды" in str(m["Subject"])]
+    assert sorted(mail["To"].split(", ")) == ["buh@vasilek.example", "director@vasilek.example"]
+    assert all("воды" not in m.get("text", "") for m in world.chat())
+    with c.uow(world.portal_id) as uow:
+        state = channels.channel_state(uow, world.portal_id, world.tenant_id)
+    assert state.telegram_blocked

@@ -1,0 +1,217 @@
+"""A tenant's request becomes a task on its lease's deal in the CRM (both emulators over real
+HTTP), and the task's closing there brings "done" and the manager's answer back."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import requests
+
+from backend.bootstrap import Container
+from backend.domain.lease import LeaseStatus
+from backend.domain.tenant_requests import InvalidRequest, RequestStatus
+from backend.ports import FixedClock
+from backend.services import tenant_requests as svc
+from backend.services.leases import register_lease
+from backend.services.portals import install_portal
+from backend.web.app import create_app
+from crm_mappings.amocrm.adapter import AmoCrm
+from crm_mappings.amocrm.client import AmoClient, exchange_code, tokens_from_grant
+from crm_mappings.amocrm.hosts import AccountHosts
+from crm_mappings.bitrix24.adapter import Bitrix24Adapter
+from crm_mappings.bitrix24.client import Bitrix24Client
+from crm_mappings.port import CrmError, CrmPort
+from crm_mappings.ratelimit import LeakyBucket
+from crm_mappings.tokens import MemoryTokenStore, OAuthTokens
+from sandbox.amocrm.app import create_emulator as amocrm_emulator
+from sandbox.amocrm.state import AmoAccount
+from sandbox.bitrix24.app import create_emulator as bitrix24_emulator
+from sandbox.bitrix24.state import PortalState
+from tests import factories
+from tests.loopback import serve
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def bitrix24() -> Iterator[tuple[PortalState, str, CrmPort]]:
+    portal = PortalState()
+    with serve(bitrix24_emulator(portal)) as url:
+        issued = portal.issue_tokens()
+        store = MemoryTokenStore(OAuthTokens(
+            access_token=issued["access_token"], refresh_token=issued["refresh_token"],
+            expires_at=datetime.now(UTC) + timedelta(hours=1),
+            extra={"client_endpoint": f"{url}/rest/", "server_endpoint": f"{url}/rest/"},
+        ))  # fmt: skip
+        client = Bitrix24Client(
+            store, client_id="local.rentflow", client_secret="sandbox-secret",
+            oauth_token_url=f"{url}/oauth/token/", limiter=LeakyBucket(burst=1000),
+        )  # fmt: skip
+        yield portal, url, Bitrix24Adapter(client)
+
+
+@pytest.fixture
+def amocrm() -> Iterator[tuple[AmoAccount, str, CrmPort]]:
+    account = AmoAccount(rate_limit=1000)
+    with serve(amocrm_emulator(account)) as url:
+        hosts = AccountHosts(("*.amocrm.ru",), sandbox_base=url)
+        answer = exchange_code(
+            url, client_id=account.client_id, client_secret=account.client_secret,
+            redirect_uri=account.redirect_uri, code=account.issue_code(), hosts=hosts,
+        )  # fmt: skip
+        store = MemoryTokenStore(tokens_from_grant(answer, datetime.now(UTC), {"base_url": url}))
+        client = AmoClient(
+            store, client_id=account.client_id, client_secret=account.client_secret,
+            redirect_uri=account.redirect_uri, hosts=hosts,
+            limiter=LeakyBucket(burst=1, drain=1000),
+        )  # fmt: skip
+        yield account, url, AmoCrm(client)
+
+
+def _world(container: Container, kind: str, deal_id: str) -> tuple[int, int, int]:
+    with container.uow() as uow:
+        portal = install_portal(uow, container.clock, kind=kind, external_id=f"{kind}-1")
+        uow.commit()
+    assert portal.id is not None
+    with container.uow(portal.id) as uow:
+        lease = factories.lease(status=LeaseStatus.SIGNED)
+        lease_id = register_lease(uow, container.clock, lease, crm_deal_id=deal_id).lease_id
+        tenant_id = uow.leases.get(lease_id).tenant.id
+        uow.commit()
+    assert tenant_id is not None
+    return portal.id, tenant_id, lease_id
+
+
+def _file(container: Container, portal_id: int, tenant_id: int, lease_id: int) -> int:
+    queued: list[tuple[int, int]] = []
+    request_id = svc.file_request(
+        container.uow, container.clock, container.document_storage(), portal_id, [tenant_id],
+        lease_id, "technical", "Не работает кондиционер в офисе 101",
+        [svc.NewFile("акт осмотра.pdf", PDF)], queue=lambda p, r: queued.append((p, r)),
+    )  # fmt: skip
+    assert queued == [(portal_id, request_id)]  # the CRM task is queued once committed
+    return request_id
+
+
+def _request(container: Container, portal_id: int, request_id: int):  # type: ignore[no-untyped-def]
+    with container.uow(portal_id) as uow:
+        return uow.tenant_requests.get(request_id)
+
+
+def test_a_request_becomes_a_bitrix24_task_and_its_completion_comes_back_as_done(
+    container: Container, bitrix24: tuple[PortalState, str, CrmPort]
+) -> None:
+    portal, url, crm = bitrix24
+    deal = portal.add_deal({"title": "Офис 101"})
+    portal_id, tenant_id, lease_id = _world(container, "bitrix24", str(deal["id"]))
+    request_id = _file(container, portal_id, tenant_id, lease_id)
+
+    link = container.request_file_url
+    task_id = svc.push_task(container.uow, container.clock, crm, portal_id, request_id, link)
+    assert svc.push_task(container.uow, container.clock, crm, portal_id, request_id) == task_id
+    (task,) = portal.tasks  # once, though pushed twice
+    assert task["UF_CRM_TASK"] == [f"D_{deal['id']}"]
+    assert task["RESPONSIBLE_ID"] == "7"  # the lease's manager
+    assert "кондиционер" in task["DESCRIPTION"]
+    # the manager opens the tenant's file from the task; a changed link opens nothing
+    found = re.search(r"акт осмотра\.pdf: http://127\.0\.0\.1:8000(/rf/\S+)", task["DESCRIPTION"])
+    assert found is not None
+    web = create_app(container=container).test_client()
+    assert web.get(found.group(1)).data == PDF
+    assert web.get(found.group(1)[:-2] + "xx").status_code == 404
+    assert svc.sync_tasks(container.uow, container.clock, crm, portal_id) == 0  # still open
+
+    closed = requests.post(
+        f"{url}/_portal/tasks/{task_id}/complete", json={"result": "Мастер придёт завтра в 10:00"},
+        timeout=10,
+    )  # fmt: skip
+    assert closed.status_code == 200
+    assert svc.sync_tasks(container.uow, container.clock, crm, portal_id, [task_id]) == 1
+    done = _request(container, portal_id, request_id)
+    assert done.status is RequestStatus.DONE
+    assert done.answer == "Мастер придёт завтра в 10:00"
+    with container.uow() as uow:
+        told = [m for m in uow.outbox.list(portal_id=portal_id) if m.kind == "request_status"]
+    assert [m.recipients for m in told] == [("buh@vasilek.example", "director@vasilek.example")]
+    assert "Мастер придёт" in told[0].body_text
+
+
+def test_a_request_becomes_an_amocrm_task_on_the_lead_and_closing_it_is_polled_back(
+    container: Container, amocrm: tuple[AmoAccount, str, CrmPort]
+) -> None:
+    account, url, crm = amocrm
+    lead_id = account.add_lead("Офис 101")
+    portal_id, tenant_id, lease_id = _world(container, "amocrm", str(lead_id))
+    request_id = _file(container, portal_id, tenant_id, lease_id)
+
+    task_id = svc.push_task(container.uow, container.clock, crm, portal_id, request_id)
+    (task,) = account.tasks
+    assert (task["entity_type"], task["entity_id"], task["responsible_user_id"]) == (
+        "leads", lead_id, 7,
+    )  # fmt: skip
+    requests.post(
+        f"{url}/_sandbox/tasks/{task_id}/complete", json={"result": "Кондиционер заменён"},
+        timeout=10,
+    )  # fmt: skip
+    assert svc.sync_tasks(container.uow, container.clock, crm, portal_id) == 1
+    done = _request(container, portal_id, request_id)
+    assert (done.status, done.answer) == (RequestStatus.DONE, "Кондиционер заменён")
+    assert svc.sync_tasks(container.uow, container.clock, crm, portal_id) == 0  # nothing open
+
+
+def test_a_bad_file_or_a_foreign_lease_stores_nothing(container: Container) -> None:
+    portal_id, tenant_id, lease_id = _world(container, "bitrix24", "5")
+    storage = container.document_storage()
+    with pytest.raises(InvalidRequest) as refused:
+        svc.file_request(
+            container.uow, container.clock, storage, portal_id, [tenant_id], lease_id,
+            "technical", "Текст", [svc.NewFile("virus.exe", b"MZ\x90\x00")],
+        )  # fmt: skip
+    assert refused.value.field == "attachments"
+    with pytest.raises(InvalidRequest) as foreign:
+        svc.file_request(
+            container.uow, container.clock, storage, portal_id, [tenant_id], lease_id + 99,
+            "technical", "Текст",
+        )  # fmt: skip
+    assert foreign.value.field == "lease"
+    with container.uow(portal_id) as uow:
+        assert uow.tenant_requests.for_tenant([tenant_id]) == []
+    assert list(storage.stored("requests")) == []
+
+
+class _RefusingCrm:
+    """A CRM that refuses every task for good (as a 400 would)."""
+
+    def create_task(self, task: object) -> str:
+        raise CrmError("ERROR_CORE: the deal is closed")
+
+
+def test_the_sweep_pushes_a_request_whose_job_was_lost_and_a_refusal_is_noted_once(
+    container: Container, bitrix24: tuple[PortalState, str, CrmPort]
+) -> None:
+    portal, _, crm = bitrix24
+    deal = portal.add_deal({"title": "Офис 101"})
+    portal_id, tenant_id, lease_id = _world(container, "bitrix24", str(deal["id"]))
+    lost = svc.file_request(
+        container.uow, container.clock, container.document_storage(), portal_id, [tenant_id],
+        lease_id, "other", "Нужен пропуск на парковку",
+    )  # fmt: skip
+    wait = timedelta(minutes=10)
+    assert svc.push_missing_tasks(container.uow, container.clock, crm, portal_id, wait) == 0
+    clock = container.clock
+    assert isinstance(clock, FixedClock)
+    clock.set(clock.now() + timedelta(minutes=11))
+    assert svc.push_missing_tasks(container.uow, container.clock, crm, portal_id, wait) == 1
+    assert svc.push_missing_tasks(container.uow, container.clock, crm, portal_id, wait) == 0
+    assert len(portal.tasks) == 1
+    assert _request(container, portal_id, lost).crm_task_id == str(portal.tasks[0]["ID"])
+
+    refused = _file(container, portal_id, tenant_id, lease_id)
+    refusing = _RefusingCrm()
+    assert svc.push_task(container.uow, container.clock, refusing, portal_id, refused) == ""  # type: ignore[arg-type]
+    assert "the deal is closed" in _request(container, portal_id, refused).crm_error
+    clock.set(clock.now() + timedelta(minutes=11))
+    assert svc.push_missing_tasks(container.uow, container.clock, crm, portal_id, wait) == 0
