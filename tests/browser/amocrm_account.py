@@ -102,6 +102,9 @@ class SandboxAmoAccount:
         """Who is looking, in which language (each choice reloads the page, as amoCRM's
         interface would be another user's)."""
         for select, value in (("#amo-user", str(user_id)), ("#amo-lang", lang)):
+            # the account's script listens for the change once the page has loaded: a choice
+            # made earlier (a busy machine) would change nothing and reload nothing
+            self.page.wait_for_load_state("load")
             if self.page.locator(select).input_value() != value:
                 with self.page.expect_navigation(timeout=SLOW):
                     self.page.select_option(select, value)

@@ -8,6 +8,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import expect
+
 ADMIN, MANAGER = 1, 7  # the emulator's user.admin answers true for user 1 only
 
 
@@ -26,16 +28,25 @@ class SandboxPortal:
         self.page.select_option("#lang", lang)
 
     def open_app(self) -> Any:
-        self.page.get_by_role("button", name="Open the app page (settings)").click()
-        return self.page.frame_locator("#frame")
+        return self._open("Open the app page (settings)")
 
     def add_deal(self) -> None:
         self.page.get_by_role("button", name="New deal").click()
         self.page.get_by_role("button", name="Lease tab").first.wait_for()
 
     def open_deal_tab(self) -> Any:
-        self.page.get_by_role("button", name="Lease tab").first.click()
-        return self.page.frame_locator("#frame")
+        return self._open("Lease tab")
+
+    def _open(self, button: str) -> Any:
+        """Press ``button`` and wait for the page it opens: the frame is emptied first, so a
+        test never acts on the page the frame showed before (a click there would go on with
+        the previous person's token)."""
+        self.page.evaluate("document.getElementById('frame').srcdoc = '<p id=opening></p>'")
+        frame = self.page.frame_locator("#frame")
+        expect(frame.locator("#opening")).to_have_count(1)
+        self.page.get_by_role("button", name=button).first.click()
+        expect(frame.locator("#opening")).to_have_count(0, timeout=30_000)
+        return frame
 
 
 def snapshot(page: Any, name: str) -> None:
