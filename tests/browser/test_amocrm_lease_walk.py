@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from sandbox.onec.bank_files import StatementDocument, render_statement
 from tests.browser.amocrm_account import (
     ADMIN_ID,
     SLOW,
@@ -26,6 +24,7 @@ from tests.browser.amocrm_account import (
     amo_rentflow,
     snapshot,
 )
+from tests.browser.statements import partly_paid
 from tests.browser.test_bitrix24_workspace import LANDLORD
 
 pytestmark = pytest.mark.browser
@@ -105,7 +104,9 @@ def test_a_lead_gets_a_lease_in_its_card_is_signed_invoiced_paid_and_clear(
     account.open_advanced_settings()
     money = account.workspace()
     money.get_by_role("link", name="Оплаты").click()
-    money.locator("#f-file").set_input_files(str(_statement(tmp_path, invoice, start)))
+    money.locator("#f-file").set_input_files(
+        str(partly_paid(tmp_path, invoice, start, "ООО «Вектор»", "7736050003"))
+    )
     money.get_by_role("button", name="Загрузить").click()
     expect(money.locator("#result-lines tbody tr").first).to_contain_text(
         "Счёт оплачен частично", timeout=SLOW
@@ -135,21 +136,3 @@ def test_a_lead_gets_a_lease_in_its_card_is_signed_invoiced_paid_and_clear(
     account.workspace().get_by_role("link", name="Требует внимания").click()
     expect(account.workspace().get_by_text("Ничего не требует внимания.")).to_be_visible()
     snapshot(page, "amocrm-walk-8-nothing-needs-attention")
-
-
-def _statement(tmp_path: Path, invoice: str, on: date) -> Path:
-    """The landlord's bank statement: the tenant pays 70 000 ₽ naming the invoice, a guarantor
-    the other 50 000 ₽ without naming it (matching cannot tell whose it is)."""
-    common = {"on": on, "payee": "ООО «Ромашка»", "payee_inn": LANDLORD["inn"],
-              "payee_account": LANDLORD["bank_account"]}  # fmt: skip
-    docs = [
-        StatementDocument(number="701", amount=Decimal("70000.00"), payer="ООО «Вектор»",
-                          payer_inn="7736050003", payer_account="40702810400000012345",
-                          purpose=f"Оплата по счету № {invoice} за аренду", **common),
-        StatementDocument(number="702", amount=Decimal("50000.00"), payer="ИП Смирнов А. П.",
-                          payer_inn="500100732259", payer_account="40802810400000054321",
-                          purpose="Оплата за ООО «Вектор» по договору аренды", **common),
-    ]  # fmt: skip
-    path = tmp_path / "kl_to_1c.txt"
-    path.write_bytes(render_statement(docs, account=LANDLORD["bank_account"], start=on, end=on))
-    return path

@@ -29,10 +29,10 @@ from playwright.sync_api import expect
 from backend.bootstrap import bootstrap
 from backend.config import Settings
 from sandbox.loopback import free_port, serve
-from sandbox.onec.bank_files import StatementDocument, render_statement
 from tests.browser.amocrm_account import _eager_celery, _run_now
 from tests.browser.conftest import Rentflow
 from tests.browser.sandbox_portal import ADMIN, SandboxPortal, snapshot
+from tests.browser.statements import partly_paid
 from tests.browser.test_bitrix24_workspace import LANDLORD, WRONG_INN
 
 pytestmark = pytest.mark.browser
@@ -166,7 +166,9 @@ def test_a_deal_gets_a_lease_is_signed_invoiced_paid_acted_and_clear(
     app = portal.open_app()  # the app page opens on the leases
     expect(app.locator("#f-q")).to_be_visible()
     app.get_by_role("link", name="Оплаты").click()
-    app.locator("#f-file").set_input_files(str(_statement(tmp_path, number, today)))
+    app.locator("#f-file").set_input_files(
+        str(partly_paid(tmp_path, number, today, 'ООО "Василёк"', TENANT_INN))
+    )
     app.get_by_role("button", name="Загрузить").click()
     expect(app.locator("#result-lines tbody tr").first).to_contain_text(
         "Счёт оплачен частично", timeout=SLOW
@@ -196,21 +198,3 @@ def test_a_deal_gets_a_lease_is_signed_invoiced_paid_acted_and_clear(
     app.get_by_role("link", name="Требует внимания").click()
     expect(app.get_by_text("Ничего не требует внимания.")).to_be_visible()
     snapshot(page, "bitrix24-walk-6-nothing-needs-attention")
-
-
-def _statement(tmp_path: Path, invoice: str, on: date) -> Path:
-    """The landlord's bank statement: the tenant pays 70 000 ₽ naming the invoice, someone
-    else the other 50 000 ₽ without naming it (matching cannot tell whose it is)."""
-    common = {"on": on, "payee": "ООО «Ромашка»", "payee_inn": LANDLORD["inn"],
-              "payee_account": LANDLORD["bank_account"]}  # fmt: skip
-    docs = [
-        StatementDocument(number="801", amount=Decimal("70000.00"), payer='ООО "Василёк"',
-                          payer_inn=TENANT_INN, payer_account="40702810400000012345",
-                          purpose=f"Оплата по счету № {invoice} за аренду", **common),
-        StatementDocument(number="802", amount=Decimal("50000.00"), payer="ИП Смирнов А. П.",
-                          payer_inn="500100732259", payer_account="40802810400000054321",
-                          purpose="Оплата за ООО Василёк по договору аренды", **common),
-    ]  # fmt: skip
-    path = tmp_path / "kl_to_1c.txt"
-    path.write_bytes(render_statement(docs, account=LANDLORD["bank_account"], start=on, end=on))
-    return path
