@@ -41,6 +41,9 @@ class SandboxPortal:
         """Press ``button`` and wait for the page it opens: the frame is emptied first, so a
         test never acts on the page the frame showed before (a click there would go on with
         the previous person's token)."""
+        shown = self.page.locator("#frame").element_handle().content_frame()
+        if shown is not None:  # let its page finish loading: an aborted download of a script
+            shown.wait_for_load_state("load")  # leaves the test server a half-sent file
         self.page.evaluate("document.getElementById('frame').srcdoc = '<p id=opening></p>'")
         frame = self.page.frame_locator("#frame")
         expect(frame.locator("#opening")).to_have_count(1)
