@@ -4,8 +4,8 @@
 How a section is added: write ``backend/web/workspace/<section>.py`` with views on ``bp``
 (each view: ``viewer = current_viewer(container(), admin=...)`` → one service call in a unit
 of work → ``render_page(...)`` after it), templates under
-``backend/web/templates/workspace/`` extending ``workspace/base.html``, import the module in
-``sections.register``, and name its main view as in ``nav.SECTIONS`` to get its tab.
+``backend/web/templates/workspace/`` extending ``workspace/base.html``, list the module in
+``sections.SECTION_MODULES``, and name its main view as in ``nav.SECTIONS`` to get its tab.
 """
 
 from __future__ import annotations
