@@ -12,25 +12,22 @@ with the account's own OAuth token, never taken from the page. rentflow then sig
   not an administrator is refused (403), as amoCRM keeps its settings from them;
 - ``?lead_id=<id>`` (the lead card): the lead's lease card, or the form creating a lease from
   the lead when it has none (``/workspace/leases/<id>``, ``/workspace/leases/new?deal=<id>``,
-  drawn for the narrow panel: ``view=panel``, no sections' tabs),
-  the workspace's first page while those pages are not there.
+  drawn for the narrow panel: ``view=panel``, no sections' tabs).
 """
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from typing import Any
 
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import HTTPException
 
 from backend.domain.errors import stored_id
 from backend.web.amocrm_widget import bp, caller_user
 from backend.web.deps import container
+from backend.web.workspace.pages import workspace_url
 from backend.web.workspace.viewer import LANGUAGES, Viewer, sign_viewer
 from crm_mappings.port import CrmKind
-
-HOME, LEASE_CARD, NEW_LEASE = "/workspace/", "/workspace/leases/{id}", "/workspace/leases/new"
 
 
 @bp.get("/workspace")
@@ -47,29 +44,18 @@ def widget_workspace() -> ResponseReturnValue:
     if not lead_id:
         if not user.is_admin:
             return jsonify(error="settings are for account administrators"), 403
-        return jsonify(url=_address(viewer, HOME))
+        return jsonify(url=_address(viewer, "workspace.home"))
     if not lead_id.isdigit():
         return jsonify(error="bad lead id"), 400
     with c.uow(portal_id) as uow:
         lease = uow.leases.by_deal(lead_id)
     if lease is not None and lease.id is not None:
-        return jsonify(url=_address(viewer, LEASE_CARD.format(id=lease.id), view="panel"),
-                       lease=True)  # fmt: skip
-    return jsonify(url=_address(viewer, NEW_LEASE, deal=lead_id, view="panel"), lease=False)
+        card = _address(viewer, "workspace.lease_card", lease_id=lease.id, view="panel")
+        return jsonify(url=card, lease=True)
+    return jsonify(url=_address(viewer, "workspace.new_lease", deal=lead_id, view="panel"),
+                   lease=False)  # fmt: skip
 
 
-def _address(viewer: Viewer, path: str, **query: str) -> str:
-    """``path`` with the viewer's token and language; the workspace's first page instead while
-    ``path`` is not served (the section is not built yet)."""
-    if not _served(path):
-        path, query = HOME, {}
-    token = sign_viewer(container(), viewer)
-    return f"{path}?{urlencode({'t': token, 'LANG': viewer.lang, **query})}"
-
-
-def _served(path: str) -> bool:
-    try:
-        current_app.url_map.bind("").match(path, method="GET")
-    except HTTPException:
-        return False
-    return True
+def _address(viewer: Viewer, endpoint: str, **values: Any) -> str:
+    """The workspace page for the widget's frame, with a token signed for ``viewer``."""
+    return workspace_url(viewer, endpoint, token=sign_viewer(container(), viewer), **values)

@@ -6,17 +6,15 @@ workspace (``backend/web/workspace``), keeping the frame's query for Bitrix24's 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import Any
-from urllib.parse import urlencode
 
-from flask import redirect, request, url_for
+from flask import redirect, request
 from flask.typing import ResponseReturnValue
 
 from backend.web import bitrix24_flows as flows
-from backend.web.bitrix24 import FRAME_QUERY, bp, request_portal
+from backend.web.bitrix24 import bp, request_portal
 from backend.web.deps import container
 from backend.web.i18n import select_lang
+from backend.web.workspace.pages import workspace_url
 from backend.web.workspace.viewer import Viewer, sign_viewer
 from crm_mappings.bitrix24.client import current_user, user_is_admin
 
@@ -33,20 +31,6 @@ def bitrix24_viewer(member_id: str, auth_id: str) -> Viewer:
         portal_id=flows.portal_id(portal), crm=flows.KIND, user_id=user_id,
         user_name=name, is_admin=user_is_admin(endpoint, auth_id), lang=select_lang(),
     )  # fmt: skip
-
-
-def workspace_address(
-    viewer: Viewer,
-    endpoint: str = "workspace.home",
-    path: Mapping[str, Any] | None = None,
-    **values: str,
-) -> str:
-    """Where a Bitrix24 frame goes for ``endpoint`` (with ``path`` arguments): the token, the
-    language, the frame's query (DOMAIN, APP_SID: Bitrix24's JS SDK reads them from the
-    page's address)."""
-    kept = {k: request.args[k] for k in FRAME_QUERY if request.args.get(k)}
-    query = {"t": sign_viewer(container(), viewer), **kept, "LANG": viewer.lang, **values}
-    return f"{url_for(endpoint, **(path or {}))}?{urlencode(query)}"
 
 
 def lease_asked() -> int | None:
@@ -70,8 +54,9 @@ def app_page() -> ResponseReturnValue:
     restore = bool(form.get("REFRESH_ID"))
     request_portal(admin=False, restore=restore)
     viewer = bitrix24_viewer(form.get("member_id", ""), form.get("AUTH_ID", ""))
+    token = sign_viewer(container(), viewer)  # what every page of the workspace carries
     lease = lease_asked()
     if lease is not None:  # the deal's lease link: straight to the lease card
-        card = workspace_address(viewer, "workspace.lease_card", {"lease_id": lease})
+        card = workspace_url(viewer, "workspace.lease_card", token=token, lease_id=lease)
         return redirect(card, 303)
-    return redirect(workspace_address(viewer), 303)
+    return redirect(workspace_url(viewer, "workspace.home", token=token), 303)

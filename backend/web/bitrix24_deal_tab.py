@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import urlencode
 
-from flask import abort, render_template, request, url_for
+from flask import abort, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext, lazy_gettext
 
@@ -18,10 +17,11 @@ from backend.services.deal_actions import PanelAction, PanelOutcome, run_panel_a
 from backend.services.deal_panel import deal_panel
 from backend.services.landlords import list_landlords
 from backend.web import bitrix24_flows as flows
-from backend.web.bitrix24 import FRAME_QUERY, bp, request_portal
+from backend.web.bitrix24 import bp, request_portal
 from backend.web.bitrix24_app import bitrix24_viewer
 from backend.web.deps import container
 from backend.web.i18n import select_lang
+from backend.web.workspace.pages import workspace_url
 from backend.web.workspace.viewer import NoViewer, read_viewer, sign_viewer
 
 OUTCOMES = {
@@ -55,13 +55,11 @@ def deal_tab() -> ResponseReturnValue:
 
 
 def _workspace_link(token: str, endpoint: str, **values: Any) -> str:
-    """A workspace page for the tab's person: their token, language and the frame query."""
-    path = {k: v for k, v in values.items() if k == "lease_id"}
-    kept = {k: request.args[k] for k in FRAME_QUERY if request.args.get(k) and k != "LANG"}
-    query = {"t": token, **kept, "LANG": select_lang(),
-             **{k: v for k, v in values.items() if k != "lease_id"}}  # fmt: skip
+    """A workspace page for the tab's person (``token``, read back for their language),
+    at rentflow's public address, as the tab's own forms post."""
+    viewer = read_viewer(container(), token)
     base = container().settings.public_base_url
-    return f"{base}{url_for(endpoint, **path)}?{urlencode(query)}"
+    return workspace_url(viewer, endpoint, token=token, base=base, **values)
 
 
 def _render_tab(

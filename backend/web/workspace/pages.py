@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import render_template, request, url_for
+from flask import current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
@@ -22,23 +22,22 @@ from backend.web.workspace.viewer import Viewer, request_token
 FRAME_QUERY = ("DOMAIN", "PROTOCOL", "APP_SID", "view")
 
 
-def frame_query(viewer: Viewer) -> dict[str, str]:
-    """What every workspace address carries: the token, the language, the frame's query."""
-    kept = {k: request.args[k] for k in FRAME_QUERY if request.args.get(k)}
-    return {"t": request_token(), "LANG": viewer.lang, **kept}
-
-
-def workspace_url(viewer: Viewer, endpoint: str, **values: Any) -> str:
-    """``url_for`` of a workspace page, with the token and the frame query."""
+def workspace_url(
+    viewer: Viewer, endpoint: str, *, token: str = "", base: str = "", **values: Any
+) -> str:
+    """``url_for`` of a workspace page with what every workspace address carries: the token
+    (this request's, or ``token`` for a viewer just signed), the viewer's language and the
+    frame's query; ``base`` prefixes rentflow's public address where a page needs it."""
     query = {k: v for k, v in values.items() if v is not None and v != ""}
-    base = url_for(endpoint, **{k: v for k, v in query.items() if k in _path_args(endpoint)})
-    rest = {k: v for k, v in query.items() if k not in _path_args(endpoint)}
-    return f"{base}?{urlencode({**frame_query(viewer), **rest}, doseq=True)}"
+    path_args = _path_args(endpoint)
+    path = url_for(endpoint, **{k: v for k, v in query.items() if k in path_args})
+    kept = {k: request.args[k] for k in FRAME_QUERY if request.args.get(k)}
+    rest = {k: v for k, v in query.items() if k not in path_args}
+    carried = {"t": token or request_token(), "LANG": viewer.lang, **kept, **rest}
+    return f"{base}{path}?{urlencode(carried, doseq=True)}"
 
 
 def _path_args(endpoint: str) -> set[str]:
-    from flask import current_app
-
     rules = current_app.url_map.iter_rules(endpoint)
     return {arg for rule in rules for arg in rule.arguments}
 
