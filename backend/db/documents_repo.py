@@ -153,10 +153,8 @@ class DocumentRepository(_Scoped):
         )
         if kind is not None:
             query = query.where(DocumentRow.kind == kind.value)
-        return [
-            _document_from_row(r)
-            for r in self.session.scalars(query.order_by(DocumentRow.period_start))
-        ]
+        rows = self._hold(self.session.scalars(query.order_by(DocumentRow.period_start)).all())
+        return [_document_from_row(r) for r in rows]
 
     def issued_periods(self, lease_id: int) -> list[tuple[DocumentKind, BillingPeriod]]:
         """What rent the lease already has, manual or automatic, cancelled ones excluded

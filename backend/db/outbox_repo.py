@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from backend.db.tables import (
@@ -45,36 +45,37 @@ class OutboxRepository:
         self.session = session
 
     def add(self, message: OutboxMessage, now: datetime) -> bool:
-        """Queue once: returns False (and queues nothing) when the dedup key is known."""
-        if self.session.scalar(
-            select(OutboxRow.id).where(OutboxRow.dedup_key == message.dedup_key)
-        ):
-            return False
-        row = OutboxRow(
-            portal_id=message.portal_id,
-            dedup_key=message.dedup_key,
-            channel=message.channel,
-            kind=message.kind,
-            sender_name=message.sender_name,
-            reply_to=message.reply_to,
-            recipients=list(message.recipients),
-            subject=message.subject,
-            body_text=message.body_text,
-            body_html=message.body_html,
-            attachments=[
-                {"name": a.name, "storage_key": a.storage_key, "mime": a.mime}
-                for a in message.attachments
-            ],
-            next_attempt_at=now,
-            created_at=now,
+        """Queue once: returns False (and queues nothing) when the dedup key is known.
+
+        One ``INSERT ... ON CONFLICT (dedup_key) DO NOTHING`` (PostgreSQL, SQLite >= 3.24):
+        a key queued meanwhile by another transaction is waited for and then left alone,
+        as the unique key's error was, without a lookup and a savepoint around it."""
+        dialect = self.session.get_bind().dialect.name
+        insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = (
+            insert(OutboxRow)
+            .values(
+                portal_id=message.portal_id,
+                dedup_key=message.dedup_key,
+                channel=message.channel,
+                kind=message.kind,
+                sender_name=message.sender_name,
+                reply_to=message.reply_to,
+                recipients=list(message.recipients),
+                subject=message.subject,
+                body_text=message.body_text,
+                body_html=message.body_html,
+                attachments=[
+                    {"name": a.name, "storage_key": a.storage_key, "mime": a.mime}
+                    for a in message.attachments
+                ],
+                next_attempt_at=now,
+                created_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["dedup_key"])
+            .returning(OutboxRow.id)
         )
-        try:
-            with self.session.begin_nested():
-                self.session.add(row)
-                self.session.flush()
-        except IntegrityError:
-            return False
-        return True
+        return self.session.execute(statement).first() is not None
 
     def due(self, now: datetime, limit: int = 100) -> list[OutboxMessage]:
         rows = self.session.scalars(

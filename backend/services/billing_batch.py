@@ -129,11 +129,12 @@ def _number(
                 now=ports.clock.now(), summary_pending=True, in_batch=True,
             )  # fmt: skip
             schedule_issued(uow, lease.id or 0, item)
-            details = {"lease": lease.number, "kind": str(item.kind), "number": number,
-                       "period": str(item.period)}  # fmt: skip
+            numbered.append((lease, document))
+        for lease, document in numbered:  # inserted together at the commit
+            details = {"lease": lease.number, "kind": str(document.kind),
+                       "number": document.number, "period": str(document.period)}  # fmt: skip
             uow.audit.record(ports.clock.now(), "document.issued", "document", document.id,
                              details)  # fmt: skip
-            numbered.append((lease, document))
         for failure in failed:
             _audit_failure(uow, ports, int(failure["lease_id"]), failure)
         uow.commit()
