@@ -156,6 +156,19 @@ class DocumentRepository(_Scoped):
         rows = self._hold(self.session.scalars(query.order_by(DocumentRow.period_start)).all())
         return [_document_from_row(r) for r in rows]
 
+    def for_leases(self, lease_ids: Sequence[int]) -> dict[int, list[IssuedDocument]]:
+        """Lease id -> ``for_lease`` of it, for many leases in one query per 500."""
+        found: dict[int, list[IssuedDocument]] = {i: [] for i in lease_ids}
+        for chunk in in_chunks(sorted(found)):
+            rows = self.session.scalars(
+                select(DocumentRow)
+                .where(DocumentRow.portal_id == self.portal_id, DocumentRow.lease_id.in_(chunk))
+                .order_by(DocumentRow.period_start, DocumentRow.id)
+            ).all()
+            for row in self._hold(rows):
+                found[row.lease_id].append(_document_from_row(row))
+        return found
+
     def issued_periods(self, lease_id: int) -> list[tuple[DocumentKind, BillingPeriod]]:
         """What rent the lease already has, manual or automatic, cancelled ones excluded
         (a penalty invoice's period is days of delay, not days of rent)."""

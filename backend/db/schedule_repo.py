@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
+from backend.db.batching import in_chunks
 from backend.db.scoped import _line_from_json, _line_to_json, _Scoped
 from backend.db.tables import LeaseRow, ScheduleItemRow
 from backend.domain.billing import BillingPeriod, DocumentKind, ScheduleItem
@@ -80,6 +81,23 @@ class ScheduleRepository(_Scoped):
             .order_by(ScheduleItemRow.period_start, ScheduleItemRow.kind.desc())
         )
         return [_item_from_row(r) for r in rows]
+
+    def next_invoice_dates(self, lease_ids: Sequence[int]) -> dict[int, date]:
+        """Lease id -> when its next planned invoice is issued (``next_invoice_date`` of its
+        plan), for the leases that have one; one query per 500 leases."""
+        found: dict[int, date] = {}
+        for chunk in in_chunks(sorted(set(lease_ids))):
+            rows = self.session.execute(
+                select(ScheduleItemRow.lease_id, func.min(ScheduleItemRow.issue_on))
+                .where(
+                    ScheduleItemRow.portal_id == self.portal_id,
+                    ScheduleItemRow.lease_id.in_(chunk),
+                    ScheduleItemRow.kind == DocumentKind.INVOICE.value,
+                )
+                .group_by(ScheduleItemRow.lease_id)
+            )
+            found.update((int(lease_id), first) for lease_id, first in rows)
+        return found
 
     def due(self, today: date) -> list[tuple[int, ScheduleItem]]:
         """(lease id, item) of every planned document with an issue date today or earlier."""
