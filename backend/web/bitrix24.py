@@ -23,6 +23,7 @@ from backend.services.robots import Robot
 from backend.web import bitrix24_portal_auth as portal_auth
 from backend.web import bitrix24_trust as trust
 from backend.web.deps import container
+from backend.web.frame_query import FRAME_QUERY
 from backend.web.i18n import select_lang
 from crm_mappings.bitrix24 import phpquery
 from crm_mappings.bitrix24.adapter import Bitrix24Adapter
@@ -38,10 +39,6 @@ bp = Blueprint(
 
 
 _ROBOTS = {r.value for r in Robot}
-# Bitrix24 opens a frame at ``handler?DOMAIN=..&PROTOCOL=..&LANG=..&APP_SID=..``; the JS SDK
-# reads DOMAIN and APP_SID from the page's own address (b24jssdk initializeB24Frame), so every
-# form of the frame posts back to an address that keeps them.
-FRAME_QUERY = ("DOMAIN", "PROTOCOL", "LANG", "APP_SID")
 FRAME_PAGES = ("/bitrix24/app", "/bitrix24/deal-tab")  # what people see, not what programs call
 
 
