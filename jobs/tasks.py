@@ -14,6 +14,7 @@ from backend.services.robots import Robot, RobotAnswers, answer_robot
 from crm_mappings.mapping import LeaseEvent
 from crm_mappings.port import CrmKind, CrmUnavailable
 from jobs.portal_task import PortalWork, portal_task
+from jobs.retry import backoff, capped
 from jobs.runtime import (
     container,
     installed_portal,
@@ -26,7 +27,7 @@ billing_task = shared_task(
     acks_late=True,
     autoretry_for=(OperationalError,),
     retry_backoff=5,
-    retry_backoff_max=300,
+    retry_backoff_max=capped(300),
     max_retries=20,
 )
 
@@ -289,7 +290,7 @@ def poll_onec_payments(self: Task, portal_id: int) -> None:  # type: ignore[type
     try:
         poll_portal(container().onec_ports(), portal_id)
     except OneCUnavailable as exc:
-        raise self.retry(exc=exc, countdown=min(3600, 60 * 2**self.request.retries)) from exc
+        raise self.retry(exc=exc, countdown=backoff(self.request.retries, 60)) from exc
 
 
 @shared_task(acks_late=True)
