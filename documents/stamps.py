@@ -92,12 +92,14 @@ class _Signed(Flowable):  # type: ignore[misc]
         base = self.height - 10  # about the line signed on (``_Signature`` draws it)
         if self.signature:
             width, height = _fit(self.signature, *SIGNATURE_BOX)
-            self.canv.drawImage(_reader(self.signature), 2 * mm, base - 2.5 * mm, width, height,
-                                mask="auto")  # fmt: skip
+            self.canv.drawImage(
+                _reader(self.signature), 2 * mm, base - 2.5 * mm, width, height, mask="auto"
+            )
         if self.stamp:
             side = _fit(self.stamp, STAMP_SIDE, STAMP_SIDE)
-            self.canv.drawImage(_reader(self.stamp), 30 * mm, base - side[1] / 2 - 5 * mm, *side,
-                                mask="auto")  # fmt: skip
+            self.canv.drawImage(
+                _reader(self.stamp), 30 * mm, base - side[1] / 2 - 5 * mm, *side, mask="auto"
+            )
 
 
 def signed(line: Flowable, images: Mapping[str, bytes], kind: str, index: int) -> Flowable:

@@ -134,8 +134,9 @@ def _payment_row(uow: UnitOfWork, row: AttentionRow, payment_id: int) -> Attenti
 def _lease_part(rule: Rule, portal: Portal, lease: Lease | None, deal: str | None) -> AttentionRow:
     if lease is None:
         return AttentionRow(rule)
-    return AttentionRow(rule, lease.id, lease.number, lease.tenant.name, lease.status.value,
-                        deal_url(portal, deal))  # fmt: skip
+    return AttentionRow(
+        rule, lease.id, lease.number, lease.tenant.name, lease.status.value, deal_url(portal, deal)
+    )
 
 
 def _with(row: AttentionRow, **values: object) -> AttentionRow:

@@ -151,8 +151,9 @@ def queue_manager_summaries(ports: BillingPorts, portal_id: int, today: date) ->
                 recipients=(email,),
                 subject=f"rentflow: выставлено документов — {len(lines)} ({today:%d.%m.%Y})",
                 body_text="Выставлены документы по вашим договорам:\n\n" + "\n".join(lines) + "\n",
-                kind="manager_summary", portal_id=portal_id,
-            )  # fmt: skip
+                kind="manager_summary",
+                portal_id=portal_id,
+            )
             queued += uow.outbox.add(message, ports.clock.now())
         uow.commit()
     return queued

@@ -130,9 +130,10 @@ def pick_year(years: Sequence[int], wanted: int | None, today: date) -> int:
 
 def _live_invoices(documents: Sequence[IssuedDocument]) -> list[IssuedDocument]:
     return [
-        d for d in documents
+        d
+        for d in documents
         if d.kind is DocumentKind.INVOICE and d.status != InvoiceStatus.CANCELLED
-    ]  # fmt: skip
+    ]
 
 
 def balance_of(
@@ -149,8 +150,9 @@ def balance_of(
     )  # fmt: skip
 
 
-def _card(lease: Lease, documents: list[IssuedDocument], payments: list[PaymentLine],
-          today: date) -> LeaseCard:  # fmt: skip
+def _card(
+    lease: Lease, documents: list[IssuedDocument], payments: list[PaymentLine], today: date
+) -> LeaseCard:
     premises = ", ".join(
         " ".join(
             x

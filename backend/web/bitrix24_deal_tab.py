@@ -72,8 +72,9 @@ def _render_tab(
         landlords = list_landlords(uow) if panel["lease"] is None else []
     links: dict[str, str] = {}
     if token and panel["lease"] is not None:
-        links["card"] = _workspace_link(token, "workspace.lease_card",
-                                        lease_id=panel["lease"]["id"])  # fmt: skip
+        links["card"] = _workspace_link(
+            token, "workspace.lease_card", lease_id=panel["lease"]["id"]
+        )
     elif token:
         links["new"] = _workspace_link(token, "workspace.new_lease", deal=deal_id)
     return render_template(
@@ -113,5 +114,6 @@ def deal_tab_action() -> ResponseReturnValue:
     for document_id in result.issued:
         c.tasks.document_issued(portal_id, document_id)
     asking = result.outcome is PanelOutcome.CONFIRM_FUTURE
-    return _render_tab(portal_id, deal_id, frame, str(OUTCOMES[result.outcome]), token,
-                       confirm_future=asking)  # fmt: skip
+    return _render_tab(
+        portal_id, deal_id, frame, str(OUTCOMES[result.outcome]), token, confirm_future=asking
+    )
