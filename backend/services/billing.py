@@ -73,8 +73,7 @@ def run_portal(
         run_id = uow.runs.start(today, ports.clock.now())
         uow.commit()
     result = PortalRun(portal_id)
-    remove_orphan_files(ports.uow, ports.storage, ports.clock, portal_id)  # of killed runs
-    publish_pending(ports, portal_id, result)
+    finish_killed_run(ports, portal_id, result)
     issue_due(ports, portal_id, today, result, progress)
     after_issue(ports, portal_id, today, result)
     with ports.uow(portal_id) as uow:
@@ -228,12 +227,29 @@ def issue_item(
     return document.id
 
 
-def publish_pending(ports: BillingPorts, portal_id: int, result: PortalRun) -> None:
-    """Finish the documents a killed worker numbered but never published, into
-    ``result.published`` (their deal and manager were never told either). One that cannot be
-    rendered is reported and the others go on."""
+def finish_killed_run(
+    ports: BillingPorts, portal_id: int, result: PortalRun, leases: Collection[int] | None = None
+) -> None:
+    """What a killed worker left of the portal's run (of ``leases`` only, when given: a
+    chunk's): the documents it published but never told their deals about, into
+    ``result.untold``, told with this run's (not half an hour later by the sweep); the files
+    it stored without links deleted (``remove_orphan_files``, the whole portal's, when not a
+    chunk); the documents it numbered but never published, published (``publish_pending``)."""
     with ports.uow(portal_id) as uow:
-        pending = uow.documents.unpublished()
+        result.untold = list(uow.documents.untold(leases))
+    if leases is None:
+        remove_orphan_files(ports.uow, ports.storage, ports.clock, portal_id)
+    publish_pending(ports, portal_id, result, leases)
+
+
+def publish_pending(
+    ports: BillingPorts, portal_id: int, result: PortalRun, leases: Collection[int] | None = None
+) -> None:
+    """Finish the documents a killed worker numbered but never published (of ``leases`` only,
+    when given), into ``result.published`` (their deal and manager were never told either).
+    One that cannot be rendered is reported and the others go on."""
+    with ports.uow(portal_id) as uow:
+        pending = uow.documents.unpublished(leases)
     for document_id in pending:
         try:
             if publish_document_files(ports, portal_id, document_id):

@@ -31,11 +31,19 @@ class BillingPorts:
 
 @dataclass
 class PortalRun:
-    """What one portal's run did: ids of issued documents, queued emails, failures."""
+    """What one portal's run did: ids of issued documents, queued emails, failures; and
+    what a killed run had left, finished here."""
 
     portal_id: int
     issued: list[int] = field(default_factory=list)
     published: list[int] = field(default_factory=list)  # numbered by a killed run, finished here
+    untold: list[int] = field(default_factory=list)  # published by a killed run, deal not told
     mailed: int = 0
     reminders: int = 0
     failed: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def to_tell(self) -> list[int]:
+        """The documents whose deals are told now: issued by this run, or left by a killed
+        one (published here, or published then but never told)."""
+        return [*self.untold, *self.published, *self.issued]
