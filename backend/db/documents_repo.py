@@ -235,10 +235,13 @@ class DocumentRepository(_Scoped):
             raise NotFound(f"document {document_id} not found")
         self._hold([found])
 
-    def not_synced(self, issued_before: datetime | None = None) -> list[int]:
+    def not_synced(
+        self, issued_before: datetime | None = None, among: Collection[int] | None = None
+    ) -> list[int]:
         """Documents of leases with a deal that the deal has not been told about, created
         before ``issued_before`` (younger ones still have their push task on the way), or
-        of any age when it is None."""
+        of any age when it is None; of the documents ``among`` only, when given (one query
+        per 500 of them)."""
         query = (
             select(DocumentRow.id)
             .join(LeaseRow, LeaseRow.id == DocumentRow.lease_id)
@@ -250,11 +253,19 @@ class DocumentRepository(_Scoped):
         )
         if issued_before is not None:
             query = query.where(DocumentRow.created_at <= issued_before)
-        return list(self.session.scalars(query.order_by(DocumentRow.id)))
+        if among is None:
+            return list(self.session.scalars(query.order_by(DocumentRow.id)))
+        found: list[int] = []
+        for chunk in in_chunks(sorted(set(among))):
+            found += self.session.scalars(query.where(DocumentRow.id.in_(chunk)))
+        return sorted(found)
 
-    def awaiting_tenant_mail(self, mail_key: str) -> list[IssuedDocument]:
+    def awaiting_tenant_mail(
+        self, mail_key: str, leases: Collection[int] | None = None
+    ) -> list[IssuedDocument]:
         """Documents of auto-send leases that no tenant email carries yet (``mail_key`` not
-        in their files), cancelled ones excluded, in issue order.
+        in their files), cancelled ones excluded, in issue order; of ``leases`` only, when
+        given (a chunk's).
 
         Only documents never delivered can qualify (``sent_at`` is set on delivery), so the
         ``(portal_id, sent_at)`` index keeps the query small however many were mailed before.
@@ -271,7 +282,14 @@ class DocumentRepository(_Scoped):
             )
             .order_by(DocumentRow.id)
         )
-        return [_document_from_row(r) for r in self._hold(self.session.scalars(query).all())]
+        if leases is None:
+            rows = list(self.session.scalars(query))
+        else:
+            rows = []
+            for chunk in in_chunks(sorted(set(leases))):
+                rows += self.session.scalars(query.where(DocumentRow.lease_id.in_(chunk)))
+            rows.sort(key=lambda row: row.id)
+        return [_document_from_row(r) for r in self._hold(rows)]
 
     def awaiting_summary(self) -> list[IssuedDocument]:
         """Documents the billing run issued that no manager summary listed yet, in order.

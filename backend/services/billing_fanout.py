@@ -8,9 +8,12 @@ was left of its leases (``billing.finish_killed_run``): each lease's documents a
 task's, so no two tasks tell a deal the same thing. Issuing in parallel is safe: each
 document is numbered in the transaction that stores it (the landlord's counter row is locked
 until then), so numbers stay gapless per landlord, and its unique key makes a redelivered
-chunk add nothing. The chunk that finds every chunk done runs the phases after issuing once
-(``billing.after_issue``: acts of paid invoices, tenant mail, summaries, reminders) and closes
-the run. A small portal runs in one task as before (``billing.run_portal``).
+chunk add nothing. Each chunk then issues its leases' acts of paid invoices and penalty
+invoices and queues their tenant mail (``billing.issue_and_mail``), so mail goes out while
+the other chunks issue. The chunk that finds every chunk done runs the phases after issuing
+once for the whole portal (``billing.after_issue``: what no chunk's lease had, the managers'
+summaries, reminders) and closes the run. A small portal runs in one task as before
+(``billing.run_portal``).
 """
 
 from __future__ import annotations
@@ -18,7 +21,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from backend.services.billing import after_issue, finish_killed_run, issue_due
+from backend.services.billing import (
+    after_issue,
+    finish_killed_run,
+    issue_and_mail,
+    issue_due,
+)
 from backend.services.billing_ports import BillingPorts, PortalRun
 from backend.services.document_links import remove_orphan_files
 
@@ -65,7 +73,8 @@ def run_chunk(
     issuing and closes the run. Safe to run again (a redelivered task)."""
     result = PortalRun(portal_id)
     finish_killed_run(ports, portal_id, result, leases)
-    issue_due(ports, portal_id, today, result, leases=set(leases))
+    issue_due(ports, portal_id, today, result, leases=leases)
+    issue_and_mail(ports, portal_id, today, result, leases)
     with ports.uow(portal_id) as uow:
         tally = uow.runs.chunk_done(
             run_id, chunk, total, ports.clock.now(),
@@ -75,9 +84,10 @@ def run_chunk(
     if tally is None:
         return result
     after = PortalRun(portal_id)
-    after_issue(ports, portal_id, today, after)
+    after_issue(ports, portal_id, today, after)  # the leases of no chunk, summaries, reminders
     result.issued.extend(after.issued)
-    result.mailed, result.reminders = after.mailed, after.reminders
+    result.mailed += after.mailed
+    result.reminders = after.reminders
     errors = [*tally.errors, *after.failed]
     with ports.uow(portal_id) as uow:
         uow.runs.finish(

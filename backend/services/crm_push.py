@@ -255,7 +255,7 @@ def push_published_documents(
         per_period = uow.portals.get(uow.portal_id or 0).settings.get("billing_mode") == (
             BillingMode.DEAL_PER_PERIOD.value
         )
-        unsynced = set(uow.documents.not_synced())
+        unsynced = set(uow.documents.not_synced(among=document_ids))
         wanted = [d for d in document_ids if d in unsynced]
     if per_period:
         pushed = [push_published_document(uow, clock, crm, d, link_url) for d in wanted]
