@@ -1,8 +1,8 @@
 """The landlord's logo, stamp and signatures on the shipped ReportLab invoice and act.
 
-Kept apart from ``direct.py`` on purpose: the drawing code calls ``logo`` at the top of the
-story and ``signed`` around each signatory's line; both are no-ops for a landlord without
-images, so a document without them is drawn exactly as before. The images are read from
+Kept apart from ``reportlab_drawing.py`` on purpose: the drawing code calls ``logo`` at the
+top of the story and ``signed`` around each signatory's line; both are no-ops for a landlord
+without images, so a document without them is drawn exactly as before. The images are read from
 the document storage by ``StoredImages`` (keys: ``backend.domain.landlord_images``).
 """
 
