@@ -77,8 +77,9 @@ def billing_run() -> None:
 
 @billing_task
 def billing_run_portal(portal_id: int, day: str) -> None:
-    """Issue one portal's due documents for ``day`` (idempotent: a redelivery adds nothing);
-    a large portal's leases go out in chunks, one task each (``billing_fanout``)."""
+    """Issue one portal's due documents for ``day`` (idempotent: a redelivery adds nothing,
+    and tells the deals what the killed run had issued untold); a large portal's leases go
+    out in chunks, one task each (``billing_fanout``)."""
     from datetime import date
 
     from backend.services.billing import run_portal
@@ -88,12 +89,10 @@ def billing_run_portal(portal_id: int, day: str) -> None:
     plan = plan_portal(ports, portal_id, date.fromisoformat(day))
     if plan is None:
         result = run_portal(ports, portal_id, date.fromisoformat(day))
-        done = [*result.published, *result.issued]
-        _after_portal_work(portal_id, done, bool(result.mailed or result.reminders))
+        _after_portal_work(portal_id, result.to_tell, bool(result.mailed or result.reminders))
         return
     for chunk, leases in enumerate(plan.chunks):
         billing_run_chunk.delay(portal_id, day, plan.run_id, chunk, len(plan.chunks), leases)
-    _after_portal_work(portal_id, plan.published, False)
 
 
 @billing_task
@@ -107,7 +106,7 @@ def billing_run_chunk(
 
     ports = container().billing_ports()
     result = run_chunk(ports, portal_id, date.fromisoformat(day), run_id, chunk, total, leases)
-    _after_portal_work(portal_id, result.issued, bool(result.mailed or result.reminders))
+    _after_portal_work(portal_id, result.to_tell, bool(result.mailed or result.reminders))
 
 
 def _after_portal_work(portal_id: int, done: list[int], mail: bool) -> None:

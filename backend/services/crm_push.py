@@ -254,7 +254,7 @@ def push_published_documents(
     with uow:
         settings = uow.portals.get(uow.portal_id or 0).settings
         per_period = settings.get("billing_mode") == BillingMode.DEAL_PER_PERIOD.value
-        unsynced = set(uow.documents.not_synced())
+        unsynced = set(uow.documents.not_synced(among=document_ids))
         wanted = [d for d in document_ids if d in unsynced]
     if per_period:
         pushed = [push_published_document(uow, clock, crm, d, link_url) for d in wanted]
