@@ -244,7 +244,19 @@ class Container:
     @property
     def tasks(self) -> Tasks:
         """Queue background work (``ports.Tasks``): ``container.tasks.deal_changed(p, d)``."""
-        return QueuedTasks(self.send_task)
+        return QueuedTasks(self.send_task, self.send_tasks)
+
+    def send_tasks(self, name: str, calls: list[list[Any]]) -> None:
+        """``send_task(name, *args)`` for each args of ``calls``, in one write to the broker
+        where it can (the SQLite broker, Redis): one webhook naming several leads is stored at
+        once, or not at all."""
+        if self.task_sender is None and (
+            self.settings.embedded_broker or self.settings.celery_broker_url.startswith("redis")
+        ):
+            self._publisher().send_many(name, calls)
+            return
+        for args in calls:
+            self.send_task(name, *args)
 
     def send_task(self, name: str, *args: Any) -> None:
         """Queue a Celery task by name on the configured broker (the web app and the CLI do
