@@ -40,8 +40,9 @@ def make_celery(settings: Settings) -> Celery:
     app.conf[VAR_DIR_KEY] = str(settings.var_dir)
     app.steps["consumer"].add(Heartbeat)
     if settings.embedded_broker:
-        # kombu's SQLAlchemy transport (single node only, research/style.md §5) keeps its
-        # queue in its own SQLite file under var/, apart from the app database
+        # kombu's SQLAlchemy transport (single node only: "using more than a few workers" may
+        # run a message twice, docs.celeryq.dev/en/3.1/getting-started/brokers/sqlalchemy.html)
+        # keeps its queue in its own SQLite file under var/, apart from the app database
         settings.var_dir.mkdir(parents=True, exist_ok=True)
     return app
 

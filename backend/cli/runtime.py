@@ -59,7 +59,8 @@ def _worker_argv(
     argv = ["worker", "--loglevel=INFO", f"--concurrency={concurrency}", "--without-gossip"]
     argv.append(f"--hostname={name or default_node_name()}")
     if settings.embedded_broker:
-        # the SQLite broker has no fanout: no remote control or mingle (research/style.md §5);
+        # the SQLite broker has no fanout (docs.celeryq.dev/projects/kombu/en/stable/reference/
+        # kombu.transport.sqlalchemy.html): no remote control or mingle;
         # the pool stays prefork so PDF rendering (CPU, under the GIL) uses every core
         argv += ["--without-mingle", "--without-heartbeat"]
     if beat:
