@@ -115,6 +115,16 @@ def scaled_out(stack: Stack) -> None:
     stack.start_workers(2)
 
 
+def told_without_the_sweep(stack: Stack) -> Snapshot:
+    """The run done and every deal told while the test clock stands still: the half-hourly
+    sweep pushes only documents untold for 30 minutes, so the deals a killed worker left
+    untold were told by its task run again."""
+    return until(
+        stack, "every deal told by the task run again",
+        lambda s: day_over(stack)(s) and not s.unsynced,
+    )  # fmt: skip
+
+
 def heals_after(stack: Stack, fault: Callable[[], object]) -> Snapshot:
     """Scaled out, ``fault`` strikes in the middle of the billing run; the run finishes, the
     sweeps (3 hours on) mend what it left, and everything happened once."""
