@@ -5,7 +5,8 @@ A work unit is a test module (its tests share one worker, so a module fixture ru
 except the fault tests, each a unit of its own: they take tens of seconds apiece and their
 servers are per worker (``tests/faults/conftest.py``). Units are queued by the seconds they
 took in a recorded run (``tests/durations.json``, written by ``scripts/test-durations.py``;
-a unit it does not know counts a fraction of a second per test). A worker that asks for more
+a unit it does not know counts a fraction of a second per test, a fault test it does not
+know tens of seconds). A worker that asks for more
 work while its queue still holds a long test (xdist keeps one test ahead of the one running)
 gets the quickest unit left instead of the slowest, so two long units never wait one behind
 the other on a worker while another runs out of work.
@@ -23,6 +24,7 @@ from xdist.scheduler.loadscope import LoadScopeScheduling
 DURATIONS = Path(__file__).with_name("durations.json")
 ALONE = ("tests/faults/",)  # modules whose tests are units of their own
 UNKNOWN_TEST = 0.3  # seconds a test not in the recorded run counts
+UNKNOWN_ALONE = 40.0  # seconds a fault test not in the recorded run counts: start it early
 BUSY = 8.0  # seconds of queued work over which a worker is given the quickest unit left
 
 
@@ -46,7 +48,9 @@ class SlowestFirst(LoadScopeScheduling):
         return unit_of(nodeid)
 
     def _cost(self, unit: str, tests: int) -> float:
-        return self.seconds.get(unit, UNKNOWN_TEST * tests)
+        if unit in self.seconds:
+            return self.seconds[unit]
+        return UNKNOWN_ALONE if unit.startswith(ALONE) else UNKNOWN_TEST * tests
 
     def _queued_seconds(self, node: Any) -> float:
         """What the node still has to run, by the recorded seconds per test of each unit."""

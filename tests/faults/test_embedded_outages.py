@@ -1,8 +1,7 @@
 """Embedded mode (``rentflow serve``: SQLite, the SQLite broker, the supervised worker with
 the beat inside): the outages that apply there. The CRM refusing every call for a while in
-the middle of the push, SMTP down for an hour of the test clock, the worker SIGKILLed mid-run
-(also ``test_worker_killed_mid_run``): every document once, every email once, every deal told
-once."""
+the middle of the push, SMTP down for an hour of the test clock, the worker SIGKILLed mid-run:
+every document once, every email once, every deal told once."""
 
 from __future__ import annotations
 
