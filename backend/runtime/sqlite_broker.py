@@ -79,8 +79,9 @@ def kombu_url(broker_url: str) -> str:
 def _connect(
     path: str, synchronous: str, busy_timeout_ms: int = BUSY_TIMEOUT_MS
 ) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, timeout=busy_timeout_ms / 1000, isolation_level=None,
-                           check_same_thread=False)  # fmt: skip
+    conn = sqlite3.connect(
+        path, timeout=busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False
+    )
     conn.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute(f"PRAGMA synchronous={synchronous}")
