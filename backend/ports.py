@@ -130,6 +130,11 @@ class Tasks(Protocol):
         """A CRM deal (a Bitrix24 deal, an amoCRM lead) changed: let its stage drive the lease."""
         ...
 
+    def deals_changed(self, portal_id: int, deal_ids: Sequence[str]) -> None:
+        """``deal_changed`` for each of ``deal_ids`` (one webhook naming several), stored in
+        one write: all queued or none."""
+        ...
+
     def robot_fired(self, portal_id: int, code: str, deal_id: str, event_token: str) -> None:
         """A Bitrix24 robot fired: do its work and return its values to the business process."""
         ...

@@ -8,9 +8,11 @@ CRM), add a method to ``ports.Tasks`` and here one line naming it;
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 Send = Callable[..., None]  # (task name, *args): Container.send_task, or a test's recorder
+SendMany = Callable[[str, list[list[Any]]], None]  # (task name, [args, ...]) in one write
 
 DEAL_CHANGED = "jobs.tasks.crm_deal_changed"
 ROBOT_FIRED = "jobs.tasks.bitrix24_robot"
@@ -34,13 +36,23 @@ NAMES = (
 
 
 class QueuedTasks:
-    """Each ``Tasks`` method sends its task by name through ``send``."""
+    """Each ``Tasks`` method sends its task by name through ``send``; several at once through
+    ``send_many`` (``Container.send_tasks``: one write), else one ``send`` each."""
 
-    def __init__(self, send: Send) -> None:
+    def __init__(self, send: Send, send_many: SendMany | None = None) -> None:
         self._send = send
+        self._send_many = send_many
 
     def deal_changed(self, portal_id: int, deal_id: str) -> None:
         self._send(DEAL_CHANGED, portal_id, deal_id)
+
+    def deals_changed(self, portal_id: int, deal_ids: Sequence[str]) -> None:
+        calls: list[list[Any]] = [[portal_id, deal_id] for deal_id in deal_ids]
+        if self._send_many is None:
+            for call in calls:
+                self._send(DEAL_CHANGED, *call)
+        elif calls:
+            self._send_many(DEAL_CHANGED, calls)
 
     def robot_fired(self, portal_id: int, code: str, deal_id: str, event_token: str) -> None:
         self._send(ROBOT_FIRED, portal_id, code, deal_id, event_token)

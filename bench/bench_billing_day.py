@@ -3,6 +3,11 @@
 Run by hand (it takes minutes)::
 
     PYTHONPATH=. .venv/bin/python bench/bench_billing_day.py --portals 50 --leases 10000
+    PYTHONPATH=. .venv/bin/python bench/bench_billing_day.py --portals 1 --leases 10000
+
+(the second shape is one large portal: its run goes out in chunks of 200 leases; its target is
+1.15x the first's wall time). Seeding 10 000 leases takes minutes: ``--seed-only DIR`` seeds and
+stops, ``--seeded DIR`` runs the day on a copy of it later, when the machine is quiet.
 
 What runs:
 - ``--portals`` emulated Bitrix24 portals (``sandbox.bitrix24``, each on its own loopback
@@ -20,7 +25,8 @@ Reports the wall time of each phase (issue = every portal's run finished; CRM = 
 document pushed; mail = every message delivered), CRM HTTP calls per portal against the
 target 1.1 x ceil(writes / 50) (a write is a deal update or a timeline comment), the
 calls the emulators refused with QUERY_LIMIT_EXCEEDED and whether any push failed for
-good, the worker processes' RSS over the run, and CPU seconds: the worker's (rentflow's
+good, the worker processes' RSS over the run (at each tenth, and whether it stayed flat), the
+machine's load average meanwhile, and CPU seconds: the worker's (rentflow's
 own work, counted once the worker has started: ``_wait_idle``) apart from this process's
 (the emulated portals, the SMTP sink, the polling), which on a real billing day run on
 other machines but here share the same cores.
@@ -29,11 +35,13 @@ other machines but here share the same cores.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import math
 import os
 import resource
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -61,27 +69,57 @@ from sandbox.bitrix24.app import create_emulator
 from sandbox.bitrix24.state import PortalState
 from tests.smtp_sink import smtp_sink
 
+SHAPE = "bench-shape.json"  # what --seed-only seeded: portal ids, their members, leases each
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--portals", type=int, default=5)
     parser.add_argument("--leases", type=int, default=200, help="in all, over the portals")
     parser.add_argument("--concurrency", type=int, default=os.cpu_count() or 2)
+    parser.add_argument(
+        "--seed-only", type=Path, metavar="DIR",
+        help="seed the day into DIR (a var directory) and stop: seeding 10 000 leases takes"
+        " minutes, which a busy machine can spend before the quiet moment for the run",
+    )  # fmt: skip
+    parser.add_argument(
+        "--seeded",
+        type=Path,
+        metavar="DIR",
+        help="run the day seeded by --seed-only into DIR (copied, so DIR serves again)",
+    )
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     var = Path(tempfile.mkdtemp(prefix="rentflow-bench-day-"))
+    if args.seeded is not None:
+        shutil.copytree(args.seeded, var, dirs_exist_ok=True)
     with smtp_sink() as (sink, smtp_port):
-        settings, env = embedded_env(var, smtp_port)
+        settings, env = embedded_env(args.seed_only or var, smtp_port)
         container = bootstrap(settings)
         began = time.perf_counter()
-        emulators = [_emulator() for _ in range(args.portals)]
-        per_portal = args.leases // args.portals
-        portal_ids = [
-            _install(container, n, state, url, per_portal)
-            for n, (state, url, _) in enumerate(emulators)
-        ]
-        print(f"seeded {args.portals} portals, {per_portal * args.portals} leases"
+        if args.seeded is not None:
+            shape = json.loads((var / SHAPE).read_text())
+            emulators = [_emulator(member_id) for member_id in shape["members"]]
+            portal_ids = shape["portals"]
+            for portal_id, (state, url, _) in zip(portal_ids, emulators, strict=True):
+                _reconnect(container, portal_id, state, url, shape["per_portal"])
+        else:
+            emulators = [_emulator() for _ in range(args.portals)]
+            per_portal = args.leases // args.portals
+            portal_ids = [
+                _install(container, n, state, url, per_portal)
+                for n, (state, url, _) in enumerate(emulators)
+            ]
+            shape = {"portals": portal_ids, "per_portal": per_portal,
+                     "members": [state.member_id for state, _, _ in emulators]}  # fmt: skip
+        print(f"seeded {len(portal_ids)} portals, {shape['per_portal'] * len(portal_ids)} leases"
               f" in {time.perf_counter() - began:.0f} s", flush=True)  # fmt: skip
+        if args.seed_only is not None:
+            (args.seed_only / SHAPE).write_text(json.dumps(shape))
+            container.dispose()
+            for _, _, server in emulators:
+                server.shutdown()
+            return
         worker = subprocess.Popen(
             [sys.executable, "-m", "backend.cli", "worker", f"--concurrency={args.concurrency}"],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -97,8 +135,8 @@ def main() -> None:
                 server.shutdown()
 
 
-def _emulator() -> tuple[PortalState, str, Any]:
-    state = PortalState(member_id=secrets.token_hex(16))
+def _emulator(member_id: str = "") -> tuple[PortalState, str, Any]:
+    state = PortalState(member_id=member_id or secrets.token_hex(16))
     for name in FIELD_NAMES.values():
         state.userfields[name] = {"FIELD_NAME": name, "USER_TYPE_ID": "string"}
     server = make_server("127.0.0.1", 0, create_emulator(state), threaded=True)
@@ -112,13 +150,7 @@ def _install(container: Container, n: int, state: PortalState, url: str, leases:
         portal = install_portal(uow, clock, kind="bitrix24", external_id=state.member_id)
         uow.commit()
     assert portal.id is not None
-    issued = state.issue_tokens()
-    container.token_store(portal.id).save(
-        OAuthTokens(
-            issued["access_token"], issued["refresh_token"], datetime.now(UTC) + timedelta(hours=1),
-            {"client_endpoint": f"{url}rest/", "server_endpoint": f"{url}rest/"},
-        )
-    )  # fmt: skip
+    _save_tokens(container, portal.id, state, url)
     with container.uow(portal.id) as uow:
         save_mapping(uow, clock, StageMapping("0", events={LeaseEvent.INVOICE_ISSUED: "EXECUTING"}))
         numbers = [f"{n}-{i}" for i in range(leases)]
@@ -128,6 +160,26 @@ def _install(container: Container, n: int, state: PortalState, url: str, leases:
         seed_issued(uow, portal.id, register_day_leases(uow, clock, numbers, deals, "0"))
         uow.commit()
     return portal.id
+
+
+def _reconnect(
+    container: Container, portal_id: int, state: PortalState, url: str, deals: int
+) -> None:
+    """A seeded portal's emulator started again: its deals (the same ids, 1..``deals``) and
+    fresh tokens at its new address."""
+    for n in range(deals):
+        state.add_deal({"title": f"Аренда {n}", "categoryId": 0})
+    _save_tokens(container, portal_id, state, url)
+
+
+def _save_tokens(container: Container, portal_id: int, state: PortalState, url: str) -> None:
+    issued = state.issue_tokens()
+    container.token_store(portal_id).save(
+        OAuthTokens(
+            issued["access_token"], issued["refresh_token"], datetime.now(UTC) + timedelta(hours=1),
+            {"client_endpoint": f"{url}rest/", "server_endpoint": f"{url}rest/"},
+        )
+    )  # fmt: skip
 
 
 def _measure(
@@ -145,6 +197,7 @@ def _measure(
         seeded_docs = conn.scalar(select(func.count()).select_from(DocumentRow)) or 0
     rss: list[float] = []
     cpu: list[float] = [_tree_cpu_s(worker_pid)]
+    loads: list[float] = []
     own_cpu = _own_cpu_s()
     sampling = threading.Event()
 
@@ -152,6 +205,7 @@ def _measure(
         while not sampling.is_set():
             rss.append(_tree_rss_mb(worker_pid))
             cpu.append(_tree_cpu_s(worker_pid))
+            loads.append(os.getloadavg()[0])
             time.sleep(1.0)
 
     threading.Thread(target=sample, daemon=True).start()
@@ -208,17 +262,33 @@ def _measure(
     _report_crm(emulators, calls_before, docs)
     received = len(getattr(sink, "messages", []))
     print(f"  emails received by the SMTP sink: {received}")
-    running = [mb for mb in rss if mb > 50]  # samples once the worker had started
-    if running:
-        quarters = [running[min(len(running) - 1, len(running) * q // 4)] for q in range(5)]
-        shown = " / ".join(f"{mb:.0f}" for mb in quarters)
-        print(f"  worker RSS (all processes) MB at 0/25/50/75/100 % of the run: {shown};"
-              f" peak {max(running):.0f}")  # fmt: skip
+    _report_rss([mb for mb in rss if mb > 50])  # samples once the worker had started
+    if loads:
+        mean = sum(loads) / len(loads)
+        print(f"  machine load average (1 min) over the run: mean {mean:.1f}, min"
+              f" {min(loads):.1f}, max {max(loads):.1f} on {os.cpu_count()} cores (other"
+              " processes inflate the wall times, not the CPU per lease)")  # fmt: skip
     leases = docs // 2  # an invoice and an act each
     print(f"  CPU: worker {worker_cpu:.1f} s ({worker_cpu / max(leases, 1) * 1000:.1f} ms/lease,"
           f" {worker_cpu / max(docs, 1) * 1000:.1f} ms/doc),"
           f" this process (emulators, SMTP sink, polling) {bench_cpu:.0f} s,"
           f" over {total:.0f} s of wall time on {os.cpu_count()} cores")  # fmt: skip
+
+
+def _report_rss(running: list[float]) -> None:
+    """The worker's RSS at each tenth of the run, its peak, and whether it stayed flat: the
+    last third's peak within 15 % of the first third's (memory that grows with the leases
+    done would not be)."""
+    if len(running) < 3:
+        return
+    tenths = [running[min(len(running) - 1, len(running) * q // 10)] for q in range(11)]
+    shown = " ".join(f"{mb:.0f}" for mb in tenths)
+    third = len(running) // 3
+    first, last = max(running[:third]), max(running[-third:])
+    verdict = "flat" if last <= first * 1.15 else "GROWING"
+    print(f"  worker RSS (all processes) MB at each 10 % of the run: {shown}; peak"
+          f" {max(running):.0f}; {verdict} (peak of the last third {last:.0f} vs first"
+          f" {first:.0f})")  # fmt: skip
 
 
 def _report_crm(

@@ -9,7 +9,7 @@ Measures, in one process and side by side (interleaved, after a warm-up):
 - the median of the whole path (payment QR + view-model + PDF);
 - the PDF size (target: under 100 KB);
 - a lease's three PDFs of a month (invoice pair + act) on each engine: the shipped templates
-  drawn by ReportLab (``documents.direct``, what the billing run uses) and laid out by
+  drawn by ReportLab (``documents.reportlab_drawing``, what the billing run uses) and laid out by
   WeasyPrint, with their sizes;
 - RSS over ``--memory-renders`` renders of the whole path on ``--engine`` (target: flat).
 """

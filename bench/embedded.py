@@ -73,9 +73,8 @@ def register_day_leases(
 def seed_issued(uow: UnitOfWork, portal_id: int, lease_ids: Sequence[int]) -> None:
     """February's invoice of each lease as if issued, mailed and pushed on ``SEEDED``
     (a link, no PDF), so ``DAY`` holds one invoice and one act per lease. The caller commits."""
-    wanted = set(lease_ids)
     leases = uow.leases.get_many(lease_ids)
-    for lease_id, item in [d for d in uow.schedule.due(SEEDED) if d[0] in wanted]:
+    for lease_id, item in uow.schedule.due(SEEDED, lease_ids):
         landlord_id = leases[lease_id].landlord.id
         assert landlord_id is not None
         number = next_document_number(uow, landlord_id, item.kind, SEEDED)

@@ -1,7 +1,8 @@
 """Wording of the documents in Russian and English: labels, month names, number format.
 
-The Russian labels follow the de-facto 1C layout of «Счет на оплату» and «Акт»
-(research/accounting.md §5); a landlord changes wording by overriding a template block.
+The Russian labels follow the de-facto 1C layout of «Счет на оплату» (no official form) and
+«Акт» (requisites of 402-ФЗ art. 9 p. 2); a landlord changes wording by overriding a
+template block.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""The shipped fonts under ReportLab (``documents.direct``): registered once per process, with
-their embedded subsets built and compressed once instead of once per PDF.
+"""The shipped fonts under ReportLab (``documents.reportlab_drawing``): registered once per
+process, with their embedded subsets built and compressed once instead of once per PDF.
 
 ReportLab embeds in every PDF a subset of each TrueType font it used: the glyphs of the
 characters printed, numbered in the order the text first met them. Building that subset

@@ -17,7 +17,7 @@ def preload() -> None:
     """Import the PDF engines and register the shipped fonts in this process: a Celery worker
     does it before forking its children, which then share them instead of each importing
     WeasyPrint and ReportLab on its first billing task (~0.5 s of CPU a child)."""
-    from documents import direct  # noqa: F401 - imported for the children to inherit
+    from documents import reportlab_drawing  # noqa: F401 - imported for the children to inherit
     from documents.pdf_fonts import register_fonts
 
     register_fonts()
@@ -28,7 +28,9 @@ _NO_IMAGE = "data:,"
 
 
 class PdfDocuments:
-    """Implements ``backend.services.document_links.DocumentRendering`` with WeasyPrint."""
+    """Implements ``backend.services.document_links.DocumentRendering``: the payment QR code,
+    the view and the PDFs through ``DocumentRenderer`` (the shipped templates drawn by
+    ReportLab by default, a landlord's own laid out by WeasyPrint)."""
 
     def __init__(
         self, renderer: DocumentRenderer, language: str = "ru", images: StoredImages | None = None

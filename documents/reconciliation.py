@@ -1,5 +1,6 @@
 """The reconciliation statement (акт сверки) as PDF, drawn by ReportLab with the shipped font
-and the grid of the invoices and acts (``documents.direct``), in Russian, Ukrainian or English.
+and the grid of the invoices and acts (``documents.reportlab_drawing``), in Russian,
+Ukrainian or English.
 
 It prints ``backend.services.cabinet_statement.Statement`` as built and checked there: the
 opening balance, one row per invoice (debit) and payment (credit), the turnover and the
@@ -17,7 +18,8 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import BaseDocTemplate, Paragraph, Spacer, Table, TableStyle
 
 from backend.domain.reconciliation import Statement
-from documents.direct import (
+from documents.pdf_fonts import register_fonts
+from documents.reportlab_drawing import (
     _BODY,
     _BOLD,
     _GRID,
@@ -26,7 +28,6 @@ from documents.direct import (
     WIDTH,
     _page,
 )
-from documents.pdf_fonts import register_fonts
 
 LABELS = {
     "ru": {

@@ -1,9 +1,10 @@
 """HTML and PDF rendering of documents with Jinja2 and WeasyPrint.
 
-Speed (research/accounting.md §6, measured): one ``FontConfiguration`` and prebuilt ``CSS``
-objects per process, the shipped Latin+Cyrillic font subset instead of system fonts, and
-Debian's libharfbuzz-subset0 for subsetting bring a PDF from ~380 ms to ~140 ms. A renderer
-is therefore built once per process (see ``backend.bootstrap``) and reused.
+Speed (measured on WeasyPrint 70: font subsetting was ~3/4 of a render without HarfBuzz):
+WeasyPrint's time goes to fonts and stylesheets, so a process keeps one ``FontConfiguration``
+and prebuilt ``CSS`` objects, the shipped Latin+Cyrillic font subset stands in for system
+fonts, and Debian's libharfbuzz-subset0 does the subsetting. A renderer is therefore built once
+per process (see ``backend.bootstrap``) and reused.
 
 Per-landlord overrides: ``override_root/<key>/`` may hold any of the templates
 (``layout.html``, ``invoice.html``, ``act.html``, ``items.html``, ``signatures.html``), a
@@ -12,7 +13,7 @@ relative URL. ``{% extends "default/layout.html" %}`` reaches the shipped versio
 
 An invoice and its QR invoice come from one layout (``render_invoice_pair``): the plain
 invoice is the QR invoice's pages with the ``.qr`` block left out: one layout and two PDF
-writes instead of two of each (both invoices of the example: 172 -> 122 ms). That reaches
+writes instead of two of each (``bench/bench_documents.py`` times the pair). That reaches
 past WeasyPrint's public API to the laid-out boxes (``Page._page_box``,
 ``Box.copy_with_children``, as in WeasyPrint 70); test_render.py's
 ``test_plain_invoice_is_the_qr_invoice_without_its_code`` fails if a release changes them.
@@ -32,14 +33,14 @@ from weasyprint.document import Document, Page
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from documents import direct, pdf_fonts
+from documents import pdf_fonts, reportlab_drawing
 from documents.assets import BOLD_FONT, REGULAR_FONT, package_path
 from documents.errors import InvalidDocumentData
 from documents.view import DocumentView
 
 TEMPLATES = ("invoice", "act")
 QR_BLOCK = "qr"  # the class of the block that holds an invoice's payment QR code
-ENGINES = ("reportlab", "weasyprint")  # of the shipped templates (documents.direct)
+ENGINES = ("reportlab", "weasyprint")  # of the shipped templates (documents.reportlab_drawing)
 
 
 class LocalOnlyFetcher(URLFetcher):  # type: ignore[misc]
@@ -99,7 +100,7 @@ class DocumentRenderer:
         return key if self._override_dir(key) is not None else ""
 
     def draws(self, view: DocumentView, key: str = "") -> bool:
-        """Whether the document is drawn by ReportLab (``documents.direct``): the shipped
+        """Whether the document is drawn by ReportLab (``documents.reportlab_drawing``): the shipped
         templates, unless told to use WeasyPrint or the text needs a font we do not ship."""
         shipped = self.engine == "reportlab" and self._override_dir(key) is None
         return shipped and pdf_fonts.covers(view)
@@ -167,7 +168,9 @@ class DocumentRenderer:
         if not view.qr_data_uri:
             raise InvalidDocumentData("qr_data_uri", "the invoice pair needs the QR code")
         if self.draws(view, key):
-            return direct.draw_pdf(view, with_qr=True), direct.draw_pdf(view, with_qr=False)
+            return reportlab_drawing.draw_pdf(view, with_qr=True), reportlab_drawing.draw_pdf(
+                view, with_qr=False
+            )
         html, stylesheets = self._html("invoice", view, key), self._stylesheets(key)
         plain: bytes | None = None
         with self._layout_lock:
@@ -189,7 +192,9 @@ class DocumentRenderer:
         if template not in TEMPLATES:
             raise InvalidDocumentData("template", f"must be one of {', '.join(TEMPLATES)}")
         if self.draws(view, key):
-            return direct.draw_pdf(view, with_qr=template == "invoice" and bool(view.qr_data_uri))
+            return reportlab_drawing.draw_pdf(
+                view, with_qr=template == "invoice" and bool(view.qr_data_uri)
+            )
         html, stylesheets = self._html(template, view, key), self._stylesheets(key)
         with self._layout_lock:
             pdf = html.write_pdf(stylesheets=stylesheets, font_config=self.font_config)

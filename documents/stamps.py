@@ -1,8 +1,8 @@
 """The landlord's logo, stamp and signatures on the shipped ReportLab invoice and act.
 
-Kept apart from ``direct.py`` on purpose: the drawing code calls ``logo`` at the top of the
-story and ``signed`` around each signatory's line; both are no-ops for a landlord without
-images, so a document without them is drawn exactly as before. The images are read from
+Kept apart from ``reportlab_drawing.py`` on purpose: the drawing code calls ``logo`` at the
+top of the story and ``signed`` around each signatory's line; both are no-ops for a landlord
+without images, so a document without them is drawn exactly as before. The images are read from
 the document storage by ``StoredImages`` (keys: ``backend.domain.landlord_images``).
 """
 
@@ -92,12 +92,14 @@ class _Signed(Flowable):  # type: ignore[misc]
         base = self.height - 10  # about the line signed on (``_Signature`` draws it)
         if self.signature:
             width, height = _fit(self.signature, *SIGNATURE_BOX)
-            self.canv.drawImage(_reader(self.signature), 2 * mm, base - 2.5 * mm, width, height,
-                                mask="auto")  # fmt: skip
+            self.canv.drawImage(
+                _reader(self.signature), 2 * mm, base - 2.5 * mm, width, height, mask="auto"
+            )
         if self.stamp:
             side = _fit(self.stamp, STAMP_SIDE, STAMP_SIDE)
-            self.canv.drawImage(_reader(self.stamp), 30 * mm, base - side[1] / 2 - 5 * mm, *side,
-                                mask="auto")  # fmt: skip
+            self.canv.drawImage(
+                _reader(self.stamp), 30 * mm, base - side[1] / 2 - 5 * mm, *side, mask="auto"
+            )
 
 
 def signed(line: Flowable, images: Mapping[str, bytes], kind: str, index: int) -> Flowable:

@@ -1,6 +1,6 @@
 """Amount in words (сумма прописью) as 1C prints it: "Двенадцать тысяч ... рублей 07 копеек".
 
-num2words traps (research/accounting.md §5; savoirfairelinux/num2words #426, #483, #553):
+num2words traps (github.com/savoirfairelinux/num2words issues #426, #483, #553):
 an ``int`` is read as kopecks, the default currency is EUR even for ``ru``, and floats carry
 binary noise. So the amount always goes in as the ``Decimal`` of a ``Money`` with its currency.
 """

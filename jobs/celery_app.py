@@ -11,6 +11,7 @@ from backend.bootstrap import tune_gc_for_batch_work
 from backend.config import Settings
 from backend.runtime.sqlite_broker import kombu_url
 from jobs.heartbeat import VAR_DIR_KEY, Heartbeat
+from jobs.retry import REDIS_VISIBILITY_TIMEOUT
 from jobs.schedule import beat_schedule
 
 
@@ -39,16 +40,11 @@ def make_celery(settings: Settings) -> Celery:
     app.conf[VAR_DIR_KEY] = str(settings.var_dir)
     app.steps["consumer"].add(Heartbeat)
     if settings.embedded_broker:
-        # kombu's SQLAlchemy transport (single node only, research/style.md §5) keeps its
-        # queue in its own SQLite file under var/, apart from the app database
+        # kombu's SQLAlchemy transport (single node only: "using more than a few workers" may
+        # run a message twice, docs.celeryq.dev/en/3.1/getting-started/brokers/sqlalchemy.html)
+        # keeps its queue in its own SQLite file under var/, apart from the app database
         settings.var_dir.mkdir(parents=True, exist_ok=True)
     return app
-
-
-# A task taken by a worker that dies is given to another once this long has passed without an
-# ack (Redis; acks_late). Longer than the longest task (a 200-lease billing chunk takes about a
-# minute on 2 cores), shorter than a night.
-REDIS_VISIBILITY_TIMEOUT = 3600
 
 
 def broker_transport_options(settings: Settings) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from backend.ports import Clock
 from backend.services.auth_lost import notify_auth_lost
 from backend.services.unit_of_work import UnitOfWork
 from crm_mappings.port import CrmAuthLost, CrmPort, CrmUnavailable
+from jobs.retry import capped
 from jobs.runtime import active_portal, container
 
 # talking to a portal: retried while its CRM is down, about six hours before giving up
@@ -74,7 +75,7 @@ def portal_task(fn: PortalFunction | None = None, *, name: str | None = None) ->
             acks_late=True,
             autoretry_for=(CrmUnavailable,),
             retry_backoff=RETRY_BACKOFF,
-            retry_backoff_max=RETRY_BACKOFF_MAX,
+            retry_backoff_max=capped(RETRY_BACKOFF_MAX),
             max_retries=MAX_RETRIES,
         )(run)
 

@@ -14,6 +14,7 @@ from backend.services.robots import Robot, RobotAnswers, answer_robot
 from crm_mappings.mapping import LeaseEvent
 from crm_mappings.port import CrmKind, CrmUnavailable
 from jobs.portal_task import PortalWork, portal_task
+from jobs.retry import backoff, capped
 from jobs.runtime import (
     container,
     installed_portal,
@@ -26,7 +27,7 @@ billing_task = shared_task(
     acks_late=True,
     autoretry_for=(OperationalError,),
     retry_backoff=5,
-    retry_backoff_max=300,
+    retry_backoff_max=capped(300),
     max_retries=20,
 )
 
@@ -76,8 +77,9 @@ def billing_run() -> None:
 
 @billing_task
 def billing_run_portal(portal_id: int, day: str) -> None:
-    """Issue one portal's due documents for ``day`` (idempotent: a redelivery adds nothing);
-    a large portal's leases go out in chunks, one task each (``billing_fanout``)."""
+    """Issue one portal's due documents for ``day`` (idempotent: a redelivery adds nothing,
+    and tells the deals what the killed run had issued untold); a large portal's leases go
+    out in chunks, one task each (``billing_fanout``)."""
     from datetime import date
 
     from backend.services.billing import run_portal
@@ -87,12 +89,10 @@ def billing_run_portal(portal_id: int, day: str) -> None:
     plan = plan_portal(ports, portal_id, date.fromisoformat(day))
     if plan is None:
         result = run_portal(ports, portal_id, date.fromisoformat(day))
-        done = [*result.published, *result.issued]
-        _after_portal_work(portal_id, done, bool(result.mailed or result.reminders))
+        _after_portal_work(portal_id, result.to_tell, result.mailed + result.reminders)
         return
     for chunk, leases in enumerate(plan.chunks):
         billing_run_chunk.delay(portal_id, day, plan.run_id, chunk, len(plan.chunks), leases)
-    _after_portal_work(portal_id, plan.published, False)
 
 
 @billing_task
@@ -106,12 +106,19 @@ def billing_run_chunk(
 
     ports = container().billing_ports()
     result = run_chunk(ports, portal_id, date.fromisoformat(day), run_id, chunk, total, leases)
-    _after_portal_work(portal_id, result.issued, bool(result.mailed or result.reminders))
+    _after_portal_work(portal_id, result.to_tell, result.mailed + result.reminders)
 
 
-def _after_portal_work(portal_id: int, done: list[int], mail: bool) -> None:
-    if done or mail:  # tenants, managers: now, not at the next beat
-        deliver_outbox.delay()
+# messages one delivery task is given (its batches of 100 are claimed, so deliveries run side by
+# side): the reminders a large portal's last chunk queues for all its leases go out over every
+# worker, not one
+MAIL_PER_DELIVERY, MOST_DELIVERIES = 500, 8
+
+
+def _after_portal_work(portal_id: int, done: list[int], mailed: int) -> None:
+    if done or mailed:  # tenants, managers: now, not at the next beat
+        for _ in range(min(MOST_DELIVERIES, 1 + mailed // MAIL_PER_DELIVERY)):
+            deliver_outbox.delay()
     if done:
         # the deals hear at once, in the CRM's batches: a queued push would wait behind every
         # other portal's run of the night (the task's body, run here). A CRM that is down gets
@@ -289,7 +296,7 @@ def poll_onec_payments(self: Task, portal_id: int) -> None:  # type: ignore[type
     try:
         poll_portal(container().onec_ports(), portal_id)
     except OneCUnavailable as exc:
-        raise self.retry(exc=exc, countdown=min(3600, 60 * 2**self.request.retries)) from exc
+        raise self.retry(exc=exc, countdown=backoff(self.request.retries, 60)) from exc
 
 
 @shared_task(acks_late=True)

@@ -82,8 +82,9 @@ class StateFile:
         with self._lock:
             text = json.dumps(
                 {"version": VERSION, "database": self.fingerprint, "state": snapshot()},
-                ensure_ascii=False, sort_keys=True,
-            )  # fmt: skip
+                ensure_ascii=False,
+                sort_keys=True,
+            )
             if text == self._last:
                 return
             self.path.parent.mkdir(parents=True, exist_ok=True)

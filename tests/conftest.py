@@ -81,6 +81,15 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("db_url", DATABASES if both else DATABASES[:1], indirect=True)
 
 
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadfile`` (the default): the slowest work first (``tests/scheduling.py``)."""
+    if config.getoption("dist") != "loadfile":
+        return None
+    from tests.scheduling import SlowestFirst
+
+    return SlowestFirst(config, log)
+
+
 @pytest.fixture(scope="session")
 def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "rentflow.db"

@@ -105,10 +105,12 @@ def import_settings(
         with container.uow(pid) as uow:
             current = settings_of(uow.portals.get(pid).settings).as_dict()
             changes = {
-                "sources": list(sources) or None, "schedule": schedule,
-                "delete_after_read": delete_after_read, "report_to": list(report_to) or None,
+                "sources": list(sources) or None,
+                "schedule": schedule,
+                "delete_after_read": delete_after_read,
+                "report_to": list(report_to) or None,
                 "enabled": enabled,
-            }  # fmt: skip
+            }
             given = {k: v for k, v in changes.items() if v is not None}
             if given:
                 saved = save_settings(uow, container.clock, {**current, **given})

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import re
 import signal
+import socket
 import sqlite3
 import sys
 import threading
@@ -14,6 +17,8 @@ import click
 from backend.config import Settings, UnsafeSettings, masked_url, production_ready
 
 REFUSED = 2  # exit status of a start refused for its settings
+# a worker's node name: Celery's ``name@host`` (``%h``, ``%n``, ``%d``: its host, name, domain)
+NODE_NAME = re.compile(r"(?:[\w.-]|%[hnd])+(?:@(?:[\w.-]|%[hnd])+)?")
 
 
 def running_settings() -> Settings:
@@ -42,10 +47,20 @@ def db_upgrade(revision: str) -> None:
     click.echo(f"database at {revision}: {masked_url(settings.database_url)}")
 
 
-def _worker_argv(settings: Settings, *, beat: bool, concurrency: int) -> list[str]:
+def default_node_name() -> str:
+    """A node name no other worker process shares, on this machine or another:
+    ``worker-<pid>@<host>``."""
+    return f"worker-{os.getpid()}@{socket.gethostname()}"
+
+
+def _worker_argv(
+    settings: Settings, *, beat: bool, concurrency: int, name: str | None = None
+) -> list[str]:
     argv = ["worker", "--loglevel=INFO", f"--concurrency={concurrency}", "--without-gossip"]
+    argv.append(f"--hostname={name or default_node_name()}")
     if settings.embedded_broker:
-        # the SQLite broker has no fanout: no remote control or mingle (research/style.md §5);
+        # the SQLite broker has no fanout (docs.celeryq.dev/projects/kombu/en/stable/reference/
+        # kombu.transport.sqlalchemy.html): no remote control or mingle;
         # the pool stays prefork so PDF rendering (CPU, under the GIL) uses every core
         argv += ["--without-mingle", "--without-heartbeat"]
     if beat:
@@ -53,10 +68,31 @@ def _worker_argv(settings: Settings, *, beat: bool, concurrency: int) -> list[st
     return argv
 
 
+def _node_name(value: str | None) -> str | None:
+    """``--name`` checked where it enters: a word, an optional ``@host`` after it."""
+    if value is None:
+        return None
+    if not NODE_NAME.fullmatch(value):
+        raise click.BadParameter(
+            "letters, digits, '.', '-', '_' and '%h', with '@host' after it if you like"
+            f" (got {value!r})"
+        )
+    return value
+
+
 @click.command()
 @click.option("--beat/--no-beat", default=False, help="Embed beat (single-node only).")
 @click.option("--concurrency", default=2, show_default=True)
-def worker(beat: bool, concurrency: int) -> None:
+@click.option(
+    "--name",
+    "-n",
+    default=None,
+    metavar="NAME",
+    callback=lambda _ctx, _param, value: _node_name(value),
+    help="The worker's node name, unique per worker process (Celery's hostname: %h is the "
+    "machine's name) [default: worker-<pid>@<host>].",
+)
+def worker(beat: bool, concurrency: int, name: str | None) -> None:
     """Run a Celery worker (scale out: many of these, and one `rentflow beat`)."""
     from jobs.celery_app import make_celery
 
@@ -74,7 +110,7 @@ def worker(beat: bool, concurrency: int) -> None:
         if given_back:
             click.echo(f"{given_back} task(s) held by a dead worker are queued again", err=True)
     make_celery(settings).worker_main(
-        argv=_worker_argv(settings, beat=beat, concurrency=concurrency)
+        argv=_worker_argv(settings, beat=beat, concurrency=concurrency, name=name)
     )
 
 

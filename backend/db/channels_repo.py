@@ -116,9 +116,9 @@ class ChannelRepository:
 
     def block_chat(self, chat_id: str, now: datetime) -> list[tuple[int, int]]:
         """The bot was blocked in ``chat_id``: every tenant linked to it, as (portal, tenant)."""
-        rows = list(self.session.scalars(select(TelegramChatRow).where(
-            TelegramChatRow.chat_id == chat_id
-        )))  # fmt: skip
+        rows = list(
+            self.session.scalars(select(TelegramChatRow).where(TelegramChatRow.chat_id == chat_id))
+        )
         for row in rows:
             row.blocked_at = row.blocked_at or now
         self.session.flush()

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,6 +22,11 @@ from backend.domain.billing import BillingPeriod, DocumentKind
 from backend.domain.documents import DocumentPurpose, IssuedDocument
 from backend.domain.errors import AlreadyIssued, NotFound
 from backend.domain.money import Money
+
+
+def _published() -> Select[int]:
+    """A link of the document in the outer query: it was published."""
+    return select(DocumentLinkRow.document_id).where(DocumentLinkRow.document_id == DocumentRow.id)
 
 
 def _document_from_row(row: DocumentRow) -> IssuedDocument:
@@ -182,23 +187,61 @@ class DocumentRepository(_Scoped):
         )
         return [(DocumentKind(k), BillingPeriod(s, e)) for k, s, e in rows]
 
-    def unpublished(self) -> list[int]:
+    def unpublished(self, leases: Collection[int] | None = None) -> list[int]:
         """Documents (not cancelled) that never got their files and links: the worker that
-        issued them died between committing the number and publishing the PDFs."""
-        published = select(DocumentLinkRow.document_id).where(
-            DocumentLinkRow.document_id == DocumentRow.id
+        issued them died between committing the number and publishing the PDFs; of
+        ``leases`` only when given."""
+        query = select(DocumentRow.id).where(
+            DocumentRow.portal_id == self.portal_id,
+            DocumentRow.status != "cancelled",
+            ~_published().exists(),
         )
-        return list(
-            self.session.scalars(
-                select(DocumentRow.id)
-                .where(
-                    DocumentRow.portal_id == self.portal_id,
-                    DocumentRow.status != "cancelled",
-                    ~published.exists(),
-                )
-                .order_by(DocumentRow.id)
+        return self._of_leases(query, leases)
+
+    def untold(self, leases: Collection[int] | None = None) -> list[int]:
+        """Published documents (their links stored) of leases with a deal that the deal was
+        never told about: a worker died between publishing them and its run's push; of
+        ``leases`` only when given."""
+        query = (
+            select(DocumentRow.id)
+            .join(LeaseRow, LeaseRow.id == DocumentRow.lease_id)
+            .where(
+                DocumentRow.portal_id == self.portal_id,
+                DocumentRow.crm_synced_at.is_(None),
+                LeaseRow.crm_deal_id.is_not(None),
+                _published().exists(),
             )
         )
+        return self._of_leases(query, leases)
+
+    def leases_left_over(self) -> set[int]:
+        """Leases with a document left unpublished or untold (``unpublished``, ``untold``):
+        the next run of the portal finishes them."""
+        unpublished = select(DocumentRow.lease_id).where(
+            DocumentRow.portal_id == self.portal_id,
+            DocumentRow.status != "cancelled",
+            ~_published().exists(),
+        )
+        untold = (
+            select(DocumentRow.lease_id)
+            .join(LeaseRow, LeaseRow.id == DocumentRow.lease_id)
+            .where(
+                DocumentRow.portal_id == self.portal_id,
+                DocumentRow.crm_synced_at.is_(None),
+                LeaseRow.crm_deal_id.is_not(None),
+            )
+        )
+        return set(self.session.scalars(unpublished)) | set(self.session.scalars(untold))
+
+    def _of_leases(self, query: Select[int], leases: Collection[int] | None) -> list[int]:
+        """The ids ``query`` selects, in order; of ``leases`` only when given (one query per
+        500 of them)."""
+        if leases is None:
+            return list(self.session.scalars(query.order_by(DocumentRow.id)))
+        found: list[int] = []
+        for chunk in in_chunks(sorted(set(leases))):
+            found += self.session.scalars(query.where(DocumentRow.lease_id.in_(chunk)))
+        return sorted(found)
 
     def lock(self, document_id: int) -> None:
         """Hold the document's row until commit (PostgreSQL ``FOR UPDATE``; SQLite's
@@ -226,10 +269,13 @@ class DocumentRepository(_Scoped):
             found += [row.id for row in self._hold(rows)]
         return found
 
-    def not_synced(self, issued_before: datetime | None = None) -> list[int]:
+    def not_synced(
+        self, issued_before: datetime | None = None, among: Collection[int] | None = None
+    ) -> list[int]:
         """Documents of leases with a deal that the deal has not been told about, created
         before ``issued_before`` (younger ones still have their push task on the way), or
-        of any age when it is None."""
+        of any age when it is None; of the documents ``among`` only, when given (one query
+        per 500 of them)."""
         query = (
             select(DocumentRow.id)
             .join(LeaseRow, LeaseRow.id == DocumentRow.lease_id)
@@ -241,11 +287,19 @@ class DocumentRepository(_Scoped):
         )
         if issued_before is not None:
             query = query.where(DocumentRow.created_at <= issued_before)
-        return list(self.session.scalars(query.order_by(DocumentRow.id)))
+        if among is None:
+            return list(self.session.scalars(query.order_by(DocumentRow.id)))
+        found: list[int] = []
+        for chunk in in_chunks(sorted(set(among))):
+            found += self.session.scalars(query.where(DocumentRow.id.in_(chunk)))
+        return sorted(found)
 
-    def awaiting_tenant_mail(self, mail_key: str) -> list[IssuedDocument]:
+    def awaiting_tenant_mail(
+        self, mail_key: str, leases: Collection[int] | None = None
+    ) -> list[IssuedDocument]:
         """Documents of auto-send leases that no tenant email carries yet (``mail_key`` not
-        in their files), cancelled ones excluded, in issue order.
+        in their files), cancelled ones excluded, in issue order; of ``leases`` only, when
+        given (a chunk's).
 
         Only documents never delivered can qualify (``sent_at`` is set on delivery), so the
         ``(portal_id, sent_at)`` index keeps the query small however many were mailed before.
@@ -262,7 +316,14 @@ class DocumentRepository(_Scoped):
             )
             .order_by(DocumentRow.id)
         )
-        return [_document_from_row(r) for r in self._hold(self.session.scalars(query).all())]
+        if leases is None:
+            rows = list(self.session.scalars(query))
+        else:
+            rows = []
+            for chunk in in_chunks(sorted(set(leases))):
+                rows += self.session.scalars(query.where(DocumentRow.lease_id.in_(chunk)))
+            rows.sort(key=lambda row: row.id)
+        return [_document_from_row(r) for r in self._hold(rows)]
 
     def awaiting_summary(self) -> list[IssuedDocument]:
         """Documents the billing run issued that no manager summary listed yet, in order.

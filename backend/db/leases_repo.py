@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -152,12 +152,20 @@ class LeaseRepository(_Scoped):
     def _assemble_many(self, ids: Sequence[int]) -> Sequence[Lease]:
         """Load the rows the leases ``ids`` are made of in one query per table; the
         session's identity map then serves ``_assemble``'s lookups."""
-        rows = {
-            r.id: r
-            for r in self.session.scalars(
-                select(LeaseRow).where(LeaseRow.portal_id == self.portal_id, LeaseRow.id.in_(ids))
-            )
-        }
+        rows = self._lease_rows(ids)
+        addenda = self._addendum_rows(ids)
+        premises = self._premises_of(rows.values(), addenda.values())
+        loaded = self._people_rows(rows.values())
+        leases = [self._assemble(rows[i], addenda[i], premises) for i in ids if i in rows]
+        del loaded
+        return leases
+
+    def _lease_rows(self, ids: Sequence[int]) -> dict[int, LeaseRow]:
+        query = select(LeaseRow).where(LeaseRow.portal_id == self.portal_id, LeaseRow.id.in_(ids))
+        return {r.id: r for r in self.session.scalars(query)}
+
+    def _addendum_rows(self, ids: Sequence[int]) -> Mapping[int, Sequence[AddendumRow]]:
+        """Each lease's addenda, by the date they take effect (a lease without one: [])."""
         addenda: dict[int, list[AddendumRow]] = {i: [] for i in ids}
         for a in self.session.scalars(
             select(AddendumRow)
@@ -165,26 +173,30 @@ class LeaseRepository(_Scoped):
             .order_by(AddendumRow.effective_from)
         ):
             addenda[a.lease_id].append(a)
-        premises_ids = {i for r in rows.values() for i in (r.premises_ids or [])}
-        premises_ids |= {
-            i for rows_ in addenda.values() for a in rows_ for i in a.premises_ids or []
-        }
-        premises = {
-            p.id: p
-            for p in PartyRepository(self.session, self.portal_id).premises(sorted(premises_ids))
-            if p.id is not None
-        }
-        loaded = [  # held here: the identity map keeps rows only while referenced
+        return addenda
+
+    def _premises_of(
+        self, rows: Iterable[LeaseRow], addenda: Iterable[Sequence[AddendumRow]]
+    ) -> dict[int, Premises]:
+        """The premises the leases and their addenda name, by id."""
+        wanted = {i for r in rows for i in (r.premises_ids or [])}
+        wanted |= {i for rows_ in addenda for a in rows_ for i in a.premises_ids or []}
+        found = PartyRepository(self.session, self.portal_id).premises(sorted(wanted))
+        return {p.id: p for p in found if p.id is not None}
+
+    def _people_rows(self, rows: Collection[LeaseRow]) -> tuple[Sequence[object], ...]:
+        """The tenants, landlords and users (managers, supervisors) of the leases, one query
+        each; the caller holds the answer while assembling, since the identity map keeps
+        rows only while they are referenced."""
+        users = {u for r in rows for u in (r.manager_id, r.supervisor_id) if u}
+        return tuple(
             self.session.scalars(select(table).where(table.id.in_(wanted))).all()
             for table, wanted in (
-                (TenantRow, {r.tenant_id for r in rows.values()}),
-                (LandlordRow, {r.landlord_id for r in rows.values()}),
-                (UserRow, {u for r in rows.values() for u in (r.manager_id, r.supervisor_id) if u}),
+                (TenantRow, {r.tenant_id for r in rows}),
+                (LandlordRow, {r.landlord_id for r in rows}),
+                (UserRow, users),
             )
-        ]
-        leases = [self._assemble(rows[i], addenda[i], premises) for i in ids if i in rows]
-        del loaded
-        return leases
+        )
 
     def save(self, lease: Lease, now: datetime | None = None) -> None:
         """Write back the lease's own terms, status and flags (not its parties)."""

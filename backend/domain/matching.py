@@ -1,6 +1,6 @@
 """Matching an incoming payment to open invoices (разноска), as plain rules over plain data.
 
-Order of evidence (research/accounting.md §3): the invoice number written in the purpose
+Order of evidence, strongest first (rentflow's rule): the invoice number written in the purpose
 ("Оплата по счету № 123 от 01.02.2026", "по сч. 123", "счёт №БП-000123"), confirmed by the
 payer's INN when both sides know it; else the payer's INN, narrowed by a contract number in
 the purpose ("по договору № А-15/2026"); then an open invoice whose outstanding amount equals
@@ -29,7 +29,7 @@ _DATE = r"\d{2}\.\d{2}\.\d{2,4}"
 _ITEM = rf"(?:№|N|#)*\s*{_NUMBER}(?:\s*от\s*{_DATE}(?:\s*г\.?)?)?"
 # "Оплата по счету № 123 от 01.02.2026", "сч. 123", "счёт №БП-000123", "сч/ф 123", and lists
 # as accountants write them: "по счетам № 2 от 01.01.2026 и № 5 от 01.02.2026", "№ 2 и № 5",
-# "№№ 2, 5", "по счетам 2, 5" — the regex of research/accounting.md §3, widened to lists.
+# "№№ 2, 5", "по счетам 2, 5".
 INVOICE_RE = re.compile(
     r"(?<![а-яё])сч(?:е|ё)?т?(?:у|а|ам|ах|ов)?(?:/ф)?\.?\s*(?:на\s+оплату\s*)?"
     rf"(?P<numbers>{_ITEM}(?:\s*(?:,|;|\bи\b)\s*{_ITEM})*)",
@@ -107,8 +107,8 @@ def twin_key(payment: Payment) -> tuple[str, date, Decimal, str]:
 def normalise_number(number: str) -> str:
     """ "БП-000123", "№ 123", "RF-0123" -> "123": the digits after any prefix, no leading zeros.
 
-    1C stores numbers with a prefix and leading zeros while printed forms drop them
-    (research/accounting.md §2), so both sides are compared in this form.
+    1C stores numbers with a prefix and leading zeros while printed forms drop them, so both
+    sides are compared in this form.
     """
     match = re.search(r"(\d+)\D*$", number)
     if match is None:

@@ -1,7 +1,7 @@
 """Document numbers: per landlord entity, per kind, continuous, restarting every year.
 
 There is no legal rule for numbering invoices or acts; practice (and 1C) is a continuous
-number per organisation that restarts each year, with a prefix (research/accounting.md §5).
+number per organisation that restarts each year, with a prefix.
 A number, once handed out, is never handed out again (the counter only moves forward).
 """
 

@@ -1,8 +1,8 @@
 """Streaming reader of 1C's bank statement file, ``1CClientBankExchange`` format 1.03.
 
 The format is 1C's "Стандарт обмена с системами «Клиент банка»" 1.03
-(v8.1c.ru/edi/edi_stnd/100/101.htm); keys, encodings and the incoming/outgoing rule are
-summarised in research/accounting.md §1. A file is read line by line, so a 100,000-document
+(v8.1c.ru/edi/edi_stnd/100/101.htm); its keys and encodings are listed in
+``backend.onec.statement_format``. A file is read line by line, so a 100,000-document
 statement never sits in memory: ``BankStatementReader.payments()`` yields one ``Payment`` per
 good document and fills ``report`` as it goes. A broken document is an error that names its
 line; so is a file without ``КонецФайла`` (cut short in transit). The reader goes on to the

@@ -5,7 +5,7 @@ The envelope is ``Message`` with a ``msg:Header`` (namespace
 ``http://v8.1c.ru/edi/edi_stnd/EnterpriseData/1.8`` holding ``Справочник.Контрагенты``,
 ``Справочник.Договоры``, ``Документ.СчетНаОплатуПокупателю`` and
 ``Документ.РеализацияТоваровУслуг`` (the act), each object keyed by ``КлючевыеСвойства``
-with a ``Ссылка`` GUID (research/accounting.md §2; its.1c.ru/db/content/fresh/src/25756595.html).
+with a ``Ссылка`` GUID (1C's own CRM sample: its.1c.ru/db/content/fresh/src/25756595.html).
 Our XSD (``schemas/enterprise_data_rentflow.xsd``) describes exactly the subset written here;
 1C's full EnterpriseData schema is not redistributable, so it is not bundled.
 

@@ -1,8 +1,8 @@
 """A client of 1C's standard OData interface (OData v3, ``$format=json``, HTTP Basic).
 
 Literals are OData v3 ones — ``guid'…'``, ``datetime'2026-02-01T00:00:00'`` — which generic
-OData v4 clients get wrong (research/accounting.md §2; PyPI onec-odata). 5xx answers,
-timeouts and refused connections are retried with backoff, then raised as
+OData v4 clients get wrong (its.1c.ru/db/v838doc#bookmark:dev:TI000001358; PyPI onec-odata).
+5xx answers, timeouts and refused connections are retried with backoff, then raised as
 ``OneCUnavailable`` so the caller's task retries later instead of losing the poll.
 """
 

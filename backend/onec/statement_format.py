@@ -2,7 +2,7 @@
 its values (amounts, dates, accounts) are read.
 
 Keys from 1C's "Стандарт обмена с системами «Клиент банка»" 1.03 (v8.1c.ru/edi/edi_stnd/100/
-101.htm) as listed in research/accounting.md §1; anything else in a file is a warning.
+101.htm); anything else in a file is a warning.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 # "Кодировка" values of the standard (only these two) plus the non-standard UTF-8 some
-# tools write [Xini1/client-bank-exchange Encoding.java; research/accounting.md §1].
+# tools write [the standard 1.03 above; Xini1/client-bank-exchange Encoding.java].
 ENCODINGS = {"windows": "cp1251", "dos": "cp866", "utf-8": "utf-8", "utf8": "utf-8"}
 
 HEADER_KEYS = frozenset(

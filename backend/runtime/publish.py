@@ -18,10 +18,12 @@ class FastPublisher:
     protocol 2) in kombu's envelope (``prepare_message`` and the virtual channel's
     augmentation), exactly as ``Producer.publish`` builds it, and the channel's own ``_put``
     stores it (the SQLite broker's durable row, Redis's LPUSH), so the worker cannot tell.
+    Several tasks queued by one request (``send_many``) are stored in one write.
     Thread-safe: both ``_put`` take their own connection or lock."""
 
     def __init__(self, broker_url: str) -> None:
         from celery import Celery
+        from celery.utils.nodenames import anon_nodename
 
         self.app = Celery("rentflow-publisher", broker=kombu_url(broker_url), set_as_current=False)
         # Redis: a connection per web thread publishing at once (kombu's default is 10)
@@ -32,24 +34,53 @@ class FastPublisher:
         # the worker's queue, bound to the exchange of its name (as Celery declares it)
         channel.queue_declare(self.queue, passive=False, durable=True, auto_delete=False)
         self._channel = channel
+        self._origin = anon_nodename()  # the sender's name in each message (Celery: per call)
 
     def send(self, name: str, args: list[Any]) -> str:
         """Queue task ``name`` with ``args``; returns once it is on disk."""
+        return self.send_many(name, [args])[0]
+
+    def send_many(self, name: str, calls: list[list[Any]]) -> list[str]:
+        """Queue task ``name`` once per args in ``calls``, all in one write (the SQLite broker's
+        transaction, one Redis MULTI/EXEC); returns once they are stored."""
         from kombu.serialization import dumps
         from kombu.utils.uuid import uuid
 
-        task_id = uuid()
-        message = self.app.amqp.as_task_v2(
-            task_id, name, args=tuple(args), kwargs={}, argsrepr=repr(args), kwargsrepr="{}"
-        )
-        content_type, encoding, body = dumps(message.body, serializer="json")
-        properties = {**message.properties, "delivery_mode": 2}
-        envelope = self._channel.prepare_message(
-            body, None, content_type, encoding, message.headers, properties
-        )
-        self._channel._inplace_augment_message(envelope, self.queue, self.queue)
-        self._channel._put(self.queue, envelope)
-        return task_id
+        ids, envelopes = [], []
+        for args in calls:
+            task_id = uuid()
+            message = self.app.amqp.as_task_v2(
+                task_id, name, args=tuple(args), kwargs={}, argsrepr=repr(args),
+                kwargsrepr="{}", origin=self._origin,
+            )  # fmt: skip
+            content_type, encoding, body = dumps(message.body, serializer="json")
+            properties = {**message.properties, "delivery_mode": 2}
+            envelope = self._channel.prepare_message(
+                body, None, content_type, encoding, message.headers, properties
+            )
+            self._channel._inplace_augment_message(envelope, self.queue, self.queue)
+            ids.append(task_id)
+            envelopes.append(envelope)
+        self._put_many(envelopes)
+        return ids
+
+    def _put_many(self, envelopes: list[dict[str, Any]]) -> None:
+        channel = self._channel
+        if len(envelopes) == 1:
+            channel._put(self.queue, envelopes[0])
+        elif hasattr(channel, "put_many"):  # the SQLite broker's channel
+            channel.put_many(self.queue, envelopes)
+        elif hasattr(channel, "conn_or_acquire"):  # Redis: kombu's ``_put``, in one MULTI
+            from kombu.utils.json import dumps as kombu_json
+
+            with channel.conn_or_acquire() as client, client.pipeline(transaction=True) as pipe:
+                for envelope in envelopes:
+                    priority = channel._get_message_priority(envelope, reverse=False)
+                    pipe.lpush(channel._q_for_pri(self.queue, priority), kombu_json(envelope))
+                pipe.execute()
+        else:
+            for envelope in envelopes:
+                channel._put(self.queue, envelope)
 
     def close(self) -> None:
         self._connection.release()

@@ -25,12 +25,14 @@ the worker log it and reconnect with back-off, and go on once the file is writab
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
 import threading
 import time
 from pathlib import Path
+from queue import Empty, SimpleQueue
 from typing import Any
 
 from kombu.transport import TRANSPORT_ALIASES
@@ -77,8 +79,9 @@ def kombu_url(broker_url: str) -> str:
 def _connect(
     path: str, synchronous: str, busy_timeout_ms: int = BUSY_TIMEOUT_MS
 ) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, timeout=busy_timeout_ms / 1000, isolation_level=None,
-                           check_same_thread=False)  # fmt: skip
+    conn = sqlite3.connect(
+        path, timeout=busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False
+    )
     conn.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute(f"PRAGMA synchronous={synchronous}")
@@ -109,12 +112,17 @@ def _begin_soon(conn: sqlite3.Connection) -> None:
 
 
 class _Pending:
-    __slots__ = ("done", "error", "payload", "queue_id")
+    """One publisher's messages, written in the same transaction (all or none), and the lock
+    it waits on until the committer has written them (a bare lock: one wake-up each, where a
+    shared ``Event`` made every publisher of a batch queue again for its condition's lock)."""
 
-    def __init__(self, queue_id: int, payload: str) -> None:
-        self.queue_id, self.payload = queue_id, payload
-        self.done = False
+    __slots__ = ("error", "rows", "written")
+
+    def __init__(self, rows: list[tuple[str, int]]) -> None:
+        self.rows = rows  # (payload, queue id)
         self.error: sqlite3.Error | None = None
+        self.written = threading.Lock()
+        self.written.acquire()  # released by the committer
 
 
 class BrokerFile:
@@ -130,10 +138,9 @@ class BrokerFile:
         self._relaxed = _connect(path, "NORMAL")
         self._writer = threading.Lock()  # the durable connection: one transaction at a time
         self._relaxed_lock = threading.Lock()
-        self._pending_lock = threading.Condition()
-        self._pending: list[_Pending] = []
-        self._batch_committed = threading.Event()  # set once the batch being formed is written
+        self._pending: SimpleQueue[_Pending] = SimpleQueue()
         self._committer: threading.Thread | None = None
+        self._starting = threading.Lock()
         self._queues: dict[str, int] = {}
         self._acked: list[tuple[int]] = []
 
@@ -156,17 +163,22 @@ class BrokerFile:
 
     def put(self, queue: str, payload: dict[str, Any]) -> None:
         """Store the message; returns once it is on disk (group commit, see the module)."""
-        mine = _Pending(self.queue_id(queue), json.dumps(payload))
-        with self._pending_lock:
-            if self._committer is None:
-                self._committer = threading.Thread(
-                    target=self._commit_forever, name="broker-commit", daemon=True
-                )
-                self._committer.start()
-            self._pending.append(mine)
-            committed = self._batch_committed
-            self._pending_lock.notify()
-        committed.wait()
+        self.put_many(queue, [payload])
+
+    def put_many(self, queue: str, payloads: list[dict[str, Any]]) -> None:
+        """Store the messages in one transaction (all or none); returns once they are on
+        disk. One webhook naming several leads costs one write, not one per lead."""
+        queue_id = self.queue_id(queue)
+        mine = _Pending([(json.dumps(payload), queue_id) for payload in payloads])
+        if self._committer is None:
+            with self._starting:
+                if self._committer is None:
+                    self._committer = threading.Thread(
+                        target=self._commit_forever, name="broker-commit", daemon=True
+                    )
+                    self._committer.start()
+        self._pending.put(mine)
+        mine.written.acquire()
         if mine.error is not None:
             raise mine.error
 
@@ -175,11 +187,10 @@ class BrokerFile:
         batch and wakes that batch's publishers at once. (Publishers taking turns as the
         writer made each wait for every other's wake-up, 60 ms at 64 concurrent webhooks.)"""
         while True:
-            with self._pending_lock:
-                while not self._pending:
-                    self._pending_lock.wait()
-                batch, self._pending = self._pending, []
-                committed, self._batch_committed = self._batch_committed, threading.Event()
+            batch = [self._pending.get()]
+            with contextlib.suppress(Empty):
+                while True:
+                    batch.append(self._pending.get_nowait())
             try:
                 with self._writer:
                     self._commit(batch)
@@ -187,7 +198,8 @@ class BrokerFile:
                 for pending in batch:
                     pending.error = sqlite3.OperationalError(f"{type(err).__name__}: {err}")
             finally:
-                committed.set()
+                for pending in batch:
+                    pending.written.release()
 
     def _commit(self, batch: list[_Pending]) -> None:
         conn = self._durable
@@ -197,7 +209,7 @@ class BrokerFile:
             conn.executemany(
                 "INSERT INTO kombu_message (visible, payload, version, queue_id)"
                 " VALUES (1, ?, 1, ?)",
-                [(p.payload, p.queue_id) for p in batch],
+                [row for pending in batch for row in pending.rows],
             )
             conn.execute("COMMIT")
         except sqlite3.Error as err:
@@ -206,8 +218,6 @@ class BrokerFile:
                 conn.execute("ROLLBACK")
             for pending in batch:
                 pending.error = err
-        for pending in batch:
-            pending.done = True
 
     def _note(self, err: sqlite3.Error) -> None:
         """A file that failed otherwise than by being busy is opened afresh on next use (it may

@@ -6,12 +6,12 @@ card, its deal in the CRM), never an internal id.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from backend.domain.attention import Rule, is_overdue
-from backend.domain.billing import BillingPeriod, DocumentKind
+from backend.domain.attention import AttentionItem, Rule, is_overdue
+from backend.domain.billing import BillingPeriod, DocumentKind, ScheduleItem
 from backend.domain.documents import IssuedDocument
 from backend.domain.lease import Lease
 from backend.domain.money import Money
@@ -66,42 +66,77 @@ def deal_url(portal: Portal, deal_id: str | None) -> str:
 def attention_board(uow: UnitOfWork, today: date, manager: str = "") -> AttentionBoard:
     """The portal's items; ``manager`` (a CRM user id) narrows them to that manager's leases
     (unplaced money then belongs to nobody's lease and is left out)."""
-    portal = uow.portals.get(uow.portal_id or 0)
     report = attention_report(uow, today, AttentionFilter(manager=manager))
-    lease_ids = sorted({i.lease_id for i in report.items if i.lease_id is not None})
+    context = _context(uow, today, report.items)
+    rows: dict[Rule, list[AttentionRow]] = {rule: [] for rule in Rule}
+    for item in report.items:
+        rows[item.rule].append(_row(uow, context, item))
+    return AttentionBoard(list(rows.items()))
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What the items point at, read in batches once for the whole board. ``planned``: the
+    planned documents not issued yet, by kind, taken in order by the "not issued" items."""
+
+    portal: Portal
+    today: date
+    leases: Mapping[int, Lease]
+    deals: Mapping[int, tuple[str | None, str]]
+    docs: Mapping[int, IssuedDocument]
+    lease_docs: Mapping[int, Sequence[IssuedDocument]]
+    planned: Mapping[DocumentKind, list[tuple[int, ScheduleItem]]]
+
+
+def _context(uow: UnitOfWork, today: date, items: Sequence[AttentionItem]) -> _Context:
+    lease_ids = sorted({i.lease_id for i in items if i.lease_id is not None})
     leases = uow.leases.get_many(lease_ids)
-    deals = uow.leases.deals_of(lease_ids)
-    docs = uow.documents.get_many(sorted({i.document_id for i in report.items if i.document_id}))
-    indebted = {i.lease_id or 0 for i in report.items if i.rule is Rule.LEASE_OVERDUE_DEBT}
-    lease_docs = {lid: uow.documents.for_lease(lid) for lid in sorted(indebted - {0})}
+    indebted = {i.lease_id or 0 for i in items if i.rule is Rule.LEASE_OVERDUE_DEBT}
     planned = {kind: [(lid, item) for lid, item in uow.schedule.due(today)
                       if lid in leases and item.kind is kind and item.issue_on <= today]
                for kind in PLANNED_RULES.values()}  # fmt: skip
-    rows: dict[Rule, list[AttentionRow]] = {rule: [] for rule in Rule}
-    for item in report.items:
-        lease = leases.get(item.lease_id or 0)
-        row = _lease_part(item.rule, portal, lease, deals.get(item.lease_id or 0, (None, ""))[0])
-        if item.rule is Rule.LEASE_OVERDUE_DEBT:
-            row = _with(row, amount=_overdue(lease_docs.get(item.lease_id or 0, []), today))
-        elif item.document_id is not None:
-            row = _document_row(row, docs[item.document_id])
-        elif item.rule in PLANNED_RULES:
-            _, planned_item = planned[PLANNED_RULES[item.rule]].pop(0)
-            row = _with(row, on=planned_item.issue_on, period=planned_item.period)
-        elif item.payment_id is not None:
-            payment = uow.payments.get(item.payment_id)
-            left = payment.amount - uow.payments.allocated(item.payment_id)
-            row = _with(row, document_number=payment.number, amount=left, on=payment.paid_on,
-                        payer=payment.payer_name or payment.payer_inn)  # fmt: skip
-        rows[item.rule].append(row)
-    return AttentionBoard(list(rows.items()))
+    return _Context(
+        portal=uow.portals.get(uow.portal_id or 0),
+        today=today,
+        leases=leases,
+        deals=uow.leases.deals_of(lease_ids),
+        docs=uow.documents.get_many(sorted({i.document_id for i in items if i.document_id})),
+        lease_docs={lid: uow.documents.for_lease(lid) for lid in sorted(indebted - {0})},
+        planned=planned,
+    )
+
+
+def _row(uow: UnitOfWork, context: _Context, item: AttentionItem) -> AttentionRow:
+    """The item as a person reads it: its lease, then what the rule is about (the debt, the
+    document, the planned date or the unplaced payment)."""
+    lease_id = item.lease_id or 0
+    deal = context.deals.get(lease_id, (None, ""))[0]
+    row = _lease_part(item.rule, context.portal, context.leases.get(lease_id), deal)
+    if item.rule is Rule.LEASE_OVERDUE_DEBT:
+        return _with(row, amount=_overdue(context.lease_docs.get(lease_id, []), context.today))
+    if item.document_id is not None:
+        return _document_row(row, context.docs[item.document_id])
+    if item.rule in PLANNED_RULES:
+        _, planned_item = context.planned[PLANNED_RULES[item.rule]].pop(0)
+        return _with(row, on=planned_item.issue_on, period=planned_item.period)
+    if item.payment_id is not None:
+        return _payment_row(uow, row, item.payment_id)
+    return row
+
+
+def _payment_row(uow: UnitOfWork, row: AttentionRow, payment_id: int) -> AttentionRow:
+    payment = uow.payments.get(payment_id)
+    left = payment.amount - uow.payments.allocated(payment_id)
+    return _with(row, document_number=payment.number, amount=left, on=payment.paid_on,
+                 payer=payment.payer_name or payment.payer_inn)  # fmt: skip
 
 
 def _lease_part(rule: Rule, portal: Portal, lease: Lease | None, deal: str | None) -> AttentionRow:
     if lease is None:
         return AttentionRow(rule)
-    return AttentionRow(rule, lease.id, lease.number, lease.tenant.name, lease.status.value,
-                        deal_url(portal, deal))  # fmt: skip
+    return AttentionRow(
+        rule, lease.id, lease.number, lease.tenant.name, lease.status.value, deal_url(portal, deal)
+    )
 
 
 def _with(row: AttentionRow, **values: object) -> AttentionRow:

@@ -34,7 +34,7 @@ from backend.domain.lease import Lease
 from backend.domain.portal import PortalStatus
 from backend.services.billing_batch import ISSUE_BATCH, document_for, failure_of, issue_batch
 from backend.services.billing_mail import queue_manager_summaries, queue_tenant_mail
-from backend.services.billing_ports import BillingPorts, PortalRun
+from backend.services.billing_ports import BillingPorts, PortalRun, leases_of
 from backend.services.billing_publish import publish_document_files, render_and_publish
 from backend.services.document_links import remove_orphan_files
 from backend.services.leases import schedule_issued
@@ -74,8 +74,7 @@ def run_portal(
         run_id = uow.runs.start(today, ports.clock.now())
         uow.commit()
     result = PortalRun(portal_id)
-    remove_orphan_files(ports.uow, ports.storage, ports.clock, portal_id)  # of killed runs
-    publish_pending(ports, portal_id, result)
+    finish_killed_run(ports, portal_id, result)
     issue_due(ports, portal_id, today, result, progress)
     after_issue(ports, portal_id, today, result)
     with ports.uow(portal_id) as uow:
@@ -90,15 +89,29 @@ def run_portal(
 def after_issue(ports: BillingPorts, portal_id: int, today: date, result: PortalRun) -> None:
     """The phases after issuing (module docstring, 1-4): acts of paid invoices, monthly
     penalty invoices, tenant mail, manager summaries, reminders; into ``result``."""
-    issue_acts_of_paid_invoices(ports, portal_id, today, result)
-    invoice_monthly_penalties(ports, portal_id, today, result)
-    result.mailed = queue_tenant_mail(ports, portal_id)
+    issue_and_mail(ports, portal_id, today, result)
     queue_manager_summaries(ports, portal_id, today)
     notified = notify_portal(
         ports.uow, ports.clock, portal_id, today, ports.crm_for(portal_id), ports.queue_event
     )
     result.reminders = notified.queued
     result.failed.extend({"error": error} for error in notified.errors)
+
+
+def issue_and_mail(
+    ports: BillingPorts,
+    portal_id: int,
+    today: date,
+    result: PortalRun,
+    leases: Collection[int] | None = None,
+) -> None:
+    """Acts of paid invoices, monthly penalty invoices, then the tenant mail (each lease's
+    new documents in one email), of ``leases`` only when given: a chunk mails its own
+    leases' documents as soon as they are issued, so a large portal's mail goes out while its
+    other chunks issue instead of all from the last one."""
+    issue_acts_of_paid_invoices(ports, portal_id, today, result, leases)
+    invoice_monthly_penalties(ports, portal_id, today, result, leases)
+    result.mailed += queue_tenant_mail(ports, portal_id, leases)
 
 
 def issue_due(
@@ -114,9 +127,7 @@ def issue_due(
     others go on."""
     progress = progress or _Silent()
     with ports.uow(portal_id) as uow:
-        due = uow.schedule.due(today)
-    if leases is not None:
-        due = [(lease_id, item) for lease_id, item in due if lease_id in leases]
+        due = uow.schedule.due(today, leases)
     progress.items_due(portal_id, len(due))
     for start in range(0, len(due), LEASES_AT_ONCE):
         chunk = due[start : start + LEASES_AT_ONCE]
@@ -161,15 +172,20 @@ def _issue_or_report(
 
 
 def issue_acts_of_paid_invoices(
-    ports: BillingPorts, portal_id: int, today: date, result: PortalRun
+    ports: BillingPorts,
+    portal_id: int,
+    today: date,
+    result: PortalRun,
+    leases: Collection[int] | None = None,
 ) -> None:
     """Leases that close a period once it is paid (``act_on_payment``, seed 001: the act is
     made after the payment): issue the act of every ended period whose invoice is fully
     paid, without waiting for the act's planned date (a postpay lease's N days). Never
-    before the period's last day: an act records services already rendered."""
+    before the period's last day: an act records services already rendered. Of ``leases``
+    only, when given (a chunk's)."""
     with ports.uow(portal_id) as uow:
         wanted: list[tuple[int, ScheduleItem]] = []
-        for lease in uow.leases.list():
+        for lease in leases_of(uow, leases):
             if not lease.act_on_payment or lease.id is None:
                 continue
             paid = [
@@ -235,12 +251,29 @@ def issue_item(
     return document.id
 
 
-def publish_pending(ports: BillingPorts, portal_id: int, result: PortalRun) -> None:
-    """Finish the documents a killed worker numbered but never published, into
-    ``result.published`` (their deal and manager were never told either). One that cannot be
-    rendered is reported and the others go on."""
+def finish_killed_run(
+    ports: BillingPorts, portal_id: int, result: PortalRun, leases: Collection[int] | None = None
+) -> None:
+    """What a killed worker left of the portal's run (of ``leases`` only, when given: a
+    chunk's): the documents it published but never told their deals about, into
+    ``result.untold``, told with this run's (not half an hour later by the sweep); the files
+    it stored without links deleted (``remove_orphan_files``, the whole portal's, when not a
+    chunk); the documents it numbered but never published, published (``publish_pending``)."""
     with ports.uow(portal_id) as uow:
-        pending = uow.documents.unpublished()
+        result.untold = list(uow.documents.untold(leases))
+    if leases is None:
+        remove_orphan_files(ports.uow, ports.storage, ports.clock, portal_id)
+    publish_pending(ports, portal_id, result, leases)
+
+
+def publish_pending(
+    ports: BillingPorts, portal_id: int, result: PortalRun, leases: Collection[int] | None = None
+) -> None:
+    """Finish the documents a killed worker numbered but never published (of ``leases`` only,
+    when given), into ``result.published`` (their deal and manager were never told either).
+    One that cannot be rendered is reported and the others go on."""
+    with ports.uow(portal_id) as uow:
+        pending = uow.documents.unpublished(leases)
     for document_id in pending:
         try:
             if publish_document_files(ports, portal_id, document_id):

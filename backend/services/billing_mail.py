@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 
@@ -32,13 +32,16 @@ TENANT_MAIL = "tenant_mail"  # IssuedDocument.extra: the dedup key of the email 
 ATTACHED_ROLES = ("invoice", "invoice_qr", "act")
 
 
-def queue_tenant_mail(ports: BillingPorts, portal_id: int) -> int:
+def queue_tenant_mail(
+    ports: BillingPorts, portal_id: int, leases: Collection[int] | None = None
+) -> int:
     """Queue one email per lease for its documents not mailed yet, where the lease has
-    auto-send on and the tenant has addresses. Returns the number of emails queued."""
+    auto-send on and the tenant has addresses; of ``leases`` only, when given (a chunk of a
+    large portal's run). Returns the number of emails queued."""
     queued = 0
     with ports.uow(portal_id) as uow:
         pending: dict[int, list[IssuedDocument]] = defaultdict(list)
-        waiting = uow.documents.awaiting_tenant_mail(TENANT_MAIL)
+        waiting = uow.documents.awaiting_tenant_mail(TENANT_MAIL, leases)
         links = uow.links.for_documents(portal_id, [d.id or 0 for d in waiting])
         for document in waiting:
             if links[document.id or 0]:  # mailed once its files exist (``publish_pending``)
@@ -151,8 +154,9 @@ def queue_manager_summaries(ports: BillingPorts, portal_id: int, today: date) ->
                 recipients=(email,),
                 subject=f"rentflow: выставлено документов — {len(lines)} ({today:%d.%m.%Y})",
                 body_text="Выставлены документы по вашим договорам:\n\n" + "\n".join(lines) + "\n",
-                kind="manager_summary", portal_id=portal_id,
-            )  # fmt: skip
+                kind="manager_summary",
+                portal_id=portal_id,
+            )
             queued += uow.outbox.add(message, ports.clock.now())
         uow.commit()
     return queued

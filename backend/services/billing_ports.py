@@ -6,13 +6,14 @@ all import it from below instead of from one another.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
+from backend.domain.lease import Lease
 from backend.ports import Clock, DocumentStorage
 from backend.services.document_links import DocumentRendering
 from backend.services.lease_events import EventQueue
-from backend.services.unit_of_work import UnitOfWorkFactory
+from backend.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from crm_mappings.port import CrmPort
 
 
@@ -31,11 +32,27 @@ class BillingPorts:
 
 @dataclass
 class PortalRun:
-    """What one portal's run did: ids of issued documents, queued emails, failures."""
+    """What one portal's run did: ids of issued documents, queued emails, failures; and
+    what a killed run had left, finished here."""
 
     portal_id: int
     issued: list[int] = field(default_factory=list)
     published: list[int] = field(default_factory=list)  # numbered by a killed run, finished here
+    untold: list[int] = field(default_factory=list)  # published by a killed run, deal not told
     mailed: int = 0
     reminders: int = 0
     failed: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def to_tell(self) -> list[int]:
+        """The documents whose deals are told now: issued by this run, or left by a killed
+        one (published here, or published then but never told)."""
+        return [*self.untold, *self.published, *self.issued]
+
+
+def leases_of(uow: UnitOfWork, leases: Collection[int] | None = None) -> list[Lease]:
+    """The portal's leases, or those of ``leases`` only (a chunk's), in id order."""
+    if leases is None:
+        return uow.leases.list()
+    found = uow.leases.get_many(sorted(set(leases)))
+    return [found[lease_id] for lease_id in sorted(found)]

@@ -11,7 +11,7 @@ leases and documents (``tests/integration/services/test_cabinet_account.py`` cou
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -130,9 +130,10 @@ def pick_year(years: Sequence[int], wanted: int | None, today: date) -> int:
 
 def _live_invoices(documents: Sequence[IssuedDocument]) -> list[IssuedDocument]:
     return [
-        d for d in documents
+        d
+        for d in documents
         if d.kind is DocumentKind.INVOICE and d.status != InvoiceStatus.CANCELLED
-    ]  # fmt: skip
+    ]
 
 
 def balance_of(
@@ -149,8 +150,9 @@ def balance_of(
     )  # fmt: skip
 
 
-def _card(lease: Lease, documents: list[IssuedDocument], payments: list[PaymentLine],
-          today: date) -> LeaseCard:  # fmt: skip
+def _card(
+    lease: Lease, documents: list[IssuedDocument], payments: list[PaymentLine], today: date
+) -> LeaseCard:
     premises = ", ".join(
         " ".join(
             x
@@ -211,62 +213,71 @@ def lease_account(
         ids = [d.id for d in documents if d.id is not None]
         payments = uow.cabinet.data.payments(ref.portal_id, [lease_id], ids)
         files = uow.cabinet.data.file_roles(ref.portal_id, ids)
-    numbers = {d.id: d.number for d in documents}
-
-    def accrual(d: IssuedDocument) -> Accrual:
-        outstanding = d.outstanding.amount if d.kind is DocumentKind.INVOICE else ZERO
-        return Accrual(
-            id=d.id or 0, number=d.number, issued_on=d.issued_on, purpose=str(d.purpose),
-            period_start=d.period.start, period_end=d.period.end, due_on=d.due_on,
-            total=d.total.amount, paid=d.paid.amount if d.paid else ZERO,
-            outstanding=outstanding, status=str(d.status), currency=d.total.currency,
-            files=tuple(files.get(d.id or 0, ())),
-            overdue=bool(outstanding > 0 and d.due_on and d.due_on < today),
-        )  # fmt: skip
-
-    invoices = _live_invoices(documents)
     years = tuple(
         sorted({d.issued_on.year for d in documents} | {p.paid_on.year for p in payments})
     )
     shown = pick_year(years, year, today)
+    listed = [d for d in reversed(documents) if _is_listed(d, shown)]
+    return LeaseAccount(
+        card=_card(lease, documents, payments, today),
+        by_purpose=_by_purpose(_live_invoices(documents)),
+        accruals=tuple(_accrual(d, files, today) for d in listed if d.kind is DocumentKind.INVOICE),
+        acts=tuple(_accrual(d, files, today) for d in listed if d.kind is DocumentKind.ACT),
+        payments=_payment_entries(payments, documents, shown),
+        year=shown,
+        years=years,
+    )
 
-    def listed(d: IssuedDocument) -> bool:
-        live = d.kind is DocumentKind.INVOICE and d.status != InvoiceStatus.CANCELLED
-        unpaid = live and d.outstanding.amount > 0
-        return d.issued_on.year == shown or unpaid
 
+def _is_listed(d: IssuedDocument, shown: int) -> bool:
+    """On the page of year ``shown``: issued that year, or a live invoice still unpaid."""
+    live = d.kind is DocumentKind.INVOICE and d.status != InvoiceStatus.CANCELLED
+    unpaid = live and d.outstanding.amount > 0
+    return d.issued_on.year == shown or unpaid
+
+
+def _accrual(d: IssuedDocument, files: Mapping[int, Sequence[str]], today: date) -> Accrual:
+    outstanding = d.outstanding.amount if d.kind is DocumentKind.INVOICE else ZERO
+    return Accrual(
+        id=d.id or 0, number=d.number, issued_on=d.issued_on, purpose=str(d.purpose),
+        period_start=d.period.start, period_end=d.period.end, due_on=d.due_on,
+        total=d.total.amount, paid=d.paid.amount if d.paid else ZERO,
+        outstanding=outstanding, status=str(d.status), currency=d.total.currency,
+        files=tuple(files.get(d.id or 0, ())),
+        overdue=bool(outstanding > 0 and d.due_on and d.due_on < today),
+    )  # fmt: skip
+
+
+def _by_purpose(invoices: Sequence[IssuedDocument]) -> tuple[PurposeTotal, ...]:
+    """Accrued, paid and outstanding per purpose (rent, utilities...), by purpose's name."""
     purposes: dict[str, list[IssuedDocument]] = {}
     for d in invoices:
         purposes.setdefault(str(d.purpose), []).append(d)
-    return LeaseAccount(
-        card=_card(lease, documents, payments, today),
-        by_purpose=tuple(
-            PurposeTotal(
-                purpose,
-                sum((d.total.amount for d in docs), ZERO),
-                sum((d.paid.amount if d.paid else ZERO for d in docs), ZERO),
-                sum((d.outstanding.amount for d in docs), ZERO),
-            )
-            for purpose, docs in sorted(purposes.items())
-        ),
-        accruals=tuple(
-            accrual(d) for d in reversed(documents) if d.kind is DocumentKind.INVOICE and listed(d)
-        ),
-        acts=tuple(
-            accrual(d) for d in reversed(documents) if d.kind is DocumentKind.ACT and listed(d)
-        ),
-        payments=tuple(
-            PaymentEntry(
-                p.number,
-                p.paid_on,
-                p.source,
-                p.amount,
-                p.currency,
-                numbers.get(p.invoice_id, "") if p.invoice_id else "",
-            )
-            for p in reversed(payments)
-            if p.paid_on.year == shown
-        ),
-        year=shown,
-        years=years,
+    return tuple(
+        PurposeTotal(
+            purpose,
+            sum((d.total.amount for d in docs), ZERO),
+            sum((d.paid.amount if d.paid else ZERO for d in docs), ZERO),
+            sum((d.outstanding.amount for d in docs), ZERO),
+        )
+        for purpose, docs in sorted(purposes.items())
+    )
+
+
+def _payment_entries(
+    payments: Sequence[PaymentLine], documents: Sequence[IssuedDocument], shown: int
+) -> tuple[PaymentEntry, ...]:
+    """Year ``shown``'s payments, newest first, each with the number of its invoice."""
+    numbers = {d.id: d.number for d in documents}
+    return tuple(
+        PaymentEntry(
+            p.number,
+            p.paid_on,
+            p.source,
+            p.amount,
+            p.currency,
+            numbers.get(p.invoice_id, "") if p.invoice_id else "",
+        )
+        for p in reversed(payments)
+        if p.paid_on.year == shown
     )

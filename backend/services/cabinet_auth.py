@@ -192,8 +192,9 @@ def _open(
     )  # fmt: skip
     session = uow.cabinet.session_by_token(_token_hash(token))
     uow.commit()
-    log.info("cabinet sign-in: address %s, ip %s, %s tenants", _tag(challenge.email), ip,
-             len(tenants))  # fmt: skip
+    log.info(
+        "cabinet sign-in: address %s, ip %s, %s tenants", _tag(challenge.email), ip, len(tenants)
+    )
     if session is None:  # just written in this transaction
         raise SignInRefused("the session could not be opened")
     return OpenedSession(token, session)

@@ -39,9 +39,10 @@ def reconciliation(
             raise NotFound(f"lease {lease_id}")
         lease = uow.leases.get_many([lease_id])[lease_id]
         documents = [
-            d for d in data.documents(ref.portal_id, [lease_id])
+            d
+            for d in data.documents(ref.portal_id, [lease_id])
             if d.kind is DocumentKind.INVOICE and d.status != InvoiceStatus.CANCELLED
-        ]  # fmt: skip
+        ]
         payments = data.payments(ref.portal_id, [lease_id], [d.id for d in documents if d.id])
     movements = [
         StatementLine(

@@ -17,7 +17,7 @@ debt (issue 5: the lead carries them).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from backend.domain.billing import DocumentKind
@@ -29,7 +29,7 @@ from backend.services.crm_sync import STATUS_LABELS_RU, load_mapping
 from backend.services.document_links import document_urls, link_urls
 from backend.services.ru_text import rub
 from backend.services.unit_of_work import UnitOfWork
-from crm_mappings.mapping import BillingMode, LeaseEvent
+from crm_mappings.mapping import BillingMode, LeaseEvent, StageMapping
 from crm_mappings.port import CrmPort, DealComment, DealUpdate, LeaseField, NewDeal
 
 BILLING_DEAL = "crm_billing_deal"
@@ -260,60 +260,88 @@ def push_published_documents(
     by one through ``push_published_document``.
     """
     with uow:
-        per_period = uow.portals.get(uow.portal_id or 0).settings.get("billing_mode") == (
-            BillingMode.DEAL_PER_PERIOD.value
-        )
-        unsynced = set(uow.documents.not_synced())
+        settings = uow.portals.get(uow.portal_id or 0).settings
+        per_period = settings.get("billing_mode") == BillingMode.DEAL_PER_PERIOD.value
+        unsynced = set(uow.documents.not_synced(among=document_ids))
         wanted = [d for d in document_ids if d in unsynced]
     if per_period:
         pushed = [push_published_document(uow, clock, crm, d, link_url) for d in wanted]
         return [p for p in pushed if p is not None]
-    merged: dict[str, tuple[str | None, dict[LeaseField, str], list[str]]] = {}
-    synced: list[tuple[int, str]] = []
     with uow:
-        targets = _targets(uow, wanted)
-        targets.sort(key=lambda t: (t.doc.period.start, t.doc.kind is not DocumentKind.INVOICE))
-        mappings = {p: load_mapping(uow, p) for p in {t.lease_pipeline for t in targets}}
-        links = uow.links.for_documents(uow.portal_id or 0, [t.doc.id or 0 for t in targets])
-        for target in targets:
-            doc = target.doc
-            stage, fields, texts = merged.setdefault(target.lease_deal, (None, {}, []))
-            url, more = _published_links(link_urls(links[doc.id or 0], link_url))
-            doc_fields, text = _issued_fields_and_text(doc, url, more)
-            fields.update(doc_fields)
-            if doc.kind is DocumentKind.INVOICE:
-                mapping = mappings[target.lease_pipeline]
-                stage = (mapping.stage_for(LeaseEvent.INVOICE_ISSUED) if mapping else None) or stage
-            texts += [text, url]
-            fields.update(target.summary)
-            merged[target.lease_deal] = (stage, fields, texts)
-            synced.append((doc.id or 0, target.lease_deal))
-    if not merged:
-        return []
-    deals = list(merged)
-    told_deals: list[Pushed] = []
+        news, synced = _news_per_deal(uow, wanted, link_url)
+    deals = list(news)
+    told: list[Pushed] = []
     for start in range(0, len(deals), PUSH_ROUND):
-        told = set(deals[start : start + PUSH_ROUND])
-        updates = {deal: DealUpdate(deal, stage_id=stage, fields=fields)
-                   for deal, (stage, fields, _) in merged.items() if deal in told}  # fmt: skip
-        texts_of = {
-            deal: "\n".join(texts) for deal, (_, _, texts) in merged.items() if deal in told
-        }
-        crm.update_deals(list(updates.values()))
-        crm.add_comments([DealComment(deal, text) for deal, text in texts_of.items()])
-        with uow:
-            done = [(document_id, deal) for document_id, deal in synced if deal in told]
-            uow.documents.mark_many(
-                [document_id for document_id, _ in done], crm_synced_at=clock.now()
-            )
-            for document_id, deal in done:
-                uow.audit.record(
-                    clock.now(), "document.crm_synced", "document", document_id,
-                    {"deal": deal, "created_deal": ""},
-                )  # fmt: skip
-            uow.commit()
-        told_deals += [Pushed(deal, (updates[deal],), texts_of[deal]) for deal in texts_of]
-    return told_deals
+        in_round = {deal: news[deal] for deal in deals[start : start + PUSH_ROUND]}
+        told += _tell_round(uow, clock, crm, in_round, [s for s in synced if s[1] in in_round])
+    return told
+
+
+@dataclass
+class _DealNews:
+    """What a batched push tells one lease deal, gathered document by document: the stage
+    to move it to, its fields and its comment's lines."""
+
+    stage: str | None = None
+    fields: dict[LeaseField, str] = field(default_factory=dict)
+    texts: list[str] = field(default_factory=list)
+
+    def add(self, target: _Target, urls: Mapping[str, str], mapping: StageMapping | None) -> None:
+        """Take in one issued document (``urls``: role -> URL of its live links); an invoice
+        moves the deal to its mapped stage (an earlier invoice's stays when it has none)."""
+        url, more = _published_links(urls)
+        doc_fields, text = _issued_fields_and_text(target.doc, url, more)
+        self.fields.update(doc_fields)
+        if target.doc.kind is DocumentKind.INVOICE:
+            mapped = mapping.stage_for(LeaseEvent.INVOICE_ISSUED) if mapping else None
+            self.stage = mapped or self.stage
+        self.texts += [text, url]
+        self.fields.update(target.summary)
+
+
+def _news_per_deal(
+    uow: UnitOfWork, document_ids: Sequence[int], link_url: Callable[[str], str]
+) -> tuple[dict[str, _DealNews], list[tuple[int, str]]]:
+    """Each lease deal's news about ``document_ids`` (by period, an invoice before its act,
+    so the latest period's fields win), and the ``(document, deal)`` pairs it covers."""
+    targets = _targets(uow, document_ids)
+    targets.sort(key=lambda t: (t.doc.period.start, t.doc.kind is not DocumentKind.INVOICE))
+    mappings = {p: load_mapping(uow, p) for p in {t.lease_pipeline for t in targets}}
+    links = uow.links.for_documents(uow.portal_id or 0, [t.doc.id or 0 for t in targets])
+    news: dict[str, _DealNews] = {}
+    synced: list[tuple[int, str]] = []
+    for target in targets:
+        mapping = mappings[target.lease_pipeline]
+        urls = link_urls(links[target.doc.id or 0], link_url)
+        news.setdefault(target.lease_deal, _DealNews()).add(target, urls, mapping)
+        synced.append((target.doc.id or 0, target.lease_deal))
+    return news, synced
+
+
+def _tell_round(
+    uow: UnitOfWork,
+    clock: Clock,
+    crm: CrmPort,
+    news: Mapping[str, _DealNews],
+    done: Sequence[tuple[int, str]],
+) -> list[Pushed]:
+    """One ``update_deals`` and one ``add_comments`` call for the deals of ``news``, then
+    their documents (``done``: document, deal) recorded as synced."""
+    updates = {
+        deal: DealUpdate(deal, stage_id=n.stage, fields=n.fields) for deal, n in news.items()
+    }
+    texts_of = {deal: "\n".join(n.texts) for deal, n in news.items()}
+    crm.update_deals(list(updates.values()))
+    crm.add_comments([DealComment(deal, text) for deal, text in texts_of.items()])
+    with uow:
+        uow.documents.mark_many([document_id for document_id, _ in done], crm_synced_at=clock.now())
+        for document_id, deal in done:
+            uow.audit.record(
+                clock.now(), "document.crm_synced", "document", document_id,
+                {"deal": deal, "created_deal": ""},
+            )  # fmt: skip
+        uow.commit()
+    return [Pushed(deal, (updates[deal],), texts_of[deal]) for deal in texts_of]
 
 
 def _open_billing_deal(uow: UnitOfWork, crm: CrmPort, target: _Target, stage: str | None) -> str:

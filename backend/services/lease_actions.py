@@ -167,9 +167,11 @@ def terminate(uow: UnitOfWork, clock: Clock, lease_id: int, data: Mapping[str, s
                 raise ActionInvalid({"last_day": Problem("after_start")}, data)
             if last_day < lease.effective_end():
                 cut = Addendum(
-                    number=f"расторжение {last_day:%d.%m.%Y}", effective_from=last_day,
-                    signed_on=clock.today(), end=last_day,
-                )  # fmt: skip
+                    number=f"расторжение {last_day:%d.%m.%Y}",
+                    effective_from=last_day,
+                    signed_on=clock.today(),
+                    end=last_day,
+                )
                 add_addendum(uow, clock, lease_id, cut)
         return terminate_lease(uow, clock, lease_id)
     except (IllegalTransition, InvalidLease) as err:

@@ -94,8 +94,9 @@ def read_lease_form(data: Mapping[str, str]) -> LeaseForm:
     return LeaseForm(values, flags)
 
 
-def prefilled_form(deal_title: str, party: DealParty, choices: FormChoices,
-                   responsible: str, today: date) -> LeaseForm:  # fmt: skip
+def prefilled_form(
+    deal_title: str, party: DealParty, choices: FormChoices, responsible: str, today: date
+) -> LeaseForm:
     """A new form for a deal: the tenant from the deal's company or contact, the deal's
     responsible person as the manager, today's date, the portal's payment term, monthly
     billing in advance, VAT 22 % included and auto-send on (what most leases are)."""

@@ -63,8 +63,9 @@ def list_leases(uow: UnitOfWork, today: date, wanted: LeaseFilter) -> LeasePage:
     leases = [lease for lease in uow.leases.list() if lease.id is not None]
     if wanted.only_manager is not None:
         leases = [lease for lease in leases if _manager_id(lease) == wanted.only_manager]
-    landlords = sorted({(lease.landlord.id or 0, lease.landlord.name) for lease in leases},
-                       key=lambda x: x[1])  # fmt: skip
+    landlords = sorted(
+        {(lease.landlord.id or 0, lease.landlord.name) for lease in leases}, key=lambda x: x[1]
+    )
     managers = sorted(
         {(_manager_id(lease), lease.manager.name) for lease in leases if lease.manager},
         key=lambda x: x[1],

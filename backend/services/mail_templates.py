@@ -18,12 +18,14 @@ DEFAULT_BODY = (
     " документы:\n\n{documents}\n\nС уважением,\n{landlord}\n"
 )
 SAMPLE = {
-    "lease_number": "А-15/2026", "lease_date": "15.01.2026", "tenant": "ООО «Василёк»",
+    "lease_number": "А-15/2026",
+    "lease_date": "15.01.2026",
+    "tenant": "ООО «Василёк»",
     "landlord": "ООО «Ромашка»",
     "documents": "Счёт на оплату № СЧ-2026-7 от 01.02.2026 за 01.02.2026–28.02.2026 на сумму"
     " 120000.00 RUB, оплатить до 10.02.2026\n  Счёт.pdf: https://rentflow.example/d/…",
     "document_list": "счёт № СЧ-2026-7",
-}  # fmt: skip
+}
 
 
 def tenant_template(settings: Mapping[str, Any]) -> tuple[str, str]:

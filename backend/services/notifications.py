@@ -124,9 +124,11 @@ def notify_portal(
                 continue
             paid = payments_by_invoice(work, invoice.lease_id).get(invoice.id or 0, [])
             situation = _Situation(
-                chain, debts[invoice.lease_id],
-                accrued_penalty(invoice, paid, today, lease.penalty_rate_per_day), today,
-            )  # fmt: skip
+                chain,
+                debts[invoice.lease_id],
+                accrued_penalty(invoice, paid, today, lease.penalty_rate_per_day),
+                today,
+            )
             for reminder in due_steps:
                 added = _queue(
                     work, clock, portal_id, reminder, lease, invoice, settings, situation

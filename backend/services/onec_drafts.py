@@ -3,7 +3,7 @@
 1C's standard interface accepts POSTs of ``Document_СчетНаОплатуПокупателю`` and
 ``Document_РеализацияТоваровУслуг`` (the act) with ``Posted`` false; the accountant posts
 them. The counterparty is looked up by ИНН in ``Catalog_Контрагенты`` first and created
-when missing (research/accounting.md §2: "needs Контрагент_Key/Договор_Key lookups first").
+when missing: a document refers to it only by ``Контрагент_Key``, so the key must exist first.
 Each created draft's ``Ref_Key`` is kept on the document, so a document is written once.
 """
 

@@ -128,8 +128,9 @@ def export_month(
     emailed = _email(uow, now, portal.settings, leases, key, name, label, result, recipients)
     uow.audit.record(now, "onec.exported", "export", key,
                      {"month": label, "documents": len(fresh), "reexport": reexport})  # fmt: skip
-    return ExportResult(result.month, result.invoices, result.acts, result.already_exported,
-                        key, emailed)  # fmt: skip
+    return ExportResult(
+        result.month, result.invoices, result.acts, result.already_exported, key, emailed
+    )
 
 
 def _email(

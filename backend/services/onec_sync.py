@@ -3,7 +3,7 @@
 The poll reads posted, not-deleted ``Document_ПоступлениеНаРасчетныйСчет`` of kind
 ``ОплатаПокупателя`` since a date, and their ``РасшифровкаПлатежа`` rows: a row naming an
 invoice (``СчетНаОплату_Key``) pays our invoice with the same number; what no row places is
-matched like a bank statement payment (research/accounting.md §2-3). Payments are unique by
+matched like a bank statement payment (``backend.domain.matching``). Payments are unique by
 their 1C ``Ref_Key``, so re-reading a window twice adds nothing; the poll always re-reads the
 last ``days`` days, which is how a poll missed while 1C was down is caught up.
 """

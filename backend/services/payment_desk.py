@@ -69,8 +69,9 @@ def targets(uow: UnitOfWork) -> list[Target]:
     leases = {lease.id: lease for lease in uow.leases.list() if lease.id is not None}
     invoices = sorted(
         uow.documents.list(kind=DocumentKind.INVOICE, statuses=list(OPEN_STATUSES)),
-        key=lambda d: (d.issued_on, d.id or 0), reverse=True,
-    )  # fmt: skip
+        key=lambda d: (d.issued_on, d.id or 0),
+        reverse=True,
+    )
     found = [
         Target(d.number, leases[d.lease_id].number, leases[d.lease_id].tenant.name,
                d.outstanding, invoice_id=d.id, lease_id=d.lease_id)

@@ -98,10 +98,11 @@ def import_statement(
 ) -> ImportSummary:
     """Read a ``1CClientBankExchange`` file, store its incoming payments and allocate them.
 
-    Incoming means the payee account is one of the landlord's accounts (research/
-    accounting.md §1). Payments are unique by identity, so a file imported twice adds
-    nothing. A statement is taken whole or not at all: a file with any error (a broken
-    document, an unreadable amount, date or account, no ``КонецФайла``) raises
+    Incoming means the payee account is one of the landlord's accounts (the bank then fills
+    ``ДатаПоступило``; 1CClientBankExchange 1.03, v8.1c.ru/edi/edi_stnd/100/101.htm).
+    Payments are unique by identity, so a file imported twice adds nothing. A statement is
+    taken whole or not at all: a file with any error (a broken document, an unreadable
+    amount, date or account, no ``КонецФайла``) raises
     ``StatementRefused`` naming every line at fault, after the whole file was read, and the
     caller must not commit (nothing of it is then stored, no deal moves). Documents for
     other accounts are skipped (``not_ours``). The caller commits; the deal moves of fully

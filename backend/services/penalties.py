@@ -10,6 +10,7 @@ each month's end; any lease gets it on demand (``rentflow invoices penalty``).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -18,7 +19,7 @@ from backend.domain.errors import DomainError
 from backend.domain.lease import DueAnchor, Lease, PenaltyInvoicing
 from backend.domain.money import Money
 from backend.domain.penalties import Paid, invoiced_penalties, lease_penalty, penalty_invoice
-from backend.services.billing_ports import BillingPorts, PortalRun
+from backend.services.billing_ports import BillingPorts, PortalRun, leases_of
 from backend.services.billing_publish import publish_document_files
 from backend.services.ledger import payments_by_invoice
 from backend.services.numbering import next_document_number
@@ -87,15 +88,20 @@ def previous_month_end(today: date) -> date:
 
 
 def invoice_monthly_penalties(
-    ports: BillingPorts, portal_id: int, today: date, result: PortalRun
+    ports: BillingPorts,
+    portal_id: int,
+    today: date,
+    result: PortalRun,
+    leases: Collection[int] | None = None,
 ) -> None:
     """The billing run's share: leases with ``penalty_invoicing: monthly`` get an invoice
     for what accrued up to the end of last month, once (a later run the same month finds
-    that month invoiced already). Failures are reported, the other leases go on."""
+    that month invoiced already); of ``leases`` only, when given (a chunk's). Failures are
+    reported, the other leases go on."""
     until = previous_month_end(today)
     with ports.uow(portal_id) as uow:
         wanted = []
-        for lease in uow.leases.list():
+        for lease in leases_of(uow, leases):
             if lease.penalty_invoicing is not PenaltyInvoicing.MONTHLY or lease.id is None:
                 continue
             done = invoiced_penalties(uow.documents.for_lease(lease.id))

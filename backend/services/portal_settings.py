@@ -148,8 +148,9 @@ def save_onec_settings(
     if url and not url.startswith(("http://", "https://")):
         raise InvalidSettings("odata_url", "must be an http(s) address")
     uow.portals.save(replace(portal, settings={**portal.settings, ONEC: onec}))
-    uow.audit.record(clock.now(), "portal.onec_settings_changed", "portal", portal_id,
-                     {"keys": sorted(changes)})  # fmt: skip
+    uow.audit.record(
+        clock.now(), "portal.onec_settings_changed", "portal", portal_id, {"keys": sorted(changes)}
+    )
     return onec_settings({ONEC: onec})
 
 

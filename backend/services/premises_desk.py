@@ -157,9 +157,10 @@ def save_premises(uow: BulkUnitOfWork, clock: Clock, form: PremisesForm) -> int:
     values = form.values
     card = _card(values, form.premises_id)
     twin = [
-        c for c in uow.estate.register()
+        c
+        for c in uow.estate.register()
         if (c.building, c.number) == (card.building, card.number) and c.id != form.premises_id
-    ]  # fmt: skip
+    ]
     if twin:
         form.problems["number"] = "taken"
         raise PremisesFormInvalid(form)

@@ -152,13 +152,15 @@ def push_task(
         deal_id=deal_id,
         responsible_user_id=responsible,
         title=f"Заявка арендатора № {request_id} ({KIND_RU[request.kind]}): {tenant.name}",
-        text="\n\n".join([
-            f"Договор № {lease.number}. {request.text}",
-            *(["Файлы арендатора:\n" + "\n".join(files)] if files else []),
-            "Ответ, записанный в результат задачи, арендатор увидит в кабинете.",
-        ]),
+        text="\n\n".join(
+            [
+                f"Договор № {lease.number}. {request.text}",
+                *(["Файлы арендатора:\n" + "\n".join(files)] if files else []),
+                "Ответ, записанный в результат задачи, арендатор увидит в кабинете.",
+            ]
+        ),
         deadline=datetime.combine(now.date() + timedelta(days=2), time(9), tzinfo=UTC),
-    )  # fmt: skip
+    )
     try:
         task_id = crm.create_task(task)
     except (CrmUnavailable, CrmAuthLost):
@@ -300,8 +302,9 @@ def _tell_tenant(
 ) -> int:
     tenant = work.parties.tenant(request.tenant_id)
     lease = work.leases.get(request.lease_id)
-    lines = [f"Статус вашей заявки № {request.id} по договору № {lease.number}:"
-             f" {STATUS_RU[status]}."]  # fmt: skip
+    lines = [
+        f"Статус вашей заявки № {request.id} по договору № {lease.number}: {STATUS_RU[status]}."
+    ]
     if answer:
         lines.append(f"Ответ менеджера: {answer}")
     lines.append(f"Текст заявки: {request.text[:500]}")

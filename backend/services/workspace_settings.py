@@ -118,10 +118,11 @@ def check_settings_form(form: SettingsForm, settings: Mapping[str, Any]) -> dict
                  TENANT_MAIL: {"subject": values.get("mail_subject", ""),
                                "body": values.get("mail_body", "")}}  # fmt: skip
     return {
-        "billing_mode": values.get("billing_mode"), "overdue_chain": chain,
+        "billing_mode": values.get("billing_mode"),
+        "overdue_chain": chain,
         "reminders": {**(settings.get("reminders") or {}), "before_due": leads or []},
         MAIL_TEMPLATES: templates,
-    }  # fmt: skip
+    }
 
 
 def _numbers(text: str, low: int, high: int) -> list[int] | None:
@@ -170,6 +171,7 @@ def save_settings(
     except InvalidSettings as err:
         form.problems[f"onec_{err.field}"] = ONEC_CODES.get(err.field, "invalid")
         raise SettingsInvalid(form) from None
-    uow.audit.record(clock.now(), "portal.settings_changed", "portal", portal_id,
-                     {"keys": sorted(changes)})  # fmt: skip
+    uow.audit.record(
+        clock.now(), "portal.settings_changed", "portal", portal_id, {"keys": sorted(changes)}
+    )
     return settings_form(uow.portals.get(portal_id).settings)

@@ -125,8 +125,9 @@ class TelegramClient:
             except ValueError:
                 raise TelegramError(
                     f"{method}: HTTP {answer.status_code} without JSON",
-                    code=answer.status_code, transient=answer.status_code >= 500,
-                ) from None  # fmt: skip
+                    code=answer.status_code,
+                    transient=answer.status_code >= 500,
+                ) from None
             if body.get("ok") is True:
                 return body.get("result")
             error = _error(method, body, answer.status_code)

@@ -52,8 +52,9 @@ def widget_workspace() -> ResponseReturnValue:
     if lease is not None and lease.id is not None:
         card = _address(viewer, "workspace.lease_card", lease_id=lease.id, view="panel")
         return jsonify(url=card, lease=True)
-    return jsonify(url=_address(viewer, "workspace.new_lease", deal=lead_id, view="panel"),
-                   lease=False)  # fmt: skip
+    return jsonify(
+        url=_address(viewer, "workspace.new_lease", deal=lead_id, view="panel"), lease=False
+    )
 
 
 def _address(viewer: Viewer, endpoint: str, **values: Any) -> str:

@@ -1,7 +1,7 @@
 """Bitrix24 endpoints: install, events, robots (the app page: ``bitrix24_app``; the deal tab:
 ``bitrix24_deal_tab``).
 
-Each view parses the request, proves where it comes from (``bitrix24_flows``), calls one
+Each view parses the request, proves where it comes from (``bitrix24_portal_auth``), calls one
 service or queues one task, and shapes the answer. Events and robots are acknowledged at once
 and worked off in Celery (Bitrix24 never retries an event and slows down for slow handlers:
 EN api-reference/events/index). A request that proves nothing gets 401 and changes nothing.
@@ -20,9 +20,10 @@ from flask.typing import ResponseReturnValue
 from backend.domain.portal import Portal, PortalStatus
 from backend.services import installation
 from backend.services.robots import Robot
-from backend.web import bitrix24_flows as flows
+from backend.web import bitrix24_portal_auth as portal_auth
 from backend.web import bitrix24_trust as trust
 from backend.web.deps import container
+from backend.web.frame_query import FRAME_QUERY
 from backend.web.i18n import select_lang
 from crm_mappings.bitrix24 import phpquery
 from crm_mappings.bitrix24.adapter import Bitrix24Adapter
@@ -38,10 +39,6 @@ bp = Blueprint(
 
 
 _ROBOTS = {r.value for r in Robot}
-# Bitrix24 opens a frame at ``handler?DOMAIN=..&PROTOCOL=..&LANG=..&APP_SID=..``; the JS SDK
-# reads DOMAIN and APP_SID from the page's own address (b24jssdk initializeB24Frame), so every
-# form of the frame posts back to an address that keeps them.
-FRAME_QUERY = ("DOMAIN", "PROTOCOL", "LANG", "APP_SID")
 FRAME_PAGES = ("/bitrix24/app", "/bitrix24/deal-tab")  # what people see, not what programs call
 
 
@@ -69,16 +66,16 @@ def _form() -> dict[str, Any]:
     return phpquery.decode_pairs(request.form.items(multi=True))
 
 
-@bp.errorhandler(flows.Forbidden)
-def _unauthorized(err: flows.Forbidden) -> ResponseReturnValue:
+@bp.errorhandler(portal_auth.Forbidden)
+def _unauthorized(err: portal_auth.Forbidden) -> ResponseReturnValue:
     log.warning("bitrix24 %s refused: %s", request.path, err)
     if request.path.startswith(FRAME_PAGES):  # a person in a frame, e.g. an expired token
         return render_template("bitrix24/expired.html", lang=_lang()), 401
     return {"error": "unauthorized"}, 401
 
 
-@bp.errorhandler(flows.NotAllowed)
-def _forbidden(err: flows.NotAllowed) -> ResponseReturnValue:
+@bp.errorhandler(portal_auth.NotAllowed)
+def _forbidden(err: portal_auth.NotAllowed) -> ResponseReturnValue:
     """A person, not a program, reads this in the frame: say it in their language."""
     log.warning("bitrix24 %s forbidden: %s", request.path, err)
     return render_template("bitrix24/forbidden.html", lang=_lang()), 403
@@ -108,7 +105,7 @@ def install() -> ResponseReturnValue:
     form = request.form
     domain = request.args.get("DOMAIN", "")
     https = request.args.get("PROTOCOL", "1") == "1"
-    auth = flows.PortalAuth(
+    auth = portal_auth.PortalAuth(
         member_id=form.get("member_id", ""),
         domain=domain,
         client_endpoint=trust.portal_endpoint(container().settings, domain, https=https),
@@ -119,8 +116,8 @@ def install() -> ResponseReturnValue:
         application_token=form.get("APPLICATION_TOKEN", ""),
         lang=_lang(),
     )
-    portal = flows.install(container(), auth)
-    pid = flows.portal_id(portal)
+    portal = portal_auth.install(container(), auth)
+    pid = portal_auth.portal_id(portal)
     client = _client(portal)
     added = setup_portal(client, _urls())
     admin = client.call("user.current").result  # who to tell if access is ever lost
@@ -139,19 +136,19 @@ def events() -> ResponseReturnValue:
     event = str(form.get("event", "")).upper()
     auth = form.get("auth") or {}
     c = container()
-    flows.check_fresh(c, form.get("ts"))
+    portal_auth.check_fresh(c, form.get("ts"))
     if event == "ONAPPINSTALL":
-        flows.install(c, _auth_from_event(auth))
+        portal_auth.install(c, _auth_from_event(auth))
         return {"ok": True}
     if event == "ONAPPUPDATE":
         version = str((form.get("data") or {}).get("VERSION", ""))
-        flows.app_updated(c, auth, version)
+        portal_auth.app_updated(c, auth, version)
         return {"ok": True}
-    portal = flows.event_portal(c, auth)
-    pid = flows.portal_id(portal)
+    portal = portal_auth.event_portal(c, auth)
+    pid = portal_auth.portal_id(portal)
     deal_id = str(((form.get("data") or {}).get("FIELDS") or {}).get("ID", ""))
     if event == "ONAPPUNINSTALL":
-        installation.uninstall(c.install_ports(), flows.KIND, portal.external_id)
+        installation.uninstall(c.install_ports(), portal_auth.KIND, portal.external_id)
     elif event in {"ONCRMDEALUPDATE", "ONCRMDEALADD"} and deal_id and portal.active:
         c.tasks.deal_changed(pid, deal_id)
     elif event == "ONTASKUPDATE" and portal.active:  # a request's task: read back by its id
@@ -163,8 +160,8 @@ def events() -> ResponseReturnValue:
     return {"ok": True}
 
 
-def _auth_from_event(auth: dict[str, Any]) -> flows.PortalAuth:
-    return flows.PortalAuth(
+def _auth_from_event(auth: dict[str, Any]) -> portal_auth.PortalAuth:
+    return portal_auth.PortalAuth(
         member_id=str(auth.get("member_id", "")),
         domain=str(auth.get("domain", "")),
         client_endpoint=str(auth.get("client_endpoint", "")),
@@ -181,15 +178,15 @@ def _auth_from_event(auth: dict[str, Any]) -> flows.PortalAuth:
 def robots() -> ResponseReturnValue:
     """A robot fired (bizproc-robot-add): verify, queue, answer at once."""
     form = _form()
-    flows.check_fresh(container(), form.get("ts"))
-    portal = flows.event_portal(container(), form.get("auth") or {})
+    portal_auth.check_fresh(container(), form.get("ts"))
+    portal = portal_auth.event_portal(container(), form.get("auth") or {})
     document = form.get("document_id") or []
     deal = str(document[2]) if len(document) > 2 else ""
     code = str(form.get("code", ""))
     if not deal.startswith("DEAL_") or not form.get("event_token") or code not in _ROBOTS:
         return {"error": "not a rentflow deal robot call"}, 400
     container().tasks.robot_fired(
-        flows.portal_id(portal), code, deal.removeprefix("DEAL_"), str(form["event_token"])
+        portal_auth.portal_id(portal), code, deal.removeprefix("DEAL_"), str(form["event_token"])
     )
     return {"ok": True}
 
@@ -201,22 +198,22 @@ def request_portal(*, admin: bool = False, restore: bool = False) -> Portal:
     after the refresh token died hands over fresh tokens, which bring the portal back."""
     c = container()
     member_id, auth_id = request.form.get("member_id", ""), request.form.get("AUTH_ID", "")
-    known = flows.find_portal(c, member_id)
+    known = portal_auth.find_portal(c, member_id)
     if (
         (admin or restore)
         and known is not None
         and known.status is PortalStatus.AUTH_LOST
         and request.form.get("REFRESH_ID")
     ):
-        flows.check_admin(c, known, auth_id)
-        endpoint = flows.stored_endpoint(c, known)
-        flows.install(c, flows.PortalAuth(
+        portal_auth.check_admin(c, known, auth_id)
+        endpoint = portal_auth.stored_endpoint(c, known)
+        portal_auth.install(c, portal_auth.PortalAuth(
             member_id=member_id, domain=known.domain, client_endpoint=endpoint,
             server_endpoint=str(known.settings.get("server_endpoint", "")),
             access_token=auth_id, refresh_token=request.form["REFRESH_ID"],
             expires_in=int(request.form.get("AUTH_EXPIRES", "3600") or 3600),
         ))  # fmt: skip
-    portal = flows.frame_portal(c, member_id, auth_id)
+    portal = portal_auth.frame_portal(c, member_id, auth_id)
     if admin:
-        flows.check_admin(c, portal, auth_id)
+        portal_auth.check_admin(c, portal, auth_id)
     return portal

@@ -10,7 +10,7 @@ import json
 from flask import redirect, request
 from flask.typing import ResponseReturnValue
 
-from backend.web import bitrix24_flows as flows
+from backend.web import bitrix24_portal_auth as portal_auth
 from backend.web.bitrix24 import bp, request_portal
 from backend.web.deps import container
 from backend.web.i18n import select_lang
@@ -22,13 +22,13 @@ from crm_mappings.bitrix24.client import current_user, user_is_admin
 def bitrix24_viewer(member_id: str, auth_id: str) -> Viewer:
     """The workspace viewer of a frame request the portal has just confirmed."""
     c = container()
-    portal = flows.find_portal(c, member_id)
+    portal = portal_auth.find_portal(c, member_id)
     if portal is None:
-        raise flows.Forbidden("unknown portal")
-    endpoint = flows.stored_endpoint(c, portal)
+        raise portal_auth.Forbidden("unknown portal")
+    endpoint = portal_auth.stored_endpoint(c, portal)
     user_id, name = current_user(endpoint, auth_id)
     return Viewer(
-        portal_id=flows.portal_id(portal), crm=flows.KIND, user_id=user_id,
+        portal_id=portal_auth.portal_id(portal), crm=portal_auth.KIND, user_id=user_id,
         user_name=name, is_admin=user_is_admin(endpoint, auth_id), lang=select_lang(),
     )  # fmt: skip
 

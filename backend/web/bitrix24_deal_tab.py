@@ -16,7 +16,7 @@ from backend.domain.errors import DomainError
 from backend.services.deal_actions import PanelAction, PanelOutcome, run_panel_action
 from backend.services.deal_panel import deal_panel
 from backend.services.landlords import list_landlords
-from backend.web import bitrix24_flows as flows
+from backend.web import bitrix24_portal_auth as portal_auth
 from backend.web.bitrix24 import bp, request_portal
 from backend.web.bitrix24_app import bitrix24_viewer
 from backend.web.deps import container
@@ -42,7 +42,7 @@ def deal_tab() -> ResponseReturnValue:
     """CRM_DEAL_DETAIL_TAB: the deal's lease (widgets/crm/detail-tab; PLACEMENT_OPTIONS.ID).
     The portal confirmed the person (AUTH_ID): their workspace token goes into the links."""
     portal = request_portal()
-    pid = flows.portal_id(portal)
+    pid = portal_auth.portal_id(portal)
     try:
         deal_id = str(json.loads(request.form.get("PLACEMENT_OPTIONS") or "{}").get("ID", ""))
     except ValueError:
@@ -50,7 +50,7 @@ def deal_tab() -> ResponseReturnValue:
     if not deal_id.isdigit():
         abort(400)
     viewer = bitrix24_viewer(request.form.get("member_id", ""), request.form.get("AUTH_ID", ""))
-    frame = flows.sign_frame(container(), pid, flows.TAB_FRAME, deal_id)
+    frame = portal_auth.sign_frame(container(), pid, portal_auth.TAB_FRAME, deal_id)
     return _render_tab(pid, deal_id, frame, "", sign_viewer(container(), viewer))
 
 
@@ -72,8 +72,9 @@ def _render_tab(
         landlords = list_landlords(uow) if panel["lease"] is None else []
     links: dict[str, str] = {}
     if token and panel["lease"] is not None:
-        links["card"] = _workspace_link(token, "workspace.lease_card",
-                                        lease_id=panel["lease"]["id"])  # fmt: skip
+        links["card"] = _workspace_link(
+            token, "workspace.lease_card", lease_id=panel["lease"]["id"]
+        )
     elif token:
         links["new"] = _workspace_link(token, "workspace.new_lease", deal=deal_id)
     return render_template(
@@ -97,7 +98,7 @@ def deal_tab_action() -> ResponseReturnValue:
     """The tab's buttons; the frame token says which portal and deal they are for."""
     c = container()
     frame = request.form.get("frame", "")
-    portal_id, deal_id = flows.read_frame(c, frame, flows.TAB_FRAME)
+    portal_id, deal_id = portal_auth.read_frame(c, frame, portal_auth.TAB_FRAME)
     token = _tab_token(portal_id)
     try:
         action = PanelAction(request.form.get("action", ""))
@@ -113,5 +114,6 @@ def deal_tab_action() -> ResponseReturnValue:
     for document_id in result.issued:
         c.tasks.document_issued(portal_id, document_id)
     asking = result.outcome is PanelOutcome.CONFIRM_FUTURE
-    return _render_tab(portal_id, deal_id, frame, str(OUTCOMES[result.outcome]), token,
-                       confirm_future=asking)  # fmt: skip
+    return _render_tab(
+        portal_id, deal_id, frame, str(OUTCOMES[result.outcome]), token, confirm_future=asking
+    )

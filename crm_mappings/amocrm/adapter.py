@@ -209,10 +209,12 @@ class AmoCrm:
             raise CrmNotFound(f"amoCRM user {user_id} not found")
         rights = answer.get("rights") or {}
         return AmoUser(
-            id=str(answer.get("id", user_id)), name=str(answer.get("name") or ""),
-            lang=str(answer.get("lang") or ""), is_admin=rights.get("is_admin") is True,
+            id=str(answer.get("id", user_id)),
+            name=str(answer.get("name") or ""),
+            lang=str(answer.get("lang") or ""),
+            is_admin=rights.get("is_admin") is True,
             is_active=rights.get("is_active") is not False,
-        )  # fmt: skip
+        )
 
     def tenant(self, deal_id: str) -> TenantRequisites:
         """The lead's tenant: name, INN/KPP and e-mails from its company and contacts."""
@@ -380,8 +382,9 @@ def api_hosts(settings: Settings) -> AccountHosts:
     base = settings.amocrm_base_url
     if settings.sandbox and not base:
         base = f"{settings.public_base_url.rstrip('/')}{SANDBOX_AMOCRM_PREFIX}"
-    return account_hosts(settings.amocrm_allowed_hosts, sandbox=settings.sandbox,
-                         configured_base=base)  # fmt: skip
+    return account_hosts(
+        settings.amocrm_allowed_hosts, sandbox=settings.sandbox, configured_base=base
+    )
 
 
 def redirect_uri(configured: str, public_base_url: str) -> str:

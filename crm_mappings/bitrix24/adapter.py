@@ -71,17 +71,21 @@ FIELD_TYPES: Mapping[LeaseField, str] = {
 }
 _SEMANTICS = {"success": StageSemantics.SUCCESS, "failure": StageSemantics.FAILURE}
 _TASK_STATUS = {
-    "3": CrmTaskStatus.IN_PROGRESS, "4": CrmTaskStatus.IN_PROGRESS,
-    "5": CrmTaskStatus.COMPLETED, "7": CrmTaskStatus.DECLINED,
-}  # fmt: skip
+    "3": CrmTaskStatus.IN_PROGRESS,
+    "4": CrmTaskStatus.IN_PROGRESS,
+    "5": CrmTaskStatus.COMPLETED,
+    "7": CrmTaskStatus.DECLINED,
+}
 
 
 def _task_fields(task: CrmTask) -> dict[str, Any]:
     return {
-        "TITLE": task.title, "DESCRIPTION": task.text,
+        "TITLE": task.title,
+        "DESCRIPTION": task.text,
         "RESPONSIBLE_ID": task.responsible_user_id,
-        "DEADLINE": task.deadline.isoformat(), "UF_CRM_TASK": [f"D_{task.deal_id}"],
-    }  # fmt: skip
+        "DEADLINE": task.deadline.isoformat(),
+        "UF_CRM_TASK": [f"D_{task.deal_id}"],
+    }
 
 
 def stage_entity(category_id: str) -> str:
@@ -167,9 +171,11 @@ class Bitrix24Adapter:
         """Deals changed at or after ``since``, oldest first (crm/universal/crm-item-list:
         ``>=updatedTime`` filter, ``order``; ``updatedTime`` is ISO 8601 with offset)."""
         params = {
-            "entityTypeId": DEAL, "select": ["id", "updatedTime"],
-            "filter": {">=updatedTime": since.isoformat()}, "order": {"updatedTime": "ASC"},
-        }  # fmt: skip
+            "entityTypeId": DEAL,
+            "select": ["id", "updatedTime"],
+            "filter": {">=updatedTime": since.isoformat()},
+            "order": {"updatedTime": "ASC"},
+        }
         return [
             (str(item["id"]), datetime.fromisoformat(str(item["updatedTime"])))
             for item in self.client.list_all("crm.item.list", params, "items")
@@ -208,8 +214,9 @@ class Bitrix24Adapter:
     def task_states(self, task_ids: Sequence[str]) -> list[CrmTaskState]:
         commands: list[tuple[str, str, Mapping[str, Any]]] = []
         for n, task_id in enumerate(task_ids):
-            commands.append((f"g{n}", "tasks.task.get", {"taskId": task_id,
-                             "select": ["ID", "STATUS"]}))  # fmt: skip
+            commands.append(
+                (f"g{n}", "tasks.task.get", {"taskId": task_id, "select": ["ID", "STATUS"]})
+            )
             commands.append((f"r{n}", "tasks.task.result.list", {"taskId": task_id}))
         answer = self.client.batch_all(commands)
         states = []

@@ -96,8 +96,39 @@ def _robot(code: str, url: str) -> dict[str, Any]:
     }
 
 
+Command = tuple[str, str, dict[str, Any]]  # (batch key, method, params)
+
+
 def setup_portal(client: Bitrix24Client, urls: HandlerUrls) -> dict[str, int]:
     """Bind what is missing; returns how many of each kind were added."""
+    bound = _bound(client)
+    commands = [
+        *_missing_events(bound, urls),
+        *_missing_placements(bound, urls),
+        *_missing_fields(bound),
+        *_missing_robots(bound, urls),
+    ]
+    answer = client.batch_all(commands)
+    if answer.errors:
+        detail = "; ".join(f"{k}: {e}" for k, e in sorted(answer.errors.items()))
+        raise CrmError(f"portal setup failed: {detail}")
+    kinds = ("e_", "tab", "f_", "r_")
+    return {kind.rstrip("_"): sum(1 for c in commands if c[0].startswith(kind)) for kind in kinds}
+
+
+@dataclass(frozen=True)
+class _Bound:
+    """What the portal has bound already: (event, handler), (placement, handler), the deal
+    fields' names and the robots' codes."""
+
+    events: set[tuple[str, str]]
+    placements: set[tuple[str, str]]
+    fields: set[str]
+    robots: set[str]
+
+
+def _bound(client: Bitrix24Client) -> _Bound:
+    """One batch of the four lists."""
     seen = client.batch(
         {
             "events": ("event.get", {}),
@@ -106,40 +137,54 @@ def setup_portal(client: Bitrix24Client, urls: HandlerUrls) -> dict[str, int]:
             "robots": ("bizproc.robot.list", {}),
         }
     ).results
-    bound_events = {(e["event"], e["handler"]) for e in seen.get("events") or []}
-    bound_tabs = {(p["placement"], p["handler"]) for p in seen.get("placements") or []}
-    fields = {f["FIELD_NAME"] for f in seen.get("fields") or []}
-    robots = set(seen.get("robots") or [])
-    commands: list[tuple[str, str, dict[str, Any]]] = []
-    for event in EVENTS:
-        if (event, urls.events) not in bound_events:
-            commands.append((f"e_{event}", "event.bind", {"event": event, "handler": urls.events}))
-    if (DEAL_TAB, urls.deal_tab) not in bound_tabs:
+    return _Bound(
+        events={(e["event"], e["handler"]) for e in seen.get("events") or []},
+        placements={(p["placement"], p["handler"]) for p in seen.get("placements") or []},
+        fields={f["FIELD_NAME"] for f in seen.get("fields") or []},
+        robots=set(seen.get("robots") or []),
+    )
+
+
+def _missing_events(bound: _Bound, urls: HandlerUrls) -> list[Command]:
+    return [
+        (f"e_{event}", "event.bind", {"event": event, "handler": urls.events})
+        for event in EVENTS
+        if (event, urls.events) not in bound.events
+    ]
+
+
+def _missing_placements(bound: _Bound, urls: HandlerUrls) -> list[Command]:
+    """The deal tab, and the app page bound to REST_APP_URI when it has a URL."""
+    commands: list[Command] = []
+    if (DEAL_TAB, urls.deal_tab) not in bound.placements:
         commands.append(
             ("tab", "placement.bind", {
                 "PLACEMENT": DEAL_TAB, "HANDLER": urls.deal_tab, "TITLE": "Аренда",
                 "LANG_ALL": {"ru": {"TITLE": "Аренда"}, "en": {"TITLE": "Lease"}},
             })
         )  # fmt: skip
-    if urls.app and (APP_URI, urls.app) not in bound_tabs:
+    if urls.app and (APP_URI, urls.app) not in bound.placements:
         # one handler per app, no OPTIONS, no TITLE needed (widgets/universal/app-url)
         commands.append(("tab_uri", "placement.bind", {"PLACEMENT": APP_URI, "HANDLER": urls.app}))
-    for field, name in FIELD_NAMES.items():
-        if name not in fields:
-            ru, en = FIELD_LABELS[field]
-            commands.append(
-                (f"f_{field.value}", "crm.deal.userfield.add", {"fields": {
-                    "FIELD_NAME": name.removeprefix("UF_CRM_"), "USER_TYPE_ID": FIELD_TYPES[field],
-                    "XML_ID": name, "EDIT_FORM_LABEL": {"ru": ru, "en": en},
-                    "LIST_COLUMN_LABEL": {"ru": ru, "en": en}, "LABEL": ru,
-                }})
-            )  # fmt: skip
-    for code in ROBOTS:
-        if code not in robots:
-            commands.append((f"r_{code}", "bizproc.robot.add", _robot(code, urls.robots)))
-    answer = client.batch_all(commands)
-    if answer.errors:
-        detail = "; ".join(f"{k}: {e}" for k, e in sorted(answer.errors.items()))
-        raise CrmError(f"portal setup failed: {detail}")
-    kinds = ("e_", "tab", "f_", "r_")
-    return {kind.rstrip("_"): sum(1 for c in commands if c[0].startswith(kind)) for kind in kinds}
+    return commands
+
+
+def _missing_fields(bound: _Bound) -> list[Command]:
+    return [_field(field, name) for field, name in FIELD_NAMES.items() if name not in bound.fields]
+
+
+def _field(field: LeaseField, name: str) -> Command:
+    ru, en = FIELD_LABELS[field]
+    return (f"f_{field.value}", "crm.deal.userfield.add", {"fields": {
+        "FIELD_NAME": name.removeprefix("UF_CRM_"), "USER_TYPE_ID": FIELD_TYPES[field],
+        "XML_ID": name, "EDIT_FORM_LABEL": {"ru": ru, "en": en},
+        "LIST_COLUMN_LABEL": {"ru": ru, "en": en}, "LABEL": ru,
+    }})  # fmt: skip
+
+
+def _missing_robots(bound: _Bound, urls: HandlerUrls) -> list[Command]:
+    return [
+        (f"r_{code}", "bizproc.robot.add", _robot(code, urls.robots))
+        for code in ROBOTS
+        if code not in bound.robots
+    ]

@@ -1,7 +1,7 @@
 """EPC069-12 "SEPA Credit Transfer" QR payload (GiroCode) for landlords paid in euros.
 
 Source: EPC069-12 v2.1 §3.4 (field table), as summarised in segno docs/epc-qrcodes.rst and
-bwipp's "EPC QR Code" wiki page (research/accounting.md §4.2): LF-separated lines,
+bwipp's "EPC QR Code" wiki page (bwipp/postscriptbarcode): LF-separated lines,
 nothing after the last non-empty one, error correction M.
 """
 

@@ -2,7 +2,7 @@
 
 Source: the standard (roskazna.gov.ru/upload/iblock/5fa/gost_r_56042_2014.pdf), §5 and
 tables 1-2; field lengths as in if0ne/gost-56042-rs src/payment.rs and codebude/QRCoder
-RussiaPaymentOrder.cs (research/accounting.md §4.1).
+RussiaPaymentOrder.cs; online validator sbqr.ru/validator.
 """
 
 from __future__ import annotations

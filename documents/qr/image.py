@@ -5,8 +5,9 @@ segno otherwise; segno draws the SVG and Pillow the PNG (segno's pure-Python PNG
 ~14 ms for a print-size invoice code, Pillow ~3 ms, and a billing day draws one per invoice).
 Choosing the best of the 8 data masks (ISO/IEC 18004 §7.8.3) is most of the encoding work:
 ~30 ms in segno's pure Python for an invoice's ГОСТ payload, under 1 ms in libqrencode. Both
-pick the smallest version and keep the level at M as ГОСТ implementations and EPC069-12
-require (research/accounting.md §4); the images are drawn lazily from the one encoded symbol.
+pick the smallest version and keep the level at M as EPC069-12 requires and ГОСТ
+implementations use (ofstudio/qr-gost-56042, codebude/QRCoder); the images are drawn lazily
+from the one encoded symbol.
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """Ukraine's NBU payment QR, format 002: 13 LF-separated fields, base64url in a link.
 
 Source: NBU rules (постанова НБУ № 97 від 19.08.2025) as implemented in hexdocs
-qr_nbu_ex QRNBU.Encoders.Formatter and oneb-pub/qr-uct src/UCT/Generator.php
-(research/accounting.md §4.3).
+qr_nbu_ex QRNBU.Encoders.Formatter and oneb-pub/qr-uct src/UCT/Generator.php.
 """
 
 from __future__ import annotations

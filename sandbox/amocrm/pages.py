@@ -105,8 +105,9 @@ def disable() -> ResponseReturnValue:
 @bp.get("/leads")
 def leads() -> ResponseReturnValue:
     acc = account()
-    return _page("amocrm/leads.html", acc, leads=list(acc.leads.values()),
-                 status_names=_status_names(acc))  # fmt: skip
+    return _page(
+        "amocrm/leads.html", acc, leads=list(acc.leads.values()), status_names=_status_names(acc)
+    )
 
 
 @bp.post("/leads")
@@ -136,10 +137,12 @@ def lead_card(lead_id: int) -> ResponseReturnValue:
     if lead is None:
         return Response("No such lead", status=404, mimetype="text/plain")
     config = widget_config(acc, "lcard", {"id": lead_id}) if acc.widget_installed else None
-    companies = [acc.companies[c["id"]] for c in lead["_embedded"]["companies"]
-                 if c["id"] in acc.companies]  # fmt: skip
-    contacts = [acc.contacts[c["id"]] for c in lead["_embedded"]["contacts"]
-                if c["id"] in acc.contacts]  # fmt: skip
+    companies = [
+        acc.companies[c["id"]] for c in lead["_embedded"]["companies"] if c["id"] in acc.companies
+    ]
+    contacts = [
+        acc.contacts[c["id"]] for c in lead["_embedded"]["contacts"] if c["id"] in acc.contacts
+    ]
     notes = [n for n in acc.notes if int(n.get("entity_id", 0)) == lead_id]
     return _page(
         "amocrm/lead.html", acc, lead=lead, companies=companies, contacts=contacts,
@@ -175,8 +178,9 @@ def advanced_settings() -> ResponseReturnValue:
     acc = account()
     config = widget_config(acc, "advanced_settings", None) if acc.widget_installed else None
     title = config["i18n"]["advanced"]["title"] if config else "rentflow"
-    return _page("amocrm/advanced.html", acc, title=title,
-                 widget_json=_config_json(config) if config else "")  # fmt: skip
+    return _page(
+        "amocrm/advanced.html", acc, title=title, widget_json=_config_json(config) if config else ""
+    )
 
 
 def _statuses(acc: AmoAccount, pipeline_id: int) -> list[dict[str, Any]]:

@@ -19,8 +19,9 @@ _LISTS = ("notes", "tasks", "webhooks", "pipelines", "users")
 def snapshot(acc: AmoAccount) -> dict[str, Any]:
     """What is saved (JSON-ready, keys as strings; a copy taken under the lock)."""
     with acc._lock:
-        data: dict[str, Any] = {name: {str(k): v for k, v in getattr(acc, name).items()}
-                                for name in _BY_ID}  # fmt: skip
+        data: dict[str, Any] = {
+            name: {str(k): v for k, v in getattr(acc, name).items()} for name in _BY_ID
+        }
         data.update({name: list(getattr(acc, name)) for name in _LISTS})
         data.update(
             widget_installed=acc.widget_installed,

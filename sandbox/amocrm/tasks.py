@@ -61,12 +61,13 @@ def list_tasks() -> ResponseReturnValue:
     page = max(1, int(request.args.get("page") or 1))
     with acc._lock:
         rows = [
-            t for t in acc.tasks
+            t
+            for t in acc.tasks
             if (not ids or int(t["id"]) in ids)
             and (not entities or int(t.get("entity_id", 0)) in entities)
             and (kind is None or t.get("entity_type") == kind)
             and (completed is None or bool(t.get("is_completed")) == (completed in {"1", "true"}))
-        ]  # fmt: skip
+        ]
     chunk = rows[(page - 1) * limit : page * limit]
     if not chunk:
         return Response(status=204)

@@ -31,8 +31,9 @@ from sandbox.amocrm.common import account
 from sandbox.amocrm.state import AmoAccount
 from sandbox.amocrm.users import ADMIN_ID
 
-bp = Blueprint("amocrm_widget_host", __name__, static_folder="static",
-               static_url_path="/_account/static")  # fmt: skip
+bp = Blueprint(
+    "amocrm_widget_host", __name__, static_folder="static", static_url_path="/_account/static"
+)
 
 WIDGET_CODE = "rentflow"  # the code amoCRM gave the integration's widget in this account
 JQUERY = Path("/usr/share/javascript/jquery/jquery.min.js")  # Debian's libjs-jquery
@@ -110,8 +111,9 @@ def widget_file(name: str) -> Response:
 def jquery() -> Response:
     """jQuery, which amoCRM's pages carry and widgets ``define(['jquery'])`` on."""
     if not JQUERY.exists():
-        return Response("/* install Debian's libjs-jquery */", status=404,
-                        mimetype="application/javascript")  # fmt: skip
+        return Response(
+            "/* install Debian's libjs-jquery */", status=404, mimetype="application/javascript"
+        )
     return Response(JQUERY.read_bytes(), mimetype="application/javascript")
 
 

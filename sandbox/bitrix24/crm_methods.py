@@ -142,8 +142,10 @@ def item_list(portal: PortalState, params: dict[str, Any]) -> Any:
         if all(_matches(d, k, v) for k, v in filters.items())
     ]
     for field, direction in reversed(list((params.get("order") or {}).items())):
-        rows.sort(key=lambda d: _comparable(field, d.get(field)) or "",
-                  reverse=str(direction).upper() == "DESC")  # fmt: skip
+        rows.sort(
+            key=lambda d: _comparable(field, d.get(field)) or "",
+            reverse=str(direction).upper() == "DESC",
+        )
     items, total, nxt = page_of(rows, params)
     return Page({"items": items}, total, nxt)
 

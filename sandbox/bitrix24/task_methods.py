@@ -33,13 +33,15 @@ def _task(portal: PortalState, task_id: int) -> dict[str, Any] | None:
 
 def _shown(task: dict[str, Any]) -> dict[str, Any]:
     return {
-        "id": str(task["ID"]), "title": task.get("TITLE", ""),
+        "id": str(task["ID"]),
+        "title": task.get("TITLE", ""),
         "description": task.get("DESCRIPTION", ""),
         "responsibleId": str(task.get("RESPONSIBLE_ID", "")),
-        "deadline": task.get("DEADLINE"), "status": str(task.get("STATUS", PENDING)),
+        "deadline": task.get("DEADLINE"),
+        "status": str(task.get("STATUS", PENDING)),
         "ufCrmTask": list(task.get("UF_CRM_TASK") or []),
         "closedDate": task.get("CLOSED_DATE"),
-    }  # fmt: skip
+    }
 
 
 @method("tasks.task.get")
@@ -106,8 +108,9 @@ def tasks_page() -> ResponseReturnValue:
         rows = [_shown(t) | {"results": t.get("RESULTS") or []} for t in state.tasks]
     items = []
     for task in rows:
-        head = (f"<h2>#{task['id']} · {escape(task['title'])}</h2>"
-                f"<p>{escape(task['description'])}</p>")  # fmt: skip
+        head = (
+            f"<h2>#{task['id']} · {escape(task['title'])}</h2><p>{escape(task['description'])}</p>"
+        )
         if task["status"] == COMPLETED:
             result = task["results"][-1]["text"] if task["results"] else ""
             items.append(f'<li class="task done">{head}<p>✔ {escape(result)}</p></li>')

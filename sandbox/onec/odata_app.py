@@ -1,6 +1,7 @@
 """An OData v3 emulator of 1C's ``standard.odata`` interface, enough for rentflow.
 
-Shapes as 1C serves them with ``$format=json`` (research/accounting.md §2): a list is
+Shapes as 1C serves them with ``$format=json`` (its.1c.ru/db/v838doc#bookmark:dev:TI000001358;
+1C's own sample its.1c.ru/db/content/fresh/src/25756595.html): a list is
 ``{"odata.metadata": ".../$metadata#Set", "value": [...]}``, one entity carries
 ``odata.metadata`` ending in ``/@Element``; keys are ``Ref_Key`` GUIDs; filters use
 ``guid'...'`` and ``datetime'...'`` literals; HTTP Basic auth. Documents written through

@@ -1,9 +1,10 @@
 """The 1C emulator's data: entity sets as lists of dicts in 1C's OData field names.
 
-Entity sets and fields follow research/accounting.md §2 (1C:Бухгалтерия 3.0 standard
-interface): ``Catalog_Контрагенты``, ``Document_СчетНаОплатуПокупателю``,
-``Document_ПоступлениеНаРасчетныйСчет`` with its ``РасшифровкаПлатежа`` rows (also served as
-the entity set ``Document_ПоступлениеНаРасчетныйСчет_РасшифровкаПлатежа``), and
+Entity sets and fields follow 1C:Бухгалтерия 3.0's standard interface (its ``$metadata``;
+its.1c.ru/db/v838doc#bookmark:dev:TI000001358): ``Catalog_Контрагенты``,
+``Document_СчетНаОплатуПокупателю``, ``Document_ПоступлениеНаРасчетныйСчет`` with its
+``РасшифровкаПлатежа`` rows (also served as the entity set
+``Document_ПоступлениеНаРасчетныйСчет_РасшифровкаПлатежа``), and
 ``Document_РеализацияТоваровУслуг`` for draft acts.
 """
 

@@ -64,8 +64,10 @@ def _answer(result: Any = None, error: ApiError | None = None) -> Response:
     if error is None:
         return jsonify({"ok": True, "result": result})
     body: dict[str, Any] = {
-        "ok": False, "error_code": error.code, "description": error.description,
-    }  # fmt: skip
+        "ok": False,
+        "error_code": error.code,
+        "description": error.description,
+    }
     if error.retry_after is not None:
         body["parameters"] = {"retry_after": error.retry_after}
     answer = jsonify(body)
@@ -193,9 +195,10 @@ def delete_webhook(bot: BotState, params: dict[str, Any]) -> Any:
 
 def get_webhook_info(bot: BotState, params: dict[str, Any]) -> Any:
     return {
-        "url": bot.webhook_url, "has_custom_certificate": False,
+        "url": bot.webhook_url,
+        "has_custom_certificate": False,
         "pending_update_count": len(bot.updates),
-    }  # fmt: skip
+    }
 
 
 METHODS = {

@@ -1,5 +1,7 @@
-"""The fault suite's fixtures: this module's own PostgreSQL, Redis and SMTP servers
-(``servers``), and rentflow scaled out on them for one test (``stack``, ``make_stack``)."""
+"""The fault suite's fixtures: this test process's own PostgreSQL, Redis and SMTP servers
+(``servers``: one set per pytest worker, kept for every fault test it runs; each test gets a
+fresh database and an emptied Redis), and rentflow scaled out on them for one test
+(``stack``, ``make_stack``)."""
 
 from __future__ import annotations
 
@@ -12,14 +14,29 @@ from tests.faults.checks import LEASES
 from tests.faults.stack import Servers, Stack
 
 
-@pytest.fixture(scope="module")
-def servers(request: pytest.FixtureRequest) -> Iterator[Servers]:
-    """PostgreSQL, Redis and SMTP; SMTP alone for a module with ``EMBEDDED = True``."""
-    started = Servers.start(embedded=getattr(request.module, "EMBEDDED", False))
+@pytest.fixture(scope="session")
+def _scaled_out_servers() -> Iterator[Servers]:
+    started = Servers.start()
     try:
         yield started
     finally:
         started.close()
+
+
+@pytest.fixture(scope="session")
+def _embedded_servers() -> Iterator[Servers]:
+    started = Servers.start(embedded=True)
+    try:
+        yield started
+    finally:
+        started.close()
+
+
+@pytest.fixture
+def servers(request: pytest.FixtureRequest) -> Servers:
+    """PostgreSQL, Redis and SMTP; SMTP alone for a module with ``EMBEDDED = True``."""
+    embedded = getattr(request.module, "EMBEDDED", False)
+    return request.getfixturevalue("_embedded_servers" if embedded else "_scaled_out_servers")
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import os
 import secrets
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -43,12 +42,16 @@ from sandbox.bitrix24.state import PortalState
 from sandbox.loopback import free_port
 from sandbox.smtp_sink import Sink
 from tests import factories
+from tests.faults import testclock
 from tests.processes import ROOT, PostgresServer, Process, RedisServer, wait_for
 
 BILLING_DAY = date(2026, 1, 27)  # February's invoices are due (factories: 5 days before 1 Feb)
 TEMPLATE = "rentflow_template"
 SITE = Path(__file__).resolve().parent / "site"
 READY = 90.0  # seconds a worker may take to start on 2 busy cores
+# the waits between retries (CRM clients' back-off, Celery retry countdowns) pass this many
+# times faster in the processes (``tests.faults.testclock``)
+RETRY_SPEEDUP = 10.0
 
 
 class SmtpServer:
@@ -190,6 +193,7 @@ class Stack:
             "RENTFLOW_TEST_CLOCK_FILE": str(clock_file),
             "RENTFLOW_TEST_BEAT_SPEEDUP": str(beat_speedup),
             "RENTFLOW_TEST_VISIBILITY": str(visibility),
+            "RENTFLOW_TEST_RETRY_SPEEDUP": str(RETRY_SPEEDUP),
             "BITRIX24_RESYNC_MINUTES": "0",
             # tokens refreshed at the emulated portal's OAuth server once the test clock jumps
             "BITRIX24_OAUTH_URL": f"{crm.url}oauth/token/",
@@ -243,17 +247,22 @@ class Stack:
             container.dispose()
 
     # --- processes --------------------------------------------------------------------------
-    def start_worker(self, concurrency: int = 1) -> Process:
-        n = len(self.workers)
-        worker = Process(
-            ["worker", f"--concurrency={concurrency}"], self.env, self.tmp / f"worker{n}.log"
-        )
-        self.workers.append(worker)
-        try:
-            wait_for(f"worker {n} ready", lambda: " ready." in worker.text(), READY, 0.2)
-        except TimeoutError as err:
-            raise TimeoutError(f"{err}:\n{worker.text()[-3000:]}") from None
-        return worker
+    def start_workers(self, count: int, concurrency: int = 1) -> list[Process]:
+        """``count`` worker processes started side by side, back once each is ready."""
+        started = []
+        for _ in range(count):
+            n = len(self.workers)
+            worker = Process(
+                ["worker", f"--concurrency={concurrency}"], self.env, self.tmp / f"worker{n}.log"
+            )
+            self.workers.append(worker)
+            started.append(worker)
+        for n, worker in enumerate(started):
+            try:
+                wait_for(f"worker {n} ready", lambda w=worker: " ready." in w.text(), READY, 0.2)
+            except TimeoutError as err:
+                raise TimeoutError(f"{err}:\n{worker.text()[-3000:]}") from None
+        return started
 
     def start_serve(self) -> Process:
         """Embedded: ``rentflow serve``, web and its supervised worker with the beat."""
@@ -292,6 +301,10 @@ class Stack:
     def outbox_tick(self) -> float:
         """Seconds between the beat's outbox deliveries."""
         return 60.0 / self.beat_speedup
+
+    def now(self) -> datetime:
+        """The processes' clock: the wall clock moved on by ``testclock.advance``."""
+        return datetime.now(UTC) + timedelta(seconds=testclock.offset(self.clock_file))
 
     def restart_postgres(self, down_for: float) -> None:
         """Stop PostgreSQL (``fast``: every session cut), wait, start it again."""
@@ -341,11 +354,3 @@ class Snapshot:
     @property
     def run_done(self) -> bool:
         return any(r["status"] == "done" for r in self.runs)
-
-
-def servers_fixture() -> Iterator[Servers]:
-    servers = Servers.start()
-    try:
-        yield servers
-    finally:
-        servers.close()

@@ -3,7 +3,7 @@
 An hour of SMTP outage or a visibility timeout cannot be waited out in a test, and the
 processes run the shipped ``rentflow worker`` / ``beat``. ``install()`` (run at interpreter
 start by ``tests/faults/site/sitecustomize.py`` when ``RENTFLOW_TEST_CLOCK_FILE`` is set)
-changes three things in that process only:
+changes four things in that process only:
 
 - rentflow's clock (``backend.ports.SystemClock``, what every service reads) runs ahead of
   the wall clock by the seconds written in ``RENTFLOW_TEST_CLOCK_FILE`` (the test moves it
@@ -11,7 +11,12 @@ changes three things in that process only:
 - the beat's periodic entries fire ``RENTFLOW_TEST_BEAT_SPEEDUP`` times as often (the
   outbox every second instead of every minute, the CRM push sweep every 30 s ...);
 - on Redis, a task held by a dead worker is given back after ``RENTFLOW_TEST_VISIBILITY``
-  seconds instead of an hour, and the held tasks are scanned every second.
+  seconds instead of an hour, and the held tasks are scanned every second;
+- the waits between retries pass ``RENTFLOW_TEST_RETRY_SPEEDUP`` times faster: the CRM
+  clients' own back-off (``crm_mappings.ratelimit.backoff_delay``) and the pause every
+  process takes after a refusal (``ratelimit.BACK_OFF``), and the countdown of a Celery
+  task's automatic retry (``retry_backoff``: the CRM tasks' ``CrmUnavailable``). The same
+  code paths run, in the same order; only the seconds between them shrink.
 """
 
 from __future__ import annotations
@@ -79,3 +84,26 @@ def install() -> None:
             return found
 
         celery_app.broker_transport_options = options
+
+    retry_speedup = float(os.environ.get("RENTFLOW_TEST_RETRY_SPEEDUP", "1"))
+    if retry_speedup != 1:
+        _shorter_retries(retry_speedup)
+
+
+def _shorter_retries(speedup: float) -> None:
+    from celery.app import autoretry
+
+    from crm_mappings import ratelimit
+
+    shipped_delay = ratelimit.backoff_delay
+    shipped_countdown = autoretry.get_exponential_backoff_interval
+
+    def delay(attempt: int, base: float, retry_after: str = "") -> float:
+        return shipped_delay(attempt, base, retry_after) / speedup
+
+    def countdown(*args: Any, **kwargs: Any) -> float:
+        return float(shipped_countdown(*args, **kwargs)) / speedup
+
+    ratelimit.backoff_delay = delay
+    ratelimit.BACK_OFF = ratelimit.BACK_OFF / speedup
+    autoretry.get_exponential_backoff_interval = countdown

@@ -84,8 +84,7 @@ def _lease_out(lease: Lease) -> ls.LeaseOut:
     response=s.Page[ls.LeaseOut],
 )
 def list_leases(caller: ApiCaller, query: s.LeaseQuery) -> s.Page[ls.LeaseOut]:
-    where = {"status": query.status, "tenant_id": query.tenant_id,
-             "landlord_id": query.landlord_id}  # fmt: skip
+    where = {"status": query.status, "tenant_id": query.tenant_id, "landlord_id": query.landlord_id}
     with container().uow(caller.portal_id) as uow:
         ids = uow.pages.ids(
             "leases", after=decode_cursor(query.cursor), limit=query.limit, where=where
@@ -227,9 +226,11 @@ def list_documents(caller: ApiCaller, query: s.DocumentQuery) -> s.Page[ls.Docum
 def list_payments(caller: ApiCaller, query: s.PaymentQuery) -> s.Page[ls.PaymentOut]:
     with container().uow(caller.portal_id) as uow:
         rows = uow.pages.payments(
-            after=decode_cursor(query.cursor), limit=query.limit,
-            paid_from=query.paid_from, paid_to=query.paid_to,
-        )  # fmt: skip
+            after=decode_cursor(query.cursor),
+            limit=query.limit,
+            paid_from=query.paid_from,
+            paid_to=query.paid_to,
+        )
     items = [
         ls.PaymentOut(
             id=p.id or 0,

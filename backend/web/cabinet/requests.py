@@ -52,9 +52,10 @@ def _message(error: InvalidRequest) -> str:
     if error.field == "attachments":
         text = gettext(
             "Attach up to %(n)s files: %(types)s, up to %(mb)s MB each, not empty.",
-            n=MAX_ATTACHMENTS, types=", ".join(e.lstrip(".").upper() for e in ALLOWED_EXTENSIONS),
+            n=MAX_ATTACHMENTS,
+            types=", ".join(e.lstrip(".").upper() for e in ALLOWED_EXTENSIONS),
             mb=MAX_MB,
-        )  # fmt: skip
+        )
         return f"{error.subject}: {text}" if error.subject else text
     texts = {
         "text": gettext("Describe your request (up to 4000 characters)."),

@@ -196,8 +196,9 @@ def new_lease_view() -> ResponseReturnValue:
     if not deal_id:
         return render_no_deal(viewer, gettext("Open the form from a deal: its lease tab."))
     try:
-        page = new_lease_page(c.uow, c.crm(_portal(viewer)), viewer.portal_id, deal_id,
-                              c.clock.today())  # fmt: skip
+        page = new_lease_page(
+            c.uow, c.crm(_portal(viewer)), viewer.portal_id, deal_id, c.clock.today()
+        )
     except CrmNotFound:
         return render_no_deal(viewer, gettext("The deal was not found in the CRM."))
     except CrmError:  # the CRM is down: the form again, with everything typed
@@ -205,8 +206,9 @@ def new_lease_view() -> ResponseReturnValue:
         notice = gettext("The CRM does not answer; try again in a minute.")
         return render_new(viewer, page, page.form, 503, notice)
     if page.existing_lease is not None:
-        return redirect(workspace_url(viewer, "workspace.lease_card",
-                                      lease_id=page.existing_lease), 303)  # fmt: skip
+        return redirect(
+            workspace_url(viewer, "workspace.lease_card", lease_id=page.existing_lease), 303
+        )
     return render_new(viewer, page, page.form)
 
 
@@ -231,8 +233,9 @@ def create_lease_view() -> ResponseReturnValue:
         return render_new(viewer, err.page, err.form, 422)
     except DealHasLease as err:  # sent twice: the lease the first submit made
         if err.lease_id is not None:
-            return redirect(workspace_url(viewer, "workspace.lease_card",
-                                          lease_id=err.lease_id), 303)  # fmt: skip
+            return redirect(
+                workspace_url(viewer, "workspace.lease_card", lease_id=err.lease_id), 303
+            )
         return render_no_deal(viewer, gettext("This deal already has a lease."), 409)
     except CrmNotFound:
         return render_no_deal(viewer, gettext("The deal was not found in the CRM."))

@@ -27,8 +27,7 @@ from backend.web.workspace.viewer import Viewer, current_viewer
 
 
 def _back(viewer: Viewer, lease_id: int, done: str, number: str = "") -> ResponseReturnValue:
-    url = workspace_url(viewer, "workspace.lease_card", lease_id=lease_id, done=done,
-                        number=number)  # fmt: skip
+    url = workspace_url(viewer, "workspace.lease_card", lease_id=lease_id, done=done, number=number)
     return redirect(url, 303)
 
 

@@ -12,14 +12,14 @@ from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
 from backend.web.deps import container
+from backend.web.frame_query import FRAME_QUERY
 from backend.web.workspace.nav import visible_sections
 from backend.web.workspace.viewer import Viewer, request_token
 
-# Bitrix24 opens a frame at ``handler?DOMAIN=..&PROTOCOL=..&LANG=..&APP_SID=..`` and its JS SDK
-# reads DOMAIN and APP_SID from the page's own address (b24jssdk initializeB24Frame), so every
-# link and form of the workspace keeps them, as it keeps the token. ``view=panel``: the page
-# is shown in a narrow card panel (amoCRM's lead card), without the sections' tabs.
-FRAME_QUERY = ("DOMAIN", "PROTOCOL", "APP_SID", "view")
+# every workspace address keeps the Bitrix24 frame's query, as it keeps the token, but LANG
+# is the viewer's own; ``view=panel``: the page is shown in a narrow card panel (amoCRM's lead
+# card), without the sections' tabs.
+KEPT_QUERY = (*(k for k in FRAME_QUERY if k != "LANG"), "view")
 
 
 def workspace_url(
@@ -31,7 +31,7 @@ def workspace_url(
     query = {k: v for k, v in values.items() if v is not None and v != ""}
     path_args = _path_args(endpoint)
     path = url_for(endpoint, **{k: v for k, v in query.items() if k in path_args})
-    kept = {k: request.args[k] for k in FRAME_QUERY if request.args.get(k)}
+    kept = {k: request.args[k] for k in KEPT_QUERY if request.args.get(k)}
     rest = {k: v for k, v in query.items() if k not in path_args}
     carried = {"t": token or request_token(), "LANG": viewer.lang, **kept, **rest}
     return f"{base}{path}?{urlencode(carried, doseq=True)}"

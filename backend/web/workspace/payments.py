@@ -171,6 +171,7 @@ def undo_view() -> ResponseReturnValue:
         return render_payments(viewer, 404, message=gettext("This allocation was undone already."))
     text = gettext(
         "Undone: %(amount)s of payment № %(number)s is free to place again.",
-        amount=money(entry.amount.amount, entry.amount.currency), number=entry.payment.number,
-    )  # fmt: skip
+        amount=money(entry.amount.amount, entry.amount.currency),
+        number=entry.payment.number,
+    )
     return render_payments(viewer, message=text)

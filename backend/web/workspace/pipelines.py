@@ -86,8 +86,10 @@ def save_mapping_view() -> ResponseReturnValue:
             mapping = StageMapping(pipeline, statuses.get(pipeline, {}), events.get(pipeline, {}))
             save_mapping(uow, c.clock, mapping)
         portal = uow.portals.get(viewer.portal_id)
-        chosen = {"billing_mode": mode.value,
-                  "billing_pipeline": request.form.get("billing_pipeline", "")[:64]}  # fmt: skip
+        chosen = {
+            "billing_mode": mode.value,
+            "billing_pipeline": request.form.get("billing_pipeline", "")[:64],
+        }
         uow.portals.save(replace(portal, settings={**portal.settings, **chosen}), at=c.clock.now())
         uow.commit()
     return _render(viewer, saved=True)

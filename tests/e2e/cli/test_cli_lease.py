@@ -1,8 +1,13 @@
-"""``rentflow schedule``: JSON in, the schedule out; bad input is one line, exit 2."""
+"""``rentflow schedule``: JSON in, the schedule out; bad input is one line, exit 2.
+
+The documented example runs as the ``rentflow`` process does (``python -m backend.cli``);
+the other cases call the same command in this process (click's runner: its exit code, its
+stdout and stderr apart), without starting an interpreter for each."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -11,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[3]
 DOC = ROOT / "docs" / "lease-input.md"
@@ -23,11 +29,15 @@ def example() -> dict[str, Any]:
     return data
 
 
-def run(tmp_path: Path, data: object, *args: str) -> subprocess.CompletedProcess[str]:
+def _write(tmp_path: Path, data: object) -> Path:
     path = tmp_path / "lease.json"
     path.write_text(data if isinstance(data, str) else json.dumps(data), "utf-8")
+    return path
+
+
+def run_process(tmp_path: Path, data: object, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "backend.cli", "schedule", str(path), *args],
+        [sys.executable, "-m", "backend.cli", "schedule", str(_write(tmp_path, data)), *args],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -36,8 +46,22 @@ def run(tmp_path: Path, data: object, *args: str) -> subprocess.CompletedProcess
     )
 
 
+def run(tmp_path: Path, data: object, *args: str) -> subprocess.CompletedProcess[str]:
+    """``rentflow schedule`` in this process, answered as ``run_process`` answers."""
+    from backend.cli import main
+
+    umask = os.umask(0o022)  # the command sets the process's umask: this process's is kept
+    try:
+        done = CliRunner().invoke(main, ["schedule", str(_write(tmp_path, data)), *args])
+    finally:
+        os.umask(umask)
+    if done.exception is not None and not isinstance(done.exception, SystemExit):
+        raise done.exception
+    return subprocess.CompletedProcess(["rentflow"], done.exit_code, done.stdout, done.stderr)
+
+
 def test_the_documented_example_prints_its_schedule(tmp_path: Path) -> None:
-    result = run(tmp_path, example(), "--today", "2020-03-01")
+    result = run_process(tmp_path, example(), "--today", "2020-03-01")
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
     assert out["status"] == "active"

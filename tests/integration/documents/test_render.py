@@ -28,7 +28,7 @@ EXAMPLE = Path(__file__).parents[3] / "docs" / "examples" / "documents-input.jso
 
 @pytest.fixture(scope="module", params=ENGINES)
 def renderer(request: pytest.FixtureRequest) -> DocumentRenderer:
-    """Each test of the shipped templates runs on both engines (documents.direct)."""
+    """Each test of the shipped templates runs on both engines (documents.reportlab_drawing)."""
     return DocumentRenderer(engine=request.param)
 
 
@@ -377,7 +377,7 @@ OVER_PAGES = {"lines": [{"premises": f"P-{n}", "price": "1500.00"} for n in rang
     ids=["ru", "en", "long", "pages"],
 )
 def test_both_engines_put_every_word_in_the_same_place(changes: dict[str, Any]) -> None:
-    """The shipped layouts are drawn by ReportLab (documents.direct) and laid out by
+    """The shipped layouts are drawn by ReportLab (documents.reportlab_drawing) and laid out by
     WeasyPrint from templates/*.html + style.css: every word within 1 mm of its place."""
     drawn, weasy = _bundles(_input(**changes)).values()
     assert _producer(drawn["act.pdf"]) == "rentflow (ReportLab)"

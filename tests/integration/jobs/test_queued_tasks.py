@@ -9,7 +9,7 @@ from typing import Any
 
 from backend.bootstrap import Container
 from backend.domain.errors import stored_id
-from backend.queued_tasks import NAMES, QueuedTasks
+from backend.queued_tasks import DEAL_CHANGED, NAMES, QueuedTasks
 from backend.services.portals import install_portal, uninstall_portal
 from crm_mappings.port import CrmAuthLost, CrmPort, Deal
 from jobs import cabinet_tasks, channel_tasks, tasks
@@ -50,6 +50,18 @@ def test_each_method_queues_its_task_with_its_arguments() -> None:
     for name, *args in sent:
         if name in registered:  # jobs.bulk_tasks' import is checked by its own name above
             inspect.signature(registered[name].run).bind(*args)
+
+
+def test_deals_changed_queues_one_task_per_deal_in_one_write() -> None:
+    sent: list[tuple[Any, ...]] = []
+    written: list[tuple[str, list[list[Any]]]] = []
+    QueuedTasks(lambda *call: sent.append(call)).deals_changed(7, ["41", "42"])
+    assert sent == [(DEAL_CHANGED, 7, "41"), (DEAL_CHANGED, 7, "42")]
+    together = QueuedTasks(lambda *call: sent.append(call), lambda n, c: written.append((n, c)))
+    together.deals_changed(7, ["43", "44"])
+    together.deals_changed(7, [])
+    assert written == [(DEAL_CHANGED, [[7, "43"], [7, "44"]])]
+    assert len(sent) == 2
 
 
 class _LostCrm(FakeCrm):

@@ -117,3 +117,25 @@ def test_a_replaced_broker_file_refuses_publishing_until_it_is_readable(
     path.unlink()  # the operator moves the broken file away
     publisher.send(f"{TASK}.broken", [1, "4"])
     assert _rows(path) == [(1, 1)]
+
+
+def test_tasks_sent_together_are_stored_all_or_none(tmp_path: Path) -> None:
+    path = tmp_path / "broker.sqlite"
+    url = f"sqla+sqlite:///{path}"
+    publisher = FastPublisher(url)
+    publisher.send_many(f"{TASK}.many", [[1, "11"], [1, "12"], [1, "13"]])
+    assert [row[1] for row in _rows(path)] == [1, 1, 1]
+    seen: list[str] = []
+    app = _counting_app(url, seen, f"{TASK}.many")
+    with start_worker(app, pool="solo", perform_ping_check=False):
+        _wait(lambda: len(seen) >= 3)
+    assert sorted(seen) == ["11", "12", "13"]
+
+    with sqlite3.connect(path) as db:  # the third message cannot be stored: none of them is
+        db.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON kombu_message"
+            " WHEN NEW.payload LIKE '%[1, ''23'']%' BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
+        )
+    with pytest.raises(sqlite3.IntegrityError, match="disk says no"):
+        publisher.send_many(f"{TASK}.many", [[1, "21"], [1, "22"], [1, "23"]])
+    assert _rows(path) == []

@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 import re
 
-from backend.web import bitrix24_flows as flows
+from backend.web import bitrix24_portal_auth as portal_auth
 from tests import factories
 from tests.security.bitrix24_world import World, token_of, world
 
@@ -109,7 +109,7 @@ def test_a_deal_tab_frame_cannot_add_a_landlord(world: World) -> None:
         PLACEMENT_OPTIONS='{"ID": "5"}',
     )  # fmt: skip
     assert tab.status_code == 200
-    tab_frame = flows.sign_frame(world.container, portal.id or 0, flows.TAB_FRAME, "5")
+    tab_frame = portal_auth.sign_frame(world.container, portal.id or 0, portal_auth.TAB_FRAME, "5")
 
     saved = world.web.post("/workspace/landlords/save", data={"t": tab_frame, **FORM})
 

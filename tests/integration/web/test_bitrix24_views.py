@@ -3,10 +3,12 @@ over loopback HTTP)."""
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlencode, urlparse, urlsplit
 
 import pytest
 from flask.testing import FlaskClient
@@ -195,8 +197,6 @@ def _installed(setup: Setup) -> int:
 
 def _tab_frame(setup: Setup, deal_id: str) -> str:
     """Open the deal tab of ``deal_id`` as the portal would; the signed frame it carries."""
-    import re
-
     token = setup.portal.issue_tokens()["access_token"]
     tab = setup.web.post(
         "/bitrix24/deal-tab?LANG=en",
@@ -403,3 +403,41 @@ def test_the_app_page_shows_the_portals_last_billing_run(setup: Setup) -> None:
     assert (
         "Last billing run: Jan 28, 2026 — issued 0, sent 0, failed 0 (not finished)" in open_app()
     )
+
+
+FRAME_QUERY = {"DOMAIN": "b24-x1.bitrix24.ru", "PROTOCOL": "1", "LANG": "en", "APP_SID": "sid7"}
+
+
+def _frame_query_of(address: str) -> dict[str, str]:
+    query = parse_qs(urlsplit(html.unescape(address)).query)
+    return {k: query[k][0] for k in FRAME_QUERY if k in query}
+
+
+def test_the_frames_links_and_forms_keep_the_query_bitrix24_opened_them_with(
+    setup: Setup,
+) -> None:
+    from backend.services.leases import register_lease
+    from tests import factories
+
+    with setup.container.uow(_installed(setup)) as uow:
+        register_lease(uow, setup.container.clock, factories.lease(), crm_deal_id="5")
+        uow.commit()
+    fresh = setup.portal.issue_tokens()
+    page = setup.web.post(
+        f"/bitrix24/app?{urlencode(FRAME_QUERY)}",
+        data={"AUTH_ID": fresh["access_token"], "REFRESH_ID": fresh["refresh_token"],
+              "member_id": setup.portal.member_id, "PLACEMENT": "DEFAULT"},
+        follow_redirects=True,
+    )  # fmt: skip
+    tab = setup.web.post(
+        f"/bitrix24/deal-tab?{urlencode(FRAME_QUERY)}",
+        data={"AUTH_ID": fresh["access_token"], "member_id": setup.portal.member_id,
+              "PLACEMENT": "CRM_DEAL_DETAIL_TAB", "PLACEMENT_OPTIONS": '{"ID": "5"}'},
+    )  # fmt: skip
+
+    links = re.findall(r'href="([^"]*[?&]t=[^"]*)"', page.get_data(as_text=True))
+    forms = re.findall(r'action="([^"]+)"', tab.get_data(as_text=True))
+    assert len(links) > 3
+    assert forms
+    assert [link for link in links if _frame_query_of(link) != FRAME_QUERY] == []
+    assert [action for action in forms if _frame_query_of(action) != FRAME_QUERY] == []

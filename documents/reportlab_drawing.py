@@ -1,25 +1,19 @@
 """The shipped invoice, QR invoice and act drawn straight to PDF with ReportLab.
 
-WeasyPrint lays a document out through HTML and CSS: a lease's three PDFs of a month (the
-invoice pair sharing one layout, then the act) take ~135 ms with everything cached, which
-alone takes a 10,000-lease billing day past 10 minutes on 2 cores (issue 6). ReportLab draws
-the same three in ~27 ms (``bench/bench_documents.py``). It is used for the shipped
-templates only: a landlord with templates of their own (HTML + CSS, ``documents.render``)
-keeps WeasyPrint, and so does a document holding a character the shipped font lacks
-(WeasyPrint falls back to the system fonts).
-
 The shipped layout has one source of truth: ``templates/*.html`` + ``style.css``, which
-landlords' own templates extend and WeasyPrint lays out. This module is that layout written
-as ReportLab flowables: same page, margins, font, sizes, borders, columns and words, and where
-CSS and ReportLab differ (a border's room, a line box's strut, spaces ReportLab would narrow)
-it follows CSS. ``test_render.py``'s ``test_both_engines_put_every_word_in_the_same_place``
-holds it there: every word of the three PDFs, in Russian, English, with long names and over
-pages, within 1 mm of where WeasyPrint puts it (``pdftotext -bbox``). Change the template,
-and the test says what to change here.
+landlords' own templates extend and WeasyPrint lays out (``documents.render``). This module is
+that layout written as ReportLab flowables: same page, margins, font, sizes, borders, columns
+and words, and where CSS and ReportLab differ (a border's room, a line box's strut, spaces
+ReportLab would narrow) it follows CSS. ``test_render.py``'s
+``test_both_engines_put_every_word_in_the_same_place`` holds it there: every word of the three
+PDFs, in Russian, English, with long names and over pages, within 1 mm of where WeasyPrint
+puts it (``pdftotext -bbox``). Change the template, and the test says what to change here.
 
-ReportLab's C accelerator (``rl_accel``) and binary image streams took the invoice pair from
-43 to 29 ms; fonts subset once (``pdf_fonts``) and paragraph markup parsed once (``_parsed``)
-took a lease's three PDFs and QR images from ~33 to ~25 ms (``bench/bench_documents.py``).
+Why a second drawing of one layout: ReportLab draws a lease's PDFs about five times faster than
+WeasyPrint lays them out (``bench/bench_documents.py`` measures both), and the billing run of
+a 10,000-lease day on 2 cores needs that (issue 6). It is used for the shipped templates only:
+a landlord with templates of their own keeps WeasyPrint, and so does a document holding a
+character the shipped font lacks (WeasyPrint falls back to the system fonts).
 """
 
 from __future__ import annotations
