@@ -137,6 +137,15 @@ class Phase:
     def rate(self) -> float:
         return self.done / self.seconds
 
+    @staticmethod
+    def total(parts: list[Phase]) -> Phase:
+        first = parts[0]
+        return Phase(
+            first.name, first.concurrency, sum(p.done for p in parts),
+            sum(p.failed for p in parts), sum(p.seconds for p in parts),
+            [x for p in parts for x in p.latencies],
+        )  # fmt: skip
+
     def percentile_ms(self, q: float) -> float:
         ordered = sorted(self.latencies)
         return 1000 * ordered[int(q * (len(ordered) - 1))] if ordered else float("nan")
@@ -243,7 +252,8 @@ def wait_up(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
 
 def count(broker_url: str, out: Path, stop: Path) -> None:
     """The counting worker's process: consume until ``stop`` exists and every id named in
-    ``expected.json`` beside it is seen (or two minutes more), then write what it saw."""
+    ``expected.json`` beside it is seen (or nothing more arrived for a minute), then write
+    what it saw."""
     seen: dict[str, set[int]] = {"bitrix24": set(), "amocrm": set()}
     app = counting_worker(broker_url, seen)
     expected_file = stop.parent / "expected.json"
@@ -252,10 +262,13 @@ def count(broker_url: str, out: Path, stop: Path) -> None:
         while not stop.exists():
             time.sleep(0.2)
         expected = json.loads(expected_file.read_text())
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and any(
+        last, moved = -1, time.monotonic()
+        while time.monotonic() < moved + 60 and any(
             not set(expected[k]) <= seen[k] for k in expected
         ):
+            now = sum(map(len, seen.values()))
+            if now != last:  # still arriving: a loaded machine drains slowly
+                last, moved = now, time.monotonic()
             time.sleep(0.2)
     out.write_text(json.dumps({k: sorted(v) for k, v in seen.items()}))
 
@@ -265,7 +278,10 @@ def main() -> None:
         count(sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]))
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--seconds", type=float, default=6.0, help="of each phase, in all")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="turns each phase's seconds are split into"
+    )
     parser.add_argument("--concurrency", type=int, nargs="+", default=[16, 64])
     parser.add_argument("--amo-leads", type=int, default=1, help="leads per amoCRM webhook")
     parser.add_argument("--scaled-out", action="store_true",
@@ -314,7 +330,7 @@ def run(args: argparse.Namespace) -> None:
     seed(settings, migrate=not args.serve_pythonpath)
     database = "PostgreSQL" if args.database_url.startswith("postgresql") else "SQLite"
     broker = "Redis" if args.redis_url else "the SQLite broker"
-    print(f"mode: {database} + {broker}; {args.seconds:.0f} s a phase; "
+    print(f"mode: {database} + {broker}; {args.seconds:.0f} s a phase in {args.rounds} turns; "
           f"{args.amo_leads} lead(s) per amoCRM webhook; var {var}")  # fmt: skip
 
     log = var / "serve.log"
@@ -337,15 +353,20 @@ def run(args: argparse.Namespace) -> None:
              str(stop)],
         )  # fmt: skip
         rows = []
+        phases = (("/healthz", healthz), ("bitrix24", bitrix24_event), ("amocrm", amocrm_webhook))
         for concurrency in args.concurrency:
-            base = load(port, healthz, ids, concurrency, args.seconds, "/healthz")
-            rows.append((base, base))
-            for name, build in (("bitrix24", bitrix24_event), ("amocrm", amocrm_webhook)):
-                phase = load(port, build, ids, concurrency, args.seconds, name, acked[name])
-                rows.append((phase, base))
+            slices: dict[str, list[Phase]] = {name: [] for name, _ in phases}
+            for _ in range(args.rounds):  # in turns: a neighbour's load falls on each alike
+                for name, build in phases:
+                    slices[name].append(load(
+                        port, build, ids, concurrency, args.seconds / args.rounds, name,
+                        acked.get(name),
+                    ))  # fmt: skip
+            base = Phase.total(slices["/healthz"])
+            rows += [(Phase.total(slices[name]), base) for name, _ in phases]
         (var / "expected.json").write_text(json.dumps({k: sorted(v) for k, v in acked.items()}))
         stop.touch()
-        counter.wait(timeout=300)
+        counter.wait(timeout=1800)
     finally:
         if counter is not None and counter.poll() is None:
             counter.kill()

@@ -89,7 +89,7 @@ def billing_run_portal(portal_id: int, day: str) -> None:
     plan = plan_portal(ports, portal_id, date.fromisoformat(day))
     if plan is None:
         result = run_portal(ports, portal_id, date.fromisoformat(day))
-        _after_portal_work(portal_id, result.to_tell, bool(result.mailed or result.reminders))
+        _after_portal_work(portal_id, result.to_tell, result.mailed + result.reminders)
         return
     for chunk, leases in enumerate(plan.chunks):
         billing_run_chunk.delay(portal_id, day, plan.run_id, chunk, len(plan.chunks), leases)
@@ -106,12 +106,19 @@ def billing_run_chunk(
 
     ports = container().billing_ports()
     result = run_chunk(ports, portal_id, date.fromisoformat(day), run_id, chunk, total, leases)
-    _after_portal_work(portal_id, result.to_tell, bool(result.mailed or result.reminders))
+    _after_portal_work(portal_id, result.to_tell, result.mailed + result.reminders)
 
 
-def _after_portal_work(portal_id: int, done: list[int], mail: bool) -> None:
-    if done or mail:  # tenants, managers: now, not at the next beat
-        deliver_outbox.delay()
+# messages one delivery task is given (its batches of 100 are claimed, so deliveries run side by
+# side): the reminders a large portal's last chunk queues for all its leases go out over every
+# worker, not one
+MAIL_PER_DELIVERY, MOST_DELIVERIES = 500, 8
+
+
+def _after_portal_work(portal_id: int, done: list[int], mailed: int) -> None:
+    if done or mailed:  # tenants, managers: now, not at the next beat
+        for _ in range(min(MOST_DELIVERIES, 1 + mailed // MAIL_PER_DELIVERY)):
+            deliver_outbox.delay()
     if done:
         # the deals hear at once, in the CRM's batches: a queued push would wait behind every
         # other portal's run of the night (the task's body, run here). A CRM that is down gets

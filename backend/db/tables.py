@@ -203,6 +203,8 @@ class DocumentRow(Base):
         # the run's tenant mail looks only at documents never delivered (sent_at NULL)
         Index("ix_documents_portal_sent", "portal_id", "sent_at"),
         Index("ix_documents_portal_summary", "portal_id", "summary_pending"),
+        # a lease's documents (a chunk's leases) without reading the whole portal's
+        Index("ix_documents_portal_lease", "portal_id", "lease_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -246,6 +248,9 @@ class ScheduleItemRow(Base):
     __table_args__ = (
         UniqueConstraint("lease_id", "kind", "period_start"),
         Index("ix_schedule_items_portal_issue_on", "portal_id", "issue_on"),
+        # a lease's plan without reading the whole portal's (SQLite, without statistics,
+        # would take the index above)
+        Index("ix_schedule_items_portal_lease", "portal_id", "lease_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -279,6 +284,9 @@ class DocumentLinkRow(Base):
     """A public link to one rendered file of a document; ``token`` is random, never an ID."""
 
     __tablename__ = "document_links"
+    # a document's links without reading every link of the portal (SQLite, without
+    # statistics, would take the portal's index)
+    __table_args__ = (Index("ix_document_links_portal_document", "portal_id", "document_id"),)
 
     token: Mapped[str] = mapped_column(String(64), primary_key=True)
     portal_id: Mapped[int] = mapped_column(ForeignKey("portals.id"), index=True)

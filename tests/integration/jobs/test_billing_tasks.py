@@ -114,3 +114,28 @@ def test_a_crm_that_is_down_gets_the_retried_push_task(
     assert crm.down == 0  # the task's own push failed once
     assert len(queued_pushes) == 1
     assert crm.deals["42"].fields[LeaseField.INVOICE_ID] == "1"  # the queued task's went in
+
+
+def test_much_mail_queued_by_a_run_is_delivered_by_several_tasks_side_by_side(
+    worker_container: Container,
+) -> None:
+    """A large portal's last chunk queues its reminders for every lease at once: their
+    delivery is split over several tasks (each claims its own batches), so every worker
+    sends, not one."""
+    app = make_celery(worker_container.settings)
+    app.set_current()
+    sent: list[str] = []
+
+    def seen(headers: dict[str, object], **_: object) -> None:
+        sent.append(str(headers["task"]))
+
+    before_task_publish.connect(seen)
+    try:
+        for mailed in (0, 1, 499, 1200, 100_000):
+            tasks._after_portal_work(7, [], mailed)
+            sent.append("|")
+    finally:
+        before_task_publish.disconnect(seen)
+        app.close()
+    per_run = "".join("d" if n == tasks.deliver_outbox.name else n for n in sent).split("|")
+    assert per_run[:-1] == ["", "d", "d", "ddd", "d" * tasks.MOST_DELIVERIES]
