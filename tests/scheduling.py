@@ -5,11 +5,15 @@ A work unit is a test module (its tests share one worker, so a module fixture ru
 except the fault tests, each a unit of its own: they take tens of seconds apiece and their
 servers are per worker (``tests/faults/conftest.py``). Units are queued by the seconds they
 took in a recorded run (``tests/durations.json``, written by ``scripts/test-durations.py``;
-a unit it does not know counts a fraction of a second per test, a fault test it does not
-know tens of seconds). A worker that asks for more
-work while its queue still holds a long test (xdist keeps one test ahead of the one running)
-gets the quickest unit left instead of the slowest, so two long units never wait one behind
-the other on a worker while another runs out of work.
+a unit it does not know counts a fraction of a second per test, a fault test it does not know
+tens of seconds).
+
+A fault test mostly waits (on its outage, its processes, the test clock), so at most half the
+workers run one at a time: the others take the slowest of the rest, and the machine's cores
+stay busy while the fault tests wait. A worker that asks for more work while its queue still
+holds a long test (xdist keeps one test ahead of the one running) gets the quickest unit left
+instead, so two long units never wait one behind the other on a worker while another runs out
+of work.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from typing import Any
 from xdist.scheduler.loadscope import LoadScopeScheduling
 
 DURATIONS = Path(__file__).with_name("durations.json")
-ALONE = ("tests/faults/",)  # modules whose tests are units of their own
+ALONE = ("tests/faults/",)  # modules whose tests are units of their own, and mostly wait
 UNKNOWN_TEST = 0.3  # seconds a test not in the recorded run counts
 UNKNOWN_ALONE = 40.0  # seconds a fault test not in the recorded run counts: start it early
 BUSY = 8.0  # seconds of queued work over which a worker is given the quickest unit left
@@ -52,21 +56,35 @@ class SlowestFirst(LoadScopeScheduling):
             return self.seconds[unit]
         return UNKNOWN_ALONE if unit.startswith(ALONE) else UNKNOWN_TEST * tests
 
-    def _queued_seconds(self, node: Any) -> float:
-        """What the node still has to run, by the recorded seconds per test of each unit."""
-        total = 0.0
+    def _left(self, node: Any) -> dict[str, float]:
+        """The node's units with tests still to run, and their recorded seconds left."""
+        left = {}
         for unit, tests in self.assigned_work.get(node, {}).items():
-            left = sum(not done for done in tests.values())
-            total += self._cost(unit, len(tests)) * left / max(len(tests), 1)
-        return total
+            pending = sum(not done for done in tests.values())
+            if pending:
+                left[unit] = self._cost(unit, len(tests)) * pending / len(tests)
+        return left
+
+    def _next_unit(self, node: Any) -> str:
+        if sum(self._left(node).values()) > BUSY:
+            return next(reversed(self.workqueue))  # busy: the quickest unit left
+        waiting = sum(
+            any(unit.startswith(ALONE) for unit in self._left(other)) for other in self.nodes
+        )
+        if waiting < max(1, len(self.nodes) // 2):
+            return next(iter(self.workqueue))
+        # enough workers wait on fault tests: the slowest of the rest, if any is left
+        return next((u for u in self.workqueue if not u.startswith(ALONE)), "") or next(
+            iter(self.workqueue)
+        )
 
     def _assign_work_unit(self, node: Any) -> None:
         if not self.ordered:
             by_cost = sorted(self.workqueue.items(), key=lambda u: -self._cost(u[0], len(u[1])))
             self.workqueue = OrderedDict(by_cost)
             self.ordered = True
-        busy = self._queued_seconds(node) > BUSY
-        unit, tests = self.workqueue.popitem(last=busy)
+        unit = self._next_unit(node)
+        tests = self.workqueue.pop(unit)
         self.assigned_work.setdefault(node, {})[unit] = tests
         collection = self.registered_collections[node]
         node.send_runtest_some([collection.index(t) for t, done in tests.items() if not done])
