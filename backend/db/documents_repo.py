@@ -174,6 +174,22 @@ class DocumentRepository(_Scoped):
                 found[row.lease_id].append(_document_from_row(row))
         return found
 
+    def mailed_in(self, lease_id: int, mail_key: str, dedup_key: str) -> list[IssuedDocument]:
+        """The lease's documents not delivered yet that the email ``dedup_key`` carries (their
+        files' ``mail_key``), in issue order: found by the key, not by reading every document
+        the lease ever had (the outbox asks it for each tenant email delivered)."""
+        query = (
+            select(DocumentRow)
+            .where(
+                DocumentRow.portal_id == self.portal_id,
+                DocumentRow.lease_id == lease_id,
+                DocumentRow.sent_at.is_(None),
+                DocumentRow.files[mail_key].as_string() == dedup_key,
+            )
+            .order_by(DocumentRow.period_start, DocumentRow.id)
+        )
+        return [_document_from_row(r) for r in self._hold(self.session.scalars(query).all())]
+
     def issued_periods(self, lease_id: int) -> list[tuple[DocumentKind, BillingPeriod]]:
         """What rent the lease already has, manual or automatic, cancelled ones excluded
         (a penalty invoice's period is days of delay, not days of rent)."""

@@ -34,7 +34,7 @@ from backend.domain.lease import Lease
 from backend.domain.portal import PortalStatus
 from backend.services.billing_batch import ISSUE_BATCH, document_for, failure_of, issue_batch
 from backend.services.billing_mail import queue_manager_summaries, queue_tenant_mail
-from backend.services.billing_ports import BillingPorts, PortalRun, leases_of
+from backend.services.billing_ports import BillingPorts, PortalRun
 from backend.services.billing_publish import publish_document_files, render_and_publish
 from backend.services.document_links import remove_orphan_files
 from backend.services.leases import schedule_issued
@@ -185,17 +185,15 @@ def issue_acts_of_paid_invoices(
     only, when given (a chunk's)."""
     with ports.uow(portal_id) as uow:
         wanted: list[tuple[int, ScheduleItem]] = []
-        for lease in leases_of(uow, leases):
-            if not lease.act_on_payment or lease.id is None:
-                continue
+        for lease_id in uow.leases.with_terms(leases, act_on_payment=True):
             paid = [
                 d.period
-                for d in uow.documents.for_lease(lease.id, DocumentKind.INVOICE)
+                for d in uow.documents.for_lease(lease_id, DocumentKind.INVOICE)
                 if d.status == InvoiceStatus.PAID
             ]
             wanted += [
-                (lease.id, item)
-                for item in uow.schedule.for_lease(lease.id)
+                (lease_id, item)
+                for item in uow.schedule.for_lease(lease_id)
                 if item.kind is DocumentKind.ACT
                 and item.period.end <= today
                 and any(p.overlaps(item.period) for p in paid)

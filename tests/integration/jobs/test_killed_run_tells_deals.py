@@ -30,8 +30,7 @@ DAY = JAN_27.isoformat()
 
 class _DiesOnThird:
     """Renders as ``real`` does until the third document, where the worker is killed (an
-    exit no layer catches). Issued in batches of two (see ``_killed``): the first batch is
-    published, the second numbered only."""
+    exit no layer catches): two documents published, the third's batch numbered only."""
 
     def __init__(self, real: DocumentRendering) -> None:
         self.real, self.rendered = real, 0
@@ -74,9 +73,10 @@ def _leases(container: Container, crm: FakeCrm, portal_id: int, count: int) -> l
 
 def _killed(container: Container, monkeypatch: pytest.MonkeyPatch, run: object) -> None:
     ports = container.billing_ports()
+    # the run numbers, renders and publishes two documents at a time (``billing_batch``):
+    # the first two are published when the third's batch dies rendering
+    monkeypatch.setattr(billing, "ISSUE_BATCH", 2)
     with monkeypatch.context() as patched:
-        # batches of two, so the kill falls after one batch published (20 a batch in production)
-        patched.setattr(billing, "ISSUE_BATCH", 2)
         patched.setattr(
             container,
             "billing_ports",
