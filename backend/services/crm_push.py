@@ -79,9 +79,9 @@ def _targets(uow: UnitOfWork, document_ids: Sequence[int]) -> list[_Target]:
     per_period = settings.get("billing_mode") == BillingMode.DEAL_PER_PERIOD.value
     leases = uow.leases.get_many(with_deal)
     lease_docs = uow.documents.for_leases(with_deal)
-    next_invoices = uow.schedule.next_invoice_dates(with_deal)
+    next_on = uow.schedule.next_invoice_dates(with_deal)
+    summaries = {i: _fields(leases[i], lease_docs[i], next_on.get(i)) for i in with_deal}
     targets: list[_Target] = []
-    summaries: dict[int, dict[LeaseField, str]] = {}
     for document_id in document_ids:
         doc = docs[document_id]
         deal_id, pipeline_id = deals.get(doc.lease_id, (None, ""))
@@ -98,10 +98,6 @@ def _targets(uow: UnitOfWork, document_ids: Sequence[int]) -> list[_Target]:
                 None,
             )
         lease = leases[doc.lease_id]
-        if doc.lease_id not in summaries:
-            summaries[doc.lease_id] = _fields(
-                lease, lease_docs[doc.lease_id], next_invoices.get(doc.lease_id)
-            )
         target = _Target(
             doc,
             invoice,
@@ -116,17 +112,11 @@ def _targets(uow: UnitOfWork, document_ids: Sequence[int]) -> list[_Target]:
     return targets
 
 
-def _summary(
-    uow: UnitOfWork, lease: Lease, documents: Sequence[IssuedDocument]
-) -> dict[LeaseField, str]:
-    """The lease deal's summary fields as they stand now (an ISO date, a plain decimal);
-    ``documents``: all the lease's documents."""
-    return _fields(lease, documents, next_invoice_date(uow.schedule.for_lease(lease.id or 0)))
-
-
 def _fields(
     lease: Lease, documents: Sequence[IssuedDocument], next_on: date | None
 ) -> dict[LeaseField, str]:
+    """The lease deal's summary fields (an ISO date, a plain decimal); ``documents``: all
+    the lease's documents, ``next_on``: its next planned invoice's date."""
     return {
         LeaseField.LEASE_STATUS: STATUS_LABELS_RU[lease.status],
         LeaseField.NEXT_INVOICE_DATE: next_on.isoformat() if next_on else "",
@@ -136,7 +126,8 @@ def _fields(
 
 def lease_summary(uow: UnitOfWork, lease: Lease) -> dict[LeaseField, str]:
     """The lease deal's summary fields (status, next invoice date, debt) as they stand now."""
-    return _summary(uow, lease, uow.documents.for_lease(lease.id or 0))
+    plan = uow.schedule.for_lease(lease.id or 0)
+    return _fields(lease, uow.documents.for_lease(lease.id or 0), next_invoice_date(plan))
 
 
 # link role -> the deal field its public URL goes to (roles: backend.domain.links.ROLES)
