@@ -1,12 +1,21 @@
-"""One billing day for many leases over many portals, embedded mode (SQLite, local files).
+"""One billing day in one process, phase by phase: where a lease's CPU goes.
 
-Run by hand: ``PYTHONPATH=. .venv/bin/python bench/bench_billing.py --portals 50 --leases 10000``
-(smaller numbers extrapolate linearly: each lease costs one invoice and one act). Prints the
-time of each phase, the SQL statements and commits per issued document, and the peak RSS.
+Run by hand::
 
-``--fake-render`` swaps the PDF rendering for constant bytes per role (``check()`` stays the
-real one), so what is left is the run's own overhead; ``--profile FILE`` writes a cProfile of
-the billing day (``python -m pstats FILE``).
+    PYTHONPATH=. .venv/bin/python bench/bench_billing.py --portals 5 --leases 500
+
+The same day as ``bench_billing_day.py`` (28 Feb 2026: March's invoice and February's act
+per lease, February's invoices seeded as issued, mailed and pushed), on SQLite under a fresh
+var directory, without Celery: per portal the worker's ``billing_run_portal`` body
+(``billing.run_portal``), then its CRM push (``push_published_documents``) to an in-memory
+CRM, then ``deliver_outbox``'s body (``deliver_due`` with the real ``SmtpMailer`` and
+``documents_mailed``) into an SMTP sink in another process (its CPU is not counted).
+
+Prints, per lease, the CPU (``time.process_time``) of each phase, the part of the run spent
+rendering PDFs (``render``: the renderer's own calls) and the rest (``db``: issuing,
+publishing, mail queueing, reminders), and the SQL statements and commits of each phase.
+``--fake-render`` swaps the PDFs for a few bytes per file (``check()`` stays the real one);
+``--profile FILE`` writes a cProfile of the measured day (``python -m pstats FILE``).
 """
 
 from __future__ import annotations
@@ -14,141 +23,184 @@ from __future__ import annotations
 import argparse
 import cProfile
 import resource
+import secrets
+import shutil
+import subprocess
+import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, event
 
-from backend.bootstrap import bootstrap
-from backend.config import Settings
-from backend.db.migrate import upgrade
-from backend.ports import FixedClock
+from backend.bootstrap import Container, bootstrap
+from backend.domain.documents import IssuedDocument
+from backend.domain.lease import Lease
 from backend.services import billing, billing_mail
 from backend.services.crm_push import push_published_documents
+from backend.services.crm_sync import save_mapping
+from backend.services.outbox import deliver_due
 from backend.services.portals import install_portal
-from bench.embedded import register_day_leases
+from bench.embedded import DAY, embedded_env, register_day_leases, seed_issued
+from crm_mappings.mapping import LeaseEvent, StageMapping
 from tests.fakes import FakeCrm, TinyFiles
-
-DAY = date(2026, 2, 25)  # March's invoice (5 days before) and February's act
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--portals", type=int, default=5)
-    parser.add_argument("--leases", type=int, default=200, help="in all, spread over the portals")
-    parser.add_argument("--fake-render", action="store_true", help="constant bytes, no PDF")
+    parser.add_argument("--leases", type=int, default=500, help="in all, spread over the portals")
+    parser.add_argument("--fake-render", action="store_true", help="a few bytes, no PDF")
     parser.add_argument("--profile", type=Path, help="write a cProfile of the billing day")
     args = parser.parse_args()
     var = Path(tempfile.mkdtemp(prefix="rentflow-bench-"))
-    settings = Settings(
-        var_dir=var,
-        secret_key="bench-only",  # noqa: S106 - a throwaway database
-        fernet_key="",
-        sandbox=False,
+    sink = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("bench_mail.py")), "--sink", "0"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert sink.stdin is not None
+    assert sink.stdout is not None
+    settings, _ = embedded_env(var, int(sink.stdout.readline()))
+    container = bootstrap(settings)
+    renderer = _Timed(
+        TinyFiles(container.document_rendering())
+        if args.fake_render
+        else container.document_rendering()
     )
-    upgrade(settings.database_url)
-    clock = FixedClock(datetime(2026, 2, 25, tzinfo=UTC))
-    container = bootstrap(settings.with_(fernet_key=_fernet()), clock=clock, crm_factories={})
-    if args.fake_render:
-        container.rendering = TinyFiles(container.document_rendering())
+    container.rendering = renderer
+    container.document_rendering()  # what a worker child holds before its first task
     began = time.perf_counter()
     per_portal = args.leases // args.portals
-    for p in range(args.portals):
-        with container.uow() as uow:
-            portal = install_portal(uow, clock, kind="bitrix24", external_id=f"bench-{p}")
-            uow.commit()
-        with container.uow(portal.id) as uow:
-            numbers = [f"{p}-{n}" for n in range(per_portal)]
-            register_day_leases(uow, clock, numbers, deal_ids=numbers)
-            uow.commit()
-        # February's invoice went out earlier: issue it first so the day holds invoice + act
-    seeded = time.perf_counter()
-    billing.run_billing(container.billing_ports(), date(2026, 1, 28))
-    warm = time.perf_counter()
-    timings: dict[str, float] = {
-        "issue": 0.0,
-        "tenant mail": 0.0,
-        "summaries": 0.0,
-        "reminders": 0.0,
-    }
-    ports = container.billing_ports()
-    with container.uow() as uow:
-        portal_ids = [p.id for p in uow.portals.list() if p.id is not None]
-    issued = 0
-    issued_by_portal: dict[int, list[int]] = {}
-    counter = StatementCounter(container.engine)
-    profiler = cProfile.Profile() if args.profile else None
+    portal_ids = [_install(container, p, per_portal) for p in range(args.portals)]
+    leases = per_portal * len(portal_ids)
+    print(
+        f"seeded {len(portal_ids)} portals, {leases} leases in {time.perf_counter() - began:.0f} s"
+    )
+    phases = _Phases(container.engine)
+    profiler = cProfile.Profile(time.process_time) if args.profile else None
     if profiler is not None:
         profiler.enable()
-    cpu_began = time.process_time()
+    ports = container.billing_ports()
+    issued: dict[int, list[int]] = {}
     for portal_id in portal_ids:
-        result = billing.PortalRun(portal_id)
-        t0 = time.perf_counter()
-        billing.issue_due(ports, portal_id, DAY, result)
-        t1 = time.perf_counter()
-        billing_mail.queue_tenant_mail(ports, portal_id)
-        t2 = time.perf_counter()
-        billing_mail.queue_manager_summaries(ports, portal_id, DAY)
-        t3 = time.perf_counter()
-        billing.notify_portal(ports.uow, ports.clock, portal_id, DAY, None)
-        t4 = time.perf_counter()
-        timings["issue"] += t1 - t0
-        timings["tenant mail"] += t2 - t1
-        timings["summaries"] += t3 - t2
-        timings["reminders"] += t4 - t3
-        issued += len(result.issued)
-        issued_by_portal[portal_id] = result.issued
-    cpu = time.process_time() - cpu_began
+        with phases("run_portal"):
+            result = billing.run_portal(ports, portal_id, DAY)
+        issued[portal_id] = [*result.published, *result.issued]
+    crm = FakeCrm(holds_every_deal=True)  # in memory: what the push costs besides HTTP
+    for portal_id, document_ids in issued.items():
+        with phases("crm push"):
+            push_published_documents(
+                container.uow(portal_id), container.clock, crm, document_ids, container.link_url
+            )
+    with phases("mail delivery"):
+        sent = _deliver_all(container)
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(args.profile)
-    counter.remove()
-    crm = FakeCrm(holds_every_deal=True)  # in memory: what the push costs besides HTTP
-    push_counter = StatementCounter(container.engine)
-    push_began, push_cpu_began = time.perf_counter(), time.process_time()
-    for portal_id, document_ids in issued_by_portal.items():
-        push_published_documents(
-            container.uow(portal_id), clock, crm, document_ids, container.link_url
-        )  # what the worker's ``crm_documents_issued`` task does, to an in-memory CRM
-    push_wall = time.perf_counter() - push_began
-    push_cpu = time.process_time() - push_cpu_began
-    push_counter.remove()
-    total = sum(timings.values())
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    leases = per_portal * args.portals
-    print(f"{args.portals} portals, {leases} leases: seeding {seeded - began:.1f} s,")
-    print(f"  first day (February's invoices) {warm - seeded:.1f} s")
-    each = total / max(issued, 1) * 1000
-    print(f"  billing day {DAY}: {issued} documents in {total:.1f} s ({each:.0f} ms each)")
-    for phase, seconds in timings.items():
-        print(f"    {phase:12} {seconds:8.2f} s")
-    per_doc = max(issued, 1)
-    print(f"  CPU (this process) {cpu:.1f} s, {cpu / per_doc * 1000:.1f} ms per document")
-    print(
-        f"  per document: {counter.statements / per_doc:.1f} SQL statements,"
-        f" {counter.commits / per_doc:.2f} commits"
-    )
-    print(
-        f"  CRM push (in process, no HTTP): {push_wall:.1f} s, CPU"
-        f" {push_cpu / per_doc * 1000:.1f} ms and {push_counter.statements / per_doc:.1f}"
-        f" SQL statements per document; {len(crm.updates)} deal updates,"
-        f" {len(crm.comments)} comments"
-    )
-    print(f"  peak RSS {rss:.0f} MB")
+    phases.remove()
+    sink.stdin.close()
+    received = int(sink.stdout.readline())
+    sink.wait(timeout=60)
+    container.dispose()
+    shutil.rmtree(var, ignore_errors=True)
+    docs = sum(len(d) for d in issued.values())
+    print(f"billing day {DAY}: {docs} documents for {leases} leases, {sent} emails sent"
+          f" ({received} received), {len(crm.updates)} deal updates")  # fmt: skip
+    render = renderer.cpu
+    rows = [("render (PDFs)", render, 0, 0)]
+    for name, (cpu, statements, commits) in phases.totals.items():
+        if name == "run_portal":
+            rows.append(("issue, mail queue, reminders (db)", cpu - render, statements, commits))
+        else:
+            rows.append((name, cpu, statements, commits))
+    total = sum(cpu for _, cpu, _, _ in rows)
+    print(f"  {'CPU per lease':36} {'ms':>7} {'SQL':>7} {'commits':>8}")
+    for name, cpu, statements, commits in [*rows, ("total", total, phases.statements, 0)]:
+        print(
+            f"  {name:36} {cpu / max(leases, 1) * 1000:7.1f}"
+            f" {statements / max(leases, 1):7.1f} {commits / max(leases, 1):8.2f}"
+        )
+    print(f"  peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 
-class StatementCounter:
-    """Counts the SQL statements and commits run on ``engine`` until ``remove()``."""
+def _install(container: Container, n: int, leases: int) -> int:
+    clock = container.clock
+    with container.uow() as uow:
+        portal = install_portal(uow, clock, kind="bitrix24", external_id=secrets.token_hex(16))
+        uow.commit()
+    assert portal.id is not None
+    with container.uow(portal.id) as uow:
+        save_mapping(uow, clock, StageMapping("0", events={LeaseEvent.INVOICE_ISSUED: "EXECUTING"}))
+        numbers = [f"{n}-{i}" for i in range(leases)]
+        deals = [str(n * 100_000 + i + 1) for i in range(leases)]
+        seed_issued(uow, portal.id, register_day_leases(uow, clock, numbers, deals, "0"))
+        uow.commit()
+    return portal.id
+
+
+def _deliver_all(container: Container) -> int:
+    """``jobs.tasks.deliver_outbox`` until nothing is due."""
+    sent = 0
+    clock, queue = container.clock, container.queue_lease_event
+
+    def on_sent(work: Any, message: Any) -> object:
+        return billing_mail.documents_mailed(work, clock, message, queue)
+
+    while True:
+        report = deliver_due(
+            container.uow, clock, container.mailer(), container.document_storage(),
+            on_sent=on_sent, channels=container.notification_channels(),
+        )  # fmt: skip
+        sent += len(report.sent)
+        if not (report.sent or report.retrying or report.failed):
+            return sent
+
+
+class _Timed:
+    """The document rendering, counting the CPU its ``render_files`` takes."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.cpu = 0.0
+
+    def check(self, lease: Lease, document: IssuedDocument) -> None:
+        self.real.check(lease, document)
+
+    def render_files(self, lease: Lease, document: IssuedDocument) -> dict[str, bytes]:
+        began = time.process_time()
+        try:
+            files: dict[str, bytes] = self.real.render_files(lease, document)
+            return files
+        finally:
+            self.cpu += time.process_time() - began
+
+
+class _Phases:
+    """CPU seconds, SQL statements and commits on ``engine``, by phase name."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.statements = 0
         self.commits = 0
+        self.totals: dict[str, tuple[float, int, int]] = {}
         event.listen(engine, "before_cursor_execute", self._statement)
         event.listen(engine, "commit", self._commit)
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        cpu, statements, commits = time.process_time(), self.statements, self.commits
+        try:
+            yield
+        finally:
+            was = self.totals.get(name, (0.0, 0, 0))
+            self.totals[name] = (
+                was[0] + time.process_time() - cpu,
+                was[1] + self.statements - statements,
+                was[2] + self.commits - commits,
+            )
 
     def _statement(self, *args: Any) -> None:
         self.statements += 1
@@ -159,12 +211,6 @@ class StatementCounter:
     def remove(self) -> None:
         event.remove(self.engine, "before_cursor_execute", self._statement)
         event.remove(self.engine, "commit", self._commit)
-
-
-def _fernet() -> str:
-    from cryptography.fernet import Fernet
-
-    return Fernet.generate_key().decode()
 
 
 if __name__ == "__main__":

@@ -48,7 +48,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -58,14 +58,9 @@ from werkzeug.serving import make_server
 from backend.bootstrap import Container, bootstrap
 from backend.config import Settings
 from backend.db.tables import BillingRunRow, DocumentRow, OutboxRow
-from backend.domain.links import DocumentLink
-from backend.services import billing, billing_mail
 from backend.services.crm_sync import save_mapping
-from backend.services.leases import refresh_schedule
-from backend.services.numbering import next_document_number
 from backend.services.portals import install_portal
-from backend.services.unit_of_work import UnitOfWork
-from bench.embedded import embedded_env, register_day_leases
+from bench.embedded import DAY, embedded_env, register_day_leases, seed_issued
 from crm_mappings.bitrix24.adapter import FIELD_NAMES
 from crm_mappings.mapping import LeaseEvent, StageMapping
 from crm_mappings.tokens import OAuthTokens
@@ -74,8 +69,6 @@ from sandbox.bitrix24.app import create_emulator
 from sandbox.bitrix24.state import PortalState
 from tests.smtp_sink import smtp_sink
 
-DAY = date(2026, 2, 28)  # March's invoice (due since the 25th) and February's act
-SEEDED = date(2026, 1, 28)  # February's invoices went out then
 SHAPE = "bench-shape.json"  # what --seed-only seeded: portal ids, their members, leases each
 
 
@@ -164,8 +157,7 @@ def _install(container: Container, n: int, state: PortalState, url: str, leases:
         deals = [
             str(state.add_deal({"title": f"Аренда {x}", "categoryId": 0})["id"]) for x in numbers
         ]
-        for lease_id in register_day_leases(uow, clock, numbers, deals, pipeline_id="0"):
-            _seed_issued(uow, portal.id, lease_id)
+        seed_issued(uow, portal.id, register_day_leases(uow, clock, numbers, deals, "0"))
         uow.commit()
     return portal.id
 
@@ -188,27 +180,6 @@ def _save_tokens(container: Container, portal_id: int, state: PortalState, url: 
             {"client_endpoint": f"{url}rest/", "server_endpoint": f"{url}rest/"},
         )
     )  # fmt: skip
-
-
-def _seed_issued(uow: UnitOfWork, portal_id: int, lease_id: int) -> None:
-    """February's invoice as if issued, mailed and pushed on 28 Jan (a link, no PDF)."""
-    lease = uow.leases.get(lease_id)
-    assert lease.landlord.id is not None
-    for _, item in uow.schedule.due(SEEDED, [lease_id]):
-        number = next_document_number(uow, lease.landlord.id, item.kind, SEEDED)
-        doc = uow.documents.add(billing._document(lease_id, item, number, SEEDED))
-        assert doc.id is not None
-        uow.links.add(
-            DocumentLink(
-                token=secrets.token_urlsafe(24), portal_id=portal_id, document_id=doc.id,
-                role="invoice", storage_key="seed/none.pdf", filename="seed.pdf",
-                created_at=datetime.now(UTC), content_type="application/pdf",
-            )
-        )  # fmt: skip
-        uow.documents.mark(
-            doc.id, files={billing_mail.TENANT_MAIL: "seeded"}, crm_synced_at=datetime.now(UTC)
-        )
-    refresh_schedule(uow, lease_id)
 
 
 def _measure(

@@ -46,7 +46,9 @@ from backend.services.portals import install_portal
 from bench.embedded import embedded_env, register_day_leases
 from crm_mappings.mapping import LeaseEvent, StageMapping
 
-DAY = date(2026, 2, 25)
+DAY = date(
+    2026, 2, 28
+)  # an invoice and an act per lease (acts are dated on their period's last day)
 ROLES = {DocumentKind.INVOICE: ("invoice", "invoice_qr"), DocumentKind.ACT: ("act",)}
 EXAMPLE = Path(__file__).resolve().parents[1] / "docs" / "examples" / "documents-input.json"
 

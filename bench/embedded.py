@@ -6,17 +6,24 @@ from __future__ import annotations
 
 import os
 import random
+import secrets
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from backend.config import Settings
 from backend.db.migrate import upgrade
 from backend.domain.lease import IssueAnchor, IssueRule, LeaseStatus
+from backend.domain.links import DocumentLink
 from backend.ports import Clock
-from backend.services.leases import register_lease
+from backend.services import billing, billing_mail
+from backend.services.leases import refresh_schedule, register_lease
+from backend.services.numbering import next_document_number
 from backend.services.unit_of_work import UnitOfWork
 from tests import factories
+
+DAY = date(2026, 2, 28)  # March's invoice (due since the 25th) and February's act
+SEEDED = date(2026, 1, 28)  # February's invoices went out then (``seed_issued``)
 
 
 def embedded_env(var: Path, smtp_port: int) -> tuple[Settings, dict[str, str]]:
@@ -61,6 +68,30 @@ def register_day_leases(
         landlord_id = registered.landlord_id
         lease_ids.append(registered.lease_id)
     return lease_ids
+
+
+def seed_issued(uow: UnitOfWork, portal_id: int, lease_ids: Sequence[int]) -> None:
+    """February's invoice of each lease as if issued, mailed and pushed on ``SEEDED``
+    (a link, no PDF), so ``DAY`` holds one invoice and one act per lease. The caller commits."""
+    leases = uow.leases.get_many(lease_ids)
+    for lease_id, item in uow.schedule.due(SEEDED, lease_ids):
+        landlord_id = leases[lease_id].landlord.id
+        assert landlord_id is not None
+        number = next_document_number(uow, landlord_id, item.kind, SEEDED)
+        doc = uow.documents.add(billing._document(lease_id, item, number, SEEDED))
+        assert doc.id is not None
+        uow.links.add(
+            DocumentLink(
+                token=secrets.token_urlsafe(24), portal_id=portal_id, document_id=doc.id,
+                role="invoice", storage_key="seed/none.pdf", filename="seed.pdf",
+                created_at=datetime.now(UTC), content_type="application/pdf",
+            )
+        )  # fmt: skip
+        uow.documents.mark(
+            doc.id, files={billing_mail.TENANT_MAIL: "seeded"}, crm_synced_at=datetime.now(UTC)
+        )
+    for lease_id in lease_ids:
+        refresh_schedule(uow, lease_id)
 
 
 _NAMES = (

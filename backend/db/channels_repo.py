@@ -20,6 +20,9 @@ from backend.domain.channels import Channel, ChannelPreferences, Topic
 class ChannelRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+        # portal -> tenant -> reachable chat, read once per unit of work (the billing run asks
+        # for every tenant it mails); a change of chats here forgets it
+        self._chats: dict[int, dict[int, str]] = {}
 
     def add_link_code(
         self,
@@ -81,16 +84,18 @@ class ChannelRepository:
             self.session.add(row)
         row.chat_id, row.username, row.linked_at, row.blocked_at = chat_id, username, now, None
         self.session.flush()
+        self._chats.clear()
 
     def chat_of(self, portal_id: int, tenant_id: int) -> str | None:
         """The tenant's linked chat id, None when not linked or the bot is blocked there."""
-        return self.session.scalar(
-            select(TelegramChatRow.chat_id).where(
-                TelegramChatRow.portal_id == portal_id,
-                TelegramChatRow.tenant_id == tenant_id,
-                TelegramChatRow.blocked_at.is_(None),
+        if portal_id not in self._chats:
+            rows = self.session.execute(
+                select(TelegramChatRow.tenant_id, TelegramChatRow.chat_id).where(
+                    TelegramChatRow.portal_id == portal_id, TelegramChatRow.blocked_at.is_(None)
+                )
             )
-        )
+            self._chats[portal_id] = {int(tenant): str(chat) for tenant, chat in rows}
+        return self._chats[portal_id].get(tenant_id)
 
     def chat_state(self, portal_id: int, tenant_id: int) -> tuple[str, datetime | None] | None:
         """(username, blocked at) of the tenant's chat, None when none is linked."""
@@ -102,6 +107,7 @@ class ChannelRepository:
         return None if row is None else (row.username, row.blocked_at)
 
     def unlink_chat(self, portal_id: int, tenant_id: int) -> None:
+        self._chats.clear()
         self.session.execute(
             delete(TelegramChatRow).where(
                 TelegramChatRow.portal_id == portal_id, TelegramChatRow.tenant_id == tenant_id
@@ -116,6 +122,7 @@ class ChannelRepository:
         for row in rows:
             row.blocked_at = row.blocked_at or now
         self.session.flush()
+        self._chats.clear()
         return [(row.portal_id, row.tenant_id) for row in rows]
 
     def tenants_of_chat(self, chat_id: str) -> list[tuple[int, int]]:

@@ -75,13 +75,18 @@ class DocumentRepository(_Scoped):
         manual: bool = False,
         now: datetime | None = None,
         summary_pending: bool = False,
+        in_batch: bool = False,
     ) -> IssuedDocument:
         """Insert; raise ``AlreadyIssued`` if the lease already has this kind for this period.
 
         Runs in a savepoint so the caller's transaction survives the duplicate.
         ``summary_pending``: a manager summary is to list it (the billing run's documents).
+        ``in_batch``: the billing run's batch (``services.billing_batch``), which read the
+        lease from this portal and gives up its whole transaction on ``AlreadyIssued``: the
+        lease is not read again and no savepoint is taken.
         """
-        self._get(LeaseRow, doc.lease_id)
+        if not in_batch:
+            self._get(LeaseRow, doc.lease_id)
         row = DocumentRow(
             portal_id=self.portal_id,
             lease_id=doc.lease_id,
@@ -106,9 +111,13 @@ class DocumentRepository(_Scoped):
             purpose=doc.purpose.value,
         )
         try:
-            with self.session.begin_nested():
+            if in_batch:
                 self.session.add(row)
                 self.session.flush()
+            else:
+                with self.session.begin_nested():
+                    self.session.add(row)
+                    self.session.flush()
         except IntegrityError as exc:
             raise AlreadyIssued(doc.lease_id, doc.kind.value, doc.period.start) from exc
         self._hold([row])
@@ -149,10 +158,37 @@ class DocumentRepository(_Scoped):
         )
         if kind is not None:
             query = query.where(DocumentRow.kind == kind.value)
-        return [
-            _document_from_row(r)
-            for r in self.session.scalars(query.order_by(DocumentRow.period_start))
-        ]
+        rows = self._hold(self.session.scalars(query.order_by(DocumentRow.period_start)).all())
+        return [_document_from_row(r) for r in rows]
+
+    def for_leases(self, lease_ids: Sequence[int]) -> dict[int, list[IssuedDocument]]:
+        """Lease id -> ``for_lease`` of it, for many leases in one query per 500."""
+        found: dict[int, list[IssuedDocument]] = {i: [] for i in lease_ids}
+        for chunk in in_chunks(sorted(found)):
+            rows = self.session.scalars(
+                select(DocumentRow)
+                .where(DocumentRow.portal_id == self.portal_id, DocumentRow.lease_id.in_(chunk))
+                .order_by(DocumentRow.period_start, DocumentRow.id)
+            ).all()
+            for row in self._hold(rows):
+                found[row.lease_id].append(_document_from_row(row))
+        return found
+
+    def mailed_in(self, lease_id: int, mail_key: str, dedup_key: str) -> list[IssuedDocument]:
+        """The lease's documents not delivered yet that the email ``dedup_key`` carries (their
+        files' ``mail_key``), in issue order: found by the key, not by reading every document
+        the lease ever had (the outbox asks it for each tenant email delivered)."""
+        query = (
+            select(DocumentRow)
+            .where(
+                DocumentRow.portal_id == self.portal_id,
+                DocumentRow.lease_id == lease_id,
+                DocumentRow.sent_at.is_(None),
+                DocumentRow.files[mail_key].as_string() == dedup_key,
+            )
+            .order_by(DocumentRow.period_start, DocumentRow.id)
+        )
+        return [_document_from_row(r) for r in self._hold(self.session.scalars(query).all())]
 
     def issued_periods(self, lease_id: int) -> list[tuple[DocumentKind, BillingPeriod]]:
         """What rent the lease already has, manual or automatic, cancelled ones excluded
@@ -234,6 +270,20 @@ class DocumentRepository(_Scoped):
         if found is None:
             raise NotFound(f"document {document_id} not found")
         self._hold([found])
+
+    def lock_many(self, document_ids: Sequence[int]) -> list[int]:
+        """``lock`` many of this portal's documents, in id order, one query per 500; returns
+        the ids found."""
+        found: list[int] = []
+        for chunk in in_chunks(sorted(set(document_ids))):
+            rows = self.session.scalars(
+                select(DocumentRow)
+                .where(DocumentRow.portal_id == self.portal_id, DocumentRow.id.in_(chunk))
+                .order_by(DocumentRow.id)
+                .with_for_update()
+            ).all()
+            found += [row.id for row in self._hold(rows)]
+        return found
 
     def not_synced(
         self, issued_before: datetime | None = None, among: Collection[int] | None = None

@@ -20,7 +20,7 @@ from backend.db.tables import (
     UserRow,
 )
 from backend.domain.errors import DealHasLease, NotFound
-from backend.domain.lease import Addendum, Lease, LeaseStatus
+from backend.domain.lease import Addendum, Lease, LeaseStatus, PenaltyInvoicing
 from backend.domain.parties import Premises
 
 
@@ -139,6 +139,27 @@ class LeaseRepository(_Scoped):
         if statuses is not None:
             query = query.where(LeaseRow.status.in_([s.value for s in statuses]))
         return list(self.session.scalars(query))
+
+    def with_terms(
+        self,
+        among: Collection[int] | None = None,
+        *,
+        act_on_payment: bool | None = None,
+        penalty_invoicing: PenaltyInvoicing | None = None,
+    ) -> list[int]:
+        """Ids of the leases with these billing terms (an act once its invoice is paid, how
+        penalties are invoiced), of ``among`` only when given, in id order: one query, no
+        lease assembled (the billing run asks it of every lease each day)."""
+        query = select(LeaseRow.id).where(LeaseRow.portal_id == self.portal_id)
+        if act_on_payment is not None:
+            query = query.where(LeaseRow.act_on_payment.is_(act_on_payment))
+        if penalty_invoicing is not None:
+            query = query.where(LeaseRow.penalty_invoicing == penalty_invoicing.value)
+        found = list(self.session.scalars(query.order_by(LeaseRow.id)))
+        if among is None:
+            return found
+        wanted = set(among)
+        return [i for i in found if i in wanted]
 
     def list(self, *, statuses: Sequence[LeaseStatus] | None = None) -> list[Lease]:
         """Every lease of the portal (with ``statuses``), assembled from a handful of

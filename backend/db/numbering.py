@@ -16,6 +16,24 @@ from sqlalchemy.orm import Session
 
 from backend.db.tables import NumberCounterRow
 
+_BUMPS: dict[str, Any] = {}  # dialect -> the statement (built once: its cache key too)
+
+
+def _bump(dialect: str) -> Any:
+    if dialect not in _BUMPS:
+        insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        table: Any = NumberCounterRow.__table__
+        _BUMPS[dialect] = (
+            insert(table)
+            .values(last_value=1)
+            .on_conflict_do_update(
+                index_elements=["portal_id", "landlord_id", "kind", "year"],
+                set_={"last_value": table.c.last_value + 1},
+            )
+            .returning(table.c.last_value)
+        )
+    return _BUMPS[dialect]
+
 
 class NumberCounterRepository:
     """Counters of one portal."""
@@ -26,25 +44,9 @@ class NumberCounterRepository:
 
     def next_value(self, landlord_id: int, kind: str, year: int) -> int:
         """Move the counter forward by one and return the new value (1 for a new year)."""
-        dialect = self.session.get_bind().dialect.name
-        insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        table = NumberCounterRow.__table__
-        statement = (
-            insert(table)
-            .values(
-                portal_id=self.portal_id,
-                landlord_id=landlord_id,
-                kind=kind,
-                year=year,
-                last_value=1,
-            )
-            .on_conflict_do_update(
-                index_elements=["portal_id", "landlord_id", "kind", "year"],
-                set_={"last_value": table.c.last_value + 1},
-            )
-            .returning(table.c.last_value)
-        )
-        return int(self.session.execute(statement).scalar_one())
+        statement = _bump(self.session.get_bind().dialect.name)
+        values = {"portal_id": self.portal_id, "landlord_id": landlord_id, "kind": kind}
+        return int(self.session.execute(statement, {**values, "year": year}).scalar_one())
 
     def current(self, landlord_id: int, kind: str, year: int) -> int:
         """The last value handed out (0 when none yet)."""

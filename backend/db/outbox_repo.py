@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from backend.db.tables import (
@@ -38,6 +38,26 @@ def _message_from_row(row: OutboxRow) -> OutboxMessage:
     )
 
 
+_TABLE: Any = OutboxRow.__table__
+_QUEUE_ONCE: dict[str, Any] = {}  # dialect -> the statement (built once: its cache key too)
+_MARK_SENT = (
+    _TABLE.update()
+    .where(_TABLE.c.id == bindparam("message_id"))
+    .values(status=MessageStatus.SENT.value, sent_at=bindparam("sent_at"), last_error="")
+)
+
+
+def _queue_once(dialect: str) -> Any:
+    if dialect not in _QUEUE_ONCE:
+        insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        _QUEUE_ONCE[dialect] = (
+            insert(_TABLE)
+            .on_conflict_do_nothing(index_elements=["dedup_key"])
+            .returning(_TABLE.c.id)
+        )
+    return _QUEUE_ONCE[dialect]
+
+
 class OutboxRepository:
     """Messages waiting to be sent. Global (the sender serves every portal)."""
 
@@ -45,36 +65,31 @@ class OutboxRepository:
         self.session = session
 
     def add(self, message: OutboxMessage, now: datetime) -> bool:
-        """Queue once: returns False (and queues nothing) when the dedup key is known."""
-        if self.session.scalar(
-            select(OutboxRow.id).where(OutboxRow.dedup_key == message.dedup_key)
-        ):
-            return False
-        row = OutboxRow(
-            portal_id=message.portal_id,
-            dedup_key=message.dedup_key,
-            channel=message.channel,
-            kind=message.kind,
-            sender_name=message.sender_name,
-            reply_to=message.reply_to,
-            recipients=list(message.recipients),
-            subject=message.subject,
-            body_text=message.body_text,
-            body_html=message.body_html,
-            attachments=[
+        """Queue once: returns False (and queues nothing) when the dedup key is known.
+
+        One ``INSERT ... ON CONFLICT (dedup_key) DO NOTHING`` (PostgreSQL, SQLite >= 3.24):
+        a key queued meanwhile by another transaction is waited for and then left alone,
+        as the unique key's error was, without a lookup and a savepoint around it."""
+        values = {
+            "portal_id": message.portal_id,
+            "dedup_key": message.dedup_key,
+            "channel": message.channel,
+            "kind": message.kind,
+            "sender_name": message.sender_name,
+            "reply_to": message.reply_to,
+            "recipients": list(message.recipients),
+            "subject": message.subject,
+            "body_text": message.body_text,
+            "body_html": message.body_html,
+            "attachments": [
                 {"name": a.name, "storage_key": a.storage_key, "mime": a.mime}
                 for a in message.attachments
             ],
-            next_attempt_at=now,
-            created_at=now,
-        )
-        try:
-            with self.session.begin_nested():
-                self.session.add(row)
-                self.session.flush()
-        except IntegrityError:
-            return False
-        return True
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        statement = _queue_once(self.session.get_bind().dialect.name)
+        return self.session.execute(statement, values).first() is not None
 
     def due(self, now: datetime, limit: int = 100) -> list[OutboxMessage]:
         rows = self.session.scalars(
@@ -149,11 +164,7 @@ class OutboxRepository:
         )
 
     def mark_sent(self, message_id: int, at: datetime) -> None:
-        self.session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id == message_id)
-            .values(status=MessageStatus.SENT.value, sent_at=at, last_error="")
-        )
+        self.session.execute(_MARK_SENT, {"message_id": message_id, "sent_at": at})
 
     def mark_failed(self, message_id: int, error: str, retry_at: datetime | None) -> None:
         """Record a failed attempt; ``retry_at`` None means give up."""

@@ -34,6 +34,9 @@ class PortalRepository:
         self.session = session
         self.cache = cache
         self.changed = False  # the unit of work clears the cache when this commits
+        # rows read stay referenced for the unit of work (the session's identity map keeps
+        # rows only while referenced), so reading a portal again costs no query
+        self._held: dict[int, PortalRow] = {}
 
     def add(self, portal: Portal, installed_at: datetime) -> Portal:
         self.changed = True
@@ -54,6 +57,7 @@ class PortalRepository:
         row = self.session.get(PortalRow, portal_id)
         if row is None:
             raise NotFound(f"portal {portal_id}")
+        self._held[portal_id] = row
         return _portal_from_row(row)
 
     def find(self, kind: str, external_id: str) -> Portal | None:

@@ -126,6 +126,7 @@ class SqlUnitOfWork:
         self._after_commit.clear()
 
     def commit(self) -> None:
+        self.audit.write()
         self.session.commit()
         if self.portals.changed and self._portal_cache is not None:
             self._portal_cache.clear()
@@ -135,6 +136,7 @@ class SqlUnitOfWork:
             callback()
 
     def rollback(self) -> None:
+        self.audit.discard()
         self.session.rollback()
         self._after_commit.clear()
 

@@ -28,12 +28,13 @@ from datetime import date
 from typing import Protocol
 
 from backend.domain.billing import DocumentKind, ScheduleItem
-from backend.domain.documents import InvoiceStatus, IssuedDocument
+from backend.domain.documents import InvoiceStatus
 from backend.domain.errors import AlreadyIssued, DomainError
 from backend.domain.lease import Lease
 from backend.domain.portal import PortalStatus
+from backend.services.billing_batch import ISSUE_BATCH, document_for, failure_of, issue_batch
 from backend.services.billing_mail import queue_manager_summaries, queue_tenant_mail
-from backend.services.billing_ports import BillingPorts, PortalRun, leases_of
+from backend.services.billing_ports import BillingPorts, PortalRun
 from backend.services.billing_publish import publish_document_files, render_and_publish
 from backend.services.document_links import remove_orphan_files
 from backend.services.leases import schedule_issued
@@ -132,9 +133,14 @@ def issue_due(
         chunk = due[start : start + LEASES_AT_ONCE]
         with ports.uow(portal_id) as uow:  # a few queries for them all, not several per item
             loaded = uow.leases.get_many([lease_id for lease_id, _ in chunk])
-        for lease_id, item in chunk:
-            _issue_or_report(ports, portal_id, lease_id, item, today, result, loaded.get(lease_id))
-            progress.item_done(portal_id)
+        for first in range(0, len(chunk), ISSUE_BATCH):
+            batch = chunk[first : first + ISSUE_BATCH]
+            if not issue_batch(ports, portal_id, batch, today, result, loaded):
+                for lease_id, item in batch:  # one was issued meanwhile: one by one
+                    _issue_or_report(ports, portal_id, lease_id, item, today, result,
+                                     loaded.get(lease_id))  # fmt: skip
+            for _ in batch:
+                progress.item_done(portal_id)
 
 
 def _issue_or_report(
@@ -154,10 +160,11 @@ def _issue_or_report(
         log.warning(
             "portal %s lease %s %s %s: %s", portal_id, lease_id, item.kind, item.period, err
         )
-        failure = {"kind": str(item.kind), "period": str(item.period), "error": str(err)}
-        result.failed.append({"lease_id": str(lease_id), **failure})
+        failure = failure_of(lease_id, item, err)
+        result.failed.append(failure)
+        details = {k: v for k, v in failure.items() if k != "lease_id"}
         with ports.uow(portal_id) as uow:
-            uow.audit.record(ports.clock.now(), "document.issue_failed", "lease", lease_id, failure)
+            uow.audit.record(ports.clock.now(), "document.issue_failed", "lease", lease_id, details)
             uow.commit()
         return
     if document_id is not None:
@@ -178,17 +185,15 @@ def issue_acts_of_paid_invoices(
     only, when given (a chunk's)."""
     with ports.uow(portal_id) as uow:
         wanted: list[tuple[int, ScheduleItem]] = []
-        for lease in leases_of(uow, leases):
-            if not lease.act_on_payment or lease.id is None:
-                continue
+        for lease_id in uow.leases.with_terms(leases, act_on_payment=True):
             paid = [
                 d.period
-                for d in uow.documents.for_lease(lease.id, DocumentKind.INVOICE)
+                for d in uow.documents.for_lease(lease_id, DocumentKind.INVOICE)
                 if d.status == InvoiceStatus.PAID
             ]
             wanted += [
-                (lease.id, item)
-                for item in uow.schedule.for_lease(lease.id)
+                (lease_id, item)
+                for item in uow.schedule.for_lease(lease_id)
                 if item.kind is DocumentKind.ACT
                 and item.period.end <= today
                 and any(p.overlaps(item.period) for p in paid)
@@ -276,16 +281,7 @@ def publish_pending(
             result.failed.append({"document_id": str(document_id), "error": str(err)})
 
 
-def _document(lease_id: int, item: ScheduleItem, number: str, today: date) -> IssuedDocument:
-    """The document for a planned item, dated today. An invoice issued later than planned
-    keeps its payment term: its due date moves by the delay rather than lying in the past."""
-    due_on = item.due_on
-    if due_on is not None and due_on < today:
-        due_on = today + (due_on - item.issue_on)
-    return IssuedDocument(
-        lease_id=lease_id, kind=item.kind, number=number, issued_on=today, period=item.period,
-        lines=item.lines, net=item.net, vat=item.vat, total=item.total, due_on=due_on,
-    )  # fmt: skip
+_document = document_for  # the benches' seeding names it so
 
 
 @dataclass

@@ -180,7 +180,7 @@ def documents_mailed(
     _, _, lease_id, _ = message.dedup_key.split(":", 3)
     changed: list[int] = []
     moves: dict[LeaseEvent, list[int]] = defaultdict(list)
-    for document in work.documents.for_lease(int(lease_id)):
+    for document in work.documents.mailed_in(int(lease_id), TENANT_MAIL, message.dedup_key):
         if document.extra.get(TENANT_MAIL) != message.dedup_key or document.sent_at is not None:
             continue
         status = (

@@ -6,14 +6,13 @@ all import it from below instead of from one another.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from backend.domain.lease import Lease
 from backend.ports import Clock, DocumentStorage
 from backend.services.document_links import DocumentRendering
 from backend.services.lease_events import EventQueue
-from backend.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from backend.services.unit_of_work import UnitOfWorkFactory
 from crm_mappings.port import CrmPort
 
 
@@ -48,11 +47,3 @@ class PortalRun:
         """The documents whose deals are told now: issued by this run, or left by a killed
         one (published here, or published then but never told)."""
         return [*self.untold, *self.published, *self.issued]
-
-
-def leases_of(uow: UnitOfWork, leases: Collection[int] | None = None) -> list[Lease]:
-    """The portal's leases, or those of ``leases`` only (a chunk's), in id order."""
-    if leases is None:
-        return uow.leases.list()
-    found = uow.leases.get_many(sorted(set(leases)))
-    return [found[lease_id] for lease_id in sorted(found)]

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import date, timedelta
 
 from backend.domain.billing import DocumentKind
 from backend.domain.documents import IssuedDocument, outstanding_debt
@@ -78,7 +78,8 @@ def _targets(uow: UnitOfWork, document_ids: Sequence[int]) -> list[_Target]:
     settings = uow.portals.get(uow.portal_id or 0).settings
     per_period = settings.get("billing_mode") == BillingMode.DEAL_PER_PERIOD.value
     leases = uow.leases.get_many(with_deal)
-    lease_docs = {lease_id: uow.documents.for_lease(lease_id) for lease_id in with_deal}
+    lease_docs = uow.documents.for_leases(with_deal)
+    next_invoices = uow.schedule.next_invoice_dates(with_deal)
     targets: list[_Target] = []
     summaries: dict[int, dict[LeaseField, str]] = {}
     for document_id in document_ids:
@@ -98,7 +99,9 @@ def _targets(uow: UnitOfWork, document_ids: Sequence[int]) -> list[_Target]:
             )
         lease = leases[doc.lease_id]
         if doc.lease_id not in summaries:
-            summaries[doc.lease_id] = _summary(uow, lease, lease_docs[doc.lease_id])
+            summaries[doc.lease_id] = _fields(
+                lease, lease_docs[doc.lease_id], next_invoices.get(doc.lease_id)
+            )
         target = _Target(
             doc,
             invoice,
@@ -118,7 +121,12 @@ def _summary(
 ) -> dict[LeaseField, str]:
     """The lease deal's summary fields as they stand now (an ISO date, a plain decimal);
     ``documents``: all the lease's documents."""
-    next_on = next_invoice_date(uow.schedule.for_lease(lease.id or 0))
+    return _fields(lease, documents, next_invoice_date(uow.schedule.for_lease(lease.id or 0)))
+
+
+def _fields(
+    lease: Lease, documents: Sequence[IssuedDocument], next_on: date | None
+) -> dict[LeaseField, str]:
     return {
         LeaseField.LEASE_STATUS: STATUS_LABELS_RU[lease.status],
         LeaseField.NEXT_INVOICE_DATE: next_on.isoformat() if next_on else "",

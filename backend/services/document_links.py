@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
 from typing import Protocol
 
@@ -69,6 +69,30 @@ def publish_files(
         publish_document(uow, storage, clock, document_id=document_id, role=role, content=content)
         for role, content in files.items()
     ]
+
+
+def publish_many_files(
+    uow: UnitOfWork,
+    storage: DocumentStorage,
+    clock: Clock,
+    files: Mapping[int, dict[str, bytes]],
+) -> dict[int, list[DocumentLink]]:
+    """``publish_files`` for many documents (document id -> its rendered files) in the
+    caller's transaction: their rows held in one query, their links looked up in one, the
+    new links inserted together. Documents published already get nothing (left out)."""
+    portal_id = uow.portal_id or 0
+    locked = uow.documents.lock_many(list(files))
+    existing = uow.links.for_documents(portal_id, locked)
+    return {
+        document_id: [
+            publish_document(
+                uow, storage, clock, document_id=document_id, role=role, content=content
+            )
+            for role, content in files[document_id].items()
+        ]
+        for document_id in locked
+        if not existing[document_id]
+    }
 
 
 def publish_issued_document(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from backend.domain.billing import DocumentKind
 from backend.domain.numbering import NumberFormat
@@ -20,6 +21,13 @@ def next_document_number(
     that carries it; the counter restarts at 1 on 1 January.
     """
     counter, settings = uow.parties.numbering_of(landlord_id)
-    number_format = NumberFormat.from_settings(settings, kind)
+    return number_from(uow, counter, settings, kind, issued_on)
+
+
+def number_from(
+    uow: UnitOfWork, counter: int, settings: dict[str, Any], kind: DocumentKind, issued_on: date
+) -> str:
+    """``next_document_number`` for a landlord whose numbering (``parties.numbering_of``:
+    the counter's landlord row and its settings) the caller read in this transaction."""
     value = uow.numbers.next_value(counter, kind.value, issued_on.year)
-    return number_format.format(issued_on.year, value)
+    return NumberFormat.from_settings(settings, kind).format(issued_on.year, value)

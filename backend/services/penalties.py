@@ -19,7 +19,7 @@ from backend.domain.errors import DomainError
 from backend.domain.lease import DueAnchor, Lease, PenaltyInvoicing
 from backend.domain.money import Money
 from backend.domain.penalties import Paid, invoiced_penalties, lease_penalty, penalty_invoice
-from backend.services.billing_ports import BillingPorts, PortalRun, leases_of
+from backend.services.billing_ports import BillingPorts, PortalRun
 from backend.services.billing_publish import publish_document_files
 from backend.services.ledger import payments_by_invoice
 from backend.services.numbering import next_document_number
@@ -101,12 +101,10 @@ def invoice_monthly_penalties(
     until = previous_month_end(today)
     with ports.uow(portal_id) as uow:
         wanted = []
-        for lease in leases_of(uow, leases):
-            if lease.penalty_invoicing is not PenaltyInvoicing.MONTHLY or lease.id is None:
-                continue
-            done = invoiced_penalties(uow.documents.for_lease(lease.id))
+        for lease_id in uow.leases.with_terms(leases, penalty_invoicing=PenaltyInvoicing.MONTHLY):
+            done = invoiced_penalties(uow.documents.for_lease(lease_id))
             if not done or done[-1].period.end < until:
-                wanted.append(lease.id)
+                wanted.append(lease_id)
     for lease_id in wanted:
         try:
             document_id = invoice_penalty(ports, portal_id, lease_id, today, until)

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from babel import Locale
 from babel.numbers import format_currency
 
 from backend.domain.money import Money
+
+_RU = Locale.parse("ru")  # parsed once: naming the locale by its code parses it each call
 
 
 def rub(amount: Money | Decimal) -> str:
     """An amount as a Russian text writes it: ``60 000,00 ₽``."""
     value = amount.amount if isinstance(amount, Money) else amount
     currency = amount.currency if isinstance(amount, Money) else "RUB"
-    return format_currency(value, currency, locale="ru")
+    return format_currency(value, currency, locale=_RU)

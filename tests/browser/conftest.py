@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from backend.bootstrap import Container, bootstrap
 from backend.config import Settings
@@ -84,6 +85,9 @@ def page(chromium: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     context.route("**/*", _loopback_only)
     page = context.new_page()
     page.set_default_timeout(10_000)
+    # assertions wait as long as actions do: a form whose answer waits on the sandbox CRM
+    # took over expect's own 5 s on a machine loaded ~15x its cores
+    expect.set_options(timeout=10_000)
     yield page
     if request.node.stash.get(_FAILED, False):
         FAILURES.mkdir(parents=True, exist_ok=True)
