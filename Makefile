@@ -38,10 +38,11 @@ serve: install  ## run web + worker + beat on embedded defaults with the sandbox
 demo: install  ## run three simulated months on the sandbox CRMs into demo-out/ (no account needed)
 	$(BIN)/rentflow demo --out demo-out
 
-# three pytest processes per core: the tests wait on subprocesses, sockets, the broker and the
-# fault suite's outages a good part of the time; tests/scheduling.py hands out the slowest work
-# first (tests/durations.json) and keeps half the workers off the (mostly waiting) fault tests
-TEST_WORKERS ?= $(shell echo $$(( $$(nproc) * 3 )))
+# two pytest processes per core: the tests wait on subprocesses, sockets, the broker and the
+# fault suite's outages a good part of the time (three per core made the browser's and serve's
+# waits time out on a busy machine); tests/scheduling.py hands out the slowest work first
+# (tests/durations.json) and keeps half the workers off the (mostly waiting) fault tests
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
 test: install-dev  ## run linters and the whole test suite (SQLite, plus PostgreSQL/Redis when up)
 	$(MAKE) lint
 	bash scripts/test-services.sh $(BIN)/pytest -n $(TEST_WORKERS) --durations=20
