@@ -22,7 +22,7 @@ def _bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-PDF_ENGINES = ("reportlab", "weasyprint")  # documents.render.ENGINES
+PDF_ENGINES = ("reportlab", "weasyprint")  # documents.engines.ENGINES
 
 # The sandbox's credentials: public (they are in this file), so never valid in production.
 SANDBOX_BITRIX24_CLIENT_ID = "local.rentflow"

@@ -9,10 +9,9 @@ from typing import NoReturn
 import click
 
 from backend.domain.errors import InvalidLease, InvalidRequisites
-from documents.bundle import render_bundle
+from documents.engines import ENGINES
 from documents.errors import InvalidDocumentData
 from documents.input import parse_request
-from documents.render import ENGINES, DocumentRenderer
 
 BAD_INPUT = 2
 
@@ -55,6 +54,10 @@ def render(input_file: Path, out_dir: Path, templates_dir: Path | None, engine: 
         _fail(str(input_file), error.strerror or str(error))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         _fail(str(input_file), f"is not JSON: {error}")
+    # the engines load here, not when any ``rentflow`` command starts (WeasyPrint: ~0.5 s)
+    from documents.bundle import render_bundle
+    from documents.render import DocumentRenderer
+
     try:
         files = render_bundle(parse_request(data), DocumentRenderer(templates_dir, engine))
     except (InvalidDocumentData, InvalidRequisites, InvalidLease) as error:

@@ -35,12 +35,12 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from documents import pdf_fonts, reportlab_drawing
 from documents.assets import BOLD_FONT, REGULAR_FONT, package_path
+from documents.engines import ENGINES
 from documents.errors import InvalidDocumentData
 from documents.view import DocumentView
 
 TEMPLATES = ("invoice", "act")
 QR_BLOCK = "qr"  # the class of the block that holds an invoice's payment QR code
-ENGINES = ("reportlab", "weasyprint")  # of the shipped templates (documents.reportlab_drawing)
 
 
 class LocalOnlyFetcher(URLFetcher):  # type: ignore[misc]
