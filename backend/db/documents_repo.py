@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import InstrumentedAttribute
 
 from backend.db.batching import in_chunks
 from backend.db.documents_reads import DocumentReads, _document_from_row
@@ -146,19 +147,33 @@ class DocumentRepository(DocumentReads):
         """Documents (not cancelled) that never got their files and links: the worker that
         issued them died between committing the number and publishing the PDFs; of
         ``leases`` only when given."""
-        query = select(DocumentRow.id).where(
-            DocumentRow.portal_id == self.portal_id,
-            DocumentRow.status != "cancelled",
-            ~_published().exists(),
-        )
-        return self._of_leases(query, leases)
+        return self._of_leases(self._unpublished(DocumentRow.id), leases)
 
     def untold(self, leases: Collection[int] | None = None) -> list[int]:
         """Published documents (their links stored) of leases with a deal that the deal was
         never told about: a worker died between publishing them and its run's push; of
         ``leases`` only when given."""
-        query = (
-            select(DocumentRow.id)
+        return self._of_leases(self._untold(DocumentRow.id), leases)
+
+    def leases_left_over(self) -> set[int]:
+        """Leases with a document left unpublished or untold (``unpublished``, ``untold``):
+        the next run of the portal finishes them."""
+        unpublished = self.session.scalars(self._unpublished(DocumentRow.lease_id))
+        untold = self.session.scalars(self._untold(DocumentRow.lease_id))
+        return set(unpublished) | set(untold)
+
+    def _unpublished(self, column: InstrumentedAttribute[int]) -> Select[int]:
+        """``column`` of the portal's documents (not cancelled) without files and links."""
+        return select(column).where(
+            DocumentRow.portal_id == self.portal_id,
+            DocumentRow.status != "cancelled",
+            ~_published().exists(),
+        )
+
+    def _untold(self, column: InstrumentedAttribute[int]) -> Select[int]:
+        """``column`` of the portal's published documents whose lease's deal was never told."""
+        return (
+            select(column)
             .join(LeaseRow, LeaseRow.id == DocumentRow.lease_id)
             .where(
                 DocumentRow.portal_id == self.portal_id,
@@ -167,26 +182,6 @@ class DocumentRepository(DocumentReads):
                 _published().exists(),
             )
         )
-        return self._of_leases(query, leases)
-
-    def leases_left_over(self) -> set[int]:
-        """Leases with a document left unpublished or untold (``unpublished``, ``untold``):
-        the next run of the portal finishes them."""
-        unpublished = select(DocumentRow.lease_id).where(
-            DocumentRow.portal_id == self.portal_id,
-            DocumentRow.status != "cancelled",
-            ~_published().exists(),
-        )
-        untold = (
-            select(DocumentRow.lease_id)
-            .join(LeaseRow, LeaseRow.id == DocumentRow.lease_id)
-            .where(
-                DocumentRow.portal_id == self.portal_id,
-                DocumentRow.crm_synced_at.is_(None),
-                LeaseRow.crm_deal_id.is_not(None),
-            )
-        )
-        return set(self.session.scalars(unpublished)) | set(self.session.scalars(untold))
 
     def _of_leases(self, query: Select[int], leases: Collection[int] | None) -> list[int]:
         """The ids ``query`` selects, in order; of ``leases`` only when given (one query per
