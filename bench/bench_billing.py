@@ -39,12 +39,11 @@ from sqlalchemy import Engine, event
 from backend.bootstrap import Container, bootstrap
 from backend.domain.documents import IssuedDocument
 from backend.domain.lease import Lease
-from backend.services import billing, billing_mail
+from backend.services import billing
 from backend.services.crm_push import push_published_documents
 from backend.services.crm_sync import save_mapping
-from backend.services.outbox import deliver_due
 from backend.services.portals import install_portal
-from bench.embedded import DAY, embedded_env, register_day_leases, seed_issued
+from bench.embedded import DAY, deliver_all, embedded_env, register_day_leases, seed_issued
 from crm_mappings.mapping import LeaseEvent, StageMapping
 from tests.fakes import FakeCrm, TinyFiles
 
@@ -96,7 +95,7 @@ def main() -> None:
                 container.uow(portal_id), container.clock, crm, document_ids, container.link_url
             )
     with phases("mail delivery"):
-        sent = _deliver_all(container)
+        sent = deliver_all(container)
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(args.profile)
@@ -139,24 +138,6 @@ def _install(container: Container, n: int, leases: int) -> int:
         seed_issued(uow, portal.id, register_day_leases(uow, clock, numbers, deals, "0"))
         uow.commit()
     return portal.id
-
-
-def _deliver_all(container: Container) -> int:
-    """``jobs.tasks.deliver_outbox`` until nothing is due."""
-    sent = 0
-    clock, queue = container.clock, container.queue_lease_event
-
-    def on_sent(work: Any, message: Any) -> object:
-        return billing_mail.documents_mailed(work, clock, message, queue)
-
-    while True:
-        report = deliver_due(
-            container.uow, clock, container.mailer(), container.document_storage(),
-            on_sent=on_sent, channels=container.notification_channels(),
-        )  # fmt: skip
-        sent += len(report.sent)
-        if not (report.sent or report.retrying or report.failed):
-            return sent
 
 
 class _Timed:

@@ -33,7 +33,6 @@ import tempfile
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 
 from backend.bootstrap import Container, bootstrap
 from backend.domain.billing import DocumentKind, ScheduleItem
@@ -41,9 +40,8 @@ from backend.domain.links import DocumentLink
 from backend.services import billing, billing_mail
 from backend.services.crm_sync import save_mapping
 from backend.services.numbering import next_document_number
-from backend.services.outbox import deliver_due
 from backend.services.portals import install_portal
-from bench.embedded import embedded_env, register_day_leases
+from bench.embedded import deliver_all, embedded_env, register_day_leases
 from crm_mappings.mapping import LeaseEvent, StageMapping
 
 DAY = date(
@@ -84,7 +82,7 @@ def main() -> None:
     wall, cpu = time.perf_counter(), time.process_time()
     if profile is not None:
         profile.enable()
-    sent = _deliver_all(container)
+    sent = deliver_all(container)
     if profile is not None:
         profile.disable()
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
@@ -102,24 +100,6 @@ def main() -> None:
         stats = pstats.Stats(profile)
         stats.sort_stats("cumulative").print_stats(45)
         stats.sort_stats("tottime").print_stats(25)
-
-
-def _deliver_all(container: Container) -> int:
-    """``jobs.tasks.deliver_outbox`` until nothing is due (the bench re-queues the same way)."""
-    sent = 0
-    clock, queue = container.clock, container.queue_lease_event
-
-    def on_sent(work: Any, message: Any) -> object:
-        return billing_mail.documents_mailed(work, clock, message, queue)
-
-    while True:
-        report = deliver_due(
-            container.uow, clock, container.mailer(), container.document_storage(),
-            on_sent=on_sent,
-        )  # fmt: skip
-        sent += len(report.sent)
-        if not (report.sent or report.retrying or report.failed):
-            return sent
 
 
 def _pdfs() -> list[bytes]:

@@ -10,7 +10,9 @@ import secrets
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
+from backend.bootstrap import Container
 from backend.config import Settings
 from backend.db.migrate import upgrade
 from backend.domain.lease import IssueAnchor, IssueRule, LeaseStatus
@@ -19,11 +21,31 @@ from backend.ports import Clock
 from backend.services import billing, billing_mail
 from backend.services.leases import refresh_schedule, register_lease
 from backend.services.numbering import next_document_number
+from backend.services.outbox import deliver_due
 from backend.services.unit_of_work import UnitOfWork
 from tests import factories
 
 DAY = date(2026, 2, 28)  # March's invoice (due since the 25th) and February's act
 SEEDED = date(2026, 1, 28)  # February's invoices went out then (``seed_issued``)
+
+
+def deliver_all(container: Container) -> int:
+    """What ``jobs.tasks.deliver_outbox`` does, until nothing is due; returns the messages
+    sent."""
+    sent = 0
+    clock, queue = container.clock, container.queue_lease_event
+
+    def on_sent(work: Any, message: Any) -> object:
+        return billing_mail.documents_mailed(work, clock, message, queue)
+
+    while True:
+        report = deliver_due(
+            container.uow, clock, container.mailer(), container.document_storage(),
+            on_sent=on_sent, channels=container.notification_channels(),
+        )  # fmt: skip
+        sent += len(report.sent)
+        if not (report.sent or report.retrying or report.failed):
+            return sent
 
 
 def embedded_env(var: Path, smtp_port: int) -> tuple[Settings, dict[str, str]]:
