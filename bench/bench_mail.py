@@ -38,6 +38,7 @@ from backend.bootstrap import Container, bootstrap
 from backend.domain.billing import DocumentKind, ScheduleItem
 from backend.domain.links import DocumentLink
 from backend.services import billing, billing_mail
+from backend.services.billing_batch import document_for
 from backend.services.crm_sync import save_mapping
 from backend.services.numbering import next_document_number
 from backend.services.portals import install_portal
@@ -160,7 +161,7 @@ def _issue(uow, portal_id, lease_id, items, storage, content) -> None:  # type: 
     for kind in (DocumentKind.INVOICE, DocumentKind.ACT):
         item = items[kind]
         number = next_document_number(uow, lease.landlord.id, kind, DAY)
-        doc = uow.documents.add(billing._document(lease_id, item, number, DAY))
+        doc = uow.documents.add(document_for(lease_id, item, number, DAY))
         for role in ROLES[kind]:
             key = f"bench/{portal_id}/{doc.id}/{role}.pdf"
             storage.put(key, content[role])

@@ -18,7 +18,8 @@ from backend.db.migrate import upgrade
 from backend.domain.lease import IssueAnchor, IssueRule, LeaseStatus
 from backend.domain.links import DocumentLink
 from backend.ports import Clock
-from backend.services import billing, billing_mail
+from backend.services import billing_mail
+from backend.services.billing_batch import document_for
 from backend.services.leases import refresh_schedule, register_lease
 from backend.services.numbering import next_document_number
 from backend.services.outbox import deliver_due
@@ -100,7 +101,7 @@ def seed_issued(uow: UnitOfWork, portal_id: int, lease_ids: Sequence[int]) -> No
         landlord_id = leases[lease_id].landlord.id
         assert landlord_id is not None
         number = next_document_number(uow, landlord_id, item.kind, SEEDED)
-        doc = uow.documents.add(billing._document(lease_id, item, number, SEEDED))
+        doc = uow.documents.add(document_for(lease_id, item, number, SEEDED))
         assert doc.id is not None
         uow.links.add(
             DocumentLink(

@@ -228,11 +228,11 @@ def issue_item(
             lease = uow.leases.get(lease_id)
         if lease.landlord.id is None:
             raise DomainError(f"lease {lease.number} has no stored landlord")
-        ports.rendering.check(lease, _document(lease_id, item, "0", today))
+        ports.rendering.check(lease, document_for(lease_id, item, "0", today))
         number = next_document_number(uow, lease.landlord.id, item.kind, today)
         try:
             document = uow.documents.add(
-                _document(lease_id, item, number, today),
+                document_for(lease_id, item, number, today),
                 now=ports.clock.now(),
                 summary_pending=True,
             )
@@ -279,9 +279,6 @@ def publish_pending(
         except DomainError as err:
             log.warning("portal %s document %s: %s", portal_id, document_id, err)
             result.failed.append({"document_id": str(document_id), "error": str(err)})
-
-
-_document = document_for  # the benches' seeding names it so
 
 
 @dataclass
