@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
     from backend.runtime.health import CachedHealth
     from backend.runtime.publish import FastPublisher
-    from backend.runtime.supervisor import Supervisor
+    from backend.runtime.supervisor import Supervised
     from backend.services.billing_ports import BillingPorts
     from backend.services.bulk_ports import BulkPorts
     from backend.services.document_links import DocumentRendering
@@ -72,8 +72,9 @@ class Container:
     # tests and the demo route what ``tasks`` queues here, as (task name, *args), instead of
     # to the broker
     task_sender: Callable[..., None] | None = None
-    # the worker ``rentflow serve`` supervises, whose state /healthz reports
-    worker_supervisor: Supervisor | None = None
+    # the worker ``rentflow serve`` supervises, whose state /healthz reports (in a web process
+    # of several, read from the file the supervisor writes)
+    worker_supervisor: Supervised | None = None
     # /healthz's cached checks, built by its first call
     health: CachedHealth | None = None
     broker: BrokerConnections = field(default_factory=BrokerConnections, repr=False)

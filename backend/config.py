@@ -55,6 +55,24 @@ SANDBOX_BITRIX24_PREFIX = "/sandbox/bitrix24"  # sandbox.mount serves the emulat
 SANDBOX_AMOCRM_PREFIX = "/sandbox/amocrm"  # ... and the emulated amoCRM account here
 
 
+WEB_PROCESSES = 1  # default of WEB_PROCESSES
+MAX_WEB_PROCESSES = 64
+
+
+def _positive(name: str, value: str | None, default: int) -> int:
+    """A count from 1 to ``MAX_WEB_PROCESSES``; anything else stops the start naming ``name``."""
+    if value is None or not value.strip():
+        return default
+    try:
+        count = int(value)
+    except ValueError:
+        count = 0
+    if not 1 <= count <= MAX_WEB_PROCESSES:
+        raise UnsafeSettings(f"{name} must be a whole number from 1 to {MAX_WEB_PROCESSES}, "
+                             f"not {value!r}")  # fmt: skip
+    return count
+
+
 def _list(value: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
     if value is None:
         return default
@@ -78,6 +96,7 @@ class Settings:
     document_pdf_engine: str = "reportlab"  # of the shipped templates; or "weasyprint"
     host: str = "127.0.0.1"
     port: int = 8000
+    web_processes: int = 1  # waitress processes `rentflow serve` runs on its one socket
     sandbox: bool = False  # the emulators, and operator pages open without ADMIN_TOKEN
     bitrix24_client_id: str = SANDBOX_BITRIX24_CLIENT_ID
     bitrix24_client_secret: str = field(default=SANDBOX_BITRIX24_CLIENT_SECRET, repr=False)
@@ -207,6 +226,7 @@ class Settings:
             document_pdf_engine=env.get("DOCUMENT_PDF_ENGINE", "reportlab"),
             host=env.get("RENTFLOW_HOST", "127.0.0.1"),
             port=int(env.get("RENTFLOW_PORT", "8000")),
+            web_processes=_positive("WEB_PROCESSES", env.get("WEB_PROCESSES"), WEB_PROCESSES),
             sandbox=sandbox,
             bitrix24_client_id=sandbox_default("BITRIX24_CLIENT_ID", SANDBOX_BITRIX24_CLIENT_ID),
             bitrix24_client_secret=sandbox_default(

@@ -3,7 +3,7 @@
 concurrent clients; then every acknowledged event is counted at a worker.
 
 Run by hand: ``PYTHONPATH=. python bench/bench_intake.py [--seconds 5] [--concurrency 16 64]
-[--amo-leads 1] [--scaled-out | --redis-url redis://... --database-url postgresql+psycopg://...]``.
+[--amo-leads 1] [--web-processes 1] [--scaled-out | --redis-url redis://... --database-url postgresql+psycopg://...]``.
 
 Embedded mode by default (SQLite + the SQLite broker under a fresh var directory).
 ``--scaled-out``: PostgreSQL and Redis servers of the bench's own on loopback
@@ -14,7 +14,11 @@ in a process of its own on the same broker whose tasks of the same names only re
 deal/lead id they carry, so what is counted is the intake path (HTTP -> check -> durable
 queue -> a worker), not the CRM work behind it. ``--amo-leads N``: each amoCRM webhook names N
 leads (amoCRM puts every lead changed at once in one call: a bulk stage change), each of which
-must reach the worker. Targets (issue 18): ratio >= 0.30, p99 <= 100 ms.
+must reach the worker. ``--web-processes N``: ``WEB_PROCESSES`` of the server (waitress
+processes on one socket). The server runs with production settings (credentials of the
+bench's own, no sandbox mounted), as a deployment does. ``cpu µs``: CPU time of the server's
+processes per answered request (the bench's clients and counting worker left out), the number
+that a shared machine disturbs least. Targets (issue 18): ratio >= 0.30, p99 <= 100 ms.
 
 The requests are built by ``bitrix24_event`` and ``amocrm_webhook``: the only place that knows
 what each endpoint checks, to adapt when those rules change.
@@ -60,6 +64,12 @@ DEAL_TASK = "jobs.tasks.bitrix24_deal_changed"
 LEAD_TASK = "jobs.tasks.amocrm_lead_changed"
 CHANGED_TASK = "jobs.tasks.crm_deal_changed"  # one task for both CRMs since issue 15
 
+# a production server's settings (no sandbox mounted, as deployed), credentials of its own
+PRODUCTION = {
+    "RENTFLOW_SANDBOX": "0", "SECRET_KEY": SECRET_KEY, "ADMIN_TOKEN": "bench-admin-" + "y" * 32,
+    "BITRIX24_CLIENT_ID": "local.bench", "BITRIX24_CLIENT_SECRET": "bench-b24-" + "z" * 32,
+    "AMOCRM_CLIENT_ID": "bench-amo", "AMOCRM_CLIENT_SECRET": "bench-amo-" + "w" * 54,
+}  # fmt: skip
 Request = tuple[str, str, bytes, dict[str, str]]  # method, path, body, headers
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 AMO_LEADS = [1]  # leads named by one amoCRM webhook (--amo-leads)
@@ -132,6 +142,11 @@ class Phase:
     failed: int
     seconds: float
     latencies: list[float]
+    cpu: float = 0.0  # seconds of the server's CPU
+
+    @property
+    def cpu_us(self) -> float:
+        return 1e6 * self.cpu / self.done if self.done else float("nan")
 
     @property
     def rate(self) -> float:
@@ -143,7 +158,7 @@ class Phase:
         return Phase(
             first.name, first.concurrency, sum(p.done for p in parts),
             sum(p.failed for p in parts), sum(p.seconds for p in parts),
-            [x for p in parts for x in p.latencies],
+            [x for p in parts for x in p.latencies], sum(p.cpu for p in parts),
         )  # fmt: skip
 
     def percentile_ms(self, q: float) -> float:
@@ -231,6 +246,27 @@ def counting_worker(broker_url: str, seen: dict[str, set[int]]) -> Celery:
     return app
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of ``pid`` and every live process under it."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # ended meanwhile
+        own = int(stat.parent.name)
+        parents[own] = int(fields[1])
+        times[own] = (int(fields[11]) + int(fields[12])) / tick
+    total, stack = 0.0, [pid]
+    while stack:
+        current = stack.pop()
+        total += times.get(current, 0.0)
+        stack += [child for child, parent in parents.items() if parent == current]
+    return total
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -284,6 +320,8 @@ def main() -> None:
     )
     parser.add_argument("--concurrency", type=int, nargs="+", default=[16, 64])
     parser.add_argument("--amo-leads", type=int, default=1, help="leads per amoCRM webhook")
+    parser.add_argument("--web-processes", type=int, default=1,
+                        help="WEB_PROCESSES of the server")  # fmt: skip
     parser.add_argument("--scaled-out", action="store_true",
                         help="PostgreSQL + Redis servers of the bench's own")  # fmt: skip
     parser.add_argument("--redis-url", default="")
@@ -311,7 +349,7 @@ def run(args: argparse.Namespace) -> None:
     port = free_port()
     env = {
         **os.environ, "RENTFLOW_VAR_DIR": str(var), "RENTFLOW_PORT": str(port),
-        "RENTFLOW_SANDBOX": "1", "SECRET_KEY": SECRET_KEY,
+        "WEB_PROCESSES": str(args.web_processes), **PRODUCTION,
     }  # fmt: skip
     env.pop("DATABASE_URL", None)
     env.pop("CELERY_BROKER_URL", None)
@@ -330,8 +368,10 @@ def run(args: argparse.Namespace) -> None:
     seed(settings, migrate=not args.serve_pythonpath)
     database = "PostgreSQL" if args.database_url.startswith("postgresql") else "SQLite"
     broker = "Redis" if args.redis_url else "the SQLite broker"
-    print(f"mode: {database} + {broker}; {args.seconds:.0f} s a phase in {args.rounds} turns; "
-          f"{args.amo_leads} lead(s) per amoCRM webhook; var {var}")  # fmt: skip
+    print(f"mode: {database} + {broker}; {args.web_processes} web process(es); "
+          f"{args.seconds:.0f} s a phase in {args.rounds} turns; "
+          f"{args.amo_leads} lead(s) per amoCRM webhook; load {os.getloadavg()[0]:.1f}; "
+          f"var {var}")  # fmt: skip
 
     log = var / "serve.log"
     with log.open("wb") as out:
@@ -358,10 +398,13 @@ def run(args: argparse.Namespace) -> None:
             slices: dict[str, list[Phase]] = {name: [] for name, _ in phases}
             for _ in range(args.rounds):  # in turns: a neighbour's load falls on each alike
                 for name, build in phases:
-                    slices[name].append(load(
+                    cpu = tree_cpu(serve.pid)
+                    phase = load(
                         port, build, ids, concurrency, args.seconds / args.rounds, name,
                         acked.get(name),
-                    ))  # fmt: skip
+                    )  # fmt: skip
+                    phase.cpu = tree_cpu(serve.pid) - cpu
+                    slices[name].append(phase)
             base = Phase.total(slices["/healthz"])
             rows += [(Phase.total(slices[name]), base) for name, _ in phases]
         (var / "expected.json").write_text(json.dumps({k: sorted(v) for k, v in acked.items()}))
@@ -375,17 +418,19 @@ def run(args: argparse.Namespace) -> None:
     seen = {k: set(v) for k, v in json.loads(counted.read_text()).items()}
 
     print(f"{'phase':<10}{'conc':>5}{'req/s':>9}{'ratio':>7}{'p50 ms':>8}{'p99 ms':>8}"
-          f"{'failed':>8}")  # fmt: skip
+          f"{'failed':>8}{'cpu µs':>8}")  # fmt: skip
     for phase, base in rows:
         ratio = phase.rate / base.rate
         print(
             f"{phase.name:<10}{phase.concurrency:>5}{phase.rate:>9.0f}{ratio:>7.2f}"
             f"{phase.percentile_ms(0.5):>8.1f}{phase.percentile_ms(0.99):>8.1f}{phase.failed:>8}"
+            f"{phase.cpu_us:>8.0f}"
         )
     for kind in acked:
         lost = len(acked[kind] - seen[kind])
         print(f"{kind}: {len(acked[kind])} acknowledged, {len(seen[kind] & acked[kind])} "
               f"reached a worker, {lost} lost")  # fmt: skip
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

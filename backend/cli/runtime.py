@@ -9,6 +9,7 @@ import socket
 import sqlite3
 import sys
 import threading
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -138,18 +139,46 @@ def _with_sandbox(app: Any, settings: Settings) -> Any:
 
 @click.command()
 @click.option("--no-worker", is_flag=True, help="Web only (the worker runs elsewhere).")
-def serve(no_worker: bool) -> None:
-    """Run web + worker + beat as one process tree on the embedded defaults; the worker is
-    restarted with back-off when it dies (``backend.runtime.supervisor``); Ctrl-C stops all."""
-    from waitress import create_server
-
+@click.option("--listen-fd", type=int, default=None, hidden=True)  # a web process of serve's
+@click.option("--worker-state", type=click.Path(path_type=Path), default=None, hidden=True)
+def serve(no_worker: bool, listen_fd: int | None, worker_state: Path | None) -> None:
+    """Run web + worker + beat as one process tree on the embedded defaults; the worker and
+    the web processes (WEB_PROCESSES) are restarted with back-off when they die
+    (``backend.runtime.supervisor``); Ctrl-C stops all."""
     from backend.db.migrate import upgrade
-    from backend.runtime.embedded import supervised_worker
-    from backend.web.app import create_app
+    from backend.runtime.web_processes import listening_socket
 
+    if listen_fd is not None:
+        _web_process(listen_fd, worker_state)
+        return
     settings = running_settings()
     _log_to_stderr()
     upgrade(settings.database_url)
+    processes = settings.web_processes
+    if processes > 1 and settings.sandbox:
+        click.echo(
+            f"WEB_PROCESSES={processes} ignored in the sandbox: its emulators keep their state "
+            "in one process; serving with one",
+            err=True,
+        )
+        processes = 1
+    sock = listening_socket(settings.host, settings.port)
+    click.echo(
+        f"rentflow on http://{settings.host}:{settings.port}"
+        f"  (database {masked_url(settings.database_url)}; {processes} web process(es))"
+    )
+    if processes == 1:
+        _serve_in_process(settings, sock, no_worker=no_worker)
+    else:
+        _serve_processes(settings, sock, processes, no_worker=no_worker)
+
+
+def _serve_in_process(settings: Settings, sock: socket.socket, *, no_worker: bool) -> None:
+    """One web process: waitress in this one, beside the worker's supervisor."""
+    from backend.runtime.embedded import supervised_worker
+    from backend.runtime.web_processes import run_waitress
+    from backend.web.app import create_app
+
     flask_app = create_app(settings)
     app = _with_sandbox(flask_app, settings)
     supervisor = None
@@ -157,31 +186,69 @@ def serve(no_worker: bool) -> None:
         supervisor = supervised_worker(flask_app.extensions["rentflow"])
         flask_app.extensions["rentflow"].worker_supervisor = supervisor
         supervisor.start()
-    # 32 handlers: webhooks queued at once share one fsync of the broker (group commit)
-    server = create_server(app, host=settings.host, port=settings.port, threads=32)
-    stopping = threading.Event()
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        if stopping.is_set():
-            return
-        stopping.set()
-        click.echo(f"stopping (signal {signum})", err=True)
-        server.close()
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    click.echo(
-        f"rentflow on http://{settings.host}:{settings.port}"
-        f"  (database {masked_url(settings.database_url)})"
-    )
     try:
-        server.run()
-    except OSError:
-        if not stopping.is_set():
-            raise
+        run_waitress(app, sock, on_stop=_say_stopping)
     finally:
         if supervisor is not None:
             supervisor.stop(timeout=30)
+
+
+def _serve_processes(
+    settings: Settings, sock: socket.socket, processes: int, *, no_worker: bool
+) -> None:
+    """``processes`` supervised web processes on ``sock``, and the worker's supervisor."""
+    from backend.bootstrap import bootstrap
+    from backend.runtime.embedded import supervised_worker
+    from backend.runtime.web_processes import WorkerStateFile, stop_all, web_supervisors
+
+    state = None
+    supervisor = None
+    if not no_worker:
+        state = WorkerStateFile(settings.var_dir / "run" / "worker-state.json")
+        supervisor = supervised_worker(bootstrap(settings))
+        supervisor.on_state = state.write
+        supervisor.start()
+    webs = web_supervisors(processes, sock, worker_state=None if state is None else state.path)
+    stopping = threading.Event()
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        if not stopping.is_set():
+            stopping.set()
+            _say_stopping(signum)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        for web in webs:
+            web.start()
+        while not stopping.wait(1.0):
+            pass
+    finally:
+        stop_all(webs)
+        if supervisor is not None:
+            supervisor.stop(timeout=30)
+
+
+def _web_process(fd: int, worker_state: Path | None) -> None:
+    """One of ``serve``'s web processes: waitress on the socket ``serve`` bound (``fd``)."""
+    import logging
+
+    from backend.runtime.web_processes import WorkerStateFile, run_waitress, watch_parent
+    from backend.web.app import create_app
+
+    settings = running_settings()
+    _log_to_stderr()
+    sock = socket.socket(fileno=fd)
+    flask_app = create_app(settings)
+    if worker_state is not None:
+        flask_app.extensions["rentflow"].worker_supervisor = WorkerStateFile(worker_state)
+    watch_parent()
+    logging.getLogger("rentflow.web").info("web process pid %s answering", os.getpid())
+    run_waitress(_with_sandbox(flask_app, settings), sock, on_stop=lambda _signum: None)
+
+
+def _say_stopping(signum: int) -> None:
+    click.echo(f"stopping (signal {signum})", err=True)
 
 
 def _log_to_stderr() -> None:

@@ -3,7 +3,8 @@ names its portal, and reading it from the database each time cost a fifth of the
 
 One cache per unit-of-work factory (per process and database). A commit that adds or saves a
 portal in this process clears it (install, re-install, uninstall, a new application token);
-another process's change is seen within ``TTL`` seconds. The tasks behind an event check again
+another process's change (another of ``rentflow serve``'s web processes, another machine's)
+is seen within ``TTL`` seconds. The tasks behind an event check again
 that their portal is active, so an event accepted in that window does no work.
 
 An expired entry is read again by one thread while the others go on with it (a moment older

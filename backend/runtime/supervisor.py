@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 log = logging.getLogger("rentflow.supervisor")
 
@@ -43,6 +44,13 @@ class WorkerState:
     since: float  # wall-clock time the current process started (or died)
     restarts: int
     detail: str
+
+
+class Supervised(Protocol):
+    """What ``/healthz`` reads of a supervised worker (``Supervisor``, ``WorkerStateFile``)."""
+
+    @property
+    def state(self) -> WorkerState: ...
 
 
 def describe_exit(code: int) -> str:
@@ -71,6 +79,8 @@ class Supervisor:
         diagnose: Callable[[], str] | None = None,
         on_death: Callable[[], None] | None = None,
         name: str = "worker",
+        pass_fds: Sequence[int] = (),
+        on_state: Callable[[WorkerState], None] | None = None,
     ) -> None:
         self.argv = list(argv)
         self.env = env
@@ -78,6 +88,8 @@ class Supervisor:
         self.diagnose = diagnose
         self.on_death = on_death
         self.name = name
+        self.pass_fds = tuple(pass_fds)  # e.g. the listening socket web processes share
+        self.on_state = on_state  # told each new state (another process's /healthz reads it)
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
@@ -96,16 +108,22 @@ class Supervisor:
         self._spawn(restarts=0)
         self._thread.start()
 
+    def terminate(self) -> None:
+        """SIGTERM the child and restart it no more (``stop`` waits for it)."""
+        self._stopping.set()
+        with self._lock:
+            proc = self._proc
+        if proc is not None and proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+
     def stop(self, timeout: float = 30.0) -> None:
         """SIGTERM the worker (a warm shutdown: running tasks finish or are given back), wait,
         then kill its whole group."""
-        self._stopping.set()
+        self.terminate()
         with self._lock:
             proc = self._proc
         if proc is None:
             return
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
         try:
             proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -115,11 +133,21 @@ class Supervisor:
         self._thread.join(timeout=5)
 
     def _spawn(self, restarts: int) -> subprocess.Popen[bytes]:
-        proc = subprocess.Popen(self.argv, env=self.env, start_new_session=True)  # noqa: S603
+        proc = subprocess.Popen(  # noqa: S603
+            self.argv, env=self.env, start_new_session=True, pass_fds=self.pass_fds
+        )
         with self._lock:
             self._proc = proc
-            self._state = WorkerState(True, proc.pid, time.time(), restarts, "running")
+        self._set_state(WorkerState(True, proc.pid, time.time(), restarts, "running"))
         return proc
+
+    def _set_state(self, state: WorkerState) -> None:
+        self._state = state
+        if self.on_state is not None:
+            try:
+                self.on_state(state)
+            except OSError:  # a full disk: /healthz elsewhere reads the state before
+                log.exception("the %s's state could not be written", self.name)
 
     def _watch(self) -> None:
         failures = 0
@@ -141,10 +169,10 @@ class Supervisor:
             failures += 1
             restarts += 1
             why = describe_exit(code)
-            self._state = WorkerState(
+            self._set_state(WorkerState(
                 False, None, time.time(), restarts,
                 f"{self.name} pid {proc.pid} {why}; restarting in {delay:.0f}s",
-            )  # fmt: skip
+            ))  # fmt: skip
             around = self._diagnosis()
             log.error(
                 "%s pid %s %s after %.0fs; restart #%d in %.0fs (%s)",

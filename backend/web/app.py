@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, Request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from backend.bootstrap import Container, bootstrap
 from backend.config import Settings, production_ready
 from backend.web import i18n
+
+
+class _CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions; a request without the cookie (every webhook and event)
+    gets an empty session without the signing serializer Flask builds anew for each request."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> Flask:
@@ -18,6 +29,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     settings = container.settings
     app = Flask(__name__)
     app.config["SECRET_KEY"] = settings.secret_key or "dev-only"
+    app.session_interface = _CookieSessions()
     app.config["RENTFLOW_SETTINGS"] = settings
     app.extensions["rentflow"] = container
     i18n.init_app(app, settings.var_dir)

@@ -1,0 +1,138 @@
+"""``rentflow serve``'s web processes: one listening socket, bound once, shared by
+``WEB_PROCESSES`` waitress servers.
+
+One Python process answers on one core at a time (the GIL), however many threads it has: at 64
+concurrent webhooks one process was the limit of intake. With ``WEB_PROCESSES`` above 1,
+``rentflow serve`` binds the socket, then starts that many ``rentflow serve --listen-fd N``
+processes which inherit it and each run waitress on it (``create_server(sockets=[...])``): the
+kernel hands each new connection to whichever process accepts first, so a busy process takes
+fewer. Each is supervised as the worker is (``backend.runtime.supervisor``): a dead one is
+logged and started again with back-off, while the others keep answering and the socket stays
+open (connections wait in its backlog). SIGTERM or Ctrl-C stops them all.
+
+What each web process keeps for itself stays correct with several: the portal cache lives 5 s
+(``backend.db.portal_cache``: an uninstall in one process is seen by the others within it, and
+the tasks check the portal again), used nonces and the rate limit are in the database and
+its files, each publisher writes the broker in its own transaction. The worker's supervisor
+lives in the parent; it writes its state to ``var/run/worker-state.json`` for every web
+process's ``/healthz`` (``WorkerStateFile``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from backend.runtime.supervisor import Supervisor, WorkerState
+
+log = logging.getLogger("rentflow.supervisor")
+
+THREADS = 32  # per process: webhooks queued at once share one fsync of the broker
+BACKLOG = 1024  # connections waiting for an accept (waitress's default)
+PARENT_POLL = 1.0  # seconds: a web process whose parent died stops within this
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The TCP socket every web process accepts on, bound and listening, inheritable."""
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(address)
+    sock.listen(BACKLOG)
+    sock.set_inheritable(True)
+    return sock
+
+
+def run_waitress(app: Any, sock: socket.socket, *, on_stop: Callable[[int], None]) -> None:
+    """Serve ``app`` on ``sock`` until SIGTERM or SIGINT (``on_stop(signum)`` is told first)."""
+    from waitress import create_server
+
+    server = create_server(app, sockets=[sock], threads=THREADS)
+    stopping = threading.Event()
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        if stopping.is_set():
+            return
+        stopping.set()
+        on_stop(signum)
+        server.close()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        server.run()
+    except OSError:
+        if not stopping.is_set():
+            raise
+
+
+def watch_parent() -> None:
+    """SIGTERM this process once its parent is gone (a ``rentflow serve`` killed with
+    SIGKILL): a web process never outlives the supervisor that would restart it."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
+
+
+def web_supervisors(
+    count: int, sock: socket.socket, *, worker_state: Path | None
+) -> list[Supervisor]:
+    """``count`` supervisors of ``rentflow serve --listen-fd`` on ``sock`` (not started)."""
+    fd = sock.fileno()
+    argv = [sys.executable, "-m", "backend.cli", "serve", "--listen-fd", str(fd)]
+    if worker_state is not None:
+        argv += ["--worker-state", str(worker_state)]
+    return [Supervisor(argv, pass_fds=(fd,), name=f"web process {n}") for n in range(1, count + 1)]
+
+
+def stop_all(supervisors: list[Supervisor], timeout: float = 30.0) -> None:
+    """SIGTERM every supervised process at once, then wait for each."""
+    for supervisor in supervisors:
+        supervisor.terminate()
+    for supervisor in supervisors:
+        supervisor.stop(timeout=timeout)
+
+
+class WorkerStateFile:
+    """The supervised worker's state, written by ``rentflow serve`` (``write``: a
+    ``Supervisor``'s ``on_state``) and read by its web processes' ``/healthz`` (``state``)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def write(self, state: WorkerState) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.path.with_suffix(".tmp")
+        partial.write_text(json.dumps(asdict(state)))
+        partial.replace(self.path)
+
+    @property
+    def state(self) -> WorkerState:
+        try:
+            return WorkerState(**json.loads(self.path.read_text()))
+        except (OSError, ValueError, TypeError) as err:
+            return WorkerState(False, None, time.time(), 0, f"worker state unreadable: {err}")
+
+
+def clear_state(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
