@@ -12,15 +12,14 @@ open (connections wait in its backlog). SIGTERM or Ctrl-C stops them all.
 
 What each web process keeps for itself stays correct with several: the portal cache lives 5 s
 (``backend.db.portal_cache``: an uninstall in one process is seen by the others within it, and
-the tasks check the portal again), used nonces and the rate limit are in the database and
-its files, each publisher writes the broker in its own transaction. The worker's supervisor
-lives in the parent; it writes its state to ``var/run/worker-state.json`` for every web
-process's ``/healthz`` (``WorkerStateFile``).
+the tasks check the portal again), one-time values are spent in the database, the rate limit
+is in ``var/`` or Redis, each publisher writes the broker in its own transaction. The worker's
+supervisor lives in the parent; it writes its state to ``var/run/worker-state.json`` for every
+web process's ``/healthz`` (``WorkerStateFile``).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
@@ -131,8 +130,3 @@ class WorkerStateFile:
             return WorkerState(**json.loads(self.path.read_text()))
         except (OSError, ValueError, TypeError) as err:
             return WorkerState(False, None, time.time(), 0, f"worker state unreadable: {err}")
-
-
-def clear_state(path: Path) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        path.unlink()

@@ -117,6 +117,16 @@ def test_serve_without_admin_token_says_so(tmp_path: Path) -> None:
     assert "ADMIN_TOKEN is not set" in done.stderr
 
 
+def test_serve_refuses_a_web_process_count_out_of_range(tmp_path: Path) -> None:
+    done = subprocess.run(
+        cli_command("serve"), env=_env(tmp_path, WEB_PROCESSES="0"), cwd=ROOT,
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == REFUSED
+    assert "WEB_PROCESSES must be a whole number from 1 to 64, not '0'" in done.stderr
+    assert not (tmp_path / "var" / "rentflow.db").exists()
+
+
 def test_production_mounts_no_emulator(settings: Settings) -> None:
     production = settings.with_(sandbox=False, admin_token="own-operator-token")
     wrapped = Client(_with_sandbox(create_app(production), production))

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import os
+
 import pytest
 
-from backend.config import PDF_ENGINES, Settings
+from backend.config import PDF_ENGINES, Settings, UnsafeSettings
 from documents.render import ENGINES
 
 
@@ -41,3 +43,16 @@ def test_the_cabinet_cookie_is_secure_unless_the_sandbox_runs_on_http(
     settings = Settings.from_env({"SECRET_KEY": "s", "FERNET_KEY": "k",
                                   "RENTFLOW_VAR_DIR": str(tmp_path), **env})  # fmt: skip
     assert settings.cabinet_secure_cookie is secure
+
+
+def test_a_web_process_per_core_at_most_four_unless_told_otherwise() -> None:
+    cores = len(os.sched_getaffinity(0))
+    assert Settings.from_env({"SECRET_KEY": "s", "FERNET_KEY": "k"}).web_processes == min(cores, 4)
+    env = {"SECRET_KEY": "s", "FERNET_KEY": "k", "WEB_PROCESSES": "3"}
+    assert Settings.from_env(env).web_processes == 3
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "65", "two", "1.5"])
+def test_a_web_process_count_out_of_range_stops_the_start(value: str) -> None:
+    with pytest.raises(UnsafeSettings, match=f"WEB_PROCESSES must be .* not '{value}'"):
+        Settings.from_env({"SECRET_KEY": "s", "FERNET_KEY": "k", "WEB_PROCESSES": value})
