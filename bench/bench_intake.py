@@ -320,8 +320,8 @@ def main() -> None:
     )
     parser.add_argument("--concurrency", type=int, nargs="+", default=[16, 64])
     parser.add_argument("--amo-leads", type=int, default=1, help="leads per amoCRM webhook")
-    parser.add_argument("--web-processes", type=int, default=1,
-                        help="WEB_PROCESSES of the server")  # fmt: skip
+    parser.add_argument("--web-processes", type=int, default=None,
+                        help="WEB_PROCESSES of the server [default: its own]")  # fmt: skip
     parser.add_argument("--scaled-out", action="store_true",
                         help="PostgreSQL + Redis servers of the bench's own")  # fmt: skip
     parser.add_argument("--redis-url", default="")
@@ -349,8 +349,11 @@ def run(args: argparse.Namespace) -> None:
     port = free_port()
     env = {
         **os.environ, "RENTFLOW_VAR_DIR": str(var), "RENTFLOW_PORT": str(port),
-        "WEB_PROCESSES": str(args.web_processes), **PRODUCTION,
+        **PRODUCTION,
     }  # fmt: skip
+    env.pop("WEB_PROCESSES", None)
+    if args.web_processes is not None:
+        env["WEB_PROCESSES"] = str(args.web_processes)
     env.pop("DATABASE_URL", None)
     env.pop("CELERY_BROKER_URL", None)
     if args.database_url:
@@ -368,7 +371,7 @@ def run(args: argparse.Namespace) -> None:
     seed(settings, migrate=not args.serve_pythonpath)
     database = "PostgreSQL" if args.database_url.startswith("postgresql") else "SQLite"
     broker = "Redis" if args.redis_url else "the SQLite broker"
-    print(f"mode: {database} + {broker}; {args.web_processes} web process(es); "
+    print(f"mode: {database} + {broker}; {settings.web_processes} web process(es); "
           f"{args.seconds:.0f} s a phase in {args.rounds} turns; "
           f"{args.amo_leads} lead(s) per amoCRM webhook; load {os.getloadavg()[0]:.1f}; "
           f"var {var}")  # fmt: skip
