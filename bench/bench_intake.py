@@ -371,7 +371,8 @@ def run(args: argparse.Namespace) -> None:
     seed(settings, migrate=not args.serve_pythonpath)
     database = "PostgreSQL" if args.database_url.startswith("postgresql") else "SQLite"
     broker = "Redis" if args.redis_url else "the SQLite broker"
-    print(f"mode: {database} + {broker}; {settings.web_processes} web process(es); "
+    processes = "as that tree runs" if args.serve_pythonpath else settings.web_processes
+    print(f"mode: {database} + {broker}; {processes} web process(es); "
           f"{args.seconds:.0f} s a phase in {args.rounds} turns; "
           f"{args.amo_leads} lead(s) per amoCRM webhook; load {os.getloadavg()[0]:.1f}; "
           f"var {var}")  # fmt: skip

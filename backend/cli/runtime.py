@@ -139,16 +139,16 @@ def _with_sandbox(app: Any, settings: Settings) -> Any:
 
 @click.command()
 @click.option("--no-worker", is_flag=True, help="Web only (the worker runs elsewhere).")
-@click.option("--listen-fd", type=int, default=None, hidden=True)  # a web process of serve's
+@click.option("--listen-fd", type=int, multiple=True, hidden=True)  # a web process of serve's
 @click.option("--worker-state", type=click.Path(path_type=Path), default=None, hidden=True)
-def serve(no_worker: bool, listen_fd: int | None, worker_state: Path | None) -> None:
+def serve(no_worker: bool, listen_fd: tuple[int, ...], worker_state: Path | None) -> None:
     """Run web + worker + beat as one process tree on the embedded defaults; the worker and
     the web processes (WEB_PROCESSES) are restarted with back-off when they die
     (``backend.runtime.supervisor``); Ctrl-C stops all."""
     from backend.db.migrate import upgrade
-    from backend.runtime.web_processes import listening_socket
+    from backend.runtime.web_processes import listening_sockets
 
-    if listen_fd is not None:
+    if listen_fd:
         _web_process(listen_fd, worker_state)
         return
     settings = running_settings()
@@ -162,18 +162,18 @@ def serve(no_worker: bool, listen_fd: int | None, worker_state: Path | None) -> 
             err=True,
         )
         processes = 1
-    sock = listening_socket(settings.host, settings.port)
+    sockets = listening_sockets(settings.host, settings.port)
     click.echo(
         f"rentflow on http://{settings.host}:{settings.port}"
         f"  (database {masked_url(settings.database_url)}; {processes} web process(es))"
     )
     if processes == 1:
-        _serve_in_process(settings, sock, no_worker=no_worker)
+        _serve_in_process(settings, sockets, no_worker=no_worker)
     else:
-        _serve_processes(settings, sock, processes, no_worker=no_worker)
+        _serve_processes(settings, sockets, processes, no_worker=no_worker)
 
 
-def _serve_in_process(settings: Settings, sock: socket.socket, *, no_worker: bool) -> None:
+def _serve_in_process(settings: Settings, sockets: list[socket.socket], *, no_worker: bool) -> None:
     """One web process: waitress in this one, beside the worker's supervisor."""
     from backend.runtime.embedded import supervised_worker
     from backend.runtime.web_processes import run_waitress
@@ -187,16 +187,16 @@ def _serve_in_process(settings: Settings, sock: socket.socket, *, no_worker: boo
         flask_app.extensions["rentflow"].worker_supervisor = supervisor
         supervisor.start()
     try:
-        run_waitress(app, sock, on_stop=_say_stopping)
+        run_waitress(app, sockets, on_stop=_say_stopping)
     finally:
         if supervisor is not None:
             supervisor.stop(timeout=30)
 
 
 def _serve_processes(
-    settings: Settings, sock: socket.socket, processes: int, *, no_worker: bool
+    settings: Settings, sockets: list[socket.socket], processes: int, *, no_worker: bool
 ) -> None:
-    """``processes`` supervised web processes on ``sock``, and the worker's supervisor."""
+    """``processes`` supervised web processes on ``sockets``, and the worker's supervisor."""
     from backend.bootstrap import bootstrap
     from backend.runtime.embedded import supervised_worker
     from backend.runtime.web_processes import WorkerStateFile, stop_all, web_supervisors
@@ -208,7 +208,7 @@ def _serve_processes(
         supervisor = supervised_worker(bootstrap(settings))
         supervisor.on_state = state.write
         supervisor.start()
-    webs = web_supervisors(processes, sock, worker_state=None if state is None else state.path)
+    webs = web_supervisors(processes, sockets, worker_state=None if state is None else state.path)
     stopping = threading.Event()
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -229,8 +229,8 @@ def _serve_processes(
             supervisor.stop(timeout=30)
 
 
-def _web_process(fd: int, worker_state: Path | None) -> None:
-    """One of ``serve``'s web processes: waitress on the socket ``serve`` bound (``fd``)."""
+def _web_process(fds: tuple[int, ...], worker_state: Path | None) -> None:
+    """One of ``serve``'s web processes: waitress on the sockets ``serve`` bound (``fds``)."""
     import logging
 
     from backend.runtime.web_processes import WorkerStateFile, run_waitress, watch_parent
@@ -238,13 +238,13 @@ def _web_process(fd: int, worker_state: Path | None) -> None:
 
     settings = running_settings()
     _log_to_stderr()
-    sock = socket.socket(fileno=fd)
+    sockets = [socket.socket(fileno=fd) for fd in fds]
     flask_app = create_app(settings)
     if worker_state is not None:
         flask_app.extensions["rentflow"].worker_supervisor = WorkerStateFile(worker_state)
     watch_parent()
     logging.getLogger("rentflow.web").info("web process pid %s answering", os.getpid())
-    run_waitress(_with_sandbox(flask_app, settings), sock, on_stop=lambda _signum: None)
+    run_waitress(_with_sandbox(flask_app, settings), sockets, on_stop=lambda _signum: None)
 
 
 def _say_stopping(signum: int) -> None:

@@ -43,24 +43,28 @@ BACKLOG = 1024  # connections waiting for an accept (waitress's default)
 PARENT_POLL = 1.0  # seconds: a web process whose parent died stops within this
 
 
-def listening_socket(host: str, port: int) -> socket.socket:
-    """The TCP socket every web process accepts on, bound and listening, inheritable."""
-    family, kind, proto, _, address = socket.getaddrinfo(
-        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-    )[0]
-    sock = socket.socket(family, kind, proto)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(address)
-    sock.listen(BACKLOG)
-    sock.set_inheritable(True)
-    return sock
+def listening_sockets(host: str, port: int) -> list[socket.socket]:
+    """The TCP sockets every web process accepts on, bound, listening and inheritable: one
+    per address ``host`` names (``localhost``: 127.0.0.1 and ::1), as waitress binds them."""
+    sockets: list[socket.socket] = []
+    found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    for family, kind, proto, _, address in dict.fromkeys(found):
+        sock = socket.socket(family, kind, proto)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family == socket.AF_INET6:  # as waitress: ::1 and 127.0.0.1 are two sockets
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        sock.bind(address)
+        sock.listen(BACKLOG)
+        sock.set_inheritable(True)
+        sockets.append(sock)
+    return sockets
 
 
-def run_waitress(app: Any, sock: socket.socket, *, on_stop: Callable[[int], None]) -> None:
-    """Serve ``app`` on ``sock`` until SIGTERM or SIGINT (``on_stop(signum)`` is told first)."""
+def run_waitress(app: Any, sockets: list[socket.socket], *, on_stop: Callable[[int], None]) -> None:
+    """Serve ``app`` on ``sockets`` until SIGTERM or SIGINT (``on_stop(signum)`` told first)."""
     from waitress import create_server
 
-    server = create_server(app, sockets=[sock], threads=THREADS)
+    server = create_server(app, sockets=sockets, threads=THREADS)
     stopping = threading.Event()
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -93,14 +97,16 @@ def watch_parent() -> None:
 
 
 def web_supervisors(
-    count: int, sock: socket.socket, *, worker_state: Path | None
+    count: int, sockets: list[socket.socket], *, worker_state: Path | None
 ) -> list[Supervisor]:
-    """``count`` supervisors of ``rentflow serve --listen-fd`` on ``sock`` (not started)."""
-    fd = sock.fileno()
-    argv = [sys.executable, "-m", "backend.cli", "serve", "--listen-fd", str(fd)]
+    """``count`` supervisors of ``rentflow serve --listen-fd`` on ``sockets`` (not started)."""
+    fds = [sock.fileno() for sock in sockets]
+    argv = [sys.executable, "-m", "backend.cli", "serve"]
+    for fd in fds:
+        argv += ["--listen-fd", str(fd)]
     if worker_state is not None:
         argv += ["--worker-state", str(worker_state)]
-    return [Supervisor(argv, pass_fds=(fd,), name=f"web process {n}") for n in range(1, count + 1)]
+    return [Supervisor(argv, pass_fds=fds, name=f"web process {n}") for n in range(1, count + 1)]
 
 
 def stop_all(supervisors: list[Supervisor], timeout: float = 30.0) -> None:

@@ -8,11 +8,11 @@ import time
 from pathlib import Path
 
 from backend.runtime.supervisor import WorkerState
-from backend.runtime.web_processes import WorkerStateFile, listening_socket
+from backend.runtime.web_processes import WorkerStateFile, listening_sockets
 
 
 def test_the_socket_listens_and_is_inherited_by_the_web_processes() -> None:
-    sock = listening_socket("127.0.0.1", 0)
+    [sock] = listening_sockets("127.0.0.1", 0)
     try:
         assert sock.get_inheritable()
         port = sock.getsockname()[1]
@@ -21,6 +21,17 @@ def test_the_socket_listens_and_is_inherited_by_the_web_processes() -> None:
             accepted.close()
     finally:
         sock.close()
+
+
+def test_a_name_of_two_addresses_is_served_on_both() -> None:
+    sockets = listening_sockets("localhost", 0)
+    try:
+        families = {sock.family for sock in sockets}
+        assert socket.AF_INET in families
+        assert all(sock.get_inheritable() for sock in sockets)
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 def test_the_worker_state_written_by_serve_is_what_a_web_process_reads(tmp_path: Path) -> None:
