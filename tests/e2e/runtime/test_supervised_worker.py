@@ -55,14 +55,17 @@ def _until(what: str, check: Callable[[], Any], log: Path) -> Any:
     pytest.fail(f"{what} did not happen within {DEADLINE:.0f}s:\n{log.read_text()[-4000:]}")
 
 
-@pytest.fixture
-def serve(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int, Path]]:
+@contextlib.contextmanager
+def started_serve(
+    tmp_path: Path, env_changes: dict[str, str]
+) -> Iterator[tuple[subprocess.Popen[bytes], int, Path]]:
+    """``rentflow serve`` on a free port over ``tmp_path/var``: (process, port, its log)."""
     port = _free_port()
     env = {
         **os.environ,
         "RENTFLOW_VAR_DIR": str(tmp_path / "var"),
         "RENTFLOW_PORT": str(port),
-        "RENTFLOW_SANDBOX": "1",
+        **env_changes,
     }
     env.pop("DATABASE_URL", None)
     env.pop("CELERY_BROKER_URL", None)
@@ -75,12 +78,18 @@ def serve(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int, Path]]
             yield proc, port, log
         finally:
             # the test is over: no warm shutdown to wait for (test_serve stops serve cleanly);
-            # the supervised worker runs in a process group of its own, its pool child in it
-            for worker in _children(proc.pid):
+            # the supervised worker and each web process run in a process group of their own
+            for child in _children(proc.pid):
                 with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(worker, signal.SIGKILL)
+                    os.killpg(child, signal.SIGKILL)
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int, Path]]:
+    with started_serve(tmp_path, {"RENTFLOW_SANDBOX": "1"}) as started:
+        yield started
 
 
 def test_a_killed_worker_is_restarted_and_healthz_is_unhealthy_meanwhile(

@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.runtime.test_serve import _free_port, _rentflow
-from tests.e2e.runtime.test_supervised_worker import _children, _health, _until
+from tests.e2e.runtime.test_supervised_worker import _children, _health, _until, started_serve
 
 # production settings (the sandbox serves one web process: its emulators keep state in memory)
 PRODUCTION = {
@@ -92,29 +91,8 @@ def _answered_by(port: int, candidates: set[int], tries: int = 200) -> set[int]:
 
 @pytest.fixture
 def serve(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int, Path]]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        **PRODUCTION,
-        "RENTFLOW_VAR_DIR": str(tmp_path / "var"),
-        "RENTFLOW_PORT": str(port),
-        "WEB_PROCESSES": "2",
-    }
-    env.pop("DATABASE_URL", None)
-    env.pop("CELERY_BROKER_URL", None)
-    log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [_rentflow(), "serve"], env=env, cwd=tmp_path, stdout=out, stderr=out
-        )
-        try:
-            yield proc, port, log
-        finally:
-            for child in _children(proc.pid):  # each in a process group of its own
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(child, signal.SIGKILL)
-            proc.kill()
-            proc.wait()
+    with started_serve(tmp_path, {**PRODUCTION, "WEB_PROCESSES": "2"}) as started:
+        yield started
 
 
 def test_two_web_processes_share_the_port_and_one_killed_comes_back(
