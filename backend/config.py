@@ -62,7 +62,8 @@ DEFAULT_WEB_PROCESSES_MOST = 4  # each holds the app (~140 MB); more is for WEB_
 def default_web_processes() -> int:
     """``WEB_PROCESSES`` unless set: one per core this process may run on, at most 4. One web
     process answers on one core at a time (the GIL); at 64 concurrent webhooks on 2 cores, two
-    answered 14 % more events than one, sooner (bench/bench_intake.py --web-processes)."""
+    answered 10-14 % more events than one, sooner (p50 45 vs 55 ms; bench/bench_intake.py
+    --web-processes)."""
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
