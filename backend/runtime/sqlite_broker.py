@@ -83,11 +83,11 @@ def _connect(
     path: str, synchronous: str, busy_timeout_ms: int = BUSY_TIMEOUT_MS
 ) -> sqlite3.Connection:
     conn = sqlite3.connect(
-        path, timeout=busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False
+        path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
     )
-    conn.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
-    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA journal_mode=WAL")  # waiting for another process's lock if need be
     conn.execute(f"PRAGMA synchronous={synchronous}")
+    conn.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
     return conn
 
 
@@ -142,10 +142,12 @@ class BrokerFile:
         self.path = path
         self.broken = False
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # the schema through the connection that waits for the lock: another process (a web
+        # process of several, the worker) may be writing the file when this one opens it
+        self._relaxed = _connect(path, "NORMAL")
+        self._relaxed.executescript(SCHEMA)
         self._durable = _connect(path, "FULL", busy_timeout_ms=0)
         self._inode = _inode(path)
-        self._durable.executescript(SCHEMA)
-        self._relaxed = _connect(path, "NORMAL")
         self._writer = threading.Lock()  # the durable connection: one transaction at a time
         self._relaxed_lock = threading.Lock()
         self._pending: SimpleQueue[_Pending] = SimpleQueue()
@@ -163,11 +165,16 @@ class BrokerFile:
         known = self._queues.get(name)
         if known is not None:
             return known
+        find = "SELECT id FROM kombu_queue WHERE name = ?"
         with self._writer:
-            self._durable.execute("INSERT OR IGNORE INTO kombu_queue (name) VALUES (?)", (name,))
-            row = self._durable.execute(
-                "SELECT id FROM kombu_queue WHERE name = ?", (name,)
-            ).fetchone()
+            row = self._durable.execute(find, (name,)).fetchone()
+            if row is None:  # new: written once, waiting for another process's write
+                _retry_locked(
+                    lambda: self._durable.execute(
+                        "INSERT OR IGNORE INTO kombu_queue (name) VALUES (?)", (name,)
+                    )
+                )
+                row = self._durable.execute(find, (name,)).fetchone()
         self._queues[name] = int(row[0])
         return self._queues[name]
 
@@ -312,8 +319,8 @@ class BrokerFile:
 
     def purge(self, queue: str) -> int:
         queue_id = self.queue_id(queue)
-        with self._writer:
-            cursor = self._durable.execute(
+        with self._relaxed_lock:
+            cursor = self._relaxed.execute(
                 "DELETE FROM kombu_message WHERE queue_id = ? AND visible = 1", (queue_id,)
             )
         return int(cursor.rowcount)

@@ -7,6 +7,7 @@ import multiprocessing
 import os
 import signal
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
@@ -139,3 +140,28 @@ def test_tasks_sent_together_are_stored_all_or_none(tmp_path: Path) -> None:
     with pytest.raises(sqlite3.IntegrityError, match="disk says no"):
         publisher.send_many(f"{TASK}.many", [[1, "21"], [1, "22"], [1, "23"]])
     assert _rows(path) == []
+
+
+def test_a_publisher_opening_while_another_process_writes_waits_for_it(tmp_path: Path) -> None:
+    """Several web processes share the file: one that starts (declares its queue, publishes)
+    while another holds the write lock waits for it instead of failing the webhook."""
+    path = tmp_path / "broker.sqlite"
+    url = f"sqla+sqlite:///{path}"
+    FastPublisher(url).send(TASK, [1, "1"])  # the file and its first queue exist
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # another process writing
+
+    def release() -> None:
+        time.sleep(0.3)
+        other.execute("COMMIT")
+
+    releaser = threading.Thread(target=release)
+    releaser.start()
+    try:
+        # the same file by another name: a BrokerFile of its own, as another process opens
+        publisher = FastPublisher(url.replace("broker.sqlite", "./broker.sqlite"))
+        publisher.send_many(f"{TASK}.new-queue", [[1, "2"], [1, "3"]])
+    finally:
+        releaser.join()
+        other.close()
+    assert [row[1] for row in _rows(path)] == [1, 1, 1]
