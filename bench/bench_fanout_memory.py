@@ -15,7 +15,8 @@ after issuing (``billing.after_issue``): the tenant mail of the leases of no chu
 managers' summaries, the reminders and the overdue chain.
 
 Reports, for the first chunk and the last one, the tracemalloc peak of each phase (the memory
-it allocated above what it started with, Python objects only) and the process's peak RSS
+it allocated above what it started with, Python objects only) and its wall time (slowed by
+tracemalloc), and the process's peak RSS
 during the chunk (``VmHWM``, reset before it through ``/proc/self/clear_refs``); then what
 the run queued.
 """
@@ -51,10 +52,11 @@ MB = 2**20
 
 class PhasePeaks:
     """Wraps the phases: each one's tracemalloc peak above its start (nested phases fold
-    their peak into the enclosing ones')."""
+    their peak into the enclosing ones') and its wall time."""
 
     def __init__(self) -> None:
         self.peaks: dict[str, float] = {}
+        self.seconds: dict[str, float] = {}
         self._open: list[int] = []
 
     def wrap(self, name: str, phase: Callable[..., Any]) -> Callable[..., Any]:
@@ -65,12 +67,15 @@ class PhasePeaks:
             start = tracemalloc.get_traced_memory()[0]
             tracemalloc.reset_peak()
             self._open.append(0)
+            began = time.perf_counter()
             try:
                 return phase(*args, **kwargs)
             finally:
                 top = max(self._open.pop(), tracemalloc.get_traced_memory()[1])
                 self._fold(top)
                 self.peaks[name] = max(self.peaks.get(name, 0), (top - start) / MB)
+                took = time.perf_counter() - began
+                self.seconds[name] = self.seconds.get(name, 0) + took
                 tracemalloc.reset_peak()
 
         return run
@@ -117,6 +122,7 @@ def _run(var: Path, chunk_leases: int) -> None:
         traced = n in (0, total - 1)
         if traced:
             peaks.peaks.clear()
+            peaks.seconds.clear()
             _reset_peak_rss()
             before = _rss_mb()
             tracemalloc.start()
@@ -128,7 +134,8 @@ def _run(var: Path, chunk_leases: int) -> None:
             print(f"chunk {n + 1} of {total} ({took:.1f} s, traced): RSS {before:.0f} MB"
                   f" before, peak {_peak_rss_mb():.0f} MB during it")  # fmt: skip
             for name, peak in peaks.peaks.items():
-                print(f"  {name:36} tracemalloc peak {peak:7.1f} MB")
+                print(f"  {name:36} tracemalloc peak {peak:7.1f} MB"
+                      f" {peaks.seconds[name]:6.1f} s")  # fmt: skip
     with container.engine.connect() as conn:
         docs = conn.scalar(select(func.count()).select_from(DocumentRow).where(
             DocumentRow.issued_on == DAY))  # fmt: skip
