@@ -17,7 +17,7 @@ from backend.bootstrap import Container
 from backend.db.tables import DocumentRow, LeaseRow
 from backend.domain.parties import Person
 from backend.services import billing, billing_mail, notifications, penalties
-from backend.services.billing import PortalRun, after_issue, issue_due, run_portal
+from backend.services.billing import BillingPorts, PortalRun, after_issue, issue_due, run_portal
 from tests.fakes import TinyFiles
 from tests.integration.services.test_billing import FEB_28, JAN_27, _lease, _portal
 
@@ -52,26 +52,26 @@ def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(penalties, "LEASES_AT_ONCE", PAGE)
 
 
-def _five_leases_of_two_managers(container: Container, portal_id: int) -> list[int]:
+def _five_leases_of_two_managers(container: Container) -> tuple[int, BillingPorts]:
+    """A portal of five leases (managers: L-0, L-2, L-4 the factory's, L-1, L-3 ``SECOND``)
+    billed on 27 Jan (February's invoices), and the ports to bill it (PDFs left out)."""
+    portal_id = _portal(container)
     first = _lease(container, portal_id, number="L-0")
     with container.uow(portal_id) as uow:
         landlord_id = uow.leases.get(first).landlord.id
-    rest = [
+    for n in range(1, 5):
         _lease(container, portal_id, landlord_id, number=f"L-{n}",
-               **({"manager": SECOND} if n % 2 else {}))
-        for n in range(1, 5)
-    ]  # fmt: skip
-    return [first, *rest]
+               **({"manager": SECOND} if n % 2 else {}))  # fmt: skip
+    ports = replace(container.billing_ports(), rendering=TinyFiles(container.document_rendering()))
+    run_portal(ports, portal_id, JAN_27)
+    return portal_id, ports
 
 
 @pytest.mark.usefixtures("small_pages")
 def test_the_phases_after_issuing_read_one_page_of_leases_and_documents_at_a_time(
     container: Container,
 ) -> None:
-    portal_id = _portal(container)
-    _five_leases_of_two_managers(container, portal_id)
-    ports = replace(container.billing_ports(), rendering=TinyFiles(container.document_rendering()))
-    run_portal(ports, portal_id, JAN_27)  # February's invoices, unpaid: overdue by the 28th
+    portal_id, ports = _five_leases_of_two_managers(container)
     issue_due(ports, portal_id, FEB_28, PortalRun(portal_id))  # February's acts, March's invoices
     loads = MostLoaded()
     event.listen(container.engine, "before_cursor_execute", loads.statement)
@@ -94,10 +94,7 @@ def test_the_phases_after_issuing_read_one_page_of_leases_and_documents_at_a_tim
 def test_in_pages_each_manager_gets_one_summary_of_all_their_leases_and_nobody_a_reminder_twice(
     container: Container,
 ) -> None:
-    portal_id = _portal(container)
-    _five_leases_of_two_managers(container, portal_id)
-    ports = replace(container.billing_ports(), rendering=TinyFiles(container.document_rendering()))
-    run_portal(ports, portal_id, JAN_27)
+    portal_id, ports = _five_leases_of_two_managers(container)
     with container.uow() as uow:
         before = {m.dedup_key for m in uow.outbox.list(portal_id=portal_id)}
 
