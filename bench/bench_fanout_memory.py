@@ -19,6 +19,12 @@ it allocated above what it started with, Python objects only) and its wall time 
 tracemalloc), and the process's peak RSS
 during the chunk (``VmHWM``, reset before it through ``/proc/self/clear_refs``); then what
 the run queued.
+
+Measured on a shared 2-core machine (load 8-14), before -> after the phases read a page of
+200 leases at a time: the last chunk's peak RSS above its start, 2 000 leases +99 -> +8 MB,
+10 000 leases +517 -> +20 MB; tracemalloc peaks at 10 000 leases: managers' summaries 242 ->
+30 MB (what is left is the summary's own text, ~1.5 KB per document it lists, body and
+copies), reminders 158 -> 3 MB (3.1 MB at 2 000); any other chunk 9 MB.
 """
 
 from __future__ import annotations
