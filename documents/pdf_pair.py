@@ -4,10 +4,10 @@ The two invoices of a month are one layout: the plain one keeps the QR code's pl
 (``reportlab_drawing._head``), so laying the story out a second time only to leave the image
 and its caption out was a third of a lease's rendering (issue 18). ``PairCanvas`` draws the QR
 invoice and keeps each page's content stream as ReportLab wrote it; the drawing of a
-``QrOnly`` flowable (the code and its caption) is a balanced ``q ... Q`` run of it, which the
-copy leaves out. ``plain_copy`` then writes those pages to a second canvas that uses the fonts
-exactly as the first did: the same internal names and the same subsets (so the text's bytes
-mean the same glyphs), copied from the first canvas before its save drops them.
+``pdf_flowables.QrOnly`` flowable (the code and its caption) is a balanced ``q ... Q`` run of
+it, which the copy leaves out. ``plain_copy`` then writes those pages to a second canvas that
+uses the fonts exactly as the first did: the same internal names and the same subsets (so the
+text's bytes mean the same glyphs), copied from the first canvas before its save drops them.
 
 It is the ReportLab counterpart of ``render._without_block`` for WeasyPrint, and
 ``test_plain_invoice_is_the_qr_invoice_without_its_code`` holds both: the same words in the
@@ -24,27 +24,6 @@ from typing import Any
 
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Image, Paragraph
-
-
-class QrOnly:
-    """Mixin for a flowable drawn on the QR invoice only: its drawing is marked on a
-    ``PairCanvas`` (``Flowable.drawOn`` wraps it in saveState/restoreState)."""
-
-    def drawOn(self, canvas: Any, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802, N803
-        start, forms = len(canvas._code), len(canvas._formsinuse)
-        super().drawOn(canvas, x, y, _sW)  # type: ignore[misc]
-        if isinstance(canvas, PairCanvas):
-            canvas.spans.append((start, len(canvas._code)))
-            canvas.qr_forms.update(canvas._formsinuse[forms:])
-
-
-class QrImage(QrOnly, Image):  # type: ignore[misc]
-    """The payment QR code of the QR invoice."""
-
-
-class QrCaption(QrOnly, Paragraph):  # type: ignore[misc]
-    """The code's caption, left out with it."""
 
 
 class PairCanvas(Canvas):  # type: ignore[misc]

@@ -41,8 +41,9 @@ from reportlab.platypus import (
 )
 
 from documents import stamps
+from documents.pdf_flowables import QrCaption, QrImage, WrappedOnce
 from documents.pdf_fonts import BOLD, REGULAR, preset, register_fonts
-from documents.pdf_pair import PairCanvas, QrCaption, QrImage, plain_copy
+from documents.pdf_pair import PairCanvas, plain_copy
 from documents.view import DocumentView
 
 PRODUCER = "rentflow (ReportLab)"
@@ -164,12 +165,12 @@ def _parsed(markup: str, style: ParagraphStyle) -> tuple[ParagraphStyle, tuple[A
     return parsed.style, tuple(parsed.frags)
 
 
-def _paragraph(markup: str, style: ParagraphStyle, kind: type = Paragraph) -> Paragraph:
+def _paragraph(markup: str, style: ParagraphStyle, kind: type = WrappedOnce) -> Paragraph:
     parsed_style, frags = _parsed(markup, style)
     return kind(markup, parsed_style, frags=[frag.clone() for frag in frags])
 
 
-def _text(value: str, style: ParagraphStyle = _BODY, kind: type = Paragraph) -> Paragraph:
+def _text(value: str, style: ParagraphStyle = _BODY, kind: type = WrappedOnce) -> Paragraph:
     return _paragraph(escape(value), style, kind)
 
 
@@ -179,7 +180,7 @@ def _cell(value: str, width: float) -> str | Paragraph:
     return value if fits else _text(value)
 
 
-class _Signature(Paragraph):  # type: ignore[misc]
+class _Signature(WrappedOnce):
     """``<span class="line">`` / Name /: a 30 mm line to sign on, then the name, which wraps
     under the line when it is long."""
 
@@ -256,7 +257,7 @@ def _head(view: DocumentView, with_qr: bool) -> Table:
     if with_qr:
         png = base64.b64decode(view.qr_data_uri.partition(",")[2])
         code = [
-            QrImage(io.BytesIO(png), QR_SIDE, QR_SIDE),
+            QrImage(png, QR_SIDE),
             _text(view.labels["qr_caption"], _CAPTION, QrCaption),
         ]
     table = Table(
@@ -364,7 +365,10 @@ class _Document(BaseDocTemplate):  # type: ignore[misc]
         preset(self.canv._doc)  # the fonts' subsets numbered alike in every PDF (pdf_fonts)
 
 
-def _template(view: DocumentView, out: io.BytesIO) -> _Document:
+def _template(view: DocumentView, out: io.BytesIO, with_qr: bool) -> _Document:
+    register_fonts()
+    if with_qr and not view.qr_data_uri:
+        raise ValueError("the QR invoice needs the view's QR code")
     return _Document(
         out,
         pagesize=A4,
@@ -379,22 +383,16 @@ def _template(view: DocumentView, out: io.BytesIO) -> _Document:
 
 def draw_pdf(view: DocumentView, with_qr: bool = False) -> bytes:
     """The invoice (with its payment QR code when ``with_qr``) or act of ``view`` as PDF."""
-    register_fonts()
-    if with_qr and not view.qr_data_uri:
-        raise ValueError("the QR invoice needs the view's QR code")
     out = io.BytesIO()
-    _template(view, out).build(_story(view, with_qr))
+    _template(view, out, with_qr).build(_story(view, with_qr))
     return out.getvalue()
 
 
 def draw_invoice_pair(view: DocumentView) -> tuple[bytes, bytes]:
     """(QR invoice, plain invoice) of ``view`` from one layout: the plain one is the QR
     invoice's pages without the code (``pdf_pair``), or drawn itself when they cannot be."""
-    register_fonts()
-    if not view.qr_data_uri:
-        raise ValueError("the QR invoice needs the view's QR code")
     out = io.BytesIO()
-    template = _template(view, out)
+    template = _template(view, out, True)
     template.build(_story(view, True), canvasmaker=PairCanvas)
     plain = plain_copy(template.canv, template)
     return out.getvalue(), plain if plain is not None else draw_pdf(view)
