@@ -148,15 +148,20 @@ def today_payments(stack: Stack, lease: DemoLease, day: date) -> list[StatementD
     container, payer = stack.container, lease.payer
     with container.uow(lease.portal_id) as uow:
         invoices = uow.documents.for_lease(lease.lease_id, DocumentKind.INVOICE)
-        panel = deal_panel(uow, day, lease.deal_id, container.link_url)
-    penalties = {d["number"]: d["penalty"] for d in panel["documents"]}
-    orders = []
+    paying = []
     for invoice in invoices:
         if invoice.due_on is None:
             continue
         on, amount = payer.payment(invoice.due_on, invoice.total.amount)
-        if on != day:
-            continue
+        if on == day:
+            paying.append((invoice, invoice.due_on, amount))
+    if not paying:
+        return []  # the card is read only on a day the tenant pays: most days it is not
+    with container.uow(lease.portal_id) as uow:
+        panel = deal_panel(uow, day, lease.deal_id, container.link_url)
+    penalties = {d["number"]: d["penalty"] for d in panel["documents"]}
+    orders = []
+    for invoice, due_on, amount in paying:
         number = f"{lease.portal_id}{lease.lease_id:02d}{len(lease.payments) + 1:02d}"
         purpose = (
             f"Оплата по счету № {invoice.number} от {invoice.issued_on:%d.%m.%Y}"
@@ -175,8 +180,8 @@ def today_payments(stack: Stack, lease: DemoLease, day: date) -> list[StatementD
                 "amount": f"{amount:.2f}",
                 "invoice": invoice.number,
                 "invoice_total": f"{invoice.total.amount:.2f}",
-                "due_on": invoice.due_on.isoformat(),
-                "days_late": max(0, (day - invoice.due_on).days),
+                "due_on": due_on.isoformat(),
+                "days_late": max(0, (day - due_on).days),
                 "penalty_shown_before": penalties.get(invoice.number, "0"),
             }
         )

@@ -12,6 +12,7 @@ Russian, ``120,000.00 RUB`` and ``December 5, 2026`` in English.
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 from collections.abc import Mapping
@@ -89,15 +90,25 @@ def compile_catalogues(target: Path) -> Path:
     source = files("backend.web").joinpath("translations")
     for lang in LANGUAGES:
         po = source.joinpath(lang, "LC_MESSAGES", f"{DOMAIN}.po")
-        with as_file(po) as po_path, po_path.open("rb") as handle:
-            catalog = read_po(handle, locale=lang, domain=DOMAIN)
+        with as_file(po) as po_path:
+            compiled = _compiled(lang, po_path.read_bytes())
         out = target / lang / "LC_MESSAGES"
         out.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=out, suffix=".mo.tmp")
         with os.fdopen(fd, "wb") as handle:
-            write_mo(handle, catalog)
+            handle.write(compiled)
         Path(tmp).replace(out / f"{DOMAIN}.mo")
     return target
+
+
+@lru_cache(maxsize=16)
+def _compiled(lang: str, text: bytes) -> bytes:
+    """The ``.mo`` of one ``.po`` as it reads now (its bytes are the key: an edited catalogue
+    is compiled again), once per process however many apps it creates."""
+    catalog = read_po(io.BytesIO(text), locale=lang, domain=DOMAIN)
+    out = io.BytesIO()
+    write_mo(out, catalog)
+    return out.getvalue()
 
 
 def init_app(app: Flask, var_dir: Path) -> None:

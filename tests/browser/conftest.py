@@ -10,12 +10,12 @@ with ``RENTFLOW_SCREENSHOTS=<dir>`` the tests also save the pages they look at t
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -72,17 +72,21 @@ def rentflow(settings: Settings, db_url: str) -> Iterator[Rentflow]:
         container.dispose()
 
 
-def _loopback_only(route: Any) -> None:
-    if urlsplit(route.request.url).hostname in {"127.0.0.1", "localhost"}:
-        route.continue_()
-    else:
-        route.abort()
+# Every URL but the loopback's. Playwright hands a route's regex to the browser, so only the
+# requests it matches stop on their way for Python to abort them; routing "**/*" through a
+# Python handler that let the loopback's through cost every request a round trip (~40 ms of
+# a walk's each page load: 11 of a lease walk's 26 s).
+NOT_LOOPBACK = re.compile(r"^(?!(?:https?|wss?)://(?:127\.0\.0\.1|localhost)(?:[:/?#]|$))")
+
+
+def _abort(route: Any) -> None:
+    route.abort()
 
 
 @pytest.fixture
 def page(chromium: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     context = chromium.new_context(viewport=VIEWPORT, locale="ru-RU")
-    context.route("**/*", _loopback_only)
+    context.route(NOT_LOOPBACK, _abort)
     page = context.new_page()
     page.set_default_timeout(10_000)
     # assertions wait as long as actions do: a form whose answer waits on the sandbox CRM
