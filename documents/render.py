@@ -168,9 +168,7 @@ class DocumentRenderer:
         if not view.qr_data_uri:
             raise InvalidDocumentData("qr_data_uri", "the invoice pair needs the QR code")
         if self.draws(view, key):
-            return reportlab_drawing.draw_pdf(view, with_qr=True), reportlab_drawing.draw_pdf(
-                view, with_qr=False
-            )
+            return reportlab_drawing.draw_invoice_pair(view)
         html, stylesheets = self._html("invoice", view, key), self._stylesheets(key)
         plain: bytes | None = None
         with self._layout_lock:
