@@ -14,9 +14,11 @@ from documents.view import build_view
 
 
 def preload() -> None:
-    """Import the PDF engines and register the shipped fonts in this process: a Celery worker
-    does it before forking its children, which then share them instead of each importing
-    WeasyPrint and ReportLab on its first billing task (~0.5 s of CPU a child)."""
+    """Import ReportLab's drawing of the shipped templates and register the shipped fonts in
+    this process: a Celery worker does it before forking its children, which then share them
+    instead of each importing them on its first billing task. WeasyPrint is not preloaded:
+    only a landlord's own templates need it, and the child that first meets one imports it
+    (``documents.weasyprint_layout``), where every start would otherwise pay ~0.6 s of CPU."""
     from documents import reportlab_drawing  # noqa: F401 - imported for the children to inherit
     from documents.pdf_fonts import register_fonts
 

@@ -17,6 +17,11 @@ writes instead of two of each (``bench/bench_documents.py`` times the pair). Tha
 past WeasyPrint's public API to the laid-out boxes (``Page._page_box``,
 ``Box.copy_with_children``, as in WeasyPrint 70); test_render.py's
 ``test_plain_invoice_is_the_qr_invoice_without_its_code`` fails if a release changes them.
+
+WeasyPrint's side lives in ``documents.weasyprint_layout``, imported the first time a
+document needs it: a process that only ever draws the shipped templates (ReportLab) never
+loads WeasyPrint and Pango (~0.6 s of CPU at every start of a worker, a web process or a CLI
+command, and ~40 MB each).
 """
 
 from __future__ import annotations
@@ -24,39 +29,23 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
-from urllib.request import url2pathname
+from typing import TYPE_CHECKING
 
 import jinja2
-from weasyprint import CSS, HTML
-from weasyprint.document import Document, Page
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from documents import pdf_fonts, reportlab_drawing
-from documents.assets import BOLD_FONT, REGULAR_FONT, package_path
+from documents.assets import package_path
 from documents.engines import ENGINES
 from documents.errors import InvalidDocumentData
 from documents.view import DocumentView
 
+if TYPE_CHECKING:
+    from weasyprint import CSS
+    from weasyprint.document import Document
+
+    from documents.weasyprint_layout import WeasyLayout
+
 TEMPLATES = ("invoice", "act")
-QR_BLOCK = "qr"  # the class of the block that holds an invoice's payment QR code
-
-
-class LocalOnlyFetcher(URLFetcher):  # type: ignore[misc]
-    """Lets documents load data: URIs and files under ``roots`` only: no network, no /etc."""
-
-    def __init__(self, roots: list[Path]) -> None:
-        super().__init__(allowed_protocols=("data", "file"))
-        self._roots = [root.resolve() for root in roots]
-
-    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
-        """Refuse a file outside the allowed roots, fetch anything else allowed."""
-        if url.startswith("file:"):
-            path = Path(url2pathname(url.split("?")[0].removeprefix("file:"))).resolve()
-            if not any(path.is_relative_to(root) for root in self._roots):
-                raise ValueError(f"documents may not load {url!r}")
-        return super().fetch(url, headers)
 
 
 class DocumentRenderer:
@@ -68,23 +57,21 @@ class DocumentRenderer:
         self._override_root = override_root
         self.engine = engine
         self._templates_dir = package_path("templates")
-        self._fonts_dir = package_path("fonts")
-        self.font_config = FontConfiguration()
-        roots = [self._fonts_dir, self._templates_dir]
-        self._fetcher = LocalOnlyFetcher([*roots, *([override_root] if override_root else [])])
-        css_text = (self._templates_dir / "style.css").read_text(encoding="utf-8")
-        css_text = css_text.replace(
-            "{{ regular }}", (self._fonts_dir / REGULAR_FONT).as_uri()
-        ).replace("{{ bold }}", (self._fonts_dir / BOLD_FONT).as_uri())
-        self._base_css = CSS(
-            string=css_text, font_config=self.font_config, url_fetcher=self._fetcher
-        )
         self._environments: dict[str, jinja2.Environment] = {}
-        self._override_css: dict[str, CSS | None] = {}
         self._lock = threading.Lock()
-        # WeasyPrint shares the font configuration (Pango/fontconfig) and is not safe to run
-        # from two threads at once: one layout at a time per process; processes scale out
-        self._layout_lock = threading.Lock()
+        self._weasy: WeasyLayout | None = None
+
+    def _weasyprint(self) -> WeasyLayout:
+        """WeasyPrint's fonts and stylesheets, loaded the first time a document needs them."""
+        with self._lock:
+            if self._weasy is None:
+                from documents.weasyprint_layout import WeasyLayout
+
+                roots = [package_path("fonts"), self._templates_dir]
+                if self._override_root is not None:
+                    roots.append(self._override_root)
+                self._weasy = WeasyLayout(self._templates_dir, roots)
+            return self._weasy
 
     def _override_dir(self, key: str) -> Path | None:
         if not key or self._override_root is None:
@@ -126,21 +113,9 @@ class DocumentRenderer:
 
     def _stylesheets(self, key: str) -> list[CSS]:
         key = self._shared_key(key)
-        with self._lock:
-            if key not in self._override_css:
-                directory = self._override_dir(key)
-                extra = directory / "style.css" if directory is not None else None
-                self._override_css[key] = (
-                    CSS(
-                        filename=str(extra),
-                        font_config=self.font_config,
-                        url_fetcher=self._fetcher,
-                    )
-                    if extra is not None and extra.is_file()
-                    else None
-                )
-            extra_css = self._override_css[key]
-        return [self._base_css] if extra_css is None else [self._base_css, extra_css]
+        directory = self._override_dir(key)
+        extra = directory / "style.css" if directory is not None else None
+        return self._weasyprint().stylesheets(key, extra)
 
     def render_html(self, template: str, view: DocumentView, key: str = "") -> str:
         """The document as HTML (what the landlord's template produces)."""
@@ -148,19 +123,14 @@ class DocumentRenderer:
             raise InvalidDocumentData("template", f"must be one of {', '.join(TEMPLATES)}")
         return self._environment(key).get_template(f"{template}.html").render(doc=view)
 
-    def _html(self, template: str, view: DocumentView, key: str) -> HTML:
-        directory = self._override_dir(key) or self._templates_dir
-        return HTML(
-            string=self.render_html(template, view, key),
-            base_url=directory.as_uri() + "/",
-            url_fetcher=self._fetcher,
-        )
+    def _laid_out(self, template: str, view: DocumentView, key: str) -> tuple[str, Path]:
+        """The document's HTML and the directory its relative URLs resolve in."""
+        return self.render_html(template, view, key), self._override_dir(key) or self._templates_dir
 
     def layout(self, template: str, view: DocumentView, key: str = "") -> Document:
         """Lay the document out without writing a PDF (the benchmark's baseline)."""
-        html, stylesheets = self._html(template, view, key), self._stylesheets(key)
-        with self._layout_lock:
-            return html.render(stylesheets=stylesheets, font_config=self.font_config)
+        html, directory = self._laid_out(template, view, key)
+        return self._weasyprint().layout(html, directory, self._stylesheets(key))
 
     def render_invoice_pair(self, view: DocumentView, key: str = "") -> tuple[bytes, bytes]:
         """(QR invoice, plain invoice) PDFs of an invoice view that has its QR code, laid out
@@ -168,24 +138,12 @@ class DocumentRenderer:
         if not view.qr_data_uri:
             raise InvalidDocumentData("qr_data_uri", "the invoice pair needs the QR code")
         if self.draws(view, key):
-            return reportlab_drawing.draw_pdf(view, with_qr=True), reportlab_drawing.draw_pdf(
-                view, with_qr=False
-            )
-        html, stylesheets = self._html("invoice", view, key), self._stylesheets(key)
-        plain: bytes | None = None
-        with self._layout_lock:
-            document = html.render(stylesheets=stylesheets, font_config=self.font_config)
-            with_qr = document.write_pdf()
-            boxes = [_without_block(page._page_box, QR_BLOCK) for page in document.pages]
-            if any(box is not None for box in boxes):
-                pages = [
-                    page if box is None else Page(box)
-                    for page, box in zip(document.pages, boxes, strict=True)
-                ]
-                plain = document.copy(pages).write_pdf()
+            return reportlab_drawing.draw_invoice_pair(view)
+        html, directory = self._laid_out("invoice", view, key)
+        with_qr, plain = self._weasyprint().pair(html, directory, self._stylesheets(key))
         if plain is None:  # no .qr block to leave out: lay the plain invoice out itself
             plain = self.render_pdf("invoice", replace(view, qr_data_uri=""), key)
-        return bytes(with_qr), bytes(plain)
+        return with_qr, plain
 
     def render_pdf(self, template: str, view: DocumentView, key: str = "") -> bytes:
         """The document as PDF bytes."""
@@ -195,27 +153,5 @@ class DocumentRenderer:
             return reportlab_drawing.draw_pdf(
                 view, with_qr=template == "invoice" and bool(view.qr_data_uri)
             )
-        html, stylesheets = self._html(template, view, key), self._stylesheets(key)
-        with self._layout_lock:
-            pdf = html.write_pdf(stylesheets=stylesheets, font_config=self.font_config)
-        if pdf is None:  # write_pdf returns the bytes when given no target
-            raise RuntimeError("WeasyPrint returned no PDF")
-        return bytes(pdf)
-
-
-def _without_block(box: Any, css_class: str) -> Any:
-    """A copy of the laid-out ``box`` without its descendants of ``css_class`` (and what they
-    hold), or None when it has none. Untouched subtrees are shared, not copied."""
-    children = getattr(box, "children", None)
-    if not children:
-        return None
-    kept, changed = [], False
-    for child in children:
-        element = child.element
-        if element is not None and css_class in (element.get("class") or "").split():
-            changed = True
-            continue
-        copy = _without_block(child, css_class)
-        changed = changed or copy is not None
-        kept.append(child if copy is None else copy)
-    return box.copy_with_children(kept) if changed else None
+        html, directory = self._laid_out(template, view, key)
+        return self._weasyprint().pdf(html, directory, self._stylesheets(key))

@@ -33,7 +33,6 @@ from reportlab.platypus import (
     BaseDocTemplate,
     Flowable,
     Frame,
-    Image,
     PageTemplate,
     Paragraph,
     Spacer,
@@ -42,7 +41,9 @@ from reportlab.platypus import (
 )
 
 from documents import stamps
+from documents.pdf_flowables import QrCaption, QrImage, WrappedOnce
 from documents.pdf_fonts import BOLD, REGULAR, preset, register_fonts
+from documents.pdf_pair import PairCanvas, plain_copy
 from documents.view import DocumentView
 
 PRODUCER = "rentflow (ReportLab)"
@@ -164,13 +165,13 @@ def _parsed(markup: str, style: ParagraphStyle) -> tuple[ParagraphStyle, tuple[A
     return parsed.style, tuple(parsed.frags)
 
 
-def _paragraph(markup: str, style: ParagraphStyle) -> Paragraph:
+def _paragraph(markup: str, style: ParagraphStyle, kind: type = WrappedOnce) -> Paragraph:
     parsed_style, frags = _parsed(markup, style)
-    return Paragraph(markup, parsed_style, frags=[frag.clone() for frag in frags])
+    return kind(markup, parsed_style, frags=[frag.clone() for frag in frags])
 
 
-def _text(value: str, style: ParagraphStyle = _BODY) -> Paragraph:
-    return _paragraph(escape(value), style)
+def _text(value: str, style: ParagraphStyle = _BODY, kind: type = WrappedOnce) -> Paragraph:
+    return _paragraph(escape(value), style, kind)
 
 
 def _cell(value: str, width: float) -> str | Paragraph:
@@ -179,7 +180,7 @@ def _cell(value: str, width: float) -> str | Paragraph:
     return value if fits else _text(value)
 
 
-class _Signature(Paragraph):  # type: ignore[misc]
+class _Signature(WrappedOnce):
     """``<span class="line">`` / Name /: a 30 mm line to sign on, then the name, which wraps
     under the line when it is long."""
 
@@ -256,8 +257,8 @@ def _head(view: DocumentView, with_qr: bool) -> Table:
     if with_qr:
         png = base64.b64decode(view.qr_data_uri.partition(",")[2])
         code = [
-            Image(io.BytesIO(png), QR_SIDE, QR_SIDE),
-            _text(view.labels["qr_caption"], _CAPTION),
+            QrImage(png, QR_SIDE),
+            _text(view.labels["qr_caption"], _CAPTION, QrCaption),
         ]
     table = Table(
         [[_parties(view, WIDTH - QR_COLUMN), code]],
@@ -364,13 +365,11 @@ class _Document(BaseDocTemplate):  # type: ignore[misc]
         preset(self.canv._doc)  # the fonts' subsets numbered alike in every PDF (pdf_fonts)
 
 
-def draw_pdf(view: DocumentView, with_qr: bool = False) -> bytes:
-    """The invoice (with its payment QR code when ``with_qr``) or act of ``view`` as PDF."""
+def _template(view: DocumentView, out: io.BytesIO, with_qr: bool) -> _Document:
     register_fonts()
     if with_qr and not view.qr_data_uri:
         raise ValueError("the QR invoice needs the view's QR code")
-    out = io.BytesIO()
-    document = _Document(
+    return _Document(
         out,
         pagesize=A4,
         pageTemplates=[_page()],
@@ -380,5 +379,20 @@ def draw_pdf(view: DocumentView, with_qr: bool = False) -> bytes:
         lang=view.lang,
         invariant=True,  # no creation time or random ID: the same view gives the same bytes
     )
-    document.build(_story(view, with_qr))
+
+
+def draw_pdf(view: DocumentView, with_qr: bool = False) -> bytes:
+    """The invoice (with its payment QR code when ``with_qr``) or act of ``view`` as PDF."""
+    out = io.BytesIO()
+    _template(view, out, with_qr).build(_story(view, with_qr))
     return out.getvalue()
+
+
+def draw_invoice_pair(view: DocumentView) -> tuple[bytes, bytes]:
+    """(QR invoice, plain invoice) of ``view`` from one layout: the plain one is the QR
+    invoice's pages without the code (``pdf_pair``), or drawn itself when they cannot be."""
+    out = io.BytesIO()
+    template = _template(view, out, True)
+    template.build(_story(view, True), canvasmaker=PairCanvas)
+    plain = plain_copy(template.canv, template)
+    return out.getvalue(), plain if plain is not None else draw_pdf(view)

@@ -1,10 +1,12 @@
 """A real Celery worker in a thread of the test process, quick to start and to stop.
 
 ``celery.contrib.testing.worker.start_worker`` stops its worker by raising a flag that the
-worker's loop reads between two waits for a message. On kombu's SQLAlchemy transport (the
-embedded broker) one wait lasts 2 s (``synloop``'s ``drain_events(timeout=2.0)``), polling the
-queue table every second (``Transport.polling_interval``), so every stop cost 2-4 s and every
-task waited up to 1 s to be picked up. Here the queue is polled every 20 ms, and the stop
+worker's loop reads between two waits for a message. On the embedded broker's transport
+(``backend.runtime.sqlite_transport``) one wait lasts up to 2 s (``synloop``'s
+``drain_events(timeout=2.0)``), polling the queue every ``polling_interval``; and the
+worker's timer thread, which the stop joins, sleeps up to ``worker_timer_precision`` (1 s)
+between its entries. So every stop cost ~2 s and every task waited for the next poll to be
+picked up. Here the queue is polled every 20 ms, the timer wakes every 50 ms, and the stop
 sends ``celery.ping`` messages that end the waits at once.
 """
 
@@ -18,9 +20,9 @@ from celery import Celery
 from celery.contrib.testing import tasks as testing_tasks
 from celery.contrib.testing.worker import start_worker
 from celery.worker import WorkController, state
-from kombu.transport.sqlalchemy import Transport as SqlaTransport
 
 POLL_SECONDS = 0.02
+TIMER_SECONDS = 0.05
 # start_worker's own guard: a task still running after this long fails the test
 SHUTDOWN_TIMEOUT = 10.0
 
@@ -28,12 +30,18 @@ SHUTDOWN_TIMEOUT = 10.0
 @contextmanager
 def running_worker(app: Celery) -> Iterator[WorkController]:
     """Run a solo-pool worker of ``app`` for the ``with`` block; yields the worker."""
-    # the SQLAlchemy transport hands every transport option to create_engine(), so the
-    # interval is set on the class, for the life of this worker only
+    # the interval is the worker's own (its connection's transport options)
+    options = {**app.conf.broker_transport_options}
+    if not str(app.conf.broker_url).startswith(("redis://", "rediss://")):  # the embedded one
+        options["polling_interval"] = POLL_SECONDS
     with (
-        patch.object(SqlaTransport, "polling_interval", POLL_SECONDS),
+        patch.dict(app.conf, broker_transport_options=options),
         start_worker(
-            app, pool="solo", perform_ping_check=False, shutdown_timeout=SHUTDOWN_TIMEOUT
+            app,
+            pool="solo",
+            perform_ping_check=False,
+            shutdown_timeout=SHUTDOWN_TIMEOUT,
+            timer_precision=TIMER_SECONDS,
         ) as worker,
     ):
         try:

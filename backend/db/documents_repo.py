@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import ColumnElement, Select, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -243,13 +243,7 @@ class DocumentRepository(DocumentReads):
         query = (
             select(DocumentRow)
             .join(LeaseRow, LeaseRow.id == DocumentRow.lease_id)
-            .where(
-                DocumentRow.portal_id == self.portal_id,
-                DocumentRow.sent_at.is_(None),
-                DocumentRow.status != "cancelled",
-                DocumentRow.files[mail_key].as_string().is_(None),
-                LeaseRow.auto_send.is_(True),
-            )
+            .where(*self._awaiting_tenant_mail(mail_key))
             .order_by(DocumentRow.id)
         )
         if leases is None:
@@ -261,30 +255,73 @@ class DocumentRepository(DocumentReads):
             rows.sort(key=lambda row: row.id)
         return [_document_from_row(r) for r in self._hold(rows)]
 
-    def awaiting_summary(self) -> list[IssuedDocument]:
-        """Documents the billing run issued that no manager summary listed yet, in order.
+    def _awaiting_tenant_mail(self, mail_key: str) -> tuple[ColumnElement[bool], ...]:
+        """What ``awaiting_tenant_mail`` asks of a document (joined to its lease)."""
+        return (
+            DocumentRow.portal_id == self.portal_id,
+            DocumentRow.sent_at.is_(None),
+            DocumentRow.status != "cancelled",
+            DocumentRow.files[mail_key].as_string().is_(None),
+            LeaseRow.auto_send.is_(True),
+        )
+
+    def leases_awaiting_tenant_mail(self, mail_key: str) -> list[int]:
+        """Ids of the leases with a document ``awaiting_tenant_mail``, ascending: the tenant
+        mail of a whole portal goes out a page of leases at a time."""
+        query = (
+            select(DocumentRow.lease_id)
+            .join(LeaseRow, LeaseRow.id == DocumentRow.lease_id)
+            .where(*self._awaiting_tenant_mail(mail_key))
+            .distinct()
+            .order_by(DocumentRow.lease_id)
+        )
+        return list(self.session.scalars(query))
+
+    def awaiting_summary(self, after: int = 0, limit: int | None = None) -> list[IssuedDocument]:
+        """Documents the billing run issued that no manager summary listed yet, in id order;
+        after id ``after``, and at most ``limit`` of them when given (one page of a run's
+        thousands).
 
         Locked for the caller's transaction, and rows another transaction holds are skipped
         (PostgreSQL; SQLite writers are serialised anyway), so two concurrent runs never
-        list the same document.
+        list the same document. Not held for the unit of work (mark them with
+        ``mark_many``): a page's rows leave memory with the page.
         """
         query = (
             select(DocumentRow)
-            .where(DocumentRow.portal_id == self.portal_id, DocumentRow.summary_pending.is_(True))
+            .where(
+                DocumentRow.portal_id == self.portal_id,
+                DocumentRow.summary_pending.is_(True),
+                DocumentRow.id > after,
+            )
             .order_by(DocumentRow.id)
+            .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        return [_document_from_row(r) for r in self._hold(self.session.scalars(query).all())]
+        return [_document_from_row(r) for r in self.session.scalars(query).all()]
 
     def list(
-        self, *, kind: DocumentKind | None = None, statuses: Sequence[str] | None = None
+        self,
+        *,
+        kind: DocumentKind | None = None,
+        statuses: Sequence[str] | None = None,
+        leases: Collection[int] | None = None,
     ) -> list[IssuedDocument]:
+        """The portal's documents (of ``kind``, with ``statuses``, of ``leases`` when given:
+        one query per 500 of them), in id order."""
         query = select(DocumentRow).where(DocumentRow.portal_id == self.portal_id)
         if kind is not None:
             query = query.where(DocumentRow.kind == kind.value)
         if statuses is not None:
             query = query.where(DocumentRow.status.in_(list(statuses)))
-        return [_document_from_row(r) for r in self.session.scalars(query.order_by(DocumentRow.id))]
+        if leases is None:
+            rows = list(self.session.scalars(query.order_by(DocumentRow.id)))
+        else:
+            rows = []
+            for chunk in in_chunks(sorted(set(leases))):
+                rows += self.session.scalars(query.where(DocumentRow.lease_id.in_(chunk)))
+            rows.sort(key=lambda row: row.id)
+        return [_document_from_row(r) for r in rows]
 
     def lock_for_payment(self, document_ids: Sequence[int]) -> Sequence[IssuedDocument]:
         """The documents as committed now, their rows locked until this transaction ends

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from backend.db import lease_mapping as lm
@@ -14,6 +14,7 @@ from backend.db.parties_repo import PartyRepository
 from backend.db.scoped import _Scoped
 from backend.db.tables import (
     AddendumRow,
+    DocumentRow,
     LandlordRow,
     LeaseRow,
     TenantRow,
@@ -139,6 +140,35 @@ class LeaseRepository(_Scoped):
         if statuses is not None:
             query = query.where(LeaseRow.status.in_([s.value for s in statuses]))
         return list(self.session.scalars(query))
+
+    def ids_page(
+        self,
+        after: int,
+        limit: int,
+        *,
+        statuses: Sequence[LeaseStatus],
+        or_invoices: Sequence[str] = (),
+    ) -> list[int]:
+        """At most ``limit`` ids after ``after``, ascending, of the leases with ``statuses``
+        or with an invoice whose status is one of ``or_invoices`` (a lease ended in debt):
+        one page of the leases a phase reads, however many the portal has (``after``: the
+        previous page's last id, 0 for the first)."""
+        owing = (
+            select(DocumentRow.id)
+            .where(
+                DocumentRow.portal_id == self.portal_id,
+                DocumentRow.lease_id == LeaseRow.id,
+                DocumentRow.kind == "invoice",
+                DocumentRow.status.in_(list(or_invoices)),
+            )
+            .exists()
+        )
+        query = select(LeaseRow.id).where(
+            LeaseRow.portal_id == self.portal_id,
+            LeaseRow.id > after,
+            or_(LeaseRow.status.in_([s.value for s in statuses]), owing),
+        )
+        return list(self.session.scalars(query.order_by(LeaseRow.id).limit(limit)))
 
     def with_terms(
         self,

@@ -41,6 +41,7 @@ from backend.services.leases import schedule_issued
 from backend.services.notifications import notify_portal
 from backend.services.numbering import next_document_number
 from backend.services.penalties import invoice_monthly_penalties
+from backend.services.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -182,24 +183,35 @@ def issue_acts_of_paid_invoices(
     made after the payment): issue the act of every ended period whose invoice is fully
     paid, without waiting for the act's planned date (a postpay lease's N days). Never
     before the period's last day: an act records services already rendered. Of ``leases``
-    only, when given (a chunk's)."""
+    only, when given (a chunk's), ``LEASES_AT_ONCE`` leases read at a time."""
     with ports.uow(portal_id) as uow:
-        wanted: list[tuple[int, ScheduleItem]] = []
-        for lease_id in uow.leases.with_terms(leases, act_on_payment=True):
-            paid = [
-                d.period
-                for d in uow.documents.for_lease(lease_id, DocumentKind.INVOICE)
-                if d.status == InvoiceStatus.PAID
-            ]
-            wanted += [
-                (lease_id, item)
-                for item in uow.schedule.for_lease(lease_id)
-                if item.kind is DocumentKind.ACT
-                and item.period.end <= today
-                and any(p.overlaps(item.period) for p in paid)
-            ]
-    for lease_id, item in wanted:
-        _issue_or_report(ports, portal_id, lease_id, item, today, result)
+        ids = uow.leases.with_terms(leases, act_on_payment=True)
+    for start in range(0, len(ids), LEASES_AT_ONCE):
+        with ports.uow(portal_id) as uow:
+            wanted = _acts_of_paid_periods(uow, ids[start : start + LEASES_AT_ONCE], today)
+        for lease_id, item in wanted:
+            _issue_or_report(ports, portal_id, lease_id, item, today, result)
+
+
+def _acts_of_paid_periods(
+    uow: UnitOfWork, leases: Sequence[int], today: date
+) -> list[tuple[int, ScheduleItem]]:
+    """The planned acts of ``leases`` whose period has ended and whose invoice is paid."""
+    wanted: list[tuple[int, ScheduleItem]] = []
+    for lease_id, documents in uow.documents.for_leases(leases).items():
+        paid = [
+            d.period
+            for d in documents
+            if d.kind is DocumentKind.INVOICE and d.status == InvoiceStatus.PAID
+        ]
+        wanted += [
+            (lease_id, item)
+            for item in uow.schedule.for_lease(lease_id)
+            if item.kind is DocumentKind.ACT
+            and item.period.end <= today
+            and any(p.overlaps(item.period) for p in paid)
+        ]
+    return wanted
 
 
 def issue_item(

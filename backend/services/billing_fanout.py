@@ -12,7 +12,8 @@ chunk add nothing. Each chunk then issues its leases' acts of paid invoices and 
 invoices and queues their tenant mail (``billing.issue_and_mail``), so mail goes out while
 the other chunks issue. The chunk that finds every chunk done runs the phases after issuing
 once for the whole portal (``billing.after_issue``: what no chunk's lease had, the managers'
-summaries, reminders) and closes the run. A small portal runs in one task as before
+summaries, reminders; each reads the portal a page of leases at a time, so this chunk takes
+no more memory than the others) and closes the run. A small portal runs in one task as before
 (``billing.run_portal``).
 """
 

@@ -30,6 +30,7 @@ from crm_mappings.mapping import LeaseEvent
 
 TENANT_MAIL = "tenant_mail"  # IssuedDocument.extra: the dedup key of the email it went in
 ATTACHED_ROLES = ("invoice", "invoice_qr", "act")
+PAGE = 200  # leases (tenant mail) or documents (summaries) in memory at a time
 
 
 def queue_tenant_mail(
@@ -37,7 +38,20 @@ def queue_tenant_mail(
 ) -> int:
     """Queue one email per lease for its documents not mailed yet, where the lease has
     auto-send on and the tenant has addresses; of ``leases`` only, when given (a chunk of a
-    large portal's run). Returns the number of emails queued."""
+    large portal's run), else of every lease with such documents, ``PAGE`` leases to a
+    transaction (their documents, leases and links in memory one page at a time). Returns
+    the number of emails queued."""
+    if leases is None:
+        with ports.uow(portal_id) as uow:
+            leases = uow.documents.leases_awaiting_tenant_mail(TENANT_MAIL)
+    wanted = sorted(set(leases))
+    return sum(
+        _queue_tenant_mail_page(ports, portal_id, wanted[start : start + PAGE])
+        for start in range(0, len(wanted), PAGE)
+    )
+
+
+def _queue_tenant_mail_page(ports: BillingPorts, portal_id: int, leases: Sequence[int]) -> int:
     queued = 0
     with ports.uow(portal_id) as uow:
         pending: dict[int, list[IssuedDocument]] = defaultdict(list)
@@ -46,9 +60,9 @@ def queue_tenant_mail(
         for document in waiting:
             if links[document.id or 0]:  # mailed once its files exist (``publish_pending``)
                 pending[document.lease_id].append(document)
-        leases = uow.leases.get_many(list(pending))
+        loaded = uow.leases.get_many(list(pending))
         for lease_id, documents in sorted(pending.items()):
-            lease = leases[lease_id]
+            lease = loaded[lease_id]
             if not lease.tenant.emails:
                 continue
             message = tenant_message(uow, ports, portal_id, lease, documents, links)
@@ -122,35 +136,28 @@ def tenant_message(
 
 def queue_manager_summaries(ports: BillingPorts, portal_id: int, today: date) -> int:
     """One email per manager listing the documents issued for their leases that no summary
-    listed yet: this run's, and those of a run killed before its summary."""
+    listed yet: this run's, and those of a run killed before its summary. The documents are
+    read ``PAGE`` at a time (with their leases and links), so only the summaries' lines
+    grow with the run; all in one transaction, so a run killed meanwhile leaves them all to
+    the next one's summary."""
     by_manager: dict[str, list[str]] = defaultdict(list)
+    digest = hashlib.sha256(b"[")  # of repr(the listed ids in order), streamed page by page
+    listed = last = 0
     with ports.uow(portal_id) as uow:
-        pending = uow.documents.awaiting_summary()
-        if not pending:
+        while page := uow.documents.awaiting_summary(after=last, limit=PAGE):
+            _summary_lines(uow, ports, portal_id, page, by_manager)
+            ids = [document.id or 0 for document in page]
+            uow.documents.mark_many(ids, summary_pending=False)
+            digest.update(((", " if listed else "") + ", ".join(map(str, ids))).encode())
+            listed, last = listed + len(ids), ids[-1]
+        if not listed:
             return 0
-        issued = [document.id or 0 for document in pending]
-        leases = uow.leases.get_many([d.lease_id for d in pending])
-        links = uow.links.for_documents(portal_id, issued)
-        for document in pending:
-            uow.documents.mark(document.id or 0, summary_pending=False)
-            lease = leases[document.lease_id]
-            if lease.manager is None or not lease.manager.email:
-                continue
-            title = "Счёт" if document.kind is DocumentKind.INVOICE else "Акт"
-            urls = [
-                ports.link_url(link.token)
-                for link in links[document.id or 0]
-                if link.active and link.role in ("invoice_qr", "act")
-            ]
-            by_manager[lease.manager.email].append(
-                f"{title} № {document.number} — договор {lease.number}, {lease.tenant.name},"
-                f" {document.period}, {rub(document.total)}" + (f"\n  {urls[0]}" if urls else "")
-            )
+        digest.update(b"]")
         queued = 0
-        digest = hashlib.sha256(repr(sorted(issued)).encode()).hexdigest()[:16]
         for email, lines in sorted(by_manager.items()):
             message = OutboxMessage(
-                dedup_key=f"summary:{portal_id}:{email}:{today.isoformat()}:{digest}",
+                dedup_key=f"summary:{portal_id}:{email}:{today.isoformat()}:"
+                f"{digest.hexdigest()[:16]}",
                 recipients=(email,),
                 subject=f"rentflow: выставлено документов — {len(lines)} ({today:%d.%m.%Y})",
                 body_text="Выставлены документы по вашим договорам:\n\n" + "\n".join(lines) + "\n",
@@ -160,6 +167,32 @@ def queue_manager_summaries(ports: BillingPorts, portal_id: int, today: date) ->
             queued += uow.outbox.add(message, ports.clock.now())
         uow.commit()
     return queued
+
+
+def _summary_lines(
+    uow: UnitOfWork,
+    ports: BillingPorts,
+    portal_id: int,
+    documents: Sequence[IssuedDocument],
+    by_manager: dict[str, list[str]],
+) -> None:
+    """Each document's line, under its lease manager's address (none without a manager)."""
+    leases = uow.leases.get_many([d.lease_id for d in documents])
+    links = uow.links.for_documents(portal_id, [d.id or 0 for d in documents])
+    for document in documents:
+        lease = leases[document.lease_id]
+        if lease.manager is None or not lease.manager.email:
+            continue
+        title = "Счёт" if document.kind is DocumentKind.INVOICE else "Акт"
+        urls = [
+            ports.link_url(link.token)
+            for link in links[document.id or 0]
+            if link.active and link.role in ("invoice_qr", "act")
+        ]
+        by_manager[lease.manager.email].append(
+            f"{title} № {document.number} — договор {lease.number}, {lease.tenant.name},"
+            f" {document.period}, {rub(document.total)}" + (f"\n  {urls[0]}" if urls else "")
+        )
 
 
 def documents_mailed(

@@ -48,6 +48,9 @@ from crm_mappings.port import CrmError, CrmPort, CrmTask
 
 log = logging.getLogger(__name__)
 
+PAGE = 200  # leases read at a time, with their open invoices
+UNPAID = (InvoiceStatus.ISSUED, InvoiceStatus.SENT, InvoiceStatus.PARTIALLY_PAID)
+
 
 @dataclass
 class NotificationRun:
@@ -96,60 +99,96 @@ def notify_portal(
 ) -> NotificationRun:
     """Queue today's reminders and overdue steps; create the CRM tasks the chain asks for.
     An invoice's first overdue step also records the "overdue" deal move (pushed through
-    ``queue`` once committed, see ``lease_events``)."""
+    ``queue`` once committed, see ``lease_events``).
+
+    The leases (signed, or owing an invoice) are read ``PAGE`` at a time with their open
+    invoices, each page in a transaction of its own and its CRM tasks created after it, so
+    the memory this takes does not grow with the portal. A run killed between pages is
+    finished by the next: each reminder's key tells nobody twice."""
     run = NotificationRun()
-    tasks: list[CrmTask] = []
     with uow(portal_id) as work:
         settings = work.portals.get(portal_id).settings
-        chain = chain_from_settings(settings)
-        leads = due_leads_from_settings(settings)
-        leases = {lease.id: lease for lease in work.leases.list(statuses=sorted(SIGNED_STATES))}
-        for lease in leases.values():
+    last = 0
+    while True:
+        with uow(portal_id) as work:
+            page = work.leases.ids_page(last, PAGE, statuses=sorted(SIGNED_STATES),
+                                        or_invoices=UNPAID)  # fmt: skip
+            if not page:
+                return run
+            tasks = _notify_page(work, clock, portal_id, today, page, settings, run, queue)
+            work.commit()
+        last = page[-1]
+        if tasks and crm is not None:
+            crm = _create_tasks(crm, tasks, portal_id, run)
+
+
+def _notify_page(
+    work: UnitOfWork,
+    clock: Clock,
+    portal_id: int,
+    today: date,
+    page: Sequence[int],
+    settings: Mapping[str, Any],
+    run: NotificationRun,
+    queue: EventQueue | None,
+) -> list[CrmTask]:
+    """The reminders and overdue steps of the leases ``page`` (queued into ``run``); returns
+    the CRM tasks the chain asks for."""
+    chain = chain_from_settings(settings)
+    leads = due_leads_from_settings(settings)
+    leases = work.leases.get_many(page)
+    for lease in leases.values():
+        if lease.status in SIGNED_STATES:
             for reminder in lease_reminders(lease, today):
                 run.queued += _queue(work, clock, portal_id, reminder, lease, None, settings)
-        overdue: list[int] = []
-        unpaid = (InvoiceStatus.ISSUED, InvoiceStatus.SENT, InvoiceStatus.PARTIALLY_PAID)
-        open_invoices = work.documents.list(kind=DocumentKind.INVOICE, statuses=unpaid)
-        debts: dict[int, Money] = {}
-        for invoice in open_invoices:
-            before = debts.get(invoice.lease_id, Money.zero(invoice.total.currency))
-            debts[invoice.lease_id] = before + invoice.outstanding
-        for invoice in open_invoices:
-            lease = leases.get(invoice.lease_id) or work.leases.get(invoice.lease_id)
-            own = lease.due_reminder_days  # the lease's own days ([] for none) before the portal's
-            for reminder in due_reminders(invoice, today, leads if own is None else own):
-                run.queued += _queue(work, clock, portal_id, reminder, lease, invoice, settings)
-            due_steps = overdue_reminders(invoice, today, chain)
-            if not due_steps:
-                continue
-            paid = payments_by_invoice(work, invoice.lease_id).get(invoice.id or 0, [])
-            situation = _Situation(
-                chain,
-                debts[invoice.lease_id],
-                accrued_penalty(invoice, paid, today, lease.penalty_rate_per_day),
-                today,
-            )
-            for reminder in due_steps:
-                added = _queue(
-                    work, clock, portal_id, reminder, lease, invoice, settings, situation
-                )
-                run.queued += added
-                if added and invoice.id is not None:
-                    overdue.append(invoice.id)
-                task = _task(work, lease, invoice, reminder, today) if added else None
-                if task is not None:
-                    tasks.append(task)
-        record_lease_events(work, clock, sorted(set(overdue)), LeaseEvent.OVERDUE, queue)
-        work.commit()
-    if tasks and crm is not None:
-        try:
-            crm.add_tasks(tasks)
-            run.tasks = len(tasks)
-        except CrmError as err:
-            # the emails went out; the tasks are reported (and in the run's errors), not retried
-            log.warning("portal %s: CRM tasks not created: %s", portal_id, err)
-            run.errors.append(f"CRM tasks not created: {err}")
-    return run
+    tasks: list[CrmTask] = []
+    overdue: list[int] = []
+    open_invoices = work.documents.list(kind=DocumentKind.INVOICE, statuses=UNPAID, leases=page)
+    debts: dict[int, Money] = {}
+    for invoice in open_invoices:
+        before = debts.get(invoice.lease_id, Money.zero(invoice.total.currency))
+        debts[invoice.lease_id] = before + invoice.outstanding
+    for invoice in open_invoices:
+        lease = leases[invoice.lease_id]
+        own = lease.due_reminder_days  # the lease's own days ([] for none) before the portal's
+        for reminder in due_reminders(invoice, today, leads if own is None else own):
+            run.queued += _queue(work, clock, portal_id, reminder, lease, invoice, settings)
+        due_steps = overdue_reminders(invoice, today, chain)
+        if not due_steps:
+            continue
+        paid = payments_by_invoice(work, invoice.lease_id).get(invoice.id or 0, [])
+        situation = _Situation(
+            chain,
+            debts[invoice.lease_id],
+            accrued_penalty(invoice, paid, today, lease.penalty_rate_per_day),
+            today,
+        )
+        for reminder in due_steps:
+            added = _queue(work, clock, portal_id, reminder, lease, invoice, settings, situation)
+            run.queued += added
+            if added and invoice.id is not None:
+                overdue.append(invoice.id)
+            task = _task(work, lease, invoice, reminder, today) if added else None
+            if task is not None:
+                tasks.append(task)
+    record_lease_events(work, clock, sorted(set(overdue)), LeaseEvent.OVERDUE, queue)
+    return tasks
+
+
+def _create_tasks(
+    crm: CrmPort, tasks: Sequence[CrmTask], portal_id: int, run: NotificationRun
+) -> CrmPort | None:
+    """Create a page's CRM tasks; the CRM to create the next pages' with, None once it
+    failed (the emails went out; the tasks are reported in the run's errors, not
+    retried, and no later page waits for a CRM that is down)."""
+    try:
+        crm.add_tasks(tasks)
+    except CrmError as err:
+        log.warning("portal %s: CRM tasks not created: %s", portal_id, err)
+        run.errors.append(f"CRM tasks not created: {err}")
+        return None
+    run.tasks += len(tasks)
+    return crm
 
 
 def _recipients(

@@ -10,7 +10,7 @@ each month's end; any lease gets it on demand (``rentflow invoices penalty``).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -25,6 +25,7 @@ from backend.services.ledger import payments_by_invoice
 from backend.services.numbering import next_document_number
 
 DEFAULT_DUE_DAYS = 5  # a penalty invoice of a lease due by a day of the period
+LEASES_AT_ONCE = 200  # the billing run's share reads this many leases' documents at a time
 
 
 @dataclass(frozen=True)
@@ -97,14 +98,31 @@ def invoice_monthly_penalties(
     """The billing run's share: leases with ``penalty_invoicing: monthly`` get an invoice
     for what accrued up to the end of last month, once (a later run the same month finds
     that month invoiced already); of ``leases`` only, when given (a chunk's). Failures are
-    reported, the other leases go on."""
+    reported, the other leases go on. Their documents are read ``LEASES_AT_ONCE`` leases at
+    a time."""
     until = previous_month_end(today)
     with ports.uow(portal_id) as uow:
-        wanted = []
-        for lease_id in uow.leases.with_terms(leases, penalty_invoicing=PenaltyInvoicing.MONTHLY):
-            done = invoiced_penalties(uow.documents.for_lease(lease_id))
-            if not done or done[-1].period.end < until:
-                wanted.append(lease_id)
+        ids = uow.leases.with_terms(leases, penalty_invoicing=PenaltyInvoicing.MONTHLY)
+    for start in range(0, len(ids), LEASES_AT_ONCE):
+        with ports.uow(portal_id) as uow:
+            documents = uow.documents.for_leases(ids[start : start + LEASES_AT_ONCE])
+        wanted = [
+            lease_id
+            for lease_id, of_lease in documents.items()
+            if not (done := invoiced_penalties(of_lease)) or done[-1].period.end < until
+        ]
+        _invoice_each(ports, portal_id, today, until, wanted, result)
+
+
+def _invoice_each(
+    ports: BillingPorts,
+    portal_id: int,
+    today: date,
+    until: date,
+    wanted: Sequence[int],
+    result: PortalRun,
+) -> None:
+    """Each lease's penalty invoice into ``result``; a failure is reported, the next goes on."""
     for lease_id in wanted:
         try:
             document_id = invoice_penalty(ports, portal_id, lease_id, today, until)

@@ -8,6 +8,7 @@ import io
 import json
 import re
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,9 @@ from documents.input import parse_request
 from documents.payment_qr import payment_qr
 from documents.qr import render_qr
 from documents.qr.gost import parse_gost
-from documents.render import ENGINES, DocumentRenderer, LocalOnlyFetcher
+from documents.render import ENGINES, DocumentRenderer
 from documents.view import build_view
+from documents.weasyprint_layout import LocalOnlyFetcher
 
 EXAMPLE = Path(__file__).parents[3] / "docs" / "examples" / "documents-input.json"
 
@@ -79,6 +81,34 @@ def test_invoice_prints_requisites_totals_vat_and_amount_in_words(
         "Оплатить не позднее 05.02.2026", "Иванов И. И.", "Петрова А. С.",
     ]:  # fmt: skip
         assert expected in text
+
+
+_SHIPPED_ONLY = """
+import json, sys
+from documents.bundle import render_bundle
+from documents.input import parse_request
+from documents.publishing import preload
+from documents.render import DocumentRenderer
+
+preload()  # what a worker does before forking its children
+request = parse_request(json.loads(open(sys.argv[1], encoding="utf-8").read()))
+files = render_bundle(request, DocumentRenderer())
+print(sorted(files), "weasyprint" in sys.modules)
+"""
+
+
+def test_a_process_drawing_the_shipped_templates_never_loads_weasyprint() -> None:
+    """WeasyPrint (and Pango) load when a document needs them, not at every start of a worker,
+    a web process or a CLI command (~0.6 s of CPU each)."""
+    done = subprocess.run(
+        [sys.executable, "-c", _SHIPPED_ONLY, str(EXAMPLE)], cwd=EXAMPLE.parents[2],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    files, loaded = done.stdout.rsplit("] ", 1)
+    for name in ("invoice.pdf", "invoice-qr.pdf", "act.pdf"):
+        assert f"'{name}'" in files
+    assert loaded.strip() == "False"
 
 
 def test_qr_invoice_scans_to_the_payload_of_the_invoice(

@@ -12,7 +12,7 @@ import pytest
 from backend.bootstrap import Container
 from backend.services.health import pings
 from jobs import tasks
-from jobs.celery_app import make_celery
+from jobs.celery_app import EMBEDDED_POLL_SECONDS, make_celery
 from tests.celery_worker import running_worker
 
 
@@ -45,3 +45,12 @@ def test_a_task_runs_through_a_real_redis_broker(worker_container: Container) ->
     if not redis_url:
         pytest.skip("TEST_REDIS_URL not set (scripts/test-services.sh starts Redis)")
     assert _run_ping_through(worker_container, redis_url, "redis-broker") == ["redis-broker"]
+
+
+def test_the_embedded_worker_looks_for_tasks_several_times_a_second(
+    worker_container: Container,
+) -> None:
+    """kombu's own default is once a second: a deal moved in the CRM would wait up to that."""
+    app = make_celery(worker_container.settings)
+    with app.connection_for_read() as conn:
+        assert conn.transport.polling_interval == EMBEDDED_POLL_SECONDS <= 0.25

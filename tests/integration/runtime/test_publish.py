@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 from celery import Celery
-from celery.contrib.testing.worker import start_worker
 
 from backend.runtime.publish import FastPublisher
 from backend.runtime.sqlite_broker import kombu_url
+from tests.celery_worker import running_worker
 
 
 def _run(url: str, name: str, calls: int = 1) -> list[tuple[int, str]]:
@@ -23,7 +23,7 @@ def _run(url: str, name: str, calls: int = 1) -> list[tuple[int, str]]:
     def task(portal_id: int, deal_id: str) -> None:
         seen.append((portal_id, deal_id))
 
-    with start_worker(app, pool="solo", perform_ping_check=False):
+    with running_worker(app):
         if calls == 1:
             FastPublisher(url).send(name, [7, "deal-9"])
         else:  # one webhook naming several leads: one write

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 from celery import Celery
-from celery.contrib.testing.worker import start_worker
 
 from backend.runtime.publish import FastPublisher
 from backend.runtime.sqlite_broker import kombu_url, requeue_unacked
+from tests.celery_worker import running_worker
 
 TASK = "jobs.tasks.bitrix24_deal_changed"
 
@@ -60,7 +60,7 @@ def test_a_worker_runs_each_published_task_once_and_acked_rows_are_deleted(
         publisher.send(f"{TASK}.acked", [1, str(deal)])
     seen: list[str] = []
     app = _counting_app(url, seen, f"{TASK}.acked")
-    with start_worker(app, pool="solo", perform_ping_check=False):
+    with running_worker(app):
         _wait(lambda: len(seen) >= 40)
     assert sorted(seen, key=int) == [str(d) for d in range(40)]
     assert _rows(tmp_path / "broker.sqlite") == []
@@ -94,7 +94,7 @@ def test_a_task_held_by_a_killed_worker_is_queued_again_when_the_next_starts(
     assert requeue_unacked(url) == 1
     seen: list[str] = []
     app = _counting_app(url, seen, f"{TASK}.held")
-    with start_worker(app, pool="solo", perform_ping_check=False):
+    with running_worker(app):
         _wait(lambda: seen == ["7"])
     assert seen == ["7"]
 
@@ -128,7 +128,7 @@ def test_tasks_sent_together_are_stored_all_or_none(tmp_path: Path) -> None:
     assert [row[1] for row in _rows(path)] == [1, 1, 1]
     seen: list[str] = []
     app = _counting_app(url, seen, f"{TASK}.many")
-    with start_worker(app, pool="solo", perform_ping_check=False):
+    with running_worker(app):
         _wait(lambda: len(seen) >= 3)
     assert sorted(seen) == ["11", "12", "13"]
 
