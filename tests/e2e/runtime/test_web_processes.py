@@ -29,6 +29,9 @@ PRODUCTION = {
 }
 
 
+ESTABLISHED = "01"  # a TCP socket's state in /proc/net/tcp
+
+
 def _web_processes(serve_pid: int) -> set[int]:
     """The live web processes under ``serve`` (``serve --listen-fd``), not the worker."""
     found = set()
@@ -50,7 +53,9 @@ def _owner(conn: http.client.HTTPConnection, port: int, candidates: set[int]) ->
     inode = None
     for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
         fields = line.split()
-        local, remote = fields[1], fields[2]
+        local, remote, state = fields[1], fields[2], fields[3]
+        if state != ESTABLISHED or fields[9] == "0":  # e.g. an earlier connection's TIME_WAIT
+            continue
         if int(local.split(":")[1], 16) == port and int(remote.split(":")[1], 16) == mine:
             inode = fields[9]
     if inode is None:
@@ -102,8 +107,14 @@ def test_two_web_processes_share_the_port_and_one_killed_comes_back(
     _, body = _until("a healthy start", lambda: (h := _health(port))[0] == 200 and h, log)
     assert body["parts"]["worker"]["ok"], body  # the worker's state, read from serve's file
     webs = _until("two web processes", lambda: len(w := _web_processes(proc.pid)) == 2 and w, log)
-    started = re.findall(r"web process pid (\d+) answering", log.read_text())
-    assert {int(pid) for pid in started} == webs
+    _until(  # each says so once it has started (a loaded machine starts one later)
+        "both web processes answering",
+        lambda: (
+            {int(p) for p in re.findall(r"web process pid (\d+) answering", log.read_text())}
+            == webs
+        ),
+        log,
+    )
     assert _answered_by(port, webs) == webs
 
     killed, survivor = sorted(webs)
