@@ -14,7 +14,7 @@ from importlib.resources import files
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from backend.domain.portal import Portal, PortalStatus
@@ -25,6 +25,7 @@ from backend.web import bitrix24_trust as trust
 from backend.web.deps import container
 from backend.web.frame_query import FRAME_QUERY
 from backend.web.i18n import select_lang
+from backend.web.static_files import STATIC_DIR, StaticBlueprint, content_version
 from crm_mappings.bitrix24 import phpquery
 from crm_mappings.bitrix24.adapter import Bitrix24Adapter
 from crm_mappings.bitrix24.client import Bitrix24Client
@@ -32,9 +33,9 @@ from crm_mappings.bitrix24.setup import HandlerUrls, setup_portal
 
 log = logging.getLogger(__name__)
 _TEMPLATES = str(files("widget").joinpath("bitrix24", "templates"))
-bp = Blueprint(
+bp = StaticBlueprint(
     "bitrix24", __name__, url_prefix="/bitrix24", template_folder=_TEMPLATES,
-    static_folder=str(files("backend.web").joinpath("static")), static_url_path="/static",
+    static_folder=str(STATIC_DIR), static_url_path="/static",
 )  # fmt: skip
 
 
@@ -59,7 +60,9 @@ def _frame_helpers() -> dict[str, Any]:
 
 
 def _static_url(name: str) -> str:
-    return f"{container().settings.public_base_url}{url_for('bitrix24.static', filename=name)}"
+    """A static file's absolute URL with its content's version (``static_files``)."""
+    path = url_for("bitrix24.static", filename=name, v=content_version(name))
+    return f"{container().settings.public_base_url}{path}"
 
 
 def _form() -> dict[str, Any]:

@@ -19,10 +19,13 @@ from backend.config import Settings
 from backend.domain.portal import PortalStatus
 from backend.ports import FixedClock
 from backend.web.app import create_app
+from backend.web.static_files import content_version
 from crm_mappings.port import CrmAuthLost
 from sandbox.bitrix24.app import create_emulator
 from sandbox.bitrix24.state import PortalState
 from tests.loopback import serve
+
+SDK = "vendor/b24jssdk/b24jssdk.min.js"
 
 
 @dataclass
@@ -100,6 +103,25 @@ def test_install_stores_the_portal_and_calls_install_finish(setup: Setup) -> Non
         assert sdk.status_code == 200
     assert _portal_status(setup) is PortalStatus.ACTIVE
     assert len(setup.portal.events) == 6
+
+
+def test_a_frame_page_names_its_static_files_by_version_and_the_browser_keeps_them(
+    setup: Setup,
+) -> None:
+    """A frame is a fresh page at every click: its stylesheets, scripts and fonts are named by
+    their content's version and kept, not fetched again each time."""
+    page = setup.install().get_data(as_text=True)
+    version = content_version("rentflow.css")
+    assert f"/bitrix24/static/rentflow.css?v={version}" in page
+    assert f"/bitrix24/static/vendor/b24jssdk/b24jssdk.min.js?v={content_version(SDK)}" in page
+    with setup.web.get(f"/bitrix24/static/rentflow.css?v={version}") as kept:
+        assert kept.status_code == 200
+        assert kept.headers["Cache-Control"] == "public, max-age=31536000"
+    with setup.web.get("/bitrix24/static/vendor/b24style/fonts/opensans-regular.woff") as font:
+        assert font.headers["Cache-Control"] == "public, max-age=86400"  # named by the CSS
+    with setup.web.get("/bitrix24/static/rentflow.css") as unversioned:
+        assert unversioned.headers["Cache-Control"] == "no-cache"  # revalidated by its ETag
+        assert unversioned.headers["ETag"]
 
 
 def test_install_with_tokens_the_portal_does_not_know_is_refused(setup: Setup) -> None:
