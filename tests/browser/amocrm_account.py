@@ -62,6 +62,9 @@ def amo_rentflow(settings: Settings, db_url: str) -> Iterator[AmoRentflow]:
         with serve(DispatcherMiddleware(app, {amo.prefix: amo.app}), port=port) as url:
             yield AmoRentflow(Rentflow(container, url), amo.app.config["AMO_ACCOUNT"])
     finally:
+        from jobs.runtime import set_container
+
+        set_container(None)  # _run_now's: no later test of this process may find it
         celery_state.set_default_app(previous)
         container.dispose()
 

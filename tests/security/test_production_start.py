@@ -145,6 +145,7 @@ def test_a_wsgi_server_building_the_app_from_the_environment_gets_the_same_check
         monkeypatch.delenv(name)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
+    monkeypatch.setattr(runtime, "_container", None)  # a fresh process has none
     with pytest.raises(UnsafeSettings, match=r"^ADMIN_TOKEN is not set"):
         create_app()
     with pytest.raises(UnsafeSettings, match=r"^ADMIN_TOKEN is not set"):
