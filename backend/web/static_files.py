@@ -3,7 +3,7 @@ served so that a browser keeps them.
 
 A CRM frame is a fresh page at every click: without caching, every click fetched the
 stylesheets, the fonts and the 440 KB Bitrix24 JS SDK again (seven requests a page). Pages
-name a file with ``?v=<its content's hash>`` (``versioned_path``), so a versioned URL names one
+name a file with ``?v=<its content's hash>`` (``content_version``), so a versioned URL names one
 content forever and is kept for a year; a new release changes the hash, hence the URL. The
 vendored files (pinned third-party stylesheet, fonts and SDK, which a stylesheet may name
 without a version) are kept a day; anything else is revalidated each time.
