@@ -12,7 +12,7 @@ import pytest
 from backend.bootstrap import Container
 from backend.services.health import pings
 from jobs import tasks
-from jobs.celery_app import EMBEDDED_POLL_SECONDS, make_celery
+from jobs.celery_app import EMBEDDED_POLL_SECONDS, TIMER_PRECISION_SECONDS, make_celery
 from tests.celery_worker import running_worker
 
 
@@ -54,3 +54,9 @@ def test_the_embedded_worker_looks_for_tasks_several_times_a_second(
     app = make_celery(worker_container.settings)
     with app.connection_for_read() as conn:
         assert conn.transport.polling_interval == EMBEDDED_POLL_SECONDS <= 0.25
+
+
+def test_a_stopping_worker_waits_a_tenth_of_a_second_for_its_timer(container: Container) -> None:
+    """A warm shutdown joins the worker's timer thread, which sleeps up to this long."""
+    app = make_celery(container.settings)
+    assert app.conf.worker_timer_precision == TIMER_PRECISION_SECONDS <= 0.1
