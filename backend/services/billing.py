@@ -34,7 +34,7 @@ from backend.domain.lease import Lease
 from backend.domain.portal import PortalStatus
 from backend.services.billing_batch import ISSUE_BATCH, document_for, failure_of, issue_batch
 from backend.services.billing_mail import queue_manager_summaries, queue_tenant_mail
-from backend.services.billing_ports import BillingPorts, PortalRun
+from backend.services.billing_ports import BillingPorts, PortalRun, pages
 from backend.services.billing_publish import publish_document_files, render_and_publish
 from backend.services.document_links import remove_orphan_files
 from backend.services.leases import schedule_issued
@@ -44,8 +44,6 @@ from backend.services.penalties import invoice_monthly_penalties
 from backend.services.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
-
-LEASES_AT_ONCE = 200  # the issue phase loads the leases of this many due items in one go
 
 
 class RunProgress(Protocol):
@@ -130,8 +128,7 @@ def issue_due(
     with ports.uow(portal_id) as uow:
         due = uow.schedule.due(today, leases)
     progress.items_due(portal_id, len(due))
-    for start in range(0, len(due), LEASES_AT_ONCE):
-        chunk = due[start : start + LEASES_AT_ONCE]
+    for chunk in pages(due):
         with ports.uow(portal_id) as uow:  # a few queries for them all, not several per item
             loaded = uow.leases.get_many([lease_id for lease_id, _ in chunk])
         for first in range(0, len(chunk), ISSUE_BATCH):
@@ -183,12 +180,12 @@ def issue_acts_of_paid_invoices(
     made after the payment): issue the act of every ended period whose invoice is fully
     paid, without waiting for the act's planned date (a postpay lease's N days). Never
     before the period's last day: an act records services already rendered. Of ``leases``
-    only, when given (a chunk's), ``LEASES_AT_ONCE`` leases read at a time."""
+    only, when given (a chunk's), a page of leases read at a time (``billing_ports.pages``)."""
     with ports.uow(portal_id) as uow:
         ids = uow.leases.with_terms(leases, act_on_payment=True)
-    for start in range(0, len(ids), LEASES_AT_ONCE):
+    for page in pages(ids):
         with ports.uow(portal_id) as uow:
-            wanted = _acts_of_paid_periods(uow, ids[start : start + LEASES_AT_ONCE], today)
+            wanted = _acts_of_paid_periods(uow, page, today)
         for lease_id, item in wanted:
             _issue_or_report(ports, portal_id, lease_id, item, today, result)
 

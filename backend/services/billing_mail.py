@@ -20,7 +20,8 @@ from backend.domain.lease import Lease
 from backend.domain.links import DocumentLink
 from backend.domain.messages import Attachment, OutboxMessage
 from backend.ports import Clock
-from backend.services.billing_ports import BillingPorts
+from backend.services import billing_ports
+from backend.services.billing_ports import BillingPorts, pages
 from backend.services.channels import queue_for_tenant
 from backend.services.lease_events import EventQueue, record_lease_events
 from backend.services.mail_templates import fill_template, tenant_template
@@ -30,7 +31,6 @@ from crm_mappings.mapping import LeaseEvent
 
 TENANT_MAIL = "tenant_mail"  # IssuedDocument.extra: the dedup key of the email it went in
 ATTACHED_ROLES = ("invoice", "invoice_qr", "act")
-PAGE = 200  # leases (tenant mail) or documents (summaries) in memory at a time
 
 
 def queue_tenant_mail(
@@ -38,17 +38,14 @@ def queue_tenant_mail(
 ) -> int:
     """Queue one email per lease for its documents not mailed yet, where the lease has
     auto-send on and the tenant has addresses; of ``leases`` only, when given (a chunk of a
-    large portal's run), else of every lease with such documents, ``PAGE`` leases to a
+    large portal's run), else of every lease with such documents, a page of leases to a
     transaction (their documents, leases and links in memory one page at a time). Returns
     the number of emails queued."""
     if leases is None:
         with ports.uow(portal_id) as uow:
             leases = uow.documents.leases_awaiting_tenant_mail(TENANT_MAIL)
     wanted = sorted(set(leases))
-    return sum(
-        _queue_tenant_mail_page(ports, portal_id, wanted[start : start + PAGE])
-        for start in range(0, len(wanted), PAGE)
-    )
+    return sum(_queue_tenant_mail_page(ports, portal_id, page) for page in pages(wanted))
 
 
 def _queue_tenant_mail_page(ports: BillingPorts, portal_id: int, leases: Sequence[int]) -> int:
@@ -137,14 +134,15 @@ def tenant_message(
 def queue_manager_summaries(ports: BillingPorts, portal_id: int, today: date) -> int:
     """One email per manager listing the documents issued for their leases that no summary
     listed yet: this run's, and those of a run killed before its summary. The documents are
-    read ``PAGE`` at a time (with their leases and links), so only the summaries' lines
-    grow with the run; all in one transaction, so a run killed meanwhile leaves them all to
-    the next one's summary."""
+    read ``billing_ports.LEASES_AT_ONCE`` at a time (with their leases and links), so only
+    the summaries' lines grow with the run; all in one transaction, so a run killed
+    meanwhile leaves them all to the next one's summary."""
     by_manager: dict[str, list[str]] = defaultdict(list)
     digest = hashlib.sha256(b"[")  # of repr(the listed ids in order), streamed page by page
     listed = last = 0
     with ports.uow(portal_id) as uow:
-        while page := uow.documents.awaiting_summary(after=last, limit=PAGE):
+        at_once = billing_ports.LEASES_AT_ONCE
+        while page := uow.documents.awaiting_summary(after=last, limit=at_once):
             _summary_lines(uow, ports, portal_id, page, by_manager)
             ids = [document.id or 0 for document in page]
             uow.documents.mark_many(ids, summary_pending=False)

@@ -6,14 +6,28 @@ all import it from below instead of from one another.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from backend.ports import Clock, DocumentStorage
 from backend.services.document_links import DocumentRendering
 from backend.services.lease_events import EventQueue
 from backend.services.unit_of_work import UnitOfWorkFactory
 from crm_mappings.port import CrmPort
+
+T = TypeVar("T")
+
+# Leases (for the managers' summaries: documents) a phase of the run holds in memory at a
+# time, with what it reads of them: a portal of 10 000 leases is read a page at a time.
+LEASES_AT_ONCE = 200
+
+
+def pages(values: Sequence[T]) -> Iterator[Sequence[T]]:
+    """``values`` in consecutive pages of ``LEASES_AT_ONCE``."""
+    size = LEASES_AT_ONCE
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 @dataclass(frozen=True)

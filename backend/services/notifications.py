@@ -38,6 +38,7 @@ from backend.domain.reminders import (
 )
 from backend.domain.status import SIGNED_STATES
 from backend.ports import Clock
+from backend.services import billing_ports
 from backend.services.channels import queue_for_tenant
 from backend.services.lease_events import EventQueue, record_lease_events
 from backend.services.ledger import payments_by_invoice
@@ -48,7 +49,6 @@ from crm_mappings.port import CrmError, CrmPort, CrmTask
 
 log = logging.getLogger(__name__)
 
-PAGE = 200  # leases read at a time, with their open invoices
 UNPAID = (InvoiceStatus.ISSUED, InvoiceStatus.SENT, InvoiceStatus.PARTIALLY_PAID)
 
 
@@ -101,17 +101,18 @@ def notify_portal(
     An invoice's first overdue step also records the "overdue" deal move (pushed through
     ``queue`` once committed, see ``lease_events``).
 
-    The leases (signed, or owing an invoice) are read ``PAGE`` at a time with their open
-    invoices, each page in a transaction of its own and its CRM tasks created after it, so
-    the memory this takes does not grow with the portal. A run killed between pages is
-    finished by the next: each reminder's key tells nobody twice."""
+    The leases (signed, or owing an invoice) are read ``billing_ports.LEASES_AT_ONCE`` at a
+    time with their open invoices, each page in a transaction of its own and its CRM tasks
+    created after it, so the memory this takes does not grow with the portal. A run killed
+    between pages is finished by the next: each reminder's key tells nobody twice."""
     run = NotificationRun()
     with uow(portal_id) as work:
         settings = work.portals.get(portal_id).settings
     last = 0
     while True:
         with uow(portal_id) as work:
-            page = work.leases.ids_page(last, PAGE, statuses=sorted(SIGNED_STATES),
+            page = work.leases.ids_page(last, billing_ports.LEASES_AT_ONCE,
+                                        statuses=sorted(SIGNED_STATES),
                                         or_invoices=UNPAID)  # fmt: skip
             if not page:
                 return run

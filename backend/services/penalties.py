@@ -19,13 +19,12 @@ from backend.domain.errors import DomainError
 from backend.domain.lease import DueAnchor, Lease, PenaltyInvoicing
 from backend.domain.money import Money
 from backend.domain.penalties import Paid, invoiced_penalties, lease_penalty, penalty_invoice
-from backend.services.billing_ports import BillingPorts, PortalRun
+from backend.services.billing_ports import BillingPorts, PortalRun, pages
 from backend.services.billing_publish import publish_document_files
 from backend.services.ledger import payments_by_invoice
 from backend.services.numbering import next_document_number
 
 DEFAULT_DUE_DAYS = 5  # a penalty invoice of a lease due by a day of the period
-LEASES_AT_ONCE = 200  # the billing run's share reads this many leases' documents at a time
 
 
 @dataclass(frozen=True)
@@ -98,14 +97,14 @@ def invoice_monthly_penalties(
     """The billing run's share: leases with ``penalty_invoicing: monthly`` get an invoice
     for what accrued up to the end of last month, once (a later run the same month finds
     that month invoiced already); of ``leases`` only, when given (a chunk's). Failures are
-    reported, the other leases go on. Their documents are read ``LEASES_AT_ONCE`` leases at
-    a time."""
+    reported, the other leases go on. Their documents are read a page of leases at a time
+    (``billing_ports.pages``)."""
     until = previous_month_end(today)
     with ports.uow(portal_id) as uow:
         ids = uow.leases.with_terms(leases, penalty_invoicing=PenaltyInvoicing.MONTHLY)
-    for start in range(0, len(ids), LEASES_AT_ONCE):
+    for page in pages(ids):
         with ports.uow(portal_id) as uow:
-            documents = uow.documents.for_leases(ids[start : start + LEASES_AT_ONCE])
+            documents = uow.documents.for_leases(page)
         wanted = [
             lease_id
             for lease_id, of_lease in documents.items()

@@ -16,7 +16,7 @@ from sqlalchemy import event
 from backend.bootstrap import Container
 from backend.db.tables import DocumentRow, LeaseRow
 from backend.domain.parties import Person
-from backend.services import billing, billing_mail, notifications, penalties
+from backend.services import billing_ports
 from backend.services.billing import BillingPorts, PortalRun, after_issue, issue_due, run_portal
 from tests.fakes import TinyFiles
 from tests.integration.services.test_billing import FEB_28, JAN_27, _lease, _portal
@@ -46,10 +46,7 @@ class MostLoaded:
 @pytest.fixture
 def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     """Pages of 2: five leases make three pages."""
-    monkeypatch.setattr(billing_mail, "PAGE", PAGE)
-    monkeypatch.setattr(notifications, "PAGE", PAGE)
-    monkeypatch.setattr(billing, "LEASES_AT_ONCE", PAGE)
-    monkeypatch.setattr(penalties, "LEASES_AT_ONCE", PAGE)
+    monkeypatch.setattr(billing_ports, "LEASES_AT_ONCE", PAGE)
 
 
 def _five_leases_of_two_managers(container: Container) -> tuple[int, BillingPorts]:
