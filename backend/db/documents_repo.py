@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, select, update
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +22,12 @@ from backend.db.tables import (
 from backend.domain.billing import BillingPeriod, DocumentKind
 from backend.domain.documents import IssuedDocument
 from backend.domain.errors import AlreadyIssued, NotFound
+
+T = TypeVar("T")
+
+
+def _row_id(row: DocumentRow) -> int:
+    return row.id
 
 
 def _published() -> Select[int]:
@@ -147,13 +153,13 @@ class DocumentRepository(DocumentReads):
         """Documents (not cancelled) that never got their files and links: the worker that
         issued them died between committing the number and publishing the PDFs; of
         ``leases`` only when given."""
-        return self._of_leases(self._unpublished(DocumentRow.id), leases)
+        return self._of_leases(self._unpublished(DocumentRow.id), leases, int)
 
     def untold(self, leases: Collection[int] | None = None) -> list[int]:
         """Published documents (their links stored) of leases with a deal that the deal was
         never told about: a worker died between publishing them and its run's push; of
         ``leases`` only when given."""
-        return self._of_leases(self._untold(DocumentRow.id), leases)
+        return self._of_leases(self._untold(DocumentRow.id), leases, int)
 
     def leases_left_over(self) -> set[int]:
         """Leases with a document left unpublished or untold (``unpublished``, ``untold``):
@@ -183,15 +189,20 @@ class DocumentRepository(DocumentReads):
             )
         )
 
-    def _of_leases(self, query: Select[int], leases: Collection[int] | None) -> list[int]:
-        """The ids ``query`` selects, in order; of ``leases`` only when given (one query per
-        500 of them)."""
+    def _of_leases(
+        self,
+        query: Select[T],
+        leases: Collection[int] | None,
+        document_id: Callable[[T], int],
+    ) -> list[T]:
+        """What ``query`` selects (document ids, or rows), in document id (``document_id`` of
+        each) order; of ``leases`` only when given (one query per 500 of them)."""
         if leases is None:
             return list(self.session.scalars(query.order_by(DocumentRow.id)))
-        found: list[int] = []
+        found: list[T] = []
         for chunk in in_chunks(sorted(set(leases))):
             found += self.session.scalars(query.where(DocumentRow.lease_id.in_(chunk)))
-        return sorted(found)
+        return sorted(found, key=document_id)
 
     def lock(self, document_id: int) -> None:
         """Hold the document's row until commit (PostgreSQL ``FOR UPDATE``; SQLite's
@@ -244,15 +255,8 @@ class DocumentRepository(DocumentReads):
             select(DocumentRow)
             .join(LeaseRow, LeaseRow.id == DocumentRow.lease_id)
             .where(*self._awaiting_tenant_mail(mail_key))
-            .order_by(DocumentRow.id)
         )
-        if leases is None:
-            rows = list(self.session.scalars(query))
-        else:
-            rows = []
-            for chunk in in_chunks(sorted(set(leases))):
-                rows += self.session.scalars(query.where(DocumentRow.lease_id.in_(chunk)))
-            rows.sort(key=lambda row: row.id)
+        rows = self._of_leases(query, leases, _row_id)
         return [_document_from_row(r) for r in self._hold(rows)]
 
     def _awaiting_tenant_mail(self, mail_key: str) -> tuple[ColumnElement[bool], ...]:
@@ -314,14 +318,7 @@ class DocumentRepository(DocumentReads):
             query = query.where(DocumentRow.kind == kind.value)
         if statuses is not None:
             query = query.where(DocumentRow.status.in_(list(statuses)))
-        if leases is None:
-            rows = list(self.session.scalars(query.order_by(DocumentRow.id)))
-        else:
-            rows = []
-            for chunk in in_chunks(sorted(set(leases))):
-                rows += self.session.scalars(query.where(DocumentRow.lease_id.in_(chunk)))
-            rows.sort(key=lambda row: row.id)
-        return [_document_from_row(r) for r in rows]
+        return [_document_from_row(r) for r in self._of_leases(query, leases, _row_id)]
 
     def lock_for_payment(self, document_ids: Sequence[int]) -> Sequence[IssuedDocument]:
         """The documents as committed now, their rows locked until this transaction ends
