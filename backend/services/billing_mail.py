@@ -212,8 +212,6 @@ def documents_mailed(
     changed: list[int] = []
     moves: dict[LeaseEvent, list[int]] = defaultdict(list)
     for document in work.documents.mailed_in(int(lease_id), TENANT_MAIL, message.dedup_key):
-        if document.extra.get(TENANT_MAIL) != message.dedup_key or document.sent_at is not None:
-            continue
         status = (
             InvoiceStatus.SENT if document.kind is DocumentKind.INVOICE else ActStatus.ON_SIGNING
         )
