@@ -5,6 +5,15 @@ concurrent clients; then every acknowledged event is counted at a worker.
 Run by hand: ``PYTHONPATH=. python bench/bench_intake.py [--seconds 5] [--concurrency 16 64]
 [--amo-leads 1] [--web-processes 1] [--scaled-out | --redis-url redis://... --database-url postgresql+psycopg://...]``.
 
+Two load generators, each phase run by both, in turns:
+- ``python``: threads of ``http.client`` in this process. It knows which ids each 2xx answer
+  acknowledged, so it is what proves every acknowledged event reaches the worker; but its
+  latencies include its own threads' waits for this process's GIL (64 of them on 2 cores).
+- ``wrk`` (Debian's ``wrk``, a C load generator on epoll, when installed): the same
+  requests, built from the same builders by a Lua template, with latencies measured outside
+  any Python process. Each phase's p99 is the worst of its turns. ``--clients wrk`` runs it
+  alone (nothing is then counted at the worker).
+
 Embedded mode by default (SQLite + the SQLite broker under a fresh var directory).
 ``--scaled-out``: PostgreSQL and Redis servers of the bench's own on loopback
 (``tests.processes``; Redis with its append-only file fsync'd on every write, as a production
@@ -33,6 +42,8 @@ import http.client
 import itertools
 import json
 import os
+import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -41,7 +52,7 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from celery import Celery
@@ -143,6 +154,8 @@ class Phase:
     seconds: float
     latencies: list[float]
     cpu: float = 0.0  # seconds of the server's CPU
+    client: str = "python"
+    measured_ms: dict[float, float] = field(default_factory=dict)  # wrk's: quantile -> ms
 
     @property
     def cpu_us(self) -> float:
@@ -155,13 +168,20 @@ class Phase:
     @staticmethod
     def total(parts: list[Phase]) -> Phase:
         first = parts[0]
+        measured = {  # wrk's turns: the median p50, the worst p99
+            q: sorted(p.measured_ms[q] for p in parts)[len(parts) // 2 if q < 0.9 else -1]
+            for q in first.measured_ms
+        }  # fmt: skip
         return Phase(
             first.name, first.concurrency, sum(p.done for p in parts),
             sum(p.failed for p in parts), sum(p.seconds for p in parts),
             [x for p in parts for x in p.latencies], sum(p.cpu for p in parts),
+            first.client, measured,
         )  # fmt: skip
 
     def percentile_ms(self, q: float) -> float:
+        if q in self.measured_ms:
+            return self.measured_ms[q]
         ordered = sorted(self.latencies)
         return 1000 * ordered[int(q * (len(ordered) - 1))] if ordered else float("nan")
 
@@ -217,6 +237,81 @@ def load(
         t.join()
     elapsed = time.monotonic() - started
     return Phase(name, concurrency, counts["done"], counts["failed"], elapsed, latencies)
+
+
+WRK_ID_BASE = 1_000_000_000  # ids of wrk's requests: apart from the python client's
+WRK_SCRIPT = """
+local parts = {%(parts)s}
+local method, path, headers = %(method)s, %(path)s, {%(headers)s}
+local leads, stride = %(leads)d, %(threads)d
+local made = 0
+function setup(thread)
+  thread:set("first", %(base)d + made)
+  made = made + 1
+end
+function init(args)
+  n = first
+end
+function request()
+  n = n + stride
+  local body = parts[1]
+  for i = 0, leads - 1 do
+    body = body .. tostring(n * leads + i) .. parts[i + 2]
+  end
+  return wrk.format(method, path, headers, body)
+end
+function done(summary, latency, requests)
+  io.write(string.format("RESULT %%d %%d %%d %%d %%d %%d\\n", summary.requests,
+    summary.errors.status, summary.errors.connect + summary.errors.read
+    + summary.errors.write + summary.errors.timeout, summary.duration,
+    latency:percentile(50), latency:percentile(99)))
+end
+"""
+
+
+def wrk_script(build: Callable[[int], Request], name: str, base: int, threads: int) -> str:
+    """A wrk Lua script sending what ``build`` builds, for ids ``base + thread + k * threads``:
+    the body of a sentinel id split where each id it carries goes."""
+    sentinel = 7_654_321
+    method, path, body, headers = build(sentinel)
+    ids = list(carried(name, sentinel)) if name != "/healthz" else []
+    pattern = "|".join(re.escape(str(i)) for i in ids)
+    parts = re.split(pattern, body.decode()) if ids else [body.decode()]
+    if len(parts) != len(ids) + 1:
+        raise ValueError(f"{name}: each id it carries must appear in its body once")
+    text = ", ".join(json.dumps(p) for p in parts)
+    header_text = ", ".join(f"[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items())
+    leads = len(ids)
+    return WRK_SCRIPT % {
+        "parts": text, "method": json.dumps(method), "path": json.dumps(path),
+        "headers": header_text, "leads": leads, "threads": threads, "base": base,
+    }  # fmt: skip
+
+
+def load_wrk(
+    port: int, build: Callable[[int], Request], base: int, concurrency: int, seconds: float,
+    name: str, script_dir: Path,
+) -> Phase:  # fmt: skip
+    """``concurrency`` keep-alive connections of wrk (2 threads) sending for ``seconds``."""
+    threads = min(2, concurrency)
+    script = script_dir / f"wrk-{name.strip('/')}.lua"
+    script.write_text(wrk_script(build, name, base, threads))
+    answer = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{concurrency}", f"-d{max(1, round(seconds))}s",
+         "--timeout", "30s", "-s", str(script), f"http://127.0.0.1:{port}"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    found = re.search(r"^RESULT (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)$", answer.stdout, re.M)
+    if found is None:
+        raise RuntimeError(f"wrk said:\n{answer.stdout}\n{answer.stderr}")
+    requests, refused, broken, duration_us, p50, p99 = map(int, found.groups())
+    # /healthz answers 503 here (``serve --no-worker``: no worker to report): answered all the
+    # same, as the python client counts it
+    failed = broken + (0 if name == "/healthz" else refused)
+    return Phase(
+        name, concurrency, requests - failed, failed, duration_us / 1e6, [], client="wrk",
+        measured_ms={0.5: p50 / 1000, 0.99: p99 / 1000},
+    )  # fmt: skip
 
 
 def counting_worker(broker_url: str, seen: dict[str, set[int]]) -> Celery:
@@ -324,6 +419,9 @@ def main() -> None:
                         help="WEB_PROCESSES of the server [default: its own]")  # fmt: skip
     parser.add_argument("--scaled-out", action="store_true",
                         help="PostgreSQL + Redis servers of the bench's own")  # fmt: skip
+    parser.add_argument("--clients", nargs="+", choices=["python", "wrk"],
+                        default=["python", "wrk"], help="load generators [both]; the python"
+                        " one is what counts every acknowledged id")  # fmt: skip
     parser.add_argument("--redis-url", default="")
     parser.add_argument("--database-url", default="")
     parser.add_argument(
@@ -331,6 +429,9 @@ def main() -> None:
         help="run `rentflow serve` from another tree (e.g. an export of an older commit)",
     )  # fmt: skip
     args = parser.parse_args()
+    if "wrk" in args.clients and shutil.which("wrk") is None:
+        print("wrk is not installed (apt-get install wrk): the python client alone")
+        args.clients = ["python"]
     AMO_LEADS[0] = args.amo_leads
     with contextlib.ExitStack() as servers:
         if args.scaled_out:
@@ -342,6 +443,41 @@ def main() -> None:
             servers.callback(redis_server.close)
             args.database_url, args.redis_url = pg.url(), redis_server.url
         run(args)
+
+
+def measure(
+    args: argparse.Namespace, port: int, server: int, ids: Iterator[int],
+    acked: dict[str, set[int]], var: Path,
+) -> list[tuple[Phase, Phase]]:  # fmt: skip
+    """Every phase at every concurrency by every client, in turns; each row with its client's
+    ``/healthz`` phase of the same concurrency (the ratio's base)."""
+    rows = []
+    phases = (("/healthz", healthz), ("bitrix24", bitrix24_event), ("amocrm", amocrm_webhook))
+    clients = args.clients
+    wrk_ids = itertools.count(WRK_ID_BASE, 1_000_000)  # a million ids a wrk run at most
+    turn = args.seconds / args.rounds
+    for concurrency in args.concurrency:
+        slices: dict[tuple[str, str], list[Phase]] = {
+            (c, name): [] for c in clients for name, _ in phases
+        }
+        for _ in range(args.rounds):  # in turns: a neighbour's load falls on each alike
+            for client in clients:
+                for name, build in phases:
+                    cpu = tree_cpu(server)
+                    if client == "wrk":
+                        phase = load_wrk(
+                            port, build, next(wrk_ids), concurrency, turn, name, var
+                        )  # fmt: skip
+                    else:
+                        phase = load(
+                            port, build, ids, concurrency, turn, name, acked.get(name)
+                        )  # fmt: skip
+                    phase.cpu = tree_cpu(server) - cpu
+                    slices[(client, name)].append(phase)
+        for client in clients:
+            base = Phase.total(slices[(client, "/healthz")])
+            rows += [(Phase.total(slices[(client, name)]), base) for name, _ in phases]
+    return rows
 
 
 def run(args: argparse.Namespace) -> None:
@@ -396,21 +532,7 @@ def run(args: argparse.Namespace) -> None:
             [sys.executable, __file__, "--count", settings.celery_broker_url, str(counted),
              str(stop)],
         )  # fmt: skip
-        rows = []
-        phases = (("/healthz", healthz), ("bitrix24", bitrix24_event), ("amocrm", amocrm_webhook))
-        for concurrency in args.concurrency:
-            slices: dict[str, list[Phase]] = {name: [] for name, _ in phases}
-            for _ in range(args.rounds):  # in turns: a neighbour's load falls on each alike
-                for name, build in phases:
-                    cpu = tree_cpu(serve.pid)
-                    phase = load(
-                        port, build, ids, concurrency, args.seconds / args.rounds, name,
-                        acked.get(name),
-                    )  # fmt: skip
-                    phase.cpu = tree_cpu(serve.pid) - cpu
-                    slices[name].append(phase)
-            base = Phase.total(slices["/healthz"])
-            rows += [(Phase.total(slices[name]), base) for name, _ in phases]
+        rows = measure(args, port, serve.pid, ids, acked, var)
         (var / "expected.json").write_text(json.dumps({k: sorted(v) for k, v in acked.items()}))
         stop.touch()
         counter.wait(timeout=1800)
@@ -421,12 +543,13 @@ def run(args: argparse.Namespace) -> None:
         serve.wait(timeout=60)
     seen = {k: set(v) for k, v in json.loads(counted.read_text()).items()}
 
-    print(f"{'phase':<10}{'conc':>5}{'req/s':>9}{'ratio':>7}{'p50 ms':>8}{'p99 ms':>8}"
-          f"{'failed':>8}{'cpu µs':>8}")  # fmt: skip
+    print(f"{'client':<8}{'phase':<10}{'conc':>5}{'req/s':>9}{'ratio':>7}{'p50 ms':>8}"
+          f"{'p99 ms':>8}{'failed':>8}{'cpu µs':>8}")  # fmt: skip
     for phase, base in rows:
         ratio = phase.rate / base.rate
         print(
-            f"{phase.name:<10}{phase.concurrency:>5}{phase.rate:>9.0f}{ratio:>7.2f}"
+            f"{phase.client:<8}{phase.name:<10}{phase.concurrency:>5}{phase.rate:>9.0f}"
+            f"{ratio:>7.2f}"
             f"{phase.percentile_ms(0.5):>8.1f}{phase.percentile_ms(0.99):>8.1f}{phase.failed:>8}"
             f"{phase.cpu_us:>8.0f}"
         )
