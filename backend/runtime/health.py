@@ -181,7 +181,12 @@ def check_health(
 
 class CachedHealth:
     """The report, computed at most once per ``ttl`` seconds: a load balancer polling
-    ``/healthz`` hard costs the database and the broker one probe a second, not one a poll."""
+    ``/healthz`` hard costs the database and the broker one probe a second, not one a poll.
+
+    Once there is a report, the one thread that finds it expired computes the next while the
+    others answer with the last one: they used to queue on the lock behind that probe (the
+    database, the broker, the disk, each waiting for the GIL among 32 busy web threads), and a
+    poll at 64 connections waited up to 0.9 s."""
 
     def __init__(self, compute: Callable[[], HealthReport], ttl: float = 1.0) -> None:
         self.compute = compute
@@ -191,9 +196,17 @@ class CachedHealth:
         self._at = 0.0
 
     def report(self) -> HealthReport:
-        with self._lock:
-            now = time.monotonic()
-            if self._report is None or now - self._at >= self.ttl:
+        last = self._report
+        if last is not None and time.monotonic() - self._at < self.ttl:
+            return last
+        if last is None:
+            self._lock.acquire()
+        elif not self._lock.acquire(blocking=False):
+            return last  # another thread is computing the next
+        try:
+            if self._report is None or time.monotonic() - self._at >= self.ttl:
                 self._report = self.compute()
-                self._at = now
+                self._at = time.monotonic()
             return self._report
+        finally:
+            self._lock.release()
