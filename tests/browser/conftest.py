@@ -1,8 +1,10 @@
 """The browser suite: rentflow with the sandbox mounted (as ``RENTFLOW_SANDBOX=1 rentflow
 serve`` runs it) on a loopback port, driven by Playwright through Debian's chromium.
 
-No ``playwright install``: it would download a browser. The tests use ``/usr/bin/chromium``
-(``make system-test`` installs it) and are skipped, saying so, where it is missing. Every
+No ``playwright install``: it would download a browser. The tests use Debian's
+``/usr/bin/chromium-headless-shell`` (``make system-test`` installs it; ``/usr/bin/chromium``
+where only that is installed, ``RENTFLOW_CHROMIUM`` to name another) and are skipped, saying
+so, where neither is. Every
 request the page makes to a host other than 127.0.0.1 is aborted, so nothing leaves the
 machine. A failing test leaves a screenshot of the page in ``$TMPDIR/rentflow-browser/``;
 with ``RENTFLOW_SCREENSHOTS=<dir>`` the tests also save the pages they look at there.
