@@ -82,6 +82,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )  # fmt: skip
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    from tests.rewrite_cache import rewrite_share
+
+    rewrite_share(config)  # an xdist worker: its share of the modules' rewritten asserts
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "db_url" not in metafunc.fixturenames:
         return
