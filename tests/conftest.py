@@ -84,8 +84,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     from tests.rewrite_cache import rewrite_share
+    from tests.route_builders import memoize_url_builders
 
     rewrite_share(config)  # an xdist worker: its share of the modules' rewritten asserts
+    memoize_url_builders()  # each route's URL builder compiled once, not once per app
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
