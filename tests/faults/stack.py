@@ -18,7 +18,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import redis
 from aiosmtpd.controller import Controller
 from cryptography.fernet import Fernet
 from sqlalchemy import text
@@ -110,6 +109,8 @@ class Servers:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"'))
         admin.dispose()
+        import redis  # here: every test process loads this module, few run a fault test
+
         redis.Redis(port=self.redis.port).flushall()
         return self.pg.url(name)
 

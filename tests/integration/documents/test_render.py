@@ -23,7 +23,6 @@ from documents.qr import render_qr
 from documents.qr.gost import parse_gost
 from documents.render import ENGINES, DocumentRenderer
 from documents.view import build_view
-from documents.weasyprint_layout import LocalOnlyFetcher
 
 EXAMPLE = Path(__file__).parents[3] / "docs" / "examples" / "documents-input.json"
 
@@ -251,6 +250,10 @@ def test_landlords_without_templates_of_their_own_share_the_compiled_shipped_one
 
 
 def test_documents_cannot_load_files_outside_fonts_and_templates(tmp_path: Path) -> None:
+    # here, not at the top: WeasyPrint costs every test process ~0.5 s to import, and only
+    # the one running this module's WeasyPrint tests needs it
+    from documents.weasyprint_layout import LocalOnlyFetcher
+
     fetcher = LocalOnlyFetcher([tmp_path])
     with pytest.raises(ValueError, match="may not load"):
         fetcher.fetch("file:///etc/passwd")
