@@ -21,6 +21,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from cryptography.fernet import Fernet
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from werkzeug.serving import make_server
 
 from backend.bootstrap import bootstrap
@@ -166,6 +167,7 @@ class Stack:
     workers: list[Process] = field(default_factory=list)
     beat: Process | None = None
     _celery: Any = None
+    _engine: Any = None
 
     @classmethod
     def create(
@@ -296,6 +298,8 @@ class Stack:
             process.kill()  # the test is over: no warm shutdown to wait for
         if self._celery is not None:
             self._celery.close()
+        if self._engine is not None:
+            self._engine.dispose()
         self.crm.server.shutdown()
 
     @property
@@ -332,6 +336,18 @@ class Stack:
         return "\n".join(shown)
 
     # --- what happened ----------------------------------------------------------------------
+    def issued(self) -> int | None:
+        """Documents issued so far (one count; ``None`` while the database is down): what
+        ``mid_run`` watches, many times a second, for the moment to strike."""
+        if self._engine is None:
+            self._engine = make_engine(self.settings.database_url)
+        try:
+            with self._engine.connect() as conn:
+                return int(conn.execute(text("SELECT count(*) FROM documents")).scalar_one())
+        except OperationalError:
+            self._engine.dispose()  # the database restarting: connect afresh next time
+            return None
+
     def snapshot(self) -> Snapshot:
         container = bootstrap(self.settings)
         try:
