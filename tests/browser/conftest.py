@@ -5,8 +5,9 @@ No ``playwright install``: it would download a browser. The tests use Debian's
 ``/usr/bin/chromium-headless-shell`` (``make system-test`` installs it; ``/usr/bin/chromium``
 where only that is installed, ``RENTFLOW_CHROMIUM`` to name another) and are skipped, saying
 so, where neither is. Every request the page makes to a host other than 127.0.0.1 is
-aborted, so nothing leaves the machine. A failing test leaves a screenshot of the page in ``$TMPDIR/rentflow-browser/``;
-with ``RENTFLOW_SCREENSHOTS=<dir>`` the tests also save the pages they look at there.
+aborted, so nothing leaves the machine. A failing test leaves a screenshot of the page in
+``$TMPDIR/rentflow-browser/``; with ``RENTFLOW_SCREENSHOTS=<dir>`` the tests also save the
+pages they look at there.
 """
 
 from __future__ import annotations
