@@ -72,8 +72,9 @@ def test_a_new_rentflow_database_starts_the_sandbox_afresh(tmp_path: Path) -> No
     path = tmp_path / "sandbox" / "amocrm.json"
     first = amocrm_emulator(AmoAccount(), saved=StateFile(path, _database(tmp_path)))
     first.test_client().post("/leads", data={"name": "Офис 12"})
-    (tmp_path / "rentflow.db").unlink()  # rentflow's database is recreated (another inode)
-    (tmp_path / "placeholder").write_bytes(b"")  # keep the old inode taken
+    # rentflow's database replaced by a new file: the old one moved aside keeps its inode, so
+    # the new one has another (deleted, its inode could come back at once: ext4 reuses them)
+    (tmp_path / "rentflow.db").rename(tmp_path / "rentflow.db.old")
     fresh = AmoAccount()
 
     amocrm_emulator(fresh, saved=StateFile(path, _database(tmp_path)))
