@@ -52,6 +52,8 @@ READY = 90.0  # seconds a worker may take to start on 2 busy cores
 # the waits between retries (CRM clients' back-off, Celery retry countdowns) pass this many
 # times faster in the processes (``tests.faults.testclock``)
 RETRY_SPEEDUP = 10.0
+# the beat entries (jobs/schedule.py) the fault cases wait on, fired faster
+FAULT_ENTRIES = ("deliver-outbox", "crm-push-sweep", "close-stale-runs")
 
 
 class SmtpServer:
@@ -195,6 +197,9 @@ class Stack:
             "SMTP_URL": f"smtp://127.0.0.1:{servers.smtp.port}",
             "RENTFLOW_TEST_CLOCK_FILE": str(clock_file),
             "RENTFLOW_TEST_BEAT_SPEEDUP": str(beat_speedup),
+            # the entries the fault cases wait on; the 1C, import and CRM-task polls keep their
+            # own periods (at 180x they cost a beat and two workers a tenth of a core)
+            "RENTFLOW_TEST_BEAT_ENTRIES": ",".join(FAULT_ENTRIES),
             "RENTFLOW_TEST_VISIBILITY": str(visibility),
             "RENTFLOW_TEST_RETRY_SPEEDUP": str(RETRY_SPEEDUP),
             "BITRIX24_RESYNC_MINUTES": "0",

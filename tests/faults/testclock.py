@@ -8,8 +8,9 @@ changes four things in that process only:
 - rentflow's clock (``backend.ports.SystemClock``, what every service reads) runs ahead of
   the wall clock by the seconds written in ``RENTFLOW_TEST_CLOCK_FILE`` (the test moves it
   with ``advance``);
-- the beat's periodic entries fire ``RENTFLOW_TEST_BEAT_SPEEDUP`` times as often (the
-  outbox every second instead of every minute, the CRM push sweep every 30 s ...);
+- the beat's periodic entries the suite waits on (``RENTFLOW_TEST_BEAT_ENTRIES``, all when
+  unset) fire ``RENTFLOW_TEST_BEAT_SPEEDUP`` times as often (the outbox every second instead
+  of every minute, the CRM push sweep every 30 s ...); the others keep their periods;
 - on Redis, a task held by a dead worker is given back after ``RENTFLOW_TEST_VISIBILITY``
   seconds instead of an hour, and the held tasks are scanned every second;
 - the waits between retries pass ``RENTFLOW_TEST_RETRY_SPEEDUP`` times faster: the CRM
@@ -57,11 +58,12 @@ def install() -> None:
         from jobs import schedule
 
         shipped = schedule.beat_schedule
+        chosen = set(filter(None, os.environ.get("RENTFLOW_TEST_BEAT_ENTRIES", "").split(",")))
 
         def faster(settings: Any) -> dict[str, dict[str, Any]]:
             entries = shipped(settings)
-            for entry in entries.values():
-                if isinstance(entry["schedule"], float):
+            for name, entry in entries.items():
+                if isinstance(entry["schedule"], float) and (not chosen or name in chosen):
                     entry["schedule"] = entry["schedule"] / speedup
             return entries
 
