@@ -87,8 +87,13 @@ def sftp_server(root: Path) -> Iterator[int]:
             transport = paramiko.Transport(conn)
             transport.add_server_key(host_key)
             transport.set_subsystem_handler("sftp", paramiko.SFTPServer, _folder_server(root))
-            transport.start_server(server=_Auth())
             transports.append(transport)
+            try:
+                transport.start_server(server=_Auth())
+            except (paramiko.SSHException, EOFError, OSError):
+                # the client hung up during the handshake (a refused password makes it close
+                # early): that client's trouble, not the server's; serve the next one
+                transport.close()
 
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
