@@ -454,13 +454,15 @@ def test_issuing_a_planned_item_takes_exactly_that_item_out_of_the_plan(
         for offset, length in manual
         if (day := lease.start + timedelta(days=offset)) <= end
     ]
+    before = plan(lease, issued)
     for pick in picks:
-        before = plan(lease, issued)
         if not before:
             return
         item = before[pick % len(before)]
         issued.append((item.kind, item.period))
-        assert plan(lease, issued) == [i for i in before if i != item]
+        after = plan(lease, issued)
+        assert after == [i for i in before if i != item]
+        before = after  # what the next pick is taken from: the plan as it now stands
 
 
 def test_a_manual_invoice_for_chosen_days_costs_what_the_plan_would_charge_for_them() -> None:
