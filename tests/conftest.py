@@ -85,9 +85,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     from tests.rewrite_cache import rewrite_share
     from tests.route_builders import memoize_url_builders
+    from tests.shared_dialects import share_dialects
+    from tests.shared_templates import share_templates
 
     rewrite_share(config)  # an xdist worker: its share of the modules' rewritten asserts
     memoize_url_builders()  # each route's URL builder compiled once, not once per app
+    share_dialects()  # each statement compiled once, not once per test's database
+    share_templates()  # each template compiled once, not once per app
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
