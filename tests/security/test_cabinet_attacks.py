@@ -20,16 +20,16 @@ from tests.cabinet_world import (
     EMAIL,
     CabinetWorld,
     app_for,
-    build_world,
     csrf_of,
     last_code,
+    shared_world,
     sign_in,
 )
 
 
 @pytest.fixture
 def world(container: Container) -> CabinetWorld:
-    return build_world(container)
+    return shared_world(container)
 
 
 @pytest.fixture

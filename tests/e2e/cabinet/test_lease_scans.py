@@ -12,14 +12,14 @@ from sqlalchemy import func, select
 from backend.bootstrap import Container
 from backend.db.tables_cabinet import LeaseScanRow
 from backend.services.api_keys import create_key
-from tests.cabinet_world import CabinetWorld, app_for, build_world, csrf_of, sign_in
+from tests.cabinet_world import CabinetWorld, app_for, csrf_of, shared_world, sign_in
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.fixture
 def world(container: Container) -> CabinetWorld:
-    return build_world(container)
+    return shared_world(container)
 
 
 def _key(world: CabinetWorld, portal: int) -> str:
