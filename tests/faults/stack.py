@@ -170,6 +170,7 @@ class Stack:
     beat: Process | None = None
     _celery: Any = None
     _engine: Any = None
+    _container: Any = None
 
     @classmethod
     def create(
@@ -305,6 +306,8 @@ class Stack:
             self._celery.close()
         if self._engine is not None:
             self._engine.dispose()
+        if self._container is not None:
+            self._container.dispose()
         self.crm.server.shutdown()
 
     @property
@@ -354,15 +357,20 @@ class Stack:
             return None
 
     def snapshot(self) -> Snapshot:
-        container = bootstrap(self.settings)
+        """The portal's documents, emails, runs and untold deals, read through one container
+        kept for the test (``until`` looks three times a second: a container built for each
+        look cost a new engine and, on PostgreSQL, a new server process)."""
+        if self._container is None:
+            self._container = bootstrap(self.settings)
         try:
-            with container.uow(self.portal_id) as uow:
+            with self._container.uow(self.portal_id) as uow:
                 documents = uow.documents.list()
                 messages = uow.outbox.list()
                 runs = uow.runs.recent()
                 unsynced = uow.documents.not_synced()
-        finally:
-            container.dispose()
+        except OperationalError:
+            self._container.engine.dispose()  # the database restarting: connect afresh next time
+            raise
         return Snapshot(documents, messages, runs, list(unsynced))
 
 
