@@ -187,7 +187,7 @@ def _run_sink(port: int) -> None:
     with smtp_sink(port) as (sink, bound):
         print(bound, flush=True)
         sys.stdin.read()
-        print(len(sink.messages), flush=True)
+        print(sink.received(), flush=True)
 
 
 if __name__ == "__main__":

@@ -246,7 +246,7 @@ def main() -> None:
                 _scale(world, args.portals, args.leases)
         finally:
             world.close()
-        print(f"emails received by the SMTP sink: {len(sink.messages)}")
+        print(f"emails received by the SMTP sink: {sink.received()}")
 
 
 def _scale(world: World, portals: int, leases: int) -> None:

@@ -102,7 +102,7 @@ class Servers:
         return cls(pg, RedisServer(), SmtpServer())
 
     def fresh_database(self) -> str:
-        self.smtp.sink.messages.clear()
+        self.smtp.sink.clear()
         self.smtp.sink.envelopes.clear()
         if self.pg is None or self.redis is None:
             return ""
