@@ -13,6 +13,7 @@ own Redis database number, so workers never see each other's rows or queues.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 from collections.abc import Iterator
@@ -92,6 +93,15 @@ def pytest_configure(config: pytest.Config) -> None:
     memoize_url_builders()  # each route's URL builder compiled once, not once per app
     share_dialects()  # each statement compiled once, not once per test's database
     share_templates()  # each template compiled once, not once per app
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What collection loaded (every module, the test items) is kept out of the cyclic
+    collector's scans, as a billing worker keeps what it loaded (``tune_gc_for_batch_work``):
+    a full collection of a worker's heap took ~140 ms and ran ~30 times in a few hundred
+    tests; frozen, ~50 ms. Garbage the tests make is collected as before."""
+    gc.collect()
+    gc.freeze()
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
