@@ -7,8 +7,22 @@
 set -euo pipefail
 PYTEST=${1:?usage: test-services.sh PATH/TO/pytest [pytest args...]}
 shift
-WORK=$(mktemp -d /tmp/rentflow-test.XXXXXX)
+# Everything the run writes (SQLite files, PDFs, the servers' data, browser profiles) goes on
+# memory when the machine has a tmpfs with room: the suite writes and fsyncs its databases
+# thousands of times, which on a disk cost a tenth of its time (unit + integration: 57.4 s ->
+# 50.8 s, system CPU 11.1 -> 7.4 core-s on 2 cores). Nothing there outlives the run.
+# RENTFLOW_TEST_TMP names another place.
+BASE=${RENTFLOW_TEST_TMP:-/tmp}
+if [ -z "${RENTFLOW_TEST_TMP:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ] \
+  && [ "$(df -Pk /dev/shm | awk 'NR == 2 { print $4 }')" -gt $((4 * 1024 * 1024)) ]; then
+  BASE=/dev/shm  # 4 GB free at least: a whole run's files peak at about 1.1 GB
+fi
+# a failing browser test's screenshot outlives the run (tests/browser/conftest.py)
+export RENTFLOW_FAILURE_SHOTS=${RENTFLOW_FAILURE_SHOTS:-${TMPDIR:-/tmp}/rentflow-browser}
+WORK=$(mktemp -d "$BASE/rentflow-test.XXXXXX")
 chmod 755 "$WORK"
+mkdir -m 1777 "$WORK/tmp"
+export TMPDIR="$WORK/tmp"
 PG_PORT=${PG_PORT:-55432}
 REDIS_PORT=${REDIS_PORT:-56379}
 cleanup() {

@@ -6,12 +6,14 @@ No ``playwright install``: it would download a browser. The tests use Debian's
 where only that is installed, ``RENTFLOW_CHROMIUM`` to name another) and are skipped, saying
 so, where neither is. Every request the page makes to a host other than 127.0.0.1 is
 aborted, so nothing leaves the machine. A failing test leaves a screenshot of the page in
-``$TMPDIR/rentflow-browser/``; with ``RENTFLOW_SCREENSHOTS=<dir>`` the tests also save the
-pages they look at there.
+``$TMPDIR/rentflow-browser/`` (``RENTFLOW_FAILURE_SHOTS`` names another folder;
+``scripts/test-services.sh`` keeps it outside the run's own temporary folder); with
+``RENTFLOW_SCREENSHOTS=<dir>`` the tests also save the pages they look at there.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 from collections.abc import Iterator
@@ -26,7 +28,9 @@ from backend.bootstrap import Container, bootstrap
 from backend.config import Settings
 from sandbox.loopback import free_port, serve
 
-FAILURES = Path(tempfile.gettempdir()) / "rentflow-browser"
+FAILURES = Path(
+    os.environ.get("RENTFLOW_FAILURE_SHOTS") or Path(tempfile.gettempdir()) / "rentflow-browser"
+)
 VIEWPORT = {"width": 1280, "height": 1000}
 
 pytestmark = pytest.mark.browser
