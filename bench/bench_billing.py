@@ -25,8 +25,6 @@ import cProfile
 import resource
 import secrets
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -43,7 +41,14 @@ from backend.services import billing
 from backend.services.crm_push import push_published_documents
 from backend.services.crm_sync import save_mapping
 from backend.services.portals import install_portal
-from bench.embedded import DAY, deliver_all, embedded_env, register_day_leases, seed_issued
+from bench.embedded import (
+    DAY,
+    SinkProcess,
+    deliver_all,
+    embedded_env,
+    register_day_leases,
+    seed_issued,
+)
 from crm_mappings.mapping import LeaseEvent, StageMapping
 from tests.fakes import FakeCrm, TinyFiles
 
@@ -56,13 +61,8 @@ def main() -> None:
     parser.add_argument("--profile", type=Path, help="write a cProfile of the billing day")
     args = parser.parse_args()
     var = Path(tempfile.mkdtemp(prefix="rentflow-bench-"))
-    sink = subprocess.Popen(
-        [sys.executable, str(Path(__file__).with_name("bench_mail.py")), "--sink", "0"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    assert sink.stdin is not None
-    assert sink.stdout is not None
-    settings, _ = embedded_env(var, int(sink.stdout.readline()))
+    sink = SinkProcess.start()
+    settings, _ = embedded_env(var, sink.port)
     container = bootstrap(settings)
     renderer = _Timed(
         TinyFiles(container.document_rendering())
@@ -100,9 +100,7 @@ def main() -> None:
         profiler.disable()
         profiler.dump_stats(args.profile)
     phases.remove()
-    sink.stdin.close()
-    received = int(sink.stdout.readline())
-    sink.wait(timeout=60)
+    received = sink.stop()
     container.dispose()
     shutil.rmtree(var, ignore_errors=True)
     docs = sum(len(d) for d in issued.values())

@@ -27,7 +27,6 @@ import os
 import pstats
 import secrets
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -42,7 +41,7 @@ from backend.services.billing_batch import document_for
 from backend.services.crm_sync import save_mapping
 from backend.services.numbering import next_document_number
 from backend.services.portals import install_portal
-from bench.embedded import deliver_all, embedded_env, register_day_leases
+from bench.embedded import SinkProcess, deliver_all, embedded_env, register_day_leases
 from crm_mappings.mapping import LeaseEvent, StageMapping
 
 DAY = date(
@@ -66,19 +65,14 @@ def main() -> None:
         _run_sink(args.sink)
         return
     var = Path(tempfile.mkdtemp(prefix="rentflow-bench-mail-"))
-    sink = subprocess.Popen(
-        [sys.executable, __file__, "--sink", "0"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    assert sink.stdin is not None
-    assert sink.stdout is not None
-    port = int(sink.stdout.readline())
+    sink = SinkProcess.start()
+    port = sink.port
     settings, _ = embedded_env(var, port)
     container = bootstrap(settings)
     began = time.perf_counter()
     queued = _seed(container, args.messages, _pdfs(), map_sent=args.map_sent)
     print(f"queued {queued} tenant emails in {time.perf_counter() - began:.0f} s", flush=True)
-    sink_cpu_before = _cpu_seconds(sink.pid)
+    sink_cpu_before = _cpu_seconds(sink.process.pid)
     profile = cProfile.Profile() if args.profile else None
     wall, cpu = time.perf_counter(), time.process_time()
     if profile is not None:
@@ -87,10 +81,8 @@ def main() -> None:
     if profile is not None:
         profile.disable()
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    sink_cpu = _cpu_seconds(sink.pid) - sink_cpu_before
-    sink.stdin.close()
-    received = int(sink.stdout.readline())
-    sink.wait(timeout=60)
+    sink_cpu = _cpu_seconds(sink.process.pid) - sink_cpu_before
+    received = sink.stop()
     container.dispose()
     shutil.rmtree(var, ignore_errors=True)
     print(f"delivered {sent} messages in {wall:.1f} s: {sent / wall:.1f} messages/s")

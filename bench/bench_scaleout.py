@@ -28,8 +28,6 @@ import logging
 import os
 import secrets
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
@@ -48,6 +46,7 @@ from backend.db.base import make_engine
 from backend.db.migrate import upgrade
 from backend.db.tables import BillingRunRow, DocumentRow, OutboxRow
 from bench.bench_billing_day import DAY, _emulator, _install, _tree_cpu_s
+from bench.embedded import SinkProcess
 from jobs.celery_app import make_celery
 from sandbox.bitrix24.state import PortalState
 from sandbox.loopback import free_port
@@ -241,13 +240,8 @@ def main() -> None:
     # the SMTP sink in a process of its own (bench_mail's), as bench_billing runs it: in this
     # one it shared the GIL with the emulated portals, and the workers' deliveries waited on
     # it (in the 2-worker day both workers were busy throughout, at 58 % CPU)
-    sink = subprocess.Popen(
-        [sys.executable, str(Path(__file__).with_name("bench_mail.py")), "--sink", "0"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    assert sink.stdin is not None
-    assert sink.stdout is not None
-    world = World(int(sink.stdout.readline()))
+    sink = SinkProcess.start()
+    world = World(sink.port)
     try:
         if args.shape:
             _shape(world, args.portals, args.leases)
@@ -255,9 +249,7 @@ def main() -> None:
             _scale(world, args.portals, args.leases)
     finally:
         world.close()
-        sink.stdin.close()
-        received = sink.stdout.readline().strip()
-        sink.wait(timeout=60)
+        received = sink.stop()
     print(f"emails received by the SMTP sink (a process of its own): {received}")
 
 

@@ -7,7 +7,10 @@ from __future__ import annotations
 import os
 import random
 import secrets
+import subprocess
+import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -28,6 +31,33 @@ from tests import factories
 
 DAY = date(2026, 2, 28)  # March's invoice (due since the 25th) and February's act
 SEEDED = date(2026, 1, 28)  # February's invoices went out then (``seed_issued``)
+
+
+@dataclass
+class SinkProcess:
+    """The SMTP sink in a process of its own (``bench_mail.py --sink``): its CPU is not the
+    measured processes', and it shares no GIL with them or with emulated portals."""
+
+    process: subprocess.Popen[str]
+    port: int
+
+    @classmethod
+    def start(cls) -> SinkProcess:
+        process = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("bench_mail.py")), "--sink", "0"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert process.stdout is not None
+        return cls(process, int(process.stdout.readline()))
+
+    def stop(self) -> int:
+        """Stop the sink; how many messages it received."""
+        assert self.process.stdin is not None
+        assert self.process.stdout is not None
+        self.process.stdin.close()
+        received = int(self.process.stdout.readline())
+        self.process.wait(timeout=60)
+        return received
 
 
 def deliver_all(container: Container) -> int:
