@@ -238,8 +238,8 @@ def main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     print(f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} at start", flush=True)
     # the SMTP sink in a process of its own (bench_mail's), as bench_billing runs it: in this
-    # one it shared the GIL with the emulated portals, and the workers' deliveries waited on
-    # it (in the 2-worker day both workers were busy throughout, at 58 % CPU)
+    # one it shared the GIL with the emulated portals (the 2-worker day is not faster for it:
+    # both workers are busy throughout, at ~58 % CPU, on cores the harness shares)
     sink = SinkProcess.start()
     world = World(sink.port)
     try:
