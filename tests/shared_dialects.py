@@ -4,8 +4,8 @@ SQLAlchemy caches a compiled statement under a key that holds the dialect object
 (``ClauseElement._compile_w_cache``; the ORM's flush does the same in each mapper's cache),
 and ``create_engine`` makes a new dialect for every engine. Production makes one engine per
 process and compiles each statement once. The suite makes an engine per test (each test has
-its own SQLite file), so every test compiled every statement it ran again: about a tenth of
-the CPU of the unit and integration tests.
+its own SQLite file), so every test compiled every statement it ran again (sharing took the
+unit and integration tests from 65 to 55.5 user core-seconds on 2 workers).
 
 Here, once an engine has connected (so its dialect has read the server's version and
 features), it is remembered; a later engine made with the same URL scheme and the same
