@@ -169,7 +169,6 @@ class Stack:
     workers: list[Process] = field(default_factory=list)
     beat: Process | None = None
     _celery: Any = None
-    _engine: Any = None
     _container: Any = None
 
     @classmethod
@@ -304,8 +303,6 @@ class Stack:
             process.kill()  # the test is over: no warm shutdown to wait for
         if self._celery is not None:
             self._celery.close()
-        if self._engine is not None:
-            self._engine.dispose()
         if self._container is not None:
             self._container.dispose()
         self.crm.server.shutdown()
@@ -347,31 +344,35 @@ class Stack:
     def issued(self) -> int | None:
         """Documents issued so far (one count; ``None`` while the database is down): what
         ``mid_run`` watches, many times a second, for the moment to strike."""
-        if self._engine is None:
-            self._engine = make_engine(self.settings.database_url)
+        engine = self._reader().engine
         try:
-            with self._engine.connect() as conn:
+            with engine.connect() as conn:
                 return int(conn.execute(text("SELECT count(*) FROM documents")).scalar_one())
         except OperationalError:
-            self._engine.dispose()  # the database restarting: connect afresh next time
+            engine.dispose()  # the database restarting: connect afresh next time
             return None
 
     def snapshot(self) -> Snapshot:
         """The portal's documents, emails, runs and untold deals, read through one container
         kept for the test (``until`` looks three times a second: a container built for each
         look cost a new engine and, on PostgreSQL, a new server process)."""
-        if self._container is None:
-            self._container = bootstrap(self.settings)
+        reader = self._reader()
         try:
-            with self._container.uow(self.portal_id) as uow:
+            with reader.uow(self.portal_id) as uow:
                 documents = uow.documents.list()
                 messages = uow.outbox.list()
                 runs = uow.runs.recent()
                 unsynced = uow.documents.not_synced()
         except OperationalError:
-            self._container.engine.dispose()  # the database restarting: connect afresh next time
+            reader.engine.dispose()  # the database restarting: connect afresh next time
             raise
         return Snapshot(documents, messages, runs, list(unsynced))
+
+    def _reader(self) -> Any:
+        """The one container ``issued`` and ``snapshot`` read through, made at first use."""
+        if self._container is None:
+            self._container = bootstrap(self.settings)
+        return self._container
 
 
 @dataclass(frozen=True)
