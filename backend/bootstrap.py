@@ -281,7 +281,10 @@ class Container:
                 broker=kombu_url(self.settings.celery_broker_url),
                 set_as_current=False,
             )
-        self.broker.celery_producer.send_task(name, args=list(args))
+        from backend.queued_tasks import DEFAULT_QUEUE, QUEUE_OF
+
+        queue = QUEUE_OF.get(name, DEFAULT_QUEUE)
+        self.broker.celery_producer.send_task(name, args=list(args), queue=queue)
 
     def _publisher(self) -> FastPublisher:
         publisher = self.broker.fast_publisher

@@ -27,6 +27,13 @@ REQUEST_TASK = "jobs.channel_tasks.push_request_task"
 REQUEST_TASK_CHANGED = "jobs.channel_tasks.request_task_changed"
 CONTACTS_CHANGED = "jobs.cabinet_tasks.cabinet_contacts_to_crm"
 DELIVER_OUTBOX = "jobs.tasks.deliver_outbox"
+# The broker's queues; every worker takes from both in turn. The outbox's deliveries have one
+# of their own: a large portal's billing run queues all its chunks at once, and a delivery
+# queued behind them on the same queue waited for the last chunk, so that portal's tenants
+# got their mail only once the whole run was done.
+DEFAULT_QUEUE, MAIL_QUEUE = "celery", "mail"
+QUEUES = (DEFAULT_QUEUE, MAIL_QUEUE)
+QUEUE_OF = {DELIVER_OUTBOX: MAIL_QUEUE}  # every other task goes on ``DEFAULT_QUEUE``
 CRM_NAMES = (DEAL_CHANGED, ROBOT_FIRED, DEAL_ACTION, DOCUMENT_ISSUED, LEASE_EVENT)
 # in ``Tasks`` order
 NAMES = (

@@ -6,7 +6,9 @@ from typing import Any
 
 from celery import Celery
 from celery.signals import worker_init, worker_process_init
+from kombu import Exchange, Queue
 
+from backend import queued_tasks
 from backend.bootstrap import tune_gc_for_batch_work
 from backend.config import Settings
 from backend.runtime.sqlite_broker import kombu_url
@@ -19,6 +21,10 @@ from jobs.schedule import beat_schedule
 # nothing when idle, and a deal moved in the CRM waits ~0.1 s, not up to 1 s, for its task.
 EMBEDDED_POLL_SECONDS = 0.2
 TIMER_PRECISION_SECONDS = 0.1
+
+# Celery's form of ``backend.queued_tasks``' queues (listed, so every worker takes from each)
+QUEUES = tuple(Queue(name, Exchange(name), routing_key=name) for name in queued_tasks.QUEUES)
+ROUTES = {task: {"queue": queue} for task, queue in queued_tasks.QUEUE_OF.items()}
 
 
 def make_celery(settings: Settings) -> Celery:
@@ -35,6 +41,9 @@ def make_celery(settings: Settings) -> Celery:
         task_acks_late=True,  # a task killed mid-run is redelivered; services are idempotent
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
+        task_default_queue=queued_tasks.DEFAULT_QUEUE,
+        task_queues=QUEUES,
+        task_routes=ROUTES,
         worker_hijack_root_logger=False,
         timezone="UTC",
         enable_utc=True,

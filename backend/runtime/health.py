@@ -22,6 +22,7 @@ from typing import Any
 
 from backend.config import Settings
 from backend.ports import Clock
+from backend.queued_tasks import QUEUES
 from backend.runtime.heartbeat import HEARTBEAT_STALE, HeartbeatStore, heartbeat_store
 from backend.runtime.supervisor import WorkerState
 from backend.services.health import outbox_delay
@@ -128,7 +129,7 @@ def _redis_broker_waiting(url: str) -> int:
     )
     try:
         client.ping()
-        return int(client.llen("celery"))
+        return sum(int(client.llen(queue)) for queue in QUEUES)
     finally:
         client.close()
 

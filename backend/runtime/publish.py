@@ -6,6 +6,7 @@ import itertools
 import uuid
 from typing import Any
 
+from backend.queued_tasks import DEFAULT_QUEUE, QUEUE_OF
 from backend.runtime.sqlite_broker import kombu_url
 
 MAX_CONNECTIONS = 64
@@ -30,11 +31,11 @@ class FastPublisher:
         self.app = Celery("rentflow-publisher", broker=kombu_url(broker_url), set_as_current=False)
         # Redis: a connection per web thread publishing at once (kombu's default is 10)
         self.app.conf.broker_transport_options = {"max_connections": MAX_CONNECTIONS}
-        self.queue = str(self.app.conf.task_default_queue)
         self._connection = self.app.connection_for_write()
         channel: Any = self._connection.default_channel
-        # the worker's queue, bound to the exchange of its name (as Celery declares it)
-        channel.queue_declare(self.queue, passive=False, durable=True, auto_delete=False)
+        # the workers' queues, each bound to the exchange of its name (as Celery declares them)
+        for queue in {DEFAULT_QUEUE, *QUEUE_OF.values()}:
+            channel.queue_declare(queue, passive=False, durable=True, auto_delete=False)
         self._channel = channel
         self._origin = anon_nodename()  # the sender's name in each message (Celery: per call)
         # task ids and delivery tags: a random 128-bit start per process, then counting up.
@@ -49,9 +50,11 @@ class FastPublisher:
 
     def send_many(self, name: str, calls: list[list[Any]]) -> list[str]:
         """Queue task ``name`` once per args in ``calls``, all in one write (the SQLite broker's
-        transaction, one Redis MULTI/EXEC); returns once they are stored."""
+        transaction, one Redis MULTI/EXEC) on the task's queue (``queued_tasks.QUEUE_OF``);
+        returns once they are stored."""
         from kombu.serialization import dumps
 
+        queue = QUEUE_OF.get(name, DEFAULT_QUEUE)
         ids, envelopes = [], []
         for args in calls:
             task_id = self._new_id()
@@ -64,10 +67,10 @@ class FastPublisher:
             envelope = self._channel.prepare_message(
                 body, None, content_type, encoding, message.headers, properties
             )
-            self._augment(envelope)
+            self._augment(envelope, queue)
             ids.append(task_id)
             envelopes.append(envelope)
-        self._put_many(envelopes)
+        self._put_many(queue, envelopes)
         return ids
 
     def _new_id(self) -> str:
@@ -75,7 +78,7 @@ class FastPublisher:
         number = (self._id_base + next(self._ids)) % (1 << 128)
         return str(uuid.UUID(int=number, version=4))
 
-    def _augment(self, envelope: dict[str, Any]) -> None:
+    def _augment(self, envelope: dict[str, Any], queue: str) -> None:
         """kombu's ``Channel._inplace_augment_message`` (kombu/transport/virtual/base.py), with
         a delivery tag of ``_new_id`` instead of a fresh uuid4 (the tag names the message among
         a worker's unacked ones, so it is as unique)."""
@@ -85,25 +88,25 @@ class FastPublisher:
         )
         properties = envelope["properties"]
         properties.update(body_encoding=body_encoding, delivery_tag=self._new_id())
-        properties["delivery_info"].update(exchange=self.queue, routing_key=self.queue)
+        properties["delivery_info"].update(exchange=queue, routing_key=queue)
 
-    def _put_many(self, envelopes: list[dict[str, Any]]) -> None:
+    def _put_many(self, queue: str, envelopes: list[dict[str, Any]]) -> None:
         channel = self._channel
         if len(envelopes) == 1:
-            channel._put(self.queue, envelopes[0])
+            channel._put(queue, envelopes[0])
         elif hasattr(channel, "put_many"):  # the SQLite broker's channel
-            channel.put_many(self.queue, envelopes)
+            channel.put_many(queue, envelopes)
         elif hasattr(channel, "conn_or_acquire"):  # Redis: kombu's ``_put``, in one MULTI
             from kombu.utils.json import dumps as kombu_json
 
             with channel.conn_or_acquire() as client, client.pipeline(transaction=True) as pipe:
                 for envelope in envelopes:
                     priority = channel._get_message_priority(envelope, reverse=False)
-                    pipe.lpush(channel._q_for_pri(self.queue, priority), kombu_json(envelope))
+                    pipe.lpush(channel._q_for_pri(queue, priority), kombu_json(envelope))
                 pipe.execute()
         else:
             for envelope in envelopes:
-                channel._put(self.queue, envelope)
+                channel._put(queue, envelope)
 
     def close(self) -> None:
         self._connection.release()
