@@ -116,21 +116,21 @@ def test_the_outbox_delivery_has_a_queue_of_its_own(tmp_path: Path) -> None:
     assert router.route({}, "jobs.tasks.billing_run_chunk")["queue"].name == DEFAULT_QUEUE
 
 
+def _check_order(ran: list[str]) -> None:
+    assert sorted(ran) == sorted([*(f"chunk {n}" for n in range(6)), "mail"])
+    assert ran.index("mail") < ran.index("chunk 5"), ran
+
+
 def test_a_delivery_queued_behind_a_runs_chunks_goes_before_the_last_of_them(
     tmp_path: Path,
 ) -> None:
     """The outbox's deliveries have a queue of their own, which the worker takes from in
     turn with the default one: a large portal's tenants get mail while its run goes on."""
-    ran = _order(f"sqla+sqlite:///{tmp_path / 'broker.sqlite'}")
-    assert sorted(ran) == sorted([*(f"chunk {n}" for n in range(6)), "mail"])
-    assert ran.index("mail") < ran.index("chunk 5"), ran
+    _check_order(_order(f"sqla+sqlite:///{tmp_path / 'broker.sqlite'}"))
 
 
 @pytest.mark.redis
 def test_a_delivery_queued_behind_a_runs_chunks_goes_before_the_last_of_them_on_redis() -> None:
-    url = os.environ.get("TEST_REDIS_URL")
-    if not url:
+    if not os.environ.get("TEST_REDIS_URL"):
         pytest.skip("TEST_REDIS_URL not set (scripts/test-services.sh starts Redis)")
-    ran = _order(url)
-    assert sorted(ran) == sorted([*(f"chunk {n}" for n in range(6)), "mail"])
-    assert ran.index("mail") < ran.index("chunk 5"), ran
+    _check_order(_order(os.environ["TEST_REDIS_URL"]))
