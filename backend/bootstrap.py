@@ -286,6 +286,12 @@ class Container:
         queue = QUEUE_OF.get(name, DEFAULT_QUEUE)
         self.broker.celery_producer.send_task(name, args=list(args), queue=queue)
 
+    def warm_publisher(self) -> None:
+        """Build the broker publisher now (a web process before it answers), where the broker
+        is the embedded one or Redis; raises what connecting to the broker raises."""
+        if self.settings.embedded_broker or self.settings.celery_broker_url.startswith("redis"):
+            self._publisher()
+
     def _publisher(self) -> FastPublisher:
         publisher = self.broker.fast_publisher
         if publisher is None:

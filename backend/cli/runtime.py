@@ -176,7 +176,7 @@ def serve(no_worker: bool, listen_fd: tuple[int, ...], worker_state: Path | None
 def _serve_in_process(settings: Settings, sockets: list[socket.socket], *, no_worker: bool) -> None:
     """One web process: waitress in this one, beside the worker's supervisor."""
     from backend.runtime.embedded import supervised_worker
-    from backend.runtime.web_processes import run_waitress
+    from backend.runtime.web_processes import freeze_loaded, run_waitress
     from backend.web.app import create_app
 
     flask_app = create_app(settings)
@@ -186,6 +186,7 @@ def _serve_in_process(settings: Settings, sockets: list[socket.socket], *, no_wo
         supervisor = supervised_worker(flask_app.extensions["rentflow"])
         flask_app.extensions["rentflow"].worker_supervisor = supervisor
         supervisor.start()
+    freeze_loaded(flask_app.extensions["rentflow"])
     try:
         run_waitress(app, sockets, on_stop=_say_stopping)
     finally:
@@ -233,7 +234,12 @@ def _web_process(fds: tuple[int, ...], worker_state: Path | None) -> None:
     """One of ``serve``'s web processes: waitress on the sockets ``serve`` bound (``fds``)."""
     import logging
 
-    from backend.runtime.web_processes import WorkerStateFile, run_waitress, watch_parent
+    from backend.runtime.web_processes import (
+        WorkerStateFile,
+        freeze_loaded,
+        run_waitress,
+        watch_parent,
+    )
     from backend.web.app import create_app
 
     settings = running_settings()
@@ -243,6 +249,7 @@ def _web_process(fds: tuple[int, ...], worker_state: Path | None) -> None:
     if worker_state is not None:
         flask_app.extensions["rentflow"].worker_supervisor = WorkerStateFile(worker_state)
     watch_parent()
+    freeze_loaded(flask_app.extensions["rentflow"])
     logging.getLogger("rentflow.web").info("web process pid %s answering", os.getpid())
     run_waitress(_with_sandbox(flask_app, settings), sockets, on_stop=lambda _signum: None)
 

@@ -3,12 +3,17 @@ the worker's state as the web processes read it."""
 
 from __future__ import annotations
 
+import gc
+import logging
 import socket
+import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from backend.runtime.supervisor import WorkerState
-from backend.runtime.web_processes import WorkerStateFile, listening_sockets
+from backend.runtime.web_processes import WorkerStateFile, freeze_loaded, listening_sockets
 
 
 def test_the_socket_listens_and_is_inherited_by_the_web_processes() -> None:
@@ -50,3 +55,38 @@ def test_an_unreadable_worker_state_is_a_worker_not_running(tmp_path: Path) -> N
     assert "unreadable" in missing.detail
     (tmp_path / "torn.json").write_text('{"running": tr')
     assert not WorkerStateFile(tmp_path / "torn.json").state.running
+
+
+class _Container:
+    """What ``freeze_loaded`` asks of the container: to build its task publisher."""
+
+    def __init__(self, takes: float = 0.0, fails: bool = False) -> None:
+        self.takes, self.fails = takes, fails
+        self.built = threading.Event()
+
+    def warm_publisher(self) -> None:
+        time.sleep(self.takes)
+        if self.fails:
+            raise ConnectionRefusedError("the broker is down")
+        self.built.set()
+
+
+def test_a_starting_web_process_builds_its_publisher_then_freezes_what_it_loaded() -> None:
+    container = _Container()
+    loaded = [[n] for n in range(1000)]  # noqa: F841 (tracked, alive across the freeze)
+    before = gc.get_freeze_count()
+    freeze_loaded(container)
+    assert container.built.is_set()
+    assert gc.get_freeze_count() >= before + 1000
+
+
+def test_a_broker_that_is_down_or_slow_does_not_hold_the_web_process_back(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    started = time.monotonic()
+    freeze_loaded(_Container(takes=30.0), wait=0.2)  # a broker that never answers
+    assert time.monotonic() - started < 5
+    with caplog.at_level(logging.WARNING, logger="rentflow.supervisor"):
+        freeze_loaded(_Container(fails=True))
+    assert "the task publisher is built on first use" in caplog.text
+    assert "the broker is down" in caplog.text
