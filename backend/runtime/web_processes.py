@@ -67,8 +67,9 @@ def freeze_loaded(container: Any, wait: float = WARM_WAIT) -> None:
 
     Python's full collection walks every tracked object while holding the GIL. A web process
     holds about 190,000 after its first webhook (Flask, SQLAlchemy, Celery's publisher), and
-    each full collection under load paused every thread for 100-200 ms, the p99 of intake at
-    64 concurrent webhooks. The task publisher is built here rather than by the first webhook
+    each full collection under load paused every thread for 100-200 ms (six times in a
+    bench_intake run at 64 concurrent webhooks, each stalling every request then in flight).
+    The task publisher is built here rather than by the first webhook
     (its imports and connection are most of the rest), then everything alive is collected
     once and frozen: full collections then walk only what requests made since (~1 ms).
     A broker that is down or slow to answer (``wait`` seconds) leaves the publisher to the
