@@ -60,12 +60,15 @@ def test_an_unreadable_worker_state_is_a_worker_not_running(tmp_path: Path) -> N
 class _Container:
     """What ``freeze_loaded`` asks of the container: to build its task publisher."""
 
-    def __init__(self, takes: float = 0.0, fails: bool = False) -> None:
-        self.takes, self.fails = takes, fails
+    def __init__(self, answers: bool = True, fails: bool = False) -> None:
+        self.fails = fails
         self.built = threading.Event()
+        self.broker_answers = threading.Event()
+        if answers:
+            self.broker_answers.set()
 
     def warm_publisher(self) -> None:
-        time.sleep(self.takes)
+        self.broker_answers.wait(30)
         if self.fails:
             raise ConnectionRefusedError("the broker is down")
         self.built.set()
@@ -83,9 +86,13 @@ def test_a_starting_web_process_builds_its_publisher_then_freezes_what_it_loaded
 def test_a_broker_that_is_down_or_slow_does_not_hold_the_web_process_back(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    silent = _Container(answers=False)  # a broker that does not answer
     started = time.monotonic()
-    freeze_loaded(_Container(takes=30.0), wait=0.2)  # a broker that never answers
+    freeze_loaded(silent, wait=0.2)
     assert time.monotonic() - started < 5
+    assert not silent.built.is_set()
+    silent.broker_answers.set()  # it answers at last: the publisher is built then
+    assert silent.built.wait(5)
     with caplog.at_level(logging.WARNING, logger="rentflow.supervisor"):
         freeze_loaded(_Container(fails=True))
     assert "the task publisher is built on first use" in caplog.text
