@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -60,6 +60,19 @@ class LeaseEventRepository:
             )
             .values(pushed_at=at, error=error[:500])
         )
+
+    def forget(self, document_id: int, event: str) -> bool:
+        """The event no longer holds (a payment taken back): its move is dropped, pushed or
+        not, so that it happening again is recorded and pushed afresh. Whether one was
+        recorded."""
+        result = self.session.execute(
+            delete(LeaseEventRow).where(
+                LeaseEventRow.portal_id == self.portal_id,
+                LeaseEventRow.document_id == document_id,
+                LeaseEventRow.event == event,
+            )
+        )
+        return bool(getattr(result, "rowcount", 0))
 
     def pending(self, created_before: datetime) -> list[tuple[int, str]]:
         """(document id, event) of moves not pushed yet, recorded before ``created_before``."""

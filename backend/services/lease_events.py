@@ -78,8 +78,8 @@ def push_recorded_event(
             uow.lease_events.state(document_id, later.value) is not None
             for later in _SUPERSEDED_BY.get(event, ())
         )
-    if state is not None and state[0] is not None:
-        return None  # a redelivered task: already pushed
+    if state is None or state[0] is not None:
+        return None  # forgotten since it was queued (a payment undone), or already pushed
     pushed, error = None, ""
     if not superseded:
         try:
@@ -93,6 +93,13 @@ def push_recorded_event(
         uow.lease_events.mark(document_id, event.value, clock.now(), error)
         uow.commit()
     return pushed
+
+
+def forget_lease_event(uow: UnitOfWork, document_id: int, event: LeaseEvent) -> bool:
+    """``event`` no longer holds for the document (an undone payment leaves its invoice
+    unpaid): drop its recorded move, so a task still queued for it moves nothing and the
+    event happening again moves the deal again. Whether a move was recorded."""
+    return uow.lease_events.forget(document_id, event.value)
 
 
 def events_to_push(uow: UnitOfWork, clock: Clock) -> list[tuple[int, str]]:

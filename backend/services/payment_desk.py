@@ -18,11 +18,12 @@ from backend.domain.matching import OPEN_STATUSES, normalise_number
 from backend.domain.money import Money
 from backend.domain.payments import AllocationEntry
 from backend.ports import Clock
-from backend.services.lease_events import EventQueue
+from backend.services.lease_events import EventQueue, forget_lease_event
 from backend.services.ledger import AllocationRefused
 from backend.services.payment_news import NewsQueue, PaymentNews, payment_line
 from backend.services.payments import ReviewItem, allocate_manually, review_list
 from backend.services.unit_of_work import UnitOfWork
+from crm_mappings.mapping import LeaseEvent
 
 UNDO_ACTION = "payment.allocation_undone"
 SHOWN = 300  # review rows and search suggestions a page lists at once
@@ -166,11 +167,18 @@ def undo_allocation(
 ) -> AllocationEntry:
     """Take an allocation back: the money is free to place again (the review queue shows
     it), the invoice owes it again and its status follows; the audit keeps what it was and
-    who undid it, and the deal hears of it. The caller commits."""
+    who undid it, and the deal hears of it (debt, a note). An invoice no longer paid has its
+    "paid" deal move forgotten: one still queued moves nothing, and paying it again moves the
+    deal again. A deal already moved is not moved back: it may have moved on since. The
+    caller commits."""
     entry = uow.payments.remove_allocation(allocation_id)
     if entry.invoice_id is not None:
         invoice = uow.documents.get(entry.invoice_id)
-        uow.documents.mark(invoice.id or 0, status=_status_after_undo(invoice))
+        status = _status_after_undo(invoice)
+        uow.documents.mark(invoice.id or 0, status=status)
+        if status != InvoiceStatus.PAID:
+            # paid again later, it moves the deal to "paid" again; a move still queued is void
+            forget_lease_event(uow, invoice.id or 0, LeaseEvent.PAID)
     uow.audit.record(
         clock.now(), UNDO_ACTION, "payment", entry.payment.id or 0,
         {"amount": str(entry.amount.amount), "invoice": entry.invoice_number,

@@ -15,6 +15,7 @@ from backend.bootstrap import Container
 from backend.domain.money import Money
 from backend.ports import FixedClock
 from backend.services.lease_events import events_to_push, push_recorded_event
+from backend.services.payment_desk import journal, undo_allocation
 from backend.services.payments import allocate_manually, import_statement, review_list
 from crm_mappings.mapping import LeaseEvent
 from crm_mappings.port import CrmNotFound, CrmUnavailable, DealUpdate
@@ -137,14 +138,7 @@ def test_a_manual_allocation_that_pays_an_invoice_moves_its_deal(world: World) -
     stranger = doc("21", "100000.00", "Перевод", payer_inn="500100732259", payer="ИП Смирнов")
     moves, crm = QueuedMoves(), FakeCrm(holds_every_deal=True)
     _import(world, moves, [stranger])
-    with world.container.uow(world.portal_id) as uow:
-        (item,) = review_list(uow)
-        assert item.payment.id is not None
-        allocate_manually(
-            uow, world.container.clock, item.payment.id, Money(Decimal("100000.00")),
-            invoice_id=world.invoices["БП-000101"], queue=moves,
-        )  # fmt: skip
-        uow.commit()
+    _pay_by_hand(world, moves)
     moves.run(world.container, crm)
     assert crm.stages == {"42": "WON"}
 
@@ -167,3 +161,54 @@ def test_in_deal_per_period_mode_the_paid_move_goes_to_the_billing_deal(world: W
     _import(world, moves)
     moves.run(world.container, crm)
     assert crm.stages["900"] == "C7:WON"
+
+
+def _pay_by_hand(world: World, moves: QueuedMoves) -> int:
+    """Place the stranger's 100 000 on БП-000101 (paying it in full); the allocation's id."""
+    with world.container.uow(world.portal_id) as uow:
+        (item,) = review_list(uow)
+        assert item.payment.id is not None
+        allocate_manually(
+            uow, world.container.clock, item.payment.id, Money(Decimal("100000.00")),
+            invoice_id=world.invoices["БП-000101"], queue=moves,
+        )  # fmt: skip
+        uow.commit()
+        (entry, *_) = journal(uow)
+    return entry.id
+
+
+def _undo(world: World, allocation_id: int) -> None:
+    with world.container.uow(world.portal_id) as uow:
+        undo_allocation(uow, world.container.clock, allocation_id, by="Борис")
+        uow.commit()
+
+
+def _moves_to(crm: FakeCrm, stage: str) -> int:
+    return sum(1 for update in crm.updates if update.stage_id == stage)
+
+
+@pytest.mark.both_databases
+def test_an_invoice_paid_again_after_an_undo_moves_its_deal_to_paid_again(world: World) -> None:
+    stranger = doc("21", "100000.00", "Перевод", payer_inn="500100732259", payer="ИП Смирнов")
+    moves, crm = QueuedMoves(), FakeCrm(holds_every_deal=True)
+    _import(world, moves, [stranger])
+    first = _pay_by_hand(world, moves)
+    moves.run(world.container, crm)
+    assert _moves_to(crm, "WON") == 1
+    _undo(world, first)
+    _pay_by_hand(world, moves)  # the same money placed again
+    moves.run(world.container, crm)
+    assert _moves_to(crm, "WON") == 2
+
+
+def test_a_paid_move_still_queued_when_its_payment_is_undone_moves_nothing(
+    world: World, clock: FixedClock
+) -> None:
+    stranger = doc("21", "100000.00", "Перевод", payer_inn="500100732259", payer="ИП Смирнов")
+    moves, crm = QueuedMoves(), FakeCrm(holds_every_deal=True)
+    _import(world, moves, [stranger])
+    allocation = _pay_by_hand(world, moves)
+    _undo(world, allocation)  # before any worker ran the move
+    moves.run(world.container, crm)
+    assert _moves_to(crm, "WON") == 0
+    assert _pending_after_grace(world, clock) == []  # and the sweep has nothing to re-queue
