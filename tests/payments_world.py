@@ -13,10 +13,9 @@ from backend.bootstrap import Container
 from backend.domain.billing import BillingPeriod, DocumentKind, DocumentLine
 from backend.domain.documents import IssuedDocument
 from backend.domain.money import Money
-from backend.services.lease_events import push_recorded_event
+from backend.services.lease_events import push_recorded_move
 from backend.services.leases import register_lease
 from backend.services.portals import install_portal
-from crm_mappings.mapping import LeaseEvent
 from crm_mappings.port import (
     CrmPort,
 )
@@ -40,9 +39,7 @@ class QueuedMoves:
     def run(self, container: Container, crm: CrmPort) -> None:
         while self.queued:
             portal_id, document_id, event = self.queued.pop(0)
-            push_recorded_event(
-                container.uow(portal_id), container.clock, crm, document_id, LeaseEvent(event)
-            )
+            push_recorded_move(container.uow(portal_id), container.clock, crm, document_id, event)
 
 
 @dataclass

@@ -355,12 +355,12 @@ def _open_billing_deal(uow: UnitOfWork, crm: CrmPort, target: _Target, stage: st
     return created
 
 
-def push_lease_event(
-    uow: UnitOfWork, clock: Clock, crm: CrmPort, document_id: int, event: LeaseEvent
-) -> Pushed | None:
-    """Move the deal of ``document_id``'s period to the stage mapped for ``event`` (the
-    billing deal in ``deal_per_period`` mode: "act signed" closes it). None when nothing is
-    mapped or the lease has no deal."""
+def _period_deal(
+    uow: UnitOfWork, document_id: int
+) -> tuple[_Target, str, StageMapping | None] | None:
+    """The deal a move about ``document_id``'s period goes to (its billing deal in
+    ``deal_per_period`` mode, else the lease deal) and that deal's pipeline mapping; None
+    when the lease has no deal. ``uow`` is entered here."""
     with uow:
         target = _target(uow, document_id)
         if target is None:
@@ -368,11 +368,22 @@ def push_lease_event(
         billing = (target.invoice.extra if target.invoice else {}).get(BILLING_DEAL, "")
         per_period = target.per_period and bool(billing)
         pipeline = target.billing_pipeline if per_period else target.lease_pipeline
-        mapping = load_mapping(uow, pipeline)
+        return target, billing if per_period else target.lease_deal, load_mapping(uow, pipeline)
+
+
+def push_lease_event(
+    uow: UnitOfWork, clock: Clock, crm: CrmPort, document_id: int, event: LeaseEvent
+) -> Pushed | None:
+    """Move the deal of ``document_id``'s period to the stage mapped for ``event`` (the
+    billing deal in ``deal_per_period`` mode: "act signed" closes it). None when nothing is
+    mapped or the lease has no deal."""
+    found = _period_deal(uow, document_id)
+    if found is None:
+        return None
+    _, deal_id, mapping = found
     stage = mapping.stage_for(event) if mapping else None
     if stage is None:
         return None
-    deal_id = billing if per_period else target.lease_deal
     update = DealUpdate(deal_id, stage_id=stage)
     crm.update_deals([update])
     with uow:
@@ -383,6 +394,46 @@ def push_lease_event(
             document_id,
             {"deal": deal_id, "event": str(event), "stage": stage},
         )
+        uow.commit()
+    return Pushed(deal_id, (update,), "")
+
+
+def push_back_from_paid(
+    uow: UnitOfWork, clock: Clock, crm: CrmPort, document_id: int, *, overdue: bool
+) -> Pushed | None:
+    """The invoice's payment was undone: move the deal that its "paid" move put at the
+    stage mapped to "paid" back to where the invoice stands now, the stage mapped to
+    "overdue" (``overdue``: it was moved there before it was paid), else "invoice sent" once
+    emailed, else "invoice issued", the first of those that is mapped. A deal no longer at
+    the "paid" stage has moved on since (the next invoice, a manager) and is left where it
+    is. None when nothing moved. ``uow`` is entered here."""
+    found = _period_deal(uow, document_id)
+    if found is None:
+        return None
+    target, deal_id, mapping = found
+    if mapping is None:
+        return None
+    back_to = [
+        event
+        for event, applies in (
+            (LeaseEvent.OVERDUE, overdue),
+            (LeaseEvent.INVOICE_SENT, target.doc.sent_at is not None),
+            (LeaseEvent.INVOICE_ISSUED, True),
+        )
+        if applies and mapping.stage_for(event)
+    ]
+    paid = mapping.stage_for(LeaseEvent.PAID)
+    if paid is None or not back_to:
+        return None
+    if crm.get_deal(deal_id).stage_id != paid:
+        return None
+    update = DealUpdate(deal_id, stage_id=mapping.stage_for(back_to[0]))
+    crm.update_deals([update])
+    with uow:
+        uow.audit.record(
+            clock.now(), "deal.stage_pushed", "document", document_id,
+            {"deal": deal_id, "event": f"payment undone: {back_to[0]}", "stage": update.stage_id},
+        )  # fmt: skip
         uow.commit()
     return Pushed(deal_id, (update,), "")
 

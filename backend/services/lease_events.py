@@ -5,6 +5,8 @@ for it, and a task queued after the commit pushes it through
 ``crm_push.push_lease_event`` (both billing modes), retried while the CRM is down. A task
 that is lost, or gives up after hours of a CRM outage, leaves its row pending and the
 30-minute sweep queues it again: no move is lost, and a move recorded twice is one move.
+An undone payment takes its "paid" move back (``take_back_paid``): forgotten if it had not
+reached the deal yet, else a move back (``UNPAID``) recorded and pushed the same way.
 
 Services stay free of Celery: whoever commits hands in an ``EventQueue`` that sends the task.
 """
@@ -16,7 +18,7 @@ from collections.abc import Callable, Iterable
 from functools import partial
 
 from backend.ports import Clock
-from backend.services.crm_push import SYNC_GRACE, Pushed, push_lease_event
+from backend.services.crm_push import SYNC_GRACE, Pushed, push_back_from_paid, push_lease_event
 from backend.services.unit_of_work import UnitOfWork
 from crm_mappings.mapping import LeaseEvent
 from crm_mappings.port import CrmAuthLost, CrmError, CrmPort, CrmUnavailable
@@ -95,11 +97,59 @@ def push_recorded_event(
     return pushed
 
 
-def forget_lease_event(uow: UnitOfWork, document_id: int, event: LeaseEvent) -> bool:
-    """``event`` no longer holds for the document (an undone payment leaves its invoice
-    unpaid): drop its recorded move, so a task still queued for it moves nothing and the
-    event happening again moves the deal again. Whether a move was recorded."""
-    return uow.lease_events.forget(document_id, event.value)
+# A recorded move of its own, not a ``LeaseEvent`` (there is no stage to map to it): the deal
+# back from "paid" after the invoice's payment was undone (``crm_push.push_back_from_paid``).
+UNPAID = "unpaid"
+
+
+def take_back_paid(
+    uow: UnitOfWork, clock: Clock, document_id: int, queue: EventQueue | None = None
+) -> bool:
+    """The invoice is no longer paid (an allocation undone). Its "paid" move is forgotten, so
+    a task still queued for it moves nothing and paying it again moves the deal again; when
+    that move had reached the deal, moving the deal back is recorded and queued once ``uow``
+    commits. Whether a move back was recorded."""
+    state = uow.lease_events.state(document_id, LeaseEvent.PAID.value)
+    uow.lease_events.forget(document_id, LeaseEvent.PAID.value)
+    if state is None or state[0] is None or state[1]:  # never reached the deal
+        return False
+    uow.lease_events.forget(document_id, UNPAID)  # an earlier undo of an earlier payment
+    uow.lease_events.add_many([document_id], UNPAID, clock.now())
+    if queue is not None and uow.portal_id is not None:
+        uow.after_commit(partial(_queue_all, queue, uow.portal_id, [document_id], UNPAID))
+    return True
+
+
+def push_recorded_move(
+    uow: UnitOfWork, clock: Clock, crm: CrmPort, document_id: int, event: str
+) -> Pushed | None:
+    """What the ``crm_lease_event`` task runs: ``push_recorded_event``, or the move back from
+    "paid" (``UNPAID``)."""
+    if event == UNPAID:
+        return _push_back(uow, clock, crm, document_id)
+    return push_recorded_event(uow, clock, crm, document_id, LeaseEvent(event))
+
+
+def _push_back(uow: UnitOfWork, clock: Clock, crm: CrmPort, document_id: int) -> Pushed | None:
+    with uow:
+        state = uow.lease_events.state(document_id, UNPAID)
+        paid_again = uow.lease_events.state(document_id, LeaseEvent.PAID.value) is not None
+        overdue = uow.lease_events.state(document_id, LeaseEvent.OVERDUE.value) is not None
+    if state is None or state[0] is not None:
+        return None  # forgotten (paid and undone again since) or already pushed
+    pushed, error = None, ""
+    if not paid_again:
+        try:
+            pushed = push_back_from_paid(uow, clock, crm, document_id, overdue=overdue)
+        except (CrmUnavailable, CrmAuthLost):
+            raise
+        except CrmError as exc:
+            log.warning("the CRM refused moving back document %s: %s", document_id, exc)
+            error = str(exc) or type(exc).__name__
+    with uow:
+        uow.lease_events.mark(document_id, UNPAID, clock.now(), error)
+        uow.commit()
+    return pushed
 
 
 def events_to_push(uow: UnitOfWork, clock: Clock) -> list[tuple[int, str]]:

@@ -18,12 +18,11 @@ from backend.domain.matching import OPEN_STATUSES, normalise_number
 from backend.domain.money import Money
 from backend.domain.payments import AllocationEntry
 from backend.ports import Clock
-from backend.services.lease_events import EventQueue, forget_lease_event
+from backend.services.lease_events import EventQueue, take_back_paid
 from backend.services.ledger import AllocationRefused
 from backend.services.payment_news import NewsQueue, PaymentNews, payment_line
 from backend.services.payments import ReviewItem, allocate_manually, review_list
 from backend.services.unit_of_work import UnitOfWork
-from crm_mappings.mapping import LeaseEvent
 
 UNDO_ACTION = "payment.allocation_undone"
 SHOWN = 300  # review rows and search suggestions a page lists at once
@@ -163,22 +162,21 @@ def undo_allocation(
     allocation_id: int,
     *,
     by: str,
+    queue: EventQueue | None = None,
     news_queue: NewsQueue | None = None,
 ) -> AllocationEntry:
     """Take an allocation back: the money is free to place again (the review queue shows
     it), the invoice owes it again and its status follows; the audit keeps what it was and
     who undid it, and the deal hears of it (debt, a note). An invoice no longer paid has its
-    "paid" deal move forgotten: one still queued moves nothing, and paying it again moves the
-    deal again. A deal already moved is not moved back: it may have moved on since. The
-    caller commits."""
+    "paid" deal move taken back (``lease_events.take_back_paid``: a deal still at "paid" goes
+    back, through ``queue``; paying again moves it again). The caller commits."""
     entry = uow.payments.remove_allocation(allocation_id)
     if entry.invoice_id is not None:
         invoice = uow.documents.get(entry.invoice_id)
         status = _status_after_undo(invoice)
         uow.documents.mark(invoice.id or 0, status=status)
         if status != InvoiceStatus.PAID:
-            # paid again later, it moves the deal to "paid" again; a move still queued is void
-            forget_lease_event(uow, invoice.id or 0, LeaseEvent.PAID)
+            take_back_paid(uow, clock, invoice.id or 0, queue)
     uow.audit.record(
         clock.now(), UNDO_ACTION, "payment", entry.payment.id or 0,
         {"amount": str(entry.amount.amount), "invoice": entry.invoice_number,

@@ -164,7 +164,7 @@ def undo_view() -> ResponseReturnValue:
         with c.uow(viewer.portal_id) as uow:
             entry = undo_allocation(
                 uow, c.clock, int(raw) if raw.isdigit() else 0,
-                by=_who(viewer), news_queue=c.queue_payment_news,
+                by=_who(viewer), queue=c.queue_lease_event, news_queue=c.queue_payment_news,
             )  # fmt: skip
             uow.commit()
     except NotFound:

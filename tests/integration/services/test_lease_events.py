@@ -177,10 +177,25 @@ def _pay_by_hand(world: World, moves: QueuedMoves) -> int:
     return entry.id
 
 
-def _undo(world: World, allocation_id: int) -> None:
+def _undo(world: World, allocation_id: int, moves: QueuedMoves | None = None) -> None:
     with world.container.uow(world.portal_id) as uow:
-        undo_allocation(uow, world.container.clock, allocation_id, by="Борис")
+        undo_allocation(uow, world.container.clock, allocation_id, by="Борис", queue=moves)
         uow.commit()
+
+
+def _paid_by_hand(world: World, mapping: dict[str, str]) -> tuple[QueuedMoves, FakeCrm, int]:
+    """The lease's pipeline mapped as ``mapping``; the stranger's payment placed on БП-000101
+    and its move pushed: (the queue, the CRM, the allocation)."""
+    with world.container.uow(world.portal_id) as uow:
+        uow.mappings.save("0", {}, mapping)
+        uow.commit()
+    stranger = doc("21", "100000.00", "Перевод", payer_inn="500100732259", payer="ИП Смирнов")
+    moves, crm = QueuedMoves(), FakeCrm(holds_every_deal=True)
+    _import(world, moves, [stranger])
+    allocation = _pay_by_hand(world, moves)
+    moves.run(world.container, crm)
+    assert crm.deals["42"].stage_id == "WON"
+    return moves, crm, allocation
 
 
 def _moves_to(crm: FakeCrm, stage: str) -> int:
@@ -212,3 +227,43 @@ def test_a_paid_move_still_queued_when_its_payment_is_undone_moves_nothing(
     moves.run(world.container, crm)
     assert _moves_to(crm, "WON") == 0
     assert _pending_after_grace(world, clock) == []  # and the sweep has nothing to re-queue
+
+
+MAPPED = {"paid": "WON", "invoice_issued": "ISSUED", "invoice_sent": "SENT", "overdue": "LATE"}
+
+
+@pytest.mark.both_databases
+def test_an_undone_payment_moves_its_deal_back_while_it_stands_at_paid(world: World) -> None:
+    moves, crm, allocation = _paid_by_hand(world, MAPPED)
+    _undo(world, allocation, moves)
+    moves.run(world.container, crm)
+    assert crm.deals["42"].stage_id == "ISSUED"  # БП-000101 was never emailed
+    moves.run(world.container, crm)  # a redelivered task moves nothing more
+    assert [u.stage_id for u in crm.updates] == ["WON", "ISSUED"]
+    second = _pay_by_hand(world, moves)  # paid again, then undone again
+    moves.run(world.container, crm)
+    _undo(world, second, moves)
+    moves.run(world.container, crm)
+    assert [u.stage_id for u in crm.updates] == ["WON", "ISSUED", "WON", "ISSUED"]
+
+
+def test_an_overdue_invoice_whose_payment_is_undone_goes_back_to_overdue(world: World) -> None:
+    from backend.services.lease_events import record_lease_events
+
+    moves, crm, allocation = _paid_by_hand(world, MAPPED)
+    with world.container.uow(world.portal_id) as uow:  # it was overdue before it was paid
+        invoice = world.invoices["БП-000101"]
+        record_lease_events(uow, world.container.clock, [invoice], LeaseEvent.OVERDUE)
+        uow.commit()
+    _undo(world, allocation, moves)
+    moves.run(world.container, crm)
+    assert crm.deals["42"].stage_id == "LATE"
+
+
+def test_a_deal_that_moved_on_since_the_payment_is_left_where_it_is(world: World) -> None:
+    moves, crm, allocation = _paid_by_hand(world, MAPPED)
+    crm.update_deals([DealUpdate("42", stage_id="PREPARATION")])  # the next invoice, a manager
+    _undo(world, allocation, moves)
+    moves.run(world.container, crm)
+    assert crm.deals["42"].stage_id == "PREPARATION"
+    assert [u.stage_id for u in crm.updates] == ["WON", "PREPARATION"]
