@@ -9,7 +9,7 @@ from backend.services import crm_sync, health
 from backend.services.crm_push import push_published_documents
 from backend.services.deal_actions import DealAction, run_deal_action
 from backend.services.deal_resync import ChangedDeals
-from backend.services.lease_events import push_recorded_move
+from backend.services.lease_events import push_recorded_event
 from backend.services.robots import Robot, RobotAnswers, answer_robot
 from crm_mappings.port import CrmKind, CrmUnavailable
 from jobs.portal_task import PortalWork, portal_task
@@ -201,7 +201,7 @@ def _push_documents(work: PortalWork, document_ids: list[int]) -> None:
 def crm_lease_event(work: PortalWork, document_id: int, event: str) -> None:
     """Move the deal for a recorded lease event (paid, invoice sent, act sent; back from
     paid after an undone payment)."""
-    push_recorded_move(work.uow(), work.clock, work.crm, document_id, event)
+    push_recorded_event(work.uow(), work.clock, work.crm, document_id, event)
 
 
 @portal_task

@@ -13,7 +13,7 @@ from backend.bootstrap import Container
 from backend.domain.billing import BillingPeriod, DocumentKind, DocumentLine
 from backend.domain.documents import IssuedDocument
 from backend.domain.money import Money
-from backend.services.lease_events import push_recorded_move
+from backend.services.lease_events import push_recorded_event
 from backend.services.leases import register_lease
 from backend.services.portals import install_portal
 from crm_mappings.port import (
@@ -39,7 +39,7 @@ class QueuedMoves:
     def run(self, container: Container, crm: CrmPort) -> None:
         while self.queued:
             portal_id, document_id, event = self.queued.pop(0)
-            push_recorded_move(container.uow(portal_id), container.clock, crm, document_id, event)
+            push_recorded_event(container.uow(portal_id), container.clock, crm, document_id, event)
 
 
 @dataclass

@@ -399,12 +399,12 @@ def push_lease_event(
 
 
 def push_back_from_paid(
-    uow: UnitOfWork, clock: Clock, crm: CrmPort, document_id: int, *, overdue: bool
+    uow: UnitOfWork, clock: Clock, crm: CrmPort, document_id: int
 ) -> Pushed | None:
     """The invoice's payment was undone: move the deal that its "paid" move put at the
     stage mapped to "paid" back to where the invoice stands now, the stage mapped to
-    "overdue" (``overdue``: it was moved there before it was paid), else "invoice sent" once
-    emailed, else "invoice issued", the first of those that is mapped. A deal no longer at
+    "overdue" (when its move there was recorded, before it was paid), else "invoice sent"
+    once emailed, else "invoice issued", the first of those that is mapped. A deal no longer at
     the "paid" stage has moved on since (the next invoice, a manager) and is left where it
     is. None when nothing moved. ``uow`` is entered here."""
     found = _period_deal(uow, document_id)
@@ -413,6 +413,8 @@ def push_back_from_paid(
     target, deal_id, mapping = found
     if mapping is None:
         return None
+    with uow:
+        overdue = uow.lease_events.state(document_id, LeaseEvent.OVERDUE.value) is not None
     back_to = [
         event
         for event, applies in (

@@ -28,11 +28,17 @@ log = logging.getLogger(__name__)
 EventQueue = Callable[[int, int, str], None]
 """Queue the push of one move: (portal id, document id, ``LeaseEvent`` value)."""
 
+# A recorded move of its own, not a ``LeaseEvent`` (there is no stage to map to it): the deal
+# back from "paid" after the invoice's payment was undone (``crm_push.push_back_from_paid``).
+UNPAID = "unpaid"
+
 # An event whose document has since gone further must not pull the deal back: an invoice
-# paid before its email was delivered stays at "paid".
-_SUPERSEDED_BY = {
-    LeaseEvent.INVOICE_SENT: (LeaseEvent.PAID,),
-    LeaseEvent.OVERDUE: (LeaseEvent.PAID,),  # paid while its move waited for the CRM
+# paid before its email was delivered stays at "paid". (Keyed by the recorded names: a
+# ``LeaseEvent`` hashes by its member name, not by the value it equals.)
+_SUPERSEDED_BY: dict[str, tuple[str, ...]] = {
+    LeaseEvent.INVOICE_SENT.value: (LeaseEvent.PAID.value,),
+    LeaseEvent.OVERDUE.value: (LeaseEvent.PAID.value,),  # paid while its move waited
+    UNPAID: (LeaseEvent.PAID.value,),  # paid again while the move back waited
 }
 
 
@@ -67,39 +73,40 @@ def _queue_all(queue: EventQueue, portal_id: int, document_ids: list[int], event
 
 
 def push_recorded_event(
-    uow: UnitOfWork, clock: Clock, crm: CrmPort, document_id: int, event: LeaseEvent
+    uow: UnitOfWork, clock: Clock, crm: CrmPort, document_id: int, event: LeaseEvent | str
 ) -> Pushed | None:
-    """Move the deal for a recorded event and mark it done; None when nothing moved.
+    """Move the deal for a recorded event (a ``LeaseEvent`` or ``UNPAID``, as the
+    ``crm_lease_event`` task gets it) and mark it done; None when nothing moved.
 
     ``CrmUnavailable`` and ``CrmAuthLost`` propagate and leave the move pending (the task
     retries, the sweep re-queues); any other refusal (a deleted deal) is recorded with the
     move, which is then left alone. ``uow`` is entered here."""
+    name = str(event)
     with uow:
-        state = uow.lease_events.state(document_id, event.value)
+        state = uow.lease_events.state(document_id, name)
         superseded = any(
-            uow.lease_events.state(document_id, later.value) is not None
-            for later in _SUPERSEDED_BY.get(event, ())
+            uow.lease_events.state(document_id, later) is not None
+            for later in _SUPERSEDED_BY.get(name, ())
         )
     if state is None or state[0] is not None:
         return None  # forgotten since it was queued (a payment undone), or already pushed
     pushed, error = None, ""
     if not superseded:
         try:
-            pushed = push_lease_event(uow, clock, crm, document_id, event)
+            pushed = (
+                push_back_from_paid(uow, clock, crm, document_id)
+                if name == UNPAID
+                else push_lease_event(uow, clock, crm, document_id, LeaseEvent(name))
+            )
         except (CrmUnavailable, CrmAuthLost):
             raise
         except CrmError as exc:
-            log.warning("the CRM refused %s of document %s: %s", event, document_id, exc)
+            log.warning("the CRM refused %s of document %s: %s", name, document_id, exc)
             error = str(exc) or type(exc).__name__
     with uow:
-        uow.lease_events.mark(document_id, event.value, clock.now(), error)
+        uow.lease_events.mark(document_id, name, clock.now(), error)
         uow.commit()
     return pushed
-
-
-# A recorded move of its own, not a ``LeaseEvent`` (there is no stage to map to it): the deal
-# back from "paid" after the invoice's payment was undone (``crm_push.push_back_from_paid``).
-UNPAID = "unpaid"
 
 
 def take_back_paid(
@@ -118,38 +125,6 @@ def take_back_paid(
     if queue is not None and uow.portal_id is not None:
         uow.after_commit(partial(_queue_all, queue, uow.portal_id, [document_id], UNPAID))
     return True
-
-
-def push_recorded_move(
-    uow: UnitOfWork, clock: Clock, crm: CrmPort, document_id: int, event: str
-) -> Pushed | None:
-    """What the ``crm_lease_event`` task runs: ``push_recorded_event``, or the move back from
-    "paid" (``UNPAID``)."""
-    if event == UNPAID:
-        return _push_back(uow, clock, crm, document_id)
-    return push_recorded_event(uow, clock, crm, document_id, LeaseEvent(event))
-
-
-def _push_back(uow: UnitOfWork, clock: Clock, crm: CrmPort, document_id: int) -> Pushed | None:
-    with uow:
-        state = uow.lease_events.state(document_id, UNPAID)
-        paid_again = uow.lease_events.state(document_id, LeaseEvent.PAID.value) is not None
-        overdue = uow.lease_events.state(document_id, LeaseEvent.OVERDUE.value) is not None
-    if state is None or state[0] is not None:
-        return None  # forgotten (paid and undone again since) or already pushed
-    pushed, error = None, ""
-    if not paid_again:
-        try:
-            pushed = push_back_from_paid(uow, clock, crm, document_id, overdue=overdue)
-        except (CrmUnavailable, CrmAuthLost):
-            raise
-        except CrmError as exc:
-            log.warning("the CRM refused moving back document %s: %s", document_id, exc)
-            error = str(exc) or type(exc).__name__
-    with uow:
-        uow.lease_events.mark(document_id, UNPAID, clock.now(), error)
-        uow.commit()
-    return pushed
 
 
 def events_to_push(uow: UnitOfWork, clock: Clock) -> list[tuple[int, str]]:
