@@ -251,9 +251,7 @@ class Container:
         """``send_task(name, *args)`` for each args of ``calls``, in one write to the broker
         where it can (the SQLite broker, Redis): one webhook naming several leads is stored at
         once, or not at all."""
-        if self.task_sender is None and (
-            self.settings.embedded_broker or self.settings.celery_broker_url.startswith("redis")
-        ):
+        if self.task_sender is None and self._publishes_fast:
             self._publisher().send_many(name, calls)
             return
         for args in calls:
@@ -267,7 +265,7 @@ class Container:
         if self.task_sender is not None:
             self.task_sender(name, *args)
             return
-        if self.settings.embedded_broker or self.settings.celery_broker_url.startswith("redis"):
+        if self._publishes_fast:
             self._publisher().send(name, list(args))
             return
         if self.broker.celery_producer is None:
@@ -289,8 +287,14 @@ class Container:
     def warm_publisher(self) -> None:
         """Build the broker publisher now (a web process before it answers), where the broker
         is the embedded one or Redis; raises what connecting to the broker raises."""
-        if self.settings.embedded_broker or self.settings.celery_broker_url.startswith("redis"):
+        if self._publishes_fast:
             self._publisher()
+
+    @property
+    def _publishes_fast(self) -> bool:
+        """Tasks go through ``FastPublisher``: the embedded broker or Redis (another broker
+        gets Celery's own producer)."""
+        return self.settings.embedded_broker or self.settings.celery_broker_url.startswith("redis")
 
     def _publisher(self) -> FastPublisher:
         publisher = self.broker.fast_publisher

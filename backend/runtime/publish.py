@@ -6,7 +6,7 @@ import itertools
 import uuid
 from typing import Any
 
-from backend.queued_tasks import DEFAULT_QUEUE, QUEUE_OF
+from backend.queued_tasks import DEFAULT_QUEUE, QUEUE_OF, QUEUES
 from backend.runtime.sqlite_broker import kombu_url
 
 MAX_CONNECTIONS = 64
@@ -34,7 +34,7 @@ class FastPublisher:
         self._connection = self.app.connection_for_write()
         channel: Any = self._connection.default_channel
         # the workers' queues, each bound to the exchange of its name (as Celery declares them)
-        for queue in {DEFAULT_QUEUE, *QUEUE_OF.values()}:
+        for queue in QUEUES:
             channel.queue_declare(queue, passive=False, durable=True, auto_delete=False)
         self._channel = channel
         self._origin = anon_nodename()  # the sender's name in each message (Celery: per call)
