@@ -46,9 +46,12 @@ class Sink:
         return self._parsed
 
     def clear(self) -> None:
-        """Forget what arrived so far."""
+        """Forget what arrived so far: the messages, their envelopes and peers (the three
+        lists stay index for index)."""
         self._arrived.clear()
         self._parsed.clear()
+        self.envelopes.clear()
+        self.peers.clear()
 
     def received(self) -> int:
         """How many messages arrived (none parsed for it)."""

@@ -103,7 +103,6 @@ class Servers:
 
     def fresh_database(self) -> str:
         self.smtp.sink.clear()
-        self.smtp.sink.envelopes.clear()
         if self.pg is None or self.redis is None:
             return ""
         self.databases += 1
