@@ -251,7 +251,7 @@ def test_an_overdue_invoice_whose_payment_is_undone_goes_back_to_overdue(world: 
     from backend.services.lease_events import record_lease_events
 
     moves, crm, allocation = _paid_by_hand(world, MAPPED)
-    with world.container.uow(world.portal_id) as uow:  # it was overdue before it was paid
+    with world.container.uow(world.portal_id) as uow:  # its move to "overdue" on record
         invoice = world.invoices["БП-000101"]
         record_lease_events(uow, world.container.clock, [invoice], LeaseEvent.OVERDUE)
         uow.commit()
