@@ -40,7 +40,7 @@ from jobs.celery_app import make_celery
 from sandbox.bitrix24.app import create_emulator
 from sandbox.bitrix24.state import PortalState
 from sandbox.loopback import free_port
-from sandbox.smtp_sink import Sink
+from sandbox.smtp_sink import Sink, controller
 from tests import factories
 from tests.faults import testclock
 from tests.processes import ROOT, PostgresServer, Process, RedisServer, wait_for
@@ -67,7 +67,7 @@ class SmtpServer:
         self.start()
 
     def start(self) -> None:
-        self.controller = Controller(self.sink, hostname="127.0.0.1", port=self.port)
+        self.controller = controller(self.sink, self.port)
         self.controller.start()
 
     def stop(self) -> None:
