@@ -18,9 +18,15 @@ def round_money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-@lru_cache(maxsize=64)  # a handful of codes, checked once each
 def _check_currency(code: str) -> None:
-    if not isinstance(code, str) or len(code) != 3 or not code.isalpha() or not code.isupper():
+    if not isinstance(code, str):  # before the cache, which would fail on a list: TypeError
+        raise ValueError(f"currency must be an ISO 4217 code, got {code!r}")
+    _check_code(code)
+
+
+@lru_cache(maxsize=64)  # a handful of codes, checked once each
+def _check_code(code: str) -> None:
+    if len(code) != 3 or not code.isalpha() or not code.isupper():
         raise ValueError(f"currency must be an ISO 4217 code, got {code!r}")
 
 

@@ -24,6 +24,12 @@ def test_currencies_do_not_mix() -> None:
         Money(Decimal(1), "RUB") + Money(Decimal(1), "EUR")
 
 
+@pytest.mark.parametrize("currency", ["rub", "RU", "RUBL", "R1B", "", None, 643, ["RUB"], {"RUB"}])
+def test_a_currency_that_is_not_an_iso_code_is_refused_by_name(currency: object) -> None:
+    with pytest.raises(ValueError, match="ISO 4217"):
+        Money(Decimal(1), currency)  # type: ignore[arg-type]
+
+
 def test_minor_units_are_kopecks() -> None:
     assert Money(Decimal("123456.78")).minor == 12345678
     assert Money.from_minor(12345678) == Money(Decimal("123456.78"))
