@@ -27,6 +27,7 @@ class Sink:
     def __init__(self) -> None:
         self._parsed: list[EmailMessage] = []
         self._arrived: deque[bytes] = deque()  # received, not yet parsed (thread-safe ends)
+        self._received = 0  # counted apart: a message being parsed is in neither list
         self.envelopes: list[tuple[str, list[str]]] = []
         self.peers: list[tuple[str, int]] = []  # the client end of each message's connection
         self.refuse = ""
@@ -49,13 +50,14 @@ class Sink:
         """Forget what arrived so far: the messages, their envelopes and peers (the three
         lists stay index for index)."""
         self._arrived.clear()
+        self._received = 0
         self._parsed.clear()
         self.envelopes.clear()
         self.peers.clear()
 
     def received(self) -> int:
         """How many messages arrived (none parsed for it)."""
-        return len(self._parsed) + len(self._arrived)
+        return self._received
 
     async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
@@ -74,6 +76,7 @@ class Sink:
         if self.refuse:
             return self.refuse
         self._arrived.append(envelope.content)
+        self._received += 1
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         self.peers.append(tuple(session.peer))
         return "250 OK"
