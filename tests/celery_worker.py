@@ -2,11 +2,11 @@
 
 ``celery.contrib.testing.worker.start_worker`` stops its worker by raising a flag that the
 worker's loop reads between two waits for a message. On the embedded broker's transport
-(``backend.runtime.sqlite_transport``) one wait lasts up to 2 s (``synloop``'s
-``drain_events(timeout=2.0)``), polling the queue every ``polling_interval``; and the
-worker's timer thread, which the stop joins, sleeps up to ``worker_timer_precision`` (1 s)
-between its entries. So every stop cost ~2 s and every task waited for the next poll to be
-picked up. Here the queue is polled every 20 ms, the timer wakes every 50 ms, and the stop
+(``backend.runtime.sqlite_transport``) one wait lasts up to ``SHUTDOWN_LOOK`` (``synloop``
+asks for 2 s), polling the queue every ``polling_interval``; and the worker's timer thread,
+which the stop joins, sleeps up to ``worker_timer_precision`` (1 s) between its entries. So
+a stop cost up to a second or two, and every task waited for the next poll to be picked up.
+Here the queue is polled every 20 ms, the timer wakes every 50 ms, and the stop
 sends ``celery.ping`` messages that end the waits at once.
 """
 

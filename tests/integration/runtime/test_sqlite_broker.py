@@ -13,9 +13,12 @@ from pathlib import Path
 
 import pytest
 from celery import Celery
+from kombu import Connection
+from kombu.transport import virtual
 
 from backend.runtime.publish import FastPublisher
 from backend.runtime.sqlite_broker import kombu_url, requeue_unacked
+from backend.runtime.sqlite_transport import SHUTDOWN_LOOK, Transport
 from tests.celery_worker import running_worker
 
 TASK = "jobs.tasks.bitrix24_deal_changed"
@@ -165,3 +168,22 @@ def test_a_publisher_opening_while_another_process_writes_waits_for_it(tmp_path:
         releaser.join()
         other.close()
     assert [row[1] for row in _rows(path)] == [1, 1, 1]
+
+
+def test_the_worker_loop_waits_at_most_a_quarter_second_before_looking_for_a_sigterm(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Celery's loop for a polling transport waits in ``drain_events(timeout=2.0)`` and reads a
+    shutdown request only between waits: the transport cuts a given wait to
+    ``SHUTDOWN_LOOK``, and leaves a shorter one, or none (wait for ever), as asked."""
+    asked: list[float | None] = []
+
+    def drain(self: object, connection: object, timeout: float | None = None) -> None:
+        asked.append(timeout)
+
+    monkeypatch.setattr(virtual.Transport, "drain_events", drain)
+    with Connection(kombu_url(f"sqla+sqlite:///{tmp_path / 'broker.sqlite'}")) as connection:
+        assert isinstance(connection.transport, Transport)
+        for timeout in (2.0, 0.1, None):
+            connection.transport.drain_events(connection, timeout=timeout)
+    assert asked == [SHUTDOWN_LOOK, 0.1, None]
