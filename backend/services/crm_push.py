@@ -384,16 +384,21 @@ def push_lease_event(
     stage = mapping.stage_for(event) if mapping else None
     if stage is None:
         return None
+    return _move_deal(uow, clock, crm, document_id, deal_id, stage, str(event))
+
+
+def _move_deal(
+    uow: UnitOfWork, clock: Clock, crm: CrmPort, document_id: int, deal_id: str, stage: str,
+    why: str,
+) -> Pushed:  # fmt: skip
+    """Put the deal at ``stage`` and record it in the audit, naming ``why``."""
     update = DealUpdate(deal_id, stage_id=stage)
     crm.update_deals([update])
     with uow:
         uow.audit.record(
-            clock.now(),
-            "deal.stage_pushed",
-            "document",
-            document_id,
-            {"deal": deal_id, "event": str(event), "stage": stage},
-        )
+            clock.now(), "deal.stage_pushed", "document", document_id,
+            {"deal": deal_id, "event": why, "stage": stage},
+        )  # fmt: skip
         uow.commit()
     return Pushed(deal_id, (update,), "")
 
@@ -416,28 +421,21 @@ def push_back_from_paid(
     with uow:
         overdue = uow.lease_events.state(document_id, LeaseEvent.OVERDUE.value) is not None
     back_to = [
-        event
+        (event, stage)
         for event, applies in (
             (LeaseEvent.OVERDUE, overdue),
             (LeaseEvent.INVOICE_SENT, target.doc.sent_at is not None),
             (LeaseEvent.INVOICE_ISSUED, True),
         )
-        if applies and mapping.stage_for(event)
+        if applies and (stage := mapping.stage_for(event))
     ]
     paid = mapping.stage_for(LeaseEvent.PAID)
     if paid is None or not back_to:
         return None
     if crm.get_deal(deal_id).stage_id != paid:
         return None
-    update = DealUpdate(deal_id, stage_id=mapping.stage_for(back_to[0]))
-    crm.update_deals([update])
-    with uow:
-        uow.audit.record(
-            clock.now(), "deal.stage_pushed", "document", document_id,
-            {"deal": deal_id, "event": f"payment undone: {back_to[0]}", "stage": update.stage_id},
-        )  # fmt: skip
-        uow.commit()
-    return Pushed(deal_id, (update,), "")
+    event, stage = back_to[0]
+    return _move_deal(uow, clock, crm, document_id, deal_id, stage, f"payment undone: {event}")
 
 
 SYNC_GRACE = timedelta(minutes=30)
