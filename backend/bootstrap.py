@@ -279,10 +279,9 @@ class Container:
                 broker=kombu_url(self.settings.celery_broker_url),
                 set_as_current=False,
             )
-        from backend.queued_tasks import DEFAULT_QUEUE, QUEUE_OF
+        from backend.queued_tasks import queue_of
 
-        queue = QUEUE_OF.get(name, DEFAULT_QUEUE)
-        self.broker.celery_producer.send_task(name, args=list(args), queue=queue)
+        self.broker.celery_producer.send_task(name, args=list(args), queue=queue_of(name))
 
     def warm_publisher(self) -> None:
         """Build the broker publisher now (a web process before it answers), where the broker

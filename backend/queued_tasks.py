@@ -34,12 +34,18 @@ DELIVER_OUTBOX = "jobs.tasks.deliver_outbox"
 DEFAULT_QUEUE, MAIL_QUEUE = "celery", "mail"
 QUEUES = (DEFAULT_QUEUE, MAIL_QUEUE)
 QUEUE_OF = {DELIVER_OUTBOX: MAIL_QUEUE}  # every other task goes on ``DEFAULT_QUEUE``
+
 CRM_NAMES = (DEAL_CHANGED, ROBOT_FIRED, DEAL_ACTION, DOCUMENT_ISSUED, LEASE_EVENT)
 # in ``Tasks`` order
 NAMES = (
     *CRM_NAMES, BILLING_RUN, BILLING_RUN_PORTAL, IMPORT_PORTAL, PAYMENT_NEWS, CONTACTS_CHANGED,
     DELIVER_OUTBOX, REQUEST_TASK, REQUEST_TASK_CHANGED,
 )  # fmt: skip
+
+
+def queue_of(name: str) -> str:
+    """The broker queue task ``name`` goes on (``QUEUE_OF``, else ``DEFAULT_QUEUE``)."""
+    return QUEUE_OF.get(name, DEFAULT_QUEUE)
 
 
 class QueuedTasks:

@@ -6,7 +6,7 @@ import itertools
 import uuid
 from typing import Any
 
-from backend.queued_tasks import DEFAULT_QUEUE, QUEUE_OF, QUEUES
+from backend.queued_tasks import QUEUES, queue_of
 from backend.runtime.sqlite_broker import kombu_url
 
 MAX_CONNECTIONS = 64
@@ -50,11 +50,11 @@ class FastPublisher:
 
     def send_many(self, name: str, calls: list[list[Any]]) -> list[str]:
         """Queue task ``name`` once per args in ``calls``, all in one write (the SQLite broker's
-        transaction, one Redis MULTI/EXEC) on the task's queue (``queued_tasks.QUEUE_OF``);
+        transaction, one Redis MULTI/EXEC) on the task's queue (``queued_tasks.queue_of``);
         returns once they are stored."""
         from kombu.serialization import dumps
 
-        queue = QUEUE_OF.get(name, DEFAULT_QUEUE)
+        queue = queue_of(name)
         ids, envelopes = [], []
         for args in calls:
             task_id = self._new_id()
