@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 from collections import deque
@@ -12,6 +13,7 @@ from email.parser import BytesParser
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import DATA_SIZE_DEFAULT, MISSING, SMTP
 
 from sandbox.loopback import free_port
 
@@ -94,9 +96,72 @@ class _Hooks:
         self.handle_DATA = sink.handle_DATA
 
 
-def controller(sink: Sink, port: int) -> Controller:
-    """An aiosmtpd controller serving ``sink`` on 127.0.0.1:``port`` (not started)."""
-    return Controller(_Hooks(sink), hostname="127.0.0.1", port=port)
+LINE_LIMIT = SMTP.line_length_limit  # aiosmtpd's: 1,001 bytes with the CRLF (RFC 5321 4.5.3.1.6)
+
+
+class _BlockDataSMTP(SMTP):
+    """aiosmtpd's server, reading a message's data in a few blocks instead of line by line.
+
+    aiosmtpd's ``smtp_DATA`` awaits ``readuntil(b"\\r\\n")`` once per line: about 3.3 ms of
+    CPU for a mail with three PDFs (1,600 base64 lines), 8-11 s of a benchmark's billing day
+    on the cores it times. This one reads up to each ``.<CRLF>`` (a few per message) and
+    keeps the rest of aiosmtpd's rules: the end of data is a lone dot on a line (RFC 5321
+    4.1.1.4), a leading dot is taken off each line (4.5.2), a line over 1,001 bytes with its
+    CRLF is refused with 500 (aiosmtpd's limit; 4.5.3.1.6 says 1,000) and a message over
+    ``data_size_limit`` with 552, both once the data has arrived.
+    A stream limit of the whole data size lets ``readuntil`` return a message in one piece;
+    command lines keep aiosmtpd's own length check.
+    """
+
+    line_length_limit = DATA_SIZE_DEFAULT + 5  # the stream's limit, see above
+
+    async def smtp_DATA(self, arg: str) -> None:  # noqa: N802 - aiosmtpd's command name
+        if await self.check_helo_needed() or await self.check_auth_needed("DATA"):
+            return
+        assert self.envelope is not None
+        if not self.envelope.rcpt_tos:
+            await self.push("503 Error: need RCPT command")
+            return
+        if arg:
+            await self.push("501 Syntax: DATA")
+            return
+        await self.push("354 End data with <CR><LF>.<CR><LF>")
+        data = bytearray()
+        while not (data == b".\r\n" or data.endswith(b"\r\n.\r\n")):
+            try:
+                data += await self._reader.readuntil(b".\r\n")
+            except asyncio.CancelledError:  # the connection was lost during DATA
+                self._writer.close()
+                raise
+            except asyncio.LimitOverrunError:  # more than the stream holds: past any limit
+                await self.push("552 Error: Too much mail data")
+                self._writer.close()
+                return
+        del data[-3:]  # the lone dot and its CRLF
+        if self.data_size_limit and len(data) > self.data_size_limit:
+            answer = "552 Error: Too much mail data"
+        elif max(map(len, data.split(b"\r\n"))) > LINE_LIMIT - 2:
+            answer = "500 Line too long (see RFC5321 4.5.3.1.6)"
+        else:
+            if data.startswith(b"."):
+                del data[0]
+            content = bytes(data.replace(b"\r\n.", b"\r\n"))
+            self.envelope.content = self.envelope.original_content = content
+            status = await self._call_handler_hook("DATA")
+            answer = "250 OK" if status is MISSING else status
+        self._set_post_data_state()  # type: ignore[no-untyped-call]  # aiosmtpd's, untyped
+        await self.push(answer)
+
+
+class _Controller(Controller):
+    def factory(self) -> SMTP:  # aiosmtpd's documented way to serve another SMTP class
+        return _BlockDataSMTP(self.handler, **self.SMTP_kwargs)
+
+
+def controller(sink: Sink, port: int, **smtp_options: Any) -> Controller:
+    """An aiosmtpd controller serving ``sink`` on 127.0.0.1:``port`` (not started);
+    ``smtp_options`` go to the server (aiosmtpd's ``SMTP`` keywords, e.g. ``data_size_limit``)."""
+    return _Controller(_Hooks(sink), hostname="127.0.0.1", port=port, **smtp_options)
 
 
 @contextmanager
