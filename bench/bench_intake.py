@@ -23,7 +23,10 @@ in a process of its own on the same broker whose tasks of the same names only re
 deal/lead id they carry, so what is counted is the intake path (HTTP -> check -> durable
 queue -> a worker), not the CRM work behind it. ``--amo-leads N``: each amoCRM webhook names N
 leads (amoCRM puts every lead changed at once in one call: a bulk stage change), each of which
-must reach the worker. ``--web-processes N``: ``WEB_PROCESSES`` of the server (waitress
+must reach the worker. ``--count-after``: the counting worker starts only once the load is
+over and drains the queue then, as workers on other machines would; without it, it consumes
+while the load runs, on the same cores (scaled out at ~1,400 events/s it took ~35 % of a
+core, and Redis ~20 %). ``--web-processes N``: ``WEB_PROCESSES`` of the server (waitress
 processes on one socket). The server runs with production settings (credentials of the
 bench's own, no sandbox mounted), as a deployment does. ``cpu µs``: CPU time of the server's
 processes per answered request (the bench's clients and counting worker left out), the number
@@ -422,6 +425,9 @@ def main() -> None:
     parser.add_argument("--clients", nargs="+", choices=["python", "wrk"],
                         default=["python", "wrk"], help="load generators [both]; the python"
                         " one is what counts every acknowledged id")  # fmt: skip
+    parser.add_argument("--count-after", action="store_true",
+                        help="start the counting worker once the load is over, as workers on"
+                        " other machines")  # fmt: skip
     parser.add_argument("--redis-url", default="")
     parser.add_argument("--database-url", default="")
     parser.add_argument(
@@ -510,7 +516,9 @@ def run(args: argparse.Namespace) -> None:
     processes = "as that tree runs" if args.serve_pythonpath else settings.web_processes
     print(f"mode: {database} + {broker}; {processes} web process(es); "
           f"{args.seconds:.0f} s a phase in {args.rounds} turns; "
-          f"{args.amo_leads} lead(s) per amoCRM webhook; load {os.getloadavg()[0]:.1f}; "
+          f"{args.amo_leads} lead(s) per amoCRM webhook; counting worker "
+          f"{'after' if args.count_after else 'during'} the load; "
+          f"load {os.getloadavg()[0]:.1f}; "
           f"var {var}")  # fmt: skip
 
     log = var / "serve.log"
@@ -528,13 +536,17 @@ def run(args: argparse.Namespace) -> None:
         wait_up(port, serve, log)
         load(port, healthz, ids, 4, 1.0, "warm-up")
         load(port, bitrix24_event, ids, 4, 1.0, "warm-up", set())  # creates the broker's queue
-        counter = subprocess.Popen(  # its own process: the load generator keeps this one's GIL
-            [sys.executable, __file__, "--count", settings.celery_broker_url, str(counted),
-             str(stop)],
-        )  # fmt: skip
+        counting = [  # its own process: the load generator keeps this one's GIL
+            sys.executable, __file__, "--count", settings.celery_broker_url, str(counted),
+            str(stop),
+        ]  # fmt: skip
+        if not args.count_after:
+            counter = subprocess.Popen(counting)
         rows = measure(args, port, serve.pid, ids, acked, var)
         (var / "expected.json").write_text(json.dumps({k: sorted(v) for k, v in acked.items()}))
         stop.touch()
+        if counter is None:  # --count-after: the queue kept everything meanwhile
+            counter = subprocess.Popen(counting)
         counter.wait(timeout=1800)
     finally:
         if counter is not None and counter.poll() is None:
