@@ -160,7 +160,10 @@ class _Controller(Controller):
 
 def controller(sink: Sink, port: int, **smtp_options: Any) -> Controller:
     """An aiosmtpd controller serving ``sink`` on 127.0.0.1:``port`` (not started);
-    ``smtp_options`` go to the server (aiosmtpd's ``SMTP`` keywords, e.g. ``data_size_limit``)."""
+    ``smtp_options`` go to the server (aiosmtpd's ``SMTP`` keywords, e.g. ``data_size_limit``;
+    not ``decode_data``: the sink keeps what arrives as bytes)."""
+    if smtp_options.get("decode_data"):
+        raise ValueError("the SMTP sink keeps messages as bytes: decode_data is not supported")
     return _Controller(_Hooks(sink), hostname="127.0.0.1", port=port, **smtp_options)
 
 

@@ -85,3 +85,8 @@ def test_long_lines_and_too_much_data_are_refused_after_the_data() -> None:
         assert [m["Subject"] for m in sink.messages] == ["small"]
     finally:
         server.stop()
+
+
+def test_decoding_the_data_is_refused_up_front() -> None:
+    with pytest.raises(ValueError, match="decode_data"):
+        sink_module.controller(sink_module.Sink(), free_port(), decode_data=True)
