@@ -170,10 +170,10 @@ def smtp_down_for_an_hour(stack: Stack, start: Callable[[Stack], object]) -> Non
         )  # fmt: skip
         for _ in range(6):  # an hour of the test clock, ten minutes at a time
             testclock.advance(stack.clock_file, 600)
-            # the beat's next outbox tick tries every message due by now (and fails again)
-            until(stack, "the due emails tried", nothing_due(stack.now()))
-        # read before SMTP is back: an attempt that comes due meanwhile would deliver
-        snap = stack.snapshot()
+            # the beat's next outbox tick tries every message due by now (and fails again);
+            # settled: no attempt in flight, so the next jump cannot expire a live claim
+            snap = settled(stack, "the due emails tried", nothing_due(stack.now()))
+        # the snapshot read before SMTP is back: an attempt coming due meanwhile would deliver
     finally:
         smtp.start()
     assert all(m.sent_at is None for m in snap.messages)
@@ -184,6 +184,31 @@ def smtp_down_for_an_hour(stack: Stack, start: Callable[[Stack], object]) -> Non
 
     until(stack, "the mail delivered", day_over(stack))
     assert_each_once(stack)
+
+
+SETTLED_FOR = 1.5  # seconds the outbox must stand still: a refused attempt takes milliseconds
+
+
+def settled(stack: Stack, what: str, check: Callable[[Snapshot], bool]) -> Snapshot:
+    """Like ``until``, and then the outbox unchanged for ``SETTLED_FOR`` seconds. A claimed
+    message is not due (its claim moved its next attempt 10 minutes on), so ``check`` alone
+    can pass while a delivery still holds claims; a test-clock jump past the claim then hands
+    its messages to a second delivery, and once SMTP is back both send them."""
+    deadline = time.monotonic() + DEADLINE
+    while time.monotonic() < deadline:
+        snap = until(stack, what, check)
+        state = _outbox_state(snap)
+        time.sleep(SETTLED_FOR)
+        again = stack.snapshot()
+        if check(again) and _outbox_state(again) == state:
+            return again
+    pytest.fail(f"{what}: the outbox did not settle within {DEADLINE:.0f}s\n{stack.logs()}")
+
+
+def _outbox_state(snap: Snapshot) -> list[tuple[object, ...]]:
+    return sorted(
+        (m.id, m.attempts, m.next_attempt_at, m.sent_at, m.status.value) for m in snap.messages
+    )
 
 
 def nothing_due(now: datetime) -> Callable[[Snapshot], bool]:
