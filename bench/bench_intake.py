@@ -11,8 +11,14 @@ Two load generators, each phase run by both, in turns:
   latencies include its own threads' waits for this process's GIL (64 of them on 2 cores).
 - ``wrk`` (Debian's ``wrk``, a C load generator on epoll, when installed): the same
   requests, built from the same builders by a Lua template, with latencies measured outside
-  any Python process. Each phase's p99 is the worst of its turns. ``--clients wrk`` runs it
-  alone (nothing is then counted at the worker).
+  any Python process. ``--clients wrk`` runs it alone (nothing is then counted at the
+  worker).
+
+Each phase runs in turns (``--rounds``), so that a neighbour's load falls on every phase alike.
+Its p50 and p99 are those of all its requests: the python client keeps every latency, and each
+wrk turn reports its latency percentiles on a grid (every percent, then every 0.02 % from the
+97th), from which the turns' requests are pooled, each between two grid points counted at the
+upper one's latency (so never under). ``p99 turn`` beside it is the worst turn's own p99.
 
 Embedded mode by default (SQLite + the SQLite broker under a fresh var directory).
 ``--scaled-out``: PostgreSQL and Redis servers of the bench's own on loopback
@@ -158,7 +164,9 @@ class Phase:
     latencies: list[float]
     cpu: float = 0.0  # seconds of the server's CPU
     client: str = "python"
-    measured_ms: dict[float, float] = field(default_factory=dict)  # wrk's: quantile -> ms
+    # wrk's: per turn, its requests' count and its (percentile, ms) grid
+    grids: list[tuple[int, list[tuple[float, float]]]] = field(default_factory=list)
+    turn_p99_ms: float = float("nan")  # the worst turn's own p99 (a total's)
 
     @property
     def cpu_us(self) -> float:
@@ -171,22 +179,40 @@ class Phase:
     @staticmethod
     def total(parts: list[Phase]) -> Phase:
         first = parts[0]
-        measured = {  # wrk's turns: the median p50, the worst p99
-            q: sorted(p.measured_ms[q] for p in parts)[len(parts) // 2 if q < 0.9 else -1]
-            for q in first.measured_ms
-        }  # fmt: skip
-        return Phase(
+        total = Phase(
             first.name, first.concurrency, sum(p.done for p in parts),
             sum(p.failed for p in parts), sum(p.seconds for p in parts),
             [x for p in parts for x in p.latencies], sum(p.cpu for p in parts),
-            first.client, measured,
+            first.client, [g for p in parts for g in p.grids],
         )  # fmt: skip
+        total.turn_p99_ms = max(p.percentile_ms(0.99) for p in parts)
+        return total
 
     def percentile_ms(self, q: float) -> float:
-        if q in self.measured_ms:
-            return self.measured_ms[q]
+        """Of all the phase's requests (see the module on how wrk's turns are pooled)."""
+        if self.grids:
+            return pooled_ms(self.grids, q)
         ordered = sorted(self.latencies)
         return 1000 * ordered[int(q * (len(ordered) - 1))] if ordered else float("nan")
+
+
+def pooled_ms(grids: list[tuple[int, list[tuple[float, float]]]], q: float) -> float:
+    """The ``q`` quantile of the requests of several wrk turns, each given as its count and
+    its latency at a grid of percentiles: the requests between two grid points count at the
+    upper one's latency, so the answer is never under the quantile of the latencies."""
+    points = []  # (ms, requests)
+    for count, grid in grids:
+        below = 0.0
+        for percent, ms in grid:
+            points.append((ms, count * (percent - below) / 100))
+            below = percent
+    wanted = q * sum(count for count, _ in grids)
+    reached = 0.0
+    for ms, requests in sorted(points):
+        reached += requests
+        if reached >= wanted - 1e-9:
+            return ms
+    return max(ms for ms, _ in points)
 
 
 def load(
@@ -263,11 +289,18 @@ function request()
   end
   return wrk.format(method, path, headers, body)
 end
+local grid = {}
+for p = 1, 96 do grid[#grid + 1] = p end
+for k = 0, 149 do grid[#grid + 1] = 97 + k * 0.02 end  -- then the max (wrk's 100th is 0)
 function done(summary, latency, requests)
   io.write(string.format("RESULT %%d %%d %%d %%d %%d %%d\\n", summary.requests,
     summary.errors.status, summary.errors.connect + summary.errors.read
     + summary.errors.write + summary.errors.timeout, summary.duration,
     latency:percentile(50), latency:percentile(99)))
+  for _, p in ipairs(grid) do
+    io.write(string.format("AT %%.2f %%d\\n", p, latency:percentile(p)))
+  end
+  io.write(string.format("AT 100 %%d\\n", latency.max))
 end
 """
 
@@ -307,13 +340,17 @@ def load_wrk(
     found = re.search(r"^RESULT (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)$", answer.stdout, re.M)
     if found is None:
         raise RuntimeError(f"wrk said:\n{answer.stdout}\n{answer.stderr}")
-    requests, refused, broken, duration_us, p50, p99 = map(int, found.groups())
+    requests, refused, broken, duration_us, _, _ = map(int, found.groups())
+    grid = [
+        (float(percent), int(us) / 1000)
+        for percent, us in re.findall(r"^AT (\S+) (\d+)$", answer.stdout, re.M)
+    ]  # fmt: skip
     # /healthz answers 503 here (``serve --no-worker``: no worker to report): answered all the
     # same, as the python client counts it
     failed = broken + (0 if name == "/healthz" else refused)
     return Phase(
         name, concurrency, requests - failed, failed, duration_us / 1e6, [], client="wrk",
-        measured_ms={0.5: p50 / 1000, 0.99: p99 / 1000},
+        grids=[(requests, grid)],
     )  # fmt: skip
 
 
@@ -556,13 +593,14 @@ def run(args: argparse.Namespace) -> None:
     seen = {k: set(v) for k, v in json.loads(counted.read_text()).items()}
 
     print(f"{'client':<8}{'phase':<10}{'conc':>5}{'req/s':>9}{'ratio':>7}{'p50 ms':>8}"
-          f"{'p99 ms':>8}{'failed':>8}{'cpu µs':>8}")  # fmt: skip
+          f"{'p99 ms':>8}{'p99 turn':>10}{'failed':>8}{'cpu µs':>8}")  # fmt: skip
     for phase, base in rows:
         ratio = phase.rate / base.rate
         print(
             f"{phase.client:<8}{phase.name:<10}{phase.concurrency:>5}{phase.rate:>9.0f}"
             f"{ratio:>7.2f}"
-            f"{phase.percentile_ms(0.5):>8.1f}{phase.percentile_ms(0.99):>8.1f}{phase.failed:>8}"
+            f"{phase.percentile_ms(0.5):>8.1f}{phase.percentile_ms(0.99):>8.1f}"
+            f"{phase.turn_p99_ms:>10.1f}{phase.failed:>8}"
             f"{phase.cpu_us:>8.0f}"
         )
     for kind in acked:
