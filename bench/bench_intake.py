@@ -293,10 +293,9 @@ local grid = {}
 for p = 1, 96 do grid[#grid + 1] = p end
 for k = 0, 149 do grid[#grid + 1] = 97 + k * 0.02 end  -- then the max (wrk's 100th is 0)
 function done(summary, latency, requests)
-  io.write(string.format("RESULT %%d %%d %%d %%d %%d %%d\\n", summary.requests,
+  io.write(string.format("RESULT %%d %%d %%d %%d\\n", summary.requests,
     summary.errors.status, summary.errors.connect + summary.errors.read
-    + summary.errors.write + summary.errors.timeout, summary.duration,
-    latency:percentile(50), latency:percentile(99)))
+    + summary.errors.write + summary.errors.timeout, summary.duration))
   for _, p in ipairs(grid) do
     io.write(string.format("AT %%.2f %%d\\n", p, latency:percentile(p)))
   end
@@ -337,10 +336,10 @@ def load_wrk(
          "--timeout", "30s", "-s", str(script), f"http://127.0.0.1:{port}"],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
-    found = re.search(r"^RESULT (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)$", answer.stdout, re.M)
+    found = re.search(r"^RESULT (\d+) (\d+) (\d+) (\d+)$", answer.stdout, re.M)
     if found is None:
         raise RuntimeError(f"wrk said:\n{answer.stdout}\n{answer.stderr}")
-    requests, refused, broken, duration_us, _, _ = map(int, found.groups())
+    requests, refused, broken, duration_us = map(int, found.groups())
     grid = [
         (float(percent), int(us) / 1000)
         for percent, us in re.findall(r"^AT (\S+) (\d+)$", answer.stdout, re.M)
