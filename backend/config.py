@@ -56,6 +56,10 @@ SANDBOX_AMOCRM_PREFIX = "/sandbox/amocrm"  # ... and the emulated amoCRM account
 
 
 MAX_WEB_PROCESSES = 64
+# the embedded worker takes no new task while the web starts more requests a second than this
+# (0: never), for at most this many seconds in a row (backend/runtime/web_load.py says why)
+WORKER_YIELD_RATE = 500
+WORKER_YIELD_SECONDS = 120
 DEFAULT_WEB_PROCESSES_MOST = 4  # each holds the app (~140 MB); more is for WEB_PROCESSES to say
 
 
@@ -137,6 +141,8 @@ class Settings:
     # except in the sandbox served over plain http (CABINET_COOKIE_SECURE=0/1 to force)
     cabinet_cookie_secure: bool | None = None
     scan_max_mb: int = 20  # bigger lease scans are refused
+    worker_yield_rate: int = WORKER_YIELD_RATE  # web requests/s from which the worker yields
+    worker_yield_seconds: int = WORKER_YIELD_SECONDS  # the longest it yields in a row
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -275,6 +281,8 @@ class Settings:
                 _bool(env["CABINET_COOKIE_SECURE"]) if env.get("CABINET_COOKIE_SECURE") else None
             ),
             scan_max_mb=int(env.get("SCAN_MAX_MB", "20")),
+            worker_yield_rate=int(env.get("WORKER_YIELD_RATE", str(WORKER_YIELD_RATE))),
+            worker_yield_seconds=int(env.get("WORKER_YIELD_SECONDS", str(WORKER_YIELD_SECONDS))),
         )
 
 

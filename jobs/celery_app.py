@@ -68,10 +68,15 @@ def make_celery(settings: Settings) -> Celery:
 def broker_transport_options(settings: Settings) -> dict[str, Any]:
     """Redis: the visibility timeout. The embedded SQLite broker gives back what a dead worker
     held when the next one starts (``backend.runtime.sqlite_broker``); its worker looks for a
-    new task every ``EMBEDDED_POLL_SECONDS``."""
+    new task every ``EMBEDDED_POLL_SECONDS`` and yields to a surge of web requests
+    (``backend.runtime.web_load``)."""
     if settings.celery_broker_url.startswith(("redis://", "rediss://")):
         return {"visibility_timeout": REDIS_VISIBILITY_TIMEOUT}
-    return {"polling_interval": EMBEDDED_POLL_SECONDS}
+    return {
+        "polling_interval": EMBEDDED_POLL_SECONDS,
+        "yield_rate": settings.worker_yield_rate,
+        "yield_longest": settings.worker_yield_seconds,
+    }
 
 
 @worker_process_init.connect

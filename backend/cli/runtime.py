@@ -176,11 +176,15 @@ def serve(no_worker: bool, listen_fd: tuple[int, ...], worker_state: Path | None
 def _serve_in_process(settings: Settings, sockets: list[socket.socket], *, no_worker: bool) -> None:
     """One web process: waitress in this one, beside the worker's supervisor."""
     from backend.runtime.embedded import supervised_worker
+    from backend.runtime.health import sqlite_broker_path
+    from backend.runtime.web_load import counted_web
     from backend.runtime.web_processes import freeze_loaded, run_waitress
     from backend.web.app import create_app
 
     flask_app = create_app(settings)
-    app = _with_sandbox(flask_app, settings)
+    # the emulated CRMs' requests are the worker's own calls: not counted as the web's load
+    counted, counter = counted_web(flask_app, sqlite_broker_path(settings.celery_broker_url))
+    app = _with_sandbox(counted, settings)
     supervisor = None
     if not no_worker:
         supervisor = supervised_worker(flask_app.extensions["rentflow"])
@@ -190,6 +194,8 @@ def _serve_in_process(settings: Settings, sockets: list[socket.socket], *, no_wo
     try:
         run_waitress(app, sockets, on_stop=_say_stopping)
     finally:
+        if counter is not None:
+            counter.close()
         if supervisor is not None:
             supervisor.stop(timeout=30)
 
@@ -234,6 +240,8 @@ def _web_process(fds: tuple[int, ...], worker_state: Path | None) -> None:
     """One of ``serve``'s web processes: waitress on the sockets ``serve`` bound (``fds``)."""
     import logging
 
+    from backend.runtime.health import sqlite_broker_path
+    from backend.runtime.web_load import counted_web
     from backend.runtime.web_processes import (
         WorkerStateFile,
         freeze_loaded,
@@ -251,7 +259,12 @@ def _web_process(fds: tuple[int, ...], worker_state: Path | None) -> None:
     watch_parent()
     freeze_loaded(flask_app.extensions["rentflow"])
     logging.getLogger("rentflow.web").info("web process pid %s answering", os.getpid())
-    run_waitress(_with_sandbox(flask_app, settings), sockets, on_stop=lambda _signum: None)
+    counted, counter = counted_web(flask_app, sqlite_broker_path(settings.celery_broker_url))
+    try:
+        run_waitress(_with_sandbox(counted, settings), sockets, on_stop=lambda _signum: None)
+    finally:
+        if counter is not None:
+            counter.close()
 
 
 def _say_stopping(signum: int) -> None:

@@ -317,6 +317,13 @@ class BrokerFile:
         ).fetchone()
         return int(row[0])
 
+    def waiting(self) -> int:
+        """Messages of every queue waiting to be taken."""
+        row = self._relaxed.execute(
+            "SELECT count(*) FROM kombu_message WHERE visible = 1"
+        ).fetchone()
+        return int(row[0])
+
     def purge(self, queue: str) -> int:
         queue_id = self.queue_id(queue)
         with self._relaxed_lock:

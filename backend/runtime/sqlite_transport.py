@@ -1,17 +1,21 @@
 """kombu's transport over ``BrokerFile`` (``backend.runtime.sqlite_broker`` says why): the
 channel takes messages in small batches within its prefetch, deletes a message's row when it is
-acked or dropped, and makes a given-back message visible again at its old place."""
+acked or dropped, and makes a given-back message visible again at its old place. While the web
+processes beside it answer a surge of requests, it takes none (``backend.runtime.web_load``:
+the transport options ``yield_rate`` and ``yield_longest``)."""
 
 from __future__ import annotations
 
 import contextlib
 import sqlite3
+from pathlib import Path
 from queue import Empty
 from typing import Any
 
 from kombu.transport import virtual
 
 from backend.runtime.sqlite_broker import TAKE_MOST, BrokerFile, broker_file
+from backend.runtime.web_load import YIELD_LONGEST, YIELD_RATE, WebLoad, Yielding, web_load_dir
 
 SHUTDOWN_LOOK = 0.25  # seconds the worker loop waits for a message before it looks at a SIGTERM
 
@@ -19,10 +23,18 @@ SHUTDOWN_LOOK = 0.25  # seconds the worker loop waits for a message before it lo
 class Channel(virtual.Channel):
     """kombu's virtual channel over ``BrokerFile``."""
 
+    # requests a second of the web from which no task is taken, and for how long at most
+    from_transport_options = (
+        *virtual.Channel.from_transport_options, "yield_rate", "yield_longest",
+    )  # fmt: skip
+    yield_rate: float = YIELD_RATE
+    yield_longest: float = YIELD_LONGEST
+
     def __init__(self, connection: Any, **kwargs: Any) -> None:
         super().__init__(connection, **kwargs)
         self._held: dict[str, int] = {}  # delivery tag -> row id of the messages taken here
         self._taken: dict[str, list[tuple[int, dict[str, Any]]]] = {}  # not yet delivered
+        self._yielding: Yielding | None = None  # built by the first take (never in a web)
 
     @property
     def file(self) -> BrokerFile:
@@ -44,6 +56,8 @@ class Channel(virtual.Channel):
 
     def _get(self, queue: str, timeout: float | None = None) -> dict[str, Any]:
         taken = self._taken.setdefault(queue, [])
+        if not taken and self._yields():
+            raise Empty()
         if not taken:
             room = self.qos.can_consume_max_estimate()  # None: no prefetch limit
             taken.extend(self.file.take(queue, max(1, min(TAKE_MOST, room or TAKE_MOST))))
@@ -52,6 +66,16 @@ class Channel(virtual.Channel):
         row_id, payload = taken.pop(0)
         self._held[payload["properties"]["delivery_tag"]] = row_id
         return payload
+
+    def _yields(self) -> bool:
+        """Whether the web is answering a surge: then no new task is taken (see the module)."""
+        if self._yielding is None:
+            broker = self.file
+            load = WebLoad(web_load_dir(Path(broker.path)))
+            self._yielding = Yielding(
+                load, float(self.yield_rate), float(self.yield_longest), waiting=broker.waiting
+            )
+        return self._yielding.now()
 
     def close(self) -> None:
         broker: BrokerFile | None = None

@@ -58,6 +58,9 @@ def test_serve_runs_web_and_worker_and_stops_cleanly(tmp_path: Path) -> None:
         assert b"rentflow is running" in body, (tmp_path / "serve.log").read_text()
         workers = _children(proc.pid)
         assert workers, "serve started no worker process"
+        # the web counts its requests beside the broker, for the worker to yield to a surge
+        counted = tmp_path / "var" / "run" / "web-load" / str(proc.pid)
+        assert int.from_bytes(counted.read_bytes(), "little") >= 1
         doctor = subprocess.run(
             [_rentflow(), "doctor", "--wait", "60"],
             env=env,
@@ -71,6 +74,7 @@ def test_serve_runs_web_and_worker_and_stops_cleanly(tmp_path: Path) -> None:
         assert "ok: a worker ran" in doctor.stdout
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=60) == 0
+        assert not counted.exists()
         for pid in workers:
             assert (
                 not Path(f"/proc/{pid}").exists()

@@ -19,6 +19,7 @@ from kombu.transport import virtual
 from backend.runtime.publish import FastPublisher
 from backend.runtime.sqlite_broker import kombu_url, requeue_unacked
 from backend.runtime.sqlite_transport import SHUTDOWN_LOOK, Transport
+from backend.runtime.web_load import RequestCounter, web_load_dir
 from tests.celery_worker import running_worker
 
 TASK = "jobs.tasks.bitrix24_deal_changed"
@@ -187,3 +188,67 @@ def test_the_worker_loop_waits_at_most_a_quarter_second_before_looking_for_a_sig
         for timeout in (2.0, 0.1, None):
             connection.transport.drain_events(connection, timeout=timeout)
     assert asked == [SHUTDOWN_LOOK, 0.1, None]
+
+
+class _Surge:
+    """A web process answering about a thousand requests a second, in a thread."""
+
+    def __init__(self, broker: Path) -> None:
+        self.counter = RequestCounter(web_load_dir(broker), "4242")
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self.stop.wait(0.01):
+            for _ in range(10):
+                self.counter.tick()
+
+    def __enter__(self) -> _Surge:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+        self.counter.close()
+
+
+def _yielding_worker(
+    tmp_path: Path, name: str, longest: float
+) -> tuple[Path, FastPublisher, list[str], Celery]:
+    """A broker file, its publisher, and a counting app whose worker yields from 50 requests/s
+    of the web for at most ``longest`` seconds."""
+    path = tmp_path / "broker.sqlite"
+    url = f"sqla+sqlite:///{path}"
+    seen: list[str] = []
+    app = _counting_app(url, seen, name)
+    app.conf.broker_transport_options = {"yield_rate": 50, "yield_longest": longest}
+    return path, FastPublisher(url), seen, app
+
+
+def test_the_worker_takes_no_task_during_a_surge_of_web_requests_and_all_of_them_after(
+    tmp_path: Path,
+) -> None:
+    path, publisher, seen, app = _yielding_worker(tmp_path, f"{TASK}.surge", longest=60)
+    with running_worker(app), _Surge(path) as surge:
+        time.sleep(1.0)  # the worker has looked at the web a few times
+        for deal in range(20):
+            publisher.send(f"{TASK}.surge", [1, str(deal)])
+        time.sleep(1.5)
+        assert seen == []  # acknowledged, on disk, waiting
+        assert [row[1] for row in _rows(path)] == [1] * 20
+        surge.stop.set()
+        _wait(lambda: len(seen) >= 20)
+    assert sorted(seen, key=int) == [str(d) for d in range(20)]
+
+
+def test_a_surge_longer_than_the_longest_yield_does_not_hold_the_tasks_back(
+    tmp_path: Path,
+) -> None:
+    path, publisher, seen, app = _yielding_worker(tmp_path, f"{TASK}.long-surge", longest=1)
+    with running_worker(app), _Surge(path):
+        time.sleep(0.6)
+        for deal in range(5):
+            publisher.send(f"{TASK}.long-surge", [1, str(deal)])
+        _wait(lambda: len(seen) >= 5, timeout=15)  # the surge goes on
+        assert sorted(seen) == ["0", "1", "2", "3", "4"]
