@@ -78,10 +78,13 @@ def install() -> None:
         def options(settings: Any) -> dict[str, Any]:
             found = shipped_options(settings)
             if "visibility_timeout" in found:
+                # a worker SIGKILLed inside a sweep leaves kombu's restore mutex held: for its
+                # expiry (300 s by default) no other worker gives anything back
                 found.update(
                     visibility_timeout=float(visibility),
                     unacked_restore_interval=1,
                     unacked_restore_throttle=1,
+                    unacked_mutex_expire=5,
                 )
             return found
 
