@@ -30,13 +30,15 @@ deal/lead id they carry, so what is counted is the intake path (HTTP -> check ->
 queue -> a worker), not the CRM work behind it. ``--amo-leads N``: each amoCRM webhook names N
 leads (amoCRM puts every lead changed at once in one call: a bulk stage change), each of which
 must reach the worker. ``--count-after``: the counting worker starts only once the load is
-over and drains the queue then, as workers on other machines would; without it, it consumes
-while the load runs, on the same cores (scaled out at ~1,400 events/s it took ~35 % of a
-core, and Redis ~20 %). ``--web-processes N``: ``WEB_PROCESSES`` of the server (waitress
-processes on one socket). The server runs with production settings (credentials of the
-bench's own, no sandbox mounted), as a deployment does. ``cpu µs``: CPU time of the server's
-processes per answered request (the bench's clients and counting worker left out), the number
-that a shared machine disturbs least. Targets (issue 18): ratio >= 0.30, p99 <= 100 ms.
+over and drains the queue then, as workers on other machines would; without it, it runs while
+the load does, on the same cores: on the embedded broker it yields to the surge as
+``rentflow serve``'s worker does (``backend.runtime.web_load``) and drains the queue after;
+on Redis it consumes meanwhile (at ~1,400 events/s it took ~35 % of a core, and Redis ~20 %).
+``--web-processes N``: ``WEB_PROCESSES`` of the server (waitress processes on one socket).
+The server runs with production settings (credentials of the bench's own, no sandbox
+mounted), as a deployment does. ``cpu µs``: CPU time of the server's processes per answered
+request (the bench's clients and counting worker left out), the number that a shared machine
+disturbs least. Targets (issue 18): ratio >= 0.30, p99 <= 100 ms.
 
 The requests are built by ``bitrix24_event`` and ``amocrm_webhook``: the only place that knows
 what each endpoint checks, to adapt when those rules change.

@@ -2,9 +2,10 @@
 
 In embedded mode (``rentflow serve``: web processes and worker on one machine, the SQLite
 broker) a worker taking tasks while webhooks pour in costs the web its tail. On 2 cores at 64
-concurrent requests the web's p99 was 85-206 ms with a worker consuming and 35-62 ms without,
-``/healthz`` included, which touches neither the broker nor the database; the worker at nice 19
-or ``SCHED_IDLE`` did no better (``bench/bench_intake.py``, issue 18). So while the web starts
+concurrent webhooks their p99 was 87-168 ms with a worker consuming them and 67-110 ms with it
+started after the load, and ``/healthz``'s rose as much (41-169 against 31-99 ms) though it
+touches neither the broker nor the database; the worker at nice 19 or ``SCHED_IDLE`` did no
+better (``bench/bench_intake.py``, issue 18). So while the web starts
 more than ``YIELD_RATE`` requests a second, the embedded worker takes no new task, for at most
 ``YIELD_LONGEST`` seconds in a row, then takes tasks again whatever the load. An acknowledged
 event is already on disk in the broker file: it waits there and runs once the surge is over.
