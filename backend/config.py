@@ -89,6 +89,15 @@ def _positive(name: str, value: str | None, default: int) -> int:
     return count
 
 
+def _whole(name: str, value: str | None, default: int) -> int:
+    """A whole number from 0 up; anything else stops the start naming ``name``."""
+    if value is None or not value.strip():
+        return default
+    if not value.strip().isdigit():
+        raise UnsafeSettings(f"{name} must be a whole number from 0 up, not {value!r}")
+    return int(value)
+
+
 def _list(value: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
     if value is None:
         return default
@@ -281,8 +290,12 @@ class Settings:
                 _bool(env["CABINET_COOKIE_SECURE"]) if env.get("CABINET_COOKIE_SECURE") else None
             ),
             scan_max_mb=int(env.get("SCAN_MAX_MB", "20")),
-            worker_yield_rate=int(env.get("WORKER_YIELD_RATE", str(WORKER_YIELD_RATE))),
-            worker_yield_seconds=int(env.get("WORKER_YIELD_SECONDS", str(WORKER_YIELD_SECONDS))),
+            worker_yield_rate=_whole(
+                "WORKER_YIELD_RATE", env.get("WORKER_YIELD_RATE"), WORKER_YIELD_RATE
+            ),
+            worker_yield_seconds=_whole(
+                "WORKER_YIELD_SECONDS", env.get("WORKER_YIELD_SECONDS"), WORKER_YIELD_SECONDS
+            ),
         )
 
 

@@ -56,3 +56,20 @@ def test_a_web_process_per_core_at_most_four_unless_told_otherwise() -> None:
 def test_a_web_process_count_out_of_range_stops_the_start(value: str) -> None:
     with pytest.raises(UnsafeSettings, match=f"WEB_PROCESSES must be .* not '{value}'"):
         Settings.from_env({"SECRET_KEY": "s", "FERNET_KEY": "k", "WEB_PROCESSES": value})
+
+
+def test_the_worker_yields_from_500_web_requests_a_second_for_two_minutes_unless_told() -> None:
+    base = {"SECRET_KEY": "s", "FERNET_KEY": "k"}
+    shipped = Settings.from_env(base)
+    assert (shipped.worker_yield_rate, shipped.worker_yield_seconds) == (500, 120)
+    told = Settings.from_env({**base, "WORKER_YIELD_RATE": "0", "WORKER_YIELD_SECONDS": " 30 "})
+    assert (told.worker_yield_rate, told.worker_yield_seconds) == (0, 30)
+
+
+@pytest.mark.parametrize("name", ["WORKER_YIELD_RATE", "WORKER_YIELD_SECONDS"])
+@pytest.mark.parametrize("value", ["-1", "fast", "1.5"])
+def test_a_yield_setting_that_is_not_a_whole_number_stops_the_start(name: str, value: str) -> None:
+    with pytest.raises(
+        UnsafeSettings, match=f"{name} must be a whole number from 0 up, not '{value}'"
+    ):
+        Settings.from_env({"SECRET_KEY": "s", "FERNET_KEY": "k", name: value})
