@@ -3,7 +3,7 @@
 In embedded mode (``rentflow serve``: web processes and worker on one machine, the SQLite
 broker) a worker taking tasks while webhooks pour in costs the web its tail. On 2 cores at 64
 concurrent webhooks their p99 was 87-168 ms with a worker consuming them and 67-110 ms with it
-started after the load, and ``/healthz``'s rose as much (41-169 against 31-99 ms) though it
+started after the load, and ``/healthz``'s rose as much (41-169 against 31-62 ms) though it
 touches neither the broker nor the database; the worker at nice 19 or ``SCHED_IDLE`` did no
 better (``bench/bench_intake.py``, issue 18). So while the web starts more than
 ``YIELD_RATE`` requests a second, the embedded worker takes no new task, for at most
