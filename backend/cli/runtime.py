@@ -176,26 +176,23 @@ def serve(no_worker: bool, listen_fd: tuple[int, ...], worker_state: Path | None
 def _serve_in_process(settings: Settings, sockets: list[socket.socket], *, no_worker: bool) -> None:
     """One web process: waitress in this one, beside the worker's supervisor."""
     from backend.runtime.embedded import supervised_worker
-    from backend.runtime.health import sqlite_broker_path
     from backend.runtime.web_load import counted_web
     from backend.runtime.web_processes import freeze_loaded, run_waitress
     from backend.web.app import create_app
 
     flask_app = create_app(settings)
-    # the emulated CRMs' requests are the worker's own calls: not counted as the web's load
-    counted, counter = counted_web(flask_app, sqlite_broker_path(settings.celery_broker_url))
-    app = _with_sandbox(counted, settings)
     supervisor = None
     if not no_worker:
         supervisor = supervised_worker(flask_app.extensions["rentflow"])
         flask_app.extensions["rentflow"].worker_supervisor = supervisor
         supervisor.start()
-    freeze_loaded(flask_app.extensions["rentflow"])
     try:
-        run_waitress(app, sockets, on_stop=_say_stopping)
+        # the emulated CRMs' requests are the worker's own calls: not counted as the web's load
+        with counted_web(flask_app, settings.celery_broker_url) as counted:
+            app = _with_sandbox(counted, settings)
+            freeze_loaded(flask_app.extensions["rentflow"])
+            run_waitress(app, sockets, on_stop=_say_stopping)
     finally:
-        if counter is not None:
-            counter.close()
         if supervisor is not None:
             supervisor.stop(timeout=30)
 
@@ -240,7 +237,6 @@ def _web_process(fds: tuple[int, ...], worker_state: Path | None) -> None:
     """One of ``serve``'s web processes: waitress on the sockets ``serve`` bound (``fds``)."""
     import logging
 
-    from backend.runtime.health import sqlite_broker_path
     from backend.runtime.web_load import counted_web
     from backend.runtime.web_processes import (
         WorkerStateFile,
@@ -259,12 +255,8 @@ def _web_process(fds: tuple[int, ...], worker_state: Path | None) -> None:
     watch_parent()
     freeze_loaded(flask_app.extensions["rentflow"])
     logging.getLogger("rentflow.web").info("web process pid %s answering", os.getpid())
-    counted, counter = counted_web(flask_app, sqlite_broker_path(settings.celery_broker_url))
-    try:
+    with counted_web(flask_app, settings.celery_broker_url) as counted:
         run_waitress(_with_sandbox(counted, settings), sockets, on_stop=lambda _signum: None)
-    finally:
-        if counter is not None:
-            counter.close()
 
 
 def _say_stopping(signum: int) -> None:

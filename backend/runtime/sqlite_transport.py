@@ -14,8 +14,9 @@ from typing import Any
 
 from kombu.transport import virtual
 
+from backend.config import WORKER_YIELD_RATE, WORKER_YIELD_SECONDS
 from backend.runtime.sqlite_broker import TAKE_MOST, BrokerFile, broker_file
-from backend.runtime.web_load import YIELD_LONGEST, YIELD_RATE, WebLoad, Yielding, web_load_dir
+from backend.runtime.web_load import WebLoad, Yielding, web_load_dir
 
 SHUTDOWN_LOOK = 0.25  # seconds the worker loop waits for a message before it looks at a SIGTERM
 
@@ -27,8 +28,8 @@ class Channel(virtual.Channel):
     from_transport_options = (
         *virtual.Channel.from_transport_options, "yield_rate", "yield_longest",
     )  # fmt: skip
-    yield_rate: float = YIELD_RATE
-    yield_longest: float = YIELD_LONGEST
+    yield_rate: float = WORKER_YIELD_RATE
+    yield_longest: float = WORKER_YIELD_SECONDS
 
     def __init__(self, connection: Any, **kwargs: Any) -> None:
         super().__init__(connection, **kwargs)

@@ -6,8 +6,8 @@ concurrent webhooks their p99 was 87-168 ms with a worker consuming them and 67-
 started after the load, and ``/healthz``'s rose as much (41-169 against 31-62 ms) though it
 touches neither the broker nor the database; the worker at nice 19 or ``SCHED_IDLE`` did no
 better (``bench/bench_intake.py``, issue 18). So while the web starts more than
-``YIELD_RATE`` requests a second, the embedded worker takes no new task, for at most
-``YIELD_LONGEST`` seconds in a row, then takes tasks again whatever the load. An acknowledged
+``WORKER_YIELD_RATE`` requests a second, the embedded worker takes no new task, for at most
+``WORKER_YIELD_SECONDS`` in a row, then takes tasks again whatever the load. An acknowledged
 event is already on disk in the broker file: it waits there and runs once the surge is over.
 
 Each web process counts the requests it starts in a file of its own,
@@ -24,16 +24,16 @@ import os
 import struct
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from backend.config import WORKER_YIELD_RATE, WORKER_YIELD_SECONDS
+from backend.runtime.health import sqlite_broker_path
 
 log = logging.getLogger("rentflow.worker")
 
-YIELD_RATE = WORKER_YIELD_RATE  # requests a second of the web from which the worker yields
-YIELD_LONGEST = float(WORKER_YIELD_SECONDS)  # seconds the worker yields at most, in a row
 SAMPLE = 0.25  # seconds between two readings of the web's counts
 COUNT = struct.Struct("<Q")
 
@@ -78,14 +78,20 @@ def counting_requests(app: WsgiApp, counter: RequestCounter) -> WsgiApp:
     return counted
 
 
-def counted_web(app: WsgiApp, broker_file: Path | None) -> tuple[WsgiApp, RequestCounter | None]:
-    """``app`` counting its requests for the worker beside the broker file ``broker_file``
-    (the embedded broker's), and the counter to close when the process stops; ``app`` itself
-    with another broker (a worker elsewhere takes nothing from this machine's cores)."""
+@contextmanager
+def counted_web(app: WsgiApp, broker_url: str) -> Iterator[WsgiApp]:
+    """``app`` counting its requests for the worker beside the embedded broker's file, for the
+    ``with`` block (the count's file is removed after); ``app`` itself with another broker (a
+    worker elsewhere takes nothing from this machine's cores)."""
+    broker_file = sqlite_broker_path(broker_url)
     if broker_file is None:
-        return app, None
+        yield app
+        return
     counter = RequestCounter(web_load_dir(broker_file))
-    return counting_requests(app, counter), counter
+    try:
+        yield counting_requests(app, counter)
+    finally:
+        counter.close()
 
 
 class WebLoad:
@@ -147,8 +153,8 @@ class Yielding:
     def __init__(
         self,
         load: WebLoad,
-        rate: float = YIELD_RATE,
-        longest: float = YIELD_LONGEST,
+        rate: float = WORKER_YIELD_RATE,
+        longest: float = WORKER_YIELD_SECONDS,
         *,
         clock: Callable[[], float] = time.monotonic,
         waiting: Callable[[], int] = lambda: 0,

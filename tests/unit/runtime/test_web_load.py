@@ -4,6 +4,7 @@ yields to it."""
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
 from collections.abc import Iterable
@@ -112,12 +113,13 @@ def test_only_the_embedded_broker_s_web_is_counted(tmp_path: Path) -> None:
     def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         return []
 
-    assert counted_web(app, None) == (app, None)  # Redis: the workers are elsewhere
-    wrapped, counter = counted_web(app, tmp_path / "broker.sqlite")
-    assert counter is not None
-    assert wrapped is not app
-    assert counter.path.parent == web_load_dir(tmp_path / "broker.sqlite")
-    counter.close()
+    with counted_web(app, "redis://127.0.0.1:6379/0") as served:
+        assert served is app  # Redis: the workers are elsewhere
+    directory = web_load_dir(tmp_path / "broker.sqlite")
+    with counted_web(app, f"sqla+sqlite:///{tmp_path / 'broker.sqlite'}") as counted:
+        assert counted is not app
+        assert [f.name for f in directory.iterdir()] == [str(os.getpid())]
+    assert list(directory.iterdir()) == []  # removed when the web process stops
 
 
 class Load:
