@@ -8,8 +8,9 @@ import io
 import zipfile
 
 import pytest
+import requests
 
-from backend.cbr.download import NotTheCbr, check_cbr_url
+from backend.cbr.download import NotTheCbr, check_cbr_url, fetch_directory
 from backend.cbr.ed807 import read_directory
 from backend.domain.banks import BadDirectory
 from backend.domain.requisites import check_corr_account
@@ -149,3 +150,56 @@ def test_an_address_that_is_not_the_bank_of_russias_is_never_fetched(url: str) -
 def test_the_bank_of_russias_own_addresses_are_fetched() -> None:
     for url in ("https://cbr.ru/s/newbik", "https://www.cbr.ru/vfs/mcirabis/BIKNew/x.zip"):
         assert check_cbr_url(url) == url
+
+
+class _Answer:
+    """What ``requests`` answers, as far as ``fetch_directory`` reads it."""
+
+    def __init__(self, status: int, location: str = "", body: bytes = b"") -> None:
+        self.status_code = status
+        self.headers = {"Location": location} if location else {}
+        self.is_redirect = bool(location)
+        self.body = body
+
+    def __enter__(self) -> _Answer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def iter_content(self, size: int) -> list[bytes]:
+        return [self.body]
+
+
+def _answering(monkeypatch: pytest.MonkeyPatch, answers: dict[str, _Answer]) -> list[str]:
+    asked: list[str] = []
+
+    def get(session: object, url: str, **kwargs: object) -> _Answer:
+        asked.append(url)
+        return answers[url]
+
+    monkeypatch.setattr(requests.Session, "get", get)
+    return asked
+
+
+def test_the_directory_is_downloaded_through_the_cbrs_own_redirect(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    zipped = _zip(**{"20261205_ED807_full.xml": SAMPLE})
+    latest = "https://www.cbr.ru/vfs/mcirabis/BIKNew/20261205ED01OSBR.zip"
+    asked = _answering(monkeypatch, {
+        "https://cbr.ru/s/newbik": _Answer(302, latest), latest: _Answer(200, body=zipped),
+    })  # fmt: skip
+
+    assert read_directory(fetch_directory()).business_day == "2026-12-05"
+    assert asked == ["https://cbr.ru/s/newbik", latest]
+
+
+def test_a_redirect_off_cbr_ru_is_not_followed(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked = _answering(monkeypatch, {
+        "https://cbr.ru/s/newbik": _Answer(302, "https://evil.example/bik.zip"),
+    })  # fmt: skip
+
+    with pytest.raises(NotTheCbr):
+        fetch_directory()
+    assert asked == ["https://cbr.ru/s/newbik"]
