@@ -9,6 +9,7 @@ import click
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from backend.cli import (
+    bic,
     billing,
     bulk,
     demo,
@@ -79,3 +80,4 @@ main.add_command(bulk.export)
 main.add_command(bulk.feeds)
 main.add_command(bulk.api_keys)
 main.add_command(telegram.telegram)
+main.add_command(bic.bic)

@@ -154,6 +154,10 @@ def serve(no_worker: bool, listen_fd: tuple[int, ...], worker_state: Path | None
     settings = running_settings()
     _log_to_stderr()
     upgrade(settings.database_url)
+    if settings.sandbox:
+        from backend.cli.bic import seed_sandbox_directory
+
+        seed_sandbox_directory(settings)
     processes = settings.web_processes
     if processes > 1 and settings.sandbox:
         click.echo(

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from backend.db.api_keys import ApiKeyRepository
 from backend.db.audit_repo import AuditRepository
+from backend.db.banks_repo import BankDirectoryRepository
 from backend.db.cabinet_repo import CabinetRepository
 from backend.db.channels_repo import ChannelRepository
 from backend.db.crypto import TokenCipher
@@ -67,6 +68,7 @@ class SqlUnitOfWork:
         self.api_keys = ApiKeyRepository(self.session)
         self.channels = ChannelRepository(self.session)
         self.cabinet = CabinetRepository(self.session)  # the tenant cabinet: across portals
+        self.banks = BankDirectoryRepository(self.session)  # the BIC directory: one for all
         if self.portal_id is not None:
             pid = self.portal_id
             self.parties = PartyRepository(self.session, pid)

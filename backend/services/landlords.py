@@ -6,6 +6,11 @@ this module is for people typing into a form: values are trimmed, nothing typed 
 problem is a code (``missing``, ``control``...) that the page says in the viewer's language.
 What the ``landlords`` table has no column for lives in the landlord's ``settings``:
 ``short_name``, ``accountant_position`` and the ``numbering`` prefixes.
+
+The bank is checked against the Bank of Russia's BIC directory when one is loaded
+(``services.bank_directory``): the correspondent account must be the directory's, and a БИК
+the directory lacks is said next to the field (a note, not a refusal: the directory may be a
+day behind a new bank).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from backend.domain.requisites import (
     check_ogrn,
 )
 from backend.ports import Clock
+from backend.services.bank_directory import BankLookup, Known, look_up_bank
 from backend.services.unit_of_work import UnitOfWork
 
 TEXT_FIELDS = (
@@ -38,7 +44,8 @@ TEXT_FIELDS = (
 )  # fmt: skip
 DEFAULT_DIRECTOR_POSITION = "Генеральный директор"
 DEFAULT_ACCOUNTANT_POSITION = "Главный бухгалтер"
-_LIMITS = {"name": 255, "short_name": 255, "address": 1000, "phone": 64}
+# the bank's name goes into the payment QR, whose BankName holds 45 characters (ГОСТ Р 56042-2014)
+_LIMITS = {"name": 255, "short_name": 255, "address": 1000, "phone": 64, "bank_name": 45}
 _DEFAULT_LIMIT = 255
 
 
@@ -58,6 +65,8 @@ class LandlordForm:
     vat_payer: bool = True
     landlord_id: int | None = None
     problems: dict[str, Problem] = field(default_factory=dict)
+    # what is worth saying next to a field without refusing it (a БИК the directory lacks)
+    notes: dict[str, Problem] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -90,8 +99,10 @@ def read_form(data: Mapping[str, str], landlord_id: int | None = None) -> Landlo
     return LandlordForm(values, vat_payer=vat, landlord_id=landlord_id)
 
 
-def check_form(form: LandlordForm) -> LandlordForm:
-    """The same form with ``problems`` filled: one per field, the first check it fails."""
+def check_form(form: LandlordForm, bank: BankLookup | None = None) -> LandlordForm:
+    """The same form with ``problems`` filled: one per field, the first check it fails;
+    with ``bank``, what the BIC directory says of the form's БИК, the correspondent account
+    checked against it and ``notes`` saying what it knows."""
     v = form.values
     problems: dict[str, Problem] = {}
     for name in ("name", "bank_name", "director_name"):
@@ -109,7 +120,37 @@ def check_form(form: LandlordForm) -> LandlordForm:
                 rule()
             except InvalidRequisites as err:
                 problems[name] = Problem(err.code, err.expected)
-    return LandlordForm(form.values, form.vat_payer, form.landlord_id, problems)
+    notes = _directory_notes(v, bank, problems) if bank is not None else {}
+    return LandlordForm(form.values, form.vat_payer, form.landlord_id, problems, notes)
+
+
+def _directory_notes(
+    v: Mapping[str, str], bank: BankLookup, problems: dict[str, Problem]
+) -> dict[str, Problem]:
+    """Notes on the БИК from the directory; a correspondent account other than the
+    directory's goes into ``problems``."""
+    if "bank_bic" in problems:
+        return {}
+    if bank.known is Known.UNKNOWN:
+        return {"bank_bic": Problem("bic_unknown", bank.business_day)}
+    found = bank.bank
+    if found is None:
+        return {}
+    corr = v["bank_corr_account"]
+    if found.corr_account and "bank_corr_account" not in problems and corr != found.corr_account:
+        problems["bank_corr_account"] = Problem("corr_directory", found.corr_account)
+    return {"bank_bic": Problem("bic_found", ", ".join(filter(None, (found.name, found.place))))}
+
+
+def bank_of(uow: UnitOfWork, bic: str) -> BankLookup | None:
+    """What the BIC directory says of ``bic``; None for a БИК that is not one (its digits
+    are the form's problem, not the directory's)."""
+    return look_up_bank(uow, bic) if _valid_bic(bic) else None
+
+
+def check_landlord_form(uow: UnitOfWork, form: LandlordForm) -> LandlordForm:
+    """``check_form`` with the BIC directory of ``uow`` (the inline check and the save)."""
+    return check_form(form, bank_of(uow, form.values["bank_bic"]))
 
 
 def _rules(v: Mapping[str, str]) -> list[tuple[str, Callable[[], object]]]:
@@ -177,7 +218,7 @@ def save_landlord_form(uow: UnitOfWork, clock: Clock, form: LandlordForm) -> int
     """Add the landlord, or change ``form.landlord_id`` (of this portal only); the caller
     commits. Raises ``LandlordFormInvalid`` with every problem before anything is written,
     ``NotFound`` for a landlord of another portal."""
-    checked = check_form(form)
+    checked = check_landlord_form(uow, form)
     if checked.problems:
         raise LandlordFormInvalid(checked)
     entity = to_entity(checked)

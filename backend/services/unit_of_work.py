@@ -12,6 +12,7 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from backend.domain.banks import BankEntry
 from backend.domain.billing import BillingPeriod, DocumentKind, RunTally, ScheduleItem
 from backend.domain.documents import IssuedDocument
 from backend.domain.lease import Addendum, Lease, LeaseStatus, PenaltyInvoicing
@@ -296,6 +297,15 @@ class BillingRunRepo(Protocol):
     ) -> RunTally | None: ...
 
 
+class BankDirectoryRepo(Protocol):
+    """The Bank of Russia's BIC directory as last loaded. Global: one for every portal."""
+
+    def replace_all(self, banks: Sequence[BankEntry], business_day: str, at: datetime) -> None: ...
+    def get(self, bic: str) -> BankEntry | None: ...
+    def count(self) -> int: ...
+    def business_day(self) -> str: ...
+
+
 class SecretBox(Protocol):
     """Seals secrets stored in the database (the app's Fernet key, ``FERNET_KEY``)."""
 
@@ -334,6 +344,8 @@ class UnitOfWork(Protocol):
     def audit(self) -> AuditRepo: ...
     @property
     def runs(self) -> BillingRunRepo: ...
+    @property
+    def banks(self) -> BankDirectoryRepo: ...
     @property
     def secrets(self) -> SecretBox: ...
     @property

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 import backend.db.tables
+import backend.db.tables_banks
 import backend.db.tables_cabinet
 import backend.db.tables_channels  # noqa: F401 - the channels, requests and announcements
 from backend.db.base import Base, UtcDateTime, make_engine

@@ -16,12 +16,14 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext, lazy_gettext
 
 from backend.domain.errors import NotFound
+from backend.services.bank_directory import Known
 from backend.services.landlords import (
     TEXT_FIELDS,
     LandlordForm,
     LandlordFormInvalid,
     Problem,
-    check_form,
+    bank_of,
+    check_landlord_form,
     landlord_form,
     list_landlords,
     read_form,
@@ -49,6 +51,11 @@ MESSAGES = {
     "email": _("Not an e-mail address."),
     "too_long": _("Too long: at most %(expected)s characters."),
     "invalid": _("Not a valid value."),
+    "corr_directory": _(
+        "The Bank of Russia's BIC directory gives this bank the correspondent account %(expected)s."
+    ),
+    "bic_unknown": _("BIC not found in the Bank of Russia's directory"),
+    "bic_found": _("%(expected)s — from the Bank of Russia's BIC directory"),
 }
 
 
@@ -81,9 +88,10 @@ def _render_form(
     viewer: Viewer, form: LandlordForm, status: int = 200, more: dict[str, str] | None = None
 ) -> ResponseReturnValue:
     errors = {name: problem_text(p) for name, p in form.problems.items()} | (more or {})
+    notes = {name: problem_text(p) for name, p in form.notes.items()}
     return render_page(
         "workspace/landlord_form.html", viewer, section="landlords", status=status,
-        form=form, errors=errors, fields=TEXT_FIELDS,
+        form=form, errors=errors, notes=notes, fields=TEXT_FIELDS,
     )  # fmt: skip
 
 
@@ -117,7 +125,9 @@ def save_landlord_view() -> ResponseReturnValue:
     form = read_form(request.form, _landlord_id())
     uploads, remove = images.read_uploads()
     if bad_images := images.upload_errors(uploads):
-        return _render_form(viewer, check_form(form), 422, bad_images)
+        with c.uow(None) as uow:
+            checked = check_landlord_form(uow, form)
+        return _render_form(viewer, checked, 422, bad_images)
     invalid: LandlordForm | None = None
     try:
         with c.uow(viewer.portal_id) as uow:
@@ -137,5 +147,29 @@ def save_landlord_view() -> ResponseReturnValue:
 def validate_landlord_view() -> ResponseReturnValue:
     """The form's problems as JSON ``{"errors": {field: text}}``, for the inline check."""
     _viewer()
-    form = check_form(read_form(request.form))
+    with container().uow(None) as uow:
+        form = check_landlord_form(uow, read_form(request.form))
     return {"errors": {name: problem_text(p) for name, p in form.problems.items()}}
+
+
+@bp.post("/landlords/bank", endpoint="landlord_bank")
+def landlord_bank_view() -> ResponseReturnValue:
+    """What the BIC directory says of the form's БИК, for the form to fill the bank's name and
+    correspondent account when the БИК field is left: ``{"known": "found", "bank": {...},
+    "note": text}``, ``{"known": "unknown", "note": text}`` or ``{"known": "no_directory"}``
+    (then only the БИК's digits are checked, by ``validate``)."""
+    _viewer()
+    bic = " ".join(request.form.get("bank_bic", "").split())
+    with container().uow(None) as uow:
+        lookup = bank_of(uow, bic)
+    if lookup is None or lookup.known is Known.NO_DIRECTORY:
+        return {"known": Known.NO_DIRECTORY.value, "note": ""}
+    if lookup.bank is None:
+        return {"known": lookup.known.value, "note": problem_text(Problem("bic_unknown"))}
+    bank = lookup.bank
+    place = ", ".join(filter(None, (bank.name, bank.place)))
+    return {
+        "known": lookup.known.value,
+        "bank": {"name": bank.name, "corr_account": bank.corr_account, "place": bank.place},
+        "note": problem_text(Problem("bic_found", place)),
+    }
