@@ -72,7 +72,9 @@ CARD_PARTS.append(_tenant_part)
 
 def _file_text() -> str:
     mb = container().settings.scan_max_mb
-    return str(gettext("A PDF, JPEG or PNG file, not empty, up to %(mb)s MB.", mb=mb))
+    return str(
+        gettext("Not taken: a scan is a PDF, JPEG or PNG file, not empty, up to %(mb)s MB.", mb=mb)
+    )
 
 
 def _back(viewer: Viewer, lease_id: int, done: str) -> ResponseReturnValue:

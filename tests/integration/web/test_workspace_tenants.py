@@ -289,7 +289,7 @@ def test_a_scan_is_refused_by_its_field_added_then_deleted_and_the_cabinet_follo
 
     assert bad.status_code == 422
     assert _error(bad.get_data(as_text=True), "scan-file-e") == (
-        "A PDF, JPEG or PNG file, not empty, up to 20 MB."
+        "Not taken: a scan is a PDF, JPEG or PNG file, not empty, up to 20 MB."
     )
     assert 'value="Договор"' in bad.get_data(as_text=True)
     assert untitled.status_code == 422
