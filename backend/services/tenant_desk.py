@@ -110,7 +110,10 @@ def answer_as(
     deliver: Callable[[], None] | None = None,
 ) -> TenantRequest:  # fmt: skip
     """Move a request the viewer may see (in work, or done with an answer) and tell the
-    tenant; ``NotFound`` for one they may not, ``InvalidRequest`` naming the field."""
+    tenant; ``NotFound`` for one they may not, ``InvalidRequest`` naming the field (a
+    request is not put back to "not reviewed" from here)."""
+    if status not in (RequestStatus.IN_WORK, RequestStatus.DONE):
+        raise InvalidRequest("status", "in work or done")
     with uow(portal_id) as work:
         _visible(work, request_id, manager)
     return answer_request(uow, clock, portal_id, request_id, status, answer, actor, deliver)

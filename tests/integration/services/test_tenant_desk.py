@@ -13,6 +13,7 @@ from backend.bootstrap import Container
 from backend.domain.errors import NotFound
 from backend.domain.lease import LeaseStatus
 from backend.domain.parties import Person
+from backend.domain.tenant_requests import InvalidRequest, RequestStatus
 from backend.services import tenant_desk as desk
 from backend.services import tenant_requests
 from backend.services.announcements import post_announcement
@@ -85,6 +86,11 @@ def test_a_manager_lists_the_requests_of_their_leases_by_status_and_kind(
     with pytest.raises(NotFound):
         desk.answer_as(container.uow, container.clock, portal, other, manager="7",
                        status="done", answer="Не моё", actor="Менеджер 7")  # fmt: skip
+    with pytest.raises(InvalidRequest):
+        desk.answer_as(container.uow, container.clock, portal, financial, manager="7",
+                       status="new", answer="", actor="Менеджер 7")  # fmt: skip
+    with container.uow(portal) as uow:
+        assert uow.tenant_requests.get(financial).status == RequestStatus.IN_WORK
 
 
 def test_an_announcements_reach_counts_its_tenants_and_messages_by_status(
