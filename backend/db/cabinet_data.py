@@ -235,6 +235,28 @@ class CabinetData:
             for r in rows
         ]
 
+    def lease_scan(self, portal_id: int, lease_id: int, scan_id: int) -> StoredFile | None:
+        """The file of one scan of ``lease_id``, for the landlord's side."""
+        row = self.session.execute(
+            select(LeaseScanRow.storage_key, LeaseScanRow.filename, LeaseScanRow.content_type)
+            .where(LeaseScanRow.id == scan_id, LeaseScanRow.portal_id == portal_id,
+                   LeaseScanRow.lease_id == lease_id)
+        ).first()  # fmt: skip
+        return None if row is None else StoredFile(*row)
+
+    def delete_scan(self, portal_id: int, lease_id: int, scan_id: int) -> tuple[Scan, str] | None:
+        """Remove one scan of ``lease_id``: what it was and its storage key (None: no such
+        scan there)."""
+        row = self.session.get(LeaseScanRow, scan_id)
+        if row is None or row.portal_id != portal_id or row.lease_id != lease_id:
+            return None
+        gone = Scan(row.id, row.lease_id, row.title, row.filename, row.content_type, row.size,
+                    row.uploaded_at)  # fmt: skip
+        key = row.storage_key
+        self.session.delete(row)
+        self.session.flush()
+        return gone, key
+
     def scan_file(
         self, portal_id: int, tenant_ids: Sequence[int], scan_id: int
     ) -> StoredFile | None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from backend.db.tables import LeaseRow, PremisesRow
+from backend.db.tables import LeaseRow, OutboxRow, PremisesRow, TenantRow, UserRow
 from backend.db.tables_channels import (
     AnnouncementRecipientRow,
     AnnouncementRow,
@@ -91,6 +91,37 @@ class RequestRepository:
             .order_by(TenantRequestRow.id.desc())
         )
         return [_request(r, ()) for r in rows]
+
+    def listed(
+        self, *, lease_id: int | None = None, manager: str | None = None,
+        status: RequestStatus | None = None, kind: RequestKind | None = None, limit: int = 200,
+    ) -> list[TenantRequest]:  # fmt: skip
+        """The portal's requests with their files, newest first: of ``lease_id``, of the
+        leases the CRM user ``manager`` manages, in ``status``, of ``kind`` (None: any)."""
+        query = select(TenantRequestRow).where(TenantRequestRow.portal_id == self.portal_id)
+        if lease_id is not None:
+            query = query.where(TenantRequestRow.lease_id == lease_id)
+        if manager is not None:
+            managed = (
+                select(LeaseRow.id)
+                .join(UserRow, UserRow.id == LeaseRow.manager_id)
+                .where(LeaseRow.portal_id == self.portal_id, UserRow.crm_user_id == manager,
+                       UserRow.crm_user_id != "")
+            )  # fmt: skip
+            query = query.where(TenantRequestRow.lease_id.in_(managed))
+        if status is not None:
+            query = query.where(TenantRequestRow.status == status.value)
+        if kind is not None:
+            query = query.where(TenantRequestRow.kind == kind.value)
+        rows = list(self.session.scalars(query.order_by(TenantRequestRow.id.desc()).limit(limit)))
+        files: dict[int, list[RequestAttachmentRow]] = {}
+        for f in self.session.scalars(
+            select(RequestAttachmentRow)
+            .where(RequestAttachmentRow.request_id.in_([r.id for r in rows]))
+            .order_by(RequestAttachmentRow.id)
+        ):
+            files.setdefault(f.request_id, []).append(f)
+        return [_request(r, files.get(r.id, ())) for r in rows]
 
     def by_task(self, task_id: str) -> TenantRequest | None:
         row = self.session.scalar(
@@ -220,6 +251,47 @@ class AnnouncementRepository:
             )
         )
         return sorted({t for t, ids in leases if premises & {int(i) for i in ids or ()}})
+
+    def reach(self, announcement_ids: Sequence[int]) -> dict[int, tuple[int, dict[str, int]]]:
+        """For each announcement: how many tenants it reached, and its messages (one per
+        tenant and channel, in the outbox) by their status: pending, sent, failed."""
+        ids = list(announcement_ids)
+        reached = dict.fromkeys(ids, 0)
+        for announcement_id, count in self.session.execute(
+            select(AnnouncementRecipientRow.announcement_id, func.count())
+            .where(AnnouncementRecipientRow.announcement_id.in_(ids))
+            .group_by(AnnouncementRecipientRow.announcement_id)
+        ):
+            reached[int(announcement_id)] = int(count)
+        messages: dict[int, dict[str, int]] = {i: {} for i in ids}
+        # the keys are post_announcement's: p<portal>:announcement:<id>:t<tenant>[|channel]
+        prefix = f"p{self.portal_id}:announcement:"
+        for key, state in self.session.execute(
+            select(OutboxRow.dedup_key, OutboxRow.status).where(
+                OutboxRow.portal_id == self.portal_id,
+                OutboxRow.kind == "announcement",
+                OutboxRow.dedup_key.startswith(prefix, autoescape=True),
+            )
+        ):
+            head = key[len(prefix) :].split(":", 1)[0]
+            if head.isdigit() and int(head) in messages:
+                counts = messages[int(head)]
+                counts[state] = counts.get(state, 0) + 1
+        return {i: (reached[i], messages[i]) for i in ids}
+
+    def tenant_choices(self) -> list[tuple[int, str, tuple[str, ...]]]:
+        """(tenant id, name, its lease numbers) of every tenant with a lease on the portal,
+        by name: whom one announcement may address."""
+        rows = self.session.execute(
+            select(TenantRow.id, TenantRow.name, LeaseRow.number)
+            .join(LeaseRow, LeaseRow.tenant_id == TenantRow.id)
+            .where(TenantRow.portal_id == self.portal_id, LeaseRow.portal_id == self.portal_id)
+            .order_by(TenantRow.name, TenantRow.id, LeaseRow.number)
+        )
+        found: dict[int, tuple[str, list[str]]] = {}
+        for tenant_id, name, number in rows:
+            found.setdefault(int(tenant_id), (name, []))[1].append(number)
+        return [(i, name, tuple(numbers)) for i, (name, numbers) in found.items()]
 
     def buildings(self) -> list[str]:
         """The buildings named by the portal's premises, for a form to choose from."""

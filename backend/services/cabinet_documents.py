@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from backend.domain.cabinet import ScanRefused, StoredFile, TenantRef
+from backend.domain.cabinet import Scan, ScanRefused, StoredFile, TenantRef
 from backend.domain.contacts import text_problem
 from backend.domain.errors import NotFound
 from backend.ports import Clock, DocumentStorage, FileMissing
@@ -168,3 +168,40 @@ def add_scan(
         uow.audit.record(clock.now(), "lease.scan_added", "lease", lease_id, details, actor=actor)
         uow.commit()
     return scan_id
+
+
+def lease_scans(uow_factory: CabinetUnitOfWorkFactory, portal_id: int, lease_id: int) -> list[Scan]:
+    """The scans of one lease, newest first, as the landlord's lease card lists them."""
+    with uow_factory(portal_id) as uow:
+        return uow.cabinet.data.scans(portal_id, [lease_id])
+
+
+def lease_scan_file(
+    uow_factory: CabinetUnitOfWorkFactory, portal_id: int, lease_id: int, scan_id: int
+) -> StoredFile:
+    """The file of a scan of ``lease_id`` for the landlord; ``NotFound`` for any other."""
+    with uow_factory(portal_id) as uow:
+        found = uow.cabinet.data.lease_scan(portal_id, lease_id, scan_id)
+    if found is None:
+        raise NotFound(f"scan {scan_id}")
+    return found
+
+
+def remove_scan(
+    uow_factory: CabinetUnitOfWorkFactory, clock: Clock, storage: DocumentStorage, *,
+    portal_id: int, lease_id: int, scan_id: int, actor: str,
+) -> Scan:  # fmt: skip
+    """Take a scan off a lease: the tenant no longer sees it, the audit keeps what it was.
+    The row goes first and the file after the commit, so a row never names a missing file.
+    ``NotFound`` for a scan not of this lease."""
+    with uow_factory(portal_id) as uow:
+        removed = uow.cabinet.data.delete_scan(portal_id, lease_id, scan_id)
+        if removed is None:
+            raise NotFound(f"scan {scan_id}")
+        scan, key = removed
+        details = {"scan_id": scan_id, "title": scan.title, "filename": scan.filename,
+                   "size": scan.size}  # fmt: skip
+        uow.audit.record(clock.now(), "lease.scan_deleted", "lease", lease_id, details, actor=actor)
+        uow.commit()
+    storage.delete(key)
+    return scan

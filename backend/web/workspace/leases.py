@@ -9,6 +9,7 @@ only the leases they manage; another lease answers as if it did not exist (404).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import redirect, request
@@ -88,16 +89,22 @@ def load_card(viewer: Viewer, lease_id: int) -> LeaseCard | None:
     return card
 
 
+# blocks other modules add to the card (lease_tenant: scans and requests): each takes the
+# viewer and the card and gives its part of the page's context, read in its own unit of work
+CARD_PARTS: list[Callable[[Viewer, LeaseCard], dict[str, Any]]] = []
+
+
 def render_card(
     viewer: Viewer, card: LeaseCard, *, status: int = 200, message: str = "",
     errors: dict[str, dict[str, str]] | None = None, typed: dict[str, Any] | None = None,
 ) -> ResponseReturnValue:  # fmt: skip
     """The lease card page, with an action's errors next to its fields (``errors[form]``)
     and what was typed into that form kept (``typed[form]``)."""
+    parts = {k: v for part in CARD_PARTS for k, v in part(viewer, card).items()}
     return render_page(
         "workspace/lease_card.html", viewer, section="leases", status=status, card=card,
         message=message, errors=errors or {}, typed=typed or {}, today=container().clock.today(),
-        **TEMPLATE_TEXTS,
+        **TEMPLATE_TEXTS, **parts,
     )  # fmt: skip
 
 

@@ -24,8 +24,10 @@ class Section:
 SECTIONS = (
     Section("leases", "workspace.leases", _("Leases"), False),
     Section("attention", "workspace.attention", _("Needs attention"), False),
+    Section("requests", "workspace.requests", _("Requests"), False),
     Section("payments", "workspace.payments", _("Payments"), True),
     Section("premises", "workspace.premises", _("Premises"), False),
+    Section("announcements", "workspace.announcements", _("Announcements"), True),
     Section("landlords", "workspace.landlords", _("Landlords"), True),
     Section("settings", "workspace.settings", _("Settings"), True),
     Section("pipelines", "workspace.pipelines", _("Pipelines and stages"), True),

@@ -56,11 +56,6 @@ def _viewer() -> Viewer:
     return current_viewer(container(), admin=True)
 
 
-def _who(viewer: Viewer) -> str:
-    """Who placed or undid money, as the allocations list shows it (the column holds 64)."""
-    return (viewer.user_name or viewer.user_id)[:64]
-
-
 def desk_text(problem: DeskProblem) -> str:
     limit = money(problem.limit) if problem.limit else ""
     text = DESK_MESSAGES.get(problem.code, DESK_MESSAGES["amount"])
@@ -135,7 +130,7 @@ def allocate_view() -> ResponseReturnValue:
         with c.uow(viewer.portal_id) as uow:
             target = allocate_by_number(
                 uow, c.clock, payment_id or 0, typed["target"], typed["amount"],
-                by=_who(viewer), queue=c.queue_lease_event,
+                by=viewer.actor, queue=c.queue_lease_event,
                 news_queue=c.queue_payment_news,
             )  # fmt: skip
             uow.commit()
@@ -164,7 +159,7 @@ def undo_view() -> ResponseReturnValue:
         with c.uow(viewer.portal_id) as uow:
             entry = undo_allocation(
                 uow, c.clock, int(raw) if raw.isdigit() else 0,
-                by=_who(viewer), queue=c.queue_lease_event, news_queue=c.queue_payment_news,
+                by=viewer.actor, queue=c.queue_lease_event, news_queue=c.queue_payment_news,
             )  # fmt: skip
             uow.commit()
     except NotFound:

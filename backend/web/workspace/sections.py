@@ -7,19 +7,23 @@ from __future__ import annotations
 from flask import Flask
 
 from backend.web.workspace import (
+    announcements,
     attention,
     bp,
     landlords,
+    lease_tenant,
     leases,
     leases_actions,
     payments,
     pipelines,
     premises,
     settings,
+    tenant_requests,
 )
 
 SECTION_MODULES = (
-    landlords, pipelines, leases, leases_actions, payments, premises, attention, settings,
+    landlords, pipelines, leases, leases_actions, lease_tenant, payments, premises, attention,
+    tenant_requests, announcements, settings,
 )  # fmt: skip
 
 

@@ -43,6 +43,11 @@ class Viewer:
     is_admin: bool
     lang: str = "ru"
 
+    @property
+    def actor(self) -> str:
+        """Who did a thing, as the audit and the allocations list name workspace people."""
+        return (self.user_name or self.user_id)[:64]
+
 
 def _serializer(container: Container) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(container.settings.secret_key, salt="rentflow-workspace")
