@@ -11,7 +11,6 @@ marked signed, and once the signed original is in nothing needs attention."""
 from __future__ import annotations
 
 import re
-import time
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,17 +27,12 @@ from tests.browser.amocrm_account import (
     snapshot,
 )
 from tests.browser.statements import partly_paid
-from tests.browser.test_bitrix24_workspace import LANDLORD, WRONG_INN
+from tests.browser.walk_steps import add_landlord_after_a_wrong_inn, add_premises, fill
 
 pytestmark = pytest.mark.browser
 __all__ = ["amo_rentflow"]  # the fixture
 
 SIGNED, INVOICED = "10004", "10005"  # the sandbox pipeline's "Договор подписан", "Счёт выставлен"
-
-
-def _fill(frame: Any, values: dict[str, str]) -> None:
-    for name, value in values.items():
-        frame.locator(f"#f-{name}").fill(value)
 
 
 def test_a_lead_gets_a_lease_in_its_card_is_signed_invoiced_paid_and_clear(
@@ -49,29 +43,13 @@ def test_a_lead_gets_a_lease_in_its_card_is_signed_invoiced_paid_and_clear(
     account.act_as(ADMIN_ID, "ru")
     account.open_advanced_settings()
     settings = account.workspace()
-    settings.get_by_role("button", name="Добавить арендодателя").click()
-    _fill(settings, {**LANDLORD, "inn": WRONG_INN})
-    started = time.perf_counter()
-    settings.locator("#f-kpp").focus()  # the INN field loses focus: the inline check runs
-    expect(settings.locator("#e-inn")).to_have_text(
-        "Не сходятся контрольные цифры: проверьте номер.", timeout=1000
+    add_landlord_after_a_wrong_inn(
+        settings, on_refusal=lambda: snapshot(page, "amocrm-walk-1-wrong-inn")
     )
-    assert (time.perf_counter() - started) < 1.0
-    snapshot(page, "amocrm-walk-1-wrong-inn")
-    settings.locator("#f-inn").fill(LANDLORD["inn"])
-    settings.get_by_role("button", name="Сохранить").click()
-    expect(settings.get_by_text("Сохранено: ООО «Ромашка»")).to_be_visible()
     settings.get_by_role("link", name="Воронки и стадии").click()
     settings.get_by_role("button", name="Сохранить").click()
     expect(settings.get_by_text("Сохранено", exact=True)).to_be_visible()
-
-    settings.get_by_role("link", name="Помещения", exact=True).click()
-    settings.get_by_role("button", name="Добавить помещение").click()
-    _fill(settings, {"building": "БЦ «Вавилов»", "number": "204", "area": "50",
-                     "price_per_m2": "2400"})  # fmt: skip
-    settings.get_by_role("button", name="Сохранить").click()
-    expect(settings.locator("#premises tbody tr")).to_have_count(1)
-    expect(settings.locator("#premises tbody tr")).to_contain_text("204")
+    add_premises(settings)
     snapshot(page, "amocrm-walk-2-premises")
 
     lead_id = account.add_lead(name="Аренда офиса 12", company="ООО «Вектор»",
@@ -85,8 +63,8 @@ def test_a_lead_gets_a_lease_in_its_card_is_signed_invoiced_paid_and_clear(
     month_end = date.today().replace(day=1) - timedelta(days=1)  # noqa: DTZ011 - typed dates
     start = month_end.replace(day=1)
     end = date(start.year + 1, start.month, 1) - timedelta(days=2)
-    _fill(form, {"number": "А-12", "signed_on": start.isoformat(), "start": start.isoformat(),
-                 "end": end.isoformat()})  # fmt: skip
+    fill(form, {"number": "А-12", "signed_on": start.isoformat(), "start": start.isoformat(),
+                "end": end.isoformat()})  # fmt: skip
     form.locator("#f-landlord").select_option(label="ООО «Ромашка»")
     form.locator("#f-premises").select_option(index=1)  # the register's one: 50 m² × 2 400 ₽
     expect(form.locator("#f-premises option:checked")).to_contain_text("204")
