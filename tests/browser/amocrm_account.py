@@ -124,8 +124,20 @@ class SandboxAmoAccount:
             self.page.goto(f"{self.url}/settings/widgets/{WIDGET_CODE}/")
         return self.page.locator(f"#work-area-{WIDGET_CODE}")
 
+    def open_menu_page(self, subitem: str) -> Any:
+        """A subsection of rentflow's section in the account's left menu (location
+        ``widget_page``), as any user opens it; returns the workspace in its work area."""
+        self.page.goto(f"{self.url}/leads")
+        menu = self.page.locator(f".amo-nav .amo-menu-section[data-code={WIDGET_CODE}]")
+        with self.page.expect_navigation():
+            menu.locator(f"a[data-code={subitem}]").click()
+        expect(self.page.locator(f"#work-area-{WIDGET_CODE} .rentflow-advanced")).to_have_attribute(
+            "data-state", "workspace", timeout=SLOW
+        )
+        return self.workspace()
+
     def workspace(self) -> Any:
-        """The workspace inside the advanced settings page."""
+        """The workspace inside the advanced settings page or a left-menu page."""
         return self.page.frame_locator(f"#work-area-{WIDGET_CODE} iframe.rentflow-frame")
 
     def add_lead(self, **fields: str) -> int:
