@@ -24,6 +24,7 @@ from tests.browser.amocrm_account import (
     AmoRentflow,
     SandboxAmoAccount,
     amo_rentflow,
+    assert_fits_across,
     snapshot,
 )
 from tests.browser.statements import partly_paid
@@ -74,6 +75,7 @@ def test_a_lead_gets_a_lease_in_its_card_is_signed_invoiced_paid_and_clear(
     # the premises from the register, and the rent they give: 50 m² × 2 400 ₽
     expect(form.locator("table.rows").first).to_contain_text("БЦ «Вавилов», 204")
     expect(form.get_by_text("120 000,00 ₽", exact=True).first).to_be_visible()
+    assert_fits_across(form)  # the parties, terms and actions fit the narrow column
     snapshot(page, "amocrm-walk-4-lease-card")
 
     page.locator("#lead-status select").select_option(SIGNED)

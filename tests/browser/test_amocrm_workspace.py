@@ -25,6 +25,7 @@ from tests.browser.amocrm_account import (
     AmoRentflow,
     SandboxAmoAccount,
     amo_rentflow,
+    assert_fits_across,
     snapshot,
 )
 from tests.browser.test_bitrix24_workspace import LANDLORD, WRONG_INN
@@ -200,5 +201,6 @@ def test_a_manager_s_lead_card_hosts_the_panel_with_the_lease_form_from_the_lead
         " return f && f.style.height !== '720px'"
         " && f.contentDocument.documentElement.scrollHeight <= f.clientHeight + 1; }"
     )
+    assert_fits_across(frame)  # nothing cut off at the column's right edge
     snapshot(page, f"amocrm-lead-card-panel-{texts.lang}")
     assert amo_rentflow.account.leads[lead_id]["name"] == "Аренда офиса 12"
