@@ -1,6 +1,7 @@
-"""The amoCRM door into the workspace: the widget's advanced settings page and its lead-card
-panel ask ``GET /amocrm/widget/workspace`` (with amoCRM's disposable token in
-``X-Auth-Token``, checked as every widget call) for the address to show in their frame.
+"""The amoCRM door into the workspace: the widget's advanced settings page, its section in the
+left menu and its lead-card panel ask ``GET /amocrm/widget/workspace`` (with amoCRM's
+disposable token in ``X-Auth-Token``, checked as every widget call) for the address to show in
+their frame.
 
 The token names the account and the user (``user_id``); who that user is and whether they
 administer the account is amoCRM's answer to GET /api/v4/users/{id}
@@ -10,6 +11,10 @@ with the account's own OAuth token, never taken from the page. rentflow then sig
 
 - ``?area=advanced_settings`` (the settings page): the workspace's first page; a user who is
   not an administrator is refused (403), as amoCRM keeps its settings from them;
+- ``?area=widget_page&page=leases|attention`` (the widget's section of the left menu, shown
+  to every user of the account, https://developers.kommo.com/docs/left-menu): the leases
+  list or needs attention, with the workspace's tabs; a manager sees their own leases and
+  no settings' tabs, an administrator everything (the workspace decides by ``is_admin``);
 - ``?lead_id=<id>`` (the lead card): the lead's lease card, or the form creating a lease from
   the lead when it has none (``/workspace/leases/<id>``, ``/workspace/leases/new?deal=<id>``,
   drawn for the narrow panel: ``view=panel``, no sections' tabs).
@@ -41,6 +46,8 @@ def widget_workspace() -> ResponseReturnValue:
     viewer = Viewer(portal_id=portal_id, crm=CrmKind.AMOCRM.value, user_id=user.id,
                     user_name=user.name, is_admin=user.is_admin, lang=lang)  # fmt: skip
     lead_id = request.args.get("lead_id", "").strip()
+    if request.args.get("area") == "widget_page":
+        return _menu_page(viewer, request.args.get("page", ""))
     if not lead_id:
         if not user.is_admin:
             return jsonify(error="settings are for account administrators"), 403
@@ -55,6 +62,17 @@ def widget_workspace() -> ResponseReturnValue:
     return jsonify(
         url=_address(viewer, "workspace.new_lease", deal=lead_id, view="panel"), lease=False
     )
+
+
+MENU_PAGES = {"leases": "workspace.leases", "attention": "workspace.attention"}
+"""The left menu's subsections (manifest.json ``left_menu``) and the pages they open."""
+
+
+def _menu_page(viewer: Viewer, page: str) -> ResponseReturnValue:
+    endpoint = MENU_PAGES.get(page)
+    if endpoint is None:
+        return jsonify(error="no such page"), 400
+    return jsonify(url=_address(viewer, endpoint))
 
 
 def _address(viewer: Viewer, endpoint: str, **values: Any) -> str:

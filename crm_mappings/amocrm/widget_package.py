@@ -6,6 +6,10 @@ only the widget folder ... into widget.zip"). Images: logo_main 400x272, logo_sm
 logo_medium 240x84, logo_min 84x84, logo 130x100 and, with digital_pipeline, logo_dp 174x109;
 each under 300 KB.
 
+The widget's own section of the left menu (``left_menu`` with the ``widget_page`` location,
+https://developers.kommo.com/docs/left-menu) names its icon under images/ and its titles'
+i18n keys, checked as the others.
+
 manifest.json follows the current page (https://developers.kommo.com/docs/manifest-json): no
 ``widget.code`` nor ``widget.secret_key`` (legacy fields; the integration created in amoMarket
 carries its id and secret). ``--code``/``--secret-key`` still write them for an old account
@@ -62,6 +66,7 @@ def check_manifest(manifest: dict[str, Any], files: dict[str, bytes]) -> None:
     needed = ["script.js", *IMAGE_SIZES]
     needed = [n if n == "script.js" else f"images/{n}" for n in needed]
     needed += [f"i18n/{locale}.json" for locale in manifest["widget"]["locale"]]
+    needed += [m["icon"] for m in manifest.get("left_menu", {}).values() if "icon" in m]
     missing = [name for name in needed if name not in files]
     if missing:
         raise InvalidWidget(f"missing files: {', '.join(missing)}")
@@ -80,6 +85,9 @@ def _i18n_keys(manifest: dict[str, Any]) -> list[str]:
     keys += [f["name"] for f in manifest.get("dp", {}).get("settings", {}).values()]
     if "advanced" in manifest:
         keys.append(manifest["advanced"]["title"])
+    for section in manifest.get("left_menu", {}).values():
+        keys.append(section["title"])
+        keys += [sub["title"] for sub in section.get("submenu", {}).values()]
     return keys
 
 

@@ -1,7 +1,8 @@
 """The emulated account's pages, for a person trying rentflow in a browser: the account (with
 "Install rentflow"), the lead list, a lead card hosting the widget's panel in its right column
 (location ``lcard``), the integrations settings with the widget's advanced settings page
-(location ``advanced_settings``). "Act as" switches between the administrator and a manager,
+(location ``advanced_settings``), the widget's own section of the left menu (location
+``widget_page``). "Act as" switches between the administrator and a manager,
 "Language" between Russian and English, as a user's own amoCRM interface would be.
 
 Install from amoMarket (https://www.amocrm.ru/developers/content/oauth/step-by-step,
@@ -29,6 +30,7 @@ from sandbox.amocrm.widget_host import (
     WIDGET_CODE,
     current_lang,
     current_user,
+    menu_sections,
     rentflow_origin,
     widget_config,
 )
@@ -42,7 +44,8 @@ def _page(template: str, acc: AmoAccount, **context: Any) -> str:
     return render_template(
         template, acc=acc, lang=lang, t=texts(lang), me=current_user(acc),
         root=request.script_root, user_cookie=USER_COOKIE, lang_cookie=LANG_COOKIE,
-        widget_code=WIDGET_CODE, rentflow=rentflow_origin(acc), own=_own(acc), **context,
+        widget_code=WIDGET_CODE, rentflow=rentflow_origin(acc), own=_own(acc),
+        menu=menu_sections(acc, lang), **context,
     )  # fmt: skip
 
 
@@ -181,6 +184,24 @@ def advanced_settings() -> ResponseReturnValue:
     return _page(
         "amocrm/advanced.html", acc, title=title, widget_json=_config_json(config) if config else ""
     )
+
+
+@bp.get("/widget_page/<item_code>/<subitem_code>/")
+def widget_page(item_code: str, subitem_code: str) -> ResponseReturnValue:
+    """A subsection of the widget's section in the left menu (location ``widget_page``), open
+    to every user of the account; the widget draws into its ``#work-area-<code>``."""
+    acc = account()
+    known = {(s["code"], sub["code"]): sub["title"] for s in menu_sections(acc, current_lang())
+             for sub in s["submenu"]}  # fmt: skip
+    title = known.get((item_code, subitem_code))
+    if title is None:
+        return Response("No such page", status=404, mimetype="text/plain")
+    menu = {"location": "widget_page", "item_code": item_code, "subitem_code": subitem_code}
+    config = widget_config(acc, "widget_page", None, menu)
+    return _page(
+        "amocrm/widget_page.html", acc, title=title, widget_json=_config_json(config),
+        menu_page=(item_code, subitem_code),
+    )  # fmt: skip
 
 
 def _statuses(acc: AmoAccount, pipeline_id: int) -> list[dict[str, Any]]:

@@ -10,6 +10,13 @@ the account mints it here for the user looking at the page: HS256 with the integ
 secret, ``aud`` the redirect_uri's scheme and host (``disposable_token.issue_widget_token``).
 amoCRM's own address for that is internal to its frontend, so ours is the sandbox's.
 
+A widget whose manifest has a ``left_menu`` (location ``widget_page``) gets its own section
+in the account's left menu, for every user, with its subsections
+(https://developers.kommo.com/docs/left-menu); opening one, amoCRM runs the widget's
+callbacks and then ``initMenuPage({location: "widget_page", item_code, subitem_code})``, the
+widget drawing into the page's work area. The page's address is amoCRM's frontend's; here it
+is ``/widget_page/<item_code>/<subitem_code>/``.
+
 The page's user (an administrator or a manager) and language are the sandbox's "Act as" and
 "Language" choices, kept in cookies as amoCRM keeps the signed-in user.
 """
@@ -39,7 +46,8 @@ WIDGET_CODE = "rentflow"  # the code amoCRM gave the integration's widget in thi
 JQUERY = Path("/usr/share/javascript/jquery/jquery.min.js")  # Debian's libjs-jquery
 LANGUAGES = ("ru", "en")
 USER_COOKIE, LANG_COOKIE = "amo_user", "amo_lang"
-_TYPES = {".js": "application/javascript", ".json": "application/json", ".png": "image/png"}
+_TYPES = {".js": "application/javascript", ".json": "application/json", ".png": "image/png",
+          ".svg": "image/svg+xml"}  # fmt: skip
 
 
 def rentflow_origin(acc: AmoAccount) -> str:
@@ -54,8 +62,37 @@ def _files(origin: str) -> dict[str, bytes]:
 
 
 def widget_version() -> str:
-    manifest: dict[str, Any] = json.loads(MANIFEST.read_text(encoding="utf-8"))
-    return str(manifest["widget"]["version"])
+    return str(manifest()["widget"]["version"])
+
+
+def manifest() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(MANIFEST.read_text(encoding="utf-8"))
+    return loaded
+
+
+def menu_sections(acc: AmoAccount, lang: str) -> list[dict[str, Any]]:
+    """The installed widget's sections of the left menu, titled in ``lang`` from its i18n
+    files, each with its subsections in their ``sort`` order and their addresses."""
+    wanted = manifest()
+    if not acc.widget_installed or "widget_page" not in wanted["locations"]:
+        return []
+    texts = json.loads(_files(rentflow_origin(acc))[f"i18n/{lang}.json"])
+    root, path = request.script_root, f"{request.script_root}/upl/{WIDGET_CODE}/widget"
+
+    def title(key: str) -> str:
+        section, _, name = key.partition(".")
+        return str(texts.get(section, {}).get(name, key))
+
+    sections = []
+    for code, section in wanted.get("left_menu", {}).items():
+        subs = sorted(section.get("submenu", {}).items(), key=lambda item: item[1].get("sort", 0))
+        sections.append({
+            "code": code, "title": title(section["title"]),
+            "icon": f"{path}/{section['icon']}" if section.get("icon") else "",
+            "submenu": [{"code": sub, "title": title(item["title"]),
+                         "href": f"{root}/widget_page/{code}/{sub}/"} for sub, item in subs],
+        })  # fmt: skip
+    return sections
 
 
 def current_user(acc: AmoAccount) -> dict[str, Any]:
@@ -75,8 +112,11 @@ def current_lang() -> str:
     return lang if lang in LANGUAGES else "ru"
 
 
-def widget_config(acc: AmoAccount, area: str, card: dict[str, Any] | None) -> dict[str, Any]:
-    """What the host script (static/host.js) gives the widget on this page."""
+def widget_config(
+    acc: AmoAccount, area: str, card: dict[str, Any] | None, menu: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """What the host script (static/host.js) gives the widget on this page (``menu``: the
+    ``initMenuPage`` parameters of a left-menu page)."""
     user, lang = current_user(acc), current_lang()
     root = request.script_root
     i18n = json.loads(_files(rentflow_origin(acc))[f"i18n/{lang}.json"])
@@ -94,6 +134,7 @@ def widget_config(acc: AmoAccount, area: str, card: dict[str, Any] | None) -> di
         "settings": {"backend_url": ""},  # what the admin typed in the widget's settings
         "i18n": i18n,
         "token_url": f"{root}/_account/disposable_token",
+        "menu": menu,
     }
 
 

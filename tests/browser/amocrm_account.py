@@ -26,7 +26,10 @@ from sandbox.amocrm.users import ADMIN_ID, MANAGER_ID
 from sandbox.loopback import free_port, serve
 from tests.browser.conftest import Rentflow
 
-__all__ = ["ADMIN_ID", "MANAGER_ID", "AmoRentflow", "SandboxAmoAccount", "amo_rentflow"]
+__all__ = [
+    "ADMIN_ID", "MANAGER_ID", "AmoRentflow", "SandboxAmoAccount", "amo_rentflow",
+    "assert_fits_across",
+]  # fmt: skip
 WIDGET_CODE = "rentflow"
 SLOW = 30_000  # ms: a step that installs, renders a PDF or talks to the account several times
 
@@ -124,8 +127,20 @@ class SandboxAmoAccount:
             self.page.goto(f"{self.url}/settings/widgets/{WIDGET_CODE}/")
         return self.page.locator(f"#work-area-{WIDGET_CODE}")
 
+    def open_menu_page(self, subitem: str) -> Any:
+        """A subsection of rentflow's section in the account's left menu (location
+        ``widget_page``), as any user opens it; returns the workspace in its work area."""
+        self.page.goto(f"{self.url}/leads")
+        menu = self.page.locator(f".amo-nav .amo-menu-section[data-code={WIDGET_CODE}]")
+        with self.page.expect_navigation():
+            menu.locator(f"a[data-code={subitem}]").click()
+        expect(self.page.locator(f"#work-area-{WIDGET_CODE} .rentflow-advanced")).to_have_attribute(
+            "data-state", "workspace", timeout=SLOW
+        )
+        return self.workspace()
+
     def workspace(self) -> Any:
-        """The workspace inside the advanced settings page."""
+        """The workspace inside the advanced settings page or a left-menu page."""
         return self.page.frame_locator(f"#work-area-{WIDGET_CODE} iframe.rentflow-frame")
 
     def add_lead(self, **fields: str) -> int:
@@ -146,6 +161,23 @@ class SandboxAmoAccount:
 
     def panel_frame(self) -> Any:
         return self.page.frame_locator(f".card-widgets [data-code={WIDGET_CODE}] iframe")
+
+
+# What sticks out of a page wider than its frame: the elements whose right edge passes it.
+_OVERFLOW = """() => {
+  const root = document.documentElement, width = root.clientWidth;
+  const wide = [...document.body.querySelectorAll('*')]
+    .filter(e => e.getBoundingClientRect().right > width + 0.5)
+    .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
+         (e.className && typeof e.className === 'string' ? '.' + e.className.split(' ')[0] : ''));
+  return {scroll: root.scrollWidth, client: width, wide: wide.slice(0, 12)};
+}"""
+
+
+def assert_fits_across(frame: Any) -> None:
+    """The page in ``frame`` is no wider than the frame: nothing cut off, no sideways scroll."""
+    seen = frame.locator("html").evaluate(_OVERFLOW)
+    assert seen["scroll"] <= seen["client"], seen
 
 
 def snapshot(page: Any, name: str) -> None:

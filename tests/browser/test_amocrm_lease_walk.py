@@ -1,10 +1,12 @@
-"""A landlord's day in the sandbox amoCRM account, in a real browser: the administrator maps
-the pipeline and adds a landlord in the widget's advanced settings, a lead gets a lease from
-its card's panel (the tenant filled in from the lead's company), the signed lead plans the
-schedule, an invoice is issued from the lease card in the panel (its PDF opens); a bank
-statement pays it partly, the rest is placed by the invoice's number, the lead's debt drops
-to zero, the billing run acts the paid month, the act is marked signed, and once the signed
-original is in nothing needs attention."""
+"""A landlord's day in the sandbox amoCRM account, in a real browser, in the order of issue
+16's list: install; in the widget's advanced settings the administrator adds a landlord (a
+wrong INN refused next to its field within a second, then corrected), maps the pipeline and
+adds premises; a lead gets a lease from its card's panel, the premises picked from the
+register (the tenant filled in from the lead's company); the signed lead plans the schedule,
+an invoice is issued from the lease card in the panel (its PDF opens); a bank statement pays
+it partly, the rest is placed by the invoice's number, the lead's debt field drops to zero
+and its feed has the note about the payment; the billing run acts the paid month, the act is
+marked signed, and once the signed original is in nothing needs attention."""
 
 from __future__ import annotations
 
@@ -22,20 +24,16 @@ from tests.browser.amocrm_account import (
     AmoRentflow,
     SandboxAmoAccount,
     amo_rentflow,
+    assert_fits_across,
     snapshot,
 )
 from tests.browser.statements import partly_paid
-from tests.browser.test_bitrix24_workspace import LANDLORD
+from tests.browser.walk_steps import add_landlord_after_a_wrong_inn, add_premises, fill
 
 pytestmark = pytest.mark.browser
 __all__ = ["amo_rentflow"]  # the fixture
 
 SIGNED, INVOICED = "10004", "10005"  # the sandbox pipeline's "Договор подписан", "Счёт выставлен"
-
-
-def _fill(frame: Any, values: dict[str, str]) -> None:
-    for name, value in values.items():
-        frame.locator(f"#f-{name}").fill(value)
 
 
 def test_a_lead_gets_a_lease_in_its_card_is_signed_invoiced_paid_and_clear(
@@ -46,14 +44,14 @@ def test_a_lead_gets_a_lease_in_its_card_is_signed_invoiced_paid_and_clear(
     account.act_as(ADMIN_ID, "ru")
     account.open_advanced_settings()
     settings = account.workspace()
-    settings.get_by_role("button", name="Добавить арендодателя").click()
-    _fill(settings, LANDLORD)
-    settings.get_by_role("button", name="Сохранить").click()
-    expect(settings.get_by_text("Сохранено: ООО «Ромашка»")).to_be_visible()
+    add_landlord_after_a_wrong_inn(
+        settings, on_refusal=lambda: snapshot(page, "amocrm-walk-1-wrong-inn")
+    )
     settings.get_by_role("link", name="Воронки и стадии").click()
     settings.get_by_role("button", name="Сохранить").click()
     expect(settings.get_by_text("Сохранено", exact=True)).to_be_visible()
-    snapshot(page, "amocrm-walk-1-pipelines")
+    add_premises(settings)
+    snapshot(page, "amocrm-walk-2-premises")
 
     lead_id = account.add_lead(name="Аренда офиса 12", company="ООО «Вектор»",
                                inn="7736050003", kpp="773601001",
@@ -66,13 +64,19 @@ def test_a_lead_gets_a_lease_in_its_card_is_signed_invoiced_paid_and_clear(
     month_end = date.today().replace(day=1) - timedelta(days=1)  # noqa: DTZ011 - typed dates
     start = month_end.replace(day=1)
     end = date(start.year + 1, start.month, 1) - timedelta(days=2)
-    _fill(form, {"number": "А-12", "signed_on": start.isoformat(), "start": start.isoformat(),
-                 "end": end.isoformat(), "area": "50", "rent": "120000"})  # fmt: skip
+    fill(form, {"number": "А-12", "signed_on": start.isoformat(), "start": start.isoformat(),
+                "end": end.isoformat()})  # fmt: skip
     form.locator("#f-landlord").select_option(label="ООО «Ромашка»")
-    snapshot(page, "amocrm-walk-2-lease-form")
+    form.locator("#f-premises").select_option(index=1)  # the register's one: 50 m² × 2 400 ₽
+    expect(form.locator("#f-premises option:checked")).to_contain_text("204")
+    snapshot(page, "amocrm-walk-3-lease-form")
     form.get_by_role("button", name="Создать договор").click()
     expect(form.locator("#tenant")).to_contain_text("ООО «Вектор»")
-    snapshot(page, "amocrm-walk-3-lease-card")
+    # the premises from the register, and the rent they give: 50 m² × 2 400 ₽
+    expect(form.locator("table.rows").first).to_contain_text("БЦ «Вавилов», 204")
+    expect(form.get_by_text("120 000,00 ₽", exact=True).first).to_be_visible()
+    assert_fits_across(form)  # the parties, terms and actions fit the narrow column
+    snapshot(page, "amocrm-walk-4-lease-card")
 
     page.locator("#lead-status select").select_option(SIGNED)
     with page.expect_navigation():
@@ -86,7 +90,7 @@ def test_a_lead_gets_a_lease_in_its_card_is_signed_invoiced_paid_and_clear(
     expect(form.locator("#documents a.pdf")).to_have_count(1, timeout=SLOW)
     expect(form.locator("#documents")).to_contain_text("120 000,00")
     number = form.locator("#documents tbody tr a.pdf").inner_text()
-    snapshot(page, "amocrm-walk-4-invoiced")
+    snapshot(page, "amocrm-walk-5-invoiced")
 
     pdf = page.request.get(form.locator("#documents a.pdf").get_attribute("href") or "")
     assert (pdf.status, pdf.body()[:5]) == (200, b"%PDF-")
@@ -97,7 +101,7 @@ def test_a_lead_gets_a_lease_in_its_card_is_signed_invoiced_paid_and_clear(
     expect(page.locator(".lead-field[data-code=RENTFLOW_INVOICE_ID]")).to_have_text(
         number.removeprefix("№ ").removesuffix(" (PDF)")
     )
-    snapshot(page, "amocrm-walk-5-lead-invoiced")
+    snapshot(page, "amocrm-walk-6-lead-invoiced")
     assert amo_rentflow.account.leads[lead_id]["status_id"] == int(INVOICED)
     invoice = number.removeprefix("№ ").removesuffix(" (PDF)")
 
@@ -114,12 +118,16 @@ def test_a_lead_gets_a_lease_in_its_card_is_signed_invoiced_paid_and_clear(
     money.locator("#review-queue input[name=target]").fill(invoice)
     money.locator("#review-queue").get_by_role("button", name="Разнести").click()
     expect(money.get_by_text("Все платежи разнесены.")).to_be_visible(timeout=SLOW)
-    snapshot(page, "amocrm-walk-6-payments")
+    snapshot(page, "amocrm-walk-7-payments")
 
-    account.open_lead(lead_id)
+    account.open_lead(lead_id)  # the lead heard of the payments: no debt, a note on each
     expect(page.locator(".lead-field[data-code=RENTFLOW_DEBT]")).to_have_text(
         re.compile(r"^0([.,]0+)?$")
     )
+    placed = page.locator(".card-feed .note").filter(has_text="Оплата № 702")
+    expect(placed).to_contain_text(f"50 000,00 ₽ по счёту № {invoice}")
+    expect(placed).to_contain_text("Долг по договору: 0,00 ₽")
+    snapshot(page, "amocrm-walk-8-lead-paid")
     account.open_advanced_settings()
     account.workspace().get_by_role("link", name="Настройки", exact=True).click()
     account.workspace().get_by_role("button", name="Запустить сейчас").click()
@@ -131,8 +139,8 @@ def test_a_lead_gets_a_lease_in_its_card_is_signed_invoiced_paid_and_clear(
     expect(card.get_by_role("button", name="Акт подписан")).to_have_count(0, timeout=SLOW)
     card.get_by_role("button", name="Получен подписанный оригинал").click()
     expect(card.get_by_role("button", name="Получен подписанный оригинал")).to_have_count(0)
-    snapshot(page, "amocrm-walk-7-act-signed")
+    snapshot(page, "amocrm-walk-9-act-signed")
     account.open_advanced_settings()
     account.workspace().get_by_role("link", name="Требует внимания").click()
     expect(account.workspace().get_by_text("Ничего не требует внимания.")).to_be_visible()
-    snapshot(page, "amocrm-walk-8-nothing-needs-attention")
+    snapshot(page, "amocrm-walk-10-nothing-needs-attention")

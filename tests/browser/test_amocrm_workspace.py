@@ -1,24 +1,31 @@
 """The landlord's workspace in the sandbox amoCRM account, in a real browser: install rentflow
 from the account, open the widget's advanced settings page as an administrator (the workspace
 fills it: add a landlord there, a wrong INN refused next to its field within a second), as a
-manager (refused: settings are for administrators), and a manager's lead card whose right
-column hosts the widget's panel with the lease form for the lead."""
+manager (refused: settings are for administrators), rentflow's section of the left menu (a
+manager sees their own leases and what needs attention in them, no settings; an administrator
+all leases and the settings' tabs), and a manager's lead card whose right column hosts the
+widget's panel with the lease form for the lead."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
+from backend.domain.parties import Person
+from backend.services.leases import register_lease
+from tests import factories
 from tests.browser.amocrm_account import (
     ADMIN_ID,
     MANAGER_ID,
     AmoRentflow,
     SandboxAmoAccount,
     amo_rentflow,
+    assert_fits_across,
     snapshot,
 )
 from tests.browser.test_bitrix24_workspace import LANDLORD, WRONG_INN
@@ -39,15 +46,21 @@ class Texts:
     admins_only: str
     settings_link: str
     new_lease: str
+    leases: str
+    attention: str
+    admin_tabs: tuple[str, ...]
 
 
 RU = Texts("ru", "Добавить арендодателя", "Сохранить", "Сохранено: ООО «Ромашка»",
            "Не сходятся контрольные цифры: проверьте номер.",
            "Настройки rentflow — только для администраторов аккаунта", "Настройки",
-           "Новый договор")  # fmt: skip
+           "Новый договор", "Договоры", "Требует внимания",
+           ("Оплаты", "Арендодатели", "Настройки", "Воронки и стадии"))  # fmt: skip
 EN = Texts("en", "Add a landlord", "Save", "Saved: ООО «Ромашка»",
            "The control digits do not match: check the number.",
-           "rentflow settings are for account administrators", "Settings", "New lease")  # fmt: skip
+           "rentflow settings are for account administrators", "Settings", "New lease",
+           "Leases", "Needs attention",
+           ("Payments", "Landlords", "Settings", "Pipelines and stages"))  # fmt: skip
 
 
 def _fill(frame: Any, values: dict[str, str]) -> None:
@@ -102,6 +115,64 @@ def test_a_manager_who_is_not_an_administrator_sees_no_settings(
     snapshot(page, f"amocrm-manager-no-settings-{texts.lang}")
 
 
+def _a_lease_each(rentflow: AmoRentflow) -> None:
+    """Two draft leases: "М-1" managed by the manager, "А-2" by the administrator."""
+    c = rentflow.container
+    with c.uow() as uow:
+        portal_id = uow.portals.list()[0].id
+    with c.uow(portal_id) as uow:
+        for number, user, name in (("М-1", MANAGER_ID, "Михаил Менеджеров"),
+                                   ("А-2", ADMIN_ID, "Анна Админова")):  # fmt: skip
+            register_lease(uow, c.clock, factories.lease(
+                number=number, start=date(2026, 1, 1), end=date(2026, 12, 31),
+                manager=Person(name=name, crm_user_id=str(user)),
+            ))  # fmt: skip
+        uow.commit()
+
+
+@pytest.mark.parametrize("texts", [RU, EN], ids=["ru", "en"])
+def test_the_left_menu_shows_a_manager_their_leases_and_an_administrator_the_settings(
+    page: Any, amo_rentflow: AmoRentflow, texts: Texts
+) -> None:
+    account = SandboxAmoAccount(page, amo_rentflow)
+    account.install()
+    _a_lease_each(amo_rentflow)
+    account.act_as(MANAGER_ID, texts.lang)
+    menu = page.locator(".amo-nav .amo-menu-section[data-code=rentflow]")
+    expect(menu.locator("a")).to_have_text([texts.leases, texts.attention])
+
+    workspace = account.open_menu_page("leases")
+
+    expect(workspace.locator(".viewer")).to_have_text("Михаил Менеджеров")
+    expect(workspace.get_by_role("heading", level=1)).to_have_text(texts.leases)
+    expect(workspace.locator("#leases tbody tr")).to_have_count(1)
+    expect(workspace.locator("#leases")).to_contain_text("№ М-1")
+    expect(workspace.locator("#leases")).not_to_contain_text("№ А-2")
+    tabs = workspace.locator("nav.tabs")
+    expect(tabs.get_by_role("link", name=texts.leases, exact=True)).to_be_visible()
+    for tab in texts.admin_tabs:  # no settings for a manager
+        expect(tabs.get_by_role("link", name=tab, exact=True)).to_have_count(0)
+    box = page.locator("#work-area-rentflow iframe").bounding_box()
+    assert box is not None
+    assert box["width"] > 1000  # the workspace fills the page
+    snapshot(page, f"amocrm-menu-leases-manager-{texts.lang}")
+
+    workspace = account.open_menu_page("attention")
+    expect(workspace.get_by_role("heading", level=1)).to_have_text(texts.attention)
+    expect(workspace.locator(".attention-item[data-lease='М-1']").first).to_be_visible()
+    expect(workspace.locator(".attention-item[data-lease='А-2']")).to_have_count(0)
+    snapshot(page, f"amocrm-menu-attention-manager-{texts.lang}")
+
+    account.act_as(ADMIN_ID, texts.lang)
+    workspace = account.open_menu_page("leases")
+    expect(workspace.locator(".viewer")).to_have_text("Анна Админова")
+    expect(workspace.locator("#leases tbody tr")).to_have_count(2)
+    tabs = workspace.locator("nav.tabs")
+    for tab in texts.admin_tabs:
+        expect(tabs.get_by_role("link", name=tab, exact=True)).to_be_visible()
+    snapshot(page, f"amocrm-menu-leases-admin-{texts.lang}")
+
+
 @pytest.mark.parametrize("texts", [RU, EN], ids=["ru", "en"])
 def test_a_manager_s_lead_card_hosts_the_panel_with_the_lease_form_from_the_lead(
     page: Any, amo_rentflow: AmoRentflow, texts: Texts
@@ -130,5 +201,6 @@ def test_a_manager_s_lead_card_hosts_the_panel_with_the_lease_form_from_the_lead
         " return f && f.style.height !== '720px'"
         " && f.contentDocument.documentElement.scrollHeight <= f.clientHeight + 1; }"
     )
+    assert_fits_across(frame)  # nothing cut off at the column's right edge
     snapshot(page, f"amocrm-lead-card-panel-{texts.lang}")
     assert amo_rentflow.account.leads[lead_id]["name"] == "Аренда офиса 12"

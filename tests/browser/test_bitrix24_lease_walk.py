@@ -33,7 +33,7 @@ from tests.browser.amocrm_account import _eager_celery, _run_now
 from tests.browser.conftest import Rentflow
 from tests.browser.sandbox_portal import ADMIN, SandboxPortal, snapshot
 from tests.browser.statements import partly_paid
-from tests.browser.test_bitrix24_workspace import LANDLORD, WRONG_INN
+from tests.browser.walk_steps import add_landlord_after_a_wrong_inn, add_premises, fill
 
 pytestmark = pytest.mark.browser
 SLOW = 30_000  # ms: a step that renders a PDF or talks to the portal several times
@@ -87,11 +87,6 @@ def _wait_for(done: Callable[[], bool], seconds: float = 15.0) -> None:
         time.sleep(0.1)
 
 
-def _fill(frame: Any, values: dict[str, str]) -> None:
-    for name, value in values.items():
-        frame.locator(f"#f-{name}").fill(value)
-
-
 def test_a_deal_gets_a_lease_is_signed_invoiced_paid_acted_and_clear(
     page: Any, rentflow_now: Rentflow, tmp_path: Path
 ) -> None:
@@ -101,28 +96,13 @@ def test_a_deal_gets_a_lease_is_signed_invoiced_paid_acted_and_clear(
     portal.act_as(ADMIN, "ru")
     app = portal.open_app()  # a portal without landlords opens on them
 
-    app.get_by_role("button", name="Добавить арендодателя").click()
-    _fill(app, {**LANDLORD, "inn": WRONG_INN})
-    started = time.perf_counter()
-    app.locator("#f-kpp").focus()
-    expect(app.locator("#e-inn")).to_have_text(
-        "Не сходятся контрольные цифры: проверьте номер.", timeout=1000
-    )
-    assert (time.perf_counter() - started) < 1.0
-    app.locator("#f-inn").fill(LANDLORD["inn"])
-    app.get_by_role("button", name="Сохранить").click()
-    expect(app.get_by_text("Сохранено: ООО «Ромашка»")).to_be_visible()
+    add_landlord_after_a_wrong_inn(app)
 
     app.get_by_role("link", name="Воронки и стадии").click()
     app.get_by_role("button", name="Сохранить").click()
     expect(app.get_by_text("Сохранено", exact=True)).to_be_visible()
 
-    app.get_by_role("link", name="Помещения", exact=True).click()
-    app.get_by_role("button", name="Добавить помещение").click()
-    _fill(app, {"building": "БЦ «Вавилов»", "number": "204", "area": "50",
-                "price_per_m2": "2400"})  # fmt: skip
-    app.get_by_role("button", name="Сохранить").click()
-    expect(app.locator("#premises tbody tr")).to_have_count(1)
+    add_premises(app)
     snapshot(page, "bitrix24-walk-1-premises")
 
     today = rentflow.container.clock.today()
@@ -134,8 +114,8 @@ def test_a_deal_gets_a_lease_is_signed_invoiced_paid_acted_and_clear(
     tab = portal.open_deal_tab()
     tab.locator("#create-lease").click()
     expect(tab.locator("#f-tenant_inn")).to_have_value(TENANT_INN)  # the deal's company
-    _fill(tab, {"number": "Б-7", "signed_on": start.isoformat(), "start": start.isoformat(),
-                "end": end.isoformat()})  # fmt: skip
+    fill(tab, {"number": "Б-7", "signed_on": start.isoformat(), "start": start.isoformat(),
+               "end": end.isoformat()})  # fmt: skip
     tab.locator("#f-premises").select_option(index=1)  # the register's one: 50 m² × 2 400 ₽
     tab.locator("#lease-form button[type=submit]").click()
     expect(tab.locator("#done")).to_contain_text("Б-7")

@@ -2,6 +2,11 @@
  * rentflow widget for amoCRM. It shows rentflow's workspace (served by rentflow) in a frame:
  * - the advanced settings page (location advanced_settings): the whole workspace, filling the
  *   page, for the account's administrators;
+ * - the widget's own section of the left menu (location widget_page, manifest.json's
+ *   left_menu with the subsections "leases" and "attention"; amoCRM calls initMenuPage with
+ *   {location, item_code, subitem_code}: https://developers.kommo.com/docs/left-menu,
+ *   https://developers.kommo.com/docs/widget-locations): the leases list or needs attention,
+ *   filling the page, for every user — a manager sees their own leases and no settings;
  * - the lead card's right column (location lcard): the lead's lease card, or the form creating
  *   a lease from the lead when it has none;
  * - the digital-pipeline action's settings (dpSettings): the account's hidden action token.
@@ -118,10 +123,11 @@ define(['jquery'], function ($) {
       });
     }
 
-    function renderAdvanced() {
+    function renderPage(query) {
+      /* a whole page of amoCRM (advanced settings, the left menu's section): its work area */
       var area = $('#work-area-' + self.get_settings().widget_code);
       area.html('<div class="rentflow-advanced">' + message('loading', t('panel.loading')) + '</div>');
-      workspace({area: 'advanced_settings'}).done(function (answer) {
+      workspace(query).done(function (answer) {
         var top = area.offset() ? Math.round(area.offset().top) : 0;
         area.find('.rentflow-advanced').attr('data-state', 'workspace').html(
           frame(answer.url, 'display:block;width:100%;border:0;height:calc(100vh - ' + top + 'px)'));
@@ -168,7 +174,13 @@ define(['jquery'], function ($) {
         return true;
       },
       advancedSettings: function () {
-        renderAdvanced();
+        renderPage({area: 'advanced_settings'});
+        return true;
+      },
+      initMenuPage: function (params) {
+        if (params && params.location === 'widget_page') {
+          renderPage({area: 'widget_page', page: params.subitem_code || 'leases'});
+        }
         return true;
       }
     };

@@ -14,7 +14,10 @@
  *   disposable token in X-Auth-Token for every request,
  *   https://developers.kommo.com/docs/one-time-tokens);
  * - callbacks: render, then init, then bind_actions; on the advanced settings page
- *   advancedSettings after them, the widget drawing into `#work-area-<widget_code>`;
+ *   advancedSettings after them, the widget drawing into `#work-area-<widget_code>`; on a
+ *   page of the widget's left-menu section (location widget_page) initMenuPage({location,
+ *   item_code, subitem_code}) after them, into the same work area
+ *   (https://developers.kommo.com/docs/left-menu);
  * - the globals `AMOCRM.lang_id` and `AMOCRM.data.current_card` (the open card's id).
  */
 (function () {
@@ -107,6 +110,9 @@
     });
     if (config.area === 'advanced_settings' && typeof callbacks.advancedSettings === 'function') {
       callbacks.advancedSettings();
+    }
+    if (config.area === 'widget_page' && config.menu && typeof callbacks.initMenuPage === 'function') {
+      callbacks.initMenuPage($.extend({}, config.menu));
     }
   }
 

@@ -113,3 +113,21 @@ def test_a_manager_can_neither_read_nor_change_the_account_s_settings(world: Wor
     with world.container.uow(portal_id) as uow:
         assert uow.mappings.all() == {}
     assert world.web_get("/amocrm/widget/dp-token")["token"]  # the administrator gets it
+
+
+def test_the_left_menu_s_pages_open_for_a_manager_as_for_an_administrator(world: World) -> None:
+    install(world)
+
+    leases = _ask(world, "?area=widget_page&page=leases", user_id=str(MANAGER_ID))
+    attention = _ask(world, "?area=widget_page&page=attention&lang=en", user_id=str(ADMIN_ID))
+    unknown = _ask(world, "?area=widget_page&page=settings", user_id=str(MANAGER_ID))
+
+    assert leases.status_code == 200, leases.text
+    path, query, viewer = _viewer(world, leases.json()["url"])
+    assert path == "/workspace/leases"
+    assert (viewer.user_name, viewer.is_admin) == ("Михаил Менеджеров", False)
+    assert "view" not in query  # a whole page, with the workspace's tabs
+    path, _, viewer = _viewer(world, attention.json()["url"])
+    assert (path, viewer.is_admin, viewer.lang) == ("/workspace/attention", True, "en")
+    assert unknown.status_code == 400
+    assert "url" not in unknown.json()

@@ -41,9 +41,10 @@ def test_manifest_in_the_archive_matches_the_documented_schema(archive: zipfile.
     jsonschema.validate(manifest, json.loads(SCHEMA.read_text()))
     assert manifest["widget"]["code"] == "rentflow_widget"
     assert manifest["dp"]["webhook_url"] == "https://rent.example/amocrm/dp"
-    assert {"lcard-1", "settings", "advanced_settings", "digital_pipeline"} <= set(
+    assert {"lcard-1", "settings", "advanced_settings", "digital_pipeline", "widget_page"} <= set(
         manifest["locations"]
     )
+    assert set(manifest["left_menu"]["rentflow"]["submenu"]) == {"leases", "attention"}
 
 
 def test_every_referenced_file_exists_with_the_required_image_sizes(
@@ -64,7 +65,7 @@ def test_script_has_every_callback_amocrm_calls_and_the_backend_url(
 ) -> None:
     script = archive.read("script.js").decode()
     for callback in ("init", "render", "bind_actions", "settings", "onSave", "destroy",
-                     "dpSettings", "advancedSettings"):  # fmt: skip
+                     "dpSettings", "advancedSettings", "initMenuPage"):  # fmt: skip
         assert f"{callback}: function" in script
     assert "https://rent.example" in script
     assert "__RENTFLOW_BASE_URL__" not in script
@@ -93,3 +94,17 @@ def test_a_missing_translation_is_refused() -> None:
     files["i18n/en.json"] = json.dumps(english).encode()
     with pytest.raises(InvalidWidget, match=r"i18n/en.json lacks advanced.title"):
         check_manifest(manifest, files)
+
+
+def test_the_left_menu_s_icon_and_titles_are_checked_like_the_rest() -> None:
+    manifest = load_manifest("https://rent.example")
+    files = widget_files("https://rent.example")
+    russian = json.loads(files["i18n/ru.json"])
+    del russian["left_menu"]["attention"]
+    untranslated = {**files, "i18n/ru.json": json.dumps(russian).encode()}
+    no_icon = {name: data for name, data in files.items() if name != "images/left_menu.svg"}
+
+    with pytest.raises(InvalidWidget, match=r"i18n/ru.json lacks left_menu.attention"):
+        check_manifest(manifest, untranslated)
+    with pytest.raises(InvalidWidget, match=r"missing files: images/left_menu.svg"):
+        check_manifest(manifest, no_icon)
