@@ -64,12 +64,17 @@ def new_link_code(
     portal_id: int,
     tenant_ids: Sequence[int],
     bot_username: str,
+    email: str = "",
 ) -> TelegramLink:
-    """A fresh one-time code for the tenant's rows (earlier unused ones stop working)."""
+    """A fresh one-time code for the tenant's rows (earlier unused ones stop working), asked
+    for by the cabinet address ``email``: the chat it links gets that address's sign-in
+    codes too."""
     code = secrets.token_urlsafe(16)
     now = clock.now()
     with uow(portal_id) as work:
-        work.channels.add_link_code(portal_id, tenant_ids, _hash(code), now, now + LINK_CODE_TTL)
+        work.channels.add_link_code(
+            portal_id, tenant_ids, _hash(code), now, now + LINK_CODE_TTL, email
+        )
         work.commit()
     return TelegramLink(code, f"https://t.me/{bot_username}?start={code}", now + LINK_CODE_TTL)
 
@@ -89,9 +94,9 @@ def link_from_update(
         if won is None:
             work.commit()
             return "Ссылка недействительна или устарела. Получите новую в кабинете арендатора."
-        portal_id, tenant_ids = won
+        portal_id, tenant_ids = won.portal_id, won.tenant_ids
         for tenant_id in tenant_ids:
-            work.channels.link_chat(portal_id, tenant_id, chat_id, username[:64], now)
+            work.channels.link_chat(portal_id, tenant_id, chat_id, username[:64], now, won.email)
         work.commit()
     with uow(portal_id) as work:
         work.audit.record(now, "telegram_linked", "tenant", tenant_ids[0], {"username": username})

@@ -6,33 +6,26 @@ back to email (the SMTP sink gets it)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pytest
 import requests
-from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
-from backend.bootstrap import Container, bootstrap
-from backend.config import SANDBOX_TELEGRAM_BOT, SANDBOX_TELEGRAM_TOKEN, Settings
+from backend.bootstrap import Container
+from backend.config import SANDBOX_TELEGRAM_BOT, Settings
 from backend.domain.channels import Channel, Topic
-from backend.domain.lease import LeaseStatus
 from backend.mail.smtp import EmlDirMailer, SmtpMailer
 from backend.ports import FixedClock
 from backend.services import channels
 from backend.services.announcements import post_announcement
 from backend.services.billing import run_portal
-from backend.services.leases import register_lease
 from backend.services.outbox import deliver_due
-from backend.services.portals import install_portal
 from backend.telegram.channel import TelegramChannel
 from backend.telegram.client import TelegramClient
-from backend.web.app import create_app
-from sandbox.loopback import free_port, serve
-from sandbox.mount import telegram_app
-from tests import factories
 from tests.smtp_sink import smtp_sink
+from tests.telegram_world import press_start, telegram_served
 
 JAN_27 = date(2026, 1, 27)  # February's invoice is issued
 USER = 5550042
@@ -63,38 +56,15 @@ class World:
         return list(answer.json()["messages"]) if answer.ok else []
 
     def press_start(self, code: str, user: int = USER) -> None:
-        answer = requests.post(
-            f"{self.bot}/_sandbox/users/{user}/messages",
-            json={"text": f"/start {code}", "username": "vasilek_buh"}, timeout=10,
-        )  # fmt: skip
-        assert answer.json()["webhook"] == 200
+        press_start(self.url, code, user)
 
 
 @pytest.fixture
 def world(settings: Settings, clock: FixedClock, db_url: str) -> Iterator[World]:
     if not db_url.startswith("sqlite"):
         pytest.skip("runs once, on SQLite")
-    port = free_port()
-    sandboxed = replace(
-        settings, public_base_url=f"http://127.0.0.1:{port}", telegram_enabled=True,
-        telegram_bot_token=SANDBOX_TELEGRAM_TOKEN, telegram_bot_username=SANDBOX_TELEGRAM_BOT,
-    )  # fmt: skip
-    container = bootstrap(sandboxed, clock=clock, crm_factories={})
-    app = create_app(container=container)
-    bot = telegram_app(sandboxed)
-    with container.uow() as uow:
-        portal = install_portal(uow, clock, kind="bitrix24", external_id="tg-1")
-        uow.commit()
-    assert portal.id is not None
-    with container.uow(portal.id) as uow:
-        lease = factories.lease(status=LeaseStatus.SIGNED, auto_send=True)
-        tenant_id = register_lease(uow, clock, lease).tenant_id
-        uow.commit()
-    try:
-        with serve(DispatcherMiddleware(app, {bot.prefix: bot.app}), port=port) as url:
-            yield World(container, url, portal.id, tenant_id, [])
-    finally:
-        container.dispose()
+    with telegram_served(settings, clock, "tg-1", auto_send=True) as served:
+        yield World(served.container, served.url, served.portal_id, served.tenant_id, [])
 
 
 def _link(world: World) -> None:
