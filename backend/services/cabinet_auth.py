@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from backend.catalogues import tenant_language
 from backend.domain.cabinet import (
     CODE_DIGITS,
     CabinetSession,
@@ -277,6 +278,14 @@ def choose_tenant(auth: CabinetAuth, session: CabinetSession, key: str) -> Tenan
         uow.cabinet.choose(session.id, ref)
         uow.commit()
     return ref
+
+
+def remember_language(auth: CabinetAuth, ref: TenantRef, lang: str) -> None:
+    """The tenant reads the cabinet in ``lang``: its messages (request status, reminders,
+    the bot's replies) speak it from now on. The last person to choose sets it."""
+    with auth.uow(ref.portal_id) as uow:
+        uow.cabinet.data.save_language(ref.portal_id, ref.ids, tenant_language(lang))
+        uow.commit()
 
 
 def sign_out(auth: CabinetAuth, session: CabinetSession, *, everywhere: bool = False) -> int:

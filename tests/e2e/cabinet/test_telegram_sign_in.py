@@ -12,9 +12,11 @@ from dataclasses import dataclass
 
 import pytest
 import requests
+from sqlalchemy import select
 
 from backend.bootstrap import Container
 from backend.config import Settings
+from backend.db.tables import TenantRow
 from backend.mail.smtp import EmlDirMailer
 from backend.ports import FixedClock
 from backend.services.outbox import deliver_due
@@ -79,9 +81,11 @@ def _enter_code(world: World, browser: requests.Session, code: str) -> requests.
     return _post(world, browser, "/cabinet/login/code", code=code)
 
 
-def _link_chat(world: World) -> None:
-    """Sign in by mail as ``LINKED``, ask for a link code, press Start in the bot."""
+def _link_chat(world: World, lang: str = "ru") -> None:
+    """Sign in by mail as ``LINKED`` with the cabinet in ``lang``, ask for a link code,
+    press Start in the bot."""
     browser = requests.Session()
+    browser.cookies.set("rentflow_lang", lang)
     _ask_code(world, browser, LINKED)
     code, _ = last_code(world.container, LINKED)
     assert _enter_code(world, browser, code).status_code == 303
@@ -140,3 +144,12 @@ def test_every_address_gets_the_same_answer_and_only_its_own_chat_the_code(
     assert re.search(r"\b\d{6}\b", got[0])
     code, _ = last_code(world.container, UNLINKED)
     assert code not in got[0]
+
+
+def test_the_cabinet_s_language_becomes_the_tenant_s(world: World) -> None:
+    _link_chat(world, lang="uk")
+
+    assert world.chat()[-1].startswith("Готово: рахунки")  # the bot's answer, in Ukrainian
+    with world.container.uow(None) as uow:
+        spoken = uow.session.scalar(select(TenantRow.language))
+    assert spoken == "uk"

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from email import message_from_bytes
+from email.policy import default
 from pathlib import Path
 
 import pytest
@@ -15,13 +17,16 @@ import requests
 
 from backend.bootstrap import Container
 from backend.config import SANDBOX_TELEGRAM_BOT, Settings
+from backend.domain.cabinet import TenantRef
 from backend.domain.channels import Channel, Topic
 from backend.mail.smtp import EmlDirMailer, SmtpMailer
 from backend.ports import FixedClock
 from backend.services import channels
 from backend.services.announcements import post_announcement
 from backend.services.billing import run_portal
+from backend.services.cabinet_auth import CabinetAuth, remember_language
 from backend.services.outbox import deliver_due
+from backend.services.tenant_requests import answer_request, file_request
 from backend.telegram.channel import TelegramChannel
 from backend.telegram.client import TelegramClient
 from tests.smtp_sink import smtp_sink
@@ -157,3 +162,42 @@ def test_a_blocked_bot_falls_back_to_email(world: World) -> None:
     with c.uow(world.portal_id) as uow:
         state = channels.channel_state(uow, world.portal_id, world.tenant_id)
     assert state.telegram_blocked
+
+
+@pytest.mark.parametrize(
+    ("lang", "linked", "subject", "answer"),
+    [
+        ("uk", "Готово: рахунки", "Заявка № 1: розглянута", "Відповідь менеджера: Полагодили"),
+        (
+            "en",
+            "Done: the landlord's",
+            "Request No. 1: resolved",
+            "The manager's answer: Полагодили",
+        ),
+    ],
+)
+def test_a_tenant_is_written_to_in_the_cabinet_s_language_by_email_and_telegram(
+    world: World, tmp_path: Path, lang: str, linked: str, subject: str, answer: str
+) -> None:
+    c = world.container
+    auth = CabinetAuth(c.uow, c.clock, b"pepper", str, lambda: None)  # type: ignore[arg-type]
+    remember_language(auth, TenantRef(world.portal_id, world.tenant_id), lang)
+    _link(world)
+    with c.uow(world.portal_id) as uow:
+        (lease,) = uow.leases.list()
+    assert lease.id is not None
+    request_id = file_request(
+        c.uow, c.clock, c.document_storage(), world.portal_id, [world.tenant_id], lease.id,
+        "technical", "Не працює кондиціонер",
+    )  # fmt: skip
+    answer_request(c.uow, c.clock, world.portal_id, request_id, "done", "Полагодили", "api")
+    deliver_due(c.uow, c.clock, EmlDirMailer(tmp_path, "robot@rentflow.local"),
+                c.document_storage(), channels={"telegram": world.channel()})  # fmt: skip
+
+    assert linked in world.chat()[0]["text"]  # the bot's answer to /start
+    (told,) = [m["text"] for m in world.chat()[1:]]
+    assert told.startswith(subject)
+    assert answer in told
+    (mail,) = [message_from_bytes(p.read_bytes(), policy=default) for p in tmp_path.glob("*.eml")]
+    assert mail["Subject"] == subject
+    assert answer in mail.get_body().get_content()  # type: ignore[union-attr]
