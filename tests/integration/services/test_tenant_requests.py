@@ -85,6 +85,10 @@ def _world(container: Container, kind: str, deal_id: str) -> tuple[int, int, int
     return portal.id, tenant_id, lease_id
 
 
+def _deal(portal: PortalState) -> str:
+    return str(portal.add_deal({"title": "Офис 101"})["id"])
+
+
 def _file(container: Container, portal_id: int, tenant_id: int, lease_id: int) -> int:
     queued: list[tuple[int, int]] = []
     request_id = svc.file_request(
@@ -105,15 +109,15 @@ def test_a_request_becomes_a_bitrix24_task_and_its_completion_comes_back_as_done
     container: Container, bitrix24: tuple[PortalState, str, CrmPort]
 ) -> None:
     portal, url, crm = bitrix24
-    deal = portal.add_deal({"title": "Офис 101"})
-    portal_id, tenant_id, lease_id = _world(container, "bitrix24", str(deal["id"]))
+    deal_id = _deal(portal)
+    portal_id, tenant_id, lease_id = _world(container, "bitrix24", deal_id)
     request_id = _file(container, portal_id, tenant_id, lease_id)
 
     link = container.request_file_url
     task_id = svc.push_task(container.uow, container.clock, crm, portal_id, request_id, link)
     assert svc.push_task(container.uow, container.clock, crm, portal_id, request_id) == task_id
     (task,) = portal.tasks  # once, though pushed twice
-    assert task["UF_CRM_TASK"] == [f"D_{deal['id']}"]
+    assert task["UF_CRM_TASK"] == [f"D_{deal_id}"]
     assert task["RESPONSIBLE_ID"] == "7"  # the lease's manager
     assert "кондиционер" in task["DESCRIPTION"]
     # the manager opens the tenant's file from the task; a changed link opens nothing
@@ -137,6 +141,26 @@ def test_a_request_becomes_a_bitrix24_task_and_its_completion_comes_back_as_done
         told = [m for m in uow.outbox.list(portal_id=portal_id) if m.kind == "request_status"]
     assert [m.recipients for m in told] == [("buh@vasilek.example", "director@vasilek.example")]
     assert "Мастер придёт" in told[0].body_text
+
+
+def test_a_bitrix24_task_put_in_progress_puts_the_request_in_work(
+    container: Container, bitrix24: tuple[PortalState, str, CrmPort]
+) -> None:
+    portal, url, crm = bitrix24
+    portal_id, tenant_id, lease_id = _world(container, "bitrix24", _deal(portal))
+    request_id = _file(container, portal_id, tenant_id, lease_id)
+    task_id = svc.push_task(container.uow, container.clock, crm, portal_id, request_id)
+
+    started = requests.post(f"{url}/_portal/tasks/{task_id}/start", timeout=10)
+    assert started.json()["task"]["status"] == "3"
+    assert svc.sync_tasks(container.uow, container.clock, crm, portal_id, [task_id]) == 1
+    assert svc.sync_tasks(container.uow, container.clock, crm, portal_id, [task_id]) == 0
+
+    in_work = _request(container, portal_id, request_id)
+    assert (in_work.status, in_work.answer) == (RequestStatus.IN_WORK, "")
+    with container.uow() as uow:
+        told = [m for m in uow.outbox.list(portal_id=portal_id) if m.kind == "request_status"]
+    assert [m.subject for m in told] == [f"Заявка № {request_id}: в работе"]
 
 
 def test_a_request_becomes_an_amocrm_task_on_the_lead_and_closing_it_is_polled_back(
