@@ -241,9 +241,16 @@ def sync_tasks(
             continue
         answer = state.result.strip()
         if state.status is CrmTaskStatus.DECLINED and not answer:
-            answer = "Заявка отклонена."
+            answer = _declined(uow, portal_id, request.tenant_id)
         changed += _move(uow, clock, portal_id, request, status, answer, "crm", deliver)
     return changed
+
+
+def _declined(uow: UnitOfWorkFactory, portal_id: int, tenant_id: int) -> str:
+    """The answer of a request declined without a word, in the tenant's language."""
+    with uow(portal_id) as work:
+        spoken = work.parties.tenant(tenant_id).language
+    return gettext_for(spoken)("The request was declined.")
 
 
 def answer_request(
