@@ -182,7 +182,8 @@ class Tasks(Protocol):
         ...
 
     def request_task_changed(self, portal_id: int, task_id: str) -> None:
-        """A request's CRM task changed (Bitrix24 ONTASKUPDATE): read it back."""
+        """A request's CRM task changed (Bitrix24 ONTASKUPDATE, amoCRM ``update_task``): read
+        it back."""
         ...
 
 

@@ -25,7 +25,8 @@ def push_request_task(work: PortalWork, request_id: int) -> None:
 
 @portal_task
 def request_task_changed(work: PortalWork, task_id: str) -> None:
-    """Bitrix24 ONTASKUPDATE: read the task back and move its request."""
+    """Bitrix24 ONTASKUPDATE, amoCRM ``update_task``: read the task back and move its
+    request."""
     _sync(work, [task_id])
 
 

@@ -14,6 +14,8 @@ from crm_mappings.port import (
     CrmKind,
     CrmNotFound,
     CrmTask,
+    CrmTaskState,
+    CrmTaskStatus,
     CrmUser,
     Deal,
     DealComment,
@@ -44,6 +46,8 @@ class FakeCrm:
     holds_every_deal: bool = False
     users: list[CrmUser] = field(default_factory=list)
     parties: dict[str, DealParty] = field(default_factory=dict)
+    # the tasks create_task made, as task_states reads them back (a test closes one here)
+    task_board: dict[str, CrmTaskState] = field(default_factory=dict)
 
     @property
     def stages(self) -> dict[str, str]:
@@ -74,6 +78,15 @@ class FakeCrm:
 
     def add_tasks(self, tasks: Sequence[CrmTask]) -> None:
         self.tasks.extend(tasks)
+
+    def create_task(self, task: CrmTask) -> str:
+        self.tasks.append(task)
+        task_id = str(len(self.task_board) + 500)
+        self.task_board[task_id] = CrmTaskState(task_id, CrmTaskStatus.OPEN)
+        return task_id
+
+    def task_states(self, task_ids: Sequence[str]) -> list[CrmTaskState]:
+        return [self.task_board[t] for t in task_ids if t in self.task_board]
 
     def create_deal(self, deal: NewDeal) -> str:
         deal_id = str(len(self.deals) + 1000)

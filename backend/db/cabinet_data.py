@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from backend.db.tables import (
@@ -207,6 +207,15 @@ class CabinetData:
         if phone and phone != row.phone:
             TenantBookRepository(self.session, portal_id).move_phones([(tenant_id, phone)])
         row.name, row.address, row.phone, row.emails = name, address, phone, list(emails)
+
+    def save_language(self, portal_id: int, tenant_ids: Sequence[int], lang: str) -> None:
+        """The language the tenant's messages speak from now on."""
+        self.session.execute(
+            update(TenantRow)
+            .where(TenantRow.portal_id == portal_id, TenantRow.id.in_(list(tenant_ids)))
+            .values(language=lang)
+            .execution_options(synchronize_session=False)
+        )
 
     # --- scans ---
     def add_scan(

@@ -14,7 +14,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from backend.db.tables_channels import ChannelPreferenceRow, TelegramChatRow, TelegramLinkCodeRow
-from backend.domain.channels import Channel, ChannelPreferences, Topic
+from backend.domain.channels import Channel, ChannelPreferences, SpentLinkCode, Topic
 
 
 class ChannelRepository:
@@ -31,8 +31,10 @@ class ChannelRepository:
         code_hash: str,
         now: datetime,
         expires_at: datetime,
+        email: str = "",
     ) -> None:
-        """Store a new code for the tenant's rows; their earlier unused codes die with it."""
+        """Store a new code for the tenant's rows (asked for by the cabinet address
+        ``email``); their earlier unused codes die with it."""
         self.session.execute(
             delete(TelegramLinkCodeRow).where(
                 TelegramLinkCodeRow.portal_id == portal_id,
@@ -44,13 +46,14 @@ class ChannelRepository:
             TelegramLinkCodeRow(
                 code_hash=code_hash, portal_id=portal_id, tenant_id=tenant_ids[0],
                 tenant_ids=list(tenant_ids), created_at=now, expires_at=expires_at,
+                email=email,
             )
         )  # fmt: skip
         self.session.flush()
 
-    def use_link_code(self, code_hash: str, now: datetime) -> tuple[int, tuple[int, ...]] | None:
-        """Spend a live code: its (portal id, tenant row ids), or None when it is unknown,
-        used or expired. The update is conditional, so of two updates racing only one wins."""
+    def use_link_code(self, code_hash: str, now: datetime) -> SpentLinkCode | None:
+        """Spend a live code: its tenant rows and address, or None when it is unknown, used
+        or expired. The update is conditional, so of two updates racing only one wins."""
         won = self.session.execute(
             update(TelegramLinkCodeRow)
             .where(
@@ -63,17 +66,20 @@ class ChannelRepository:
                 TelegramLinkCodeRow.portal_id,
                 TelegramLinkCodeRow.tenant_id,
                 TelegramLinkCodeRow.tenant_ids,
+                TelegramLinkCodeRow.email,
             )
             .execution_options(synchronize_session=False)
         ).first()
         if won is None:
             return None
-        return int(won[0]), tuple(int(t) for t in won[2] or [won[1]])
+        return SpentLinkCode(int(won[0]), tuple(int(t) for t in won[2] or [won[1]]), won[3])
 
     def link_chat(
-        self, portal_id: int, tenant_id: int, chat_id: str, username: str, now: datetime
-    ) -> None:
-        """The tenant's chat from now on (a new link replaces the old one, unblocked)."""
+        self, portal_id: int, tenant_id: int, chat_id: str, username: str, now: datetime,
+        email: str = "",
+    ) -> None:  # fmt: skip
+        """The tenant's chat from now on, linked by the cabinet address ``email`` (a new link
+        replaces the old one, unblocked)."""
         row = self.session.scalar(
             select(TelegramChatRow).where(
                 TelegramChatRow.portal_id == portal_id, TelegramChatRow.tenant_id == tenant_id
@@ -83,8 +89,19 @@ class ChannelRepository:
             row = TelegramChatRow(portal_id=portal_id, tenant_id=tenant_id, linked_at=now)
             self.session.add(row)
         row.chat_id, row.username, row.linked_at, row.blocked_at = chat_id, username, now, None
+        row.email = email
         self.session.flush()
         self._chats.clear()
+
+    def sign_in_chats(self, email: str) -> list[tuple[int, int, str]]:
+        """(portal, tenant, chat id) of the unblocked chats the cabinet address ``email``
+        linked itself."""
+        rows = self.session.execute(
+            select(TelegramChatRow.portal_id, TelegramChatRow.tenant_id, TelegramChatRow.chat_id)
+            .where(TelegramChatRow.email == email, TelegramChatRow.blocked_at.is_(None))
+            .order_by(TelegramChatRow.id)
+        )
+        return [(int(p), int(t), str(c)) for p, t, c in rows]
 
     def chat_of(self, portal_id: int, tenant_id: int) -> str | None:
         """The tenant's linked chat id, None when not linked or the bot is blocked there."""

@@ -82,6 +82,7 @@ def tenant_from_row(row: TenantRow) -> Tenant:
         address=row.address,
         emails=tuple(row.emails or ()),
         phone=row.phone,
+        language=row.language or "",
     )
 
 

@@ -95,6 +95,8 @@ class TenantRow(Base):
     external_id: Mapped[str] = mapped_column(String(120), default="")
     # set by a person: imports (XML, Excel, API) leave this tenant alone (seed 002)
     do_not_sync: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # ru, uk or en as last used in the cabinet for this tenant; "" (Russian) until then
+    language: Mapped[str] = mapped_column(String(2), default="", server_default="")
 
 
 class PremisesRow(Base):

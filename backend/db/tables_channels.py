@@ -27,13 +27,16 @@ class TelegramLinkCodeRow(Base):
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
     # every tenant row the cabinet's choice covers (a company has a row per lease)
     tenant_ids: Mapped[list[Any]] = mapped_column(default=list)
+    # the address of the cabinet session that asked for the code (0016_cabauth)
+    email: Mapped[str] = mapped_column(String(254), default="", server_default="")
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class TelegramChatRow(Base):
-    """A tenant's linked Telegram chat; ``blocked_at`` set when the bot was blocked."""
+    """A tenant's linked Telegram chat; ``blocked_at`` set when the bot was blocked; ``email``
+    the cabinet address that linked it (its sign-in codes may go here too)."""
 
     __tablename__ = "telegram_chats"
     __table_args__ = (UniqueConstraint("portal_id", "tenant_id"),)
@@ -43,6 +46,7 @@ class TelegramChatRow(Base):
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
     chat_id: Mapped[str] = mapped_column(String(32), index=True)
     username: Mapped[str] = mapped_column(String(64), default="")
+    email: Mapped[str] = mapped_column(String(254), default="", server_default="", index=True)
     linked_at: Mapped[datetime]
     blocked_at: Mapped[datetime | None] = mapped_column(default=None)
 

@@ -46,6 +46,16 @@ EMAIL_REQUIRED = frozenset({Topic.DOCUMENTS})
 LINK_CODE_TTL = timedelta(minutes=15)  # a deep-link code not used by then is dead
 
 
+@dataclass(frozen=True)
+class SpentLinkCode:
+    """A link code just used: the tenant rows it links and the cabinet address that asked
+    for it (whose sign-in codes the chat may receive)."""
+
+    portal_id: int
+    tenant_ids: tuple[int, ...]
+    email: str = ""
+
+
 class InvalidPreferences(DomainError):
     """A choice of channels that cannot stand (no channel at all, documents without email)."""
 

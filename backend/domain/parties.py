@@ -55,7 +55,9 @@ class TenantKind(StrEnum):
 
 @dataclass(frozen=True)
 class Tenant:
-    """The tenant — заказчик (покупатель); ``emails`` is the list documents go to."""
+    """The tenant — заказчик (покупатель); ``emails`` is the list documents go to;
+    ``language`` the one its people read the cabinet in (``ru``, ``uk``, ``en``; "" until
+    someone signs in), which its messages speak."""
 
     name: str
     kind: TenantKind = TenantKind.LEGAL_ENTITY
@@ -65,6 +67,7 @@ class Tenant:
     emails: tuple[str, ...] = ()
     phone: str = ""
     id: int | None = None
+    language: str = ""
 
 
 class PremisesKind(StrEnum):

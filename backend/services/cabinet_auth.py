@@ -3,6 +3,11 @@
 A person types an e-mail address; if a landlord has it on file for a tenant, a 6-digit code
 and a one-time link go there through the outbox. Either opens a server-side session.
 
+- The same code and link also go to every Telegram chat that this address linked from the
+  cabinet (not a chat someone else linked for the same tenant: a code opens every tenant of
+  the address). Both, not a choice on the form: a choice would show whether a chat is
+  linked, and the mail stays the way in when the bot is blocked or Telegram is down.
+
 - Codes and links live ``CODE_TTL``, are spent once (an UPDATE ... WHERE used_at IS NULL, so
   two requests cannot both spend one), and are stored only as HMAC-SHA256 keyed with the
   app's secret; comparisons are constant-time.
@@ -25,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from backend.catalogues import tenant_language
 from backend.domain.cabinet import (
     CODE_DIGITS,
     CabinetSession,
@@ -34,6 +40,7 @@ from backend.domain.cabinet import (
     TenantRef,
     TooManyRequests,
 )
+from backend.domain.channels import Channel, channel_key
 from backend.domain.contacts import email_problem
 from backend.domain.errors import NotFound
 from backend.domain.messages import OutboxMessage
@@ -78,6 +85,7 @@ class CabinetAuth:
     pepper: bytes
     link_url: Callable[[str], str]
     deliver_mail: Callable[[], None]
+    telegram: bool = False  # the bot is set up: codes go to linked chats too
 
     def digest(self, secret: str) -> str:
         return hmac.new(self.pepper, secret.encode(), hashlib.sha256).hexdigest()
@@ -115,20 +123,38 @@ def request_sign_in(auth: CabinetAuth, email_text: str, ip: str, lang: str = "ru
             email, auth.digest(code), auth.digest(link), known=bool(tenants), ip=ip,
             now=now, expires_at=now + CODE_TTL,
         )  # fmt: skip
+        chats = _sign_in_chats(uow, email, tenants)  # asked for every address alike
         if tenants:
             subject, body = _TEXTS.get(lang, _TEXTS["ru"])
             minutes = int(CODE_TTL.total_seconds() // 60)
             text = body.format(code=code, link=auth.link_url(link), minutes=minutes)
-            uow.outbox.add(
-                OutboxMessage(
-                    dedup_key=f"cabinet-sign-in:{challenge_id}", recipients=(email,),
-                    subject=subject, body_text=text, kind="cabinet_sign_in",
-                ),
-                now,
+            mail = OutboxMessage(
+                dedup_key=f"cabinet-sign-in:{challenge_id}", recipients=(email,),
+                subject=subject, body_text=text, kind="cabinet_sign_in",
             )  # fmt: skip
+            uow.outbox.add(mail, now)
+            for chat in chats if auth.telegram else ():
+                uow.outbox.add(_to_chat(mail, chat), now)
             uow.after_commit(auth.deliver_mail)
         uow.cabinet.purge(now - LIFETIME - WINDOW)
         uow.commit()
+
+
+def _sign_in_chats(uow: CabinetUnitOfWork, email: str, tenants: list[TenantRef]) -> list[str]:
+    """The chats ``email`` linked for tenants that still list it, each once."""
+    listed = {(t.portal_id, tenant_id) for t in tenants for tenant_id in t.ids}
+    chats = uow.channels.sign_in_chats(email)
+    return list(dict.fromkeys(chat for p, t, chat in chats if (p, t) in listed))
+
+
+def _to_chat(mail: OutboxMessage, chat: str) -> OutboxMessage:
+    """The Telegram copy of a sign-in mail. No portal: should the bot be blocked, nothing
+    falls back to the tenant's other addresses (the code is this address's alone, and its
+    mail is already on its way)."""
+    return replace(
+        mail, channel=Channel.TELEGRAM.value, recipients=(chat,),
+        dedup_key=channel_key(f"{mail.dedup_key}:{chat}", Channel.TELEGRAM),
+    )  # fmt: skip
 
 
 def sign_in_with_code(auth: CabinetAuth, email_text: str, code: str, ip: str) -> OpenedSession:
@@ -252,6 +278,14 @@ def choose_tenant(auth: CabinetAuth, session: CabinetSession, key: str) -> Tenan
         uow.cabinet.choose(session.id, ref)
         uow.commit()
     return ref
+
+
+def remember_language(auth: CabinetAuth, ref: TenantRef, lang: str) -> None:
+    """The tenant reads the cabinet in ``lang``: its messages (request status, reminders,
+    the bot's replies) speak it from now on. The last person to choose sets it."""
+    with auth.uow(ref.portal_id) as uow:
+        uow.cabinet.data.save_language(ref.portal_id, ref.ids, tenant_language(lang))
+        uow.commit()
 
 
 def sign_out(auth: CabinetAuth, session: CabinetSession, *, everywhere: bool = False) -> int:

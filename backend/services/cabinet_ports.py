@@ -42,6 +42,7 @@ class CabinetDataRepo(Protocol):
         self, portal_id: int, tenant_ids: Sequence[int], *, name: str, address: str,
         phone: str, emails: tuple[str, ...],
     ) -> None: ...  # fmt: skip
+    def save_language(self, portal_id: int, tenant_ids: Sequence[int], lang: str) -> None: ...
     def add_scan(
         self, portal_id: int, lease_id: int, *, title: str, filename: str, content_type: str,
         size: int, sha256: str, storage_key: str, uploaded_by: str, at: datetime,

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from backend.domain.channels import ChannelPreferences
+from backend.domain.channels import ChannelPreferences, SpentLinkCode
 from backend.domain.tenant_requests import (
     Announcement,
     RequestKind,
@@ -26,13 +26,14 @@ class ChannelRepo(Protocol):
         code_hash: str,
         now: datetime,
         expires_at: datetime,
+        email: str = "",
     ) -> None: ...
-    def use_link_code(
-        self, code_hash: str, now: datetime
-    ) -> tuple[int, tuple[int, ...]] | None: ...
+    def use_link_code(self, code_hash: str, now: datetime) -> SpentLinkCode | None: ...
     def link_chat(
-        self, portal_id: int, tenant_id: int, chat_id: str, username: str, now: datetime
-    ) -> None: ...
+        self, portal_id: int, tenant_id: int, chat_id: str, username: str, now: datetime,
+        email: str = "",
+    ) -> None: ...  # fmt: skip
+    def sign_in_chats(self, email: str) -> list[tuple[int, int, str]]: ...
     def chat_of(self, portal_id: int, tenant_id: int) -> str | None: ...
     def chat_state(self, portal_id: int, tenant_id: int) -> tuple[str, datetime | None] | None: ...
     def unlink_chat(self, portal_id: int, tenant_id: int) -> None: ...

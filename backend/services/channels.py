@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from backend.catalogues import gettext_for
 from backend.domain.channels import (
     LINK_CODE_TTL,
     TOPIC_OF_KIND,
@@ -64,39 +65,53 @@ def new_link_code(
     portal_id: int,
     tenant_ids: Sequence[int],
     bot_username: str,
+    email: str = "",
 ) -> TelegramLink:
-    """A fresh one-time code for the tenant's rows (earlier unused ones stop working)."""
+    """A fresh one-time code for the tenant's rows (earlier unused ones stop working), asked
+    for by the cabinet address ``email``: the chat it links gets that address's sign-in
+    codes too."""
     code = secrets.token_urlsafe(16)
     now = clock.now()
     with uow(portal_id) as work:
-        work.channels.add_link_code(portal_id, tenant_ids, _hash(code), now, now + LINK_CODE_TTL)
+        work.channels.add_link_code(
+            portal_id, tenant_ids, _hash(code), now, now + LINK_CODE_TTL, email
+        )
         work.commit()
     return TelegramLink(code, f"https://t.me/{bot_username}?start={code}", now + LINK_CODE_TTL)
 
 
 def link_from_update(
-    uow: UnitOfWorkFactory, clock: Clock, chat_id: str, text: str, username: str = ""
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    chat_id: str,
+    text: str,
+    username: str = "",
+    language: str = "",
 ) -> str:
     """A message the bot received: ``/start <code>`` links the chat to the code's tenant.
-    Returns the bot's answer (Russian: the cabinets' landlords are Russian-speaking first)."""
-    command, _, argument = text.strip().partition(" ")
+    Returns the bot's answer: in the tenant's language once linked, else in the language
+    of the user's Telegram app (``language``, the update's ``from.language_code``)."""
+    _ = gettext_for(language)
+    command, _sep, argument = text.strip().partition(" ")
     if command.split("@", 1)[0] != "/start":
-        return "Я отправляю счета и уведомления арендатору. Подключите чат в кабинете арендатора."
+        return _("I send a tenant's invoices and notices. Link this chat in the tenant cabinet.")
     code = argument.strip()
     now = clock.now()
     with uow(None) as work:
         won = work.channels.use_link_code(_hash(code), now) if code else None
         if won is None:
             work.commit()
-            return "Ссылка недействительна или устарела. Получите новую в кабинете арендатора."
-        portal_id, tenant_ids = won
+            return _("This link is invalid or has expired. Get a new one in the tenant cabinet.")
+        portal_id, tenant_ids = won.portal_id, won.tenant_ids
         for tenant_id in tenant_ids:
-            work.channels.link_chat(portal_id, tenant_id, chat_id, username[:64], now)
+            work.channels.link_chat(portal_id, tenant_id, chat_id, username[:64], now, won.email)
         work.commit()
     with uow(portal_id) as work:
         work.audit.record(now, "telegram_linked", "tenant", tenant_ids[0], {"username": username})
+        spoken = work.parties.tenant(tenant_ids[0]).language
         work.commit()
-    return "Готово: счета, напоминания и уведомления арендодателя будут приходить в этот чат."
+    _ = gettext_for(spoken or language)
+    return _("Done: the landlord's invoices, reminders and notices will come to this chat.")
 
 
 def channel_state(uow: UnitOfWork, portal_id: int, tenant_id: int) -> ChannelState:

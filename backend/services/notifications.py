@@ -14,11 +14,12 @@ where the chain stands, not the same words three times.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from backend.catalogues import gettext_for, tenant_language
 from backend.domain.billing import DocumentKind
 from backend.domain.documents import InvoiceStatus, IssuedDocument
 from backend.domain.lease import Lease
@@ -217,12 +218,16 @@ def _queue(
     settings: Mapping[str, Any],
     situation: _Situation | None = None,
 ) -> int:
-    subject, body = _text(reminder, lease, invoice, situation)
+    texts: dict[str, tuple[str, str]] = {}
     queued = 0
     for audience, emails in _recipients(reminder.audience, lease, settings).items():
         if not emails:
             continue
         tenant = audience is Audience.TENANT
+        lang = tenant_language(lease.tenant.language) if tenant else "ru"
+        if lang not in texts:
+            texts[lang] = _text(reminder, lease, invoice, situation, lang)
+        subject, body = texts[lang]
         message = OutboxMessage(
             dedup_key=f"p{portal_id}:{reminder.key}:{audience}",
             recipients=emails,
@@ -245,57 +250,78 @@ def _text(
     lease: Lease,
     invoice: IssuedDocument | None,
     situation: _Situation | None = None,
+    lang: str = "ru",
 ) -> tuple[str, str]:
-    basis = f"договор аренды № {lease.number} от {lease.signed_on:%d.%m.%Y}"
+    """The reminder's subject and body, in ``lang`` (the tenant's, for the tenant's copy;
+    the overdue chain's steps are written for the landlord's staff, in Russian)."""
+    _ = gettext_for(lang)
+    basis = _(
+        "lease No. %(number)s of %(date)s", number=lease.number, date=f"{lease.signed_on:%d.%m.%Y}"
+    )
     if reminder.kind is ReminderKind.LEASE_END:
-        end = lease.effective_end()
-        when = (
-            "сегодня последний день"
-            if reminder.days_left == 0
-            else f"через {reminder.days_left} дн."
-        )
+        end = f"{lease.effective_end():%d.%m.%Y}"
         return (
-            f"Окончание договора № {lease.number} {end:%d.%m.%Y}",
-            f"Добрый день!\n\n{basis} ({lease.tenant.name})"
-            f" заканчивается {end:%d.%m.%Y}: {when}.\n",
-        )
+            _("Lease No. %(number)s ends on %(date)s", number=lease.number, date=end),
+            _(
+                "Hello,\n\n%(basis)s (%(tenant)s) ends on %(date)s: %(when)s.\n",
+                basis=basis, tenant=lease.tenant.name, date=end,
+                when=_when(_, reminder.days_left, _("today is the last day")),
+            ),
+        )  # fmt: skip
     if reminder.kind is ReminderKind.ADDENDUM_START:
-        start = reminder.on + timedelta(days=reminder.days_left)
+        start = f"{reminder.on + timedelta(days=reminder.days_left):%d.%m.%Y}"
         return (
-            f"Доп. соглашение {reminder.addendum} к договору № {lease.number} с {start:%d.%m.%Y}",
-            f"Добрый день!\n\nДоп. соглашение {reminder.addendum} ({basis}) вступает в силу"
-            f" {start:%d.%m.%Y}.\n",
-        )
+            _(
+                "Addendum %(addendum)s to lease No. %(number)s from %(date)s",
+                addendum=reminder.addendum, number=lease.number, date=start,
+            ),
+            _(
+                "Hello,\n\nAddendum %(addendum)s (%(basis)s) takes effect on %(date)s.\n",
+                addendum=reminder.addendum, basis=basis, date=start,
+            ),
+        )  # fmt: skip
     if invoice is None:
         raise ValueError("a payment reminder needs its invoice")
     if reminder.kind is ReminderKind.PAYMENT_DUE:
-        return _due_text(reminder, lease, invoice, basis)
+        return _due_text(reminder, lease, invoice, basis, _)
     if situation is None:
         raise ValueError("an overdue step needs the debt and the penalty")
     return _overdue_text(reminder, lease, invoice, basis, situation)
 
 
+def _when(_: Callable[..., str], days_left: int, on_the_day: str) -> str:
+    return on_the_day if days_left == 0 else _("in %(days)s days", days=days_left)
+
+
 def _due_text(
-    reminder: Reminder, lease: Lease, invoice: IssuedDocument, basis: str
+    reminder: Reminder,
+    lease: Lease,
+    invoice: IssuedDocument,
+    basis: str,
+    _: Callable[..., str],
 ) -> tuple[str, str]:
     """The tenant's reminder before the due date, and on it."""
-    due = invoice.due_on
-    when = "сегодня" if reminder.days_left == 0 else f"через {reminder.days_left} дн."
+    due = f"{invoice.due_on:%d.%m.%Y}" if invoice.due_on is not None else ""
+    when = _when(_, reminder.days_left, _("today"))
     subject = (
-        f"Срок оплаты счёта № {invoice.number} — {when}, {due:%d.%m.%Y}"
-        if due is not None
-        else f"Оплата счёта № {invoice.number}"
-    )
-    body = (
-        f"Добрый день!\n\nНапоминаем: счёт № {invoice.number} от {invoice.issued_on:%d.%m.%Y}"
-        f" ({basis}) к оплате {rub(invoice.outstanding)}, срок оплаты {due:%d.%m.%Y} — {when}.\n"
-        f"Получатель: {lease.landlord.name}, ИНН {lease.landlord.inn},"
-        f" р/с {lease.landlord.bank.account} в {lease.landlord.bank.bank_name},"
-        f" БИК {lease.landlord.bank.bic}.\n"
-        "Если счёт уже оплачен, не обращайте внимания на это письмо.\n"
-    )
+        _("Invoice No. %(number)s is due %(when)s, %(date)s",
+          number=invoice.number, when=when, date=due)
+        if due
+        else _("Payment of invoice No. %(number)s", number=invoice.number)
+    )  # fmt: skip
+    bank = lease.landlord.bank
+    body = _(
+        "Hello,\n\nA reminder: invoice No. %(number)s of %(issued)s (%(basis)s), %(amount)s"
+        " to pay, is due %(date)s — %(when)s.\n",
+        number=invoice.number, issued=f"{invoice.issued_on:%d.%m.%Y}", basis=basis,
+        amount=rub(invoice.outstanding), date=due, when=when,
+    ) + _(
+        "Payee: %(name)s, INN %(inn)s, account %(account)s at %(bank)s, BIC %(bic)s.\n",
+        name=lease.landlord.name, inn=lease.landlord.inn, account=bank.account,
+        bank=bank.bank_name, bic=bank.bic,
+    ) + _("If the invoice is paid already, please disregard this message.\n")  # fmt: skip
     if lease.penalty_rate_per_day is not None:
-        body += f"После срока начисляются пени {_rate(lease)}% в день.\n"
+        body += _("After the due date a penalty of %(rate)s%% a day accrues.\n", rate=_rate(lease))
     return subject, body
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
+from backend.catalogues import gettext_for
 from backend.domain.errors import NotFound
 from backend.domain.messages import OutboxMessage
 from backend.domain.tenant_requests import (
@@ -51,10 +52,11 @@ KIND_RU = {
     RequestKind.FINANCIAL: "финансовая",
     RequestKind.OTHER: "другое",
 }
-STATUS_RU = {
-    RequestStatus.NEW: "не рассмотрена",
-    RequestStatus.IN_WORK: "в работе",
-    RequestStatus.DONE: "рассмотрена",
+# the status as a message to the tenant names it mid-sentence (catalogue msgids)
+STATUS_TEXT = {
+    RequestStatus.NEW: "not reviewed",
+    RequestStatus.IN_WORK: "in work",
+    RequestStatus.DONE: "resolved",
 }
 _FROM_CRM = {
     CrmTaskStatus.IN_PROGRESS: RequestStatus.IN_WORK,
@@ -239,9 +241,16 @@ def sync_tasks(
             continue
         answer = state.result.strip()
         if state.status is CrmTaskStatus.DECLINED and not answer:
-            answer = "Заявка отклонена."
+            answer = _declined(uow, portal_id, request.tenant_id)
         changed += _move(uow, clock, portal_id, request, status, answer, "crm", deliver)
     return changed
+
+
+def _declined(uow: UnitOfWorkFactory, portal_id: int, tenant_id: int) -> str:
+    """The answer of a request declined without a word, in the tenant's language."""
+    with uow(portal_id) as work:
+        spoken = work.parties.tenant(tenant_id).language
+    return gettext_for(spoken)("The request was declined.")
 
 
 def answer_request(
@@ -300,18 +309,24 @@ def _tell_tenant(
     status: RequestStatus,
     answer: str,
 ) -> int:
+    """Queue the status change to the tenant, in the tenant's language."""
     tenant = work.parties.tenant(request.tenant_id)
     lease = work.leases.get(request.lease_id)
+    _ = gettext_for(tenant.language)
+    named = _(STATUS_TEXT[status])
     lines = [
-        f"Статус вашей заявки № {request.id} по договору № {lease.number}: {STATUS_RU[status]}."
-    ]
+        _(
+            "The status of your request No. %(id)s on lease No. %(lease)s: %(status)s.",
+            id=request.id, lease=lease.number, status=named,
+        )
+    ]  # fmt: skip
     if answer:
-        lines.append(f"Ответ менеджера: {answer}")
-    lines.append(f"Текст заявки: {request.text[:500]}")
+        lines.append(_("The manager's answer: %(answer)s", answer=answer))
+    lines.append(_("Your request: %(text)s", text=request.text[:500]))
     message = OutboxMessage(
         dedup_key=f"p{portal_id}:request:{request.id}:{status.value}",
         recipients=tuple(tenant.emails),
-        subject=f"Заявка № {request.id}: {STATUS_RU[status]}",
+        subject=_("Request No. %(id)s: %(status)s", id=request.id, status=named),
         body_text="\n\n".join(lines) + "\n",
         kind="request_status",
         sender_name=lease.landlord.name,

@@ -55,6 +55,7 @@ class Update:
     chat_id: str
     text: str
     username: str = ""
+    language: str = ""  # the user's app language (IETF tag, ``from.language_code``)
 
 
 def parse_update(raw: Mapping[str, Any]) -> Update | None:
@@ -71,6 +72,7 @@ def parse_update(raw: Mapping[str, Any]) -> Update | None:
         chat_id=str(chat["id"]),
         text=message["text"],
         username=str(sender.get("username", "")) if isinstance(sender, Mapping) else "",
+        language=str(sender.get("language_code", "")) if isinstance(sender, Mapping) else "",
     )
 
 

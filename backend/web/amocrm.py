@@ -6,11 +6,14 @@ widget's own API is ``amocrm_widget`` and ``amocrm_workspace``). Who may call ea
   minutes old, or amoCRM's widget-install marker ``from_widget``, and a ``referer`` on an
   allowed account host: nothing is sent anywhere before both hold
   (``crm_mappings.amocrm.lifecycle``, ``.hosts``, ``.signing``).
-- Webhooks arrive form-encoded (``leads[status][0][id]``, ``account[id]``;
-  https://www.amocrm.ru/developers/content/crm_platform/webhooks-format) and are not
+- Webhooks arrive form-encoded (``leads[status][0][id]``, ``task[update][0][id]``,
+  ``account[id]``; https://www.amocrm.ru/developers/content/crm_platform/webhooks-format)
+  and are not
   signed: rentflow registers them itself at ``/amocrm/webhook/<account>/<secret>``; any
   other address, a wrong secret, another account in the form or more than
-  ``MAX_WEBHOOK_LEADS`` leads are refused and queue nothing.
+  ``MAX_WEBHOOK_LEADS`` leads and tasks are refused and queue nothing. A task is only an id
+  to read back through the API (a tenant request's task closed): nothing in the form is
+  taken for its state.
 - Digital-pipeline calls are JSON (https://developers.kommo.com/docs/widgets-dp) and not
   signed either; their ``webhook_url`` is one address for every account (manifest.json), so
   the account's secret rides in the action's own settings (``token``, filled in by the
@@ -43,6 +46,7 @@ bp = Blueprint("amocrm", __name__, url_prefix="/amocrm")
 
 DP_ACTIONS = frozenset({"issue_invoice", "issue_act", "send_documents"})
 _LEAD_KEY = re.compile(r"^leads\[(status|add|update)\]\[\d+\]\[id\]$")
+_TASK_KEY = re.compile(r"^task\[update\]\[\d+\]\[id\]$")
 MAX_WEBHOOK_LEADS = 100  # one hook naming more leads is refused whole (413), queues nothing
 
 
@@ -103,8 +107,8 @@ def unsigned_webhook() -> ResponseReturnValue:
 
 @bp.post("/webhook/<account_id>/<secret>")
 def webhook(account_id: str, secret: str) -> ResponseReturnValue:
-    """Lead status webhooks at the account's secret address: one task per lead, all stored in
-    one write before the answer."""
+    """Lead status and task webhooks at the account's secret address: one queued task per
+    lead, all stored in one write before the answer, and one per task id."""
     if not account_secret_ok(app_settings().secret_key, account_id, "webhook", secret):
         return jsonify(error="unknown webhook address"), 403
     if request.form.get("account[id]", "") != account_id:
@@ -113,10 +117,17 @@ def webhook(account_id: str, secret: str) -> ResponseReturnValue:
     if portal is None:
         return jsonify(error="unknown account"), 401
     lead_ids = sorted({v for k, v in request.form.items() if _LEAD_KEY.fullmatch(k)})
-    if len(lead_ids) > MAX_WEBHOOK_LEADS:
-        return jsonify(error=f"at most {MAX_WEBHOOK_LEADS} leads per webhook"), 413
-    container().tasks.deals_changed(stored_id(portal.id, "portal"), lead_ids)
-    return jsonify(queued=len(lead_ids))
+    task_ids = sorted({v for k, v in request.form.items() if _TASK_KEY.fullmatch(k)})
+    if len(lead_ids) + len(task_ids) > MAX_WEBHOOK_LEADS:
+        return jsonify(error=f"at most {MAX_WEBHOOK_LEADS} leads and tasks per webhook"), 413
+    portal_id = stored_id(portal.id, "portal")
+    tasks = container().tasks
+    if lead_ids:
+        tasks.deals_changed(portal_id, lead_ids)
+    for task_id in task_ids:
+        if task_id.isdigit():
+            tasks.request_task_changed(portal_id, task_id)
+    return jsonify(queued=len(lead_ids) + len(task_ids))
 
 
 @bp.post("/dp")

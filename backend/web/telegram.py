@@ -34,5 +34,7 @@ def webhook() -> ResponseReturnValue:
     update = parse_update(raw) if isinstance(raw, dict) else None
     if update is None:  # not a text message: acknowledged, nothing to do
         return {"ok": True}
-    answer = link_from_update(c.uow, c.clock, update.chat_id, update.text, update.username)
+    answer = link_from_update(
+        c.uow, c.clock, update.chat_id, update.text, update.username, update.language
+    )
     return {"method": "sendMessage", "chat_id": update.chat_id, "text": answer}

@@ -17,10 +17,10 @@ Payloads (API v4):
   ``email`` and ``rights.is_active``
   (https://www.amocrm.ru/developers/content/crm_platform/users-api).
 
-Whether a request's task is closed is polled, not pushed: amoCRM's webhooks are about leads,
-contacts and companies as rentflow subscribes to them, and a poll of every open task of an
-account is one GET per 250 tasks, the same sweep that catches a Bitrix24 event never
-delivered (Bitrix24 does not redeliver events).
+Whether a request's task is closed comes by the account's ``update_task`` webhook (its task
+id, read back here with ``task_states``; ``crm_mappings.amocrm.webhooks``), and by the poll
+of every open task of an account as the safety net (one GET per 250 tasks, the same sweep
+that catches a Bitrix24 event never delivered).
 """
 
 from __future__ import annotations

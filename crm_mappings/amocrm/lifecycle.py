@@ -115,6 +115,7 @@ class AmoAccounts:
             settings={
                 FIELDS_SETTING: {str(k): v for k, v in fields.items()},
                 webhooks.WEBHOOK_SETTING: destination,
+                webhooks.EVENTS_SETTING: list(webhooks.EVENTS),
             },
             tokens=memory.load(),
         )
@@ -149,17 +150,19 @@ class AmoAccounts:
         return True
 
     def resubscribe(self, portal: Portal) -> Mapping[str, Any] | None:
-        """Subscribe the account at the current address (removing the old one) unless the
-        stored address is it; the setting that records it."""
+        """Subscribe the account at the current address to every event (removing an old
+        address) unless the stored address and events are these; the settings that record
+        them."""
         wanted = self.destination(portal.external_id)
         old = str(portal.settings.get(webhooks.WEBHOOK_SETTING, ""))
-        if old == wanted:
+        events = portal.settings.get(webhooks.EVENTS_SETTING) or []
+        if old == wanted and list(events) == webhooks.EVENTS:
             return None
         client = self._client(self.tokens(portal))
-        if old:
+        if old and old != wanted:
             webhooks.unsubscribe(client, old)
         webhooks.subscribe(client, wanted)
-        return {webhooks.WEBHOOK_SETTING: wanted}
+        return {webhooks.WEBHOOK_SETTING: wanted, webhooks.EVENTS_SETTING: list(webhooks.EVENTS)}
 
     def _redirect_uri(self) -> str:
         return redirect_uri(self.settings.amocrm_redirect_uri, self.settings.public_base_url)

@@ -1,8 +1,13 @@
-"""What the emulated account sends to rentflow: status-change webhooks, digital-pipeline calls
-and the "integration disabled" hook.
+"""What the emulated account sends to rentflow: status-change and task webhooks,
+digital-pipeline calls and the "integration disabled" hook.
 
-Webhook: x-www-form-urlencoded ``leads[status][0][id]=..`` with ``account[id]`` and
-``account[subdomain]`` (https://www.amocrm.ru/developers/content/crm_platform/webhooks-format).
+Webhooks (https://www.amocrm.ru/developers/content/crm_platform/webhooks-format): form
+fields ``{entity}[{action}][0][{field}]`` with ``account[id]`` and ``account[subdomain]``:
+``leads[status][0][id]=..`` when a lead changes status (``status_lead``), and
+``task[update][0][id]=..`` with the task's fields in the API's older names (``element_id``,
+``element_type`` 2 for a lead, ``text``, ``status`` 1 once completed, ...) when a task changes
+(``update_task``; the entity key ``task`` as integrations read it, e.g. the Kommo trigger of
+activepieces and ``task[update][0][id]`` parsers on GitHub).
 Digital pipeline: JSON ``{"event": {"type": 15, "type_code": "lead_appeared_in_status",
 "data": {...}}, "action": {"settings": {"widget": {"settings": {...}}}}, "subdomain",
 "account_id"}`` (https://developers.kommo.com/docs/widgets-dp); the settings are the ones the
@@ -52,6 +57,34 @@ def move_lead(acc: AmoAccount, lead_id: int, status_id: int) -> list[int]:
         old, lead["status_id"] = lead["status_id"], status_id
     form = status_webhook_form(acc, lead_id, old)
     ours = [url for url in acc.webhook_urls if _origin(url) == _origin(acc.redirect_uri)]
+    return [requests.post(url, data=form, timeout=TIMEOUT).status_code for url in ours]
+
+
+def task_webhook_form(acc: AmoAccount, task: dict[str, Any]) -> dict[str, str]:
+    """The form fields amoCRM posts when a task changes."""
+    prefix = "task[update][0]"
+    return {
+        f"{prefix}[id]": str(task["id"]),
+        f"{prefix}[element_id]": str(task.get("entity_id") or ""),
+        f"{prefix}[element_type]": "2" if task.get("entity_type", "leads") == "leads" else "1",
+        f"{prefix}[task_type]": str(task.get("task_type_id", 1)),
+        f"{prefix}[text]": str(task.get("text", "")),
+        f"{prefix}[status]": "1" if task.get("is_completed") else "0",
+        f"{prefix}[responsible_user_id]": str(task.get("responsible_user_id", 0)),
+        f"{prefix}[complete_till]": str(task.get("complete_till") or 0),
+        f"{prefix}[last_modified]": str(task.get("updated_at") or int(acc.clock())),
+        f"{prefix}[account_id]": str(acc.account_id),
+        "account[id]": str(acc.account_id),
+        "account[subdomain]": acc.subdomain,
+    }
+
+
+def task_changed(acc: AmoAccount, task: dict[str, Any]) -> list[int]:
+    """Post the ``update_task`` webhook of ``task`` to every subscriber on rentflow's origin."""
+    form = task_webhook_form(acc, task)
+    ours = [
+        url for url in acc.subscribers("update_task") if _origin(url) == _origin(acc.redirect_uri)
+    ]
     return [requests.post(url, data=form, timeout=TIMEOUT).status_code for url in ours]
 
 

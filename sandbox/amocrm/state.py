@@ -184,11 +184,15 @@ class AmoAccount:
     @property
     def webhook_urls(self) -> list[str]:
         """Where a lead's status change is posted: the live webhooks subscribed to it."""
+        return self.subscribers("status_lead")
+
+    def subscribers(self, event: str) -> list[str]:
+        """The destinations of the live webhooks subscribed to ``event``."""
         with self._lock:
             return [
                 hook["destination"]
                 for hook in self.webhooks
-                if not hook["disabled"] and "status_lead" in hook["settings"]
+                if not hook["disabled"] and event in hook["settings"]
             ]
 
     def add_webhook(self, destination: str, settings: list[str], sort: int = 10) -> dict[str, Any]:

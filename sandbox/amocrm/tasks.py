@@ -26,6 +26,7 @@ from flask.typing import ResponseReturnValue
 from markupsafe import escape
 
 from sandbox.amocrm.common import MAX_LIMIT, MAX_PATCH, account, problem
+from sandbox.amocrm.sender import task_changed
 from sandbox.amocrm.state import AmoAccount
 
 bp = Blueprint("amocrm_tasks", __name__)
@@ -99,6 +100,7 @@ def _not_found() -> ResponseReturnValue:
 
 
 def _update(acc: AmoAccount, row: dict[str, Any], change: dict[str, Any]) -> None:
+    """Change a task and tell the ``update_task`` subscribers, as amoCRM does."""
     with acc._lock:
         for key in ("text", "complete_till", "responsible_user_id", "is_completed"):
             if key in change:
@@ -106,6 +108,8 @@ def _update(acc: AmoAccount, row: dict[str, Any], change: dict[str, Any]) -> Non
         if isinstance(change.get("result"), dict) and change["result"].get("text"):
             row["result"] = {"text": str(change["result"]["text"])}
         row["updated_at"] = int(acc.clock())
+        task = dict(row)
+    task_changed(acc, task)
 
 
 @bp.patch("/api/v4/tasks")

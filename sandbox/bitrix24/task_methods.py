@@ -1,11 +1,13 @@
 """Tasks of the emulated portal beyond ``tasks.task.add`` (in ``crm_methods``): reading one,
-its results, completing it, and the ONTASKUPDATE event a manager's closing sends.
+its results, starting and completing it, and the ONTASKUPDATE event a manager's starting or
+closing sends.
 
 Pages (bitrix24/b24restdocs, api-reference/tasks/): tasks-task-get (``{"task": {...}}`` with
-lower-camel keys, ``[]`` for a task that does not exist), tasks-task-complete (``{"task":
-{...}}``), fields (STATUS: 2 pending, 3 in progress, 4 awaiting control, 5 completed,
-6 deferred, 7 declined), result/tasks-task-result-list (``[{"id", "taskId", "commentId",
-"createdBy", "createdAt", "status", "text", "formattedText", "files"}]``, newest first),
+lower-camel keys, ``[]`` for a task that does not exist), tasks-task-start and
+tasks-task-complete (``{"task": {...}}``), fields (STATUS: 2 pending, 3 in progress,
+4 awaiting control, 5 completed, 6 deferred, 7 declined), result/tasks-task-result-list
+(``[{"id", "taskId", "commentId", "createdBy", "createdAt", "status", "text",
+"formattedText", "files"}]``, newest first),
 events-tasks/on-task-update (``data[FIELDS_BEFORE][ID]``, ``data[FIELDS_AFTER][ID]``,
 ``IS_ACCESSIBLE_BEFORE/AFTER``: the event names the task, nothing else).
 """
@@ -23,7 +25,7 @@ from sandbox.bitrix24.methods import RestError, int_param, method
 from sandbox.bitrix24.portal_actions import bp, send_event
 from sandbox.bitrix24.state import PortalState
 
-PENDING, COMPLETED = "2", "5"
+PENDING, IN_PROGRESS, COMPLETED = "2", "3", "5"
 
 
 def _task(portal: PortalState, task_id: int) -> dict[str, Any] | None:
@@ -58,15 +60,44 @@ def task_result_list(portal: PortalState, params: dict[str, Any]) -> Any:
     return list(reversed(task.get("RESULTS") or []))
 
 
-@method("tasks.task.complete")
-def task_complete(portal: PortalState, params: dict[str, Any]) -> Any:
+def _move(portal: PortalState, params: dict[str, Any], **fields: str) -> Any:
+    """Set ``fields`` of the task ``taskId`` names; its ``{"task": ...}`` answer."""
     task = _task(portal, int_param(params, "taskId"))
     if task is None:
         raise RestError(400, "0", "Access denied.")
     with portal.lock:
-        task["STATUS"] = COMPLETED
-        task["CLOSED_DATE"] = datetime.now(UTC).isoformat(timespec="seconds")
+        task.update(fields)
     return {"task": _shown(task)}
+
+
+@method("tasks.task.complete")
+def task_complete(portal: PortalState, params: dict[str, Any]) -> Any:
+    closed = datetime.now(UTC).isoformat(timespec="seconds")
+    return _move(portal, params, STATUS=COMPLETED, CLOSED_DATE=closed)
+
+
+@method("tasks.task.start")
+def task_start(portal: PortalState, params: dict[str, Any]) -> Any:
+    return _move(portal, params, STATUS=IN_PROGRESS)
+
+
+def _task_updated(state: PortalState, task_id: int) -> list[int]:
+    """ONTASKUPDATE to the portal's handlers: it names the task, nothing else."""
+    data = {"FIELDS_BEFORE": {"ID": task_id}, "FIELDS_AFTER": {"ID": task_id},
+            "IS_ACCESSIBLE_BEFORE": "undefined", "IS_ACCESSIBLE_AFTER": "undefined"}  # fmt: skip
+    return send_event(state, "ONTASKUPDATE", data)
+
+
+@bp.post("/tasks/<int:task_id>/start")
+def start_task(task_id: int) -> ResponseReturnValue:
+    """A manager starts the task (status 3, in progress): ONTASKUPDATE sent."""
+    from sandbox.bitrix24.portal_actions import _state
+
+    state = _state()
+    if _task(state, task_id) is None:
+        return jsonify(error="no such task"), 404
+    answer = task_start(state, {"taskId": task_id})
+    return jsonify(answer | {"delivered": _task_updated(state, task_id)})
 
 
 @bp.post("/tasks/<int:task_id>/complete")
@@ -90,9 +121,7 @@ def complete_task(task_id: int) -> ResponseReturnValue:
                 "status": 1, "text": text, "formattedText": str(escape(text)), "files": [],
             })  # fmt: skip
     task_complete(state, {"taskId": task_id})
-    data = {"FIELDS_BEFORE": {"ID": task_id}, "FIELDS_AFTER": {"ID": task_id},
-            "IS_ACCESSIBLE_BEFORE": "undefined", "IS_ACCESSIBLE_AFTER": "undefined"}  # fmt: skip
-    codes = send_event(state, "ONTASKUPDATE", data)
+    codes = _task_updated(state, task_id)
     if request.is_json:
         return jsonify(task=_shown(task), delivered=codes)
     return "", 303, {"Location": "../../tasks"}

@@ -208,10 +208,12 @@ METHODS = {
 }  # fmt: skip
 
 
-def user_writes(bot: BotState, user_id: int, text: str, username: str = "") -> dict[str, Any]:
+def user_writes(
+    bot: BotState, user_id: int, text: str, username: str = "", language: str = ""
+) -> dict[str, Any]:
     """A user sends ``text`` to the bot: the update goes to the webhook (on rentflow's own
     origin only) or waits for getUpdates; a method in the webhook's answer is executed."""
-    update = bot.user_message(user_id, text, username)
+    update = bot.user_message(user_id, text, username, language)
     url = bot.webhook_url
     if not url:
         return {"update": update, "queued": True}
@@ -237,11 +239,14 @@ def user_writes(bot: BotState, user_id: int, text: str, username: str = "") -> d
 
 @bp.post("/_sandbox/users/<int:user_id>/messages")
 def control_write(user_id: int) -> Response:
-    """Play a user: ``{"text": "/start CODE", "username": "..."}``."""
+    """Play a user: ``{"text": "/start CODE", "username": "...", "language_code": "uk"}``."""
     body = request.get_json(silent=True) or {}
     return jsonify(
-        user_writes(_bot(), user_id, str(body.get("text", "")), body.get("username", ""))
-    )
+        user_writes(
+            _bot(), user_id, str(body.get("text", "")), body.get("username", ""),
+            str(body.get("language_code", "")),
+        )
+    )  # fmt: skip
 
 
 @bp.post("/_sandbox/users/<int:user_id>/<any(block, unblock):action>")

@@ -54,12 +54,19 @@ class BotState:
             "can_read_all_group_messages": False, "supports_inline_queries": False,
         }  # fmt: skip
 
-    def user_message(self, user_id: int, text: str, username: str = "") -> dict[str, Any]:
+    def user_message(
+        self, user_id: int, text: str, username: str = "", language: str = ""
+    ) -> dict[str, Any]:
         """A user writes to the bot (``/start CODE`` when they open a deep link): the chat
-        exists from now on and the bot gets an ``Update`` (#update, #message)."""
-        user = {"id": user_id, "is_bot": False, "first_name": username or f"User {user_id}"}
+        exists from now on and the bot gets an ``Update`` (#update, #message); ``language``
+        is the user's app language, ``User.language_code`` (#user, optional)."""
+        user: dict[str, Any] = {
+            "id": user_id, "is_bot": False, "first_name": username or f"User {user_id}"
+        }  # fmt: skip
         if username:
             user["username"] = username
+        if language:
+            user["language_code"] = language
         with self._lock:
             chat = self.chats.setdefault(str(user_id), ChatState(user))
             chat.blocked = False  # pressing Start again unblocks the bot

@@ -203,3 +203,48 @@ def test_file_a_request_close_its_task_in_the_crm_and_see_it_resolved(
     page.get_by_role("link", name="Requests", exact=True).click()
     expect(page.locator("tr.status-done")).to_contain_text("Resolved")
     sandbox.shot(page, "cabinet-requests-en")
+
+
+SIGN_IN_TEXTS = {
+    "ru": ("а также в ваш Telegram, если вы подключили его в кабинете", "Отправить код",
+           "а также в Telegram, если вы подключили его в кабинете", "Уведомления"),
+    "en": ("and to your Telegram too if you linked it in the cabinet", "Send the code",
+           "and to Telegram if you linked it in the cabinet", "Notifications"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_once_telegram_is_linked_the_sign_in_code_comes_there_too(
+    sandbox: Sandbox, page: Any, lang: str
+) -> None:
+    on_form, send, on_code_page, signed_in = SIGN_IN_TEXTS[lang]
+    _install_and_lease(sandbox, page)
+    _sign_in(sandbox, page)
+    page.get_by_role("link", name="Уведомления").click()
+    page.get_by_role("button", name="Подключить Telegram").click()
+    page.get_by_role("link", name="Открыть в тестовом Telegram (песочница)").click()
+    page.get_by_role("button", name="Start").click()
+    expect(page.get_by_text("Готово: счета")).to_be_visible()
+    page.goto(f"{sandbox.url}/cabinet/")
+    page.get_by_role("button", name="Выйти").click()
+
+    page.goto(f"{sandbox.url}/cabinet/lang/{lang}?next=/cabinet/login")
+    expect(page.get_by_text(on_form)).to_be_visible()
+    page.fill("#email", EMAIL)
+    sandbox.shot(page, f"cabinet-sign-in-telegram-{lang}")
+    page.get_by_role("button", name=send).click()
+    expect(page.get_by_text(on_code_page)).to_be_visible()
+    sandbox.shot(page, f"cabinet-code-telegram-{lang}")
+    page.goto(f"{sandbox.url}/sandbox/telegram/chat/5550001")
+    message = page.locator(".msg").last
+    expect(message).to_contain_text("/cabinet/login/link/")
+    sandbox.shot(page, f"telegram-chat-sign-in-code-{lang}")
+    code = re.search(r"\b(\d{6})\b", message.inner_text())
+    assert code is not None
+
+    page.goto(f"{sandbox.url}/cabinet/login/code")
+    page.fill("#code", code.group(1))
+    page.locator("form button").click()
+    if "/cabinet/choose" in page.url:
+        page.locator("button.choice").first.click()
+    expect(page.get_by_role("link", name=signed_in)).to_be_visible()

@@ -74,7 +74,7 @@ def test_install_subscribes_one_webhook_and_reinstall_keeps_one(world: World) ->
     install(world)
     (hook,) = _hooks(world, portal_id)
     assert hook["destination"] == world.webhook_url
-    assert hook["settings"] == ["status_lead"]
+    assert hook["settings"] == ["status_lead", "update_task"]
     assert hook["destination"].startswith(f"{world.rentflow}/amocrm/webhook/30000001/")
 
 

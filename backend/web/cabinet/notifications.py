@@ -15,7 +15,12 @@ from backend.domain.channels import EMAIL_REQUIRED, Channel, InvalidPreferences,
 from backend.services import cabinet_channels, channels
 from backend.web.cabinet.blueprint import bp
 from backend.web.cabinet.nav import NavEntry, add
-from backend.web.cabinet.session import cabinet_view, container, current_tenant
+from backend.web.cabinet.session import (
+    cabinet_view,
+    container,
+    current_person,
+    current_tenant,
+)
 
 TOPICS = {
     Topic.DOCUMENTS: _("Invoices and acts"),
@@ -79,8 +84,10 @@ def link_telegram() -> ResponseReturnValue:
     if not (c.settings.telegram_enabled and c.settings.telegram_bot_token):
         return redirect(url_for("cabinet.notifications"), code=303)
     ref = current_tenant()
+    person = current_person()
+    email = person.email if person is not None else ""
     link = channels.new_link_code(
-        c.uow, c.clock, ref.portal_id, ref.ids, c.settings.telegram_bot_username
+        c.uow, c.clock, ref.portal_id, ref.ids, c.settings.telegram_bot_username, email
     )
     return _page(link=link)
 

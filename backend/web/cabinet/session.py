@@ -19,19 +19,21 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import abort, current_app, g, redirect, request, url_for
+from flask import abort, current_app, g, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
 from backend.bootstrap import Container
 from backend.domain.cabinet import CabinetSession, TenantRef
-from backend.services.cabinet_auth import LIFETIME, CabinetAuth, session_for
+from backend.services.cabinet_auth import LIFETIME, CabinetAuth, remember_language, session_for
 from backend.web import operator
+from backend.web.i18n import cabinet_lang
 
 COOKIE = "rentflow_cabinet"
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+LANG_SAVED = "cabinet_lang_saved"  # "<tenant key>:<lang>" last stored for this browser
 F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
 
 
@@ -54,6 +56,7 @@ def cabinet_auth() -> CabinetAuth:
         pepper=c.settings.secret_key.encode(),
         link_url=link_url,
         deliver_mail=c.tasks.deliver_outbox,
+        telegram=c.settings.telegram_enabled and bool(c.settings.telegram_bot_token),
     )
 
 
@@ -113,11 +116,23 @@ def cabinet_view(*, tenant: bool = True) -> Callable[[F], F]:
                 check_csrf()
             if tenant and person.current is None:
                 return redirect(url_for("cabinet.choose_form"))
+            if person.current is not None:
+                _remember_language(person.current)
             return view(*args, **kwargs)
 
         return cast(F, wrapped)
 
     return decorate
+
+
+def _remember_language(ref: TenantRef) -> None:
+    """Store the page's language as the tenant's (their messages speak it), once per
+    tenant and language in this browser: the signed cookie remembers what was stored."""
+    lang = cabinet_lang()
+    mark = f"{ref.key}:{lang}"
+    if session.get(LANG_SAVED) != mark:
+        remember_language(cabinet_auth(), ref, lang)
+        session[LANG_SAVED] = mark
 
 
 def set_session_cookie(response: Response, token: str) -> Response:

@@ -6,33 +6,31 @@ back to email (the SMTP sink gets it)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
+from email import message_from_bytes
+from email.policy import default
 from pathlib import Path
 
 import pytest
 import requests
-from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
-from backend.bootstrap import Container, bootstrap
-from backend.config import SANDBOX_TELEGRAM_BOT, SANDBOX_TELEGRAM_TOKEN, Settings
+from backend.bootstrap import Container
+from backend.config import SANDBOX_TELEGRAM_BOT, Settings
+from backend.domain.cabinet import TenantRef
 from backend.domain.channels import Channel, Topic
-from backend.domain.lease import LeaseStatus
 from backend.mail.smtp import EmlDirMailer, SmtpMailer
 from backend.ports import FixedClock
 from backend.services import channels
 from backend.services.announcements import post_announcement
 from backend.services.billing import run_portal
-from backend.services.leases import register_lease
+from backend.services.cabinet_auth import CabinetAuth, remember_language
 from backend.services.outbox import deliver_due
-from backend.services.portals import install_portal
+from backend.services.tenant_requests import answer_request, file_request
 from backend.telegram.channel import TelegramChannel
 from backend.telegram.client import TelegramClient
-from backend.web.app import create_app
-from sandbox.loopback import free_port, serve
-from sandbox.mount import telegram_app
-from tests import factories
 from tests.smtp_sink import smtp_sink
+from tests.telegram_world import press_start, telegram_served
 
 JAN_27 = date(2026, 1, 27)  # February's invoice is issued
 USER = 5550042
@@ -63,38 +61,15 @@ class World:
         return list(answer.json()["messages"]) if answer.ok else []
 
     def press_start(self, code: str, user: int = USER) -> None:
-        answer = requests.post(
-            f"{self.bot}/_sandbox/users/{user}/messages",
-            json={"text": f"/start {code}", "username": "vasilek_buh"}, timeout=10,
-        )  # fmt: skip
-        assert answer.json()["webhook"] == 200
+        press_start(self.url, code, user)
 
 
 @pytest.fixture
 def world(settings: Settings, clock: FixedClock, db_url: str) -> Iterator[World]:
     if not db_url.startswith("sqlite"):
         pytest.skip("runs once, on SQLite")
-    port = free_port()
-    sandboxed = replace(
-        settings, public_base_url=f"http://127.0.0.1:{port}", telegram_enabled=True,
-        telegram_bot_token=SANDBOX_TELEGRAM_TOKEN, telegram_bot_username=SANDBOX_TELEGRAM_BOT,
-    )  # fmt: skip
-    container = bootstrap(sandboxed, clock=clock, crm_factories={})
-    app = create_app(container=container)
-    bot = telegram_app(sandboxed)
-    with container.uow() as uow:
-        portal = install_portal(uow, clock, kind="bitrix24", external_id="tg-1")
-        uow.commit()
-    assert portal.id is not None
-    with container.uow(portal.id) as uow:
-        lease = factories.lease(status=LeaseStatus.SIGNED, auto_send=True)
-        tenant_id = register_lease(uow, clock, lease).tenant_id
-        uow.commit()
-    try:
-        with serve(DispatcherMiddleware(app, {bot.prefix: bot.app}), port=port) as url:
-            yield World(container, url, portal.id, tenant_id, [])
-    finally:
-        container.dispose()
+    with telegram_served(settings, clock, "tg-1", auto_send=True) as served:
+        yield World(served.container, served.url, served.portal_id, served.tenant_id, [])
 
 
 def _link(world: World) -> None:
@@ -187,3 +162,42 @@ def test_a_blocked_bot_falls_back_to_email(world: World) -> None:
     with c.uow(world.portal_id) as uow:
         state = channels.channel_state(uow, world.portal_id, world.tenant_id)
     assert state.telegram_blocked
+
+
+@pytest.mark.parametrize(
+    ("lang", "linked", "subject", "answer"),
+    [
+        ("uk", "Готово: рахунки", "Заявка № 1: розглянута", "Відповідь менеджера: Полагодили"),
+        (
+            "en",
+            "Done: the landlord's",
+            "Request No. 1: resolved",
+            "The manager's answer: Полагодили",
+        ),
+    ],
+)
+def test_a_tenant_is_written_to_in_the_cabinet_s_language_by_email_and_telegram(
+    world: World, tmp_path: Path, lang: str, linked: str, subject: str, answer: str
+) -> None:
+    c = world.container
+    auth = CabinetAuth(c.uow, c.clock, b"pepper", str, lambda: None)  # type: ignore[arg-type]
+    remember_language(auth, TenantRef(world.portal_id, world.tenant_id), lang)
+    _link(world)
+    with c.uow(world.portal_id) as uow:
+        (lease,) = uow.leases.list()
+    assert lease.id is not None
+    request_id = file_request(
+        c.uow, c.clock, c.document_storage(), world.portal_id, [world.tenant_id], lease.id,
+        "technical", "Не працює кондиціонер",
+    )  # fmt: skip
+    answer_request(c.uow, c.clock, world.portal_id, request_id, "done", "Полагодили", "api")
+    deliver_due(c.uow, c.clock, EmlDirMailer(tmp_path, "robot@rentflow.local"),
+                c.document_storage(), channels={"telegram": world.channel()})  # fmt: skip
+
+    assert linked in world.chat()[0]["text"]  # the bot's answer to /start
+    (told,) = [m["text"] for m in world.chat()[1:]]
+    assert told.startswith(subject)
+    assert answer in told
+    (mail,) = [message_from_bytes(p.read_bytes(), policy=default) for p in tmp_path.glob("*.eml")]
+    assert mail["Subject"] == subject
+    assert answer in mail.get_body().get_content()  # type: ignore[union-attr]

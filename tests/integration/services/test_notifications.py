@@ -7,9 +7,11 @@ from datetime import date
 from decimal import Decimal
 
 from backend.bootstrap import Container
+from backend.domain.cabinet import TenantRef
 from backend.domain.documents import InvoiceStatus
 from backend.domain.lease import LeaseStatus
 from backend.services.billing import BillingPorts, run_portal
+from backend.services.cabinet_auth import CabinetAuth, remember_language
 from backend.services.leases import register_lease
 from backend.services.portals import install_portal
 from crm_mappings.port import Deal
@@ -145,6 +147,23 @@ def test_the_tenant_is_reminded_three_days_before_the_due_date_and_on_it(
     assert "сегодня, 01.02.2026" in second.subject  # type: ignore[attr-defined]
     assert "100\xa0000,00\xa0₽" in first.body_text  # type: ignore[attr-defined]
     assert "пени 0.1% в день" in first.body_text  # type: ignore[attr-defined]
+
+
+def test_a_tenant_who_reads_the_cabinet_in_english_is_reminded_in_english(
+    container: Container,
+) -> None:
+    portal_id, ports = _world_with_penalty(container)
+    with container.uow(portal_id) as uow:
+        (lease,) = uow.leases.list()
+    assert lease.tenant.id is not None
+    auth = CabinetAuth(container.uow, container.clock, b"p", str, lambda: None)  # type: ignore[arg-type]
+    remember_language(auth, TenantRef(portal_id, lease.tenant.id), "en")
+    run_portal(ports, portal_id, date(2026, 1, 27))
+    run_portal(ports, portal_id, date(2026, 1, 29))
+    (sent,) = _messages(container, portal_id, "payment_due")
+    assert sent.subject == "Invoice No. 1 is due in 3 days, 01.02.2026"  # type: ignore[attr-defined]
+    assert "A reminder: invoice No. 1 of 27.01.2026" in sent.body_text  # type: ignore[attr-defined]
+    assert "a penalty of 0.1% a day accrues" in sent.body_text  # type: ignore[attr-defined]
 
 
 def test_a_paid_invoice_gets_no_due_reminder(container: Container) -> None:

@@ -11,10 +11,12 @@ import pytest
 import requests
 
 from backend.bootstrap import Container
+from backend.domain.cabinet import TenantRef
 from backend.domain.lease import LeaseStatus
 from backend.domain.tenant_requests import InvalidRequest, RequestStatus
 from backend.ports import FixedClock
 from backend.services import tenant_requests as svc
+from backend.services.cabinet_auth import CabinetAuth, remember_language
 from backend.services.leases import register_lease
 from backend.services.portals import install_portal
 from backend.web.app import create_app
@@ -23,7 +25,7 @@ from crm_mappings.amocrm.client import AmoClient, exchange_code, tokens_from_gra
 from crm_mappings.amocrm.hosts import AccountHosts
 from crm_mappings.bitrix24.adapter import Bitrix24Adapter
 from crm_mappings.bitrix24.client import Bitrix24Client
-from crm_mappings.port import CrmError, CrmPort
+from crm_mappings.port import CrmError, CrmPort, CrmTaskState, CrmTaskStatus
 from crm_mappings.ratelimit import LeakyBucket
 from crm_mappings.tokens import MemoryTokenStore, OAuthTokens
 from sandbox.amocrm.app import create_emulator as amocrm_emulator
@@ -31,6 +33,7 @@ from sandbox.amocrm.state import AmoAccount
 from sandbox.bitrix24.app import create_emulator as bitrix24_emulator
 from sandbox.bitrix24.state import PortalState
 from tests import factories
+from tests.fakes import FakeCrm
 from tests.loopback import serve
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -85,6 +88,10 @@ def _world(container: Container, kind: str, deal_id: str) -> tuple[int, int, int
     return portal.id, tenant_id, lease_id
 
 
+def _deal(portal: PortalState) -> str:
+    return str(portal.add_deal({"title": "Офис 101"})["id"])
+
+
 def _file(container: Container, portal_id: int, tenant_id: int, lease_id: int) -> int:
     queued: list[tuple[int, int]] = []
     request_id = svc.file_request(
@@ -105,15 +112,15 @@ def test_a_request_becomes_a_bitrix24_task_and_its_completion_comes_back_as_done
     container: Container, bitrix24: tuple[PortalState, str, CrmPort]
 ) -> None:
     portal, url, crm = bitrix24
-    deal = portal.add_deal({"title": "Офис 101"})
-    portal_id, tenant_id, lease_id = _world(container, "bitrix24", str(deal["id"]))
+    deal_id = _deal(portal)
+    portal_id, tenant_id, lease_id = _world(container, "bitrix24", deal_id)
     request_id = _file(container, portal_id, tenant_id, lease_id)
 
     link = container.request_file_url
     task_id = svc.push_task(container.uow, container.clock, crm, portal_id, request_id, link)
     assert svc.push_task(container.uow, container.clock, crm, portal_id, request_id) == task_id
     (task,) = portal.tasks  # once, though pushed twice
-    assert task["UF_CRM_TASK"] == [f"D_{deal['id']}"]
+    assert task["UF_CRM_TASK"] == [f"D_{deal_id}"]
     assert task["RESPONSIBLE_ID"] == "7"  # the lease's manager
     assert "кондиционер" in task["DESCRIPTION"]
     # the manager opens the tenant's file from the task; a changed link opens nothing
@@ -137,6 +144,26 @@ def test_a_request_becomes_a_bitrix24_task_and_its_completion_comes_back_as_done
         told = [m for m in uow.outbox.list(portal_id=portal_id) if m.kind == "request_status"]
     assert [m.recipients for m in told] == [("buh@vasilek.example", "director@vasilek.example")]
     assert "Мастер придёт" in told[0].body_text
+
+
+def test_a_bitrix24_task_put_in_progress_puts_the_request_in_work(
+    container: Container, bitrix24: tuple[PortalState, str, CrmPort]
+) -> None:
+    portal, url, crm = bitrix24
+    portal_id, tenant_id, lease_id = _world(container, "bitrix24", _deal(portal))
+    request_id = _file(container, portal_id, tenant_id, lease_id)
+    task_id = svc.push_task(container.uow, container.clock, crm, portal_id, request_id)
+
+    started = requests.post(f"{url}/_portal/tasks/{task_id}/start", timeout=10)
+    assert started.json()["task"]["status"] == "3"
+    assert svc.sync_tasks(container.uow, container.clock, crm, portal_id, [task_id]) == 1
+    assert svc.sync_tasks(container.uow, container.clock, crm, portal_id, [task_id]) == 0
+
+    in_work = _request(container, portal_id, request_id)
+    assert (in_work.status, in_work.answer) == (RequestStatus.IN_WORK, "")
+    with container.uow() as uow:
+        told = [m for m in uow.outbox.list(portal_id=portal_id) if m.kind == "request_status"]
+    assert [m.subject for m in told] == [f"Заявка № {request_id}: в работе"]
 
 
 def test_a_request_becomes_an_amocrm_task_on_the_lead_and_closing_it_is_polled_back(
@@ -215,3 +242,19 @@ def test_the_sweep_pushes_a_request_whose_job_was_lost_and_a_refusal_is_noted_on
     assert "the deal is closed" in _request(container, portal_id, refused).crm_error
     clock.set(clock.now() + timedelta(minutes=11))
     assert svc.push_missing_tasks(container.uow, container.clock, crm, portal_id, wait) == 0
+
+
+def test_a_task_declined_without_a_word_is_answered_in_the_tenant_s_language(
+    container: Container,
+) -> None:
+    portal_id, tenant_id, lease_id = _world(container, "bitrix24", "77")
+    request_id = _file(container, portal_id, tenant_id, lease_id)
+    crm = FakeCrm()
+    task_id = svc.push_task(container.uow, container.clock, crm, portal_id, request_id)
+    auth = CabinetAuth(container.uow, container.clock, b"p", str, lambda: None)  # type: ignore[arg-type]
+    remember_language(auth, TenantRef(portal_id, tenant_id), "uk")
+    crm.task_board[task_id] = CrmTaskState(task_id, CrmTaskStatus.DECLINED)
+
+    assert svc.sync_tasks(container.uow, container.clock, crm, portal_id) == 1
+    declined = _request(container, portal_id, request_id)
+    assert (declined.status, declined.answer) == (RequestStatus.DONE, "Заявку відхилено.")
