@@ -20,6 +20,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import make_url, select
 
 from backend.bootstrap import Container
+from backend.db.base import Base
 from backend.db.tables import DocumentRow, OutboxRow
 from backend.domain.lease import LeaseStatus, Rent, RentBasis
 from backend.domain.parties import BankRequisites
@@ -186,3 +187,19 @@ def invoice_numbers(container: Container, portal_id: int, lease_id: int = 0) -> 
         query = query.where(DocumentRow.lease_id == lease_id)
     with container.uow(portal_id) as uow:
         return list(uow.session.scalars(query.order_by(DocumentRow.id)))
+
+
+# What a refused attempt may write by design: the rate limits' hits and a challenge's count
+# of wrong codes (the lock-out). Nothing else.
+BOOKKEEPING = frozenset({"cabinet_hits", "cabinet_challenges"})
+
+
+def data_rows(container: Container) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table but ``BOOKKEEPING``'s, to compare before and after an attack:
+    equal means it changed, added and removed nothing."""
+    with container.uow(None) as uow:
+        return {
+            table.name: sorted((tuple(row) for row in uow.session.execute(select(table))), key=repr)
+            for table in Base.metadata.sorted_tables
+            if table.name not in BOOKKEEPING
+        }

@@ -8,10 +8,7 @@ phone (390 px).
 from __future__ import annotations
 
 import io
-import os
 import re
-from collections.abc import Iterator
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -22,11 +19,11 @@ from playwright.sync_api import expect
 from pyzbar.pyzbar import decode
 
 from backend.services.billing import run_portal
-from backend.services.outbox import deliver_due
 from backend.services.payments import import_statement
 from documents.qr.gost import parse_gost
-from sandbox.smtp_sink import Sink, smtp_sink
+from sandbox.smtp_sink import Sink
 from tests import payments_world
+from tests.browser.cabinet_browser import mailed_code, shot
 from tests.browser.conftest import Rentflow
 from tests.cabinet_world import EMAIL, CabinetWorld, build_world, invoice_numbers
 
@@ -42,32 +39,6 @@ TEXTS = {
 }  # fmt: skip
 
 
-def shot(page: Any, name: str) -> None:
-    """Save the page as ``<name>.png`` when ``RENTFLOW_SCREENSHOTS`` names a directory."""
-    target = os.environ.get("RENTFLOW_SCREENSHOTS")
-    if target:
-        Path(target).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(target) / f"cabinet-{name}.png"), full_page=True)
-
-
-@pytest.fixture
-def mail(rentflow: Rentflow) -> Iterator[Sink]:
-    """A real SMTP server; the app's "deliver the outbox" task sends to it at once."""
-    container = rentflow.container
-    with smtp_sink() as (sink, port):
-        container.settings = replace(container.settings, smtp_url=f"smtp://127.0.0.1:{port}")
-
-        def send_task(name: str, *args: Any) -> None:
-            if name == "jobs.tasks.deliver_outbox":
-                deliver_due(
-                    container.uow, container.clock, container.mailer(),
-                    container.document_storage(),
-                )  # fmt: skip
-
-        container.task_sender = send_task
-        yield sink
-
-
 @pytest.fixture
 def world(rentflow: Rentflow, mail: Sink) -> CabinetWorld:
     built = build_world(rentflow.container)
@@ -76,23 +47,13 @@ def world(rentflow: Rentflow, mail: Sink) -> CabinetWorld:
     return built
 
 
-def _code(sink: Sink) -> str:
-    message = sink.messages[-1]
-    assert message["To"] == EMAIL
-    body = message.get_body(("plain",))
-    assert body is not None
-    found = re.search(r"\b(\d{6})\b", body.get_content())
-    assert found
-    return found.group(1)
-
-
 def _sign_in(page: Any, rentflow: Rentflow, sink: Sink, lang: str) -> None:
     page.goto(f"{rentflow.url}/cabinet/lang/{lang}?next=/cabinet/login")
     expect(page.locator("h1")).to_have_text(TEXTS[lang]["sign_in"])
     page.fill("#email", EMAIL)
     shot(page, f"{lang}-sign-in")
     page.click(f"text={TEXTS[lang]['send']}")
-    page.fill("#code", _code(sink))
+    page.fill("#code", mailed_code(sink, EMAIL))
     shot(page, f"{lang}-code")
     page.locator("form button").first.click()
 

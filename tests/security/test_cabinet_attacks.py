@@ -21,6 +21,7 @@ from tests.cabinet_world import (
     CabinetWorld,
     app_for,
     csrf_of,
+    data_rows,
     last_code,
     shared_world,
     sign_in,
@@ -78,6 +79,23 @@ def test_another_tenants_lease_document_and_statement_are_not_found(
         f"/cabinet/leases/{world.leases[1]}",  # the tenant's own, at the other landlord
     ):
         assert client.get(url).status_code == 404, url
+
+
+def test_a_request_filed_on_another_tenants_lease_changes_nothing(
+    world: CabinetWorld, client: FlaskClient
+) -> None:
+    csrf = sign_in(client, world.container)
+    _choose_first(client)
+    before, queued = data_rows(world.container), list(world.tasks)
+
+    for lease in (world.stranger_lease, world.leases[1], 0, 10**12, "x"):
+        form = {"lease": str(lease), "kind": "financial", "text": "Верните деньги", "csrf": csrf}
+        answer = client.post("/cabinet/requests", data=form)
+        assert answer.status_code == 422, lease
+        assert 'id="lease-error"' in answer.get_data(as_text=True)
+
+    assert data_rows(world.container) == before
+    assert world.tasks == queued  # no CRM task queued either
 
 
 def test_a_forged_tenant_choice_is_refused_and_changes_nothing(
