@@ -132,3 +132,68 @@ def test_the_lease_page_fits_a_phone(
         shot(page, "ru-phone-lease")
     finally:
         context.close()
+
+
+A4 = {"width": 794, "height": 1123}  # an A4 page at 96 px to the inch, as chromium prints
+HIDDEN_IN_PRINT = (
+    "header.top .langs", "nav.menu", "footer", "button", ".no-print", "#statement",
+    "figure.qr",
+)  # fmt: skip
+
+
+def _printed(page: Any) -> None:
+    """The page as printed: the navigation, buttons and the files' column hidden, every
+    table whole within the sheet."""
+    page.emulate_media(media="print")
+    for selector in HIDDEN_IN_PRINT:
+        for n in range(page.locator(selector).count()):
+            expect(page.locator(selector).nth(n)).to_be_hidden()
+    tables = page.locator("table.list")
+    assert tables.count() > 0
+    for n in range(tables.count()):
+        table = tables.nth(n)
+        box = table.bounding_box()
+        assert box is not None
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= A4["width"], f"table {n} runs off the sheet"
+        assert table.evaluate("t => t.scrollWidth <= t.clientWidth")
+        cells = table.locator("th:not(.no-print), td:not(.no-print)")
+        for c in range(cells.count()):
+            expect(cells.nth(c)).to_be_visible()
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_the_lease_page_and_the_documents_print_cleanly(
+    chromium: Any, rentflow: Rentflow, world: CabinetWorld, mail: Sink, lang: str
+) -> None:
+    (february, *_) = invoice_numbers(rentflow.container, world.portals[0], world.leases[0])
+    statement = payments_world.statement_file(
+        docs=[payments_world.doc("501", "60000.00", f"Оплата по счету № {february}")]
+    )
+    with rentflow.container.uow(world.portals[0]) as uow:
+        import_statement(uow, rentflow.container.clock, io.BytesIO(statement))
+        uow.commit()
+    context = chromium.new_context(viewport=A4, locale="ru-RU")
+    page = context.new_page()
+    try:
+        _sign_in(page, rentflow, mail, lang)
+        page.locator("button.choice").first.click()
+        page.locator("article.lease h2 a").click()
+        expect(page.locator("tr.payment")).to_have_count(1)
+        page.wait_for_load_state("load")  # the stylesheet, print rules included
+
+        _printed(page)
+        expect(page.locator("#accruals table.list")).to_be_visible()
+        expect(page.locator("#payments table.list")).to_be_visible()
+        expect(page.locator("tr.payment")).to_contain_text("501")
+        expect(page.locator("[data-debt]")).to_be_visible()
+        shot(page, f"{lang}-print-lease")
+
+        page.emulate_media(media="screen")
+        page.locator("nav.menu a[href$='/cabinet/documents']").click()
+        expect(page.locator("tr.document").first).to_be_visible()
+        page.wait_for_load_state("load")
+        _printed(page)
+        shot(page, f"{lang}-print-documents")
+    finally:
+        context.close()
