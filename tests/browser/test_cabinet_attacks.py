@@ -33,14 +33,15 @@ WRONG_CODE = "Неверный или устаревший код. После 5 
 
 
 @pytest.fixture
-def clock(rentflow: Rentflow) -> FixedClock:
+def app_clock(rentflow: Rentflow) -> FixedClock:
+    """The app's clock from now on: fixed at ``NOW``, moved by the tests."""
     moved = FixedClock(NOW)
     rentflow.container.clock = moved
     return moved
 
 
 @pytest.fixture
-def world(rentflow: Rentflow, clock: FixedClock, mail: Sink) -> CabinetWorld:
+def world(rentflow: Rentflow, app_clock: FixedClock, mail: Sink) -> CabinetWorld:
     return build_world(rentflow.container)
 
 
@@ -134,12 +135,12 @@ def test_a_code_and_link_already_used_are_refused_in_another_browser(
 
 
 def test_an_expired_code_is_refused(
-    page: Any, rentflow: Rentflow, world: CabinetWorld, mail: Sink, clock: FixedClock
+    page: Any, rentflow: Rentflow, world: CabinetWorld, mail: Sink, app_clock: FixedClock
 ) -> None:
     _ask_code(page, rentflow)
     code = mailed_code(mail, EMAIL)
     before = data_rows(rentflow.container)
-    clock.set(NOW + CODE_TTL + timedelta(seconds=1))
+    app_clock.set(NOW + CODE_TTL + timedelta(seconds=1))
 
     _type_code(page, code)
 
