@@ -29,7 +29,14 @@ from tests.cabinet_world import EMAIL, CabinetWorld, build_world, data_rows
 pytestmark = pytest.mark.browser
 
 NOW = datetime(2026, 2, 11, 9, 0, tzinfo=UTC)
-WRONG_CODE = "Неверный или устаревший код. После 5 неверных попыток запросите новый."
+TEXTS = {
+    "ru": {"wrong_code": "Неверный или устаревший код. После 5 неверных попыток запросите новый.",
+           "not_found": "Не найдено", "not_yours": "Здесь ничего нет, или это не ваши данные.",
+           "leases": "Договоры"},
+    "en": {"wrong_code": "Wrong or expired code. After 5 wrong codes, ask for a new one.",
+           "not_found": "Not found", "leases": "Leases",
+           "not_yours": "There is nothing here, or it is not yours to see."},
+}  # fmt: skip
 
 
 @pytest.fixture
@@ -56,10 +63,10 @@ def second_browser(chromium: Any) -> Iterator[Any]:
     context.close()
 
 
-def _ask_code(page: Any, rentflow: Rentflow) -> None:
-    page.goto(f"{rentflow.url}/cabinet/login")
+def _ask_code(page: Any, rentflow: Rentflow, lang: str = "ru") -> None:
+    page.goto(f"{rentflow.url}/cabinet/lang/{lang}?next=/cabinet/login")
     page.fill("#email", EMAIL)
-    page.get_by_role("button", name="Отправить код").click()
+    page.locator("form button").first.click()
     expect(page.locator("#code")).to_be_visible()
 
 
@@ -68,25 +75,26 @@ def _type_code(page: Any, code: str) -> None:
     page.locator("form button").first.click()
 
 
-def _sign_in(page: Any, rentflow: Rentflow, mail: Sink) -> None:
+def _sign_in(page: Any, rentflow: Rentflow, mail: Sink, lang: str = "ru") -> None:
     """Sign in with the mailed code and act for the tenant at the first landlord."""
-    _ask_code(page, rentflow)
+    _ask_code(page, rentflow, lang)
     _type_code(page, mailed_code(mail, EMAIL))
     expect(page).to_have_url(re.compile(r"/cabinet/choose$"))
     page.locator("button.choice").first.click()
-    expect(page.locator("h1")).to_have_text("Договоры")
+    expect(page.locator("h1")).to_have_text(TEXTS[lang]["leases"])
 
 
-def _refused_code(page: Any) -> None:
-    expect(page.locator("#code-error")).to_have_text(WRONG_CODE)
+def _refused_code(page: Any, lang: str = "ru") -> None:
+    expect(page.locator("#code-error")).to_have_text(TEXTS[lang]["wrong_code"])
     expect(page.locator("#code")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("nav.menu")).to_have_count(0)  # not signed in
 
 
+@pytest.mark.parametrize("lang", ["ru", "en"])
 def test_another_tenants_lease_and_documents_are_a_not_found_page(
-    page: Any, rentflow: Rentflow, world: CabinetWorld, mail: Sink
+    page: Any, rentflow: Rentflow, world: CabinetWorld, mail: Sink, lang: str
 ) -> None:
-    _sign_in(page, rentflow, mail)
+    _sign_in(page, rentflow, mail, lang)
     with rentflow.container.uow(world.portals[0]) as uow:
         stranger_invoice = uow.documents.for_lease(world.stranger_lease)[0].id
     before = data_rows(rentflow.container)
@@ -99,11 +107,11 @@ def test_another_tenants_lease_and_documents_are_a_not_found_page(
     ):
         answer = page.goto(rentflow.url + path)
         assert answer.status == 404, path
-        expect(page.locator("h1")).to_have_text("Не найдено")
-        expect(page.locator("main")).to_contain_text("Здесь ничего нет, или это не ваши данные.")
+        expect(page.locator("h1")).to_have_text(TEXTS[lang]["not_found"])
+        expect(page.locator("main")).to_contain_text(TEXTS[lang]["not_yours"])
         for secret in ("Ч-1/2026", "Чужой", "Л-7/2026", "Лютик"):
             expect(page.locator("body")).not_to_contain_text(secret)
-    shot(page, "ru-attack-stranger-lease")
+    shot(page, f"{lang}-attack-stranger-lease")
 
     assert data_rows(rentflow.container) == before
 
@@ -149,20 +157,21 @@ def test_an_expired_code_is_refused(
     assert data_rows(rentflow.container) == before
 
 
+@pytest.mark.parametrize("lang", ["ru", "en"])
 def test_guessing_locks_the_code_and_then_the_right_one_is_refused_too(
-    page: Any, rentflow: Rentflow, world: CabinetWorld, mail: Sink
+    page: Any, rentflow: Rentflow, world: CabinetWorld, mail: Sink, lang: str
 ) -> None:
-    _ask_code(page, rentflow)
+    _ask_code(page, rentflow, lang)
     code = mailed_code(mail, EMAIL)
     before = data_rows(rentflow.container)
 
     for n in range(1, MAX_FAILURES + 1):
         _type_code(page, f"{(int(code) + n) % 1_000_000:06d}")
-        _refused_code(page)
+        _refused_code(page, lang)
     _type_code(page, code)
 
-    _refused_code(page)
-    shot(page, "ru-attack-locked-code")
+    _refused_code(page, lang)
+    shot(page, f"{lang}-attack-locked-code")
     assert data_rows(rentflow.container) == before
 
 
