@@ -4,6 +4,7 @@ also leaves the database as it was."""
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import timedelta
 
@@ -248,3 +249,22 @@ def test_an_unexpected_error_is_a_plain_page_without_internals(
     assert "Что-то пошло не так" in body
     assert "hunter2" not in body
     assert "Traceback" not in body
+
+
+def test_the_sign_in_logs_name_no_address_code_link_or_token(
+    world: CabinetWorld, client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="backend.services.cabinet_auth")
+    _ask_code(client)
+    code, link = last_code(world.container)
+    assert _try_code(client, f"{(int(code) + 1) % 1_000_000:06d}") == 400
+    page = client.get("/cabinet/login/code").get_data(as_text=True)
+
+    answer = client.post("/cabinet/login/code", data={"code": code, "csrf": csrf_of(page)})
+
+    token = answer.headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
+    logged = caplog.text
+    assert "cabinet sign-in refused" in logged  # the wrong code is a security event
+    assert "cabinet sign-in: address " in logged
+    for secret in (EMAIL, code, link, token):
+        assert secret not in logged
