@@ -9,6 +9,8 @@ import re
 import shutil
 import sqlite3
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -17,13 +19,15 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import make_url, select
+from sqlalchemy import event, make_url, select
 
 from backend.bootstrap import Container
+from backend.db.base import Base
 from backend.db.tables import DocumentRow, OutboxRow
-from backend.domain.lease import LeaseStatus, Rent, RentBasis
+from backend.domain.lease import Addendum, LeaseStatus, Rent, RentBasis
 from backend.domain.parties import BankRequisites
 from backend.services.billing import run_portal
+from backend.services.lease_changes import add_lease_addendum
 from backend.services.leases import register_lease
 from backend.services.portals import install_portal
 from backend.web.app import create_app
@@ -41,6 +45,9 @@ CHUZHOY = factories.tenant(
     name='ООО "Чужой"', inn="7736207543", kpp="773601001", emails=(STRANGER,)
 )
 ISSUE_DAY = date(2026, 1, 27)
+PENALTY_PER_DAY = Decimal("0.1")  # % of the debt a day, on the first landlord's lease
+# the first landlord's lease runs a year longer from June (the facts show both)
+PROLONGED = Addendum("1", date(2026, 6, 1), signed_on=date(2026, 5, 25), end=date(2027, 12, 31))
 
 
 @dataclass
@@ -53,7 +60,8 @@ class CabinetWorld:
 
 
 def build_world(container: Container, *, extra_leases: int = 0) -> CabinetWorld:
-    """Install the portals, register the leases (signed) and issue February's invoices."""
+    """Install the portals, register the leases (signed; the first with an addendum and
+    penalties, ``PROLONGED``, ``PENALTY_PER_DAY``) and issue February's invoices."""
     portals, leases = [], []
     for kind, external, landlord, number in (
         ("bitrix24", "romashka", factories.landlord(), "А-15/2026"),
@@ -68,12 +76,17 @@ def build_world(container: Container, *, extra_leases: int = 0) -> CabinetWorld:
         assert portal.id is not None
         portals.append(portal.id)
         with container.uow(portal.id) as uow:
-            lease = factories.lease(number=number, landlord=landlord, status=LeaseStatus.SIGNED)
+            lease = factories.lease(
+                number=number, landlord=landlord, status=LeaseStatus.SIGNED,
+                penalty_rate_per_day=PENALTY_PER_DAY if kind == "bitrix24" else None,
+            )  # fmt: skip
             leases.append(
                 register_lease(
                     uow, container.clock, lease, crm_deal_id=f"{len(portals)}42"
                 ).lease_id
             )
+            if kind == "bitrix24":
+                add_lease_addendum(uow, container.clock, leases[-1], PROLONGED)
             for n in range(extra_leases):
                 more = factories.lease(
                     number=f"{number}-{n}", status=LeaseStatus.SIGNED, landlord=landlord,
@@ -186,3 +199,34 @@ def invoice_numbers(container: Container, portal_id: int, lease_id: int = 0) -> 
         query = query.where(DocumentRow.lease_id == lease_id)
     with container.uow(portal_id) as uow:
         return list(uow.session.scalars(query.order_by(DocumentRow.id)))
+
+
+# What a refused attempt may write by design: the rate limits' hits and a challenge's count
+# of wrong codes (the lock-out). Nothing else.
+BOOKKEEPING = frozenset({"cabinet_hits", "cabinet_challenges"})
+
+
+def data_rows(container: Container) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table but ``BOOKKEEPING``'s, to compare before and after an attack:
+    equal means it changed, added and removed nothing."""
+    with container.uow(None) as uow:
+        return {
+            table.name: sorted((tuple(row) for row in uow.session.execute(select(table))), key=repr)
+            for table in Base.metadata.sorted_tables
+            if table.name not in BOOKKEEPING
+        }
+
+
+@contextmanager
+def counting(container: Container) -> Iterator[list[str]]:
+    """The SQL statements run inside the block."""
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(container.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(container.engine, "before_cursor_execute", count)

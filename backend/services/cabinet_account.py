@@ -164,7 +164,8 @@ def _card(
     invoices = _live_invoices(documents)
     return LeaseCard(
         id=lease.id or 0, number=lease.number, signed_on=lease.signed_on,
-        landlord=lease.landlord.name, premises=premises, start=lease.start, end=lease.end,
+        landlord=lease.landlord.name, premises=premises, start=lease.start,
+        end=lease.effective_end(),  # as the landlord's lease card shows it
         status=str(effective_status(lease, today)),
         addenda=tuple(AddendumLine(a.number, a.effective_from, a.signed_on) for a in lease.addenda),
         balance=balance_of(documents, payments, lease.rent.currency),
@@ -249,7 +250,8 @@ def _accrual(d: IssuedDocument, files: Mapping[int, Sequence[str]], today: date)
 
 
 def _by_purpose(invoices: Sequence[IssuedDocument]) -> tuple[PurposeTotal, ...]:
-    """Accrued, paid and outstanding per purpose (rent, utilities...), by purpose's name."""
+    """Accrued, paid and outstanding per purpose (rent, utilities...): rent first, then the
+    others by their name."""
     purposes: dict[str, list[IssuedDocument]] = {}
     for d in invoices:
         purposes.setdefault(str(d.purpose), []).append(d)
@@ -260,7 +262,7 @@ def _by_purpose(invoices: Sequence[IssuedDocument]) -> tuple[PurposeTotal, ...]:
             sum((d.paid.amount if d.paid else ZERO for d in docs), ZERO),
             sum((d.outstanding.amount for d in docs), ZERO),
         )
-        for purpose, docs in sorted(purposes.items())
+        for purpose, docs in sorted(purposes.items(), key=lambda kv: (kv[0] != "rent", kv[0]))
     )
 
 

@@ -26,7 +26,10 @@ from playwright.sync_api import expect
 
 from backend.bootstrap import Container, bootstrap
 from backend.config import Settings
+from backend.services.outbox import deliver_due
 from sandbox.loopback import free_port, serve
+from sandbox.smtp_sink import Sink
+from tests.browser.cabinet_browser import smtp_for
 
 FAILURES = Path(
     os.environ.get("RENTFLOW_FAILURE_SHOTS") or Path(tempfile.gettempdir()) / "rentflow-browser"
@@ -76,6 +79,23 @@ def rentflow(settings: Settings, db_url: str) -> Iterator[Rentflow]:
             yield Rentflow(container, url)
     finally:
         container.dispose()
+
+
+@pytest.fixture
+def mail(rentflow: Rentflow) -> Iterator[Sink]:
+    """A real SMTP server; the app's "deliver the outbox" task sends to it at once."""
+    container = rentflow.container
+    with smtp_for(container) as sink:
+
+        def send_task(name: str, *args: Any) -> None:
+            if name == "jobs.tasks.deliver_outbox":
+                deliver_due(
+                    container.uow, container.clock, container.mailer(),
+                    container.document_storage(),
+                )  # fmt: skip
+
+        container.task_sender = send_task
+        yield sink
 
 
 # Every URL but the loopback's. Playwright hands a route's regex to the browser, so only the

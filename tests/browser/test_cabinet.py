@@ -8,10 +8,7 @@ phone (390 px).
 from __future__ import annotations
 
 import io
-import os
 import re
-from collections.abc import Iterator
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -22,11 +19,11 @@ from playwright.sync_api import expect
 from pyzbar.pyzbar import decode
 
 from backend.services.billing import run_portal
-from backend.services.outbox import deliver_due
 from backend.services.payments import import_statement
 from documents.qr.gost import parse_gost
-from sandbox.smtp_sink import Sink, smtp_sink
+from sandbox.smtp_sink import Sink
 from tests import payments_world
+from tests.browser.cabinet_browser import mailed_code, shot
 from tests.browser.conftest import Rentflow
 from tests.cabinet_world import EMAIL, CabinetWorld, build_world, invoice_numbers
 
@@ -42,32 +39,6 @@ TEXTS = {
 }  # fmt: skip
 
 
-def shot(page: Any, name: str) -> None:
-    """Save the page as ``<name>.png`` when ``RENTFLOW_SCREENSHOTS`` names a directory."""
-    target = os.environ.get("RENTFLOW_SCREENSHOTS")
-    if target:
-        Path(target).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(target) / f"cabinet-{name}.png"), full_page=True)
-
-
-@pytest.fixture
-def mail(rentflow: Rentflow) -> Iterator[Sink]:
-    """A real SMTP server; the app's "deliver the outbox" task sends to it at once."""
-    container = rentflow.container
-    with smtp_sink() as (sink, port):
-        container.settings = replace(container.settings, smtp_url=f"smtp://127.0.0.1:{port}")
-
-        def send_task(name: str, *args: Any) -> None:
-            if name == "jobs.tasks.deliver_outbox":
-                deliver_due(
-                    container.uow, container.clock, container.mailer(),
-                    container.document_storage(),
-                )  # fmt: skip
-
-        container.task_sender = send_task
-        yield sink
-
-
 @pytest.fixture
 def world(rentflow: Rentflow, mail: Sink) -> CabinetWorld:
     built = build_world(rentflow.container)
@@ -76,23 +47,13 @@ def world(rentflow: Rentflow, mail: Sink) -> CabinetWorld:
     return built
 
 
-def _code(sink: Sink) -> str:
-    message = sink.messages[-1]
-    assert message["To"] == EMAIL
-    body = message.get_body(("plain",))
-    assert body is not None
-    found = re.search(r"\b(\d{6})\b", body.get_content())
-    assert found
-    return found.group(1)
-
-
 def _sign_in(page: Any, rentflow: Rentflow, sink: Sink, lang: str) -> None:
     page.goto(f"{rentflow.url}/cabinet/lang/{lang}?next=/cabinet/login")
     expect(page.locator("h1")).to_have_text(TEXTS[lang]["sign_in"])
     page.fill("#email", EMAIL)
     shot(page, f"{lang}-sign-in")
     page.click(f"text={TEXTS[lang]['send']}")
-    page.fill("#code", _code(sink))
+    page.fill("#code", mailed_code(sink, EMAIL))
     shot(page, f"{lang}-code")
     page.locator("form button").first.click()
 
@@ -169,5 +130,70 @@ def test_the_lease_page_fits_a_phone(
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"the page scrolls sideways: {width} px"
         shot(page, "ru-phone-lease")
+    finally:
+        context.close()
+
+
+A4 = {"width": 794, "height": 1123}  # an A4 page at 96 px to the inch, as chromium prints
+HIDDEN_IN_PRINT = (
+    "header.top .langs", "nav.menu", "footer", "button", ".no-print", "#statement",
+    "figure.qr",
+)  # fmt: skip
+
+
+def _printed(page: Any) -> None:
+    """The page as printed: the navigation, buttons and the files' column hidden, every
+    table whole within the sheet."""
+    page.emulate_media(media="print")
+    for selector in HIDDEN_IN_PRINT:
+        for n in range(page.locator(selector).count()):
+            expect(page.locator(selector).nth(n)).to_be_hidden()
+    tables = page.locator("table.list")
+    assert tables.count() > 0
+    for n in range(tables.count()):
+        table = tables.nth(n)
+        box = table.bounding_box()
+        assert box is not None
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= A4["width"], f"table {n} runs off the sheet"
+        assert table.evaluate("t => t.scrollWidth <= t.clientWidth")
+        cells = table.locator("th:not(.no-print), td:not(.no-print)")
+        for c in range(cells.count()):
+            expect(cells.nth(c)).to_be_visible()
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_the_lease_page_and_the_documents_print_cleanly(
+    chromium: Any, rentflow: Rentflow, world: CabinetWorld, mail: Sink, lang: str
+) -> None:
+    (february, *_) = invoice_numbers(rentflow.container, world.portals[0], world.leases[0])
+    statement = payments_world.statement_file(
+        docs=[payments_world.doc("501", "60000.00", f"Оплата по счету № {february}")]
+    )
+    with rentflow.container.uow(world.portals[0]) as uow:
+        import_statement(uow, rentflow.container.clock, io.BytesIO(statement))
+        uow.commit()
+    context = chromium.new_context(viewport=A4, locale="ru-RU")
+    page = context.new_page()
+    try:
+        _sign_in(page, rentflow, mail, lang)
+        page.locator("button.choice").first.click()
+        page.locator("article.lease h2 a").click()
+        expect(page.locator("tr.payment")).to_have_count(1)
+        page.wait_for_load_state("load")  # the stylesheet, print rules included
+
+        _printed(page)
+        expect(page.locator("#accruals table.list")).to_be_visible()
+        expect(page.locator("#payments table.list")).to_be_visible()
+        expect(page.locator("tr.payment")).to_contain_text("501")
+        expect(page.locator("[data-debt]")).to_be_visible()
+        shot(page, f"{lang}-print-lease")
+
+        page.emulate_media(media="screen")
+        page.locator("nav.menu a[href$='/cabinet/documents']").click()
+        expect(page.locator("tr.document").first).to_be_visible()
+        page.wait_for_load_state("load")
+        _printed(page)
+        shot(page, f"{lang}-print-documents")
     finally:
         context.close()

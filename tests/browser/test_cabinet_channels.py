@@ -1,7 +1,8 @@
 """The tenant cabinet's channels and requests in a real browser, against the sandbox: sign in
-with the code from the outbox, link Telegram in the sandbox Telegram and receive the next
-invoice there with its PDFs; file a request with a file, close its task in the sandbox
-Bitrix24 portal, see it resolved with the manager's answer (Russian, Ukrainian, English)."""
+with the code mailed to a real SMTP server, link Telegram in the sandbox Telegram and receive
+the next invoice there with its PDFs; file a request with a file, close its task in the
+sandbox Bitrix24 portal, see it resolved with the manager's answer (Russian, Ukrainian,
+English)."""
 
 from __future__ import annotations
 
@@ -20,14 +21,15 @@ from playwright.sync_api import expect
 from backend.bootstrap import Container, bootstrap
 from backend.config import SANDBOX_TELEGRAM_BOT, SANDBOX_TELEGRAM_TOKEN, Settings
 from backend.domain.lease import LeaseStatus
-from backend.mail.smtp import EmlDirMailer
 from backend.services import tenant_requests
 from backend.services.billing import run_portal
 from backend.services.leases import register_lease
 from backend.services.outbox import deliver_due
 from sandbox.bitrix24.state import PortalState
 from sandbox.loopback import free_port, serve
+from sandbox.smtp_sink import Sink
 from tests import factories
+from tests.browser.cabinet_browser import mailed_code, smtp_for
 from tests.browser.sandbox_portal import SandboxPortal
 
 pytestmark = pytest.mark.browser
@@ -41,6 +43,7 @@ class Sandbox:
     container: Container
     url: str
     b24: PortalState
+    mail: Sink
     portal_id: int = 0
 
     def shot(self, page: Any, name: str) -> None:
@@ -50,7 +53,7 @@ class Sandbox:
             page.screenshot(path=str(Path(target) / f"{name}.png"), full_page=True)
 
 
-def _worker(c: Container, outbox: Path) -> Any:
+def _worker(c: Container) -> Any:
     """The worker, in process: the tasks these pages queue, run at once."""
 
     def run(name: str, *args: Any) -> None:
@@ -63,14 +66,14 @@ def _worker(c: Container, outbox: Path) -> Any:
         elif name == "jobs.channel_tasks.request_task_changed":
             tenant_requests.sync_tasks(c.uow, c.clock, crm(args[0]), args[0], [args[1]])
         elif name == "jobs.tasks.deliver_outbox":
-            deliver_due(c.uow, c.clock, EmlDirMailer(outbox, "robot@rentflow.local"),
-                        c.document_storage(), channels=c.notification_channels())  # fmt: skip
+            deliver_due(c.uow, c.clock, c.mailer(), c.document_storage(),
+                        channels=c.notification_channels())  # fmt: skip
 
     return run
 
 
 @pytest.fixture
-def sandbox(settings: Settings, db_url: str, tmp_path: Path) -> Iterator[Sandbox]:
+def sandbox(settings: Settings, db_url: str) -> Iterator[Sandbox]:
     if not db_url.startswith("sqlite"):
         pytest.skip("the browser suite runs once, on SQLite")
     from werkzeug.middleware.dispatcher import DispatcherMiddleware
@@ -85,15 +88,17 @@ def sandbox(settings: Settings, db_url: str, tmp_path: Path) -> Iterator[Sandbox
         telegram_bot_username=SANDBOX_TELEGRAM_BOT,
     )  # fmt: skip
     container = bootstrap(sandboxed)  # the real clock: the sandbox portal stamps events with it
-    worker = _worker(container, tmp_path / "outbox")
-    container.task_sender = worker
+    container.task_sender = _worker(container)
     app = create_app(container=container)
     apps = {s.name: s for s in sandbox_apps(sandboxed)}
     mounts = {apps[n].prefix: apps[n].app for n in ("bitrix24", "telegram")}
     b24: PortalState = apps["bitrix24"].app.config["B24_PORTAL"]
     try:
-        with serve(DispatcherMiddleware(app, mounts), port=port) as url:
-            yield Sandbox(container, url, b24)
+        with (
+            smtp_for(container) as mail,
+            serve(DispatcherMiddleware(app, mounts), port=port) as url,
+        ):
+            yield Sandbox(container, url, b24, mail)
     finally:
         container.dispose()
 
@@ -118,11 +123,7 @@ def _sign_in(sandbox: Sandbox, page: Any) -> None:
     page.fill("#email", EMAIL)
     page.locator("form button").click()
     page.locator("#code").wait_for()
-    with sandbox.container.uow() as uow:
-        mail = [m for m in uow.outbox.list() if m.kind == "cabinet_sign_in"][-1]
-    code = re.search(r"\b(\d{6})\b", mail.body_text)
-    assert code is not None
-    page.fill("#code", code.group(1))
+    page.fill("#code", mailed_code(sandbox.mail, EMAIL))
     page.locator("form button").click()
     if "/cabinet/choose" in page.url:
         page.locator("button.choice").first.click()

@@ -4,6 +4,7 @@ also leaves the database as it was."""
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import timedelta
 
@@ -21,6 +22,7 @@ from tests.cabinet_world import (
     CabinetWorld,
     app_for,
     csrf_of,
+    data_rows,
     last_code,
     shared_world,
     sign_in,
@@ -78,6 +80,23 @@ def test_another_tenants_lease_document_and_statement_are_not_found(
         f"/cabinet/leases/{world.leases[1]}",  # the tenant's own, at the other landlord
     ):
         assert client.get(url).status_code == 404, url
+
+
+def test_a_request_filed_on_another_tenants_lease_changes_nothing(
+    world: CabinetWorld, client: FlaskClient
+) -> None:
+    csrf = sign_in(client, world.container)
+    _choose_first(client)
+    before, queued = data_rows(world.container), list(world.tasks)
+
+    for lease in (world.stranger_lease, world.leases[1], 0, 10**12, "x"):
+        form = {"lease": str(lease), "kind": "financial", "text": "Верните деньги", "csrf": csrf}
+        answer = client.post("/cabinet/requests", data=form)
+        assert answer.status_code == 422, lease
+        assert 'id="lease-error"' in answer.get_data(as_text=True)
+
+    assert data_rows(world.container) == before
+    assert world.tasks == queued  # no CRM task queued either
 
 
 def test_a_forged_tenant_choice_is_refused_and_changes_nothing(
@@ -230,3 +249,22 @@ def test_an_unexpected_error_is_a_plain_page_without_internals(
     assert "Что-то пошло не так" in body
     assert "hunter2" not in body
     assert "Traceback" not in body
+
+
+def test_the_sign_in_logs_name_no_address_code_link_or_token(
+    world: CabinetWorld, client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="backend.services.cabinet_auth")
+    _ask_code(client)
+    code, link = last_code(world.container)
+    assert _try_code(client, f"{(int(code) + 1) % 1_000_000:06d}") == 400
+    page = client.get("/cabinet/login/code").get_data(as_text=True)
+
+    answer = client.post("/cabinet/login/code", data={"code": code, "csrf": csrf_of(page)})
+
+    token = answer.headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
+    logged = caplog.text
+    assert "cabinet sign-in refused" in logged  # the wrong code is a security event
+    assert "cabinet sign-in: address " in logged
+    for secret in (EMAIL, code, link, token):
+        assert secret not in logged

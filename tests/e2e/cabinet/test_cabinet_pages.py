@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import UTC, datetime
 
 import pytest
 from flask.testing import FlaskClient
@@ -14,7 +15,9 @@ from pypdf import PdfReader
 from pyzbar.pyzbar import decode
 
 from backend.bootstrap import Container
+from backend.ports import FixedClock
 from backend.services.payments import import_statement
+from backend.services.penalties import invoice_penalty
 from documents.qr.gost import parse_gost
 from tests import payments_world
 from tests.cabinet_world import (
@@ -235,3 +238,35 @@ def test_sign_in_never_redirects_to_another_site(world: CabinetWorld, client: Fl
         answer = client.post("/cabinet/login/code", data={"code": code, "csrf": csrf_of(form)})
         assert answer.location.endswith("/cabinet/"), target
         client.delete_cookie("rentflow_cabinet", path="/cabinet")
+
+
+def test_the_lease_page_shows_its_facts_and_penalties_by_purpose(
+    world: CabinetWorld, client: FlaskClient
+) -> None:
+    container, portal_id, lease = world.container, world.portals[0], world.leases[0]
+    clock = container.clock
+    assert isinstance(clock, FixedClock)
+    clock.set(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    penalty = invoice_penalty(container.billing_ports(), portal_id, lease, clock.today())
+    assert penalty is not None
+    sign_in(client, container)
+    choose(client, portal_id)
+
+    page = client.get(f"/cabinet/leases/{lease}").get_data(as_text=True)
+
+    page = re.sub("[\u00a0\u202f]", " ", page).replace("&#34;", '"')  # Babel's spaces
+    facts = dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", page))
+    assert facts == {
+        "Арендодатель": 'ООО "Ромашка"',
+        "Помещения": "101 (50 м²)",
+        "Срок": "1 февр. 2026 г. — 31 дек. 2027 г.",  # as the addendum prolonged it
+        "Статус": "Действует",
+        "Дополнительные соглашения": "№ 1 с 1 июн. 2026 г.",
+    }
+    by_purpose = page[page.index("Начисления по назначению") : page.index('id="accruals"')]
+    rows = [re.findall(r"<td[^>]*>([^<]+)</td>", row) for row in by_purpose.split("<tr>")[2:]]
+    assert rows == [
+        ["Арендная плата", "100 000,00 ₽", "0,00 ₽", "100 000,00 ₽"],
+        ["Пени", "2 900,00 ₽", "0,00 ₽", "2 900,00 ₽"],  # 0.1 % a day, Feb 2 to Mar 2
+    ]
+    assert re.search(r"<strong data-debt>102 900,00 ₽</strong>", page)
