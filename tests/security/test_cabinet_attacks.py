@@ -87,6 +87,7 @@ def test_a_request_filed_on_another_tenants_lease_changes_nothing(
 ) -> None:
     csrf = sign_in(client, world.container)
     _choose_first(client)
+    client.get("/cabinet/")  # the first page after the choice records the tenant's language
     before, queued = data_rows(world.container), list(world.tasks)
 
     for lease in (world.stranger_lease, world.leases[1], 0, 10**12, "x"):
