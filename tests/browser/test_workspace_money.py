@@ -22,6 +22,7 @@ from backend.domain.billing import BillingPeriod, DocumentKind, DocumentLine
 from backend.domain.documents import IssuedDocument
 from backend.domain.lease import LeaseStatus
 from backend.domain.money import Money
+from backend.domain.parties import Premises
 from backend.services.leases import register_lease
 from backend.services.payment_news import push_payment_news
 from sandbox.onec.bank_files import StatementDocument, render_statement
@@ -54,6 +55,11 @@ class Texts:
     settings_saved: str
     password_kept: str
     unpaid_rule: str
+    booked: str
+    rented: str
+    find: str
+    nothing_found: str
+    edit: str
 
 
 RU = Texts(
@@ -62,14 +68,16 @@ RU = Texts(
     f"Разнесено: счёт № {INVOICE}.", "Все платежи разнесены.", "Требует внимания",
     "Ничего не требует внимания.", "Настройки", "Настройки сохранены.",
     "Пароль сохранён. Оставьте поле пустым, чтобы его не менять.",
-    "Счета не оплачены, срок в прошлом или не указан",
+    "Счета не оплачены, срок в прошлом или не указан", "Забронировано", "Сдано", "Найти",
+    "Помещений по запросу не найдено.", "Изменить",
 )  # fmt: skip
 EN = Texts(
     "en", "Premises", "Add premises", "Save", "Must be above zero.", "Saved: premises 205",
     "Payments", "Upload", "Invoice partly paid", "Place", f"Placed on invoice № {INVOICE}.",
     "Every payment is placed.", "Needs attention", "Nothing needs attention.", "Settings",
     "Settings saved.", "A password is stored. Leave empty to keep it.",
-    "Invoices unpaid, due date past or not set",
+    "Invoices unpaid, due date past or not set", "Booked", "Rented", "Find",
+    "No premises match the search.", "Edit",
 )  # fmt: skip
 
 
@@ -133,6 +141,19 @@ def _lease_with_an_overdue_invoice(rentflow: Rentflow, deal_id: int) -> tuple[in
         ))  # fmt: skip
         uow.commit()
     return portal_id, lease.number
+
+
+def _lease_on_signing_on(rentflow: Rentflow, number: str) -> None:
+    """A lease on signing for the register's premises ``number``."""
+    c = rentflow.container
+    with c.uow() as uow:
+        portal_id = uow.portals.list()[0].id or 0
+    with c.uow(portal_id) as uow:
+        (card,) = [p for p in uow.estate.register() if p.number == number]
+        room = Premises(code=number, area_m2=card.area_m2, building=card.building, id=card.id)
+        lease = factories.lease(status=LeaseStatus.ON_SIGNING, premises=(room,))
+        register_lease(uow, c.clock, lease)
+        uow.commit()
 
 
 def _statement(tmp_path: Path, today: date) -> Path:
@@ -247,6 +268,23 @@ def test_premises_are_added_with_a_wrong_area_refused_inline_and_settings_saved(
     row.first.get_by_role("link", name="205").click()
     expect(app.locator("#premises-card")).to_contain_text("БЦ «Вавилов»")
     snapshot(page, f"premises-card-{texts.lang}")
+
+    _lease_on_signing_on(rentflow, "205")  # its deal reached "on signing": the lease holds it
+    app.get_by_role("link", name=texts.premises_tab, exact=True).click()
+    expect(row.first).to_contain_text(texts.booked)
+    app.locator("#premises-status").select_option(label=texts.rented)
+    app.get_by_role("button", name=texts.find).click()
+    expect(app.get_by_text(texts.nothing_found)).to_be_visible()
+    app.locator("#premises-status").select_option(label=texts.booked)
+    app.get_by_role("button", name=texts.find).click()
+    expect(row).to_have_count(1)
+    snapshot(page, f"premises-booked-by-lease-{texts.lang}")
+    row.first.get_by_role("link", name="205").click()
+    expect(app.locator("#premises-card")).to_contain_text(texts.booked)
+    snapshot(page, f"premises-card-booked-{texts.lang}")
+    app.get_by_role("button", name=texts.edit).click()
+    expect(app.locator("#f-status")).to_have_text(texts.booked)  # shown, not to be chosen
+    expect(app.locator("select[name=status]")).to_have_count(0)
 
     app.get_by_role("link", name=texts.settings_tab, exact=True).click()
     app.locator("#f-onec_odata_url").fill("http://1c.example/base/odata/standard.odata")

@@ -3,13 +3,9 @@ a fixed number of statements however many leases and documents there are (no N+1
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import Any
-
-from sqlalchemy import event
 
 from backend.bootstrap import Container
 from backend.domain.cabinet import TenantRef
@@ -19,23 +15,9 @@ from backend.services.cabinet_contacts import ContactForm, push_contacts, update
 from crm_mappings.port import Deal
 from tests.cabinet_world import EMAIL, STRANGER, CabinetWorld, build_world
 from tests.fakes import FakeCrm
+from tests.sql_counting import counting
 
 TODAY = date(2026, 2, 11)
-
-
-@contextmanager
-def counting(container: Container) -> Iterator[list[str]]:
-    """The SQL statements run inside the block."""
-    statements: list[str] = []
-
-    def count(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(container.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(container.engine, "before_cursor_execute", count)
 
 
 def _ref(world: CabinetWorld, portal: int, lease_id: int, email: str = EMAIL) -> TenantRef:
