@@ -60,6 +60,8 @@ class Texts:
     find: str
     nothing_found: str
     edit: str
+    preview: str
+    only_placeholders: str
 
 
 RU = Texts(
@@ -69,7 +71,8 @@ RU = Texts(
     "Ничего не требует внимания.", "Настройки", "Настройки сохранены.",
     "Пароль сохранён. Оставьте поле пустым, чтобы его не менять.",
     "Счета не оплачены, срок в прошлом или не указан", "Забронировано", "Сдано", "Найти",
-    "Помещений по запросу не найдено.", "Изменить",
+    "Помещений по запросу не найдено.", "Изменить", "Предпросмотр",
+    "Допустимы только подстановки: {lease_number}",
 )  # fmt: skip
 EN = Texts(
     "en", "Premises", "Add premises", "Save", "Must be above zero.", "Saved: premises 205",
@@ -77,7 +80,8 @@ EN = Texts(
     "Every payment is placed.", "Needs attention", "Nothing needs attention.", "Settings",
     "Settings saved.", "A password is stored. Leave empty to keep it.",
     "Invoices unpaid, due date past or not set", "Booked", "Rented", "Find",
-    "No premises match the search.", "Edit",
+    "No premises match the search.", "Edit", "Preview",
+    "Only these placeholders: {lease_number}",
 )  # fmt: skip
 
 
@@ -296,6 +300,20 @@ def test_premises_are_added_with_a_wrong_area_refused_inline_and_settings_saved(
     expect(app.get_by_text(texts.password_kept)).to_be_visible()
     assert "s3cret-1c" not in app.locator("body").inner_html()
     snapshot(page, f"settings-saved-{texts.lang}")
+
+    overdue = app.locator("#template-overdue_mail")
+    overdue.get_by_role("button", name=texts.preview).click()
+    preview = app.locator("#template-overdue_mail #mail-preview")
+    expect(preview).to_contain_text("Задолженность по договору всего: 240\xa0000,00\xa0₽.")
+    preview.scroll_into_view_if_needed()
+    snapshot(page, f"settings-overdue-preview-{texts.lang}")
+    app.locator("#f-overdue_mail_subject").fill("Долг {debt.__class__}")
+    app.locator("#template-overdue_mail").get_by_role("button", name=texts.preview).click()
+    expect(app.locator("#e-overdue_mail_subject")).to_contain_text(texts.only_placeholders)
+    expect(app.locator("#f-overdue_mail_subject")).to_have_value("Долг {debt.__class__}")
+    expect(app.locator("#mail-preview")).to_have_count(0)
+    app.locator("#f-overdue_mail_subject").scroll_into_view_if_needed()
+    snapshot(page, f"settings-template-error-{texts.lang}")
 
 
 @pytest.mark.parametrize("texts", [RU, EN], ids=["ru", "en"])
