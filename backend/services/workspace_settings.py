@@ -30,6 +30,7 @@ from backend.services.portal_settings import (
     ONEC_FLAGS,
     ONEC_TEXT,
     InvalidSettings,
+    onec_problems,
     onec_settings,
     save_onec_settings,
 )
@@ -128,6 +129,9 @@ def check_settings_form(form: SettingsForm, settings: Mapping[str, Any]) -> dict
         or not 1 <= int(values["onec_poll_days"]) <= 366
     ):
         problems["onec_poll_days"] = "days_1_366"
+    typed = {key: values.get(f"onec_{key}", "") for key in ONEC_TEXT}
+    for key in onec_problems(typed):
+        problems[f"onec_{key}"] = ONEC_CODES.get(key, "invalid")
     templates = dict(settings.get(MAIL_TEMPLATES) or {})
     for kind in MAIL_KINDS:  # the default wording is not stored: it may improve later
         own = {"subject": values.get(f"{kind.prefix}_subject", ""),

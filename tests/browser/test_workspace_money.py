@@ -62,6 +62,8 @@ class Texts:
     edit: str
     preview: str
     only_placeholders: str
+    not_http: str
+    no_such_number: str
 
 
 RU = Texts(
@@ -72,7 +74,8 @@ RU = Texts(
     "Пароль сохранён. Оставьте поле пустым, чтобы его не менять.",
     "Счета не оплачены, срок в прошлом или не указан", "Забронировано", "Сдано", "Найти",
     "Помещений по запросу не найдено.", "Изменить", "Предпросмотр",
-    "Допустимы только подстановки: {lease_number}",
+    "Допустимы только подстановки: {lease_number}", "Нужен адрес http(s).",
+    "Нет открытого счёта или договора с номером БП-999.",
 )  # fmt: skip
 EN = Texts(
     "en", "Premises", "Add premises", "Save", "Must be above zero.", "Saved: premises 205",
@@ -81,7 +84,8 @@ EN = Texts(
     "Settings saved.", "A password is stored. Leave empty to keep it.",
     "Invoices unpaid, due date past or not set", "Booked", "Rented", "Find",
     "No premises match the search.", "Edit", "Preview",
-    "Only these placeholders: {lease_number}",
+    "Only these placeholders: {lease_number}", "Must be an http(s) address.",
+    "No open invoice or lease has the number БП-999.",
 )  # fmt: skip
 
 
@@ -145,6 +149,17 @@ def _lease_with_an_overdue_invoice(rentflow: Rentflow, deal_id: int) -> tuple[in
         ))  # fmt: skip
         uow.commit()
     return portal_id, lease.number
+
+
+def _answered_on_leaving(field: Any, next_field: Any, error: Any, text: str) -> None:
+    """Leaving ``field`` for ``next_field`` shows ``text`` in ``error`` within a second."""
+    started = time.perf_counter()
+    next_field.focus()
+    expect(error).to_have_text(text, timeout=1000)
+    took = time.perf_counter() - started
+    assert took < 1.0
+    expect(field).to_have_attribute("aria-invalid", "true")
+    error.scroll_into_view_if_needed()
 
 
 def _lease_on_signing_on(rentflow: Rentflow, number: str) -> None:
@@ -218,6 +233,11 @@ def test_a_statement_pays_an_invoice_partly_the_rest_is_placed_by_number_and_the
     expect(row).to_have_count(1)
     expect(row.first).to_contain_text("502")
     row.first.locator("input[name=target]").fill("БП-999")
+    _answered_on_leaving(
+        row.first.locator("input[name=target]"), row.first.locator("input[name=amount]"),
+        row.first.locator("[data-field=target] .error"), texts.no_such_number,
+    )  # fmt: skip
+    snapshot(page, f"payments-wrong-number-inline-{texts.lang}")
     row.first.get_by_role("button", name=texts.place).click()
     expect(app.locator("#review-queue .field.has-error")).to_have_count(1)
     expect(app.locator("#review-queue input[name=target]")).to_have_value("БП-999")
@@ -291,6 +311,12 @@ def test_premises_are_added_with_a_wrong_area_refused_inline_and_settings_saved(
     expect(app.locator("select[name=status]")).to_have_count(0)
 
     app.get_by_role("link", name=texts.settings_tab, exact=True).click()
+    app.locator("#f-onec_odata_url").fill("1c.example/base/odata")
+    _answered_on_leaving(
+        app.locator("#f-onec_odata_url"), app.locator("#f-onec_user"),
+        app.locator("#e-onec_odata_url"), texts.not_http,
+    )  # fmt: skip
+    snapshot(page, f"settings-wrong-url-inline-{texts.lang}")
     app.locator("#f-onec_odata_url").fill("http://1c.example/base/odata/standard.odata")
     app.locator("#f-onec_user").fill("robot")
     app.locator("#f-onec_password").fill("s3cret-1c")

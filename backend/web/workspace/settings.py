@@ -18,6 +18,7 @@ from backend.services.workspace_settings import (
     CHAIN_ROWS,
     SettingsForm,
     SettingsInvalid,
+    check_settings_form,
     preview,
     read_settings_form,
     save_settings,
@@ -117,6 +118,17 @@ def save_settings_view() -> ResponseReturnValue:
     except SettingsInvalid as err:
         return render_settings(viewer, err.form, 422)
     return render_settings(viewer, saved, message=gettext("Settings saved."))
+
+
+@bp.post("/settings/validate", endpoint="validate_settings")
+def validate_settings_view() -> ResponseReturnValue:
+    """The form's problems as JSON ``{"errors": {field: text}}``, for the inline check;
+    nothing saved."""
+    viewer = _viewer()
+    form = read_settings_form(request.form)
+    with container().uow(viewer.portal_id) as uow:
+        check_settings_form(form, uow.portals.get(viewer.portal_id).settings)
+    return {"errors": _texts(form)}
 
 
 @bp.post("/settings/preview", endpoint="preview_mail")

@@ -130,6 +130,15 @@ def test_settings_keep_the_1c_password_write_only_and_name_a_wrong_value(world: 
         == "A whole number of days from 1 to 365."
     )
 
+    inline = _post(world, "settings/validate", token, "en",
+                   **{**base, "onec_odata_url": "1c.local", "due_mail_body": "{debt}"})  # fmt: skip
+    assert inline.get_json() == {"errors": {
+        "onec_odata_url": "Must be an http(s) address.",
+        "due_mail_body": "Only these placeholders: {lease_number}, {lease_date}, {tenant},"
+        " {landlord}, {invoice_number}, {invoice_date}, {due_date}, {amount}, {when},"
+        " {requisites}, {penalty}.",
+    }}  # fmt: skip
+
     shown = _post(world, "settings/preview", token, **base)
     assert "Документы по А-15/2026" in shown.get_data(as_text=True)
 
