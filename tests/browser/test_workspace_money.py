@@ -64,6 +64,10 @@ class Texts:
     only_placeholders: str
     not_http: str
     no_such_number: str
+    deal: str
+    undo: str
+    undone: str
+    partially_paid: str
 
 
 RU = Texts(
@@ -75,7 +79,8 @@ RU = Texts(
     "Счета не оплачены, срок в прошлом или не указан", "Забронировано", "Сдано", "Найти",
     "Помещений по запросу не найдено.", "Изменить", "Предпросмотр",
     "Допустимы только подстановки: {lease_number}", "Нужен адрес http(s).",
-    "Нет открытого счёта или договора с номером БП-999.",
+    "Нет открытого счёта или договора с номером БП-999.", "Сделка", "Отменить",
+    "Отменено: 40\xa0000,00\xa0₽ платежа № 502 снова свободны для разноски.", "Оплачен частично",
 )  # fmt: skip
 EN = Texts(
     "en", "Premises", "Add premises", "Save", "Must be above zero.", "Saved: premises 205",
@@ -85,7 +90,8 @@ EN = Texts(
     "Invoices unpaid, due date past or not set", "Booked", "Rented", "Find",
     "No premises match the search.", "Edit", "Preview",
     "Only these placeholders: {lease_number}", "Must be an http(s) address.",
-    "No open invoice or lease has the number БП-999.",
+    "No open invoice or lease has the number БП-999.", "Deal", "Undo",
+    "Undone: 40,000.00 RUB of payment № 502 is free to place again.", "Partially paid",
 )  # fmt: skip
 
 
@@ -175,6 +181,11 @@ def _lease_on_signing_on(rentflow: Rentflow, number: str) -> None:
         uow.commit()
 
 
+def _domain(rentflow: Rentflow) -> str:
+    with rentflow.container.uow() as uow:
+        return uow.portals.list()[0].domain
+
+
 def _statement(tmp_path: Path, today: date) -> Path:
     tenant = factories.tenant()
     common = {"on": today, "payee": "ООО «Ромашка»", "payee_inn": "7707083893",
@@ -210,6 +221,9 @@ def test_a_statement_pays_an_invoice_partly_the_rest_is_placed_by_number_and_the
     expect(app.get_by_text(texts.unpaid_rule)).to_be_visible()
     item = app.locator(f'tr.attention-item[data-lease="{lease_number}"]').first
     expect(item).to_be_visible()
+    deal = item.get_by_role("link", name=texts.deal, exact=True)
+    expect(deal).to_have_attribute("href", f"https://{_domain(rentflow)}/crm/deal/details/1/")
+    expect(deal).to_have_attribute("target", "_top")  # the CRM's page, not inside the frame
     snapshot(page, f"attention-before-{texts.lang}")
     item.get_by_role("link", name=f"№ {lease_number}").click()  # its lease card
     expect(app.get_by_role("heading", level=1)).to_contain_text(lease_number)
@@ -260,6 +274,25 @@ def test_a_statement_pays_an_invoice_partly_the_rest_is_placed_by_number_and_the
     expect(app.get_by_text(texts.all_clear)).to_be_visible()
     expect(app.locator(f'tr.attention-item[data-lease="{lease_number}"]')).to_have_count(0)
     snapshot(page, f"attention-clear-{texts.lang}")
+
+    # the allocation by hand was a mistake: undone, the invoice owes again, the deal too
+    app.get_by_role("link", name=texts.payments_tab).click()
+    placed = app.locator("#journal tbody tr", has_text="№ 502")
+    placed.get_by_role("button", name=texts.undo).click()  # confirmed in the dialog
+    expect(app.get_by_text(texts.undone)).to_be_visible()
+    expect(app.locator("#review-queue tbody tr", has_text="502")).to_have_count(1)
+    expect(app.locator("#journal tbody tr")).to_have_count(1)  # the import's stays
+    snapshot(page, f"payments-undone-{texts.lang}")
+    assert worker.run_payment_news(portal_id) == 1
+    assert Decimal(_debt_of(_deal(rentflow, 1))) == Decimal("40000")
+    app.get_by_role("link", name=texts.attention_tab).click()
+    item = app.locator(f'#rule-invoice_unpaid tr.attention-item[data-lease="{lease_number}"]')
+    expect(item).to_contain_text(INVOICE)  # owes again
+    item.get_by_role("link", name=f"№ {lease_number}").click()
+    invoice = app.locator(f'#documents tr[data-number="{INVOICE}"]')
+    expect(invoice).to_contain_text(texts.partially_paid)
+    expect(invoice).to_contain_text("60\xa0000,00" if texts.lang == "ru" else "60,000.00")
+    snapshot(page, f"lease-card-after-undo-{texts.lang}")
 
 
 @pytest.mark.parametrize("texts", [RU, EN], ids=["ru", "en"])
