@@ -9,8 +9,6 @@ import re
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -19,7 +17,7 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, make_url, select
+from sqlalchemy import make_url, select
 
 from backend.bootstrap import Container
 from backend.db.base import Base
@@ -215,18 +213,3 @@ def data_rows(container: Container) -> dict[str, list[tuple[Any, ...]]]:
             for table in Base.metadata.sorted_tables
             if table.name not in BOOKKEEPING
         }
-
-
-@contextmanager
-def counting(container: Container) -> Iterator[list[str]]:
-    """The SQL statements run inside the block."""
-    statements: list[str] = []
-
-    def count(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(container.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(container.engine, "before_cursor_execute", count)

@@ -12,8 +12,9 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from backend.db.batching import in_chunks
+from backend.db.batching import IN_LIST_SIZE, in_chunks
 from backend.db.tables import (
+    AddendumRow,
     BuildingRow,
     BuildingSectionRow,
     LeaseRow,
@@ -31,19 +32,22 @@ from backend.domain.premises import (
     PremisesFilter,
     PremisesStatus,
     Section,
+    status_from_leases,
 )
 
-# a lease in one of these statuses holds its premises: they leave the CIAN feed
-LIVE_LEASE_STATUSES = ("booked", "on_signing", "signed", "registered")
+VACANT = PremisesStatus.VACANT
 
 
-def card_of(row: PremisesRow) -> PremisesCard:
+def card_of(row: PremisesRow, by_leases: Mapping[int, PremisesStatus]) -> PremisesCard:
+    """The premises of ``row``; its status is what its leases make of it (``by_leases``, see
+    ``EstateRepository.lease_statuses``), the stored one when no lease names it."""
+    leased = by_leases.get(row.id)
     return PremisesCard(
         building=row.building, number=row.code, area_m2=row.area_m2,
         kind=PremisesKind(row.kind), section=row.section, floor=row.floor,
-        price_per_m2=row.price_per_m2, status=PremisesStatus(row.status),
+        price_per_m2=row.price_per_m2, status=leased or PremisesStatus(row.status),
         external_id=row.external_id, publish=row.publish, description=row.description,
-        name=row.name, id=row.id,
+        name=row.name, id=row.id, by_leases=leased is not None,
     )  # fmt: skip
 
 
@@ -119,7 +123,7 @@ class EstateRepository:
         row = self.session.get(PremisesRow, premises_id)
         if row is None or row.portal_id != self.portal_id:
             raise NotFound(f"premises {premises_id}")
-        return card_of(row)
+        return card_of(row, self.lease_statuses())
 
     def save_premises(self, card: PremisesCard) -> None:
         """Overwrite the stored premises ``card.id`` (``NotFound`` for another portal's)."""
@@ -133,64 +137,81 @@ class EstateRepository:
     def premises_page(
         self, *, after: int = 0, limit: int = 100, where: PremisesFilter | None = None
     ) -> list[PremisesCard]:
-        """Premises by id, the next ``limit`` after id ``after`` (cursor pagination)."""
-        query = select(PremisesRow).where(
-            PremisesRow.portal_id == self.portal_id, PremisesRow.id > after
-        )
+        """Premises by id, the next ``limit`` after id ``after`` (cursor pagination). The
+        status a filter asks for is the one leases give (``card_of``), so it is checked on
+        the cards, reading the rows a batch at a time until the page is full."""
         where = where or PremisesFilter()
+        query = select(PremisesRow).where(PremisesRow.portal_id == self.portal_id)
         for column, value in (
             (PremisesRow.building, where.building),
             (PremisesRow.floor, where.floor),
-            (PremisesRow.status, where.status),
             (PremisesRow.kind, where.kind),
         ):
             if value:
                 query = query.where(column == value)
-        rows = self.session.scalars(query.order_by(PremisesRow.id).limit(limit))
-        return [card_of(row) for row in rows]
+        by_leases = self.lease_statuses()
+        page: list[PremisesCard] = []
+        batch = limit if not where.status else max(limit, IN_LIST_SIZE)
+        while len(page) < limit:
+            rows = list(
+                self.session.scalars(
+                    query.where(PremisesRow.id > after).order_by(PremisesRow.id).limit(batch)
+                )
+            )
+            cards = (card_of(row, by_leases) for row in rows)
+            page.extend(c for c in cards if not where.status or c.status == where.status)
+            if len(rows) < batch:
+                break
+            after = rows[-1].id
+        return page[:limit]
 
     def register(self) -> list[PremisesCard]:
         """Every premises of the portal (the feed needs whole floors)."""
         rows = self.session.scalars(
             select(PremisesRow).where(PremisesRow.portal_id == self.portal_id)
         )
-        return [card_of(row) for row in rows]
+        by_leases = self.lease_statuses()
+        return [card_of(row, by_leases) for row in rows]
 
     def taken_ids(self) -> set[int]:
-        """Ids of premises a lease holds (booked ... registered): the lease's own premises
-        rows, and the register's premises with the same building and number (a lease made
-        from the lease JSON carries its premises by building and code)."""
-        held: set[int] = set()
-        for ids in self.session.scalars(
-            select(LeaseRow.premises_ids).where(
-                LeaseRow.portal_id == self.portal_id, LeaseRow.status.in_(LIVE_LEASE_STATUSES)
-            )
-        ):
-            held.update(int(i) for i in ids or ())
-        places: set[tuple[str, str]] = set()
-        for chunk in in_chunks(sorted(held)):
-            places.update(
-                (building, code)
-                for building, code in self.session.execute(
-                    select(PremisesRow.building, PremisesRow.code).where(
-                        PremisesRow.portal_id == self.portal_id, PremisesRow.id.in_(chunk)
-                    )
-                )
-            )
-        if not places:
-            return held
+        """Ids of premises a lease holds (booked ... registered)."""
+        return {i for i, status in self.lease_statuses().items() if status is not VACANT}
+
+    def lease_statuses(self) -> dict[int, PremisesStatus]:
+        """Premises id -> the status its leases give it, for every premises a lease of the
+        portal names, whatever the lease's status and its addenda's premises included: the
+        lease's own premises rows, and the register's premises with the same building and
+        number (a lease made from the lease JSON carries its premises by building and code).
+        A few queries for the whole register, never one per premises or lease."""
+        named: dict[int, list[str]] = {}
+        leases = select(LeaseRow.status, LeaseRow.premises_ids).where(
+            LeaseRow.portal_id == self.portal_id
+        )
+        addenda = (
+            select(LeaseRow.status, AddendumRow.premises_ids)
+            .join(LeaseRow, AddendumRow.lease_id == LeaseRow.id)
+            .where(AddendumRow.portal_id == self.portal_id)
+        )
+        for status, ids in [*self.session.execute(leases), *self.session.execute(addenda)]:
+            for premises_id in ids or ():
+                named.setdefault(int(premises_id), []).append(status)
+        places: dict[tuple[str, str], list[str]] = {}
+        for row_id, building, code in self._places(PremisesRow.id, sorted(named)):
+            places.setdefault((building, code), []).extend(named[row_id])
         codes = sorted({code for _, code in places})
-        for some in in_chunks(codes):
-            held.update(
-                row_id
-                for row_id, building, code in self.session.execute(
-                    select(PremisesRow.id, PremisesRow.building, PremisesRow.code).where(
-                        PremisesRow.portal_id == self.portal_id, PremisesRow.code.in_(some)
-                    )
-                )
-                if (building, code) in places
+        for row_id, building, code in self._places(PremisesRow.code, codes):
+            named.setdefault(row_id, []).extend(places.get((building, code), ()))
+        return {i: status_from_leases(statuses) for i, statuses in named.items()}
+
+    def _places(self, column: Any, keys: Sequence[Any]) -> list[tuple[int, str, str]]:
+        """(id, building, number) of the premises whose ``column`` is one of ``keys``."""
+        found: list[tuple[int, str, str]] = []
+        for chunk in in_chunks(keys):
+            query = select(PremisesRow.id, PremisesRow.building, PremisesRow.code).where(
+                PremisesRow.portal_id == self.portal_id, column.in_(chunk)
             )
-        return held
+            found.extend((i, b, c) for i, b, c in self.session.execute(query))
+        return found
 
     # --- buildings and sections ---
     def upsert_buildings(self, buildings: Iterable[Building]) -> int:

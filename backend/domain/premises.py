@@ -4,15 +4,21 @@
 ``parties.Premises`` is the slice of a premises a lease and its documents need; a
 ``PremisesCard`` is the whole register entry: where it is (building, section, floor, number),
 what it is (kind, area), what it costs (price per m² a month) and whether it is free.
+
+Whether it is free follows its leases once a lease names it (``status_from_leases``); the
+register's own status (typed, imported, sent through the API) speaks only for premises no
+lease has ever named — let under a contract kept outside rentflow, for one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
 from backend.domain.errors import DomainError
+from backend.domain.lease import LeaseStatus
 from backend.domain.parties import PremisesKind
 
 
@@ -20,6 +26,28 @@ class PremisesStatus(StrEnum):
     VACANT = "vacant"  # свободно
     BOOKED = "booked"  # забронировано
     RENTED = "rented"  # сдано
+
+
+# what a lease in each stored status makes of its premises; a draft is not yet a booking
+# (бронь is the step after it, seed 000), a cancelled or terminated lease lets them go
+_BY_LEASE = {
+    LeaseStatus.SIGNED: PremisesStatus.RENTED,
+    LeaseStatus.REGISTERED: PremisesStatus.RENTED,
+    LeaseStatus.BOOKED: PremisesStatus.BOOKED,
+    LeaseStatus.ON_SIGNING: PremisesStatus.BOOKED,
+}
+
+
+def status_from_leases(statuses: Iterable[str]) -> PremisesStatus:
+    """The status of premises named by leases in ``statuses`` (their stored statuses): rented
+    under a signed or registered lease (until it is terminated: a lease past its end that
+    nobody terminated still has a tenant in the premises), booked under a booked lease or one
+    on signing, vacant otherwise."""
+    found = {_BY_LEASE.get(LeaseStatus(s), PremisesStatus.VACANT) for s in statuses}
+    for status in (PremisesStatus.RENTED, PremisesStatus.BOOKED):
+        if status in found:
+            return status
+    return PremisesStatus.VACANT
 
 
 class InvalidRecord(DomainError):
@@ -48,6 +76,7 @@ class PremisesCard:
     description: str = ""
     name: str = ""
     id: int | None = None
+    by_leases: bool = False  # ``status`` follows the leases naming it, not the register
 
     def __post_init__(self) -> None:
         if not self.number.strip():

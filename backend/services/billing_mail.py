@@ -24,7 +24,7 @@ from backend.services import billing_ports
 from backend.services.billing_ports import BillingPorts, pages
 from backend.services.channels import queue_for_tenant
 from backend.services.lease_events import EventQueue, record_lease_events
-from backend.services.mail_templates import fill_template, tenant_template
+from backend.services.mail_templates import TENANT_DOCUMENTS, document_line
 from backend.services.ru_text import rub
 from backend.services.unit_of_work import UnitOfWork
 from crm_mappings.mapping import LeaseEvent
@@ -105,17 +105,11 @@ def tenant_message(
     for document in sorted(
         documents, key=lambda d: (d.kind != DocumentKind.INVOICE, d.period.start)
     ):
-        title = "Счёт на оплату" if document.kind is DocumentKind.INVOICE else "Акт"
-        lines.append(
-            f"{title} № {document.number} от {document.issued_on:%d.%m.%Y} за {document.period}"
-            f" на сумму {rub(document.total)}"
-            + (f", оплатить до {document.due_on:%d.%m.%Y}" if document.due_on else "")
-        )
+        lines.append(document_line(document))
         for link in _links(uow, portal_id, document, links):
             if link.role in ATTACHED_ROLES:
                 attachments.append(Attachment(link.filename, link.storage_key, link.content_type))
                 lines.append(f"  {link.filename}: {ports.link_url(link.token)}")
-    subject, body = tenant_template(uow.portals.get(portal_id).settings)
     values = {
         "lease_number": lease.number, "lease_date": f"{lease.signed_on:%d.%m.%Y}",
         "tenant": lease.tenant.name, "landlord": lease.landlord.name, "documents": "\n".join(lines),
@@ -123,7 +117,7 @@ def tenant_message(
             f"{'счёт' if d.kind is DocumentKind.INVOICE else 'акт'} № {d.number}" for d in documents
         ),
     }  # fmt: skip
-    subject, body = fill_template(subject, values), fill_template(body, values)
+    subject, body = TENANT_DOCUMENTS.fill(uow.portals.get(portal_id).settings, values)
     return OutboxMessage(
         dedup_key=key, recipients=tuple(lease.tenant.emails), subject=subject, body_text=body,
         kind="tenant_documents", sender_name=lease.landlord.name, reply_to=lease.landlord.email,

@@ -43,7 +43,8 @@ from backend.services import billing_ports
 from backend.services.channels import queue_for_tenant
 from backend.services.lease_events import EventQueue, record_lease_events
 from backend.services.ledger import payments_by_invoice
-from backend.services.ru_text import rub
+from backend.services.mail_templates import OVERDUE, PAYMENT_DUE
+from backend.services.ru_text import day, rub
 from backend.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from crm_mappings.mapping import LeaseEvent
 from crm_mappings.port import CrmError, CrmPort, CrmTask
@@ -226,7 +227,7 @@ def _queue(
         tenant = audience is Audience.TENANT
         lang = tenant_language(lease.tenant.language) if tenant else "ru"
         if lang not in texts:
-            texts[lang] = _text(reminder, lease, invoice, situation, lang)
+            texts[lang] = _text(reminder, lease, invoice, settings, situation, lang)
         subject, body = texts[lang]
         message = OutboxMessage(
             dedup_key=f"p{portal_id}:{reminder.key}:{audience}",
@@ -249,6 +250,7 @@ def _text(
     reminder: Reminder,
     lease: Lease,
     invoice: IssuedDocument | None,
+    settings: Mapping[str, Any],
     situation: _Situation | None = None,
     lang: str = "ru",
 ) -> tuple[str, str]:
@@ -283,10 +285,19 @@ def _text(
     if invoice is None:
         raise ValueError("a payment reminder needs its invoice")
     if reminder.kind is ReminderKind.PAYMENT_DUE:
-        return _due_text(reminder, lease, invoice, basis, _)
+        return _due_text(reminder, lease, invoice, settings, basis, _)
     if situation is None:
         raise ValueError("an overdue step needs the debt and the penalty")
-    return _overdue_text(reminder, lease, invoice, basis, situation)
+    return _overdue_text(reminder, lease, invoice, situation, settings)
+
+
+def _lease_values(lease: Lease, invoice: IssuedDocument) -> dict[str, str]:
+    return {
+        "lease_number": lease.number, "lease_date": day(lease.signed_on),
+        "tenant": lease.tenant.name, "landlord": lease.landlord.name,
+        "invoice_number": invoice.number, "invoice_date": day(invoice.issued_on),
+        "due_date": day(invoice.due_on), "amount": rub(invoice.outstanding),
+    }  # fmt: skip
 
 
 def _when(_: Callable[..., str], days_left: int, on_the_day: str) -> str:
@@ -297,10 +308,15 @@ def _due_text(
     reminder: Reminder,
     lease: Lease,
     invoice: IssuedDocument,
+    settings: Mapping[str, Any],
     basis: str,
     _: Callable[..., str],
 ) -> tuple[str, str]:
-    """The tenant's reminder before the due date, and on it."""
+    """The tenant's reminder before the due date, and on it: in the portal's wording where
+    the landlord wrote their own (as written, whatever the tenant reads), else the default
+    in the tenant's language."""
+    if PAYMENT_DUE.is_own(settings):
+        return _own_due_text(reminder, lease, invoice, settings)
     due = f"{invoice.due_on:%d.%m.%Y}" if invoice.due_on is not None else ""
     when = _when(_, reminder.days_left, _("today"))
     subject = (
@@ -325,6 +341,25 @@ def _due_text(
     return subject, body
 
 
+def _own_due_text(
+    reminder: Reminder,
+    lease: Lease,
+    invoice: IssuedDocument,
+    settings: Mapping[str, Any],
+) -> tuple[str, str]:
+    """The due reminder in the landlord's own wording, its values written in Russian."""
+    bank = lease.landlord.bank
+    values = _lease_values(lease, invoice) | {
+        "when": "сегодня" if reminder.days_left == 0 else f"через {reminder.days_left} дн.",
+        "requisites": f"ИНН {lease.landlord.inn}, р/с {bank.account} в {bank.bank_name},"
+        f" БИК {bank.bic}",
+        "penalty": f"После срока начисляются пени {_rate(lease)}% в день.\n"
+        if lease.penalty_rate_per_day is not None
+        else "",
+    }
+    return PAYMENT_DUE.fill(settings, values)
+
+
 def _rate(lease: Lease) -> str:
     """The penalty rate as a person writes it: 0.1, not 0.10."""
     rate = lease.penalty_rate_per_day
@@ -340,47 +375,48 @@ _AUDIENCE_RU = {
 
 
 def _overdue_text(
-    reminder: Reminder, lease: Lease, invoice: IssuedDocument, basis: str, situation: _Situation
+    reminder: Reminder,
+    lease: Lease,
+    invoice: IssuedDocument,
+    situation: _Situation,
+    settings: Mapping[str, Any],
 ) -> tuple[str, str]:
-    """One overdue step's email: which step, the invoice, the debt, the penalty to date and
-    what the chain does next."""
+    """One overdue step's email, in the portal's wording: which step, the invoice, the
+    debt, the penalty to date and what the chain does next."""
     chain, step = situation.chain, reminder.step
     due = invoice.due_on
-    late = (situation.today - due).days if due is not None else 0
-    subject = (
-        f"Просрочка {late} дн., шаг {step} из {len(chain)}: счёт № {invoice.number}"
-        f" по договору № {lease.number} ({lease.tenant.name})"
+    values = _lease_values(lease, invoice) | {
+        "step": str(step), "steps": str(len(chain)),
+        "days_late": str((situation.today - due).days if due is not None else 0),
+        "debt": rub(situation.debt), "penalty": _penalty_line(lease, situation),
+        "next_step": _next_step_line(chain, step, due),
+        "crm_task": "В CRM поставлена задача ответственному менеджеру.\n"
+        if reminder.crm_task
+        else "",
+    }  # fmt: skip
+    return OVERDUE.fill(settings, values)
+
+
+def _penalty_line(lease: Lease, situation: _Situation) -> str:
+    if lease.penalty_rate_per_day is None:
+        return "Пени договором не предусмотрены."
+    return (
+        f"Пени на {day(situation.today)}: {rub(situation.penalty)}"
+        f" ({_rate(lease)}% в день, начисляются до дня оплаты)."
     )
-    lines = [
-        f"Шаг {step} из {len(chain)} цепочки по просрочке.",
-        f"Счёт № {invoice.number} от {invoice.issued_on:%d.%m.%Y} ({basis}, {lease.tenant.name})"
-        f" не оплачен: срок был {due:%d.%m.%Y}, просрочка {late} дн.,"
-        f" к оплате по счёту {rub(invoice.outstanding)}.",
-        f"Задолженность по договору всего: {rub(situation.debt)}.",
-    ]
-    if lease.penalty_rate_per_day is not None:
-        lines.append(
-            f"Пени на {situation.today:%d.%m.%Y}: {rub(situation.penalty)}"
-            f" ({_rate(lease)}% в день, начисляются до дня оплаты)."
-        )
-    else:
-        lines.append("Пени договором не предусмотрены.")
-    if step < len(chain):
-        following = chain[step]  # steps are numbered from 1
-        on = due + timedelta(days=following.days_after_due) if due is not None else None
-        when = f" {on:%d.%m.%Y}" if on is not None else ""
-        lines.append(
-            f"Что дальше: без оплаты{when} сообщение уйдёт {_AUDIENCE_RU[following.audience]}."
-        )
-    else:
-        lines.append(
+
+
+def _next_step_line(chain: Sequence[EscalationStep], step: int, due: date | None) -> str:
+    if step >= len(chain):
+        return (
             "Что дальше: это последний шаг цепочки. Следующий шаг — претензия арендатору"
             " (досудебный порядок), решение за руководителем и бухгалтерией;"
             " пени продолжают начисляться до оплаты."
         )
-    if reminder.crm_task:
-        lines.append("В CRM поставлена задача ответственному менеджеру.")
-    return subject, "\n".join(lines) + "\n"
+    following = chain[step]  # steps are numbered from 1
+    on = due + timedelta(days=following.days_after_due) if due is not None else None
+    when = f" {day(on)}" if on is not None else ""
+    return f"Что дальше: без оплаты{when} сообщение уйдёт {_AUDIENCE_RU[following.audience]}."
 
 
 def _task(

@@ -131,14 +131,7 @@ def allocate_by_number(
 ) -> Target:
     """Place ``amount_text`` of the payment on the invoice or lease ``target_text`` names;
     the caller commits. ``DeskProblem`` says what to correct, nothing is written then."""
-    amount = parse_amount(amount_text)
-    target = resolve_target(uow, target_text)
-    payment = uow.payments.get(payment_id)
-    left = payment.amount - uow.payments.allocated(payment_id, lock=True)
-    if amount > left:
-        raise DeskProblem("amount", "over_payment", payment.number, str(left.amount))
-    if target.outstanding is not None and amount > target.outstanding:
-        raise DeskProblem("amount", "over_invoice", target.number, str(target.outstanding.amount))
+    target, amount = _checked(uow, payment_id, target_text, amount_text, lock=True)
     try:
         allocate_manually(
             uow, clock, payment_id, amount, invoice_id=target.invoice_id,
@@ -149,6 +142,41 @@ def allocate_by_number(
     uow.audit.record(clock.now(), "payment.allocated_by_hand", "payment", payment_id,
                      {"amount": str(amount.amount), "to": target.number}, actor=by)  # fmt: skip
     return target
+
+
+def _checked(
+    uow: UnitOfWork, payment_id: int, target_text: str, amount_text: str, *, lock: bool
+) -> tuple[Target, Money]:
+    amount = parse_amount(amount_text)
+    target = resolve_target(uow, target_text)
+    payment = uow.payments.get(payment_id)
+    left = payment.amount - uow.payments.allocated(payment_id, lock=lock)
+    if amount > left:
+        raise DeskProblem("amount", "over_payment", payment.number, str(left.amount))
+    if target.outstanding is not None and amount > target.outstanding:
+        raise DeskProblem("amount", "over_invoice", target.number, str(target.outstanding.amount))
+    return target, amount
+
+
+def allocation_problems(
+    uow: UnitOfWork, payment_id: int, target_text: str, amount_text: str
+) -> list[DeskProblem]:
+    """What placing ``amount_text`` of the payment on ``target_text`` would be refused for,
+    at most one problem a field, nothing written: the form's inline check, by the same rules
+    as ``allocate_by_number``. ``NotFound`` for a payment that is not there."""
+    found: list[DeskProblem] = []
+    checks = (
+        lambda: parse_amount(amount_text),
+        lambda: resolve_target(uow, target_text),
+        lambda: _checked(uow, payment_id, target_text, amount_text, lock=False),
+    )
+    for check in checks:
+        try:
+            check()
+        except DeskProblem as problem:
+            if all(p.field != problem.field for p in found):
+                found.append(problem)
+    return found
 
 
 def journal(uow: UnitOfWork, limit: int = 50) -> list[AllocationEntry]:

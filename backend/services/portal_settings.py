@@ -141,17 +141,25 @@ def save_onec_settings(
             raise InvalidSettings(key, "is not a 1C setting")
     if onec.get(ONEC_PASSWORD):  # stored plain before passwords were sealed on write
         onec[ONEC_SEALED_PASSWORD] = uow.secrets.encrypt({"password": onec.pop(ONEC_PASSWORD)})
-    email = str(onec.get("accountant_email", ""))
-    if email and (problem := email_problem(email)):  # it goes into a To: header
-        raise InvalidSettings("accountant_email", problem)
-    url = str(onec.get("odata_url", ""))
-    if url and not url.startswith(("http://", "https://")):
-        raise InvalidSettings("odata_url", "must be an http(s) address")
+    for key, problem in onec_problems(onec).items():
+        raise InvalidSettings(key, problem)
     uow.portals.save(replace(portal, settings={**portal.settings, ONEC: onec}))
     uow.audit.record(
         clock.now(), "portal.onec_settings_changed", "portal", portal_id, {"keys": sorted(changes)}
     )
     return onec_settings({ONEC: onec})
+
+
+def onec_problems(onec: Mapping[str, Any]) -> dict[str, str]:
+    """The 1C settings' addresses that cannot be used: setting -> why (none: all fine)."""
+    problems: dict[str, str] = {}
+    email = str(onec.get("accountant_email", ""))
+    if email and (problem := email_problem(email)):  # it goes into a To: header
+        problems["accountant_email"] = problem
+    url = str(onec.get("odata_url", ""))
+    if url and not url.startswith(("http://", "https://")):
+        problems["odata_url"] = "must be an http(s) address"
+    return problems
 
 
 def _change_password(box: SecretBox, onec: dict[str, Any], key: str, value: Any) -> None:

@@ -3,7 +3,9 @@ lease history, and a form to add or change one, whose problems are named per fie
 
 The register is the one imports and the public API fill (``uow.estate``); a lease points at
 its premises by id, or, made from the lease JSON, by building and number: both count as
-the premises' leases.
+the premises' leases. Once a lease names a premises, its leases decide whether it is
+vacant, booked or rented (``domain.premises.status_from_leases``); the form's status is the
+register's word for premises no lease has named.
 """
 
 from __future__ import annotations
@@ -29,7 +31,11 @@ class PremisesLine:
 
     card: PremisesCard
     address: str
-    held: bool  # a live lease (booked ... registered) holds it
+
+    @property
+    def held(self) -> bool:
+        """A live lease (booked ... registered) holds it."""
+        return self.card.by_leases and self.card.status is not PremisesStatus.VACANT
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,7 @@ class PremisesForm:
     values: dict[str, str]
     premises_id: int | None = None
     problems: dict[str, str] = field(default_factory=dict)
+    by_leases: bool = False  # its leases set the status: the form shows it, cannot change it
 
 
 class PremisesFormInvalid(Exception):
@@ -58,19 +65,19 @@ class PremisesFormInvalid(Exception):
         self.form = form
 
 
-def find_premises(uow: BulkUnitOfWork, search: str = "") -> list[PremisesLine]:
+def find_premises(uow: BulkUnitOfWork, search: str = "", status: str = "") -> list[PremisesLine]:
     """The register by building and number, narrowed by ``search`` (building, address,
-    floor, number or name; any case); at most ``LISTED``."""
+    floor, number or name; any case) and by ``status`` (vacant, booked, rented: as the
+    leases make it); at most ``LISTED``."""
     addresses = uow.estate.addresses()
-    held = uow.estate.taken_ids()
     words = search.strip().casefold()
     found = []
     for card in sorted(uow.estate.register(), key=lambda c: (c.building, c.floor, c.number)):
         address = addresses.get(card.building, "")
         text = " ".join((card.building, address, card.floor, card.number, card.name))
-        if words and words not in text.casefold():
+        if (words and words not in text.casefold()) or (status and card.status != status):
             continue
-        found.append(PremisesLine(card, address, card.id in held))
+        found.append(PremisesLine(card, address))
         if len(found) >= LISTED:
             break
     return found
@@ -102,7 +109,7 @@ def premises_form(uow: BulkUnitOfWork, premises_id: int | None = None) -> Premis
         "area": str(card.area_m2), "status": card.status.value, "kind": card.kind.value,
         "price_per_m2": "" if card.price_per_m2 is None else str(card.price_per_m2),
     }  # fmt: skip
-    return PremisesForm(values, premises_id)
+    return PremisesForm(values, premises_id, by_leases=card.by_leases)
 
 
 def read_premises_form(data: Mapping[str, str], premises_id: int | None = None) -> PremisesForm:
@@ -150,7 +157,12 @@ def _decimal(text: str) -> Decimal | None:
 
 def save_premises(uow: BulkUnitOfWork, clock: Clock, form: PremisesForm) -> int:
     """Add the premises or change it; ``PremisesFormInvalid`` with every problem, nothing
-    written. The caller commits. A building and number already in the register are taken."""
+    written. The caller commits. A building and number already in the register are taken;
+    the status of premises a lease names stays what the leases make it."""
+    if form.premises_id is not None:
+        old = uow.estate.premises_card(form.premises_id)  # NotFound for another portal's
+        if old.by_leases:
+            form.by_leases, form.values["status"] = True, old.status.value
     check_premises_form(form)
     if form.problems:
         raise PremisesFormInvalid(form)
@@ -170,8 +182,7 @@ def save_premises(uow: BulkUnitOfWork, clock: Clock, form: PremisesForm) -> int:
                      (card.building, card.number)]  # fmt: skip
         premises_id, event = stored.id or 0, "premises.added"
     else:
-        old = uow.estate.premises_card(form.premises_id)  # NotFound for another portal's
-        uow.estate.save_premises(_keep(old, card))
+        uow.estate.save_premises(_keep(uow.estate.premises_card(form.premises_id), card))
         premises_id, event = form.premises_id, "premises.changed"
     uow.audit.record(clock.now(), event, "premises", premises_id, {"number": card.number})
     return premises_id

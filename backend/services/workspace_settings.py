@@ -1,11 +1,13 @@
 """The workspace's settings page: billing mode, the overdue chain and its delays, the tenant's
-due-date reminders, the 1C connection (its password write-only) and the tenant email's
-template with a preview. One form, saved whole or not at all; each problem is named per
+due-date reminders, the 1C connection (its password write-only) and the wording of the
+tenant's documents email, the due-date reminder and the overdue step, each with a preview.
+One form, saved whole or not at all; each problem is named per
 field (``settings.<field>`` -> code) for the page to say next to it.
 
 Where each setting is read: ``billing_mode`` by ``crm_push``; ``overdue_chain`` and
 ``reminders.before_due`` by ``notifications``; ``onec`` by ``portal_settings`` and the 1C
-adapters; ``mail_templates.tenant_documents`` by ``billing_mail.tenant_message``.
+adapters; ``mail_templates.tenant_documents`` by ``billing_mail.tenant_message``,
+``mail_templates.payment_due`` and ``mail_templates.overdue`` by ``notifications``.
 """
 
 from __future__ import annotations
@@ -17,18 +19,18 @@ from typing import Any
 from backend.domain.reminders import Audience
 from backend.ports import Clock
 from backend.services.mail_templates import (
+    MAIL_KINDS,
     MAIL_TEMPLATES,
-    SAMPLE,
-    TENANT_MAIL,
+    MailKind,
     fill_template,
     template_problem,
-    tenant_template,
 )
 from backend.services.notifications import chain_from_settings, due_leads_from_settings
 from backend.services.portal_settings import (
     ONEC_FLAGS,
     ONEC_TEXT,
     InvalidSettings,
+    onec_problems,
     onec_settings,
     save_onec_settings,
 )
@@ -68,25 +70,41 @@ def settings_form(settings: Mapping[str, Any]) -> SettingsForm:
     values |= {f"onec_{key}": str(onec[key]) for key in ONEC_TEXT}
     values |= {f"onec_{key}": "1" if onec[key] else "" for key in ONEC_FLAGS}
     values["onec_poll_days"] = str(onec["poll_days"])
-    subject, body = tenant_template(settings)
-    values |= {"mail_subject": subject, "mail_body": body}
+    for kind in MAIL_KINDS:
+        subject, body = kind.template(settings)
+        values |= {f"{kind.prefix}_subject": subject, f"{kind.prefix}_body": body}
     return SettingsForm(values, password_set=bool(onec["password_set"]))
 
 
 def read_settings_form(data: Mapping[str, str]) -> SettingsForm:
     """The posted form; the password is read separately (``save_settings``), never kept."""
-    names = ["billing_mode", "before_due", "mail_subject", "mail_body", "onec_poll_days"]
+    names = ["billing_mode", "before_due", "onec_poll_days"]
+    names += [f"{kind.prefix}_{part}" for kind in MAIL_KINDS for part in ("subject", "body")]
     names += [f"onec_{key}" for key in (*ONEC_TEXT, *ONEC_FLAGS)]
     names += [f"chain_{part}_{i}" for i in range(CHAIN_ROWS) for part in ("days", "to", "task")]
     return SettingsForm({name: str(data.get(name, "")).strip() for name in names})
 
 
-def preview(form: SettingsForm) -> tuple[str, str]:
-    """The tenant email as the sample lease would get it from the form's template."""
+def preview(form: SettingsForm, kind: MailKind = MAIL_KINDS[0]) -> tuple[str, str]:
+    """The ``kind`` of email as the sample lease would get it from the form's template;
+    ``SettingsInvalid`` naming the template's fields when it cannot be used."""
+    form.problems.clear()
+    _check_template(form.values, form.problems, kind)
+    if form.problems:
+        raise SettingsInvalid(form)
+    sample = kind.sample()
     return (
-        fill_template(form.values.get("mail_subject", ""), SAMPLE),
-        fill_template(form.values.get("mail_body", ""), SAMPLE),
+        fill_template(form.values[f"{kind.prefix}_subject"], sample),
+        fill_template(form.values[f"{kind.prefix}_body"], sample),
     )
+
+
+def _check_template(values: Mapping[str, str], problems: dict[str, str], kind: MailKind) -> None:
+    for name in (f"{kind.prefix}_subject", f"{kind.prefix}_body"):
+        if not values.get(name):
+            problems[name] = "missing"
+        elif problem := template_problem(values[name], kind.placeholders):
+            problems[name] = problem
 
 
 def check_settings_form(form: SettingsForm, settings: Mapping[str, Any]) -> dict[str, Any]:
@@ -104,19 +122,24 @@ def check_settings_form(form: SettingsForm, settings: Mapping[str, Any]) -> dict
     if leads is None:
         problems["before_due"] = "days_list"
     chain = _chain(values, problems)
-    for name in ("mail_subject", "mail_body"):
-        if not values.get(name):
-            problems[name] = "missing"
-        elif problem := template_problem(values[name]):
-            problems[name] = problem
+    for kind in MAIL_KINDS:
+        _check_template(values, problems, kind)
     if (
         not values.get("onec_poll_days", "").isdigit()
         or not 1 <= int(values["onec_poll_days"]) <= 366
     ):
         problems["onec_poll_days"] = "days_1_366"
-    templates = {**(settings.get(MAIL_TEMPLATES) or {}),
-                 TENANT_MAIL: {"subject": values.get("mail_subject", ""),
-                               "body": values.get("mail_body", "")}}  # fmt: skip
+    typed = {key: values.get(f"onec_{key}", "") for key in ONEC_TEXT}
+    for key in onec_problems(typed):
+        problems[f"onec_{key}"] = ONEC_CODES.get(key, "invalid")
+    templates = dict(settings.get(MAIL_TEMPLATES) or {})
+    for kind in MAIL_KINDS:  # the default wording is not stored: it may improve later
+        own = {"subject": values.get(f"{kind.prefix}_subject", ""),
+               "body": values.get(f"{kind.prefix}_body", "")}  # fmt: skip
+        if (own["subject"], own["body"]) == (kind.subject, kind.body):
+            templates.pop(kind.key, None)
+        else:
+            templates[kind.key] = own
     return {
         "billing_mode": values.get("billing_mode"),
         "overdue_chain": chain,

@@ -22,6 +22,7 @@ from backend.domain.billing import BillingPeriod, DocumentKind, DocumentLine
 from backend.domain.documents import IssuedDocument
 from backend.domain.lease import LeaseStatus
 from backend.domain.money import Money
+from backend.domain.parties import Premises
 from backend.services.leases import register_lease
 from backend.services.payment_news import push_payment_news
 from sandbox.onec.bank_files import StatementDocument, render_statement
@@ -54,6 +55,19 @@ class Texts:
     settings_saved: str
     password_kept: str
     unpaid_rule: str
+    booked: str
+    rented: str
+    find: str
+    nothing_found: str
+    edit: str
+    preview: str
+    only_placeholders: str
+    not_http: str
+    no_such_number: str
+    deal: str
+    undo: str
+    undone: str
+    partially_paid: str
 
 
 RU = Texts(
@@ -62,14 +76,22 @@ RU = Texts(
     f"Разнесено: счёт № {INVOICE}.", "Все платежи разнесены.", "Требует внимания",
     "Ничего не требует внимания.", "Настройки", "Настройки сохранены.",
     "Пароль сохранён. Оставьте поле пустым, чтобы его не менять.",
-    "Счета не оплачены, срок в прошлом или не указан",
+    "Счета не оплачены, срок в прошлом или не указан", "Забронировано", "Сдано", "Найти",
+    "Помещений по запросу не найдено.", "Изменить", "Предпросмотр",
+    "Допустимы только подстановки: {lease_number}", "Нужен адрес http(s).",
+    "Нет открытого счёта или договора с номером БП-999.", "Сделка", "Отменить",
+    "Отменено: 40\xa0000,00\xa0₽ платежа № 502 снова свободны для разноски.", "Оплачен частично",
 )  # fmt: skip
 EN = Texts(
     "en", "Premises", "Add premises", "Save", "Must be above zero.", "Saved: premises 205",
     "Payments", "Upload", "Invoice partly paid", "Place", f"Placed on invoice № {INVOICE}.",
     "Every payment is placed.", "Needs attention", "Nothing needs attention.", "Settings",
     "Settings saved.", "A password is stored. Leave empty to keep it.",
-    "Invoices unpaid, due date past or not set",
+    "Invoices unpaid, due date past or not set", "Booked", "Rented", "Find",
+    "No premises match the search.", "Edit", "Preview",
+    "Only these placeholders: {lease_number}", "Must be an http(s) address.",
+    "No open invoice or lease has the number БП-999.", "Deal", "Undo",
+    "Undone: 40,000.00 RUB of payment № 502 is free to place again.", "Partially paid",
 )  # fmt: skip
 
 
@@ -135,6 +157,35 @@ def _lease_with_an_overdue_invoice(rentflow: Rentflow, deal_id: int) -> tuple[in
     return portal_id, lease.number
 
 
+def _answered_on_leaving(field: Any, next_field: Any, error: Any, text: str) -> None:
+    """Leaving ``field`` for ``next_field`` shows ``text`` in ``error`` within a second."""
+    started = time.perf_counter()
+    next_field.focus()
+    expect(error).to_have_text(text, timeout=1000)
+    took = time.perf_counter() - started
+    assert took < 1.0
+    expect(field).to_have_attribute("aria-invalid", "true")
+    error.scroll_into_view_if_needed()
+
+
+def _lease_on_signing_on(rentflow: Rentflow, number: str) -> None:
+    """A lease on signing for the register's premises ``number``."""
+    c = rentflow.container
+    with c.uow() as uow:
+        portal_id = uow.portals.list()[0].id or 0
+    with c.uow(portal_id) as uow:
+        (card,) = [p for p in uow.estate.register() if p.number == number]
+        room = Premises(code=number, area_m2=card.area_m2, building=card.building, id=card.id)
+        lease = factories.lease(status=LeaseStatus.ON_SIGNING, premises=(room,))
+        register_lease(uow, c.clock, lease)
+        uow.commit()
+
+
+def _domain(rentflow: Rentflow) -> str:
+    with rentflow.container.uow() as uow:
+        return uow.portals.list()[0].domain
+
+
 def _statement(tmp_path: Path, today: date) -> Path:
     tenant = factories.tenant()
     common = {"on": today, "payee": "ООО «Ромашка»", "payee_inn": "7707083893",
@@ -170,6 +221,9 @@ def test_a_statement_pays_an_invoice_partly_the_rest_is_placed_by_number_and_the
     expect(app.get_by_text(texts.unpaid_rule)).to_be_visible()
     item = app.locator(f'tr.attention-item[data-lease="{lease_number}"]').first
     expect(item).to_be_visible()
+    deal = item.get_by_role("link", name=texts.deal, exact=True)
+    expect(deal).to_have_attribute("href", f"https://{_domain(rentflow)}/crm/deal/details/1/")
+    expect(deal).to_have_attribute("target", "_top")  # the CRM's page, not inside the frame
     snapshot(page, f"attention-before-{texts.lang}")
     item.get_by_role("link", name=f"№ {lease_number}").click()  # its lease card
     expect(app.get_by_role("heading", level=1)).to_contain_text(lease_number)
@@ -193,6 +247,11 @@ def test_a_statement_pays_an_invoice_partly_the_rest_is_placed_by_number_and_the
     expect(row).to_have_count(1)
     expect(row.first).to_contain_text("502")
     row.first.locator("input[name=target]").fill("БП-999")
+    _answered_on_leaving(
+        row.first.locator("input[name=target]"), row.first.locator("input[name=amount]"),
+        row.first.locator("[data-field=target] .error"), texts.no_such_number,
+    )  # fmt: skip
+    snapshot(page, f"payments-wrong-number-inline-{texts.lang}")
     row.first.get_by_role("button", name=texts.place).click()
     expect(app.locator("#review-queue .field.has-error")).to_have_count(1)
     expect(app.locator("#review-queue input[name=target]")).to_have_value("БП-999")
@@ -215,6 +274,25 @@ def test_a_statement_pays_an_invoice_partly_the_rest_is_placed_by_number_and_the
     expect(app.get_by_text(texts.all_clear)).to_be_visible()
     expect(app.locator(f'tr.attention-item[data-lease="{lease_number}"]')).to_have_count(0)
     snapshot(page, f"attention-clear-{texts.lang}")
+
+    # the allocation by hand was a mistake: undone, the invoice owes again, the deal too
+    app.get_by_role("link", name=texts.payments_tab).click()
+    placed = app.locator("#journal tbody tr", has_text="№ 502")
+    placed.get_by_role("button", name=texts.undo).click()  # confirmed in the dialog
+    expect(app.get_by_text(texts.undone)).to_be_visible()
+    expect(app.locator("#review-queue tbody tr", has_text="502")).to_have_count(1)
+    expect(app.locator("#journal tbody tr")).to_have_count(1)  # the import's stays
+    snapshot(page, f"payments-undone-{texts.lang}")
+    assert worker.run_payment_news(portal_id) == 1
+    assert Decimal(_debt_of(_deal(rentflow, 1))) == Decimal("40000")
+    app.get_by_role("link", name=texts.attention_tab).click()
+    item = app.locator(f'#rule-invoice_unpaid tr.attention-item[data-lease="{lease_number}"]')
+    expect(item).to_contain_text(INVOICE)  # owes again
+    item.get_by_role("link", name=f"№ {lease_number}").click()
+    invoice = app.locator(f'#documents tr[data-number="{INVOICE}"]')
+    expect(invoice).to_contain_text(texts.partially_paid)
+    expect(invoice).to_contain_text("60\xa0000,00" if texts.lang == "ru" else "60,000.00")
+    snapshot(page, f"lease-card-after-undo-{texts.lang}")
 
 
 @pytest.mark.parametrize("texts", [RU, EN], ids=["ru", "en"])
@@ -248,7 +326,30 @@ def test_premises_are_added_with_a_wrong_area_refused_inline_and_settings_saved(
     expect(app.locator("#premises-card")).to_contain_text("БЦ «Вавилов»")
     snapshot(page, f"premises-card-{texts.lang}")
 
+    _lease_on_signing_on(rentflow, "205")  # its deal reached "on signing": the lease holds it
+    app.get_by_role("link", name=texts.premises_tab, exact=True).click()
+    expect(row.first).to_contain_text(texts.booked)
+    app.locator("#premises-status").select_option(label=texts.rented)
+    app.get_by_role("button", name=texts.find).click()
+    expect(app.get_by_text(texts.nothing_found)).to_be_visible()
+    app.locator("#premises-status").select_option(label=texts.booked)
+    app.get_by_role("button", name=texts.find).click()
+    expect(row).to_have_count(1)
+    snapshot(page, f"premises-booked-by-lease-{texts.lang}")
+    row.first.get_by_role("link", name="205").click()
+    expect(app.locator("#premises-card")).to_contain_text(texts.booked)
+    snapshot(page, f"premises-card-booked-{texts.lang}")
+    app.get_by_role("button", name=texts.edit).click()
+    expect(app.locator("#f-status")).to_have_text(texts.booked)  # shown, not to be chosen
+    expect(app.locator("select[name=status]")).to_have_count(0)
+
     app.get_by_role("link", name=texts.settings_tab, exact=True).click()
+    app.locator("#f-onec_odata_url").fill("1c.example/base/odata")
+    _answered_on_leaving(
+        app.locator("#f-onec_odata_url"), app.locator("#f-onec_user"),
+        app.locator("#e-onec_odata_url"), texts.not_http,
+    )  # fmt: skip
+    snapshot(page, f"settings-wrong-url-inline-{texts.lang}")
     app.locator("#f-onec_odata_url").fill("http://1c.example/base/odata/standard.odata")
     app.locator("#f-onec_user").fill("robot")
     app.locator("#f-onec_password").fill("s3cret-1c")
@@ -258,6 +359,20 @@ def test_premises_are_added_with_a_wrong_area_refused_inline_and_settings_saved(
     expect(app.get_by_text(texts.password_kept)).to_be_visible()
     assert "s3cret-1c" not in app.locator("body").inner_html()
     snapshot(page, f"settings-saved-{texts.lang}")
+
+    overdue = app.locator("#template-overdue_mail")
+    overdue.get_by_role("button", name=texts.preview).click()
+    preview = app.locator("#template-overdue_mail #mail-preview")
+    expect(preview).to_contain_text("Задолженность по договору всего: 240\xa0000,00\xa0₽.")
+    preview.scroll_into_view_if_needed()
+    snapshot(page, f"settings-overdue-preview-{texts.lang}")
+    app.locator("#f-overdue_mail_subject").fill("Долг {debt.__class__}")
+    app.locator("#template-overdue_mail").get_by_role("button", name=texts.preview).click()
+    expect(app.locator("#e-overdue_mail_subject")).to_contain_text(texts.only_placeholders)
+    expect(app.locator("#f-overdue_mail_subject")).to_have_value("Долг {debt.__class__}")
+    expect(app.locator("#mail-preview")).to_have_count(0)
+    app.locator("#f-overdue_mail_subject").scroll_into_view_if_needed()
+    snapshot(page, f"settings-template-error-{texts.lang}")
 
 
 @pytest.mark.parametrize("texts", [RU, EN], ids=["ru", "en"])

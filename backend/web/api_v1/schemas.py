@@ -39,7 +39,7 @@ class ListQuery(Strict):
 class PremisesQuery(ListQuery):
     building: Short = ""
     floor: Short = ""
-    status: Literal["", "vacant", "booked", "rented"] = ""
+    status: Literal["", "vacant", "booked", "rented"] = Field("", description="as leases make it")
     type: Literal["", "office", "warehouse", "retail", "service", "other"] = ""
 
 
@@ -100,7 +100,9 @@ class PremisesIn(Strict):
     type: Literal["office", "warehouse", "retail", "service", "other"] = "office"
     area: Dec = Field(gt=0)
     price_per_m2: Dec | None = Field(None, ge=0)
-    status: Literal["vacant", "booked", "rented"] = "vacant"
+    status: Literal["vacant", "booked", "rented"] = Field(
+        "vacant", description="counts while no lease names the premises; then its leases decide"
+    )
     publish: bool = True
     description: Text = ""
 
@@ -116,7 +118,10 @@ class PremisesOut(BaseModel):
     area: Dec
     price_per_m2: Dec | None
     monthly_rent: Dec | None
-    status: str
+    status: str = Field(
+        description="vacant, booked (a lease booked or on signing) or rented (signed or "
+        "registered); the stored status only for premises no lease names"
+    )
     publish: bool
     description: str
 

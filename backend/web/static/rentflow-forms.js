@@ -10,11 +10,13 @@
       form.querySelectorAll(".field[data-field]").forEach(function (box) {
         var name = box.getAttribute("data-field");
         var error = box.querySelector(".error");
+        if (!error) { return; }  // a field with nothing to check (a write-only password)
         if (visited[name]) { error.textContent = errors[name] || ""; }
         var bad = !!error.textContent;
         box.classList.toggle("has-error", bad);
-        var input = box.querySelector("input");
-        if (input) { input.setAttribute("aria-invalid", bad ? "true" : "false"); }
+        box.querySelectorAll("input, select, textarea").forEach(function (input) {
+          input.setAttribute("aria-invalid", bad ? "true" : "false");
+        });
       });
     }
     function check() {

@@ -1,6 +1,6 @@
 """The payments section (administrators): upload a bank statement and see what became of
 each payment, the review queue with a search, placing money by an invoice's or a lease's
-number, the allocation journal and undo.
+number (checked inline as each field is left), the allocation journal and undo.
 
 The statement's result is the page answered to the upload, so it stays on screen until the
 person moves on. Every request is one service call in a unit of work; the page is drawn
@@ -21,6 +21,7 @@ from backend.services.payment_desk import (
     SHOWN,
     DeskProblem,
     allocate_by_number,
+    allocation_problems,
     journal,
     review_queue,
     targets,
@@ -147,6 +148,22 @@ def allocate_view() -> ResponseReturnValue:
         else gettext("lease № %(number)s (advance)", number=target.number)
     )
     return render_payments(viewer, message=gettext("Placed on %(where)s.", where=where))
+
+
+@bp.post("/payments/check", endpoint="check_allocation")
+def check_allocation_view() -> ResponseReturnValue:
+    """The allocation form's problems as JSON ``{"errors": {field: text}}``, for the inline
+    check; nothing written."""
+    viewer = _viewer()
+    try:
+        with container().uow(viewer.portal_id) as uow:
+            problems = allocation_problems(
+                uow, _payment_id() or 0, request.form.get("target", ""),
+                request.form.get("amount", ""),
+            )  # fmt: skip
+    except NotFound:
+        return {"errors": {}}  # the payment is gone: the submit says so
+    return {"errors": {problem.field: desk_text(problem) for problem in problems}}
 
 
 @bp.post("/payments/undo", endpoint="undo_allocation")

@@ -68,14 +68,19 @@ def _page(
 
 def render_register(viewer: Viewer, message: str = "") -> ResponseReturnValue:
     search = request.values.get("q", "").strip()
+    status = request.values.get("status", "")
+    status = status if status in set(PremisesStatus) else ""
     with container().uow(viewer.portal_id) as uow:
-        lines = find_premises(uow, search)
-    return _page("workspace/premises.html", viewer, lines=lines, search=search, message=message)
+        lines = find_premises(uow, search, status)
+    return _page(
+        "workspace/premises.html", viewer, lines=lines, search=search, chosen=status,
+        message=message,
+    )  # fmt: skip
 
 
 @bp.get("/premises", endpoint="premises")
 def premises_list_view() -> ResponseReturnValue:
-    """The register, narrowed by ``q``."""
+    """The register, narrowed by ``q`` and ``status``."""
     return render_register(current_viewer(container()))
 
 

@@ -1,6 +1,7 @@
 """The settings section (administrators): billing mode, the overdue chain and its delays,
 the tenant's reminders, the 1C connection (the password write-only: never shown, kept when
-left empty), the tenant email's template with a preview, and the portal's billing runs with
+left empty), the wording of the tenant's documents email, the due-date reminder and the
+overdue step, each with a preview, and the portal's billing runs with
 "run now" (the run is queued the way the operator's page queues it and done by a worker;
 the page shows its progress as the runs table fills)."""
 
@@ -12,10 +13,12 @@ from flask import request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext, lazy_gettext
 
+from backend.services.mail_templates import MAIL_KINDS, OVERDUE, PAYMENT_DUE, TENANT_DOCUMENTS
 from backend.services.workspace_settings import (
     CHAIN_ROWS,
     SettingsForm,
     SettingsInvalid,
+    check_settings_form,
     preview,
     read_settings_form,
     save_settings,
@@ -53,9 +56,17 @@ RUN_STATUS = {
     "failed": _("finished with errors"),
     "interrupted": _("interrupted"),
 }
-PLACEHOLDER_NAMES = (
-    "{lease_number}, {lease_date}, {tenant}, {landlord}, {documents}, {document_list}"
-)
+MAIL_LEGENDS = {
+    TENANT_DOCUMENTS.prefix: _("E-mail to the tenant"),
+    PAYMENT_DUE.prefix: _("Reminder of a due date, to the tenant"),
+    OVERDUE.prefix: _("Overdue invoice, a step of the chain"),
+}
+PLACEHOLDERS = {
+    kind.prefix: ", ".join(f"{{{n}}}" for n in kind.placeholders) for kind in MAIL_KINDS
+}
+_KIND_OF_FIELD = {
+    f"{kind.prefix}_{part}": kind.prefix for kind in MAIL_KINDS for part in ("subject", "body")
+}
 
 
 def _viewer() -> Viewer:
@@ -64,7 +75,8 @@ def _viewer() -> Viewer:
 
 def _texts(form: SettingsForm) -> dict[str, str]:
     return {
-        name: str(PROBLEMS.get(code, PROBLEMS["invalid"])) % {"names": PLACEHOLDER_NAMES}
+        name: str(PROBLEMS.get(code, PROBLEMS["invalid"]))
+        % {"names": PLACEHOLDERS.get(_KIND_OF_FIELD.get(name, ""), "")}
         for name, code in form.problems.items()
     }
 
@@ -79,7 +91,8 @@ def render_settings(
     return render_page(
         "workspace/settings.html", viewer, section="settings", status=status, form=form,
         errors=_texts(form), chain_rows=range(CHAIN_ROWS), audience=AUDIENCE, runs=runs,
-        run_status=RUN_STATUS, placeholders=PLACEHOLDER_NAMES,
+        run_status=RUN_STATUS, placeholders=PLACEHOLDERS, mail_kinds=MAIL_KINDS,
+        mail_legends=MAIL_LEGENDS,
         billing_pipeline=stored.get("billing_pipeline", ""), today=container().clock.today(),
         **context,
     )  # fmt: skip
@@ -107,13 +120,33 @@ def save_settings_view() -> ResponseReturnValue:
     return render_settings(viewer, saved, message=gettext("Settings saved."))
 
 
-@bp.post("/settings/preview", endpoint="preview_mail")
-def preview_view() -> ResponseReturnValue:
-    """The tenant email as the typed template would read for a sample lease (nothing saved)."""
+@bp.post("/settings/validate", endpoint="validate_settings")
+def validate_settings_view() -> ResponseReturnValue:
+    """The form's problems as JSON ``{"errors": {field: text}}``, for the inline check;
+    nothing saved."""
     viewer = _viewer()
     form = read_settings_form(request.form)
-    subject, body = preview(form)
-    return render_settings(viewer, form, preview_subject=subject, preview_body=body)
+    with container().uow(viewer.portal_id) as uow:
+        check_settings_form(form, uow.portals.get(viewer.portal_id).settings)
+    return {"errors": _texts(form)}
+
+
+@bp.post("/settings/preview", endpoint="preview_mail")
+def preview_view() -> ResponseReturnValue:
+    """The email the ``preview`` button names (the tenant's documents, the due-date reminder,
+    the overdue step) as its typed template would read for a sample lease; a template that
+    cannot be used is named by its field (422). Nothing is saved."""
+    viewer = _viewer()
+    form = read_settings_form(request.form)
+    chosen = request.form.get("preview", "")
+    kind = next((k for k in MAIL_KINDS if k.prefix == chosen), TENANT_DOCUMENTS)
+    try:
+        subject, body = preview(form, kind)
+    except SettingsInvalid as err:
+        return render_settings(viewer, err.form, 422)
+    return render_settings(
+        viewer, form, preview_kind=kind.prefix, preview_subject=subject, preview_body=body
+    )
 
 
 @bp.post("/settings/run", endpoint="run_billing")

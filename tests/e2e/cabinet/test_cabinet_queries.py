@@ -24,11 +24,11 @@ from tests.cabinet_world import (
     CabinetWorld,
     app_for,
     build_world,
-    counting,
     csrf_of,
     invoice_numbers,
     sign_in,
 )
+from tests.sql_counting import counting
 
 PDF = b"%PDF-1.4\n%%EOF\n"
 PAGES = (

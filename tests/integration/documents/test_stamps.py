@@ -12,7 +12,14 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from backend.domain.landlord_images import LOGO, MAX_BYTES, STAMP, image_key
+from backend.domain.landlord_images import (
+    ACCOUNTANT_SIGNATURE,
+    DIRECTOR_SIGNATURE,
+    LOGO,
+    MAX_BYTES,
+    STAMP,
+    image_key,
+)
 from backend.services.landlord_images import image_problem
 from documents.input import parse_request
 from documents.publishing import PdfDocuments
@@ -67,6 +74,26 @@ def test_an_invoice_and_act_with_a_stamp_print_it_and_without_one_do_not(
     with_logo = _images_in(_render(storage, engine)["invoice"], tmp_path)
     assert len(with_logo) == 2
     assert any(" jpeg " in f" {row} " or "dct" in row for row in with_logo)
+
+
+def _sizes(rows: list[str]) -> list[tuple[int, int]]:
+    """The pixel width and height of each image ``pdfimages -list`` listed."""
+    return sorted((int(row.split()[3]), int(row.split()[4])) for row in rows)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_signatories_signatures_are_printed_each_on_its_own_document(
+    tmp_path: Path, engine: str
+) -> None:
+    storage = LocalDiskStorage(tmp_path / "files")
+    # sizes tell the pictures apart in the PDF: the director's 300x100, the accountant's 200x80
+    storage.put(image_key(LANDLORD_ID, DIRECTOR_SIGNATURE), picture("PNG", (300, 100)))
+    storage.put(image_key(LANDLORD_ID, ACCOUNTANT_SIGNATURE), picture("PNG", (200, 80)))
+    signed = _render(storage, engine)
+    # the invoice is signed by the director and the chief accountant
+    assert _sizes(_images_in(signed["invoice"], tmp_path)) == [(200, 80), (300, 100)]
+    # the act by the landlord's director only; the tenant's line stays blank
+    assert _sizes(_images_in(signed["act"], tmp_path)) == [(300, 100)]
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,9 @@ from backend.domain.documents import outstanding_debt
 from backend.services import cabinet_account, cabinet_documents, cabinet_statement
 from backend.services.cabinet_contacts import ContactForm, push_contacts, update_contacts
 from crm_mappings.port import Deal
-from tests.cabinet_world import EMAIL, STRANGER, CabinetWorld, build_world, counting
+from tests.cabinet_world import EMAIL, STRANGER, CabinetWorld, build_world
 from tests.fakes import FakeCrm
+from tests.sql_counting import counting
 
 TODAY = date(2026, 2, 11)
 

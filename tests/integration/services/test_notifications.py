@@ -10,13 +10,17 @@ from backend.bootstrap import Container
 from backend.domain.cabinet import TenantRef
 from backend.domain.documents import InvoiceStatus
 from backend.domain.lease import LeaseStatus
+from backend.mail.smtp import SmtpMailer
 from backend.services.billing import BillingPorts, run_portal
 from backend.services.cabinet_auth import CabinetAuth, remember_language
 from backend.services.leases import register_lease
+from backend.services.outbox import deliver_due
 from backend.services.portals import install_portal
+from backend.services.workspace_settings import read_settings_form, save_settings, settings_form
 from crm_mappings.port import Deal
 from tests import factories
 from tests.fakes import FakeCrm
+from tests.smtp_sink import smtp_sink
 
 
 def _world(container: Container) -> tuple[int, BillingPorts, FakeCrm]:
@@ -166,6 +170,27 @@ def test_a_tenant_who_reads_the_cabinet_in_english_is_reminded_in_english(
     assert "a penalty of 0.1% a day accrues" in sent.body_text  # type: ignore[attr-defined]
 
 
+def test_a_landlord_s_own_due_reminder_reaches_an_english_reading_tenant_as_written(
+    container: Container,
+) -> None:
+    """The landlord's wording wins over the tenant's language: rentflow cannot translate it."""
+    portal_id, ports = _world_with_penalty(container)
+    with container.uow(portal_id) as uow:
+        (lease,) = uow.leases.list()
+        stored = settings_form(uow.portals.get(portal_id).settings).values
+        form = read_settings_form({**stored, "due_mail_subject": "Счёт {invoice_number}: {when}"})
+        save_settings(uow, container.clock, portal_id, form)
+        uow.commit()
+    assert lease.tenant.id is not None
+    auth = CabinetAuth(container.uow, container.clock, b"p", str, lambda: None)  # type: ignore[arg-type]
+    remember_language(auth, TenantRef(portal_id, lease.tenant.id), "en")
+    run_portal(ports, portal_id, date(2026, 1, 27))
+    run_portal(ports, portal_id, date(2026, 1, 29))
+    (sent,) = _messages(container, portal_id, "payment_due")
+    assert sent.subject == "Счёт 1: через 3 дн."  # type: ignore[attr-defined]
+    assert "Напоминаем: счёт № 1 от 27.01.2026" in sent.body_text  # type: ignore[attr-defined]
+
+
 def test_a_paid_invoice_gets_no_due_reminder(container: Container) -> None:
     portal_id, ports = _world_with_penalty(container)
     run_portal(ports, portal_id, date(2026, 1, 27))
@@ -217,3 +242,35 @@ def test_a_lease_s_own_reminder_days_replace_the_portal_s(container: Container) 
     assert [m.subject for m in sent] == [  # type: ignore[attr-defined]
         "Срок оплаты счёта № 1 — через 5 дн., 01.02.2026"
     ]
+
+
+def test_the_reminder_and_the_overdue_step_are_sent_in_the_landlord_s_wording(
+    container: Container,
+) -> None:
+    portal_id, ports = _world_with_penalty(container)
+    with container.uow(portal_id) as uow:
+        stored = settings_form(uow.portals.get(portal_id).settings).values
+        form = read_settings_form({
+            **stored,
+            "due_mail_subject": "Счёт {invoice_number}: оплата {when}",
+            "due_mail_body": "{tenant}, просим оплатить {amount} до {due_date}.\n{penalty}",
+            "overdue_mail_subject": "Долг по {lease_number}: {debt}",
+            "overdue_mail_body": "Просрочка {days_late} дн. по счёту от {invoice_date}.",
+        })  # fmt: skip
+        save_settings(uow, container.clock, portal_id, form)
+        uow.commit()
+    run_portal(ports, portal_id, date(2026, 1, 27))  # February's invoice, due 01.02
+    run_portal(ports, portal_id, date(2026, 1, 29))  # 3 days before
+    run_portal(ports, portal_id, date(2026, 2, 2))  # a day late: the manager's step
+    with smtp_sink() as (sink, port):
+        deliver_due(
+            container.uow, container.clock,
+            SmtpMailer(f"smtp://127.0.0.1:{port}", "r@x.example"), container.document_storage(),
+        )  # fmt: skip
+    received = {str(m["Subject"]): m.get_content() for m in sink.messages}
+    assert received["Счёт 1: оплата через 3 дн."] == (
+        'ООО "Василёк", просим оплатить 100\xa0000,00\xa0₽ до 01.02.2026.\n'
+        "После срока начисляются пени 0.1% в день.\n"
+    )
+    overdue = received["Долг по А-15/2026: 100\xa0000,00\xa0₽"]
+    assert overdue.strip() == "Просрочка 1 дн. по счёту от 27.01.2026."

@@ -7,7 +7,13 @@ from __future__ import annotations
 import pytest
 
 from backend.bootstrap import Container
-from backend.services.mail_templates import fill_template, template_problem
+from backend.services.mail_templates import (
+    OVERDUE,
+    PAYMENT_DUE,
+    TENANT_DOCUMENTS,
+    fill_template,
+    template_problem,
+)
 from backend.services.notifications import chain_from_settings, due_leads_from_settings
 from backend.services.portals import install_portal
 from backend.services.workspace_settings import (
@@ -79,6 +85,11 @@ def test_settings_are_saved_and_read_back_by_the_services_that_use_them(
         ({"billing_mode": "deal_per_period"}, {"billing_mode": "no_billing_pipeline"}),
         ({"mail_body": "Договор {lease.number}"}, {"mail_body": "placeholder"}),
         ({"mail_subject": "{"}, {"mail_subject": "braces"}),
+        ({"due_mail_body": "К оплате {amount} до {due_date}}"}, {"due_mail_body": "braces"}),
+        # a name of another email's: the reminder has no list of documents
+        ({"due_mail_subject": "{document_list}"}, {"due_mail_subject": "placeholder"}),
+        ({"overdue_mail_body": "{debt.__class__}"}, {"overdue_mail_body": "placeholder"}),
+        ({"overdue_mail_subject": ""}, {"overdue_mail_subject": "missing"}),
         ({"onec_poll_days": "0"}, {"onec_poll_days": "days_1_366"}),
         ({"onec_odata_url": "ftp://x"}, {"onec_odata_url": "url"}),
         ({"onec_accountant_email": "buh@"}, {"onec_accountant_email": "email"}),
@@ -99,6 +110,30 @@ def test_the_preview_fills_the_template_with_a_sample_lease() -> None:
     form = read_settings_form({"mail_subject": "Счета: {document_list}",
                                "mail_body": "{tenant}, документы по {lease_number}"})  # fmt: skip
     assert preview(form) == ("Счета: счёт № СЧ-2026-7", "ООО «Василёк», документы по А-15/2026")
+
+
+def test_the_preview_writes_money_and_dates_as_the_sent_mail_does() -> None:
+    defaults = settings_form({})
+    _, documents = preview(defaults, TENANT_DOCUMENTS)
+    assert (
+        "Счёт на оплату № СЧ-2026-7 от 01.02.2026 за 01.02.2026–28.02.2026 на сумму"
+        " 120\xa0000,00\xa0₽, оплатить до 10.02.2026" in documents
+    )
+    assert "RUB" not in documents
+    subject, due = preview(defaults, PAYMENT_DUE)
+    assert subject == "Срок оплаты счёта № СЧ-2026-7 — через 3 дн., 10.02.2026"
+    assert "к оплате 120\xa0000,00\xa0₽, срок оплаты 10.02.2026" in due
+    _, overdue = preview(defaults, OVERDUE)
+    assert "Задолженность по договору всего: 240\xa0000,00\xa0₽." in overdue
+    assert "Пени на 15.02.2026: 600,00\xa0₽" in overdue
+
+
+def test_a_preview_of_a_broken_template_names_its_field() -> None:
+    form = read_settings_form({**settings_form({}).values, "overdue_mail_body": "{step"})
+    with pytest.raises(SettingsInvalid) as raised:
+        preview(form, OVERDUE)
+    assert raised.value.form.problems == {"overdue_mail_body": "braces"}
+    assert raised.value.form.values["overdue_mail_body"] == "{step"  # kept as typed
 
 
 def test_a_template_cannot_reach_beyond_its_placeholders() -> None:

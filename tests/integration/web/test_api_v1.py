@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -19,9 +20,13 @@ from sqlalchemy import func, select
 from backend.bootstrap import Container
 from backend.db.tables import ImportRunRow, LeaseRow, PremisesRow
 from backend.demo.tenants import PAYERS, lease_json
+from backend.domain.lease import LeaseStatus
+from backend.domain.parties import Premises
 from backend.services.api_keys import create_key
+from backend.services.leases import register_lease
 from backend.web.api_v1.http import OPERATIONS
 from backend.web.app import create_app
+from tests import factories
 from tests.bulk_world import EXAMPLE_XML, new_portal
 from tests.integration.bulk.test_xml_import import run
 from tests.payments_world import build_world, statement_file
@@ -112,6 +117,27 @@ def test_premises_posted_are_listed_with_decimals_as_strings(
     assert (item["area"], item["price_per_m2"], item["monthly_rent"]) == (
         "50.50", "1000.00", "50500.00",
     )  # fmt: skip
+
+
+def test_a_premises_status_is_what_its_lease_makes_it_for_the_list_its_filter_and_one(
+    container: Container, client: FlaskClient
+) -> None:
+    portal_id = new_portal(container)
+    headers = key_for(container, portal_id)
+    # posted as vacant; then a signed lease names it by building and number
+    client.post("/api/v1/premises", json={"items": [PREMISES]}, headers=headers)
+    room = Premises(code="101", area_m2=Decimal("50.5"), building="БЦ Север")
+    with container.uow(portal_id) as uow:
+        lease = factories.lease(status=LeaseStatus.SIGNED, premises=(room,))
+        register_lease(uow, container.clock, lease)
+        uow.commit()
+    listed = client.get("/api/v1/premises?status=rented", headers=headers).json
+    (item,) = [i for i in listed["items"] if i["external_id"] == "P-101"]  # type: ignore[index]
+    assert item["status"] == "rented"
+    vacant = client.get("/api/v1/premises?status=vacant", headers=headers).json
+    assert vacant["items"] == []  # type: ignore[index]
+    one = client.get(f"/api/v1/premises/{item['id']}", headers=headers).json
+    assert one["status"] == "rented"  # type: ignore[index]
 
 
 def test_a_wrong_field_is_a_422_problem_naming_it_and_changes_nothing(

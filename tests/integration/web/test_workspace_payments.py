@@ -117,6 +117,22 @@ def test_money_is_placed_by_invoice_number_a_wrong_number_answered_by_its_field_
     payment = _review_form(page)
     url = f"/workspace/payments/allocate?t={token}&LANG=ru"
 
+    check = f"/workspace/payments/check?t={token}&LANG=ru"  # the inline check: nothing written
+    inline = world.web.post(check, data={"t": token, "payment": payment, "target": "СЧ-999",
+                                         "amount": "двести"})  # fmt: skip
+    assert inline.get_json() == {"errors": {
+        "amount": "Введите сумму больше нуля, например 60000 или 60 000,50.",
+        "target": "Нет открытого счёта или договора с номером СЧ-999.",
+    }}  # fmt: skip
+    over = world.web.post(check, data={"t": token, "payment": payment, "target": "БП-000101",
+                                       "amount": "100 000,01"})  # fmt: skip
+    assert list(over.get_json()["errors"]) == ["amount"]
+    fine = world.web.post(check, data={"t": token, "payment": payment, "target": "БП-000101",
+                                       "amount": "100 000"})  # fmt: skip
+    assert fine.get_json() == {"errors": {}}
+    with world.container.uow(portal_id) as uow:
+        assert uow.payments.journal() == []
+
     wrong = world.web.post(url, data={"t": token, "lang": "ru", "payment": payment,
                                       "target": "СЧ-999", "amount": "100000"})  # fmt: skip
     assert wrong.status_code == 422

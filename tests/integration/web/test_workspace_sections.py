@@ -15,6 +15,7 @@ from backend.domain.landlord_images import STAMP, image_key
 from backend.domain.parties import Person
 from backend.services.landlords import read_form, save_landlord_form
 from backend.services.leases import register_lease
+from backend.services.mail_templates import OVERDUE, PAYMENT_DUE
 from tests import factories
 from tests.payments_world import make_invoice
 from tests.security.bitrix24_world import World, token_of, world
@@ -103,7 +104,9 @@ def test_settings_keep_the_1c_password_write_only_and_name_a_wrong_value(world: 
     base = {"billing_mode": "lease_deal", "before_due": "3, 0", "chain_days_0": "1",
             "chain_to_0": "manager", "mail_subject": "Документы по {lease_number}",
             "mail_body": "{documents}", "onec_poll_days": "31",
-            "onec_odata_url": "http://1c.local/odata", "onec_user": "robot"}  # fmt: skip
+            "onec_odata_url": "http://1c.local/odata", "onec_user": "robot",
+            **{f"{kind.prefix}_{part}": getattr(kind, part)
+               for kind in (PAYMENT_DUE, OVERDUE) for part in ("subject", "body")}}  # fmt: skip
 
     saved = _post(world, "settings/save", token, **base, onec_password="s3cret-1c")
     html = saved.get_data(as_text=True)
@@ -126,6 +129,15 @@ def test_settings_keep_the_1c_password_write_only_and_name_a_wrong_value(world: 
         _error(wrong.get_data(as_text=True), "chain_days_0")
         == "A whole number of days from 1 to 365."
     )
+
+    inline = _post(world, "settings/validate", token, "en",
+                   **{**base, "onec_odata_url": "1c.local", "due_mail_body": "{debt}"})  # fmt: skip
+    assert inline.get_json() == {"errors": {
+        "onec_odata_url": "Must be an http(s) address.",
+        "due_mail_body": "Only these placeholders: {lease_number}, {lease_date}, {tenant},"
+        " {landlord}, {invoice_number}, {invoice_date}, {due_date}, {amount}, {when},"
+        " {requisites}, {penalty}.",
+    }}  # fmt: skip
 
     shown = _post(world, "settings/preview", token, **base)
     assert "Документы по А-15/2026" in shown.get_data(as_text=True)
