@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from backend.db.tables import PremisesRow
+from backend.db.tables import LeaseRow, PremisesRow
 from backend.domain.premises import PremisesCard
 from backend.services.leases import register_lease
 from tests import factories
@@ -318,3 +318,26 @@ def test_an_area_past_the_bound_already_stored_does_not_take_the_pages_down(
 
     assert (listed.status_code, opened.status_code, form.status_code) == (200, 200, 200)
     assert "1,111,111,111,111" in listed.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("stored", ["Infinity", FORTY])
+def test_a_rent_past_the_bound_already_stored_leaves_the_list_and_its_card_answering(
+    portal: tuple[World, str, int], stored: str
+) -> None:
+    world, token, landlord = portal
+    lease_id = _lease(world, token, landlord)
+    with world.container.engine.begin() as connection:
+        connection.execute(LeaseRow.__table__.update().values(rent_amount=Decimal(stored)))
+
+    listed = world.web.get(f"/workspace/leases?LANG=en&t={token}")
+    card = _card(world, token, lease_id)
+
+    assert listed.status_code == 200
+    assert "А-7/2026" in listed.get_data(as_text=True)
+    assert card.status_code == 409  # said, not a 500
+    assert "This lease holds an amount rentflow cannot compute with" in card.get_data(as_text=True)
+    russian = _card(world, token, lease_id, "ru").get_data(as_text=True)
+    assert "Попросите администратора rentflow исправить его ставку." in russian
+    action = world.web.post(f"/workspace/leases/{lease_id}/original?LANG=en",
+                            data={"t": token, "lang": "en"})  # fmt: skip
+    assert action.status_code == 409
