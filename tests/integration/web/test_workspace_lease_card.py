@@ -136,7 +136,7 @@ def test_an_addendum_ending_before_it_takes_effect_is_answered_by_the_end_field(
 
     assert answer.status_code == 422
     assert _error(answer.get_data(as_text=True), "addendum", "end") == (
-        "Не раньше вступления допсоглашения в силу (1 июня 2026 г.)."
+        "Не раньше вступления доп. соглашения в силу (1 июня 2026 г.)."
     )
 
 
