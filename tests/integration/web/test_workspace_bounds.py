@@ -341,3 +341,17 @@ def test_a_rent_past_the_bound_already_stored_leaves_the_list_and_its_card_answe
     action = world.web.post(f"/workspace/leases/{lease_id}/original?LANG=en",
                             data={"t": token, "lang": "en"})  # fmt: skip
     assert action.status_code == 409
+
+
+def test_the_bound_is_said_in_russian_with_the_number_written_the_russian_way(
+    portal: tuple[World, str, int],
+) -> None:
+    world, token, landlord = portal
+    form = {"t": token, "lang": "ru", **_lease_form(landlord, rent=FORTY, area="40,555")}
+
+    answer = world.web.post(f"/workspace/leases/new?deal={_deal(world)}&LANG=ru", data=form)
+
+    html = answer.get_data(as_text=True).replace("\u00a0", " ").replace("\u202f", " ")
+    assert answer.status_code == 422
+    assert _error(html, "e-rent") == "Слишком много: не больше 999 999 999 999,99."
+    assert _error(html, "e-area") == "Не больше 2 знаков после запятой."
