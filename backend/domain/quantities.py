@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from backend.domain.errors import DomainError
+from backend.domain.lease import MONTHS_IN_YEAR, Rent, RentBasis
 
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _SPACES = str.maketrans("", "", " \u00a0\u202f\u2009'")  # digit groups as people type them
@@ -127,8 +128,15 @@ def read_whole(text: str, low: int, high: int) -> int:
     return value
 
 
-def monthly_rent_problem(monthly: Decimal) -> QuantityProblem | None:
-    """A rent per m² times the area must still be an amount a month can hold."""
+def monthly_rent_problem(rent: Rent, area_m2: Decimal) -> QuantityProblem | None:
+    """A rent per m² times the area must still be an amount a month can hold. Plain Decimal
+    arithmetic: ``Money`` would round, and fail past 28 digits on a row stored before the
+    bounds."""
+    monthly = rent.amount
+    if rent.basis is RentBasis.PER_M2_MONTH:
+        monthly = rent.amount * area_m2
+    elif rent.basis is RentBasis.PER_M2_YEAR:
+        monthly = rent.amount * area_m2 / MONTHS_IN_YEAR
     if monthly > MONEY.largest:
         return QuantityProblem("monthly_too_large", f"{MONEY.largest:f}")
     return None

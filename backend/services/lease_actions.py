@@ -114,7 +114,7 @@ def add_terms_addendum(
         problems["rent"] = Problem("nothing_changes")
     if rent is not None and not problems:
         area = uow.leases.get(lease_id).total_area  # NotFound for another portal's
-        if err := monthly_rent_problem(Rent(rent, RentBasis(basis)).monthly(area).amount):
+        if err := monthly_rent_problem(Rent(rent, RentBasis(basis)), area):
             problems["rent"] = Problem(err.code, err.expected)
     if problems or effective is None:
         raise ActionInvalid(problems, data)

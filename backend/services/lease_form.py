@@ -160,8 +160,7 @@ def _check_monthly(
     rate = _decimal(v["rent"]) if v["rent"] else _register_price(v, choices)
     if rate is None:
         return
-    monthly = Rent(rate, RentBasis(v["rent_basis"])).monthly(_area(v, choices)).amount
-    if err := monthly_rent_problem(monthly):
+    if err := monthly_rent_problem(Rent(rate, RentBasis(v["rent_basis"])), _area(v, choices)):
         problems["rent"] = Problem(err.code, err.expected)
 
 
@@ -266,7 +265,8 @@ def _register_price(v: Mapping[str, str], choices: FormChoices) -> Decimal | Non
     if v["rent_basis"] == RentBasis.PER_M2_MONTH:
         return card.price_per_m2
     if v["rent_basis"] == RentBasis.PER_MONTH:
-        return (card.price_per_m2 * card.area_m2).quantize(Decimal("0.01"))
+        price = card.price_per_m2 * card.area_m2
+        return price if price > MONEY.largest else price.quantize(Decimal("0.01"))
     return None
 
 

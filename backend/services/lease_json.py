@@ -95,7 +95,7 @@ def parse_lease(data: object, *, due_default: DueRule | None = None) -> tuple[Le
     for where, rent in [("rent", lease.rent)] + [
         (f"addenda[{i}].rent", a.rent) for i, a in enumerate(lease.addenda) if a.rent
     ]:
-        if err := monthly_rent_problem(rent.monthly(lease.total_area).amount):
+        if err := monthly_rent_problem(rent, lease.total_area):
             raise InvalidLease(f"{where}.amount", err.reason, err.code, err.expected)
     try:
         check_lease_parties(lease)

@@ -300,7 +300,7 @@ def test_an_area_past_the_bound_already_stored_does_not_take_the_pages_down(
 ) -> None:
     """Stored before the forms were bounded: the register, its card and the lease form
     still answer, with the number written out."""
-    world, token, _landlord = portal
+    world, token, landlord = portal
     portal_id = world.stored().id  # type: ignore[union-attr]
     with world.container.uow(portal_id) as uow:
         uow.estate.upsert_premises([PremisesCard(building="Б", number="1", area_m2=Decimal(1))])
@@ -318,6 +318,14 @@ def test_an_area_past_the_bound_already_stored_does_not_take_the_pages_down(
 
     assert (listed.status_code, opened.status_code, form.status_code) == (200, 200, 200)
     assert "1,111,111,111,111" in listed.get_data(as_text=True)
+    chosen = _create(world, token, deal, _lease_form(
+        landlord, premises=str(card.id), rent_basis="per_m2_month", rent="1000",
+    ))  # fmt: skip
+    assert chosen.status_code == 422
+    assert _error(chosen.get_data(as_text=True), "e-rent") == (
+        "The rent per m² times the area is over 999,999,999,999.99 a month."
+    )
+    assert _stored_leases(world) == 0
 
 
 @pytest.mark.parametrize("stored", ["Infinity", FORTY])
