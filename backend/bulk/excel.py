@@ -30,6 +30,7 @@ from backend.domain.premises import (
     parse_kind,
     parse_status,
 )
+from backend.domain.quantities import AREA, MONEY, Bound, QuantityProblem, rounded
 from backend.domain.tenant_matching import InvalidPhone, TenantCard, TenantRecord, normalise_phone
 
 INSTRUCTIONS = "Инструкция"
@@ -197,7 +198,9 @@ def _text(values: dict[str, Any], field: str, required: bool = False) -> str:
     return text
 
 
-def _decimal(values: dict[str, Any], field: str, required: bool = False) -> Decimal | None:
+def _decimal(
+    values: dict[str, Any], field: str, required: bool = False, bound: Bound = MONEY
+) -> Decimal | None:
     value = values.get(field)
     if value is None or value == "":
         if required:
@@ -207,9 +210,11 @@ def _decimal(values: dict[str, Any], field: str, required: bool = False) -> Deci
         number = Decimal(str(value).replace(",", ".").replace(" ", "").replace("\xa0", ""))
     except InvalidOperation:
         raise _CellError(field, f"not a number: {value!r}") from None
-    if not number.is_finite():
-        raise _CellError(field, f"not a number: {value!r}")
-    return number
+    try:
+        return rounded(number, bound)
+    except QuantityProblem as err:
+        reason = f"not a number: {value!r}" if err.code == "number" else err.reason
+        raise _CellError(field, reason) from None
 
 
 def _flag(values: dict[str, Any], field: str, default: bool) -> bool:
@@ -230,7 +235,7 @@ def _premises(values: dict[str, Any]) -> ImportItem:
     return PremisesCard(
         building=_text(values, "building", True),
         number=_text(values, "number", True),
-        area_m2=_decimal(values, "area", True) or Decimal(0),
+        area_m2=_decimal(values, "area", True, AREA) or Decimal(0),
         kind=parse_kind(_text(values, "type") or "office"),
         section=_text(values, "section"),
         floor=_text(values, "floor"),

@@ -26,6 +26,7 @@ from backend.domain.premises import (
     parse_kind,
     parse_status,
 )
+from backend.domain.quantities import AREA, MONEY, Bound, QuantityProblem, rounded
 from backend.domain.tenant_matching import TenantRecord, normalise_phone
 
 ROOT = "rentflow-import"
@@ -130,17 +131,19 @@ def _text(element: Any, name: str, *, required: bool = False) -> str:
     return value
 
 
-def _decimal(element: Any, name: str, *, required: bool = False) -> Decimal | None:
+def _decimal(
+    element: Any, name: str, *, required: bool = False, bound: Bound = MONEY
+) -> Decimal | None:
     text = _text(element, name, required=required).replace(",", ".").replace(" ", "")
     if not text:
         return None
     try:
-        value = Decimal(text)
+        return rounded(Decimal(text), bound)
     except InvalidOperation:
         raise BadRecord("", f"{name}: not a number: {text!r}") from None
-    if not value.is_finite():
-        raise BadRecord("", f"{name}: not a number: {text!r}")
-    return value
+    except QuantityProblem as err:
+        reason = f"not a number: {text!r}" if err.code == "number" else err.reason
+        raise BadRecord("", f"{name}: {reason}") from None
 
 
 def _flag(element: Any, name: str, default: bool) -> bool:
@@ -167,7 +170,7 @@ def _section(building: str, element: Any) -> Section:
 
 
 def _premises(element: Any) -> PremisesCard:
-    area = _decimal(element, "area", required=True)
+    area = _decimal(element, "area", required=True, bound=AREA)
     return PremisesCard(
         building=_text(element, "building", required=True),
         number=_text(element, "number", required=True),

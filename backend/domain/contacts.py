@@ -68,5 +68,5 @@ def check_lease_contacts(lease: Lease) -> Lease:
             continue
         problem = email_problem(value) if is_email else text_problem(value)
         if problem:
-            raise InvalidLease(field, problem)
+            raise InvalidLease(field, problem, "email" if is_email else "invalid")
     return lease

@@ -8,12 +8,17 @@ class DomainError(Exception):
 
 
 class InvalidLease(DomainError):
-    """A lease (or addendum) whose data breaks a rule; ``field`` names the culprit."""
+    """A lease (or addendum) whose data breaks a rule; ``field`` names the culprit, ``reason``
+    says it in English (logs, the CLI, the API), ``code`` names the rule (``before_start``,
+    ``negative``...) so a page can say it in the viewer's language, with ``expected`` (a
+    date in ISO form, a range) where the rule has one."""
 
-    def __init__(self, field: str, reason: str) -> None:
+    def __init__(self, field: str, reason: str, code: str = "invalid", expected: str = "") -> None:
         super().__init__(f"{field}: {reason}")
         self.field = field
         self.reason = reason
+        self.code = code
+        self.expected = expected
 
 
 class IllegalTransition(DomainError):

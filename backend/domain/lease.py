@@ -88,7 +88,7 @@ class BillingFrequency:
 
     def __post_init__(self) -> None:
         if self.every < 1:
-            raise InvalidLease("billing.every", "must be at least 1")
+            raise InvalidLease("billing.every", "must be at least 1", "positive")
 
 
 class IssueAnchor(StrEnum):
@@ -233,39 +233,47 @@ class Lease:
     def validate(self) -> None:
         """Raise ``InvalidLease`` naming the first field that breaks a rule."""
         if not self.number.strip():
-            raise InvalidLease("number", "must not be empty")
+            raise InvalidLease("number", "must not be empty", "missing")
         if self.end < self.start:
-            raise InvalidLease("end", f"{self.end} is before start {self.start}")
+            raise InvalidLease("end", f"{self.end} is before start {self.start}", "before_start")
         if self.rent.amount < 0:
-            raise InvalidLease("rent.amount", "must not be negative")
+            raise InvalidLease("rent.amount", "must not be negative", "negative")
         self._validate_premises()
         if self.issue_rule.days < 0:
-            raise InvalidLease("issue_rule.days", "must not be negative")
+            raise InvalidLease("issue_rule.days", "must not be negative", "negative")
         if self.due_rule.days < 0:
-            raise InvalidLease("due_rule.days", "must not be negative")
+            raise InvalidLease("due_rule.days", "must not be negative", "negative")
         if self.due_rule.anchor is DueAnchor.DAY_OF_PERIOD and not 1 <= self.due_rule.days <= 31:
-            raise InvalidLease("due_rule.days", "a day of the period is 1..31")
+            raise InvalidLease("due_rule.days", "a day of the period is 1..31", "whole", "1–31")
         if self.deposit is not None and self.deposit.is_negative():
-            raise InvalidLease("deposit", "must not be negative")
+            raise InvalidLease("deposit", "must not be negative", "negative")
         if self.reminder_days < 0:
-            raise InvalidLease("reminder_days", "must not be negative")
+            raise InvalidLease("reminder_days", "must not be negative", "negative")
         for i, addendum in enumerate(self.addenda):
             self._validate_addendum(i, addendum)
 
     def _validate_premises(self) -> None:
         if self.rent.basis is not RentBasis.PER_MONTH and not self.premises:
-            raise InvalidLease("premises", "a per-m² rent needs premises with an area")
+            raise InvalidLease(
+                "premises", "a per-m² rent needs premises with an area", "area_needed"
+            )
         for i, room in enumerate(self.premises):
             if room.area_m2 < 0:
-                raise InvalidLease(f"premises[{i}].area_m2", "must not be negative")
+                raise InvalidLease(f"premises[{i}].area_m2", "must not be negative", "negative")
 
     def _validate_addendum(self, i: int, addendum: Addendum) -> None:
         where = f"addenda[{i}]"
         if not self.start <= addendum.effective_from:
-            raise InvalidLease(f"{where}.effective_from", "is before the lease starts")
+            raise InvalidLease(
+                f"{where}.effective_from", "is before the lease starts", "before_lease_start",
+                self.start.isoformat(),
+            )  # fmt: skip
         if addendum.rent is not None and addendum.rent.amount < 0:
-            raise InvalidLease(f"{where}.rent.amount", "must not be negative")
+            raise InvalidLease(f"{where}.rent.amount", "must not be negative", "negative")
         if addendum.end is not None and addendum.end < addendum.effective_from:
-            raise InvalidLease(f"{where}.end", "is before the addendum takes effect")
+            raise InvalidLease(
+                f"{where}.end", "is before the addendum takes effect", "before_effective",
+                addendum.effective_from.isoformat(),
+            )  # fmt: skip
         if addendum.reminder_days < 0:
-            raise InvalidLease(f"{where}.reminder_days", "must not be negative")
+            raise InvalidLease(f"{where}.reminder_days", "must not be negative", "negative")

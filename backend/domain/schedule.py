@@ -169,7 +169,7 @@ def item_for_period(
     rule. ``PeriodTaken`` when an issued document of that kind covers any of its days;
     ``InvalidLease`` ("period") when the period is outside the lease's term."""
     if period.start < lease.start or period.end > lease.effective_end():
-        raise InvalidLease("period", "is outside the lease term")
+        raise InvalidLease("period", "is outside the lease term", "outside_term")
     done = [p for k, p in issued if DocumentKind(k) is kind]
     for taken in done:
         if taken.overlaps(period):

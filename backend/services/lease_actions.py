@@ -15,12 +15,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from backend.domain.billing import BillingPeriod, DocumentKind
 from backend.domain.documents import ActStatus, InvoiceStatus, IssuedDocument
 from backend.domain.errors import AlreadyIssued, IllegalTransition, InvalidLease
 from backend.domain.lease import Addendum, Indexation, Lease, LeaseStatus, Rent, RentBasis
+from backend.domain.quantities import (
+    MONEY,
+    PERCENT,
+    Bound,
+    QuantityProblem,
+    monthly_rent_problem,
+    read_quantity,
+)
 from backend.domain.schedule import PeriodTaken, item_for_period
 from backend.domain.status import transition
 from backend.ports import Clock
@@ -33,8 +41,6 @@ from backend.services.leases import add_addendum, refresh_schedule
 from backend.services.numbering import next_document_number
 from backend.services.payment_news import NewsQueue, PaymentNews
 from backend.services.unit_of_work import UnitOfWork
-
-MAX_INDEXATION = Decimal(100)  # per cent a year: more is a typing slip, not an indexation
 
 
 @dataclass
@@ -64,19 +70,17 @@ def _date(data: Mapping[str, str], name: str, problems: dict[str, Problem]) -> d
         return None
 
 
-def _amount(data: Mapping[str, str], name: str, problems: dict[str, Problem]) -> Decimal | None:
-    value = _text(data, name).replace(" ", "").replace(",", ".")
+def _amount(
+    data: Mapping[str, str], name: str, problems: dict[str, Problem], bound: Bound = MONEY
+) -> Decimal | None:
+    value = _text(data, name)
     if not value:
         return None
     try:
-        number = Decimal(value)
-    except InvalidOperation:
-        problems[name] = Problem("number")
+        return read_quantity(value, bound)
+    except QuantityProblem as err:
+        problems[name] = Problem(err.code, err.expected)
         return None
-    if not number.is_finite() or number < 0:
-        problems[name] = Problem("negative" if number.is_finite() else "number")
-        return None
-    return number
 
 
 def _refuse(err: Exception, field_name: str = "") -> ActionInvalid:
@@ -85,7 +89,7 @@ def _refuse(err: Exception, field_name: str = "") -> ActionInvalid:
     if isinstance(err, PeriodTaken):
         return ActionInvalid({field_name or "start": Problem("taken", str(err.taken))})
     if isinstance(err, InvalidLease):
-        return ActionInvalid({field_name or err.field: Problem("lease_rule", err.reason)})
+        return ActionInvalid({field_name or err.field: Problem(err.code, err.expected)})
     return ActionInvalid({"": Problem("invalid")})
 
 
@@ -108,6 +112,10 @@ def add_terms_addendum(
         problems["rent_basis"] = Problem("choice")
     if rent is None and end is None and not problems:
         problems["rent"] = Problem("nothing_changes")
+    if rent is not None and not problems:
+        area = uow.leases.get(lease_id).total_area  # NotFound for another portal's
+        if err := monthly_rent_problem(Rent(rent, RentBasis(basis)), area):
+            problems["rent"] = Problem(err.code, err.expected)
     if problems or effective is None:
         raise ActionInvalid(problems, data)
     addendum = Addendum(
@@ -119,7 +127,7 @@ def add_terms_addendum(
     except InvalidLease as err:
         where = "effective_from" if "effective_from" in err.field else ""
         where = where or ("end" if err.field.endswith("end") else "rent")
-        raise ActionInvalid({where: Problem("lease_rule", err.reason)}, data) from err
+        raise ActionInvalid({where: Problem(err.code, err.expected)}, data) from err
     return addendum
 
 
@@ -129,11 +137,9 @@ def set_indexation(
     """Index the rent by ``percent`` once a year from ``first_on`` (0 or empty: none). The
     caller commits; documents already issued keep their amounts."""
     problems: dict[str, Problem] = {}
-    percent = _amount(data, "percent", problems)
+    percent = _amount(data, "percent", problems, PERCENT)  # more than 100 is a typing slip
     lease = uow.leases.get(lease_id)
     indexation = None
-    if percent is not None and percent > MAX_INDEXATION:
-        problems["percent"] = Problem("too_big", str(MAX_INDEXATION))
     if percent:
         first_on = _date(data, "first_on", problems)
         if first_on is not None and not lease.start < first_on:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from backend.domain.contacts import email_problem, text_problem
 from backend.domain.errors import InvalidRequisites
@@ -34,6 +34,15 @@ from backend.domain.lease import (
 from backend.domain.money import Money
 from backend.domain.parties import LandlordEntity, Person, Premises, Tenant, TenantKind
 from backend.domain.premises import PremisesCard
+from backend.domain.quantities import (
+    AREA,
+    MONEY,
+    QuantityProblem,
+    monthly_rent_problem,
+    parse_number,
+    read_quantity,
+    read_whole,
+)
 from backend.domain.requisites import check_inn, check_kpp
 from backend.services.landlords import Problem
 from crm_mappings.port import CrmUser, DealParty
@@ -138,7 +147,21 @@ def check_lease_form(form: LeaseForm, choices: FormChoices) -> LeaseForm:
         problems.setdefault("area", Problem("area_needed"))
     if not v["rent"] and _register_price(v, choices) is None:
         problems.setdefault("rent", Problem("missing"))
+    _check_monthly(v, choices, problems)
     return LeaseForm(form.values, form.flags, problems)
+
+
+def _check_monthly(
+    v: Mapping[str, str], choices: FormChoices, problems: dict[str, Problem]
+) -> None:
+    """A rent per m² (typed, or the register's price) times the area is still an amount."""
+    if problems.keys() & {"rent", "area", "rent_basis", "premises"}:
+        return
+    rate = _decimal(v["rent"]) if v["rent"] else _register_price(v, choices)
+    if rate is None:
+        return
+    if err := monthly_rent_problem(Rent(rate, RentBasis(v["rent_basis"])), _area(v, choices)):
+        problems["rent"] = Problem(err.code, err.expected)
 
 
 def _parse_date(value: str) -> date | None:
@@ -159,27 +182,32 @@ def _check_dates(v: Mapping[str, str], problems: dict[str, Problem]) -> None:
 
 def _decimal(value: str) -> Decimal | None:
     try:
-        number = Decimal(value.replace(" ", "").replace("\u00a0", "").replace(",", "."))
-    except InvalidOperation:
+        return parse_number(value)
+    except QuantityProblem:
         return None
-    return number if number.is_finite() else None
+
+
+_BOUNDS = {"rent": MONEY, "area": AREA, "deposit": MONEY}
+_WHOLE = (("billing_every", 1, MAX_EVERY), ("issue_days", 0, 366), ("due_days", 0, 366))
 
 
 def _check_numbers(v: Mapping[str, str], problems: dict[str, Problem]) -> None:
-    for name in ("rent", "area", "deposit"):
+    for name, bound in _BOUNDS.items():
         if v[name]:
-            number = _decimal(v[name])
-            if number is None:
-                problems.setdefault(name, Problem("number"))
-            elif number < 0:
-                problems.setdefault(name, Problem("negative"))
-    for name, low, high in (("billing_every", 1, MAX_EVERY), ("issue_days", 0, 366),
-                            ("due_days", 0, 366)):  # fmt: skip
-        if not v[name].isdigit() or not low <= int(v[name]) <= high:
-            problems.setdefault(name, Problem("whole", f"{low}–{high}"))
-    day_of_period = v["due_anchor"] == DueAnchor.DAY_OF_PERIOD and v["due_days"].isdigit()
-    if day_of_period and not 1 <= int(v["due_days"]) <= 31:
-        problems.setdefault("due_days", Problem("whole", "1–31"))
+            try:
+                read_quantity(v[name], bound)
+            except QuantityProblem as err:
+                problems.setdefault(name, Problem(err.code, err.expected))
+    for name, low, high in _WHOLE:
+        try:
+            read_whole(v[name], low, high)
+        except QuantityProblem as err:
+            problems.setdefault(name, Problem(err.code, err.expected))
+    if v["due_anchor"] == DueAnchor.DAY_OF_PERIOD and "due_days" not in problems:
+        try:
+            read_whole(v["due_days"], 1, 31)
+        except QuantityProblem as err:
+            problems.setdefault("due_days", Problem(err.code, err.expected))
 
 
 _ENUMS: Mapping[str, tuple[str, ...]] = {
@@ -237,7 +265,8 @@ def _register_price(v: Mapping[str, str], choices: FormChoices) -> Decimal | Non
     if v["rent_basis"] == RentBasis.PER_M2_MONTH:
         return card.price_per_m2
     if v["rent_basis"] == RentBasis.PER_MONTH:
-        return (card.price_per_m2 * card.area_m2).quantize(Decimal("0.01"))
+        price = card.price_per_m2 * card.area_m2
+        return price if price > MONEY.largest else price.quantize(Decimal("0.01"))
     return None
 
 

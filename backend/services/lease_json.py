@@ -47,6 +47,16 @@ from backend.domain.parties import (
     Tenant,
     TenantKind,
 )
+from backend.domain.quantities import (
+    AREA,
+    DAILY_RATE,
+    MONEY,
+    PERCENT,
+    Bound,
+    QuantityProblem,
+    checked,
+    monthly_rent_problem,
+)
 from backend.domain.requisites import check_lease_parties
 from backend.domain.status import effective_status
 
@@ -82,6 +92,11 @@ def parse_lease(data: object, *, due_default: DueRule | None = None) -> tuple[Le
     if not isinstance(data, Mapping):  # the schema has said so already; this tells mypy
         raise InvalidLease("lease", "must be a JSON object")
     lease = check_lease_contacts(_lease(data, due_default or DueRule()))  # CR/LF: header injection
+    for where, rent in [("rent", lease.rent)] + [
+        (f"addenda[{i}].rent", a.rent) for i, a in enumerate(lease.addenda) if a.rent
+    ]:
+        if err := monthly_rent_problem(rent, lease.total_area):
+            raise InvalidLease(f"{where}.amount", err.reason, err.code, err.expected)
     try:
         check_lease_parties(lease)
     except InvalidRequisites as err:
@@ -131,14 +146,15 @@ def _field(path: Sequence[object]) -> str:
     return text
 
 
-def _decimal(value: object, field: str) -> Decimal:
+def _decimal(value: object, field: str, bound: Bound = MONEY) -> Decimal:
     try:
         number = Decimal(str(value).strip())
     except InvalidOperation:
-        raise InvalidLease(field, f"{value!r} is not a number") from None
-    if not number.is_finite():
-        raise InvalidLease(field, f"{value!r} is not a number")
-    return number
+        raise InvalidLease(field, f"{value!r} is not a number", "number") from None
+    try:
+        return checked(number, bound)
+    except QuantityProblem as err:
+        raise InvalidLease(field, err.reason, err.code, err.expected) from None
 
 
 def _date(value: str, field: str) -> date:
@@ -167,7 +183,7 @@ def _premises(items: Sequence[Mapping[str, Any]], field: str) -> tuple[Premises,
     return tuple(
         Premises(
             code=p["code"],
-            area_m2=_decimal(p.get("area_m2", 0), f"{field}[{i}].area_m2"),
+            area_m2=_decimal(p.get("area_m2", 0), f"{field}[{i}].area_m2", AREA),
             kind=PremisesKind(p.get("kind", PremisesKind.OFFICE)),
             name=p.get("name", ""),
             floor=p.get("floor", ""),
@@ -270,10 +286,12 @@ def _lease(data: Mapping[str, Any], due_default: DueRule) -> Lease:
         indexation=None
         if indexation is None
         else Indexation(
-            _decimal(indexation["percent"], "indexation.percent"),
+            _decimal(indexation["percent"], "indexation.percent", PERCENT),
             _date(indexation["from"], "indexation.from"),
         ),
-        penalty_rate_per_day=None if penalty is None else _decimal(penalty, "penalty_rate_per_day"),
+        penalty_rate_per_day=None
+        if penalty is None
+        else _decimal(penalty, "penalty_rate_per_day", DAILY_RATE),
         penalty_invoicing=PenaltyInvoicing(data.get("penalty_invoicing", "on_demand")),
         due_reminder_days=(
             tuple(data["due_reminder_days"]) if "due_reminder_days" in data else None

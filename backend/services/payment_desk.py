@@ -9,7 +9,7 @@ what is wrong (the page says it next to the field, in the viewer's language).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from backend.domain.billing import DocumentKind
 from backend.domain.documents import InvoiceStatus, IssuedDocument
@@ -17,6 +17,7 @@ from backend.domain.errors import DomainError
 from backend.domain.matching import OPEN_STATUSES, normalise_number
 from backend.domain.money import Money
 from backend.domain.payments import AllocationEntry
+from backend.domain.quantities import MONEY, QuantityProblem, read_quantity
 from backend.ports import Clock
 from backend.services.lease_events import EventQueue, take_back_paid
 from backend.services.ledger import AllocationRefused
@@ -30,8 +31,9 @@ SHOWN = 300  # review rows and search suggestions a page lists at once
 
 class DeskProblem(DomainError):
     """A desk form that cannot be done: ``field`` is the form field, ``code`` what is wrong
-    (``amount``, ``over_payment``, ``over_invoice``, ``unknown_target``, ``ambiguous``,
-    ``closed_invoice``, ``missing``, ``gone``), ``number`` the number it is about."""
+    (``amount``, ``too_large``, ``places``, ``over_payment``, ``over_invoice``,
+    ``unknown_target``, ``ambiguous``, ``closed_invoice``, ``missing``, ``gone``), ``number``
+    the number it is about, ``limit`` the amount (or places) it may not pass."""
 
     def __init__(self, field: str, code: str, number: str = "", limit: str = "") -> None:
         super().__init__(f"{field}: {code} {number} {limit}".strip())
@@ -107,13 +109,14 @@ def resolve_target(uow: UnitOfWork, text: str) -> Target:
 
 
 def parse_amount(text: str) -> Money:
-    """A typed amount: ``60000``, ``60 000,50``, ``60000.50`` (rubles, kopecks)."""
-    cleaned = text.replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    """A typed amount: ``60000``, ``60 000,50``, ``60000.50`` (rubles, kopecks), above zero
+    and within the bound of money (``too_large`` with the largest, ``places``)."""
     try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise DeskProblem("amount", "amount") from None
-    if not value.is_finite() or value <= 0 or value != value.quantize(Decimal("0.01")):
+        value = read_quantity(text, MONEY)
+    except QuantityProblem as err:
+        code = err.code if err.code in {"too_large", "places"} else "amount"
+        raise DeskProblem("amount", code, limit=err.expected) from None
+    if value == 0:
         raise DeskProblem("amount", "amount")
     return Money(value)
 

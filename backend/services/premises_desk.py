@@ -12,17 +12,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from backend.domain.lease import Lease
 from backend.domain.parties import PremisesKind
 from backend.domain.premises import InvalidRecord, PremisesCard, PremisesStatus
+from backend.domain.quantities import (
+    MONEY,
+    ROOM_AREA,
+    QuantityProblem,
+    parse_number,
+    read_quantity,
+)
 from backend.ports import Clock
 from backend.services.bulk_ports import BulkUnitOfWork
 
 LISTED = 200  # premises a search shows at once
 FIELDS = ("building", "floor", "number", "area", "price_per_m2", "status", "kind")
 LIMITS = {"building": 255, "floor": 32, "number": 64}
+BOUNDS = {"area": ROOM_AREA, "price_per_m2": MONEY}  # what the form's numbers may be
 
 
 @dataclass(frozen=True)
@@ -50,8 +58,8 @@ class PremisesView:
 @dataclass
 class PremisesForm:
     """What was typed (kept on an error), the premises being changed, and the problems:
-    field -> code (``missing``, ``number``, ``positive``, ``negative``, ``too_long``,
-    ``choice``, ``taken``)."""
+    field -> code (``missing``, ``number``, ``positive``, ``negative``, ``too_large``,
+    ``places``, ``too_long``, ``choice``, ``taken``)."""
 
     values: dict[str, str]
     premises_id: int | None = None
@@ -126,11 +134,12 @@ def check_premises_form(form: PremisesForm) -> PremisesForm:
     for name, limit in LIMITS.items():
         if len(values.get(name, "")) > limit:
             problems[name] = "too_long"
-    for name, low in (("area", "positive"), ("price_per_m2", "negative")):
+    for name, bound in BOUNDS.items():
         if values.get(name) and name not in problems:
-            problem = _amount_problem(values[name], positive=low == "positive")
-            if problem:
-                problems[name] = problem
+            try:
+                read_quantity(values[name], bound)
+            except QuantityProblem as err:
+                problems[name] = err.code
     if values.get("status") not in {s.value for s in PremisesStatus}:
         problems["status"] = "choice"
     if values.get("kind") not in {k.value for k in PremisesKind}:
@@ -138,21 +147,11 @@ def check_premises_form(form: PremisesForm) -> PremisesForm:
     return form
 
 
-def _amount_problem(text: str, *, positive: bool) -> str:
-    value = _decimal(text)
-    if value is None:
-        return "number"
-    if positive and value <= 0:
-        return "positive"
-    return "negative" if value < 0 else ""
-
-
 def _decimal(text: str) -> Decimal | None:
     try:
-        value = Decimal(text.replace("\u00a0", "").replace(" ", "").replace(",", "."))
-    except InvalidOperation:
+        return parse_number(text)
+    except QuantityProblem:
         return None
-    return value if value.is_finite() else None
 
 
 def save_premises(uow: BulkUnitOfWork, clock: Clock, form: PremisesForm) -> int:

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from backend.domain.quantities import QuantityProblem, read_whole
 from backend.domain.reminders import Audience
 from backend.ports import Clock
 from backend.services.mail_templates import (
@@ -124,10 +125,7 @@ def check_settings_form(form: SettingsForm, settings: Mapping[str, Any]) -> dict
     chain = _chain(values, problems)
     for kind in MAIL_KINDS:
         _check_template(values, problems, kind)
-    if (
-        not values.get("onec_poll_days", "").isdigit()
-        or not 1 <= int(values["onec_poll_days"]) <= 366
-    ):
+    if _whole(values.get("onec_poll_days", ""), 1, 366) is None:
         problems["onec_poll_days"] = "days_1_366"
     typed = {key: values.get(f"onec_{key}", "") for key in ONEC_TEXT}
     for key in onec_problems(typed):
@@ -148,11 +146,18 @@ def check_settings_form(form: SettingsForm, settings: Mapping[str, Any]) -> dict
     }
 
 
-def _numbers(text: str, low: int, high: int) -> list[int] | None:
-    parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
-    if not parts or not all(p.isdigit() and low <= int(p) <= high for p in parts):
+def _whole(text: str, low: int, high: int) -> int | None:
+    try:
+        return read_whole(text, low, high)
+    except QuantityProblem:
         return None
-    return sorted({int(p) for p in parts}, reverse=True)
+
+
+def _numbers(text: str, low: int, high: int) -> list[int] | None:
+    parts = [_whole(p, low, high) for p in text.replace(";", ",").split(",") if p.strip()]
+    if not parts or None in parts:
+        return None
+    return sorted({p for p in parts if p is not None}, reverse=True)
 
 
 def _chain(values: Mapping[str, str], problems: dict[str, str]) -> list[dict[str, Any]]:
@@ -161,11 +166,12 @@ def _chain(values: Mapping[str, str], problems: dict[str, str]) -> list[dict[str
         days, to = values.get(f"chain_days_{i}", ""), values.get(f"chain_to_{i}", "")
         if not days and not to:
             continue
-        if not days.isdigit() or not 1 <= int(days) <= 365:
+        delay = _whole(days, 1, 365)
+        if delay is None:
             problems[f"chain_days_{i}"] = "days_1_365"
         if to not in AUDIENCES:
             problems[f"chain_to_{i}"] = "choice"
-        steps.append({"days": int(days) if days.isdigit() else 0, "to": to,
+        steps.append({"days": delay or 0, "to": to,
                       "task": values.get(f"chain_task_{i}") == "1"})  # fmt: skip
     if not steps:
         problems["chain_days_0"] = "missing"

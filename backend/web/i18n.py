@@ -17,7 +17,7 @@ import os
 import tempfile
 from collections.abc import Mapping
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation, localcontext
 from functools import lru_cache
 from importlib.resources import as_file, files
 from pathlib import Path
@@ -135,7 +135,10 @@ def money(amount: object, currency: str = "RUB") -> str:
         value = amount if isinstance(amount, Decimal) else Decimal(str(amount))
     except InvalidOperation:
         return str(amount)
-    return _money_text(value, currency, str(get_locale() or "ru"))
+    if not _formattable(value):
+        return str(value)
+    with localcontext(_WIDE):
+        return _money_text(value, currency, str(get_locale() or "ru"))
 
 
 @lru_cache(maxsize=8192)
@@ -154,7 +157,19 @@ def area(value: object) -> str:
         number = value if isinstance(value, Decimal) else Decimal(str(value))
     except InvalidOperation:
         return str(value)
-    return format_decimal(number, format="#,##0.##", locale=str(get_locale() or "ru"))
+    if not _formattable(number):
+        return str(number)
+    with localcontext(_WIDE):
+        return format_decimal(number, format="#,##0.##", locale=str(get_locale() or "ru"))
+
+
+# Babel rounds in the current Decimal context (28 digits): an amount past it, stored before
+# the forms were bounded, would fail to be shown and take its whole page down with it
+_WIDE = Context(prec=80)
+
+
+def _formattable(value: Decimal) -> bool:
+    return value.is_finite() and value.adjusted() < 60
 
 
 def local_date(value: date | str | None, style: str = "long") -> str:

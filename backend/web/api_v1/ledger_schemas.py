@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from backend.web.api_v1.schemas import Dec, Short, Strict
+from backend.web.api_v1.schemas import Amount, Area, Dec, Short, Strict
 
 
 class LandlordOut(BaseModel):
@@ -48,13 +48,13 @@ class LeaseOut(BaseModel):
 
 
 class RentIn(Strict):
-    amount: Dec = Field(ge=0)
+    amount: Amount
     basis: Literal["per_month", "per_m2_month", "per_m2_year"] = "per_month"
 
 
 class LeasePremisesIn(Strict):
     code: Short = Field(min_length=1)
-    area_m2: Dec = Field(Decimal(0), ge=0)
+    area_m2: Area = Decimal(0)
     kind: Literal["office", "warehouse", "retail", "service", "other"] = "office"
     name: Short = ""
     floor: Short = ""
@@ -81,7 +81,7 @@ class AddendumIn(Strict):
     rent: RentIn | None = None
     premises: list[LeasePremisesIn] | None = None
     end: date | None = None
-    reminder_days: int = Field(0, ge=0)
+    reminder_days: int = Field(0, ge=0, le=366)
 
 
 class LeaseCreated(BaseModel):

@@ -12,8 +12,15 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
+from backend.domain.quantities import AREA, MONEY
+
 # exact decimals: accepted as a JSON string or number, always answered as a string
 Dec = Annotated[Decimal, PlainSerializer(lambda v: f"{v}", return_type=str, when_used="json")]
+# what a request may carry: finite, within the bounds every form has (backend.domain.quantities)
+Amount = Annotated[
+    Dec, Field(ge=0, max_digits=MONEY.digits + MONEY.places, decimal_places=MONEY.places)
+]
+Area = Annotated[Dec, Field(ge=0, max_digits=AREA.digits + AREA.places, decimal_places=AREA.places)]
 Text = Annotated[str, Field(max_length=4000)]
 Short = Annotated[str, Field(max_length=255)]
 
@@ -98,8 +105,8 @@ class PremisesIn(Strict):
     number: Short = Field(min_length=1)
     title: Short = ""
     type: Literal["office", "warehouse", "retail", "service", "other"] = "office"
-    area: Dec = Field(gt=0)
-    price_per_m2: Dec | None = Field(None, ge=0)
+    area: Area = Field(gt=0)
+    price_per_m2: Amount | None = None
     status: Literal["vacant", "booked", "rented"] = Field(
         "vacant", description="counts while no lease names the premises; then its leases decide"
     )

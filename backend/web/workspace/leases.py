@@ -9,6 +9,7 @@ only the leases they manage; another lease answers as if it did not exist (404).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -39,6 +40,8 @@ from backend.web.workspace.leases_texts import TEMPLATE_TEXTS, problem_texts
 from backend.web.workspace.pages import render_page, workspace_url
 from backend.web.workspace.viewer import Viewer, current_viewer
 from crm_mappings.port import CrmError, CrmNotFound
+
+log = logging.getLogger(__name__)
 
 LEASE_STATUSES = ("draft", "booked", "on_signing", "signed", "registered", "active", "expired",
                   "terminated", "cancelled")  # fmt: skip
@@ -75,14 +78,22 @@ def leases_view() -> ResponseReturnValue:
     )  # fmt: skip
 
 
+class LeaseUnreadable(Exception):
+    """A lease whose stored amounts cannot be computed with (stored before the forms bounded
+    them: an infinite or forty-digit rent)."""
+
+
 def load_card(viewer: Viewer, lease_id: int) -> LeaseCard | None:
-    """The card of a lease the viewer may see, or None (no such lease, or not theirs)."""
+    """The card of a lease the viewer may see, or None (no such lease, or not theirs);
+    ``LeaseUnreadable`` when its amounts cannot be computed with."""
     c = container()
     try:
         with c.uow(viewer.portal_id) as uow:
             card = lease_card(uow, lease_id, c.clock.today(), c.link_url)
     except NotFound:
         return None
+    except (ArithmeticError, ValueError) as err:  # Money refuses Infinity; Decimal, 28+ digits
+        raise LeaseUnreadable(lease_id) from err
     mine = own_leases(viewer)
     if mine is not None and (card.lease.manager is None or card.lease.manager.crm_user_id != mine):
         return None
@@ -110,6 +121,18 @@ def render_card(
 
 def lease_missing(viewer: Viewer) -> ResponseReturnValue:
     return render_page("workspace/lease_missing.html", viewer, section="leases", status=404)
+
+
+@bp.errorhandler(LeaseUnreadable)
+def lease_unreadable(err: LeaseUnreadable) -> ResponseReturnValue:
+    """Said instead of the card (and of its actions), never a 500 for the whole portal."""
+    log.warning("lease %s has amounts that cannot be computed with", err, exc_info=err)
+    message = gettext(
+        "This lease holds an amount rentflow cannot compute with (stored before amounts were"
+        " checked). Ask whoever runs rentflow to correct its rent."
+    )
+    return render_page("workspace/lease_missing.html", current_viewer(container()),
+                       section="leases", status=409, message=message)  # fmt: skip
 
 
 @bp.get("/leases/<int:lease_id>", endpoint="lease_card")

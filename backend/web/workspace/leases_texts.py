@@ -11,7 +11,9 @@ from flask_babel import lazy_gettext
 from flask_babel.speaklater import LazyString
 
 from backend.services.landlords import Problem
+from backend.web.i18n import local_date
 from backend.web.workspace.landlords import MESSAGES as REQUISITES
+from backend.web.workspace.quantities import quantity_text
 
 _ = lazy_gettext
 
@@ -27,10 +29,11 @@ MESSAGES: Mapping[str, LazyString] = {
     "area_needed": _("A rent per m² needs the premises' area."),
     "no_kpp": _("A sole trader or a person has no KPP."),
     "nothing_changes": _("Give a new rent or a new end date."),
-    "lease_rule": _("Breaks the lease's terms: %(expected)s."),
+    "before_lease_start": _("Must not be before the lease starts (%(expected)s)."),
+    "before_effective": _("Must not be before the addendum takes effect (%(expected)s)."),
+    "positive": _("Must be above zero."),
     "taken": _("These days are invoiced already (%(expected)s)."),
     "outside_term": _("The period is outside the lease term."),
-    "too_big": _("At most %(expected)s %%."),
     "illegal_move": _("Not possible for a lease in this status."),
     "not_an_act": _("This is not an act that can be signed."),
     "not_an_invoice": _("This is not an invoice."),
@@ -107,10 +110,17 @@ ATTENTION: Mapping[str, LazyString] = {
 }
 
 
+_DATES = frozenset({"before_lease_start", "before_effective"})
+
+
 def problem_text(problem: Problem) -> str:
-    """A problem in the viewer's language."""
+    """A problem in the viewer's language (a date or a bound as the locale writes it)."""
+    bound = quantity_text(problem.code, problem.expected)
+    if bound is not None:
+        return bound
     text = MESSAGES.get(problem.code, MESSAGES["invalid"])
-    return str(text) % {"expected": problem.expected}
+    expected = local_date(problem.expected) if problem.code in _DATES else problem.expected
+    return str(text) % {"expected": expected}
 
 
 def problem_texts(problems: Mapping[str, Problem]) -> dict[str, str]:

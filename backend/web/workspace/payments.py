@@ -33,6 +33,7 @@ from backend.web.i18n import money
 from backend.web.workspace import bp
 from backend.web.workspace.pages import render_page
 from backend.web.workspace.payments_issues import issue_text, line_text
+from backend.web.workspace.quantities import quantity_text
 from backend.web.workspace.viewer import Viewer, current_viewer
 
 _ = lazy_gettext
@@ -58,6 +59,9 @@ def _viewer() -> Viewer:
 
 
 def desk_text(problem: DeskProblem) -> str:
+    bound = quantity_text(problem.code, problem.limit)
+    if bound is not None:
+        return bound
     limit = money(problem.limit) if problem.limit else ""
     text = DESK_MESSAGES.get(problem.code, DESK_MESSAGES["amount"])
     return str(text) % {"number": problem.number, "limit": limit}

@@ -12,6 +12,7 @@ from backend.domain.errors import NotFound
 from backend.domain.parties import PremisesKind
 from backend.domain.premises import PremisesStatus
 from backend.services.premises_desk import (
+    BOUNDS,
     PremisesForm,
     PremisesFormInvalid,
     check_premises_form,
@@ -24,6 +25,7 @@ from backend.services.premises_desk import (
 from backend.web.deps import container
 from backend.web.workspace import bp
 from backend.web.workspace.pages import render_page
+from backend.web.workspace.quantities import quantity_text
 from backend.web.workspace.viewer import Viewer, current_viewer
 
 _ = lazy_gettext
@@ -142,6 +144,13 @@ def validate_premises_view() -> ResponseReturnValue:
 
 
 def _texts(form: PremisesForm) -> dict[str, str]:
-    return {
-        name: str(PROBLEMS.get(code, PROBLEMS["invalid"])) for name, code in form.problems.items()
-    }
+    return {name: _text(name, code) for name, code in form.problems.items()}
+
+
+def _text(name: str, code: str) -> str:
+    bound = BOUNDS.get(name)
+    if bound is not None:
+        expected = f"{bound.largest:f}" if code == "too_large" else str(bound.places)
+        if (text := quantity_text(code, expected)) is not None:
+            return text
+    return str(PROBLEMS.get(code, PROBLEMS["invalid"]))

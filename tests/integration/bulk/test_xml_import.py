@@ -158,7 +158,9 @@ def test_a_file_over_the_size_cap_is_refused(container: Container) -> None:
 @pytest.mark.parametrize(
     ("record", "reason"),
     [
-        ('<premises building="Б" number="1" area="-5"/>', "area: the area must be above zero"),
+        ('<premises building="Б" number="1" area="-5"/>', "area: must not be negative"),
+        ('<premises building="Б" number="1" area="1e999"/>', "area: must be at most 999999999.99"),
+        ('<premises building="Б" number="1" area="NaN"/>', "area: not a number"),
         ('<premises building="Б" number="1" area="abc"/>', "area: not a number"),
         ('<premises building="Б" number="1" area="5" type="ангар"/>', "unknown premises type"),
         ('<tenant name="X" phone="12"/>', "not a phone number"),

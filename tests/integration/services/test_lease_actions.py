@@ -227,7 +227,7 @@ def test_an_addendum_changes_the_rent_from_its_date(
     totals = {r.start: r.total for r in card.schedule if r.kind == "invoice"}
     assert totals[date(2026, 5, 1)] == Decimal("100000.00")
     assert totals[date(2026, 6, 1)] == Decimal("120000.00")
-    assert refused.value.problems["effective_from"].code == "lease_rule"
+    assert refused.value.problems["effective_from"].code == "before_lease_start"
     assert "lease.addendum" in {h.action for h in card.history}
 
 
@@ -247,7 +247,7 @@ def test_indexation_raises_the_rent_on_each_anniversary(
     with container.uow(portal_id) as uow:
         card = lease_card(uow, lease_id, TODAY, _url)
     totals = {r.start: r.total for r in card.schedule if r.kind == "invoice"}
-    assert refused.value.problems["percent"].code == "too_big"
+    assert refused.value.problems["percent"].code == "too_large"
     assert totals[date(2026, 6, 1)] == Decimal("100000.00")
     assert totals[date(2026, 7, 1)] == Decimal("105000.00")
 

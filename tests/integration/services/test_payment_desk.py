@@ -146,7 +146,11 @@ def test_money_placed_by_invoice_number_clears_the_debt_and_an_undo_brings_it_ba
     [
         ("БП-000102", "abc", "amount", "amount"),
         ("БП-000102", "-5", "amount", "amount"),
-        ("БП-000102", "10.001", "amount", "amount"),
+        ("БП-000102", "10.001", "amount", "places"),
+        ("БП-000102", "1e999", "amount", "amount"),
+        ("БП-000102", "NaN", "amount", "amount"),
+        ("БП-000102", "-0", "amount", "amount"),
+        ("БП-000102", "1" * 40, "amount", "too_large"),
         ("БП-000102", "100000.01", "amount", "over_invoice"),
         ("БП-000102", "200000.01", "amount", "over_payment"),
         ("СЧ-9", "10", "target", "unknown_target"),

@@ -395,3 +395,46 @@ def test_documents_leases_and_payments_are_filtered_by_the_query(
     assert later["items"] == []  # type: ignore[index]
     wrong = client.get("/api/v1/documents?kind=receipt", headers=headers)
     assert wrong.json["errors"][0]["field"] == "kind"  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "problem_field"),
+    [("area", "1e999", "items[0].area"), ("area", "NaN", "items[0].area"),
+     ("area", "1" * 40, "items[0].area"), ("area", "50.555", "items[0].area"),
+     ("price_per_m2", "1" * 40, "items[0].price_per_m2"),
+     ("price_per_m2", "Infinity", "items[0].price_per_m2")],
+)  # fmt: skip
+def test_premises_with_a_number_out_of_bounds_are_a_422_naming_it(
+    container: Container, client: FlaskClient, field: str, value: str, problem_field: str
+) -> None:
+    portal_id = new_portal(container)
+
+    answer = client.post("/api/v1/premises", json={"items": [{**PREMISES, field: value}]},
+                         headers=key_for(container, portal_id))  # fmt: skip
+
+    assert answer.status_code == 422
+    assert answer.json["errors"][0]["field"] == problem_field  # type: ignore[index]
+    assert rows(container, PremisesRow) == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "problem_field"),
+    [({"rent": {"amount": "1e999"}}, "rent.amount"), ({"rent": {"amount": "NaN"}}, "rent.amount"),
+     ({"rent": {"amount": "1" * 40}}, "rent.amount"),
+     ({"rent": {"amount": "999999999999", "basis": "per_m2_month"}}, "rent.amount"),
+     ({"deposit": "1" * 40}, "deposit"),
+     ({"penalty_rate_per_day": "1e999"}, "penalty_rate_per_day"),
+     ({"premises": [{"code": "101", "area_m2": "1" * 40}]}, "premises[0].area_m2")],
+)  # fmt: skip
+def test_a_lease_with_an_amount_out_of_bounds_is_a_422_naming_it(
+    container: Container, client: FlaskClient, change: dict[str, Any], problem_field: str
+) -> None:
+    portal_id = new_portal(container)
+    lease = lease_json(PAYERS[0], "Д-1", date(2026, 2, 1), {"name": "Менеджер"})
+
+    answer = client.post("/api/v1/leases", json={**lease, **change},
+                         headers=key_for(container, portal_id))  # fmt: skip
+
+    assert answer.status_code == 422, answer.json
+    assert answer.json["errors"][0]["field"] == problem_field  # type: ignore[index]
+    assert rows(container, LeaseRow) == 0
