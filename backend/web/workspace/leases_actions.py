@@ -17,9 +17,16 @@ from backend.domain.errors import DomainError, NotFound
 from backend.services import lease_actions as actions
 from backend.services.deal_actions import resend_documents
 from backend.services.lease_actions import ActionInvalid
+from backend.services.lease_settings import change_lease_settings
 from backend.services.unit_of_work import UnitOfWork
 from backend.web.deps import container
 from backend.web.workspace import bp
+from backend.web.workspace.lease_people import (
+    FORM,
+    crm_users,
+    settings_context,
+    settings_problem_texts,
+)
 from backend.web.workspace.leases import lease_missing, load_card, render_card
 from backend.web.workspace.leases_texts import problem_texts
 from backend.web.workspace.pages import workspace_url
@@ -169,3 +176,30 @@ def resend_view(lease_id: int) -> ResponseReturnValue:
     except DomainError as err:
         return _refused(viewer, lease_id, "documents", err)
     return _back(viewer, lease_id, "resent" if queued else "nothing_to_send")
+
+
+@bp.post("/leases/<int:lease_id>/settings", endpoint="lease_settings")
+def settings_view(lease_id: int) -> ResponseReturnValue:
+    """Auto-send, recipients, people and the issue and due rules: from now on, recorded in
+    the history; the CRM's users are read before the unit of work opens."""
+    c = container()
+    viewer = current_viewer(c)
+    card = load_card(viewer, lease_id)
+    if card is None:
+        return lease_missing(viewer)
+    users = crm_users(viewer)
+    try:
+        with c.uow(viewer.portal_id) as uow:
+            changes = change_lease_settings(
+                uow, c.clock, lease_id, request.form, users, viewer.user_name or viewer.user_id
+            )
+            uow.commit()
+    except ActionInvalid as err:  # after the rollback: nothing stored
+        typed = {k: v for k, v in request.form.items() if k not in {"t", "lang"}}
+        return render_card(
+            viewer, card, status=422, errors={FORM: settings_problem_texts(err.problems)},
+            typed={FORM: typed}, context=settings_context(viewer, card, users, ask_crm=False),
+        )  # fmt: skip
+    if load_card(viewer, lease_id) is None:  # a manager handed the lease to someone else
+        return redirect(workspace_url(viewer, "workspace.leases"), 303)
+    return _back(viewer, lease_id, "settings" if changes else "settings_unchanged")
