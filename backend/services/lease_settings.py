@@ -36,6 +36,7 @@ MAX_DAYS = 366  # as the lease form: a year of days is the furthest a rule reach
 MAX_RECIPIENTS = 10
 _SPLIT = re.compile(r"[\s,;]+")
 _NEGATIVE = re.compile(r"-\s*\d+")
+KEEP = "keep"  # the form's value for a person the lease names without a CRM user id
 
 
 @dataclass(frozen=True)
@@ -60,9 +61,16 @@ def settings_values(lease: Lease) -> dict[str, str]:
         "due_days": str(lease.due_rule.days),
     }
     for role in ROLES:
-        person: Person | None = getattr(lease, role)
-        values[role] = person.crm_user_id if person is not None else ""
+        values[role] = person_choice(getattr(lease, role))
     return values
+
+
+def person_choice(person: Person | None) -> str:
+    """How the form names a lease's person: their CRM user id, ``KEEP`` for one the lease
+    names without it (imported), "" for nobody."""
+    if person is None:
+        return ""
+    return person.crm_user_id or KEEP
 
 
 def _text(data: Mapping[str, str], name: str) -> str:
@@ -111,16 +119,18 @@ def _people(
     lease: Lease, data: Mapping[str, str], users: Sequence[CrmUser] | None,
     problems: dict[str, Problem],
 ) -> dict[str, Person | None]:  # fmt: skip
-    """The people picked, by role: a CRM user's id (empty: nobody). Without the CRM's users
-    (it does not answer) only the people the lease already has can stay."""
+    """The people picked, by role: a CRM user's id (empty: nobody; ``KEEP``: the person the
+    lease names without one). Without the CRM's users (it does not answer) only the people
+    the lease already has can stay."""
     known = {u.id: u for u in users or ()}
     people: dict[str, Person | None] = {}
     for role in ROLES:
         current: Person | None = getattr(lease, role)
         picked = _text(data, role)
+        stays = current is not None and picked == person_choice(current)
         if not picked:
             people[role] = None
-        elif current is not None and picked == current.crm_user_id and users is None:
+        elif stays and (users is None or picked == KEEP):
             people[role] = current
         elif users is None:
             problems[role] = Problem("crm_unavailable")
@@ -146,11 +156,12 @@ def _changes(lease: Lease, new: Lease) -> list[SettingChange]:
         ("due_rule", _rule_text(lease.due_rule.days, lease.due_rule.anchor),
          _rule_text(new.due_rule.days, new.due_rule.anchor)),
     ]  # fmt: skip
-    people_moved = [r for r in ROLES if _who(getattr(lease, r)) != _who(getattr(new, r))]
+    # a person is changed when another one is picked; the same CRM user renamed is not
+    moved = {r for r in ROLES if _who(getattr(lease, r)) != _who(getattr(new, r))}
     return [
         SettingChange(name, before, after)
         for name, before, after in pairs
-        if before != after or name in people_moved
+        if (name in moved if name in ROLES else before != after)
     ]
 
 
@@ -158,8 +169,8 @@ def _name(person: Person | None) -> str:
     return person.name if person is not None else ""
 
 
-def _who(person: Person | None) -> tuple[str, str]:
-    return ("", "") if person is None else (person.crm_user_id, person.email)
+def _who(person: Person | None) -> str:
+    return "" if person is None else person.crm_user_id or f"{KEEP}:{person.name}"
 
 
 def read_settings(lease: Lease, data: Mapping[str, str], users: Sequence[CrmUser] | None) -> Lease:
@@ -197,6 +208,7 @@ def change_lease_settings(
     lease = uow.leases.get(lease_id)
     new = read_settings(lease, data, users)
     changes = _changes(lease, new)
+    _refresh_people(uow, lease, new)
     if not changes:
         return []
     names = {c.name for c in changes}
@@ -211,6 +223,16 @@ def change_lease_settings(
     details = {"changes": [{"name": c.name, "from": c.before, "to": c.after} for c in changes]}
     uow.audit.record(clock.now(), AUDIT_ACTION, "lease", lease_id, details, actor=actor[:64])
     return changes
+
+
+def _refresh_people(uow: UnitOfWork, lease: Lease, new: Lease) -> None:
+    """The lease's people as the CRM has them now (an e-mail added, a name changed): not a
+    change of the lease, so not in its history."""
+    for role in ROLES:
+        before, after = getattr(lease, role), getattr(new, role)
+        same = before is not None and after is not None and before.crm_user_id
+        if same and before.crm_user_id == after.crm_user_id and before != after:
+            _person_row(uow, after)
 
 
 def _person_row(uow: UnitOfWork, person: Person | None) -> int | None:

@@ -13,7 +13,7 @@ from flask_babel.speaklater import LazyString
 
 from backend.services.landlords import Problem
 from backend.services.lease_card import LeaseCard
-from backend.services.lease_settings import settings_values
+from backend.services.lease_settings import person_choice, settings_values
 from backend.web.deps import container
 from backend.web.workspace.leases_texts import DUE_ANCHOR, ISSUE_ANCHOR, problem_text
 from backend.web.workspace.viewer import Viewer
@@ -101,9 +101,10 @@ def settings_context(
     listed = {i for i, _name in options}
     for role in ("manager", "supervisor", "accountant"):
         person = getattr(card.lease, role)
-        if person is not None and person.crm_user_id and person.crm_user_id not in listed:
-            options.append((person.crm_user_id, person.name))
-            listed.add(person.crm_user_id)
+        choice = person_choice(person)
+        if person is not None and choice not in listed:
+            options.append((choice, person.name))
+            listed.add(choice)
     return {
         "settings_values": settings_values(card.lease), "settings_users": options,
         "settings_crm_down": users is None, "setting_changes": setting_changes,

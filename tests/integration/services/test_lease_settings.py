@@ -11,10 +11,14 @@ import pytest
 
 from backend.bootstrap import Container
 from backend.domain.billing import DocumentKind
+from backend.domain.parties import Person
 from backend.services.billing import BillingPorts, run_portal
 from backend.services.lease_actions import ActionInvalid
 from backend.services.lease_settings import change_lease_settings, settings_values
+from backend.services.leases import register_lease
+from backend.services.portals import install_portal
 from crm_mappings.port import CrmUser
+from tests import factories
 from tests.fakes import FakeCrm
 from tests.integration.services.test_lease_actions import lease
 
@@ -169,3 +173,46 @@ def test_the_same_settings_sent_again_change_nothing(
     assert _change(container, lease) == []
     with container.uow(portal_id) as uow:
         assert [e["action"] for e in uow.audit.entries("lease", lease_id)] == ["lease.registered"]
+
+
+def test_the_same_crm_user_renamed_is_kept_up_to_date_but_is_no_change_of_the_lease(
+    container: Container, lease: tuple[int, int]
+) -> None:
+    portal_id, lease_id = lease
+    renamed = [replace(u, name="Пётр Сидоров", email="petr@romashka.example")
+               if u.id == "7" else u for u in USERS]  # fmt: skip
+
+    assert _change(container, lease, users=renamed) == []
+    with container.uow(portal_id) as uow:
+        manager = uow.leases.get(lease_id).manager
+        history = uow.audit.entries("lease", lease_id)
+    assert manager is not None
+    assert (manager.name, manager.email) == ("Пётр Сидоров", "petr@romashka.example")
+    assert [e["action"] for e in history] == ["lease.registered"]
+
+
+def test_a_person_named_without_a_crm_user_stays_until_another_is_picked(
+    container: Container,
+) -> None:
+    with container.uow() as uow:
+        portal = install_portal(uow, container.clock, kind="bitrix24", external_id="s-2")
+        uow.commit()
+    assert portal.id is not None
+    imported = factories.lease(manager=Person(name="Импортов Иван", email="ivan@romashka.example"))
+    with container.uow(portal.id) as uow:
+        lease_id = register_lease(uow, container.clock, imported).lease_id
+        uow.commit()
+    at = (portal.id, lease_id)
+
+    assert _change(container, at, due_days="9") == ["due_rule"]
+    kept = _manager(container, at)
+    assert _change(container, at, manager="12") == ["manager"]
+
+    assert kept == "Импортов Иван"
+    assert _manager(container, at) == "Белкина Анна"
+
+
+def _manager(container: Container, at: tuple[int, int]) -> str:
+    with container.uow(at[0]) as uow:
+        manager = uow.leases.get(at[1]).manager
+    return manager.name if manager is not None else ""
