@@ -173,15 +173,30 @@ def _who(person: Person | None) -> str:
     return "" if person is None else person.crm_user_id or f"{KEEP}:{person.name}"
 
 
-def read_settings(lease: Lease, data: Mapping[str, str], users: Sequence[CrmUser] | None) -> Lease:
-    """The lease with the settings ``data`` gives; ``ActionInvalid`` with every problem."""
-    problems: dict[str, Problem] = {}
+def _plain(
+    data: Mapping[str, str], problems: dict[str, Problem]
+) -> tuple[tuple[str, ...], bool, IssueRule, DueRule]:
     emails = _emails(data, problems)
     issue_rule, due_rule = _rules(data, problems)
-    people = _people(lease, data, users, problems)
     auto_send = str(data.get("auto_send", "")) in {"1", "on", "true", "y"}
     if auto_send and not emails and "tenant_emails" not in problems:
         problems["tenant_emails"] = Problem("no_recipients")
+    return emails, auto_send, issue_rule, due_rule
+
+
+def settings_problems(data: Mapping[str, str]) -> dict[str, Problem]:
+    """The problems of the settings typed so far, for the inline check on blur (no CRM call:
+    the people picked are checked when the form is sent)."""
+    problems: dict[str, Problem] = {}
+    _plain(data, problems)
+    return problems
+
+
+def read_settings(lease: Lease, data: Mapping[str, str], users: Sequence[CrmUser] | None) -> Lease:
+    """The lease with the settings ``data`` gives; ``ActionInvalid`` with every problem."""
+    problems: dict[str, Problem] = {}
+    emails, auto_send, issue_rule, due_rule = _plain(data, problems)
+    people = _people(lease, data, users, problems)
     if problems:
         raise ActionInvalid(problems, data)
     try:

@@ -1,11 +1,13 @@
 """The lease card's settings in the sandbox Bitrix24 portal, in a real browser: a wrong
 address refused next to its field with what was typed kept, then the recipients and auto-send
-changed, the card and its history showing them, in Russian and English. Screenshots with
-``RENTFLOW_SCREENSHOTS=<dir>``."""
+changed, the card and its history showing them, in Russian and English. A wrong address is
+answered when its field loses focus, within a second, and again when the form is sent.
+Screenshots with ``RENTFLOW_SCREENSHOTS=<dir>``."""
 
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -83,8 +85,13 @@ def test_recipients_and_auto_send_changed_on_the_card_show_on_it_and_in_its_hist
     _look(page, f"lease-settings-card-{texts.lang}")
 
     form.locator("#settings-tenant_emails").fill("pay@vasilek")
+    started = time.perf_counter()
+    form.locator("#settings-due_days").focus()  # the addresses lose focus: the inline check
+    expect(app.locator("#settings-tenant_emails-e")).to_have_text(texts.bad_email, timeout=1000)
+    assert (time.perf_counter() - started) * 1000 < 1000
     form.locator("#settings-auto_send").check()
     form.locator("button[type=submit]").click()
+    expect(app.locator("p.notice-error").first).to_be_visible()  # the card again: 422
     expect(app.locator("#settings-tenant_emails-e")).to_have_text(texts.bad_email)
     expect(app.locator("#settings-tenant_emails")).to_have_value("pay@vasilek")  # kept
     expect(app.locator("#settings-auto_send")).to_be_checked()

@@ -17,7 +17,7 @@ from backend.domain.errors import DomainError, NotFound
 from backend.services import lease_actions as actions
 from backend.services.deal_actions import resend_documents
 from backend.services.lease_actions import ActionInvalid
-from backend.services.lease_settings import change_lease_settings
+from backend.services.lease_settings import change_lease_settings, settings_problems
 from backend.services.unit_of_work import UnitOfWork
 from backend.web.deps import container
 from backend.web.workspace import bp
@@ -203,3 +203,13 @@ def settings_view(lease_id: int) -> ResponseReturnValue:
     if load_card(viewer, lease_id) is None:  # a manager handed the lease to someone else
         return redirect(workspace_url(viewer, "workspace.leases"), 303)
     return _back(viewer, lease_id, "settings" if changes else "settings_unchanged")
+
+
+@bp.post("/leases/<int:lease_id>/settings/validate", endpoint="validate_lease_settings")
+def validate_settings_view(lease_id: int) -> ResponseReturnValue:
+    """The settings form's problems as JSON ``{"errors": {field: text}}``, for the inline
+    check; the lease must be one the viewer may see."""
+    viewer = current_viewer(container())
+    if load_card(viewer, lease_id) is None:
+        return {"errors": {}}, 404
+    return {"errors": settings_problem_texts(settings_problems(request.form))}

@@ -173,3 +173,19 @@ def test_the_lease_form_picks_an_accountant_from_the_crm_users_or_keeps_the_land
     assert fallback.accountant is None
     assert re.search(r'id="accountant">[^<]+ <span class="muted">\(the landlord.s\)',
                      card.get_data(as_text=True))  # fmt: skip
+
+
+def test_the_inline_check_answers_per_field_and_only_for_a_lease_the_viewer_sees(
+    ready: tuple[World, int, int],
+) -> None:
+    world, lease_id = _leased(ready)
+    form = {"t": _token(world), "lang": "en", **_settings(tenant_emails="a@b", due_days="x")}
+
+    mine = world.web.post(f"/workspace/leases/{lease_id}/settings/validate?LANG=en", data=form)
+    other = world.web.post(f"/workspace/leases/{lease_id}/settings/validate?LANG=en",
+                           data={**form, "t": _token(world, OTHER)})  # fmt: skip
+
+    assert mine.get_json() == {"errors": {
+        "tenant_emails": "Not an e-mail address.", "due_days": "A whole number from 0–366.",
+    }}  # fmt: skip
+    assert other.status_code == 404
