@@ -5,9 +5,11 @@ its problems and the history's setting changes say in the viewer's language."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext, lazy_gettext
 from flask_babel.speaklater import LazyString
 
@@ -23,6 +25,7 @@ log = logging.getLogger(__name__)
 _ = lazy_gettext
 
 FORM = "settings"
+USERS_CACHE_SECONDS = 60
 MESSAGES: Mapping[str, LazyString] = {
     "too_many": _("At most %(expected)s addresses."),
     "no_recipients": _("Sending by itself needs at least one address."),
@@ -40,9 +43,22 @@ SETTING: Mapping[str, LazyString] = {
 }
 
 
-def crm_users(viewer: Viewer) -> list[CrmUser] | None:
+def crm_users(viewer: Viewer, *, fresh: bool = True) -> list[CrmUser] | None:
     """The portal's CRM users (``user.get`` in Bitrix24, ``GET /api/v4/users`` in amoCRM),
-    or None when the CRM does not answer."""
+    or None when the CRM does not answer. Not ``fresh``: as read in the last
+    ``USERS_CACHE_SECONDS`` by this web process (a card drawn again and again asks the CRM
+    once a minute, not each time; saving the settings always reads them anew)."""
+    cache = current_app.extensions.setdefault("rentflow.crm_users", {})
+    kept = cache.get(viewer.portal_id)
+    if not fresh and kept is not None and time.monotonic() - kept[0] < USERS_CACHE_SECONDS:
+        return list(kept[1])
+    users = _read_users(viewer)
+    if users is not None:
+        cache[viewer.portal_id] = (time.monotonic(), tuple(users))
+    return users
+
+
+def _read_users(viewer: Viewer) -> list[CrmUser] | None:
     c = container()
     with c.uow() as uow:
         portal = uow.portals.get(viewer.portal_id)
@@ -96,7 +112,7 @@ def settings_context(
     with the lease's own people kept when the CRM does not list them), whether the CRM
     answered, and the history's change texts."""
     if users is None and ask_crm:
-        users = crm_users(viewer)
+        users = crm_users(viewer, fresh=False)
     options = [(u.id, u.name) for u in users or ()]
     listed = {i for i, _name in options}
     for role in ("manager", "supervisor", "accountant"):
