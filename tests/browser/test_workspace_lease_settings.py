@@ -115,3 +115,38 @@ def test_recipients_and_auto_send_changed_on_the_card_show_on_it_and_in_its_hist
         lease = uow.leases.get(lease_id)
     assert lease.auto_send
     assert lease.tenant.emails == ("pay@vasilek.example",)
+
+
+@pytest.mark.parametrize(
+    ("lang", "leases_tab", "kind"), [("ru", "Договоры", "Счёт (коммунальные услуги)"),
+                                     ("en", "Leases", "Invoice (utilities)")], ids=["ru", "en"],
+)  # fmt: skip
+def test_utilities_invoiced_from_the_card_are_listed_by_their_purpose(
+    page: Any, rentflow: Rentflow, lang: str, leases_tab: str, kind: str
+) -> None:
+    portal = SandboxPortal(page, rentflow.portal_page)
+    portal.install()
+    portal_id = _setup(rentflow)
+    container = rentflow.container
+    with container.uow(portal_id) as uow:
+        made = factories.lease(status=LeaseStatus.SIGNED, start=date(2026, 1, 1))
+        register_lease(uow, container.clock, made)
+        uow.commit()
+    portal.act_as(ADMIN, lang)
+    app = portal.open_app()
+    app.get_by_role("link", name=leases_tab).click()
+    app.get_by_role("link", name="№ А-15/2026").click()
+
+    form = app.locator("#form-charge")
+    form.locator("#charge-purpose").select_option("utilities")
+    form.locator("#charge-amount").fill("12 200,00")
+    form.locator("#charge-start").fill("2026-01-01")
+    form.locator("#charge-end").fill("2026-01-31")
+    form.locator("button[type=submit]").click()
+
+    expect(app.locator("#done")).to_be_visible(timeout=30_000)  # numbered, rendered, published
+    row = app.locator("#documents tbody tr").first
+    expect(row).to_contain_text(kind)
+    expect(row).to_contain_text("12")
+    _look_at(app.locator("#documents"), f"lease-charge-documents-{lang}")
+    _look_at(app.locator("#form-charge"), f"lease-charge-form-{lang}")

@@ -8,15 +8,18 @@ through the Tasks port, ``Container.tasks``, after the commit).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import date
 
 from flask import redirect, request
 from flask.typing import ResponseReturnValue
 
 from backend.domain.errors import DomainError, NotFound
 from backend.services import lease_actions as actions
+from backend.services.billing_ports import BillingPorts
 from backend.services.deal_actions import resend_documents
-from backend.services.lease_actions import ActionInvalid
+from backend.services.lease_actions import ActionInvalid, ManualInvoice
+from backend.services.lease_charges import issue_charge
 from backend.services.lease_settings import change_lease_settings, settings_problems
 from backend.services.unit_of_work import UnitOfWork
 from backend.web.deps import container
@@ -145,23 +148,30 @@ def cancel_invoice_view(lease_id: int) -> ResponseReturnValue:
     return _in_uow(lease_id, "documents", act)
 
 
-@bp.post("/leases/<int:lease_id>/invoice", endpoint="lease_invoice")
-def manual_invoice_view(lease_id: int) -> ResponseReturnValue:
-    """Invoice the chosen days now; a second submit gets the first one's invoice back."""
+IssueNow = Callable[[BillingPorts, int, int, Mapping[str, str], date], ManualInvoice]
+
+
+def _issue_now(lease_id: int, form: str, issue: IssueNow) -> ResponseReturnValue:
+    """Issue an invoice of the lease now (``issue``), then tell its deal; a second submit
+    gets the first one's invoice back."""
     c = container()
     viewer = current_viewer(c)
     if load_card(viewer, lease_id) is None:
         return lease_missing(viewer)
     try:
-        issued = actions.issue_manual_invoice(
-            c.billing_ports(), viewer.portal_id, lease_id, request.form, c.clock.today()
-        )
+        issued = issue(c.billing_ports(), viewer.portal_id, lease_id, request.form, c.clock.today())
     except (ActionInvalid, DomainError) as err:
-        return _refused(viewer, lease_id, "invoice", err)
+        return _refused(viewer, lease_id, form, err)
     if issued.issued_now:
         c.tasks.document_issued(viewer.portal_id, issued.document_id)
         return _back(viewer, lease_id, "invoice_issued", issued.number)
     return _back(viewer, lease_id, "invoice_exists", issued.number)
+
+
+@bp.post("/leases/<int:lease_id>/invoice", endpoint="lease_invoice")
+def manual_invoice_view(lease_id: int) -> ResponseReturnValue:
+    """Invoice the chosen days now; a second submit gets the first one's invoice back."""
+    return _issue_now(lease_id, "invoice", actions.issue_manual_invoice)
 
 
 @bp.post("/leases/<int:lease_id>/resend", endpoint="lease_resend")
@@ -213,3 +223,9 @@ def validate_settings_view(lease_id: int) -> ResponseReturnValue:
     if load_card(viewer, lease_id) is None:
         return {"errors": {}}, 404
     return {"errors": settings_problem_texts(settings_problems(request.form))}
+
+
+@bp.post("/leases/<int:lease_id>/charge", endpoint="lease_charge")
+def charge_view(lease_id: int) -> ResponseReturnValue:
+    """Invoice utilities or another charge now, told to the deal like any invoice."""
+    return _issue_now(lease_id, "charge", issue_charge)

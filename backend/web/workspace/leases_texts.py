@@ -37,6 +37,7 @@ MESSAGES: Mapping[str, LazyString] = {
     "not_this_lease": _("This document belongs to another lease."),
     "deal_has_lease": _("This deal already has a lease."),
     "no_landlord": _("Add a landlord first (Landlords tab)."),
+    "positive": _("Must be more than zero."),
 }
 
 RENT_BASIS: Mapping[str, LazyString] = {

@@ -189,3 +189,28 @@ def test_the_inline_check_answers_per_field_and_only_for_a_lease_the_viewer_sees
         "tenant_emails": "Not an e-mail address.", "due_days": "A whole number from 0–366.",
     }}  # fmt: skip
     assert other.status_code == 404
+
+
+def test_a_charge_is_invoiced_from_the_card_and_a_bad_one_answered_next_to_its_field(
+    ready: tuple[World, int, int],
+) -> None:
+    world, lease_id = _leased(ready)
+    token = _token(world)
+    form = {"t": token, "lang": "en", "purpose": "utilities", "description": "",
+            "amount": "12200", "start": "2026-02-01", "end": "2026-02-28"}  # fmt: skip
+    sent: list[tuple[Any, ...]] = []
+    world.container.task_sender = lambda name, *args: sent.append((name, *args))
+
+    bad = world.web.post(f"/workspace/leases/{lease_id}/charge?LANG=en",
+                         data={**form, "amount": "0"})  # fmt: skip
+    issued = world.web.post(f"/workspace/leases/{lease_id}/charge?LANG=en", data=form)
+    card = world.web.get(issued.headers["Location"]).get_data(as_text=True)
+
+    assert bad.status_code == 422
+    assert re.search(r'id="charge-amount-e" role="alert">Must be more than zero.<',
+                     bad.get_data(as_text=True))  # fmt: skip
+    assert issued.status_code == 303
+    assert re.search(r"Invoice № \S+ issued\.", card)
+    assert "Invoice (utilities)" in card
+    assert "12,200.00" in card
+    assert [name for name, *_ in sent] == ["jobs.tasks.crm_document_issued"]  # the deal hears
