@@ -5,6 +5,7 @@ a bad value or a second invoice of the same purpose and first day stores nothing
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -13,13 +14,18 @@ import pytest
 
 from backend.bootstrap import Container
 from backend.domain.billing import DocumentKind
-from backend.domain.documents import DocumentPurpose
+from backend.domain.documents import DocumentPurpose, InvoiceStatus
+from backend.domain.lease import LeaseStatus
 from backend.services import cabinet_account
+from backend.services.billing import PortalRun, issue_acts_of_paid_invoices
 from backend.services.lease_actions import ActionInvalid
 from backend.services.lease_charges import issue_charge
+from backend.services.leases import register_lease
 from backend.services.onec_export import export_month
+from backend.services.portals import install_portal
 from documents.payment_qr import purpose_text
 from documents.storage import LocalDiskStorage
+from tests import factories
 from tests.cabinet_world import build_world
 from tests.integration.documents.test_render import _text
 from tests.integration.services.test_cabinet_account import _ref
@@ -123,3 +129,26 @@ def test_a_charge_is_in_the_1c_export_and_counted_by_its_purpose_in_the_cabinet(
     by_purpose = {row.purpose: row.accrued for row in account.by_purpose}
     assert by_purpose["utilities"] == Decimal("12200.00")
     assert "rent" in by_purpose
+
+
+def test_a_paid_charge_does_not_close_the_rent_period_with_an_act(container: Container) -> None:
+    with container.uow() as uow:
+        portal = install_portal(uow, container.clock, kind="bitrix24", external_id="c-2")
+        uow.commit()
+    assert portal.id is not None
+    with container.uow(portal.id) as uow:
+        made = factories.lease(status=LeaseStatus.SIGNED, act_on_payment=True)
+        lease_id = register_lease(uow, container.clock, made).lease_id
+        uow.commit()
+    ports = container.billing_ports()
+    issued = issue_charge(ports, portal.id, lease_id, {**UTILITIES, "start": "2026-02-01",
+                                                       "end": "2026-02-28"}, TODAY)  # fmt: skip
+    with container.uow(portal.id) as uow:
+        charge = uow.documents.get(issued.document_id)
+        uow.documents.save(replace(charge, paid=charge.total, status=InvoiceStatus.PAID))
+        uow.commit()
+
+    result = PortalRun(portal.id)
+    issue_acts_of_paid_invoices(ports, portal.id, date(2026, 3, 2), result)
+
+    assert result.issued == []  # February's rent is not paid: no act for it yet
