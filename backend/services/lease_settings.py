@@ -110,9 +110,8 @@ def _rules(data: Mapping[str, str], problems: dict[str, Problem]) -> tuple[Issue
         problems["due_days"] = Problem("whole", "1–31")
     if problems.keys() & {"issue_anchor", "due_anchor"}:
         return IssueRule(), DueRule()
-    return IssueRule(IssueAnchor(issue_anchor), issue_days), DueRule(
-        DueAnchor(due_anchor), due_days
-    )
+    issue_rule = IssueRule(IssueAnchor(issue_anchor), issue_days)
+    return issue_rule, DueRule(DueAnchor(due_anchor), due_days)
 
 
 def _people(
