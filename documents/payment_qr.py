@@ -31,7 +31,10 @@ def purpose_text(lease: Lease, document: IssuedDocument) -> str:
             f"Оплата пени по счету № {document.number} от {document.issued_on:%d.%m.%Y}"
             f" по договору № {lease.number}. Без НДС"
         )
-    base = f"Оплата по счету № {document.number} от {document.issued_on:%d.%m.%Y} за аренду"
+    what = "аренду"
+    if document.purpose in (DocumentPurpose.UTILITIES, DocumentPurpose.OTHER) and document.lines:
+        what = document.lines[0].description  # the charge as its line names it
+    base = f"Оплата по счету № {document.number} от {document.issued_on:%d.%m.%Y} за {what}"
     if lease.vat.rate is None:
         return f"{base}. Без НДС"
     return f"{base}. В т.ч. НДС {lease.vat.rate}% - {document.vat.amount:.2f} руб."

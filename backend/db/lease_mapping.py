@@ -138,6 +138,7 @@ def lease_from_row(
     addenda: list[Addendum],
     manager: Person | None,
     supervisor: Person | None,
+    accountant: Person | None = None,
 ) -> Lease:
     rent = Rent(Decimal(row.rent_amount), RentBasis(row.rent_basis), row.currency)
     vat_rate = None if row.vat_rate is None else Decimal(row.vat_rate)
@@ -172,6 +173,7 @@ def lease_from_row(
         ),
         manager=manager,
         supervisor=supervisor,
+        accountant=accountant,
         status=LeaseStatus(row.status),
         original_received=row.original_received,
         act_on_payment=row.act_on_payment,

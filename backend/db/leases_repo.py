@@ -40,6 +40,7 @@ class LeaseRepository(_Scoped):
         crm_deal_id: str | None = None,
         crm_pipeline_id: str = "",
         now: datetime | None = None,
+        accountant_id: int | None = None,
     ) -> int:
         row = LeaseRow(
             portal_id=self.portal_id,
@@ -48,6 +49,7 @@ class LeaseRepository(_Scoped):
             premises_ids=list(premises_ids),
             manager_id=manager_id,
             supervisor_id=supervisor_id,
+            accountant_id=accountant_id,
             crm_deal_id=crm_deal_id,
             crm_pipeline_id=crm_pipeline_id,
             created_at=now,
@@ -239,7 +241,7 @@ class LeaseRepository(_Scoped):
         """The tenants, landlords and users (managers, supervisors) of the leases, one query
         each; the caller holds the answer while assembling, since the identity map keeps
         rows only while they are referenced."""
-        users = {u for r in rows for u in (r.manager_id, r.supervisor_id) if u}
+        users = {u for r in rows for u in (r.manager_id, r.supervisor_id, r.accountant_id) if u}
         return tuple(
             self.session.scalars(select(table).where(table.id.in_(wanted))).all()
             for table, wanted in (
@@ -256,6 +258,21 @@ class LeaseRepository(_Scoped):
         row = self._get(LeaseRow, lease.id)
         lm.lease_terms_to_row(lease, row)
         row.updated_at = now or row.updated_at
+
+    def set_people(self, lease_id: int, people: Mapping[str, int | None]) -> None:
+        """Point the lease at other people: ``manager``, ``supervisor`` and/or
+        ``accountant`` -> a user row's id (None: nobody)."""
+        row = self._get(LeaseRow, lease_id)
+        for role, user_id in people.items():
+            if role not in {"manager", "supervisor", "accountant"}:
+                raise ValueError(f"no such role on a lease: {role}")
+            setattr(row, f"{role}_id", user_id)
+
+    def set_recipients(self, lease_id: int, emails: Sequence[str]) -> None:
+        """The addresses the lease's documents go to (its tenant's e-mails)."""
+        row = self._get(LeaseRow, lease_id)
+        tenant = self._get(TenantRow, row.tenant_id)
+        tenant.emails = list(emails)
 
     def link_deal(self, lease_id: int, deal_id: str, pipeline_id: str) -> None:
         row = self._get(LeaseRow, lease_id)
@@ -293,5 +310,8 @@ class LeaseRepository(_Scoped):
             ),
             lm.person_from_row(
                 self.session.get(UserRow, row.supervisor_id) if row.supervisor_id else None
+            ),
+            lm.person_from_row(
+                self.session.get(UserRow, row.accountant_id) if row.accountant_id else None
             ),
         )

@@ -145,6 +145,11 @@ class PartyRepository(_Scoped):
         self.session.flush()
         return row.id
 
+    def update_person(self, person_id: int, person: Person) -> None:
+        """Keep a known person's name and e-mail as the CRM gives them now."""
+        row = self._get(UserRow, person_id)
+        row.name, row.email = person.name, person.email
+
     def person_by_crm_id(self, crm_user_id: str) -> tuple[int, Person] | None:
         row = self.session.scalar(
             select(UserRow).where(

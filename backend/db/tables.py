@@ -159,6 +159,7 @@ class LeaseRow(Base):
     due_reminder_days: Mapped[list[Any] | None] = mapped_column(default=None)
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    accountant_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     status: Mapped[str] = mapped_column(String(20), default="draft")
     original_received: Mapped[bool] = mapped_column(default=False)
     crm_deal_id: Mapped[str | None] = mapped_column(String(64), default=None)

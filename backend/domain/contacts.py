@@ -60,7 +60,9 @@ def check_lease_contacts(lease: Lease) -> Lease:
         ("landlord.name", lease.landlord.name, False),
         ("landlord.email", lease.landlord.email, True),
     ]
-    for role, person in (("manager", lease.manager), ("supervisor", lease.supervisor)):
+    people = (("manager", lease.manager), ("supervisor", lease.supervisor),
+              ("accountant", lease.accountant))  # fmt: skip
+    for role, person in people:
         if person is not None:
             checks += [(f"{role}.name", person.name, False), (f"{role}.email", person.email, True)]
     for field, value, is_email in checks:

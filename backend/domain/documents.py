@@ -28,10 +28,13 @@ class ActStatus(StrEnum):
 
 
 class DocumentPurpose(StrEnum):
-    """What an invoice charges: the rent of a period, or late-payment penalties (пени)."""
+    """What an invoice charges: the rent of a period, late-payment penalties (пени), or a
+    charge invoiced by hand: utilities (коммунальные услуги) or another one."""
 
     RENT = "rent"
     PENALTY = "penalty"  # пени: its own invoice, with its own number and QR code
+    UTILITIES = "utilities"  # коммунальные услуги, re-invoiced to the tenant
+    OTHER = "other"  # any other charge, named by its line
 
 
 @dataclass

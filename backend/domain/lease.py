@@ -197,6 +197,7 @@ class Lease:
     due_reminder_days: tuple[int, ...] | None = None
     manager: Person | None = None
     supervisor: Person | None = None
+    accountant: Person | None = None  # the lease's own; None: the landlord's accountant
     status: LeaseStatus = LeaseStatus.DRAFT
     original_received: bool = False
     addenda: list[Addendum] = field(default_factory=list)

@@ -28,7 +28,7 @@ from datetime import date
 from typing import Protocol
 
 from backend.domain.billing import DocumentKind, ScheduleItem
-from backend.domain.documents import InvoiceStatus
+from backend.domain.documents import DocumentPurpose, InvoiceStatus
 from backend.domain.errors import AlreadyIssued, DomainError
 from backend.domain.lease import Lease
 from backend.domain.portal import PortalStatus
@@ -199,7 +199,9 @@ def _acts_of_paid_periods(
         paid = [
             d.period
             for d in documents
-            if d.kind is DocumentKind.INVOICE and d.status == InvoiceStatus.PAID
+            if d.kind is DocumentKind.INVOICE
+            and d.status == InvoiceStatus.PAID
+            and d.purpose is DocumentPurpose.RENT  # the rent's own: not пени, not a charge
         ]
         wanted += [
             (lease_id, item)

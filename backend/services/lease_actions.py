@@ -18,7 +18,7 @@ from datetime import date
 from decimal import Decimal
 
 from backend.domain.billing import BillingPeriod, DocumentKind
-from backend.domain.documents import ActStatus, InvoiceStatus, IssuedDocument
+from backend.domain.documents import ActStatus, DocumentPurpose, InvoiceStatus, IssuedDocument
 from backend.domain.errors import AlreadyIssued, IllegalTransition, InvalidLease
 from backend.domain.lease import Addendum, Indexation, Lease, LeaseStatus, Rent, RentBasis
 from backend.domain.quantities import (
@@ -322,7 +322,8 @@ def _invoice_covering(
     uow: UnitOfWork, lease_id: int, period: BillingPeriod
 ) -> IssuedDocument | None:
     for doc in uow.documents.for_lease(lease_id, DocumentKind.INVOICE):
-        if doc.status != InvoiceStatus.CANCELLED and doc.period.overlaps(period):
+        live = doc.status != InvoiceStatus.CANCELLED and doc.purpose is DocumentPurpose.RENT
+        if live and doc.period.overlaps(period):
             return doc
     return None
 

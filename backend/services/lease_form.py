@@ -4,9 +4,10 @@ field by field, every problem reported at once with the field it belongs to.
 The same form serves the workspace page, the Bitrix24 deal tab and amoCRM's lead panel: a
 landlord chosen by name, premises from the register (or typed), the billing period and its
 every-N, rent per month or per m², the VAT mode, when invoices are issued and paid,
-auto-send and the recipients, the manager and supervisor picked from the CRM's users. A
-problem is a code (``missing``, ``date``...) the page says in the viewer's language; the
-requisites checks speak through the same codes as the landlord form (``control``...).
+auto-send and the recipients, the manager, supervisor and (optionally) the accountant picked
+from the CRM's users. A problem is a code (``missing``, ``date``...) the page says in the
+viewer's language; the requisites checks speak through the same codes as the landlord form
+(``control``...).
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ TEXT_FIELDS = (
     "number", "signed_on", "start", "end", "landlord", "premises", "premises_code", "area",
     "rent_basis", "rent", "vat", "billing_unit", "billing_every", "issue_anchor", "issue_days",
     "due_anchor", "due_days", "tenant_kind", "tenant_name", "tenant_inn", "tenant_kpp",
-    "tenant_address", "tenant_emails", "manager", "supervisor", "deposit",
+    "tenant_address", "tenant_emails", "manager", "supervisor", "deposit", "accountant",
 )  # fmt: skip
 FLAGS = ("vat_included", "auto_send")
 _LIMITS = {"number": 64, "tenant_name": 255, "tenant_address": 1000, "tenant_emails": 1000}
@@ -229,7 +230,7 @@ def _check_choices(
         problems.setdefault("premises", Problem("choice"))
     if choices.users is not None:
         known = {u.id for u in choices.users}
-        for name in ("manager", "supervisor"):
+        for name in ("manager", "supervisor", "accountant"):
             if v[name] and v[name] not in known:
                 problems.setdefault(name, Problem("choice"))
 
@@ -310,6 +311,7 @@ def build_lease(form: LeaseForm, choices: FormChoices, landlord: LandlordEntity)
         auto_send="auto_send" in form.flags,
         deposit=None if deposit is None else Money(deposit),
         manager=_person(users, v["manager"]), supervisor=_person(users, v["supervisor"]),
+        accountant=_person(users, v["accountant"]),  # none: the landlord's accountant
     )  # fmt: skip
 
 

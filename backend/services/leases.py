@@ -67,6 +67,7 @@ def register_lease(
         crm_deal_id=crm_deal_id,
         crm_pipeline_id=crm_pipeline_id,
         now=clock.now(),
+        accountant_id=_person_id(uow, lease.accountant),
     )
     uow.audit.record(clock.now(), "lease.registered", "lease", lease_id, {"number": lease.number})
     refresh_schedule(uow, lease_id)

@@ -197,8 +197,11 @@ def _create_tasks(
 def _recipients(
     audience: Sequence[Audience], lease: Lease, settings: Mapping[str, Any]
 ) -> dict[Audience, tuple[str, ...]]:
-    accountant = lease.landlord.accountant.email or str(
-        settings.get("onec", {}).get("accountant_email", "")
+    own = lease.accountant.email if lease.accountant is not None else ""
+    accountant = (
+        own
+        or lease.landlord.accountant.email
+        or str(settings.get("onec", {}).get("accountant_email", ""))
     )
     people = {
         Audience.MANAGER: (lease.manager.email,) if lease.manager else (),

@@ -6,7 +6,7 @@ repository is bound to the unit of work's portal.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from types import TracebackType
@@ -57,6 +57,7 @@ class PartyRepo(Protocol):
     def premises(self, ids: Sequence[int]) -> tuple[Premises, ...]: ...
     def add_person(self, person: Person) -> int: ...
     def person_by_crm_id(self, crm_user_id: str) -> tuple[int, Person] | None: ...
+    def update_person(self, person_id: int, person: Person) -> None: ...
 
 
 class LeaseRepo(Protocol):
@@ -74,6 +75,7 @@ class LeaseRepo(Protocol):
         crm_deal_id: str | None = None,
         crm_pipeline_id: str = "",
         now: datetime | None = None,
+        accountant_id: int | None = None,
     ) -> int: ...
     def add_addendum(
         self, lease_id: int, addendum: Addendum, premises_ids: Sequence[int] | None = None
@@ -102,6 +104,8 @@ class LeaseRepo(Protocol):
     def list(self, *, statuses: Sequence[LeaseStatus] | None = None) -> list[Lease]: ...
     def save(self, lease: Lease, now: datetime | None = None) -> None: ...
     def link_deal(self, lease_id: int, deal_id: str, pipeline_id: str) -> None: ...
+    def set_people(self, lease_id: int, people: Mapping[str, int | None]) -> None: ...
+    def set_recipients(self, lease_id: int, emails: Sequence[str]) -> None: ...
 
 
 class DocumentRepo(Protocol):

@@ -15,7 +15,8 @@ from backend.web.cabinet.blueprint import bp
 from backend.web.cabinet.session import container, csrf_token, current_person
 from backend.web.i18n import cabinet_lang
 
-PURPOSES = {"rent": _("Rent"), "penalty": _("Late-payment penalty")}
+PURPOSES = {"rent": _("Rent"), "penalty": _("Late-payment penalty"), "utilities": _("Utilities"),
+            "other": _("Other charges")}  # fmt: skip
 LANGUAGE_NAMES = (("ru", "Русский"), ("uk", "Українська"), ("en", "English"))
 # no inline script or style anywhere in the cabinet: the policy allows only its own files
 POLICY = (

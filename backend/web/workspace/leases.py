@@ -36,6 +36,7 @@ from backend.web import bitrix24_trust as trust
 from backend.web.deps import container
 from backend.web.i18n import area, money
 from backend.web.workspace import bp
+from backend.web.workspace.lease_people import settings_context
 from backend.web.workspace.leases_texts import TEMPLATE_TEXTS, problem_texts
 from backend.web.workspace.pages import render_page, workspace_url
 from backend.web.workspace.viewer import Viewer, current_viewer
@@ -108,14 +109,16 @@ CARD_PARTS: list[Callable[[Viewer, LeaseCard], dict[str, Any]]] = []
 def render_card(
     viewer: Viewer, card: LeaseCard, *, status: int = 200, message: str = "",
     errors: dict[str, dict[str, str]] | None = None, typed: dict[str, Any] | None = None,
+    context: dict[str, Any] | None = None,
 ) -> ResponseReturnValue:  # fmt: skip
     """The lease card page, with an action's errors next to its fields (``errors[form]``)
-    and what was typed into that form kept (``typed[form]``)."""
+    and what was typed into that form kept (``typed[form]``); ``context`` overrides the
+    settings form's (the CRM's users read once per request)."""
     parts = {k: v for part in CARD_PARTS for k, v in part(viewer, card).items()}
     return render_page(
         "workspace/lease_card.html", viewer, section="leases", status=status, card=card,
         message=message, errors=errors or {}, typed=typed or {}, today=container().clock.today(),
-        **TEMPLATE_TEXTS, **parts,
+        **TEMPLATE_TEXTS, **parts, **(context or settings_context(viewer, card)),
     )  # fmt: skip
 
 
@@ -164,6 +167,8 @@ def done_text(done: str, number: str) -> str:
         ),
         "indexation": gettext("Indexation saved; the schedule is re-planned."),
         "terminated": gettext("Lease terminated."),
+        "settings": gettext("Lease settings saved; they apply to documents issued from now on."),
+        "settings_unchanged": gettext("Nothing changed in the lease settings."),
         "cancelled": gettext("Lease cancelled."),
         "resent": gettext("The latest invoice and act will be e-mailed to the tenant."),
         "nothing_to_send": gettext(

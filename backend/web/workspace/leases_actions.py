@@ -8,18 +8,28 @@ through the Tasks port, ``Container.tasks``, after the commit).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import date
 
 from flask import redirect, request
 from flask.typing import ResponseReturnValue
 
 from backend.domain.errors import DomainError, NotFound
 from backend.services import lease_actions as actions
+from backend.services.billing_ports import BillingPorts
 from backend.services.deal_actions import resend_documents
-from backend.services.lease_actions import ActionInvalid
+from backend.services.lease_actions import ActionInvalid, ManualInvoice
+from backend.services.lease_charges import issue_charge
+from backend.services.lease_settings import change_lease_settings, settings_problems
 from backend.services.unit_of_work import UnitOfWork
 from backend.web.deps import container
 from backend.web.workspace import bp
+from backend.web.workspace.lease_people import (
+    FORM,
+    crm_users,
+    settings_context,
+    settings_problem_texts,
+)
 from backend.web.workspace.leases import lease_missing, load_card, render_card
 from backend.web.workspace.leases_texts import problem_texts
 from backend.web.workspace.pages import workspace_url
@@ -138,23 +148,30 @@ def cancel_invoice_view(lease_id: int) -> ResponseReturnValue:
     return _in_uow(lease_id, "documents", act)
 
 
-@bp.post("/leases/<int:lease_id>/invoice", endpoint="lease_invoice")
-def manual_invoice_view(lease_id: int) -> ResponseReturnValue:
-    """Invoice the chosen days now; a second submit gets the first one's invoice back."""
+IssueNow = Callable[[BillingPorts, int, int, Mapping[str, str], date], ManualInvoice]
+
+
+def _issue_now(lease_id: int, form: str, issue: IssueNow) -> ResponseReturnValue:
+    """Issue an invoice of the lease now (``issue``), then tell its deal; a second submit
+    gets the first one's invoice back."""
     c = container()
     viewer = current_viewer(c)
     if load_card(viewer, lease_id) is None:
         return lease_missing(viewer)
     try:
-        issued = actions.issue_manual_invoice(
-            c.billing_ports(), viewer.portal_id, lease_id, request.form, c.clock.today()
-        )
+        issued = issue(c.billing_ports(), viewer.portal_id, lease_id, request.form, c.clock.today())
     except (ActionInvalid, DomainError) as err:
-        return _refused(viewer, lease_id, "invoice", err)
+        return _refused(viewer, lease_id, form, err)
     if issued.issued_now:
         c.tasks.document_issued(viewer.portal_id, issued.document_id)
         return _back(viewer, lease_id, "invoice_issued", issued.number)
     return _back(viewer, lease_id, "invoice_exists", issued.number)
+
+
+@bp.post("/leases/<int:lease_id>/invoice", endpoint="lease_invoice")
+def manual_invoice_view(lease_id: int) -> ResponseReturnValue:
+    """Invoice the chosen days now; a second submit gets the first one's invoice back."""
+    return _issue_now(lease_id, "invoice", actions.issue_manual_invoice)
 
 
 @bp.post("/leases/<int:lease_id>/resend", endpoint="lease_resend")
@@ -169,3 +186,46 @@ def resend_view(lease_id: int) -> ResponseReturnValue:
     except DomainError as err:
         return _refused(viewer, lease_id, "documents", err)
     return _back(viewer, lease_id, "resent" if queued else "nothing_to_send")
+
+
+@bp.post("/leases/<int:lease_id>/settings", endpoint="lease_settings")
+def settings_view(lease_id: int) -> ResponseReturnValue:
+    """Auto-send, recipients, people and the issue and due rules: from now on, recorded in
+    the history; the CRM's users are read before the unit of work opens."""
+    c = container()
+    viewer = current_viewer(c)
+    card = load_card(viewer, lease_id)
+    if card is None:
+        return lease_missing(viewer)
+    users = crm_users(viewer)
+    try:
+        with c.uow(viewer.portal_id) as uow:
+            changes = change_lease_settings(
+                uow, c.clock, lease_id, request.form, users, viewer.user_name or viewer.user_id
+            )
+            uow.commit()
+    except ActionInvalid as err:  # after the rollback: nothing stored
+        typed = {k: v for k, v in request.form.items() if k not in {"t", "lang"}}
+        return render_card(
+            viewer, card, status=422, errors={FORM: settings_problem_texts(err.problems)},
+            typed={FORM: typed}, context=settings_context(viewer, card, users, ask_crm=False),
+        )  # fmt: skip
+    if load_card(viewer, lease_id) is None:  # a manager handed the lease to someone else
+        return redirect(workspace_url(viewer, "workspace.leases"), 303)
+    return _back(viewer, lease_id, "settings" if changes else "settings_unchanged")
+
+
+@bp.post("/leases/<int:lease_id>/settings/validate", endpoint="validate_lease_settings")
+def validate_settings_view(lease_id: int) -> ResponseReturnValue:
+    """The settings form's problems as JSON ``{"errors": {field: text}}``, for the inline
+    check; the lease must be one the viewer may see."""
+    viewer = current_viewer(container())
+    if load_card(viewer, lease_id) is None:
+        return {"errors": {}}, 404
+    return {"errors": settings_problem_texts(settings_problems(request.form))}
+
+
+@bp.post("/leases/<int:lease_id>/charge", endpoint="lease_charge")
+def charge_view(lease_id: int) -> ResponseReturnValue:
+    """Invoice utilities or another charge now, told to the deal like any invoice."""
+    return _issue_now(lease_id, "charge", issue_charge)

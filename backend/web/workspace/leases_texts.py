@@ -85,6 +85,7 @@ HISTORY: Mapping[str, LazyString] = {
     "lease.created_from_deal": _("Lease created from the deal"),
     "lease.addendum": _("Addendum"),
     "lease.indexation": _("Indexation set"),
+    "lease.settings": _("Lease settings changed"),
     "lease.status": _("Status changed"),
     "lease.original_received": _("Signed original received"),
     "document.issued": _("Document issued"),
