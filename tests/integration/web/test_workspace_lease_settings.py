@@ -207,7 +207,7 @@ def test_a_charge_is_invoiced_from_the_card_and_a_bad_one_answered_next_to_its_f
     card = world.web.get(issued.headers["Location"]).get_data(as_text=True)
 
     assert bad.status_code == 422
-    assert re.search(r'id="charge-amount-e" role="alert">Must be more than zero.<',
+    assert re.search(r'id="charge-amount-e" role="alert">Must be above zero.<',
                      bad.get_data(as_text=True))  # fmt: skip
     assert issued.status_code == 303
     assert re.search(r"Invoice № \S+ issued\.", card)
