@@ -258,12 +258,11 @@ class Bitrix24Adapter:
             commands.append(("result", "tasks.task.result.addFromComment", pin))
         commands.append(("complete", "tasks.task.complete", {"taskId": task_id}))
         answer = self.client.batch({key: (m, p) for key, m, p in commands})
-        refused = answer.errors.get("complete") or answer.errors.get("comment")
-        if refused is not None:
-            raise refused
-        if "result" in answer.errors:
-            log.info("bitrix24 task %s: the answer stays a comment (%s)", task_id,
-                     answer.errors["result"])  # fmt: skip
+        if "complete" in answer.errors:
+            raise answer.errors["complete"]
+        for key in ("comment", "result"):  # completed all the same
+            if key in answer.errors:
+                log.info("bitrix24 task %s: %s refused (%s)", task_id, key, answer.errors[key])
 
     def create_deal(self, deal: NewDeal) -> str:
         fields: dict[str, Any] = {"title": deal.title, "categoryId": deal.pipeline_id}
