@@ -186,6 +186,10 @@ class Tasks(Protocol):
         it back."""
         ...
 
+    def request_answered(self, portal_id: int, request_id: int) -> None:
+        """A request was answered in rentflow (in work, done): its CRM task follows."""
+        ...
+
 
 class StorageKeyError(ValueError):
     """A key that is not a plain relative path (``..``, absolute, odd characters)."""

@@ -25,6 +25,7 @@ BILLING_RUN_PORTAL = "jobs.tasks.billing_run_portal"
 IMPORT_PORTAL = "jobs.bulk_tasks.import_portal"
 REQUEST_TASK = "jobs.channel_tasks.push_request_task"
 REQUEST_TASK_CHANGED = "jobs.channel_tasks.request_task_changed"
+REQUEST_ANSWERED = "jobs.channel_tasks.push_request_answer"
 CONTACTS_CHANGED = "jobs.cabinet_tasks.cabinet_contacts_to_crm"
 DELIVER_OUTBOX = "jobs.tasks.deliver_outbox"
 # The broker's queues; every worker takes from both in turn. The outbox's deliveries have one
@@ -38,7 +39,7 @@ CRM_NAMES = (DEAL_CHANGED, ROBOT_FIRED, DEAL_ACTION, DOCUMENT_ISSUED, LEASE_EVEN
 # in ``Tasks`` order
 NAMES = (
     *CRM_NAMES, BILLING_RUN, BILLING_RUN_PORTAL, IMPORT_PORTAL, PAYMENT_NEWS, CONTACTS_CHANGED,
-    DELIVER_OUTBOX, REQUEST_TASK, REQUEST_TASK_CHANGED,
+    DELIVER_OUTBOX, REQUEST_TASK, REQUEST_TASK_CHANGED, REQUEST_ANSWERED,
 )  # fmt: skip
 
 
@@ -101,3 +102,6 @@ class QueuedTasks:
 
     def request_task_changed(self, portal_id: int, task_id: str) -> None:
         self._send(REQUEST_TASK_CHANGED, portal_id, task_id)
+
+    def request_answered(self, portal_id: int, request_id: int) -> None:
+        self._send(REQUEST_ANSWERED, portal_id, request_id)

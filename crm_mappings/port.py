@@ -224,6 +224,17 @@ class CrmPort(Protocol):
         """The state of each task that still exists (a deleted one is left out)."""
         ...
 
+    def start_task(self, task_id: str) -> bool:
+        """Put the task in progress where the CRM has such a state (Bitrix24; amoCRM has
+        none: nothing is sent, False); ``CrmError`` when the CRM refuses (a task gone,
+        closed)."""
+        ...
+
+    def complete_task(self, task_id: str, result: str) -> None:
+        """Complete the task with ``result`` recorded on it as its closer's answer (nothing
+        recorded when empty); ``CrmError`` when the CRM refuses (a task gone, closed)."""
+        ...
+
     def update_party(self, update: PartyUpdate) -> None:
         """Write a tenant's new name, phone, e-mails (and address, where the CRM keeps one on
         the company) to its CRM company or contact; ``CrmNotFound`` if it is gone."""

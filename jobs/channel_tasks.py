@@ -1,5 +1,6 @@
-"""Thin tasks of tenant requests: their CRM tasks, created and read back; each calls one
-service (queued through ``ports.Tasks``: ``request_task``, ``request_task_changed``)."""
+"""Thin tasks of tenant requests: their CRM tasks, created, read back and told of answers;
+each calls one service (queued through ``ports.Tasks``: ``request_task``,
+``request_task_changed``, ``request_answered``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import timedelta
 
 from celery import shared_task
 
-from backend.services import tenant_requests
+from backend.services import request_answers, tenant_requests
 from jobs.portal_task import PortalWork, portal_task
 from jobs.runtime import container
 
@@ -21,6 +22,12 @@ def push_request_task(work: PortalWork, request_id: int) -> None:
     tenant_requests.push_task(
         c.uow, work.clock, work.crm, work.portal_id, request_id, c.request_file_url
     )
+
+
+@portal_task
+def push_request_answer(work: PortalWork, request_id: int) -> None:
+    """A request answered in rentflow: its task started, or completed with the answer."""
+    request_answers.push_answer(work.container.uow, work.crm, work.portal_id, request_id)
 
 
 @portal_task

@@ -88,6 +88,14 @@ class FakeCrm:
     def task_states(self, task_ids: Sequence[str]) -> list[CrmTaskState]:
         return [self.task_board[t] for t in task_ids if t in self.task_board]
 
+    def start_task(self, task_id: str) -> bool:
+        self.task_board[task_id] = CrmTaskState(task_id, CrmTaskStatus.IN_PROGRESS)
+        return True
+
+    def complete_task(self, task_id: str, result: str) -> None:
+        kept = result or self.task_board[task_id].result
+        self.task_board[task_id] = CrmTaskState(task_id, CrmTaskStatus.COMPLETED, kept)
+
     def create_deal(self, deal: NewDeal) -> str:
         deal_id = str(len(self.deals) + 1000)
         self.deals[deal_id] = Deal(

@@ -25,7 +25,7 @@ from backend.domain.tenant_requests import (
 )
 from backend.ports import Clock, DocumentStorage
 from backend.services.announcements import Posted, post_announcement
-from backend.services.tenant_requests import answer_request, request_file
+from backend.services.tenant_requests import RequestQueue, answer_request, request_file
 from backend.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 MAX_TITLE = 200
@@ -107,16 +107,16 @@ def _visible(uow: UnitOfWork, request_id: int, manager: str | None) -> TenantReq
 def answer_as(
     uow: UnitOfWorkFactory, clock: Clock, portal_id: int, request_id: int, *,
     manager: str | None, status: str, answer: str, actor: str,
-    deliver: Callable[[], None] | None = None,
+    deliver: Callable[[], None] | None = None, queue: RequestQueue | None = None,
 ) -> TenantRequest:  # fmt: skip
-    """Move a request the viewer may see (in work, or done with an answer) and tell the
-    tenant; ``NotFound`` for one they may not, ``InvalidRequest`` naming the field (a
-    request is not put back to "not reviewed" from here)."""
+    """Move a request the viewer may see (in work, or done with an answer), tell the tenant
+    and queue its CRM task's change; ``NotFound`` for one they may not, ``InvalidRequest``
+    naming the field (a request is not put back to "not reviewed" from here)."""
     if status not in (RequestStatus.IN_WORK, RequestStatus.DONE):
         raise InvalidRequest("status", "in work or done")
     with uow(portal_id) as work:
         _visible(work, request_id, manager)
-    return answer_request(uow, clock, portal_id, request_id, status, answer, actor, deliver)
+    return answer_request(uow, clock, portal_id, request_id, status, answer, actor, deliver, queue)
 
 
 def file_for(

@@ -32,6 +32,7 @@ from backend.domain.tenant_requests import (
 )
 from backend.ports import Clock, DocumentStorage, FileMissing
 from backend.services.channels import queue_for_tenant
+from backend.services.request_answers import push_answer
 from backend.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from crm_mappings.port import (
     CrmAuthLost,
@@ -42,7 +43,7 @@ from crm_mappings.port import (
     CrmUnavailable,
 )
 
-RequestQueue = Callable[[int, int], None]  # (portal id, request id): create its CRM task
+RequestQueue = Callable[[int, int], None]  # (portal id, request id): its CRM task's job
 DeliveryQueue = Callable[[], None]  # send the outbox now
 FileUrl = Callable[[int, int, int], str]  # (portal, request, file): a link for the manager
 
@@ -175,6 +176,7 @@ def push_task(
     with uow(portal_id) as work:
         work.tenant_requests.set_task(request_id, task_id, "", now)
         work.commit()
+    push_answer(uow, crm, portal_id, request_id)  # answered while its task was on its way
     return task_id
 
 
@@ -239,11 +241,23 @@ def sync_tasks(
         status = _FROM_CRM.get(state.status)
         if request is None or status is None or status == request.status:
             continue
+        if _answered_since(uow, portal_id, request, status):
+            continue
         answer = state.result.strip()
         if state.status is CrmTaskStatus.DECLINED and not answer:
             answer = _declined(uow, portal_id, request.tenant_id)
         changed += _move(uow, clock, portal_id, request, status, answer, "crm", deliver)
     return changed
+
+
+def _answered_since(
+    uow: UnitOfWorkFactory, portal_id: int, request: TenantRequest, status: RequestStatus
+) -> bool:
+    """Whether the request was answered in rentflow while its task was read: the CRM's news
+    of a task rentflow itself moved then changes nothing (``request_answers``)."""
+    with uow(portal_id) as work:
+        now = work.tenant_requests.get(request.id or 0).status
+    return now == status or now is RequestStatus.DONE
 
 
 def _declined(uow: UnitOfWorkFactory, portal_id: int, tenant_id: int) -> str:
@@ -262,8 +276,11 @@ def answer_request(
     answer: str,
     actor: str,
     deliver: DeliveryQueue | None = None,
+    queue: RequestQueue | None = None,
 ) -> TenantRequest:
-    """The landlord moves a request by hand (API v1): in work, or done with an answer."""
+    """The landlord moves a request by hand (API v1, workspace): in work, or done with an
+    answer; once committed, ``queue(portal, request)`` has its CRM task follow
+    (``request_answers.push_answer``)."""
     try:
         new = RequestStatus(status)
     except ValueError:
@@ -271,7 +288,9 @@ def answer_request(
     checked = check_answer(new, answer)
     with uow(portal_id) as work:
         request = work.tenant_requests.get(request_id)
-    _move(uow, clock, portal_id, request, new, checked, actor, deliver)
+    _move(uow, clock, portal_id, request, new, checked, actor, deliver)  # committed
+    if queue is not None and new is not RequestStatus.NEW:
+        queue(portal_id, request_id)
     with uow(portal_id) as work:
         return work.tenant_requests.get(request_id)
 

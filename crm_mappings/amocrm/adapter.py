@@ -11,8 +11,12 @@ Payloads (API v4):
   (https://www.amocrm.ru/developers/content/crm_platform/events-and-notes);
 - tasks: POST /api/v4/tasks with ``entity_type: "leads"`` and ``complete_till``, answered
   with ``_embedded.tasks[].id``; GET /api/v4/tasks with ``filter[id][]`` (up to 250 a page)
-  gives ``is_completed`` and ``result.text``
-  (https://www.amocrm.ru/developers/content/crm_platform/tasks-api);
+  gives ``is_completed`` and ``result.text``; PATCH /api/v4/tasks/{id} with ``is_completed:
+  true`` and ``result: {"text": ..}`` completes one ("Выполнение задачи с результатом"), 404
+  (application/problem+json) for a task that is gone
+  (https://www.amocrm.ru/developers/content/crm_platform/tasks-api#tasks-edit,
+  https://developers.kommo.com/reference/edit-task); an amoCRM task is open or completed,
+  nothing between;
 - users: GET /api/v4/users, ``page``/``limit`` (≤ 250), ``_embedded.users`` with ``name``,
   ``email`` and ``rights.is_active``
   (https://www.amocrm.ru/developers/content/crm_platform/users-api).
@@ -286,6 +290,16 @@ class AmoCrm:
                     )
                 )
         return states
+
+    def start_task(self, task_id: str) -> bool:
+        """amoCRM tasks have no "in progress": the task stays open, nothing is sent."""
+        return False
+
+    def complete_task(self, task_id: str, result: str) -> None:
+        body: dict[str, Any] = {"is_completed": True}
+        if result:
+            body["result"] = {"text": result}
+        self.client.request("PATCH", f"/api/v4/tasks/{int(task_id)}", json=body)
 
     def update_party(self, update: PartyUpdate) -> None:
         """``PATCH /api/v4/companies/{id}`` or ``/api/v4/contacts/{id}``

@@ -8,7 +8,12 @@ crm/timeline/comments/crm-timeline-comment-add (lowercase ``fields``), tasks/tas
 tasks/tasks-task-get (``{"task": {"id", "status"}}``, ``[]`` for a task gone or hidden;
 STATUS 2 pending, 3 in progress, 4 awaiting control, 5 completed, 6 deferred, 7 declined:
 tasks/fields), tasks/result/tasks-task-result-list (the results marked on a task, newest
-first, ``text``), settings/how-to-call-rest-api/batch,
+first, ``text``), tasks/status/tasks-task-start and tasks-task-complete (``taskId``; 400
+``{"error": "0", "error_description": "Action on the task is not allowed"}`` for a task gone,
+hidden or in no state for it), tasks/comment-item/task-comment-item-add (``TASKID``,
+``FIELDS.POST_MESSAGE``; answers the comment's id) and tasks/result/
+tasks-task-result-add-from-comment (``commentId``: pins it as the task's result),
+settings/how-to-call-rest-api/batch,
 user/user-get (``FILTER: {ACTIVE: true}``, 50 a page; ``EMAIL`` only with the ``user`` or
 ``user_basic`` scope, user/index "user_brief ... without contact details"),
 crm/companies/crm-company-get and crm/contacts/crm-contact-get (``TITLE``, ``NAME``,
@@ -233,6 +238,31 @@ class Bitrix24Adapter:
                 )
             )
         return states
+
+    def start_task(self, task_id: str) -> bool:
+        self.client.call("tasks.task.start", {"taskId": task_id})
+        return True
+
+    def complete_task(self, task_id: str, result: str) -> None:
+        """The answer as a comment pinned as the result, then the task completed: one batch.
+        A comment, not ``tasks.task.result.add`` or ``tasks.task.chat.message.send``: those
+        are REST 3.0 only (``/rest/api/``, the ``tasks`` scope, tasks 25.700+), while
+        ``task.commentitem.add`` works on both task cards, in the new one as a message of the
+        task's chat (b24restdocs api-reference/tasks/tasks-new.md, "Migration Quick
+        Reference"). Pinning is refused on the new card: the comment then stands alone."""
+        commands: list[tuple[str, str, Mapping[str, Any]]] = []
+        if result:
+            comment = {"TASKID": task_id, "FIELDS": {"POST_MESSAGE": result}}
+            commands.append(("comment", "task.commentitem.add", comment))
+            pin = {"commentId": "$result[comment]"}
+            commands.append(("result", "tasks.task.result.addFromComment", pin))
+        commands.append(("complete", "tasks.task.complete", {"taskId": task_id}))
+        answer = self.client.batch({key: (m, p) for key, m, p in commands})
+        if "complete" in answer.errors:
+            raise answer.errors["complete"]
+        for key in ("comment", "result"):  # completed all the same
+            if key in answer.errors:
+                log.info("bitrix24 task %s: %s refused (%s)", task_id, key, answer.errors[key])
 
     def create_deal(self, deal: NewDeal) -> str:
         fields: dict[str, Any] = {"title": deal.title, "categoryId": deal.pipeline_id}

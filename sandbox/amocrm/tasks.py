@@ -9,7 +9,10 @@ page where a manager closes a task with a result.
 - GET /api/v4/tasks/{id}: one task, 404 when there is none;
 - PATCH /api/v4/tasks (a list, each with ``id``) and PATCH /api/v4/tasks/{id}:
   ``is_completed`` and ``result: {"text": ...}`` close a task ("Выполнение задачи с
-  результатом"); answers ``_embedded.tasks[{id, updated_at, request_id}]``.
+  результатом"); answers ``_embedded.tasks[{id, updated_at, request_id}]``, the single one
+  ``{id, updated_at}`` (https://developers.kommo.com/reference/edit-task: "Only properties
+  id and updated_at are returned"; errors as application/problem+json). Every change posts
+  the ``update_task`` webhook, whoever made it, rentflow's own PATCH included.
 
 A task as read: ``id``, ``created_by``, ``updated_by``, ``created_at``, ``updated_at``,
 ``responsible_user_id``, ``group_id``, ``entity_id``, ``entity_type``, ``is_completed``,

@@ -43,6 +43,7 @@ SCOPE_OF: dict[str, frozenset[str]] = {
     "bizproc.": frozenset({"bizproc"}),
     "placement.": frozenset({"placement"}),
     "tasks.": frozenset({"task"}),
+    "task.": frozenset({"task"}),  # task.commentitem.* (tasks/comment-item/index.md)
     "user.current": frozenset({"user", "user_brief", "user_basic"}),  # user/user-current
     "user.get": frozenset({"user", "user_brief", "user_basic"}),  # user/user-get
 }

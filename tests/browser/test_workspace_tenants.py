@@ -3,20 +3,25 @@ and English: a tenant's request answered "done" (an empty answer refused by its 
 announcement posted to a building (an empty text refused by its field) and seen in the list
 with whom it reached, a scan uploaded on the lease card (a false PDF refused by its field)
 and listed; then the tenant signs in to the cabinet and finds the answer, the announcement
-and the scan there."""
+and the scan there. The request's task on the lease's deal in the sandbox portal is closed by
+the answer, with the answer as its result."""
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from playwright.sync_api import expect
 
 from backend.domain.lease import LeaseStatus
 from backend.services import tenant_requests
 from backend.services.leases import register_lease
+from backend.services.request_answers import push_answer
 from tests import factories
 from tests.browser.conftest import Rentflow
 from tests.browser.sandbox_portal import ADMIN, SandboxPortal, snapshot
@@ -70,23 +75,34 @@ EN = Texts(
 
 
 def _lease_with_a_request(rentflow: Rentflow) -> int:
-    """A signed lease in a building, managed by the sandbox's manager, and its tenant's
-    request with a file, filed as the cabinet files it. Returns the request's number."""
+    """A signed lease on a deal of the sandbox portal in a building, managed by the sandbox's
+    manager, and its tenant's request with a file, filed as the cabinet files it, its task on
+    the deal. The answer's job runs when queued. Returns the request's number."""
     c = rentflow.container
     with c.uow() as uow:
-        portal_id = uow.portals.list()[0].id or 0
+        portal = uow.portals.list()[0]
+    portal_id = portal.id or 0
+    deal = requests.post(f"{rentflow.portal_page}deals", json={"title": "Офис 101"}, timeout=10)
     lease = factories.lease(
         number=LEASE, status=LeaseStatus.SIGNED,
         premises=(factories.premises(building=BUILDING),),
     )  # fmt: skip
     with c.uow(portal_id) as uow:
-        registered = register_lease(uow, c.clock, lease)
+        registered = register_lease(uow, c.clock, lease, crm_deal_id=str(deal.json()["deal"]["id"]))
         uow.commit()
-    return tenant_requests.file_request(
+    number = tenant_requests.file_request(
         c.uow, c.clock, c.document_storage(), portal_id, [registered.tenant_id],
         registered.lease_id, "technical", "Течёт кран в офисе 101",
         [tenant_requests.NewFile("кран.pdf", PDF)],
     )  # fmt: skip
+    tenant_requests.push_task(c.uow, c.clock, c.crm(portal), portal_id, number)
+
+    def worker(name: str, *args: Any) -> None:  # the answer's job, at once
+        if name == "jobs.channel_tasks.push_request_answer":
+            push_answer(c.uow, c.crm(portal), *args)
+
+    c.task_sender = worker
+    return number
 
 
 def _answer_done(app: Any, page: Any, texts: Texts, number: int) -> None:
@@ -106,6 +122,18 @@ def _answer_done(app: Any, page: Any, texts: Texts, number: int) -> None:
     expect(card.locator(".status")).to_have_text(texts.resolved)
     expect(card).to_contain_text("Сантехник придёт завтра в 10:00.")
     snapshot(page, f"tenants-request-done-{texts.lang}")
+
+
+def _task_closed_in_the_portal(page: Any, rentflow: Rentflow, texts: Texts) -> None:
+    """The manager who lives in the CRM finds the request's task closed, with the answer."""
+    page.goto(f"{rentflow.portal_page}tasks")
+    task = page.locator("li.task")
+    expect(task).to_have_count(1)
+    expect(task).to_have_class(re.compile(r"\bdone\b"))
+    expect(task.locator(".result")).to_have_text("✔ Сантехник придёт завтра в 10:00.")
+    target = os.environ.get("RENTFLOW_SCREENSHOTS")
+    if target:  # the portal's own page, not rentflow's frame
+        page.screenshot(path=str(Path(target) / f"tenants-request-task-closed-{texts.lang}.png"))
 
 
 def _announce(app: Any, page: Any, texts: Texts) -> None:
@@ -181,3 +209,4 @@ def test_a_request_answered_an_announcement_posted_and_a_scan_uploaded_reach_the
     _announce(app, page, texts)
     _upload_scan(app, page, texts, tmp_path)
     _tenant_sees_it_all(page, rentflow, texts)
+    _task_closed_in_the_portal(page, rentflow, texts)

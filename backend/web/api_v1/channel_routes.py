@@ -124,5 +124,6 @@ def answer(caller: ApiCaller, request_id: int, body: RequestAnswer) -> RequestOu
     moved = answer_request(
         c.uow, c.clock, caller.portal_id, request_id, body.status, body.answer,
         actor=f"api-key:{caller.key_id}", deliver=c.tasks.deliver_outbox,
+        queue=c.tasks.request_answered,
     )  # fmt: skip
     return _request_out(moved)

@@ -85,6 +85,7 @@ def answer_view(request_id: int) -> ResponseReturnValue:
         moved = answer_as(
             c.uow, c.clock, viewer.portal_id, request_id, manager=own_leases(viewer),
             status=status, answer=answer, actor=viewer.actor, deliver=c.tasks.deliver_outbox,
+            queue=c.tasks.request_answered,
         )  # fmt: skip
     except NotFound:
         return _missing(viewer)

@@ -279,3 +279,19 @@ def test_users_are_the_active_ones_with_their_e_mails(account: AmoAccount, crm: 
     assert users["9002"].name == "Михаил Менеджеров"
     assert users["9002"].email == "manager@amo.example"
     assert "9003" not in users
+
+
+def test_a_task_completes_with_its_result_and_a_gone_one_is_not_found(
+    account: AmoAccount, crm: AmoCrm
+) -> None:
+    lead = account.add_lead("L")
+    task = CrmTask(str(lead), "9001", "Заявка № 1", "Течёт кран", datetime(2026, 3, 1, tzinfo=UTC))
+    task_id = crm.create_task(task)
+    assert crm.start_task(task_id) is False  # amoCRM has no "in progress"
+    crm.complete_task(task_id, "Кран заменён")
+
+    assert (account.tasks[0]["is_completed"], account.tasks[0]["result"]) == (
+        True, {"text": "Кран заменён"},
+    )  # fmt: skip
+    with pytest.raises(CrmNotFound):
+        crm.complete_task("999", "Кран заменён")

@@ -1,6 +1,6 @@
 """The request-task sweep on a real worker: the scheduled task fans out one sync per active
 portal, each asking its own CRM (amoCRM is polled, its tasks closed there come back as done);
-an uninstalled portal is left alone."""
+an uninstalled portal is left alone; an answer given in rentflow closes its task there."""
 
 from __future__ import annotations
 
@@ -72,3 +72,31 @@ def test_the_sweep_syncs_each_amocrm_portal_with_its_own_account(
     assert _request(c, *filed[0]) == (RequestStatus.DONE, "Сделано, 30000001")
     assert _request(c, *filed[1]) == (RequestStatus.DONE, "Сделано, 30000002")
     assert _request(c, *filed[2]) == (RequestStatus.NEW, "")
+
+
+def test_an_answer_given_in_rentflow_closes_its_task_on_the_worker(
+    worker_container: Container,
+) -> None:
+    """The answer queues its job after the commit; the worker completes the task with it."""
+    c = worker_container
+    crm = FakeCrm(kind=CrmKind.AMOCRM)
+    c.crm_factories["amocrm"] = lambda _c, _portal: crm
+    portal_id, request_id = _request_with_closed_task(c, ACCOUNTS[0], crm)
+    with c.uow(portal_id) as uow:
+        task_id = uow.tenant_requests.get(request_id).crm_task_id
+    crm.task_board[task_id] = CrmTaskState(task_id, CrmTaskStatus.OPEN)  # not closed after all
+    celery = make_celery(c.settings)
+    celery.set_current()
+
+    with running_worker(celery):
+        tenant_requests.answer_request(
+            c.uow, c.clock, portal_id, request_id, "done", "Кондиционер заменён", "user:7",
+            queue=c.tasks.request_answered,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while crm.task_board[task_id].status is not CrmTaskStatus.COMPLETED:
+            assert time.monotonic() < deadline, "the worker did not close the task"
+            time.sleep(0.2)
+
+    assert crm.task_board[task_id].result == "Кондиционер заменён"
+    assert _request(c, portal_id, request_id) == (RequestStatus.DONE, "Кондиционер заменён")

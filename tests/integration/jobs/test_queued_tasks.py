@@ -40,6 +40,7 @@ def test_each_method_queues_its_task_with_its_arguments() -> None:
     queue.deliver_outbox()
     queue.request_task(7, 11)
     queue.request_task_changed(7, "31")
+    queue.request_answered(7, 11)
     assert [call[0] for call in sent] == list(NAMES)
     registered = {
         t.name: t

@@ -130,3 +130,61 @@ def test_lists_page_by_50_with_total_and_next(portal: PortalState, url: str) -> 
     assert (len(first["result"]["items"]), first["total"], first["next"]) == (50, 60, 50)
     assert len(last["result"]["items"]) == 10
     assert "next" not in last
+
+
+def test_an_app_closes_a_task_with_a_pinned_comment_and_the_portal_tells_it_after(
+    portal: PortalState, url: str
+) -> None:
+    """b24restdocs tasks/comment-item/task-comment-item-add, result/tasks-task-result-add-from-
+    comment, status/tasks-task-complete and -start (400 error "0" "Action on the task is not
+    allowed" for a task gone or in no state for the action), events-tasks/on-task-update."""
+    from flask import Flask, request
+
+    events: list[dict[str, str]] = []
+    hook = Flask("rentflow")
+
+    @hook.post("/events")
+    def received() -> str:
+        events.append(request.form.to_dict())
+        return "ok"
+
+    portal.bucket = LeakyBucket(burst=50, drain=50)
+    with serve(hook) as app_url:
+        portal.app_url, portal.installed = app_url, True
+        token = portal.issue_tokens()["access_token"]
+        _call(url, "event.bind", auth=token, event="ONTASKUPDATE", handler=f"{app_url}/events")
+        added = _call(url, "tasks.task.add", auth=token,
+                      fields={"TITLE": "Заявка № 1", "RESPONSIBLE_ID": "7"})  # fmt: skip
+        task_id = added.json()["result"]["task"]["id"]
+        comment = _call(url, "task.commentitem.add", auth=token, TASKID=task_id,
+                        FIELDS={"POST_MESSAGE": "Кран заменён"})  # fmt: skip
+        pinned = _call(url, "tasks.task.result.addFromComment", auth=token,
+                       commentId=comment.json()["result"])  # fmt: skip
+        twice = _call(url, "tasks.task.result.addFromComment", auth=token,
+                      commentId=comment.json()["result"])  # fmt: skip
+        assert events == []  # a comment is no task update here
+        done = _call(url, "tasks.task.complete", auth=token, taskId=task_id)
+        delivered = list(events)
+        again = _call(url, "tasks.task.complete", auth=token, taskId=task_id)
+        start_closed = _call(url, "tasks.task.start", auth=token, taskId=task_id)
+        gone = _call(url, "tasks.task.complete", auth=token, taskId=999)
+        no_comment = _call(url, "task.commentitem.add", auth=token, TASKID=999,
+                           FIELDS={"POST_MESSAGE": "x"})  # fmt: skip
+        results = _call(url, "tasks.task.result.list", auth=token, taskId=task_id)
+
+    assert isinstance(comment.json()["result"], int)
+    assert pinned.json()["result"]["text"] == "Кран заменён"
+    assert twice.json() == {"error": "0", "error_description": "Result already exists."}
+    assert done.json()["result"]["task"]["status"] == "5"
+    assert [(e["event"], e["data[FIELDS_AFTER][ID]"]) for e in delivered] == [
+        ("ONTASKUPDATE", task_id)
+    ]
+    not_allowed = {"error": "0", "error_description": "Action on the task is not allowed"}
+    for refused in (again, start_closed, gone):
+        assert (refused.status_code, refused.json()) == (400, not_allowed)
+    assert no_comment.status_code == 400
+    assert no_comment.json()["error"] == "ERROR_CORE"
+    assert [(r["text"], r["status"]) for r in results.json()["result"]] == [("Кран заменён", 1)]
+    page = requests.get(f"{url}_portal/tasks", timeout=10).text
+    assert f'<li class="task done" data-id="{task_id}">' in page
+    assert "✔ Кран заменён" in page

@@ -4,88 +4,25 @@ HTTP), and the task's closing there brings "done" and the manager's answer back.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import requests
 
 from backend.bootstrap import Container
 from backend.domain.cabinet import TenantRef
-from backend.domain.lease import LeaseStatus
 from backend.domain.tenant_requests import InvalidRequest, RequestStatus
 from backend.ports import FixedClock
 from backend.services import tenant_requests as svc
 from backend.services.cabinet_auth import CabinetAuth, remember_language
-from backend.services.leases import register_lease
-from backend.services.portals import install_portal
 from backend.web.app import create_app
-from crm_mappings.amocrm.adapter import AmoCrm
-from crm_mappings.amocrm.client import AmoClient, exchange_code, tokens_from_grant
-from crm_mappings.amocrm.hosts import AccountHosts
-from crm_mappings.bitrix24.adapter import Bitrix24Adapter
-from crm_mappings.bitrix24.client import Bitrix24Client
 from crm_mappings.port import CrmError, CrmPort, CrmTaskState, CrmTaskStatus
-from crm_mappings.ratelimit import LeakyBucket
-from crm_mappings.tokens import MemoryTokenStore, OAuthTokens
-from sandbox.amocrm.app import create_emulator as amocrm_emulator
 from sandbox.amocrm.state import AmoAccount
-from sandbox.bitrix24.app import create_emulator as bitrix24_emulator
 from sandbox.bitrix24.state import PortalState
-from tests import factories
 from tests.fakes import FakeCrm
-from tests.loopback import serve
+from tests.request_world import lease_on_deal as _world
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-@pytest.fixture
-def bitrix24() -> Iterator[tuple[PortalState, str, CrmPort]]:
-    portal = PortalState()
-    with serve(bitrix24_emulator(portal)) as url:
-        issued = portal.issue_tokens()
-        store = MemoryTokenStore(OAuthTokens(
-            access_token=issued["access_token"], refresh_token=issued["refresh_token"],
-            expires_at=datetime.now(UTC) + timedelta(hours=1),
-            extra={"client_endpoint": f"{url}/rest/", "server_endpoint": f"{url}/rest/"},
-        ))  # fmt: skip
-        client = Bitrix24Client(
-            store, client_id="local.rentflow", client_secret="sandbox-secret",
-            oauth_token_url=f"{url}/oauth/token/", limiter=LeakyBucket(burst=1000),
-        )  # fmt: skip
-        yield portal, url, Bitrix24Adapter(client)
-
-
-@pytest.fixture
-def amocrm() -> Iterator[tuple[AmoAccount, str, CrmPort]]:
-    account = AmoAccount(rate_limit=1000)
-    with serve(amocrm_emulator(account)) as url:
-        hosts = AccountHosts(("*.amocrm.ru",), sandbox_base=url)
-        answer = exchange_code(
-            url, client_id=account.client_id, client_secret=account.client_secret,
-            redirect_uri=account.redirect_uri, code=account.issue_code(), hosts=hosts,
-        )  # fmt: skip
-        store = MemoryTokenStore(tokens_from_grant(answer, datetime.now(UTC), {"base_url": url}))
-        client = AmoClient(
-            store, client_id=account.client_id, client_secret=account.client_secret,
-            redirect_uri=account.redirect_uri, hosts=hosts,
-            limiter=LeakyBucket(burst=1, drain=1000),
-        )  # fmt: skip
-        yield account, url, AmoCrm(client)
-
-
-def _world(container: Container, kind: str, deal_id: str) -> tuple[int, int, int]:
-    with container.uow() as uow:
-        portal = install_portal(uow, container.clock, kind=kind, external_id=f"{kind}-1")
-        uow.commit()
-    assert portal.id is not None
-    with container.uow(portal.id) as uow:
-        lease = factories.lease(status=LeaseStatus.SIGNED)
-        lease_id = register_lease(uow, container.clock, lease, crm_deal_id=deal_id).lease_id
-        tenant_id = uow.leases.get(lease_id).tenant.id
-        uow.commit()
-    assert tenant_id is not None
-    return portal.id, tenant_id, lease_id
 
 
 def _deal(portal: PortalState) -> str:

@@ -212,8 +212,12 @@ def test_the_api_posts_to_a_buildings_tenants_and_answers_requests(
                         headers=auth)  # fmt: skip
     assert empty.status_code == 422
     answer = {"status": "done", "answer": "Пропуск готов"}
+    queued: list[tuple[str, tuple[object, ...]]] = []
+    container.task_sender = lambda name, *args: queued.append((name, args))
     done = client.post(f"/api/v1/requests/{request_id}/answer", json=answer, headers=auth)
     assert (done.get_json()["status"], done.get_json()["answer"]) == ("done", "Пропуск готов")
+    # the request's CRM task is closed by a job, not by the API's request
+    assert ("jobs.channel_tasks.push_request_answer", (portal_id, request_id)) in queued
     listed = client.get(f"/api/v1/tenants/{alfa}/requests", headers=auth).get_json()
     assert [r["id"] for r in listed["items"]] == [request_id]
 

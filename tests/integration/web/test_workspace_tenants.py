@@ -160,7 +160,10 @@ def test_the_manager_answers_a_request_done_and_the_tenant_is_told_by_mail(
         )
     assert mail.recipients == [EMAIL, "director@vasilek.example"]
     assert "Ответ менеджера: Сантехник придёт завтра в 10:00." in mail.body_text
-    assert [name for name, _ in world.queued] == ["jobs.tasks.deliver_outbox"]
+    assert world.queued == [
+        ("jobs.tasks.deliver_outbox", ()),
+        ("jobs.channel_tasks.push_request_answer", (leased.portal_id, leased.request_id)),
+    ]  # the mail, then the CRM task's job
 
 
 def test_another_manager_is_refused_and_changes_nothing(leased: Leased) -> None:
@@ -312,3 +315,48 @@ def test_a_scan_is_refused_by_its_field_added_then_deleted_and_the_cabinet_follo
             .order_by(AuditRow.id)
         ))  # fmt: skip
     assert actions == ["lease.scan_added", "lease.scan_deleted"]
+
+
+def test_a_request_answered_in_the_workspace_closes_its_task_in_the_portal_once(
+    world: World,
+) -> None:
+    """The answer's job completes the lease's deal's task with the answer as its result; the
+    portal's ONTASKUPDATE about that change moves nothing and tells the tenant nothing more."""
+    from jobs import channel_tasks, runtime
+
+    c = world.container
+    portal = world.installed()
+    portal_id = portal.id or 0
+    deal_id = str(world.portal.add_deal({"title": "Офис 101"})["id"])
+    with c.uow(portal_id) as uow:
+        lease = factories.lease(status=LeaseStatus.SIGNED)
+        lease_id = register_lease(uow, c.clock, lease, crm_deal_id=deal_id).lease_id
+        uow.commit()
+    request_id = _file_request(world, portal_id, lease_id, "Течёт кран в офисе 101")
+    task_id = tenant_requests.push_task(c.uow, c.clock, c.crm(portal), portal_id, request_id)
+    c.task_sender = lambda name, *args: world.queued.append((name, args))
+    (task,) = world.portal.tasks
+
+    done = _post(world, f"requests/{request_id}/answer", _token(world, MANAGER), "ru",
+                 status="done", answer="Сантехник придёт завтра в 10:00.")  # fmt: skip
+    assert done.status_code == 303
+    assert task.get("STATUS", "2") == "2"  # the page did not wait for the portal
+    assert ("jobs.channel_tasks.push_request_answer", (portal_id, request_id)) in world.queued
+    runtime.set_container(c)
+    try:
+        channel_tasks.push_request_answer(portal_id, request_id)
+        event = world.event("ONTASKUPDATE", **{
+            "data[FIELDS][ID]": "", "data[FIELDS_BEFORE][ID]": task_id,
+            "data[FIELDS_AFTER][ID]": task_id,
+        })  # fmt: skip
+        channel_tasks.request_task_changed(portal_id, task_id)
+    finally:
+        runtime.set_container(None)
+
+    assert event.status_code == 200
+    assert ("jobs.channel_tasks.request_task_changed", (portal_id, task_id)) in world.queued
+    assert task["STATUS"] == "5"
+    assert [r["text"] for r in task["RESULTS"]] == ["Сантехник придёт завтра в 10:00."]
+    assert _request_row(world, request_id) == ("done", "Сантехник придёт завтра в 10:00.")
+    told = select(func.count()).where(OutboxRow.kind == "request_status")
+    assert _count(world, told) == 1

@@ -13,6 +13,8 @@ from crm_mappings.port import (
     CrmError,
     CrmNotFound,
     CrmTask,
+    CrmTaskStatus,
+    CrmUnavailable,
     DealComment,
     DealUpdate,
     LeaseField,
@@ -186,3 +188,19 @@ def test_the_deal_party_is_the_company_with_its_requisites_else_the_contact(
     assert company.emails == ("buh@vasilek.example",)
     assert (contact.name, contact.emails) == ("Кравцова Ирина", ("irina@vasilek.example",))
     assert adapter.deal_party(str(nobody)).name == ""
+
+
+def test_a_task_completes_with_the_answer_pinned_and_a_gone_one_is_refused_for_good(
+    adapter: Bitrix24Adapter, portal: PortalState, sleeps: list[float]
+) -> None:
+    task = CrmTask("1", "7", "Заявка № 1", "Течёт кран", datetime(2026, 3, 1, tzinfo=UTC))
+    task_id = adapter.create_task(task)
+    assert adapter.start_task(task_id) is True
+    adapter.complete_task(task_id, "Кран заменён")
+
+    (state,) = adapter.task_states([task_id])
+    assert (state.status, state.result) == (CrmTaskStatus.COMPLETED, "Кран заменён")
+    with pytest.raises(CrmError, match="Action on the task is not allowed") as gone:
+        adapter.complete_task("999", "Кран заменён")
+    assert not isinstance(gone.value, CrmUnavailable)  # not retried
+    assert sleeps == []
