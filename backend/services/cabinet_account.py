@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from backend.domain.addenda import AddendumChange, addendum_changes
 from backend.domain.billing import DocumentKind
 from backend.domain.cabinet import PaymentLine, TenantRef
 from backend.domain.documents import InvoiceStatus, IssuedDocument, outstanding_debt
 from backend.domain.errors import NotFound
-from backend.domain.lease import Lease
+from backend.domain.lease import Indexation, Lease
 from backend.domain.status import effective_status
 from backend.services.cabinet_ports import CabinetUnitOfWork, CabinetUnitOfWorkFactory
 
@@ -110,7 +111,8 @@ class PurposeTotal:
 @dataclass(frozen=True)
 class LeaseAccount:
     """One lease's page: the card and accruals by purpose (all time), and the invoices, acts
-    and payments of ``year`` (invoices still unpaid from any year too); ``years`` has one."""
+    and payments of ``year`` (invoices still unpaid from any year too); ``years`` has one;
+    what the addenda changed and the rent's yearly indexation."""
 
     card: LeaseCard
     by_purpose: tuple[PurposeTotal, ...]
@@ -119,6 +121,8 @@ class LeaseAccount:
     payments: tuple[PaymentEntry, ...]
     year: int
     years: tuple[int, ...]
+    changes: tuple[AddendumChange, ...] = ()  # what each addendum changed
+    indexation: Indexation | None = None
 
 
 def pick_year(years: Sequence[int], wanted: int | None, today: date) -> int:
@@ -227,6 +231,8 @@ def lease_account(
         payments=_payment_entries(payments, documents, shown),
         year=shown,
         years=years,
+        changes=addendum_changes(lease),
+        indexation=lease.indexation,
     )
 
 
