@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from backend.domain.lease import Lease
+from backend.domain.lease import Indexation, Lease
 from backend.domain.money import Money
 from backend.domain.parties import Premises
 from backend.domain.schedule import terms_on
@@ -32,6 +32,23 @@ class AddendumChange:
     end: tuple[date, date] | None = None
     premises: tuple[Premises, ...] | None = None  # the premises from its day
     area: tuple[Decimal, Decimal] | None = None  # m², before and from its day
+
+
+@dataclass(frozen=True)
+class LeaseChanges:
+    """How a lease's terms changed after it was signed: its addenda, in the order they take
+    effect, and the rent's yearly indexation."""
+
+    addenda: tuple[AddendumChange, ...] = ()
+    indexation: Indexation | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.addenda) or self.indexation is not None
+
+
+def lease_changes(lease: Lease) -> LeaseChanges:
+    """``lease``'s addenda with what each changed, and its indexation."""
+    return LeaseChanges(addendum_changes(lease), lease.indexation)
 
 
 def _area(premises: tuple[Premises, ...]) -> Decimal:

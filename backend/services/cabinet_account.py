@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from backend.domain.addenda import AddendumChange, addendum_changes
+from backend.domain.addenda import LeaseChanges, lease_changes
 from backend.domain.billing import DocumentKind
 from backend.domain.cabinet import PaymentLine, TenantRef
 from backend.domain.documents import InvoiceStatus, IssuedDocument, outstanding_debt
 from backend.domain.errors import NotFound
-from backend.domain.lease import Indexation, Lease
+from backend.domain.lease import Lease
 from backend.domain.status import effective_status
 from backend.services.cabinet_ports import CabinetUnitOfWork, CabinetUnitOfWorkFactory
 
@@ -121,8 +121,7 @@ class LeaseAccount:
     payments: tuple[PaymentEntry, ...]
     year: int
     years: tuple[int, ...]
-    changes: tuple[AddendumChange, ...] = ()  # what each addendum changed
-    indexation: Indexation | None = None
+    changes: LeaseChanges  # what the addenda and indexation changed
 
 
 def pick_year(years: Sequence[int], wanted: int | None, today: date) -> int:
@@ -231,8 +230,7 @@ def lease_account(
         payments=_payment_entries(payments, documents, shown),
         year=shown,
         years=years,
-        changes=addendum_changes(lease),
-        indexation=lease.indexation,
+        changes=lease_changes(lease),
     )
 
 
