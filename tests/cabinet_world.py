@@ -25,6 +25,7 @@ from backend.db.tables import DocumentRow, OutboxRow
 from backend.domain.lease import Addendum, LeaseStatus, Rent, RentBasis
 from backend.domain.parties import BankRequisites
 from backend.services.billing import run_portal
+from backend.services.lease_actions import set_indexation, terminate
 from backend.services.lease_changes import add_lease_addendum
 from backend.services.leases import register_lease
 from backend.services.portals import install_portal
@@ -213,3 +214,19 @@ def data_rows(container: Container) -> dict[str, list[tuple[Any, ...]]]:
             for table in Base.metadata.sorted_tables
             if table.name not in BOOKKEEPING
         }
+
+
+def change_terms(world: CabinetWorld) -> None:
+    """Addendum № 2 moves the first lease to two rooms at 2 000 ₽ a m² from September, the
+    rent is indexed by 5 % from February 2027, and the lease is terminated on 30 June 2027."""
+    container, portal_id, lease = world.container, world.portals[0], world.leases[0]
+    more_room = Addendum(
+        "2", date(2026, 9, 1), signed_on=date(2026, 8, 20),
+        rent=Rent(Decimal("2000.00"), RentBasis.PER_M2_MONTH),
+        premises=(factories.premises(), factories.premises("102", "30.00")),
+    )  # fmt: skip
+    with container.uow(portal_id) as uow:
+        add_lease_addendum(uow, container.clock, lease, more_room)
+        set_indexation(uow, container.clock, lease, {"percent": "5", "first_on": "2027-02-01"})
+        terminate(uow, container.clock, lease, {"last_day": "2027-06-30"})
+        uow.commit()

@@ -14,18 +14,20 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 
+from backend.catalogues import gettext_for, tenant_language
 from backend.domain.billing import DocumentKind
 from backend.domain.documents import ActStatus, InvoiceStatus, IssuedDocument
 from backend.domain.lease import Lease
 from backend.domain.links import DocumentLink
 from backend.domain.messages import Attachment, OutboxMessage
+from backend.locale_text import date_in
 from backend.ports import Clock
 from backend.services import billing_ports
 from backend.services.billing_ports import BillingPorts, pages
 from backend.services.channels import queue_for_tenant
 from backend.services.lease_events import EventQueue, record_lease_events
 from backend.services.mail_templates import TENANT_DOCUMENTS, document_line
-from backend.services.ru_text import rub
+from backend.services.ru_text import day, rub
 from backend.services.unit_of_work import UnitOfWork
 from crm_mappings.mapping import LeaseEvent
 
@@ -96,33 +98,68 @@ def tenant_message(
     links: Mapping[int, Sequence[DocumentLink]] | None = None,
 ) -> OutboxMessage:
     """The email to the tenant: from ``Robot {landlord}`` with Reply-To the landlord (seed
-    000), the PDFs attached and linked. ``links``: document id -> its links, when the
-    caller loaded them already (else they are read per document)."""
+    000), the PDFs attached and linked; in the landlord's own wording where they wrote one
+    (as written, its values in Russian), else in the tenant's language (``docs/channels.md``).
+    ``links``: document id -> its links, when the caller loaded them already (else they are
+    read per document)."""
     ids = sorted(d.id or 0 for d in documents)
     key = f"tenant:{portal_id}:{lease.id}:{hashlib.sha256(repr(ids).encode()).hexdigest()[:16]}"
+    settings = uow.portals.get(portal_id).settings
+    lang = "ru" if TENANT_DOCUMENTS.is_own(settings) else tenant_language(lease.tenant.language)
     attachments: list[Attachment] = []
     lines: list[str] = []
     for document in sorted(
         documents, key=lambda d: (d.kind != DocumentKind.INVOICE, d.period.start)
     ):
-        lines.append(document_line(document))
+        lines.append(document_line(document, lang))
         for link in _links(uow, portal_id, document, links):
             if link.role in ATTACHED_ROLES:
                 attachments.append(Attachment(link.filename, link.storage_key, link.content_type))
                 lines.append(f"  {link.filename}: {ports.link_url(link.token)}")
-    values = {
-        "lease_number": lease.number, "lease_date": f"{lease.signed_on:%d.%m.%Y}",
-        "tenant": lease.tenant.name, "landlord": lease.landlord.name, "documents": "\n".join(lines),
-        "document_list": ", ".join(
-            f"{'счёт' if d.kind is DocumentKind.INVOICE else 'акт'} № {d.number}" for d in documents
-        ),
-    }  # fmt: skip
-    subject, body = TENANT_DOCUMENTS.fill(uow.portals.get(portal_id).settings, values)
+    if TENANT_DOCUMENTS.is_own(settings):
+        subject, body = TENANT_DOCUMENTS.fill(settings, _own_values(lease, documents, lines))
+    else:
+        subject, body = _documents_text(lease, documents, lines, lang)
     return OutboxMessage(
         dedup_key=key, recipients=tuple(lease.tenant.emails), subject=subject, body_text=body,
         kind="tenant_documents", sender_name=lease.landlord.name, reply_to=lease.landlord.email,
         attachments=tuple(attachments), portal_id=portal_id,
     )  # fmt: skip
+
+
+def _own_values(
+    lease: Lease, documents: Sequence[IssuedDocument], lines: Sequence[str]
+) -> dict[str, str]:
+    """The landlord's template's values, written in Russian as the template is."""
+    return {
+        "lease_number": lease.number, "lease_date": day(lease.signed_on),
+        "tenant": lease.tenant.name, "landlord": lease.landlord.name, "documents": "\n".join(lines),
+        "document_list": ", ".join(
+            f"{'счёт' if d.kind is DocumentKind.INVOICE else 'акт'} № {d.number}" for d in documents
+        ),
+    }  # fmt: skip
+
+
+def _documents_text(
+    lease: Lease, documents: Sequence[IssuedDocument], lines: Sequence[str], lang: str
+) -> tuple[str, str]:
+    """The default subject and body of the documents email, in ``lang``."""
+    _ = gettext_for(lang)
+    listed = ", ".join(
+        _("invoice No. %(number)s", number=d.number)
+        if d.kind is DocumentKind.INVOICE
+        else _("act No. %(number)s", number=d.number)
+        for d in documents
+    )
+    subject = _("Documents under lease No. %(number)s: %(documents)s",
+                number=lease.number, documents=listed)  # fmt: skip
+    body = _(
+        "Hello,\n\nUnder lease No. %(number)s of %(date)s please find the documents:\n\n"
+        "%(documents)s\n\nKind regards,\n%(landlord)s\n",
+        number=lease.number, date=date_in(lang, lease.signed_on), documents="\n".join(lines),
+        landlord=lease.landlord.name,
+    )  # fmt: skip
+    return subject, body
 
 
 def queue_manager_summaries(ports: BillingPorts, portal_id: int, today: date) -> int:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from backend.domain.addenda import LeaseChanges, lease_changes
 from backend.domain.billing import DocumentKind
 from backend.domain.cabinet import PaymentLine, TenantRef
 from backend.domain.documents import InvoiceStatus, IssuedDocument, outstanding_debt
@@ -110,7 +111,8 @@ class PurposeTotal:
 @dataclass(frozen=True)
 class LeaseAccount:
     """One lease's page: the card and accruals by purpose (all time), and the invoices, acts
-    and payments of ``year`` (invoices still unpaid from any year too); ``years`` has one."""
+    and payments of ``year`` (invoices still unpaid from any year too); ``years`` has one;
+    what the addenda changed and the rent's yearly indexation."""
 
     card: LeaseCard
     by_purpose: tuple[PurposeTotal, ...]
@@ -119,6 +121,7 @@ class LeaseAccount:
     payments: tuple[PaymentEntry, ...]
     year: int
     years: tuple[int, ...]
+    changes: LeaseChanges  # what the addenda and indexation changed
 
 
 def pick_year(years: Sequence[int], wanted: int | None, today: date) -> int:
@@ -227,6 +230,7 @@ def lease_account(
         payments=_payment_entries(payments, documents, shown),
         year=shown,
         years=years,
+        changes=lease_changes(lease),
     )
 
 

@@ -19,9 +19,11 @@ from decimal import Decimal
 from string import Formatter
 from typing import Any
 
+from backend.catalogues import gettext_for
 from backend.domain.billing import BillingPeriod, DocumentKind
 from backend.domain.documents import IssuedDocument
 from backend.domain.money import Money
+from backend.locale_text import amount_in, date_in, period_in
 from backend.services.ru_text import day, rub
 
 MAIL_TEMPLATES = "mail_templates"
@@ -56,14 +58,21 @@ class MailKind:
         return fill_template(subject, values), fill_template(body, values)
 
 
-def document_line(document: IssuedDocument) -> str:
-    """How the tenant's email names one document."""
-    title = "Счёт на оплату" if document.kind is DocumentKind.INVOICE else "Акт"
-    due = f", оплатить до {day(document.due_on)}" if document.due_on else ""
-    return (
-        f"{title} № {document.number} от {day(document.issued_on)} за {document.period}"
-        f" на сумму {rub(document.total)}{due}"
-    )
+def document_line(document: IssuedDocument, lang: str = "ru") -> str:
+    """How the tenant's email names one document, in ``lang``: its amount, dates and period
+    as that language writes them."""
+    _ = gettext_for(lang)
+    values = {
+        "number": document.number, "date": date_in(lang, document.issued_on),
+        "period": period_in(lang, document.period.start, document.period.end),
+        "amount": amount_in(lang, document.total),
+    }  # fmt: skip
+    if document.kind is DocumentKind.INVOICE:
+        line = _("Invoice No. %(number)s of %(date)s for %(period)s, amount %(amount)s", **values)
+    else:
+        line = _("Act No. %(number)s of %(date)s for %(period)s, amount %(amount)s", **values)
+    due = _(", due %(date)s", date=date_in(lang, document.due_on)) if document.due_on else ""
+    return line + due
 
 
 _LEASE = {"lease_number": "А-15/2026", "lease_date": day(date(2026, 1, 15)),

@@ -25,7 +25,7 @@ from sandbox.smtp_sink import Sink
 from tests import payments_world
 from tests.browser.cabinet_browser import mailed_code, shot
 from tests.browser.conftest import Rentflow
-from tests.cabinet_world import EMAIL, CabinetWorld, build_world, invoice_numbers
+from tests.cabinet_world import EMAIL, CabinetWorld, build_world, change_terms, invoice_numbers
 
 pytestmark = pytest.mark.browser
 
@@ -197,3 +197,47 @@ def test_the_lease_page_and_the_documents_print_cleanly(
         shot(page, f"{lang}-print-documents")
     finally:
         context.close()
+
+
+CHANGES = {
+    "ru": ("Изменения договора", "Арендная плата в месяц: 100 000,00 ₽ → 160 000,00 ₽",
+           "Договор расторгнут, последний день — 30 июн. 2027 г."),
+    "uk": ("Зміни договору", "Орендна плата на місяць: 100 000,00 RUB → 160 000,00 RUB",
+           "Договір розірвано, останній день — 30 черв. 2027 р."),
+    "en": ("Changes to the lease", "Rent a month: 100,000.00 RUB → 160,000.00 RUB",
+           "The lease is terminated; its last day is Jun 30, 2027"),
+}  # fmt: skip
+
+
+def _text(locator: Any) -> str:
+    return re.sub("[\u00a0\u202f]", " ", locator.inner_text())
+
+
+@pytest.mark.parametrize("lang", ["ru", "uk", "en"])
+def test_the_lease_page_says_what_each_addendum_changed_on_a_desktop_and_a_phone(
+    page: Any, rentflow: Rentflow, world: CabinetWorld, mail: Sink, lang: str
+) -> None:
+    heading, rent, termination = CHANGES[lang]
+    change_terms(world)
+    _sign_in(page, rentflow, mail, lang)
+    page.locator("button.choice").first.click()
+    page.locator("article.lease h2 a").click()
+
+    section = page.locator("#addenda")
+    expect(section.locator("h2")).to_have_text(heading)
+    expect(section.locator("[data-addendum]")).to_have_count(3)
+    assert _text(section.locator("[data-addendum]").nth(1).locator("[data-change=rent]")) == rent
+    assert termination in _text(section.locator("[data-addendum]").nth(2))
+    expect(section.locator("#indexation")).to_contain_text("+5")
+    section.scroll_into_view_if_needed()
+    shot(page, f"{lang}-lease-addenda")
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_load_state("load")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways: {width} px"
+    box = section.bounding_box()
+    assert box is not None
+    assert box["x"] + box["width"] <= 390
+    section.scroll_into_view_if_needed()
+    shot(page, f"{lang}-phone-lease-addenda")

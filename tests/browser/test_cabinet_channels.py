@@ -22,6 +22,7 @@ from backend.bootstrap import Container, bootstrap
 from backend.config import SANDBOX_TELEGRAM_BOT, SANDBOX_TELEGRAM_TOKEN, Settings
 from backend.domain.lease import LeaseStatus
 from backend.services import tenant_requests
+from backend.services.announcements import post_announcement
 from backend.services.billing import run_portal
 from backend.services.leases import register_lease
 from backend.services.outbox import deliver_due
@@ -249,3 +250,92 @@ def test_once_telegram_is_linked_the_sign_in_code_comes_there_too(
     if "/cabinet/choose" in page.url:
         page.locator("button.choice").first.click()
     expect(page.get_by_role("link", name=signed_in)).to_be_visible()
+
+
+NOTIFICATIONS = {
+    "ru": {"unlinked": "Telegram не подключён: пока вы его не подключите, все сообщения"
+                       " приходят на почту.",
+           "unlinked_column": "(не подключён: на почту)", "blocked_column": "(бот заблокирован:"
+           " на почту)", "save": "Сохранить", "saved": "Сохранено.", "link": "Подключить Telegram",
+           "again": "Подключить Telegram снова", "blocked": "Бот заблокирован в Telegram",
+           "sandbox": "Открыть в тестовом Telegram (песочница)",
+           "linked": "Telegram подключён: @sandbox_tenant."},
+    "uk": {"unlinked": "Telegram не під'єднано: доки ви його не під'єднаєте, усі повідомлення"
+                       " надходять на пошту.",
+           "unlinked_column": "(не під'єднано: на пошту)", "blocked_column": "(бота заблоковано:"
+           " на пошту)", "save": "Зберегти", "saved": "Збережено.", "link": "Під'єднати Telegram",
+           "again": "Під'єднати Telegram знову", "blocked": "Бота заблоковано в Telegram",
+           "sandbox": "Відкрити в тестовому Telegram (пісочниця)",
+           "linked": "Telegram під'єднано: @sandbox_tenant."},
+    "en": {"unlinked": "Telegram is not linked: until you link it, every message goes by"
+                       " e-mail.",
+           "unlinked_column": "(not linked: by e-mail)", "blocked_column": "(blocked: by e-mail)",
+           "save": "Save", "saved": "Saved.", "link": "Link Telegram",
+           "again": "Link Telegram again", "blocked": "The bot was blocked in Telegram",
+           "sandbox": "Open in the sandbox Telegram",
+           "linked": "Telegram is linked: @sandbox_tenant."},
+}  # fmt: skip
+SANDBOX_USER = 5550001
+
+
+def _link_in_the_sandbox(page: Any, button: str, sandbox_link: str) -> None:
+    page.get_by_role("button", name=button).click()
+    expect(page.locator("code.code")).to_be_visible()
+    page.get_by_role("link", name=sandbox_link).click()
+    page.get_by_role("button", name="Start").click()
+    page.locator(".msg").first.wait_for()
+
+
+@pytest.mark.parametrize("lang", ["ru", "uk", "en"])
+def test_a_tenant_chooses_channels_per_topic_and_links_a_blocked_bot_again(
+    sandbox: Sandbox, page: Any, lang: str
+) -> None:
+    words, c = NOTIFICATIONS[lang], sandbox.container
+    _install_and_lease(sandbox, page)
+    _sign_in(sandbox, page)
+    notifications = f"{sandbox.url}/cabinet/notifications"
+    page.goto(f"{sandbox.url}/cabinet/lang/{lang}?next=/cabinet/notifications")
+    expect(page.locator("#telegram-state")).to_have_text(words["unlinked"])
+    expect(page.locator("#telegram-column-state")).to_have_text(words["unlinked_column"])
+    sandbox.shot(page, f"cabinet-notifications-unlinked-{lang}")
+
+    # announcements by Telegram only, reminders by e-mail only
+    page.uncheck("input[name='announcements.email']")
+    page.check("input[name='announcements.telegram']")
+    page.uncheck("input[name='reminders.telegram']")
+    page.get_by_role("button", name=words["save"], exact=True).click()
+    expect(page.locator("p.notice")).to_have_text(words["saved"])
+    expect(page.locator("input[name='announcements.email']")).not_to_be_checked()
+    expect(page.locator("input[name='announcements.telegram']")).to_be_checked()
+    expect(page.locator("input[name='reminders.email']")).to_be_checked()
+    expect(page.locator("input[name='reminders.telegram']")).not_to_be_checked()
+    expect(page.locator("input[name='documents.email']")).to_be_disabled()
+
+    _link_in_the_sandbox(page, words["link"], words["sandbox"])
+    page.goto(notifications)
+    expect(page.locator("#telegram-state")).to_have_text(words["linked"])
+    expect(page.locator("#telegram-column-state")).to_have_count(0)
+
+    # the tenant blocks the bot: the next announcement bounces and goes by e-mail instead
+    requests.post(f"{sandbox.url}/sandbox/telegram/_sandbox/users/{SANDBOX_USER}/block", timeout=10)
+    with c.uow(sandbox.portal_id) as uow:
+        (lease,) = uow.leases.list()
+    post_announcement(c.uow, c.clock, sandbox.portal_id, date(2026, 2, 1), "Отключение воды",
+                      "3 февраля воды не будет.", tenant_id=lease.tenant.id)  # fmt: skip
+    for _ in range(2):  # the bounced Telegram copy, then its e-mail (the next run)
+        c.send_task("jobs.tasks.deliver_outbox")
+    assert [m["Subject"] for m in sandbox.mail.messages].count("Отключение воды") == 1
+    page.reload()
+    expect(page.locator("#telegram-state")).to_contain_text(words["blocked"])
+    expect(page.locator("#telegram-column-state")).to_have_text(words["blocked_column"])
+    sandbox.shot(page, f"cabinet-notifications-blocked-{lang}")
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(page.get_by_role("button", name=words["again"])).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    sandbox.shot(page, f"cabinet-notifications-blocked-phone-{lang}")
+    page.set_viewport_size({"width": 1280, "height": 1000})
+
+    _link_in_the_sandbox(page, words["again"], words["sandbox"])
+    page.goto(notifications)
+    expect(page.locator("#telegram-state")).to_have_text(words["linked"])
+    sandbox.shot(page, f"cabinet-notifications-linked-{lang}")

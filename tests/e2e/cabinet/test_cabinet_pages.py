@@ -24,6 +24,7 @@ from tests.cabinet_world import (
     EMAIL,
     CabinetWorld,
     app_for,
+    change_terms,
     csrf_of,
     invoice_numbers,
     last_code,
@@ -270,3 +271,60 @@ def test_the_lease_page_shows_its_facts_and_penalties_by_purpose(
         ["Пени", "2 900,00 ₽", "0,00 ₽", "2 900,00 ₽"],  # 0.1 % a day, Feb 2 to Mar 2
     ]
     assert re.search(r"<strong data-debt>102 900,00 ₽</strong>", page)
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("ru", [
+            "Дополнительное соглашение № 1 действует с 1 июн. 2026 г., подписано 25 мая 2026 г.",
+            "Окончание срока: 31 дек. 2026 г. → 31 дек. 2027 г.",
+            "Дополнительное соглашение № 2 действует с 1 сент. 2026 г., подписано 20 авг. 2026 г.",
+            "Арендная плата в месяц: 100 000,00 ₽ → 160 000,00 ₽",
+            "Помещения: 101: 50 м², 102: 30 м²",
+            "Площадь: 50 → 80 м²",
+            "Расторжение договора подписано 1 февр. 2026 г.",
+            "Договор расторгнут, последний день — 30 июн. 2027 г.",
+            "Индексация арендной платы: +5% в год, с 1 февр. 2027 г.",
+        ]),
+        ("uk", [
+            "Додаткова угода № 1 діє з 1 черв. 2026 р., підписано 25 трав. 2026 р.",
+            "Закінчення строку: 31 груд. 2026 р. → 31 груд. 2027 р.",
+            "Додаткова угода № 2 діє з 1 вер. 2026 р., підписано 20 серп. 2026 р.",
+            "Орендна плата на місяць: 100 000,00 RUB → 160 000,00 RUB",
+            "Приміщення: 101: 50 м², 102: 30 м²",
+            "Площа: 50 → 80 м²",
+            "Розірвання договору підписано 1 лют. 2026 р.",
+            "Договір розірвано, останній день — 30 черв. 2027 р.",
+            "Індексація орендної плати: +5% на рік, з 1 лют. 2027 р.",
+        ]),
+        ("en", [
+            "Addendum No. 1 in force from Jun 1, 2026, signed on May 25, 2026",
+            "End of the term: Dec 31, 2026 → Dec 31, 2027",
+            "Addendum No. 2 in force from Sep 1, 2026, signed on Aug 20, 2026",
+            "Rent a month: 100,000.00 RUB → 160,000.00 RUB",
+            "Premises: 101: 50 m², 102: 30 m²",
+            "Area: 50 → 80 m²",
+            "Termination of the lease signed on Feb 1, 2026",
+            "The lease is terminated; its last day is Jun 30, 2027",
+            "Rent indexation: +5% a year, from Feb 1, 2027",
+        ]),
+    ],
+)  # fmt: skip
+def test_the_lease_page_says_what_each_addendum_changed(
+    world: CabinetWorld, client: FlaskClient, lang: str, expected: list[str]
+) -> None:
+    change_terms(world)
+    sign_in(client, world.container)
+    choose(client, world.portals[0])
+    client.get(f"/cabinet/lang/{lang}?next=/cabinet/")
+
+    page = client.get(f"/cabinet/leases/{world.leases[0]}").get_data(as_text=True)
+
+    start = page.index("</h2>", page.index('<section class="card" id="addenda">'))
+    section = re.sub("[\u00a0\u202f]", " ", page[start : page.index("</section>", start)])
+    lines = [
+        " ".join(re.sub(r"<[^>]+>", " ", line).split())
+        for line in re.split(r"</h3>|</li>|</p>", section)
+    ]
+    assert [line for line in lines if line] == expected

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from email import message_from_bytes
+from email.message import EmailMessage
 from email.policy import default
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from backend.services.billing import run_portal
 from backend.services.cabinet_auth import CabinetAuth, remember_language
 from backend.services.outbox import deliver_due
 from backend.services.tenant_requests import answer_request, file_request
+from backend.services.workspace_settings import read_settings_form, save_settings, settings_form
 from backend.telegram.channel import TelegramChannel
 from backend.telegram.client import TelegramClient
 from tests.smtp_sink import smtp_sink
@@ -201,3 +203,75 @@ def test_a_tenant_is_written_to_in_the_cabinet_s_language_by_email_and_telegram(
     (mail,) = [message_from_bytes(p.read_bytes(), policy=default) for p in tmp_path.glob("*.eml")]
     assert mail["Subject"] == subject
     assert answer in mail.get_body().get_content()  # type: ignore[union-attr]
+
+
+def _deliver_to_sink(world: World) -> list[EmailMessage]:
+    c = world.container
+    with smtp_sink() as (sink, port):
+        mailer = SmtpMailer(f"smtp://127.0.0.1:{port}", "robot@rentflow.local")
+        deliver_due(c.uow, c.clock, mailer, c.document_storage(),
+                    channels={"telegram": world.channel()})  # fmt: skip
+    return [m for m in sink.messages if "robot" not in str(m["To"])]
+
+
+@pytest.mark.parametrize(
+    ("lang", "subject", "line"),
+    [
+        (
+            "uk",
+            "Документи за договором № А-15/2026: рахунок № 1",
+            "Рахунок на оплату № 1 від 27 січ. 2026\u202fр. за 1–28 лют. 2026\u202fр. на суму"
+            " 100\xa0000,00\xa0RUB, сплатити до 1 лют. 2026\u202fр.",
+        ),
+        (
+            "en",
+            "Documents under lease No. А-15/2026: invoice No. 1",
+            "Invoice No. 1 of Jan 27, 2026 for Feb 1\u2009–\u200928, 2026, amount"
+            " 100,000.00\xa0RUB, due Feb 1, 2026",
+        ),
+    ],
+)
+def test_the_documents_reach_a_tenant_in_the_cabinet_s_language_by_email_and_telegram(
+    world: World, lang: str, subject: str, line: str
+) -> None:
+    c = world.container
+    auth = CabinetAuth(c.uow, c.clock, b"pepper", str, lambda: None)  # type: ignore[arg-type]
+    remember_language(auth, TenantRef(world.portal_id, world.tenant_id), lang)
+    _link(world)
+    run_portal(c.billing_ports(), world.portal_id, JAN_27)
+    received = _deliver_to_sink(world)
+
+    (mail,) = [m for m in received if m["Subject"] == subject]
+    body = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert line in body
+    assert "₽" not in body
+    assert "Счёт" not in body
+    (told,) = [m["text"] for m in world.chat()[1:] if "text" in m]
+    assert told.startswith(subject)
+    assert line in told
+
+
+def test_a_landlord_s_own_documents_mail_reaches_an_english_reading_tenant_as_written(
+    world: World,
+) -> None:
+    """The landlord's wording wins over the tenant's language: rentflow cannot translate it."""
+    c = world.container
+    with c.uow(world.portal_id) as uow:
+        stored = settings_form(uow.portals.get(world.portal_id).settings).values
+        form = read_settings_form({**stored, "mail_subject": "Счета по {lease_number}",
+                                   "mail_body": "Здравствуйте!\n{documents}\n"})  # fmt: skip
+        save_settings(uow, c.clock, world.portal_id, form)
+        uow.commit()
+    auth = CabinetAuth(c.uow, c.clock, b"pepper", str, lambda: None)  # type: ignore[arg-type]
+    remember_language(auth, TenantRef(world.portal_id, world.tenant_id), "en")
+    _link(world)
+    run_portal(c.billing_ports(), world.portal_id, JAN_27)
+    received = _deliver_to_sink(world)
+
+    (mail,) = [m for m in received if m["Subject"] == "Счета по А-15/2026"]
+    body = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    line = ("Счёт на оплату № 1 от 27.01.2026 за 01.02.2026–28.02.2026 на сумму"
+            " 100\xa0000,00\xa0₽, оплатить до 01.02.2026")  # fmt: skip
+    assert body.startswith("Здравствуйте!\n" + line)
+    (told,) = [m["text"] for m in world.chat()[1:] if "text" in m]
+    assert told.startswith("Счета по А-15/2026\n\nЗдравствуйте!\n" + line)
