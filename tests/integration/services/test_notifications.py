@@ -153,15 +153,20 @@ def test_the_tenant_is_reminded_three_days_before_the_due_date_and_on_it(
     assert "пени 0.1% в день" in first.body_text  # type: ignore[attr-defined]
 
 
-def test_a_tenant_who_reads_the_cabinet_in_english_is_reminded_in_english(
-    container: Container,
-) -> None:
-    portal_id, ports = _world_with_penalty(container)
+def _tenant_reads(container: Container, portal_id: int, lang: str) -> None:
+    """The lease's tenant has read their cabinet in ``lang``."""
     with container.uow(portal_id) as uow:
         (lease,) = uow.leases.list()
     assert lease.tenant.id is not None
     auth = CabinetAuth(container.uow, container.clock, b"p", str, lambda: None)  # type: ignore[arg-type]
-    remember_language(auth, TenantRef(portal_id, lease.tenant.id), "en")
+    remember_language(auth, TenantRef(portal_id, lease.tenant.id), lang)
+
+
+def test_a_tenant_who_reads_the_cabinet_in_english_is_reminded_in_english(
+    container: Container,
+) -> None:
+    portal_id, ports = _world_with_penalty(container)
+    _tenant_reads(container, portal_id, "en")
     run_portal(ports, portal_id, date(2026, 1, 27))
     run_portal(ports, portal_id, date(2026, 1, 29))
     (sent,) = _messages(container, portal_id, "payment_due")
@@ -176,14 +181,11 @@ def test_a_landlord_s_own_due_reminder_reaches_an_english_reading_tenant_as_writ
     """The landlord's wording wins over the tenant's language: rentflow cannot translate it."""
     portal_id, ports = _world_with_penalty(container)
     with container.uow(portal_id) as uow:
-        (lease,) = uow.leases.list()
         stored = settings_form(uow.portals.get(portal_id).settings).values
         form = read_settings_form({**stored, "due_mail_subject": "Счёт {invoice_number}: {when}"})
         save_settings(uow, container.clock, portal_id, form)
         uow.commit()
-    assert lease.tenant.id is not None
-    auth = CabinetAuth(container.uow, container.clock, b"p", str, lambda: None)  # type: ignore[arg-type]
-    remember_language(auth, TenantRef(portal_id, lease.tenant.id), "en")
+    _tenant_reads(container, portal_id, "en")
     run_portal(ports, portal_id, date(2026, 1, 27))
     run_portal(ports, portal_id, date(2026, 1, 29))
     (sent,) = _messages(container, portal_id, "payment_due")
