@@ -111,7 +111,7 @@ def create_lease_from_json(uow: UnitOfWork, clock: Clock, data: object) -> Regis
 def _same_landlord(uow: UnitOfWork, landlord: LandlordEntity) -> int | None:
     for landlord_id in uow.parties.landlord_ids(landlord.inn, landlord.kpp):
         stored = uow.parties.landlord(landlord_id)
-        if (stored.bank.bic, stored.bank.account) == (landlord.bank.bic, landlord.bank.account):
+        if stored.bank.same_account(landlord.bank):
             return landlord_id
     return None
 
