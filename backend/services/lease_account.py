@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from backend.domain.lease import Lease
-from backend.domain.parties import BankRequisites
+from backend.domain.parties import BankRequisites, LandlordEntity
 from backend.services.landlords import Problem
 from backend.services.unit_of_work import UnitOfWork
 
@@ -35,7 +35,11 @@ class AccountChoice:
 
 def account_choices(uow: UnitOfWork, landlord_id: int) -> list[AccountChoice]:
     """The landlord's accounts, in its order, the default marked."""
-    landlord = uow.parties.landlord(landlord_id)
+    return choices_of(uow.parties.landlord(landlord_id))
+
+
+def choices_of(landlord: LandlordEntity) -> list[AccountChoice]:
+    """The accounts of ``landlord`` (as stored, with their ids), the default marked."""
     return [
         AccountChoice(a.id, a.label, a.bank_name, a.account, a.same_account(landlord.bank))
         for a in landlord.accounts
