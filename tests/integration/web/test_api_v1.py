@@ -21,7 +21,7 @@ from backend.bootstrap import Container
 from backend.db.tables import ImportRunRow, LeaseRow, PremisesRow
 from backend.demo.tenants import PAYERS, lease_json
 from backend.domain.lease import LeaseStatus
-from backend.domain.parties import Premises
+from backend.domain.parties import BankRequisites, Premises
 from backend.services.api_keys import create_key
 from backend.services.leases import register_lease
 from backend.web.api_v1.http import OPERATIONS
@@ -438,3 +438,26 @@ def test_a_lease_with_an_amount_out_of_bounds_is_a_422_naming_it(
     assert answer.status_code == 422, answer.json
     assert answer.json["errors"][0]["field"] == problem_field  # type: ignore[index]
     assert rows(container, LeaseRow) == 0
+
+
+def test_landlords_list_every_account_and_keep_the_default_in_the_old_fields(
+    container: Container, client: FlaskClient
+) -> None:
+    portal_id = new_portal(container)
+    alfa = BankRequisites('АО "АЛЬФА-БАНК"', "044525593", "40702810800000000001",
+                          "30101810200000000593", label="Для депозитов")  # fmt: skip
+    with container.uow(portal_id) as uow:
+        sber = factories.landlord().bank
+        uow.parties.add_landlord(factories.landlord(bank=alfa, accounts=(sber, alfa)))
+        uow.commit()
+    answer = client.get("/api/v1/landlords", headers=key_for(container, portal_id, "read"))
+    (landlord,) = answer.json["items"]  # type: ignore[index]
+    assert (landlord["bank_name"], landlord["bic"], landlord["account"]) == (
+        'АО "АЛЬФА-БАНК"',
+        "044525593",
+        "40702810800000000001",
+    )
+    assert [(a["label"], a["account"], a["default"]) for a in landlord["accounts"]] == [
+        ("", sber.account, False),
+        ("Для депозитов", alfa.account, True),
+    ]
