@@ -11,7 +11,7 @@ import pytest
 
 from backend.bootstrap import Container
 from backend.domain.lease import BillingFrequency, DueAnchor, PeriodUnit, RentBasis
-from backend.domain.parties import BankRequisites, PremisesKind
+from backend.domain.parties import PremisesKind
 from backend.domain.portal import Portal
 from backend.domain.premises import PremisesCard
 from backend.services.lease_create import (
@@ -193,17 +193,13 @@ def test_the_store_refuses_a_second_lease_on_a_deal_by_its_key(
     assert refused.value.deal_id == "77"
 
 
-ALFA = BankRequisites('АО "АЛЬФА-БАНК"', "044525593", "40702810800000000001",
-                      "30101810200000000593", label="Для депозитов")  # fmt: skip
-
-
 def test_the_lease_is_paid_to_the_account_picked_among_its_landlords_accounts(
     container: Container, portal_id: int, crm: FakeCrm
 ) -> None:
     with container.uow(portal_id) as uow:
         (landlord,) = uow.parties.landlords()
         assert landlord.id is not None
-        two = replace(landlord, accounts=(landlord.bank, ALFA))
+        two = replace(landlord, accounts=(landlord.bank, factories.ALFA))
         uow.parties.update_landlord(landlord.id, two, uow.parties.landlord_settings(landlord.id))
         other = uow.parties.add_landlord(factories.landlord(name="ООО «Лютик»", inn="7728168971"))
         uow.commit()
@@ -213,7 +209,7 @@ def test_the_lease_is_paid_to_the_account_picked_among_its_landlords_accounts(
     page = new_lease_page(container.uow, crm, portal_id, "42", TODAY)
     assert [(owner, a.account, a.default) for owner, a in page.choices.accounts] == [
         (landlord.id, landlord.bank.account, True),
-        (landlord.id, ALFA.account, False),
+        (landlord.id, factories.ALFA.account, False),
         (other, landlord.bank.account, True),
     ]
     theirs = _typed(container, portal_id, bank_account=str(others_id))
@@ -226,4 +222,4 @@ def test_the_lease_is_paid_to_the_account_picked_among_its_landlords_accounts(
         container.uow, container.clock, crm, portal_id, "42", ours, _link
     )
     with container.uow(portal_id) as uow:
-        assert uow.leases.get(created.lease_id).landlord.bank == replace(ALFA, id=alfa_id)
+        assert uow.leases.get(created.lease_id).landlord.bank == replace(factories.ALFA, id=alfa_id)

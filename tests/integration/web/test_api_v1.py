@@ -21,7 +21,7 @@ from backend.bootstrap import Container
 from backend.db.tables import ImportRunRow, LeaseRow, PremisesRow
 from backend.demo.tenants import PAYERS, lease_json
 from backend.domain.lease import LeaseStatus
-from backend.domain.parties import BankRequisites, Premises
+from backend.domain.parties import Premises
 from backend.services.api_keys import create_key
 from backend.services.leases import register_lease
 from backend.web.api_v1.http import OPERATIONS
@@ -444,11 +444,11 @@ def test_landlords_list_every_account_and_keep_the_default_in_the_old_fields(
     container: Container, client: FlaskClient
 ) -> None:
     portal_id = new_portal(container)
-    alfa = BankRequisites('АО "АЛЬФА-БАНК"', "044525593", "40702810800000000001",
-                          "30101810200000000593", label="Для депозитов")  # fmt: skip
     with container.uow(portal_id) as uow:
         sber = factories.landlord().bank
-        uow.parties.add_landlord(factories.landlord(bank=alfa, accounts=(sber, alfa)))
+        uow.parties.add_landlord(
+            factories.landlord(bank=factories.ALFA, accounts=(sber, factories.ALFA))
+        )
         uow.commit()
     answer = client.get("/api/v1/landlords", headers=key_for(container, portal_id, "read"))
     (landlord,) = answer.json["items"]  # type: ignore[index]
@@ -459,5 +459,5 @@ def test_landlords_list_every_account_and_keep_the_default_in_the_old_fields(
     )
     assert [(a["label"], a["account"], a["default"]) for a in landlord["accounts"]] == [
         ("", sber.account, False),
-        ("Для депозитов", alfa.account, True),
+        ("Для депозитов", factories.ALFA.account, True),
     ]
