@@ -98,6 +98,7 @@ class LandlordSummary:
     bank_name: str
     account: str
     invoice_prefix: str
+    other_accounts: int = 0  # besides the default, shown by ``bank_name`` and ``account``
 
 
 class LandlordFormInvalid(Exception):
@@ -342,7 +343,7 @@ def list_landlords(uow: UnitOfWork) -> list[LandlordSummary]:
                 id=entity.id or 0, name=entity.name,
                 short_name=str(settings.get("short_name", "")), inn=entity.inn, kpp=entity.kpp,
                 bank_name=entity.bank.bank_name, account=entity.bank.account,
-                invoice_prefix=prefix,
+                invoice_prefix=prefix, other_accounts=len(entity.all_accounts) - 1,
             )
         )  # fmt: skip
     return out

@@ -46,6 +46,7 @@ class Texts:
     leases_tab: str
     history: str
     in_use: str
+    more: str
 
 
 RU = Texts(
@@ -53,12 +54,14 @@ RU = Texts(
     "Сохранено: ООО «Ромашка»", "Договоры",
     "счёт для оплаты: ПАО СБЕРБАНК 40702810938000000001 → Для депозитов 40702810800000000001",
     "По договорам А-15/2026 платят на этот счёт: сначала выберите в их карточках другой счёт.",
+    "и ещё 1 счёт",
 )  # fmt: skip
 EN = Texts(
     "en", "Landlords", "Edit", "Add an account", "For deposits", "Save", "Saved: ООО «Ромашка»",
     "Leases",
     "paid to the account: ПАО СБЕРБАНК 40702810938000000001 → For deposits 40702810800000000001",
     "Leases А-15/2026 are paid to this account: pick another account on their cards first.",
+    "and 1 more account",
 )  # fmt: skip
 
 
@@ -104,6 +107,7 @@ def test_a_second_account_is_added_picked_for_a_lease_and_printed_on_its_invoice
     _look(page, f"landlord-accounts-two-{texts.lang}")
     app.get_by_role("button", name=texts.save).click()
     expect(app.get_by_text(texts.saved)).to_be_visible()
+    expect(app.locator("#landlords tbody tr").first).to_contain_text(texts.more)
 
     app.get_by_role("link", name=texts.leases_tab).click()
     app.get_by_role("link", name="№ А-15/2026").click()
