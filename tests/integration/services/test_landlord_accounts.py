@@ -33,6 +33,9 @@ from sandbox.onec.bank_files import render_statement
 from tests import factories
 from tests.payments_world import doc, make_invoice
 
+# deleting an account, and the lease's key to it, are the database's business: both run it
+pytestmark = pytest.mark.both_databases
+
 FIRST = {
     "name": 'ООО "Ромашка"', "inn": "7707083893", "kpp": "773601001",
     "director_name": "Иванов И. И.",
