@@ -28,8 +28,9 @@ class AccountChoice:
 
     @property
     def text(self) -> str:
-        """ "Для депозитов — АО «АЛЬФА-БАНК», 40702810…"."""
-        named = f"{self.bank_name}, {self.account}"
+        """ "Для депозитов — 40702810800000000001, АО «АЛЬФА-БАНК»": the number before the
+        bank, so a narrow select still shows it."""
+        named = f"{self.account}, {self.bank_name}"
         return f"{self.label} — {named}" if self.label else named
 
 

@@ -7,7 +7,7 @@ is paid to cannot be removed: said next to it, the form as typed. Screenshots wi
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -47,6 +47,8 @@ class Texts:
     history: str
     in_use: str
     more: str
+    default_choice: str
+    created: str
 
 
 RU = Texts(
@@ -54,14 +56,14 @@ RU = Texts(
     "Сохранено: ООО «Ромашка»", "Договоры",
     "счёт для оплаты: ПАО СБЕРБАНК 40702810938000000001 → Для депозитов 40702810800000000001",
     "По договорам А-15/2026 платят на этот счёт: сначала выберите в их карточках другой счёт.",
-    "и ещё 1 счёт",
+    "и ещё 1 счёт", "Основной счёт арендодателя", "Договор № Д-9 создан.",
 )  # fmt: skip
 EN = Texts(
     "en", "Landlords", "Edit", "Add an account", "For deposits", "Save", "Saved: ООО «Ромашка»",
     "Leases",
     "paid to the account: ПАО СБЕРБАНК 40702810938000000001 → For deposits 40702810800000000001",
     "Leases А-15/2026 are paid to this account: pick another account on their cards first.",
-    "and 1 more account",
+    "and 1 more account", "The landlord's default account", "Lease № Д-9 created.",
 )  # fmt: skip
 
 
@@ -114,7 +116,7 @@ def test_a_second_account_is_added_picked_for_a_lease_and_printed_on_its_invoice
     form = app.locator("#form-settings")
     choice = form.locator("#settings-bank_account")
     expect(choice.locator("option:checked")).to_contain_text("ПАО СБЕРБАНК")  # the default
-    choice.select_option(label=f'{texts.label} — АО "АЛЬФА-БАНК", {ALFA_ACCOUNT}')
+    choice.select_option(label=f'{texts.label} — {ALFA_ACCOUNT}, АО "АЛЬФА-БАНК"')
     form.locator("button[type=submit]").click()
     expect(app.locator("#done")).to_be_visible()
     expect(app.locator("#history")).to_contain_text(texts.history)
@@ -150,3 +152,40 @@ def test_a_second_account_is_added_picked_for_a_lease_and_printed_on_its_invoice
     _look(page, f"landlord-accounts-in-use-{texts.lang}")
     with rentflow.container.uow(portal_id) as uow:
         assert len(uow.parties.landlords()[0].accounts) == 2
+
+
+@pytest.mark.parametrize("texts", [RU, EN], ids=["ru", "en"])
+def test_a_lease_created_from_a_deal_is_paid_to_the_account_picked_on_its_form(
+    page: Any, rentflow: Rentflow, texts: Texts
+) -> None:
+    container = rentflow.container
+    portal = SandboxPortal(page, rentflow.portal_page)
+    portal.install()
+    portal_id = _setup(rentflow)
+    with container.uow(portal_id) as uow:
+        (landlord,) = uow.parties.landlords()
+        assert landlord.id is not None
+        two = replace(landlord, accounts=(landlord.bank, factories.ALFA))
+        uow.parties.update_landlord(landlord.id, two, uow.parties.landlord_settings(landlord.id))
+        uow.commit()
+    portal.add_deal()
+    portal.act_as(ADMIN, texts.lang)
+    tab = portal.open_deal_tab()
+    tab.locator("#create-lease").click()
+    choice = tab.locator("#f-bank_account")
+    expect(choice.locator("option:checked")).to_have_text(texts.default_choice)
+    start = add_months(container.clock.today().replace(day=1), 1)
+    tab.locator("#f-number").fill("Д-9")
+    tab.locator("#f-start").fill(start.isoformat())
+    tab.locator("#f-end").fill((add_months(start, 12) - timedelta(days=1)).isoformat())
+    tab.locator("#f-premises_code").fill("204")
+    tab.locator("#f-area").fill("40")
+    tab.locator("#f-rent").fill("100000")
+    choice.select_option(label=f'Для депозитов — {ALFA_ACCOUNT}, АО "АЛЬФА-БАНК"')
+    _look(page, f"lease-form-account-{texts.lang}")
+    tab.locator("#lease-form button[type=submit]").click()
+    expect(tab.locator("#done")).to_have_text(texts.created)
+    expect(tab.get_by_text(f'АО "АЛЬФА-БАНК", {ALFA_ACCOUNT}', exact=True)).to_be_visible()
+    with container.uow(portal_id) as uow:
+        (lease,) = uow.leases.list()
+    assert lease.landlord.bank.account == ALFA_ACCOUNT
