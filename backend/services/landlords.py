@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
-from backend.domain.errors import InvalidRequisites
+from backend.domain.errors import InvalidRequisites, NotFound
 from backend.domain.numbering import MAX_NUMBER_LENGTH, NumberFormat
 from backend.domain.parties import LandlordEntity, Person
 from backend.domain.requisites import (
@@ -192,19 +192,35 @@ def bank_of(uow: UnitOfWork, bic: str) -> BankLookup | None:
 
 
 def check_landlord_form(uow: UnitOfWork, form: LandlordForm) -> LandlordForm:
-    """``check_form`` with the BIC directory of ``uow`` (the inline check and the save); an
-    account marked for removal that a lease of the portal is paid to is refused, naming the
-    leases."""
+    """``check_form`` with the BIC directory of ``uow`` (the inline check and the save); a
+    stored account the form drops (marked for removal, or left out) that a lease of the portal
+    is paid to is refused, naming the leases."""
     bics = {form.values[field_name("bank_bic", row)] for row in form.accounts.kept()}
     checked = check_form(form, {bic: bank_of(uow, bic) for bic in bics})
-    removed = {form.accounts.ids[r]: r for r in form.accounts.removed if r in form.accounts.ids}
-    if not removed or form.landlord_id is None:
+    leaving = _leaving(uow, form)
+    if not leaving:
         return checked
     problems = dict(checked.problems)
-    for account_id, numbers in uow.leases.leases_paid_to(list(removed)).items():
-        name = field_name("bank_account", removed[account_id])
-        problems[name] = Problem("account_in_use", ", ".join(numbers))
+    for account_id, numbers in uow.leases.leases_paid_to(list(leaving)).items():
+        problems[field_name("bank_account", leaving[account_id])] = Problem(
+            "account_in_use", ", ".join(numbers)
+        )
     return checked.with_checks(problems)
+
+
+def _leaving(uow: UnitOfWork, form: LandlordForm) -> dict[int, int]:
+    """The landlord's stored accounts the form drops, each with the row that drops it (row 0
+    for one the form does not list at all)."""
+    if form.landlord_id is None:
+        return {}
+    try:
+        stored = uow.parties.landlord(form.landlord_id).accounts
+    except NotFound:  # another portal's: the save says so
+        return {}
+    rows = form.accounts
+    kept = {rows.ids[r] for r in rows.kept() if r in rows.ids}
+    row_of = {account_id: row for row, account_id in rows.ids.items()}
+    return {a.id: row_of.get(a.id, 0) for a in stored if a.id is not None and a.id not in kept}
 
 
 def _rules(

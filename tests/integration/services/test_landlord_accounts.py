@@ -214,3 +214,19 @@ def test_a_payment_to_the_second_account_is_ours_and_pays_the_invoice(
         uow.commit()
     assert summary["not_ours"] == 1
     assert summary["invoices_paid"] == ["БП-000201"]
+
+
+def test_an_account_a_lease_is_paid_to_stays_when_a_form_leaves_it_out(
+    container: Container,
+) -> None:
+    """A client that posts only the first account (as the one-account form did) does not
+    drop the account a lease is paid to."""
+    portal_id = _portal(container)
+    landlord_id = _landlord(container, portal_id)
+    _lease_paid_to_second(container, portal_id, landlord_id)
+    with container.uow(portal_id) as uow:
+        first_id = uow.parties.landlord(landlord_id).accounts[0].id
+    only_first = read_form({**FIRST, "bank_id": str(first_id)}, landlord_id)
+    with container.uow(portal_id) as uow, pytest.raises(LandlordFormInvalid) as refused:
+        save_landlord_form(uow, container.clock, only_first)
+    assert refused.value.form.problems["bank_account"].code == "account_in_use"
