@@ -22,6 +22,7 @@ from backend.services.landlords import (
     read_form,
     save_landlord_form,
 )
+from backend.services.lease_actions import ActionInvalid
 from backend.services.lease_settings import change_lease_settings, settings_values
 from backend.services.leases import register_lease
 from backend.services.payments import import_statement
@@ -230,3 +231,28 @@ def test_an_account_a_lease_is_paid_to_stays_when_a_form_leaves_it_out(
     with container.uow(portal_id) as uow, pytest.raises(LandlordFormInvalid) as refused:
         save_landlord_form(uow, container.clock, only_first)
     assert refused.value.form.problems["bank_account"].code == "account_in_use"
+
+
+def test_a_lease_cannot_be_paid_to_another_landlords_account(container: Container) -> None:
+    portal_id = _portal(container)
+    landlord_id = _landlord(container, portal_id)
+    lease_id = _lease_paid_to_second(container, portal_id, landlord_id)
+    with container.uow(portal_id) as uow:
+        other = uow.parties.add_landlord(factories.landlord(name="ООО «Лютик»"))
+        uow.commit()
+    with container.uow(portal_id) as uow:
+        theirs = uow.parties.landlord(other).accounts[0].id
+        lease = uow.leases.get(lease_id)
+        data = settings_values(lease) | {"bank_account": str(theirs)}
+        with pytest.raises(ActionInvalid) as refused:
+            change_lease_settings(uow, container.clock, lease_id, data, None, "Иванов")
+    assert refused.value.problems["bank_account"].code == "choice"
+    with container.uow(portal_id) as uow:
+        assert uow.leases.get(lease_id).landlord.bank.account == ALFA_ACCOUNT
+        (entry,) = [
+            e for e in uow.audit.entries("lease", lease_id) if e["action"] == "lease.settings"
+        ]
+    assert entry["details"]["changes"] == [
+        {"name": "bank_account", "from": "ПАО СБЕРБАНК 40702810938000000001",
+         "to": f"Для депозитов {ALFA_ACCOUNT}"},
+    ]  # fmt: skip
