@@ -18,6 +18,7 @@ from backend.services.document_links import publish_issued_document
 from backend.services.landlords import (
     LandlordFormInvalid,
     check_form,
+    check_landlord_form,
     landlord_form,
     read_form,
     save_landlord_form,
@@ -32,6 +33,7 @@ from documents.links import LinkSigner
 from documents.qr.gost import parse_gost
 from sandbox.onec.bank_files import render_statement
 from tests import factories
+from tests.bic_world import NOT_SBERS_CORR, load_sample
 from tests.payments_world import doc, make_invoice
 
 # deleting an account, and the lease's key to it, are the database's business: both run it
@@ -256,3 +258,26 @@ def test_a_lease_cannot_be_paid_to_another_landlords_account(container: Containe
         {"name": "bank_account", "from": "ПАО СБЕРБАНК 40702810938000000001",
          "to": f"Для депозитов {ALFA_ACCOUNT}"},
     ]  # fmt: skip
+
+
+def test_the_bic_directory_checks_each_accounts_bank_on_its_own_row(
+    container: Container,
+) -> None:
+    load_sample(container)
+    second_at_sber = {
+        "bank_bic-1": FIRST["bank_bic"], "bank_corr_account-1": NOT_SBERS_CORR,
+        "bank_account-1": FIRST["bank_account"], "bank_account": ALFA_ACCOUNT,
+        "bank_bic": SECOND["bank_bic-1"], "bank_corr_account": SECOND["bank_corr_account-1"],
+        "bank_name": SECOND["bank_name-1"],
+    }  # fmt: skip
+    with container.uow(None) as uow:
+        checked = check_landlord_form(uow, read_form({**FIRST, **SECOND, **second_at_sber}))
+    assert {k: p.code for k, p in checked.problems.items()} == {
+        "bank_corr_account-1": "corr_directory"
+    }
+    assert checked.problems["bank_corr_account-1"].expected == FIRST["bank_corr_account"]
+    assert {k: p.code for k, p in checked.notes.items()} == {
+        "bank_bic": "bic_found",
+        "bank_bic-1": "bic_found",
+    }
+    assert "АЛЬФА-БАНК" in checked.notes["bank_bic"].expected
