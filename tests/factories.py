@@ -36,6 +36,14 @@ SBER = BankRequisites(
     account="40702810938000000001",
     corr_account="30101810400000000225",
 )
+# a second account of the same landlord: Альфа-Банк's БИК, a number whose control key fits it
+ALFA = BankRequisites(
+    bank_name='АО "АЛЬФА-БАНК"',
+    bic="044525593",
+    account="40702810800000000001",
+    corr_account="30101810200000000593",
+    label="Для депозитов",
+)
 
 
 def landlord(**overrides: Any) -> LandlordEntity:

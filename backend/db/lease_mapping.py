@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from backend.db.tables import (
     AddendumRow,
+    LandlordAccountRow,
     LandlordRow,
     LeaseRow,
     PremisesRow,
@@ -41,8 +42,26 @@ from backend.domain.parties import (
 )
 
 
-def landlord_from_row(row: LandlordRow) -> LandlordEntity:
+def account_from_row(row: LandlordAccountRow) -> BankRequisites:
+    return BankRequisites(
+        row.bank_name, row.bic, row.account, row.corr_account, label=row.label, id=row.id
+    )
+
+
+def account_to_row(account: BankRequisites, row: LandlordAccountRow) -> None:
+    row.bank_name, row.bic, row.label = account.bank_name, account.bic, account.label
+    row.account, row.corr_account = account.account, account.corr_account
+
+
+def landlord_from_row(
+    row: LandlordRow,
+    accounts: tuple[BankRequisites, ...] = (),
+    bank: BankRequisites | None = None,
+) -> LandlordEntity:
+    """The landlord of ``row``; ``bank`` the account to print (default: the row's own, which
+    repeats the default account)."""
     return LandlordEntity(
+        accounts=accounts,
         id=row.id,
         name=row.name,
         inn=row.inn,
@@ -51,7 +70,7 @@ def landlord_from_row(row: LandlordRow) -> LandlordEntity:
         address=row.address,
         email=row.email,
         phone=row.phone,
-        bank=BankRequisites(row.bank_name, row.bic, row.account, row.corr_account),
+        bank=bank or BankRequisites(row.bank_name, row.bic, row.account, row.corr_account),
         director=Person(name=row.director_name, position=row.director_position),
         accountant=Person(
             name=row.accountant_name,

@@ -15,6 +15,7 @@ from backend.db.scoped import _Scoped
 from backend.db.tables import (
     AddendumRow,
     DocumentRow,
+    LandlordAccountRow,
     LandlordRow,
     LeaseRow,
     TenantRow,
@@ -247,6 +248,7 @@ class LeaseRepository(_Scoped):
             for table, wanted in (
                 (TenantRow, {r.tenant_id for r in rows}),
                 (LandlordRow, {r.landlord_id for r in rows}),
+                (LandlordAccountRow, {r.bank_account_id for r in rows if r.bank_account_id}),
                 (UserRow, users),
             )
         )
@@ -267,6 +269,29 @@ class LeaseRepository(_Scoped):
             if role not in {"manager", "supervisor", "accountant"}:
                 raise ValueError(f"no such role on a lease: {role}")
             setattr(row, f"{role}_id", user_id)
+
+    def bank_account_of(self, lease_id: int) -> int | None:
+        """The landlord's account the lease is paid to (None: the landlord's default)."""
+        row: LeaseRow = self._get(LeaseRow, lease_id)
+        return row.bank_account_id
+
+    def set_bank_account(self, lease_id: int, account_id: int | None) -> None:
+        """Have the lease paid to its landlord's account ``account_id`` (None: the default);
+        the caller has checked the account is that landlord's."""
+        self._get(LeaseRow, lease_id).bank_account_id = account_id
+
+    def leases_paid_to(self, account_ids: Collection[int]) -> dict[int, tuple[str, ...]]:
+        """The numbers of the leases paid to each of ``account_ids`` (those with any)."""
+        found: dict[int, tuple[str, ...]] = {}
+        rows = self.session.execute(
+            select(LeaseRow.bank_account_id, LeaseRow.number)
+            .where(LeaseRow.portal_id == self.portal_id, LeaseRow.bank_account_id.in_(account_ids))
+            .order_by(LeaseRow.id)
+        )
+        for account_id, number in rows:
+            if account_id is not None:
+                found[account_id] = (*found.get(account_id, ()), number)
+        return found
 
     def set_recipients(self, lease_id: int, emails: Sequence[str]) -> None:
         """The addresses the lease's documents go to (its tenant's e-mails)."""
@@ -301,7 +326,7 @@ class LeaseRepository(_Scoped):
         premises = tuple(by_id[i] for i in row.premises_ids or [] if i in by_id)
         return lm.lease_from_row(
             row,
-            parties.landlord(row.landlord_id),
+            parties.landlord_paid_to(row.landlord_id, row.bank_account_id),
             parties.tenant(row.tenant_id),
             premises,
             [lm.addendum_from_row(a, by_id) for a in addendum_rows],

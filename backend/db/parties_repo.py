@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import and_, bindparam, select
@@ -11,13 +12,14 @@ from sqlalchemy.orm import aliased
 from backend.db import lease_mapping as lm
 from backend.db.scoped import _Scoped
 from backend.db.tables import (
+    LandlordAccountRow,
     LandlordRow,
     PremisesRow,
     TenantRow,
     UserRow,
 )
 from backend.domain.errors import NotFound
-from backend.domain.parties import LandlordEntity, Person, Premises, Tenant
+from backend.domain.parties import BankRequisites, LandlordEntity, Person, Premises, Tenant
 
 _SAME_ENTITY = aliased(LandlordRow)
 # built once: an aliased entity's columns cost more to build per call than the query to run
@@ -45,10 +47,88 @@ class PartyRepository(_Scoped):
         lm.landlord_to_row(entity, row)
         self.session.add(row)
         self.session.flush()
+        self._write_accounts(row.id, entity)
         return row.id
 
     def landlord(self, landlord_id: int) -> LandlordEntity:
-        return lm.landlord_from_row(self._get(LandlordRow, landlord_id))
+        """The landlord with every account, ``bank`` its default."""
+        row = self._get(LandlordRow, landlord_id)
+        return self._with_accounts(row, self._account_rows([landlord_id]))
+
+    def landlord_paid_to(self, landlord_id: int, account_id: int | None) -> LandlordEntity:
+        """The landlord as a lease paid to ``account_id`` prints it: ``bank`` that account
+        (the default when None or not the landlord's); its other accounts are not loaded."""
+        row = self._get(LandlordRow, landlord_id)
+        chosen = self.session.get(LandlordAccountRow, account_id) if account_id else None
+        if chosen is None or chosen.landlord_id != landlord_id:
+            return lm.landlord_from_row(row)
+        return lm.landlord_from_row(row, bank=lm.account_from_row(chosen))
+
+    def account_numbers(self) -> set[str]:
+        """The settlement accounts of every landlord of the portal."""
+        return set(
+            self.session.scalars(
+                select(LandlordAccountRow.account).where(
+                    LandlordAccountRow.portal_id == self.portal_id
+                )
+            )
+        )
+
+    def _account_rows(self, landlord_ids: Sequence[int]) -> list[LandlordAccountRow]:
+        return list(
+            self.session.scalars(
+                select(LandlordAccountRow)
+                .where(
+                    LandlordAccountRow.portal_id == self.portal_id,
+                    LandlordAccountRow.landlord_id.in_(landlord_ids),
+                )
+                .order_by(LandlordAccountRow.position, LandlordAccountRow.id)
+            )
+        )
+
+    @staticmethod
+    def _with_accounts(row: LandlordRow, rows: Sequence[LandlordAccountRow]) -> LandlordEntity:
+        mine = [r for r in rows if r.landlord_id == row.id]
+        default = next((lm.account_from_row(r) for r in mine if r.is_default), None)
+        return lm.landlord_from_row(row, tuple(lm.account_from_row(r) for r in mine), default)
+
+    def _write_accounts(self, landlord_id: int, entity: LandlordEntity) -> None:
+        """Store ``entity.accounts`` in its order (the default: the one that is ``bank``),
+        deleting the landlord's accounts it no longer lists; without ``accounts`` (the
+        single-account JSON), ``bank`` replaces the default account and the others stay."""
+        stored = {r.id: r for r in self._account_rows([landlord_id])}
+        if not entity.accounts:
+            default = next((r for r in stored.values() if r.is_default), None)
+            label = entity.bank.label or (default.label if default is not None else "")
+            position = default.position if default is not None else 0
+            bank = replace(entity.bank, label=label)
+            self._put_account(landlord_id, default, bank, True, position)
+            return
+        kept = set()
+        for position, account in enumerate(entity.accounts):
+            target = stored.get(account.id) if account.id is not None else None
+            is_default = account.same_account(entity.bank)
+            kept.add(self._put_account(landlord_id, target, account, is_default, position))
+        for account_id, gone in stored.items():
+            if account_id not in kept:
+                self.session.delete(gone)
+        self.session.flush()
+
+    def _put_account(
+        self,
+        landlord_id: int,
+        row: LandlordAccountRow | None,
+        account: BankRequisites,
+        is_default: bool,
+        position: int,
+    ) -> int:
+        if row is None:
+            row = LandlordAccountRow(portal_id=self.portal_id, landlord_id=landlord_id)
+            self.session.add(row)
+        lm.account_to_row(account, row)
+        row.is_default, row.position = is_default, position
+        self.session.flush()
+        return row.id
 
     def landlord_ids(self, inn: str, kpp: str) -> list[int]:
         """The portal's landlord rows of one legal entity (INN and KPP), oldest first."""
@@ -83,14 +163,16 @@ class PartyRepository(_Scoped):
         row = self._get(LandlordRow, landlord_id)
         lm.landlord_to_row(entity, row)
         row.settings = dict(settings)
+        self._write_accounts(landlord_id, entity)
 
     def landlords(self) -> list[LandlordEntity]:
         rows = self.session.scalars(
             select(LandlordRow)
             .where(LandlordRow.portal_id == self.portal_id)
             .order_by(LandlordRow.id)
-        )
-        return [lm.landlord_from_row(r) for r in rows]
+        ).all()
+        accounts = self._account_rows([r.id for r in rows])
+        return [self._with_accounts(r, accounts) for r in rows]
 
     def add_tenant(self, tenant: Tenant, external_id: str = "") -> int:
         row = TenantRow(portal_id=self.portal_id, external_id=external_id)

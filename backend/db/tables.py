@@ -80,6 +80,25 @@ class LandlordRow(Base):
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)  # prefixes, template overrides
 
 
+class LandlordAccountRow(Base):
+    """One settlement account of a landlord (расчётный счёт). ``landlords.bank_*`` repeat the
+    default one, written together by ``PartyRepository``: a landlord without its default
+    account is never stored, and code that needs one account reads it from the landlord."""
+
+    __tablename__ = "landlord_accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    portal_id: Mapped[int] = mapped_column(ForeignKey("portals.id"), index=True)
+    landlord_id: Mapped[int] = mapped_column(ForeignKey("landlords.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)  # the order the form shows them in
+    label: Mapped[str] = mapped_column(String(100), default="")  # "Для депозитов"
+    bank_name: Mapped[str] = mapped_column(String(255))
+    bic: Mapped[str] = mapped_column(String(9))
+    account: Mapped[str] = mapped_column(String(20))
+    corr_account: Mapped[str] = mapped_column(String(20), default="")
+    is_default: Mapped[bool] = mapped_column(default=False)
+
+
 class TenantRow(Base):
     __tablename__ = "tenants"
 
@@ -160,6 +179,10 @@ class LeaseRow(Base):
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     accountant_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    # the landlord's account the tenant pays to; None: the landlord's default account
+    bank_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("landlord_accounts.id"), default=None
+    )
     status: Mapped[str] = mapped_column(String(20), default="draft")
     original_received: Mapped[bool] = mapped_column(default=False)
     crm_deal_id: Mapped[str | None] = mapped_column(String(64), default=None)

@@ -9,12 +9,19 @@ from enum import StrEnum
 
 @dataclass(frozen=True)
 class BankRequisites:
-    """A settlement account: bank name, БИК (BIC), корр. счёт and расчётный счёт."""
+    """A settlement account: bank name, БИК (BIC), корр. счёт and расчётный счёт; ``label``
+    is how the landlord tells its accounts apart ("Для депозитов"), ``id`` the stored one's."""
 
     bank_name: str
     bic: str
     account: str
     corr_account: str = ""
+    label: str = ""
+    id: int | None = None
+
+    def same_account(self, other: BankRequisites) -> bool:
+        """Whether both name one account (its bank and number), whatever their labels."""
+        return (self.bic, self.account) == (other.bic, other.account)
 
 
 @dataclass(frozen=True)
@@ -29,7 +36,10 @@ class Person:
 
 @dataclass(frozen=True)
 class LandlordEntity:
-    """The landlord company issuing documents — исполнитель (поставщик)."""
+    """The landlord company issuing documents — исполнитель (поставщик). ``bank`` is the
+    account its documents print: the landlord's default, or in a lease the account that lease
+    is paid to; ``accounts`` every account of the landlord in the order it lists them (empty
+    where only ``bank`` is known, as from the single-account JSON)."""
 
     name: str
     inn: str
@@ -43,6 +53,12 @@ class LandlordEntity:
     accountant: Person = field(default_factory=lambda: Person(name=""))
     vat_payer: bool = True
     id: int | None = None
+    accounts: tuple[BankRequisites, ...] = ()
+
+    @property
+    def all_accounts(self) -> tuple[BankRequisites, ...]:
+        """Every account of the landlord: ``accounts``, or ``bank`` alone when that is all."""
+        return self.accounts or (self.bank,)
 
 
 class TenantKind(StrEnum):

@@ -125,6 +125,21 @@ def check_landlord(landlord: LandlordEntity, field: str = "landlord") -> Landlor
     if landlord.ogrn:
         check_ogrn(landlord.ogrn, f"{field}.ogrn")
     check_bank(landlord.bank, f"{field}.bank")
+    check_accounts(landlord, f"{field}.accounts")
+    return landlord
+
+
+def check_accounts(landlord: LandlordEntity, field: str = "accounts") -> LandlordEntity:
+    """Check every account of a landlord like its bank, each account once, the default
+    (``bank``) among them."""
+    seen: list[BankRequisites] = []
+    for i, account in enumerate(landlord.accounts):
+        check_bank(account, f"{field}[{i}]")
+        if any(account.same_account(other) for other in seen):
+            raise InvalidRequisites(f"{field}[{i}].account", "is listed twice", "duplicate")
+        seen.append(account)
+    if seen and not any(landlord.bank.same_account(a) for a in seen):
+        raise InvalidRequisites(f"{field}", "the default account is not among them", "default")
     return landlord
 
 

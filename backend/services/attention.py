@@ -65,12 +65,11 @@ def attention_report(
     ]
     if only.landlord_id is not None:
         try:
-            account = uow.parties.landlord(only.landlord_id).bank.account
+            landlord = uow.parties.landlord(only.landlord_id)
+            accounts = {"", *(a.account for a in landlord.all_accounts)}
         except NotFound:  # another portal's landlord (or none): nothing here is theirs
-            account = None
-        payments = [
-            p for p in payments if account is not None and p.payment.payee_account in {"", account}
-        ]
+            accounts = set()
+        payments = [p for p in payments if p.payment.payee_account in accounts]
     snapshot = Snapshot(
         leases=leases,
         documents=[d for d in uow.documents.list() if d.lease_id in lease_ids],

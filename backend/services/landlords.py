@@ -15,14 +15,14 @@ day behind a new bank).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
-from backend.domain.errors import InvalidRequisites
+from backend.domain.errors import InvalidRequisites, NotFound
 from backend.domain.numbering import MAX_NUMBER_LENGTH, NumberFormat
-from backend.domain.parties import BankRequisites, LandlordEntity, Person
+from backend.domain.parties import LandlordEntity, Person
 from backend.domain.requisites import (
     check_account,
     check_bic,
@@ -34,18 +34,28 @@ from backend.domain.requisites import (
 )
 from backend.ports import Clock
 from backend.services.bank_directory import BankLookup, Known, look_up_bank
+from backend.services.landlord_accounts import (
+    AccountRows,
+    accounts_of,
+    default_account,
+    field_name,
+    read_rows,
+    rows_of,
+)
 from backend.services.unit_of_work import UnitOfWork
 
 TEXT_FIELDS = (
     "name", "short_name", "inn", "kpp", "ogrn", "address", "phone",
-    "bank_bic", "bank_name", "bank_corr_account", "bank_account",
     "director_name", "director_position", "accountant_name", "accountant_position",
     "invoice_prefix", "act_prefix", "email", "accountant_email",
 )  # fmt: skip
 DEFAULT_DIRECTOR_POSITION = "Генеральный директор"
 DEFAULT_ACCOUNTANT_POSITION = "Главный бухгалтер"
 # the bank's name goes into the payment QR, whose BankName holds 45 characters (ГОСТ Р 56042-2014)
-_LIMITS = {"name": 255, "short_name": 255, "address": 1000, "phone": 64, "bank_name": 45}
+_LIMITS = {
+    "name": 255, "short_name": 255, "address": 1000, "phone": 64, "bank_name": 45,
+    "bank_label": 100,
+}  # fmt: skip
 _DEFAULT_LIMIT = 255
 
 
@@ -67,6 +77,13 @@ class LandlordForm:
     problems: dict[str, Problem] = field(default_factory=dict)
     # what is worth saying next to a field without refusing it (a БИК the directory lacks)
     notes: dict[str, Problem] = field(default_factory=dict)
+    accounts: AccountRows = field(default_factory=AccountRows)
+
+    def with_checks(
+        self, problems: dict[str, Problem], notes: dict[str, Problem] | None = None
+    ) -> LandlordForm:
+        """The same form with these problems and notes."""
+        return replace(self, problems=problems, notes=self.notes if notes is None else notes)
 
 
 @dataclass(frozen=True)
@@ -81,6 +98,7 @@ class LandlordSummary:
     bank_name: str
     account: str
     invoice_prefix: str
+    other_accounts: int = 0  # besides the default, shown by ``bank_name`` and ``account``
 
 
 class LandlordFormInvalid(Exception):
@@ -95,51 +113,76 @@ def read_form(data: Mapping[str, str], landlord_id: int | None = None) -> Landlo
     """The form's values, single-line and trimmed (a CR or LF never survives into a name or
     an address that goes into mail headers and documents); unknown keys are ignored."""
     values = {name: " ".join(str(data.get(name, "")).split()) for name in TEXT_FIELDS}
+    rows, account_values = read_rows(data)
     vat = str(data.get("vat_payer", "")) in {"1", "on", "true"}
-    return LandlordForm(values, vat_payer=vat, landlord_id=landlord_id)
+    return LandlordForm(values | account_values, vat, landlord_id, accounts=rows)
 
 
-def check_form(form: LandlordForm, bank: BankLookup | None = None) -> LandlordForm:
+def check_form(
+    form: LandlordForm, banks: Mapping[str, BankLookup | None] | None = None
+) -> LandlordForm:
     """The same form with ``problems`` filled: one per field, the first check it fails;
-    with ``bank``, what the BIC directory says of the form's БИК, the correspondent account
-    checked against it and ``notes`` saying what it knows."""
+    with ``banks`` (by БИК), what the BIC directory says of each account's БИК, its
+    correspondent account checked against it and ``notes`` saying what it knows."""
     v = form.values
+    kept = form.accounts.kept()
     problems: dict[str, Problem] = {}
-    for name in ("name", "bank_name", "director_name"):
+    required = ("name", "director_name", *(field_name("bank_name", r) for r in kept))
+    for name in required:
         if not v[name]:
             problems[name] = Problem("missing")
     for name, value in v.items():
-        limit = _LIMITS.get(name, _DEFAULT_LIMIT)
+        limit = _LIMITS.get(name.split("-")[0], _DEFAULT_LIMIT)
         if len(value) > limit:
             problems[name] = Problem("too_long", str(limit))
         elif not value.isprintable():  # control characters: never into headers or documents
             problems[name] = Problem("invalid")
-    for name, rule in _rules(v):
+    for name, rule in _rules(v, kept):
         if name not in problems:
             try:
                 rule()
             except InvalidRequisites as err:
                 problems[name] = Problem(err.code, err.expected)
-    notes = _directory_notes(v, bank, problems) if bank is not None else {}
-    return LandlordForm(form.values, form.vat_payer, form.landlord_id, problems, notes)
+    _account_problems(form, problems)
+    notes: dict[str, Problem] = {}
+    for row in kept if banks is not None else ():
+        bank = (banks or {}).get(v[field_name("bank_bic", row)])
+        if bank is not None:
+            notes |= _directory_notes(v, bank, problems, row)
+    return form.with_checks(problems, notes)
+
+
+def _account_problems(form: LandlordForm, problems: dict[str, Problem]) -> None:
+    """An account listed twice, and the default account marked for removal."""
+    rows, v = form.accounts, form.values
+    seen: set[tuple[str, str]] = set()
+    for row in rows.kept():
+        key = (v[field_name("bank_bic", row)], v[field_name("bank_account", row)])
+        name = field_name("bank_account", row)
+        if key in seen and name not in problems:
+            problems[name] = Problem("account_twice")
+        seen.add(key)
+    if rows.default in rows.removed:
+        problems[field_name("bank_account", rows.default)] = Problem("default_removed")
 
 
 def _directory_notes(
-    v: Mapping[str, str], bank: BankLookup, problems: dict[str, Problem]
+    v: Mapping[str, str], bank: BankLookup, problems: dict[str, Problem], row: int
 ) -> dict[str, Problem]:
-    """Notes on the БИК from the directory; a correspondent account other than the
+    """Notes on row ``row``'s БИК from the directory; a correspondent account other than the
     directory's goes into ``problems``."""
-    if "bank_bic" in problems:
+    bic_field, corr_field = field_name("bank_bic", row), field_name("bank_corr_account", row)
+    if bic_field in problems:
         return {}
     if bank.known is Known.UNKNOWN:
-        return {"bank_bic": Problem("bic_unknown", bank.business_day)}
+        return {bic_field: Problem("bic_unknown", bank.business_day)}
     found = bank.bank
     if found is None:
         return {}
-    corr = v["bank_corr_account"]
-    if found.corr_account and "bank_corr_account" not in problems and corr != found.corr_account:
-        problems["bank_corr_account"] = Problem("corr_directory", found.corr_account)
-    return {"bank_bic": Problem("bic_found", ", ".join(filter(None, (found.name, found.place))))}
+    corr = v[corr_field]
+    if found.corr_account and corr_field not in problems and corr != found.corr_account:
+        problems[corr_field] = Problem("corr_directory", found.corr_account)
+    return {bic_field: Problem("bic_found", ", ".join(filter(None, (found.name, found.place))))}
 
 
 def bank_of(uow: UnitOfWork, bic: str) -> BankLookup | None:
@@ -149,27 +192,68 @@ def bank_of(uow: UnitOfWork, bic: str) -> BankLookup | None:
 
 
 def check_landlord_form(uow: UnitOfWork, form: LandlordForm) -> LandlordForm:
-    """``check_form`` with the BIC directory of ``uow`` (the inline check and the save)."""
-    return check_form(form, bank_of(uow, form.values["bank_bic"]))
+    """``check_form`` with the BIC directory of ``uow`` (the inline check and the save); a
+    stored account the form drops (marked for removal, or left out) that a lease of the portal
+    is paid to is refused, naming the leases."""
+    bics = {form.values[field_name("bank_bic", row)] for row in form.accounts.kept()}
+    checked = check_form(form, {bic: bank_of(uow, bic) for bic in bics})
+    leaving = _leaving(uow, form)
+    if not leaving:
+        return checked
+    problems = dict(checked.problems)
+    for account_id, numbers in uow.leases.leases_paid_to(list(leaving)).items():
+        problems[field_name("bank_account", leaving[account_id])] = Problem(
+            "account_in_use", ", ".join(numbers)
+        )
+    return checked.with_checks(problems)
 
 
-def _rules(v: Mapping[str, str]) -> list[tuple[str, Callable[[], object]]]:
+def _leaving(uow: UnitOfWork, form: LandlordForm) -> dict[int, int]:
+    """The landlord's stored accounts the form drops, each with the row that drops it (row 0
+    for one the form does not list at all)."""
+    if form.landlord_id is None:
+        return {}
+    try:
+        stored = uow.parties.landlord(form.landlord_id).accounts
+    except NotFound:  # another portal's: the save says so
+        return {}
+    rows = form.accounts
+    kept = {rows.ids[r] for r in rows.kept() if r in rows.ids}
+    row_of = {account_id: row for row, account_id in rows.ids.items()}
+    return {a.id: row_of.get(a.id, 0) for a in stored if a.id is not None and a.id not in kept}
+
+
+def _rules(
+    v: Mapping[str, str], account_rows: Sequence[int]
+) -> list[tuple[str, Callable[[], object]]]:
     """The requisites checks that apply to the values, each with the field it speaks for."""
     rules: list[tuple[str, Callable[[], object]]] = [("inn", lambda: check_inn(v["inn"]))]
     if len(v["inn"]) == 10 or v["kpp"]:  # organisations have a КПП, sole traders do not
         rules.append(("kpp", lambda: check_kpp(v["kpp"])))
     if v["ogrn"]:
         rules.append(("ogrn", lambda: _check_ogrn_of(v["inn"], v["ogrn"])))
-    rules.append(("bank_bic", lambda: check_bic(v["bank_bic"])))
-    if _valid_bic(v["bank_bic"]):  # a wrong БИК is reported once, on its own field
-        bic = v["bank_bic"]
-        rules.append(("bank_corr_account", lambda: check_corr_account(v["bank_corr_account"], bic)))
-        rules.append(("bank_account", lambda: check_account(v["bank_account"], bic)))
+    for row in account_rows:
+        rules += _account_rules(v, row)
     for name in ("email", "accountant_email"):
         if v[name]:
             rules.append((name, partial(check_email, v[name])))
     for kind in ("invoice", "act"):
         rules.append((f"{kind}_prefix", partial(_number_format, v[f"{kind}_prefix"], 0)))
+    return rules
+
+
+def _account_rules(v: Mapping[str, str], row: int) -> list[tuple[str, Callable[[], object]]]:
+    """The checks of one account row: its БИК, and against it the accounts' control keys."""
+    bic_field = field_name("bank_bic", row)
+    bic = v[bic_field]
+    rules: list[tuple[str, Callable[[], object]]] = [(bic_field, partial(check_bic, bic))]
+    if _valid_bic(bic):  # a wrong БИК is reported once, on its own field
+        for base, check in (
+            ("bank_corr_account", check_corr_account),
+            ("bank_account", check_account),
+        ):
+            name = field_name(base, row)
+            rules.append((name, partial(check, v[name], bic)))
     return rules
 
 
@@ -205,8 +289,7 @@ def to_entity(form: LandlordForm) -> LandlordEntity:
         id=form.landlord_id,
         name=v["name"], inn=v["inn"], kpp=v["kpp"], ogrn=v["ogrn"],
         address=v["address"], email=v["email"], phone=v["phone"], vat_payer=form.vat_payer,
-        bank=BankRequisites(v["bank_name"], v["bank_bic"], v["bank_account"],
-                            v["bank_corr_account"]),
+        bank=default_account(form.accounts, v), accounts=accounts_of(form.accounts, v),
         director=Person(name=v["director_name"],
                         position=v["director_position"] or DEFAULT_DIRECTOR_POSITION),
         accountant=Person(name=v["accountant_name"], email=v["accountant_email"],
@@ -250,12 +333,11 @@ def landlord_form(uow: UnitOfWork, landlord_id: int) -> LandlordForm:
     entity = uow.parties.landlord(landlord_id)
     settings = uow.parties.landlord_settings(landlord_id)
     numbering = settings.get("numbering") or {}
-    values = {
+    rows, account_values = rows_of(entity)
+    values = account_values | {
         "name": entity.name, "short_name": str(settings.get("short_name", "")),
         "inn": entity.inn, "kpp": entity.kpp, "ogrn": entity.ogrn,
         "address": entity.address, "phone": entity.phone,
-        "bank_bic": entity.bank.bic, "bank_name": entity.bank.bank_name,
-        "bank_corr_account": entity.bank.corr_account, "bank_account": entity.bank.account,
         "director_name": entity.director.name, "director_position": entity.director.position,
         "accountant_name": entity.accountant.name,
         "accountant_position": str(settings.get("accountant_position", "")),
@@ -263,7 +345,7 @@ def landlord_form(uow: UnitOfWork, landlord_id: int) -> LandlordForm:
         "act_prefix": str((numbering.get("act") or {}).get("prefix", "")),
         "email": entity.email, "accountant_email": entity.accountant.email,
     }  # fmt: skip
-    return LandlordForm(values, vat_payer=entity.vat_payer, landlord_id=landlord_id)
+    return LandlordForm(values, entity.vat_payer, landlord_id, accounts=rows)
 
 
 def list_landlords(uow: UnitOfWork) -> list[LandlordSummary]:
@@ -277,7 +359,7 @@ def list_landlords(uow: UnitOfWork) -> list[LandlordSummary]:
                 id=entity.id or 0, name=entity.name,
                 short_name=str(settings.get("short_name", "")), inn=entity.inn, kpp=entity.kpp,
                 bank_name=entity.bank.bank_name, account=entity.bank.account,
-                invoice_prefix=prefix,
+                invoice_prefix=prefix, other_accounts=len(entity.all_accounts) - 1,
             )
         )  # fmt: skip
     return out

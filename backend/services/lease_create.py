@@ -22,6 +22,7 @@ from backend.ports import Clock
 from backend.services.bulk_ports import BulkUnitOfWork
 from backend.services.crm_sync import STATUS_LABELS_RU
 from backend.services.landlords import Problem
+from backend.services.lease_account import choices_of, set_lease_account
 from backend.services.lease_form import (
     FormChoices,
     LeaseForm,
@@ -54,11 +55,13 @@ def form_choices(
 ) -> FormChoices:
     """The portal's landlords by name, the register's premises (vacant first) and the CRM's
     users, for the form's selects."""
-    landlords = [(e.id or 0, e.name) for e in uow.parties.landlords()]
+    entities = uow.parties.landlords()
+    landlords = [(e.id or 0, e.name) for e in entities]
+    accounts = [(e.id or 0, a) for e in entities for a in choices_of(e)]
     premises = sorted(
         uow.estate.register(), key=lambda p: (p.status != "vacant", p.building, p.number)
     )
-    return FormChoices(landlords, premises, users, due_rule_from_settings(settings))
+    return FormChoices(landlords, premises, users, due_rule_from_settings(settings), accounts)
 
 
 def new_lease_page(
@@ -136,6 +139,9 @@ def create_lease_from_form(
             uow, clock, lease, crm_deal_id=deal_id, crm_pipeline_id=deal.pipeline_id,
             landlord_id=landlord_id,
         )  # fmt: skip
+        paid_to = choices.account(form.values["landlord"], form.values["bank_account"])
+        if paid_to is not None:
+            set_lease_account(uow, registered.lease_id, paid_to)
         uow.audit.record(clock.now(), "lease.created_from_deal", "lease", registered.lease_id,
                          {"deal": deal_id, "number": lease.number})  # fmt: skip
         uow.commit()

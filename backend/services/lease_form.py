@@ -46,6 +46,7 @@ from backend.domain.quantities import (
 )
 from backend.domain.requisites import check_inn, check_kpp
 from backend.services.landlords import Problem
+from backend.services.lease_account import AccountChoice
 from crm_mappings.port import CrmUser, DealParty
 
 VAT_CHOICES = ("none", "22", "20", "10", "7", "5", "0")
@@ -54,6 +55,7 @@ TEXT_FIELDS = (
     "rent_basis", "rent", "vat", "billing_unit", "billing_every", "issue_anchor", "issue_days",
     "due_anchor", "due_days", "tenant_kind", "tenant_name", "tenant_inn", "tenant_kpp",
     "tenant_address", "tenant_emails", "manager", "supervisor", "deposit", "accountant",
+    "bank_account",
 )  # fmt: skip
 FLAGS = ("vat_included", "auto_send")
 _LIMITS = {"number": 64, "tenant_name": 255, "tenant_address": 1000, "tenant_emails": 1000}
@@ -82,6 +84,15 @@ class FormChoices:
     premises: Sequence[PremisesCard]
     users: Sequence[CrmUser] | None  # None: the CRM was not asked (inline checks)
     due_default: DueRule = field(default_factory=DueRule)
+    # each landlord's accounts the lease may be paid to: (landlord id, account)
+    accounts: Sequence[tuple[int, AccountChoice]] = ()
+
+    def account(self, landlord: str, account: str) -> AccountChoice | None:
+        """The account ``account`` (its id, as typed) if it is landlord ``landlord``'s."""
+        return next(
+            (a for owner, a in self.accounts if (str(owner), str(a.id)) == (landlord, account)),
+            None,
+        )
 
 
 class LeaseFormInvalid(Exception):
@@ -226,6 +237,8 @@ def _check_choices(
             problems.setdefault(name, Problem("choice"))
     if v["landlord"] and v["landlord"] not in {str(i) for i, _ in choices.landlords}:
         problems.setdefault("landlord", Problem("choice"))
+    if v["bank_account"] and choices.account(v["landlord"], v["bank_account"]) is None:
+        problems.setdefault("bank_account", Problem("choice"))  # another landlord's
     if v["premises"] and _premises(v, choices) is None:
         problems.setdefault("premises", Problem("choice"))
     if choices.users is not None:

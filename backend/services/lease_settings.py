@@ -25,6 +25,15 @@ from backend.domain.lease import DueAnchor, DueRule, IssueAnchor, IssueRule, Lea
 from backend.domain.parties import Person
 from backend.ports import Clock
 from backend.services.landlords import Problem
+from backend.services.lease_account import FIELD as ACCOUNT
+from backend.services.lease_account import (
+    AccountChoice,
+    account_choices,
+    chosen_choice,
+    describe,
+    pick_account,
+    set_lease_account,
+)
 from backend.services.lease_actions import ActionInvalid
 from backend.services.leases import refresh_schedule
 from backend.services.unit_of_work import UnitOfWork
@@ -220,13 +229,16 @@ def change_lease_settings(
     answer). The plan of documents not issued yet takes new issue and due rules; the next
     documents go to the new recipients, by themselves or not. The caller commits."""
     lease = uow.leases.get(lease_id)
+    picked, account_change = _account_change(uow, lease, data)
     new = read_settings(lease, data, users)
-    changes = _changes(lease, new)
+    changes = _changes(lease, new) + account_change
     _refresh_people(uow, lease, new)
     if not changes:
         return []
     names = {c.name for c in changes}
     uow.leases.save(new, now=clock.now())
+    if picked is not None and account_change:
+        set_lease_account(uow, lease_id, picked)
     if "tenant_emails" in names:
         uow.leases.set_recipients(lease_id, new.tenant.emails)
     moved = {role: _person_row(uow, getattr(new, role)) for role in ROLES if role in names}
@@ -237,6 +249,21 @@ def change_lease_settings(
     details = {"changes": [{"name": c.name, "from": c.before, "to": c.after} for c in changes]}
     uow.audit.record(clock.now(), AUDIT_ACTION, "lease", lease_id, details, actor=actor[:64])
     return changes
+
+
+def _account_change(
+    uow: UnitOfWork, lease: Lease, data: Mapping[str, str]
+) -> tuple[AccountChoice | None, list[SettingChange]]:
+    """The landlord's account ``data`` picks for the lease to be paid to, and the change it
+    makes (none: the same account). ``ActionInvalid`` for an account not the landlord's."""
+    problems: dict[str, Problem] = {}
+    choices = account_choices(uow, lease.landlord.id) if lease.landlord.id else []
+    picked = pick_account(choices, data, problems)
+    if problems:  # only a forged form names another account: nothing else is worth saying
+        raise ActionInvalid(problems, data)
+    if picked is None or str(picked.id) == chosen_choice(choices, lease):
+        return picked, []
+    return picked, [SettingChange(ACCOUNT, describe(lease.landlord.bank), describe(picked))]
 
 
 def _refresh_people(uow: UnitOfWork, lease: Lease, new: Lease) -> None:

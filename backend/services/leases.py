@@ -38,8 +38,9 @@ def register_lease(
     """Store ``lease`` with its landlord, tenant, premises and people; the caller commits.
 
     The landlord is ``landlord_id``, else the portal's stored landlord with the same INN, KPP
-    and bank account (leases of one company share its row, so its numbering), else a new
-    row. A deal already linked to a lease violates the one-lease-per-deal key.
+    and one of its bank accounts (leases of one company share its row, so its numbering; the
+    lease is paid to that account), else a new row. A deal already linked to a lease violates
+    the one-lease-per-deal key.
 
     Every entry (either CRM's lease form, the lease JSON, imports, the API) comes through here,
     so both checks run for all of them: an address or a name that goes into mail headers must
@@ -48,10 +49,11 @@ def register_lease(
     """
     check_lease_contacts(lease)
     check_lease_parties(lease)
+    paid_to: int | None = None
     if landlord_id is None:
-        landlord_id = _same_landlord(uow, lease.landlord) or uow.parties.add_landlord(
-            lease.landlord
-        )
+        landlord_id, paid_to = _same_landlord(uow, lease.landlord)
+    if landlord_id is None:
+        landlord_id = uow.parties.add_landlord(lease.landlord)
     tenant_id = uow.parties.add_tenant(lease.tenant)
     # premises picked from the register are referred to; others are stored with the lease
     premises_ids = [p.id or uow.parties.add_premises(p) for p in lease.premises]
@@ -69,6 +71,8 @@ def register_lease(
         now=clock.now(),
         accountant_id=_person_id(uow, lease.accountant),
     )
+    if paid_to is not None:
+        uow.leases.set_bank_account(lease_id, paid_to)
     uow.audit.record(clock.now(), "lease.registered", "lease", lease_id, {"number": lease.number})
     refresh_schedule(uow, lease_id)
     return RegisteredLease(lease_id, landlord_id, tenant_id)
@@ -108,12 +112,16 @@ def create_lease_from_json(uow: UnitOfWork, clock: Clock, data: object) -> Regis
     return register_lease(uow, clock, lease)
 
 
-def _same_landlord(uow: UnitOfWork, landlord: LandlordEntity) -> int | None:
+def _same_landlord(uow: UnitOfWork, landlord: LandlordEntity) -> tuple[int | None, int | None]:
+    """The stored landlord with the INN, KPP and an account of ``landlord``, and that account
+    when it is not the landlord's default (else None)."""
     for landlord_id in uow.parties.landlord_ids(landlord.inn, landlord.kpp):
         stored = uow.parties.landlord(landlord_id)
-        if (stored.bank.bic, stored.bank.account) == (landlord.bank.bic, landlord.bank.account):
-            return landlord_id
-    return None
+        for account in stored.all_accounts:
+            if account.same_account(landlord.bank):
+                default = account.same_account(stored.bank)
+                return landlord_id, None if default else account.id
+    return None, None
 
 
 def add_addendum(

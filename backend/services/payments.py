@@ -83,8 +83,9 @@ class ReviewItem:
 
 
 def landlord_accounts(uow: UnitOfWork) -> set[str]:
-    """The settlement accounts of the portal's landlord entities: where incoming money lands."""
-    return {entity.bank.account for entity in uow.parties.landlords() if entity.bank.account}
+    """The settlement accounts of the portal's landlord entities, every account of each:
+    where incoming money lands."""
+    return {account for account in uow.parties.account_numbers() if account}
 
 
 def import_statement(

@@ -9,7 +9,7 @@ from typing import Any
 
 from backend.domain.documents import IssuedDocument
 from backend.domain.lease import Addendum, Lease, Rent, RentBasis
-from backend.domain.parties import Premises, PremisesKind
+from backend.domain.parties import BankRequisites, Premises, PremisesKind
 from backend.onec.bank_statement import StatementError
 from backend.services.api_keys import ApiCaller
 from backend.services.attention import find_attention
@@ -49,10 +49,18 @@ def list_landlords(caller: ApiCaller) -> s.Page[ls.LandlordOut]:
                 bic=e.bank.bic,
                 account=e.bank.account,
                 vat_payer=e.vat_payer,
+                accounts=[_account_out(a, a.same_account(e.bank)) for a in e.all_accounts],
             )
             for e in landlords
         ]
     )
+
+
+def _account_out(account: BankRequisites, default: bool) -> ls.AccountOut:
+    return ls.AccountOut(
+        id=account.id or 0, label=account.label, bank_name=account.bank_name, bic=account.bic,
+        corr_account=account.corr_account, account=account.account, default=default,
+    )  # fmt: skip
 
 
 def _lease_out(lease: Lease) -> ls.LeaseOut:
@@ -72,6 +80,7 @@ def _lease_out(lease: Lease) -> ls.LeaseOut:
         rent_basis=lease.rent.basis.value,
         currency=lease.currency,
         total_area=lease.total_area,
+        paid_to_account=lease.landlord.bank.account,
     )
 
 

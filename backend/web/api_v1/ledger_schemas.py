@@ -12,6 +12,18 @@ from pydantic import BaseModel, ConfigDict, Field
 from backend.web.api_v1.schemas import Amount, Area, Dec, Short, Strict
 
 
+class AccountOut(BaseModel):
+    """One settlement account of a landlord (расчётный счёт)."""
+
+    id: int
+    label: str = Field(description='how the landlord tells its accounts apart: "Для депозитов"')
+    bank_name: str
+    bic: str
+    corr_account: str
+    account: str
+    default: bool = Field(description="the account invoices print unless a lease names another")
+
+
 class LandlordOut(BaseModel):
     id: int
     name: str
@@ -19,10 +31,11 @@ class LandlordOut(BaseModel):
     kpp: str
     address: str
     email: str
-    bank_name: str
-    bic: str
-    account: str
+    bank_name: str = Field(description="the default account's bank (as before several accounts)")
+    bic: str = Field(description="the default account's БИК (as before several accounts)")
+    account: str = Field(description="the default account (as before several accounts)")
     vat_payer: bool
+    accounts: list[AccountOut] = Field(description="every account, the default among them")
 
 
 class PartyRef(BaseModel):
@@ -45,6 +58,9 @@ class LeaseOut(BaseModel):
     rent_basis: str
     currency: str
     total_area: Dec
+    paid_to_account: str = Field(
+        default="", description="the landlord's settlement account the lease's invoices print"
+    )
 
 
 class RentIn(Strict):

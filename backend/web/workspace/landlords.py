@@ -56,6 +56,11 @@ MESSAGES = {
     ),
     "bic_unknown": _("BIC not found in the Bank of Russia's directory"),
     "bic_found": _("%(expected)s — from the Bank of Russia's BIC directory"),
+    "account_twice": _("This account is already listed above."),
+    "default_removed": _("The default account cannot be removed: make another one the default."),
+    "account_in_use": _(
+        "Leases %(expected)s are paid to this account: pick another account on their cards first."
+    ),
 }
 
 

@@ -13,7 +13,9 @@ from flask import current_app
 from flask_babel import gettext, lazy_gettext
 from flask_babel.speaklater import LazyString
 
+from backend.domain.lease import Lease
 from backend.services.landlords import Problem
+from backend.services.lease_account import AccountChoice, account_choices, chosen_choice
 from backend.services.lease_card import LeaseCard
 from backend.services.lease_settings import person_choice, settings_values
 from backend.web.deps import container
@@ -40,6 +42,7 @@ SETTING: Mapping[str, LazyString] = {
     "accountant": _("accountant"),
     "issue_rule": _("invoice issued"),
     "due_rule": _("payment due"),
+    "bank_account": _("paid to the account"),
 }
 
 
@@ -70,6 +73,14 @@ def _read_users(viewer: Viewer) -> list[CrmUser] | None:
     except CrmError as err:
         log.warning("portal %s: CRM users not read for the lease card: %s", portal.id, err)
         return None
+
+
+def lease_accounts(viewer: Viewer, lease: Lease) -> list[AccountChoice]:
+    """The accounts of the lease's landlord the lease may be paid to."""
+    if lease.landlord.id is None:
+        return []
+    with container().uow(viewer.portal_id) as uow:
+        return account_choices(uow, lease.landlord.id)
 
 
 def settings_problem_texts(problems: Mapping[str, Problem]) -> dict[str, str]:
@@ -121,7 +132,10 @@ def settings_context(
         if person is not None and choice not in listed:
             options.append((choice, person.name))
             listed.add(choice)
+    accounts = lease_accounts(viewer, card.lease)
+    values = settings_values(card.lease) | {"bank_account": chosen_choice(accounts, card.lease)}
     return {
-        "settings_values": settings_values(card.lease), "settings_users": options,
+        "settings_values": values, "settings_users": options,
+        "settings_accounts": [(str(a.id), a.text) for a in accounts],
         "settings_crm_down": users is None, "setting_changes": setting_changes,
     }  # fmt: skip

@@ -3,6 +3,7 @@ at once with what was typed kept, the lease stored as typed, the deal told once.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -190,3 +191,35 @@ def test_the_store_refuses_a_second_lease_on_a_deal_by_its_key(
     with container.uow(portal_id) as uow, pytest.raises(DealHasLease) as refused:
         register_lease(uow, container.clock, factories.lease(number="Б-2"), crm_deal_id="77")
     assert refused.value.deal_id == "77"
+
+
+def test_the_lease_is_paid_to_the_account_picked_among_its_landlords_accounts(
+    container: Container, portal_id: int, crm: FakeCrm
+) -> None:
+    with container.uow(portal_id) as uow:
+        (landlord,) = uow.parties.landlords()
+        assert landlord.id is not None
+        two = replace(landlord, accounts=(landlord.bank, factories.ALFA))
+        uow.parties.update_landlord(landlord.id, two, uow.parties.landlord_settings(landlord.id))
+        other = uow.parties.add_landlord(factories.landlord(name="ООО «Лютик»", inn="7728168971"))
+        uow.commit()
+    with container.uow(portal_id) as uow:
+        alfa_id = uow.parties.landlord(landlord.id).accounts[1].id
+        others_id = uow.parties.landlord(other).accounts[0].id
+    page = new_lease_page(container.uow, crm, portal_id, "42", TODAY)
+    assert [(owner, a.account, a.default) for owner, a in page.choices.accounts] == [
+        (landlord.id, landlord.bank.account, True),
+        (landlord.id, factories.ALFA.account, False),
+        (other, landlord.bank.account, True),
+    ]
+    theirs = _typed(container, portal_id, bank_account=str(others_id))
+    with pytest.raises(LeaseFormInvalid) as refused:  # another landlord's account
+        create_lease_from_form(container.uow, container.clock, crm, portal_id, "42", theirs, _link)
+    assert refused.value.form.problems["bank_account"].code == "choice"
+
+    ours = _typed(container, portal_id, bank_account=str(alfa_id))
+    created = create_lease_from_form(
+        container.uow, container.clock, crm, portal_id, "42", ours, _link
+    )
+    with container.uow(portal_id) as uow:
+        assert uow.leases.get(created.lease_id).landlord.bank == replace(factories.ALFA, id=alfa_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -213,3 +214,25 @@ def test_a_lease_with_a_wrong_tenant_inn_is_not_stored_whatever_form_it_came_fro
     assert refused.value.field == "tenant.inn"
     with container.uow(portal_id) as uow:
         assert uow.leases.list() == []
+
+
+def test_a_lease_naming_a_landlords_second_account_is_that_landlords_paid_to_it(
+    container: Container, portal_id: int
+) -> None:
+    first = _register(container, portal_id)
+    with container.uow(portal_id) as uow:
+        landlord = uow.leases.get(first).landlord
+        assert landlord.id is not None
+        two = replace(landlord, accounts=(landlord.bank, factories.ALFA))
+        uow.parties.update_landlord(landlord.id, two, uow.parties.landlord_settings(landlord.id))
+        uow.commit()
+    second = _register(
+        container, portal_id, number="А-16/2026",
+        landlord=factories.landlord(bank=replace(factories.ALFA, label="")),
+    )  # fmt: skip
+    with container.uow(portal_id) as uow:
+        lease = uow.leases.get(second)
+        assert len(uow.parties.landlords()) == 1  # the same company, not a second row
+        assert uow.leases.get(first).landlord.bank.account == factories.SBER.account
+    assert lease.landlord.id == landlord.id
+    assert lease.landlord.bank.account == factories.ALFA.account

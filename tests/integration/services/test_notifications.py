@@ -276,3 +276,24 @@ def test_the_reminder_and_the_overdue_step_are_sent_in_the_landlord_s_wording(
     )
     overdue = received["Долг по А-15/2026: 100\xa0000,00\xa0₽"]
     assert overdue.strip() == "Просрочка 1 дн. по счёту от 27.01.2026."
+
+
+def test_the_due_reminder_names_the_account_the_lease_is_paid_to(container: Container) -> None:
+    portal_id, ports = _world_with_penalty(container)
+    with container.uow(portal_id) as uow:
+        (lease,) = uow.leases.list()
+        landlord = lease.landlord
+        assert landlord.id is not None
+        assert lease.id is not None
+        settings = uow.parties.landlord_settings(landlord.id)
+        two = replace(landlord, accounts=(landlord.bank, factories.ALFA))
+        uow.parties.update_landlord(landlord.id, two, settings)
+        uow.leases.set_bank_account(lease.id, uow.parties.landlord(landlord.id).accounts[1].id)
+        uow.commit()
+    run_portal(ports, portal_id, date(2026, 1, 27))
+    run_portal(ports, portal_id, date(2026, 1, 29))
+    (sent,) = _messages(container, portal_id, "payment_due")
+    body = sent.body_text  # type: ignore[attr-defined]
+    assert "40702810800000000001" in body
+    assert 'АО "АЛЬФА-БАНК"' in body
+    assert landlord.bank.account not in body

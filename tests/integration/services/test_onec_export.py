@@ -14,6 +14,7 @@ from backend.domain.money import Money
 from backend.onec.enterprise_data import validate
 from backend.services.onec_export import export_month, previous_month
 from documents.storage import LocalDiskStorage
+from tests import factories
 from tests.payments_world import World, build_world
 
 
@@ -105,3 +106,25 @@ def test_the_export_email_reaches_the_accountant_with_the_xml(container: Contain
     assert result.storage_key is not None
     assert data == b"".join(container.document_storage().stream(result.storage_key))
     validate(data)
+
+
+def test_the_export_carries_the_account_the_lease_is_paid_to(
+    container: Container, tmp_path: Path
+) -> None:
+    world = build_world(container)
+    with container.uow(world.portal_id) as uow:
+        landlord = uow.leases.get(world.lease_id).landlord
+        assert landlord.id is not None
+        two = replace(landlord, accounts=(landlord.bank, factories.ALFA))
+        uow.parties.update_landlord(landlord.id, two, uow.parties.landlord_settings(landlord.id))
+        second = uow.parties.landlord(landlord.id).accounts[1].id
+        uow.leases.set_bank_account(world.lease_id, second)
+        uow.commit()
+    store = LocalDiskStorage(tmp_path / "files")
+    with container.uow(world.portal_id) as uow:
+        result = export_month(uow, container.clock, store, year=2026, month=2)
+        uow.commit()
+    assert result.storage_key is not None
+    data = b"".join(store.stream(result.storage_key))
+    assert factories.ALFA.account.encode() in data
+    assert factories.SBER.account.encode() not in data

@@ -438,3 +438,26 @@ def test_a_lease_with_an_amount_out_of_bounds_is_a_422_naming_it(
     assert answer.status_code == 422, answer.json
     assert answer.json["errors"][0]["field"] == problem_field  # type: ignore[index]
     assert rows(container, LeaseRow) == 0
+
+
+def test_landlords_list_every_account_and_keep_the_default_in_the_old_fields(
+    container: Container, client: FlaskClient
+) -> None:
+    portal_id = new_portal(container)
+    with container.uow(portal_id) as uow:
+        sber = factories.landlord().bank
+        uow.parties.add_landlord(
+            factories.landlord(bank=factories.ALFA, accounts=(sber, factories.ALFA))
+        )
+        uow.commit()
+    answer = client.get("/api/v1/landlords", headers=key_for(container, portal_id, "read"))
+    (landlord,) = answer.json["items"]  # type: ignore[index]
+    assert (landlord["bank_name"], landlord["bic"], landlord["account"]) == (
+        'АО "АЛЬФА-БАНК"',
+        "044525593",
+        "40702810800000000001",
+    )
+    assert [(a["label"], a["account"], a["default"]) for a in landlord["accounts"]] == [
+        ("", sber.account, False),
+        ("Для депозитов", factories.ALFA.account, True),
+    ]
