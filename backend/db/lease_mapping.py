@@ -14,6 +14,7 @@ from backend.db.tables import (
 )
 from backend.domain.lease import (
     Addendum,
+    AddendumKind,
     BillingFrequency,
     DueAnchor,
     DueRule,
@@ -127,6 +128,7 @@ def addendum_from_row(row: AddendumRow, premises: dict[int, Premises]) -> Addend
         premises=rooms,
         end=row.end,
         reminder_days=row.reminder_days,
+        kind=AddendumKind(row.kind),
     )
 
 

@@ -102,6 +102,36 @@ def _change_points(lease: Lease) -> set[date]:
     return points
 
 
+@dataclass(frozen=True)
+class TermsInForce:
+    """The terms a person is shown for a lease on a day: the monthly rent and premises then
+    in force (addenda and indexation applied), the end date after every addendum, and the
+    rent's later changes (the day each takes effect and the new monthly rent)."""
+
+    monthly: Money
+    premises: tuple[Premises, ...]
+    end: date
+    changes: tuple[tuple[date, Money], ...]
+
+
+def terms_in_force(lease: Lease, today: date) -> TermsInForce:
+    """What ``lease`` charges ``today`` (its first day's terms before it starts, its last
+    day's after it ends) and how its monthly rent changes after that, as the schedule bills
+    it (``terms_on``): the lease card, the list, the deal tab and the tenant's cabinet all
+    show these, never the rent typed when the lease was made."""
+    end = lease.effective_end()
+    day = min(max(today, lease.start), end)
+    now = terms_on(lease, day)
+    changes: list[tuple[date, Money]] = []
+    last = now.monthly
+    for point in sorted(p for p in _change_points(lease) if day < p <= end):
+        monthly = terms_on(lease, point).monthly
+        if monthly != last:
+            changes.append((point, monthly))
+            last = monthly
+    return TermsInForce(now.monthly, now.premises, end, tuple(changes))
+
+
 def _units(lease: Lease) -> list[BillingPeriod]:
     """Proration units: the calendar months of the term, whatever the billing period."""
     return list(calendar_months(lease.start, lease.effective_end()))

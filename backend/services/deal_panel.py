@@ -13,6 +13,7 @@ from typing import Any
 from backend.domain.attention import PlannedDocument, Snapshot, needs_attention
 from backend.domain.documents import outstanding_debt
 from backend.domain.penalties import accrued_penalty
+from backend.domain.schedule import terms_in_force
 from backend.domain.status import effective_status
 from backend.services.document_links import document_urls
 from backend.services.penalties import payments_by_invoice, penalty_state
@@ -51,6 +52,7 @@ def deal_panel(
     paid = payments_by_invoice(uow, lease.id)
     penalties = penalty_state(lease, documents, paid, today)
     rate = lease.penalty_rate_per_day
+    terms = terms_in_force(lease, today)  # as the lease card shows them
     return {
         "deal_id": deal_id,
         "lease": {
@@ -59,8 +61,11 @@ def deal_panel(
             "status": str(lease.status),
             "effective_status": str(effective_status(lease, today)),
             "start": lease.start.isoformat(),
-            "end": lease.end.isoformat(),
+            "end": terms.end.isoformat(),
             "tenant": lease.tenant.name,
+            "monthly_rent": str(terms.monthly.amount),
+            "currency": lease.currency,
+            "rent_changes": [[on.isoformat(), str(rent.amount)] for on, rent in terms.changes],
         },
         "schedule": [
             {

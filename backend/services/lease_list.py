@@ -12,6 +12,7 @@ from backend.domain.billing import DocumentKind
 from backend.domain.documents import IssuedDocument, outstanding_debt
 from backend.domain.lease import Lease
 from backend.domain.matching import OPEN_STATUSES
+from backend.domain.schedule import terms_in_force
 from backend.domain.status import effective_status
 from backend.services.unit_of_work import UnitOfWork
 
@@ -46,6 +47,8 @@ class LeaseLine:
     manager: str
     debt: Decimal
     currency: str
+    rent: Decimal = Decimal(0)  # a month, in force today
+    rent_changes: tuple[tuple[date, Decimal], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -113,10 +116,13 @@ def _matches(lease: Lease, today: date, wanted: LeaseFilter, debt: Decimal) -> b
 
 
 def _line(lease: Lease, today: date, debt: Decimal) -> LeaseLine:
+    terms = terms_in_force(lease, today)  # as the lease card shows them
     return LeaseLine(
         id=lease.id or 0, number=lease.number, signed_on=lease.signed_on,
         tenant=lease.tenant.name, landlord=lease.landlord.name,
-        premises=", ".join(p.code for p in lease.premises if p.code), start=lease.start,
-        end=lease.effective_end(), status=str(effective_status(lease, today)),
+        premises=", ".join(p.code for p in terms.premises if p.code), start=lease.start,
+        end=terms.end, status=str(effective_status(lease, today)),
         manager=lease.manager.name if lease.manager else "", debt=debt, currency=lease.currency,
+        rent=terms.monthly.amount,
+        rent_changes=tuple((on, rent.amount) for on, rent in terms.changes),
     )  # fmt: skip
