@@ -15,7 +15,7 @@ import pytest
 from babel.dates import format_date
 from playwright.sync_api import expect
 
-from backend.domain.lease import Addendum, LeaseStatus, Rent
+from backend.domain.lease import Addendum, Lease, LeaseStatus, Rent
 from backend.domain.periods import add_months
 from backend.services.leases import register_lease
 from tests import factories
@@ -53,22 +53,29 @@ EN = Texts(
 )  # fmt: skip
 
 
+def _leases_list(page: Any, rentflow: Rentflow, lease: Lease, lang: str, tab: str) -> Any:
+    """The sandbox portal installed, a landlord and ``lease`` (signed) stored, the app open
+    on its leases list for an administrator reading ``lang``."""
+    container = rentflow.container
+    portal = SandboxPortal(page, rentflow.portal_page)
+    portal.install()
+    portal_id = _setup(rentflow)
+    with container.uow(portal_id) as uow:
+        register_lease(uow, container.clock, replace(lease, status=LeaseStatus.SIGNED))
+        uow.commit()
+    portal.act_as(ADMIN, lang)
+    app = portal.open_app()
+    app.get_by_role("link", name=tab).click()
+    return app
+
+
 @pytest.mark.parametrize("texts", [RU, EN], ids=["ru", "en"])
 def test_an_addendum_and_a_termination_from_the_lease_card(
     page: Any, rentflow: Rentflow, texts: Texts
 ) -> None:
-    container = rentflow.container
-    start = add_months(container.clock.today().replace(day=1), -1)
-    portal = SandboxPortal(page, rentflow.portal_page)
-    portal.install()
-    portal_id = _setup(rentflow)
+    start = add_months(rentflow.container.clock.today().replace(day=1), -1)
     lease = factories.lease(number="Д-1", start=start, end=add_months(start, 12) - timedelta(1))
-    with container.uow(portal_id) as uow:
-        register_lease(uow, container.clock, replace(lease, status=LeaseStatus.SIGNED))
-        uow.commit()
-    portal.act_as(ADMIN, texts.lang)
-    app = portal.open_app()
-    app.get_by_role("link", name=texts.leases_tab).click()
+    app = _leases_list(page, rentflow, lease, texts.lang, texts.leases_tab)
     app.get_by_role("link", name="№ Д-1").click()
 
     app.locator("#addendum-number").fill("ДС-1")
@@ -135,12 +142,8 @@ IN_FORCE_EN = InForce(
 def test_the_card_and_the_list_show_the_rent_in_force_and_a_termination_in_the_viewer_s_language(
     page: Any, rentflow: Rentflow, texts: InForce
 ) -> None:
-    container = rentflow.container
-    this_month = container.clock.today().replace(day=1)
+    this_month = rentflow.container.clock.today().replace(day=1)
     start, later = add_months(this_month, -2), add_months(this_month, 2)
-    portal = SandboxPortal(page, rentflow.portal_page)
-    portal.install()
-    portal_id = _setup(rentflow)
     lease = factories.lease(
         number="Д-2", start=start, end=add_months(start, 12) - timedelta(1),
         addenda=[
@@ -148,12 +151,7 @@ def test_the_card_and_the_list_show_the_rent_in_force_and_a_termination_in_the_v
             Addendum("ДС-2", later, rent=Rent(Decimal("130000.00"))),
         ],
     )  # fmt: skip
-    with container.uow(portal_id) as uow:
-        register_lease(uow, container.clock, replace(lease, status=LeaseStatus.SIGNED))
-        uow.commit()
-    portal.act_as(ADMIN, texts.lang)
-    app = portal.open_app()
-    app.get_by_role("link", name=texts.leases_tab).click()
+    app = _leases_list(page, rentflow, lease, texts.lang, texts.leases_tab)
     row = app.locator("#leases tbody tr", has_text="№ Д-2")
     expect(row.locator("td.rent")).to_contain_text(texts.rent_now)
     app.get_by_role("link", name="№ Д-2").click()
