@@ -27,6 +27,19 @@ def upgrade() -> None:
         "UPDATE addenda SET kind = 'termination', number = ''"
         " WHERE number LIKE 'расторжение %' AND \"end\" = effective_from"
     )
+    # the lease history names them the same way (a JSON column: read and written back)
+    audit = sa.table(
+        "audit_log", sa.column("id", sa.Integer()), sa.column("action", sa.String()),
+        sa.column("details", sa.JSON()),
+    )  # fmt: skip
+    bind = op.get_bind()
+    entries = bind.execute(
+        sa.select(audit.c.id, audit.c.details).where(audit.c.action == "lease.addendum")
+    ).all()
+    for entry_id, details in entries:
+        if str((details or {}).get("number", "")).startswith("расторжение "):
+            changed = {**details, "number": "", "kind": "termination"}
+            bind.execute(audit.update().where(audit.c.id == entry_id).values(details=changed))
 
 
 def downgrade() -> None:
