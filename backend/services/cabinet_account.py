@@ -21,7 +21,7 @@ from backend.domain.cabinet import PaymentLine, TenantRef
 from backend.domain.documents import InvoiceStatus, IssuedDocument, outstanding_debt
 from backend.domain.errors import NotFound
 from backend.domain.lease import Lease
-from backend.domain.schedule import terms_in_force
+from backend.domain.schedule import premises_on
 from backend.domain.status import effective_status
 from backend.services.cabinet_ports import CabinetUnitOfWork, CabinetUnitOfWorkFactory
 
@@ -161,7 +161,7 @@ def _card(
             for x in (p.building, p.code, f"({p.area_m2.normalize():f} м²)" if p.area_m2 else "")
             if x
         )
-        for p in terms_in_force(lease, today).premises  # as the landlord's lease card
+        for p in premises_on(lease, today)  # as the landlord's lease card
     )
     invoices = _live_invoices(documents)
     return LeaseCard(

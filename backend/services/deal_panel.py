@@ -13,9 +13,9 @@ from typing import Any
 from backend.domain.attention import PlannedDocument, Snapshot, needs_attention
 from backend.domain.documents import outstanding_debt
 from backend.domain.penalties import accrued_penalty
-from backend.domain.schedule import terms_in_force
 from backend.domain.status import effective_status
 from backend.services.document_links import document_urls
+from backend.services.lease_list import rent_in_force
 from backend.services.penalties import payments_by_invoice, penalty_state
 from backend.services.unit_of_work import UnitOfWork
 
@@ -52,7 +52,7 @@ def deal_panel(
     paid = payments_by_invoice(uow, lease.id)
     penalties = penalty_state(lease, documents, paid, today)
     rate = lease.penalty_rate_per_day
-    terms = terms_in_force(lease, today)  # as the lease card shows them
+    rent, changes = rent_in_force(lease, today)  # as the lease card shows it
     return {
         "deal_id": deal_id,
         "lease": {
@@ -61,11 +61,11 @@ def deal_panel(
             "status": str(lease.status),
             "effective_status": str(effective_status(lease, today)),
             "start": lease.start.isoformat(),
-            "end": terms.end.isoformat(),
+            "end": lease.effective_end().isoformat(),
             "tenant": lease.tenant.name,
-            "monthly_rent": str(terms.monthly.amount),
+            "monthly_rent": None if rent is None else str(rent),
             "currency": lease.currency,
-            "rent_changes": [[on.isoformat(), str(rent.amount)] for on, rent in terms.changes],
+            "rent_changes": [[on.isoformat(), str(amount)] for on, amount in changes],
         },
         "schedule": [
             {
