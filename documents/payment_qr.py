@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from backend.domain.documents import DocumentPurpose, IssuedDocument
 from backend.domain.lease import Lease
 from documents.errors import InvalidDocumentData
+from documents.labels import format_quantity
 from documents.qr.epc import EpcPayment
 from documents.qr.gost import GostEncoding, GostPayment
 from documents.qr.image import QrImages, render_qr
@@ -37,7 +38,8 @@ def purpose_text(lease: Lease, document: IssuedDocument) -> str:
     base = f"Оплата по счету № {document.number} от {document.issued_on:%d.%m.%Y} за {what}"
     if lease.vat.rate is None:
         return f"{base}. Без НДС"
-    return f"{base}. В т.ч. НДС {lease.vat.rate}% - {document.vat.amount:.2f} руб."
+    rate = format_quantity(lease.vat.rate, "ru")  # "НДС 22%", as a person writes it, not 22.00%
+    return f"{base}. В т.ч. НДС {rate}% - {document.vat.amount:.2f} руб."
 
 
 def payment_qr(

@@ -15,6 +15,7 @@ from backend.db.tables import (
 )
 from backend.domain.lease import (
     Addendum,
+    AddendumKind,
     BillingFrequency,
     DueAnchor,
     DueRule,
@@ -146,6 +147,7 @@ def addendum_from_row(row: AddendumRow, premises: dict[int, Premises]) -> Addend
         premises=rooms,
         end=row.end,
         reminder_days=row.reminder_days,
+        kind=AddendumKind(row.kind),
     )
 
 

@@ -91,6 +91,7 @@ class LeaseRepository(_Scoped):
             end=addendum.end,
             premises_ids=None if premises_ids is None else list(premises_ids),
             reminder_days=addendum.reminder_days,
+            kind=addendum.kind.value,
         )
         self.session.add(row)
         self.session.flush()

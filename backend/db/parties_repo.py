@@ -204,6 +204,20 @@ class PartyRepository(_Scoped):
         self.session.flush()
         return row.id
 
+    def premises_named(self, building: str, code: str) -> int | None:
+        """The register's premises with this number and building (the building's case and
+        spaces aside), the first registered when there are several; None when none matches."""
+        wanted = " ".join(building.split()).casefold()
+        rows = self.session.execute(
+            select(PremisesRow.id, PremisesRow.building)
+            .where(PremisesRow.portal_id == self.portal_id, PremisesRow.code == code.strip())
+            .order_by(PremisesRow.id)
+        )
+        for row_id, row_building in rows:
+            if " ".join(row_building.split()).casefold() == wanted:
+                return int(row_id)
+        return None
+
     def premises(self, ids: Sequence[int]) -> tuple[Premises, ...]:
         if not ids:
             return ()

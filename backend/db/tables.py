@@ -206,6 +206,7 @@ class AddendumRow(Base):
     end: Mapped[date | None] = mapped_column(default=None)
     premises_ids: Mapped[list[Any] | None] = mapped_column(default=None)
     reminder_days: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[str] = mapped_column(String(20), default="terms", server_default="terms")
 
 
 class DocumentRow(Base):

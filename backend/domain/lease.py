@@ -151,6 +151,14 @@ class LeaseStatus(StrEnum):
     CANCELLED = "cancelled"  # отменён
 
 
+class AddendumKind(StrEnum):
+    """What an addendum is: new terms, or the termination (расторжение) that ends the term on
+    its day. Stored as a kind and a date, so each page names it in its reader's language."""
+
+    TERMS = "terms"
+    TERMINATION = "termination"  # no number of its own: ``end`` is its last day
+
+
 @dataclass(frozen=True)
 class Addendum:
     """Доп. соглашение: from ``effective_from`` it changes the rent, premises and/or end date."""
@@ -163,6 +171,7 @@ class Addendum:
     end: date | None = None
     reminder_days: int = 0
     id: int | None = None
+    kind: AddendumKind = AddendumKind.TERMS
 
 
 @dataclass

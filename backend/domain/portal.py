@@ -33,3 +33,15 @@ class Portal:
     @property
     def active(self) -> bool:
         return self.status is PortalStatus.ACTIVE
+
+    @property
+    def web_base(self) -> str:
+        """The portal's own address, scheme and path included, without the final "/", where
+        its pages (a deal's, a lead's) are: where its API lives, as the install reported it
+        (Bitrix24's OAuth ``client_endpoint``, amoCRM's ``base_url``; a portal on http, or
+        mounted under a path as the sandboxes are, has its pages there too), else
+        ``https://<domain>``."""
+        if self.kind == "amocrm":
+            return str(self.settings.get("base_url") or f"https://{self.domain}").rstrip("/")
+        endpoint = str(self.settings.get("client_endpoint") or f"https://{self.domain}/rest/")
+        return endpoint.removesuffix("/").removesuffix("/rest")

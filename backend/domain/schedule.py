@@ -32,7 +32,7 @@ from itertools import groupby, pairwise
 
 from backend.domain.billing import BillingPeriod, DocumentKind, DocumentLine, ScheduleItem
 from backend.domain.errors import DomainError, InvalidLease
-from backend.domain.lease import DueAnchor, IssueAnchor, Lease
+from backend.domain.lease import DueAnchor, IssueAnchor, Lease, Rent
 from backend.domain.money import Money, money_sum, prorate
 from backend.domain.parties import Premises
 from backend.domain.periods import (
@@ -66,14 +66,25 @@ class _Piece:
     billing_period: int  # index of the billing period it belongs to
 
 
-def terms_on(lease: Lease, day: date) -> Terms:
-    """The rent and premises in force on ``day``: the lease's, changed by every addendum in
-    effect by then, indexed by ``indexation.percent`` once per anniversary reached."""
+def _rent_and_premises(lease: Lease, day: date) -> tuple[Rent, tuple[Premises, ...]]:
     rent, premises = lease.rent, lease.premises
     for addendum in sorted(lease.addenda, key=lambda a: a.effective_from):
         if addendum.effective_from <= day:
             rent = addendum.rent or rent
             premises = addendum.premises if addendum.premises is not None else premises
+    return rent, premises
+
+
+def premises_on(lease: Lease, day: date) -> tuple[Premises, ...]:
+    """The premises the lease covers on ``day`` (its first day's before it starts), as
+    every addendum in effect by then left them; no amount is computed."""
+    return _rent_and_premises(lease, max(day, lease.start))[1]
+
+
+def terms_on(lease: Lease, day: date) -> Terms:
+    """The rent and premises in force on ``day``: the lease's, changed by every addendum in
+    effect by then, indexed by ``indexation.percent`` once per anniversary reached."""
+    rent, premises = _rent_and_premises(lease, day)
     area = sum((p.area_m2 for p in premises), Decimal(0))
     monthly = rent.monthly(area)
     indexation = lease.indexation
@@ -100,6 +111,36 @@ def _change_points(lease: Lease) -> set[date]:
             points.add(anniversary)
             years += 1
     return points
+
+
+@dataclass(frozen=True)
+class TermsInForce:
+    """The terms a person is shown for a lease on a day: the monthly rent and premises then
+    in force (addenda and indexation applied), the end date after every addendum, and the
+    rent's later changes (the day each takes effect and the new monthly rent)."""
+
+    monthly: Money
+    premises: tuple[Premises, ...]
+    end: date
+    changes: tuple[tuple[date, Money], ...]
+
+
+def terms_in_force(lease: Lease, today: date) -> TermsInForce:
+    """What ``lease`` charges ``today`` (its first day's terms before it starts, its last
+    day's after it ends) and how its monthly rent changes after that, as the schedule bills
+    it (``terms_on``): the lease card, the list, the deal tab and the tenant's cabinet all
+    show these, never the rent typed when the lease was made."""
+    end = lease.effective_end()
+    day = min(max(today, lease.start), end)
+    now = terms_on(lease, day)
+    changes: list[tuple[date, Money]] = []
+    last = now.monthly
+    for point in sorted(p for p in _change_points(lease) if day < p <= end):
+        monthly = terms_on(lease, point).monthly
+        if monthly != last:
+            changes.append((point, monthly))
+            last = monthly
+    return TermsInForce(now.monthly, now.premises, end, tuple(changes))
 
 
 def _units(lease: Lease) -> list[BillingPeriod]:

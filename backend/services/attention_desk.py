@@ -59,8 +59,8 @@ def deal_url(portal: Portal, deal_id: str | None) -> str:
     if not deal_id or not portal.domain:
         return ""
     if portal.kind == "amocrm":
-        return f"https://{portal.domain}/leads/detail/{deal_id}"
-    return f"https://{portal.domain}/crm/deal/details/{deal_id}/"
+        return f"{portal.web_base}/leads/detail/{deal_id}"
+    return f"{portal.web_base}/crm/deal/details/{deal_id}/"  # its own origin and scheme
 
 
 def attention_board(uow: UnitOfWork, today: date, manager: str = "") -> AttentionBoard:

@@ -22,6 +22,7 @@ from backend.domain.cabinet import PaymentLine, TenantRef
 from backend.domain.documents import InvoiceStatus, IssuedDocument, outstanding_debt
 from backend.domain.errors import NotFound
 from backend.domain.lease import Lease
+from backend.domain.schedule import premises_on
 from backend.domain.status import effective_status
 from backend.services.cabinet_ports import CabinetUnitOfWork, CabinetUnitOfWorkFactory
 
@@ -49,6 +50,7 @@ class AddendumLine:
     number: str
     effective_from: date
     signed_on: date | None
+    kind: str = "terms"  # "termination": no number, named in the tenant's language
 
 
 @dataclass(frozen=True)
@@ -162,7 +164,7 @@ def _card(
             for x in (p.building, p.code, f"({p.area_m2.normalize():f} м²)" if p.area_m2 else "")
             if x
         )
-        for p in lease.premises
+        for p in premises_on(lease, today)  # as the landlord's lease card
     )
     invoices = _live_invoices(documents)
     return LeaseCard(
@@ -170,7 +172,10 @@ def _card(
         landlord=lease.landlord.name, premises=premises, start=lease.start,
         end=lease.effective_end(),  # as the landlord's lease card shows it
         status=str(effective_status(lease, today)),
-        addenda=tuple(AddendumLine(a.number, a.effective_from, a.signed_on) for a in lease.addenda),
+        addenda=tuple(
+            AddendumLine(a.number, a.effective_from, a.signed_on, str(a.kind))
+            for a in lease.addenda
+        ),
         balance=balance_of(documents, payments, lease.rent.currency),
         to_pay=sum(1 for d in invoices if d.outstanding.amount > 0),
     )  # fmt: skip

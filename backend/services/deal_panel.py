@@ -15,6 +15,7 @@ from backend.domain.documents import outstanding_debt
 from backend.domain.penalties import accrued_penalty
 from backend.domain.status import effective_status
 from backend.services.document_links import document_urls
+from backend.services.lease_list import rent_in_force
 from backend.services.penalties import payments_by_invoice, penalty_state
 from backend.services.unit_of_work import UnitOfWork
 
@@ -51,6 +52,7 @@ def deal_panel(
     paid = payments_by_invoice(uow, lease.id)
     penalties = penalty_state(lease, documents, paid, today)
     rate = lease.penalty_rate_per_day
+    rent, changes = rent_in_force(lease, today)  # as the lease card shows it
     return {
         "deal_id": deal_id,
         "lease": {
@@ -59,8 +61,11 @@ def deal_panel(
             "status": str(lease.status),
             "effective_status": str(effective_status(lease, today)),
             "start": lease.start.isoformat(),
-            "end": lease.end.isoformat(),
+            "end": lease.effective_end().isoformat(),
             "tenant": lease.tenant.name,
+            "monthly_rent": None if rent is None else str(rent),
+            "currency": lease.currency,
+            "rent_changes": [[on.isoformat(), str(amount)] for on, amount in changes],
         },
         "schedule": [
             {

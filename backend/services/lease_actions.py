@@ -20,7 +20,15 @@ from decimal import Decimal
 from backend.domain.billing import BillingPeriod, DocumentKind
 from backend.domain.documents import ActStatus, DocumentPurpose, InvoiceStatus, IssuedDocument
 from backend.domain.errors import AlreadyIssued, IllegalTransition, InvalidLease
-from backend.domain.lease import Addendum, Indexation, Lease, LeaseStatus, Rent, RentBasis
+from backend.domain.lease import (
+    Addendum,
+    AddendumKind,
+    Indexation,
+    Lease,
+    LeaseStatus,
+    Rent,
+    RentBasis,
+)
 from backend.domain.quantities import (
     MONEY,
     PERCENT,
@@ -173,7 +181,8 @@ def terminate(uow: UnitOfWork, clock: Clock, lease_id: int, data: Mapping[str, s
                 raise ActionInvalid({"last_day": Problem("after_start")}, data)
             if last_day < lease.effective_end():
                 cut = Addendum(
-                    number=f"расторжение {last_day:%d.%m.%Y}",
+                    number="",
+                    kind=AddendumKind.TERMINATION,
                     effective_from=last_day,
                     signed_on=clock.today(),
                     end=last_day,

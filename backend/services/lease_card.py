@@ -19,8 +19,10 @@ from backend.domain.attention import PlannedDocument, Snapshot, needs_attention
 from backend.domain.billing import BillingPeriod, DocumentKind
 from backend.domain.documents import InvoiceStatus, outstanding_debt
 from backend.domain.lease import Lease
+from backend.domain.parties import Premises
 from backend.domain.penalties import accrued_penalty
 from backend.domain.periods import calendar_months
+from backend.domain.schedule import terms_in_force
 from backend.domain.status import effective_status
 from backend.services.document_links import link_urls
 from backend.services.penalties import PenaltyState, payments_by_invoice, penalty_state
@@ -105,8 +107,10 @@ class LeaseCard:
     penalty: PenaltyState
     attention: list[tuple[str, str]]
     history: list[HistoryEntry]
-    monthly_rent: Decimal
+    monthly_rent: Decimal  # in force today (``terms_in_force``), not the one first typed
     currency: str
+    rent_changes: tuple[tuple[date, Decimal], ...] = ()  # later changes: from, new rent
+    premises: tuple[Premises, ...] = ()  # in force today
 
     @property
     def acts_to_sign(self) -> list[DocumentView]:
@@ -164,8 +168,19 @@ def lease_card(
         debt=outstanding_debt(documents), penalty=penalty_state(lease, documents, paid, today),
         attention=[(str(f.rule), f.detail) for f in flags],
         history=_history(uow, lease_id, [d.id or 0 for d in documents]),
-        monthly_rent=lease.rent.monthly(lease.total_area).amount, currency=lease.currency,
+        currency=lease.currency, **_terms(lease, today),
     )  # fmt: skip
+
+
+def _terms(lease: Lease, today: date) -> dict[str, Any]:
+    """The rent and premises in force today and the rent's later changes (addenda,
+    indexation), as the schedule bills them: never the rent first typed."""
+    terms = terms_in_force(lease, today)
+    return {
+        "monthly_rent": terms.monthly.amount,
+        "rent_changes": tuple((on, rent.amount) for on, rent in terms.changes),
+        "premises": terms.premises,
+    }
 
 
 def _schedule(planned: list[Any], documents: list[Any]) -> list[ScheduleRow]:

@@ -168,10 +168,8 @@ def crm_card_link(portal: Portal, lease_id: int, deal_id: str, app_code: str) ->
       panel shows the lease card.
     """
     if portal.kind == "amocrm":
-        return f"https://{portal.domain}/leads/detail/{quote(deal_id)}"
-    endpoint = str(portal.settings.get("client_endpoint") or f"https://{portal.domain}/rest/")
-    base = endpoint.removesuffix("/").removesuffix("/rest")
-    return f"{base}/marketplace/view/{quote(app_code)}/?params%5Blease%5D={lease_id}"
+        return f"{portal.web_base}/leads/detail/{quote(deal_id)}"
+    return f"{portal.web_base}/marketplace/view/{quote(app_code)}/?params%5Blease%5D={lease_id}"
 
 
 __all__ = [

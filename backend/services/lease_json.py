@@ -298,6 +298,7 @@ def _lease(data: Mapping[str, Any], due_default: DueRule) -> Lease:
         ),
         manager=_person(data.get("manager")),
         supervisor=_person(data.get("supervisor")),
+        accountant=_person(data.get("accountant")),  # None: the landlord's accountant
         status=LeaseStatus(data.get("status", "signed")),
         original_received=data.get("original_received", False),
         addenda=[_addendum(a, i) for i, a in enumerate(data.get("addenda", ()))],

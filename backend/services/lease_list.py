@@ -12,6 +12,7 @@ from backend.domain.billing import DocumentKind
 from backend.domain.documents import IssuedDocument, outstanding_debt
 from backend.domain.lease import Lease
 from backend.domain.matching import OPEN_STATUSES
+from backend.domain.schedule import premises_on, terms_in_force
 from backend.domain.status import effective_status
 from backend.services.unit_of_work import UnitOfWork
 
@@ -46,6 +47,8 @@ class LeaseLine:
     manager: str
     debt: Decimal
     currency: str
+    rent: Decimal | None = None  # a month, in force today (None: cannot be computed)
+    rent_changes: tuple[tuple[date, Decimal], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -113,10 +116,25 @@ def _matches(lease: Lease, today: date, wanted: LeaseFilter, debt: Decimal) -> b
 
 
 def _line(lease: Lease, today: date, debt: Decimal) -> LeaseLine:
+    rent, changes = rent_in_force(lease, today)
     return LeaseLine(
         id=lease.id or 0, number=lease.number, signed_on=lease.signed_on,
         tenant=lease.tenant.name, landlord=lease.landlord.name,
-        premises=", ".join(p.code for p in lease.premises if p.code), start=lease.start,
-        end=lease.effective_end(), status=str(effective_status(lease, today)),
+        premises=", ".join(p.code for p in premises_on(lease, today) if p.code),
+        start=lease.start, end=lease.effective_end(), status=str(effective_status(lease, today)),
         manager=lease.manager.name if lease.manager else "", debt=debt, currency=lease.currency,
+        rent=rent, rent_changes=changes,
     )  # fmt: skip
+
+
+def rent_in_force(
+    lease: Lease, today: date
+) -> tuple[Decimal | None, tuple[tuple[date, Decimal], ...]]:
+    """The rent in force today and its later changes, as the lease card shows them; none for
+    a lease whose stored rent cannot be computed with (stored before amounts were bounded:
+    the list still lists it, its card says why)."""
+    try:
+        terms = terms_in_force(lease, today)
+    except (ArithmeticError, ValueError):  # Money refuses Infinity; Decimal, 28+ digits
+        return None, ()
+    return terms.monthly.amount, tuple((on, rent.amount) for on, rent in terms.changes)

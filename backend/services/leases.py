@@ -10,7 +10,7 @@ from backend.domain.billing import ScheduleItem
 from backend.domain.contacts import check_lease_contacts
 from backend.domain.errors import InvalidLease
 from backend.domain.lease import Addendum, DueAnchor, DueRule, Lease
-from backend.domain.parties import LandlordEntity, Person
+from backend.domain.parties import LandlordEntity, Person, Premises
 from backend.domain.requisites import check_lease_parties
 from backend.domain.schedule import plan
 from backend.domain.status import SIGNED_STATES
@@ -55,8 +55,7 @@ def register_lease(
     if landlord_id is None:
         landlord_id = uow.parties.add_landlord(lease.landlord)
     tenant_id = uow.parties.add_tenant(lease.tenant)
-    # premises picked from the register are referred to; others are stored with the lease
-    premises_ids = [p.id or uow.parties.add_premises(p) for p in lease.premises]
+    premises_ids = [_premises_id(uow, p) for p in lease.premises]
     manager_id = _person_id(uow, lease.manager)
     supervisor_id = _person_id(uow, lease.supervisor)
     lease_id = uow.leases.add(
@@ -137,9 +136,7 @@ def add_addendum(
     lease.addenda.append(addendum)
     lease.validate()
     premises_ids = (
-        [p.id or uow.parties.add_premises(p) for p in addendum.premises]
-        if addendum.premises is not None
-        else None
+        [_premises_id(uow, p) for p in addendum.premises] if addendum.premises is not None else None
     )
     uow.leases.add_addendum(lease_id, addendum, premises_ids)
     uow.audit.record(
@@ -147,9 +144,27 @@ def add_addendum(
         "lease.addendum",
         "lease",
         lease_id,
-        {"number": addendum.number, "effective_from": addendum.effective_from.isoformat()},
+        {
+            "number": addendum.number,
+            "effective_from": addendum.effective_from.isoformat(),
+            "kind": addendum.kind.value,
+        },
     )
     return refresh_schedule(uow, lease_id)
+
+
+def _premises_id(uow: UnitOfWork, premises: Premises) -> int:
+    """Premises picked from the register are referred to; premises named by building and
+    number (lease JSON, the API, the importers) are the register's ones with that name, so
+    the register never lists a lease's copy beside its own row; only premises the register
+    does not have yet are added to it."""
+    if premises.id is not None:
+        return premises.id
+    if premises.code.strip():
+        found = uow.parties.premises_named(premises.building, premises.code)
+        if found is not None:
+            return found
+    return uow.parties.add_premises(premises)
 
 
 def refresh_schedule(uow: UnitOfWork, lease_id: int) -> list[ScheduleItem]:

@@ -44,7 +44,7 @@ from backend.services.channels import queue_for_tenant
 from backend.services.lease_events import EventQueue, record_lease_events
 from backend.services.ledger import payments_by_invoice
 from backend.services.mail_templates import OVERDUE, PAYMENT_DUE
-from backend.services.ru_text import day, rub
+from backend.services.ru_text import day, number, rub
 from backend.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from crm_mappings.mapping import LeaseEvent
 from crm_mappings.port import CrmError, CrmPort, CrmTask
@@ -288,7 +288,7 @@ def _text(
     if invoice is None:
         raise ValueError("a payment reminder needs its invoice")
     if reminder.kind is ReminderKind.PAYMENT_DUE:
-        return _due_text(reminder, lease, invoice, settings, basis, _)
+        return _due_text(reminder, lease, invoice, settings, basis, lang)
     if situation is None:
         raise ValueError("an overdue step needs the debt and the penalty")
     return _overdue_text(reminder, lease, invoice, situation, settings)
@@ -313,11 +313,12 @@ def _due_text(
     invoice: IssuedDocument,
     settings: Mapping[str, Any],
     basis: str,
-    _: Callable[..., str],
+    lang: str,
 ) -> tuple[str, str]:
     """The tenant's reminder before the due date, and on it: in the portal's wording where
     the landlord wrote their own (as written, whatever the tenant reads), else the default
     in the tenant's language."""
+    _ = gettext_for(lang)
     if PAYMENT_DUE.is_own(settings):
         return _own_due_text(reminder, lease, invoice, settings)
     due = f"{invoice.due_on:%d.%m.%Y}" if invoice.due_on is not None else ""
@@ -340,7 +341,9 @@ def _due_text(
         bank=bank.bank_name, bic=bank.bic,
     ) + _("If the invoice is paid already, please disregard this message.\n")  # fmt: skip
     if lease.penalty_rate_per_day is not None:
-        body += _("After the due date a penalty of %(rate)s%% a day accrues.\n", rate=_rate(lease))
+        body += _(
+            "After the due date a penalty of %(rate)s%% a day accrues.\n", rate=_rate(lease, lang)
+        )
     return subject, body
 
 
@@ -363,10 +366,10 @@ def _own_due_text(
     return PAYMENT_DUE.fill(settings, values)
 
 
-def _rate(lease: Lease) -> str:
-    """The penalty rate as a person writes it: 0.1, not 0.10."""
+def _rate(lease: Lease, lang: str = "ru") -> str:
+    """The penalty rate as a person writes it in ``lang``: 0,1 in Russian, 0.1 in English."""
     rate = lease.penalty_rate_per_day
-    return "" if rate is None else f"{rate.normalize():f}"
+    return "" if rate is None else number(rate, lang)
 
 
 _AUDIENCE_RU = {

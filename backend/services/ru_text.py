@@ -1,6 +1,7 @@
 """How rentflow's Russian texts for people (deal notes, e-mails to tenants and managers) write
 money: ``120 000,00 ₽``, as CLDR has it for ``ru`` (Babel), never ``120000.00 RUB``; and
-dates: ``15.01.2026``."""
+dates: ``15.01.2026``; and rates: ``НДС 22%``, ``пени 0,1% в день`` (as the invoice prints
+"В том числе НДС (22%)"), never ``22.00%``."""
 
 from __future__ import annotations
 
@@ -25,3 +26,10 @@ def rub(amount: Money | Decimal) -> str:
 def day(on: date | None) -> str:
     """A date as a Russian text writes it: ``15.01.2026`` (empty for none)."""
     return "" if on is None else f"{on:%d.%m.%Y}"
+
+
+def number(value: Decimal, lang: str = "ru") -> str:
+    """A rate as a person writes it: no trailing zeros, a decimal comma where the language has
+    one (``22``, ``0,1``; ``0.1`` in English). Every digit kept: a rate is never rounded."""
+    text = f"{value.normalize():f}"
+    return text.replace(".", ",") if lang in {"ru", "uk"} else text

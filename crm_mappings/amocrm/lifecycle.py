@@ -116,6 +116,7 @@ class AmoAccounts:
                 FIELDS_SETTING: {str(k): v for k, v in fields.items()},
                 webhooks.WEBHOOK_SETTING: destination,
                 webhooks.EVENTS_SETTING: list(webhooks.EVENTS),
+                "base_url": base,  # the account's own address: its lead pages are there
             },
             tokens=memory.load(),
         )

@@ -15,7 +15,16 @@ import time
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, current_app, jsonify, redirect, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 
 from crm_mappings.bitrix24 import phpquery
@@ -219,6 +228,28 @@ def _app_link(code: str) -> ResponseReturnValue:
     return redirect(f"{url_for('b24_portal.index')}?{query}")
 
 
+def _deal_page(deal_id: int) -> ResponseReturnValue:
+    """The deal's page, where Bitrix24 has it (``/crm/deal/details/<id>/``): its title,
+    stage, fields (rentflow's UF_CRM_RENTFLOW_* among them) and timeline comments, so a
+    sandbox user following a rentflow "deal" link lands on the deal."""
+    state = portal()
+    with state.lock:
+        deal = state.deals.get(deal_id)
+        if deal is None:
+            return _error(404, "NOT_FOUND", f"no deal {deal_id}")
+        stages = {s["STATUS_ID"]: s.get("NAME", s["STATUS_ID"]) for s in state.stages}
+        notes = [
+            c for c in state.comments
+            if str(c.get("ENTITY_TYPE", "")).lower() == "deal"
+            and str(c.get("ENTITY_ID")) == str(deal_id)
+        ]  # fmt: skip
+        fields = {k: v for k, v in deal.items() if k.upper().startswith("UF_")}
+        return render_template(
+            "deal.html", deal=deal, stage=stages.get(deal["stageId"], deal["stageId"]),
+            fields=fields, notes=notes, portal_url=url_for("b24_portal.index"),
+        )  # fmt: skip
+
+
 def create_emulator(state: PortalState | None = None, *, saved: StateFile | None = None) -> Flask:
     """The emulator app; tests keep ``state`` to look inside the portal. With ``saved`` the
     portal is read from that file and written back after every request that changed it."""
@@ -228,6 +259,7 @@ def create_emulator(state: PortalState | None = None, *, saved: StateFile | None
     app.register_blueprint(portal_actions.bp)
     app.add_url_rule("/", "index", lambda: redirect(url_for("b24_portal.index")))
     app.add_url_rule("/marketplace/view/<code>/", "app_link", _app_link)
+    app.add_url_rule("/crm/deal/details/<int:deal_id>/", "deal_page", _deal_page)
     if saved is not None:
         keep_saved(app, saved)
     return app

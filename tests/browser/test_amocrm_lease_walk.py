@@ -128,6 +128,14 @@ def test_a_lead_gets_a_lease_in_its_card_is_signed_invoiced_paid_and_clear(
     expect(placed).to_contain_text(f"50 000,00 ₽ по счёту № {invoice}")
     expect(placed).to_contain_text("Долг по договору: 0,00 ₽")
     snapshot(page, "amocrm-walk-8-lead-paid")
+    account.open_advanced_settings()  # needs-attention's "deal" link opens this lead's page
+    attention = account.workspace()
+    attention.get_by_role("link", name="Требует внимания", exact=True).click()
+    attention.locator("tr.attention-item", has_text="А-12").first.get_by_role(
+        "link", name="Сделка", exact=True
+    ).click()
+    expect(page).to_have_url(f"{account.url}/leads/detail/{lead_id}")
+    expect(page.locator("#lead-name")).to_have_text("Аренда офиса 12")
     account.open_advanced_settings()
     account.workspace().get_by_role("link", name="Настройки", exact=True).click()
     account.workspace().get_by_role("button", name="Запустить сейчас").click()

@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 from pyzbar.pyzbar import decode
 
 from backend.services.billing import run_portal
+from backend.services.lease_actions import terminate
 from backend.services.payments import import_statement
 from documents.qr.gost import parse_gost
 from sandbox.smtp_sink import Sink
@@ -241,3 +242,27 @@ def test_the_lease_page_says_what_each_addendum_changed_on_a_desktop_and_a_phone
     assert box["x"] + box["width"] <= 390
     section.scroll_into_view_if_needed()
     shot(page, f"{lang}-phone-lease-addenda")
+
+
+TERMINATION = {
+    "ru": "расторжение, последний день — 31 авг. 2026 г.",
+    "uk": "розірвання, останній день — 31 серп. 2026 р.",
+    "en": "termination, the last day is Aug 31, 2026",
+}
+
+
+@pytest.mark.parametrize("lang", ["ru", "uk", "en"])
+def test_a_terminated_lease_names_its_termination_in_the_tenant_s_language(
+    page: Any, rentflow: Rentflow, world: CabinetWorld, mail: Sink, lang: str
+) -> None:
+    container = rentflow.container
+    with container.uow(world.portals[1]) as uow:
+        terminate(uow, container.clock, world.leases[1], {"last_day": "2026-08-31"})
+        uow.commit()
+    _sign_in(page, rentflow, mail, lang)
+    page.locator("button.choice").nth(1).click()
+    lease = page.locator("article.lease")
+    expect(lease).to_contain_text(TERMINATION[lang])
+    if lang != "ru":
+        expect(lease).not_to_contain_text("расторжение")
+    shot(page, f"{lang}-terminated-lease")

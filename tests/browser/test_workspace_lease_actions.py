@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
+from babel.dates import format_date
 from playwright.sync_api import expect
 
-from backend.domain.lease import LeaseStatus
+from backend.domain.lease import Addendum, Lease, LeaseStatus, Rent
 from backend.domain.periods import add_months
 from backend.services.leases import register_lease
 from tests import factories
@@ -51,22 +53,29 @@ EN = Texts(
 )  # fmt: skip
 
 
+def _leases_list(page: Any, rentflow: Rentflow, lease: Lease, lang: str, tab: str) -> Any:
+    """The sandbox portal installed, a landlord and ``lease`` (signed) stored, the app open
+    on its leases list for an administrator reading ``lang``."""
+    container = rentflow.container
+    portal = SandboxPortal(page, rentflow.portal_page)
+    portal.install()
+    portal_id = _setup(rentflow)
+    with container.uow(portal_id) as uow:
+        register_lease(uow, container.clock, replace(lease, status=LeaseStatus.SIGNED))
+        uow.commit()
+    portal.act_as(ADMIN, lang)
+    app = portal.open_app()
+    app.get_by_role("link", name=tab).click()
+    return app
+
+
 @pytest.mark.parametrize("texts", [RU, EN], ids=["ru", "en"])
 def test_an_addendum_and_a_termination_from_the_lease_card(
     page: Any, rentflow: Rentflow, texts: Texts
 ) -> None:
-    container = rentflow.container
-    start = add_months(container.clock.today().replace(day=1), -1)
-    portal = SandboxPortal(page, rentflow.portal_page)
-    portal.install()
-    portal_id = _setup(rentflow)
+    start = add_months(rentflow.container.clock.today().replace(day=1), -1)
     lease = factories.lease(number="Д-1", start=start, end=add_months(start, 12) - timedelta(1))
-    with container.uow(portal_id) as uow:
-        register_lease(uow, container.clock, replace(lease, status=LeaseStatus.SIGNED))
-        uow.commit()
-    portal.act_as(ADMIN, texts.lang)
-    app = portal.open_app()
-    app.get_by_role("link", name=texts.leases_tab).click()
+    app = _leases_list(page, rentflow, lease, texts.lang, texts.leases_tab)
     app.get_by_role("link", name="№ Д-1").click()
 
     app.locator("#addendum-number").fill("ДС-1")
@@ -103,3 +112,66 @@ def test_an_addendum_and_a_termination_from_the_lease_card(
     expect(app.locator("#lease-status")).to_have_text(texts.status)
     expect(app.locator("#schedule tbody tr[data-kind=invoice]")).to_have_count(0)
     _look(page, f"lease-terminated-{texts.lang}")
+
+
+@dataclass(frozen=True)
+class InForce:
+    """What the card and the list say of a lease whose rent an addendum changed (by hand)."""
+
+    lang: str
+    leases_tab: str
+    rent_now: str
+    change: str  # "from <date>: <rent>", the date in the page's long style
+    termination: str
+    last_day: str  # "the last day is <date>"
+    nothing_planned: str
+    russian_name: str  # what the English page must not say
+
+
+IN_FORCE_RU = InForce(
+    "ru", "Договоры", "120\xa0000,00\xa0₽", "с {date}: 130\xa0000,00\xa0₽", "Расторжение",
+    "последний день — {date}", "Договор расторгнут: больше ничего не планируется.", "",
+)  # fmt: skip
+IN_FORCE_EN = InForce(
+    "en", "Leases", "120,000.00", "from {date}: 130,000.00", "Termination",
+    "the last day is {date}", "The lease is terminated: nothing more is planned.", "расторжение",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("texts", [IN_FORCE_RU, IN_FORCE_EN], ids=["ru", "en"])
+def test_the_card_and_the_list_show_the_rent_in_force_and_a_termination_in_the_viewer_s_language(
+    page: Any, rentflow: Rentflow, texts: InForce
+) -> None:
+    this_month = rentflow.container.clock.today().replace(day=1)
+    start, later = add_months(this_month, -2), add_months(this_month, 2)
+    lease = factories.lease(
+        number="Д-2", start=start, end=add_months(start, 12) - timedelta(1),
+        addenda=[
+            Addendum("ДС-1", this_month, rent=Rent(Decimal("120000.00"))),  # in force today
+            Addendum("ДС-2", later, rent=Rent(Decimal("130000.00"))),
+        ],
+    )  # fmt: skip
+    app = _leases_list(page, rentflow, lease, texts.lang, texts.leases_tab)
+    row = app.locator("#leases tbody tr", has_text="№ Д-2")
+    expect(row.locator("td.rent")).to_contain_text(texts.rent_now)
+    app.get_by_role("link", name="№ Д-2").click()
+    expect(app.locator("#rent")).to_contain_text(texts.rent_now)  # not the 100 000 first typed
+    expect(app.locator(".rent-change")).to_contain_text(
+        texts.change.format(date=format_date(later, "long", locale=texts.lang))
+    )
+    _look(page, f"lease-rent-in-force-{texts.lang}")
+
+    page.on("dialog", lambda dialog: dialog.accept())  # "Terminate the lease?"
+    last_day = add_months(this_month, 1) - timedelta(days=1)
+    app.locator("#terminate-last_day").fill(last_day.isoformat())
+    app.locator("#form-status button[type=submit]").first.click()
+    expect(app.locator("tr.termination")).to_have_text(
+        texts.termination
+        + texts.last_day.format(date=format_date(last_day, "medium", locale=texts.lang))
+    )
+    expect(app.locator("#history")).to_contain_text(texts.termination)
+    if texts.russian_name:
+        expect(app.locator("body")).not_to_contain_text(texts.russian_name)
+    expect(app.locator(".rent-change")).to_have_count(0)  # the term ends before ДС-2
+    expect(app.locator("#schedule-empty")).to_have_text(texts.nothing_planned)
+    _look(page, f"lease-terminated-in-force-{texts.lang}")

@@ -7,6 +7,7 @@ sees no payments or settings tab."""
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -189,11 +190,6 @@ def _lease_on_signing_on(rentflow: Rentflow, number: str) -> None:
         uow.commit()
 
 
-def _domain(rentflow: Rentflow) -> str:
-    with rentflow.container.uow() as uow:
-        return uow.portals.list()[0].domain
-
-
 def _statement(tmp_path: Path, today: date) -> Path:
     tenant = factories.tenant()
     common = {"on": today, "payee": "ООО «Ромашка»", "payee_inn": "7707083893",
@@ -230,7 +226,9 @@ def test_a_statement_pays_an_invoice_partly_the_rest_is_placed_by_number_and_the
     item = app.locator(f'tr.attention-item[data-lease="{lease_number}"]').first
     expect(item).to_be_visible()
     deal = item.get_by_role("link", name=texts.deal, exact=True)
-    expect(deal).to_have_attribute("href", f"https://{_domain(rentflow)}/crm/deal/details/1/")
+    # on the portal's own origin and scheme (the sandbox is http, mounted under a path)
+    deal_page = f"{rentflow.url}/sandbox/bitrix24/crm/deal/details/1/"
+    expect(deal).to_have_attribute("href", deal_page)
     expect(deal).to_have_attribute("target", "_top")  # the CRM's page, not inside the frame
     snapshot(page, f"attention-before-{texts.lang}")
     item.get_by_role("link", name=f"№ {lease_number}").click()  # its lease card
@@ -301,6 +299,16 @@ def test_a_statement_pays_an_invoice_partly_the_rest_is_placed_by_number_and_the
     expect(invoice).to_contain_text(texts.partially_paid)
     expect(invoice).to_contain_text("60\xa0000,00" if texts.lang == "ru" else "60,000.00")
     snapshot(page, f"lease-card-after-undo-{texts.lang}")
+
+    # the "deal" link of needs-attention opens the portal's deal page, in the whole window
+    app.get_by_role("link", name=texts.attention_tab, exact=True).click()
+    item = app.locator(f'#rule-invoice_unpaid tr.attention-item[data-lease="{lease_number}"]')
+    item.get_by_role("link", name=texts.deal, exact=True).click()
+    expect(page).to_have_url(deal_page)
+    expect(page.locator("#deal-title")).to_have_text("Аренда офиса")  # the sandbox's new deal
+    expect(page.locator("[data-field$=RENTFLOW_DEBT] td")).to_have_text("40000.00")
+    expect(page.locator("#timeline")).to_contain_text("Оплата № 502")
+    _page_shot(page, f"sandbox-deal-page-{texts.lang}")
 
 
 @pytest.mark.parametrize("texts", [RU, EN], ids=["ru", "en"])
@@ -440,3 +448,11 @@ def test_a_landlords_stamp_is_uploaded_and_a_false_picture_refused_by_its_field(
     expect(app.locator("#landlord-images img.stored-image")).to_have_count(1)
     app.locator("#landlord-images").scroll_into_view_if_needed()
     snapshot(page, f"landlord-images-stored-{texts.lang}")
+
+
+def _page_shot(page: Any, name: str) -> None:
+    """The whole window (a page of the portal, not rentflow's frame)."""
+    target = os.environ.get("RENTFLOW_SCREENSHOTS")
+    if target:
+        Path(target).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(target) / f"{name}.png"), full_page=True)

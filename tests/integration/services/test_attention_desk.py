@@ -60,3 +60,16 @@ def test_a_deal_link_points_at_the_deal_in_its_crm() -> None:
     assert deal_url(b24, "42") == "https://acme.bitrix24.ru/crm/deal/details/42/"
     assert deal_url(amo, "42") == "https://acme.amocrm.ru/leads/detail/42"
     assert deal_url(b24, None) == ""
+
+
+def test_a_deal_link_is_on_the_portal_s_own_origin_and_scheme() -> None:
+    sandbox = Portal(
+        kind="bitrix24", external_id="x", domain="127.0.0.1:8000/sandbox/bitrix24",
+        settings={"client_endpoint": "http://127.0.0.1:8000/sandbox/bitrix24/rest/"},
+    )  # fmt: skip
+    assert deal_url(sandbox, "1") == "http://127.0.0.1:8000/sandbox/bitrix24/crm/deal/details/1/"
+    amo = Portal(
+        kind="amocrm", external_id="y", domain="rentflow-sandbox.amocrm.ru",
+        settings={"base_url": "http://127.0.0.1:8000/sandbox/amocrm"},
+    )  # fmt: skip
+    assert deal_url(amo, "7") == "http://127.0.0.1:8000/sandbox/amocrm/leads/detail/7"

@@ -24,10 +24,11 @@ from backend.services.leases import register_lease
 from backend.services.onec_export import export_month
 from backend.services.portals import install_portal
 from documents.payment_qr import purpose_text
+from documents.qr.gost import parse_gost
 from documents.storage import LocalDiskStorage
 from tests import factories
 from tests.cabinet_world import build_world
-from tests.integration.documents.test_render import _text
+from tests.integration.documents.test_render import _scan_pdf, _text
 from tests.integration.services.test_cabinet_account import _ref
 from tests.integration.services.test_lease_actions import lease
 
@@ -43,7 +44,7 @@ def _documents(container: Container, portal_id: int, lease_id: int) -> list[obje
 
 
 def test_utilities_are_invoiced_in_the_lease_vat_mode_beside_the_rent(
-    container: Container, lease: tuple[int, int]
+    container: Container, lease: tuple[int, int], tmp_path: Path
 ) -> None:
     portal_id, lease_id = lease
     with container.uow(portal_id) as uow:
@@ -64,10 +65,16 @@ def test_utilities_are_invoiced_in_the_lease_vat_mode_beside_the_rent(
     (printed,) = [link for link in links if link.role == "invoice"]
     pdf = b"".join(container.document_storage().stream(printed.storage_key))
     assert "Коммунальные услуги за январь 2026" in _text(pdf)  # the printed line
-    assert purpose_text(got, invoice) == (
+    purpose = (
         f"Оплата по счету № {invoice.number} от 10.02.2026 за Коммунальные услуги за январь"
-        " 2026. В т.ч. НДС 22.00% - 2200.00 руб."
+        " 2026. В т.ч. НДС 22% - 2200.00 руб."  # the rate as a person writes it, not 22.00%
     )
+    assert purpose_text(got, invoice) == purpose
+    (qr,) = [link for link in links if link.role == "invoice_qr"]
+    scanned = _scan_pdf(b"".join(container.document_storage().stream(qr.storage_key)), tmp_path)
+    fields = parse_gost(scanned.decode())
+    assert (fields["Purpose"], fields["Sum"]) == (purpose, "1220000")
+    assert (fields["DocNo"], fields["PersonalAcc"]) == (invoice.number, got.landlord.bank.account)
 
 
 def test_a_second_charge_of_the_same_purpose_and_day_is_refused_another_purpose_is_not(

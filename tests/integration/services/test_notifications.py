@@ -150,7 +150,7 @@ def test_the_tenant_is_reminded_three_days_before_the_due_date_and_on_it(
     assert "через 3 дн., 01.02.2026" in first.subject  # type: ignore[attr-defined]
     assert "сегодня, 01.02.2026" in second.subject  # type: ignore[attr-defined]
     assert "100\xa0000,00\xa0₽" in first.body_text  # type: ignore[attr-defined]
-    assert "пени 0.1% в день" in first.body_text  # type: ignore[attr-defined]
+    assert "пени 0,1% в день" in first.body_text  # type: ignore[attr-defined]
 
 
 def _tenant_reads(container: Container, portal_id: int, lang: str) -> None:
@@ -272,7 +272,7 @@ def test_the_reminder_and_the_overdue_step_are_sent_in_the_landlord_s_wording(
     received = {str(m["Subject"]): m.get_content() for m in sink.messages}
     assert received["Счёт 1: оплата через 3 дн."] == (
         'ООО "Василёк", просим оплатить 100\xa0000,00\xa0₽ до 01.02.2026.\n'
-        "После срока начисляются пени 0.1% в день.\n"
+        "После срока начисляются пени 0,1% в день.\n"
     )
     overdue = received["Долг по А-15/2026: 100\xa0000,00\xa0₽"]
     assert overdue.strip() == "Просрочка 1 дн. по счёту от 27.01.2026."

@@ -14,6 +14,7 @@ from backend.domain.lease import LeaseStatus
 from backend.domain.parties import Premises
 from backend.domain.premises import PremisesFilter, PremisesStatus
 from backend.services.crm_sync import set_lease_status
+from backend.services.lease_json import loads, parse_lease
 from backend.services.leases import register_lease
 from backend.services.portals import install_portal
 from backend.services.premises_desk import (
@@ -229,3 +230,39 @@ def test_the_register_reads_as_many_statements_for_twenty_leased_premises_as_for
     for number in range(301, 320):
         add(number)
     assert statements() == one
+
+
+_LEASE_JSON = """{
+  "number": "Д-7", "date": "2026-01-10", "status": "signed",
+  "landlord": {"name": "ООО \\"Ромашка\\"", "inn": "7707083893", "kpp": "773601001",
+               "bank": {"name": "ПАО СБЕРБАНК", "bic": "044525225",
+                        "account": "40702810938000000001",
+                        "corr_account": "30101810400000000225"}},
+  "tenant": {"name": "ООО \\"Василёк\\"", "inn": "7728168971", "kpp": "772801001"},
+  "premises": [{"building": "бц «Вавилов» ", "code": "205", "area_m2": "42.5"},
+               {"building": "БЦ «Вавилов»", "code": "301", "area_m2": "20"}],
+  "start": "2026-02-01", "end": "2026-12-31",
+  "rent": {"amount": "100000.00", "basis": "per_month"},
+  "accountant": {"name": "Петрова Анна", "email": "petrova@romashka.example"}
+}"""
+
+
+def test_a_lease_from_lease_json_refers_to_the_register_s_premises_of_that_building_and_number(
+    container: Container, portal_id: int
+) -> None:
+    registered = _save(container, portal_id, GOOD)  # БЦ «Вавилов», 205
+    lease, _issued = parse_lease(loads(_LEASE_JSON))
+    with container.uow(portal_id) as uow:
+        lease_id = register_lease(uow, container.clock, lease).lease_id
+        uow.commit()
+    with container.uow(portal_id) as uow:
+        stored = uow.leases.get(lease_id)
+        lines = [line.card.number for line in find_premises(uow)]
+        view = premises_view(uow, registered)
+    assert sorted(lines) == ["205", "301"]  # no copy of 205; 301 was not there: added
+    assert stored.premises[0].id == registered
+    assert [lease.number for lease in view.leases] == ["Д-7"]
+    assert stored.accountant is not None
+    assert (stored.accountant.name, stored.accountant.email) == (
+        "Петрова Анна", "petrova@romashka.example",
+    )  # fmt: skip

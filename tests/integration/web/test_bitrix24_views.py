@@ -7,10 +7,12 @@ import html
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse, urlsplit
 
 import pytest
+from babel.dates import format_date
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
@@ -463,3 +465,42 @@ def test_the_frames_links_and_forms_keep_the_query_bitrix24_opened_them_with(
     assert forms
     assert [link for link in links if _frame_query_of(link) != FRAME_QUERY] == []
     assert [action for action in forms if _frame_query_of(action) != FRAME_QUERY] == []
+
+
+def test_the_tab_shows_the_rent_in_force_and_its_next_change_not_the_first_one(
+    setup: Setup,
+) -> None:
+    from backend.domain.lease import Addendum, LeaseStatus, Rent
+    from backend.domain.periods import add_months
+    from backend.services.leases import register_lease
+    from tests import factories
+
+    portal_id = _installed(setup)
+    this_month = setup.container.clock.today().replace(day=1)
+    later = add_months(this_month, 2)
+    lease = factories.lease(
+        status=LeaseStatus.SIGNED, start=add_months(this_month, -2),
+        end=add_months(this_month, 10), addenda=[
+            Addendum("ДС-1", this_month, rent=Rent(Decimal("120000.00"))),
+            Addendum("ДС-2", later, rent=Rent(Decimal("130000.00")), end=add_months(later, 3)),
+        ],
+    )  # fmt: skip
+    with setup.container.uow(portal_id) as uow:
+        register_lease(uow, setup.container.clock, lease, crm_deal_id="6")
+        uow.commit()
+    token = setup.portal.issue_tokens()["access_token"]
+    for lang, expected in [
+        ("en", f"120,000.00 RUB; from {format_date(later, 'long', locale='en')}: 130,000.00 RUB"),
+        ("ru", f"120 000,00 ₽; с {format_date(later, 'long', locale='ru')}: 130 000,00 ₽"),
+    ]:
+        tab = setup.web.post(
+            f"/bitrix24/deal-tab?LANG={lang}",
+            data={"AUTH_ID": token, "member_id": setup.portal.member_id,
+                  "PLACEMENT": "CRM_DEAL_DETAIL_TAB", "PLACEMENT_OPTIONS": '{"ID": "6"}'},
+        )  # fmt: skip
+        page = html.unescape(tab.get_data(as_text=True)).replace("\xa0", " ")
+        rent = re.search(r'<td id="rent">([^<]*)</td>', page)
+        assert rent is not None
+        assert rent.group(1) == expected.replace("\xa0", " ")
+        end = format_date(add_months(later, 3), "medium", locale=lang).replace("\xa0", " ")
+        assert f"— {end}</td>" in page  # the term as the last addendum sets it

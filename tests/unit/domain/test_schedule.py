@@ -27,7 +27,14 @@ from backend.domain.lease import (
     VatMode,
 )
 from backend.domain.money import Money
-from backend.domain.schedule import PeriodTaken, due_items, item_for_period, next_invoice_date, plan
+from backend.domain.schedule import (
+    PeriodTaken,
+    due_items,
+    item_for_period,
+    next_invoice_date,
+    plan,
+    terms_in_force,
+)
 from tests import factories
 
 INVOICE, ACT = DocumentKind.INVOICE, DocumentKind.ACT
@@ -490,3 +497,29 @@ def test_a_manual_invoice_over_days_already_invoiced_or_outside_the_term_is_refu
     with pytest.raises(InvalidLease):
         item_for_period(lease, [], INVOICE, period(date(2019, 12, 1), date(2020, 1, 31)),
                         date(2020, 2, 5))  # fmt: skip
+
+
+def test_terms_in_force_are_the_addendum_s_rent_once_it_took_effect_with_later_changes() -> None:
+    lease = factories.lease(
+        addenda=[
+            Addendum("ДС-1", date(2026, 4, 1), rent=Rent(Decimal("120000.00"))),
+            Addendum("ДС-2", date(2026, 6, 1), rent=Rent(Decimal("130000.00"))),
+            Addendum("ДС-3", date(2026, 7, 1), end=date(2026, 9, 30)),
+        ],
+        indexation=Indexation(Decimal(5), date(2027, 2, 1)),  # after the new end: never
+    )
+    before = terms_in_force(lease, date(2026, 1, 20))  # before the start: the first terms
+    assert before.monthly == rub("100000.00")
+    now = terms_in_force(lease, date(2026, 5, 10))
+    assert (now.monthly, now.end) == (rub("120000.00"), date(2026, 9, 30))
+    assert now.changes == ((date(2026, 6, 1), rub("130000.00")),)
+    after = terms_in_force(lease, date(2027, 3, 1))  # ended: its last terms, nothing ahead
+    assert (after.monthly, after.changes) == (rub("130000.00"), ())
+
+
+def test_terms_in_force_show_the_indexation_ahead() -> None:
+    lease = factories.lease(
+        end=date(2027, 12, 31), indexation=Indexation(Decimal(10), date(2027, 2, 1))
+    )
+    now = terms_in_force(lease, date(2026, 3, 1))
+    assert (now.monthly, now.changes) == (rub("100000.00"), ((date(2027, 2, 1), rub("110000.00")),))
