@@ -119,6 +119,15 @@ class LeaseCard:
         ]
 
     @property
+    def attention_counts(self) -> list[tuple[str, int]]:
+        """Each rule that flags the lease once, with how many of its items it flags, in the
+        order the rules first flag it (three unissued invoices are one line, not three)."""
+        counts: dict[str, int] = {}
+        for rule, _ in self.attention:
+            counts[rule] = counts.get(rule, 0) + 1
+        return list(counts.items())
+
+    @property
     def invoices_to_cancel(self) -> list[DocumentView]:
         return [d for d in self.documents if d.kind == "invoice" and d.status != "cancelled"]
 

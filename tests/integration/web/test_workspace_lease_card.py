@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from backend.domain.lease import LeaseStatus
+from backend.services.lease_card import lease_card
 from backend.services.leases import register_lease
 from tests import factories
 from tests.bulk_world import new_portal
@@ -316,3 +317,23 @@ def test_the_card_shows_the_penalty_and_the_payments_as_the_locale_writes_money(
     assert "№ 11" in payments
     assert "№ БП-000101" in payments
     assert f'<td class="num">{paid}</td>' in payments
+
+
+def test_a_rule_that_flags_several_items_is_one_line_with_their_count(world: World) -> None:
+    """Months of planned invoices never issued read as one 'Invoice not issued: N', where
+    the card listed the same line N times."""
+    portal = world.installed()
+    world.container.task_sender = lambda name, *args: None
+    lease_id = _lease(world, portal.id or 0)
+    world.container.clock.set(datetime(2026, 5, 20, 9, 0, tzinfo=UTC))  # type: ignore[attr-defined]
+    with world.container.uow(portal.id) as uow:
+        card = lease_card(uow, lease_id, world.container.clock.today(), str)
+    unissued = sum(1 for rule, _ in card.attention if rule == "invoice_not_issued")
+    assert unissued >= 2  # February to May, none issued
+
+    html = world.web.get(f"/workspace/leases/{lease_id}?LANG=en&t={_token(world)}").get_data(
+        as_text=True
+    )
+
+    flags = re.findall(r'<li class="flag" data-rule="invoice_not_issued">([^<]*)</li>', html)
+    assert flags == [f"Invoice not issued: {unissued}"]
