@@ -81,7 +81,17 @@ def _lease_out(lease: Lease) -> ls.LeaseOut:
         currency=lease.currency,
         total_area=lease.total_area,
         paid_to_account=lease.landlord.bank.account,
-    )
+        effective_end=lease.effective_end(),
+        addenda=[
+            ls.AddendumOut(
+                number=a.number, kind=a.kind.value, effective_from=a.effective_from,
+                signed_on=a.signed_on, end=a.end,
+                rent_amount=a.rent.amount if a.rent else None,
+                rent_basis=a.rent.basis.value if a.rent else None,
+            )
+            for a in lease.addenda
+        ],
+    )  # fmt: skip
 
 
 @operation(

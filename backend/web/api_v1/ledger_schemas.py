@@ -44,6 +44,16 @@ class PartyRef(BaseModel):
     inn: str
 
 
+class AddendumOut(BaseModel):
+    number: str = Field(description="empty for a termination, which has no number of its own")
+    kind: Literal["terms", "termination"]
+    effective_from: date
+    signed_on: date | None
+    end: date | None = Field(description="the new end of term; a termination's last day")
+    rent_amount: Dec | None = Field(description="the new rent, if the addendum changes it")
+    rent_basis: str | None
+
+
 class LeaseOut(BaseModel):
     id: int
     number: str
@@ -61,6 +71,10 @@ class LeaseOut(BaseModel):
     paid_to_account: str = Field(
         default="", description="the landlord's settlement account the lease's invoices print"
     )
+    effective_end: date | None = Field(
+        default=None, description="the end of term the addenda set (``end`` is the one signed)"
+    )
+    addenda: list[AddendumOut] = Field(default_factory=list)
 
 
 class RentIn(Strict):

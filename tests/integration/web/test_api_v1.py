@@ -327,6 +327,11 @@ def test_an_addendum_changes_the_rent_and_a_signed_lease_can_be_terminated(
                 "rent": {"amount": "99000.00", "basis": "per_month"}}  # fmt: skip
     added = client.post(f"/api/v1/leases/{lease_id}/addenda", json=addendum, headers=headers)
     assert added.status_code == 201, added.json
+    assert added.json["addenda"] == [  # type: ignore[index]
+        {"number": "ДС-1", "kind": "terms", "effective_from": "2026-07-01", "signed_on": None,
+         "end": None, "rent_amount": "99000.00", "rent_basis": "per_month"}
+    ]  # fmt: skip
+    assert added.json["effective_end"] == added.json["end"]  # type: ignore[index]
     early = client.post(
         f"/api/v1/leases/{lease_id}/addenda",
         json={**addendum, "number": "ДС-0", "effective_from": "2025-01-01"},
