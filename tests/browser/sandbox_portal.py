@@ -52,6 +52,16 @@ class SandboxPortal:
         return frame
 
 
+def follow(app: Any, target: Any) -> None:
+    """Click ``target`` (a link or a submit button in the frame ``app``) and wait until the
+    frame shows the page it leads to. Without this a test may act on the page being left: a
+    tab that leads to the page already shown, or a form whose field the inline check has
+    already marked, looks the same before and after the click."""
+    app.locator("body").evaluate("body => { body.dataset.left = 'yes' }")
+    target.click()
+    expect(app.locator("body[data-left]")).to_have_count(0)
+
+
 def snapshot(page: Any, name: str) -> None:
     """Save the rentflow frame as ``<name>.png`` when ``RENTFLOW_SCREENSHOTS`` names a dir."""
     target = os.environ.get("RENTFLOW_SCREENSHOTS")

@@ -22,7 +22,7 @@ from backend.domain.periods import add_months
 from backend.services.leases import register_lease
 from tests import factories
 from tests.browser.conftest import Rentflow
-from tests.browser.sandbox_portal import ADMIN, SandboxPortal, snapshot
+from tests.browser.sandbox_portal import ADMIN, SandboxPortal, follow, snapshot
 from tests.browser.test_workspace_lease_settings import _look_at
 from tests.browser.test_workspace_leases import _look, _setup
 
@@ -111,7 +111,7 @@ def test_a_second_account_is_added_picked_for_a_lease_and_printed_on_its_invoice
     expect(app.get_by_text(texts.saved)).to_be_visible()
     expect(app.locator("#landlords tbody tr").first).to_contain_text(texts.more)
 
-    app.get_by_role("link", name=texts.leases_tab).click()
+    follow(app, app.get_by_role("link", name=texts.leases_tab))
     app.get_by_role("link", name="№ А-15/2026").click()
     form = app.locator("#form-settings")
     choice = form.locator("#settings-bank_account")

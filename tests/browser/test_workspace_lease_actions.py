@@ -20,7 +20,7 @@ from backend.domain.periods import add_months
 from backend.services.leases import register_lease
 from tests import factories
 from tests.browser.conftest import Rentflow
-from tests.browser.sandbox_portal import ADMIN, SandboxPortal, snapshot
+from tests.browser.sandbox_portal import ADMIN, SandboxPortal, follow, snapshot
 from tests.browser.test_workspace_leases import _look, _setup
 
 pytestmark = pytest.mark.browser
@@ -65,7 +65,7 @@ def _leases_list(page: Any, rentflow: Rentflow, lease: Lease, lang: str, tab: st
         uow.commit()
     portal.act_as(ADMIN, lang)
     app = portal.open_app()
-    app.get_by_role("link", name=tab).click()
+    follow(app, app.get_by_role("link", name=tab))
     return app
 
 

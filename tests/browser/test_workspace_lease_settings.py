@@ -20,7 +20,7 @@ from backend.domain.lease import LeaseStatus
 from backend.services.leases import register_lease
 from tests import factories
 from tests.browser.conftest import Rentflow
-from tests.browser.sandbox_portal import ADMIN, SandboxPortal, snapshot
+from tests.browser.sandbox_portal import ADMIN, SandboxPortal, follow, snapshot
 from tests.browser.test_workspace_leases import _look, _setup
 
 pytestmark = pytest.mark.browser
@@ -78,7 +78,7 @@ def test_recipients_and_auto_send_changed_on_the_card_show_on_it_and_in_its_hist
         uow.commit()
     portal.act_as(ADMIN, texts.lang)
     app = portal.open_app()
-    app.get_by_role("link", name=texts.leases_tab).click()
+    follow(app, app.get_by_role("link", name=texts.leases_tab))
     app.get_by_role("link", name="№ А-15/2026").click()
     form = app.locator("#form-settings")
     expect(form).to_be_visible()
@@ -134,7 +134,7 @@ def test_utilities_invoiced_from_the_card_are_listed_by_their_purpose(
         uow.commit()
     portal.act_as(ADMIN, lang)
     app = portal.open_app()
-    app.get_by_role("link", name=leases_tab).click()
+    follow(app, app.get_by_role("link", name=leases_tab))
     app.get_by_role("link", name="№ А-15/2026").click()
 
     form = app.locator("#form-charge")

@@ -26,7 +26,7 @@ from backend.services.landlords import read_form, save_landlord_form
 from backend.services.leases import refresh_schedule, register_lease
 from tests import factories
 from tests.browser.conftest import Rentflow
-from tests.browser.sandbox_portal import ADMIN, MANAGER, SandboxPortal, snapshot
+from tests.browser.sandbox_portal import ADMIN, MANAGER, SandboxPortal, follow, snapshot
 from tests.browser.test_bitrix24_workspace import LANDLORD
 
 pytestmark = pytest.mark.browser
@@ -210,7 +210,7 @@ def test_a_manager_sees_only_the_leases_they_manage(
 
     portal.act_as(MANAGER, texts.lang)
     app = portal.open_app()
-    app.get_by_role("link", name=texts.leases_tab).click()
+    follow(app, app.get_by_role("link", name=texts.leases_tab))
 
     expect(app.locator("#leases tbody tr")).to_have_count(1)
     expect(app.locator("#leases")).to_contain_text("№ М-7")
@@ -219,6 +219,6 @@ def test_a_manager_sees_only_the_leases_they_manage(
 
     portal.act_as(ADMIN, texts.lang)
     app = portal.open_app()
-    app.get_by_role("link", name=texts.leases_tab).click()
+    follow(app, app.get_by_role("link", name=texts.leases_tab))
     expect(app.locator("#leases tbody tr")).to_have_count(2)
     snapshot(page, f"leases-admin-{texts.lang}")

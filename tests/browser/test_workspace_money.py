@@ -29,7 +29,7 @@ from backend.services.payment_news import push_payment_news
 from sandbox.onec.bank_files import StatementDocument, render_statement
 from tests import factories
 from tests.browser.conftest import Rentflow
-from tests.browser.sandbox_portal import ADMIN, MANAGER, SandboxPortal, snapshot
+from tests.browser.sandbox_portal import ADMIN, MANAGER, SandboxPortal, follow, snapshot
 
 pytestmark = pytest.mark.browser
 INVOICE = "БП-000101"
@@ -158,14 +158,6 @@ def _lease_with_an_overdue_invoice(rentflow: Rentflow, deal_id: int) -> tuple[in
     return portal_id, lease.number
 
 
-def _submit(app: Any, button: Any) -> None:
-    """Press ``button`` and wait until the frame shows the answer's page: the inline check
-    has already marked the field, so without this the test could act on the old page."""
-    app.locator("body").evaluate("body => { body.dataset.left = 'yes' }")
-    button.click()
-    expect(app.locator("body[data-left]")).to_have_count(0)
-
-
 def _answered_on_leaving(field: Any, next_field: Any, error: Any, text: str) -> None:
     """Leaving ``field`` for ``next_field`` shows ``text`` in ``error`` within a second."""
     started = time.perf_counter()
@@ -258,7 +250,7 @@ def test_a_statement_pays_an_invoice_partly_the_rest_is_placed_by_number_and_the
         row.first.locator("[data-field=target] .error"), texts.no_such_number,
     )  # fmt: skip
     snapshot(page, f"payments-wrong-number-inline-{texts.lang}")
-    _submit(app, row.first.get_by_role("button", name=texts.place))
+    follow(app, row.first.get_by_role("button", name=texts.place))
     expect(app.locator("#review-queue .field.has-error")).to_have_count(1)
     expect(app.locator("#review-queue input[name=target]")).to_have_value("БП-999")
     snapshot(page, f"payments-wrong-number-{texts.lang}")
