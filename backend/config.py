@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from backend.domain.quantities import QuantityProblem, read_whole
+
 
 def _bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
@@ -56,6 +58,7 @@ SANDBOX_AMOCRM_PREFIX = "/sandbox/amocrm"  # ... and the emulated amoCRM account
 
 
 MAX_WEB_PROCESSES = 64
+_LARGEST_SETTING = 2**31 - 1  # "from 0 up": a count or seconds, never more than this
 # the embedded worker takes no new task while the web starts more requests a second than this
 # (0: never), for at most this many seconds in a row (backend/runtime/web_load.py says why)
 WORKER_YIELD_RATE = 500
@@ -75,27 +78,25 @@ def default_web_processes() -> int:
     return max(1, min(cores, DEFAULT_WEB_PROCESSES_MOST))
 
 
-def _positive(name: str, value: str | None, default: int) -> int:
-    """A count from 1 to ``MAX_WEB_PROCESSES``; anything else stops the start naming ``name``."""
+def _count(name: str, value: str | None, default: int, low: int, high: int, words: str) -> int:
+    """A whole number from ``low`` to ``high`` typed in ASCII digits (``read_whole``, as every
+    form reads one), ``default`` when unset; anything else stops the start naming ``name``."""
     if value is None or not value.strip():
         return default
     try:
-        count = int(value)
-    except ValueError:
-        count = 0
-    if not 1 <= count <= MAX_WEB_PROCESSES:
-        raise UnsafeSettings(f"{name} must be a whole number from 1 to {MAX_WEB_PROCESSES}, "
-                             f"not {value!r}")  # fmt: skip
-    return count
+        return read_whole(value, low, high)
+    except QuantityProblem:
+        raise UnsafeSettings(f"{name} must be a whole number {words}, not {value!r}") from None
+
+
+def _positive(name: str, value: str | None, default: int) -> int:
+    """A count from 1 to ``MAX_WEB_PROCESSES``; anything else stops the start naming ``name``."""
+    return _count(name, value, default, 1, MAX_WEB_PROCESSES, f"from 1 to {MAX_WEB_PROCESSES}")
 
 
 def _whole(name: str, value: str | None, default: int) -> int:
     """A whole number from 0 up; anything else stops the start naming ``name``."""
-    if value is None or not value.strip():
-        return default
-    if not value.strip().isdigit():
-        raise UnsafeSettings(f"{name} must be a whole number from 0 up, not {value!r}")
-    return int(value)
+    return _count(name, value, default, 0, _LARGEST_SETTING, "from 0 up")
 
 
 def _list(value: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
