@@ -20,6 +20,7 @@ from typing import Any
 
 from backend.domain.bulk import FeedContent
 from backend.domain.listings import FeedMode, FeedScope, Lot, build_lots
+from backend.domain.premises import PremisesStatus
 from backend.domain.tenant_matching import InvalidPhone, normalise_phone
 from backend.ports import Clock
 from backend.services.bulk_ports import BulkPorts, BulkUnitOfWork, BulkUnitOfWorkFactory
@@ -127,9 +128,11 @@ def feed_content(uow: BulkUnitOfWork) -> FeedContent:
     """The lots the portal offers now: vacant, published, not under a live lease."""
     settings = settings_of(uow.portals.get(_portal_id(uow)).settings)
     sections, buildings = uow.estate.descriptions()
+    cards = uow.estate.register()
+    taken = {c.id or 0 for c in cards if c.by_leases and c.status is not PremisesStatus.VACANT}
     lots = build_lots(
-        uow.estate.register(), settings.mode, scope=settings.scope,
-        taken=uow.estate.taken_ids(), sections=sections, buildings=buildings,
+        cards, settings.mode, scope=settings.scope,
+        taken=taken, sections=sections, buildings=buildings,
     )  # fmt: skip
     return FeedContent(lots, uow.estate.addresses(), settings.phone, settings.photos)
 

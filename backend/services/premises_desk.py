@@ -158,6 +158,7 @@ def save_premises(uow: BulkUnitOfWork, clock: Clock, form: PremisesForm) -> int:
     """Add the premises or change it; ``PremisesFormInvalid`` with every problem, nothing
     written. The caller commits. A building and number already in the register are taken;
     the status of premises a lease names stays what the leases make it."""
+    old = None
     if form.premises_id is not None:
         old = uow.estate.premises_card(form.premises_id)  # NotFound for another portal's
         if old.by_leases:
@@ -175,14 +176,14 @@ def save_premises(uow: BulkUnitOfWork, clock: Clock, form: PremisesForm) -> int:
     if twin:
         form.problems["number"] = "taken"
         raise PremisesFormInvalid(form)
-    if form.premises_id is None:
+    if old is None:
         uow.estate.upsert_premises([card])
         (stored,) = [c for c in uow.estate.register() if (c.building, c.number) ==
                      (card.building, card.number)]  # fmt: skip
         premises_id, event = stored.id or 0, "premises.added"
     else:
-        uow.estate.save_premises(_keep(uow.estate.premises_card(form.premises_id), card))
-        premises_id, event = form.premises_id, "premises.changed"
+        uow.estate.save_premises(_keep(old, card))
+        premises_id, event = old.id or 0, "premises.changed"
     uow.audit.record(clock.now(), event, "premises", premises_id, {"number": card.number})
     return premises_id
 
