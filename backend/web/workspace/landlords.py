@@ -130,7 +130,7 @@ def save_landlord_view() -> ResponseReturnValue:
     form = read_form(request.form, _landlord_id())
     uploads, remove = images.read_uploads()
     if bad_images := images.upload_errors(uploads):
-        with c.uow(None) as uow:
+        with c.uow(viewer.portal_id) as uow:  # the landlord's stored accounts: in use?
             checked = check_landlord_form(uow, form)
         return _render_form(viewer, checked, 422, bad_images)
     invalid: LandlordForm | None = None
@@ -151,9 +151,9 @@ def save_landlord_view() -> ResponseReturnValue:
 @bp.post("/landlords/validate", endpoint="validate_landlord")
 def validate_landlord_view() -> ResponseReturnValue:
     """The form's problems as JSON ``{"errors": {field: text}}``, for the inline check."""
-    _viewer()
-    with container().uow(None) as uow:
-        form = check_landlord_form(uow, read_form(request.form))
+    viewer = _viewer()
+    with container().uow(viewer.portal_id) as uow:  # the landlord's stored accounts: in use?
+        form = check_landlord_form(uow, read_form(request.form, _landlord_id()))
     return {"errors": {name: problem_text(p) for name, p in form.problems.items()}}
 
 
