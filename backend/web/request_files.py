@@ -3,13 +3,14 @@ task carries (signed with ``SECRET_KEY``, expiring; no login, no ids to change).
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort
+from flask import Blueprint, abort
 from flask.typing import ResponseReturnValue
 
 from backend.domain.errors import NotFound
 from backend.services.tenant_requests import request_file
 from backend.web.deps import container
-from documents.links import RequestFileSigner, content_disposition
+from backend.web.downloads import file_response
+from documents.links import RequestFileSigner
 
 bp = Blueprint("request_files", __name__)
 
@@ -25,9 +26,4 @@ def download(signed: str) -> ResponseReturnValue:
         name, mime, data = request_file(c.uow, c.document_storage(), portal_id, request_id, file_id)
     except NotFound:
         abort(404)
-    response = Response(data, mimetype=mime)
-    response.headers["Content-Disposition"] = content_disposition(name, "attachment")
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'"
-    return response
+    return file_response(data, mime, name)

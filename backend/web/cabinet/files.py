@@ -15,6 +15,7 @@ from backend.domain.errors import NotFound
 from backend.services import cabinet_documents, cabinet_statement
 from backend.web.cabinet.blueprint import bp
 from backend.web.cabinet.session import cabinet_view, container, current_tenant
+from backend.web.downloads import file_response
 from backend.web.i18n import cabinet_lang
 from documents.links import content_disposition
 from documents.reconciliation import draw_reconciliation
@@ -46,10 +47,7 @@ def _send(found: StoredFile, disposition: str = "inline") -> ResponseReturnValue
         chunks = cabinet_documents.stream(container().document_storage(), found)
     except NotFound:
         abort(404)
-    response = Response(chunks, mimetype=found.content_type)
-    response.headers["Content-Disposition"] = content_disposition(found.filename, disposition)
-    response.headers["Content-Security-Policy"] = "default-src 'none'"
-    return response
+    return file_response(chunks, found.content_type, found.filename, disposition)
 
 
 @bp.get("/documents/<int:document_id>/<role>")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _
@@ -23,7 +23,7 @@ from backend.services import cabinet_channels, tenant_requests
 from backend.web.cabinet.blueprint import bp
 from backend.web.cabinet.nav import NavEntry, add
 from backend.web.cabinet.session import cabinet_view, container, current_tenant
-from documents.links import content_disposition
+from backend.web.downloads import file_response
 
 KINDS = {
     RequestKind.TECHNICAL: _("Technical"),
@@ -136,7 +136,4 @@ def request_file(request_id: int, file_id: int) -> ResponseReturnValue:
         )
     except NotFound:
         abort(404)
-    response = Response(data, mimetype=mime)
-    response.headers["Content-Disposition"] = content_disposition(name, "attachment")
-    response.headers["Content-Security-Policy"] = "default-src 'none'"
-    return response
+    return file_response(data, mime, name)

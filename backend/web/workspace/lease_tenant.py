@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from flask import Response, redirect, request
+from flask import redirect, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
@@ -29,6 +29,7 @@ from backend.services.lease_card import LeaseCard
 from backend.services.tenant_desk import request_lines
 from backend.web.cabinet.requests import KINDS, STATUSES
 from backend.web.deps import container
+from backend.web.downloads import file_response
 from backend.web.workspace import bp
 from backend.web.workspace.leases import (
     CARD_PARTS,
@@ -39,7 +40,6 @@ from backend.web.workspace.leases import (
 )
 from backend.web.workspace.pages import workspace_url
 from backend.web.workspace.viewer import Viewer, current_viewer
-from documents.links import content_disposition
 
 ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
 
@@ -130,11 +130,7 @@ def scan_view(lease_id: int, scan_id: int) -> ResponseReturnValue:
         chunks = stream(c.document_storage(), found)
     except NotFound:
         return lease_missing(viewer)
-    response = Response(chunks, mimetype=found.content_type)
-    response.headers["Content-Disposition"] = content_disposition(found.filename, "attachment")
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'"
-    return response
+    return file_response(chunks, found.content_type, found.filename)
 
 
 @bp.post("/leases/<int:lease_id>/scans/<int:scan_id>/delete", endpoint="lease_delete_scan")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, redirect, request
+from flask import redirect, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
@@ -20,11 +20,11 @@ from backend.domain.tenant_requests import InvalidRequest, RequestStatus
 from backend.services.tenant_desk import answer_as, file_for, request_lines
 from backend.web.cabinet.requests import KINDS, STATUSES
 from backend.web.deps import container
+from backend.web.downloads import file_response
 from backend.web.workspace import bp
 from backend.web.workspace.leases import own_leases
 from backend.web.workspace.pages import render_page, workspace_url
 from backend.web.workspace.viewer import Viewer, current_viewer
-from documents.links import content_disposition
 
 
 def _lease_filter() -> int | None:
@@ -118,8 +118,4 @@ def request_file_view(request_id: int, file_id: int) -> ResponseReturnValue:
         )  # fmt: skip
     except NotFound:
         return _missing(viewer)
-    response = Response(data, mimetype=mime)
-    response.headers["Content-Disposition"] = content_disposition(name, "attachment")
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'"
-    return response
+    return file_response(data, mime, name)
