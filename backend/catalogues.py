@@ -29,14 +29,20 @@ def tenant_language(lang: str | None) -> str:
     return lang if lang in TENANT_LANGUAGES else DEFAULT
 
 
+@lru_cache(maxsize=16)
+def compiled_mo(lang: str, text: bytes) -> bytes:
+    """The ``.mo`` of one ``.po`` as it reads now (its bytes are the key: an edited catalogue
+    is compiled again), once per process for the pages and for these texts alike."""
+    catalog = read_po(io.BytesIO(text), locale=lang, domain="messages")
+    out = io.BytesIO()
+    write_mo(out, catalog)
+    return out.getvalue()
+
+
 @lru_cache(maxsize=len(TENANT_LANGUAGES))
 def _translations(lang: str) -> Translations:
-    with (_SOURCE / lang / "LC_MESSAGES" / "messages.po").open("rb") as po:
-        catalog = read_po(po, locale=lang, domain="messages")
-    compiled = io.BytesIO()
-    write_mo(compiled, catalog)
-    compiled.seek(0)
-    return Translations(compiled, domain="messages")
+    text = (_SOURCE / lang / "LC_MESSAGES" / "messages.po").read_bytes()
+    return Translations(io.BytesIO(compiled_mo(lang, text)), domain="messages")
 
 
 def gettext_for(lang: str | None) -> Callable[..., str]:

@@ -12,7 +12,6 @@ Russian, ``120,000.00 RUB`` and ``December 5, 2026`` in English.
 
 from __future__ import annotations
 
-import io
 import os
 import tempfile
 from collections.abc import Mapping
@@ -23,19 +22,18 @@ from importlib.resources import as_file, files
 from pathlib import Path
 
 from babel.dates import format_date
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from flask import Flask, request
 from flask_babel import Babel, get_locale, lazy_gettext
 from flask_babel.speaklater import LazyString
 
+from backend.catalogues import TENANT_LANGUAGES, compiled_mo
 from backend.domain.documents import ActStatus, InvoiceStatus
 from backend.domain.lease import LeaseStatus
 from backend.locale_text import money_text
 
 LANGUAGES = ("ru", "en", "uk")
-CABINET_LANGUAGES = ("ru", "uk", "en")  # the tenant cabinet's switcher, in this order
+CABINET_LANGUAGES = TENANT_LANGUAGES  # the tenant cabinet's switcher, in this order
 LANG_COOKIE = "rentflow_lang"
 DOMAIN = "messages"
 _ = lazy_gettext
@@ -92,7 +90,7 @@ def compile_catalogues(target: Path) -> Path:
     for lang in LANGUAGES:
         po = source.joinpath(lang, "LC_MESSAGES", f"{DOMAIN}.po")
         with as_file(po) as po_path:
-            compiled = _compiled(lang, po_path.read_bytes())
+            compiled = compiled_mo(lang, po_path.read_bytes())
         out = target / lang / "LC_MESSAGES"
         out.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=out, suffix=".mo.tmp")
@@ -100,16 +98,6 @@ def compile_catalogues(target: Path) -> Path:
             handle.write(compiled)
         Path(tmp).replace(out / f"{DOMAIN}.mo")
     return target
-
-
-@lru_cache(maxsize=16)
-def _compiled(lang: str, text: bytes) -> bytes:
-    """The ``.mo`` of one ``.po`` as it reads now (its bytes are the key: an edited catalogue
-    is compiled again), once per process however many apps it creates."""
-    catalog = read_po(io.BytesIO(text), locale=lang, domain=DOMAIN)
-    out = io.BytesIO()
-    write_mo(out, catalog)
-    return out.getvalue()
 
 
 def init_app(app: Flask, var_dir: Path) -> None:
