@@ -61,6 +61,7 @@ FLAGS = ("vat_included", "auto_send")
 _LIMITS = {"number": 64, "tenant_name": 255, "tenant_address": 1000, "tenant_emails": 1000}
 _EMAILS = re.compile(r"[\s,;]+")
 MAX_EVERY = 366  # every N periods: a year of days is the most that makes sense
+MAX_DAYS = 366  # an issue or due rule: a year of days is the furthest a rule reaches
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,7 @@ def _decimal(value: str) -> Decimal | None:
 
 
 _BOUNDS = {"rent": MONEY, "area": AREA, "deposit": MONEY}
-_WHOLE = (("billing_every", 1, MAX_EVERY), ("issue_days", 0, 366), ("due_days", 0, 366))
+_WHOLE = (("billing_every", 1, MAX_EVERY), ("issue_days", 0, MAX_DAYS), ("due_days", 0, MAX_DAYS))
 
 
 def _check_numbers(v: Mapping[str, str], problems: dict[str, Problem]) -> None:

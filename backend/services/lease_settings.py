@@ -23,6 +23,7 @@ from backend.domain.contacts import email_problem
 from backend.domain.errors import InvalidLease
 from backend.domain.lease import DueAnchor, DueRule, IssueAnchor, IssueRule, Lease
 from backend.domain.parties import Person
+from backend.domain.quantities import QuantityProblem, read_whole
 from backend.ports import Clock
 from backend.services.landlords import Problem
 from backend.services.lease_account import FIELD as ACCOUNT
@@ -34,16 +35,15 @@ from backend.services.lease_account import (
     pick_account,
     set_lease_account,
 )
-from backend.services.lease_actions import ActionInvalid
+from backend.services.lease_actions import ActionInvalid, _text
+from backend.services.lease_form import _EMAILS, MAX_DAYS
 from backend.services.leases import refresh_schedule
 from backend.services.unit_of_work import UnitOfWork
 from crm_mappings.port import CrmUser
 
 AUDIT_ACTION = "lease.settings"
 ROLES = ("manager", "supervisor", "accountant")
-MAX_DAYS = 366  # as the lease form: a year of days is the furthest a rule reaches
 MAX_RECIPIENTS = 10
-_SPLIT = re.compile(r"[\s,;]+")
 _NEGATIVE = re.compile(r"-\s*\d+")
 KEEP = "keep"  # the form's value for a person the lease names without a CRM user id
 
@@ -82,12 +82,8 @@ def person_choice(person: Person | None) -> str:
     return person.crm_user_id or KEEP
 
 
-def _text(data: Mapping[str, str], name: str) -> str:
-    return " ".join(str(data.get(name, "")).split())
-
-
 def _emails(data: Mapping[str, str], problems: dict[str, Problem]) -> tuple[str, ...]:
-    found = tuple(dict.fromkeys(e for e in _SPLIT.split(str(data.get("tenant_emails", ""))) if e))
+    found = tuple(dict.fromkeys(e for e in _EMAILS.split(str(data.get("tenant_emails", ""))) if e))
     if any(email_problem(e) for e in found):
         problems["tenant_emails"] = Problem("email")
     elif len(found) > MAX_RECIPIENTS:
@@ -99,10 +95,11 @@ def _days(data: Mapping[str, str], name: str, problems: dict[str, Problem], low:
     value = _text(data, name)
     if _NEGATIVE.fullmatch(value):
         problems[name] = Problem("negative")
-    elif not value.isdigit() or not low <= int(value) <= MAX_DAYS:
-        problems[name] = Problem("whole", f"{low}–{MAX_DAYS}")
     else:
-        return int(value)
+        try:
+            return read_whole(value, low, MAX_DAYS)
+        except QuantityProblem as err:
+            problems[name] = Problem(err.code, err.expected)
     return 0
 
 

@@ -133,6 +133,7 @@ def test_people_are_picked_from_the_crm_users_and_the_accountant_hears_the_overd
         ({"manager": "99"}, {"manager": "unknown_user"}),
         ({"due_days": "-3", "issue_days": "x"}, {"due_days": "negative", "issue_days": "whole"}),
         ({"due_anchor": "day_of_period", "due_days": "40"}, {"due_days": "whole"}),
+        ({"issue_days": "²", "due_days": "+5"}, {"issue_days": "whole", "due_days": "whole"}),
         ({"auto_send": "1", "tenant_emails": " "}, {"tenant_emails": "no_recipients"}),
         ({"issue_anchor": "whenever"}, {"issue_anchor": "choice"}),
     ],
