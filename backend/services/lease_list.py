@@ -74,16 +74,19 @@ def list_leases(uow: UnitOfWork, today: date, wanted: LeaseFilter) -> LeasePage:
         key=lambda x: x[1],
     )
     debts = _debts(uow, [lease.id or 0 for lease in leases])
-    lines = [
-        _line(lease, today, debts.get(lease.id or 0, Decimal(0)))
+    matching = [
+        lease
         for lease in leases
         if _matches(lease, today, wanted, debts.get(lease.id or 0, Decimal(0)))
     ]
-    lines.sort(key=lambda line: (line.signed_on, line.id), reverse=True)
-    pages = max(1, -(-len(lines) // PAGE_SIZE))
+    matching.sort(key=lambda lease: (lease.signed_on, lease.id or 0), reverse=True)
+    pages = max(1, -(-len(matching) // PAGE_SIZE))
     page = min(max(wanted.page, 1), pages)
-    chunk = lines[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    return LeasePage(chunk, len(lines), page, pages, landlords, managers)
+    chunk = [  # the rent in force worked out for the page's leases only
+        _line(lease, today, debts.get(lease.id or 0, Decimal(0)))
+        for lease in matching[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    ]
+    return LeasePage(chunk, len(matching), page, pages, landlords, managers)
 
 
 def _manager_id(lease: Lease) -> str:
