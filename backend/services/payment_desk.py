@@ -152,13 +152,20 @@ def _checked(
 ) -> tuple[Target, Money]:
     amount = parse_amount(amount_text)
     target = resolve_target(uow, target_text)
+    _within_limits(uow, payment_id, target, amount, lock=lock)
+    return target, amount
+
+
+def _within_limits(
+    uow: UnitOfWork, payment_id: int, target: Target, amount: Money, *, lock: bool
+) -> None:
+    """``amount`` is no more than the payment has left and the invoice still owes."""
     payment = uow.payments.get(payment_id)
     left = payment.amount - uow.payments.allocated(payment_id, lock=lock)
     if amount > left:
         raise DeskProblem("amount", "over_payment", payment.number, str(left.amount))
     if target.outstanding is not None and amount > target.outstanding:
         raise DeskProblem("amount", "over_invoice", target.number, str(target.outstanding.amount))
-    return target, amount
 
 
 def allocation_problems(
@@ -166,19 +173,24 @@ def allocation_problems(
 ) -> list[DeskProblem]:
     """What placing ``amount_text`` of the payment on ``target_text`` would be refused for,
     at most one problem a field, nothing written: the form's inline check, by the same rules
-    as ``allocate_by_number``. ``NotFound`` for a payment that is not there."""
+    as ``allocate_by_number`` (each field read once: resolving a target reads every lease
+    and open invoice). ``NotFound`` for a payment that is not there."""
     found: list[DeskProblem] = []
-    checks = (
-        lambda: parse_amount(amount_text),
-        lambda: resolve_target(uow, target_text),
-        lambda: _checked(uow, payment_id, target_text, amount_text, lock=False),
-    )
-    for check in checks:
+    amount: Money | None = None
+    target: Target | None = None
+    try:
+        amount = parse_amount(amount_text)
+    except DeskProblem as problem:
+        found.append(problem)
+    try:
+        target = resolve_target(uow, target_text)
+    except DeskProblem as problem:
+        found.append(problem)
+    if amount is not None and target is not None:
         try:
-            check()
+            _within_limits(uow, payment_id, target, amount, lock=False)
         except DeskProblem as problem:
-            if all(p.field != problem.field for p in found):
-                found.append(problem)
+            found.append(problem)
     return found
 
 
