@@ -87,8 +87,8 @@ class PartyRepository(_Scoped):
         )
 
     @staticmethod
-    def _with_accounts(row: LandlordRow, rows: Sequence[LandlordAccountRow]) -> LandlordEntity:
-        mine = [r for r in rows if r.landlord_id == row.id]
+    def _with_accounts(row: LandlordRow, mine: Sequence[LandlordAccountRow]) -> LandlordEntity:
+        """The landlord of ``row`` with its account rows ``mine`` (in their order)."""
         default = next((lm.account_from_row(r) for r in mine if r.is_default), None)
         return lm.landlord_from_row(row, tuple(lm.account_from_row(r) for r in mine), default)
 
@@ -171,8 +171,10 @@ class PartyRepository(_Scoped):
             .where(LandlordRow.portal_id == self.portal_id)
             .order_by(LandlordRow.id)
         ).all()
-        accounts = self._account_rows([r.id for r in rows])
-        return [self._with_accounts(r, accounts) for r in rows]
+        by_landlord: dict[int, list[LandlordAccountRow]] = {}
+        for account in self._account_rows([r.id for r in rows]):
+            by_landlord.setdefault(account.landlord_id, []).append(account)
+        return [self._with_accounts(r, by_landlord.get(r.id, [])) for r in rows]
 
     def add_tenant(self, tenant: Tenant, external_id: str = "") -> int:
         row = TenantRow(portal_id=self.portal_id, external_id=external_id)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -55,9 +56,7 @@ def move_lead(acc: AmoAccount, lead_id: int, status_id: int) -> list[int]:
     with acc._lock:
         lead = acc.leads[lead_id]
         old, lead["status_id"] = lead["status_id"], status_id
-    form = status_webhook_form(acc, lead_id, old)
-    ours = [url for url in acc.webhook_urls if _origin(url) == _origin(acc.redirect_uri)]
-    return [requests.post(url, data=form, timeout=TIMEOUT).status_code for url in ours]
+    return _post_to_rentflow(acc, acc.webhook_urls, status_webhook_form(acc, lead_id, old))
 
 
 def task_webhook_form(acc: AmoAccount, task: dict[str, Any]) -> dict[str, str]:
@@ -81,10 +80,13 @@ def task_webhook_form(acc: AmoAccount, task: dict[str, Any]) -> dict[str, str]:
 
 def task_changed(acc: AmoAccount, task: dict[str, Any]) -> list[int]:
     """Post the ``update_task`` webhook of ``task`` to every subscriber on rentflow's origin."""
-    form = task_webhook_form(acc, task)
-    ours = [
-        url for url in acc.subscribers("update_task") if _origin(url) == _origin(acc.redirect_uri)
-    ]
+    return _post_to_rentflow(acc, acc.subscribers("update_task"), task_webhook_form(acc, task))
+
+
+def _post_to_rentflow(acc: AmoAccount, urls: Iterable[str], form: dict[str, str]) -> list[int]:
+    """Post a webhook's ``form`` to each of ``urls`` on rentflow's origin (the sandbox never
+    posts anywhere else); their status codes."""
+    ours = [url for url in urls if _origin(url) == _origin(acc.redirect_uri)]
     return [requests.post(url, data=form, timeout=TIMEOUT).status_code for url in ours]
 
 
