@@ -78,7 +78,7 @@ def store_directory(container: Container, directory: Directory) -> LoadResult:
 
 def _kept(container: Container) -> str:
     with container.uow(None) as uow:
-        count, day = uow.banks.count(), uow.banks.business_day()
+        count, day = uow.banks.summary()
     if not count:
         return "No directory is loaded: the landlord form checks only a BIC's digits."
     return f"The directory loaded before is kept: {count} banks of {day or 'no date'}."

@@ -29,11 +29,20 @@ class BankDirectoryRepository:
         if rows:
             self.session.execute(insert(BankDirectoryRow), rows)
 
-    def get(self, bic: str) -> BankEntry | None:
+    def get(self, bic: str) -> tuple[BankEntry, str] | None:
+        """The bank of ``bic`` and the operational day of the load it came from (every row of
+        a load carries it)."""
         row = self.session.get(BankDirectoryRow, bic)
         if row is None:
             return None
-        return BankEntry(**{c: getattr(row, c) for c in _COLUMNS})
+        return BankEntry(**{c: getattr(row, c) for c in _COLUMNS}), row.business_day
+
+    def summary(self) -> tuple[int, str]:
+        """How many banks the loaded directory holds and its operational day, in one query."""
+        count, day = self.session.execute(
+            select(func.count(), func.max(BankDirectoryRow.business_day))
+        ).one()
+        return int(count or 0), str(day or "")
 
     def count(self) -> int:
         return int(self.session.scalar(select(func.count()).select_from(BankDirectoryRow)) or 0)

@@ -66,9 +66,10 @@ def directory_is_empty(uow: UnitOfWork) -> bool:
 
 def look_up_bank(uow: UnitOfWork, bic: str) -> BankLookup:
     """What the loaded directory says of ``bic``."""
-    bank = uow.banks.get(bic)
-    if bank is not None:
-        return BankLookup(Known.FOUND, bank, uow.banks.business_day())
-    if directory_is_empty(uow):
+    found = uow.banks.get(bic)
+    if found is not None:
+        return BankLookup(Known.FOUND, *found)
+    loaded, day = uow.banks.summary()
+    if not loaded:
         return BankLookup(Known.NO_DIRECTORY)
-    return BankLookup(Known.UNKNOWN, business_day=uow.banks.business_day())
+    return BankLookup(Known.UNKNOWN, business_day=day)
