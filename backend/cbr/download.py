@@ -33,7 +33,11 @@ def check_cbr_url(url: str) -> str:
         raise NotTheCbr(
             f"only the Bank of Russia's own address is fetched (https://cbr.ru/...), not {url!r}"
         )
-    if parts.username or parts.password or parts.port not in (None, 443):
+    try:
+        port = parts.port
+    except ValueError:  # "cbr.ru:x": not a port at all
+        port = -1
+    if parts.username or parts.password or port not in (None, 443):
         raise NotTheCbr(f"{url!r}: no user, password or port of its own")
     return url
 

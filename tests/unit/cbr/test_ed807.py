@@ -139,6 +139,7 @@ def test_an_entity_bomb_is_refused_before_anything_is_expanded() -> None:
         "https://cbr.ru.evil.example/s/newbik",
         "https://user@cbr.ru/s/newbik",
         "https://cbr.ru:8443/s/newbik",
+        "https://cbr.ru:x/s/newbik",  # not a port: refused, not a traceback
         "file:///etc/passwd",
     ],
 )
