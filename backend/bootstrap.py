@@ -220,7 +220,7 @@ class Container:
     def telegram(self) -> TelegramClient | None:
         """The bot's Bot API client, None unless Telegram is enabled with a token."""
         settings = self.settings
-        if not (settings.telegram_enabled and settings.telegram_bot_token):
+        if not settings.telegram_ready:
             return None
         from backend.telegram.client import TelegramClient
 

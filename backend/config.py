@@ -187,6 +187,11 @@ class Settings:
         return BITRIX24_OAUTH_TOKEN_URL
 
     @property
+    def telegram_ready(self) -> bool:
+        """Telegram is a channel here: switched on, with the bot's token."""
+        return self.telegram_enabled and bool(self.telegram_bot_token)
+
+    @property
     def telegram_api_base(self) -> str:
         """Where Bot API calls go (they carry the token): a host chosen here, never by a call."""
         if self.telegram_api_url:

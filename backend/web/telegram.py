@@ -25,7 +25,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 def webhook() -> ResponseReturnValue:
     c = container()
     settings = c.settings
-    if not (settings.telegram_enabled and settings.telegram_bot_token):
+    if not settings.telegram_ready:
         abort(404)
     given = request.headers.get(SECRET_HEADER, "")
     if not hmac.compare_digest(given.encode(), settings.telegram_webhook_secret.encode()):

@@ -38,7 +38,7 @@ def _page(link: channels.TelegramLink | None = None, error: str = "") -> Respons
     c = container()
     state = cabinet_channels.tenant_channels(cast(Any, c.uow), current_tenant())
     settings = c.settings
-    telegram = settings.telegram_enabled and bool(settings.telegram_bot_token)
+    telegram = settings.telegram_ready
     sandbox_link = ""
     if link is not None and settings.sandbox:  # the emulator plays the Telegram app
         sandbox_link = (
@@ -81,7 +81,7 @@ def save_notifications() -> ResponseReturnValue:
 def link_telegram() -> ResponseReturnValue:
     """A fresh one-time code and its deep link, shown once on the page."""
     c = container()
-    if not (c.settings.telegram_enabled and c.settings.telegram_bot_token):
+    if not c.settings.telegram_ready:
         return redirect(url_for("cabinet.notifications"), code=303)
     ref = current_tenant()
     person = current_person()

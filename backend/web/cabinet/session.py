@@ -56,7 +56,7 @@ def cabinet_auth() -> CabinetAuth:
         pepper=c.settings.secret_key.encode(),
         link_url=link_url,
         deliver_mail=c.tasks.deliver_outbox,
-        telegram=c.settings.telegram_enabled and bool(c.settings.telegram_bot_token),
+        telegram=c.settings.telegram_ready,
     )
 
 
