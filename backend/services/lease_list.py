@@ -89,6 +89,11 @@ def list_leases(uow: UnitOfWork, today: date, wanted: LeaseFilter) -> LeasePage:
     return LeasePage(chunk, len(matching), page, pages, landlords, managers)
 
 
+def managed_by(lease: Lease, manager: str) -> bool:
+    """The lease's manager is the CRM user ``manager`` (whom a manager's views show it)."""
+    return lease.manager is not None and lease.manager.crm_user_id == manager
+
+
 def _manager_id(lease: Lease) -> str:
     return lease.manager.crm_user_id if lease.manager is not None else ""
 

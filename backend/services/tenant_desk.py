@@ -25,6 +25,7 @@ from backend.domain.tenant_requests import (
 )
 from backend.ports import Clock, DocumentStorage
 from backend.services.announcements import Posted, post_announcement
+from backend.services.lease_list import managed_by
 from backend.services.tenant_requests import RequestQueue, answer_request, request_file
 from backend.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
@@ -97,10 +98,8 @@ def request_lines(
 
 def _visible(uow: UnitOfWork, request_id: int, manager: str | None) -> TenantRequest:
     request = uow.tenant_requests.get(request_id)  # NotFound for another portal's
-    if manager is not None:
-        lease = uow.leases.get(request.lease_id)
-        if lease.manager is None or lease.manager.crm_user_id != manager:
-            raise NotFound(f"request {request_id}")
+    if manager is not None and not managed_by(uow.leases.get(request.lease_id), manager):
+        raise NotFound(f"request {request_id}")
     return request
 
 

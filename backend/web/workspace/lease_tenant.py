@@ -35,6 +35,7 @@ from backend.web.workspace.leases import (
     CARD_PARTS,
     lease_missing,
     load_card,
+    may_see,
     own_leases,
     render_card,
 )
@@ -123,7 +124,7 @@ def scan_view(lease_id: int, scan_id: int) -> ResponseReturnValue:
     """The scan's file, as a download."""
     c = container()
     viewer = current_viewer(c)
-    if load_card(viewer, lease_id) is None:
+    if not may_see(viewer, lease_id):
         return lease_missing(viewer)
     try:
         found = lease_scan_file(_uow(), viewer.portal_id, lease_id, scan_id)
@@ -138,7 +139,7 @@ def delete_scan_view(lease_id: int, scan_id: int) -> ResponseReturnValue:
     """Take the scan off the lease (the audit keeps what it was)."""
     c = container()
     viewer = current_viewer(c)
-    if load_card(viewer, lease_id) is None:
+    if not may_see(viewer, lease_id):
         return lease_missing(viewer)
     try:
         remove_scan(

@@ -31,7 +31,7 @@ from backend.services.lease_create import (
     validate_lease_form,
 )
 from backend.services.lease_form import VAT_CHOICES, LeaseForm
-from backend.services.lease_list import LeaseFilter, list_leases
+from backend.services.lease_list import LeaseFilter, list_leases, managed_by
 from backend.web import bitrix24_trust as trust
 from backend.web.deps import container
 from backend.web.i18n import area, money
@@ -96,9 +96,21 @@ def load_card(viewer: Viewer, lease_id: int) -> LeaseCard | None:
     except (ArithmeticError, ValueError) as err:  # Money refuses Infinity; Decimal, 28+ digits
         raise LeaseUnreadable(lease_id) from err
     mine = own_leases(viewer)
-    if mine is not None and (card.lease.manager is None or card.lease.manager.crm_user_id != mine):
+    if mine is not None and not managed_by(card.lease, mine):
         return None
     return card
+
+
+def may_see(viewer: Viewer, lease_id: int) -> bool:
+    """Whether ``lease_id`` is a lease of the viewer's portal they may see: the check of
+    ``load_card`` without building the card (its documents, payments and history)."""
+    try:
+        with container().uow(viewer.portal_id) as uow:
+            lease = uow.leases.get(lease_id)
+    except NotFound:
+        return False
+    mine = own_leases(viewer)
+    return mine is None or managed_by(lease, mine)
 
 
 # blocks other modules add to the card (lease_tenant: scans and requests): each takes the

@@ -30,7 +30,7 @@ from backend.web.workspace.lease_people import (
     settings_context,
     settings_problem_texts,
 )
-from backend.web.workspace.leases import lease_missing, load_card, render_card
+from backend.web.workspace.leases import lease_missing, load_card, may_see, render_card
 from backend.web.workspace.leases_texts import problem_texts
 from backend.web.workspace.pages import workspace_url
 from backend.web.workspace.viewer import Viewer, current_viewer
@@ -210,7 +210,7 @@ def settings_view(lease_id: int) -> ResponseReturnValue:
             viewer, card, status=422, errors={FORM: settings_problem_texts(err.problems)},
             typed={FORM: typed}, context=settings_context(viewer, card, users, ask_crm=False),
         )  # fmt: skip
-    if load_card(viewer, lease_id) is None:  # a manager handed the lease to someone else
+    if not may_see(viewer, lease_id):  # a manager handed the lease to someone else
         return redirect(workspace_url(viewer, "workspace.leases"), 303)
     return _back(viewer, lease_id, "settings" if changes else "settings_unchanged")
 
@@ -220,7 +220,7 @@ def validate_settings_view(lease_id: int) -> ResponseReturnValue:
     """The settings form's problems as JSON ``{"errors": {field: text}}``, for the inline
     check; the lease must be one the viewer may see."""
     viewer = current_viewer(container())
-    if load_card(viewer, lease_id) is None:
+    if not may_see(viewer, lease_id):
         return {"errors": {}}, 404
     return {"errors": settings_problem_texts(settings_problems(request.form))}
 
