@@ -27,7 +27,11 @@
     var mine = String(Number(bic.dataset.pending || 0) + 1);
     bic.dataset.pending = mine;
     var before = {name: name.value, corr: corr.value};
-    var body = new FormData(form);
+    // the BIC and the frame's fields only: not the whole form with its chosen images
+    var body = new FormData();
+    ["t", "lang"].forEach(function (key) {
+      if (form.elements[key]) { body.set(key, form.elements[key].value); }
+    });
     body.set("bank_bic", value);
     fetch(form.getAttribute("data-bank-lookup"), {method: "POST", body: body})
       .then(function (r) { return r.ok ? r.json() : {}; })
